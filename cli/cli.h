@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The excise command: one file per subcommand (cmd-<verb>.c), each an
+ * `int cmd_<verb>(int argc, char **argv)` returning the process exit status.
+ * Only the public API (include/excise/) is used here.
+ */
+#ifndef EXCISE_CLI_H
+#define EXCISE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "excise/excise.h"
+
+/* Exit statuses (excise(1), EXIT STATUS). */
+enum {
+	EXIT_CLEAN = 0,     /* ran; nothing covered found */
+	EXIT_FOUND = 1,     /* ran; covered software found */
+	EXIT_ERROR = 2,     /* usage or runtime error, or an incomplete scan that found nothing */
+	EXIT_CATALOG = 3,   /* catalog refused: signature, trust, or content */
+};
+
+int cmd_scan(int argc, char **argv);
+int cmd_catalog(int argc, char **argv);
+
+/* "excise: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Catalog selection shared by every subcommand: --catalog FILE and --trusted-key KEY
+ * (repeatable; a minisign .pub file or its base64 key line), plus the colon-separated
+ * EXCISE_TRUSTED_KEYS environment variable. */
+struct cli_catalog_opts {
+	const char *file;      /* NULL: the embedded catalog */
+	const char *sig;       /* NULL: file + ".minisig" */
+	const char **keys;
+	size_t n_keys;
+};
+
+/* Returns true when the option was a catalog option and consumed (getopt_long codes below). */
+enum { OPT_CATALOG = 0x1000, OPT_TRUSTED_KEY, OPT_CATALOG_SIG };
+bool cli_catalog_opt(struct cli_catalog_opts *o, int opt, const char *arg);
+void cli_catalog_opts_done(struct cli_catalog_opts *o);
+
+/* Load the catalog; on failure prints why and returns EXIT_CATALOG (signature or
+ * content refused) or EXIT_ERROR; 0 on success. */
+int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **ret);
+
+/* Open -o FILE (or stdout for NULL or "-"). */
+FILE *cli_open_output(const char *path);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz target for the dpkg status parser. Input: the bytes of a
+ * /var/lib/dpkg/status file (deb822 stanzas), capped at 1 MiB. Every emitted
+ * package and every error message is read whole, so ASan sees any string that
+ * is not NUL-terminated inside its buffer.
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "parse/dpkg.h"
+
+#define FUZZ_MAX_INPUT (1u << 20)
+
+static size_t touch(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+static int on_pkg(void *ud, const struct dpkg_pkg *p)
+{
+	size_t *sum = ud;
+	*sum += touch(p->package) + touch(p->version) + touch(p->architecture) + touch(p->status) +
+		touch(p->want) + touch(p->eflag) + touch(p->state) + touch(p->maintainer) +
+		touch(p->description) + touch(p->synopsis) + touch(p->source) +
+		touch(p->installed_size) + touch(p->conffiles);
+	if (!p->package[0] || (p->status && (!p->want || !p->eflag || !p->state)))
+		__builtin_trap();
+	return 0;
+}
+
+static int on_error(void *ud, int code, size_t line, const char *msg)
+{
+	size_t *sum = ud;
+	if (code >= 0 || line == 0 || !msg[0])
+		__builtin_trap();
+	*sum += strlen(msg);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size > FUZZ_MAX_INPUT)
+		return 0;
+	size_t sum = 0;
+	struct excise_err err;
+	int r = dpkg_status_parse("status", data, size, on_pkg, on_error, &sum, &err);
+	if (r < 0 && !err.msg[0])
+		__builtin_trap();
+	/* The same input with no error callback must stop at the first bad stanza. */
+	r = dpkg_status_parse("status", data, size, on_pkg, NULL, &sum, &err);
+	if (r > 0)
+		__builtin_trap();
+	return 0;
+}

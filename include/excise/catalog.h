@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The catalog: vendors, products, indicators and directives, as data.
+ *
+ * A catalog is a JSON document (schema "excise.catalog/1", docs/catalog-format.md).
+ * The embedded catalog is compiled into the binary and trusted with it; any
+ * other catalog is accepted only with a minisign (Ed25519) signature from a key
+ * the operator trusts (excise_catalog_load_file).
+ *
+ * Invariant: a loaded catalog is immutable; every pointer it hands out lives as
+ * long as the catalog.
+ */
+#ifndef EXCISE_CATALOG_H
+#define EXCISE_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "excise/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a source saw. Sources know nothing about vendors. */
+enum excise_obs_kind {
+	EXCISE_OBS_PACKAGE,  /* dpkg/rpm package (Windows: Uninstall entry) */
+	EXCISE_OBS_FILE,     /* a file or directory on disk */
+	EXCISE_OBS_PROCESS,  /* a running process */
+	EXCISE_OBS_SERVICE,  /* systemd unit, SysV script, Windows service */
+	EXCISE_OBS_KMOD,     /* kernel module (Windows: driver) */
+	EXCISE_OBS_CERT,     /* a trusted root certificate */
+	EXCISE_OBS_REGISTRY, /* Windows registry key/value */
+	EXCISE_OBS_BUNDLE,   /* macOS bundle, launchd job, receipt */
+	EXCISE_OBS_EXTENSION,/* browser extension */
+	EXCISE_OBS_DOMAIN,   /* DNS name seen in logs */
+	EXCISE_OBS_SIGNER,   /* code-signing identity of a binary */
+	_EXCISE_OBS_KIND_MAX
+};
+
+/* Which string of an observation an indicator tests. */
+enum excise_field {
+	EXCISE_F_NAME,        /* package name, file base name, unit name, module, cert CN */
+	EXCISE_F_PATH,        /* absolute path inside the scanned root */
+	EXCISE_F_VERSION,
+	EXCISE_F_PUBLISHER,   /* dpkg Maintainer, rpm Vendor/Packager, cert O= */
+	EXCISE_F_DESCRIPTION, /* package summary, unit Description */
+	EXCISE_F_TARGET,      /* what it runs or points to: ExecStart, cmdline, link target */
+	EXCISE_F_SUBJECT,     /* certificate subject DN */
+	EXCISE_F_ISSUER,      /* certificate issuer DN */
+	_EXCISE_FIELD_MAX
+};
+
+enum excise_confidence {
+	EXCISE_CONF_NONE = 0,
+	EXCISE_CONF_WEAK = 1,
+	EXCISE_CONF_STRONG = 2,
+	EXCISE_CONF_DEFINITIVE = 3,
+};
+
+enum excise_match_type {
+	EXCISE_MATCH_EXACT,
+	EXCISE_MATCH_GLOB,  /* fnmatch(3) without FNM_PATHNAME: '*' spans '/' */
+	EXCISE_MATCH_REGEX, /* POSIX extended, anchored by the author */
+};
+
+struct excise_vendor {
+	const char *id;
+	const char *name;              /* legal name */
+	const char *const *aliases;    /* NULL-terminated: other names, other scripts */
+	const char *const *subsidiaries;
+	const char *country;
+};
+
+struct excise_product {
+	const char *id;
+	const char *vendor_id;
+	const char *name;
+	const char *family;            /* endpoint, server, consumer, management, embedded... */
+	const char *const *platforms;  /* NULL-terminated */
+	bool branded;                  /* false: vendor code inside another company's product */
+	const char *source_url;
+};
+
+struct excise_indicator {
+	const char *id;
+	const char *product_id;        /* the product, or NULL for vendor-wide evidence */
+	const char *vendor_id;         /* always set (the product's vendor when product_id is set) */
+	enum excise_obs_kind kind;
+	enum excise_field field;
+	enum excise_match_type match;
+	bool nocase;
+	const char *value;
+	enum excise_confidence confidence;
+	const char *source_url;
+	const char *note;              /* may be NULL */
+};
+
+struct excise_milestone {
+	const char *id;
+	const char *name;
+	const char *anchor;            /* issued_date | effective_date | discovery_event | absolute | previous_milestone */
+	int offset;                    /* days; 0 with anchor "absolute" */
+	const char *unit;              /* calendar_days | business_days | NULL */
+	const char *date;              /* YYYY-MM-DD for absolute milestones, else NULL */
+	const char *action;
+};
+
+struct excise_directive {
+	const char *id;
+	const char *short_name;
+	const char *title;
+	const char *instrument;        /* binding_operational_directive, statute, ... */
+	const char *issuer;
+	const char *issued;            /* YYYY-MM-DD */
+	const char *effective;         /* YYYY-MM-DD or NULL */
+	const char *const *vendors;    /* covered vendor ids */
+	const char *scope;             /* branded_only | in_whole_or_in_part | integrated_or_white_label */
+	const char *const *excluded_products; /* product ids this directive leaves out */
+	const char *exclusions_text;   /* prose of what is excluded, may be NULL */
+	const struct excise_milestone *milestones;
+	size_t n_milestones;
+	const char *source_url;
+};
+
+struct excise_catalog;
+
+enum excise_catalog_origin {
+	EXCISE_CATALOG_EMBEDDED,
+	EXCISE_CATALOG_FILE,
+};
+
+/* Load the catalog compiled into the binary. */
+EXCISE_API int excise_catalog_load_embedded(struct excise_catalog **ret,
+					    struct excise_err *reterr);
+
+/*
+ * Load a catalog file. The signature file (`path` + ".minisig" when sig_path is
+ * NULL) must verify with one of the trusted public keys (minisign public key
+ * files or their base64 line), else -EXCISE_E_UNSIGNED, -EXCISE_E_UNTRUSTED or
+ * -EXCISE_E_BADSIG. With `verify` false the signature is not checked at all
+ * (only `catalog lint` does this).
+ */
+EXCISE_API int excise_catalog_load_file(const char *path, const char *sig_path,
+					const char *const *trusted_keys, size_t n_keys, bool verify,
+					struct excise_catalog **ret, struct excise_err *reterr);
+
+/* Parse catalog JSON from memory (no signature check). `name` labels errors. */
+EXCISE_API int excise_catalog_parse(const char *name, const void *data, size_t len,
+				    struct excise_catalog **ret, struct excise_err *reterr);
+
+EXCISE_API struct excise_catalog *excise_catalog_free(struct excise_catalog *c);
+
+EXCISE_API const char *excise_catalog_id(const struct excise_catalog *c);
+EXCISE_API const char *excise_catalog_version(const struct excise_catalog *c);
+EXCISE_API enum excise_catalog_origin excise_catalog_origin(const struct excise_catalog *c);
+/* For a file catalog: its path and the key id (16 hex digits) that signed it. */
+EXCISE_API const char *excise_catalog_path(const struct excise_catalog *c);
+EXCISE_API const char *excise_catalog_key_id(const struct excise_catalog *c);
+/* SHA-256 of the catalog bytes, 64 hex digits. */
+EXCISE_API const char *excise_catalog_sha256(const struct excise_catalog *c);
+
+EXCISE_API size_t excise_catalog_n_vendors(const struct excise_catalog *c);
+EXCISE_API const struct excise_vendor *excise_catalog_vendor(const struct excise_catalog *c, size_t i);
+EXCISE_API size_t excise_catalog_n_products(const struct excise_catalog *c);
+EXCISE_API const struct excise_product *excise_catalog_product(const struct excise_catalog *c, size_t i);
+EXCISE_API size_t excise_catalog_n_indicators(const struct excise_catalog *c);
+EXCISE_API const struct excise_indicator *excise_catalog_indicator(const struct excise_catalog *c, size_t i);
+EXCISE_API size_t excise_catalog_n_directives(const struct excise_catalog *c);
+EXCISE_API const struct excise_directive *excise_catalog_directive(const struct excise_catalog *c, size_t i);
+
+EXCISE_API const struct excise_vendor *excise_catalog_find_vendor(const struct excise_catalog *c, const char *id);
+EXCISE_API const struct excise_product *excise_catalog_find_product(const struct excise_catalog *c, const char *id);
+
+/* True when directive `d` covers product `p` (vendor listed, scope, exclusions). */
+EXCISE_API bool excise_directive_covers(const struct excise_directive *d,
+					const struct excise_product *p);
+
+/* Names used in the catalog and in reports. */
+EXCISE_API const char *excise_obs_kind_name(enum excise_obs_kind k);
+EXCISE_API const char *excise_field_name(enum excise_field f);
+EXCISE_API const char *excise_confidence_name(enum excise_confidence c);
+EXCISE_API const char *excise_match_type_name(enum excise_match_type m);
+
+/* Lint problems, one string each, appended to `*ret` (NULL-terminated, caller frees
+ * with excise_strv_free). Returns the number of problems, or < 0 on failure. */
+EXCISE_API int excise_catalog_lint(const struct excise_catalog *c, char ***ret);
+EXCISE_API void excise_strv_free(char **v);
+
+/*
+ * Signatures (minisign format, Ed25519). Key files are those of minisign(1):
+ * a public key file is an untrusted comment line and the base64 of
+ * "Ed" || key id (8 bytes) || public key (32 bytes).
+ */
+EXCISE_API int excise_sig_keygen(const char *pub_path, const char *sec_path, struct excise_err *reterr);
+/* Sign `path`, writing `path`.minisig (or sig_path), prehashed (ED) like minisign -S. */
+EXCISE_API int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig_path,
+				    const char *trusted_comment, struct excise_err *reterr);
+/* Verify `len` bytes against a .minisig text with any of the trusted keys.
+ * On success fills ret_key_id (17 bytes: 16 hex digits and NUL) when not NULL. */
+EXCISE_API int excise_sig_verify(const void *data, size_t len, const char *sig_text, size_t sig_len,
+				 const char *const *trusted_keys, size_t n_keys, char *ret_key_id,
+				 struct excise_err *reterr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * excise error values.
+ *
+ * Library functions return int: >= 0 is success, < 0 is failure. A failure is
+ * either -errno (a system error, as received) or -EXCISE_E_* (a domain error).
+ * Domain codes start above any errno and are never renumbered or reused.
+ *
+ * Where a caller needs more than a code (which file, which byte, which entry),
+ * functions take a `struct excise_err *` that is filled only on failure, with a
+ * message that names the place. The library never prints it; front ends do.
+ */
+#ifndef EXCISE_ERROR_H
+#define EXCISE_ERROR_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EXCISE_API __attribute__((visibility("default")))
+
+enum excise_errcode {
+	EXCISE_E_CORRUPT = 1000,   /* input bytes do not follow their format */
+	EXCISE_E_TOOBIG = 1001,    /* input exceeds a named limit (size) */
+	EXCISE_E_LIMIT = 1002,     /* a count or depth limit was reached */
+	EXCISE_E_BADSIG = 1003,    /* signature does not verify */
+	EXCISE_E_UNTRUSTED = 1004, /* signed by a key the operator does not trust */
+	EXCISE_E_UNSIGNED = 1005,  /* a signature was required and is missing */
+	EXCISE_E_CATALOG = 1006,   /* catalog content is invalid (lint) */
+	EXCISE_E_ESCAPE = 1007,    /* a path would leave the scanned root */
+	EXCISE_E_UNSUPPORTED = 1008,
+	EXCISE_E_USAGE = 1009,     /* bad arguments to an API call */
+	EXCISE_E_ABSENT = 1010,    /* the thing to read does not exist here */
+	EXCISE_E_SYMLINK = 1011,   /* a symlink where none may be */
+};
+
+/* Room for one message; longer messages are cut at a character boundary. */
+#define EXCISE_ERR_MSG 512
+
+struct excise_err {
+	int code;                  /* the negative value that was returned */
+	char msg[EXCISE_ERR_MSG];  /* "file 'x': line 3: ...", never empty when set */
+};
+
+/* A static, human description of a return value (errno or domain code). */
+EXCISE_API const char *excise_strerror(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

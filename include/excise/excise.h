@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libexcise: find, remove and prove gone the software of banned vendors.
+ *
+ * Map (see docs/architecture.md):
+ *   catalog.h  vendors, products, indicators, directives; signatures
+ *   scan.h     sources -> observations -> match -> findings
+ *   report.h   JSON (excise.report/1), text, CSV
+ *   error.h    return values and error messages
+ */
+#ifndef EXCISE_H
+#define EXCISE_H
+
+#include "excise/catalog.h"
+#include "excise/error.h"
+#include "excise/report.h"
+#include "excise/scan.h"
+
+EXCISE_API const char *excise_version(void);
+
+#endif

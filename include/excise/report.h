@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Reports: a scan rendered as JSON (schema "excise.report/1", the contract every
+ * later part uses; docs/report-format.md and docs/report.schema.json), as text
+ * for people, or as CSV (one row per piece of evidence).
+ */
+#ifndef EXCISE_REPORT_H
+#define EXCISE_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "excise/scan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define EXCISE_REPORT_SCHEMA "excise.report/1"
+
+enum excise_report_flags {
+	EXCISE_REPORT_COLOR = 1u << 0,   /* text: ANSI colour */
+};
+
+/* Each writes the whole report to `out`; returns 0 or -errno on a write error. */
+EXCISE_API int excise_report_json(const struct excise_scan *s, FILE *out);
+EXCISE_API int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags);
+EXCISE_API int excise_report_csv(const struct excise_scan *s, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Every limit on untrusted input, in one place. Each has a test that feeds
+ * input just over it and expects a clear error, never a crash or a hang.
+ */
+#ifndef EXCISE_LIMITS_H
+#define EXCISE_LIMITS_H
+
+/* Catalog */
+#define EXCISE_MAX_CATALOG_SIZE (16u << 20)     /* bytes of catalog JSON */
+#define EXCISE_MAX_CATALOG_ENTRIES 100000u      /* vendors+products+indicators+directives */
+#define EXCISE_MAX_PATTERN_LEN 1024u            /* bytes of one indicator value */
+#define EXCISE_MAX_SIGFILE_SIZE (64u << 10)     /* bytes of a .minisig or minisign key file */
+
+/* Package databases */
+#define EXCISE_MAX_DPKG_STATUS_SIZE (512u << 20) /* bytes of /var/lib/dpkg/status */
+#define EXCISE_MAX_DPKG_FIELD_SIZE (1u << 20)    /* bytes of one field value */
+#define EXCISE_MAX_DPKG_PACKAGES 1000000u        /* stanzas in one status file */
+#define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
+
+/* Files read whole (units, init scripts, cmdline, PEM bundles, os-release) */
+#define EXCISE_MAX_TEXT_FILE_SIZE (8u << 20)
+#define EXCISE_MAX_PEM_BUNDLE_SIZE (32u << 20)
+#define EXCISE_MAX_CERTS_PER_BUNDLE 100000u
+
+/* Filesystem walk */
+#define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */
+#define EXCISE_MAX_SYMLINK_HOPS 40u
+
+/* Findings kept per scan, evidence kept per finding */
+#define EXCISE_MAX_EVIDENCE 100000u
+#define EXCISE_MAX_SOURCE_ERRORS 32u     /* error messages kept per source (all are counted) */
+
+/* Key files (unit files, os-release), process command lines, module trees */
+#define EXCISE_MAX_KEYFILE_LINE (64u << 10)   /* bytes of one logical line or value */
+#define EXCISE_MAX_KEYFILE_ENTRIES 10000u     /* assignments in one key file */
+#define EXCISE_MAX_CMDLINE_LEN (32u << 10)    /* bytes of a command line kept (longer: cut) */
+#define EXCISE_MAX_SOURCE_DEPTH 10u           /* directory levels below a module tree or cert dir */
+
+#endif

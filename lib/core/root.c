@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* root: confined file access with openat2(RESOLVE_IN_ROOT). */
+#include "core/root.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/err.h"
+
+int root_open(const char *path, struct root *ret, struct excise_err *reterr)
+{
+	if (!path || !*path)
+		path = "/";
+	_cleanup_free_ char *abs = realpath(path, NULL);
+	if (!abs)
+		return err_setc(reterr, neg_errno(), "root '%s'", path);
+	_cleanup_close_ int fd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_setc(reterr, neg_errno(), "root '%s'", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return err_setc(reterr, neg_errno(), "root '%s'", path);
+	struct stat slash;
+	bool live = stat("/", &slash) == 0 && slash.st_dev == st.st_dev && slash.st_ino == st.st_ino;
+	*ret = (struct root){ .fd = TAKE_FD(fd), .path = TAKE_PTR(abs), .live = live, .dev = st.st_dev };
+	return 0;
+}
+
+void root_done(struct root *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->path);
+	*r = (struct root){ .fd = -1 };
+}
+
+static int openat2_in(const struct root *r, const char *path, int flags, unsigned long long resolve)
+{
+	while (*path == '/')
+		path++;
+	if (!*path)
+		path = ".";
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
+	};
+	if (flags & O_CREAT)
+		how.mode = 0600;
+	long fd;
+	do
+		fd = syscall(SYS_openat2, r->fd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN);
+	return fd < 0 ? neg_errno() : (int)fd;
+}
+
+int root_openat(const struct root *r, const char *path, int flags)
+{
+	return openat2_in(r, path, flags, 0);
+}
+
+int root_openat_nofollow(const struct root *r, const char *path, int flags)
+{
+	return openat2_in(r, path, flags, RESOLVE_NO_SYMLINKS);
+}
+
+int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if ((uint64_t)st.st_size > max)
+		return -EXCISE_E_TOOBIG;
+	/* Files in /proc and /sys report size 0 or 4096: read until EOF, bounded. */
+	size_t size = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	size_t n = 0;
+	char *p = malloc(size + 1);
+	if (!p)
+		return -ENOMEM;
+	for (;;) {
+		if (n == size) {
+			if (size > max) {
+				free(p);
+				return -EXCISE_E_TOOBIG;
+			}
+			size_t nsize = size * 2 > max + 1 ? max + 1 : size * 2;
+			char *q = realloc(p, nsize + 1);
+			if (!q) {
+				free(p);
+				return -ENOMEM;
+			}
+			p = q;
+			size = nsize;
+		}
+		ssize_t k = read(fd, p + n, size - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = neg_errno();
+			free(p);
+			return e;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (n > max) {
+		free(p);
+		return -EXCISE_E_TOOBIG;
+	}
+	p[n] = 0;
+	*ret_data = p;
+	if (ret_len)
+		*ret_len = n;
+	return 0;
+}
+
+int root_read_file(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len)
+{
+	_cleanup_close_ int fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	return read_fd_all(fd, max, ret_data, ret_len);
+}
+
+int root_opendir(const struct root *r, const char *path, DIR **ret)
+{
+	int fd = root_openat(r, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = neg_errno();
+		close(fd);
+		return e;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* Split `path` into an opened parent directory and the last component. */
+static int open_parent(const struct root *r, const char *path, const char **ret_name)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	const char *slash = memrchr(path, '/', len);
+	const char *name = slash ? slash + 1 : path;
+	size_t nlen = len - (size_t)(name - path);
+	if (nlen == 0 || nlen >= NAME_MAX + 1 || (nlen == 1 && name[0] == '.') ||
+	    (nlen == 2 && name[0] == '.' && name[1] == '.'))
+		return -EINVAL;
+	if (name[nlen] != 0)
+		return -EINVAL; /* trailing slashes: caller should pass a clean path */
+	_cleanup_free_ char *dir = strndup(path, slash ? (size_t)(slash - path) + 1 : 0);
+	if (!dir)
+		return -ENOMEM;
+	*ret_name = name;
+	return root_openat(r, dir[0] ? dir : "/", O_PATH | O_DIRECTORY);
+}
+
+int root_lstat(const struct root *r, const char *path, struct stat *ret)
+{
+	const char *name;
+	_cleanup_close_ int dfd = open_parent(r, path, &name);
+	if (dfd == -EINVAL) {
+		/* the root itself */
+		return fstat(r->fd, ret) < 0 ? neg_errno() : 0;
+	}
+	if (dfd < 0)
+		return dfd;
+	return fstatat(dfd, name, ret, AT_SYMLINK_NOFOLLOW) < 0 ? neg_errno() : 0;
+}
+
+int root_stat(const struct root *r, const char *path, struct stat *ret)
+{
+	_cleanup_close_ int fd = root_openat(r, path, O_PATH);
+	if (fd < 0)
+		return fd;
+	return fstat(fd, ret) < 0 ? neg_errno() : 0;
+}
+
+int root_readlink(const struct root *r, const char *path, char **ret)
+{
+	const char *name;
+	_cleanup_close_ int dfd = open_parent(r, path, &name);
+	if (dfd < 0)
+		return dfd;
+	char buf[PATH_MAX + 1];
+	ssize_t k = readlinkat(dfd, name, buf, sizeof(buf) - 1);
+	if (k < 0)
+		return neg_errno();
+	buf[k] = 0;
+	char *s = strdup(buf);
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	while (dl > 0 && dir[dl - 1] == '/')
+		dl--;
+	while (*name == '/') {
+		name++;
+		nl--;
+	}
+	char *p = malloc(dl + nl + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	return p;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * root: every file excise reads is named by an absolute path inside a root
+ * (the live host's "/" or an offline tree given with --root) and opened with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): ".." stops at the root and
+ * absolute symlinks are resolved against it, so no path, symlinks included,
+ * ever leads outside. Paths shown to people are these root-relative absolute
+ * paths; the report says which root they are relative to.
+ */
+#ifndef EXCISE_ROOT_H
+#define EXCISE_ROOT_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "core/macro.h"
+#include "excise/error.h"
+
+struct root {
+	int fd;        /* O_PATH directory fd of the root */
+	char *path;    /* as given, absolute; "/" for the live host */
+	bool live;     /* the root is the running system's "/" */
+	dev_t dev;     /* st_dev of the root directory */
+};
+
+/* Open `path` (NULL means "/") as a root. */
+NODISCARD int root_open(const char *path, struct root *ret, struct excise_err *reterr);
+void root_done(struct root *r);
+
+/* open(2) of `path` inside the root; returns an fd or -errno. O_CLOEXEC is added.
+ * With O_NOFOLLOW the last component may not be a symlink (-ELOOP). */
+NODISCARD int root_openat(const struct root *r, const char *path, int flags);
+
+/* Like root_openat, but no symlink in any component is followed (-ELOOP). */
+NODISCARD int root_openat_nofollow(const struct root *r, const char *path, int flags);
+
+/* Read a whole regular file (symlinks resolved inside the root). Fails with
+ * -EXCISE_E_TOOBIG past `max` bytes, -EISDIR/-EINVAL for a non-regular file.
+ * *ret_data is NUL-terminated; free() it. */
+NODISCARD int root_read_file(const struct root *r, const char *path, size_t max,
+			     char **ret_data, size_t *ret_len);
+
+/* Read from an open fd (regular file), same rules. */
+NODISCARD int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len);
+
+/* opendir(3) inside the root; the returned DIR is the caller's. */
+NODISCARD int root_opendir(const struct root *r, const char *path, DIR **ret);
+
+/* lstat of `path`: symlinks in the parent are resolved inside the root, the
+ * last component is not followed. */
+NODISCARD int root_lstat(const struct root *r, const char *path, struct stat *ret);
+
+/* stat of `path`, following symlinks inside the root. */
+NODISCARD int root_stat(const struct root *r, const char *path, struct stat *ret);
+
+/* readlink of `path` (the last component must be a symlink); free() the result. */
+NODISCARD int root_readlink(const struct root *r, const char *path, char **ret);
+
+/* Join a directory and a name into a new string ("/" + "x" gives "/x"); NULL on OOM. */
+char *path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* text: UTF-8 validation, hex, case folding, UUIDs. */
+#include "core/text.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+
+/* Length of the valid UTF-8 sequence at s[i..], or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
+{
+	unsigned char c = s[i];
+	if (c < 0x80)
+		return 1;
+	size_t n;
+	uint32_t min, cp;
+	if ((c & 0xE0) == 0xC0) {
+		n = 2, min = 0x80, cp = c & 0x1F;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 3, min = 0x800, cp = c & 0x0F;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 4, min = 0x10000, cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len - i < n)
+		return 0;
+	for (size_t k = 1; k < n; k++) {
+		if ((s[i + k] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i + k] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+bool utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(u, i, len);
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+void utf8_sanitize(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t start = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(u, i, len);
+		if (n) {
+			i += n;
+			continue;
+		}
+		buf_add(b, s + start, i - start);
+		buf_add(b, "\xEF\xBF\xBD", 3);
+		start = ++i;
+	}
+	buf_add(b, s + start, len - start);
+}
+
+void hex_append(struct buf *b, const void *p, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *u = p;
+	for (size_t i = 0; i < len; i++) {
+		char two[2] = { digits[u[i] >> 4], digits[u[i] & 15] };
+		buf_add(b, two, 2);
+	}
+}
+
+void ascii_lower(char *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+}
+
+char *strip(char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = 0;
+	return s;
+}
+
+int uuid_v4(char out[37])
+{
+	unsigned char r[16];
+	size_t got = 0;
+	while (got < sizeof(r)) {
+		ssize_t k = getrandom(r + got, sizeof(r) - got, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)k;
+	}
+	r[6] = (r[6] & 0x0F) | 0x40;
+	r[8] = (r[8] & 0x3F) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0],
+		 r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+		 r[15]);
+	return 0;
+}
+
+char *strdup_or_null(const char *s, int *err)
+{
+	if (!s)
+		return NULL;
+	char *p = strdup(s);
+	if (!p)
+		*err = -ENOMEM;
+	return p;
+}

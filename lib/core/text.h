@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* text: small string helpers shared by parsers and writers. */
+#ifndef EXCISE_TEXT_H
+#define EXCISE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/buf.h"
+
+/* True when `len` bytes of `s` are valid UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const char *s, size_t len);
+
+/* Append `s` to `b` as valid UTF-8: each invalid byte becomes U+FFFD. */
+void utf8_sanitize(struct buf *b, const char *s, size_t len);
+
+/* Append lowercase hex of `len` bytes. */
+void hex_append(struct buf *b, const void *p, size_t len);
+
+/* ASCII lowercase copy into `out` (at least len bytes). */
+void ascii_lower(char *out, const char *s, size_t len);
+
+/* Strip ASCII white space on both ends, in place; returns s. */
+char *strip(char *s);
+
+/* A random UUID v4 into out[37]. Returns 0 or -errno. */
+int uuid_v4(char out[37]);
+
+/* Duplicate or NULL (strdup that passes NULL through). Sets *err to -ENOMEM on failure. */
+char *strdup_or_null(const char *s, int *err);
+
+#endif

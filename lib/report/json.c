@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * json: the excise.report/1 document (docs/report-format.md, docs/report.schema.json),
+ * and helpers the other writers share. Every string is emitted as valid UTF-8;
+ * a path that was not valid UTF-8 also carries its raw bytes in `path_hex`.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/text.h"
+#include "excise/report.h"
+#include "report/report_int.h"
+
+void report_time(int64_t ns, char out[32])
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char date[24];
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%s.%03dZ", date, (int)((ns / 1000000) % 1000));
+}
+
+char *report_utf8(const char *s, bool *ret_lossy)
+{
+	if (ret_lossy)
+		*ret_lossy = false;
+	if (!s)
+		return NULL;
+	size_t len = strlen(s);
+	if (utf8_valid(s, len))
+		return strdup(s);
+	if (ret_lossy)
+		*ret_lossy = true;
+	struct buf b;
+	buf_init(&b, 0);
+	utf8_sanitize(&b, s, len);
+	char *out;
+	return buf_take(&b, &out) < 0 ? NULL : out;
+}
+
+char *report_hex(const char *s)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	hex_append(&b, s, strlen(s));
+	char *out;
+	return buf_take(&b, &out) < 0 ? NULL : out;
+}
+
+char *report_directives(const struct excise_finding *f, const char *sep)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (size_t i = 0; i < f->n_directives; i++)
+		buf_addf(&b, "%s%s", i ? sep : "", f->directives[i]->short_name);
+	char *out;
+	return buf_take(&b, &out) < 0 ? NULL : out;
+}
+
+/* jansson helpers that stay NULL-safe and never see invalid UTF-8. */
+struct jb {
+	int err;
+};
+
+static json_t *jstr(struct jb *jb, const char *s)
+{
+	if (!s)
+		return json_null();
+	char *u = report_utf8(s, NULL);
+	json_t *v = u ? json_string(u) : NULL;
+	free(u);
+	if (!v)
+		jb->err = -ENOMEM;
+	return v ? v : json_null();
+}
+
+static void set(struct jb *jb, json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(obj, key, v) < 0)
+		jb->err = -ENOMEM;
+}
+
+static json_t *strv(struct jb *jb, const char *const *v)
+{
+	json_t *a = json_array();
+	for (; a && v && *v; v++)
+		if (json_array_append_new(a, jstr(jb, *v)) < 0)
+			jb->err = -ENOMEM;
+	if (!a)
+		jb->err = -ENOMEM;
+	return a;
+}
+
+static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
+{
+	json_t *o = json_object(), *ind = json_object();
+	if (!o || !ind) {
+		jb->err = -ENOMEM;
+		json_decref(o);
+		json_decref(ind);
+		return NULL;
+	}
+	set(jb, o, "source", jstr(jb, e->source));
+	set(jb, o, "kind", jstr(jb, excise_obs_kind_name(e->kind)));
+	set(jb, o, "field", jstr(jb, excise_field_name(e->field)));
+	set(jb, o, "value", jstr(jb, e->value));
+	set(jb, o, "path", jstr(jb, e->path));
+	if (e->path && !utf8_valid(e->path, strlen(e->path))) {
+		char *hex = report_hex(e->path);
+		set(jb, o, "path_hex", jstr(jb, hex));
+		free(hex);
+	}
+	set(jb, o, "version", jstr(jb, e->version));
+	set(jb, o, "state", jstr(jb, e->state));
+	set(jb, o, "active", json_boolean(e->active));
+	set(jb, ind, "id", jstr(jb, e->indicator->id));
+	set(jb, ind, "confidence", jstr(jb, excise_confidence_name(e->indicator->confidence)));
+	set(jb, ind, "source", jstr(jb, e->indicator->source_url));
+	set(jb, ind, "note", jstr(jb, e->indicator->note));
+	set(jb, o, "indicator", ind);
+	return o;
+}
+
+static json_t *finding_json(struct jb *jb, const struct excise_finding *f)
+{
+	json_t *o = json_object(), *p = json_object(), *v = json_object(), *d = json_array(),
+	       *ev = json_array();
+	if (!o || !p || !v || !d || !ev) {
+		jb->err = -ENOMEM;
+		json_decref(o), json_decref(p), json_decref(v), json_decref(d), json_decref(ev);
+		return NULL;
+	}
+	set(jb, p, "id", jstr(jb, f->product->id));
+	set(jb, p, "name", jstr(jb, f->product->name));
+	set(jb, p, "family", jstr(jb, f->product->family));
+	set(jb, p, "branded", json_boolean(f->product->branded));
+	set(jb, p, "platforms", strv(jb, f->product->platforms));
+	set(jb, o, "product", p);
+	set(jb, v, "id", jstr(jb, f->vendor ? f->vendor->id : NULL));
+	set(jb, v, "name", jstr(jb, f->vendor ? f->vendor->name : NULL));
+	set(jb, o, "vendor", v);
+	set(jb, o, "version", jstr(jb, f->version));
+	set(jb, o, "state", jstr(jb, excise_state_name(f->state)));
+	set(jb, o, "confidence", jstr(jb, excise_confidence_name(f->confidence)));
+	for (size_t i = 0; i < f->n_directives; i++) {
+		json_t *x = json_object();
+		if (!x) {
+			jb->err = -ENOMEM;
+			break;
+		}
+		set(jb, x, "id", jstr(jb, f->directives[i]->id));
+		set(jb, x, "short_name", jstr(jb, f->directives[i]->short_name));
+		set(jb, x, "title", jstr(jb, f->directives[i]->title));
+		if (json_array_append_new(d, x) < 0)
+			jb->err = -ENOMEM;
+	}
+	set(jb, o, "directives", d);
+	for (size_t i = 0; i < f->n_evidence; i++) {
+		json_t *x = evidence_json(jb, &f->evidence[i]);
+		if (!x || json_array_append_new(ev, x) < 0)
+			jb->err = -ENOMEM;
+	}
+	set(jb, o, "evidence", ev);
+	return o;
+}
+
+static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
+{
+	json_t *doc = json_object(), *host = json_object(), *cat = json_object(), *srcs = json_array(),
+	       *fs = json_array(), *sum = json_object(), *by_state = json_object(),
+	       *by_conf = json_object(), *failed = json_array();
+	if (!doc || !host || !cat || !srcs || !fs || !sum || !by_state || !by_conf || !failed) {
+		jb->err = -ENOMEM;
+		json_decref(doc), json_decref(host), json_decref(cat), json_decref(srcs);
+		json_decref(fs), json_decref(sum), json_decref(by_state), json_decref(by_conf);
+		json_decref(failed);
+		return NULL;
+	}
+	char t0[32], t1[32];
+	report_time(s->started_ns, t0);
+	report_time(s->finished_ns, t1);
+	set(jb, doc, "schema", json_string(EXCISE_REPORT_SCHEMA));
+	set(jb, doc, "report_id", json_string(s->report_id));
+	set(jb, host, "hostname", jstr(jb, s->host.hostname));
+	set(jb, host, "os", jstr(jb, s->host.os));
+	set(jb, host, "os_id", jstr(jb, s->host.os_id));
+	set(jb, host, "machine_id", jstr(jb, s->host.machine_id));
+	set(jb, host, "root", jstr(jb, s->host.root));
+	set(jb, host, "platform", jstr(jb, s->host.platform));
+	set(jb, host, "live", json_boolean(s->host.live));
+	set(jb, doc, "host", host);
+	set(jb, doc, "started", json_string(t0));
+	set(jb, doc, "finished", json_string(t1));
+	const struct excise_catalog *c = s->catalog;
+	bool file = excise_catalog_origin(c) == EXCISE_CATALOG_FILE;
+	set(jb, cat, "id", jstr(jb, excise_catalog_id(c)));
+	set(jb, cat, "version", jstr(jb, excise_catalog_version(c)));
+	set(jb, cat, "origin", json_string(file ? "file" : "embedded"));
+	set(jb, cat, "sha256", jstr(jb, excise_catalog_sha256(c)));
+	if (file) {
+		set(jb, cat, "path", jstr(jb, excise_catalog_path(c)));
+		set(jb, cat, "key_id", jstr(jb, excise_catalog_key_id(c)));
+	}
+	set(jb, doc, "catalog", cat);
+	for (size_t i = 0; i < s->n_sources; i++) {
+		const struct excise_source_result *r = &s->sources[i];
+		json_t *o = json_object(), *errs = json_array();
+		if (!o || !errs) {
+			json_decref(o), json_decref(errs);
+			jb->err = -ENOMEM;
+			break;
+		}
+		set(jb, o, "name", jstr(jb, r->name));
+		set(jb, o, "status", json_string(excise_source_status_name(r->status)));
+		set(jb, o, "observations", json_integer((json_int_t)r->observations));
+		set(jb, o, "matched", json_integer((json_int_t)r->matched));
+		set(jb, o, "n_errors", json_integer((json_int_t)r->n_errors));
+		for (char **e = r->errors; e && *e; e++)
+			if (json_array_append_new(errs, jstr(jb, *e)) < 0)
+				jb->err = -ENOMEM;
+		set(jb, o, "errors", errs);
+		set(jb, o, "error", jstr(jb, r->error));
+		set(jb, o, "seconds", json_real(r->seconds));
+		if (json_array_append_new(srcs, o) < 0)
+			jb->err = -ENOMEM;
+		if (r->status == EXCISE_SOURCE_FAILED && json_array_append_new(failed, jstr(jb, r->name)) < 0)
+			jb->err = -ENOMEM;
+	}
+	set(jb, doc, "sources", srcs);
+	size_t st[3] = { 0 }, cf[4] = { 0 };
+	for (size_t i = 0; i < s->n_findings; i++) {
+		json_t *x = finding_json(jb, &s->findings[i]);
+		if (!x || json_array_append_new(fs, x) < 0)
+			jb->err = -ENOMEM;
+		st[s->findings[i].state]++;
+		cf[s->findings[i].confidence]++;
+	}
+	set(jb, doc, "findings", fs);
+	const char *word;
+	int code = excise_scan_verdict(s, &word);
+	set(jb, sum, "verdict", json_string(word));
+	set(jb, sum, "findings", json_integer((json_int_t)s->n_findings));
+	set(jb, by_state, "running", json_integer((json_int_t)st[EXCISE_STATE_RUNNING]));
+	set(jb, by_state, "installed", json_integer((json_int_t)st[EXCISE_STATE_INSTALLED]));
+	set(jb, by_state, "remnant", json_integer((json_int_t)st[EXCISE_STATE_REMNANT]));
+	set(jb, sum, "by_state", by_state);
+	set(jb, by_conf, "definitive", json_integer((json_int_t)cf[EXCISE_CONF_DEFINITIVE]));
+	set(jb, by_conf, "strong", json_integer((json_int_t)cf[EXCISE_CONF_STRONG]));
+	set(jb, by_conf, "weak", json_integer((json_int_t)cf[EXCISE_CONF_WEAK]));
+	set(jb, sum, "by_confidence", by_conf);
+	set(jb, sum, "sources_failed", failed);
+	set(jb, sum, "exit_code", json_integer(code));
+	set(jb, doc, "summary", sum);
+	return doc;
+}
+
+int excise_report_json(const struct excise_scan *s, FILE *out)
+{
+	struct jb jb = { 0 };
+	json_t *doc = report_doc(&jb, s);
+	if (!doc || jb.err) {
+		json_decref(doc);
+		return jb.err ? jb.err : -ENOMEM;
+	}
+	int r = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	json_decref(doc);
+	if (r < 0 || fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out))
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* host: the facts that identify the scanned system (hostname, OS, machine id). */
+#include <string.h>
+#include <unistd.h>
+
+#include "core/limits.h"
+#include "core/root.h"
+#include "core/text.h"
+#include "parse/keyfile.h"
+#include "scan/scan_int.h"
+
+/* First line of a small file inside the root, stripped; NULL when absent or empty. */
+static int read_line(const struct root *r, const char *path, char **ret)
+{
+	_cleanup_free_ char *data = NULL;
+	*ret = NULL;
+	if (root_read_file(r, path, 4096, &data, NULL) < 0)
+		return 0;
+	data[strcspn(data, "\r\n")] = 0;
+	char *s = strip(data);
+	if (!*s || !utf8_valid(s, strlen(s)))
+		return 0;
+	*ret = strdup(s);
+	return *ret ? 0 : -ENOMEM;
+}
+
+struct osrel {
+	char *pretty, *id, *name;
+	int err;
+};
+
+static int osrel_field(void *ud, const char *section, const char *key, const char *value)
+{
+	struct osrel *o = ud;
+	(void)section;
+	char **slot = strcmp(key, "PRETTY_NAME") == 0 ? &o->pretty
+		    : strcmp(key, "ID") == 0	      ? &o->id
+		    : strcmp(key, "NAME") == 0	      ? &o->name
+						      : NULL;
+	if (!slot || *slot || !utf8_valid(value, strlen(value)))
+		return 0;
+	*slot = strdup(value);
+	if (!*slot)
+		o->err = -ENOMEM;
+	return 0;
+}
+
+int host_read(const struct root *r, struct excise_host *h)
+{
+	*h = (struct excise_host){ 0 };
+	int e = 0;
+	h->live = r->live;
+	h->root = strdup(r->path);
+	h->platform = strdup("linux");
+	if (!h->root || !h->platform)
+		return -ENOMEM;
+	if (r->live) {
+		char name[256];
+		if (gethostname(name, sizeof(name) - 1) == 0) {
+			name[sizeof(name) - 1] = 0;
+			h->hostname = strdup_or_null(name, &e);
+		}
+	}
+	if (!h->hostname && (e = read_line(r, "/etc/hostname", &h->hostname)) < 0)
+		return e;
+	if ((e = read_line(r, "/etc/machine-id", &h->machine_id)) < 0)
+		return e;
+	static const char *const osrel_paths[] = { "/etc/os-release", "/usr/lib/os-release" };
+	for (size_t i = 0; i < ARRAY_SIZE(osrel_paths); i++) {
+		_cleanup_free_ char *data = NULL;
+		size_t len;
+		if (root_read_file(r, osrel_paths[i], EXCISE_MAX_TEXT_FILE_SIZE, &data, &len) < 0)
+			continue;
+		struct osrel o = { 0 };
+		/* A malformed line does not hide the rest; the parser keeps going. */
+		int pr = keyfile_parse_env(data, len, osrel_paths[i], osrel_field, &o, NULL);
+		(void)pr;
+		h->os = o.pretty ? o.pretty : o.name;
+		if (o.pretty)
+			free(o.name);
+		h->os_id = o.id;
+		if (o.err)
+			return o.err;
+		break;
+	}
+	if (!h->hostname && (h->hostname = strdup("")) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void host_done(struct excise_host *h)
+{
+	free(h->hostname);
+	free(h->os);
+	free(h->os_id);
+	free(h->machine_id);
+	free(h->root);
+	free(h->platform);
+	*h = (struct excise_host){ 0 };
+}

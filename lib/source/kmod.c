@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * source kmod: kernel modules. Module files under /lib/modules/<release>/ and
+ * /usr/lib/modules/<release>/ (*.ko, *.ko.xz, *.ko.zst, *.ko.gz; at most
+ * EXCISE_MAX_SOURCE_DEPTH levels below <release>) give one observation each:
+ * NAME = the file's base name without the extensions, as written (the kernel
+ * shows '-' as '_': that form is used only to compare with loaded modules),
+ * PATH = the file, state "present". On the live host, /proc/modules lists the
+ * loaded modules: a file of the running release whose module is loaded is
+ * "loaded" and active, and a loaded module with no file in the trees is still
+ * reported (PATH empty, state "loaded"). The .modinfo section (author,
+ * description, version) is not read.
+ */
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "core/hash.h"
+#include "core/limits.h"
+#include "source/source.h"
+
+static const char *const trees[] = { "/lib/modules", "/usr/lib/modules" };
+static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
+
+struct loaded {
+	char **names; /* normalised ('-' -> '_') */
+	char **states;
+	bool *seen;
+	size_t n, cap;
+	struct hash h;
+};
+
+struct kmod {
+	struct source_ctx *ctx;
+	struct loaded ld;
+	const char *release; /* running release when live, else NULL */
+	bool any_tree;
+};
+
+static void normalise(char *s)
+{
+	for (; *s; s++)
+		if (*s == '-')
+			*s = '_';
+}
+
+static void loaded_done(struct loaded *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->names[i]);
+		free(l->states[i]);
+	}
+	free(l->names);
+	free(l->states);
+	free(l->seen);
+	hash_done(&l->h);
+}
+
+static int loaded_add(struct loaded *l, const char *name, size_t nlen, const char *state, size_t slen)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 128;
+		char **a = realloc(l->names, nc * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		l->names = a;
+		char **b = realloc(l->states, nc * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		l->states = b;
+		bool *c = realloc(l->seen, nc * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		l->seen = c;
+		l->cap = nc;
+	}
+	char *n = strndup(name, nlen), *s = strndup(state, slen);
+	if (!n || !s) {
+		free(n);
+		free(s);
+		return -ENOMEM;
+	}
+	normalise(n);
+	struct hash_slot *h = hash_put(&l->h, n, strlen(n));
+	if (!h) {
+		free(n);
+		free(s);
+		return -ENOMEM;
+	}
+	if (h->value >= 0) { /* listed twice: keep the first */
+		free(n);
+		free(s);
+		return 0;
+	}
+	h->value = (int)l->n;
+	l->names[l->n] = n;
+	l->states[l->n] = s;
+	l->seen[l->n++] = false;
+	return 0;
+}
+
+/* /proc/modules: "name size refcount deps state address" per line. */
+static int read_proc_modules(struct kmod *k)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = root_read_file(source_root(k->ctx), "/proc/modules", EXCISE_MAX_TEXT_FILE_SIZE, &data,
+			       &len);
+	if (r == -ENOENT)
+		return 0; /* a kernel without module support */
+	if (r < 0) {
+		if (r == -ENOMEM)
+			return r;
+		source_item_error(k->ctx, r, "'/proc/modules': cannot read");
+		return 0;
+	}
+	const char *p = data, *end = data + len;
+	size_t line = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		line++;
+		const char *f[5] = { 0 };
+		size_t fl[5] = { 0 };
+		size_t nf = 0;
+		const char *q = p;
+		while (q < e && nf < 5) {
+			while (q < e && *q == ' ')
+				q++;
+			if (q >= e)
+				break;
+			f[nf] = q;
+			while (q < e && *q != ' ')
+				q++;
+			fl[nf] = (size_t)(q - f[nf]);
+			nf++;
+		}
+		if (nf >= 1 && fl[0] > 0 && !memchr(f[0], 0, fl[0])) {
+			const char *state = nf >= 5 ? f[4] : "Live";
+			size_t slen = nf >= 5 ? fl[4] : 4;
+			r = loaded_add(&k->ld, f[0], fl[0], state, slen);
+			if (r < 0)
+				return r;
+		} else if (e > p) {
+			source_item_error(k->ctx, EXCISE_E_CORRUPT, "'/proc/modules': line %zu: malformed",
+					  line);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+static size_t module_ext(const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++) {
+		size_t k = strlen(exts[i]);
+		if (n > k && strcmp(name + n - k, exts[i]) == 0)
+			return k;
+	}
+	return 0;
+}
+
+static int module_file(struct kmod *k, const char *path, const char *name, size_t ext,
+		       bool running_release)
+{
+	_cleanup_free_ char *mod = strndup(name, strlen(name) - ext);
+	_cleanup_free_ char *norm = mod ? strdup(mod) : NULL;
+	if (!norm)
+		return -ENOMEM;
+	normalise(norm);
+	const char *state = "present";
+	bool active = false;
+	if (running_release) {
+		const struct hash_slot *h = hash_get(&k->ld.h, norm, strlen(norm));
+		if (h) {
+			k->ld.seen[h->value] = true;
+			state = "loaded";
+			active = true;
+		}
+	}
+	struct obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active };
+	o.f[EXCISE_F_NAME] = mod;
+	o.f[EXCISE_F_PATH] = path;
+	return source_emit(k->ctx, &o);
+}
+
+static int walk(struct kmod *k, const char *dir, unsigned depth, bool running_release)
+{
+	const struct root *root = source_root(k->ctx);
+	DIR *d = NULL;
+	int r = root_opendir(root, dir, &d);
+	if (r < 0) {
+		if (r != -ENOENT && r != -ENOTDIR)
+			source_item_error(k->ctx, r, "'%s': cannot list", dir);
+		return r == -ENOMEM ? r : 0;
+	}
+	struct dirent *e;
+	r = 0;
+	while (r >= 0 && (e = readdir(d))) {
+		const char *n = e->d_name;
+		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+			continue;
+		size_t ext = module_ext(n);
+		bool maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN;
+		if (!ext && !maybe_dir)
+			continue;
+		_cleanup_free_ char *path = path_join(dir, n);
+		if (!path) {
+			r = -ENOMEM;
+			break;
+		}
+		struct stat st;
+		if (root_lstat(root, path, &st) < 0)
+			continue;
+		if (ext && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+			r = module_file(k, path, n, ext, running_release);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (depth >= EXCISE_MAX_SOURCE_DEPTH) {
+				source_item_error(k->ctx, EXCISE_E_LIMIT,
+						  "'%s': more than %u directory levels, not read", path,
+						  EXCISE_MAX_SOURCE_DEPTH);
+				continue;
+			}
+			r = walk(k, path, depth + 1, running_release);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+static int read_tree(struct kmod *k, const char *tree, dev_t *devs, ino_t *inos, size_t *nseen)
+{
+	const struct root *root = source_root(k->ctx);
+	struct stat st;
+	if (root_stat(root, tree, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	for (size_t i = 0; i < *nseen; i++)
+		if (devs[i] == st.st_dev && inos[i] == st.st_ino)
+			return 0; /* /lib is /usr/lib on a merged-/usr system */
+	devs[*nseen] = st.st_dev;
+	inos[(*nseen)++] = st.st_ino;
+	k->any_tree = true;
+	DIR *d = NULL;
+	int r = root_opendir(root, tree, &d);
+	if (r < 0) {
+		source_item_error(k->ctx, r, "'%s': cannot list", tree);
+		return r == -ENOMEM ? r : 0;
+	}
+	struct dirent *e;
+	r = 0;
+	while (r >= 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *path = path_join(tree, e->d_name);
+		if (!path) {
+			r = -ENOMEM;
+			break;
+		}
+		struct stat vst;
+		if (root_stat(root, path, &vst) < 0 || !S_ISDIR(vst.st_mode))
+			continue;
+		bool running = k->release && strcmp(k->release, e->d_name) == 0;
+		r = walk(k, path, 0, running);
+	}
+	closedir(d);
+	return r;
+}
+
+static int run(struct source_ctx *ctx)
+{
+	struct kmod k = { .ctx = ctx };
+	hash_init(&k.ld.h);
+	struct utsname u;
+	int r = 0;
+	if (source_live(ctx)) {
+		if (uname(&u) == 0)
+			k.release = u.release;
+		r = read_proc_modules(&k);
+	}
+	dev_t devs[ARRAY_SIZE(trees)];
+	ino_t inos[ARRAY_SIZE(trees)];
+	size_t nseen = 0;
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(trees); i++)
+		r = read_tree(&k, trees[i], devs, inos, &nseen);
+	/* Loaded modules with no file in the trees (built out of tree, or loaded from elsewhere). */
+	for (size_t i = 0; r >= 0 && i < k.ld.n; i++) {
+		if (k.ld.seen[i])
+			continue;
+		struct obs o = { .kind = EXCISE_OBS_KMOD, .state = "loaded", .active = true };
+		o.f[EXCISE_F_NAME] = k.ld.names[i];
+		r = source_emit(ctx, &o);
+	}
+	bool found = k.any_tree || k.ld.n > 0;
+	loaded_done(&k.ld);
+	if (r < 0)
+		return source_fail(ctx, r, "kernel modules: %s", excise_strerror(r));
+	return found ? 0 : -EXCISE_E_ABSENT;
+}
+
+const struct source source_kmod = {
+	.name = "kmod",
+	.platform = "linux",
+	.description = "kernel modules: loaded (/proc/modules) and on disk (/lib/modules)",
+	.run = run,
+};

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* registry: every evidence source, in the order a scan runs them. Adding a source
+ * is one file in lib/source/ and one line here. */
+#include "source/source.h"
+
+extern const struct source source_dpkg, source_rpm, source_files, source_walk, source_proc,
+	source_systemd, source_sysv, source_kmod, source_truststore;
+
+const struct source *const source_table[] = {
+	&source_dpkg,
+	&source_rpm,
+	&source_systemd,
+	&source_sysv,
+	&source_kmod,
+	&source_proc,
+	&source_truststore,
+	&source_files,
+	&source_walk,
+};
+
+const size_t source_table_len = sizeof(source_table) / sizeof(source_table[0]);

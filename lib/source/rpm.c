@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The rpm source: the packages recorded in the root's RPM database.
+ *
+ * The database (SQLite rpmdb.sqlite, NDB Packages.db or Berkeley DB Packages)
+ * is never opened in place: its files are opened inside the root (confined,
+ * no symlink as the last component), copied into a private temporary
+ * directory, and librpm reads the copy. So nothing in the root is locked,
+ * written or created (no -shm/-wal, .rpm.lock or __db.* files), and a hostile
+ * database can only damage a throwaway copy.
+ *
+ * librpm keeps global state (macros, log callback) and is not thread-safe:
+ * every call into it happens under one mutex, the configuration is read once,
+ * and the macros pushed for a run are popped after it. librpm's log messages
+ * go to a callback that never prints; errors among them become the source's.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rpm/header.h>
+#include <rpm/rpmdb.h>
+#include <rpm/rpmlib.h>
+#include <rpm/rpmlog.h>
+#include <rpm/rpmmacro.h>
+#include <rpm/rpmtag.h>
+#include <rpm/rpmts.h>
+
+#include "core/buf.h"
+#include "core/limits.h"
+#include "source/source.h"
+
+/* Where rpm keeps its database: rpm >= 4.17 and older ones. Often one is a symlink to the other. */
+static const char *const db_dirs[] = { "/usr/lib/sysimage/rpm", "/var/lib/rpm" };
+
+struct backend {
+	const char *label;            /* for messages */
+	const char *marker;           /* the file whose presence says which backend */
+	const char *const files[3];   /* the files copied (the marker first) */
+};
+
+/* In rpm's own order of preference when several are present. */
+static const struct backend backends[] = {
+	{ "SQLite", "rpmdb.sqlite", { "rpmdb.sqlite", "rpmdb.sqlite-wal", NULL } },
+	{ "NDB", "Packages.db", { "Packages.db", "Index.db", NULL } },
+	{ "Berkeley DB", "Packages", { "Packages", NULL } },
+};
+
+static pthread_mutex_t rpm_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool rpm_inited;
+static int rpm_init_rc;
+static char *rpm_backends;    /* librpm's "available backends" list, space-separated */
+
+/* Messages librpm logged during one run; NULL between runs (they are dropped).
+ * The private copy's directory is shown as the database directory it copies. */
+static struct buf *log_sink;
+static const char *log_tmp, *log_dir;
+
+static int log_cb(rpmlogRec rec, rpmlogCallbackData data)
+{
+	(void)data;
+	if (log_sink && rpmlogRecPriority(rec) <= RPMLOG_ERR) {
+		const char *m = rpmlogRecMessage(rec);
+		size_t n = m ? strlen(m) : 0;
+		while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			n--;
+		if (n > 0 && log_sink->n < 2048) {
+			if (log_sink->n > 0)
+				buf_adds(log_sink, "; ");
+			size_t tl = log_tmp ? strlen(log_tmp) : 0;
+			while (n > 0) {
+				const char *t = tl ? memmem(m, n, log_tmp, tl) : NULL;
+				size_t k = t ? (size_t)(t - m) : n;
+				buf_add(log_sink, m, k);
+				if (!t)
+					break;
+				buf_adds(log_sink, log_dir);
+				m += k + tl;
+				n -= k + tl;
+			}
+		}
+	}
+	return 0; /* never the default handler (it prints, and may exit) */
+}
+
+/* source_fail with errno's message. */
+static int fail_errno(struct source_ctx *ctx, const char *path, const char *what)
+{
+	int e = neg_errno();
+	return source_fail(ctx, e, "'%s': %s: %s", path, what, strerror(-e));
+}
+
+/*
+ * librpm leaks its SQLite handle when it cannot open a database, so a copy
+ * whose header already says it is damaged is refused before librpm sees it.
+ * `tfd` is the private directory holding the copy.
+ */
+static int check_sqlite(struct source_ctx *ctx, int tfd, const char *dbfile)
+{
+	_cleanup_close_ int fd = openat(tfd, "rpmdb.sqlite", O_RDONLY | O_CLOEXEC);
+	unsigned char h[100];
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return fail_errno(ctx, dbfile, "cannot read the private copy");
+	struct stat wst;
+	bool wal = fstatat(tfd, "rpmdb.sqlite-wal", &wst, 0) == 0 && wst.st_size > 0;
+	if (st.st_size == 0 && wal)
+		return 0;
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    memcmp(h, "SQLite format 3", 16) != 0)
+		return source_fail(ctx, -EXCISE_E_CORRUPT,
+				   "'%s': corrupt SQLite RPM database: no SQLite header", dbfile);
+	uint32_t psize = (uint32_t)h[16] << 8 | h[17];
+	if (psize == 1)
+		psize = 65536;
+	if (psize < 512 || (psize & (psize - 1)) != 0)
+		return source_fail(ctx, -EXCISE_E_CORRUPT,
+				   "'%s': corrupt SQLite RPM database: page size %u at offset 16",
+				   dbfile, (unsigned)psize);
+	if ((uint64_t)st.st_size % psize != 0)
+		return source_fail(ctx, -EXCISE_E_CORRUPT,
+				   "'%s': corrupt SQLite RPM database: size %llu is not a multiple "
+				   "of its page size %u (truncated?)", dbfile,
+				   (unsigned long long)st.st_size, (unsigned)psize);
+	uint32_t pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 | (uint32_t)h[30] << 8 | h[31];
+	bool valid = memcmp(h + 24, h + 92, 4) == 0 && pages > 0;
+	if (valid && !wal && (uint64_t)st.st_size < (uint64_t)pages * psize)
+		return source_fail(ctx, -EXCISE_E_CORRUPT,
+				   "'%s': corrupt SQLite RPM database: %llu bytes, but its header "
+				   "says %u pages of %u (truncated)", dbfile,
+				   (unsigned long long)st.st_size, (unsigned)pages, (unsigned)psize);
+	return 0;
+}
+
+/* Called with rpm_lock held. */
+static int rpm_init(void)
+{
+	if (rpm_inited)
+		return rpm_init_rc;
+	rpm_inited = true;
+	rpmlogSetCallback(log_cb, NULL);
+	rpmlogSetMask(RPMLOG_UPTO(RPMLOG_ERR));
+	if (rpmReadConfigFiles(NULL, NULL) != 0) {
+		rpm_init_rc = -EXCISE_E_UNSUPPORTED;
+		return rpm_init_rc;
+	}
+	/* librpm has no call that lists its backends; its --showrc text does. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		rpm_init_rc = -ENOMEM;
+		return rpm_init_rc;
+	}
+	rpmShowRC(f);
+	if (fclose(f) != 0 || !text) {
+		free(text);
+		rpm_init_rc = -ENOMEM;
+		return rpm_init_rc;
+	}
+	const char *p = strstr(text, "available backends");
+	if (p && (p = strchr(p, ':'))) {
+		p++;
+		size_t n = strcspn(p, "\n");
+		rpm_backends = strndup(p, n);
+	}
+	free(text);
+	if (!rpm_backends)
+		rpm_backends = strdup("");
+	rpm_init_rc = rpm_backends ? 0 : -ENOMEM;
+	return rpm_init_rc;
+}
+
+/* Called with rpm_lock held. */
+static bool have_backend(const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = rpm_backends; p && *p;) {
+		p += strspn(p, " \t");
+		size_t w = strcspn(p, " \t");
+		if (w == n && memcmp(p, name, n) == 0)
+			return true;
+		p += w;
+	}
+	return false;
+}
+
+/* Remove the temporary copy and everything librpm may have created in it. */
+static void remove_tmpdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+		}
+		closedir(d);
+	}
+	(void)rmdir(dir);
+}
+
+static int too_big(struct source_ctx *ctx, const char *path)
+{
+	return source_fail(ctx, -EXCISE_E_TOOBIG,
+			   "'%s': the RPM database is larger than %u bytes (EXCISE_MAX_RPMDB_SIZE), "
+			   "not read", path, (unsigned)EXCISE_MAX_RPMDB_SIZE);
+}
+
+/* Copy one file of the database into the private directory `tfd`. */
+static int copy_file(struct source_ctx *ctx, const char *path, const char *name, int tfd,
+		     uint64_t *total, bool required)
+{
+	const struct root *root = source_root(ctx);
+	_cleanup_close_ int fd = root_openat(root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		if (fd == -ENOENT && !required)
+			return 0;
+		if (fd == -ELOOP)
+			return source_fail(ctx, -EXCISE_E_SYMLINK,
+					   "'%s': a symlink in the RPM database directory, not read", path);
+		return source_fail(ctx, fd, "'%s': cannot open: %s", path, strerror(-fd));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return fail_errno(ctx, path, "cannot stat");
+	if (!S_ISREG(st.st_mode))
+		return source_fail(ctx, -EXCISE_E_CORRUPT, "'%s': not a regular file", path);
+	if ((uint64_t)st.st_size > EXCISE_MAX_RPMDB_SIZE - *total)
+		return too_big(ctx, path);
+	_cleanup_close_ int out = openat(tfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0)
+		return fail_errno(ctx, path, "cannot make a private copy");
+	char b[65536];
+	for (;;) {
+		ssize_t n = read(fd, b, sizeof(b));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail_errno(ctx, path, "read error");
+		}
+		if (n == 0)
+			break;
+		*total += (uint64_t)n;
+		if (*total > EXCISE_MAX_RPMDB_SIZE)
+			return too_big(ctx, path);
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, b + off, (size_t)(n - off));
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return fail_errno(ctx, path, "cannot write the private copy");
+			}
+			off += w;
+		}
+	}
+	if (close(TAKE_FD(out)) < 0)
+		return fail_errno(ctx, path, "cannot write the private copy");
+	return 0;
+}
+
+static const char *hstr(Header h, rpmTagVal tag)
+{
+	const char *s = headerGetString(h, tag);
+	return s && *s ? s : NULL;
+}
+
+/* Emit one package. Called with rpm_lock held. */
+static int emit_header(struct source_ctx *ctx, Header h, const char *dbfile)
+{
+	const char *name = hstr(h, RPMTAG_NAME);
+	if (!name)
+		return 0;
+	const char *ver = hstr(h, RPMTAG_VERSION), *rel = hstr(h, RPMTAG_RELEASE);
+	struct buf v;
+	buf_init(&v, 4096);
+	if (headerIsEntry(h, RPMTAG_EPOCH))
+		buf_addf(&v, "%llu:", (unsigned long long)headerGetNumber(h, RPMTAG_EPOCH));
+	buf_adds(&v, ver ? ver : "");
+	if (rel)
+		buf_addf(&v, "-%s", rel);
+	_cleanup_free_ char *version = NULL;
+	int r = buf_take(&v, &version);
+	buf_done(&v);
+	if (r < 0)
+		return r;
+
+	const char *vendor = hstr(h, RPMTAG_VENDOR);
+	struct obs o = {
+		.kind = EXCISE_OBS_PACKAGE,
+		.state = "installed",
+		.active = true,
+	};
+	o.f[EXCISE_F_NAME] = name;
+	o.f[EXCISE_F_VERSION] = *version ? version : NULL;
+	o.f[EXCISE_F_PUBLISHER] = vendor ? vendor : hstr(h, RPMTAG_PACKAGER);
+	o.f[EXCISE_F_DESCRIPTION] = hstr(h, RPMTAG_SUMMARY);
+	o.f[EXCISE_F_PATH] = dbfile;
+	return source_emit(ctx, &o);
+}
+
+/* Read the copy in `tmp` with librpm. Called with rpm_lock held. */
+static int read_copy(struct source_ctx *ctx, const char *tmp, const char *backend,
+		     const struct backend *be, const char *dbfile, struct buf *log)
+{
+	int r = 0;
+	uint64_t n = 0;
+	rpmPushMacro(NULL, "_dbpath", NULL, tmp, RMIL_CMDLINE);
+	rpmPushMacro(NULL, "_db_backend", NULL, backend, RMIL_CMDLINE);
+	rpmts ts = rpmtsCreate();
+	if (!ts) {
+		r = -ENOMEM;
+		goto out;
+	}
+	(void)rpmtsSetRootDir(ts, "/");
+	if (rpmtsOpenDB(ts, O_RDONLY) != 0) {
+		r = source_fail(ctx, -EXCISE_E_CORRUPT, "'%s': cannot open the %s RPM database%s%s",
+				dbfile, be->label, log->n ? ": " : "", log->p);
+		goto out;
+	}
+	rpmdbMatchIterator mi = rpmtsInitIterator(ts, RPMDBI_PACKAGES, NULL, 0);
+	if (!mi) {
+		r = source_fail(ctx, -EXCISE_E_CORRUPT, "'%s': cannot read the %s RPM database%s%s",
+				dbfile, be->label, log->n ? ": " : "", log->p);
+		goto out;
+	}
+	Header h;
+	while ((h = rpmdbNextIterator(mi))) {
+		n++;
+		r = emit_header(ctx, h, dbfile);
+		if (r < 0)
+			break;
+	}
+	rpmdbFreeIterator(mi);
+	if (r < 0) {
+		r = source_fail(ctx, r, "'%s': %s", dbfile, strerror(-r));
+	} else if (log->err) {
+		r = source_fail(ctx, log->err, "'%s': out of memory", dbfile);
+	} else if (log->n > 0 && n == 0) {
+		r = source_fail(ctx, -EXCISE_E_CORRUPT, "'%s': cannot read the %s RPM database: %s",
+				dbfile, be->label, log->p);
+	} else if (log->n > 0) {
+		source_item_error(ctx, -EXCISE_E_CORRUPT, "'%s': %s RPM database (%llu packages read): %s",
+				  dbfile, be->label, (unsigned long long)n, log->p);
+	}
+out:
+	if (ts) {
+		(void)rpmtsCloseDB(ts);
+		rpmtsFree(ts);
+	}
+	rpmPopMacro(NULL, "_db_backend");
+	rpmPopMacro(NULL, "_dbpath");
+	return r;
+}
+
+/* Which librpm backend reads `be` here, or NULL. Called with rpm_lock held. */
+static const char *backend_name(const struct backend *be)
+{
+	if (be == &backends[0])
+		return have_backend("sqlite") ? "sqlite" : NULL;
+	if (be == &backends[1])
+		return have_backend("ndb") ? "ndb" : NULL;
+	if (have_backend("bdb_ro"))
+		return "bdb_ro";
+	return have_backend("bdb") ? "bdb" : NULL;
+}
+
+/* Read the database in `dir` (whose backend is `be`). */
+static int read_db(struct source_ctx *ctx, const char *dir, const struct backend *be)
+{
+	_cleanup_free_ char *dbfile = path_join(dir, be->marker);
+	if (!dbfile)
+		return -ENOMEM;
+
+	const char *tdir = getenv("TMPDIR");
+	if (!tdir || !*tdir || tdir[0] != '/')
+		tdir = "/tmp";
+	char tmp[4096];
+	int k = snprintf(tmp, sizeof(tmp), "%s/excise-rpmdb.XXXXXX", tdir);
+	if (k < 0 || (size_t)k >= sizeof(tmp))
+		return source_fail(ctx, -ENAMETOOLONG, "'%s': TMPDIR is too long", tdir);
+	if (!mkdtemp(tmp))
+		return fail_errno(ctx, dbfile, "cannot make a temporary directory for a copy");
+	int r = 0;
+	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (tfd < 0) {
+		r = fail_errno(ctx, tmp, "cannot open");
+		goto out;
+	}
+	uint64_t total = 0;
+	for (size_t i = 0; be->files[i] && r >= 0; i++) {
+		_cleanup_free_ char *p = path_join(dir, be->files[i]);
+		r = p ? copy_file(ctx, p, be->files[i], tfd, &total, i == 0) : -ENOMEM;
+	}
+	if (r >= 0 && be == &backends[0])
+		r = check_sqlite(ctx, tfd, dbfile);
+	close(tfd);
+	if (r < 0)
+		goto out;
+
+	struct buf log;
+	buf_init(&log, 4096);
+	pthread_mutex_lock(&rpm_lock);
+	r = rpm_init();
+	if (r < 0) {
+		r = source_fail(ctx, r, "'%s': librpm could not read its configuration", dbfile);
+	} else {
+		const char *name = backend_name(be);
+		if (!name) {
+			r = source_fail(ctx, -EXCISE_E_UNSUPPORTED,
+					"'%s': an RPM database in %s format, but this librpm (%s) cannot read it "
+					"(its backends:%s)", dbfile, be->label, RPMVERSION, rpm_backends);
+		} else {
+			log_sink = &log;
+			log_tmp = tmp;
+			log_dir = dir;
+			r = read_copy(ctx, tmp, name, be, dbfile, &log);
+			log_sink = NULL;
+			log_tmp = log_dir = NULL;
+		}
+	}
+	rpmlogClose();
+	pthread_mutex_unlock(&rpm_lock);
+	buf_done(&log);
+out:
+	remove_tmpdir(tmp);
+	return r;
+}
+
+static int run(struct source_ctx *ctx)
+{
+	const struct root *root = source_root(ctx);
+	struct stat seen[ARRAY_SIZE(db_dirs)];
+	size_t n_seen = 0;
+	int r = 0, n_read = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(db_dirs); i++) {
+		_cleanup_close_ int dfd = root_openat(root, db_dirs[i], O_PATH | O_DIRECTORY);
+		if (dfd == -ENOENT || dfd == -ENOTDIR)
+			continue;
+		if (dfd < 0) {
+			source_item_error(ctx, dfd, "'%s': cannot open: %s", db_dirs[i], strerror(-dfd));
+			if (r == 0)
+				r = dfd;
+			continue;
+		}
+		struct stat st;
+		if (fstat(dfd, &st) < 0)
+			continue;
+		bool dup = false;
+		for (size_t j = 0; j < n_seen; j++)
+			dup |= seen[j].st_dev == st.st_dev && seen[j].st_ino == st.st_ino;
+		if (dup)
+			continue;
+		seen[n_seen++] = st;
+
+		const struct backend *be = NULL;
+		for (size_t b = 0; b < ARRAY_SIZE(backends) && !be; b++) {
+			struct stat fst;
+			if (fstatat(dfd, backends[b].marker, &fst, AT_SYMLINK_NOFOLLOW) == 0)
+				be = &backends[b];
+		}
+		if (!be)
+			continue;
+		int k = read_db(ctx, db_dirs[i], be);
+		if (k < 0)
+			return k;
+		n_read++;
+	}
+	if (n_read > 0)
+		return 0;
+	if (r < 0)
+		return source_fail(ctx, r, "no RPM database could be opened (%s)", strerror(-r));
+	return -EXCISE_E_ABSENT;
+}
+
+const struct source source_rpm = {
+	.name = "rpm",
+	.platform = "linux",
+	.description = "packages in the RPM database (SQLite, NDB, Berkeley DB), read from a copy",
+	.run = run,
+};

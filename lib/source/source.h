@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The evidence-source interface. Each source is one file, lib/source/<name>.c,
+ * exporting one `const struct source source_<name>` listed in registry.c.
+ *
+ * A source reads one kind of evidence from the root it is given and reports
+ * each thing it sees as an observation (struct obs) through source_emit().
+ * It knows nothing about vendors: matching happens behind source_emit().
+ *
+ * run() returns:
+ *    0                  it ran (whether or not it observed anything);
+ *   -EXCISE_E_ABSENT    nothing of its kind exists here (no RPM database...);
+ *   other < 0           it failed; source_fail() has said why.
+ * Problems with single items (an unreadable file, a bad stanza) are reported
+ * with source_item_error() and do not stop the source.
+ */
+#ifndef EXCISE_SOURCE_H
+#define EXCISE_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/macro.h"
+#include "core/root.h"
+#include "excise/catalog.h"
+#include "excise/scan.h"
+
+/* One thing a source saw. All strings are borrowed for the call only; any may be NULL. */
+struct obs {
+	enum excise_obs_kind kind;
+	const char *f[_EXCISE_FIELD_MAX]; /* indexed by enum excise_field */
+	const char *state;                /* installed, config-files, running, enabled, loaded, present... */
+	bool active;                      /* installed / running / loaded / enabled */
+};
+
+enum source_flags {
+	SOURCE_LIVE_ONLY = 1u << 0, /* reads the running system (/proc): absent under --root */
+	SOURCE_FULL_ONLY = 1u << 1, /* runs only with EXCISE_SCAN_FULL */
+};
+
+struct source_ctx;
+
+struct source {
+	const char *name;
+	const char *platform;      /* "linux", "windows", "macos" or "any" */
+	unsigned flags;
+	const char *description;   /* one line, for --help and docs */
+	int (*run)(struct source_ctx *ctx);
+};
+
+const struct root *source_root(struct source_ctx *ctx);
+bool source_live(struct source_ctx *ctx);
+unsigned source_scan_flags(struct source_ctx *ctx);   /* enum excise_scan_flags */
+unsigned source_threads(struct source_ctx *ctx);      /* >= 1 */
+/* The catalog being matched (sources may derive places to look from its indicators). */
+const struct excise_catalog *source_catalog(struct source_ctx *ctx);
+
+/* Report an observation. Thread-safe. Returns 0 or -ENOMEM. */
+NODISCARD int source_emit(struct source_ctx *ctx, const struct obs *o);
+
+/* Count observations that were looked at but not emitted (the walk's unmatched entries). Thread-safe. */
+void source_count(struct source_ctx *ctx, uint64_t n);
+
+/* Cheap test for hot loops: could `s` (of `len` bytes) match any indicator for
+ * (kind, field)? False means certainly not. Thread-safe, lock-free. */
+bool source_could_match(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field,
+			const char *s, size_t len);
+
+/* True when some indicator tests (kind, field) at all. */
+bool source_wants(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field);
+
+/* A problem with one item; the source goes on. Thread-safe. */
+void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
+
+/* Record why the source failed; returns `code` (negative). */
+int source_fail(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
+
+/* Progress of a long walk (entries and directories seen so far). Thread-safe. */
+void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs);
+
+/* The registry: all sources, in the order they run. */
+extern const struct source *const source_table[];
+extern const size_t source_table_len;
+
+#endif

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * source sysv: SysV init scripts in /etc/init.d, one observation each (NAME =
+ * script name, PATH, DESCRIPTION from the LSB header's Short-Description or
+ * Description, TARGET from a DAEMON= line), "enabled" when a start link
+ * /etc/rc[0-6S].d/S<nn><name> exists, else "disabled". As in the systemd
+ * source, each rc link of a script gives one more SERVICE observation (same
+ * NAME, PATH = the link, TARGET = its text, state "link:rc"), so removal knows
+ * every path.
+ */
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/limits.h"
+#include "parse/keyfile.h"
+#include "source/source.h"
+
+#define INITD "/etc/init.d"
+
+static const char *const rc_dirs[] = {
+	"/etc/rc0.d", "/etc/rc1.d", "/etc/rc2.d", "/etc/rc3.d",
+	"/etc/rc4.d", "/etc/rc5.d", "/etc/rc6.d", "/etc/rcS.d",
+};
+
+/* Files in init.d that are not services. */
+static const char *const not_scripts[] = {
+	"README", "skeleton", "rc", "rcS", "functions", "halt", "reboot", "single",
+};
+
+struct rclink {
+	char *path, *target;
+	char *script; /* the name after S<nn>/K<nn> */
+	bool start;
+};
+
+struct rcset {
+	struct rclink *l;
+	size_t n, cap;
+};
+
+static void rcset_done(struct rcset *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->l[i].path);
+		free(s->l[i].target);
+		free(s->l[i].script);
+	}
+	free(s->l);
+}
+
+static int read_rc_dir(struct source_ctx *ctx, struct rcset *s, const char *dir)
+{
+	const struct root *root = source_root(ctx);
+	DIR *d = NULL;
+	int r = root_opendir(root, dir, &d);
+	if (r < 0) {
+		if (r != -ENOENT && r != -ENOTDIR)
+			source_item_error(ctx, r, "'%s': cannot list", dir);
+		return r == -ENOMEM ? r : 0;
+	}
+	struct dirent *e;
+	r = 0;
+	while (r >= 0 && (e = readdir(d))) {
+		const char *n = e->d_name;
+		if ((n[0] != 'S' && n[0] != 'K') || n[1] < '0' || n[1] > '9' || n[2] < '0' ||
+		    n[2] > '9' || !n[3])
+			continue;
+		_cleanup_free_ char *path = path_join(dir, n);
+		if (!path) {
+			r = -ENOMEM;
+			break;
+		}
+		_cleanup_free_ char *target = NULL;
+		int k = root_readlink(root, path, &target);
+		if (k == -EINVAL) {
+			target = strdup("");
+			if (!target)
+				k = -ENOMEM;
+			else
+				k = 0;
+		}
+		if (k < 0) {
+			if (k == -ENOMEM) {
+				r = k;
+				break;
+			}
+			source_item_error(ctx, k, "'%s': cannot read link", path);
+			continue;
+		}
+		if (s->n == s->cap) {
+			size_t nc = s->cap ? s->cap * 2 : 32;
+			struct rclink *q = realloc(s->l, nc * sizeof(*q));
+			if (!q) {
+				r = -ENOMEM;
+				break;
+			}
+			s->l = q;
+			s->cap = nc;
+		}
+		char *script = strdup(n + 3);
+		if (!script) {
+			r = -ENOMEM;
+			break;
+		}
+		s->l[s->n++] = (struct rclink){ .path = TAKE_PTR(path), .target = TAKE_PTR(target),
+						.script = script, .start = n[0] == 'S' };
+	}
+	closedir(d);
+	return r;
+}
+
+/* The value of a header line "# Key: value" starting at `line` (len bytes), or NULL. */
+static char *lsb_value(const char *line, size_t len, const char *key)
+{
+	size_t i = 0;
+	if (len == 0 || line[0] != '#')
+		return NULL;
+	i = 1;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	size_t kl = strlen(key);
+	if (len - i < kl || strncasecmp(line + i, key, kl) != 0)
+		return NULL;
+	i += kl;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	size_t end = len;
+	while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\t' || line[end - 1] == '\r'))
+		end--;
+	return end > i ? strndup(line + i, end - i) : NULL;
+}
+
+static int on_daemon(void *ud, const char *section, const char *key, const char *value)
+{
+	(void)section;
+	char **out = ud;
+	if (strcmp(key, "DAEMON") == 0 && !*out && value[0]) {
+		*out = strdup(value);
+		if (!*out)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+struct script_info {
+	char *description, *daemon;
+};
+
+/* Look through the script text for the LSB header and a DAEMON= assignment. */
+static int scan_script(const char *data, size_t len, struct script_info *si)
+{
+	_cleanup_free_ char *longdesc = NULL;
+	const char *p = data, *end = data + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (!si->description)
+			si->description = lsb_value(p, n, "Short-Description:");
+		if (!longdesc)
+			longdesc = lsb_value(p, n, "Description:");
+		if (!si->daemon) {
+			size_t i = strspn(p, " \t");
+			if (i < n && n - i > 7 && strncmp(p + i, "DAEMON=", 7) == 0) {
+				/* One line as a shell assignment; a line that is not one is ignored. */
+				int r = keyfile_parse_env(p + i, n - i, NULL, on_daemon, &si->daemon,
+							  NULL);
+				if (r == -ENOMEM)
+					return r;
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (!si->description)
+		si->description = TAKE_PTR(longdesc);
+	return 0;
+}
+
+static bool skip_name(const char *n)
+{
+	if (n[0] == '.')
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(not_scripts); i++)
+		if (strcmp(n, not_scripts[i]) == 0)
+			return true;
+	return false;
+}
+
+static int one_script(struct source_ctx *ctx, const struct rcset *rc, const char *name)
+{
+	const struct root *root = source_root(ctx);
+	_cleanup_free_ char *path = path_join(INITD, name);
+	if (!path)
+		return -ENOMEM;
+	struct stat st;
+	if (root_stat(root, path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	struct script_info si = { 0 };
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = root_read_file(root, path, EXCISE_MAX_TEXT_FILE_SIZE, &data, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		source_item_error(ctx, r, "'%s': cannot read", path);
+	else if ((r = scan_script(data, len, &si)) < 0)
+		goto out;
+	bool enabled = false;
+	for (size_t i = 0; i < rc->n; i++)
+		if (rc->l[i].start && strcmp(rc->l[i].script, name) == 0)
+			enabled = true;
+	struct obs o = {
+		.kind = EXCISE_OBS_SERVICE,
+		.state = enabled ? "enabled" : "disabled",
+		.active = enabled,
+	};
+	o.f[EXCISE_F_NAME] = name;
+	o.f[EXCISE_F_PATH] = path;
+	o.f[EXCISE_F_DESCRIPTION] = si.description;
+	o.f[EXCISE_F_TARGET] = si.daemon;
+	r = source_emit(ctx, &o);
+	for (size_t i = 0; r >= 0 && i < rc->n; i++) {
+		if (strcmp(rc->l[i].script, name) != 0)
+			continue;
+		struct obs lo = { .kind = EXCISE_OBS_SERVICE, .state = "link:rc", .active = enabled };
+		lo.f[EXCISE_F_NAME] = name;
+		lo.f[EXCISE_F_PATH] = rc->l[i].path;
+		lo.f[EXCISE_F_TARGET] = rc->l[i].target;
+		r = source_emit(ctx, &lo);
+	}
+out:
+	free(si.description);
+	free(si.daemon);
+	return r;
+}
+
+static int run(struct source_ctx *ctx)
+{
+	DIR *d = NULL;
+	int r = root_opendir(source_root(ctx), INITD, &d);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return -EXCISE_E_ABSENT;
+	if (r < 0)
+		return source_fail(ctx, r, "'%s': cannot list: %s", INITD, excise_strerror(r));
+	struct rcset rc = { 0 };
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(rc_dirs); i++)
+		r = read_rc_dir(ctx, &rc, rc_dirs[i]);
+	struct dirent *e;
+	while (r >= 0 && (e = readdir(d))) {
+		if (skip_name(e->d_name))
+			continue;
+		r = one_script(ctx, &rc, e->d_name);
+	}
+	closedir(d);
+	rcset_done(&rc);
+	if (r < 0)
+		return source_fail(ctx, r, "'%s': %s", INITD, excise_strerror(r));
+	return 0;
+}
+
+const struct source source_sysv = {
+	.name = "sysv",
+	.platform = "linux",
+	.description = "SysV init scripts (/etc/init.d) and their rc links",
+	.run = run,
+};

@@ -53,6 +53,7 @@ struct kf {
 	struct infix *infix;        /* globs with only an inner literal ("*kaspersky*") */
 	size_t n_infix;
 	bool infix_nocase;
+	uint64_t ifilter[65536 / 64];   /* first two (folded) bytes of every inner literal */
 	regex_t all_re;             /* alternation of every regex here */
 	bool has_re;
 	struct chain *chain;
@@ -222,7 +223,19 @@ static int add_infix(struct kf *kf, const struct excise_indicator *ind)
 		kf->infix_nocase = true;
 	}
 	x[kf->n_infix++] = (struct infix){ .needle = needle, .len = best_len, .ind = ind };
+	filter_set(kf->ifilter, (fold((unsigned char)needle[0]) << 8) | fold((unsigned char)needle[1]));
 	return 1;
+}
+
+/* One pass over `s`: could any inner literal start here? Saves a memmem per needle. */
+static bool ifilter_has(const struct kf *kf, const char *s, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		unsigned k = (fold((unsigned char)s[i]) << 8) | fold((unsigned char)s[i + 1]);
+		if (kf->ifilter[k >> 6] & (1ull << (k & 63)))
+			return true;
+	}
+	return false;
 }
 
 static int add_indicator(struct kf *kf, const struct excise_indicator *ind, struct buf *all_re)
@@ -448,7 +461,8 @@ bool matcher_could(const struct matcher *m, enum excise_obs_kind kind, enum exci
 		r = lookup_set(&kf->prefix, PREFIX, s, len, folded, stop_at_first, NULL);
 	if (!r && sfilter_has(kf, s, len))
 		r = lookup_set(&kf->suffix, SUFFIX, s, len, folded, stop_at_first, NULL);
-	for (size_t i = 0; !r && i < kf->n_infix; i++) {
+	bool in = !r && kf->n_infix && ifilter_has(kf, s, len);
+	for (size_t i = 0; in && !r && i < kf->n_infix; i++) {
 		const struct infix *x = &kf->infix[i];
 		const char *hay = x->ind->nocase ? folded : s;
 		r = hay && memmem(hay, len, x->needle, x->len) != NULL;
@@ -520,7 +534,8 @@ int matcher_match(const struct matcher *m, enum excise_obs_kind kind, enum excis
 	run.part = SUFFIX;
 	if (!r && sfilter_has(kf, s, len))
 		r = lookup_set(&kf->suffix, SUFFIX, s, len, folded, run_chain, &run);
-	for (size_t i = 0; !r && i < kf->n_infix; i++) {
+	bool in = !r && kf->n_infix && ifilter_has(kf, s, len);
+	for (size_t i = 0; in && !r && i < kf->n_infix; i++) {
 		const struct infix *x = &kf->infix[i];
 		const char *hay = x->ind->nocase ? folded : s;
 		if (hay && memmem(hay, len, x->needle, x->len) &&

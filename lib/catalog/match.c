@@ -73,51 +73,57 @@ static unsigned fold(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c + 32u : c;
 }
 
+/* The three filters are 64 Ki-bit sets indexed by a pair of folded bytes. */
+static unsigned pair(unsigned char a, unsigned char b)
+{
+	return (fold(a) << 8) | fold(b);
+}
+
 static void filter_set(uint64_t *bits, unsigned i)
 {
 	bits[i >> 6] |= 1ull << (i & 63);
 }
 
-/* Mark the last two bytes of `key` (or, for a one-byte key, that byte before any other). */
+static bool filter_get(const uint64_t *bits, unsigned i)
+{
+	return bits[i >> 6] & (1ull << (i & 63));
+}
+
+/* Mark the first two bytes of `key` (a one-byte key: that byte before any other). */
+static void filter_add(struct kf *kf, const char *key, size_t len)
+{
+	unsigned char a = len > 0 ? (unsigned char)key[0] : 0;
+	if (len >= 2) {
+		filter_set(kf->filter, pair(a, (unsigned char)key[1]));
+		return;
+	}
+	for (unsigned b = 0; b < 256; b++)
+		filter_set(kf->filter, pair(a, (unsigned char)b));
+}
+
+static bool filter_has(const struct kf *kf, const char *s, size_t len)
+{
+	unsigned char a = len > 0 ? (unsigned char)s[0] : 0, b = len > 1 ? (unsigned char)s[1] : 0;
+	return filter_get(kf->filter, pair(a, b));
+}
+
+/* Mark the last two bytes of `key` (a one-byte key: that byte after any other). */
 static void sfilter_add(struct kf *kf, const char *key, size_t len)
 {
-	unsigned b = fold((unsigned char)key[len - 1]);
+	unsigned char b = (unsigned char)key[len - 1];
 	if (len >= 2) {
-		filter_set(kf->sfilter, (fold((unsigned char)key[len - 2]) << 8) | b);
-	} else {
-		for (unsigned a = 0; a < 256; a++)
-			filter_set(kf->sfilter, (a << 8) | b);
+		filter_set(kf->sfilter, pair((unsigned char)key[len - 2], b));
+		return;
 	}
+	for (unsigned a = 0; a < 256; a++)
+		filter_set(kf->sfilter, pair((unsigned char)a, b));
 }
 
 static bool sfilter_has(const struct kf *kf, const char *s, size_t len)
 {
 	if (len < 2)
 		return len == 1; /* a one-byte string: let the lookup decide */
-	unsigned i = (fold((unsigned char)s[len - 2]) << 8) | fold((unsigned char)s[len - 1]);
-	return kf->sfilter[i >> 6] & (1ull << (i & 63));
-}
-
-static void filter_add(struct kf *kf, const char *key, size_t len)
-{
-	unsigned a = len > 0 ? fold((unsigned char)key[0]) : 0;
-	if (len >= 2) {
-		unsigned i = (a << 8) | fold((unsigned char)key[1]);
-		kf->filter[i >> 6] |= 1ull << (i & 63);
-	} else {
-		for (unsigned b = 0; b < 256; b++) {
-			unsigned i = (a << 8) | b;
-			kf->filter[i >> 6] |= 1ull << (i & 63);
-		}
-	}
-}
-
-static bool filter_has(const struct kf *kf, const char *s, size_t len)
-{
-	unsigned a = len > 0 ? fold((unsigned char)s[0]) : 0;
-	unsigned b = len > 1 ? fold((unsigned char)s[1]) : 0;
-	unsigned i = (a << 8) | b;
-	return kf->filter[i >> 6] & (1ull << (i & 63));
+	return filter_get(kf->sfilter, pair((unsigned char)s[len - 2], (unsigned char)s[len - 1]));
 }
 
 static int add_chain(struct kf *kf, const struct excise_indicator *ind, int next)
@@ -223,19 +229,24 @@ static int add_infix(struct kf *kf, const struct excise_indicator *ind)
 		kf->infix_nocase = true;
 	}
 	x[kf->n_infix++] = (struct infix){ .needle = needle, .len = best_len, .ind = ind };
-	filter_set(kf->ifilter, (fold((unsigned char)needle[0]) << 8) | fold((unsigned char)needle[1]));
+	filter_set(kf->ifilter, pair((unsigned char)needle[0], (unsigned char)needle[1]));
 	return 1;
 }
 
 /* One pass over `s`: could any inner literal start here? Saves a memmem per needle. */
 static bool ifilter_has(const struct kf *kf, const char *s, size_t len)
 {
-	for (size_t i = 0; i + 1 < len; i++) {
-		unsigned k = (fold((unsigned char)s[i]) << 8) | fold((unsigned char)s[i + 1]);
-		if (kf->ifilter[k >> 6] & (1ull << (k & 63)))
+	for (size_t i = 0; i + 1 < len; i++)
+		if (filter_get(kf->ifilter, pair((unsigned char)s[i], (unsigned char)s[i + 1])))
 			return true;
-	}
 	return false;
+}
+
+/* Does the inner literal of `x` occur in `s` (its folded copy for nocase)? */
+static bool infix_seen(const struct infix *x, const char *s, const char *folded, size_t len)
+{
+	const char *hay = x->ind->nocase ? folded : s;
+	return hay && memmem(hay, len, x->needle, x->len) != NULL;
 }
 
 static int add_indicator(struct kf *kf, const struct excise_indicator *ind, struct buf *all_re)
@@ -462,11 +473,8 @@ bool matcher_could(const struct matcher *m, enum excise_obs_kind kind, enum exci
 	if (!r && sfilter_has(kf, s, len))
 		r = lookup_set(&kf->suffix, SUFFIX, s, len, folded, stop_at_first, NULL);
 	bool in = !r && kf->n_infix && ifilter_has(kf, s, len);
-	for (size_t i = 0; in && !r && i < kf->n_infix; i++) {
-		const struct infix *x = &kf->infix[i];
-		const char *hay = x->ind->nocase ? folded : s;
-		r = hay && memmem(hay, len, x->needle, x->len) != NULL;
-	}
+	for (size_t i = 0; in && !r && i < kf->n_infix; i++)
+		r = infix_seen(&kf->infix[i], s, folded, len);
 	if (folded && folded != stack)
 		free(folded);
 	return r != 0;
@@ -537,8 +545,7 @@ int matcher_match(const struct matcher *m, enum excise_obs_kind kind, enum excis
 	bool in = !r && kf->n_infix && ifilter_has(kf, s, len);
 	for (size_t i = 0; in && !r && i < kf->n_infix; i++) {
 		const struct infix *x = &kf->infix[i];
-		const char *hay = x->ind->nocase ? folded : s;
-		if (hay && memmem(hay, len, x->needle, x->len) &&
+		if (infix_seen(x, s, folded, len) &&
 		    fnmatch(x->ind->value, s, x->ind->nocase ? FNM_CASEFOLD : 0) == 0)
 			r = fn(userdata, x->ind);
 	}

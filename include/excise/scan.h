@@ -67,6 +67,7 @@ struct excise_evidence {
 	const char *state;              /* source's state word: installed, config-files, running, enabled... */
 	bool active;                    /* installed / running / loaded / enabled */
 	const struct excise_indicator *indicator;
+	char **attrs;                   /* key, value, key, value..., NULL; or NULL when none */
 };
 
 enum excise_state {

@@ -30,6 +30,7 @@
 /* Findings kept per scan, evidence kept per finding */
 #define EXCISE_MAX_EVIDENCE 100000u
 #define EXCISE_MAX_SOURCE_ERRORS 32u     /* error messages kept per source (all are counted) */
+#define EXCISE_MAX_OBS_ATTRS 16u         /* attributes kept per observation (more are dropped) */
 
 /* Key files (unit files, os-release), process command lines, module trees */
 #define EXCISE_MAX_KEYFILE_LINE (64u << 10)   /* bytes of one logical line or value */

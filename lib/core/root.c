@@ -224,3 +224,96 @@ char *path_join(const char *dir, const char *name)
 	memcpy(p + dl + 1, name, nl + 1);
 	return p;
 }
+
+static bool ascii_caseeq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* The entry of directory `dfd` named `name` up to ASCII case; exact first. */
+static int find_nocase(int dfd, const char *name, size_t nlen, char *found)
+{
+	struct stat st;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		memcpy(found, name, nlen + 1);
+		return 0;
+	}
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return neg_errno();
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = neg_errno();
+		close(fd);
+		return e;
+	}
+	int r = -ENOENT;
+	for (struct dirent *de; (de = readdir(d));) {
+		if (strlen(de->d_name) != nlen || !ascii_caseeq(de->d_name, name, nlen))
+			continue;
+		if (r < 0 || strcmp(de->d_name, found) < 0)
+			memcpy(found, de->d_name, nlen + 1);
+		r = 0;
+	}
+	closedir(d);
+	return r;
+}
+
+int root_resolve_nocase(const struct root *r, const char *path, char **ret)
+{
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	size_t plen = strlen(path);
+	if (plen > PATH_MAX)
+		return -ENAMETOOLONG;
+	_cleanup_free_ char *out = malloc(plen + 2);
+	if (!out)
+		return -ENOMEM;
+	size_t n = 0;
+	_cleanup_close_ int dfd = fcntl(r->fd, F_DUPFD_CLOEXEC, 3);
+	if (dfd < 0)
+		return neg_errno();
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		size_t cl = strcspn(p, "/");
+		if (cl == 0)
+			break;
+		if (cl > NAME_MAX || (cl == 1 && p[0] == '.') || (cl == 2 && p[0] == '.' && p[1] == '.'))
+			return -EINVAL;
+		char want[NAME_MAX + 1], found[NAME_MAX + 1];
+		memcpy(want, p, cl);
+		want[cl] = 0;
+		int e = find_nocase(dfd, want, cl, found);
+		if (e < 0)
+			return e;
+		out[n++] = '/';
+		memcpy(out + n, found, cl);
+		n += cl;
+		out[n] = 0;
+		p += cl;
+		if (*p) {
+			/* Open the next level through the root, so a symlink stays inside it. */
+			int nfd = root_openat(r, out, O_PATH | O_DIRECTORY);
+			if (nfd < 0)
+				return nfd;
+			close(dfd);
+			dfd = nfd;
+		}
+	}
+	if (n == 0) {
+		out[n++] = '/';
+		out[n] = 0;
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}

@@ -58,6 +58,16 @@ NODISCARD int root_stat(const struct root *r, const char *path, struct stat *ret
 /* readlink of `path` (the last component must be a symlink); free() the result. */
 NODISCARD int root_readlink(const struct root *r, const char *path, char **ret);
 
+/*
+ * Resolve `path` (absolute, inside the root) matching every component
+ * ASCII-case-insensitively, as Windows and default macOS volumes do: an exact
+ * name is preferred, else the first case-folded match in byte order, so the
+ * answer does not depend on directory order. Intermediate components are
+ * opened inside the root (symlinks stay confined). *ret is the real path
+ * ("/Windows/System32/config/SOFTWARE"); free() it. -ENOENT when no match.
+ */
+NODISCARD int root_resolve_nocase(const struct root *r, const char *path, char **ret);
+
 /* Join a directory and a name into a new string ("/" + "x" gives "/x"); NULL on OOM. */
 char *path_join(const char *dir, const char *name);
 

@@ -32,7 +32,8 @@ static void field(FILE *out, const char *s, bool last)
 int excise_report_csv(const struct excise_scan *s, FILE *out)
 {
 	fputs("report_id,hostname,root,product_id,product,vendor,version,state,confidence,directives,"
-	      "source,kind,field,value,path,path_hex,indicator_id,indicator_confidence,indicator_source\r\n",
+	      "source,kind,field,value,path,path_hex,attrs,indicator_id,indicator_confidence,"
+	      "indicator_source\r\n",
 	      out);
 	for (size_t i = 0; i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
@@ -56,6 +57,9 @@ int excise_report_csv(const struct excise_scan *s, FILE *out)
 			field(out, e->value, false);
 			field(out, e->path, false);
 			field(out, hex, false);
+			char *attrs = e->attrs ? report_attrs(e) : NULL;
+			field(out, attrs, false);
+			free(attrs);
 			field(out, e->indicator->id, false);
 			field(out, excise_confidence_name(e->indicator->confidence), false);
 			field(out, e->indicator->source_url, true);

@@ -95,6 +95,25 @@ static json_t *strv(struct jb *jb, const char *const *v)
 	return a;
 }
 
+static json_t *attrs_json(struct jb *jb, char **attrs)
+{
+	json_t *a = json_object();
+	if (!a)
+		jb->err = -ENOMEM;
+	for (char **p = attrs; a && p && p[0] && p[1]; p += 2)
+		set(jb, a, p[0], jstr(jb, p[1]));
+	return a;
+}
+
+char *report_attrs(const struct excise_evidence *e)
+{
+	struct jb jb = { 0 };
+	json_t *a = attrs_json(&jb, e->attrs);
+	char *s = a && !jb.err ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return s;
+}
+
 static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
 {
 	json_t *o = json_object(), *ind = json_object();
@@ -117,6 +136,8 @@ static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
 	set(jb, o, "version", jstr(jb, e->version));
 	set(jb, o, "state", jstr(jb, e->state));
 	set(jb, o, "active", json_boolean(e->active));
+	if (e->attrs)
+		set(jb, o, "attrs", attrs_json(jb, e->attrs));
 	set(jb, ind, "id", jstr(jb, e->indicator->id));
 	set(jb, ind, "confidence", jstr(jb, excise_confidence_name(e->indicator->confidence)));
 	set(jb, ind, "source", jstr(jb, e->indicator->source_url));

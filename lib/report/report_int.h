@@ -21,4 +21,7 @@ char *report_hex(const char *s);
 /* Directive short names joined with `sep`; caller frees. */
 char *report_directives(const struct excise_finding *f, const char *sep);
 
+/* The evidence's attributes as one compact JSON object ("{}" when none); caller frees. */
+char *report_attrs(const struct excise_evidence *e);
+
 #endif

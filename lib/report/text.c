@@ -98,6 +98,14 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 				put_escaped(out, e->state);
 				fputs(")", out);
 			}
+			for (char **a = e->attrs; a && a[0] && a[1]; a += 2) {
+				fprintf(out, " %s", a == e->attrs ? "{" : "");
+				put_escaped(out, a[0]);
+				fputc('=', out);
+				put_escaped(out, a[1]);
+				if (!a[2])
+					fputc('}', out);
+			}
 			fprintf(out, " %s[%s]%s\n", st->dim, e->indicator->id, st->off);
 		}
 		fputs("\n", out);

@@ -157,6 +157,30 @@ struct emit {
 	int matched;
 };
 
+/* The observation's attributes as an owned key, value, ..., NULL vector; NULL values dropped. */
+static int copy_attrs(const struct obs *o, char ***ret)
+{
+	size_t n = o->n_attrs < EXCISE_MAX_OBS_ATTRS ? o->n_attrs : EXCISE_MAX_OBS_ATTRS;
+	char **v = calloc(2 * n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!o->attrs[i].key || !o->attrs[i].value)
+			continue;
+		v[k] = strdup(o->attrs[i].key);
+		v[k + 1] = strdup(o->attrs[i].value);
+		if (!v[k] || !v[k + 1]) {
+			free(v[k]);
+			excise_strv_free(v);
+			return -ENOMEM;
+		}
+		k += 2;
+	}
+	*ret = v;
+	return 0;
+}
+
 static int append_evidence(struct scan_state *st, struct emit *em, const struct excise_indicator *ind)
 {
 	if (st->n_ev >= EXCISE_MAX_EVIDENCE) {
@@ -182,6 +206,8 @@ static int append_evidence(struct scan_state *st, struct emit *em, const struct 
 	e->path = strdup_or_null(o->f[EXCISE_F_PATH], &r);
 	e->version = strdup_or_null(o->f[EXCISE_F_VERSION], &r);
 	e->state = strdup_or_null(o->state, &r);
+	if (r == 0 && o->n_attrs)
+		r = copy_attrs(o, &e->attrs);
 	return r;
 }
 
@@ -441,6 +467,7 @@ static void evidence_done(struct excise_evidence *e)
 	free((char *)e->path);
 	free((char *)e->version);
 	free((char *)e->state);
+	excise_strv_free(e->attrs);
 }
 
 static void state_done(struct scan_state *st)

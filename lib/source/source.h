@@ -26,12 +26,21 @@
 #include "excise/catalog.h"
 #include "excise/scan.h"
 
+/* A named detail of an observation that no field holds (browser, profile, user,
+ * MSI product code...). Keys are short lower-case words; both strings borrowed. */
+struct obs_attr {
+	const char *key;
+	const char *value;
+};
+
 /* One thing a source saw. All strings are borrowed for the call only; any may be NULL. */
 struct obs {
 	enum excise_obs_kind kind;
 	const char *f[_EXCISE_FIELD_MAX]; /* indexed by enum excise_field */
 	const char *state;                /* installed, config-files, running, enabled, loaded, present... */
 	bool active;                      /* installed / running / loaded / enabled */
+	const struct obs_attr *attrs;     /* n_attrs details carried into the evidence */
+	size_t n_attrs;
 };
 
 enum source_flags {

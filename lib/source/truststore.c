@@ -6,8 +6,9 @@
  * one CERT observation per file it sits in (NAME = subject CN, SUBJECT and
  * ISSUER = RFC 2253 DNs with UTF-8 kept, PUBLISHER = subject O, PATH = the
  * file, state "trusted"); a certificate repeated inside one file is reported
- * once for it. PEM blocks are cut out by hand and decoded one at a time, so a
- * corrupt block is reported (file and block index) and the rest still read.
+ * once for it. PEM blocks are cut out by lib/parse/pem.c and decoded one at a
+ * time, so a corrupt block is reported (file, block index and byte offset) and
+ * the rest still read. Observations are made by lib/source/certobs.c.
  * A symlink in a directory is a place of its own (removal needs it gone too).
  */
 #include <dirent.h>
@@ -16,12 +17,12 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "core/limits.h"
+#include "parse/pem.h"
+#include "source/certobs.h"
 #include "source/source.h"
 
 static const char *const bundles[] = {
@@ -44,12 +45,10 @@ static const struct {
 	{ "/etc/pki/trust/anchors", false, false },
 };
 
-#define PEM_BEGIN "-----BEGIN "
-#define PEM_DASHES "-----"
-
 struct ts {
 	struct source_ctx *ctx;
 	bool found;
+	const char *path;             /* the file being read */
 	/* SHA-256 of the certificates seen in the current file */
 	unsigned char (*fp)[32];
 	size_t nfp, capfp;
@@ -63,49 +62,11 @@ static bool is_bundle(const char *path)
 	return false;
 }
 
-/* A DN in RFC 2253 form with UTF-8 left as is; NULL on failure. */
-static char *dn_string(const X509_NAME *name)
+/* Emit `x` unless the same certificate was already seen in this file. */
+static int emit_cert(struct ts *t, X509 *x)
 {
-	BIO *b = BIO_new(BIO_s_mem());
-	if (!b)
-		return NULL;
-	char *out = NULL;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-		char *p = NULL;
-		long n = BIO_get_mem_data(b, &p);
-		/* The BIO's bytes are not NUL-terminated: copy exactly n of them. */
-		out = n >= 0 ? malloc((size_t)n + 1) : NULL;
-		if (out) {
-			if (n > 0)
-				memcpy(out, p, (size_t)n);
-			out[n] = 0;
-		}
-	}
-	BIO_free(b);
-	return out;
-}
-
-/* The first entry of `nid` in `name` as UTF-8; NULL when absent. */
-static char *name_entry(const X509_NAME *name, int nid)
-{
-	int i = X509_NAME_get_index_by_NID(name, nid, -1);
-	if (i < 0)
-		return NULL;
-	const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
-	unsigned char *u = NULL;
-	int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e));
-	if (n < 0)
-		return NULL;
-	char *s = strndup((const char *)u, (size_t)n);
-	OPENSSL_free(u);
-	return s;
-}
-
-static int emit_cert(struct ts *t, X509 *x, const char *path)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32) {
+	unsigned char md[32];
+	if (cert_sha256(x, md)) {
 		for (size_t i = 0; i < t->nfp; i++)
 			if (memcmp(t->fp[i], md, 32) == 0)
 				return 0;
@@ -119,103 +80,48 @@ static int emit_cert(struct ts *t, X509 *x, const char *path)
 		}
 		memcpy(t->fp[t->nfp++], md, 32);
 	}
-	const X509_NAME *subj = X509_get_subject_name(x);
-	const X509_NAME *iss = X509_get_issuer_name(x);
-	_cleanup_free_ char *cn = subj ? name_entry(subj, NID_commonName) : NULL;
-	_cleanup_free_ char *org = subj ? name_entry(subj, NID_organizationName) : NULL;
-	_cleanup_free_ char *sdn = subj ? dn_string(subj) : NULL;
-	_cleanup_free_ char *idn = iss ? dn_string(iss) : NULL;
-	struct obs o = { .kind = EXCISE_OBS_CERT, .state = "trusted", .active = true };
-	o.f[EXCISE_F_NAME] = cn;
-	o.f[EXCISE_F_PATH] = path;
-	o.f[EXCISE_F_PUBLISHER] = org;
-	o.f[EXCISE_F_SUBJECT] = sdn;
-	o.f[EXCISE_F_ISSUER] = idn;
-	return source_emit(t->ctx, &o);
+	return cert_emit_x509(t->ctx, x, t->path, "trusted", NULL, 0);
 }
 
-/*
- * Walk the certificate PEM blocks of one file. With `decode` false only counts
- * them (returned in *ret_count); with it, decodes the first `max` and reports
- * each bad one. Returns < 0 only for -ENOMEM.
- */
-static int pem_blocks(struct ts *t, const char *path, const char *data, size_t len, bool decode,
-		      size_t max, size_t *ret_count)
+/* One PEM certificate block: decode it, or say which one is bad. */
+static int on_block(void *ud, const struct pem_block *b)
 {
-	const char *p = data, *end = data + len;
-	size_t index = 0;
-	int r = 0;
-	while (p < end && index < max) {
-		const char *b = memmem(p, (size_t)(end - p), PEM_BEGIN, strlen(PEM_BEGIN));
-		if (!b)
-			break;
-		const char *label = b + strlen(PEM_BEGIN);
-		const char *le = memmem(label, (size_t)(end - label), PEM_DASHES, strlen(PEM_DASHES));
-		if (!le)
-			break;
-		if (memchr(label, '\n', (size_t)(le - label))) {
-			p = label;
-			continue; /* not a BEGIN line */
-		}
-		size_t ll = (size_t)(le - label);
-		bool cert = ll == 11 && memcmp(label, "CERTIFICATE", 11) == 0;
-		bool trusted = ll == 19 && memcmp(label, "TRUSTED CERTIFICATE", 19) == 0;
-		bool x509 = ll == 16 && memcmp(label, "X509 CERTIFICATE", 16) == 0;
-		/* The matching END line. */
-		char endline[64];
-		int k = snprintf(endline, sizeof(endline), "-----END %.*s-----", (int)(ll < 40 ? ll : 40),
-				 label);
-		if (k < 0 || (size_t)k >= sizeof(endline))
-			break;
-		const char *e = memmem(le, (size_t)(end - le), endline, (size_t)k);
-		if (!cert && !trusted && !x509) {
-			p = e ? e + k : end;
-			continue; /* keys, CRLs...: not certificates */
-		}
-		index++;
-		if (!e) {
-			if (decode)
-				source_item_error(t->ctx, EXCISE_E_CORRUPT,
-						  "'%s': certificate %zu (byte %zu): no END line", path,
-						  index, (size_t)(b - data));
-			break;
-		}
-		const char *stop = e + k;
-		if (stop < end && *stop == '\r')
-			stop++;
-		if (stop < end && *stop == '\n')
-			stop++;
-		p = stop;
-		if (!decode)
-			continue;
-		if ((size_t)(stop - b) > (size_t)0x7fffffff) {
-			source_item_error(t->ctx, EXCISE_E_TOOBIG, "'%s': certificate %zu: too large",
-					  path, index);
-			continue;
-		}
-		BIO *bio = BIO_new_mem_buf(b, (int)(stop - b));
-		if (!bio)
-			return -ENOMEM;
-		X509 *x = trusted ? PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)
-				  : PEM_read_bio_X509(bio, NULL, NULL, NULL);
-		BIO_free(bio);
-		if (!x) {
-			unsigned long ec = ERR_peek_last_error();
-			char why[160] = "malformed PEM";
-			if (ec)
-				ERR_error_string_n(ec, why, sizeof(why));
-			ERR_clear_error();
-			source_item_error(t->ctx, EXCISE_E_CORRUPT,
-					  "'%s': certificate %zu (byte %zu): cannot decode: %s", path,
-					  index, (size_t)(b - data), why);
-			continue;
-		}
-		r = emit_cert(t, x, path);
-		X509_free(x);
-		if (r < 0)
-			return r;
+	struct ts *t = ud;
+	if (!b->complete) {
+		source_item_error(t->ctx, EXCISE_E_CORRUPT, "'%s': certificate %zu (byte %zu): no END line",
+				  t->path, b->index, b->offset);
+		return 0;
 	}
-	*ret_count = index;
+	if (b->len > (size_t)0x7fffffff) {
+		source_item_error(t->ctx, EXCISE_E_TOOBIG, "'%s': certificate %zu: too large", t->path,
+				  b->index);
+		return 0;
+	}
+	BIO *bio = BIO_new_mem_buf(b->data, (int)b->len);
+	if (!bio)
+		return -ENOMEM;
+	X509 *x = b->trusted ? PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL)
+			     : PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (!x) {
+		unsigned long ec = ERR_peek_last_error();
+		char why[160] = "malformed PEM";
+		if (ec)
+			ERR_error_string_n(ec, why, sizeof(why));
+		ERR_clear_error();
+		source_item_error(t->ctx, EXCISE_E_CORRUPT,
+				  "'%s': certificate %zu (byte %zu): cannot decode: %s", t->path,
+				  b->index, b->offset, why);
+		return 0;
+	}
+	int r = emit_cert(t, x);
+	X509_free(x);
+	return r;
+}
+
+static int count_block(void *ud, const struct pem_block *b)
+{
+	(void)ud, (void)b;
 	return 0;
 }
 
@@ -223,18 +129,18 @@ static int pem_blocks(struct ts *t, const char *path, const char *data, size_t l
 static int parse_file(struct ts *t, const char *path, const char *data, size_t len, bool der_ok)
 {
 	t->nfp = 0;
+	t->path = path;
+	/* Count first, so an over-full bundle is said before its blocks' own errors. */
 	size_t count = 0;
-	int r = pem_blocks(t, path, data, len, false, (size_t)EXCISE_MAX_CERTS_PER_BUNDLE + 1, &count);
-	if (r < 0)
-		return r;
+	int r = pem_cert_blocks(data, len, EXCISE_MAX_CERTS_PER_BUNDLE, count_block, NULL, &count);
 	if (count > EXCISE_MAX_CERTS_PER_BUNDLE)
 		source_item_error(t->ctx, EXCISE_E_LIMIT,
 				  "'%s': more than %u certificates, only the first %u read", path,
 				  EXCISE_MAX_CERTS_PER_BUNDLE, EXCISE_MAX_CERTS_PER_BUNDLE);
 	if (count > 0)
-		return pem_blocks(t, path, data, len, true, EXCISE_MAX_CERTS_PER_BUNDLE, &count);
+		return pem_cert_blocks(data, len, EXCISE_MAX_CERTS_PER_BUNDLE, on_block, t, NULL);
 	if (!der_ok || len == 0)
-		return 0;
+		return r;
 	const unsigned char *q = (const unsigned char *)data;
 	X509 *x = len <= 0x7fffffff ? d2i_X509(NULL, &q, (long)len) : NULL;
 	if (!x) {
@@ -243,7 +149,7 @@ static int parse_file(struct ts *t, const char *path, const char *data, size_t l
 				  path);
 		return 0;
 	}
-	r = emit_cert(t, x, path);
+	r = emit_cert(t, x);
 	X509_free(x);
 	return r;
 }

@@ -44,7 +44,8 @@ jq_py() {
 	python3 - "$1" "$2" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
-v = eval(sys.argv[2], {"r": r, "any": any, "all": all, "len": len, "sorted": sorted, "set": set})
+v = eval(sys.argv[2], {"r": r, "any": any, "all": all, "len": len, "sorted": sorted, "set": set,
+                      "json": json})
 print(v if not isinstance(v, (dict, list)) else json.dumps(v, sort_keys=True))
 PY
 }

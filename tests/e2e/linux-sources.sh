@@ -179,6 +179,12 @@ check_eq "Kaspersky root certificate found in every place it is trusted" \
 check_eq "certificate subject in RFC 2253 form" \
 	"$(ev "e['value']" "e['source']=='truststore' and e['field']=='subject'")" \
 	'["CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU"]'
+kav_sha=$(openssl x509 -in "$T/kav.pem" -outform DER | sha256sum | cut -d' ' -f1)
+check_eq "certificate evidence carries its SHA-256 in attrs" \
+	"$(ev "e['attrs']['sha256']" "e['source']=='truststore' and e['field']=='subject'")" "[\"$kav_sha\"]"
+check_eq "every truststore evidence has the same attrs" \
+	"$(jq_py "$O" "sorted(set(json.dumps(e.get('attrs')) for f in r['findings'] for e in f['evidence'] if e['source']=='truststore'))")" \
+	"[\"{\\\"sha256\\\": \\\"$kav_sha\\\"}\"]"
 check_eq "the Acme and Example certificates are not reported" \
 	"$(ev "e['value']" "e['source']=='truststore' and ('Acme' in e['value'] or 'Example' in e['value'])")" '[]'
 check_eq "truststore observations: 3 distinct in the bundle + 4 single files + acme" \

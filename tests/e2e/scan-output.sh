@@ -9,7 +9,7 @@ python3 -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not i
 
 KESL_VER=12.1.0-1191
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
-CSV_HEADER='report_id,hostname,root,product_id,product,vendor,version,state,confidence,directives,source,kind,field,value,path,path_hex,indicator_id,indicator_confidence,indicator_source'
+CSV_HEADER='report_id,hostname,root,product_id,product,vendor,version,state,confidence,directives,source,kind,field,value,path,path_hex,attrs,indicator_id,indicator_confidence,indicator_source'
 # A hostile file name: a newline (which could forge a line of the text report) and
 # a byte that is not UTF-8.
 EVIL=$'evil\nFOUND: nothing\xff'
@@ -124,7 +124,7 @@ rc=0
 "$EXCISE" scan --root "$R" --format csv >"$T/out.csv" 2>"$T/scan.err" || rc=$?
 check_eq "csv: exit status 1" "$rc" 1
 check_eq "csv: header" "$(head -n1 "$T/out.csv" | tr -d '\r')" "$CSV_HEADER"
-check_eq "csv: valid UTF-8, every row has 19 columns" "$(csv_py "$T/out.csv" 'all(len(x) == 19 for x in rows)')" True
+check_eq "csv: valid UTF-8, every row has 20 columns" "$(csv_py "$T/out.csv" 'all(len(x) == 20 for x in rows)')" True
 check_eq "csv: every record ends with CRLF" \
 	"$(csv_py "$T/out.csv" 'raw.endswith(b"\r\n") and raw.count(b"\r\n") >= len(rows)')" True
 check_eq "csv: one row per piece of evidence of the JSON report" \
@@ -136,7 +136,7 @@ check_eq "csv: rows per product match the JSON evidence counts" \
 check_eq "csv: one report_id, a UUID, on every row" \
 	"$(csv_py "$T/out.csv" 'len(set(x[0] for x in rows[1:])) == 1 and __import__("re").match(r"'"$UUID_RE"'", rows[1][0]) is not None')" True
 check_eq "csv: the kesl package row" \
-	"$(csv_py "$T/out.csv" 'any(x[3] == "kesl" and x[6] == "'$KESL_VER'" and x[7] == "installed" and x[10] == "dpkg" and x[11] == "package" and x[12] == "name" and x[13] == "kesl" and x[16] == "kesl.package.kesl" for x in rows[1:])')" True
+	"$(csv_py "$T/out.csv" 'any(x[3] == "kesl" and x[6] == "'$KESL_VER'" and x[7] == "installed" and x[10] == "dpkg" and x[11] == "package" and x[12] == "name" and x[13] == "kesl" and x[17] == "kesl.package.kesl" for x in rows[1:])')" True
 check_eq "csv: directives joined with ';' as in JSON" \
 	"$(csv_py "$T/out.csv" '[x[9] for x in rows[1:] if x[3] == "kesl"][0]')" \
 	"$(finding_py "$T/out.json" kesl '";".join(d["short_name"] for d in f["directives"])')"

@@ -376,6 +376,46 @@ static void test_path_join(void **state)
 	join_is("", "x", "/x");
 }
 
+static void resolves_to(const struct root *r, const char *path, const char *want)
+{
+	char *got = NULL;
+	assert_int_equal(root_resolve_nocase(r, path, &got), 0);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_resolve_nocase(void **state)
+{
+	struct fixture *fx = *state;
+	put_dir(fx->dir, "Windows");
+	put_dir(fx->dir, "Windows/System32");
+	put_dir(fx->dir, "Windows/System32/config");
+	put_file(fx->dir, "Windows/System32/config/SOFTWARE", "x", 1);
+	put_file(fx->dir, "Windows/System32/config/software", "y", 1);
+	put_file(fx->dir, "Windows/System32/config/SyStEm", "z", 1);
+	resolves_to(&fx->r, "/windows/system32/CONFIG/SYSTEM", "/Windows/System32/config/SyStEm");
+	/* An exact name wins over other spellings. */
+	resolves_to(&fx->r, "/WINDOWS/System32/config/software", "/Windows/System32/config/software");
+	/* Otherwise the first in byte order, whatever the directory order. */
+	resolves_to(&fx->r, "/windows/system32/config/Software", "/Windows/System32/config/SOFTWARE");
+	resolves_to(&fx->r, "/", "/");
+	resolves_to(&fx->r, "//DIR//FILE", "/dir/file");
+	char *got = NULL;
+	assert_int_equal(root_resolve_nocase(&fx->r, "/windows/missing", &got), -ENOENT);
+	assert_int_equal(root_resolve_nocase(&fx->r, "/dir/../etc", &got), -EINVAL);
+	assert_int_equal(root_resolve_nocase(&fx->r, "relative", &got), -EINVAL);
+	/* Symlinked components are resolved inside the root: "/UP" leads back to the root. */
+	resolves_to(&fx->r, "/UP/marker", "/up/marker");
+	assert_int_equal(root_resolve_nocase(&fx->r, "/dir/ESC/passwd", &got), 0);
+	assert_string_equal(got, "/dir/esc/passwd");
+	free(got);
+	_cleanup_close_ int fd = root_openat(&fx->r, "/dir/esc/passwd", O_RDONLY);
+	assert_true(fd >= 0);
+	char buf[64] = { 0 };
+	assert_true(read(fd, buf, sizeof(buf) - 1) > 0);
+	assert_string_equal(buf, INSIDE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_read_limit_unsized),
 		cmocka_unit_test(test_read_fifo_dir),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_resolve_nocase),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

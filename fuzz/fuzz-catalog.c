@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (excise_catalog_lint(c, &problems) >= 0)
 		excise_strv_free(problems);
 	struct matcher *m = NULL;
-	if (matcher_new(c, &m, &err) >= 0) {
+	if (matcher_new(c, NULL, &m, &err) >= 0) {
 		static const char *const probes[] = { "kesl", "/opt/kaspersky/kesl/bin/kesl", "KLIF.SYS", "",
 						      "AO Kaspersky Lab" };
 		for (size_t k = 0; k < _EXCISE_OBS_KIND_MAX; k++)

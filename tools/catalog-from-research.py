@@ -189,7 +189,37 @@ def slug(s):
     return s[:60] or "x"
 
 
-def add(owner, kind, field, value, conf, source, note=None, match="exact", nocase=False):
+# The platform of the research row being mapped (None outside map_row).
+ROW_PLATFORM = [None]
+MAC_ROOTS = ("/Library/", "/Applications/", "/System/", "/Users/", "/private/")
+
+
+def platforms_of(kind, field, value, match):
+    """The roots an indicator is tried on, or None for every platform.
+
+    Paths are tied to their platform's layout: Windows globs start '*?', macOS paths
+    live under its own top folders. Windows service, process and driver names mean
+    nothing elsewhere. File names (installers, vendor-named files) hold anywhere:
+    they are cheap hash lookups and show presence on any host."""
+    plat = ROW_PLATFORM[0]
+    if kind == "registry":
+        return ["windows"]
+    if field in ("path", "target") and kind in ("file", "process", "service", "kmod"):
+        if value.startswith("*?"):
+            return ["windows"]
+        if value.startswith(MAC_ROOTS) or plat == "macos":
+            return ["macos"]
+        if value.startswith("/"):
+            return ["linux"]
+    if kind in ("service", "process", "kmod") and field == "name" and plat == "windows":
+        return ["windows"]
+    if kind == "kmod" and field == "name" and value.lower().endswith(".sys"):
+        return ["windows"]
+    return None
+
+
+def add(owner, kind, field, value, conf, source, note=None, match="exact", nocase=False,
+        platforms=None):
     """Add one indicator; a duplicate keeps the stronger confidence."""
     key = (owner, kind, field, match, nocase, value.lower() if nocase else value)
     if key in seen:
@@ -221,6 +251,9 @@ def add(owner, kind, field, value, conf, source, note=None, match="exact", nocas
     ind.update({"value": value, "confidence": conf, "source": source})
     if note:
         ind["note"] = note
+    plats = platforms or platforms_of(kind, field, value, match)
+    if plats:
+        ind["platforms"] = plats
     indicators.append(ind)
     seen[key] = ind
 
@@ -653,7 +686,9 @@ def main():
     rows = json.load(open(research, encoding="utf-8"))
     drivers = {}
     for r in rows:
+        ROW_PLATFORM[0] = r["platform"]
         map_row(r, drivers)
+    ROW_PLATFORM[0] = None
     finish_drivers(drivers)
     hand_written()
     cat = {

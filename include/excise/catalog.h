@@ -95,7 +95,11 @@ struct excise_indicator {
 	enum excise_confidence confidence;
 	const char *source_url;
 	const char *note;              /* may be NULL */
+	const char *const *platforms;  /* NULL-terminated, or NULL: the indicator holds on every platform */
 };
+
+/* True when indicator `ind` is to be tried on a root of `platform` ("linux", "windows", "macos"). */
+EXCISE_API bool excise_indicator_applies(const struct excise_indicator *ind, const char *platform);
 
 struct excise_milestone {
 	const char *id;

@@ -94,7 +94,7 @@ struct excise_host {
 	char *os_id;           /* ID= from os-release */
 	char *machine_id;      /* /etc/machine-id, or NULL */
 	char *root;            /* "/" for the live host, else the root given */
-	char *platform;        /* "linux" (later: windows, macos) */
+	char *platform;        /* "linux", "windows" or "macos" (host_platform in lib/scan/host.c) */
 	bool live;
 };
 

@@ -283,10 +283,31 @@ static int parse_product(struct parse *p, json_t *o, struct excise_product *pr)
 	return 0;
 }
 
+/* "platforms" of an indicator: absent means every platform; present, a known, non-empty list. */
+static int parse_indicator_platforms(struct parse *p, json_t *o, struct excise_indicator *in)
+{
+	in->platforms = NULL;
+	if (!json_object_get(o, "platforms"))
+		return 0;
+	const char **v = NULL;
+	int r = get_strv(p, o, "platforms", true, &v);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; v[i]; i++)
+		if (lookup(platforms, ARRAY_SIZE(platforms) - 1, v[i]) < 0) {
+			r = bad(p, "unknown platform '%s'", v[i]);
+			free(v);
+			return r;
+		}
+	in->platforms = v;
+	return 0;
+}
+
 static int parse_indicator(struct parse *p, json_t *o, struct excise_indicator *in)
 {
 	static const char *const keys[] = { "id", "product", "vendor", "kind", "field", "match",
-					    "nocase", "value", "confidence", "source", "note", NULL };
+					    "nocase", "value", "confidence", "source", "note", "platforms",
+					    NULL };
 	const char *kind, *field, *match, *conf, *vendor;
 	int r;
 	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &in->id)) < 0 ||
@@ -341,7 +362,7 @@ static int parse_indicator(struct parse *p, json_t *o, struct excise_indicator *
 		}
 		regfree(&re);
 	}
-	return 0;
+	return parse_indicator_platforms(p, o, in);
 }
 
 static const char *const instruments[] = { "binding_operational_directive", "statute",
@@ -663,6 +684,8 @@ struct excise_catalog *excise_catalog_free(struct excise_catalog *c)
 	}
 	for (size_t i = 0; i < c->n_own_products; i++)
 		free((void *)c->products[i].platforms);
+	for (size_t i = 0; c->indicators && i < c->n_indicators; i++)
+		free((void *)c->indicators[i].platforms);
 	for (size_t i = 0; c->directives && i < c->n_directives; i++) {
 		free((void *)c->directives[i].vendors);
 		free((void *)c->directives[i].excluded_products);
@@ -840,4 +863,14 @@ void excise_strv_free(char **v)
 	for (char **p = v; *p; p++)
 		free(*p);
 	free(v);
+}
+
+bool excise_indicator_applies(const struct excise_indicator *ind, const char *platform)
+{
+	if (!ind->platforms || !platform)
+		return true;
+	for (const char *const *p = ind->platforms; *p; p++)
+		if (strcmp(*p, platform) == 0 || strcmp(*p, "any") == 0)
+			return true;
+	return false;
 }

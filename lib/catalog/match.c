@@ -307,7 +307,8 @@ static int add_indicator(struct kf *kf, const struct excise_indicator *ind, stru
 	return -EINVAL;
 }
 
-int matcher_new(const struct excise_catalog *c, struct matcher **ret, struct excise_err *reterr)
+int matcher_new(const struct excise_catalog *c, const char *platform, struct matcher **ret,
+		struct excise_err *reterr)
 {
 	struct matcher *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -323,6 +324,8 @@ int matcher_new(const struct excise_catalog *c, struct matcher **ret, struct exc
 	size_t n = excise_catalog_n_indicators(c);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		const struct excise_indicator *ind = excise_catalog_indicator(c, i);
+		if (!excise_indicator_applies(ind, platform))
+			continue;
 		r = add_indicator(&m->kf[ind->kind][ind->field], ind, &res[ind->kind][ind->field]);
 		if (r < 0)
 			err_set(reterr, r, "indicator '%s': cannot compile '%s'", ind->id, ind->value);

@@ -18,7 +18,9 @@
 
 struct matcher;
 
-NODISCARD int matcher_new(const struct excise_catalog *c, struct matcher **ret, struct excise_err *reterr);
+/* Compile the indicators of `c` that apply to `platform` (NULL: all of them). */
+NODISCARD int matcher_new(const struct excise_catalog *c, const char *platform, struct matcher **ret,
+			  struct excise_err *reterr);
 struct matcher *matcher_free(struct matcher *m);
 
 bool matcher_wants(const struct matcher *m, enum excise_obs_kind kind, enum excise_field field);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host: the facts that identify the scanned system (hostname, OS, machine id). */
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/limits.h"
@@ -45,13 +46,33 @@ static int osrel_field(void *ud, const char *section, const char *key, const cha
 	return 0;
 }
 
+/* A regular file at `path`, its components matched without regard to case. */
+static bool has_file_nocase(const struct root *r, const char *path)
+{
+	_cleanup_free_ char *real = NULL;
+	struct stat st;
+	return root_resolve_nocase(r, path, &real) == 0 && root_stat(r, real, &st) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+const char *host_platform(const struct root *r)
+{
+	if (r->live)
+		return "linux";
+	if (has_file_nocase(r, "/Windows/System32/config/SOFTWARE"))
+		return "windows";
+	if (has_file_nocase(r, "/System/Library/CoreServices/SystemVersion.plist"))
+		return "macos";
+	return "linux";
+}
+
 int host_read(const struct root *r, struct excise_host *h)
 {
 	*h = (struct excise_host){ 0 };
 	int e = 0;
 	h->live = r->live;
 	h->root = strdup(r->path);
-	h->platform = strdup("linux");
+	h->platform = strdup(host_platform(r));
 	if (!h->root || !h->platform)
 		return -ENOMEM;
 	if (r->live) {

@@ -35,6 +35,7 @@ struct scan_state {
 	const struct excise_catalog *catalog;
 	const struct excise_scan_opts *opts;
 	struct root root;
+	const char *platform;       /* of the root: "linux", "windows" or "macos" */
 	struct matcher *matcher;
 	pthread_mutex_t mu;
 	struct ev *ev;
@@ -66,6 +67,8 @@ const struct root *source_root(struct source_ctx *ctx) { return &ctx->st->root; 
 bool source_live(struct source_ctx *ctx) { return ctx->st->root.live; }
 unsigned source_scan_flags(struct source_ctx *ctx) { return ctx->st->opts->flags; }
 const struct excise_catalog *source_catalog(struct source_ctx *ctx) { return ctx->st->catalog; }
+
+const char *source_platform(struct source_ctx *ctx) { return ctx->st->platform; }
 
 unsigned source_threads(struct source_ctx *ctx)
 {
@@ -291,6 +294,21 @@ static bool wanted(const struct excise_scan_opts *opts, const char *name)
 	return false;
 }
 
+/* A source's platform is "any" or a comma-separated list ("linux,macos"). */
+static bool source_runs_on(const struct source *src, const char *platform)
+{
+	const char *p = src->platform;
+	size_t n = strlen(platform);
+	if (!p || strcmp(p, "any") == 0)
+		return true;
+	for (; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, platform, n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void run_source(struct scan_state *st, const struct source *src, struct excise_source_result *res)
 {
 	res->name = src->name;
@@ -302,7 +320,8 @@ static void run_source(struct scan_state *st, const struct source *src, struct e
 		res->status = EXCISE_SOURCE_SKIPPED;
 		return;
 	}
-	if ((src->flags & SOURCE_LIVE_ONLY) && !st->root.live) {
+	if (!source_runs_on(src, st->platform) ||
+	    ((src->flags & SOURCE_LIVE_ONLY) && !st->root.live)) {
 		res->status = EXCISE_SOURCE_ABSENT;
 		return;
 	}
@@ -504,10 +523,6 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 		state_done(&st);
 		return r;
 	}
-	if ((r = matcher_new(catalog, &st.matcher, reterr)) < 0) {
-		state_done(&st);
-		return r;
-	}
 	struct excise_scan *s = calloc(1, sizeof(*s));
 	if (!s) {
 		state_done(&st);
@@ -518,6 +533,13 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	s->started_ns = now_ns(CLOCK_REALTIME);
 	if ((r = uuid_v4(s->report_id)) < 0 || (r = host_read(&st.root, &s->host)) < 0)
 		goto fail;
+	/* Only the indicators of the root's platform are compiled (and tried). */
+	st.platform = s->host.platform;
+	if ((r = matcher_new(catalog, st.platform, &st.matcher, reterr)) < 0) {
+		state_done(&st);
+		excise_scan_free(s);
+		return r;
+	}
 	s->sources = calloc(source_table_len, sizeof(*s->sources));
 	if (!s->sources) {
 		r = -ENOMEM;

@@ -11,4 +11,9 @@
 int host_read(const struct root *r, struct excise_host *h);
 void host_done(struct excise_host *h);
 
+/* The platform of a root: "windows" when Windows/System32/config/SOFTWARE is there,
+ * "macos" for System/Library/CoreServices/SystemVersion.plist (both looked up without
+ * regard to case), else "linux". The live host is "linux". */
+const char *host_platform(const struct root *r);
+
 #endif

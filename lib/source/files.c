@@ -256,7 +256,7 @@ static int run(struct source_ctx *ctx)
 
 const struct source source_files = {
 	.name = "files",
-	.platform = "linux",
+	.platform = "linux,macos",
 	.flags = 0,
 	.description = "known install locations from the catalog and standard software directories",
 	.run = run,

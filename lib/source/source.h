@@ -52,7 +52,8 @@ struct source_ctx;
 
 struct source {
 	const char *name;
-	const char *platform;      /* "linux", "windows", "macos" or "any" */
+	const char *platform;      /* "any", or what it reads: "linux", "windows", "macos", or a
+				    * comma-separated list such as "linux,macos" */
 	unsigned flags;
 	const char *description;   /* one line, for --help and docs */
 	int (*run)(struct source_ctx *ctx);
@@ -62,6 +63,8 @@ const struct root *source_root(struct source_ctx *ctx);
 bool source_live(struct source_ctx *ctx);
 unsigned source_scan_flags(struct source_ctx *ctx);   /* enum excise_scan_flags */
 unsigned source_threads(struct source_ctx *ctx);      /* >= 1 */
+/* The platform of the root being scanned: "linux", "windows" or "macos". */
+const char *source_platform(struct source_ctx *ctx);
 /* The catalog being matched (sources may derive places to look from its indicators). */
 const struct excise_catalog *source_catalog(struct source_ctx *ctx);
 

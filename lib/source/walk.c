@@ -208,7 +208,7 @@ out:
 
 const struct source source_walk = {
 	.name = "walk",
-	.platform = "linux",
+	.platform = "any",
 	.flags = SOURCE_FULL_ONLY,
 	.description = "every file and directory of the root (--full), matched by name and path",
 	.run = run,

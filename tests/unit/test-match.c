@@ -27,6 +27,8 @@ static const char doc[] =
 	"{\"id\":\"re\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"match\":\"regex\",\"nocase\":true,\"value\":\"(^|[^[:alpha:]])kaspersky([^[:alpha:]]|$)\",\"confidence\":\"strong\",\"source\":\"https://e/7\"},"
 	"{\"id\":\"pkg\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"kesl\",\"confidence\":\"definitive\",\"source\":\"https://e/8\"},"
 	"{\"id\":\"infix\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"path\",\"match\":\"glob\",\"nocase\":true,\"value\":\"*/kaspersky lab/*\",\"confidence\":\"weak\",\"source\":\"https://e/10\"},"
+	"{\"id\":\"win-path\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"path\",\"match\":\"glob\",\"nocase\":true,\"value\":\"*?Program Files?Kaspersky Lab\",\"confidence\":\"weak\",\"source\":\"https://e/11\",\"platforms\":[\"windows\"]},"
+	"{\"id\":\"mac-path\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"path\",\"value\":\"/Library/Application Support/Kaspersky Lab\",\"confidence\":\"strong\",\"source\":\"https://e/12\",\"platforms\":[\"macos\",\"ios\"]},"
 	"{\"id\":\"pkg2\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"kesl\",\"confidence\":\"strong\",\"source\":\"https://e/9\"}"
 	"],\"directives\":[]}";
 
@@ -41,7 +43,7 @@ static int setup(void **state)
 	struct excise_err err;
 	assert_non_null(f);
 	assert_int_equal(excise_catalog_parse("test", doc, strlen(doc), &f->c, &err), 0);
-	assert_int_equal(matcher_new(f->c, &f->m, &err), 0);
+	assert_int_equal(matcher_new(f->c, NULL, &f->m, &err), 0);
 	*state = f;
 	return 0;
 }
@@ -168,6 +170,66 @@ static void test_could_is_superset(void **state)
 	}
 }
 
+/* Indicators with "platforms" are compiled only for those platforms; NULL compiles all. */
+static void test_platforms(void **state)
+{
+	struct fixture *f = *state;
+	struct excise_err err;
+	const char *win = "/Program Files/Kaspersky Lab", *mac = "/Library/Application Support/Kaspersky Lab";
+	assert_string_equal(hits(f, EXCISE_OBS_FILE, EXCISE_F_PATH, win), "win-path");
+	assert_string_equal(hits(f, EXCISE_OBS_FILE, EXCISE_F_PATH, mac), "mac-path");
+	static const struct {
+		const char *platform, *win, *mac;
+	} want[] = {
+		{ "linux", "", "" }, { "windows", "win-path", "" }, { "macos", "", "mac-path" },
+		{ "ios", "", "mac-path" },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct fixture g = { .c = f->c };
+		assert_int_equal(matcher_new(f->c, want[i].platform, &g.m, &err), 0);
+		assert_string_equal(hits(&g, EXCISE_OBS_FILE, EXCISE_F_PATH, win), want[i].win);
+		assert_string_equal(hits(&g, EXCISE_OBS_FILE, EXCISE_F_PATH, mac), want[i].mac);
+		/* indicators without platforms hold everywhere */
+		assert_string_equal(hits(&g, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "kesl"), "pkg2,pkg");
+		if (!want[i].win[0])
+			assert_false(matcher_could(g.m, EXCISE_OBS_FILE, EXCISE_F_PATH, win, strlen(win)));
+		matcher_free(g.m);
+	}
+	const struct excise_indicator *ind = NULL;
+	for (size_t i = 0; i < excise_catalog_n_indicators(f->c); i++)
+		if (strcmp(excise_catalog_indicator(f->c, i)->id, "mac-path") == 0)
+			ind = excise_catalog_indicator(f->c, i);
+	assert_non_null(ind);
+	assert_true(excise_indicator_applies(ind, "macos"));
+	assert_false(excise_indicator_applies(ind, "windows"));
+	assert_true(excise_indicator_applies(ind, NULL));
+}
+
+/* Bad "platforms" values are refused with the indicator named. */
+static void test_platforms_invalid(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{ "[\"beos\"]", "unknown platform 'beos'" },
+		{ "[]", "'platforms' is empty" },
+		{ "\"linux\"", "'platforms' must be an array" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char d[1024];
+		snprintf(d, sizeof(d),
+			 "{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,"
+			 "\"issued\":\"2026-01-01\",\"vendors\":[{\"id\":\"v\",\"name\":\"V\"}],\"products\":[],"
+			 "\"indicators\":[{\"id\":\"x\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"name\","
+			 "\"value\":\"a\",\"confidence\":\"weak\",\"source\":\"https://e\",\"platforms\":%s}],"
+			 "\"directives\":[]}", bad[i][0]);
+		struct excise_catalog *c = NULL;
+		struct excise_err err = { 0 };
+		assert_true(excise_catalog_parse("test", d, strlen(d), &c, &err) < 0);
+		assert_non_null(strstr(err.msg, bad[i][1]));
+		assert_non_null(strstr(err.msg, "'x'"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +240,8 @@ int main(void)
 		cmocka_unit_test(test_lookalikes),
 		cmocka_unit_test(test_not_nul_terminated_and_embedded_nul),
 		cmocka_unit_test(test_could_is_superset),
+		cmocka_unit_test(test_platforms),
+		cmocka_unit_test(test_platforms_invalid),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -45,6 +45,13 @@ struct bucket_set {
 	size_t n_lens[2];
 };
 
+/* The literal start of an exact value or a prefix glob: what a string must begin with. */
+struct anchor {
+	const char *s;
+	size_t len;
+	bool nocase, whole;         /* whole: an exact value (the string is exactly s) */
+};
+
 struct kf {
 	bool any;
 	bool open;                  /* some indicator must be tried on every string */
@@ -62,6 +69,8 @@ struct kf {
 	size_t n_owned;
 	uint64_t filter[65536 / 64];    /* first two bytes of exact values and prefixes */
 	uint64_t sfilter[65536 / 64];   /* last two bytes of suffixes */
+	struct anchor *anchors;     /* every exact value and glob prefix, for matcher_could_below */
+	size_t n_anchors;
 };
 
 struct matcher {
@@ -249,6 +258,16 @@ static bool infix_seen(const struct infix *x, const char *s, const char *folded,
 	return hay && memmem(hay, len, x->needle, x->len) != NULL;
 }
 
+static int add_anchor(struct kf *kf, const char *s, size_t len, bool nocase, bool whole)
+{
+	struct anchor *a = realloc(kf->anchors, (kf->n_anchors + 1) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	kf->anchors = a;
+	a[kf->n_anchors++] = (struct anchor){ .s = s, .len = len, .nocase = nocase, .whole = whole };
+	return 0;
+}
+
 static int add_indicator(struct kf *kf, const struct excise_indicator *ind, struct buf *all_re)
 {
 	const char *v = ind->value;
@@ -258,12 +277,14 @@ static int add_indicator(struct kf *kf, const struct excise_indicator *ind, stru
 	switch (ind->match) {
 	case EXCISE_MATCH_EXACT:
 		filter_add(kf, v, len);
-		return bucket_add(kf, &kf->exact, ind, v, len);
+		r = add_anchor(kf, v, len, ind->nocase, true);
+		return r < 0 ? r : bucket_add(kf, &kf->exact, ind, v, len);
 	case EXCISE_MATCH_GLOB: {
 		size_t pl = literal_prefix(v);
 		if (pl > 0) {
 			filter_add(kf, v, pl);
-			return bucket_add(kf, &kf->prefix, ind, v, pl);
+			r = add_anchor(kf, v, pl, ind->nocase, false);
+			return r < 0 ? r : bucket_add(kf, &kf->prefix, ind, v, pl);
 		}
 		size_t sl = literal_suffix(v, len);
 		if (sl > 0) {
@@ -375,6 +396,7 @@ struct matcher *matcher_free(struct matcher *m)
 				}
 			}
 			free(kf->chain);
+			free(kf->anchors);
 			for (size_t i = 0; i < kf->n_infix; i++)
 				free(kf->infix[i].needle);
 			free(kf->infix);
@@ -481,6 +503,39 @@ bool matcher_could(const struct matcher *m, enum excise_obs_kind kind, enum exci
 	if (folded && folded != stack)
 		free(folded);
 	return r != 0;
+}
+
+/* Do the first n bytes agree (ASCII case folded when nocase)? */
+static bool same_start(const char *a, const char *b, size_t n, bool nocase)
+{
+	if (!nocase)
+		return memcmp(a, b, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		if (fold((unsigned char)a[i]) != fold((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
+bool matcher_could_below(const struct matcher *m, enum excise_obs_kind kind, enum excise_field field,
+			 const char *prefix, size_t len)
+{
+	if ((unsigned)kind >= _EXCISE_OBS_KIND_MAX || (unsigned)field >= _EXCISE_FIELD_MAX)
+		return false;
+	const struct kf *kf = &m->kf[kind][field];
+	if (!kf->any)
+		return false;
+	/* Suffixes, inner literals and open patterns can match under any prefix. */
+	if (kf->open || kf->n_infix || kf->suffix.keys[0].n || kf->suffix.keys[1].n)
+		return true;
+	for (size_t i = 0; i < kf->n_anchors; i++) {
+		const struct anchor *a = &kf->anchors[i];
+		if (a->whole && a->len <= len)
+			continue; /* an exact value no longer than the prefix names no string under it */
+		size_t n = a->len < len ? a->len : len;
+		if (same_start(a->s, prefix, n, a->nocase))
+			return true;
+	}
+	return false;
 }
 
 struct run {

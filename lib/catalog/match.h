@@ -29,6 +29,12 @@ bool matcher_wants(const struct matcher *m, enum excise_obs_kind kind, enum exci
 bool matcher_could(const struct matcher *m, enum excise_obs_kind kind, enum excise_field field,
 		   const char *s, size_t len);
 
+/* False means no string that starts with prefix[0..len) and is longer than it can
+ * match an indicator of (kind, field): a directory's path and slash rule out every
+ * path below it at once. */
+bool matcher_could_below(const struct matcher *m, enum excise_obs_kind kind, enum excise_field field,
+			 const char *prefix, size_t len);
+
 /* Call `fn` for every indicator of (kind, field) that matches `s`; stops early
  * and returns fn's value when it is non-zero. */
 typedef int (*matcher_fn)(void *userdata, const struct excise_indicator *ind);

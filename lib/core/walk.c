@@ -338,6 +338,7 @@ static int read_dir(struct worker *t, struct wnode *n, int fd)
 	memcpy(t->path, n->path, dir_len);
 	t->path[pre - 1] = '/';
 	uint64_t count = 0;
+	uintptr_t dir_data = 0;
 	bool too_deep = n->depth + 1 > w->max_depth;
 	for (;;) {
 		long k = syscall(SYS_getdents64, fd, t->buf, WALK_BUF_SIZE);
@@ -376,7 +377,7 @@ static int read_dir(struct worker *t, struct wnode *n, int fd)
 			struct walk_entry e = {
 				.path = t->path, .path_len = pre + nl, .name = t->path + pre,
 				.name_len = nl, .dir_len = dir_len, .type = type,
-				.depth = n->depth + 1, .dir_fd = fd,
+				.depth = n->depth + 1, .dir_fd = fd, .dir_data = &dir_data,
 			};
 			count++;
 			r = o->entry(o->userdata, &e);

@@ -35,6 +35,8 @@ struct walk_entry {
 	unsigned char type;   /* DT_* from the directory; DT_UNKNOWN resolved with fstatat */
 	unsigned depth;       /* 1 for the entries of the start directory */
 	int dir_fd;           /* the parent directory, open for the call (readlinkat, fstatat) */
+	uintptr_t *dir_data;  /* the callback's word for this directory: 0 at its first entry,
+			       * then whatever the callback left (e.g. a verdict on the path) */
 };
 
 enum {

@@ -87,6 +87,12 @@ bool source_could_match(struct source_ctx *ctx, enum excise_obs_kind kind, enum 
 	return matcher_could(ctx->st->matcher, kind, field, s, len);
 }
 
+bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,
+			      enum excise_field field, const char *prefix, size_t len)
+{
+	return matcher_could_below(ctx->st->matcher, kind, field, prefix, len);
+}
+
 void source_count(struct source_ctx *ctx, uint64_t n)
 {
 	pthread_mutex_lock(&ctx->st->mu);

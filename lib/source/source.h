@@ -79,6 +79,11 @@ void source_count(struct source_ctx *ctx, uint64_t n);
 bool source_could_match(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field,
 			const char *s, size_t len);
 
+/* False when no string longer than prefix[0..len) and starting with it could match
+ * (kind, field): a whole directory's paths ruled out at once. Thread-safe. */
+bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,
+			      enum excise_field field, const char *prefix, size_t len);
+
 /* True when some indicator tests (kind, field) at all. */
 bool source_wants(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field);
 

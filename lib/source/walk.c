@@ -139,13 +139,27 @@ static int emit_entry(struct source_ctx *ctx, const struct walk_entry *e)
 	return source_emit(ctx, &o);
 }
 
+/* Could some path indicator match an entry of this directory? Decided once per
+ * directory from its path (kept in the walker's word for the directory). */
+enum { DIR_UNKNOWN, DIR_NO_PATHS, DIR_PATHS };
+
+static bool dir_may_match(struct wctx *w, const struct walk_entry *e)
+{
+	if (*e->dir_data == DIR_UNKNOWN) {
+		size_t pre = (size_t)(e->name - e->path);
+		*e->dir_data = source_could_match_below(w->ctx, EXCISE_OBS_FILE, EXCISE_F_PATH, e->path,
+							pre) ? DIR_PATHS : DIR_NO_PATHS;
+	}
+	return *e->dir_data == DIR_PATHS;
+}
+
 static int on_entry(void *ud, const struct walk_entry *e)
 {
 	struct wctx *w = ud;
 	bool hit = (w->want_name && source_could_match(w->ctx, EXCISE_OBS_FILE, EXCISE_F_NAME,
 							       e->name, e->name_len)) ||
-		   (w->want_path && source_could_match(w->ctx, EXCISE_OBS_FILE, EXCISE_F_PATH,
-							       e->path, e->path_len));
+		   (w->want_path && dir_may_match(w, e) &&
+		    source_could_match(w->ctx, EXCISE_OBS_FILE, EXCISE_F_PATH, e->path, e->path_len));
 	if (hit) {
 		int r = emit_entry(w->ctx, e);
 		if (r < 0)

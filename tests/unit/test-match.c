@@ -205,6 +205,52 @@ static void test_platforms(void **state)
 	assert_true(excise_indicator_applies(ind, NULL));
 }
 
+/* A directory prefix rules out every path below it only when no indicator could match there. */
+static void test_could_below(void **state)
+{
+	struct fixture *f = *state;
+	struct excise_err err;
+	struct fixture g = { .c = f->c };
+	/* The fixture catalog has an inner-literal path glob: it can match under any prefix. */
+	assert_int_equal(matcher_new(f->c, "linux", &g.m, &err), 0);
+	assert_true(matcher_could_below(g.m, EXCISE_OBS_FILE, EXCISE_F_PATH, "/usr/", 5));
+	matcher_free(g.m);
+
+	static const char linux_only[] =
+		"{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,"
+		"\"issued\":\"2026-01-01\",\"vendors\":[{\"id\":\"v\",\"name\":\"V\"}],\"products\":[],"
+		"\"indicators\":["
+		"{\"id\":\"g\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"path\",\"match\":\"glob\","
+		"\"value\":\"/opt/kaspersky/*\",\"confidence\":\"weak\",\"source\":\"https://e\"},"
+		"{\"id\":\"e\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"path\",\"nocase\":true,"
+		"\"value\":\"/etc/Kaspersky/license.key\",\"confidence\":\"weak\",\"source\":\"https://e\"},"
+		"{\"id\":\"n\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"glob\","
+		"\"value\":\"*.kdc\",\"confidence\":\"weak\",\"source\":\"https://e\"}"
+		"],\"directives\":[]}";
+	struct excise_catalog *c = NULL;
+	assert_int_equal(excise_catalog_parse("t", linux_only, strlen(linux_only), &c, &err), 0);
+	assert_int_equal(matcher_new(c, "linux", &g.m, &err), 0);
+	static const struct {
+		const char *prefix;
+		bool could;
+	} want[] = {
+		{ "/", true }, { "/opt/", true }, { "/opt/kaspersky/", true }, { "/opt/kaspersky/kesl/", true },
+		{ "/opt/kas", true }, { "/usr/", false }, { "/opt/other/", false }, { "/etc/", true },
+		{ "/ETC/kaspersky/", true }, { "/etc/kaspersky/license.key/", false }, { "/etc/ssl/", false },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *p = want[i].prefix;
+		if (matcher_could_below(g.m, EXCISE_OBS_FILE, EXCISE_F_PATH, p, strlen(p)) != want[i].could)
+			fail_msg("could_below('%s') should be %d", p, want[i].could);
+	}
+	/* No path indicator of this kind at all. */
+	assert_false(matcher_could_below(g.m, EXCISE_OBS_PROCESS, EXCISE_F_PATH, "/", 1));
+	/* Name indicators are suffix globs: never ruled out by a prefix. */
+	assert_true(matcher_could_below(g.m, EXCISE_OBS_FILE, EXCISE_F_NAME, "x", 1));
+	matcher_free(g.m);
+	excise_catalog_free(c);
+}
+
 /* Bad "platforms" values are refused with the indicator named. */
 static void test_platforms_invalid(void **state)
 {
@@ -242,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_could_is_superset),
 		cmocka_unit_test(test_platforms),
 		cmocka_unit_test(test_platforms_invalid),
+		cmocka_unit_test(test_could_below),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -37,7 +37,17 @@ struct seen {
 	char *swap_root;   /* test_swap: the tree to rename under the walk */
 	int swapped;
 	int stop_after;    /* test_abort */
+	atomic_uint dir_firsts; /* directories whose first entry found dir_data zero */
 };
+
+/* A word standing for the parent's path, never 0. */
+static uintptr_t dir_tag(const struct walk_entry *e)
+{
+	uintptr_t h = 1469598103934665603u;
+	for (size_t i = 0; i < e->dir_len; i++)
+		h = (h ^ (unsigned char)e->path[i]) * 1099511628211u;
+	return h | 1;
+}
 
 static int on_entry(void *ud, const struct walk_entry *e)
 {
@@ -49,6 +59,13 @@ static int on_entry(void *ud, const struct walk_entry *e)
 	assert_int_equal(strlen(e->path), e->path_len);
 	assert_int_equal(strlen(e->name), e->name_len);
 	assert_ptr_equal(e->name, e->path + e->path_len - e->name_len);
+	/* dir_data is zero at a directory's first entry and keeps what was left in it. */
+	if (*e->dir_data == 0) {
+		*e->dir_data = dir_tag(e);
+		atomic_fetch_add(&s->dir_firsts, 1);
+	} else {
+		assert_true(*e->dir_data == dir_tag(e));
+	}
 	pthread_mutex_lock(&s->mu);
 	if (s->n_paths < ARRAY_SIZE(s->paths)) {
 		s->types[s->n_paths] = e->type;
@@ -169,6 +186,7 @@ static void test_counts(void **state)
 		assert_int_equal(atomic_load(&s.n), 9);
 		assert_int_equal(st.entries, 9);
 		assert_int_equal(st.dirs, 4);
+		assert_int_equal(atomic_load(&s.dir_firsts), 3); /* "/", "/a", "/a/b"; "/empty" has none */
 		assert_int_equal(atomic_load(&s.max_depth), 3);
 		assert_int_equal(seen_type(&s, "/a/b/f3"), DT_REG);
 		assert_int_equal(seen_type(&s, "/a/b"), DT_DIR);

@@ -242,7 +242,7 @@ static void item_error(struct walker *w, int code, const char *path, const char 
 {
 	atomic_fetch_add_explicit(&w->errors, 1, memory_order_relaxed);
 	if (w->o->error)
-		w->o->error(w->o->userdata, code, path, what);
+		w->o->error(w->o->error_userdata ? w->o->error_userdata : w->o->userdata, code, path, what);
 }
 
 static void set_abort(struct walker *w, int code)

@@ -65,6 +65,7 @@ struct walk_opts {
 	walk_error_fn error;      /* may be NULL */
 	walk_progress_fn progress;/* may be NULL */
 	void *userdata;
+	void *error_userdata;     /* for `error`; NULL: userdata */
 };
 
 struct walk_stats {

@@ -19,6 +19,7 @@
 #include "core/hash.h"
 #include "core/limits.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 static const char *const trees[] = { "/lib/modules", "/usr/lib/modules" };
 static const char *const exts[] = { ".ko", ".ko.xz", ".ko.zst", ".ko.gz" };
@@ -186,48 +187,18 @@ static int module_file(struct kmod *k, const char *path, const char *name, size_
 	return source_emit(k->ctx, &o);
 }
 
-static int walk(struct kmod *k, const char *dir, unsigned depth, bool running_release)
+struct mod_walk {
+	struct kmod *k;
+	bool running_release;
+};
+
+static int on_module_entry(void *ud, const struct walk_entry *e)
 {
-	const struct root *root = source_root(k->ctx);
-	DIR *d = NULL;
-	int r = root_opendir(root, dir, &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(k->ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		const char *n = e->d_name;
-		if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
-			continue;
-		size_t ext = module_ext(n);
-		bool maybe_dir = e->d_type == DT_DIR || e->d_type == DT_UNKNOWN;
-		if (!ext && !maybe_dir)
-			continue;
-		_cleanup_free_ char *path = path_join(dir, n);
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		struct stat st;
-		if (root_lstat(root, path, &st) < 0)
-			continue;
-		if (ext && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
-			r = module_file(k, path, n, ext, running_release);
-		} else if (S_ISDIR(st.st_mode)) {
-			if (depth >= EXCISE_MAX_SOURCE_DEPTH) {
-				source_item_error(k->ctx, EXCISE_E_LIMIT,
-						  "'%s': more than %u directory levels, not read", path,
-						  EXCISE_MAX_SOURCE_DEPTH);
-				continue;
-			}
-			r = walk(k, path, depth + 1, running_release);
-		}
-	}
-	closedir(d);
-	return r;
+	struct mod_walk *m = ud;
+	size_t ext = module_ext(e->name);
+	if (!ext || (e->type != DT_REG && e->type != DT_LNK))
+		return WALK_CONTINUE;
+	return module_file(m->k, e->path, e->name, ext, m->running_release);
 }
 
 static int read_tree(struct kmod *k, const char *tree, dev_t *devs, ino_t *inos, size_t *nseen)
@@ -261,8 +232,9 @@ static int read_tree(struct kmod *k, const char *tree, dev_t *devs, ino_t *inos,
 		struct stat vst;
 		if (root_stat(root, path, &vst) < 0 || !S_ISDIR(vst.st_mode))
 			continue;
-		bool running = k->release && strcmp(k->release, e->d_name) == 0;
-		r = walk(k, path, 0, running);
+		struct mod_walk m = { .k = k, .running_release = k->release &&
+							      strcmp(k->release, e->d_name) == 0 };
+		r = source_tree(k->ctx, path, EXCISE_MAX_SOURCE_DEPTH, on_module_entry, &m, NULL);
 	}
 	closedir(d);
 	return r;

@@ -24,6 +24,7 @@
 #include "parse/pem.h"
 #include "source/certobs.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 static const char *const bundles[] = {
 	"/etc/ssl/certs/ca-certificates.crt",
@@ -201,51 +202,30 @@ static bool cert_ext(const char *n, bool *der_ok)
 	return false;
 }
 
-static int read_dir(struct ts *t, const char *dir, bool recursive, bool hash_links, unsigned depth)
+struct dir_walk {
+	struct ts *t;
+	bool recursive, hash_links;
+};
+
+static int on_dir_entry(void *ud, const struct walk_entry *e)
 {
-	const struct root *root = source_root(t->ctx);
-	DIR *d = NULL;
-	int r = root_opendir(root, dir, &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(t->ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	t->found = true;
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		const char *n = e->d_name;
-		if (n[0] == '.')
-			continue;
-		_cleanup_free_ char *path = path_join(dir, n);
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		struct stat st;
-		if (root_lstat(root, path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			if (!recursive)
-				continue;
-			if (depth >= EXCISE_MAX_SOURCE_DEPTH) {
-				source_item_error(t->ctx, EXCISE_E_LIMIT,
-						  "'%s': more than %u directory levels, not read", path,
-						  EXCISE_MAX_SOURCE_DEPTH);
-				continue;
-			}
-			r = read_dir(t, path, recursive, hash_links, depth + 1);
-			continue;
-		}
-		if (is_bundle(path))
-			continue; /* read as a bundle */
-		bool der_ok = false;
-		if (!cert_ext(n, &der_ok) && !(hash_links && hash_link_name(n)))
-			continue;
-		r = read_cert_file(t, path, der_ok);
-	}
-	closedir(d);
+	struct dir_walk *d = ud;
+	if (e->type == DT_DIR)
+		return d->recursive && e->name[0] != '.' ? WALK_CONTINUE : WALK_SKIP;
+	if (e->name[0] == '.' || is_bundle(e->path))
+		return WALK_CONTINUE; /* hidden, or read as a bundle */
+	bool der_ok = false;
+	if (!cert_ext(e->name, &der_ok) && !(d->hash_links && hash_link_name(e->name)))
+		return WALK_CONTINUE;
+	return read_cert_file(d->t, e->path, der_ok);
+}
+
+static int read_dir(struct ts *t, const char *dir, bool recursive, bool hash_links)
+{
+	struct dir_walk d = { .t = t, .recursive = recursive, .hash_links = hash_links };
+	bool found = false;
+	int r = source_tree(t->ctx, dir, EXCISE_MAX_SOURCE_DEPTH, on_dir_entry, &d, &found);
+	t->found |= found;
 	return r;
 }
 
@@ -256,7 +236,7 @@ static int run(struct source_ctx *ctx)
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(bundles); i++)
 		r = read_cert_file(&t, bundles[i], false);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(cert_dirs); i++)
-		r = read_dir(&t, cert_dirs[i].path, cert_dirs[i].recursive, cert_dirs[i].hash_links, 0);
+		r = read_dir(&t, cert_dirs[i].path, cert_dirs[i].recursive, cert_dirs[i].hash_links);
 	free(t.fp);
 	if (r < 0)
 		return source_fail(ctx, r, "trust store: %s", excise_strerror(r));

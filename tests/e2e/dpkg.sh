@@ -192,4 +192,73 @@ check_eq "root4: dpkg source absent" \
 	"$(jq_py "$T/out.json" "[s['status'] for s in r['sources'] if s['name']=='dpkg']")" '["absent"]'
 check_eq "root4: no findings, exit 0" "$(jq_py "$T/out.json" "len(r['findings'])") $rc" "0 0"
 
+# --- root 5: dpkg killed mid-run leaves its journal (updates/) behind -----------
+# A maintainer script that kills dpkg is the crash: dpkg itself writes the journal.
+killer_deb() { # killer_deb NAME VERSION SCRIPT WHEN: a package whose SCRIPT kills dpkg on WHEN
+	local d=$T/src/$1-killer
+	mkdir -p "$d/DEBIAN" "$d/opt/kaspersky/$1/bin"
+	printf '#!/bin/sh\n# fixture\n' >"$d/opt/kaspersky/$1/bin/$1-control"
+	printf 'Package: %s\nVersion: %s\nArchitecture: amd64\nMaintainer: %s\nDescription: %s\n' \
+		"$1" "$2" "$MAINT" "Kaspersky fixture $1" >"$d/DEBIAN/control"
+	# shellcheck disable=SC2016 # the script's own $1 and $PPID
+	printf '#!/bin/sh\n[ "$1" = %s ] && kill -9 $PPID && sleep 5\nexit 0\n' "$4" >"$d/DEBIAN/$3"
+	chmod 0755 "$d/DEBIAN/$3"
+	dpkg-deb --root-owner-group --build "$d" "$T/$1-killer.deb" >/dev/null
+}
+dpkg_killed() { # dpkg_killed ROOT ARGS...: run dpkg, expecting it to be killed
+	local r=$1; shift
+	! dpkg --root="$r" --admindir="$r/var/lib/dpkg" --force-not-root --force-script-chrootless \
+		--force-depends --no-triggers "$@" >"$T/dpkg.log" 2>&1
+}
+killer_deb kesl "$KESL_VER" postinst configure
+killer_deb klnagent64 "$KLN_VER" postrm remove
+R5=$T/root5
+newroot "$R5"
+check "root5: install klnagent64 (its postrm will kill dpkg)" dpkg_root "$R5" -i "$T/klnagent64-killer.deb"
+check "root5: dpkg killed while removing klnagent64" dpkg_killed "$R5" --remove klnagent64
+check_eq "root5: the status file still says installed" \
+	"$(grep -A1 '^Package: klnagent64' "$R5/var/lib/dpkg/status" | sed -n 's/^Status: //p')" \
+	"install ok installed"
+check "root5: the journal holds the removal" test -s "$R5/var/lib/dpkg/updates/0000"
+scan "$R5" --only dpkg
+check_eq "root5: klnagent64 state as dpkg-query reads it through the journal" \
+	"$(finding_py "$T/out.json" klnagent "[e['state'] for e in f['evidence'] if e['field']=='name']")" \
+	"['$(dpkg-query --admindir="$R5/var/lib/dpkg" -W -f='${db:Status-Status}' klnagent64)']"
+check_eq "root5: a half-removed package is a remnant" \
+	"$(finding_py "$T/out.json" klnagent "f and f['state']")" remnant
+check_eq "root5: evidence names the journal file and says so" \
+	"$(finding_py "$T/out.json" klnagent "sorted(set((e['path'], e['attrs']['dpkg_journal']) for e in f['evidence']))")" \
+	"[('/var/lib/dpkg/updates/$(find "$R5/var/lib/dpkg/updates" -name '[0-9]*' -printf '%f\n' | sort -n | tail -1)', 'interrupted run')]"
+
+R6=$T/root6
+newroot "$R6"
+check "root6: dpkg killed configuring kesl" dpkg_killed "$R6" -i "$T/kesl-killer.deb"
+check_eq "root6: the status file does not know kesl" "$(grep -c '^Package: kesl$' "$R6/var/lib/dpkg/status")" 0
+check "root6: kesl's files are on disk" test -f "$R6/opt/kaspersky/kesl/bin/kesl-control"
+kesl_state=$(dpkg-query --admindir="$R6/var/lib/dpkg" -W -f='${db:Status-Status}' kesl)
+printf 'Package: broken\nthis line has no colon\n' >"$R6/var/lib/dpkg/updates/0000"
+scan "$R6" --only dpkg
+check_eq "root6: kesl found from the journal, in dpkg-query's state" \
+	"$(finding_py "$T/out.json" kesl "(f['state'], f['version'], [e['state'] for e in f['evidence'] if e['field']=='name'])")" \
+	"('installed', '$KESL_VER', ['$kesl_state'])"
+check_eq "root6: a corrupt journal file is an item error naming it" \
+	"$(jq_py "$T/out.json" "[any(\"/var/lib/dpkg/updates/0000': line 2\" in m for m in s['errors']) for s in r['sources'] if s['name']=='dpkg']")" \
+	'[true]'
+check_eq "root6: dpkg's tmp.i is not read as a journal file" \
+	"$(jq_py "$T/out.json" "any('tmp.i' in m for s in r['sources'] for m in s['errors'])")" False
+
+# --- root 7: more journal files than EXCISE_MAX_DPKG_UPDATES --------------------
+R7=$T/root7
+newroot "$R7"
+python3 - "$R7/var/lib/dpkg/updates" <<'PY'
+import os, sys
+for i in range(10001):
+    open(os.path.join(sys.argv[1], "%04d" % i), "w").write(
+        "Package: p%d\nStatus: install ok installed\nVersion: 1\n" % i)
+PY
+scan "$R7" --only dpkg
+check_eq "root7: journal over the limit is reported and the rest read" \
+	"$(jq_py "$T/out.json" "[(s['status'], s['observations'], any('more than 10000 journal files' in m for m in s['errors'])) for s in r['sources'] if s['name']=='dpkg']")" \
+	'[["ok", 10000, true]]'
+
 done_testing

@@ -38,5 +38,8 @@
 #define EXCISE_MAX_KEYFILE_ENTRIES 10000u     /* assignments in one key file */
 #define EXCISE_MAX_CMDLINE_LEN (32u << 10)    /* bytes of a command line kept (longer: cut) */
 #define EXCISE_MAX_SOURCE_DEPTH 10u           /* directory levels below a module tree or cert dir */
+#define EXCISE_MAX_KMOD_SIZE (64u << 20)      /* bytes of a kernel module file read for its .modinfo */
+#define EXCISE_MAX_MODINFO_KEYS 256u          /* .modinfo keys kept per module */
+#define EXCISE_MAX_ELF_SECTIONS 4096u         /* sections of a module checked before libkmod reads it */
 
 #endif

@@ -8,16 +8,21 @@
  * PATH = the file, state "present". On the live host, /proc/modules lists the
  * loaded modules: a file of the running release whose module is loaded is
  * "loaded" and active, and a loaded module with no file in the trees is still
- * reported (PATH empty, state "loaded"). The .modinfo section (author,
- * description, version) is not read.
+ * reported (PATH empty, state "loaded"). The .modinfo of a plain .ko (through
+ * libkmod, lib/parse/modinfo.c) gives PUBLISHER = author, DESCRIPTION and
+ * VERSION, and attrs license, signer and vermagic; compressed modules are
+ * named but not opened (see modinfo.h).
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "core/hash.h"
 #include "core/limits.h"
+#include "parse/modinfo.h"
 #include "source/source.h"
 #include "source/tree.h"
 
@@ -163,6 +168,59 @@ static size_t module_ext(const char *name)
 	return 0;
 }
 
+/* What .modinfo says of a module (strings owned). */
+struct minfo {
+	char *author, *description, *version, *license, *signer, *vermagic;
+};
+
+static int on_modinfo(void *ud, const char *key, const char *value)
+{
+	struct minfo *m = ud;
+	char **slot = strcmp(key, "author") == 0	  ? &m->author
+		    : strcmp(key, "description") == 0 ? &m->description
+		    : strcmp(key, "version") == 0     ? &m->version
+		    : strcmp(key, "license") == 0     ? &m->license
+		    : strcmp(key, "signer") == 0      ? &m->signer
+		    : strcmp(key, "vermagic") == 0    ? &m->vermagic
+						      : NULL;
+	if (!slot)
+		return 0;
+	if (*slot && slot != &m->author)
+		return 0; /* one of each, but every author (joined as modinfo(8) lists them) */
+	size_t old = *slot ? strlen(*slot) : 0, add = strlen(value);
+	if (old + add > EXCISE_MAX_KEYFILE_LINE)
+		return 0;
+	char *v = realloc(*slot, old + add + 3);
+	if (!v)
+		return -ENOMEM;
+	if (old)
+		memcpy(v + old, ", ", 2), old += 2;
+	memcpy(v + old, value, add + 1);
+	*slot = v;
+	return 0;
+}
+
+static void minfo_done(struct minfo *m)
+{
+	free(m->author), free(m->description), free(m->version);
+	free(m->license), free(m->signer), free(m->vermagic);
+}
+
+/* The .modinfo of a plain .ko file; problems are item errors, not failures. */
+static int read_modinfo(struct kmod *k, const char *path, struct minfo *m)
+{
+	_cleanup_close_ int fd = root_openat(source_root(k->ctx), path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	int r = fd < 0 ? fd : modinfo_read_fd(fd, on_modinfo, m);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -EXCISE_E_TOOBIG)
+		source_item_error(k->ctx, r, "'%s': larger than %u bytes, .modinfo not read", path,
+				  EXCISE_MAX_KMOD_SIZE);
+	else if (r < 0)
+		source_item_error(k->ctx, r, "'%s': .modinfo not read", path);
+	return 0;
+}
+
 static int module_file(struct kmod *k, const char *path, const char *name, size_t ext,
 		       bool running_release)
 {
@@ -181,10 +239,25 @@ static int module_file(struct kmod *k, const char *path, const char *name, size_
 			active = true;
 		}
 	}
-	struct obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active };
+	struct minfo m = { 0 };
+	int r = strcmp(name + strlen(name) - ext, ".ko") == 0 ? read_modinfo(k, path, &m) : 0;
+	if (r < 0) {
+		minfo_done(&m);
+		return r;
+	}
+	struct obs_attr attrs[] = {
+		{ "license", m.license }, { "signer", m.signer }, { "vermagic", m.vermagic },
+	};
+	struct obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active,
+			 .attrs = attrs, .n_attrs = ARRAY_SIZE(attrs) };
 	o.f[EXCISE_F_NAME] = mod;
 	o.f[EXCISE_F_PATH] = path;
-	return source_emit(k->ctx, &o);
+	o.f[EXCISE_F_PUBLISHER] = m.author;
+	o.f[EXCISE_F_DESCRIPTION] = m.description;
+	o.f[EXCISE_F_VERSION] = m.version;
+	r = source_emit(k->ctx, &o);
+	minfo_done(&m);
+	return r;
 }
 
 struct mod_walk {

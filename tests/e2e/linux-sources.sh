@@ -100,6 +100,22 @@ printf 'not really ELF' >"$M/kernel/fs/ext4/ext4.ko"
 printf 'x' >"$M/extra/vendor/kl_fake.ko.xz"
 printf 'x' >"$M/extra/vendor/some-module.ko.zst"
 printf 'x' >"$M/extra/vendor/README"
+# A module object with a .modinfo section, as the kernel build writes it.
+cat >"$T/mod.c" <<'EOF'
+#define MI(n, s) static const char n[] __attribute__((section(".modinfo"), used, aligned(1))) = s
+MI(a1, "author=Kaspersky Lab");
+MI(a2, "author=Second Author");
+MI(d1, "description=Kaspersky file interceptor");
+MI(l1, "license=Proprietary");
+MI(v1, "version=12.1.0.1297");
+MI(vm, "vermagic=6.1.0-13-amd64 SMP preempt mod_unload modversions ");
+int init_module(void) { return 0; }
+EOF
+cc -c -O2 -o "$M/extra/vendor/kl_intercept.ko" "$T/mod.c"
+xz -k -c "$M/extra/vendor/kl_intercept.ko" >"$M/extra/vendor/kl_packed.ko.xz"
+# Named like a module but not ELF, and xz data named .ko: neither is handed to libkmod.
+printf 'garbage' >"$M/extra/vendor/bogus.ko"
+cp "$M/extra/vendor/kl_packed.ko.xz" "$M/extra/vendor/kl_disguised.ko"
 deep=$M/extra
 for i in $(seq 1 12); do deep=$deep/d$i; done
 mkdir -p "$deep"
@@ -192,8 +208,21 @@ check_eq "truststore observations: 3 distinct in the bundle + 4 single files + a
 check "corrupt PEM block reported with file and index" \
 	jq_py_true "any(\"'/etc/ssl/certs/ca-certificates.crt': certificate 4 \" in m for s in r['sources'] if s['name']=='truststore' for m in s['errors'])"
 
-check_eq "kmod: the three module files in reach observed" \
-	"$(jq_py "$O" "[s['observations'] for s in r['sources'] if s['name']=='kmod']")" '[3]'
+check_eq "kmod: the seven module files in reach observed" \
+	"$(jq_py "$O" "[s['observations'] for s in r['sources'] if s['name']=='kmod']")" '[7]'
+modinfo_of() { modinfo -F "$1" "$M/extra/vendor/kl_intercept.ko" | paste -sd, | sed 's/,/, /g'; }
+check_eq "kmod: .modinfo author and version as modinfo(8) reads them" \
+	"$(ev "(e['value'], e['version'])" "e['source']=='kmod' and e['field']=='publisher'")" \
+	"[[\"$(modinfo_of author)\", \"$(modinfo_of version)\"]]"
+check_eq "kmod: the author names the vendor: weak evidence" \
+	"$(ev "e['indicator']['confidence']" "e['source']=='kmod' and e['field']=='publisher'")" '["weak"]'
+check_eq "kmod: license and vermagic in attrs" \
+	"$(jq_py "$O" "sorted(set((e['attrs']['license'], e['attrs']['vermagic']) for f in r['findings'] for e in f['evidence'] if e['source']=='kmod' and 'attrs' in e))")" \
+	"[[\"$(modinfo_of license)\", \"$(modinfo_of vermagic)\"]]"
+check "kmod: a .ko that is not ELF, and compressed data named .ko, are item errors" \
+	jq_py_true "sum(1 for s in r['sources'] if s['name']=='kmod' for m in s['errors'] if ('bogus.ko' in m or 'kl_disguised.ko' in m) and '.modinfo not read' in m) == 2"
+check "kmod: a compressed module is not opened" \
+	jq_py_true "not any('kl_packed' in m for s in r['sources'] for m in s['errors'])"
 check "kmod: too deep a tree reported, not followed" \
 	jq_py_true "any('more than 10 directory levels' in m for s in r['sources'] if s['name']=='kmod' for m in s['errors'])"
 

@@ -486,6 +486,18 @@ def hand_written():
         "certificate organisation mentions the vendor", "regex", True)
     add(None, "signer", "name", "(^|[^[:alpha:]])kaspersky", "strong", POSH,
         "signer mentions the vendor (case-insensitive substring)", "regex", True)
+    # PE version resources and Authenticode signers (source win-files). The research
+    # has no retrieved CompanyName string; it expects the signer names, which it has.
+    for name, src in (("AO Kaspersky Lab", GCI), ("Kaspersky Lab", MS_ALT)):
+        add(None, "file", "publisher", name, "strong", src,
+            "PE version resource CompanyName is the vendor (expected to match the signer "
+            "names; not confirmed by a retrieved source)", nocase=True)
+        add(None, "signer", "publisher", name, "strong", src,
+            "Authenticode signer organisation (O=) is the vendor", nocase=True)
+    add(None, "file", "publisher", "(^|[^[:alpha:]])kaspersky", "weak", POSH,
+        "PE CompanyName mentions the vendor", "regex", True)
+    add(None, "signer", "publisher", "(^|[^[:alpha:]])kaspersky", "strong", POSH,
+        "signer organisation mentions the vendor (case-insensitive substring)", "regex", True)
     add(None, "domain", "name", "kaspersky.com", "strong", V2FLY, "vendor domain", nocase=True)
     add(None, "domain", "name", "kaspersky-labs.com", "strong", V2FLY, "vendor domain", nocase=True)
 
@@ -549,10 +561,18 @@ def hand_written():
             "versioned install folder '<product> <version>'", "glob", True)
         add(pid, "package", "name", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
             "weak", POSH, "uninstall entry display name", "regex", True)
+        add(pid, "file", "description", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
+            "weak", POSH, "PE version resource ProductName", "regex", True)
     add("kes-windows", "package", "name", "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows",
         "weak", POSH, "uninstall entry display name", "regex", True)
     add("klnagent", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent",
         "weak", POSH, "uninstall entry display name", "regex", True)
+    add("kes-windows", "file", "description",
+        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows", "weak", POSH,
+        "PE version resource ProductName", "regex", True)
+    add("klnagent", "file", "description",
+        "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent", "weak", POSH,
+        "PE version resource ProductName", "regex", True)
     add("parallels-is", "file", "name", "Parallels Internet Security Powered by Kaspersky*", "strong",
         "https://github.com/glpi-project/glpi-agent/blob/develop/resources/macos/SysProfile/sample1.yaml",
         "folder or application stub of the OEM product", "glob", True)

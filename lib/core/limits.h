@@ -49,6 +49,7 @@
 
 /* Windows known locations (lib/source/winfiles.c) */
 #define EXCISE_MAX_WIN_PE_FILES 20000u   /* PE files read per scan (version info and signer) */
+#define EXCISE_MAX_WIN_USERS 4096u        /* folders under Users looked into */
 #define EXCISE_MAX_WIN_PE_DEPTH 6u       /* directory levels below Program Files* searched for PE files */
 
 #endif

@@ -458,6 +458,10 @@ def map_row(r, drivers):
         raise SystemExit("unmapped research row: %r" % r)
 
 
+PE_PRODUCT_NOTE = ("PE version resource ProductName is the product's name (the uninstall "
+                   "display name the source gives); a string inside a binary, not a folder name")
+
+
 def hand_written():
     """Vendor-wide heuristics and per-product rows the research states in prose."""
     add(None, "package", "publisher", "(^|[^[:alpha:]])kaspersky", "strong", KESL_PKG,
@@ -562,17 +566,17 @@ def hand_written():
         add(pid, "package", "name", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
             "weak", POSH, "uninstall entry display name", "regex", True)
         add(pid, "file", "description", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
-            "weak", POSH, "PE version resource ProductName", "regex", True)
+            "strong", POSH, PE_PRODUCT_NOTE, "regex", True)
     add("kes-windows", "package", "name", "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows",
         "weak", POSH, "uninstall entry display name", "regex", True)
     add("klnagent", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent",
         "weak", POSH, "uninstall entry display name", "regex", True)
     add("kes-windows", "file", "description",
-        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows", "weak", POSH,
-        "PE version resource ProductName", "regex", True)
+        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows", "strong", POSH,
+        PE_PRODUCT_NOTE, "regex", True)
     add("klnagent", "file", "description",
-        "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent", "weak", POSH,
-        "PE version resource ProductName", "regex", True)
+        "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent", "strong", POSH,
+        PE_PRODUCT_NOTE, "regex", True)
     add("parallels-is", "file", "name", "Parallels Internet Security Powered by Kaspersky*", "strong",
         "https://github.com/glpi-project/glpi-agent/blob/develop/resources/macos/SysProfile/sample1.yaml",
         "folder or application stub of the OEM product", "glob", True)

@@ -241,7 +241,8 @@ static int read_pe(struct wf *w, const struct walk_entry *e, bool name_hit)
 	if (fstat(fd, &st) < 0)
 		return item(w, neg_errno(), NULL, e->path, "fstat");
 	if (!S_ISREG(st.st_mode)) {
-		source_item_error(w->ctx, EINVAL, "win-files: '%s': not a regular file, not read", e->path);
+		source_item_error(w->ctx, EINVAL, "win-files: '%s': not a regular file, not read",
+				  e->path);
 		return 0;
 	}
 	struct pe_reader in = { .read = fd_read, .userdata = &fd, .size = (uint64_t)st.st_size,
@@ -378,8 +379,9 @@ static int try_loc(struct wf *w, const struct loc *l, const char *path)
 	return walk_loc(w, l, real);
 }
 
-/* "/Users/<name><path>" for every user folder (not symlinks: "All Users" points elsewhere). */
-static int per_user(struct wf *w, const struct loc *l)
+/* The per-user locations "/Users/<name><path>" of every user folder (not symlinks:
+ * "All Users" points elsewhere). */
+static int per_user(struct wf *w)
 {
 	_cleanup_free_ char *users = NULL;
 	int r = root_resolve_nocase(source_root(w->ctx), "/Users", &users);
@@ -403,11 +405,13 @@ static int per_user(struct wf *w, const struct loc *l)
 					  users, EXCISE_MAX_WIN_USERS);
 			break;
 		}
-		char p[PATH_MAX];
-		int k = snprintf(p, sizeof(p), "%s/%s%s", users, de->d_name, l->path);
-		if (k < 0 || (size_t)k >= sizeof(p))
-			continue;
-		r = try_loc(w, l, p);
+		for (size_t i = 0; i < ARRAY_SIZE(locations) && r >= 0; i++) {
+			const struct loc *l = &locations[i];
+			char p[PATH_MAX];
+			int k = snprintf(p, sizeof(p), "%s/%s%s", users, de->d_name, l->path);
+			if (l->per_user && k > 0 && (size_t)k < sizeof(p))
+				r = try_loc(w, l, p);
+		}
 	}
 	closedir(d);
 	return r;
@@ -422,10 +426,11 @@ static int run(struct source_ctx *ctx)
 	};
 	hash_init(&w.matched);
 	int r = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(locations) && r >= 0; i++) {
-		const struct loc *l = &locations[i];
-		r = l->per_user ? per_user(&w, l) : try_loc(&w, l, l->path);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(locations) && r >= 0; i++)
+		if (!locations[i].per_user)
+			r = try_loc(&w, &locations[i], locations[i].path);
+	if (r >= 0)
+		r = per_user(&w);
 	hash_done(&w.matched);
 	for (size_t i = 0; i < w.n_keys; i++)
 		free(w.keys[i]);

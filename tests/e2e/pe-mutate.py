@@ -5,10 +5,12 @@ Usage: pe-mutate.py IN OUT MUTATION
 
 Mutations (each breaks one structure the reader in lib/parse/pe.c checks):
   bad-lfanew        e_lfanew points far past the end of the file
+  lfanew-limit      the file is padded past 64 KiB and e_lfanew points just below 64 KiB
   sections-past-eof the file ends in the middle of the section table
   many-sections     NumberOfSections = 0xffff
   res-loop          the RT_VERSION entry points back at the root directory
   res-loop-deep     the name-level entry points back at the root directory
+  res-deep          the language-level entry is a directory again (its own parent)
   res-count         the root resource directory claims 0xffff entries
   ver-huge          the version data entry claims 0x7fffffff bytes
   ver-outside       the version data entry claims more bytes than its section holds
@@ -79,6 +81,14 @@ def main():
 
     if what == "bad-lfanew":
         u32(b, 0x3C, 0x7FFFFFF0)
+    elif what == "lfanew-limit":
+        b += bytes(0x11000 - len(b)) if len(b) < 0x11000 else b""
+        u32(b, 0x3C, 0x10000 - 8)
+    elif what == "res-deep":
+        _, e1, _ = version_entry()
+        d2 = struct.unpack_from("<I", b, e1 + 4)[0] & 0x7FFFFFFF
+        e2 = pe.res_entry(root + d2)
+        u32(b, e2 + 4, 0x80000000 | d2)
     elif what == "sections-past-eof":
         b = b[:pe.sec_at + 20]
     elif what == "many-sections":

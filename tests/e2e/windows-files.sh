@@ -91,10 +91,15 @@ sign kl "$W/Windows/System32/DRIVERS/klif.sys"
 mkpe "$W/Windows/System32/notepad.exe" "Microsoft Corporation" "Microsoft® Windows® Operating System" \
 	"Notepad" 10.0.19041.1 NOTEPAD.EXE
 cp "$W/Windows/System32/svcupd.exe" "$W/Users/alice/Downloads/setup.exe"
+# EXCISE_MAX_WIN_PE_DEPTH (6): a signed file at depth 6 below Program Files is read, at 7 not.
+mkdir -p "$W/Program Files/1/2/3/4/5/6"
+cp "$W/Windows/System32/svcupd.exe" "$W/Program Files/1/2/3/4/5/six.exe"
+cp "$W/Windows/System32/svcupd.exe" "$W/Program Files/1/2/3/4/5/6/seven.exe"
 
 scan_json "$W" --only win-files
 check_eq "windows root: exit status found" "$rc" 1
 check "windows root: report validates" validate_report "$T/out.json"
+check_eq "windows root: platform detected" "$(jq_py "$T/out.json" 'r["host"]["platform"]')" windows
 cp "$T/out.json" "$T/win.json"
 # ev PRODUCT EXPR-over-e: the evidence of PRODUCT's finding that satisfies EXPR, as JSON
 ev() {
@@ -132,9 +137,9 @@ check_eq "svcupd.exe: strong only through its signer (no version info, unexpecte
 check_eq "signer evidence says the signature was not verified, and carries the serial" \
 	"$(jq_py "$T/win.json" 'sorted(set((e["attrs"]["signature"], len(e["attrs"]["serial"]) > 8) for f in r["findings"] for e in f["evidence"] if e["kind"] == "signer"))')" \
 	'[["present, not verified", true]]'
-check_eq "signer subject DN reaches the evidence path set" \
+check_eq "signed files found (any name, depth 6 but not 7 below Program Files)" \
 	"$(jq_py "$T/win.json" 'sorted(set(e["path"] for f in r["findings"] for e in f["evidence"] if e["kind"] == "signer"))')" \
-	'["/Users/alice/Downloads/setup.exe", "/Windows/System32/DRIVERS/klif.sys", "/Windows/System32/svcupd.exe"]'
+	'["/Program Files/1/2/3/4/5/six.exe", "/Users/alice/Downloads/setup.exe", "/Windows/System32/DRIVERS/klif.sys", "/Windows/System32/svcupd.exe"]'
 check_eq "klif.sys: name, publisher and signer" \
 	"$(jq_py "$T/win.json" 'sorted(set((e["kind"], e["field"]) for f in r["findings"] for e in f["evidence"] if e["path"].endswith("klif.sys")))')" \
 	'[["file", "description"], ["file", "name"], ["file", "path"], ["file", "publisher"], ["signer", "name"], ["signer", "publisher"]]'
@@ -247,7 +252,8 @@ check_eq "hostile: symlinks named avp.exe are files, not followed" \
 
 # --- limits: PE files per scan, user folders -----------------------------------
 L=$T/limits
-mkdir -p "$L/Windows/Temp" "$L/Users"
+mkdir -p "$L/Windows/Temp" "$L/Users" "$L/Windows/System32/config"
+: >"$L/Windows/System32/config/SOFTWARE"
 mkpe "$B/plain.exe" "" "" "" "" ""
 python3 - "$L" "$B/plain.exe" <<'PY'
 import os, sys

@@ -498,8 +498,8 @@ def hand_written():
             "names; not confirmed by a retrieved source)", nocase=True)
         add(None, "signer", "publisher", name, "strong", src,
             "Authenticode signer organisation (O=) is the vendor", nocase=True)
-    add(None, "file", "publisher", "(^|[^[:alpha:]])kaspersky", "weak", POSH,
-        "PE CompanyName mentions the vendor", "regex", True)
+    add(None, "file", "publisher", "*kaspersky*", "weak", POSH,
+        "PE CompanyName mentions the vendor", "glob", True)
     add(None, "signer", "publisher", "(^|[^[:alpha:]])kaspersky", "strong", POSH,
         "signer organisation mentions the vendor (case-insensitive substring)", "regex", True)
     add(None, "domain", "name", "kaspersky.com", "strong", V2FLY, "vendor domain", nocase=True)
@@ -565,18 +565,18 @@ def hand_written():
             "versioned install folder '<product> <version>'", "glob", True)
         add(pid, "package", "name", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
             "weak", POSH, "uninstall entry display name", "regex", True)
-        add(pid, "file", "description", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
-            "strong", POSH, PE_PRODUCT_NOTE, "regex", True)
+        add(pid, "file", "description", name, "strong", POSH, PE_PRODUCT_NOTE, nocase=True)
+        add(pid, "file", "description", name + " [0-9]*", "strong", POSH, PE_PRODUCT_NOTE, "glob",
+            True)
     add("kes-windows", "package", "name", "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows",
         "weak", POSH, "uninstall entry display name", "regex", True)
     add("klnagent", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent",
         "weak", POSH, "uninstall entry display name", "regex", True)
-    add("kes-windows", "file", "description",
-        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows", "strong", POSH,
-        PE_PRODUCT_NOTE, "regex", True)
-    add("klnagent", "file", "description",
-        "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent", "strong", POSH,
-        PE_PRODUCT_NOTE, "regex", True)
+    # Globs, not regexes: the lint keeps regexes off file fields (the full walk).
+    add("kes-windows", "file", "description", "Kaspersky Endpoint Security*for Windows", "strong",
+        POSH, PE_PRODUCT_NOTE, "glob", True)
+    add("klnagent", "file", "description", "Kaspersky Security Center*Network Agent", "strong",
+        POSH, PE_PRODUCT_NOTE, "glob", True)
     add("parallels-is", "file", "name", "Parallels Internet Security Powered by Kaspersky*", "strong",
         "https://github.com/glpi-project/glpi-agent/blob/develop/resources/macos/SysProfile/sample1.yaml",
         "folder or application stub of the OEM product", "glob", True)

@@ -7,15 +7,15 @@ Mutations (each breaks one structure the reader in lib/parse/pe.c checks):
   bad-lfanew        e_lfanew points far past the end of the file
   lfanew-limit      the file is padded past 64 KiB and e_lfanew points just below 64 KiB
   sections-past-eof the file ends in the middle of the section table
-  many-sections     NumberOfSections = 0xffff
+  many-sections     NumberOfSections = 97 (EXCISE_MAX_PE_SECTIONS + 1)
   res-loop          the RT_VERSION entry points back at the root directory
   res-loop-deep     the name-level entry points back at the root directory
   res-deep          the language-level entry is a directory again (its own parent)
-  res-count         the root resource directory claims 0xffff entries
-  ver-huge          the version data entry claims 0x7fffffff bytes
+  res-count         the root resource directory claims 4097 entries (the limit + 1)
+  ver-huge          the version data entry claims 65537 bytes (the limit + 1)
   ver-outside       the version data entry claims more bytes than its section holds
   ver-node-len      the first String node claims a length past its StringTable
-  cert-huge         the security directory claims 0x7fffffff bytes
+  cert-huge         the security directory claims 1 MiB + 1 bytes (the limit + 1)
   cert-len          the WIN_CERTIFICATE length points past the table
   cert-garbage      the PKCS#7 bytes are overwritten with junk
   truncate:N        keep only the first N bytes
@@ -92,7 +92,7 @@ def main():
     elif what == "sections-past-eof":
         b = b[:pe.sec_at + 20]
     elif what == "many-sections":
-        struct.pack_into("<H", b, pe.n_sec_at, 0xFFFF)
+        struct.pack_into("<H", b, pe.n_sec_at, 97)
     elif what == "res-loop":
         e0, _, _ = version_entry()
         u32(b, e0 + 4, 0x80000000)
@@ -100,12 +100,12 @@ def main():
         _, e1, _ = version_entry()
         u32(b, e1 + 4, 0x80000000)
     elif what == "res-count":
-        struct.pack_into("<HH", b, root + 12, 0, 0xFFFF)
+        struct.pack_into("<HH", b, root + 12, 0, 4097)
     elif what in ("ver-huge", "ver-outside", "ver-node-len"):
         _, _, data = version_entry()
         ver_rva, ver_size = struct.unpack_from("<II", b, data)
         if what == "ver-huge":
-            u32(b, data + 4, 0x7FFFFFFF)
+            u32(b, data + 4, 65537)
         elif what == "ver-outside":
             u32(b, data + 4, 0xF000)
         else:
@@ -118,7 +118,7 @@ def main():
             node = i - 6
             struct.pack_into("<H", b, node, 0xFFF0)
     elif what == "cert-huge":
-        u32(b, pe.dir_at(4) + 4, 0x7FFFFFFF)
+        u32(b, pe.dir_at(4) + 4, (1 << 20) + 1)
     elif what == "cert-len":
         off, size = pe.dir(4)
         u32(b, off, size + 4096)

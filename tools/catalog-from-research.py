@@ -458,6 +458,10 @@ def map_row(r, drivers):
         raise SystemExit("unmapped research row: %r" % r)
 
 
+PE_PRODUCT_NOTE = ("PE version resource ProductName is the product's name (the uninstall "
+                   "display name the source gives); a string inside a binary, not a folder name")
+
+
 def hand_written():
     """Vendor-wide heuristics and per-product rows the research states in prose."""
     add(None, "package", "publisher", "(^|[^[:alpha:]])kaspersky", "strong", KESL_PKG,
@@ -486,6 +490,18 @@ def hand_written():
         "certificate organisation mentions the vendor", "regex", True)
     add(None, "signer", "name", "(^|[^[:alpha:]])kaspersky", "strong", POSH,
         "signer mentions the vendor (case-insensitive substring)", "regex", True)
+    # PE version resources and Authenticode signers (source win-files). The research
+    # has no retrieved CompanyName string; it expects the signer names, which it has.
+    for name, src in (("AO Kaspersky Lab", GCI), ("Kaspersky Lab", MS_ALT)):
+        add(None, "file", "publisher", name, "strong", src,
+            "PE version resource CompanyName is the vendor (expected to match the signer "
+            "names; not confirmed by a retrieved source)", nocase=True)
+        add(None, "signer", "publisher", name, "strong", src,
+            "Authenticode signer organisation (O=) is the vendor", nocase=True)
+    add(None, "file", "publisher", "*kaspersky*", "weak", POSH,
+        "PE CompanyName mentions the vendor", "glob", True)
+    add(None, "signer", "publisher", "(^|[^[:alpha:]])kaspersky", "strong", POSH,
+        "signer organisation mentions the vendor (case-insensitive substring)", "regex", True)
     add(None, "domain", "name", "kaspersky.com", "strong", V2FLY, "vendor domain", nocase=True)
     add(None, "domain", "name", "kaspersky-labs.com", "strong", V2FLY, "vendor domain", nocase=True)
 
@@ -549,10 +565,18 @@ def hand_written():
             "versioned install folder '<product> <version>'", "glob", True)
         add(pid, "package", "name", "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name),
             "weak", POSH, "uninstall entry display name", "regex", True)
+        add(pid, "file", "description", name, "strong", POSH, PE_PRODUCT_NOTE, nocase=True)
+        add(pid, "file", "description", name + " [0-9]*", "strong", POSH, PE_PRODUCT_NOTE, "glob",
+            True)
     add("kes-windows", "package", "name", "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows",
         "weak", POSH, "uninstall entry display name", "regex", True)
     add("klnagent", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent",
         "weak", POSH, "uninstall entry display name", "regex", True)
+    # Globs, not regexes: the lint keeps regexes off file fields (the full walk).
+    add("kes-windows", "file", "description", "Kaspersky Endpoint Security*for Windows", "strong",
+        POSH, PE_PRODUCT_NOTE, "glob", True)
+    add("klnagent", "file", "description", "Kaspersky Security Center*Network Agent", "strong",
+        POSH, PE_PRODUCT_NOTE, "glob", True)
     add("parallels-is", "file", "name", "Parallels Internet Security Powered by Kaspersky*", "strong",
         "https://github.com/glpi-project/glpi-agent/blob/develop/resources/macos/SysProfile/sample1.yaml",
         "folder or application stub of the OEM product", "glob", True)

@@ -42,4 +42,17 @@
 #define EXCISE_MAX_MODINFO_KEYS 256u          /* .modinfo keys kept per module */
 #define EXCISE_MAX_ELF_SECTIONS 4096u         /* sections of a module checked before libkmod reads it */
 
+/* PE images (lib/parse/pe.c) */
+#define EXCISE_MAX_PE_HEADER_SIZE (64u << 10)     /* DOS + NT headers + section table must end here */
+#define EXCISE_MAX_PE_SECTIONS 96u                /* sections (the Windows loader's own limit) */
+#define EXCISE_MAX_PE_RESOURCE_ENTRIES 4096u      /* entries in one resource directory */
+#define EXCISE_MAX_PE_RESOURCE_DEPTH 3u           /* directory levels: type, name, language */
+#define EXCISE_MAX_PE_VERSION_SIZE (64u << 10)    /* bytes of the VS_VERSIONINFO resource */
+#define EXCISE_MAX_PE_CERT_TABLE_SIZE (1u << 20)  /* bytes of the Authenticode certificate table */
+
+/* Windows known locations (lib/source/winfiles.c) */
+#define EXCISE_MAX_WIN_PE_FILES 20000u   /* PE files read per scan (version info and signer) */
+#define EXCISE_MAX_WIN_USERS 4096u        /* folders under Users looked into */
+#define EXCISE_MAX_WIN_PE_DEPTH 6u       /* directory levels below Program Files* searched for PE files */
+
 #endif

@@ -4,7 +4,8 @@
 #include "source/source.h"
 
 extern const struct source source_dpkg, source_rpm, source_files, source_walk, source_proc,
-	source_systemd, source_sysv, source_kmod, source_truststore;
+	source_systemd, source_sysv, source_kmod, source_truststore,
+	source_winfiles;
 
 const struct source *const source_table[] = {
 	&source_dpkg,
@@ -14,6 +15,7 @@ const struct source *const source_table[] = {
 	&source_kmod,
 	&source_proc,
 	&source_truststore,
+	&source_winfiles,
 	&source_files,
 	&source_walk,
 };

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/x509name.h"
 #include "parse/pe.h"
 
 #define CORRUPT(pe, err, ...) pe_err(pe, err, -EXCISE_E_CORRUPT, __VA_ARGS__)
@@ -511,53 +512,18 @@ void pe_version_done(struct pe_version *v)
 
 /* ---- Authenticode ---- */
 
-static char *dn_string(const X509_NAME *name)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	if (!b)
-		return NULL;
-	char *out = NULL;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-		char *p = NULL;
-		long n = BIO_get_mem_data(b, &p);
-		out = n >= 0 ? malloc((size_t)n + 1) : NULL;
-		if (out) {
-			if (n > 0)
-				memcpy(out, p, (size_t)n);
-			out[n] = 0;
-		}
-	}
-	BIO_free(b);
-	return out;
-}
-
-static int name_entry(const X509_NAME *name, int nid, char **ret)
-{
-	*ret = NULL;
-	int i = X509_NAME_get_index_by_NID(name, nid, -1);
-	if (i < 0)
-		return 0;
-	unsigned char *u = NULL;
-	int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
-	if (n < 0)
-		return 0; /* an undecodable string: left out */
-	*ret = strndup((const char *)u, (size_t)n);
-	OPENSSL_free(u);
-	return *ret ? 0 : -ENOMEM;
-}
-
 static int fill_signer(X509 *x, struct pe_signer *s)
 {
 	const X509_NAME *subj = X509_get_subject_name(x), *iss = X509_get_issuer_name(x);
 	int r = 0;
 	if (subj) {
-		if ((r = name_entry(subj, NID_commonName, &s->cn)) < 0 ||
-		    (r = name_entry(subj, NID_organizationName, &s->org)) < 0)
+		if ((r = x509_name_entry(subj, NID_commonName, &s->cn)) < 0 ||
+		    (r = x509_name_entry(subj, NID_organizationName, &s->org)) < 0)
 			return r;
-		if (!(s->subject = dn_string(subj)))
+		if (!(s->subject = x509_dn(subj)))
 			return -ENOMEM;
 	}
-	if (iss && !(s->issuer = dn_string(iss)))
+	if (iss && !(s->issuer = x509_dn(iss)))
 		return -ENOMEM;
 	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	if (bn) {

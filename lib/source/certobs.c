@@ -12,44 +12,7 @@
 #include <openssl/objects.h>
 
 #include "core/limits.h"
-
-/* A DN in RFC 2253 form with UTF-8 left as is; NULL on failure. */
-static char *dn_string(const X509_NAME *name)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	if (!b)
-		return NULL;
-	char *out = NULL;
-	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-		char *p = NULL;
-		long n = BIO_get_mem_data(b, &p);
-		/* The BIO's bytes are not NUL-terminated: copy exactly n of them. */
-		out = n >= 0 ? malloc((size_t)n + 1) : NULL;
-		if (out) {
-			if (n > 0)
-				memcpy(out, p, (size_t)n);
-			out[n] = 0;
-		}
-	}
-	BIO_free(b);
-	return out;
-}
-
-/* The first entry of `nid` in `name` as UTF-8; NULL when absent. */
-static char *name_entry(const X509_NAME *name, int nid)
-{
-	int i = X509_NAME_get_index_by_NID(name, nid, -1);
-	if (i < 0)
-		return NULL;
-	const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
-	unsigned char *u = NULL;
-	int n = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e));
-	if (n < 0)
-		return NULL;
-	char *s = strndup((const char *)u, (size_t)n);
-	OPENSSL_free(u);
-	return s;
-}
+#include "core/x509name.h"
 
 bool cert_sha256(X509 *x, unsigned char out[32])
 {
@@ -66,10 +29,12 @@ int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char
 {
 	const X509_NAME *subj = X509_get_subject_name(x);
 	const X509_NAME *iss = X509_get_issuer_name(x);
-	_cleanup_free_ char *cn = subj ? name_entry(subj, NID_commonName) : NULL;
-	_cleanup_free_ char *org = subj ? name_entry(subj, NID_organizationName) : NULL;
-	_cleanup_free_ char *sdn = subj ? dn_string(subj) : NULL;
-	_cleanup_free_ char *idn = iss ? dn_string(iss) : NULL;
+	_cleanup_free_ char *cn = NULL, *org = NULL;
+	if (subj && (x509_name_entry(subj, NID_commonName, &cn) < 0 ||
+		     x509_name_entry(subj, NID_organizationName, &org) < 0))
+		return -ENOMEM;
+	_cleanup_free_ char *sdn = subj ? x509_dn(subj) : NULL;
+	_cleanup_free_ char *idn = iss ? x509_dn(iss) : NULL;
 	struct obs_attr a[EXCISE_MAX_OBS_ATTRS];
 	size_t n = 0;
 	for (; n < n_attrs && n < ARRAY_SIZE(a) - 1; n++)

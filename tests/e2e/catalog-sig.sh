@@ -27,7 +27,9 @@ expect() {
 }
 
 # key id as minisign writes it in the public key comment
-key_id() { sed -n '1s/.*\([0-9A-F]\{16\}\)$/\1/p' "$1"; }
+# The key id in a public key's comment line. minisign prints it without leading
+# zeros ("E831F8682FADA0C"); excise always writes 16 digits: compare padded.
+key_id() { sed -n '1s/.* \([0-9A-F]\{1,16\}\)$/\1/p' "$1" | awk '{ printf "%016s\n", $1 }' | tr ' ' 0; }
 
 scan_with() { # CATALOG KEY [SIG]
 	local sig=()

@@ -81,3 +81,44 @@ const struct hash_slot *hash_get(const struct hash *h, const char *key, size_t l
 	const struct hash_slot *s = probe(h->slots, h->mask, key, len, hv);
 	return s->key ? s : NULL;
 }
+
+void strset_init(struct strset *s)
+{
+	*s = (struct strset){ 0 };
+	hash_init(&s->h);
+}
+
+void strset_done(struct strset *s)
+{
+	hash_done(&s->h);
+	for (size_t i = 0; i < s->n; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	*s = (struct strset){ 0 };
+}
+
+int strset_add(struct strset *s, const char *key, size_t len)
+{
+	if (hash_get(&s->h, key, len))
+		return 0;
+	char **keys = realloc(s->keys, (s->n + 1) * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	s->keys = keys;
+	char *k = strndup(key, len);
+	if (!k)
+		return -ENOMEM;
+	struct hash_slot *slot = hash_put(&s->h, k, len);
+	if (!slot) {
+		free(k);
+		return -ENOMEM;
+	}
+	s->keys[s->n++] = k;
+	slot->value = 1;
+	return 1;
+}
+
+bool strset_has(const struct strset *s, const char *key, size_t len)
+{
+	return hash_get(&s->h, key, len) != NULL;
+}

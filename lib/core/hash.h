@@ -35,4 +35,17 @@ NODISCARD struct hash_slot *hash_put(struct hash *h, const char *key, size_t len
 /* Lookup; NULL if absent. */
 const struct hash_slot *hash_get(const struct hash *h, const char *key, size_t len);
 
+/* A set of strings that owns its copies of them (paths seen, folders that matched). */
+struct strset {
+	struct hash h;
+	char **keys;
+	size_t n;
+};
+
+void strset_init(struct strset *s);
+void strset_done(struct strset *s);
+/* Add a copy of key[0..len): 1 when it was new, 0 when already there, -ENOMEM. */
+NODISCARD int strset_add(struct strset *s, const char *key, size_t len);
+bool strset_has(const struct strset *s, const char *key, size_t len);
+
 #endif

@@ -40,9 +40,7 @@ struct scan_state {
 	pthread_mutex_t mu;
 	struct ev *ev;
 	size_t n_ev, cap_ev;
-	struct hash seen;           /* dedupe: indicator id + path + value */
-	char **seen_keys;
-	size_t n_seen_keys;
+	struct strset seen;         /* dedupe: indicator id + path + value + source */
 	int oom;
 	uint64_t dropped;           /* evidence over EXCISE_MAX_EVIDENCE */
 };
@@ -85,6 +83,14 @@ bool source_could_match(struct source_ctx *ctx, enum excise_obs_kind kind, enum 
 			const char *s, size_t len)
 {
 	return matcher_could(ctx->st->matcher, kind, field, s, len);
+}
+
+bool source_could_match_file(struct source_ctx *ctx, const char *name, size_t name_len,
+			     const char *path, size_t path_len)
+{
+	const struct matcher *m = ctx->st->matcher;
+	return matcher_could(m, EXCISE_OBS_FILE, EXCISE_F_NAME, name, name_len) ||
+	       matcher_could(m, EXCISE_OBS_FILE, EXCISE_F_PATH, path, path_len);
 }
 
 bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,
@@ -239,28 +245,11 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 		buf_done(&key);
 		return key.err;
 	}
-	int r = 0;
 	pthread_mutex_lock(&st->mu);
 	em->matched = 1;
-	struct hash_slot *s = hash_put(&st->seen, key.p, key.n);
-	if (!s) {
-		r = -ENOMEM;
-	} else if (s->value < 0) {
-		/* A new key: the table keeps it, so it must outlive `key`. */
-		char **keys = realloc(st->seen_keys, (st->n_seen_keys + 1) * sizeof(char *));
-		char *owned = NULL;
-		if (!keys || (r = buf_take(&key, &owned)) < 0) {
-			r = r < 0 ? r : -ENOMEM;
-			s->key = NULL; /* unpublish the borrowed key; the table is abandoned on OOM anyway */
-			st->seen.n--;
-		} else {
-			st->seen_keys = keys;
-			st->seen_keys[st->n_seen_keys++] = owned;
-			s->key = owned;
-			s->value = 1;
-			r = append_evidence(st, em, ind);
-		}
-	}
+	int r = strset_add(&st->seen, key.p, key.n);
+	if (r > 0)
+		r = append_evidence(st, em, ind);
 	if (r < 0)
 		st->oom = r;
 	pthread_mutex_unlock(&st->mu);
@@ -500,10 +489,7 @@ static void state_done(struct scan_state *st)
 	for (size_t i = 0; i < st->n_ev; i++)
 		evidence_done(&st->ev[i].e);
 	free(st->ev);
-	for (size_t i = 0; i < st->n_seen_keys; i++)
-		free(st->seen_keys[i]);
-	free(st->seen_keys);
-	hash_done(&st->seen);
+	strset_done(&st->seen);
 	matcher_free(st->matcher);
 	root_done(&st->root);
 	pthread_mutex_destroy(&st->mu);
@@ -523,7 +509,7 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	}
 	struct scan_state st = { .catalog = catalog, .opts = opts, .root = { .fd = -1 } };
 	pthread_mutex_init(&st.mu, NULL);
-	hash_init(&st.seen);
+	strset_init(&st.seen);
 	int r = root_open(opts->root, &st.root, reterr);
 	if (r < 0) {
 		state_done(&st);

@@ -19,11 +19,8 @@
 
 struct fctx {
 	struct source_ctx *ctx;
-	bool want_name, want_path;
 	unsigned depth;          /* of the current walk: entries this deep are listed, not entered */
-	struct hash seen;        /* paths emitted (keys in `keys`) */
-	char **keys;
-	size_t n_keys;
+	struct strset seen;      /* paths emitted */
 };
 
 static const struct {
@@ -36,30 +33,10 @@ static const struct {
 	{ "/usr/share", 1 }, { "/tmp", 2 }, { "/var/tmp", 2 },
 };
 
-/* True the first time `path` is seen. */
-static int first_time(struct fctx *f, const char *path, size_t len)
-{
-	if (hash_get(&f->seen, path, len))
-		return 0;
-	char **keys = realloc(f->keys, (f->n_keys + 1) * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	f->keys = keys;
-	char *k = strndup(path, len);
-	if (!k)
-		return -ENOMEM;
-	f->keys[f->n_keys++] = k;
-	struct hash_slot *s = hash_put(&f->seen, k, len);
-	if (!s)
-		return -ENOMEM;
-	s->value = 1;
-	return 1;
-}
-
 static int emit(struct fctx *f, const char *path, size_t path_len, const char *name,
 		const char *target)
 {
-	int r = first_time(f, path, path_len);
+	int r = strset_add(&f->seen, path, path_len);
 	if (r <= 0)
 		return r;
 	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .active = false };
@@ -69,19 +46,11 @@ static int emit(struct fctx *f, const char *path, size_t path_len, const char *n
 	return source_emit(f->ctx, &o);
 }
 
-static bool could(struct fctx *f, const char *name, size_t name_len, const char *path, size_t path_len)
-{
-	return (f->want_name &&
-		source_could_match(f->ctx, EXCISE_OBS_FILE, EXCISE_F_NAME, name, name_len)) ||
-	       (f->want_path &&
-		source_could_match(f->ctx, EXCISE_OBS_FILE, EXCISE_F_PATH, path, path_len));
-}
-
 static int on_entry(void *ud, const struct walk_entry *e)
 {
 	struct fctx *f = ud;
 	int skip = e->type == DT_DIR && e->depth >= f->depth ? WALK_SKIP : WALK_CONTINUE;
-	if (!could(f, e->name, e->name_len, e->path, e->path_len))
+	if (!source_could_match_file(f->ctx, e->name, e->name_len, e->path, e->path_len))
 		return skip;
 	char target[PATH_MAX + 1];
 	const char *t = NULL;
@@ -195,12 +164,8 @@ static bool inside(const char *d, const char *anc)
 
 static int run(struct source_ctx *ctx)
 {
-	struct fctx f = {
-		.ctx = ctx,
-		.want_name = source_wants(ctx, EXCISE_OBS_FILE, EXCISE_F_NAME),
-		.want_path = source_wants(ctx, EXCISE_OBS_FILE, EXCISE_F_PATH),
-	};
-	hash_init(&f.seen);
+	struct fctx f = { .ctx = ctx };
+	strset_init(&f.seen);
 	const struct excise_catalog *c = source_catalog(ctx);
 	size_t n = excise_catalog_n_indicators(c);
 	char **dirs = NULL;
@@ -245,10 +210,7 @@ static int run(struct source_ctx *ctx)
 	for (size_t i = 0; i < n_dirs; i++)
 		free(dirs[i]);
 	free(dirs);
-	hash_done(&f.seen);
-	for (size_t i = 0; i < f.n_keys; i++)
-		free(f.keys[i]);
-	free(f.keys);
+	strset_done(&f.seen);
 	if (r < 0)
 		return source_fail(ctx, r, "files: %s", r == -ENOMEM ? "out of memory" : "stopped");
 	return 0;

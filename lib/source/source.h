@@ -79,6 +79,11 @@ void source_count(struct source_ctx *ctx, uint64_t n);
 bool source_could_match(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field,
 			const char *s, size_t len);
 
+/* Could a file or directory of this name and path match a file indicator? The
+ * test the listing sources (files, win-files) make for every entry. Thread-safe. */
+bool source_could_match_file(struct source_ctx *ctx, const char *name, size_t name_len,
+			     const char *path, size_t path_len);
+
 /* False when no string longer than prefix[0..len) and starting with it could match
  * (kind, field): a whole directory's paths ruled out at once. Thread-safe. */
 bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,

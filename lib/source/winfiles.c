@@ -64,50 +64,19 @@ static const struct loc locations[] = {
 
 struct wf {
 	struct source_ctx *ctx;
-	bool want_name, want_path;
 	bool found;              /* some known location exists */
 	const struct loc *loc;   /* of the current walk */
-	struct hash matched;     /* directories that could match (keys in `keys`) */
-	char **keys;
-	size_t n_keys;
-	char **walked;           /* real start paths already walked */
-	size_t n_walked;
+	struct strset matched;   /* directories that could match */
+	struct strset walked;    /* real start paths already walked */
 	unsigned pe_files;
 	bool pe_limit_said;
 };
-
-static bool could(struct wf *w, const char *name, size_t name_len, const char *path, size_t path_len)
-{
-	return (w->want_name &&
-		source_could_match(w->ctx, EXCISE_OBS_FILE, EXCISE_F_NAME, name, name_len)) ||
-	       (w->want_path &&
-		source_could_match(w->ctx, EXCISE_OBS_FILE, EXCISE_F_PATH, path, path_len));
-}
-
-static int remember_dir(struct wf *w, const char *path, size_t len)
-{
-	if (hash_get(&w->matched, path, len))
-		return 0;
-	char **keys = realloc(w->keys, (w->n_keys + 1) * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	w->keys = keys;
-	char *k = strndup(path, len);
-	if (!k)
-		return -ENOMEM;
-	w->keys[w->n_keys++] = k;
-	struct hash_slot *s = hash_put(&w->matched, k, len);
-	if (!s)
-		return -ENOMEM;
-	s->value = 1;
-	return 0;
-}
 
 /* Some folder above `e` could match. */
 static bool below_matched(const struct wf *w, const struct walk_entry *e)
 {
 	for (size_t k = e->dir_len; k > 1; k--)
-		if (e->path[k] == '/' && hash_get(&w->matched, e->path, k))
+		if (e->path[k] == '/' && strset_has(&w->matched, e->path, k))
 			return true;
 	return false;
 }
@@ -282,9 +251,9 @@ static int on_entry(void *ud, const struct walk_entry *e)
 {
 	struct wf *w = ud;
 	int skip = e->type == DT_DIR && e->depth >= w->loc->depth ? WALK_SKIP : WALK_CONTINUE;
-	bool hit = could(w, e->name, e->name_len, e->path, e->path_len);
+	bool hit = source_could_match_file(w->ctx, e->name, e->name_len, e->path, e->path_len);
 	int r = 0;
-	if (hit && e->type == DT_DIR && (r = remember_dir(w, e->path, e->path_len)) < 0)
+	if (hit && e->type == DT_DIR && (r = strset_add(&w->matched, e->path, e->path_len)) < 0)
 		return r;
 	bool cand = e->type != DT_DIR && e->type != DT_LNK && pe_candidate(w, e);
 	if (cand && e->type == DT_REG && w->pe_files < EXCISE_MAX_WIN_PE_FILES) {
@@ -325,24 +294,17 @@ static void on_error(void *ud, int code, const char *path, const char *what)
 /* Walk one location (a path inside the root with its real spelling). */
 static int walk_loc(struct wf *w, const struct loc *l, const char *real)
 {
-	for (size_t i = 0; i < w->n_walked; i++)
-		if (strcmp(w->walked[i], real) == 0)
-			return 0;
-	char **v = realloc(w->walked, (w->n_walked + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	w->walked = v;
-	if (!(w->walked[w->n_walked] = strdup(real)))
-		return -ENOMEM;
-	w->n_walked++;
+	int fresh = strset_add(&w->walked, real, strlen(real));
+	if (fresh <= 0)
+		return fresh;
 	w->found = true;
 	w->loc = l;
 	/* The location itself may be what an indicator names. */
 	const char *slash = strrchr(real, '/');
 	const char *name = slash ? slash + 1 : real;
 	size_t len = strlen(real);
-	if (could(w, name, strlen(name), real, len)) {
-		int r = remember_dir(w, real, len);
+	if (source_could_match_file(w->ctx, name, strlen(name), real, len)) {
+		int r = strset_add(&w->matched, real, len);
 		if (r < 0)
 			return r;
 		struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
@@ -419,25 +381,17 @@ static int per_user(struct wf *w)
 
 static int run(struct source_ctx *ctx)
 {
-	struct wf w = {
-		.ctx = ctx,
-		.want_name = source_wants(ctx, EXCISE_OBS_FILE, EXCISE_F_NAME),
-		.want_path = source_wants(ctx, EXCISE_OBS_FILE, EXCISE_F_PATH),
-	};
-	hash_init(&w.matched);
+	struct wf w = { .ctx = ctx };
+	strset_init(&w.matched);
+	strset_init(&w.walked);
 	int r = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(locations) && r >= 0; i++)
 		if (!locations[i].per_user)
 			r = try_loc(&w, &locations[i], locations[i].path);
 	if (r >= 0)
 		r = per_user(&w);
-	hash_done(&w.matched);
-	for (size_t i = 0; i < w.n_keys; i++)
-		free(w.keys[i]);
-	free(w.keys);
-	for (size_t i = 0; i < w.n_walked; i++)
-		free(w.walked[i]);
-	free(w.walked);
+	strset_done(&w.matched);
+	strset_done(&w.walked);
 	if (r < 0)
 		return source_fail(ctx, r, "win-files: %s", excise_strerror(r));
 	return w.found ? 0 : -EXCISE_E_ABSENT;

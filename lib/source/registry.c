@@ -5,7 +5,7 @@
 
 extern const struct source source_dpkg, source_rpm, source_files, source_walk, source_proc,
 	source_systemd, source_sysv, source_kmod, source_truststore,
-	source_winfiles;
+	source_winfiles, source_browser, source_nss;
 
 const struct source *const source_table[] = {
 	&source_dpkg,
@@ -16,6 +16,8 @@ const struct source *const source_table[] = {
 	&source_proc,
 	&source_truststore,
 	&source_winfiles,
+	&source_browser,
+	&source_nss,
 	&source_files,
 	&source_walk,
 };

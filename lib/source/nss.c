@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * source nss-certs: the certificates in the NSS databases of every Firefox
+ * profile and of the users' ~/.pki/nssdb (Chromium on Linux): cert9.db.
+ *
+ * The database is read whole (through the root, at most
+ * EXCISE_MAX_NSSDB_SIZE bytes) and SQLite opens that private copy in memory,
+ * read-only (sqlite3_deserialize): the original is never locked or written
+ * and no -journal/-wal file appears next to it. A cert9.db in WAL mode is
+ * read without its -wal file (what was checkpointed). The schema is trusted
+ * no further than needed: nssPublic must be a plain table (a view could run
+ * anything), SQLite's defensive mode is on and schema functions are off.
+ *
+ * NSS keeps PKCS #11 attributes in columns named "a" + the attribute type in
+ * hex, CK_ULONG values as 4 big-endian bytes (checked against what certutil
+ * writes): rows with CKA_CLASS (a0) = CKO_CERTIFICATE hold the DER in
+ * CKA_VALUE (a11) and the nickname in CKA_LABEL (a3); rows of class
+ * CKO_NSS_TRUST carry CKA_CERT_SHA1_HASH and the trust of each purpose. Each
+ * certificate is one CERT observation (lib/source/certobs.h) with attrs
+ * nickname, browser ("firefox" or "nss"), profile, user and trust (certutil's
+ * "SSL,email,object-signing" flags, e.g. "CT,C,"); state "trusted" when some
+ * purpose trusts it as an anchor (C, T or P), else "present".
+ *
+ * The older Berkeley DB cert8.db (Firefox before 58) is not read: when it is
+ * the only database of a profile an item error says so, since it may hold a
+ * root this scan cannot see. Next to a cert9.db it is the stale pre-migration
+ * copy and is ignored. A corrupt database is an item error naming the file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/sha.h>
+#include <sqlite3.h>
+
+#include "core/limits.h"
+#include "source/certobs.h"
+#include "source/profiles.h"
+#include "source/source.h"
+
+#define CKO_CERTIFICATE "x'00000001'"
+#define CKO_NSS_TRUST "x'ce534353'"
+#define CKT_NSS 0xce534350u
+#define CKT_NSS_TRUSTED (CKT_NSS + 1)
+#define CKT_NSS_TRUSTED_DELEGATOR (CKT_NSS + 2)
+#define CKT_NSS_NOT_TRUSTED (CKT_NSS + 10)
+#define CKT_NSS_VALID_DELEGATOR (CKT_NSS + 11)
+
+/* One CKO_NSS_TRUST row: the certificate's SHA-1 and the trust per purpose. */
+struct trust {
+	unsigned char sha1[20];
+	uint32_t server, client, email, code;
+};
+
+struct db {
+	struct source_ctx *ctx;
+	const struct profile *p;
+	const char *path;
+	sqlite3 *h;
+	struct trust *t;
+	size_t nt;
+};
+
+struct nss {
+	bool found;
+};
+
+static int trust_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 20);
+}
+
+static uint32_t ulong_col(sqlite3_stmt *s, int i)
+{
+	const unsigned char *v = sqlite3_column_blob(s, i);
+	if (!v || sqlite3_column_bytes(s, i) != 4)
+		return 0;
+	return (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3];
+}
+
+static void db_error(struct db *d, const char *what)
+{
+	source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': %s: %s", d->path, what, sqlite3_errmsg(d->h));
+}
+
+/* nssPublic must be an ordinary table. */
+static bool schema_ok(struct db *d)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(d->h, "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+			       "name = 'nssPublic'", -1, &s, NULL) != SQLITE_OK) {
+		db_error(d, "not a readable SQLite database");
+		return false;
+	}
+	bool ok = false;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const char *sql = (const char *)sqlite3_column_text(s, 0);
+		ok = sql && strncasecmp(sql, "CREATE TABLE", 12) == 0;
+		if (!ok)
+			source_item_error(d->ctx, EXCISE_E_CORRUPT,
+					  "'%s': nssPublic is not a plain table, not read", d->path);
+	} else if (rc == SQLITE_DONE) {
+		source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': no nssPublic table: not an NSS database",
+				  d->path);
+	} else {
+		db_error(d, "cannot read the schema");
+	}
+	sqlite3_finalize(s);
+	return ok;
+}
+
+/* Read every trust row (sorted by SHA-1). Returns < 0 only for -ENOMEM. */
+static int read_trust(struct db *d)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(d->h, "SELECT ace5363b4, ace536358, ace536359, ace53635b, ace53635a "
+			       "FROM nssPublic WHERE a0 = " CKO_NSS_TRUST, -1, &s, NULL) != SQLITE_OK) {
+		db_error(d, "cannot read the trust rows");
+		return 0;
+	}
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && d->nt < EXCISE_MAX_CERTS_PER_BUNDLE) {
+		const void *h = sqlite3_column_blob(s, 0);
+		if (!h || sqlite3_column_bytes(s, 0) != 20)
+			continue;
+		if (d->nt == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct trust *t = realloc(d->t, nc * sizeof(*t));
+			if (!t) {
+				sqlite3_finalize(s);
+				return -ENOMEM;
+			}
+			d->t = t;
+			cap = nc;
+		}
+		struct trust *t = &d->t[d->nt++];
+		memcpy(t->sha1, h, 20);
+		t->server = ulong_col(s, 1);
+		t->client = ulong_col(s, 2);
+		t->email = ulong_col(s, 3);
+		t->code = ulong_col(s, 4);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_error(d, "trust rows");
+	sqlite3_finalize(s);
+	qsort(d->t, d->nt, sizeof(*d->t), trust_cmp);
+	return 0;
+}
+
+/* certutil's letters for one purpose. */
+static void flags(char *out, uint32_t v, uint32_t client)
+{
+	size_t n = 0;
+	if (v == CKT_NSS_TRUSTED_DELEGATOR)
+		out[n++] = 'C';
+	else if (v == CKT_NSS_TRUSTED)
+		out[n++] = 'P';
+	else if (v == CKT_NSS_VALID_DELEGATOR)
+		out[n++] = 'c';
+	else if (v == CKT_NSS_NOT_TRUSTED)
+		out[n++] = 'p';
+	if (client == CKT_NSS_TRUSTED_DELEGATOR)
+		out[n++] = 'T';
+	out[n] = 0;
+}
+
+static int emit_row(struct db *d, sqlite3_stmt *s, size_t index)
+{
+	const void *der = sqlite3_column_blob(s, 2);
+	int len = sqlite3_column_bytes(s, 2);
+	const char *label = (const char *)sqlite3_column_blob(s, 1);
+	_cleanup_free_ char *nick = label ? strndup(label, (size_t)sqlite3_column_bytes(s, 1)) : NULL;
+	char trust[32] = "";
+	const char *state = "present";
+	unsigned char md[SHA_DIGEST_LENGTH];
+	const struct trust *t = NULL;
+	if (der && len > 0 && d->nt) {
+		SHA1(der, (size_t)len, md);
+		t = bsearch(md, d->t, d->nt, sizeof(*d->t), trust_cmp);
+	}
+	if (t) {
+		char a[4], b[4], c[4];
+		flags(a, t->server, t->client);
+		flags(b, t->email, 0);
+		flags(c, t->code, 0);
+		snprintf(trust, sizeof(trust), "%s,%s,%s", a, b, c);
+		if (strpbrk(a, "CTP") || strpbrk(b, "CP") || strpbrk(c, "CP"))
+			state = "trusted";
+	}
+	struct obs_attr at[5];
+	size_t n = 0;
+	if (nick && *nick)
+		at[n++] = (struct obs_attr){ "nickname", nick };
+	at[n++] = (struct obs_attr){ "browser", d->p->browser };
+	at[n++] = (struct obs_attr){ "profile", d->p->name };
+	at[n++] = (struct obs_attr){ "user", d->p->user };
+	if (t)
+		at[n++] = (struct obs_attr){ "trust", trust };
+	int r = der && len > 0 ? cert_emit_der(d->ctx, der, (size_t)len, d->path, state, at, n)
+			       : -EXCISE_E_CORRUPT;
+	if (r == -EXCISE_E_CORRUPT) {
+		source_item_error(d->ctx, r, "'%s': certificate %zu (nssPublic id %lld): not a DER "
+				  "certificate", d->path, index, (long long)sqlite3_column_int64(s, 0));
+		r = 0;
+	}
+	return r;
+}
+
+static int read_certs(struct db *d)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(d->h, "SELECT id, a3, a11 FROM nssPublic WHERE a0 = " CKO_CERTIFICATE,
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(d, "cannot read the certificates");
+		return 0;
+	}
+	size_t i = 0;
+	int rc, r = 0;
+	while (r >= 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (i >= EXCISE_MAX_CERTS_PER_BUNDLE) {
+			source_item_error(d->ctx, EXCISE_E_LIMIT,
+					  "'%s': more than %u certificates, only the first %u read",
+					  d->path, EXCISE_MAX_CERTS_PER_BUNDLE, EXCISE_MAX_CERTS_PER_BUNDLE);
+			break;
+		}
+		r = emit_row(d, s, ++i);
+	}
+	if (r >= 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_error(d, "reading the certificates");
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* Read one cert9.db held in `data`. Returns < 0 only for -ENOMEM. */
+static int read_db(struct db *d, unsigned char *data, size_t len)
+{
+	if (len < 100 || memcmp(data, "SQLite format 3", 16) != 0) {
+		source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': not an SQLite database", d->path);
+		return 0;
+	}
+	if (data[18] == 2 && data[19] == 2)
+		data[18] = data[19] = 1; /* WAL: read the main file alone, as a rollback db */
+	int rc = sqlite3_open_v2(":memory:", &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(d->h);
+		return rc == SQLITE_NOMEM ? -ENOMEM : 0;
+	}
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+	int r = 0;
+	rc = sqlite3_deserialize(d->h, "main", data, (sqlite3_int64)len, (sqlite3_int64)len,
+				 SQLITE_DESERIALIZE_READONLY);
+	if (rc != SQLITE_OK)
+		db_error(d, "cannot open");
+	else if (schema_ok(d) && (r = read_trust(d)) >= 0)
+		r = read_certs(d);
+	sqlite3_close(d->h);
+	free(d->t);
+	return r;
+}
+
+static int on_profile(struct source_ctx *ctx, const struct profile *p, void *ud)
+{
+	struct nss *n = ud;
+	const struct root *root = source_root(ctx);
+	_cleanup_free_ char *c9 = path_join(p->dir, "cert9.db");
+	_cleanup_free_ char *c8 = path_join(p->dir, "cert8.db");
+	if (!c9 || !c8)
+		return -ENOMEM;
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = root_read_file(root, c9, EXCISE_MAX_NSSDB_SIZE, &data, &len);
+	if (r == -ENOENT) {
+		struct stat st;
+		if (root_stat(root, c8, &st) == 0) {
+			n->found = true;
+			source_item_error(ctx, EXCISE_E_UNSUPPORTED,
+					  "'%s': an NSS database in the old Berkeley DB format, not read "
+					  "(a certificate in it is not seen)", c8);
+		}
+		return 0;
+	}
+	n->found = true;
+	if (r == -EXCISE_E_TOOBIG) {
+		source_item_error(ctx, r, "'%s': larger than %u bytes (EXCISE_MAX_NSSDB_SIZE), not read",
+				  c9, EXCISE_MAX_NSSDB_SIZE);
+		return 0;
+	}
+	if (r < 0) {
+		if (r != -ENOMEM)
+			source_item_error(ctx, r, "'%s': cannot read: %s", c9, excise_strerror(r));
+		return r == -ENOMEM ? r : 0;
+	}
+	struct db d = { .ctx = ctx, .p = p, .path = c9 };
+	return read_db(&d, (unsigned char *)data, len);
+}
+
+static int run(struct source_ctx *ctx)
+{
+	struct nss n = { 0 };
+	bool any = false;
+	int r = profiles_foreach(ctx, PROFILE_FIREFOX | PROFILE_NSSDB, on_profile, &n, &any);
+	if (r < 0)
+		return source_fail(ctx, r, "NSS databases: %s", excise_strerror(r));
+	return n.found ? 0 : -EXCISE_E_ABSENT;
+}
+
+const struct source source_nss = {
+	.name = "nss-certs",
+	.platform = "any",
+	.description = "certificates in Firefox profiles' and users' NSS databases (cert9.db)",
+	.run = run,
+};

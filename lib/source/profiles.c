@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* profiles: every user's browser profiles, for the sources that read them. */
+#include "source/profiles.h"
+
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/limits.h"
+
+enum layout { L_LINUX, L_USERS };
+
+/* User-data folders, relative to a user folder. */
+static const struct bdir {
+	enum layout layout;
+	enum profile_family family;
+	const char *browser;
+	const char *rel;
+} bdirs[] = {
+	{ L_LINUX, PROFILE_CHROMIUM, "chrome", ".config/google-chrome" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chrome", ".config/google-chrome-beta" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chrome", ".config/google-chrome-unstable" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chrome", ".config/google-chrome-canary" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chrome", ".var/app/com.google.Chrome/config/google-chrome" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chromium", ".config/chromium" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chromium", "snap/chromium/common/chromium" },
+	{ L_LINUX, PROFILE_CHROMIUM, "chromium", ".var/app/org.chromium.Chromium/config/chromium" },
+	{ L_LINUX, PROFILE_CHROMIUM, "edge", ".config/microsoft-edge" },
+	{ L_LINUX, PROFILE_CHROMIUM, "edge", ".config/microsoft-edge-beta" },
+	{ L_LINUX, PROFILE_CHROMIUM, "edge", ".config/microsoft-edge-dev" },
+	{ L_LINUX, PROFILE_CHROMIUM, "edge", ".var/app/com.microsoft.Edge/config/microsoft-edge" },
+	{ L_LINUX, PROFILE_FIREFOX, "firefox", ".mozilla/firefox" },
+	{ L_LINUX, PROFILE_FIREFOX, "firefox", "snap/firefox/common/.mozilla/firefox" },
+	{ L_LINUX, PROFILE_FIREFOX, "firefox", ".var/app/org.mozilla.firefox/.mozilla/firefox" },
+	{ L_LINUX, PROFILE_NSSDB, "nss", ".pki/nssdb" },
+	{ L_LINUX, PROFILE_NSSDB, "nss", "snap/chromium/current/.pki/nssdb" },
+	/* Windows */
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "AppData/Local/Google/Chrome/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "AppData/Local/Google/Chrome Beta/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "AppData/Local/Google/Chrome Dev/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "AppData/Local/Google/Chrome SxS/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "chromium", "AppData/Local/Chromium/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "AppData/Local/Microsoft/Edge/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "AppData/Local/Microsoft/Edge Beta/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "AppData/Local/Microsoft/Edge Dev/User Data" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "AppData/Local/Microsoft/Edge SxS/User Data" },
+	{ L_USERS, PROFILE_FIREFOX, "firefox", "AppData/Roaming/Mozilla/Firefox/Profiles" },
+	/* macOS */
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "Library/Application Support/Google/Chrome" },
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "Library/Application Support/Google/Chrome Beta" },
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "Library/Application Support/Google/Chrome Dev" },
+	{ L_USERS, PROFILE_CHROMIUM, "chrome", "Library/Application Support/Google/Chrome Canary" },
+	{ L_USERS, PROFILE_CHROMIUM, "chromium", "Library/Application Support/Chromium" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "Library/Application Support/Microsoft Edge" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "Library/Application Support/Microsoft Edge Beta" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "Library/Application Support/Microsoft Edge Dev" },
+	{ L_USERS, PROFILE_CHROMIUM, "edge", "Library/Application Support/Microsoft Edge Canary" },
+	{ L_USERS, PROFILE_FIREFOX, "firefox", "Library/Application Support/Firefox/Profiles" },
+};
+
+static const char *const chromium_markers[] = { "Preferences", "Secure Preferences", "Extensions" };
+static const char *const firefox_markers[] = { "extensions.json", "addons.json", "prefs.js",
+					       "cert9.db", "cert8.db" };
+static const char *const nss_markers[] = { "cert9.db", "cert8.db" };
+
+struct walk {
+	struct source_ctx *ctx;
+	unsigned families;
+	profile_fn fn;
+	void *ud;
+	bool found;
+	unsigned users;
+};
+
+static bool has_marker(const struct root *r, const char *dir, const char *const *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *p = path_join(dir, m[i]);
+		struct stat st;
+		if (p && root_lstat(r, p, &st) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int call(struct walk *w, const struct bdir *bd, const char *user, const char *name,
+		const char *dir)
+{
+	struct profile p = {
+		.family = bd->family, .browser = bd->browser, .user = user, .name = name, .dir = dir,
+	};
+	return w->fn(w->ctx, &p, w->ud);
+}
+
+/* The profiles inside one user-data (or Firefox Profiles) folder. */
+static int list_profiles(struct walk *w, const struct bdir *bd, const char *user, const char *dir)
+{
+	const struct root *r = source_root(w->ctx);
+	bool chromium = bd->family == PROFILE_CHROMIUM;
+	DIR *d = NULL;
+	int k = root_opendir(r, dir, &d);
+	if (k < 0) {
+		if (k != -ENOENT && k != -ENOTDIR)
+			source_item_error(w->ctx, k, "'%s': cannot list: %s", dir, excise_strerror(k));
+		return k == -ENOMEM ? k : 0;
+	}
+	w->found = true;
+	unsigned n = 0;
+	struct dirent *e;
+	k = 0;
+	while (k >= 0 && (e = readdir(d))) {
+		const char *name = e->d_name;
+		if (name[0] == '.')
+			continue;
+		_cleanup_free_ char *path = path_join(dir, name);
+		if (!path) {
+			k = -ENOMEM;
+			break;
+		}
+		struct stat st;
+		if (root_lstat(r, path, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			/* Chromium's lock links are expected; a linked profile is not read. */
+			if (!(chromium && strncmp(name, "Singleton", 9) == 0))
+				source_item_error(w->ctx, EXCISE_E_SYMLINK,
+						  "'%s': a symlink where a profile folder may be, not followed",
+						  path);
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		bool is = chromium ? has_marker(r, path, chromium_markers, ARRAY_SIZE(chromium_markers))
+				   : has_marker(r, path, firefox_markers, ARRAY_SIZE(firefox_markers));
+		if (!is)
+			continue;
+		if (++n > EXCISE_MAX_BROWSER_PROFILES) {
+			source_item_error(w->ctx, EXCISE_E_LIMIT,
+					  "'%s': more than %u profiles, the rest not read", dir,
+					  EXCISE_MAX_BROWSER_PROFILES);
+			break;
+		}
+		k = call(w, bd, user, name, path);
+	}
+	closedir(d);
+	return k;
+}
+
+static int one_user(struct walk *w, enum layout layout, const char *user, const char *home)
+{
+	const struct root *r = source_root(w->ctx);
+	int k = 0;
+	for (size_t i = 0; k >= 0 && i < ARRAY_SIZE(bdirs); i++) {
+		const struct bdir *bd = &bdirs[i];
+		if (bd->layout != layout || !(bd->family & w->families))
+			continue;
+		_cleanup_free_ char *p = path_join(home, bd->rel);
+		if (!p)
+			return -ENOMEM;
+		_cleanup_free_ char *real = NULL;
+		if (layout == L_USERS) {
+			k = root_resolve_nocase(r, p, &real);
+			if (k == -ENOMEM)
+				return k;
+			k = 0;
+		}
+		const char *dir = real ? real : p;
+		if (bd->family != PROFILE_NSSDB) {
+			k = list_profiles(w, bd, user, dir);
+			continue;
+		}
+		struct stat st;
+		if (root_stat(r, dir, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		w->found = true;
+		if (has_marker(r, dir, nss_markers, ARRAY_SIZE(nss_markers)))
+			k = call(w, bd, user, "nssdb", dir);
+	}
+	return k;
+}
+
+static int users_in(struct walk *w, enum layout layout, const char *dir)
+{
+	const struct root *r = source_root(w->ctx);
+	DIR *d = NULL;
+	int k = root_opendir(r, dir, &d);
+	if (k < 0)
+		return k == -ENOMEM ? k : 0;
+	struct dirent *e;
+	k = 0;
+	while (k >= 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *home = path_join(dir, e->d_name);
+		if (!home) {
+			k = -ENOMEM;
+			break;
+		}
+		struct stat st;
+		if (root_stat(r, home, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (++w->users > EXCISE_MAX_BROWSER_USERS) {
+			source_item_error(w->ctx, EXCISE_E_LIMIT,
+					  "'%s': more than %u user folders, the rest not read", dir,
+					  EXCISE_MAX_BROWSER_USERS);
+			break;
+		}
+		k = one_user(w, layout, e->d_name, home);
+	}
+	closedir(d);
+	return k;
+}
+
+int profiles_foreach(struct source_ctx *ctx, unsigned families, profile_fn fn, void *ud,
+		     bool *found)
+{
+	struct walk w = { .ctx = ctx, .families = families, .fn = fn, .ud = ud };
+	const struct root *r = source_root(ctx);
+	int k = users_in(&w, L_LINUX, "/home");
+	struct stat st;
+	if (k >= 0 && root_stat(r, "/root", &st) == 0 && S_ISDIR(st.st_mode))
+		k = one_user(&w, L_LINUX, "root", "/root");
+	_cleanup_free_ char *users = NULL;
+	if (k >= 0 && root_resolve_nocase(r, "/Users", &users) >= 0)
+		k = users_in(&w, L_USERS, users);
+	*found = w.found;
+	return k;
+}

@@ -476,6 +476,17 @@ def hand_written():
         "bundle or receipt id in the vendor namespace", "glob", True)
     add(None, "extension", "name", "*@kaspersky.com", "strong", MAC_GIST,
         "Firefox add-on id in the vendor namespace", "glob", True)
+    # Display names of the extensions (research section 6); any extension may copy a
+    # name, so a name alone is weak: the ids above are the strong evidence.
+    KIS_EXT = "https://hackerone.com/reports/470519"
+    add("browser-ext", "extension", "description", "Kaspersky Protection", "weak", KIS_EXT,
+        "display name of the extension Kaspersky Internet Security installs", nocase=True)
+    for n in ("Kaspersky URL Advisor", "Kaspersky Virtual Keyboard"):
+        add("browser-ext", "extension", "description", n, "weak", MAC_GIST,
+            "display name of a legacy Kaspersky extension", nocase=True)
+    add(None, "extension", "description", "(^|[^[:alpha:]])kaspersky", "weak", KIS_EXT,
+        "extension display name mentions the vendor (detector approach of section 6)",
+        "regex", True)
     add(None, "process", "path", "/opt/kaspersky/*", "strong", NAGENT_PATHS,
         "process running from the vendor's install root", "glob")
     add(None, "process", "target", "/opt/kaspersky/*", "strong", NAGENT_PATHS,

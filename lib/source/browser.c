@@ -331,17 +331,18 @@ static int chromium_profile(struct exts *x)
 		return r;
 	DIR *d = NULL;
 	r = root_opendir(source_root(x->ctx), edir, &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(x->ctx, r, "'%s': cannot list: %s", edir, excise_strerror(r));
-		return r == -ENOMEM ? r : 0;
+	if (r >= 0) {
+		struct dirent *de;
+		while (r >= 0 && (de = readdir(d)))
+			if (chromium_id(de->d_name))
+				r = ext_folder(x, edir, de->d_name);
+		closedir(d);
+	} else if (r == -ENOENT || r == -ENOTDIR) {
+		r = 0;
+	} else if (r != -ENOMEM) {
+		source_item_error(x->ctx, r, "'%s': cannot list: %s", edir, excise_strerror(r));
+		r = 0;
 	}
-	struct dirent *de;
-	r = 0;
-	while (r >= 0 && (de = readdir(d)))
-		if (chromium_id(de->d_name))
-			r = ext_folder(x, edir, de->d_name);
-	closedir(d);
 	/* Unpacked extensions listed with a folder inside the root. */
 	for (size_t i = 0; r >= 0 && i < x->n; i++)
 		if (!x->v[i].folder && x->v[i].install_path && x->v[i].install_path[0] == '/')

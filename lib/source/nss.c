@@ -88,16 +88,17 @@ static void db_error(struct db *d, const char *what)
 static bool schema_ok(struct db *d)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(d->h, "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
-			       "name = 'nssPublic'", -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(d->h, "SELECT type, sql FROM sqlite_master WHERE name = 'nssPublic'",
+			       -1, &s, NULL) != SQLITE_OK) {
 		db_error(d, "not a readable SQLite database");
 		return false;
 	}
 	bool ok = false;
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		const char *sql = (const char *)sqlite3_column_text(s, 0);
-		ok = sql && strncasecmp(sql, "CREATE TABLE", 12) == 0;
+		const char *type = (const char *)sqlite3_column_text(s, 0);
+		const char *sql = (const char *)sqlite3_column_text(s, 1);
+		ok = type && strcmp(type, "table") == 0 && sql && strncasecmp(sql, "CREATE TABLE", 12) == 0;
 		if (!ok)
 			source_item_error(d->ctx, EXCISE_E_CORRUPT,
 					  "'%s': nssPublic is not a plain table, not read", d->path);

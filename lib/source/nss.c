@@ -147,7 +147,8 @@ static int read_trust(struct db *d)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		db_error(d, "trust rows");
 	sqlite3_finalize(s);
-	qsort(d->t, d->nt, sizeof(*d->t), trust_cmp);
+	if (d->nt > 1)
+		qsort(d->t, d->nt, sizeof(*d->t), trust_cmp);
 	return 0;
 }
 

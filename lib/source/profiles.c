@@ -30,6 +30,7 @@ static const struct bdir {
 	{ L_LINUX, PROFILE_CHROMIUM, "edge", ".config/microsoft-edge-dev" },
 	{ L_LINUX, PROFILE_CHROMIUM, "edge", ".var/app/com.microsoft.Edge/config/microsoft-edge" },
 	{ L_LINUX, PROFILE_FIREFOX, "firefox", ".mozilla/firefox" },
+	{ L_LINUX, PROFILE_FIREFOX, "firefox", ".config/mozilla/firefox" }, /* XDG layout */
 	{ L_LINUX, PROFILE_FIREFOX, "firefox", "snap/firefox/common/.mozilla/firefox" },
 	{ L_LINUX, PROFILE_FIREFOX, "firefox", ".var/app/org.mozilla.firefox/.mozilla/firefox" },
 	{ L_LINUX, PROFILE_NSSDB, "nss", ".pki/nssdb" },

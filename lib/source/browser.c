@@ -152,10 +152,10 @@ static int read_json(struct source_ctx *ctx, const char *path, char **data, size
 	if (r == -ENOMEM)
 		return r;
 	if (r == -EXCISE_E_TOOBIG)
-		source_item_error(ctx, r, "'%s': larger than %u bytes (EXCISE_MAX_BROWSER_JSON_SIZE), "
+		source_item_error(ctx, EXCISE_E_TOOBIG, "'%s': larger than %u bytes (EXCISE_MAX_BROWSER_JSON_SIZE), "
 				  "not read", path, EXCISE_MAX_BROWSER_JSON_SIZE);
 	else if (r != -ENOENT && r != -ENOTDIR)
-		source_item_error(ctx, r, "'%s': cannot read: %s", path, excise_strerror(r));
+		source_item_error(ctx, r, "'%s': cannot read", path);
 	return 0;
 }
 
@@ -176,7 +176,7 @@ static int merge_file(struct exts *x, const char *path, parse_fn parse)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		source_item_error(x->ctx, r, "%s", err.msg[0] ? err.msg : excise_strerror(r));
+		source_item_error(x->ctx, -r, "%s", err.msg[0] ? err.msg : excise_strerror(r));
 	return 0;
 }
 
@@ -205,7 +205,7 @@ static int localize(struct source_ctx *ctx, struct ext *e, const char *dir)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		source_item_error(ctx, r, "%s", err.msg);
+		source_item_error(ctx, -r, "%s", err.msg);
 		return 0;
 	}
 	if (msg) {
@@ -224,7 +224,7 @@ static int best_version(struct source_ctx *ctx, const char *dir, char **ret)
 	int r = root_opendir(root, dir, &d);
 	if (r < 0) {
 		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(ctx, r, "'%s': cannot list: %s", dir, excise_strerror(r));
+			source_item_error(ctx, r, "'%s': cannot list", dir);
 		return r == -ENOMEM ? r : 0;
 	}
 	char *best = NULL;
@@ -309,7 +309,7 @@ static int ext_folder(struct exts *x, const char *edir, const char *id)
 		r = bext_parse_manifest(mf, data, len, merge_manifest, &w, &err);
 		x->override = false;
 		if (r < 0 && r != -ENOMEM) {
-			source_item_error(x->ctx, r, "%s", err.msg);
+			source_item_error(x->ctx, -r, "%s", err.msg);
 			r = 0;
 		}
 	}
@@ -340,7 +340,7 @@ static int chromium_profile(struct exts *x)
 	} else if (r == -ENOENT || r == -ENOTDIR) {
 		r = 0;
 	} else if (r != -ENOMEM) {
-		source_item_error(x->ctx, r, "'%s': cannot list: %s", edir, excise_strerror(r));
+		source_item_error(x->ctx, r, "'%s': cannot list", edir);
 		r = 0;
 	}
 	/* Unpacked extensions listed with a folder inside the root. */

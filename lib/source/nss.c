@@ -204,7 +204,7 @@ static int emit_row(struct db *d, sqlite3_stmt *s, size_t index)
 	int r = der && len > 0 ? cert_emit_der(d->ctx, der, (size_t)len, d->path, state, at, n)
 			       : -EXCISE_E_CORRUPT;
 	if (r == -EXCISE_E_CORRUPT) {
-		source_item_error(d->ctx, r, "'%s': certificate %zu (nssPublic id %lld): not a DER "
+		source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': certificate %zu (nssPublic id %lld): not a DER "
 				  "certificate", d->path, index, (long long)sqlite3_column_int64(s, 0));
 		r = 0;
 	}
@@ -289,13 +289,13 @@ static int on_profile(struct source_ctx *ctx, const struct profile *p, void *ud)
 	}
 	n->found = true;
 	if (r == -EXCISE_E_TOOBIG) {
-		source_item_error(ctx, r, "'%s': larger than %u bytes (EXCISE_MAX_NSSDB_SIZE), not read",
+		source_item_error(ctx, EXCISE_E_TOOBIG, "'%s': larger than %u bytes (EXCISE_MAX_NSSDB_SIZE), not read",
 				  c9, EXCISE_MAX_NSSDB_SIZE);
 		return 0;
 	}
 	if (r < 0) {
 		if (r != -ENOMEM)
-			source_item_error(ctx, r, "'%s': cannot read: %s", c9, excise_strerror(r));
+			source_item_error(ctx, r, "'%s': cannot read", c9);
 		return r == -ENOMEM ? r : 0;
 	}
 	struct db d = { .ctx = ctx, .p = p, .path = c9 };

@@ -102,7 +102,7 @@ static int list_profiles(struct walk *w, const struct bdir *bd, const char *user
 	int k = root_opendir(r, dir, &d);
 	if (k < 0) {
 		if (k != -ENOENT && k != -ENOTDIR)
-			source_item_error(w->ctx, k, "'%s': cannot list: %s", dir, excise_strerror(k));
+			source_item_error(w->ctx, k, "'%s': cannot list", dir);
 		return k == -ENOMEM ? k : 0;
 	}
 	w->found = true;

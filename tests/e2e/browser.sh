@@ -322,6 +322,21 @@ scan_json "$U" "${ONLY[@]}"
 check "more than EXCISE_MAX_BROWSER_USERS user folders: named" \
 	has_err browser-extensions "'/home': more than 10000 user folders, the rest not read"
 
+# 100001 rows of one valid (unrelated) certificate, and one row that is not DER.
+N=$T/nssrows/root/.pki/nssdb
+mkdir -p "$N"
+der=$(openssl x509 -in "$T/acme.pem" -outform DER | od -An -v -tx1 | tr -d ' \n')
+sqlite3 "$N/cert9.db" "CREATE TABLE nssPublic (id PRIMARY KEY, a0, a3, a11, ace5363b4, ace536358, ace536359, ace53635a, ace53635b);
+INSERT INTO nssPublic (id, a0, a3, a11) VALUES (0, x'00000001', 'bad', x'3000');
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100001)
+INSERT INTO nssPublic (id, a0, a3, a11) SELECT x, x'00000001', 'n', x'$der' FROM c;"
+scan_json "$T/nssrows" "${ONLY[@]}"
+check_eq "more than EXCISE_MAX_CERTS_PER_BUNDLE rows in cert9.db: the bad row and the limit named" \
+	"$(errs nss-certs)" \
+	"[\"'/root/.pki/nssdb/cert9.db': certificate 1 (nssPublic id 0): not a DER certificate\", \"'/root/.pki/nssdb/cert9.db': more than 100000 certificates, only the first 100000 read\"]"
+check_eq "99999 certificates observed besides the bad row" \
+	"$(jq_py "$T/out.json" "[s['observations'] for s in r['sources'] if s['name']=='nss-certs']")" '[99999]'
+
 # --- nothing of the kind ----------------------------------------------------------
 mkdir -p "$T/empty/home/nobody"
 scan_json "$T/empty" "${ONLY[@]}"

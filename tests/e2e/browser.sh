@@ -14,6 +14,7 @@ command -v openssl >/dev/null || skip_all "openssl not installed"
 command -v certutil >/dev/null || skip_all "certutil (libnss3-tools) not installed"
 command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 
+# --only keeps the counts to these two sources (the platform checks run all).
 ONLY=(--only browser-extensions,nss-certs)
 jq_py_true() { [ "$(jq_py "$T/out.json" "$1")" = True ]; }
 # ev FIELDS COND: sorted distinct tuples over the evidence of every finding.
@@ -216,6 +217,11 @@ check_eq "windows: Firefox add-on under AppData/Roaming" \
 	"$(ev "(e['value'], e['path'], e['attrs']['profile'])" "e['attrs']['browser']=='firefox' and e['field']=='name'")" \
 	'[["urladvisor@kaspersky.com", "/Users/Bob/AppData/Roaming/Mozilla/Firefox/Profiles/q1w2e3.default-release/extensions.json", "q1w2e3.default-release"]]'
 
+scan_json "$W"
+check_eq "windows, all sources: platform detected, browser sources run, Linux ones absent" \
+	"$(jq_py "$T/out.json" "[r['host']['platform']] + [(s['name'], s['status']) for s in r['sources'] if s['name'] in ('dpkg', 'browser-extensions', 'nss-certs')]")" \
+	'["windows", ["dpkg", "absent"], ["browser-extensions", "ok"], ["nss-certs", "absent"]]'
+
 # --- macOS layout -----------------------------------------------------------------
 M=$T/macos
 mkdir -p "$M/System/Library/CoreServices"
@@ -236,6 +242,11 @@ check_eq "macos: Chrome and Firefox profiles of carol" \
 	"[[\"$VK\", \"present\", \"chrome\", \"Default\", \"carol\"], [\"urladvisor@kaspersky.com\", \"disabled\", \"firefox\", \"x.default-release\", \"carol\"]]"
 check_eq "macos: Firefox root trusted for TLS and client auth (CT,,)" \
 	"$(ev "(e['state'], e['attrs']['trust'])" "e['source']=='nss-certs'")" '[["trusted", "CT,,"]]'
+
+scan_json "$M"
+check_eq "macos, all sources: platform detected, both browser sources run" \
+	"$(jq_py "$T/out.json" "[r['host']['platform']] + [(s['name'], s['status']) for s in r['sources'] if s['name'] in ('browser-extensions', 'nss-certs')]")" \
+	'["macos", ["browser-extensions", "ok"], ["nss-certs", "ok"]]'
 
 # --- hostile files ----------------------------------------------------------------
 H=$T/hostile

@@ -105,9 +105,12 @@ int strset_add(struct strset *s, const char *key, size_t len)
 	if (!keys)
 		return -ENOMEM;
 	s->keys = keys;
-	char *k = strndup(key, len);
+	/* Keys may hold NUL bytes (the evidence key joins fields with them): copy all len. */
+	char *k = malloc(len + 1);
 	if (!k)
 		return -ENOMEM;
+	memcpy(k, key, len);
+	k[len] = 0;
 	struct hash_slot *slot = hash_put(&s->h, k, len);
 	if (!slot) {
 		free(k);

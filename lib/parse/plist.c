@@ -138,16 +138,15 @@ static int walk_graph(struct bp *b)
 			r = obj_header(b, cur, &type, &count, &payload);
 			if (r < 0)
 				goto out;
+			if (is_container(type) && sp == EXCISE_MAX_PLIST_DEPTH) {
+				r = err_set(b->err, -EXCISE_E_LIMIT, "'%s': more than %u nested arrays "
+					    "or dictionaries", b->name, EXCISE_MAX_PLIST_DEPTH);
+				goto out;
+			}
 			if (!is_container(type) || count == 0) {
 				state[cur] = DONE;
 				nodes[cur] = 1;
 			} else {
-				if (sp == EXCISE_MAX_PLIST_DEPTH) {
-					r = err_set(b->err, -EXCISE_E_LIMIT, "'%s': more than %u nested "
-						    "arrays or dictionaries", b->name,
-						    EXCISE_MAX_PLIST_DEPTH);
-					goto out;
-				}
 				state[cur] = OPEN;
 				stack[sp++] = (struct frame){ .obj = cur, .payload = payload,
 							      .n_refs = type == 0xd ? count * 2 : count,
@@ -270,9 +269,11 @@ int pl_check_xml(const char *d, size_t len, const char *name, struct excise_err 
 		if (close) {
 			if (depth > 0)
 				depth--;
-		} else if (gt[-1] != '/' && ++depth > EXCISE_MAX_PLIST_DEPTH) {
+		} else if (depth + 1 > EXCISE_MAX_PLIST_DEPTH) {
 			return err_set(err, -EXCISE_E_LIMIT, "'%s': more than %u nested arrays or "
 				       "dictionaries", name, EXCISE_MAX_PLIST_DEPTH);
+		} else if (gt[-1] != '/') {
+			depth++; /* "<array/>" is a level that closes at once */
 		}
 		p = gt + 1;
 	}

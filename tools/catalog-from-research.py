@@ -421,8 +421,11 @@ def map_row(r, drivers):
             if b.endswith("*"):
                 add(owner, "bundle", "name", b, conf, src, "kernel extension id family", "glob")
             else:
-                add("klnagent" if b.endswith("wksconnector") else owner, "bundle", "name", b,
-                    conf, src, "bundle, receipt or authorization id")
+                o = "klnagent" if b.endswith("wksconnector") else owner
+                add(o, "bundle", "name", b, conf, src, "bundle, receipt or authorization id")
+                if "receipt" in (r.get("note") or ""):
+                    add(o, "package", "name", b, conf, src,
+                        "installer receipt id (pkgutil --pkgs, /var/db/receipts)")
     elif kind == "browser_ext":
         add(owner, "extension", "name", val, conf, src, "browser extension id")
         if re.fullmatch(r"[a-p]{32}", val):
@@ -525,6 +528,20 @@ def hand_written():
     for k in ("klif.kext", "klnke.kext", "klnkeinterceptors.kext"):
         add("kes-mac", "file", "path", "/System/Library/Extensions/" + k, "strong", mac_src,
             "kernel extension bundle")
+        add("kes-mac", "kmod", "name", k, "strong", mac_src,
+            "kernel extension bundle name (in /System/Library/Extensions or /Library/Extensions)")
+    # macOS install root: launchd jobs and processes that run from it.
+    mac_root = "/Library/Application Support/Kaspersky Lab/"
+    add(None, "service", "target", mac_root + "*", "strong", MAC_GIST,
+        "launchd job runs a program from the vendor's macOS install root", "glob")
+    add(None, "process", "path", mac_root + "*", "strong", MAC_GIST,
+        "process running from the vendor's macOS install root", "glob")
+    add("kes-mac", "service", "target", mac_root + "KAV/*", "strong", mac_src,
+        "launchd job runs the anti-virus daemon (KAV/Binaries/kav)", "glob")
+    add("klnagent", "service", "target", mac_root + "klnagent/*", "strong", mac_src,
+        "launchd job runs Network Agent for Mac (klnagent/Binaries/klnagent)", "glob")
+    add(None, "package", "name", "com.kaspersky.*", "strong", MAC_GIST,
+        "installer receipt id in the vendor namespace", "glob")
     add("kes-mac", "file", "path", "/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav",
         "strong", mac_src, "main daemon binary")
     add("klnagent", "file", "path",

@@ -131,7 +131,7 @@ static int job(struct jobs *j, const char *path, const char *domain)
 		o.f[EXCISE_F_PATH] = path;
 		o.f[EXCISE_F_TARGET] = target;
 		r = source_emit(ctx, &o);
-		struct obs_attr bt[] = { { "kind", "launchd" }, { "domain", domain } };
+		struct obs_attr bt[] = { { "kind", "launchd" }, at[0], at[1] };
 		o.kind = EXCISE_OBS_BUNDLE;
 		o.attrs = bt;
 		o.n_attrs = ARRAY_SIZE(bt);

@@ -51,8 +51,7 @@ int mac_bundle_read(struct source_ctx *ctx, const char *bundle, struct mac_bundl
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		if (r != -ENOENT)
-			source_item_error(ctx, -r, "%s", err.msg);
+		source_item_error(ctx, -r, "%s", err.msg);
 		return 1;
 	}
 	if ((r = key(ctx, ret, "CFBundleIdentifier", path, &ret->id)) < 0 ||
@@ -70,7 +69,7 @@ int mac_bundle_read(struct source_ctx *ctx, const char *bundle, struct mac_bundl
 				  "name", path);
 		ret->exec = NULL;
 	}
-	if (!ret->id)
+	if (!plist_dict_get_item(ret->pl, "CFBundleIdentifier"))
 		source_item_error(ctx, EXCISE_E_CORRUPT, "'%s': key 'CFBundleIdentifier': missing",
 				  path);
 	return 0;

@@ -21,9 +21,9 @@ struct mac_bundle {
 	const char *id, *version, *name, *exec; /* borrowed from pl; any may be NULL */
 };
 
-/* Read <bundle>/Contents/Info.plist. Returns 0 (read), 1 (no usable Info.plist:
- * reported as an item error naming the file and key, unless it is simply
- * absent) or -ENOMEM. */
+/* Read <bundle>/Contents/Info.plist. Returns 0 (read), 1 (no usable Info.plist,
+ * absent included: reported as an item error naming the file) or -ENOMEM. A bad
+ * key is reported naming the file and the key, and left NULL. */
 NODISCARD int mac_bundle_read(struct source_ctx *ctx, const char *bundle, struct mac_bundle *ret);
 void mac_bundle_done(struct mac_bundle *b);
 

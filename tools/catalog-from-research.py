@@ -425,7 +425,8 @@ def map_row(r, drivers):
                 add(o, "bundle", "name", b, conf, src, "bundle, receipt or authorization id")
                 if "receipt" in (r.get("note") or ""):
                     add(o, "package", "name", b, conf, src,
-                        "installer receipt id (pkgutil --pkgs, /var/db/receipts)")
+                        "installer receipt id (pkgutil --pkgs, /var/db/receipts)",
+                        platforms=["macos"])
     elif kind == "browser_ext":
         add(owner, "extension", "name", val, conf, src, "browser extension id")
         if re.fullmatch(r"[a-p]{32}", val):
@@ -529,7 +530,8 @@ def hand_written():
         add("kes-mac", "file", "path", "/System/Library/Extensions/" + k, "strong", mac_src,
             "kernel extension bundle")
         add("kes-mac", "kmod", "name", k, "strong", mac_src,
-            "kernel extension bundle name (in /System/Library/Extensions or /Library/Extensions)")
+            "kernel extension bundle name (in /System/Library/Extensions or /Library/Extensions)",
+            platforms=["macos"])
     # macOS install root: launchd jobs and processes that run from it.
     mac_root = "/Library/Application Support/Kaspersky Lab/"
     add(None, "service", "target", mac_root + "*", "strong", MAC_GIST,
@@ -541,7 +543,7 @@ def hand_written():
     add("klnagent", "service", "target", mac_root + "klnagent/*", "strong", mac_src,
         "launchd job runs Network Agent for Mac (klnagent/Binaries/klnagent)", "glob")
     add(None, "package", "name", "com.kaspersky.*", "strong", MAC_GIST,
-        "installer receipt id in the vendor namespace", "glob")
+        "installer receipt id in the vendor namespace", "glob", platforms=["macos"])
     add("kes-mac", "file", "path", "/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav",
         "strong", mac_src, "main daemon binary")
     add("klnagent", "file", "path",

@@ -542,6 +542,13 @@ def hand_written():
         "launchd job runs the anti-virus daemon (KAV/Binaries/kav)", "glob")
     add("klnagent", "service", "target", mac_root + "klnagent/*", "strong", mac_src,
         "launchd job runs Network Agent for Mac (klnagent/Binaries/klnagent)", "glob")
+    # Bundle ids of current Kaspersky for Mac builds, seen in public code (window-manager
+    # rules naming the menu-bar agent; a write-up of the system extension's XPC service
+    # "2Y8XE5CQ94.com.kaspersky.kav.sysext"); the research lists them as open items.
+    add("kes-mac", "bundle", "name", "com.kaspersky.kav_agent", "strong", GCI,
+        "menu-bar agent app (kav_agent), also its preferences file name")
+    add("kes-mac", "bundle", "name", "com.kaspersky.kav.sysext", "strong", GCI,
+        "system extension (network and file filter) of KES / Kaspersky for Mac 12+")
     add(None, "package", "name", "com.kaspersky.*", "strong", MAC_GIST,
         "installer receipt id in the vendor namespace", "glob", platforms=["macos"])
     add("kes-mac", "file", "path", "/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav",

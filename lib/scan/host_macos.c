@@ -48,12 +48,13 @@ int host_read_macos(const struct root *r, struct excise_host *h)
 		static const char *const keys[] = { "System", "System", "ComputerName" };
 		const char *name = NULL;
 		int k = pl_dict_path_string(pl, keys, ARRAY_SIZE(keys), SC_PREFERENCES, &name, &err);
-		if (k == 0 && usable(name)) {
+		bool take = k == 0 && usable(name);
+		if (take) {
 			free(h->hostname);
 			h->hostname = strdup(name);
 		}
 		plist_free(pl);
-		if (k == 0 && usable(name) && !h->hostname)
+		if (take && !h->hostname)
 			return -ENOMEM;
 	}
 	return 0;

@@ -161,6 +161,9 @@ check_eq "app bundle path matched as a file" \
 check_eq "nested helper and system extension found, with their parent" \
 	"$(ev "(e['value'], e['attrs']['kind'], e['attrs']['parent'])" "e['source']=='macos-apps' and e['kind']=='bundle' and 'parent' in e.get('attrs', {})")" \
 	'[["com.kaspersky.kav.sysext", "systemextension", "/Applications/Kaspersky Anti-Virus For Mac.app"], ["com.kaspersky.kav_agent", "helper", "/Applications/Kaspersky Anti-Virus For Mac.app"]]'
+check_eq "helper and system extension ids are kes-mac indicators" \
+	"$(finding_py "$O" kes-mac "sorted(e['indicator']['id'] for e in f['evidence'] if e['source']=='macos-apps' and 'parent' in e.get('attrs', {}) and e['indicator']['id'].startswith('kes-mac.'))")" \
+	"['kes-mac.bundle.com.kaspersky.kav.sysext', 'kes-mac.bundle.com.kaspersky.kav_agent']"
 check_eq "macos-apps: 4 bundles, each a file and a bundle observation" \
 	"$(src macos-apps observations)" '[8]'
 check_eq "launchd daemon (binary): label, arguments joined, domain, enabled" \
@@ -296,6 +299,7 @@ mkdir -p "$R/var/db/receipts"
 plist "$R/var/db/receipts/com.kaspersky.kav.core.plist" xml <<<'<array><string>x</string></array>'
 start=$(date +%s)
 scan_json "$R" "$ONLY"
+echo "# bad root scanned in $(($(date +%s) - start)) s"
 check "bad: scan finished within 60 s" [ $(($(date +%s) - start)) -lt 60 ]
 check_eq "bad: no source failed" \
 	"$(jq_py "$T/out.json" "[s['name'] for s in r['sources'] if s['status']=='failed']")" '[]'

@@ -421,8 +421,12 @@ def map_row(r, drivers):
             if b.endswith("*"):
                 add(owner, "bundle", "name", b, conf, src, "kernel extension id family", "glob")
             else:
-                add("klnagent" if b.endswith("wksconnector") else owner, "bundle", "name", b,
-                    conf, src, "bundle, receipt or authorization id")
+                o = "klnagent" if b.endswith("wksconnector") else owner
+                add(o, "bundle", "name", b, conf, src, "bundle, receipt or authorization id")
+                if "receipt" in (r.get("note") or ""):
+                    add(o, "package", "name", b, conf, src,
+                        "installer receipt id (pkgutil --pkgs, /var/db/receipts)",
+                        platforms=["macos"])
     elif kind == "browser_ext":
         add(owner, "extension", "name", val, conf, src, "browser extension id")
         if re.fullmatch(r"[a-p]{32}", val):
@@ -525,6 +529,28 @@ def hand_written():
     for k in ("klif.kext", "klnke.kext", "klnkeinterceptors.kext"):
         add("kes-mac", "file", "path", "/System/Library/Extensions/" + k, "strong", mac_src,
             "kernel extension bundle")
+        add("kes-mac", "kmod", "name", k, "strong", mac_src,
+            "kernel extension bundle name (in /System/Library/Extensions or /Library/Extensions)",
+            platforms=["macos"])
+    # macOS install root: launchd jobs and processes that run from it.
+    mac_root = "/Library/Application Support/Kaspersky Lab/"
+    add(None, "service", "target", mac_root + "*", "strong", MAC_GIST,
+        "launchd job runs a program from the vendor's macOS install root", "glob")
+    add(None, "process", "path", mac_root + "*", "strong", MAC_GIST,
+        "process running from the vendor's macOS install root", "glob")
+    add("kes-mac", "service", "target", mac_root + "KAV/*", "strong", mac_src,
+        "launchd job runs the anti-virus daemon (KAV/Binaries/kav)", "glob")
+    add("klnagent", "service", "target", mac_root + "klnagent/*", "strong", mac_src,
+        "launchd job runs Network Agent for Mac (klnagent/Binaries/klnagent)", "glob")
+    # Bundle ids of current Kaspersky for Mac builds, seen in public code (window-manager
+    # rules naming the menu-bar agent; a write-up of the system extension's XPC service
+    # "2Y8XE5CQ94.com.kaspersky.kav.sysext"); the research lists them as open items.
+    add("kes-mac", "bundle", "name", "com.kaspersky.kav_agent", "strong", GCI,
+        "menu-bar agent app (kav_agent), also its preferences file name")
+    add("kes-mac", "bundle", "name", "com.kaspersky.kav.sysext", "strong", GCI,
+        "system extension (network and file filter) of KES / Kaspersky for Mac 12+")
+    add(None, "package", "name", "com.kaspersky.*", "strong", MAC_GIST,
+        "installer receipt id in the vendor namespace", "glob", platforms=["macos"])
     add("kes-mac", "file", "path", "/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav",
         "strong", mac_src, "main daemon binary")
     add("klnagent", "file", "path",

@@ -62,4 +62,13 @@
 #define EXCISE_MAX_BROWSER_USERS 10000u          /* user folders (in home/, Users/) looked into */
 #define EXCISE_MAX_NSSDB_SIZE (64u << 20)        /* bytes of one cert9.db read into memory */
 
+/* Property lists (macOS: Info.plist, launchd jobs, receipts) and bundles */
+#define EXCISE_MAX_PLIST_SIZE (4u << 20)       /* bytes of one plist file */
+#define EXCISE_MAX_PLIST_OBJECTS 250000u       /* binary plist objects, shared references expanded */
+#define EXCISE_MAX_PLIST_DEPTH 64u             /* nested arrays and dictionaries in a plist */
+#define EXCISE_MAX_PLIST_ARRAY_ITEMS 4096u     /* items of one array read (ProgramArguments) */
+#define EXCISE_MAX_PLIST_STRING (64u << 10)    /* bytes of one string value read */
+#define EXCISE_MAX_BUNDLE_DEPTH 3u             /* levels of bundles inside bundles (helpers) */
+#define EXCISE_MAX_BUNDLES 10000u              /* bundles read per scan by one source */
+
 #endif

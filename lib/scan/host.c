@@ -104,6 +104,8 @@ int host_read(const struct root *r, struct excise_host *h)
 			return o.err;
 		break;
 	}
+	if (strcmp(h->platform, "macos") == 0 && (e = host_read_macos(r, h)) < 0)
+		return e;
 	if (!h->hostname && (h->hostname = strdup("")) == NULL)
 		return -ENOMEM;
 	return 0;

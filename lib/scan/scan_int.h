@@ -10,6 +10,9 @@
  * only OOM fails. */
 int host_read(const struct root *r, struct excise_host *h);
 void host_done(struct excise_host *h);
+/* OS and host name of a macOS root (SystemVersion.plist, SystemConfiguration
+ * preferences); fills only facts still NULL or empty. 0 or -ENOMEM. */
+int host_read_macos(const struct root *r, struct excise_host *h);
 
 /* The platform of a root: "windows" when Windows/System32/config/SOFTWARE is there,
  * "macos" for System/Library/CoreServices/SystemVersion.plist (both looked up without

@@ -5,7 +5,8 @@
 
 extern const struct source source_dpkg, source_rpm, source_files, source_walk, source_proc,
 	source_systemd, source_sysv, source_kmod, source_truststore,
-	source_winfiles, source_browser, source_nss;
+	source_winfiles, source_browser, source_nss, source_macapps, source_launchd, source_kext,
+	source_receipts;
 
 const struct source *const source_table[] = {
 	&source_dpkg,
@@ -18,6 +19,10 @@ const struct source *const source_table[] = {
 	&source_winfiles,
 	&source_browser,
 	&source_nss,
+	&source_receipts,
+	&source_macapps,
+	&source_launchd,
+	&source_kext,
 	&source_files,
 	&source_walk,
 };

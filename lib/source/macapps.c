@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * source macos-apps: application bundles of a macOS root. Bundles are looked
+ * for in /Applications/<name>.app, /Applications/<folder>/<name>.app (one folder level,
+ * as /Applications/Utilities) and /Users/<user>/Applications/<name>.app, and inside
+ * each bundle the bundles it carries: Contents/Library/LoginItems/<name>.app and
+ * Contents/Helpers/<name>.app (kind "helper"), Contents/Applications/<name>.app ("app"),
+ * Contents/Library/SystemExtensions/<name>.systemextension ("systemextension") and
+ * Contents/PlugIns/<name>.appex ("appex"), at most EXCISE_MAX_BUNDLE_DEPTH levels
+ * down and EXCISE_MAX_BUNDLES bundles in all.
+ *
+ * Each bundle gives a FILE observation (NAME = its folder name, PATH = the
+ * bundle) and, from Contents/Info.plist, a BUNDLE observation (macbundle.h)
+ * with attrs "kind" and, for a nested bundle, "parent" (the outer bundle).
+ * A bundle with a readable Info.plist and an identifier is installed
+ * (state "installed", active); without one its folder is only "present". A
+ * symlinked bundle is read through the link (inside the root) under the
+ * link's path; one that leads back to a bundle being read is a cycle, reported
+ * and not entered.
+ */
+#include <dirent.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/limits.h"
+#include "source/macbundle.h"
+
+static const struct {
+	const char *dir, *suffix, *kind;
+} nested[] = {
+	{ "Contents/Library/LoginItems", ".app", "helper" },
+	{ "Contents/Helpers", ".app", "helper" },
+	{ "Contents/Applications", ".app", "app" },
+	{ "Contents/Library/SystemExtensions", ".systemextension", "systemextension" },
+	{ "Contents/PlugIns", ".appex", "appex" },
+};
+
+struct apps {
+	struct source_ctx *ctx;
+	size_t n_bundles;
+	bool limit_said;
+	/* the bundles being read, outermost first, to catch cycles */
+	dev_t dev[EXCISE_MAX_BUNDLE_DEPTH + 1];
+	ino_t ino[EXCISE_MAX_BUNDLE_DEPTH + 1];
+	size_t depth;
+};
+
+static int bundle(struct apps *a, const char *path, const char *kind, const char *parent);
+
+/* Every `suffix` entry of `dir` as a bundle; a missing dir is fine. */
+static int scan_dir(struct apps *a, const char *dir, const char *suffix, const char *kind,
+		    const char *parent, bool required)
+{
+	DIR *d = NULL;
+	int r = root_opendir(source_root(a->ctx), dir, &d);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			return r;
+		if (required)
+			return r;
+		if (r != -ENOENT && r != -ENOTDIR)
+			source_item_error(a->ctx, r, "'%s': cannot list", dir);
+		return 0;
+	}
+	struct dirent *e;
+	r = 0;
+	while (r >= 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || !mac_has_suffix(e->d_name, suffix))
+			continue;
+		_cleanup_free_ char *p = path_join(dir, e->d_name);
+		if (!p) {
+			r = -ENOMEM;
+			break;
+		}
+		r = bundle(a, p, kind, parent);
+	}
+	closedir(d);
+	return r;
+}
+
+static int emit_file(struct apps *a, const char *path, bool installed)
+{
+	struct obs o = { .kind = EXCISE_OBS_FILE, .state = installed ? "installed" : "present",
+			 .active = installed };
+	o.f[EXCISE_F_NAME] = mac_base_name(path);
+	o.f[EXCISE_F_PATH] = path;
+	return source_emit(a->ctx, &o);
+}
+
+static int bundle(struct apps *a, const char *path, const char *kind, const char *parent)
+{
+	struct stat st;
+	if (root_stat(source_root(a->ctx), path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* a file named like a bundle, or a dangling link: not an app */
+	for (size_t i = 0; i < a->depth; i++)
+		if (a->dev[i] == st.st_dev && a->ino[i] == st.st_ino) {
+			source_item_error(a->ctx, EXCISE_E_LIMIT, "'%s': leads back to a bundle that "
+					  "contains it (symlink cycle), not read", path);
+			return 0;
+		}
+	if (a->n_bundles >= EXCISE_MAX_BUNDLES) {
+		if (!a->limit_said)
+			source_item_error(a->ctx, EXCISE_E_LIMIT, "more than %u bundles, '%s' and the "
+					  "rest not read", EXCISE_MAX_BUNDLES, path);
+		a->limit_said = true;
+		return 0;
+	}
+	a->n_bundles++;
+	struct mac_bundle b;
+	int r = mac_bundle_read(a->ctx, path, &b);
+	if (r < 0)
+		return r;
+	bool installed = r == 0 && b.id;
+	r = emit_file(a, path, installed);
+	if (r >= 0) {
+		struct obs_attr at[] = { { "parent", parent } };
+		r = mac_bundle_emit(a->ctx, path, &b, kind, installed ? "installed" : "present",
+				    installed, at, parent ? 1 : 0);
+	}
+	mac_bundle_done(&b);
+	if (r < 0)
+		return r;
+	if (a->depth >= EXCISE_MAX_BUNDLE_DEPTH) {
+		source_item_error(a->ctx, EXCISE_E_LIMIT, "'%s': bundles nested more than %u deep, "
+				  "its own not read", path, EXCISE_MAX_BUNDLE_DEPTH);
+		return 0;
+	}
+	a->dev[a->depth] = st.st_dev;
+	a->ino[a->depth++] = st.st_ino;
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(nested); i++) {
+		_cleanup_free_ char *d = path_join(path, nested[i].dir);
+		r = d ? scan_dir(a, d, nested[i].suffix, nested[i].kind, path, false) : -ENOMEM;
+	}
+	a->depth--;
+	return r;
+}
+
+/* /Applications: bundles, and bundles one folder down. */
+static int applications(struct apps *a, const char *dir, bool required)
+{
+	int r = scan_dir(a, dir, ".app", "app", NULL, required);
+	if (r < 0)
+		return r;
+	DIR *d = NULL;
+	if (root_opendir(source_root(a->ctx), dir, &d) < 0)
+		return 0;
+	struct dirent *e;
+	while (r >= 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || mac_has_suffix(e->d_name, ".app"))
+			continue;
+		_cleanup_free_ char *p = path_join(dir, e->d_name);
+		struct stat st;
+		if (!p) {
+			r = -ENOMEM;
+			break;
+		}
+		if (root_lstat(source_root(a->ctx), p, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		r = scan_dir(a, p, ".app", "app", NULL, false);
+	}
+	closedir(d);
+	return r;
+}
+
+static int users(struct apps *a)
+{
+	DIR *d = NULL;
+	int r = root_opendir(source_root(a->ctx), "/Users", &d);
+	if (r < 0) {
+		if (r != -ENOENT && r != -ENOTDIR && r != -ENOMEM)
+			source_item_error(a->ctx, r, "'/Users': cannot list");
+		return r == -ENOMEM ? r : 0;
+	}
+	struct dirent *e;
+	r = 0;
+	while (r >= 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *home = path_join("/Users", e->d_name);
+		_cleanup_free_ char *p = home ? path_join(home, "Applications") : NULL;
+		r = p ? scan_dir(a, p, ".app", "app", NULL, false) : -ENOMEM;
+	}
+	closedir(d);
+	return r;
+}
+
+static int run(struct source_ctx *ctx)
+{
+	struct apps a = { .ctx = ctx };
+	struct stat st;
+	if (root_stat(source_root(ctx), "/Applications", &st) < 0)
+		return -EXCISE_E_ABSENT;
+	int r = applications(&a, "/Applications", true);
+	if (r >= 0)
+		r = users(&a);
+	if (r < 0)
+		return source_fail(ctx, r, "'/Applications': %s", excise_strerror(r));
+	return 0;
+}
+
+const struct source source_macapps = {
+	.name = "macos-apps",
+	.platform = "macos",
+	.description = "macOS application bundles and the helpers, extensions and plug-ins inside them",
+	.run = run,
+};

@@ -23,14 +23,22 @@ struct fctx {
 	struct strset seen;      /* paths emitted */
 };
 
+/* Where software lands on each platform, listed shallowly for vendor-named entries. */
 static const struct {
 	const char *dir;
 	unsigned depth;
+	const char *platform;    /* NULL: Linux and macOS alike */
 } standard_dirs[] = {
-	{ "/opt", 2 }, { "/var/opt", 2 }, { "/etc/opt", 2 }, { "/usr/local", 2 },
-	{ "/usr/local/bin", 1 }, { "/usr/bin", 1 }, { "/usr/sbin", 1 }, { "/etc", 2 },
-	{ "/etc/init.d", 1 }, { "/var/log", 2 }, { "/var/lib", 2 }, { "/usr/lib", 1 },
-	{ "/usr/share", 1 }, { "/tmp", 2 }, { "/var/tmp", 2 },
+	{ "/opt", 2, NULL }, { "/var/opt", 2, "linux" }, { "/etc/opt", 2, "linux" },
+	{ "/usr/local", 2, NULL }, { "/usr/local/bin", 1, NULL }, { "/usr/bin", 1, NULL },
+	{ "/usr/sbin", 1, NULL }, { "/etc", 2, "linux" }, { "/etc/init.d", 1, "linux" },
+	{ "/var/log", 2, NULL }, { "/var/lib", 2, "linux" }, { "/usr/lib", 1, "linux" },
+	{ "/usr/share", 1, "linux" }, { "/tmp", 2, "linux" }, { "/var/tmp", 2, "linux" },
+	{ "/Applications", 2, "macos" }, { "/Library", 1, "macos" },
+	{ "/Library/Application Support", 1, "macos" }, { "/Library/Preferences", 1, "macos" },
+	{ "/Library/Logs", 1, "macos" }, { "/Library/Caches", 1, "macos" },
+	{ "/Library/Extensions", 1, "macos" }, { "/Library/PrivilegedHelperTools", 1, "macos" },
+	{ "/Library/Receipts", 1, "macos" }, { "/private/tmp", 2, "macos" },
 };
 
 static int emit(struct fctx *f, const char *path, size_t path_len, const char *name,
@@ -204,8 +212,10 @@ static int run(struct source_ctx *ctx)
 		last = depth == GLOB_WALK_DEPTH ? dirs[i] : NULL;
 		r = walk_dir(&f, dirs[i], depth);
 	}
+	const char *platform = source_platform(ctx);
 	for (size_t i = 0; i < ARRAY_SIZE(standard_dirs) && r >= 0; i++)
-		r = walk_dir(&f, standard_dirs[i].dir, standard_dirs[i].depth);
+		if (!standard_dirs[i].platform || strcmp(standard_dirs[i].platform, platform) == 0)
+			r = walk_dir(&f, standard_dirs[i].dir, standard_dirs[i].depth);
 
 	for (size_t i = 0; i < n_dirs; i++)
 		free(dirs[i]);

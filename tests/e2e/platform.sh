@@ -32,7 +32,14 @@ M=$T/mac
 mkdir -p "$M/System/Library/CoreServices" "$M/Library/Application Support/Kaspersky Lab" \
 	"$M/Program Files/Kaspersky Lab/NetworkAgent"
 : >"$M/System/Library/CoreServices/SystemVersion.plist"
+mkdir -p "$M/Library/PrivilegedHelperTools" "$M/etc/kaspersky"
+: >"$M/Library/PrivilegedHelperTools/com.kaspersky.kav.helper"
 scan_json "$M"
+check_eq "macos: a helper tool in a standard macOS folder is listed by known locations" \
+	"$(jq_py "$T/out.json" "sorted(e['path'] for f in r['findings'] for e in f['evidence'] if e['source']=='files' and 'PrivilegedHelperTools' in e['path'])")" \
+	'["/Library/PrivilegedHelperTools/com.kaspersky.kav.helper"]'
+check_eq "macos: Linux-only folders (/etc) are not listed there" \
+	"$(jq_py "$T/out.json" "any(e['path'].startswith('/etc/') for f in r['findings'] for e in f['evidence'] if e['path'])")" False
 check_eq "macos: platform detected" "$(jq_py "$T/out.json" "r['host']['platform']")" macos
 check_eq "macos: dpkg is absent" "$(src_status dpkg)" absent
 check_eq "macos: known locations ran" "$(src_status files)" ok

@@ -52,14 +52,13 @@
 
 /* Windows known locations (lib/source/winfiles.c) */
 #define EXCISE_MAX_WIN_PE_FILES 20000u   /* PE files read per scan (version info and signer) */
-#define EXCISE_MAX_WIN_USERS 4096u        /* folders under Users looked into */
 #define EXCISE_MAX_WIN_PE_DEPTH 6u       /* directory levels below Program Files* searched for PE files */
 
 /* Browser profiles (extensions) and NSS certificate databases */
 #define EXCISE_MAX_BROWSER_JSON_SIZE (32u << 20) /* bytes of one Preferences, manifest, extensions.json */
 #define EXCISE_MAX_BROWSER_EXTENSIONS 10000u     /* extensions kept per profile */
 #define EXCISE_MAX_BROWSER_PROFILES 1000u        /* profiles read per browser and user */
-#define EXCISE_MAX_BROWSER_USERS 10000u          /* user folders (in home/, Users/) looked into */
+#define EXCISE_MAX_USERS 10000u                  /* user folders (in home/, Users/) looked into */
 #define EXCISE_MAX_NSSDB_SIZE (64u << 20)        /* bytes of one cert9.db read into memory */
 
 /* Property lists (macOS: Info.plist, launchd jobs, receipts) and bundles */

@@ -648,3 +648,14 @@ out:
 		};
 	return ret;
 }
+
+const char *walk_link_target(const struct walk_entry *e, char *buf, size_t size)
+{
+	if (e->type != DT_LNK || size == 0)
+		return NULL;
+	ssize_t k = readlinkat(e->dir_fd, e->name, buf, size - 1);
+	if (k < 0)
+		return NULL;
+	buf[k] = 0;
+	return buf;
+}

@@ -77,6 +77,10 @@ struct walk_stats {
 	uint64_t reopened;    /* evicted directory fds reopened */
 };
 
+/* For a symlink entry, its target read into buf (NUL-terminated, cut at size - 1);
+ * NULL for any other entry or when it cannot be read. */
+const char *walk_link_target(const struct walk_entry *e, char *buf, size_t size);
+
 /*
  * Walk the directory `start` (a path inside the root, resolved with the root's
  * rules; "/" for all of it). Returns 0 when the walk finished (item errors

@@ -61,14 +61,7 @@ static int on_entry(void *ud, const struct walk_entry *e)
 	if (!source_could_match_file(f->ctx, e->name, e->name_len, e->path, e->path_len))
 		return skip;
 	char target[PATH_MAX + 1];
-	const char *t = NULL;
-	if (e->type == DT_LNK) {
-		ssize_t k = readlinkat(e->dir_fd, e->name, target, sizeof(target) - 1);
-		if (k >= 0) {
-			target[k] = 0;
-			t = target;
-		}
-	}
+	const char *t = walk_link_target(e, target, sizeof(target));
 	int r = emit(f, e->path, e->path_len, e->name, t);
 	return r < 0 ? r : skip;
 }

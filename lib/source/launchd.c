@@ -25,6 +25,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "source/macbundle.h"
+#include "source/users.h"
 
 static const char *const override_dbs[] = {
 	"/private/var/db/com.apple.xpc.launchd/disabled.plist",
@@ -164,23 +165,11 @@ static int job_dir(struct jobs *j, const char *dir, const char *domain)
 	return r;
 }
 
-static int user_agents(struct jobs *j)
+static int user_agents(struct source_ctx *ctx, const struct user_home *u, void *ud)
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(j->ctx), "/Users", &d);
-	if (r < 0)
-		return r == -ENOMEM ? r : 0;
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		_cleanup_free_ char *home = path_join("/Users", e->d_name);
-		_cleanup_free_ char *p = home ? path_join(home, "Library/LaunchAgents") : NULL;
-		r = p ? job_dir(j, p, "user-agent") : -ENOMEM;
-	}
-	closedir(d);
-	return r;
+	(void)ctx;
+	_cleanup_free_ char *p = path_join(u->home, "Library/LaunchAgents");
+	return p ? job_dir(ud, p, "user-agent") : -ENOMEM;
 }
 
 static int read_overrides(struct jobs *j)
@@ -213,7 +202,7 @@ static int run(struct source_ctx *ctx)
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dirs); i++)
 		r = job_dir(&j, dirs[i].dir, dirs[i].domain);
 	if (r >= 0)
-		r = user_agents(&j);
+		r = source_each_user(ctx, USER_USERS, user_agents, &j);
 	if (j.overrides)
 		plist_free(j.overrides);
 	if (r < 0)

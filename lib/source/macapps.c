@@ -24,6 +24,7 @@
 
 #include "core/limits.h"
 #include "source/macbundle.h"
+#include "source/users.h"
 
 static const struct {
 	const char *dir, *suffix, *kind;
@@ -162,26 +163,11 @@ static int applications(struct apps *a, const char *dir, bool required)
 	return r;
 }
 
-static int users(struct apps *a)
+static int user_apps(struct source_ctx *ctx, const struct user_home *u, void *ud)
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(a->ctx), "/Users", &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR && r != -ENOMEM)
-			source_item_error(a->ctx, r, "'/Users': cannot list");
-		return r == -ENOMEM ? r : 0;
-	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		_cleanup_free_ char *home = path_join("/Users", e->d_name);
-		_cleanup_free_ char *p = home ? path_join(home, "Applications") : NULL;
-		r = p ? scan_dir(a, p, ".app", "app", NULL, false) : -ENOMEM;
-	}
-	closedir(d);
-	return r;
+	(void)ctx;
+	_cleanup_free_ char *p = path_join(u->home, "Applications");
+	return p ? scan_dir(ud, p, ".app", "app", NULL, false) : -ENOMEM;
 }
 
 static int run(struct source_ctx *ctx)
@@ -192,7 +178,7 @@ static int run(struct source_ctx *ctx)
 		return -EXCISE_E_ABSENT;
 	int r = applications(&a, "/Applications", true);
 	if (r >= 0)
-		r = users(&a);
+		r = source_each_user(ctx, USER_USERS, user_apps, &a);
 	if (r < 0)
 		return source_fail(ctx, r, "'/Applications': %s", excise_strerror(r));
 	return 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* profiles: every user's browser profiles, for the sources that read them. */
 #include "source/profiles.h"
+#include "source/users.h"
 
 #include <dirent.h>
 #include <string.h>
@@ -70,7 +71,6 @@ struct walk {
 	profile_fn fn;
 	void *ud;
 	bool found;
-	unsigned users;
 };
 
 static bool has_marker(const struct root *r, const char *dir, const char *const *m, size_t n)
@@ -180,50 +180,17 @@ static int one_user(struct walk *w, enum layout layout, const char *user, const 
 	return k;
 }
 
-static int users_in(struct walk *w, enum layout layout, const char *dir)
+static int on_user(struct source_ctx *ctx, const struct user_home *u, void *ud)
 {
-	const struct root *r = source_root(w->ctx);
-	DIR *d = NULL;
-	int k = root_opendir(r, dir, &d);
-	if (k < 0)
-		return k == -ENOMEM ? k : 0;
-	struct dirent *e;
-	k = 0;
-	while (k >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		_cleanup_free_ char *home = path_join(dir, e->d_name);
-		if (!home) {
-			k = -ENOMEM;
-			break;
-		}
-		struct stat st;
-		if (root_stat(r, home, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		if (++w->users > EXCISE_MAX_BROWSER_USERS) {
-			source_item_error(w->ctx, EXCISE_E_LIMIT,
-					  "'%s': more than %u user folders, the rest not read", dir,
-					  EXCISE_MAX_BROWSER_USERS);
-			break;
-		}
-		k = one_user(w, layout, e->d_name, home);
-	}
-	closedir(d);
-	return k;
+	(void)ctx;
+	return one_user(ud, u->layout == USER_LINUX ? L_LINUX : L_USERS, u->name, u->home);
 }
 
 int profiles_foreach(struct source_ctx *ctx, unsigned families, profile_fn fn, void *ud,
 		     bool *found)
 {
 	struct walk w = { .ctx = ctx, .families = families, .fn = fn, .ud = ud };
-	const struct root *r = source_root(ctx);
-	int k = users_in(&w, L_LINUX, "/home");
-	struct stat st;
-	if (k >= 0 && root_stat(r, "/root", &st) == 0 && S_ISDIR(st.st_mode))
-		k = one_user(&w, L_LINUX, "root", "/root");
-	_cleanup_free_ char *users = NULL;
-	if (k >= 0 && root_resolve_nocase(r, "/Users", &users) >= 0)
-		k = users_in(&w, L_USERS, users);
+	int k = source_each_user(ctx, USER_LINUX | USER_USERS, on_user, &w);
 	*found = w.found;
 	return k;
 }

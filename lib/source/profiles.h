@@ -14,9 +14,10 @@
  *   - the user NSS database ~/.pki/nssdb (Chromium on Linux) is the profile
  *     "nssdb" of the browser "nss".
  * A profile folder that is a symlink is not followed (an item error names
- * it); other symlinks resolve inside the root. Past EXCISE_MAX_BROWSER_USERS
- * users or EXCISE_MAX_BROWSER_PROFILES profiles of one browser folder an item
- * error is reported and the rest is not read.
+ * it); other symlinks resolve inside the root. Users come from
+ * source_each_user (lib/source/users.h); past EXCISE_MAX_BROWSER_PROFILES
+ * profiles of one browser folder an item error is reported and the rest is
+ * not read.
  */
 #ifndef EXCISE_SOURCE_PROFILES_H
 #define EXCISE_SOURCE_PROFILES_H

@@ -129,13 +129,7 @@ static int emit_entry(struct source_ctx *ctx, const struct walk_entry *e)
 	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .active = false };
 	o.f[EXCISE_F_NAME] = e->name;
 	o.f[EXCISE_F_PATH] = e->path;
-	if (e->type == DT_LNK) {
-		ssize_t k = readlinkat(e->dir_fd, e->name, target, sizeof(target) - 1);
-		if (k >= 0) {
-			target[k] = 0;
-			o.f[EXCISE_F_TARGET] = target;
-		}
-	}
+	o.f[EXCISE_F_TARGET] = walk_link_target(e, target, sizeof(target));
 	return source_emit(ctx, &o);
 }
 

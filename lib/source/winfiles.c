@@ -34,6 +34,7 @@
 #include "core/walk.h"
 #include "parse/pe.h"
 #include "source/source.h"
+#include "source/users.h"
 
 enum pe_mode {
 	PE_ALL,      /* every .exe, .dll and .sys */
@@ -273,14 +274,7 @@ static int on_entry(void *ud, const struct walk_entry *e)
 	if (!hit)
 		return skip;
 	char target[PATH_MAX + 1];
-	const char *t = NULL;
-	if (e->type == DT_LNK) {
-		ssize_t k = readlinkat(e->dir_fd, e->name, target, sizeof(target) - 1);
-		if (k >= 0) {
-			target[k] = 0;
-			t = target;
-		}
-	}
+	const char *t = walk_link_target(e, target, sizeof(target));
 	r = plain_emit(w, e, t);
 	return r < 0 ? r : skip;
 }
@@ -343,39 +337,18 @@ static int try_loc(struct wf *w, const struct loc *l, const char *path)
 
 /* The per-user locations "/Users/<name><path>" of every user folder (not symlinks:
  * "All Users" points elsewhere). */
-static int per_user(struct wf *w)
+/* The per-user locations (AppData, Downloads) of one user folder. */
+static int per_user(struct source_ctx *ctx, const struct user_home *u, void *ud)
 {
-	_cleanup_free_ char *users = NULL;
-	int r = root_resolve_nocase(source_root(w->ctx), "/Users", &users);
-	if (r < 0)
-		return r == -ENOMEM ? r : 0;
-	DIR *d = NULL;
-	if ((r = root_opendir(source_root(w->ctx), users, &d)) < 0) {
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(w->ctx, r, "win-files: '%s': cannot list", users);
-		return r == -ENOMEM ? r : 0;
+	(void)ctx;
+	int r = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(locations) && r >= 0; i++) {
+		const struct loc *l = &locations[i];
+		char p[PATH_MAX];
+		int k = snprintf(p, sizeof(p), "%s%s", u->home, l->path);
+		if (l->per_user && k > 0 && (size_t)k < sizeof(p))
+			r = try_loc(ud, l, p);
 	}
-	unsigned n = 0;
-	struct dirent *de;
-	r = 0;
-	while (r >= 0 && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type == DT_LNK)
-			continue;
-		if (++n > EXCISE_MAX_WIN_USERS) {
-			source_item_error(w->ctx, EXCISE_E_LIMIT,
-					  "win-files: '%s': more than %u user folders, the rest not read",
-					  users, EXCISE_MAX_WIN_USERS);
-			break;
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(locations) && r >= 0; i++) {
-			const struct loc *l = &locations[i];
-			char p[PATH_MAX];
-			int k = snprintf(p, sizeof(p), "%s/%s%s", users, de->d_name, l->path);
-			if (l->per_user && k > 0 && (size_t)k < sizeof(p))
-				r = try_loc(w, l, p);
-		}
-	}
-	closedir(d);
 	return r;
 }
 
@@ -389,7 +362,7 @@ static int run(struct source_ctx *ctx)
 		if (!locations[i].per_user)
 			r = try_loc(&w, &locations[i], locations[i].path);
 	if (r >= 0)
-		r = per_user(&w);
+		r = source_each_user(ctx, USER_USERS, per_user, &w);
 	strset_done(&w.matched);
 	strset_done(&w.walked);
 	if (r < 0)

@@ -330,7 +330,7 @@ for i in range(10001):
     os.makedirs(os.path.join(sys.argv[1], "u%05d" % i))
 PY
 scan_json "$U" "${ONLY[@]}"
-check "more than EXCISE_MAX_BROWSER_USERS user folders: named" \
+check "more than EXCISE_MAX_USERS user folders: named" \
 	has_err browser-extensions "'/home': more than 10000 user folders, the rest not read"
 
 # 100001 rows of one valid (unrelated) certificate, and one row that is not DER.

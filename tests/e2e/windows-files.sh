@@ -261,12 +261,12 @@ t = os.path.join(sys.argv[1], "Windows", "Temp")
 for i in range(20001):  # hard links: 20001 valid PE files for the cost of one
     os.link(sys.argv[2], os.path.join(t, "f%05d.exe" % i))
 u = os.path.join(sys.argv[1], "Users")
-for i in range(4097):
-    os.mkdir(os.path.join(u, "u%04d" % i))
+for i in range(10001):  # EXCISE_MAX_USERS + 1
+    os.mkdir(os.path.join(u, "u%05d" % i))
 PY
 scan_json "$L" --only win-files
-check_eq "limits: 20000 PE files read, then one error; 4096 user folders, then one error" \
-	"$(jq_py "$T/out.json" '[(s["status"], s["observations"], s["n_errors"], any("more than 20000 PE files" in e for e in s["errors"]), any("more than 4096 user folders" in e for e in s["errors"])) for s in r["sources"] if s["name"] == "win-files"]')" \
+check_eq "limits: 20000 PE files read, then one error; 10000 user folders (EXCISE_MAX_USERS), then one error" \
+	"$(jq_py "$T/out.json" '[(s["status"], s["observations"], s["n_errors"], any("more than 20000 PE files" in e for e in s["errors"]), any("more than 10000 user folders" in e for e in s["errors"])) for s in r["sources"] if s["name"] == "win-files"]')" \
 	'[["ok", 20000, 2, true, true]]'
 
 done_testing

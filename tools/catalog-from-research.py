@@ -520,6 +520,18 @@ def hand_written():
     add(None, "domain", "name", "kaspersky.com", "strong", V2FLY, "vendor domain", nocase=True)
     add(None, "domain", "name", "kaspersky-labs.com", "strong", V2FLY, "vendor domain", nocase=True)
 
+    # Windows registry (read offline by win-software): the KES product key. The Nessus plugin
+    # names products by their protected\<product> key and trusts one only with an environment
+    # subkey; KES<version> is the Endpoint Security key (the quick map's "KasperskyLab\protected\KES*").
+    for view in ("", "WOW6432Node\\\\"):
+        add("kes-windows", "registry", "path",
+            "^HKLM\\\\SOFTWARE\\\\" + view + "KasperskyLab\\\\protected\\\\KES[0-9][^\\\\]*\\\\environment$",
+            "strong", NESSUS, "product registration key of Endpoint Security for Windows", "regex", True)
+    # Uninstall entries written in Russian: the legal name's Russian spellings (vendor aliases).
+    for pub in ("АО Лаборатория Касперского", "ЗАО Лаборатория Касперского", "Лаборатория Касперского"):
+        add(None, "package", "publisher", pub, "strong", "https://support.kaspersky.co.uk/9717",
+            "Russian form of the legal entity name (uninstall entry Publisher)", nocase=True)
+
     # Drivers named in the cleanup list as services.
     for s in ("klif", "klim5"):
         add(None, "service", "name", s, "weak", CLEANUP, "driver service key", nocase=True)

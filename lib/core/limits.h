@@ -70,4 +70,12 @@
 #define EXCISE_MAX_BUNDLE_DEPTH 3u             /* levels of bundles inside bundles (helpers) */
 #define EXCISE_MAX_BUNDLES 10000u              /* bundles read per scan by one source */
 
+/* Windows registry hives (lib/parse/hive.c) and certificate blobs (lib/parse/certblob.c) */
+#define EXCISE_MAX_HIVE_SIZE (512u << 20)       /* bytes of one hive file */
+#define EXCISE_MAX_HIVE_KEYS 100000u            /* keys visited by one walk, subkeys of one key */
+#define EXCISE_MAX_HIVE_DEPTH 32u               /* key levels below a walk's start */
+#define EXCISE_MAX_HIVE_VALUE_SIZE (256u << 10) /* bytes of one value's data */
+#define EXCISE_MAX_HIVE_STRING_LEN (32u << 10)  /* bytes of one decoded (UTF-8) string */
+#define EXCISE_MAX_CERTBLOB_PROPS 1024u         /* properties in one certificate store Blob */
+
 #endif

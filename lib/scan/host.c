@@ -51,8 +51,10 @@ static bool has_file_nocase(const struct root *r, const char *path)
 {
 	_cleanup_free_ char *real = NULL;
 	struct stat st;
-	return root_resolve_nocase(r, path, &real) == 0 && root_stat(r, real, &st) == 0 &&
-	       S_ISREG(st.st_mode);
+	/* A symlink counts: the source that reads the file then reports it (never followed
+	 * out of the root), rather than the root silently passing for another platform. */
+	return root_resolve_nocase(r, path, &real) == 0 && root_lstat(r, real, &st) == 0 &&
+	       (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode));
 }
 
 const char *host_platform(const struct root *r)
@@ -81,6 +83,16 @@ int host_read(const struct root *r, struct excise_host *h)
 			name[sizeof(name) - 1] = 0;
 			h->hostname = strdup_or_null(name, &e);
 		}
+	}
+	if (strcmp(h->platform, "windows") == 0 && !r->live) {
+		/* an offline Windows root: the facts are in its SYSTEM and SOFTWARE hives */
+		if ((e = host_read_windows(r, &h->hostname, &h->os)) < 0)
+			return e;
+		if (!(h->os_id = strdup("windows")))
+			return -ENOMEM;
+		if (!h->hostname && (h->hostname = strdup("")) == NULL)
+			return -ENOMEM;
+		return 0;
 	}
 	if (!h->hostname && (e = read_line(r, "/etc/hostname", &h->hostname)) < 0)
 		return e;

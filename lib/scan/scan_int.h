@@ -19,4 +19,8 @@ int host_read_macos(const struct root *r, struct excise_host *h);
  * regard to case), else "linux". The live host is "linux". */
 const char *host_platform(const struct root *r);
 
+/* Hostname and OS name of an offline Windows root (winhost.c); each NULL when
+ * unknown. Only OOM fails. */
+int host_read_windows(const struct root *r, char **ret_hostname, char **ret_os);
+
 #endif

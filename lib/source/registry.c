@@ -6,7 +6,8 @@
 extern const struct source source_dpkg, source_rpm, source_files, source_walk, source_proc,
 	source_systemd, source_sysv, source_kmod, source_truststore,
 	source_winfiles, source_browser, source_nss, source_macapps, source_launchd, source_kext,
-	source_receipts;
+	source_receipts,
+	source_winsoftware, source_winsystem, source_winusers;
 
 const struct source *const source_table[] = {
 	&source_dpkg,
@@ -23,6 +24,9 @@ const struct source *const source_table[] = {
 	&source_macapps,
 	&source_launchd,
 	&source_kext,
+	&source_winsoftware,
+	&source_winsystem,
+	&source_winusers,
 	&source_files,
 	&source_walk,
 };

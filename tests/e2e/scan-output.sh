@@ -92,7 +92,7 @@ check_eq "json: sources_failed lists exactly the failed sources" "$(jq_py "$T/ou
 	sorted(r["summary"]["sources_failed"]) == sorted(s["name"] for s in r["sources"] if s["status"] == "failed"))')" True
 check_eq "json: every source is reported once" \
 	"$(jq_py "$T/out.json" 'sorted(s["name"] for s in r["sources"])')" \
-	'["browser-extensions", "dpkg", "files", "kmod", "launchd", "macos-apps", "macos-kexts", "macos-receipts", "nss-certs", "proc", "rpm", "systemd", "sysv", "truststore", "walk", "win-files"]'
+	'["browser-extensions", "dpkg", "files", "kmod", "launchd", "macos-apps", "macos-kexts", "macos-receipts", "nss-certs", "proc", "rpm", "systemd", "sysv", "truststore", "walk", "win-files", "win-services", "win-software", "win-users"]'
 check_eq "json: proc is absent and walk skipped on an offline root without --full" \
 	"$(jq_py "$T/out.json" '[s["status"] for s in r["sources"] if s["name"] in ("proc", "walk")]')" \
 	'["absent", "skipped"]'

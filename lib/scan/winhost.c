@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * winhost: host facts of an offline Windows root, for host.c. The hostname is
+ * SYSTEM ControlSet00N\Control\ComputerName\ComputerName\ComputerName (N from
+ * Select\Current, else 1); the OS is SOFTWARE Microsoft\Windows NT\
+ * CurrentVersion ProductName plus DisplayVersion (or ReleaseId) and
+ * "build" CurrentBuild. Hives that cannot be read leave the facts NULL.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "parse/hive.h"
+#include "scan/scan_int.h"
+#include "source/wincommon.h"
+
+static char *value(struct hive *h, const char *key, const char *name)
+{
+	hive_node n = 0;
+	char *s = NULL;
+	if (hive_lookup(h, hive_root(h), key, &n) < 0 || hive_string(h, n, name, &s) < 0)
+		return NULL;
+	if (!*s) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int hostname(const struct root *r, char **ret)
+{
+	_cleanup_hive_ struct hive *h = NULL;
+	struct excise_err err;
+	if (win_hive_open(r, WIN_SYSTEM_HIVE, &h, NULL, &err) < 0)
+		return 0;
+	unsigned cur = 1;
+	hive_node sel = 0;
+	uint64_t v = 0;
+	if (hive_lookup(h, hive_root(h), "Select", &sel) == 0 && hive_u64(h, sel, "Current", &v) == 0 &&
+	    v >= 1 && v <= 999)
+		cur = (unsigned)v;
+	char key[96];
+	snprintf(key, sizeof(key), "ControlSet%03u\\Control\\ComputerName\\ComputerName", cur);
+	*ret = value(h, key, "ComputerName");
+	if (!*ret && cur != 1)
+		*ret = value(h, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName");
+	return 0;
+}
+
+static int os_name(const struct root *r, char **ret)
+{
+	_cleanup_hive_ struct hive *h = NULL;
+	struct excise_err err;
+	if (win_hive_open(r, WIN_SOFTWARE_HIVE, &h, NULL, &err) < 0)
+		return 0;
+	const char *k = "Microsoft\\Windows NT\\CurrentVersion";
+	_cleanup_free_ char *prod = value(h, k, "ProductName");
+	_cleanup_free_ char *disp = value(h, k, "DisplayVersion");
+	_cleanup_free_ char *rel = disp ? NULL : value(h, k, "ReleaseId");
+	_cleanup_free_ char *build = value(h, k, "CurrentBuild");
+	if (!prod)
+		return 0;
+	const char *dv = disp ? disp : rel;
+	if (asprintf(ret, "%s%s%s%s%s", prod, dv ? " " : "", dv ? dv : "", build ? " build " : "",
+		     build ? build : "") < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int host_read_windows(const struct root *r, char **ret_hostname, char **ret_os)
+{
+	*ret_hostname = *ret_os = NULL;
+	int e = hostname(r, ret_hostname);
+	return e < 0 ? e : os_name(r, ret_os);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * wincommon: what the Windows registry sources (winsoftware.c, winsystem.c,
+ * winusers.c) share: opening a hive by its Windows-layout path, reading
+ * optional values with per-key error reports, Uninstall entries, Run keys,
+ * certificate stores and driver image paths.
+ */
+#ifndef EXCISE_WINCOMMON_H
+#define EXCISE_WINCOMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "parse/hive.h"
+#include "source/source.h"
+
+#define WIN_SOFTWARE_HIVE "/Windows/System32/config/SOFTWARE"
+#define WIN_SYSTEM_HIVE "/Windows/System32/config/SYSTEM"
+
+/* Open the hive at the Windows-layout `path` (matched case-insensitively).
+ * -EXCISE_E_ABSENT when there is none; other errors are described in `err`,
+ * which names the file. *ret_path (optional) is the real path. */
+NODISCARD int win_hive_open(const struct root *r, const char *path, struct hive **ret,
+			    char **ret_path, struct excise_err *err);
+
+/* An optional string value: *ret is NULL when absent or of another type. A
+ * corrupt or oversized value is reported as an item error naming the hive,
+ * key and value. Returns 0 or -ENOMEM. */
+NODISCARD int win_str(struct source_ctx *ctx, struct hive *h, hive_node n, const char *keypath,
+		      const char *value, char **ret);
+/* An optional number (DWORD/QWORD): *have tells whether it was there. 0 or -ENOMEM. */
+NODISCARD int win_u64(struct source_ctx *ctx, struct hive *h, hive_node n, const char *keypath,
+		      const char *value, uint64_t *ret, bool *have);
+
+/* Report a hive error of one key: a limit is an item error (returns 0); a
+ * corrupt key fails the source (source_fail, returns the error), as does OOM. */
+int win_key_error(struct source_ctx *ctx, struct hive *h, const char *keypath, int code,
+		  const char *what);
+
+/* The subkeys of `parent_path` (below `from`) as PACKAGE + REGISTRY
+ * observations of Uninstall entries. `keypath` is how the Uninstall key is
+ * shown (HKLM\SOFTWARE\...\Uninstall); `view` and `user` become attrs (may be NULL). */
+NODISCARD int win_uninstall(struct source_ctx *ctx, struct hive *h, hive_node from,
+			    const char *parent_path, const char *keypath, const char *view,
+			    const char *user);
+
+/* The values of a Run key as SERVICE observations (NAME = value name, TARGET = command). */
+NODISCARD int win_run_key(struct source_ctx *ctx, struct hive *h, hive_node from,
+			  const char *parent_path, const char *keypath, const char *autorun,
+			  const char *user);
+
+/* The certificate stores under `parent_path` (a SystemCertificates key) as CERT observations. */
+NODISCARD int win_cert_stores(struct source_ctx *ctx, struct hive *h, hive_node from,
+			      const char *parent_path, const char *keypath, const char *user);
+
+/* A driver's ImagePath (expanded) as a root path: "\SystemRoot\System32\drivers\x.sys",
+ * "System32\drivers\x.sys", "\??\C:\Windows\..." all give "/Windows/System32/drivers/x.sys".
+ * NULL on OOM. */
+char *win_root_path(const char *image);
+
+#endif

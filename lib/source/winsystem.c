@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * source win-services: the services and drivers of an offline Windows root,
+ * from the SYSTEM hive (Windows/System32/config/SYSTEM).
+ *
+ * The current control set is Select\Current (ControlSet00N); a missing or odd
+ * value is reported and ControlSet001 used. Every key under Services is one
+ * observation: Type 1, 2 or 8 (kernel, file system, recognizer driver) a
+ * KMOD (NAME = the ImagePath's base name such as klif.sys, PATH = the image
+ * as a root path, /Windows/System32/drivers/klif.sys), any other a SERVICE
+ * (NAME = key name, DESCRIPTION = DisplayName, TARGET = ImagePath). attrs:
+ * start, type, group, altitude (minifilter Instances\*\Altitude), control_set.
+ * Active unless Start is 4 (disabled). Each key is also a REGISTRY
+ * observation with PATH HKLM\SYSTEM\CurrentControlSet\Services\<name>, the
+ * spelling inventory tools and the catalog use.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "source/wincommon.h"
+
+#define SERVICES_SHOWN "HKLM\\SYSTEM\\CurrentControlSet\\Services"
+
+/* The current control set's key name; reports a bad Select\Current. */
+static int control_set(struct source_ctx *ctx, struct hive *h, char name[32])
+{
+	uint64_t cur = 0;
+	bool have = false;
+	hive_node sel = 0;
+	int r = hive_lookup(h, hive_root(h), "Select", &sel);
+	if (r == 0 && (r = win_u64(ctx, h, sel, "HKLM\\SYSTEM\\Select", "Current", &cur, &have)) < 0)
+		return r;
+	hive_node n = 0;
+	if (have && cur >= 1 && cur <= 999) {
+		snprintf(name, 32, "ControlSet%03u", (unsigned)cur);
+		if (hive_lookup(h, hive_root(h), name, &n) == 0)
+			return 0;
+	}
+	source_item_error(ctx, EXCISE_E_CORRUPT,
+			  "hive '%s': HKLM\\SYSTEM\\Select: Current %s%s, ControlSet001 used",
+			  hive_name(h), have ? "names a control set that is not there" : "is missing",
+			  have && (cur < 1 || cur > 999) ? " (out of range)" : "");
+	snprintf(name, 32, "ControlSet001");
+	return 0;
+}
+
+static const char *start_word(uint64_t s)
+{
+	static const char *const w[] = { "boot", "system", "auto", "demand", "disabled" };
+	return s < ARRAY_SIZE(w) ? w[s] : "unknown";
+}
+
+static const char *type_word(uint64_t t)
+{
+	switch (t) {
+	case 1: return "kernel-driver";
+	case 2: return "fs-driver";
+	case 8: return "recognizer-driver";
+	case 0x10: return "own-process";
+	case 0x20: return "share-process";
+	case 0x110: return "own-process-interactive";
+	case 0x120: return "share-process-interactive";
+	default: return t >= 0x50 ? "user-service" : "other";
+	}
+}
+
+/* The minifilter altitudes of a service: its Instances\*\Altitude values. */
+static int altitudes(struct source_ctx *ctx, struct hive *h, hive_node svc, const char *path,
+		     char **ret)
+{
+	*ret = NULL;
+	hive_node inst = 0;
+	if (hive_lookup(h, svc, "Instances", &inst) < 0)
+		return 0;
+	_cleanup_free_ hive_node *c = NULL;
+	int r = hive_children(h, inst, &c);
+	if (r < 0)
+		return win_key_error(ctx, h, path, r, "Instances cannot be read");
+	struct buf b;
+	buf_init(&b, EXCISE_MAX_HIVE_STRING_LEN);
+	for (size_t i = 0; c[i]; i++) {
+		_cleanup_free_ char *alt = NULL;
+		if ((r = win_str(ctx, h, c[i], path, "Altitude", &alt)) < 0)
+			break;
+		if (!alt || !*alt)
+			continue;
+		if (b.n)
+			buf_addc(&b, ',');
+		buf_adds(&b, alt);
+	}
+	if (r < 0 || b.err || b.n == 0) {
+		buf_done(&b);
+		return r < 0 ? r : 0; /* a list cut by the limit is left out */
+	}
+	return buf_take(&b, ret);
+}
+
+/* The image's root path, with the real case when the file is there. */
+static char *driver_path(struct source_ctx *ctx, const char *image, const char *name)
+{
+	_cleanup_free_ char *dflt = NULL;
+	if (!image) {
+		/* Windows loads \SystemRoot\System32\drivers\<service>.sys when ImagePath is unset. */
+		if (asprintf(&dflt, "\\SystemRoot\\System32\\drivers\\%s.sys", name) < 0)
+			return NULL;
+		image = dflt;
+	}
+	char *p = win_root_path(image);
+	char *real = NULL;
+	if (p && root_resolve_nocase(source_root(ctx), p, &real) == 0) {
+		free(p);
+		return real;
+	}
+	return p;
+}
+
+static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const char *name,
+		   const char *cs)
+{
+	_cleanup_free_ char *path = NULL, *image = NULL, *dname = NULL, *group = NULL, *alt = NULL;
+	if (asprintf(&path, SERVICES_SHOWN "\\%s", name) < 0)
+		return -ENOMEM;
+	uint64_t type = 0, start = 3;
+	bool have_type = false, have_start = false;
+	int r;
+	if ((r = win_u64(ctx, h, n, path, "Type", &type, &have_type)) < 0 ||
+	    (r = win_u64(ctx, h, n, path, "Start", &start, &have_start)) < 0 ||
+	    (r = win_str(ctx, h, n, path, "ImagePath", &image)) < 0 ||
+	    (r = win_str(ctx, h, n, path, "DisplayName", &dname)) < 0 ||
+	    (r = win_str(ctx, h, n, path, "Group", &group)) < 0 ||
+	    (r = altitudes(ctx, h, n, path, &alt)) < 0)
+		return r;
+	bool active = !have_start || start != 4;
+	const char *state = active ? "enabled" : "disabled";
+	struct obs_attr a[5];
+	size_t na = 0;
+	if (have_start)
+		a[na++] = (struct obs_attr){ "start", start_word(start) };
+	if (have_type)
+		a[na++] = (struct obs_attr){ "type", type_word(type) };
+	if (group && *group)
+		a[na++] = (struct obs_attr){ "group", group };
+	if (alt)
+		a[na++] = (struct obs_attr){ "altitude", alt };
+	a[na++] = (struct obs_attr){ "control_set", cs };
+	bool driver = have_type && (type == 1 || type == 2 || type == 8);
+	struct obs o = { .kind = driver ? EXCISE_OBS_KMOD : EXCISE_OBS_SERVICE, .state = state,
+			 .active = active, .attrs = a, .n_attrs = na };
+	_cleanup_free_ char *root_path = NULL;
+	if (driver) {
+		if (!(root_path = driver_path(ctx, image, name)))
+			return -ENOMEM;
+		const char *base = strrchr(root_path, '/');
+		o.f[EXCISE_F_NAME] = base ? base + 1 : root_path;
+		o.f[EXCISE_F_PATH] = root_path;
+		o.f[EXCISE_F_DESCRIPTION] = dname;
+	} else {
+		o.f[EXCISE_F_NAME] = name;
+		o.f[EXCISE_F_DESCRIPTION] = dname;
+		o.f[EXCISE_F_TARGET] = image;
+		o.f[EXCISE_F_PATH] = path;
+	}
+	if ((r = source_emit(ctx, &o)) < 0)
+		return r;
+	struct obs k = { .kind = EXCISE_OBS_REGISTRY, .state = state, .active = active,
+			 .attrs = a, .n_attrs = na };
+	k.f[EXCISE_F_NAME] = name;
+	k.f[EXCISE_F_PATH] = path;
+	k.f[EXCISE_F_DESCRIPTION] = dname;
+	return source_emit(ctx, &k);
+}
+
+static int services(struct source_ctx *ctx, struct hive *h, const char *cs)
+{
+	_cleanup_free_ char *rel = NULL;
+	if (asprintf(&rel, "%s\\Services", cs) < 0)
+		return -ENOMEM;
+	hive_node sv = 0;
+	int r = hive_lookup(h, hive_root(h), rel, &sv);
+	if (r < 0)
+		return win_key_error(ctx, h, rel, r == -ENOENT ? -EXCISE_E_CORRUPT : r,
+				     "no Services key");
+	_cleanup_free_ hive_node *c = NULL;
+	if ((r = hive_children(h, sv, &c)) < 0)
+		return win_key_error(ctx, h, rel, r,
+				     r == -EXCISE_E_LIMIT ? "too many services (limit), not read"
+							  : "subkeys cannot be read");
+	for (size_t i = 0; c[i]; i++) {
+		_cleanup_free_ char *name = NULL;
+		if ((r = hive_key_name(h, c[i], &name)) < 0) {
+			if ((r = win_key_error(ctx, h, rel, r, "a service name cannot be read")) < 0)
+				return r;
+			continue;
+		}
+		if ((r = service(ctx, h, c[i], name, cs)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int run(struct source_ctx *ctx)
+{
+	_cleanup_hive_ struct hive *h = NULL;
+	struct excise_err err = { 0 };
+	int r = win_hive_open(source_root(ctx), WIN_SYSTEM_HIVE, &h, NULL, &err);
+	if (r == -EXCISE_E_ABSENT)
+		return r;
+	if (r < 0)
+		return source_fail(ctx, r, "%s", err.msg);
+	char cs[32];
+	if ((r = control_set(ctx, h, cs)) >= 0)
+		r = services(ctx, h, cs);
+	if (r < 0)
+		return source_fail(ctx, r, "hive '%s': %s", hive_name(h), excise_strerror(r));
+	return 0;
+}
+
+const struct source source_winsystem = {
+	.name = "win-services",
+	.platform = "windows",
+	.description = "Windows SYSTEM hive: services and drivers of the current control set",
+	.run = run,
+};

@@ -1,0 +1,529 @@
+#!/bin/bash
+# End-to-end: the Windows registry sources (win-software, win-services, win-users)
+# over offline Windows roots whose hives are written at test time: an empty hive by
+# tests/e2e/mkhive.py (checked with hivexsh), then keys merged from .reg text by
+# hivexregedit. Scenarios are modelled on the research file's installs: KES 12.9 with
+# Network Agent (both views, Cyrillic publisher, ControlSet002 current with decoys in
+# ControlSet001), Kaspersky Internet Security with a user hive, Security for Windows
+# Server, keys left after an uninstall, a host migrated to UltraAV, lookalike driver
+# names, and the TLS-inspection root in the machine ROOT store. Then hostile hives
+# (truncated, corrupted, too big, a symlink out of the root) and each hive limit.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+command -v hivexregedit >/dev/null || skip_all "hivexregedit (libwin-hivex-perl) not installed"
+command -v hivexsh >/dev/null || skip_all "hivexsh (libhivex-bin) not installed"
+command -v openssl >/dev/null || skip_all "openssl not installed"
+
+MKHIVE=$EXCISE_SRC/tests/e2e/mkhive.py
+ONLY=()
+jq_true() { [ "$(jq_py "$T/out.json" "$1")" = True ]; }
+fnd() { finding_py "$T/out.json" "$1" "$2"; }
+
+# empty_hive FILE: a hive holding only its root key, checked by hivexsh.
+empty_hive() {
+	python3 "$MKHIVE" "$1" "${@:2}" && printf 'ls\n' | hivexsh "$1" >/dev/null ||
+		{ echo "Bail out! $1: mkhive.py wrote a hive hivexsh cannot read"; exit 1; }
+}
+
+# merge FILE PREFIX: merge the .reg text on stdin (keys under PREFIX) into FILE. Besides
+# .reg syntax, values may be written `"N"=sz:TEXT`, `"N"=expand:TEXT` (REG_EXPAND_SZ) and
+# `"N"=multi:A|B` (REG_MULTI_SZ), TEXT taken literally to the end of the line.
+merge() {
+	local reg
+	reg=$(mktemp "$T/reg.XXXXXX")
+	python3 -c '
+import re, sys
+def hx(t, b):
+    return "hex(%d):" % t + ",".join("%02x" % c for c in b)
+out = ["Windows Registry Editor Version 5.00", ""]
+for line in sys.stdin.read().splitlines():
+    m = re.match(r"^(\"[^\"]*\"|@)=(sz|expand|multi):(.*)$", line)
+    if m:
+        name, kind, text = m.groups()
+        if kind == "multi":
+            data = b"".join(x.encode("utf-16-le") + b"\0\0" for x in text.split("|")) + b"\0\0"
+        else:
+            data = text.encode("utf-16-le") + b"\0\0"
+        line = name + "=" + hx({"sz": 1, "expand": 2, "multi": 7}[kind], data)
+    if line.startswith("[") and out[-1] != "":
+        out.append("")
+    out.append(line)
+sys.stdout.write("\n".join(out) + "\n")
+' >"$reg"
+	PERL_UNICODE=SDA hivexregedit --merge --prefix "$2" "$1" "$reg" ||
+		{ echo "Bail out! hivexregedit --merge $1 failed"; exit 1; }
+}
+sw() { merge "$1/Windows/System32/config/SOFTWARE" 'HKEY_LOCAL_MACHINE\SOFTWARE'; }
+sy() { merge "$1/Windows/System32/config/SYSTEM" 'HKEY_LOCAL_MACHINE\SYSTEM'; }
+
+# new_root DIR: an offline Windows root with empty SOFTWARE and SYSTEM hives, the OS
+# version and Select\Current=1 with an empty ControlSet001\Services.
+new_root() {
+	mkdir -p "$1/Windows/System32/config" "$1/Windows/System32/drivers" "$1/Users"
+	empty_hive "$1/Windows/System32/config/SOFTWARE"
+	empty_hive "$1/Windows/System32/config/SYSTEM"
+	sw "$1" <<'EOF'
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft]
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows]
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion]
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall]
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{90160000-008C-0000-1000-0000000FF1CE}]
+"DisplayName"="Office 16 Click-to-Run Extensibility Component"
+"DisplayVersion"="16.0.17928.20114"
+"Publisher"="Microsoft Corporation"
+"WindowsInstaller"=dword:00000001
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT]
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion]
+"ProductName"="Windows 10 Pro"
+"DisplayVersion"="22H2"
+"CurrentBuild"="19045"
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall]
+EOF
+	sy "$1" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\Select]
+"Current"=dword:00000001
+"Default"=dword:00000001
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\Tcpip]
+"Type"=dword:00000001
+"Start"=dword:00000000
+"ImagePath"=expand:System32\drivers\tcpip.sys
+"DisplayName"="TCP/IP Protocol Driver"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\Dnscache]
+"Type"=dword:00000020
+"Start"=dword:00000002
+"ImagePath"=expand:%SystemRoot%\system32\svchost.exe -k NetworkService
+"DisplayName"="DNS Client"
+EOF
+}
+
+
+# ev EXPR: True when some evidence e (of finding f) satisfies the Python EXPR.
+ev() { jq_true "any($1 for f in r['findings'] for e in f['evidence'])"; }
+src() { jq_py "$T/out.json" "[s for s in r['sources'] if s['name']=='$1'][0]$2"; }
+
+# === a) KES 12.9 for Windows with Network Agent ==================================
+A=$T/kes
+new_root "$A"
+touch "$A/Windows/System32/drivers/klif.sys" "$A/Windows/System32/drivers/klflt.sys"
+sw "$A" <<'EOF'
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}]
+"DisplayName"="Kaspersky Endpoint Security for Windows"
+"DisplayVersion"="12.9.0.96"
+"Publisher"="AO Kaspersky Lab"
+"InstallLocation"=sz:C:\Program Files (x86)\Kaspersky Lab\KES.12.9.0\
+"UninstallString"=sz:MsiExec.exe /X{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
+"WindowsInstaller"=dword:00000001
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}]
+"DisplayName"="Kaspersky Security Center Network Agent"
+"DisplayVersion"="14.2.0.26967"
+"Publisher"="АО Лаборатория Касперского"
+"UninstallString"=sz:MsiExec.exe /I{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
+"WindowsInstaller"=dword:00000001
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab]
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected]
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9]
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9\environment]
+"ProductName"="Kaspersky Endpoint Security for Windows"
+"ProductVersion"="12.9.0.96"
+"ProductRoot"=sz:C:\Program Files (x86)\Kaspersky Lab\KES.12.9.0\
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9\Data]
+"LastSuccessfulUpdate"=dword:66f2a1b0
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103\1.0.0.0]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103\1.0.0.0\Statistics]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103\1.0.0.0\Statistics\AVState]
+"Protection_AvInstalled"="1"
+EOF
+sy "$A" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\Select]
+"Current"=dword:00000002
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\KAVFS]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"DisplayName"="Kaspersky Security Service (decoy: not the current control set)"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\ComputerName]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\ComputerName\ComputerName]
+"ComputerName"="OLD-NAME"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control\ComputerName]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control\ComputerName\ComputerName]
+"ComputerName"="WS-ACCT-042"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klnagent]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ImagePath"=sz:"C:\Program Files (x86)\Kaspersky Lab\NetworkAgent\klnagent.exe"
+"DisplayName"="Kaspersky Security Center Network Agent"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\AVP]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ImagePath"=sz:"C:\Program Files (x86)\Kaspersky Lab\KES.12.9.0\avp.exe"
+"DisplayName"="Kaspersky Endpoint Security Service"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klif]
+"Type"=dword:00000002
+"Start"=dword:00000001
+"Group"="FSFilter Anti-Virus"
+"ImagePath"=expand:system32\DRIVERS\klif.sys
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klif\Instances]
+"DefaultInstance"="klif Instance"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klif\Instances\klif Instance]
+"Altitude"="320400"
+"Flags"=dword:00000000
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klflt]
+"Type"=dword:00000001
+"Start"=dword:00000001
+"ImagePath"=expand:\SystemRoot\System32\drivers\klflt.sys
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klim6]
+"Type"=dword:00000001
+"Start"=dword:00000004
+"ImagePath"=expand:\??\C:\Windows\system32\DRIVERS\klim6.sys
+EOF
+scan_json "$A" "${ONLY[@]}"
+check_eq "a: KES host: verdict found (exit 1)" "$rc" 1
+check "a: report validates" validate_report "$T/out.json"
+check_eq "a: host facts from the hives (current control set's name)" \
+	"$(jq_py "$T/out.json" "(r['host']['platform'], r['host']['hostname'], r['host']['os'], r['host']['os_id'])")" \
+	"('windows', 'WS-ACCT-042', 'Windows 10 Pro 22H2 build 19045', 'windows')"
+check_eq "a: only Windows sources run on a Windows root" \
+	"$(jq_py "$T/out.json" "sorted(s['name'] for s in r['sources'] if s['status'] not in ('skipped','absent'))")" \
+	'["win-files", "win-services", "win-software"]'
+check_eq "a: win-software ok" "$(src win-software "['status']")" ok
+check_eq "a: win-services ok" "$(src win-services "['status']")" ok
+check_eq "a: KES installed, definitive (klif.sys joins it), version from the Uninstall entry" \
+	"$(fnd kes-windows "(f['state'], f['confidence'], f['version'])")" "('installed', 'definitive', '12.9.0.96')"
+check "a: KES product key (strong) is its own evidence" \
+	ev "f['product']['id']=='kes-windows' and e['indicator']['id'].startswith('kes-windows.registry.path')"
+check_eq "a: Network Agent installed" "$(fnd klnagent "f['state']")" installed
+check "a: Uninstall entry as a package with the MSI product code, 64-bit view" \
+	ev "e['kind']=='package' and e['path']=='HKLM\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Uninstall\\\\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}' and e['attrs'].get('msi_product_code')=='{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}' and e['attrs'].get('view')=='64-bit'"
+check "a: Cyrillic publisher decoded from UTF-16LE and matched, 32-bit view" \
+	ev "e['field']=='publisher' and e['value']=='АО Лаборатория Касперского' and e['attrs'].get('view')=='32-bit'"
+check "a: MSI product code as a registry name" \
+	ev "e['kind']=='registry' and e['field']=='name' and e['value']=='{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}'"
+check "a: environment key: installed, version and product root" \
+	ev "e['kind']=='registry' and e['path']=='HKLM\\\\SOFTWARE\\\\KasperskyLab\\\\protected\\\\KES12.9\\\\environment' and e['active'] and e['version']=='12.9.0.96' and e['attrs'].get('product_root','').endswith('KES.12.9.0\\\\')"
+check "a: Network Agent AVState key (32-bit view)" \
+	ev "e['kind']=='registry' and e['path'].endswith('WOW6432Node\\\\KasperskyLab\\\\Components\\\\34\\\\1103\\\\1.0.0.0\\\\Statistics\\\\AVState')"
+check "a: klif driver: name, root path with the file's real case, altitude, start" \
+	ev "e['kind']=='kmod' and e['value']=='klif.sys' and e['path']=='/Windows/System32/drivers/klif.sys' and e['attrs'].get('altitude')=='320400' and e['attrs'].get('start')=='system' and e['attrs'].get('group')=='FSFilter Anti-Virus' and e['attrs'].get('control_set')=='ControlSet002'"
+check "a: \\SystemRoot\\ image path normalised" \
+	ev "e['kind']=='kmod' and e['value']=='klflt.sys' and e['path']=='/Windows/System32/drivers/klflt.sys'"
+check "a: \\??\\C: image path normalised; disabled driver is not active" \
+	ev "e['kind']=='kmod' and e['value']=='klim6.sys' and e['path']=='/Windows/system32/DRIVERS/klim6.sys' and not e['active'] and e['state']=='disabled'"
+check "a: klnagent service with its target" \
+	ev "e['kind']=='service' and e['value']=='klnagent' and e['active'] and e['attrs'].get('start')=='auto' and e['attrs'].get('type')=='own-process'"
+check "a: service registry key spelled CurrentControlSet" \
+	ev "e['kind']=='registry' and e['path']=='HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\klif'"
+check_eq "a: ControlSet001 decoy (KAVFS) not read" "$(fnd ksws "f")" None
+check_eq "a: Microsoft entries observed but not matched" \
+	"$(src win-services "['observations'] >= 6")" True
+check_eq "a: hive paths found case-insensitively (config/software)" \
+	"$(mv "$A/Windows/System32/config/SOFTWARE" "$A/Windows/System32/config/software"
+	   scan_json "$A" "${ONLY[@]}"; echo "$rc $(src win-software "['status']")")" "1 ok"
+"$EXCISE" scan --root "$A" "${ONLY[@]}" --format csv -o "$T/out.csv" 2>/dev/null
+check "a: CSV carries the driver evidence with its registry-derived path" \
+	grep -q 'kmod,name,klif.sys,/Windows/System32/drivers/klif.sys' "$T/out.csv"
+"$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -o "$T/out.txt" 2>/dev/null
+check "a: text names the environment key and the attrs" \
+	sh -c "grep -q 'KasperskyLab.*protected.*KES12.9.*environment' '$T/out.txt' && grep -q 'altitude=320400' '$T/out.txt'"
+
+# === b) Kaspersky Internet Security (consumer) and a user hive =====================
+B=$T/kis
+new_root "$B"
+mkdir -p "$B/Users/alice" "$B/Users/Public" "$B/Users/Default"
+ln -s Public "$B/Users/All Users"
+empty_hive "$B/Users/alice/NTUSER.DAT"
+empty_hive "$B/Users/Default/ntuser.dat"
+sw "$B" <<'EOF'
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\AVP21.3]
+"DisplayName"="Kaspersky Internet Security"
+"DisplayVersion"="21.3.10.391"
+"Publisher"="AO Kaspersky Lab"
+"UninstallString"=sz:"C:\Program Files (x86)\Kaspersky Lab\Kaspersky Internet Security 21.3\avp.exe" /uninstall
+"InstallLocation"=sz:C:\Program Files (x86)\Kaspersky Lab\Kaspersky Internet Security 21.3\
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\protected]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\protected\AVP21.3]
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\protected\AVP21.3\environment]
+"ProductName"="Kaspersky Internet Security"
+"ProductVersion"="21.3.10.391"
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Run]
+"AVP"=sz:"C:\Program Files (x86)\Kaspersky Lab\Kaspersky Internet Security 21.3\avpui.exe"
+"SecurityHealth"=expand:%windir%\system32\SecurityHealthSystray.exe
+EOF
+sy "$B" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\AVP21.3]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ImagePath"=sz:"C:\Program Files (x86)\Kaspersky Lab\Kaspersky Internet Security 21.3\avp.exe" -r
+"DisplayName"="Kaspersky Internet Security Service"
+EOF
+merge "$B/Users/alice/NTUSER.DAT" 'HKEY_CURRENT_USER' <<'EOF'
+[HKEY_CURRENT_USER\Software]
+[HKEY_CURRENT_USER\Software\Microsoft]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall\Kaspersky VPN]
+"DisplayName"="Kaspersky VPN Secure Connection"
+"DisplayVersion"="21.3.10.391"
+"Publisher"="AO Kaspersky Lab"
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Run]
+"KasperskyVPN"=sz:"C:\Program Files (x86)\Kaspersky Lab\Kaspersky VPN 5.3\ksdeui.exe" -autorun
+"OneDrive"=sz:"C:\Users\alice\AppData\Local\Microsoft\OneDrive\OneDrive.exe" /background
+EOF
+scan_json "$B" "${ONLY[@]}"
+check_eq "b: KIS host: found" "$rc" 1
+check "b: report validates" validate_report "$T/out.json"
+check_eq "b: KIS installed (publisher + environment), version" \
+	"$(fnd kis "(f['state'], f['version'])")" "('installed', '21.3.10.391')"
+check "b: versioned consumer service AVP21.3" \
+	ev "e['kind']=='service' and e['value']=='AVP21.3' and e['attrs'].get('start')=='auto'"
+check "b: HKLM Run entry as an autorun service" \
+	ev "e['kind']=='service' and e['value']=='AVP' and e['attrs'].get('autorun')=='Run' and e['path'].startswith('HKLM\\\\SOFTWARE\\\\WOW6432Node')"
+check "b: per-user Uninstall entry (NTUSER.DAT of alice)" \
+	ev "e['kind']=='package' and e['attrs'].get('user')=='alice' and e['path']=='HKU\\\\alice\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Uninstall\\\\Kaspersky VPN'"
+check_eq "b: VPN product named from the user hive (its name alone is weak)" \
+	"$(fnd vpn "(f['confidence'], f['evidence'][0]['attrs'].get('user'))")" "('weak', 'alice')"
+check_eq "b: win-users ok (Default's lower-case ntuser.dat read, All Users link skipped)" \
+	"$(src win-users "['status'], r['sources'][0]['name'] and [s for s in r['sources'] if s['name']=='win-users'][0]['n_errors']")" "('ok', 0)"
+
+# === c) Kaspersky Security for Windows Server ======================================
+C=$T/ksws
+new_root "$C"
+sw "$C" <<'EOF'
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{A5EB4B81-6D9E-4B86-AD7E-6E5A1B1DC1A3}]
+"DisplayName"="Kaspersky Security for Windows Server"
+"DisplayVersion"="11.0.1.897"
+"Publisher"="AO Kaspersky Lab"
+"WindowsInstaller"=dword:00000001
+EOF
+sy "$C" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\KAVFS]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ImagePath"=sz:"C:\Program Files (x86)\Kaspersky Lab\Kaspersky Security for Windows Server\kavfs.exe"
+"DisplayName"="Kaspersky Security Service"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\KAVFSGT]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"DisplayName"="Kaspersky Security Management Service"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\kavfsslp]
+"Type"=dword:00000010
+"Start"=dword:00000003
+"DisplayName"="Kaspersky Security Exploit Prevention Service"
+EOF
+scan_json "$C" "${ONLY[@]}"
+check_eq "c: KSWS: found" "$rc" 1
+check_eq "c: KSWS installed, definitive" "$(fnd ksws "(f['state'], f['confidence'])")" "('installed', 'definitive')"
+check_eq "c: all three services (kavfsslp matched ignoring case)" \
+	"$(jq_py "$T/out.json" "sorted(e['value'] for f in r['findings'] for e in f['evidence'] if e['kind']=='service')")" \
+	'["KAVFS", "KAVFSGT", "kavfsslp"]'
+
+# === d) keys left after an uninstall ===============================================
+D=$T/stale
+new_root "$D"
+sw "$D" <<'EOF'
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab]
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected]
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9]
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9\settings]
+"EnableSelfProtection"=dword:00000001
+[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\LicStorage]
+EOF
+scan_json "$D" "${ONLY[@]}"
+check_eq "d: stale keys: the vendor root is strong evidence, so found (exit 1)" "$rc" 1
+check_eq "d: ... but only a remnant" \
+	"$(jq_py "$T/out.json" "[(f['product']['id'], f['state']) for f in r['findings']]")" '[["kaspersky:unidentified", "remnant"]]'
+check_eq "d: every stale key was observed" "$(src win-software "['observations'] >= 6")" True
+check "d: no evidence is active" \
+	jq_true "not any(e['active'] for f in r['findings'] for e in f['evidence'])"
+
+# === e) migrated to UltraAV (names from the fixture, not from the research) ========
+E=$T/ultraav
+new_root "$E"
+sw "$E" <<'EOF'
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\UltraAV]
+"DisplayName"="UltraAV"
+"DisplayVersion"="1.4.0.12"
+"Publisher"="Pango GmbH"
+[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\UltraVPN]
+"DisplayName"="UltraVPN"
+"Publisher"="Pango GmbH"
+EOF
+sy "$E" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\UltraAVService]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"DisplayName"="UltraAV Service"
+EOF
+scan_json "$E" "${ONLY[@]}"
+check_eq "e: UltraAV host: clean (exit 0)" "$rc" 0
+check_eq "e: no finding" "$(jq_py "$T/out.json" "len(r['findings'])")" 0
+check_eq "e: the entries were read" "$(src win-software "['observations'] >= 4")" True
+
+# === f) another vendor's drivers and services with lookalike names ===============
+# K7Sentry.sys is K7 Computing's driver; kl_stub.sys, klifx.sys and KAVFSX are invented
+# lookalikes of the catalog's exact names (klif.sys, KAVFS).
+F=$T/lookalike
+new_root "$F"
+sy "$F" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\K7Sentry]
+"Type"=dword:00000001
+"Start"=dword:00000001
+"ImagePath"=expand:system32\drivers\K7Sentry.sys
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klstub]
+"Type"=dword:00000001
+"Start"=dword:00000003
+"ImagePath"=expand:system32\drivers\kl_stub.sys
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klifx]
+"Type"=dword:00000002
+"Start"=dword:00000001
+"ImagePath"=expand:system32\drivers\klifx.sys
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\KAVFSX]
+"Type"=dword:00000010
+"Start"=dword:00000002
+EOF
+scan_json "$F" "${ONLY[@]}"
+check_eq "f: lookalikes: clean (exit 0)" "$rc" 0
+check "f: no driver or service evidence" \
+	jq_true "not any(e['kind'] in ('kmod','service') for f in r['findings'] for e in f['evidence'])"
+check "f: only the weak Services\\kl* key pattern, nothing stronger" \
+	jq_true "all(f['confidence']=='weak' for f in r['findings'])"
+
+# === g) the TLS-inspection root in the machine ROOT store =========================
+G=$T/root-store
+new_root "$G"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -days 30 -outform DER -out "$T/kav.der" \
+	-subj "/C=RU/O=AO Kaspersky Lab/CN=Kaspersky Anti-Virus Personal Root Certificate" 2>/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k2.pem" -days 30 -outform DER -out "$T/other.der" \
+	-subj "/C=US/O=Example Trust/CN=Example Root CA" 2>/dev/null
+python3 - "$T/kav.der" "$T/other.der" >"$T/certs.reg" <<'PY'
+import hashlib, struct, sys
+def prop(pid, b):
+    return struct.pack("<III", pid, 1, len(b)) + b
+print("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates]")
+print("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT]")
+print("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates]")
+for f in sys.argv[1:]:
+    der = open(f, "rb").read()
+    sha1 = hashlib.sha1(der).digest()
+    blob = prop(0x03, sha1) + prop(0x0b, "F\0r\0i\0e\0n\0d\0\0\0".encode()) + prop(0x20, der)
+    print("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\%s]" % sha1.hex().upper())
+    print('"Blob"=hex:' + ",".join("%02x" % c for c in blob))
+# A blob whose certificate property runs past its end.
+print("[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\00000000000000000000000000000000DEADBEEF]")
+print('"Blob"=hex:' + ",".join("%02x" % c for c in struct.pack("<III", 0x20, 1, 4096) + b"\x30\x82"))
+PY
+KAV_SHA1=$(openssl dgst -sha1 -r "$T/kav.der" | cut -c1-40 | tr a-f A-F)
+sw "$G" <"$T/certs.reg"
+scan_json "$G" "${ONLY[@]}"
+check_eq "g: ROOT store with the TLS-inspection root: found" "$rc" 1
+check "g: CERT evidence at the store key, with thumbprint and store attrs" \
+	ev "e['kind']=='cert' and e['field']=='name' and e['value']=='Kaspersky Anti-Virus Personal Root Certificate' and e['path']=='HKLM\\\\SOFTWARE\\\\Microsoft\\\\SystemCertificates\\\\ROOT\\\\Certificates\\\\$KAV_SHA1' and e['attrs'].get('thumbprint')=='$KAV_SHA1' and e['attrs'].get('store')=='ROOT' and len(e['attrs'].get('sha256',''))==64"
+check_eq "g: the truncated blob is an item error naming the key" \
+	"$(src win-software "['n_errors'], any('DEADBEEF' in m and 'Blob' in m for m in [s for s in r['sources'] if s['name']=='win-software'][0]['errors'])")" "(1, True)"
+check_eq "g: the other root was read, not matched" "$(src win-software "['observations'] >= 4")" True
+
+# === hostile hives: each fails the source, naming the file; nothing found -> exit 2 ===
+H=$T/hostile
+new_root "$H"
+HV=$H/Windows/System32/config/SOFTWARE
+cp "$A/Windows/System32/config/software" "$T/good.hive"
+hostile() { # NAME EXPECTED-MESSAGE-PART
+	scan_json "$H"
+	check_eq "hostile $1: incomplete (exit 2)" "$rc" 2
+	check_eq "hostile $1: win-software failed naming the hive" \
+		"$(src win-software "['status'], '/Windows/System32/config/SOFTWARE' in [s for s in r['sources'] if s['name']=='win-software'][0]['error'] and '$2' in [s for s in r['sources'] if s['name']=='win-software'][0]['error']")" \
+		"('failed', True)"
+	check "hostile $1: report validates" validate_report "$T/out.json"
+}
+head -c 6000 "$T/good.hive" >"$HV"
+hostile truncated "cannot be read"
+cp "$T/good.hive" "$HV"
+python3 - "$HV" <<'PY'
+import random, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+rnd = random.Random(7)
+mid = len(b) // 2
+for i in range(mid - 1500, mid + 1500):
+    b[i] = rnd.randrange(256)
+open(sys.argv[1], "wb").write(b)
+PY
+scan_json "$H"
+check_eq "hostile corrupted: incomplete (exit 2), no crash" "$rc" 2
+check_eq "hostile corrupted: win-software failed naming the hive" \
+	"$(src win-software "['status'], '/Windows/System32/config/SOFTWARE' in [s for s in r['sources'] if s['name']=='win-software'][0]['error']")" "('failed', True)"
+rm -f "$HV"
+truncate -s $((512 * 1024 * 1024 + 1)) "$HV"
+hostile "over EXCISE_MAX_HIVE_SIZE (sparse)" "larger than 536870912 bytes"
+rm -f "$HV"
+mkdir -p "$T/outside"
+cp "$T/good.hive" "$T/outside/SOFTWARE"
+ln -s "$T/outside/SOFTWARE" "$HV"
+hostile "symlink out of the root" "a symlink (not followed)"
+check_eq "hostile symlink: the KES keys outside were not read" "$(jq_py "$T/out.json" "len(r['findings'])")" 0
+rm -f "$HV"
+printf 'regf but not really a hive' >"$HV"
+hostile "not a hive" "not a registry hive"
+
+# === the limits of lib/core/limits.h ===========================================
+L=$T/limits
+new_root "$L"
+# EXCISE_MAX_HIVE_DEPTH (32 levels below a walk's start): a key chain 34 deep under
+# KasperskyLab; keys down to level 32 are read, the rest is an item error.
+python3 - >"$T/deep.reg" <<'PY'
+p = "HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab"
+print("[%s]" % p)
+for i in range(1, 35):
+    p += "\\d%d" % i
+    print("[%s]" % p)
+PY
+sw "$L" <"$T/deep.reg"
+# EXCISE_MAX_HIVE_VALUE_SIZE (256 KiB) and EXCISE_MAX_HIVE_STRING_LEN (32 KiB of UTF-8).
+python3 - >"$T/big.reg" <<'PY'
+u = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+print("[%sBigValue]" % u)
+print('"DisplayName"=hex(1):' + ",".join(["41,00"] * (128 * 1024 + 1)) + ",00,00")
+print('"Publisher"="AO Kaspersky Lab"')
+print("[%sLongString]" % u)
+print('"DisplayName"="' + "B" * (32 * 1024 + 1) + '"')
+print('"DisplayVersion"="1.0"')
+PY
+sw "$L" <"$T/big.reg"
+scan_json "$L"
+jq_py "$T/out.json" "'\\n'.join([s for s in r['sources'] if s['name']=='win-software'][0]['errors'])" >"$T/errs.txt"
+check_eq "limits: item errors only, the source is ok" "$(src win-software "['status']")" ok
+check "limits: depth: an item error names the key at level 32" \
+	grep -qF 'd31\d32: more than 32 key levels' "$T/errs.txt"
+check_eq "limits: depth: keys down to level 32 were observed" \
+	"$(src win-software "['observations'] >= 33")" True
+check "limits: value size: an item error names the key and the value" \
+	grep -qF "BigValue: value 'DisplayName' cannot be read (over the value or string size limit)" "$T/errs.txt"
+check "limits: string length: an item error names the key and the value" \
+	grep -qF "LongString: value 'DisplayName' cannot be read (over" "$T/errs.txt"
+check "limits: the entry with the oversized name is still a package (publisher matched)" \
+	ev "e['kind']=='package' and e['field']=='publisher' and e['path'].endswith('BigValue')"
+# EXCISE_MAX_HIVE_KEYS (100,000 keys per walk): 2 x 50,001 keys under KasperskyLab, from
+# mkhive.py (hivexregedit would take minutes).
+empty_hive "$L/Windows/System32/config/SOFTWARE" 'KasperskyLab\A=50001' 'KasperskyLab\B=50001'
+scan_json "$L"
+check_eq "limits: keys: the walk stops with an item error, the source is ok" \
+	"$(src win-software "['status'], any('more than 100000 keys' in m for m in [s for s in r['sources'] if s['name']=='win-software'][0]['errors'])")" "('ok', True)"
+check_eq "limits: keys: 100,000 keys were observed" "$(src win-software "['observations'] >= 100000")" True
+check_eq "limits: keys: the vendor root still matched" \
+	"$(jq_py "$T/out.json" "any(e['path']=='HKLM\\\\SOFTWARE\\\\KasperskyLab' for f in r['findings'] for e in f['evidence'])")" True
+
+done_testing

@@ -28,8 +28,8 @@ struct kx {
 	plist_t db;        /* sysextd's database, or NULL */
 	plist_t db_exts;   /* its "extensions" array, borrowed */
 	uint32_t n_db_exts;
-	size_t n_bundles;
-	bool found, limit_said;
+	struct mac_budget budget;
+	bool found;
 };
 
 /* The state sysextd records for `id`, or NULL. */
@@ -51,14 +51,8 @@ static int ext(struct kx *k, const char *path, const char *kind, const char *par
 	struct stat st;
 	if (root_stat(source_root(k->ctx), path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0;
-	if (k->n_bundles >= EXCISE_MAX_BUNDLES) {
-		if (!k->limit_said)
-			source_item_error(k->ctx, EXCISE_E_LIMIT, "more than %u extensions, '%s' and "
-					  "the rest not read", EXCISE_MAX_BUNDLES, path);
-		k->limit_said = true;
+	if (!mac_bundle_budget(k->ctx, &k->budget, "extensions", path))
 		return 0;
-	}
-	k->n_bundles++;
 	struct mac_bundle b;
 	int r = mac_bundle_read(k->ctx, path, &b);
 	if (r < 0)

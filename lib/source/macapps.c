@@ -38,8 +38,7 @@ static const struct {
 
 struct apps {
 	struct source_ctx *ctx;
-	size_t n_bundles;
-	bool limit_said;
+	struct mac_budget budget;
 	/* the bundles being read, outermost first, to catch cycles */
 	dev_t dev[EXCISE_MAX_BUNDLE_DEPTH + 1];
 	ino_t ino[EXCISE_MAX_BUNDLE_DEPTH + 1];
@@ -99,14 +98,8 @@ static int bundle(struct apps *a, const char *path, const char *kind, const char
 					  "contains it (symlink cycle), not read", path);
 			return 0;
 		}
-	if (a->n_bundles >= EXCISE_MAX_BUNDLES) {
-		if (!a->limit_said)
-			source_item_error(a->ctx, EXCISE_E_LIMIT, "more than %u bundles, '%s' and the "
-					  "rest not read", EXCISE_MAX_BUNDLES, path);
-		a->limit_said = true;
+	if (!mac_bundle_budget(a->ctx, &a->budget, "bundles", path))
 		return 0;
-	}
-	a->n_bundles++;
 	struct mac_bundle b;
 	int r = mac_bundle_read(a->ctx, path, &b);
 	if (r < 0)

@@ -101,3 +101,17 @@ int mac_bundle_emit(struct source_ctx *ctx, const char *bundle, const struct mac
 	o.f[EXCISE_F_TARGET] = exe;
 	return source_emit(ctx, &o);
 }
+
+bool mac_bundle_budget(struct source_ctx *ctx, struct mac_budget *b, const char *what,
+		       const char *path)
+{
+	if (b->n < EXCISE_MAX_BUNDLES) {
+		b->n++;
+		return true;
+	}
+	if (!b->said)
+		source_item_error(ctx, EXCISE_E_LIMIT, "more than %u %s, '%s' and the rest not read",
+				  EXCISE_MAX_BUNDLES, what, path);
+	b->said = true;
+	return false;
+}

@@ -24,6 +24,17 @@ struct mac_bundle {
 /* Read <bundle>/Contents/Info.plist. Returns 0 (read), 1 (no usable Info.plist,
  * absent included: reported as an item error naming the file) or -ENOMEM. A bad
  * key is reported naming the file and the key, and left NULL. */
+/* How many bundles a source has read, against EXCISE_MAX_BUNDLES. */
+struct mac_budget {
+	size_t n;
+	bool said;
+};
+
+/* True when one more bundle may be read; past the limit the first refusal is an
+ * item error naming `path` and `what` ("bundles", "extensions"). */
+bool mac_bundle_budget(struct source_ctx *ctx, struct mac_budget *b, const char *what,
+		       const char *path);
+
 NODISCARD int mac_bundle_read(struct source_ctx *ctx, const char *bundle, struct mac_bundle *ret);
 void mac_bundle_done(struct mac_bundle *b);
 

@@ -56,6 +56,7 @@ struct walker {
 	struct wnode **stack;
 	size_t n_stack, cap_stack;
 	unsigned active;
+	unsigned idle;               /* workers waiting on cv */
 	int abort;                   /* first fatal code, 0 while running */
 
 	struct wnode *lru_head, *lru_tail; /* head = most recently used */
@@ -245,15 +246,6 @@ static void item_error(struct walker *w, int code, const char *path, const char 
 		w->o->error(w->o->error_userdata ? w->o->error_userdata : w->o->userdata, code, path, what);
 }
 
-static void set_abort(struct walker *w, int code)
-{
-	pthread_mutex_lock(&w->mu);
-	if (!w->abort)
-		w->abort = code;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
 static void count_entries(struct worker *t, uint64_t n)
 {
 	struct walker *w = t->w;
@@ -404,30 +396,31 @@ static int read_dir(struct worker *t, struct wnode *n, int fd)
 	return 0;
 }
 
-/* Open (unless it is the start), check and read `n`; then publish its subdirectories. */
-static int process(struct worker *t, struct wnode *n)
+/*
+ * Open (unless it is the start), check and read `n`; then, under w->mu (held on
+ * return, so the caller can take the next node in the same critical section),
+ * unpin its parent and publish its subdirectories. `pfd` is the parent's fd,
+ * pinned by the caller with acquire(), or the error acquire() returned.
+ */
+static int process(struct worker *t, struct wnode *n, int pfd)
 {
 	struct walker *w = t->w;
 	int fd = -1, r = 0;
 	bool is_start = !n->parent;
+	bool pinned = !is_start && pfd >= 0;
 	if (is_start) {
 		fd = n->fd;
-	} else {
-		pthread_mutex_lock(&w->mu);
-		int pfd = acquire(w, n->parent);
-		pthread_mutex_unlock(&w->mu);
-		if (pfd == -ENOMEM)
-			return pfd;
-		if (pfd < 0) {
-			item_error(w, pfd, n->path, pfd == -ESTALE ?
-				   "a parent directory was replaced during the scan" :
-				   "reopening a parent directory");
+	} else if (pfd < 0) {
+		if (pfd == -ENOMEM) {
+			r = pfd;
 			goto done;
 		}
+		item_error(w, pfd, n->path, pfd == -ESTALE ?
+			   "a parent directory was replaced during the scan" :
+			   "reopening a parent directory");
+		goto done;
+	} else {
 		fd = open_dir_at(w, pfd, n->name);
-		pthread_mutex_lock(&w->mu);
-		unpin(w, n->parent);
-		pthread_mutex_unlock(&w->mu);
 		if (fd == -ENOENT || fd == -ENOTDIR) {
 			atomic_fetch_add_explicit(&w->vanished, 1, memory_order_relaxed);
 			goto done;
@@ -460,6 +453,8 @@ done:
 	free(n->path);
 	n->path = NULL;
 	pthread_mutex_lock(&w->mu);
+	if (pinned)
+		unpin(w, n->parent);
 	if (t->n_kids && r >= 0) {
 		if (w->n_stack + t->n_kids > w->cap_stack) {
 			size_t cap = w->cap_stack ? w->cap_stack : 256;
@@ -468,7 +463,7 @@ done:
 			struct wnode **s = realloc(w->stack, cap * sizeof(*s));
 			if (!s) {
 				r = -ENOMEM;
-				goto unlock;
+				goto out;
 			}
 			w->stack = s;
 			w->cap_stack = cap;
@@ -482,13 +477,13 @@ done:
 			cache_add(w, n, fd, false);
 			fd = -1;
 		}
-		pthread_cond_broadcast(&w->cv);
+		if (w->idle)
+			pthread_cond_broadcast(&w->cv);
 	}
-unlock:
+out:
 	if (!is_start && fd >= 0)
 		close(fd);
 	node_unref(w, n);
-	pthread_mutex_unlock(&w->mu);
 	return r;
 }
 
@@ -512,20 +507,25 @@ static void *worker_main(void *arg)
 		if (w->n_stack == 0) {
 			if (w->active == 0)
 				break;
+			w->idle++;
 			pthread_cond_wait(&w->cv, &w->mu);
+			w->idle--;
 			continue;
 		}
+		/* One critical section a directory: take it, pin its parent's fd. */
 		struct wnode *n = w->stack[--w->n_stack];
 		w->active++;
+		int pfd = acquire(w, n->parent);
 		pthread_mutex_unlock(&w->mu);
-		int r = process(t, n);
+		int r = process(t, n, pfd);
 		if (r < 0) {
 			drop_kids(t);
-			set_abort(w, r);
+			if (!w->abort)
+				w->abort = r;
+			pthread_cond_broadcast(&w->cv);
 		}
-		pthread_mutex_lock(&w->mu);
 		w->active--;
-		if (w->n_stack == 0 && w->active == 0)
+		if (w->n_stack == 0 && w->active == 0 && w->idle)
 			pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -577,7 +577,12 @@ int walk_run(const struct root *r, const char *start, const struct walk_opts *op
 		.start_dev = st.st_dev,
 	};
 	atomic_init(&w.noatime, true);
-	pthread_mutex_init(&w.mu, NULL);
+	/* Critical sections are a few list operations: spin a little before sleeping. */
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&w.mu, &ma);
+	pthread_mutexattr_destroy(&ma);
 	pthread_cond_init(&w.cv, NULL);
 
 	unsigned nt = opts->threads ? opts->threads : 2;
@@ -600,9 +605,8 @@ int walk_run(const struct root *r, const char *start, const struct walk_opts *op
 	}
 	/* The calling thread reads the start directory, then joins the pool. */
 	w.active = 1;
-	ret = process(&ws[0], top);
+	ret = process(&ws[0], top, -1);
 	top = NULL; /* the node tree frees it with its last child */
-	pthread_mutex_lock(&w.mu);
 	w.active = 0;
 	if (ret < 0 && !w.abort)
 		w.abort = ret;

@@ -22,6 +22,9 @@ enum {
 
 int cmd_scan(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* "excise: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -44,6 +47,17 @@ void cli_catalog_opts_done(struct cli_catalog_opts *o);
 /* Load the catalog; on failure prints why and returns EXIT_CATALOG (signature or
  * content refused) or EXIT_ERROR; 0 on success. */
 int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **ret);
+
+/* Where a plan comes from: an excise.plan/1 file, an excise.report/1 file to plan
+ * from, or (neither given) a fresh scan of `root` (NULL: the live host). */
+struct cli_plan_source {
+	const char *root;
+	const char *report;
+	const char *plan;
+};
+
+/* Read or make the plan; on failure prints why and returns EXIT_ERROR, else 0. */
+int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog *c, struct excise_plan **ret);
 
 /* Open -o FILE (or stdout for NULL or "-"). */
 FILE *cli_open_output(const char *path);

@@ -12,6 +12,9 @@ static const struct {
 } commands[] = {
 	{ "scan", cmd_scan, "find covered software on this host or under --root DIR" },
 	{ "catalog", cmd_catalog, "lint, show, sign or verify a vendor catalog" },
+	{ "plan", cmd_plan, "the ordered removal steps for what a scan or a report found (text, JSON, sh, ps1)" },
+	{ "remove", cmd_remove, "carry out a removal plan (a dry run unless --apply), or --resume one" },
+	{ "restore", cmd_restore, "put back what a removal run quarantined" },
 };
 
 static void usage(FILE *out)

@@ -34,6 +34,8 @@ enum excise_errcode {
 	EXCISE_E_USAGE = 1009,     /* bad arguments to an API call */
 	EXCISE_E_ABSENT = 1010,    /* the thing to read does not exist here */
 	EXCISE_E_SYMLINK = 1011,   /* a symlink where none may be */
+	EXCISE_E_REFUSED = 1012,   /* a safety rule refused the action; nothing was changed */
+	EXCISE_E_CHANGED = 1013,   /* the host changed since it was scanned or planned */
 };
 
 /* Room for one message; longer messages are cut at a character boundary. */

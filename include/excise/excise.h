@@ -15,6 +15,8 @@
 #include "excise/error.h"
 #include "excise/report.h"
 #include "excise/scan.h"
+#include "excise/plan.h"
+#include "excise/remove.h"
 
 EXCISE_API const char *excise_version(void);
 

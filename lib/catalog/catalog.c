@@ -19,6 +19,7 @@
 
 #include "catalog/catalog_int.h"
 #include "core/buf.h"
+#include "core/digest.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/root.h"
@@ -444,16 +445,6 @@ static int parse_directive(struct parse *p, json_t *o, struct excise_directive *
 	for (size_t i = 0; i < n; i++)
 		if ((r = parse_milestone(p, json_array_get(ms, i), &m[i])) < 0)
 			return r;
-	return 0;
-}
-
-static int sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	if (!SHA256(data, len, md))
-		return -EIO;
-	for (size_t i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
 	return 0;
 }
 

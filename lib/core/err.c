@@ -20,6 +20,8 @@ static const char *const domain[] = {
 	[EXCISE_E_USAGE - 1000] = "invalid arguments",
 	[EXCISE_E_ABSENT - 1000] = "not present",
 	[EXCISE_E_SYMLINK - 1000] = "symbolic link refused",
+	[EXCISE_E_REFUSED - 1000] = "refused by a safety rule",
+	[EXCISE_E_CHANGED - 1000] = "changed since the scan",
 };
 
 const char *excise_strerror(int code)

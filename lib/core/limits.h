@@ -78,4 +78,29 @@
 #define EXCISE_MAX_HIVE_STRING_LEN (32u << 10)  /* bytes of one decoded (UTF-8) string */
 #define EXCISE_MAX_CERTBLOB_PROPS 1024u         /* properties in one certificate store Blob */
 
+/* Removal runs (lib/remove/journal.c) */
+#define EXCISE_MAX_JOURNAL_SIZE (64u << 20)   /* bytes of journal.jsonl or plan.json read back */
+#define EXCISE_MAX_JOURNAL_RECORDS 1000000u   /* lines of one journal */
+#define EXCISE_MAX_JOURNAL_STEPS 100000u      /* steps a journal's start record may announce */
+
+/* Reports read back (lib/report/read.c) */
+#define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report/1 document */
+#define EXCISE_MAX_REPORT_FINDINGS 10000u     /* findings of one report */
+#define EXCISE_MAX_REPORT_EVIDENCE 100000u    /* evidence of one finding */
+
+/* Removal plans (lib/remove/plan.c, plan-io.c) */
+#define EXCISE_MAX_PLAN_SIZE (64u << 20)      /* bytes of an excise.plan/1 document read back */
+#define EXCISE_MAX_PLAN_STEPS 10000u          /* steps (and skipped entries) of one plan */
+#define EXCISE_MAX_PLAN_EVIDENCE 256u         /* evidence items kept per step */
+#define EXCISE_MAX_PLAN_ARGS 16u              /* extra words of one step */
+
+/* The quarantine store (lib/remove/quarantine.c) */
+#define EXCISE_MAX_QUARANTINE_MANIFEST (256u << 20) /* bytes of manifest.jsonl read back */
+#define EXCISE_MAX_QUARANTINE_OBJECTS 100000u       /* objects (files, links, trees) one run moves */
+#define EXCISE_MAX_QUARANTINE_ENTRIES 200000u       /* entries of one tree moved */
+#define EXCISE_MAX_QUARANTINE_DEPTH 64u             /* directory levels inside one tree moved */
+#define EXCISE_MAX_QUARANTINE_XATTR_LIST (64u << 10) /* bytes of one entry's xattr name list */
+#define EXCISE_MAX_QUARANTINE_XATTR_SIZE (64u << 10) /* bytes of one xattr value */
+#define EXCISE_MAX_QUARANTINE_NOTES 1000u           /* notes one restore reports */
+
 #endif

@@ -317,3 +317,42 @@ int root_resolve_nocase(const struct root *r, const char *path, char **ret)
 	*ret = TAKE_PTR(out);
 	return 0;
 }
+
+int root_mkdir_p(const struct root *r, const char *path, mode_t mode)
+{
+	if (!path || path[0] != '/')
+		return -EINVAL;
+	int fd = root_openat_nofollow(r, "/", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchrnul(p, '/');
+		size_t len = (size_t)(e - p);
+		char name[NAME_MAX + 1];
+		if (len > NAME_MAX || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.')) {
+			close(fd);
+			return -EINVAL;
+		}
+		memcpy(name, p, len);
+		name[len] = 0;
+		if (mkdirat(fd, name, mode) < 0 && errno != EEXIST) {
+			int e2 = neg_errno();
+			close(fd);
+			return e2;
+		}
+		/* an existing symlink is refused, not followed */
+		int nfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e2 = nfd < 0 ? (errno == ELOOP ? -EXCISE_E_SYMLINK : neg_errno()) : 0;
+		close(fd);
+		if (nfd < 0)
+			return e2;
+		fd = nfd;
+		p = e;
+	}
+	return fd;
+}

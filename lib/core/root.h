@@ -68,6 +68,10 @@ NODISCARD int root_readlink(const struct root *r, const char *path, char **ret);
  */
 NODISCARD int root_resolve_nocase(const struct root *r, const char *path, char **ret);
 
+/* mkdir -p of `path` inside the root, never through a symlink (-EXCISE_E_SYMLINK);
+ * returns an O_DIRECTORY fd of the last directory, or -errno. */
+NODISCARD int root_mkdir_p(const struct root *r, const char *path, mode_t mode);
+
 /* Join a directory and a name into a new string ("/" + "x" gives "/x"); NULL on OOM. */
 char *path_join(const char *dir, const char *name);
 

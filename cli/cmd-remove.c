@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* excise remove / excise restore: carry out a removal plan, resume it, undo it. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "excise/remove.h"
+
+enum { OPT_ROOT = 0x2000, OPT_PLAN, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE };
+
+static const struct option options[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "plan", required_argument, NULL, OPT_PLAN },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "apply", no_argument, NULL, OPT_APPLY },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "runs-dir", required_argument, NULL, OPT_RUNS },
+	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "catalog", required_argument, NULL, OPT_CATALOG },
+	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
+	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static void help(FILE *out)
+{
+	fputs("usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
+	      "                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
+	      "       excise remove --resume RUN_DIR [--catalog FILE --trusted-key KEY]\n\n"
+	      "Removes what the plan names from this Linux host or the offline root DIR. Without\n"
+	      "--apply it is a dry run: every step is checked against the host as it is now and\n"
+	      "shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
+	      "planned first.\n\n"
+	      "  --root DIR          an offline Linux root (mounted image, VM or container tree)\n"
+	      "  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
+	      "  --report FILE       an excise.report/1 document to plan from\n"
+	      "  --apply             carry the plan out\n"
+	      "  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
+	      "                      default ROOT/var/lib/excise/runs\n"
+	      "  --quarantine DIR    where removed files are kept; default ROOT/var/lib/excise/quarantine\n"
+	      "  --resume RUN_DIR    continue an interrupted run from its journal\n\n"
+	      "exit status: 0 every step done (or the dry run found nothing to refuse),\n"
+	      "1 a step failed or was refused (the journal says which), 2 error or the plan refused,\n"
+	      "3 catalog refused\n",
+	      out);
+}
+
+struct ui {
+	bool quiet;
+	const char *kill_at; /* EXCISE_TEST_KILL_AT=STEP:begin|end, for the crash tests */
+};
+
+static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum excise_step_outcome o,
+		     const char *detail)
+{
+	struct ui *u = ud;
+	if (u->quiet)
+		return;
+	if (o == EXCISE_STEP_PENDING) {
+		printf("[%u/%zu] %s %s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
+		       s->version ? " " : "", s->version ? s->version : "");
+		fflush(stdout);
+		return;
+	}
+	printf("        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "", detail ? detail : "");
+	fflush(stdout);
+}
+
+static void hook(void *ud, unsigned step, const char *event)
+{
+	struct ui *u = ud;
+	if (!u->kill_at)
+		return;
+	char want[64];
+	snprintf(want, sizeof(want), "%u:%s", step, event);
+	if (strcmp(want, u->kill_at) == 0) {
+		fflush(NULL);
+		raise(SIGKILL);
+	}
+}
+
+static int summary(const struct excise_remove_result *res, bool apply)
+{
+	if (!apply) {
+		printf("dry run: %zu step%s checked against the host, nothing changed; --apply to carry them out\n",
+		       res->n_steps, res->n_steps == 1 ? "" : "s");
+		return 0;
+	}
+	printf("run %s: %zu done, %zu already gone, %zu skipped, %zu failed, %zu refused\n", res->run_id,
+	       res->n_done, res->n_already, res->n_skipped, res->n_failed, res->n_refused);
+	if (res->run_dir)
+		printf("journal: %s\n", res->run_dir);
+	if (res->reboot_required)
+		printf("a reboot is needed to finish\n");
+	if (res->n_failed || res->n_refused) {
+		printf("stopped; fix the cause, then: excise remove --resume %s\n", res->run_dir ? res->run_dir : "RUN_DIR");
+		return EXIT_FOUND;
+	}
+	size_t ended = res->n_done + res->n_already + res->n_skipped;
+	if (ended < res->n_steps)
+		return EXIT_FOUND;
+	printf("next: excise verify to rescan and attest the result\n");
+	return 0;
+}
+
+int cmd_remove(int argc, char **argv)
+{
+	struct cli_catalog_opts copts = { 0 };
+	struct cli_plan_source src = { 0 };
+	const char *resume = NULL;
+	struct excise_remove_opts ro = { 0 };
+	struct ui ui = { .kill_at = getenv("EXCISE_TEST_KILL_AT") };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+		if (cli_catalog_opt(&copts, c, optarg))
+			continue;
+		switch (c) {
+		case OPT_ROOT: src.root = optarg; break;
+		case OPT_PLAN: src.plan = optarg; break;
+		case OPT_REPORT: src.report = optarg; break;
+		case OPT_APPLY: ro.apply = true; break;
+		case OPT_RESUME: resume = optarg; break;
+		case OPT_RUNS: ro.runs_dir = optarg; break;
+		case OPT_QUARANTINE: ro.quarantine_dir = optarg; break;
+		case 'q': ui.quiet = true; break;
+		case 'h':
+			help(stdout);
+			cli_catalog_opts_done(&copts);
+			return 0;
+		default:
+			help(stderr);
+			cli_catalog_opts_done(&copts);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc || (resume && (src.plan || src.report || src.root)) || (src.plan && src.report)) {
+		cli_error("remove: %s", optind < argc ? "unexpected argument" :
+			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
+		cli_catalog_opts_done(&copts);
+		return EXIT_ERROR;
+	}
+	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
+		cli_error("remove: --runs-dir and --quarantine take absolute paths");
+		cli_catalog_opts_done(&copts);
+		return EXIT_ERROR;
+	}
+	struct excise_catalog *cat = NULL;
+	int rc = cli_load_catalog(&copts, &cat);
+	cli_catalog_opts_done(&copts);
+	if (rc)
+		return rc;
+	ro.catalog = cat;
+	ro.log = log_step;
+	ro.hook = hook;
+	ro.userdata = &ui;
+	struct excise_err err = { 0 };
+	struct excise_remove_result *res = NULL;
+	int r;
+	if (resume) {
+		ro.apply = true;
+		r = excise_remove_resume(resume, &ro, &res, &err);
+	} else {
+		struct excise_plan *plan = NULL;
+		rc = cli_obtain_plan(&src, cat, &plan);
+		if (rc) {
+			excise_catalog_free(cat);
+			return rc;
+		}
+		r = excise_remove_run(plan, &ro, &res, &err);
+		if (r == 0 && !ro.apply && !ui.quiet)
+			for (size_t i = 0; i < plan->n_steps; i++)
+				log_step(&ui, &plan->steps[i], plan->n_steps, EXCISE_STEP_PENDING, NULL);
+		excise_plan_free(plan);
+	}
+	if (r < 0) {
+		cli_error("%s", err.msg);
+		if (r == -EXCISE_E_REFUSED || r == -EXCISE_E_CHANGED)
+			cli_error("nothing was changed");
+		excise_catalog_free(cat);
+		return EXIT_ERROR;
+	}
+	rc = summary(res, ro.apply);
+	excise_remove_result_free(res);
+	excise_catalog_free(cat);
+	return rc;
+}
+
+int cmd_restore(int argc, char **argv)
+{
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		puts("usage: excise restore RUN_DIR\n\n"
+		     "Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
+		     "owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
+		     "Packages are not restorable by copying files: their names and versions are listed\n"
+		     "so they can be reinstalled.\n\n"
+		     "exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error");
+		return 0;
+	}
+	if (argc != 2) {
+		cli_error("usage: excise restore RUN_DIR");
+		return EXIT_ERROR;
+	}
+	struct excise_err err = { 0 };
+	struct excise_restore_result *res = NULL;
+	if (excise_restore_run(argv[1], &res, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	printf("restored %zu entr%s; %zu left in quarantine\n", res->n_restored, res->n_restored == 1 ? "y" : "ies",
+	       res->n_conflicts);
+	for (char **n = res->notes; n && *n; n++)
+		printf("  %s\n", *n);
+	for (char **p = res->packages; p && *p; p++)
+		printf("  not restorable by file copy, reinstall: %s\n", *p);
+	int rc = res->n_conflicts ? EXIT_FOUND : 0;
+	excise_restore_result_free(res);
+	return rc;
+}

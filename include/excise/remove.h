@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Removal: carry out a plan (include/excise/plan.h) on a live Linux host or an
+ * offline Linux root, journaled so that a run killed at any instant can be
+ * resumed, with every removed file kept in a quarantine store so that it can be
+ * restored byte-exact.
+ *
+ *   run directory  <root>/var/lib/excise/runs/<run id>/   (or opts.runs_dir/<run id>)
+ *     plan.json       the plan being carried out (excise.plan/1), written first
+ *     journal.jsonl   one JSON object a line, appended and fsynced before and after every step
+ *     step-N.log      what the commands of step N printed
+ *   quarantine     <root>/var/lib/excise/quarantine/<run id>/ (lib/remove/quarantine.h)
+ *
+ * docs/removal.md describes the journal and the safety rules.
+ */
+#ifndef EXCISE_REMOVE_H
+#define EXCISE_REMOVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "excise/catalog.h"
+#include "excise/error.h"
+#include "excise/plan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum excise_step_outcome {
+	EXCISE_STEP_PENDING,   /* not reached (or a dry run) */
+	EXCISE_STEP_DONE,      /* carried out and checked */
+	EXCISE_STEP_ALREADY,   /* nothing to do: already gone */
+	EXCISE_STEP_SKIPPED,   /* not applicable here (a live-only step on an offline root, a fallback not needed) */
+	EXCISE_STEP_FAILED,
+	EXCISE_STEP_REFUSED,   /* a safety rule refused it; nothing was touched */
+};
+
+/* Called for every step as it starts (outcome PENDING) and ends. */
+typedef void (*excise_remove_log_fn)(void *userdata, const struct excise_plan_step *step, size_t n_steps,
+				     enum excise_step_outcome outcome, const char *detail);
+/* Called after each journal record is on disk: "begin" or "end" of step `step_id`.
+ * Tests use it to kill the process at each point in turn. */
+typedef void (*excise_remove_hook_fn)(void *userdata, unsigned step_id, const char *event);
+
+struct excise_remove_opts {
+	const struct excise_catalog *catalog; /* the catalog the plan was made with */
+	bool apply;                /* false: a dry run that checks and reports, changing nothing */
+	const char *runs_dir;      /* absolute host path; NULL: <root>/var/lib/excise/runs */
+	const char *quarantine_dir;/* absolute host path; NULL: <root>/var/lib/excise/quarantine */
+	excise_remove_log_fn log;
+	excise_remove_hook_fn hook;
+	void *userdata;
+};
+
+struct excise_remove_result {
+	char run_id[37];
+	char *run_dir;             /* host path of the run directory, NULL on a dry run */
+	enum excise_step_outcome *outcomes; /* one per plan step */
+	size_t n_steps;
+	size_t n_done, n_already, n_skipped, n_failed, n_refused;
+	bool reboot_required;
+};
+
+/* Carry out `p` (a new run). Before anything is touched, every step is checked
+ * against the host as it is now (the preflight): a plan older than the host's
+ * state, a changed or swapped path, a protected path, a package whose metadata
+ * does not name the vendor... refuses the whole run (-EXCISE_E_REFUSED) and
+ * changes nothing. Otherwise steps run in order and the first failure stops the
+ * run (returns 0 with n_failed > 0; the journal says where). */
+EXCISE_API int excise_remove_run(const struct excise_plan *p, const struct excise_remove_opts *o,
+				 struct excise_remove_result **ret, struct excise_err *err);
+
+/* Continue the run whose directory is `run_dir` from its journal: steps that
+ * ended are not repeated; a step that began and did not end is carried out again
+ * (every step is idempotent). */
+EXCISE_API int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o,
+				    struct excise_remove_result **ret, struct excise_err *err);
+
+/* What `excise restore` did. */
+struct excise_restore_result {
+	size_t n_restored;         /* files, links and directories put back */
+	size_t n_conflicts;        /* left in quarantine: something exists at the original path */
+	char **notes;              /* NULL-terminated: conflicts, metadata that could not be set */
+	char **packages;           /* NULL-terminated "dpkg kesl 12.1.0-1191": not restorable by file copy */
+};
+
+/* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata. */
+EXCISE_API int excise_restore_run(const char *run_dir, struct excise_restore_result **ret,
+				  struct excise_err *err);
+
+EXCISE_API struct excise_remove_result *excise_remove_result_free(struct excise_remove_result *r);
+EXCISE_API struct excise_restore_result *excise_restore_result_free(struct excise_restore_result *r);
+EXCISE_API const char *excise_step_outcome_name(enum excise_step_outcome o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * emit-sh: a plan as a POSIX sh script for Linux and macOS hosts. Every step is
+ * a function whose commands each return on failure; the main part logs each
+ * step before and after, stops at the first failure (unless a fallback step
+ * follows) and with --dry-run only says what it would run. Removed paths are
+ * moved into a quarantine directory, never deleted. Every string from the plan
+ * is single-quoted; comments carry only printable ASCII.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "remove/plan_int.h"
+#include "report/report_int.h"
+
+/* Printable ASCII only, so nothing ends a comment line or hides in it. */
+void emit_comment_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++)
+		fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', out);
+}
+
+/* "dpkg package kesl @/var/lib/dpkg/status [kesl.pkg, definitive]; ..." */
+void emit_evidence(FILE *out, const struct excise_plan_step *s)
+{
+	for (size_t i = 0; i < s->n_evidence; i++) {
+		const struct excise_plan_evidence *e = &s->evidence[i];
+		fputs(i ? "; " : "", out);
+		emit_comment_text(out, e->source);
+		fputc(' ', out);
+		emit_comment_text(out, e->kind);
+		fputc(' ', out);
+		emit_comment_text(out, e->value);
+		if (e->path) {
+			fputs(" @", out);
+			emit_comment_text(out, e->path);
+		}
+		fputs(" [", out);
+		emit_comment_text(out, e->indicator);
+		fprintf(out, ", %s]", excise_confidence_name(e->confidence));
+	}
+}
+
+/* 'text' with each ' written as '\'' : the shell gives back the exact bytes. */
+static void sq(FILE *out, const char *s)
+{
+	fputc('\'', out);
+	for (; s && *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", out);
+		else
+			fputc(*s, out);
+	}
+	fputc('\'', out);
+}
+
+static bool generated_bundle(const char *p)
+{
+	return p && (!strcmp(p, "/etc/ssl/certs/ca-certificates.crt") || !strcmp(p, "/etc/pki/tls/certs/ca-bundle.crt") ||
+		     !strcmp(p, "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"));
+}
+
+static void header(const struct excise_plan *p, FILE *out)
+{
+	char created[32];
+	report_time(p->created_ns, created);
+	fputs("#!/bin/sh\n# excise removal plan (excise plan --emit sh)\n# report: ", out);
+	emit_comment_text(out, p->report_id);
+	fputs("\n# host: ", out);
+	emit_comment_text(out, p->hostname);
+	fputs(" (", out);
+	emit_comment_text(out, p->platform);
+	fputs(p->live ? ", live host)\n# root: /\n" : ", offline root)\n# root: ", out);
+	if (!p->live) {
+		emit_comment_text(out, p->root);
+		fputc('\n', out);
+	}
+	fputs("# catalog: ", out);
+	emit_comment_text(out, p->catalog_id);
+	fputc(' ', out);
+	emit_comment_text(out, p->catalog_version);
+	fprintf(out, "\n# made: %s\n#\n", created);
+	fputs("# Review every step before running it. Run as root: sh THIS-FILE [--dry-run]\n"
+	      "# Each step is logged before and after; the first failure stops the script.\n"
+	      "# Removed files are moved into $EXCISE_QUARANTINE, never deleted.\n"
+	      "set -eu\n\n", out);
+	fputs("ROOT=", out);
+	sq(out, p->live || !strcmp(p->root, "/") ? "" : p->root);
+	fputs("\nREPORT=", out);
+	sq(out, p->report_id ? p->report_id : "unknown");
+	fputs("\nLOG=${EXCISE_LOG:-/var/log/excise-remove-$REPORT.log}\n"
+	      "Q=${EXCISE_QUARANTINE:-$ROOT/var/lib/excise/quarantine/$REPORT}\n"
+	      "DRY=0\n"
+	      "if [ \"${1:-}\" = --dry-run ]; then DRY=1; fi\n\n"
+	      "log() {\n"
+	      "\tline=\"$(date -u +%Y-%m-%dT%H:%M:%SZ) $*\"\n"
+	      "\tprintf '%s\\n' \"$line\" >&2\n"
+	      "\tif [ \"$DRY\" = 0 ]; then printf '%s\\n' \"$line\" >>\"$LOG\"; fi\n"
+	      "}\n\n"
+	      "run() {\n"
+	      "\tif [ \"$DRY\" = 1 ]; then\n"
+	      "\t\tlog \"  would run: $*\"\n"
+	      "\t\treturn 0\n"
+	      "\tfi\n"
+	      "\tlog \"  run: $*\"\n"
+	      "\t\"$@\"\n"
+	      "}\n\n"
+	      "# quarantine PATH [TYPE]: move PATH under $Q, keeping its place in the tree.\n"
+	      "quarantine() {\n"
+	      "\tp=$1\n"
+	      "\tif [ ! -e \"$p\" ] && [ ! -L \"$p\" ]; then\n"
+	      "\t\tlog \"  already gone: $p\"\n"
+	      "\t\treturn 0\n"
+	      "\tfi\n"
+	      "\tif [ -L \"$p\" ] && [ \"${2:-}\" != l ]; then\n"
+	      "\t\tlog \"  refused: $p is now a symlink; rescan and plan again\"\n"
+	      "\t\treturn 1\n"
+	      "\tfi\n"
+	      "\trel=${p#\"$ROOT\"}\n"
+	      "\tdest=$Q/files$(dirname -- \"$rel\")\n"
+	      "\trun mkdir -p -- \"$dest\" || return 1\n"
+	      "\trun mv -- \"$p\" \"$dest/\" || return 1\n"
+	      "\tif [ \"$DRY\" = 0 ]; then printf '%s\\n' \"$rel\" >>\"$Q/manifest.txt\"; fi\n"
+	      "}\n\n"
+	      "if [ \"$DRY\" = 0 ]; then\n"
+	      "\tmkdir -p -- \"$Q\" \"$(dirname -- \"$LOG\")\"\n"
+	      "fi\n\n", out);
+}
+
+static void body(const struct excise_plan *p, const struct excise_plan_step *s, FILE *out)
+{
+	bool live = p->live, mac = !strcmp(p->platform, "macos");
+	const char *ro = live ? "" : " --root=\"$ROOT\"";
+	if (s->live_only && !live) {
+		fputs("\tlog \"  skipped: nothing to do on an offline root\"\n", out);
+		return;
+	}
+	switch (s->action) {
+	case EXCISE_PLAN_STOP_SERVICE:
+		if (mac) {
+			fputs("\tif launchctl print system/", out);
+			sq(out, s->target);
+			fputs(" >/dev/null 2>&1; then\n\t\trun launchctl bootout system/", out);
+			sq(out, s->target);
+			fputs(" || return 1\n\telse\n\t\tlog \"  not loaded\"\n\tfi\n", out);
+		} else {
+			fputs("\tif systemctl is-active --quiet -- ", out);
+			sq(out, s->target);
+			fputs("; then\n\t\trun systemctl stop -- ", out);
+			sq(out, s->target);
+			fputs(" || return 1\n\telse\n\t\tlog \"  not running\"\n\tfi\n", out);
+		}
+		break;
+	case EXCISE_PLAN_DISABLE_SERVICE:
+		if (live) {
+			fputs("\trun systemctl disable -- ", out);
+			sq(out, s->target);
+			fputs(" || return 1\n", out);
+		} else {
+			fputs("\tfor l in \"$ROOT\"/etc/systemd/system/*.wants/", out);
+			sq(out, s->target);
+			fputs(" \"$ROOT\"/etc/systemd/system/*.requires/", out);
+			sq(out, s->target);
+			fputs("; do\n\t\tif [ -L \"$l\" ]; then quarantine \"$l\" l || return 1; fi\n\tdone\n", out);
+		}
+		break;
+	case EXCISE_PLAN_KILL_PROCESS:
+		fprintf(out, "\tif [ \"$(readlink /proc/%lld/exe 2>/dev/null || true)\" = ", (long long)s->pid);
+		sq(out, s->target);
+		fprintf(out, " ]; then\n\t\trun kill %lld || return 1\n\telse\n\t\tlog \"  process %lld is gone or runs "
+			"something else\"\n\tfi\n", (long long)s->pid, (long long)s->pid);
+		break;
+	case EXCISE_PLAN_UNLOAD_MODULE:
+		if (mac) {
+			fputs("\trun kextunload -b ", out);
+			sq(out, s->target);
+			fputs(" || log \"  not loaded (or needs the reboot)\"\n", out);
+		} else {
+			fputs("\tif [ -d /sys/module/", out);
+			sq(out, s->target);
+			fputs(" ]; then\n\t\trun modprobe -r -- ", out);
+			sq(out, s->target);
+			fputs(" || return 1\n\telse\n\t\tlog \"  not loaded\"\n\tfi\n", out);
+		}
+		break;
+	case EXCISE_PLAN_DPKG_PURGE:
+		fputs("\t# shellcheck disable=SC2016\n\tif dpkg-query --admindir=\"$ROOT/var/lib/dpkg\" -W "
+		      "-f='${db:Status-Abbrev}' -- ", out);
+		sq(out, s->target);
+		fprintf(out, " 2>/dev/null | grep -q '^[a-z][^n]'; then\n\t\trun dpkg%s --purge -- ", ro);
+		sq(out, s->target);
+		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
+		break;
+	case EXCISE_PLAN_RPM_ERASE:
+		fputs(live ? "\tif rpm -q " : "\tif rpm --root \"$ROOT\" -q ", out);
+		sq(out, s->target);
+		fputs(live ? " >/dev/null 2>&1; then\n\t\trun rpm -e " : " >/dev/null 2>&1; then\n\t\trun rpm --root \"$ROOT\" -e ",
+		      out);
+		sq(out, s->target);
+		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
+		break;
+	case EXCISE_PLAN_VENDOR_REMOVER:
+		fputs("\tif [ -x \"$ROOT\"", out);
+		sq(out, s->target);
+		fputs(" ]; then\n\t\trun \"$ROOT\"", out);
+		sq(out, s->target);
+		fputs(" || return 1\n\telse\n\t\tlog \"  the vendor's uninstaller is not there\"\n\tfi\n", out);
+		break;
+	case EXCISE_PLAN_REMOVE_PATH:
+		fputs("\tquarantine \"$ROOT\"", out);
+		sq(out, s->target);
+		fprintf(out, " %c || return 1\n", s->seen.type ? s->seen.type : 'o');
+		break;
+	case EXCISE_PLAN_REMOVE_CERT:
+		if (generated_bundle(s->path)) {
+			fputs("\tlog \"  in a generated bundle: it leaves when the trust store is regenerated\"\n", out);
+		} else {
+			fputs("\tquarantine \"$ROOT\"", out);
+			sq(out, s->path ? s->path : s->target);
+			fputs(" l || return 1\n", out);
+		}
+		break;
+	case EXCISE_PLAN_REGEN_TRUST:
+		if (live)
+			fputs("\tif command -v update-ca-certificates >/dev/null 2>&1; then\n"
+			      "\t\trun update-ca-certificates --fresh || return 1\n"
+			      "\telse\n\t\trun update-ca-trust extract || return 1\n\tfi\n", out);
+		else
+			fputs("\tlog \"  offline root: regenerate inside the image (chroot \\\"$ROOT\\\" "
+			      "update-ca-certificates --fresh) or use excise remove, which rewrites the bundles\"\n", out);
+		break;
+	case EXCISE_PLAN_RELOAD_UNITS:
+		fputs("\trun systemctl daemon-reload || return 1\n", out);
+		break;
+	default:
+		fputs("\tlog \"  a Windows step: see the plan's ps1 script\"\n", out);
+		break;
+	}
+}
+
+int plan_emit_sh(const struct excise_plan *p, FILE *out, struct excise_err *err)
+{
+	header(p, out);
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct excise_plan_step *s = &p->steps[i];
+		fprintf(out, "# step %u: %s ", s->id, excise_plan_action_name(s->action));
+		emit_comment_text(out, s->target);
+		fputs("\n# evidence: ", out);
+		emit_evidence(out, s);
+		fprintf(out, "\nstep_%u() {\n", s->id);
+		body(p, s, out);
+		fputs("}\n\n", out);
+	}
+	fputs("PREV=ok\n", out);
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct excise_plan_step *s = &p->steps[i];
+		bool rescued = i + 1 < p->n_steps && p->steps[i + 1].fallback;
+		fprintf(out, "log \"step %u/%zu: %s \"", s->id, p->n_steps, excise_plan_action_name(s->action));
+		sq(out, s->target);
+		fputc('\n', out);
+		if (s->fallback)
+			fputs("if [ \"$PREV\" != failed ]; then\n\tlog \"  not needed\"\nel", out);
+		fprintf(out, "if step_%u; then\n\tlog \"  ok\"\n\tPREV=ok\nelse\n", s->id);
+		if (rescued)
+			fprintf(out, "\tlog \"  FAILED: the fallback step %u follows\"\n\tPREV=failed\nfi\n", s->id + 1);
+		else
+			fprintf(out, "\tlog \"FAILED at step %u: stopping\"\n\texit 1\nfi\n", s->id);
+	}
+	fputs(p->reboot_required ? "log \"done; a reboot is needed to finish\"\n" : "log \"done\"\n", out);
+	fputs("log \"next: excise verify to rescan and attest the result\"\n", out);
+	return ferror(out) ? err_set(err, -EIO, "writing the sh script") : 0;
+}

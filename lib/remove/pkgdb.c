@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pkgdb: one package, as dpkg-query or rpm -q tell it (see pkgdb.h). */
+#include "remove/pkgdb.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "core/text.h"
+#include "remove/spawn.h"
+
+#define MAX_TOOL_OUTPUT (1u << 20)
+
+bool pkgdb_name_ok(const char *s)
+{
+	if (!s || !s[0] || s[0] == '-' || strlen(s) > 256)
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		      *c == '.' || *c == '+' || *c == '-' || *c == '_' || *c == '~' || *c == '^'))
+			return false;
+	return true;
+}
+
+void pkg_info_done(struct pkg_info *p)
+{
+	free(p->publisher);
+	free(p->packager);
+	free(p->version);
+	excise_strv_free(p->needs);
+	excise_strv_free(p->provides);
+	*p = (struct pkg_info){ 0 };
+}
+
+/* Append the first word of each item of `list` split at any of `seps`. */
+static int add_words(char ***v, size_t *n, char *list, const char *seps)
+{
+	char *save = NULL;
+	for (char *t = strtok_r(list, seps, &save); t; t = strtok_r(NULL, seps, &save)) {
+		while (*t == ' ' || *t == '\t')
+			t++;
+		size_t l = strcspn(t, " \t(:");
+		if (!l)
+			continue;
+		char **w = realloc(*v, (*n + 2) * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		*v = w;
+		if (!(w[*n] = strndup(t, l)))
+			return -ENOMEM;
+		w[++*n] = NULL;
+	}
+	return 0;
+}
+
+/* Split tab-separated fields in place. */
+static size_t fields(char *s, char **f, size_t max)
+{
+	size_t n = 0;
+	char *nl = strchr(s, '\n');
+	if (nl)
+		*nl = 0;
+	while (n < max) {
+		f[n++] = s;
+		char *t = strchr(s, '\t');
+		if (!t)
+			break;
+		*t = 0;
+		s = t + 1;
+	}
+	return n;
+}
+
+static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
+{
+	char *ad = path_join(r->path, "/var/lib/dpkg");
+	char opt[4200];
+	if (!ad)
+		return err_set(err, -ENOMEM, "out of memory");
+	snprintf(opt, sizeof(opt), "--admindir=%s", ad);
+	free(ad);
+	const char *argv[] = { "dpkg-query", opt, "-W",
+			       "-f=${db:Status-Abbrev}\\t${Maintainer}\\t${Version}\\t${Depends}, ${Pre-Depends}\\t${Provides}\\n",
+			       "--", pkg, NULL };
+	char *out = NULL;
+	int k = spawn_capture(argv, log_fd, MAX_TOOL_OUTPUT, &out, err);
+	if (k < 0)
+		return k;
+	int e = 0;
+	if (k == 0 && out[0] && out[0] != 'u' && out[0] != 'p') {
+		char *f[5] = { 0 };
+		size_t n = fields(out, f, 5);
+		size_t nn = 0, np = 0;
+		p->present = true;
+		if (n >= 2 && !(p->publisher = strdup(f[1])))
+			e = -ENOMEM;
+		if (e == 0 && n >= 3 && !(p->version = strdup(f[2])))
+			e = -ENOMEM;
+		if (e == 0 && n >= 4)
+			e = add_words(&p->needs, &nn, f[3], ",|");
+		if (e == 0 && n >= 5)
+			e = add_words(&p->provides, &np, f[4], ",");
+	} else if (k != 0 && k != 1) {
+		e = err_set(err, -EIO, "dpkg-query -W %s under '%s': exit status %d", pkg, r->path, k);
+	}
+	free(out);
+	return e == -ENOMEM ? err_set(err, e, "out of memory") : e;
+}
+
+static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
+{
+	const char *argv[] = { "rpm", "--root", r->path, "-q", "--qf",
+			       "%{VENDOR}\\t%{PACKAGER}\\t%{VERSION}-%{RELEASE}\\t[%{REQUIRENAME},]\\t[%{PROVIDENAME},]\\n",
+			       pkg, NULL };
+	char *out = NULL;
+	int k = spawn_capture(argv, log_fd, MAX_TOOL_OUTPUT, &out, err);
+	if (k < 0)
+		return k;
+	int e = 0;
+	if (k == 0) {
+		char *f[5] = { 0 };
+		size_t n = fields(out, f, 5), nn = 0, np = 0;
+		p->present = true;
+		if (n >= 1 && strcmp(f[0], "(none)") && !(p->publisher = strdup(f[0])))
+			e = -ENOMEM;
+		if (e == 0 && n >= 2 && strcmp(f[1], "(none)") && !(p->packager = strdup(f[1])))
+			e = -ENOMEM;
+		if (e == 0 && n >= 3 && !(p->version = strdup(f[2])))
+			e = -ENOMEM;
+		if (e == 0 && n >= 4)
+			e = add_words(&p->needs, &nn, f[3], ",");
+		if (e == 0 && n >= 5)
+			e = add_words(&p->provides, &np, f[4], ",");
+	}
+	free(out);
+	return e == -ENOMEM ? err_set(err, e, "out of memory") : e;
+}
+
+int pkgdb_query(const struct root *r, enum pkgdb_kind k, const char *pkg, int log_fd, struct pkg_info *ret,
+		struct excise_err *err)
+{
+	*ret = (struct pkg_info){ 0 };
+	if (!pkgdb_name_ok(pkg))
+		return err_set(err, -EXCISE_E_REFUSED, "'%s' is not a package name", pkg ? pkg : "");
+	int e = k == PKGDB_DPKG ? query_dpkg(r, pkg, log_fd, ret, err) : query_rpm(r, pkg, log_fd, ret, err);
+	if (e < 0)
+		pkg_info_done(ret);
+	return e;
+}
+
+struct vendor_hit {
+	const char *vendor;
+	bool found;
+};
+
+static int vendor_cb(void *ud, const struct excise_indicator *ind)
+{
+	struct vendor_hit *h = ud;
+	if (ind->vendor_id && strcmp(ind->vendor_id, h->vendor) == 0 && ind->confidence >= EXCISE_CONF_STRONG) {
+		h->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+bool pkgdb_names_vendor(const struct matcher *m, const char *vendor_id, const struct pkg_info *p)
+{
+	if (!vendor_id)
+		return false;
+	struct vendor_hit h = { .vendor = vendor_id };
+	const char *f[] = { p->publisher, p->packager };
+	for (size_t i = 0; i < 2 && !h.found; i++)
+		if (f[i] && f[i][0])
+			(void)matcher_match(m, EXCISE_OBS_PACKAGE, EXCISE_F_PUBLISHER, f[i], strlen(f[i]), vendor_cb, &h);
+	return h.found;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pkgdb: what dpkg and rpm say about one package right now, asked of the tools
+ * themselves (dpkg-query --admindir, rpm --root -q) so that planning and removal
+ * see exactly what the package manager will act on.
+ */
+#ifndef EXCISE_PKGDB_H
+#define EXCISE_PKGDB_H
+
+#include <stdbool.h>
+
+#include "catalog/match.h"
+#include "core/macro.h"
+#include "core/root.h"
+#include "excise/error.h"
+
+enum pkgdb_kind { PKGDB_DPKG, PKGDB_RPM };
+
+struct pkg_info {
+	bool present;      /* installed, or (dpkg) config-files left */
+	char *publisher;   /* dpkg Maintainer, rpm Vendor */
+	char *packager;    /* rpm Packager, or NULL */
+	char *version;
+	char **needs;      /* NULL-terminated: package names (dpkg Depends/Pre-Depends) or capabilities (rpm Requires) */
+	char **provides;   /* NULL-terminated: rpm Provides, the dpkg package's Provides */
+};
+
+/* Ask about `pkg`; `log_fd` (may be -1) gets the tools' stderr. */
+NODISCARD int pkgdb_query(const struct root *r, enum pkgdb_kind k, const char *pkg, int log_fd,
+			  struct pkg_info *ret, struct excise_err *err);
+void pkg_info_done(struct pkg_info *p);
+
+/* True when the package's publisher or packager matches a strong or definitive
+ * publisher indicator of `vendor_id`. */
+bool pkgdb_names_vendor(const struct matcher *m, const char *vendor_id, const struct pkg_info *p);
+
+/* dpkg and rpm package names: no option, no path, no shell word. */
+bool pkgdb_name_ok(const char *s);
+
+#endif

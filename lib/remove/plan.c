@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plan: from the findings of a scan, the ordered removal steps (include/excise/plan.h).
+ * Each piece of strong or definitive evidence becomes (or joins) the step that
+ * removes what it shows; weak evidence and what a safety rule forbids are kept
+ * in skipped[] with the reason, so the plan says what it leaves alone.
+ */
+#include "excise/plan.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "catalog/match.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/root.h"
+#include "remove/pkgdb.h"
+#include "remove/plan_int.h"
+#include "remove/safety.h"
+
+static const char *const action_names[] = {
+	[EXCISE_PLAN_STOP_SERVICE] = "stop-service",     [EXCISE_PLAN_DISABLE_SERVICE] = "disable-service",
+	[EXCISE_PLAN_KILL_PROCESS] = "kill-process",     [EXCISE_PLAN_UNLOAD_MODULE] = "unload-module",
+	[EXCISE_PLAN_DPKG_PURGE] = "dpkg-purge",         [EXCISE_PLAN_RPM_ERASE] = "rpm-erase",
+	[EXCISE_PLAN_MSI_UNINSTALL] = "msi-uninstall",   [EXCISE_PLAN_VENDOR_REMOVER] = "vendor-remover",
+	[EXCISE_PLAN_REMOVE_PATH] = "remove-path",       [EXCISE_PLAN_REMOVE_CERT] = "remove-cert",
+	[EXCISE_PLAN_REGEN_TRUST] = "regenerate-trust",  [EXCISE_PLAN_DELETE_REGKEY] = "delete-registry-key",
+	[EXCISE_PLAN_RELOAD_UNITS] = "reload-units",
+};
+
+const char *excise_plan_action_name(enum excise_plan_action a)
+{
+	return (unsigned)a < EXCISE_PLAN_ACTION_MAX ? action_names[a] : "?";
+}
+
+int plan_action_from_name(const char *s)
+{
+	for (int i = 0; i < EXCISE_PLAN_ACTION_MAX; i++)
+		if (!strcmp(s, action_names[i]))
+			return i;
+	return -1;
+}
+
+/* ---- building ---- */
+
+struct builder {
+	const struct excise_scan *s;
+	const struct excise_plan_opts *o;
+	struct excise_plan *p;
+	struct root root;
+	struct matcher *m;
+	size_t cap_steps, cap_skipped;
+	int err;
+};
+
+static char *dup0(const char *s, int *err)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*err = -ENOMEM;
+	return d;
+}
+
+static void skip(struct builder *b, const char *what, const char *why)
+{
+	struct excise_plan *p = b->p;
+	for (size_t i = 0; i < p->n_skipped; i++)
+		if (!strcmp(p->skipped[i].what, what) && !strcmp(p->skipped[i].why, why))
+			return;
+	if (p->n_skipped >= EXCISE_MAX_PLAN_STEPS)
+		return;
+	if (p->n_skipped == b->cap_skipped) {
+		size_t cap = b->cap_skipped ? b->cap_skipped * 2 : 16;
+		struct excise_plan_skip *v = realloc(p->skipped, cap * sizeof(*v));
+		if (!v) {
+			b->err = -ENOMEM;
+			return;
+		}
+		p->skipped = v;
+		b->cap_skipped = cap;
+	}
+	struct excise_plan_skip *k = &p->skipped[p->n_skipped++];
+	k->what = dup0(what, &b->err);
+	k->why = dup0(why, &b->err);
+}
+
+static void skipf(struct builder *b, const char *what, const char *fmt, ...) PRINTF(3, 4);
+static void skipf(struct builder *b, const char *what, const char *fmt, ...)
+{
+	char why[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	skip(b, what, why);
+}
+
+static int add_evidence(struct excise_plan_step *st, const struct excise_evidence *e)
+{
+	for (size_t i = 0; i < st->n_evidence; i++) {
+		struct excise_plan_evidence *x = &st->evidence[i];
+		if (!strcmp(x->indicator, e->indicator->id) && !strcmp(x->value, e->value) &&
+		    ((!x->path && !e->path) || (x->path && e->path && !strcmp(x->path, e->path))))
+			return 0;
+	}
+	if (st->n_evidence >= EXCISE_MAX_PLAN_EVIDENCE)
+		return 0;
+	struct excise_plan_evidence *v = realloc(st->evidence, (st->n_evidence + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	st->evidence = v;
+	int err = 0;
+	v[st->n_evidence++] = (struct excise_plan_evidence){
+		.source = dup0(e->source, &err), .kind = dup0(excise_obs_kind_name(e->kind), &err),
+		.value = dup0(e->value, &err), .path = dup0(e->path, &err),
+		.indicator = dup0(e->indicator->id, &err), .confidence = e->indicator->confidence,
+	};
+	return err;
+}
+
+/* The step (action, target), made when new; evidence joins it. */
+static struct excise_plan_step *step(struct builder *b, enum excise_plan_action a, const char *target,
+				     const struct excise_finding *f, const struct excise_evidence *e)
+{
+	struct excise_plan *p = b->p;
+	struct excise_plan_step *st = NULL;
+	for (size_t i = 0; i < p->n_steps && !st; i++)
+		if (p->steps[i].action == a && !strcmp(p->steps[i].target, target))
+			st = &p->steps[i];
+	if (!st) {
+		if (p->n_steps >= EXCISE_MAX_PLAN_STEPS) {
+			b->err = -EXCISE_E_LIMIT;
+			return NULL;
+		}
+		if (p->n_steps == b->cap_steps) {
+			size_t cap = b->cap_steps ? b->cap_steps * 2 : 16;
+			struct excise_plan_step *v = realloc(p->steps, cap * sizeof(*v));
+			if (!v) {
+				b->err = -ENOMEM;
+				return NULL;
+			}
+			p->steps = v;
+			b->cap_steps = cap;
+		}
+		st = &p->steps[p->n_steps++];
+		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
+						 .product = dup0(f->product->id, &b->err) };
+		st->live_only = a == EXCISE_PLAN_STOP_SERVICE || a == EXCISE_PLAN_KILL_PROCESS ||
+				a == EXCISE_PLAN_UNLOAD_MODULE || a == EXCISE_PLAN_RELOAD_UNITS;
+	}
+	if (e && add_evidence(st, e) < 0)
+		b->err = -ENOMEM;
+	return st;
+}
+
+static const char *attr(const struct excise_evidence *e, const char *key)
+{
+	for (char **a = e->attrs; a && a[0]; a += 2)
+		if (!strcmp(a[0], key))
+			return a[1];
+	return NULL;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+	return s ? s + 1 : p;
+}
+
+static void what_of(const struct excise_evidence *e, char *out, size_t size)
+{
+	snprintf(out, size, "%s %s%s%s", excise_obs_kind_name(e->kind), e->value, e->path ? " at " : "",
+		 e->path ? e->path : "");
+}
+
+static void plan_path(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
+		      const char *path)
+{
+	if (!path || path[0] != '/')
+		return;
+	struct excise_err err = { 0 };
+	int r = safety_check_path(&b->root, path, &err);
+	if (r == -ENOENT)
+		return; /* gone since the scan; the package removal may have taken it */
+	if (r < 0) {
+		char what[600];
+		snprintf(what, sizeof(what), "path %s", path);
+		skip(b, what, err.msg);
+		return;
+	}
+	step(b, EXCISE_PLAN_REMOVE_PATH, path, f, e);
+}
+
+static void plan_package(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	bool dpkg = !strcmp(e->source, "dpkg");
+	const char *pkg = attr(e, "package");
+	if (!pkg && e->field == EXCISE_F_NAME)
+		pkg = e->value;
+	char what[600];
+	if (!pkg) {
+		what_of(e, what, sizeof(what));
+		skip(b, what, "the package's name is not in the evidence; rescan with this excise");
+		return;
+	}
+	snprintf(what, sizeof(what), "package %s", pkg);
+	struct pkg_info pi;
+	struct excise_err err = { 0 };
+	if (pkgdb_query(&b->root, dpkg ? PKGDB_DPKG : PKGDB_RPM, pkg, -1, &pi, &err) < 0) {
+		skip(b, what, err.msg);
+		return;
+	}
+	if (!pi.present) {
+		pkg_info_done(&pi);
+		return; /* removed since the scan */
+	}
+	if (!pkgdb_names_vendor(b->m, f->vendor->id, &pi)) {
+		skipf(b, what, "its metadata (%s '%s') does not name %s: not the vendor's package",
+		      dpkg ? "Maintainer" : "Vendor", pi.publisher ? pi.publisher : "", f->vendor->name);
+		pkg_info_done(&pi);
+		return;
+	}
+	struct excise_plan_step *st = step(b, dpkg ? EXCISE_PLAN_DPKG_PURGE : EXCISE_PLAN_RPM_ERASE, pkg, f, e);
+	if (st && !st->version)
+		st->version = dup0(pi.version, &b->err);
+	pkg_info_done(&pi);
+}
+
+static bool is_unit_name(const char *n)
+{
+	static const char *const sfx[] = { ".service", ".socket", ".timer", ".path", ".target", ".mount" };
+	size_t l = n ? strlen(n) : 0;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		size_t k = strlen(sfx[i]);
+		if (l > k && !strcmp(n + l - k, sfx[i]))
+			return true;
+	}
+	return false;
+}
+
+static void plan_linux(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *src = e->source;
+	if (!strcmp(src, "dpkg") || !strcmp(src, "rpm")) {
+		plan_package(b, f, e);
+	} else if (!strcmp(src, "systemd")) {
+		const char *unit = base_name(e->path);
+		if (!is_unit_name(unit))
+			unit = e->field == EXCISE_F_NAME ? e->value : NULL;
+		if (unit && is_unit_name(unit)) {
+			step(b, EXCISE_PLAN_STOP_SERVICE, unit, f, e);
+			struct excise_plan_step *d = step(b, EXCISE_PLAN_DISABLE_SERVICE, unit, f, e);
+			if (d && !d->path && e->path && e->state && strcmp(e->state, "wants") && strcmp(e->state, "requires"))
+				d->path = dup0(e->path, &b->err);
+			step(b, EXCISE_PLAN_RELOAD_UNITS, "daemon-reload", f, e);
+		}
+		plan_path(b, f, e, e->path);
+	} else if (!strcmp(src, "sysv") || !strcmp(src, "files") || !strcmp(src, "walk")) {
+		plan_path(b, f, e, e->path);
+	} else if (!strcmp(src, "kmod")) {
+		const char *name = e->field == EXCISE_F_NAME ? e->value : NULL;
+		if (e->active && name) {
+			struct excise_plan_step *st = step(b, EXCISE_PLAN_UNLOAD_MODULE, name, f, e);
+			if (st)
+				st->reboot = true;
+		}
+		plan_path(b, f, e, e->path);
+	} else if (!strcmp(src, "proc")) {
+		const char *pid = attr(e, "pid");
+		if (pid && e->path) {
+			char t[64];
+			snprintf(t, sizeof(t), "%s", pid);
+			struct excise_plan_step *st = step(b, EXCISE_PLAN_KILL_PROCESS, e->path, f, e);
+			if (st)
+				st->pid = strtoll(t, NULL, 10);
+		}
+	} else if (!strcmp(src, "truststore")) {
+		const char *sha = attr(e, "sha256");
+		if (!sha || !e->path)
+			return;
+		struct excise_err err = { 0 };
+		int r = safety_check_path(&b->root, e->path, &err);
+		char what[600];
+		snprintf(what, sizeof(what), "certificate %s in %s", sha, e->path);
+		/* a bundle that is itself protected (ca-certificates.crt) is rewritten, not removed */
+		if (r < 0 && r != -EXCISE_E_REFUSED) {
+			if (r != -ENOENT)
+				skip(b, what, err.msg);
+			return;
+		}
+		struct excise_plan_step *st = step(b, EXCISE_PLAN_REMOVE_CERT, sha, f, e);
+		if (st && !st->path)
+			st->path = dup0(e->path, &b->err);
+		step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
+	} else {
+		char what[600];
+		what_of(e, what, sizeof(what));
+		skipf(b, what, "%s evidence: not removed by excise on Linux (remove it through the browser, "
+		      "NSS certutil -D or the owning tool)", src);
+	}
+}
+
+static void plan_windows(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *src = e->source;
+	const char *code = attr(e, "msi_product_code");
+	if (code) {
+		struct excise_plan_step *st = step(b, EXCISE_PLAN_MSI_UNINSTALL, code, f, e);
+		if (st && !st->args) {
+			bool agent = !strcmp(f->product->id, "klnagent");
+			st->args = calloc(3, sizeof(*st->args));
+			if (!st->args)
+				b->err = -ENOMEM;
+			else if (agent)
+				st->args[0] = dup0("KLUNINSTPASSWD", &b->err);
+			else {
+				st->args[0] = dup0("KLLOGIN", &b->err);
+				st->args[1] = dup0("KLPASSWD", &b->err);
+			}
+			st->reboot = true;
+		}
+		step(b, EXCISE_PLAN_VENDOR_REMOVER, "kavremover", f, e);
+	}
+	if (!strcmp(src, "win-services")) {
+		step(b, EXCISE_PLAN_STOP_SERVICE, e->value, f, e);
+		if (e->kind == EXCISE_OBS_KMOD) {
+			struct excise_plan_step *st = step(b, EXCISE_PLAN_STOP_SERVICE, e->value, f, NULL);
+			if (st)
+				st->reboot = true;
+		}
+	} else if (!strcmp(src, "win-software") || !strcmp(src, "win-users")) {
+		const char *root_key = attr(e, "product_root");
+		if (e->kind == EXCISE_OBS_REGISTRY && e->path && !code)
+			step(b, EXCISE_PLAN_DELETE_REGKEY, root_key ? root_key : e->path, f, e);
+	} else if (!strcmp(src, "win-files") || !strcmp(src, "files") || !strcmp(src, "walk")) {
+		plan_path(b, f, e, e->path);
+	}
+}
+
+static void plan_macos(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *src = e->source;
+	if (!strcmp(src, "launchd")) {
+		step(b, EXCISE_PLAN_STOP_SERVICE, e->field == EXCISE_F_NAME ? e->value : base_name(e->path), f, e);
+		plan_path(b, f, e, e->path);
+	} else if (!strcmp(src, "macos-kexts")) {
+		const char *id = attr(e, "bundle_id");
+		if (id) {
+			struct excise_plan_step *st = step(b, EXCISE_PLAN_UNLOAD_MODULE, id, f, e);
+			if (st)
+				st->reboot = true;
+		}
+		plan_path(b, f, e, e->path);
+	} else if (!strcmp(src, "macos-receipts")) {
+		static const char *const scripts[] = {
+			"/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript",
+			"/Library/Application Support/Kaspersky Lab/klnagent/Binaries/UninstallScript",
+		};
+		for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+			char *real = NULL;
+			if (root_resolve_nocase(&b->root, scripts[i], &real) == 0) {
+				step(b, EXCISE_PLAN_VENDOR_REMOVER, real, f, e);
+				free(real);
+			}
+		}
+	} else if (!strcmp(src, "macos-apps") || !strcmp(src, "files") || !strcmp(src, "walk")) {
+		plan_path(b, f, e, e->path);
+	}
+}
+
+/* ---- order ---- */
+
+static int rank(enum excise_plan_action a)
+{
+	static const int order[] = {
+		[EXCISE_PLAN_STOP_SERVICE] = 0, [EXCISE_PLAN_DISABLE_SERVICE] = 1, [EXCISE_PLAN_KILL_PROCESS] = 2,
+		[EXCISE_PLAN_UNLOAD_MODULE] = 3, [EXCISE_PLAN_DPKG_PURGE] = 4, [EXCISE_PLAN_RPM_ERASE] = 4,
+		[EXCISE_PLAN_MSI_UNINSTALL] = 5, [EXCISE_PLAN_VENDOR_REMOVER] = 6, [EXCISE_PLAN_REMOVE_PATH] = 7,
+		[EXCISE_PLAN_DELETE_REGKEY] = 8, [EXCISE_PLAN_REMOVE_CERT] = 9, [EXCISE_PLAN_REGEN_TRUST] = 10,
+		[EXCISE_PLAN_RELOAD_UNITS] = 11,
+	};
+	return order[a];
+}
+
+static int cmp_steps(const void *x, const void *y)
+{
+	const struct excise_plan_step *a = x, *b = y;
+	int d = rank(a->action) - rank(b->action);
+	if (d)
+		return d;
+	/* packages keep the dependency order worked out before sorting */
+	if (a->action == EXCISE_PLAN_DPKG_PURGE || a->action == EXCISE_PLAN_RPM_ERASE ||
+	    a->action == EXCISE_PLAN_MSI_UNINSTALL)
+		return a->id < b->id ? -1 : a->id > b->id;
+	return strcmp(a->target, b->target);
+}
+
+static bool needs(const struct pkg_info *a, const char *bname, const struct pkg_info *b)
+{
+	for (char **n = a->needs; n && *n; n++) {
+		if (!strcmp(*n, bname))
+			return true;
+		for (char **p = b->provides; p && *p; p++)
+			if (!strcmp(*n, *p))
+				return true;
+	}
+	return false;
+}
+
+/* Number the package steps so that a package comes before those it depends on. */
+static void order_packages(struct builder *b)
+{
+	struct excise_plan *p = b->p;
+	size_t n = 0;
+	for (size_t i = 0; i < p->n_steps; i++)
+		n += p->steps[i].action == EXCISE_PLAN_DPKG_PURGE || p->steps[i].action == EXCISE_PLAN_RPM_ERASE;
+	struct excise_plan_step **v = calloc(n + 1, sizeof(*v));
+	struct pkg_info *pi = calloc(n + 1, sizeof(*pi));
+	bool *done = calloc(n + 1, sizeof(*done));
+	if (!v || !pi || !done) {
+		b->err = -ENOMEM;
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		struct excise_plan_step *s = &p->steps[i];
+		if (s->action != EXCISE_PLAN_DPKG_PURGE && s->action != EXCISE_PLAN_RPM_ERASE)
+			continue;
+		struct excise_err err = { 0 };
+		if (pkgdb_query(&b->root, s->action == EXCISE_PLAN_DPKG_PURGE ? PKGDB_DPKG : PKGDB_RPM, s->target, -1,
+				&pi[k], &err) < 0)
+			pi[k] = (struct pkg_info){ 0 };
+		v[k++] = s;
+	}
+	unsigned next = 1;
+	for (size_t round = 0; round < n; round++) {
+		/* the first (by name) not needed by any other package still to go */
+		size_t pick = n;
+		for (size_t i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			bool needed = false;
+			for (size_t j = 0; j < n && !needed; j++)
+				needed = j != i && !done[j] && needs(&pi[j], v[i]->target, &pi[i]);
+			if (!needed && (pick == n || strcmp(v[i]->target, v[pick]->target) < 0))
+				pick = i;
+		}
+		if (pick == n) /* a dependency cycle: the rest by name */
+			for (size_t i = 0; i < n; i++)
+				if (!done[i] && (pick == n || strcmp(v[i]->target, v[pick]->target) < 0))
+					pick = i;
+		done[pick] = true;
+		v[pick]->id = next++;
+	}
+out:
+	for (size_t i = 0; pi && i < n; i++)
+		pkg_info_done(&pi[i]);
+	free(pi);
+	free(v);
+	free(done);
+}
+
+/* A path below another planned path goes with it. */
+static void drop_nested(struct excise_plan *p)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		struct excise_plan_step *s = &p->steps[i];
+		bool nested = false;
+		if (s->action == EXCISE_PLAN_REMOVE_PATH) {
+			size_t l = strlen(s->target);
+			for (size_t j = 0; j < p->n_steps && !nested; j++) {
+				const struct excise_plan_step *o = &p->steps[j];
+				size_t ol = strlen(o->target);
+				nested = j != i && o->action == EXCISE_PLAN_REMOVE_PATH && ol < l &&
+					 !strncmp(o->target, s->target, ol) && s->target[ol] == '/';
+			}
+		}
+		if (nested) {
+			plan_step_done(s);
+			continue;
+		}
+		p->steps[w++] = *s;
+	}
+	p->n_steps = w;
+}
+
+static void record_seen(struct builder *b)
+{
+	for (size_t i = 0; i < b->p->n_steps; i++) {
+		struct excise_plan_step *s = &b->p->steps[i];
+		if (s->action != EXCISE_PLAN_REMOVE_PATH)
+			continue;
+		struct stat st;
+		if (root_lstat(&b->root, s->target, &st) < 0)
+			continue;
+		s->seen = (struct excise_plan_object){
+			.known = true,
+			.type = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'o',
+			.dev = (uint64_t)st.st_dev, .ino = (uint64_t)st.st_ino,
+			.size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0,
+			.mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+		};
+	}
+}
+
+static void notes(struct builder *b)
+{
+	struct excise_plan *p = b->p;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		struct excise_plan_step *s = &p->steps[i];
+		s->id = (unsigned)i + 1;
+		const char *n = NULL;
+		switch (s->action) {
+		case EXCISE_PLAN_VENDOR_REMOVER:
+			s->fallback = i > 0 && p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL;
+			n = s->fallback ? "only when the MSI uninstall before it fails: Kaspersky's removal tool" :
+					  "the vendor's uninstaller bundled with the product";
+			break;
+		case EXCISE_PLAN_MSI_UNINSTALL:
+			n = "managed installs ask for the uninstall password: the script takes it from the operator";
+			break;
+		case EXCISE_PLAN_DISABLE_SERVICE:
+			n = p->live ? "systemctl disable" : "offline root: its enablement links are moved to quarantine";
+			break;
+		case EXCISE_PLAN_REMOVE_PATH:
+			n = "moved into the quarantine store, restorable with excise restore";
+			break;
+		case EXCISE_PLAN_REGEN_TRUST:
+			n = p->live ? "update-ca-certificates --fresh (or update-ca-trust extract)" :
+				      "offline root: the generated bundles are rewritten without the removed certificates";
+			break;
+		default:
+			break;
+		}
+		if (n && !s->note)
+			s->note = dup0(n, &b->err);
+		if (s->reboot)
+			p->reboot_required = true;
+	}
+}
+
+int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts *o, struct excise_plan **ret,
+		      struct excise_err *err)
+{
+	*ret = NULL;
+	if (!s || !o || !o->catalog)
+		return err_set(err, -EXCISE_E_USAGE, "excise_plan_build: a scan and its catalog are required");
+	struct excise_plan *p = calloc(1, sizeof(*p));
+	if (!p)
+		return err_set(err, -ENOMEM, "out of memory");
+	struct builder b = { .s = s, .o = o, .p = p, .root = { .fd = -1 } };
+	const struct excise_host *h = &s->host;
+	p->report_id = dup0(s->report_id, &b.err);
+	p->hostname = dup0(h->hostname ? h->hostname : "", &b.err);
+	p->machine_id = dup0(h->machine_id, &b.err);
+	p->root = dup0(h->root ? h->root : "/", &b.err);
+	p->platform = dup0(h->platform ? h->platform : "linux", &b.err);
+	p->live = h->live;
+	p->scanned_ns = s->finished_ns;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p->created_ns = o->now_ns ? o->now_ns : (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	p->catalog_id = dup0(excise_catalog_id(o->catalog), &b.err);
+	p->catalog_version = dup0(excise_catalog_version(o->catalog), &b.err);
+	p->catalog_sha256 = dup0(excise_catalog_sha256(o->catalog), &b.err);
+	int r = b.err ? err_set(err, b.err, "out of memory") : 0;
+	if (r == 0)
+		r = root_open(p->live ? NULL : p->root, &b.root, err);
+	if (r == 0)
+		r = matcher_new(o->catalog, p->platform, &b.m, err);
+	bool win = !strcmp(p->platform, "windows"), mac = !strcmp(p->platform, "macos");
+	for (size_t i = 0; r == 0 && i < s->n_findings && !b.err; i++) {
+		const struct excise_finding *f = &s->findings[i];
+		for (size_t j = 0; j < f->n_evidence && !b.err; j++) {
+			const struct excise_evidence *e = &f->evidence[j];
+			if (e->indicator->confidence < EXCISE_CONF_STRONG) {
+				char what[600];
+				what_of(e, what, sizeof(what));
+				skipf(&b, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
+				continue;
+			}
+			if (win)
+				plan_windows(&b, f, e);
+			else if (mac)
+				plan_macos(&b, f, e);
+			else
+				plan_linux(&b, f, e);
+		}
+	}
+	if (r == 0 && !b.err) {
+		drop_nested(p);
+		order_packages(&b);
+		qsort(p->steps, p->n_steps, sizeof(*p->steps), cmp_steps);
+		record_seen(&b);
+		notes(&b);
+	}
+	if (r == 0 && b.err)
+		r = b.err == -EXCISE_E_LIMIT ? err_set(err, b.err, "the plan would have more than %u steps",
+						       EXCISE_MAX_PLAN_STEPS)
+					     : err_set(err, b.err, "out of memory");
+	matcher_free(b.m);
+	if (b.root.fd >= 0)
+		root_done(&b.root);
+	if (r < 0) {
+		excise_plan_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* ---- freeing ---- */
+
+void plan_step_done(struct excise_plan_step *s)
+{
+	free(s->target);
+	free(s->version);
+	free(s->path);
+	free(s->product);
+	free(s->note);
+	excise_strv_free(s->args);
+	for (size_t i = 0; i < s->n_evidence; i++) {
+		struct excise_plan_evidence *e = &s->evidence[i];
+		free(e->source);
+		free(e->kind);
+		free(e->value);
+		free(e->path);
+		free(e->indicator);
+	}
+	free(s->evidence);
+	*s = (struct excise_plan_step){ 0 };
+}
+
+struct excise_plan *excise_plan_free(struct excise_plan *p)
+{
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < p->n_steps; i++)
+		plan_step_done(&p->steps[i]);
+	free(p->steps);
+	for (size_t i = 0; i < p->n_skipped; i++) {
+		free(p->skipped[i].what);
+		free(p->skipped[i].why);
+	}
+	free(p->skipped);
+	free(p->report_id);
+	free(p->hostname);
+	free(p->machine_id);
+	free(p->root);
+	free(p->platform);
+	free(p->catalog_id);
+	free(p->catalog_version);
+	free(p->catalog_sha256);
+	free(p);
+	return NULL;
+}

@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* quarantine: the store removed files wait in (see quarantine.h). */
+#include "remove/quarantine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/digest.h"
+#include "core/err.h"
+#include "core/jsonbytes.h"
+#include "core/limits.h"
+#include "core/text.h"
+
+#define SCHEMA "excise.quarantine/1"
+#define MANIFEST "manifest.jsonl"
+#define DEFAULT_STORE "/var/lib/excise/quarantine"
+
+enum obj_state { OBJ_INTENT, OBJ_MOVED, OBJ_RESTORED };
+
+struct qobj {
+	unsigned n;
+	char *path;          /* raw bytes, NUL-terminated */
+	json_t *entries;     /* the intent's entries */
+	enum obj_state state;
+};
+
+struct quarantine {
+	const struct root *root;
+	char *dir;           /* host path of <store>/<id> */
+	int dir_fd, data_fd, man_fd;
+	struct qobj *objs;
+	size_t n_objs;
+};
+
+/* ---- entries: what a tree holds, read without following anything ---- */
+
+struct collect {
+	json_t *arr;
+	size_t count;
+	struct excise_err *err;
+	const char *top;     /* for messages */
+};
+
+static int add_xattrs(json_t *e, int dirfd, const char *name, struct collect *c)
+{
+	char p[64 + NAME_MAX];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/%s", dirfd, name);
+	char list[EXCISE_MAX_QUARANTINE_XATTR_LIST];
+	ssize_t k = llistxattr(p, list, sizeof(list));
+	if (k < 0)
+		return errno == ENOTSUP || errno == ENODATA ? 0 :
+		       err_setc(c->err, errno == ERANGE ? -EXCISE_E_LIMIT : -errno, "'%s': listing xattrs of %s", c->top,
+				name);
+	json_t *xs = json_object();
+	if (!xs)
+		return err_set(c->err, -ENOMEM, "out of memory");
+	int r = 0;
+	for (ssize_t off = 0; off < k && r == 0;) {
+		const char *xn = list + off;
+		off += (ssize_t)strlen(xn) + 1;
+		static _Thread_local char val[EXCISE_MAX_QUARANTINE_XATTR_SIZE];
+		ssize_t vl = lgetxattr(p, xn, val, sizeof(val));
+		if (vl < 0) {
+			r = err_setc(c->err, errno == ERANGE ? -EXCISE_E_LIMIT : -errno, "'%s': xattr %s of %s", c->top,
+				     xn, name);
+			break;
+		}
+		struct buf b;
+		buf_init(&b, SIZE_MAX);
+		hex_append(&b, val, (size_t)vl);
+		if (b.err || json_object_set_new(xs, xn, json_stringn(b.p, b.n)) < 0)
+			r = err_set(c->err, -ENOMEM, "out of memory");
+		buf_done(&b);
+	}
+	if (r == 0 && json_object_size(xs))
+		r = json_object_set_new(e, "xattrs", xs) < 0 ? err_set(c->err, -ENOMEM, "out of memory") : 0;
+	else
+		json_decref(xs);
+	return r;
+}
+
+static int collect(int dirfd, const char *name, char *rel, size_t rel_len, unsigned depth, struct collect *c);
+
+static int collect_dir(int fd, char *rel, size_t rel_len, unsigned depth, struct collect *c)
+{
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return err_setc(c->err, -errno, "'%s': reading %s", c->top, rel[0] ? rel : ".");
+	}
+	int r = 0;
+	struct dirent *de;
+	errno = 0;
+	while (r == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		size_t nl = strlen(de->d_name);
+		if (rel_len + 1 + nl >= PATH_MAX) {
+			r = err_set(c->err, -EXCISE_E_LIMIT, "'%s': a path inside is longer than %d bytes", c->top,
+				    PATH_MAX);
+			break;
+		}
+		size_t l = rel_len;
+		if (l)
+			rel[l++] = '/';
+		memcpy(rel + l, de->d_name, nl + 1);
+		r = collect(dirfd(d), de->d_name, rel, l + nl, depth + 1, c);
+		rel[rel_len] = 0;
+	}
+	closedir(d);
+	return r;
+}
+
+static int collect(int dirfd, const char *name, char *rel, size_t rel_len, unsigned depth, struct collect *c)
+{
+	if (++c->count > EXCISE_MAX_QUARANTINE_ENTRIES)
+		return err_set(c->err, -EXCISE_E_LIMIT, "'%s': more than %u entries", c->top,
+			       EXCISE_MAX_QUARANTINE_ENTRIES);
+	if (depth > EXCISE_MAX_QUARANTINE_DEPTH)
+		return err_set(c->err, -EXCISE_E_LIMIT, "'%s': deeper than %u levels", c->top,
+			       EXCISE_MAX_QUARANTINE_DEPTH);
+	struct stat st;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_setc(c->err, -errno, "'%s': lstat of %s", c->top, rel[0] ? rel : ".");
+	char t = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'o';
+	json_t *e = json_pack("{s:s#, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "type", &t, (size_t)1,
+			      "mode", (json_int_t)st.st_mode, "uid", (json_int_t)st.st_uid, "gid", (json_int_t)st.st_gid,
+			      "size", (json_int_t)(S_ISDIR(st.st_mode) ? 0 : st.st_size),
+			      "mtime_ns", (json_int_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec,
+			      "nlink", (json_int_t)(S_ISDIR(st.st_mode) ? 1 : st.st_nlink),
+			      "rdev", (json_int_t)st.st_rdev);
+	if (!e || json_set_bytes(e, "rel", rel, rel_len) < 0 || json_array_append_new(c->arr, e) < 0)
+		return err_set(c->err, -ENOMEM, "out of memory");
+	int r = add_xattrs(e, dirfd, name, c);
+	if (r < 0)
+		return r;
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t k = readlinkat(dirfd, name, target, sizeof(target));
+		if (k < 0 || k == sizeof(target))
+			return err_setc(c->err, k < 0 ? -errno : -EXCISE_E_LIMIT, "'%s': readlink of %s", c->top, rel);
+		return json_set_bytes(e, "target", target, (size_t)k) < 0 ? err_set(c->err, -ENOMEM, "out of memory") : 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0 && errno == EPERM)
+			fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return err_setc(c->err, -errno, "'%s': open %s", c->top, rel[0] ? rel : ".");
+		char hex[65];
+		uint64_t size;
+		r = sha256_fd_hex(fd, hex, &size);
+		close(fd);
+		if (r < 0)
+			return err_setc(c->err, r, "'%s': reading %s", c->top, rel[0] ? rel : ".");
+		return json_object_set_new(e, "sha256", json_string(hex)) < 0 ? err_set(c->err, -ENOMEM, "out of memory")
+									       : 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_setc(c->err, -errno, "'%s': open %s", c->top, rel[0] ? rel : ".");
+	return collect_dir(fd, rel, rel_len, depth, c);
+}
+
+static int rel_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	size_t xl = 0, yl = 0;
+	char *xs = json_get_bytes(x, "rel", &xl), *ys = json_get_bytes(y, "rel", &yl);
+	int c = 0;
+	if (xs && ys) {
+		c = memcmp(xs, ys, xl < yl ? xl : yl);
+		if (c == 0)
+			c = xl < yl ? -1 : xl > yl;
+	}
+	free(xs);
+	free(ys);
+	return c;
+}
+
+/* The entries of `name` in dirfd, sorted by relative path. */
+static int collect_tree(int dirfd, const char *name, const char *top, json_t **ret, struct excise_err *err)
+{
+	struct collect c = { .arr = json_array(), .err = err, .top = top };
+	if (!c.arr)
+		return err_set(err, -ENOMEM, "out of memory");
+	char *rel = malloc(PATH_MAX);
+	int r = rel ? (rel[0] = 0, collect(dirfd, name, rel, 0, 0, &c)) : err_set(err, -ENOMEM, "out of memory");
+	free(rel);
+	if (r < 0) {
+		json_decref(c.arr);
+		return r;
+	}
+	size_t n = json_array_size(c.arr);
+	json_t **v = calloc(n + 1, sizeof(*v));
+	json_t *sorted = json_array();
+	if (!v || !sorted) {
+		free(v);
+		json_decref(sorted);
+		json_decref(c.arr);
+		return err_set(err, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(c.arr, i);
+	qsort(v, n, sizeof(*v), rel_cmp);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(sorted, v[i]);
+	free(v);
+	json_decref(c.arr);
+	*ret = sorted;
+	return 0;
+}
+
+/* ---- the manifest ---- */
+
+static int append(struct quarantine *q, json_t *rec, struct excise_err *err)
+{
+	char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	json_decref(rec);
+	if (!line)
+		return err_set(err, -ENOMEM, "out of memory");
+	size_t len = strlen(line);
+	line[len] = '\n';
+	size_t off = 0;
+	int r = 0;
+	while (off < len + 1) {
+		ssize_t k = write(q->man_fd, line + off, len + 1 - off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			break;
+		}
+		off += (size_t)k;
+	}
+	free(line);
+	if (r == 0 && fdatasync(q->man_fd) < 0)
+		r = -errno;
+	return r < 0 ? err_setc(err, r, "quarantine manifest '%s/" MANIFEST "': write", q->dir) : 0;
+}
+
+static struct qobj *obj_by_n(struct quarantine *q, unsigned n)
+{
+	for (size_t i = 0; i < q->n_objs; i++)
+		if (q->objs[i].n == n)
+			return &q->objs[i];
+	return NULL;
+}
+
+/* Apply one manifest record to the in-memory objects. */
+static int apply(struct quarantine *q, const char *name, size_t line, json_t *o, struct excise_err *err)
+{
+	const char *ev = json_string_value(json_object_get(o, "event"));
+	if (!ev)
+		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: no \"event\"", name, line);
+	if (line == 1) {
+		const char *schema = json_string_value(json_object_get(o, "schema"));
+		if (strcmp(ev, "store") || !schema || strcmp(schema, SCHEMA))
+			return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line 1: not an " SCHEMA " store record",
+				       name);
+		return 0;
+	}
+	json_t *nv = json_object_get(o, "n");
+	if (!json_is_integer(nv) || json_integer_value(nv) < 1 || json_integer_value(nv) > EXCISE_MAX_QUARANTINE_OBJECTS)
+		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: \"n\" not in 1..%u", name, line,
+			       EXCISE_MAX_QUARANTINE_OBJECTS);
+	unsigned n = (unsigned)json_integer_value(nv);
+	struct qobj *ob = obj_by_n(q, n);
+	if (!strcmp(ev, "intent")) {
+		json_t *entries = json_object_get(o, "entries");
+		size_t pl = 0;
+		char *path = json_get_bytes(o, "path", &pl);
+		bool ok = path && path[0] == '/' && strlen(path) == pl && json_is_array(entries) &&
+			  json_array_size(entries) >= 1 && json_array_size(entries) <= EXCISE_MAX_QUARANTINE_ENTRIES;
+		for (size_t i = 0; ok && i < json_array_size(entries); i++) {
+			json_t *e = json_array_get(entries, i);
+			const char *t = json_string_value(json_object_get(e, "type"));
+			ok = json_is_object(e) && t && strlen(t) == 1 && strchr("fdlo", t[0]) &&
+			     json_is_integer(json_object_get(e, "mode"));
+		}
+		if (!ok || ob || q->n_objs >= EXCISE_MAX_QUARANTINE_OBJECTS) {
+			free(path);
+			return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: %s", name, line,
+				       ob ? "object number used twice" : "an intent needs an absolute path and entries");
+		}
+		struct qobj *v = realloc(q->objs, (q->n_objs + 1) * sizeof(*v));
+		if (!v) {
+			free(path);
+			return err_set(err, -ENOMEM, "out of memory");
+		}
+		q->objs = v;
+		v[q->n_objs++] = (struct qobj){ .n = n, .path = path, .entries = json_incref(entries) };
+		return 0;
+	}
+	if (!ob)
+		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: object %u has no intent", name, line, n);
+	if (!strcmp(ev, "moved"))
+		ob->state = OBJ_MOVED;
+	else if (!strcmp(ev, "restored"))
+		ob->state = OBJ_RESTORED;
+	else
+		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: unknown event", name, line);
+	return 0;
+}
+
+static void objs_free(struct quarantine *q)
+{
+	for (size_t i = 0; i < q->n_objs; i++) {
+		free(q->objs[i].path);
+		json_decref(q->objs[i].entries);
+	}
+	free(q->objs);
+	q->objs = NULL;
+	q->n_objs = 0;
+}
+
+static int parse(struct quarantine *q, const char *name, const char *bytes, size_t len, struct excise_err *err)
+{
+	if (len > EXCISE_MAX_QUARANTINE_MANIFEST)
+		return err_set(err, -EXCISE_E_TOOBIG, "manifest '%s': %zu bytes (at most %u)", name, len,
+			       EXCISE_MAX_QUARANTINE_MANIFEST);
+	size_t line = 0, off = 0;
+	while (off < len) {
+		const char *nl = memchr(bytes + off, '\n', len - off);
+		if (!nl)
+			break; /* torn last record */
+		size_t ll = (size_t)(nl - bytes - off);
+		line++;
+		json_error_t je;
+		json_t *o = json_loadb(bytes + off, ll, JSON_REJECT_DUPLICATES, &je);
+		int r = json_is_object(o) ? apply(q, name, line, o, err)
+					  : err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: not a JSON object",
+						    name, line);
+		json_decref(o);
+		if (r < 0)
+			return r;
+		off += ll + 1;
+	}
+	if (line == 0)
+		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': no store record", name);
+	return 0;
+}
+
+int quarantine_parse_manifest(const char *name, const char *bytes, size_t len, size_t *ret_objects,
+			      struct excise_err *err)
+{
+	struct quarantine q = { .dir_fd = -1, .data_fd = -1, .man_fd = -1 };
+	int r = parse(&q, name, bytes, len, err);
+	if (ret_objects)
+		*ret_objects = q.n_objs;
+	objs_free(&q);
+	return r;
+}
+
+/* ---- opening ---- */
+
+static int open_store(const struct root *r, const char *store_dir, const char *id, bool create,
+		      struct quarantine **ret, struct excise_err *err)
+{
+	*ret = NULL;
+	if (!id || strlen(id) != 36 || strchr(id, '/'))
+		return err_set(err, -EXCISE_E_USAGE, "quarantine: '%s' is not a run id", id ? id : "");
+	struct quarantine *q = calloc(1, sizeof(*q));
+	if (!q)
+		return err_set(err, -ENOMEM, "out of memory");
+	*q = (struct quarantine){ .root = r, .dir_fd = -1, .data_fd = -1, .man_fd = -1 };
+	struct root host = { .fd = -1 };
+	char *sub = NULL;
+	int e = 0;
+	const struct root *in = r;
+	if (store_dir) {
+		e = root_open("/", &host, err);
+		in = &host;
+		sub = e == 0 ? path_join(store_dir, id) : NULL;
+		q->dir = sub ? strdup(sub) : NULL;
+	} else {
+		sub = path_join(DEFAULT_STORE, id);
+		q->dir = sub ? (r->live ? strdup(sub) : path_join(r->path, sub)) : NULL;
+	}
+	if (e == 0 && (!sub || !q->dir))
+		e = err_set(err, -ENOMEM, "out of memory");
+	if (e == 0 && create) {
+		e = root_mkdir_p(in, sub, 0700);
+		if (e >= 0) {
+			q->dir_fd = e;
+			e = 0;
+		} else {
+			e = err_setc(err, e, "quarantine '%s': create", q->dir);
+		}
+	} else if (e == 0) {
+		q->dir_fd = root_openat_nofollow(in, sub, O_RDONLY | O_DIRECTORY);
+		if (q->dir_fd < 0)
+			e = err_setc(err, q->dir_fd, "quarantine '%s': open", q->dir);
+	}
+	if (host.fd >= 0)
+		root_done(&host);
+	free(sub);
+	if (e == 0 && create && mkdirat(q->dir_fd, "data", 0700) < 0 && errno != EEXIST)
+		e = err_setc(err, -errno, "quarantine '%s/data': create", q->dir);
+	if (e == 0 && (q->data_fd = openat(q->dir_fd, "data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		e = err_setc(err, -errno, "quarantine '%s/data': open", q->dir);
+	if (e == 0) {
+		int fl = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
+		q->man_fd = openat(q->dir_fd, MANIFEST, fl, 0600);
+		if (q->man_fd < 0)
+			e = err_setc(err, -errno, "quarantine manifest '%s/" MANIFEST "': open", q->dir);
+	}
+	char *text = NULL;
+	size_t len = 0;
+	if (e == 0) {
+		e = read_fd_all(q->man_fd, EXCISE_MAX_QUARANTINE_MANIFEST, &text, &len);
+		if (e < 0)
+			e = err_setc(err, e, "quarantine manifest '%s/" MANIFEST "': read", q->dir);
+	}
+	if (e == 0 && len == 0 && create) {
+		e = append(q, json_pack("{s:s, s:s, s:s}", "event", "store", "schema", SCHEMA, "run_id", id), err);
+	} else if (e == 0) {
+		char name[4200];
+		snprintf(name, sizeof(name), "%s/" MANIFEST, q->dir);
+		e = parse(q, name, text, len, err);
+		const char *nl = len ? memrchr(text, '\n', len) : NULL;
+		size_t keep = nl ? (size_t)(nl - text) + 1 : 0;
+		if (e == 0 && keep < len && ftruncate(q->man_fd, (off_t)keep) < 0)
+			e = err_setc(err, -errno, "quarantine manifest '%s': cutting a torn record", name);
+	}
+	free(text);
+	if (e < 0) {
+		quarantine_close(q);
+		return e;
+	}
+	*ret = q;
+	return 0;
+}
+
+int quarantine_open(const struct root *r, const char *store_dir, const char *id, struct quarantine **ret,
+		    struct excise_err *err)
+{
+	return open_store(r, store_dir, id, true, ret, err);
+}
+
+int quarantine_load(const struct root *r, const char *store_dir, const char *id, struct quarantine **ret,
+		    struct excise_err *err)
+{
+	return open_store(r, store_dir, id, false, ret, err);
+}
+
+void quarantine_close(struct quarantine *q)
+{
+	if (!q)
+		return;
+	objs_free(q);
+	if (q->man_fd >= 0)
+		close(q->man_fd);
+	if (q->data_fd >= 0)
+		close(q->data_fd);
+	if (q->dir_fd >= 0)
+		close(q->dir_fd);
+	free(q->dir);
+	free(q);
+}
+
+/* ---- put ---- */
+
+/* The directory of `path`, opened inside the root with no symlink anywhere. */
+static int open_parent(const struct quarantine *q, const char *path, const char **ret_base, struct excise_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	if (path[0] != '/' || !slash || !slash[1] || !strcmp(slash + 1, ".") || !strcmp(slash + 1, ".."))
+		return err_set(err, -EXCISE_E_REFUSED, "'%s': not a path that can be moved", path);
+	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!dir)
+		return err_set(err, -ENOMEM, "out of memory");
+	int fd = root_openat_nofollow(q->root, dir, O_RDONLY | O_DIRECTORY);
+	if (fd == -ELOOP || fd == -EXDEV)
+		fd = err_set(err, -EXCISE_E_SYMLINK, "'%s': a parent directory is a symlink: nothing moved through it",
+			     path);
+	else if (fd < 0 && fd != -ENOENT && fd != -ENOTDIR)
+		fd = err_setc(err, fd, "'%s': opening its directory", path);
+	else if (fd < 0)
+		fd = -ENOENT;
+	free(dir);
+	*ret_base = slash + 1;
+	return fd;
+}
+
+static struct qobj *obj_by_path(struct quarantine *q, const char *path)
+{
+	for (size_t i = q->n_objs; i-- > 0;)
+		if (q->objs[i].state != OBJ_RESTORED && strcmp(q->objs[i].path, path) == 0)
+			return &q->objs[i];
+	return NULL;
+}
+
+static bool data_exists(struct quarantine *q, unsigned n)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%u", n);
+	struct stat st;
+	return fstatat(q->data_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int move_in(struct quarantine *q, struct qobj *ob, int pfd, const char *base, struct excise_err *err)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "%u", ob->n);
+	if (renameat2(pfd, base, q->data_fd, name, RENAME_NOREPLACE) < 0) {
+		if (errno == EXDEV)
+			return err_set(err, -EXDEV, "'%s' is on another filesystem than the quarantine '%s': give "
+				       "--quarantine a directory on that filesystem", ob->path, q->dir);
+		return err_setc(err, -errno, "'%s': moving into the quarantine", ob->path);
+	}
+	if (fsync(q->data_fd) < 0 || fsync(pfd) < 0)
+		return err_setc(err, -errno, "'%s': fsync after the move", ob->path);
+	ob->state = OBJ_MOVED;
+	return append(q, json_pack("{s:s, s:I}", "event", "moved", "n", (json_int_t)ob->n), err);
+}
+
+int quarantine_put(struct quarantine *q, const char *path, const struct excise_plan_object *expect,
+		   enum quarantine_state *ret_state, struct excise_err *err)
+{
+	struct qobj *ob = obj_by_path(q, path);
+	if (ob && ob->state == OBJ_MOVED) {
+		*ret_state = QUARANTINE_ALREADY;
+		return 0;
+	}
+	const char *base;
+	int pfd = open_parent(q, path, &base, err);
+	if (pfd == -ENOENT && ob && data_exists(q, ob->n)) {
+		/* moved, and the parent went too since: only the record is missing */
+		ob->state = OBJ_MOVED;
+		*ret_state = QUARANTINE_DONE;
+		return append(q, json_pack("{s:s, s:I}", "event", "moved", "n", (json_int_t)ob->n), err);
+	}
+	if (pfd == -ENOENT) {
+		*ret_state = QUARANTINE_GONE;
+		return 0;
+	}
+	if (pfd < 0)
+		return pfd;
+	struct stat st;
+	int r = 0;
+	bool here = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!here && errno != ENOENT) {
+		r = err_setc(err, -errno, "'%s': lstat", path);
+		goto out;
+	}
+	if (ob) { /* an intent from before a crash */
+		bool moved = data_exists(q, ob->n);
+		if (moved && !here) {
+			ob->state = OBJ_MOVED;
+			r = append(q, json_pack("{s:s, s:I}", "event", "moved", "n", (json_int_t)ob->n), err);
+			*ret_state = QUARANTINE_DONE;
+		} else if (!moved && here) {
+			r = move_in(q, ob, pfd, base, err);
+			*ret_state = QUARANTINE_DONE;
+		} else {
+			r = err_set(err, -EXCISE_E_CHANGED, "'%s': %s", path, moved ?
+				    "both the original and its quarantined copy exist" : "gone, and not in the quarantine");
+		}
+		goto out;
+	}
+	if (!here) {
+		*ret_state = QUARANTINE_GONE;
+		goto out;
+	}
+	if (expect && expect->known) {
+		char t = S_ISREG(st.st_mode) ? 'f' : S_ISDIR(st.st_mode) ? 'd' : S_ISLNK(st.st_mode) ? 'l' : 'o';
+		if (t != expect->type || (uint64_t)st.st_dev != expect->dev || (uint64_t)st.st_ino != expect->ino) {
+			r = err_set(err, -EXCISE_E_CHANGED, "'%s' is not the object planned (type %c inode %llu, planned "
+				    "%c inode %llu): it was replaced; nothing moved", path, t,
+				    (unsigned long long)st.st_ino, expect->type, (unsigned long long)expect->ino);
+			goto out;
+		}
+	}
+	json_t *entries = NULL;
+	r = collect_tree(pfd, base, path, &entries, err);
+	if (r < 0)
+		goto out;
+	unsigned n = 1;
+	for (size_t i = 0; i < q->n_objs; i++)
+		if (q->objs[i].n >= n)
+			n = q->objs[i].n + 1;
+	struct qobj *v = q->n_objs < EXCISE_MAX_QUARANTINE_OBJECTS ? realloc(q->objs, (q->n_objs + 1) * sizeof(*v))
+								   : NULL;
+	char *pcopy = strdup(path);
+	if (!v || !pcopy) {
+		free(pcopy);
+		json_decref(entries);
+		r = err_set(err, v ? -ENOMEM : -EXCISE_E_LIMIT, "quarantine '%s': %s", q->dir,
+			    v ? "out of memory" : "too many objects");
+		goto out;
+	}
+	q->objs = v;
+	ob = &v[q->n_objs++];
+	*ob = (struct qobj){ .n = n, .path = pcopy, .entries = entries };
+	json_t *rec = json_pack("{s:s, s:I, s:O}", "event", "intent", "n", (json_int_t)n, "entries", entries);
+	if (rec && json_set_bytes(rec, "path", path, strlen(path)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
+	r = append(q, rec, err);
+	if (r == 0)
+		r = move_in(q, ob, pfd, base, err);
+	*ret_state = QUARANTINE_DONE;
+out:
+	close(pfd);
+	return r;
+}
+
+/* ---- restore ---- */
+
+static int note(struct quarantine_report *rep, const char *fmt, ...) PRINTF(2, 3);
+static int note(struct quarantine_report *rep, const char *fmt, ...)
+{
+	size_t n = 0;
+	while (rep->notes && rep->notes[n])
+		n++;
+	if (n >= EXCISE_MAX_QUARANTINE_NOTES)
+		return 0;
+	char **v = realloc(rep->notes, (n + 2) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	rep->notes = v;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vasprintf(&v[n], fmt, ap);
+	va_end(ap);
+	v[n + (k >= 0)] = NULL;
+	return k < 0 ? -ENOMEM : 0;
+}
+
+/* Compare what is at the restored path with the intent, entry by entry. */
+static int verify(struct qobj *ob, int pfd, const char *base, struct quarantine_report *rep,
+		  struct excise_err *err)
+{
+	json_t *now = NULL;
+	int r = collect_tree(pfd, base, ob->path, &now, err);
+	if (r < 0)
+		return note(rep, "%s: restored but not checked: %s", ob->path, err->msg);
+	size_t n = json_array_size(ob->entries), m = json_array_size(now);
+	if (n != m)
+		r = note(rep, "%s: %zu entries restored, %zu were removed", ob->path, m, n);
+	for (size_t i = 0; r == 0 && i < n && i < m; i++) {
+		json_t *a = json_array_get(ob->entries, i), *b = json_array_get(now, i);
+		if (!json_equal(a, b)) {
+			size_t rl = 0;
+			char *rel = json_get_bytes(a, "rel", &rl);
+			r = note(rep, "%s%s%s: not as it was removed (content, owner, mode, times or xattrs)", ob->path,
+				 rel && rel[0] ? "/" : "", rel ? rel : "");
+			free(rel);
+		}
+	}
+	rep->n_entries += m;
+	json_decref(now);
+	return r < 0 ? err_set(err, r, "out of memory") : 0;
+}
+
+int quarantine_restore(struct quarantine *q, struct quarantine_report *rep, struct excise_err *err)
+{
+	*rep = (struct quarantine_report){ 0 };
+	int r = 0;
+	for (size_t i = q->n_objs; r == 0 && i-- > 0;) {
+		struct qobj *ob = &q->objs[i];
+		if (ob->state == OBJ_RESTORED)
+			continue;
+		bool stored = data_exists(q, ob->n);
+		if (ob->state == OBJ_INTENT && !stored)
+			continue; /* the move never happened */
+		const char *base;
+		int pfd = open_parent(q, ob->path, &base, err);
+		if (pfd < 0) {
+			rep->n_conflicts += stored;
+			r = note(rep, "%s: left in the quarantine as %s/data/%u: its directory %s", ob->path, q->dir, ob->n,
+				 pfd == -ENOENT ? "is gone" : err->msg);
+			continue;
+		}
+		struct stat st;
+		bool here = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		char name[16];
+		snprintf(name, sizeof(name), "%u", ob->n);
+		if (here && stored) {
+			rep->n_conflicts++;
+			r = note(rep, "%s: something exists there now; the removed copy stays in %s/data/%u", ob->path,
+				 q->dir, ob->n);
+			close(pfd);
+			continue;
+		}
+		if (!here && renameat2(q->data_fd, name, pfd, base, RENAME_NOREPLACE) < 0) {
+			r = err_setc(err, -errno, "'%s': moving back from the quarantine", ob->path);
+			close(pfd);
+			break;
+		}
+		if (fsync(pfd) < 0 || fsync(q->data_fd) < 0) {
+			r = err_setc(err, -errno, "'%s': fsync after restoring", ob->path);
+			close(pfd);
+			break;
+		}
+		r = verify(ob, pfd, base, rep, err);
+		close(pfd);
+		if (r == 0) {
+			ob->state = OBJ_RESTORED;
+			rep->n_restored++;
+			r = append(q, json_pack("{s:s, s:I}", "event", "restored", "n", (json_int_t)ob->n), err);
+		}
+	}
+	if (r == -ENOMEM && !err->msg[0])
+		err_set(err, r, "out of memory");
+	return r;
+}
+
+void quarantine_report_free(struct quarantine_report *rep)
+{
+	for (size_t i = 0; rep->notes && rep->notes[i]; i++)
+		free(rep->notes[i]);
+	free(rep->notes);
+	*rep = (struct quarantine_report){ 0 };
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * restore: undo a removal run as far as files go. Every quarantined entry goes
+ * back (lib/remove/quarantine.c does the byte-exact part); every trust bundle
+ * the run rewrote gets its original bytes back when it still holds what the run
+ * wrote; packages are listed for reinstalling, since a purge cannot be undone by
+ * copying files.
+ */
+#include "excise/remove.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/digest.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/root.h"
+#include "remove/journal.h"
+#include "remove/quarantine.h"
+
+#define BACKUPS_FILE "backups.jsonl"
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+static int strv_addf(struct strv *s, const char *fmt, ...) PRINTF(2, 3);
+static int strv_addf(struct strv *s, const char *fmt, ...)
+{
+	char **v = realloc(s->v, (s->n + 2) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vasprintf(&v[s->n], fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return -ENOMEM;
+	v[++s->n] = NULL;
+	return 0;
+}
+
+/* Put one rewritten bundle back: only when it still holds what the run wrote. */
+static int restore_bundle(const struct root *r, int run_fd, const char *path, const char *backup,
+			  const char *after, struct strv *notes, size_t *restored)
+{
+	char *cur = NULL, *orig = NULL;
+	size_t cur_len = 0, orig_len = 0;
+	int fd = root_openat_nofollow(r, path, O_RDONLY);
+	struct stat st;
+	int e = fd < 0 ? fd : fstat(fd, &st) < 0 ? -errno : read_fd_all(fd, EXCISE_MAX_PEM_BUNDLE_SIZE, &cur, &cur_len);
+	if (fd >= 0)
+		close(fd);
+	if (e < 0)
+		return strv_addf(notes, "bundle %s: not restored: %s", path, excise_strerror(e));
+	char now[65];
+	(void)!sha256_hex(cur, cur_len, now);
+	free(cur);
+	if (strcmp(now, after) != 0)
+		return strv_addf(notes, "bundle %s: changed since the removal (regenerated?); its original is kept as %s",
+				 path, backup);
+	int bfd = openat(run_fd, backup, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	e = bfd < 0 ? -errno : read_fd_all(bfd, EXCISE_MAX_PEM_BUNDLE_SIZE, &orig, &orig_len);
+	if (bfd >= 0)
+		close(bfd);
+	if (e < 0)
+		return strv_addf(notes, "bundle %s: its saved original %s cannot be read: %s", path, backup,
+				 excise_strerror(e));
+	const char *slash = strrchr(path, '/');
+	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	int dfd = dir ? root_openat_nofollow(r, dir, O_RDONLY | O_DIRECTORY) : -ENOMEM;
+	char tmp[300];
+	snprintf(tmp, sizeof(tmp), ".%.200s.excise-restore", slash + 1);
+	e = dfd < 0 ? dfd : 0;
+	if (e == 0) {
+		unlinkat(dfd, tmp, 0);
+		int t = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
+		if (t < 0) {
+			e = -errno;
+		} else {
+			size_t off = 0;
+			while (e == 0 && off < orig_len) {
+				ssize_t k = write(t, orig + off, orig_len - off);
+				if (k < 0 && errno != EINTR)
+					e = -errno;
+				else if (k > 0)
+					off += (size_t)k;
+			}
+			if (e == 0 && (fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0 ||
+				       fsync(t) < 0))
+				e = -errno;
+			close(t);
+			if (e == 0 && renameat(dfd, tmp, dfd, slash + 1) < 0)
+				e = -errno;
+			if (e < 0)
+				unlinkat(dfd, tmp, 0);
+			else
+				fsync(dfd);
+		}
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(orig);
+	if (e < 0)
+		return strv_addf(notes, "bundle %s: not restored: %s", path, excise_strerror(e));
+	(*restored)++;
+	return 0;
+}
+
+static int restore_bundles(const struct root *r, int run_fd, const char *run_dir, struct strv *notes,
+			   size_t *restored, struct excise_err *err)
+{
+	int fd = openat(run_fd, BACKUPS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : err_setc(err, -errno, "'%s/" BACKUPS_FILE "': open", run_dir);
+	char *text = NULL;
+	size_t len = 0;
+	int e = read_fd_all(fd, EXCISE_MAX_JOURNAL_SIZE, &text, &len);
+	close(fd);
+	if (e < 0)
+		return err_setc(err, e, "'%s/" BACKUPS_FILE "': read", run_dir);
+	/* newest first, so a bundle rewritten twice ends with its first original */
+	size_t n = 0;
+	json_t **recs = NULL;
+	for (size_t off = 0, line = 1; off < len; line++) {
+		const char *nl = memchr(text + off, '\n', len - off);
+		if (!nl)
+			break; /* torn last record */
+		json_t *o = json_loadb(text + off, (size_t)(nl - text - off), 0, NULL);
+		off = (size_t)(nl - text) + 1;
+		json_t **v = realloc(recs, (n + 1) * sizeof(*v));
+		if (!v) {
+			json_decref(o);
+			e = err_set(err, -ENOMEM, "out of memory");
+			break;
+		}
+		recs = v;
+		const char *p = json_string_value(json_object_get(o, "path"));
+		const char *b = json_string_value(json_object_get(o, "backup"));
+		const char *a = json_string_value(json_object_get(o, "sha256_after"));
+		if (!p || p[0] != '/' || !b || strchr(b, '/') || !a || strlen(a) != 64) {
+			json_decref(o);
+			e = err_set(err, -EXCISE_E_CORRUPT, "'%s/" BACKUPS_FILE "': line %zu: needs path, backup and "
+				    "sha256_after", run_dir, line);
+			break;
+		}
+		recs[n++] = o;
+	}
+	for (size_t i = n; i-- > 0;) {
+		json_t *o = recs[i];
+		if (e == 0)
+			e = restore_bundle(r, run_fd, json_string_value(json_object_get(o, "path")),
+					   json_string_value(json_object_get(o, "backup")),
+					   json_string_value(json_object_get(o, "sha256_after")), notes, restored);
+		json_decref(o);
+	}
+	free(recs);
+	free(text);
+	if (e == -ENOMEM)
+		return err_set(err, e, "out of memory");
+	return e;
+}
+
+/* The packages the run purged: reinstall them; files alone cannot bring them back. */
+static int list_packages(const char *run_dir, const struct journal_state *st, const char *plan_text,
+			 size_t plan_len, struct strv *pk, struct excise_err *err)
+{
+	struct excise_plan *p = NULL;
+	char name[4200];
+	snprintf(name, sizeof(name), "%s/plan.json", run_dir);
+	int r = excise_plan_read_json(name, plan_text, plan_len, &p, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < p->n_steps && i < st->n_steps; i++) {
+		const struct excise_plan_step *s = &p->steps[i];
+		bool dpkg = s->action == EXCISE_PLAN_DPKG_PURGE;
+		if ((dpkg || s->action == EXCISE_PLAN_RPM_ERASE) && st->outcomes[i] == EXCISE_STEP_DONE &&
+		    strv_addf(pk, "%s %s %s", dpkg ? "dpkg" : "rpm", s->target, s->version ? s->version : "") < 0)
+			r = err_set(err, -ENOMEM, "out of memory");
+	}
+	excise_plan_free(p);
+	return r;
+}
+
+int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, struct excise_err *err)
+{
+	*ret = NULL;
+	struct journal j;
+	struct journal_state st;
+	char *plan_text = NULL;
+	size_t plan_len = 0;
+	int r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
+	if (r < 0)
+		return r;
+	struct root root = { .fd = -1 };
+	struct quarantine *q = NULL;
+	struct quarantine_report rep = { 0 };
+	struct strv notes = { 0 }, pk = { 0 };
+	size_t bundles = 0;
+	r = root_open(st.root, &root, err);
+	if (r == 0)
+		r = quarantine_load(&root, st.quarantine, st.run_id, &q, err);
+	if (r == 0)
+		r = quarantine_restore(q, &rep, err);
+	if (r == 0)
+		r = restore_bundles(&root, j.dir_fd, run_dir, &notes, &bundles, err);
+	if (r == 0)
+		r = list_packages(run_dir, &st, plan_text, plan_len, &pk, err);
+	if (r == 0)
+		r = journal_restore(&j, rep.n_restored + bundles, rep.n_conflicts, err);
+	struct excise_restore_result *res = NULL;
+	if (r == 0 && !(res = calloc(1, sizeof(*res))))
+		r = err_set(err, -ENOMEM, "out of memory");
+	if (r == 0) {
+		for (size_t i = 0; rep.notes && rep.notes[i] && r == 0; i++)
+			if (strv_addf(&notes, "%s", rep.notes[i]) < 0)
+				r = err_set(err, -ENOMEM, "out of memory");
+		res->n_restored = rep.n_restored + bundles;
+		res->n_conflicts = rep.n_conflicts;
+		res->notes = notes.v;
+		res->packages = pk.v;
+		notes.v = pk.v = NULL;
+	}
+	quarantine_report_free(&rep);
+	if (q)
+		quarantine_close(q);
+	if (root.fd >= 0)
+		root_done(&root);
+	excise_strv_free(notes.v);
+	excise_strv_free(pk.v);
+	journal_state_done(&st);
+	journal_close(&j);
+	free(plan_text);
+	if (r < 0)
+		res = excise_restore_result_free(res);
+	*ret = res;
+	return r;
+}
+
+struct excise_restore_result *excise_restore_result_free(struct excise_restore_result *r)
+{
+	if (r) {
+		excise_strv_free(r->notes);
+		excise_strv_free(r->packages);
+		free(r);
+	}
+	return NULL;
+}

@@ -356,3 +356,19 @@ int root_mkdir_p(const struct root *r, const char *path, mode_t mode)
 	}
 	return fd;
 }
+
+int write_fd_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t k = write(fd, p, len);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}

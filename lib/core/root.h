@@ -42,6 +42,9 @@ NODISCARD int root_openat_nofollow(const struct root *r, const char *path, int f
 NODISCARD int root_read_file(const struct root *r, const char *path, size_t max,
 			     char **ret_data, size_t *ret_len);
 
+/* write(2) all of `len` bytes, retrying short writes and EINTR. Returns 0 or -errno. */
+NODISCARD int write_fd_all(int fd, const void *data, size_t len);
+
 /* Read from an open fd (regular file), same rules. */
 NODISCARD int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len);
 

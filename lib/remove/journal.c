@@ -46,21 +46,6 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, p, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Append one record (a JSON object; "time" is added) and make it durable. */
 static int append(struct journal *j, json_t *rec, struct excise_err *err)
 {
@@ -76,7 +61,7 @@ static int append(struct journal *j, json_t *rec, struct excise_err *err)
 		return err_set(err, -ENOMEM, "out of memory");
 	size_t len = strlen(line);
 	line[len] = '\n'; /* json_dumps' NUL becomes the newline; written as one write(2) where it fits */
-	int r = write_all(j->fd, line, len + 1);
+	int r = write_fd_all(j->fd, line, len + 1);
 	free(line);
 	if (r < 0)
 		return err_setc(err, r, "journal '%s/" JOURNAL_FILE "': write", j->dir);
@@ -91,7 +76,7 @@ static int write_file_synced(int dir_fd, const char *dir, const char *name, cons
 	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_setc(err, -errno, "'%s/%s': create", dir, name);
-	int r = write_all(fd, data, len);
+	int r = write_fd_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	close(fd);

@@ -471,21 +471,6 @@ static int count_certs(const char *data, size_t len, struct cert_count *cc)
 	return pem_cert_blocks(data, len, EXCISE_MAX_CERTS_PER_BUNDLE, count_cb, cc, NULL);
 }
 
-static int write_fd_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, p, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 /* Record a bundle's original bytes in the run directory before it is rewritten. */
 static int save_backup(struct run *x, const char *path, const char *data, size_t len, const char *after_hex,
 		       struct excise_err *err)

@@ -88,14 +88,7 @@ static int restore_bundle(const struct root *r, int run_fd, const char *path, co
 		if (t < 0) {
 			e = -errno;
 		} else {
-			size_t off = 0;
-			while (e == 0 && off < orig_len) {
-				ssize_t k = write(t, orig + off, orig_len - off);
-				if (k < 0 && errno != EINTR)
-					e = -errno;
-				else if (k > 0)
-					off += (size_t)k;
-			}
+			e = write_fd_all(t, orig, orig_len);
 			if (e == 0 && (fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0 ||
 				       fsync(t) < 0))
 				e = -errno;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/root.h"
 
 static const char *const tool_dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
 static char *const tool_env[] = {
@@ -38,21 +39,6 @@ bool spawn_have(const char *tool)
 {
 	char path[256];
 	return find_tool(tool, path, sizeof(path));
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t k = write(fd, p, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
 }
 
 /* Keep the last line of what was printed. */
@@ -147,7 +133,7 @@ static int run(const char *const argv[], int log_fd, bool capture, size_t max, c
 			}
 			if (i == 0) {
 				if (log_fd >= 0)
-					(void)write_all(log_fd, buf, (size_t)k);
+					(void)!write_fd_all(log_fd, buf, (size_t)k);
 				keep_tail(tail, tail_size, &used, buf, (size_t)k);
 			} else if (obuf && olen + (size_t)k <= max) {
 				memcpy(obuf + olen, buf, (size_t)k);

@@ -468,28 +468,42 @@ out:
 }
 
 /* A path below another planned path goes with it. */
-static void drop_nested(struct excise_plan *p)
+static bool nested_path(const struct excise_plan *p, size_t i)
 {
+	const struct excise_plan_step *s = &p->steps[i];
+	if (s->action != EXCISE_PLAN_REMOVE_PATH)
+		return false;
+	size_t l = strlen(s->target);
+	for (size_t j = 0; j < p->n_steps; j++) {
+		const struct excise_plan_step *o = &p->steps[j];
+		size_t ol = strlen(o->target);
+		if (j != i && o->action == EXCISE_PLAN_REMOVE_PATH && ol < l && !strncmp(o->target, s->target, ol) &&
+		    (s->target[ol] == '/' || ol == 1))
+			return true;
+	}
+	return false;
+}
+
+static void drop_nested(struct builder *b)
+{
+	struct excise_plan *p = b->p;
+	bool *drop = calloc(p->n_steps + 1, sizeof(*drop));
+	if (!drop) {
+		b->err = -ENOMEM;
+		return;
+	}
+	/* decide for all before freeing any: the test reads every target */
+	for (size_t i = 0; i < p->n_steps; i++)
+		drop[i] = nested_path(p, i);
 	size_t w = 0;
 	for (size_t i = 0; i < p->n_steps; i++) {
-		struct excise_plan_step *s = &p->steps[i];
-		bool nested = false;
-		if (s->action == EXCISE_PLAN_REMOVE_PATH) {
-			size_t l = strlen(s->target);
-			for (size_t j = 0; j < p->n_steps && !nested; j++) {
-				const struct excise_plan_step *o = &p->steps[j];
-				size_t ol = strlen(o->target);
-				nested = j != i && o->action == EXCISE_PLAN_REMOVE_PATH && ol < l &&
-					 !strncmp(o->target, s->target, ol) && s->target[ol] == '/';
-			}
-		}
-		if (nested) {
-			plan_step_done(s);
-			continue;
-		}
-		p->steps[w++] = *s;
+		if (drop[i])
+			plan_step_done(&p->steps[i]);
+		else
+			p->steps[w++] = p->steps[i];
 	}
 	p->n_steps = w;
+	free(drop);
 }
 
 static void record_seen(struct builder *b)
@@ -596,7 +610,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 		}
 	}
 	if (r == 0 && !b.err) {
-		drop_nested(p);
+		drop_nested(&b);
 		order_packages(&b);
 		qsort(p->steps, p->n_steps, sizeof(*p->steps), cmp_steps);
 		record_seen(&b);

@@ -23,8 +23,8 @@ _mkdeb() { # NAME VERSION MAINTAINER DESCRIPTION [DEPENDS]
 		echo "Version: $2"
 		echo "Architecture: amd64"
 		echo "Maintainer: $3"
+		if [ -n "${5:-}" ]; then echo "Depends: $5"; fi
 		echo "Description: $4"
-		[ -n "${5:-}" ] && echo "Depends: $5"
 		echo " Test fixture built by excise's test suite."
 	} >"$d/DEBIAN/control"
 	if [ -d "$d/etc" ]; then

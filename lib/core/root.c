@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
@@ -205,6 +206,49 @@ int root_readlink(const struct root *r, const char *path, char **ret)
 		return -ENOMEM;
 	*ret = s;
 	return 0;
+}
+
+int root_replace_file(const struct root *r, const char *path, const void *data, size_t len,
+		      const struct stat *like)
+{
+	const char *slash = strrchr(path, '/');
+	if (path[0] != '/' || !slash || !slash[1])
+		return -EINVAL;
+	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	char *tmp = NULL;
+	if (!dir || asprintf(&tmp, ".%s.excise-tmp", slash + 1) < 0) {
+		free(dir);
+		return -ENOMEM;
+	}
+	int e = 0;
+	int dfd = root_openat_nofollow(r, dir, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0)
+		e = dfd;
+	int t = -1;
+	if (e == 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		t = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like->st_mode & 07777);
+		if (t < 0)
+			e = -errno;
+	}
+	if (e == 0)
+		e = write_fd_all(t, data, len);
+	if (e == 0 && (fchown(t, like->st_uid, like->st_gid) < 0 || fchmod(t, like->st_mode & 07777) < 0 ||
+		       fsync(t) < 0))
+		e = -errno;
+	if (t >= 0)
+		close(t);
+	if (e == 0 && renameat(dfd, tmp, dfd, slash + 1) < 0)
+		e = -errno;
+	if (e == 0)
+		(void)fsync(dfd);
+	else if (t >= 0)
+		(void)unlinkat(dfd, tmp, 0);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(tmp);
+	return e;
 }
 
 char *path_join(const char *dir, const char *name)

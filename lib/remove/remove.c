@@ -535,47 +535,11 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 	if (r == 0)
 		r = save_backup(x, path, data, len, after, err);
 	free(data);
-	/* write the new bundle beside the old one, then rename over it */
-	char *dir = NULL, *tmp = NULL;
-	const char *slash = strrchr(path, '/');
 	if (r == 0) {
-		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-		tmp = dir ? malloc(strlen(slash) + 32) : NULL;
-		if (!tmp)
-			r = err_set(err, -ENOMEM, "out of memory");
+		r = root_replace_file(&x->root, path, keep.p, keep.n, &st);
+		if (r < 0)
+			r = err_setc(err, r, "'%s': rewrite", path);
 	}
-	int dfd = -1;
-	if (r == 0) {
-		snprintf(tmp, strlen(slash) + 32, ".%s.excise-tmp", slash + 1);
-		dfd = root_openat_nofollow(&x->root, dir, O_RDONLY | O_DIRECTORY);
-		if (dfd < 0)
-			r = err_setc(err, dfd, "'%s': open", dir);
-	}
-	if (r == 0) {
-		unlinkat(dfd, tmp, 0);
-		int t = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
-		if (t < 0) {
-			r = err_setc(err, -errno, "'%s/%s': create", dir, tmp);
-		} else {
-			r = write_fd_all(t, keep.p, keep.n);
-			if (r == 0 && (fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0 ||
-				       fsync(t) < 0))
-				r = -errno;
-			close(t);
-			if (r == 0 && renameat(dfd, tmp, dfd, slash + 1) < 0)
-				r = -errno;
-			if (r == 0)
-				fsync(dfd);
-			if (r < 0) {
-				unlinkat(dfd, tmp, 0);
-				r = err_setc(err, r, "'%s': rewrite", path);
-			}
-		}
-	}
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
-	free(tmp);
 	buf_done(&keep);
 	return r < 0 ? r : (int)cc.matched;
 }

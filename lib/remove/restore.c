@@ -76,34 +76,7 @@ static int restore_bundle(const struct root *r, int run_fd, const char *path, co
 	if (e < 0)
 		return strv_addf(notes, "bundle %s: its saved original %s cannot be read: %s", path, backup,
 				 excise_strerror(e));
-	const char *slash = strrchr(path, '/');
-	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	int dfd = dir ? root_openat_nofollow(r, dir, O_RDONLY | O_DIRECTORY) : -ENOMEM;
-	char tmp[300];
-	snprintf(tmp, sizeof(tmp), ".%.200s.excise-restore", slash + 1);
-	e = dfd < 0 ? dfd : 0;
-	if (e == 0) {
-		unlinkat(dfd, tmp, 0);
-		int t = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st.st_mode & 07777);
-		if (t < 0) {
-			e = -errno;
-		} else {
-			e = write_fd_all(t, orig, orig_len);
-			if (e == 0 && (fchown(t, st.st_uid, st.st_gid) < 0 || fchmod(t, st.st_mode & 07777) < 0 ||
-				       fsync(t) < 0))
-				e = -errno;
-			close(t);
-			if (e == 0 && renameat(dfd, tmp, dfd, slash + 1) < 0)
-				e = -errno;
-			if (e < 0)
-				unlinkat(dfd, tmp, 0);
-			else
-				fsync(dfd);
-		}
-	}
-	if (dfd >= 0)
-		close(dfd);
-	free(dir);
+	e = root_replace_file(r, path, orig, orig_len, &st);
 	free(orig);
 	if (e < 0)
 		return strv_addf(notes, "bundle %s: not restored: %s", path, excise_strerror(e));

@@ -25,6 +25,7 @@ int cmd_catalog(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* "excise: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -58,6 +59,10 @@ struct cli_plan_source {
 
 /* Read or make the plan; on failure prints why and returns EXIT_ERROR, else 0. */
 int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog *c, struct excise_plan **ret);
+
+/* Read a whole file named on the command line (at most `max` bytes, NUL-terminated);
+ * on failure prints why and returns EXIT_ERROR. */
+int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Open -o FILE (or stdout for NULL or "-"). */
 FILE *cli_open_output(const char *path);

@@ -64,8 +64,9 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 	if (u->quiet)
 		return;
 	if (o == EXCISE_STEP_PENDING) {
-		printf("[%u/%zu] %s %s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
-		       s->version ? " " : "", s->version ? s->version : "");
+		bool cert = s->action == EXCISE_PLAN_REMOVE_CERT && s->path;
+		printf("[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
+		       s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "", cert ? s->path : "");
 		fflush(stdout);
 		return;
 	}

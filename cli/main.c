@@ -15,6 +15,7 @@ static const struct {
 	{ "plan", cmd_plan, "the ordered removal steps for what a scan or a report found (text, JSON, sh, ps1)" },
 	{ "remove", cmd_remove, "carry out a removal plan (a dry run unless --apply), or --resume one" },
 	{ "restore", cmd_restore, "put back what a removal run quarantined" },
+	{ "verify", cmd_verify, "rescan and write an attestation of the result (optionally signed), or --check one" },
 };
 
 static void usage(FILE *out)

@@ -100,3 +100,42 @@ FILE *cli_open_output(const char *path)
 		cli_error("cannot write '%s': %s", path, strerror(errno));
 	return f;
 }
+
+int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		cli_error("cannot open '%s': %s", path, strerror(errno));
+		return EXIT_ERROR;
+	}
+	char *p = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			char *q = cap <= max + 1 ? realloc(p, cap + 1) : NULL;
+			if (!q) {
+				free(p);
+				fclose(f);
+				cli_error("'%s': larger than %zu bytes", path, max);
+				return EXIT_ERROR;
+			}
+			p = q;
+		}
+		size_t k = fread(p + n, 1, cap - n, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(p);
+		cli_error("cannot read '%s'", path);
+		return EXIT_ERROR;
+	}
+	p[n] = 0;
+	*ret = p;
+	*ret_len = n;
+	return 0;
+}

@@ -17,6 +17,7 @@
 #include "excise/scan.h"
 #include "excise/plan.h"
 #include "excise/remove.h"
+#include "excise/attest.h"
 
 EXCISE_API const char *excise_version(void);
 

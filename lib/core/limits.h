@@ -88,6 +88,9 @@
 #define EXCISE_MAX_REPORT_FINDINGS 10000u     /* findings of one report */
 #define EXCISE_MAX_REPORT_EVIDENCE 100000u    /* evidence of one finding */
 
+/* Attestations (lib/report/attest.c) */
+#define EXCISE_MAX_ATTEST_SIZE (16u << 20)    /* bytes of an excise.attestation/1 document */
+
 /* Removal plans (lib/remove/plan.c, plan-io.c) */
 #define EXCISE_MAX_PLAN_SIZE (64u << 20)      /* bytes of an excise.plan/1 document read back */
 #define EXCISE_MAX_PLAN_STEPS 10000u          /* steps (and skipped entries) of one plan */

@@ -125,14 +125,17 @@ static int add_evidence(struct excise_plan_step *st, const struct excise_evidenc
 	return err;
 }
 
-/* The step (action, target), made when new; evidence joins it. */
-static struct excise_plan_step *step(struct builder *b, enum excise_plan_action a, const char *target,
-				     const struct excise_finding *f, const struct excise_evidence *e)
+/* The step (action, target[, path]), made when new; evidence joins it. A
+ * certificate is one step per file that holds it (source file, link, bundle). */
+static struct excise_plan_step *step_at(struct builder *b, enum excise_plan_action a, const char *target,
+					const char *path, const struct excise_finding *f,
+					const struct excise_evidence *e)
 {
 	struct excise_plan *p = b->p;
 	struct excise_plan_step *st = NULL;
 	for (size_t i = 0; i < p->n_steps && !st; i++)
-		if (p->steps[i].action == a && !strcmp(p->steps[i].target, target))
+		if (p->steps[i].action == a && !strcmp(p->steps[i].target, target) &&
+		    (!path || (p->steps[i].path && !strcmp(p->steps[i].path, path))))
 			st = &p->steps[i];
 	if (!st) {
 		if (p->n_steps >= EXCISE_MAX_PLAN_STEPS) {
@@ -151,13 +154,19 @@ static struct excise_plan_step *step(struct builder *b, enum excise_plan_action 
 		}
 		st = &p->steps[p->n_steps++];
 		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
-						 .product = dup0(f->product->id, &b->err) };
+						 .path = dup0(path, &b->err), .product = dup0(f->product->id, &b->err) };
 		st->live_only = a == EXCISE_PLAN_STOP_SERVICE || a == EXCISE_PLAN_KILL_PROCESS ||
 				a == EXCISE_PLAN_UNLOAD_MODULE || a == EXCISE_PLAN_RELOAD_UNITS;
 	}
 	if (e && add_evidence(st, e) < 0)
 		b->err = -ENOMEM;
 	return st;
+}
+
+static struct excise_plan_step *step(struct builder *b, enum excise_plan_action a, const char *target,
+				     const struct excise_finding *f, const struct excise_evidence *e)
+{
+	return step_at(b, a, target, NULL, f, e);
 }
 
 static const char *attr(const struct excise_evidence *e, const char *key)
@@ -295,9 +304,7 @@ static void plan_linux(struct builder *b, const struct excise_finding *f, const 
 				skip(b, what, err.msg);
 			return;
 		}
-		struct excise_plan_step *st = step(b, EXCISE_PLAN_REMOVE_CERT, sha, f, e);
-		if (st && !st->path)
-			st->path = dup0(e->path, &b->err);
+		step_at(b, EXCISE_PLAN_REMOVE_CERT, sha, e->path, f, e);
 		step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
 	} else {
 		char what[600];

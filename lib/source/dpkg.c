@@ -81,10 +81,11 @@ static int emit(struct source_ctx *ctx, const struct fields *p)
 		source_count(ctx, 1);
 		return 0;
 	}
-	static const struct obs_attr journal_attr[] = { { "dpkg_journal", "interrupted run" } };
+	/* the name travels with evidence matched on another field (the Maintainer) */
+	struct obs_attr attrs[] = { { "package", p->package }, { "dpkg_journal", "interrupted run" } };
 	struct obs o = {
 		.kind = EXCISE_OBS_PACKAGE, .state = states[i].word, .active = states[i].active,
-		.attrs = p->journal ? journal_attr : NULL, .n_attrs = p->journal ? 1 : 0,
+		.attrs = attrs, .n_attrs = p->journal ? 2 : 1,
 	};
 	o.f[EXCISE_F_NAME] = p->package;
 	o.f[EXCISE_F_VERSION] = p->version;

@@ -114,10 +114,13 @@ static int one_process(struct source_ctx *ctx, int procfd, const char *pid)
 	} else if (comm && comm[0]) {
 		name = comm;
 	}
+	const struct obs_attr attrs[] = { { "pid", pid } };
 	struct obs o = {
 		.kind = EXCISE_OBS_PROCESS,
 		.state = deleted ? "running (deleted)" : "running",
 		.active = true,
+		.attrs = attrs,
+		.n_attrs = 1,
 	};
 	o.f[EXCISE_F_NAME] = name;
 	o.f[EXCISE_F_PATH] = have_exe ? exe : NULL;

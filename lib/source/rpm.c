@@ -292,10 +292,13 @@ static int emit_header(struct source_ctx *ctx, Header h, const char *dbfile)
 		return r;
 
 	const char *vendor = hstr(h, RPMTAG_VENDOR);
+	const struct obs_attr attrs[] = { { "package", name } };
 	struct obs o = {
 		.kind = EXCISE_OBS_PACKAGE,
 		.state = "installed",
 		.active = true,
+		.attrs = attrs,
+		.n_attrs = 1,
 	};
 	o.f[EXCISE_F_NAME] = name;
 	o.f[EXCISE_F_VERSION] = *version ? version : NULL;

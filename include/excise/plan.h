@@ -83,6 +83,9 @@ struct excise_plan_step {
 struct excise_plan_skip {
 	char *what;                      /* "path /usr", "package kesl-lookalike", ... */
 	char *why;                       /* "a protected system path", "evidence only weak", ... */
+	bool refused;                    /* a safety rule refused it (a protected path, a path out of the
+					  * root or through a symlink, another vendor's package): the
+					  * evidence itself is suspect, so excise remove refuses the plan */
 };
 
 struct excise_plan {

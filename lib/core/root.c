@@ -209,7 +209,7 @@ int root_readlink(const struct root *r, const char *path, char **ret)
 }
 
 int root_replace_file(const struct root *r, const char *path, const void *data, size_t len,
-		      const struct stat *like)
+		      const struct stat *like, const struct timespec times[2])
 {
 	const char *slash = strrchr(path, '/');
 	if (path[0] != '/' || !slash || !slash[1])
@@ -234,7 +234,7 @@ int root_replace_file(const struct root *r, const char *path, const void *data, 
 	if (e == 0)
 		e = write_fd_all(t, data, len);
 	if (e == 0 && (fchown(t, like->st_uid, like->st_gid) < 0 || fchmod(t, like->st_mode & 07777) < 0 ||
-		       fsync(t) < 0))
+		       (times && futimens(t, times) < 0) || fsync(t) < 0))
 		e = -errno;
 	if (t >= 0)
 		close(t);

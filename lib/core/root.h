@@ -77,10 +77,11 @@ NODISCARD int root_mkdir_p(const struct root *r, const char *path, mode_t mode);
 
 /* Replace the regular file `path` (its parents not followed through symlinks)
  * with `len` bytes: written to a temporary name beside it, given the owner and
- * mode of `like`, synced, then renamed over it and the directory synced, so a
- * crash leaves the old or the new file, never a mix. Returns 0 or -errno. */
+ * mode of `like` (and the access and modification times `times`, unless NULL),
+ * synced, then renamed over it and the directory synced, so a crash leaves the
+ * old or the new file, never a mix. Returns 0 or -errno. */
 NODISCARD int root_replace_file(const struct root *r, const char *path, const void *data, size_t len,
-				const struct stat *like);
+				const struct stat *like, const struct timespec times[2]);
 
 /* Join a directory and a name into a new string ("/" + "x" gives "/x"); NULL on OOM. */
 char *path_join(const char *dir, const char *name);

@@ -86,7 +86,8 @@ static json_t *plan_json(const struct excise_plan *p, int *r)
 		json_array_append_new(steps, step_json(&p->steps[i], r));
 	for (size_t i = 0; i < p->n_skipped; i++) {
 		json_t *k = json_object();
-		if (!k || set_str(k, "what", p->skipped[i].what) || set_str(k, "why", p->skipped[i].why))
+		if (!k || set_str(k, "what", p->skipped[i].what) || set_str(k, "why", p->skipped[i].why) ||
+		    json_object_set_new(k, "refused", json_boolean(p->skipped[i].refused)))
 			*r = -ENOMEM;
 		json_array_append_new(sk, k);
 	}
@@ -139,7 +140,8 @@ int plan_write_text(const struct excise_plan *p, FILE *out, struct excise_err *e
 	if (p->n_skipped) {
 		fputs("\nNot acted on:\n", out);
 		for (size_t i = 0; i < p->n_skipped; i++)
-			fprintf(out, "  - %s: %s\n", p->skipped[i].what, p->skipped[i].why);
+			fprintf(out, "  - %s%s: %s\n", p->skipped[i].refused ? "REFUSED " : "", p->skipped[i].what,
+				p->skipped[i].why);
 	}
 	return ferror(out) ? err_set(err, -EIO, "writing the plan") : 0;
 }
@@ -344,6 +346,7 @@ int excise_plan_read_json(const char *name, const char *bytes, size_t len, struc
 		p->n_skipped = i + 1;
 		p->skipped[i].what = str(&d, json_array_get(sk, i), "what", false);
 		p->skipped[i].why = str(&d, json_array_get(sk, i), "why", false);
+		p->skipped[i].refused = boolean(&d, json_array_get(sk, i), "refused");
 	}
 	json_decref(o);
 	if (d.r < 0) {

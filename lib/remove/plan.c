@@ -68,7 +68,7 @@ static char *dup0(const char *s, int *err)
 	return d;
 }
 
-static void skip(struct builder *b, const char *what, const char *why)
+static void skip_as(struct builder *b, bool refused, const char *what, const char *why)
 {
 	struct excise_plan *p = b->p;
 	for (size_t i = 0; i < p->n_skipped; i++)
@@ -89,17 +89,23 @@ static void skip(struct builder *b, const char *what, const char *why)
 	struct excise_plan_skip *k = &p->skipped[p->n_skipped++];
 	k->what = dup0(what, &b->err);
 	k->why = dup0(why, &b->err);
+	k->refused = refused;
 }
 
-static void skipf(struct builder *b, const char *what, const char *fmt, ...) PRINTF(3, 4);
-static void skipf(struct builder *b, const char *what, const char *fmt, ...)
+static void skip(struct builder *b, const char *what, const char *why)
+{
+	skip_as(b, false, what, why);
+}
+
+static void skipf(struct builder *b, bool refused, const char *what, const char *fmt, ...) PRINTF(4, 5);
+static void skipf(struct builder *b, bool refused, const char *what, const char *fmt, ...)
 {
 	char why[600];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	skip(b, what, why);
+	skip_as(b, refused, what, why);
 }
 
 static int add_evidence(struct excise_plan_step *st, const struct excise_evidence *e)
@@ -189,19 +195,29 @@ static void what_of(const struct excise_evidence *e, char *out, size_t size)
 		 e->path ? e->path : "");
 }
 
+/* Errors of safety_check_path that mean a rule refused the path (not an I/O error). */
+static bool is_safety_error(int r)
+{
+	return r == -EXCISE_E_REFUSED || r == -EXCISE_E_ESCAPE || r == -EXCISE_E_SYMLINK;
+}
+
 static void plan_path(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
 		      const char *path)
 {
-	if (!path || path[0] != '/')
+	if (!path)
 		return;
+	char what[600];
+	snprintf(what, sizeof(what), "path %s", path);
+	if (path[0] != '/') {
+		skip_as(b, true, what, "not an absolute path inside the root");
+		return;
+	}
 	struct excise_err err = { 0 };
 	int r = safety_check_path(&b->root, path, &err);
 	if (r == -ENOENT)
 		return; /* gone since the scan; the package removal may have taken it */
 	if (r < 0) {
-		char what[600];
-		snprintf(what, sizeof(what), "path %s", path);
-		skip(b, what, err.msg);
+		skip_as(b, is_safety_error(r), what, err.msg);
 		return;
 	}
 	step(b, EXCISE_PLAN_REMOVE_PATH, path, f, e);
@@ -231,7 +247,7 @@ static void plan_package(struct builder *b, const struct excise_finding *f, cons
 		return; /* removed since the scan */
 	}
 	if (!pkgdb_names_vendor(b->m, f->vendor->id, &pi)) {
-		skipf(b, what, "its metadata (%s '%s') does not name %s: not the vendor's package",
+		skipf(b, true, what, "its metadata (%s '%s') does not name %s: not the vendor's package",
 		      dpkg ? "Maintainer" : "Vendor", pi.publisher ? pi.publisher : "", f->vendor->name);
 		pkg_info_done(&pi);
 		return;
@@ -301,7 +317,7 @@ static void plan_linux(struct builder *b, const struct excise_finding *f, const 
 		/* a bundle that is itself protected (ca-certificates.crt) is rewritten, not removed */
 		if (r < 0 && r != -EXCISE_E_REFUSED) {
 			if (r != -ENOENT)
-				skip(b, what, err.msg);
+				skip_as(b, is_safety_error(r), what, err.msg);
 			return;
 		}
 		step_at(b, EXCISE_PLAN_REMOVE_CERT, sha, e->path, f, e);
@@ -309,7 +325,7 @@ static void plan_linux(struct builder *b, const struct excise_finding *f, const 
 	} else {
 		char what[600];
 		what_of(e, what, sizeof(what));
-		skipf(b, what, "%s evidence: not removed by excise on Linux (remove it through the browser, "
+		skipf(b, false, what, "%s evidence: not removed by excise on Linux (remove it through the browser, "
 		      "NSS certutil -D or the owning tool)", src);
 	}
 }
@@ -605,7 +621,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 			if (e->indicator->confidence < EXCISE_CONF_STRONG) {
 				char what[600];
 				what_of(e, what, sizeof(what));
-				skipf(&b, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
+				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
 				continue;
 			}
 			if (win)

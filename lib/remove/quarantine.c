@@ -17,13 +17,13 @@
 #include "core/buf.h"
 #include "core/digest.h"
 #include "core/err.h"
+#include "core/paths.h"
 #include "core/jsonbytes.h"
 #include "core/limits.h"
 #include "core/text.h"
 
 #define SCHEMA "excise.quarantine/1"
 #define MANIFEST "manifest.jsonl"
-#define DEFAULT_STORE "/var/lib/excise/quarantine"
 
 enum obj_state { OBJ_INTENT, OBJ_MOVED, OBJ_RESTORED };
 
@@ -386,7 +386,7 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 		sub = e == 0 ? path_join(store_dir, id) : NULL;
 		q->dir = sub ? strdup(sub) : NULL;
 	} else {
-		sub = path_join(DEFAULT_STORE, id);
+		sub = path_join(EXCISE_QUARANTINE_DIR, id);
 		q->dir = sub ? (r->live ? strdup(sub) : path_join(r->path, sub)) : NULL;
 	}
 	if (e == 0 && (!sub || !q->dir))

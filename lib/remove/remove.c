@@ -32,6 +32,7 @@
 #include "core/err.h"
 #include "core/hash.h"
 #include "core/limits.h"
+#include "core/paths.h"
 #include "core/root.h"
 #include "core/text.h"
 #include "parse/pem.h"
@@ -42,8 +43,6 @@
 #include "remove/spawn.h"
 #include "source/certobs.h"
 
-#define RUNS_SUBDIR "/var/lib/excise/runs"
-#define QUARANTINE_SUBDIR "/var/lib/excise/quarantine"
 #define BACKUPS_FILE "backups.jsonl"
 #define KILL_WAIT_MS 5000
 
@@ -255,6 +254,12 @@ static int check_host(struct run *x, struct excise_err *err)
 /* Everything, before anything is touched. */
 static int preflight(struct run *x, struct excise_err *err)
 {
+	for (size_t i = 0; i < x->p->n_skipped; i++)
+		if (x->p->skipped[i].refused)
+			return err_set(err, -EXCISE_E_REFUSED,
+				       "the plan's evidence names %s as the vendor's, which a safety rule refuses (%s): "
+				       "a report or plan that does is not acted on; scan and plan again",
+				       x->p->skipped[i].what, x->p->skipped[i].why);
 	int r = check_host(x, err);
 	if (r == 0)
 		r = check_fresh(x, err);
@@ -472,8 +477,8 @@ static int count_certs(const char *data, size_t len, struct cert_count *cc)
 }
 
 /* Record a bundle's original bytes in the run directory before it is rewritten. */
-static int save_backup(struct run *x, const char *path, const char *data, size_t len, const char *after_hex,
-		       struct excise_err *err)
+static int save_backup(struct run *x, const char *path, const char *data, size_t len, const struct stat *st,
+		       const char *after_hex, struct excise_err *err)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "bundle-%lld.orig", (long long)(now_ns() / 1000));
@@ -486,7 +491,9 @@ static int save_backup(struct run *x, const char *path, const char *data, size_t
 	close(fd);
 	if (r < 0)
 		return err_setc(err, r, "'%s/%s': write", x->j.dir, name);
-	json_t *rec = json_pack("{s:s, s:s, s:s}", "path", path, "backup", name, "sha256_after", after_hex);
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:I, s:I}", "path", path, "backup", name, "sha256_after", after_hex,
+				"atime_ns", (json_int_t)st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec,
+				"mtime_ns", (json_int_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec);
 	char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 	json_decref(rec);
 	if (!line)
@@ -533,10 +540,10 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 	char after[65];
 	(void)!sha256_hex(keep.p, keep.n, after);
 	if (r == 0)
-		r = save_backup(x, path, data, len, after, err);
+		r = save_backup(x, path, data, len, &st, after, err);
 	free(data);
 	if (r == 0) {
-		r = root_replace_file(&x->root, path, keep.p, keep.n, &st);
+		r = root_replace_file(&x->root, path, keep.p, keep.n, &st, NULL);
 		if (r < 0)
 			r = err_setc(err, r, "'%s': rewrite", path);
 	}
@@ -923,13 +930,13 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 		if (r < 0)
 			goto out;
 	}
-	char *runs = o->runs_dir ? strdup(o->runs_dir) : host_path(&x.root, RUNS_SUBDIR);
-	x.quarantine_dir = o->quarantine_dir ? strdup(o->quarantine_dir) : host_path(&x.root, QUARANTINE_SUBDIR);
+	char *runs = o->runs_dir ? strdup(o->runs_dir) : host_path(&x.root, EXCISE_RUNS_DIR);
+	x.quarantine_dir = o->quarantine_dir ? strdup(o->quarantine_dir) : host_path(&x.root, EXCISE_QUARANTINE_DIR);
 	int runs_fd = -1;
 	if (!runs || !x.quarantine_dir)
 		r = err_set(err, -ENOMEM, "out of memory");
 	else
-		r = runs_fd = mkdir_chain(o->runs_dir ? &host : rr, o->runs_dir ? o->runs_dir : RUNS_SUBDIR, err);
+		r = runs_fd = mkdir_chain(o->runs_dir ? &host : rr, o->runs_dir ? o->runs_dir : EXCISE_RUNS_DIR, err);
 	if (r >= 0 && flock(runs_fd, LOCK_EX | LOCK_NB) < 0)
 		r = err_set(err, -EBUSY, "another removal is running on '%s' (%s is locked)", p->root, runs);
 	char *plan_json = NULL;

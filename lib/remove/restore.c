@@ -51,9 +51,19 @@ static int strv_addf(struct strv *s, const char *fmt, ...)
 }
 
 /* Put one rewritten bundle back: only when it still holds what the run wrote. */
-static int restore_bundle(const struct root *r, int run_fd, const char *path, const char *backup,
-			  const char *after, struct strv *notes, size_t *restored)
+static int restore_bundle(const struct root *r, int run_fd, json_t *rec, struct strv *notes, size_t *restored)
 {
+	const char *path = json_string_value(json_object_get(rec, "path"));
+	const char *backup = json_string_value(json_object_get(rec, "backup"));
+	const char *after = json_string_value(json_object_get(rec, "sha256_after"));
+	json_t *at = json_object_get(rec, "atime_ns"), *mt = json_object_get(rec, "mtime_ns");
+	struct timespec tv[2];
+	const struct timespec *times = NULL;
+	if (json_is_integer(at) && json_is_integer(mt)) {
+		tv[0] = (struct timespec){ json_integer_value(at) / 1000000000, json_integer_value(at) % 1000000000 };
+		tv[1] = (struct timespec){ json_integer_value(mt) / 1000000000, json_integer_value(mt) % 1000000000 };
+		times = tv;
+	}
 	char *cur = NULL, *orig = NULL;
 	size_t cur_len = 0, orig_len = 0;
 	int fd = root_openat_nofollow(r, path, O_RDONLY);
@@ -76,7 +86,7 @@ static int restore_bundle(const struct root *r, int run_fd, const char *path, co
 	if (e < 0)
 		return strv_addf(notes, "bundle %s: its saved original %s cannot be read: %s", path, backup,
 				 excise_strerror(e));
-	e = root_replace_file(r, path, orig, orig_len, &st);
+	e = root_replace_file(r, path, orig, orig_len, &st, times);
 	free(orig);
 	if (e < 0)
 		return strv_addf(notes, "bundle %s: not restored: %s", path, excise_strerror(e));
@@ -126,9 +136,7 @@ static int restore_bundles(const struct root *r, int run_fd, const char *run_dir
 	for (size_t i = n; i-- > 0;) {
 		json_t *o = recs[i];
 		if (e == 0)
-			e = restore_bundle(r, run_fd, json_string_value(json_object_get(o, "path")),
-					   json_string_value(json_object_get(o, "backup")),
-					   json_string_value(json_object_get(o, "sha256_after")), notes, restored);
+			e = restore_bundle(r, run_fd, o, notes, restored);
 		json_decref(o);
 	}
 	free(recs);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/paths.h"
 #include "core/walk.h"
 #include "source/source.h"
 
@@ -187,6 +188,17 @@ static int run(struct source_ctx *ctx)
 	};
 	atomic_init(&w.emitted, 0);
 	int ret = load_virtual_mounts(&w, r);
+	char *own = ret == 0 ? strdup(EXCISE_QUARANTINE_DIR) : NULL;
+	if (ret == 0 && !own)
+		ret = -ENOMEM;
+	struct vmount *v = own ? realloc(w.vm, (w.n_vm + 1) * sizeof(*v)) : NULL;
+	if (own && !v) {
+		free(own);
+		ret = -ENOMEM;
+	} else if (v) {
+		w.vm = v;
+		w.vm[w.n_vm++] = (struct vmount){ .path = own, .len = strlen(own) };
+	}
 	if (ret < 0) {
 		ret = source_fail(ctx, ret, "walk: reading the mount table");
 		goto out;

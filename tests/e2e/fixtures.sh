@@ -110,3 +110,57 @@ build_linux_root() {
 tree_sums() {
 	(cd "$1" && find . -path ./var/lib/excise -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
 }
+
+# _mkrpm NAME VERSION RELEASE VENDOR SUMMARY REQUIRES FILE...: a binary RPM holding small files.
+_mkrpm() {
+	local name=$1 version=$2 release=$3 vendor=$4 summary=$5 requires=$6 f
+	shift 6
+	local spec=$_FIX/$name.spec
+	mkdir -p "$_FIX"
+	{
+		echo "Name: $name"
+		echo "Version: $version"
+		echo "Release: $release"
+		echo "Summary: $summary"
+		echo "License: Proprietary"
+		echo "Vendor: $vendor"
+		echo "BuildArch: $(uname -m)"
+		if [ -n "$requires" ]; then echo "Requires: $requires"; fi
+		echo "%description"
+		echo "excise test fixture"
+		echo "%install"
+		for f in "$@"; do
+			echo "mkdir -p %{buildroot}$(dirname "$f")"
+			echo "echo fixture > %{buildroot}$f"
+		done
+		echo "%files"
+		for f in "$@"; do echo "$f"; done
+	} >"$spec"
+	rpmbuild -bb --define "_topdir $_FIX/rpmbuild" --define '_build_id_links none' \
+		--define 'debug_package %{nil}' --define '__os_install_post %{nil}' \
+		"$spec" >"$_FIX/rpmbuild-$name.log" 2>&1 || { sed 's/^/# /' "$_FIX/rpmbuild-$name.log"; return 1; }
+}
+
+# build_rpm_root DIR: an RPM-based root (rpm --root, the default database) with
+# kesl and kesl-gui (Requires: kesl) by AO Kaspersky Lab, acme-av by another
+# vendor, and a runtime leftover no package owns.
+build_rpm_root() {
+	local R=$1 a
+	a=$(uname -m)
+	if [ ! -d "$_FIX/rpmbuild/RPMS" ]; then
+		_mkrpm kesl 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux" "" \
+			/opt/kaspersky/kesl/bin/kesl-control /usr/lib/systemd/system/kesl.service || return 1
+		_mkrpm kesl-gui 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux GUI" "kesl" \
+			/opt/kaspersky/kesl/bin/kesl-gui || return 1
+		_mkrpm acme-av 2.0 3 "Acme" "Acme antivirus" "" /opt/acme-av/bin/acme-scan || return 1
+	fi
+	mkdir -p "$R/etc"
+	rpm --root "$R" --nodeps --noscripts -i "$_FIX/rpmbuild/RPMS/$a/kesl-12.1.0-1191.$a.rpm" \
+		"$_FIX/rpmbuild/RPMS/$a/kesl-gui-12.1.0-1191.$a.rpm" "$_FIX/rpmbuild/RPMS/$a/acme-av-2.0-3.$a.rpm" \
+		>"$_FIX/rpm-install.log" 2>&1 || { sed 's/^/# /' "$_FIX/rpm-install.log"; return 1; }
+	printf 'rpm-host\n' >"$R/etc/hostname"
+	printf 'fedcba9876543210fedcba9876543210\n' >"$R/etc/machine-id"
+	printf 'ID=rhel\nPRETTY_NAME="Red Hat Enterprise Linux 9"\n' >"$R/etc/os-release"
+	mkdir -p "$R/var/opt/kaspersky/kesl/private"
+	head -c 5000 /dev/urandom >"$R/var/opt/kaspersky/kesl/private/storage.bin"
+}

@@ -127,6 +127,19 @@ static void header(const struct excise_plan *p, FILE *out)
 	      "if [ \"$DRY\" = 0 ]; then\n"
 	      "\tmkdir -p -- \"$Q\" \"$(dirname -- \"$LOG\")\"\n"
 	      "fi\n\n", out);
+	if (p->live) {
+		fputs("pkg_rpm() {\n\trpm \"$@\"\n}\n\n", out);
+		return;
+	}
+	/* rpm's compiled-in database path may not be the image's (Debian's rpm uses ~/.rpmdb) */
+	fputs("# pkg_rpm ARGS: rpm on the database inside $ROOT\n"
+	      "pkg_rpm() {\n"
+	      "\tdb=/var/lib/rpm\n"
+	      "\tfor f in rpmdb.sqlite Packages.db Packages; do\n"
+	      "\t\tif [ -e \"$ROOT/usr/lib/sysimage/rpm/$f\" ]; then db=/usr/lib/sysimage/rpm; fi\n"
+	      "\tdone\n"
+	      "\trpm --root \"$ROOT\" --dbpath \"$db\" \"$@\"\n"
+	      "}\n\n", out);
 }
 
 static void body(const struct excise_plan *p, const struct excise_plan_step *s, FILE *out)
@@ -194,10 +207,9 @@ static void body(const struct excise_plan *p, const struct excise_plan_step *s, 
 		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
 		break;
 	case EXCISE_PLAN_RPM_ERASE:
-		fputs(live ? "\tif rpm -q " : "\tif rpm --root \"$ROOT\" -q ", out);
+		fputs("\tif pkg_rpm -q -- ", out);
 		sq(out, s->target);
-		fputs(live ? " >/dev/null 2>&1; then\n\t\trun rpm -e " : " >/dev/null 2>&1; then\n\t\trun rpm --root \"$ROOT\" -e ",
-		      out);
+		fputs(" >/dev/null 2>&1; then\n\t\trun pkg_rpm -e -- ", out);
 		sq(out, s->target);
 		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
 		break;

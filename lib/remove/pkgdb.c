@@ -10,6 +10,7 @@
 #include "core/err.h"
 #include "core/text.h"
 #include "remove/spawn.h"
+#include "source/rpm.h"
 
 #define MAX_TOOL_OUTPUT (1u << 20)
 
@@ -111,7 +112,11 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 
 static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
 {
-	const char *argv[] = { "rpm", "--root", r->path, "-q", "--qf",
+	const char *db = rpm_db_dir(r);
+	if (!db)
+		return err_set(err, -ENOENT, "no RPM database under '%s' (looked in /usr/lib/sysimage/rpm and /var/lib/rpm)",
+			       r->path);
+	const char *argv[] = { "rpm", "--root", r->path, "--dbpath", db, "-q", "--qf",
 			       "%{VENDOR}\\t%{PACKAGER}\\t%{VERSION}-%{RELEASE}\\t[%{REQUIRENAME},]\\t[%{PROVIDENAME},]\\n",
 			       pkg, NULL };
 	char *out = NULL;

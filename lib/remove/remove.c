@@ -42,6 +42,7 @@
 #include "remove/safety.h"
 #include "remove/spawn.h"
 #include "source/certobs.h"
+#include "source/rpm.h"
 
 #define BACKUPS_FILE "backups.jsonl"
 #define KILL_WAIT_MS 5000
@@ -330,7 +331,9 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 		const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
 		r = run_tool(x, log_fd, x->root.live ? live : off, err);
 	} else {
-		const char *argv[] = { "rpm", "--root", x->root.path, "-e", s->target, NULL };
+		const char *db = rpm_db_dir(&x->root);
+		const char *argv[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm", "-e", "--",
+				       s->target, NULL };
 		r = run_tool(x, log_fd, argv, err);
 	}
 	/* the result is what the database says afterwards, not the exit status */

@@ -33,6 +33,7 @@
 
 #include "core/buf.h"
 #include "core/limits.h"
+#include "source/rpm.h"
 #include "source/source.h"
 
 /* Where rpm keeps its database: rpm >= 4.17 and older ones. Often one is a symlink to the other. */
@@ -436,6 +437,27 @@ out:
 	return r;
 }
 
+/* The backend whose marker file is in the directory `dfd`, or NULL. */
+static const struct backend *dir_backend(int dfd)
+{
+	for (size_t b = 0; b < ARRAY_SIZE(backends); b++) {
+		struct stat st;
+		if (fstatat(dfd, backends[b].marker, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return &backends[b];
+	}
+	return NULL;
+}
+
+const char *rpm_db_dir(const struct root *root)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(db_dirs); i++) {
+		_cleanup_close_ int dfd = root_openat(root, db_dirs[i], O_PATH | O_DIRECTORY);
+		if (dfd >= 0 && dir_backend(dfd))
+			return db_dirs[i];
+	}
+	return NULL;
+}
+
 static int run(struct source_ctx *ctx)
 {
 	const struct root *root = source_root(ctx);
@@ -463,12 +485,7 @@ static int run(struct source_ctx *ctx)
 			continue;
 		seen[n_seen++] = st;
 
-		const struct backend *be = NULL;
-		for (size_t b = 0; b < ARRAY_SIZE(backends) && !be; b++) {
-			struct stat fst;
-			if (fstatat(dfd, backends[b].marker, &fst, AT_SYMLINK_NOFOLLOW) == 0)
-				be = &backends[b];
-		}
+		const struct backend *be = dir_backend(dfd);
 		if (!be)
 			continue;
 		int k = read_db(ctx, db_dirs[i], be);

@@ -141,7 +141,7 @@ _mkrpm() {
 		"$spec" >"$_FIX/rpmbuild-$name.log" 2>&1 || { sed 's/^/# /' "$_FIX/rpmbuild-$name.log"; return 1; }
 }
 
-# build_rpm_root DIR: an RPM-based root (rpm --root, the default database) with
+# build_rpm_root DIR: an RPM-based root (rpm --root, database in /var/lib/rpm) with
 # kesl and kesl-gui (Requires: kesl) by AO Kaspersky Lab, acme-av by another
 # vendor, and a runtime leftover no package owns.
 build_rpm_root() {
@@ -155,7 +155,7 @@ build_rpm_root() {
 		_mkrpm acme-av 2.0 3 "Acme" "Acme antivirus" "" /opt/acme-av/bin/acme-scan || return 1
 	fi
 	mkdir -p "$R/etc"
-	rpm --root "$R" --nodeps --noscripts -i "$_FIX/rpmbuild/RPMS/$a/kesl-12.1.0-1191.$a.rpm" \
+	rpm --root "$R" --dbpath /var/lib/rpm --nodeps --noscripts -i "$_FIX/rpmbuild/RPMS/$a/kesl-12.1.0-1191.$a.rpm" \
 		"$_FIX/rpmbuild/RPMS/$a/kesl-gui-12.1.0-1191.$a.rpm" "$_FIX/rpmbuild/RPMS/$a/acme-av-2.0-3.$a.rpm" \
 		>"$_FIX/rpm-install.log" 2>&1 || { sed 's/^/# /' "$_FIX/rpm-install.log"; return 1; }
 	printf 'rpm-host\n' >"$R/etc/hostname"

@@ -364,7 +364,7 @@ if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	check_eq "rpm: apply exit 0" "$rc" 0
 	[ "$rc" = 0 ] || sed 's/^/# /' "$T/rpm.out"
 	check_eq "rpm: kesl and kesl-gui erased through rpm, acme-av kept" \
-		"$(rpm --root "$T/rpmroot" -q --qf '%{NAME}\n' kesl kesl-gui acme-av 2>&1 | sort | tr '\n' ' ')" \
+		"$(rpm --root "$T/rpmroot" --dbpath /var/lib/rpm -q --qf '%{NAME}\n' kesl kesl-gui acme-av 2>&1 | sort | tr '\n' ' ')" \
 		"acme-av package kesl is not installed package kesl-gui is not installed "
 	check "rpm: the runtime leftover is in quarantine" test ! -e "$T/rpmroot/var/opt/kaspersky"
 	rc=0

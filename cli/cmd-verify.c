@@ -135,8 +135,8 @@ int cmd_verify(int argc, char **argv)
 {
 	struct cli_catalog_opts copts = { 0 };
 	struct excise_scan_opts opts = { 0 };
-	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL,
-		   *run = NULL;
+	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL;
+	char *run = NULL;
 	bool quiet = false;
 	int c;
 	optind = 1;
@@ -147,7 +147,12 @@ int cmd_verify(int argc, char **argv)
 		case OPT_ROOT: opts.root = optarg; break;
 		case OPT_FULL: opts.flags |= EXCISE_SCAN_FULL; break;
 		case OPT_XDEV: opts.flags |= EXCISE_SCAN_XDEV; break;
-		case OPT_RUN: run = optarg; break;
+		case OPT_RUN:
+			/* a trailing slash (shell completion) does not change the directory */
+			run = optarg;
+			for (size_t n = strlen(run); n > 1 && run[n - 1] == '/'; n--)
+				run[n - 1] = '\0';
+			break;
 		case 'o': out = optarg; break;
 		case OPT_REPORT: report_path = optarg; break;
 		case OPT_SIGN: sign = optarg; break;

@@ -6,12 +6,13 @@
 
 #include "cli.h"
 
-enum { OPT_ROOT = 0x2000, OPT_FORMAT, OPT_EMIT };
+enum { OPT_ROOT = 0x2000, OPT_FORMAT, OPT_EMIT, OPT_PLAN };
 
 static const struct option options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "emit", required_argument, NULL, OPT_EMIT },
+	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "catalog", required_argument, NULL, OPT_CATALOG },
 	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
@@ -22,11 +23,13 @@ static const struct option options[] = {
 
 static void help(FILE *out)
 {
-	fputs("usage: excise plan [REPORT.json | --root DIR] [--format text|json] [--emit sh|ps1] [-o FILE]\n"
-	      "                   [--catalog FILE --trusted-key KEY]\n\n"
+	fputs("usage: excise plan [REPORT.json | --root DIR | --plan PLAN.json] [--format text|json]\n"
+	      "                   [--emit sh|ps1] [-o FILE] [--catalog FILE --trusted-key KEY]\n\n"
 	      "The removal plan for what a scan found: from the excise.report/1 document REPORT.json,\n"
 	      "or from a fresh scan of this host (or of the offline root DIR). Every step names the\n"
 	      "evidence it rests on; what is not acted on is listed with the reason.\n\n"
+	      "  --plan FILE       write an approved excise.plan/1 document again, unchanged, in\n"
+	      "                    another format (a script from the plan that was reviewed)\n"
 	      "  --format FMT      text (default) or json (excise.plan/1, docs/removal.md)\n"
 	      "  --emit sh|ps1     a script that carries the plan out: sh for Linux and macOS,\n"
 	      "                    ps1 for Windows; it logs every step and stops on the first failure\n"
@@ -49,6 +52,7 @@ int cmd_plan(int argc, char **argv)
 		case OPT_ROOT: src.root = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
 		case OPT_EMIT: emit = optarg; break;
+		case OPT_PLAN: src.plan = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'h':
 			help(stdout);
@@ -64,7 +68,7 @@ int cmd_plan(int argc, char **argv)
 		src.report = argv[optind++];
 	enum excise_plan_format f = EXCISE_PLAN_TEXT;
 	const char *bad = optind < argc ? "one report at most" :
-			  src.report && src.root ? "a report or --root, not both" : NULL;
+			  !!src.report + !!src.root + !!src.plan > 1 ? "one of a report, --root or --plan" : NULL;
 	if (!bad && emit)
 		f = !strcmp(emit, "sh") ? EXCISE_PLAN_SH : !strcmp(emit, "ps1") ? EXCISE_PLAN_PS1 : (bad = "--emit takes sh or ps1", f);
 	else if (!bad)

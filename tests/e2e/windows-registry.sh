@@ -15,94 +15,11 @@ command -v hivexregedit >/dev/null || skip_all "hivexregedit (libwin-hivex-perl)
 command -v hivexsh >/dev/null || skip_all "hivexsh (libhivex-bin) not installed"
 command -v openssl >/dev/null || skip_all "openssl not installed"
 
-MKHIVE=$EXCISE_SRC/tests/e2e/mkhive.py
+# shellcheck source=tests/e2e/winfix.sh
+. "$(dirname "$0")/winfix.sh"
 ONLY=()
 jq_true() { [ "$(jq_py "$T/out.json" "$1")" = True ]; }
 fnd() { finding_py "$T/out.json" "$1" "$2"; }
-
-# empty_hive FILE: a hive holding only its root key, checked by hivexsh.
-empty_hive() {
-	python3 "$MKHIVE" "$1" "${@:2}" && printf 'ls\n' | hivexsh "$1" >/dev/null ||
-		{ echo "Bail out! $1: mkhive.py wrote a hive hivexsh cannot read"; exit 1; }
-}
-
-# merge FILE PREFIX: merge the .reg text on stdin (keys under PREFIX) into FILE. Besides
-# .reg syntax, values may be written `"N"=sz:TEXT`, `"N"=expand:TEXT` (REG_EXPAND_SZ) and
-# `"N"=multi:A|B` (REG_MULTI_SZ), TEXT taken literally to the end of the line.
-merge() {
-	local reg
-	reg=$(mktemp "$T/reg.XXXXXX")
-	python3 -c '
-import re, sys
-def hx(t, b):
-    return "hex(%d):" % t + ",".join("%02x" % c for c in b)
-out = ["Windows Registry Editor Version 5.00", ""]
-for line in sys.stdin.read().splitlines():
-    m = re.match(r"^(\"[^\"]*\"|@)=(sz|expand|multi):(.*)$", line)
-    if m:
-        name, kind, text = m.groups()
-        if kind == "multi":
-            data = b"".join(x.encode("utf-16-le") + b"\0\0" for x in text.split("|")) + b"\0\0"
-        else:
-            data = text.encode("utf-16-le") + b"\0\0"
-        line = name + "=" + hx({"sz": 1, "expand": 2, "multi": 7}[kind], data)
-    if line.startswith("[") and out[-1] != "":
-        out.append("")
-    out.append(line)
-sys.stdout.write("\n".join(out) + "\n")
-' >"$reg"
-	PERL_UNICODE=SDA hivexregedit --merge --prefix "$2" "$1" "$reg" ||
-		{ echo "Bail out! hivexregedit --merge $1 failed"; exit 1; }
-}
-sw() { merge "$1/Windows/System32/config/SOFTWARE" 'HKEY_LOCAL_MACHINE\SOFTWARE'; }
-sy() { merge "$1/Windows/System32/config/SYSTEM" 'HKEY_LOCAL_MACHINE\SYSTEM'; }
-
-# new_root DIR: an offline Windows root with empty SOFTWARE and SYSTEM hives, the OS
-# version and Select\Current=1 with an empty ControlSet001\Services.
-new_root() {
-	mkdir -p "$1/Windows/System32/config" "$1/Windows/System32/drivers" "$1/Users"
-	empty_hive "$1/Windows/System32/config/SOFTWARE"
-	empty_hive "$1/Windows/System32/config/SYSTEM"
-	sw "$1" <<'EOF'
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft]
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows]
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion]
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall]
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{90160000-008C-0000-1000-0000000FF1CE}]
-"DisplayName"="Office 16 Click-to-Run Extensibility Component"
-"DisplayVersion"="16.0.17928.20114"
-"Publisher"="Microsoft Corporation"
-"WindowsInstaller"=dword:00000001
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT]
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion]
-"ProductName"="Windows 10 Pro"
-"DisplayVersion"="22H2"
-"CurrentBuild"="19045"
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall]
-EOF
-	sy "$1" <<'EOF'
-[HKEY_LOCAL_MACHINE\SYSTEM\Select]
-"Current"=dword:00000001
-"Default"=dword:00000001
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\Tcpip]
-"Type"=dword:00000001
-"Start"=dword:00000000
-"ImagePath"=expand:System32\drivers\tcpip.sys
-"DisplayName"="TCP/IP Protocol Driver"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\Dnscache]
-"Type"=dword:00000020
-"Start"=dword:00000002
-"ImagePath"=expand:%SystemRoot%\system32\svchost.exe -k NetworkService
-"DisplayName"="DNS Client"
-EOF
-}
-
 
 # ev EXPR: True when some evidence e (of finding f) satisfies the Python EXPR.
 ev() { jq_true "any($1 for f in r['findings'] for e in f['evidence'])"; }
@@ -110,86 +27,7 @@ src() { jq_py "$T/out.json" "[s for s in r['sources'] if s['name']=='$1'][0]$2";
 
 # === a) KES 12.9 for Windows with Network Agent ==================================
 A=$T/kes
-new_root "$A"
-touch "$A/Windows/System32/drivers/klif.sys" "$A/Windows/System32/drivers/klflt.sys"
-sw "$A" <<'EOF'
-[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}]
-"DisplayName"="Kaspersky Endpoint Security for Windows"
-"DisplayVersion"="12.9.0.96"
-"Publisher"="AO Kaspersky Lab"
-"InstallLocation"=sz:C:\Program Files (x86)\Kaspersky Lab\KES.12.9.0\
-"UninstallString"=sz:MsiExec.exe /X{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
-"WindowsInstaller"=dword:00000001
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}]
-"DisplayName"="Kaspersky Security Center Network Agent"
-"DisplayVersion"="14.2.0.26967"
-"Publisher"="АО Лаборатория Касперского"
-"UninstallString"=sz:MsiExec.exe /I{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
-"WindowsInstaller"=dword:00000001
-[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab]
-[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected]
-[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9]
-[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9\environment]
-"ProductName"="Kaspersky Endpoint Security for Windows"
-"ProductVersion"="12.9.0.96"
-"ProductRoot"=sz:C:\Program Files (x86)\Kaspersky Lab\KES.12.9.0\
-[HKEY_LOCAL_MACHINE\SOFTWARE\KasperskyLab\protected\KES12.9\Data]
-"LastSuccessfulUpdate"=dword:66f2a1b0
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103\1.0.0.0]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103\1.0.0.0\Statistics]
-[HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\KasperskyLab\Components\34\1103\1.0.0.0\Statistics\AVState]
-"Protection_AvInstalled"="1"
-EOF
-sy "$A" <<'EOF'
-[HKEY_LOCAL_MACHINE\SYSTEM\Select]
-"Current"=dword:00000002
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\KAVFS]
-"Type"=dword:00000010
-"Start"=dword:00000002
-"DisplayName"="Kaspersky Security Service (decoy: not the current control set)"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\ComputerName]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\ComputerName\ComputerName]
-"ComputerName"="OLD-NAME"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control\ComputerName]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control\ComputerName\ComputerName]
-"ComputerName"="WS-ACCT-042"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services]
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klnagent]
-"Type"=dword:00000010
-"Start"=dword:00000002
-"ImagePath"=sz:"C:\Program Files (x86)\Kaspersky Lab\NetworkAgent\klnagent.exe"
-"DisplayName"="Kaspersky Security Center Network Agent"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\AVP]
-"Type"=dword:00000010
-"Start"=dword:00000002
-"ImagePath"=sz:"C:\Program Files (x86)\Kaspersky Lab\KES.12.9.0\avp.exe"
-"DisplayName"="Kaspersky Endpoint Security Service"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klif]
-"Type"=dword:00000002
-"Start"=dword:00000001
-"Group"="FSFilter Anti-Virus"
-"ImagePath"=expand:system32\DRIVERS\klif.sys
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klif\Instances]
-"DefaultInstance"="klif Instance"
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klif\Instances\klif Instance]
-"Altitude"="320400"
-"Flags"=dword:00000000
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klflt]
-"Type"=dword:00000001
-"Start"=dword:00000001
-"ImagePath"=expand:\SystemRoot\System32\drivers\klflt.sys
-[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\klim6]
-"Type"=dword:00000001
-"Start"=dword:00000004
-"ImagePath"=expand:\??\C:\Windows\system32\DRIVERS\klim6.sys
-EOF
+build_kes_windows "$A"
 scan_json "$A" "${ONLY[@]}"
 check_eq "a: KES host: verdict found (exit 1)" "$rc" 1
 check "a: report validates" validate_report "$T/out.json"

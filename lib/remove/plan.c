@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -22,6 +23,7 @@
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/safety.h"
+#include "source/wincommon.h"
 
 static const char *const action_names[] = {
 	[EXCISE_PLAN_STOP_SERVICE] = "stop-service",     [EXCISE_PLAN_DISABLE_SERVICE] = "disable-service",
@@ -330,6 +332,42 @@ static void plan_linux(struct builder *b, const struct excise_finding *f, const 
 	}
 }
 
+/* Whether any evidence of product `id` carries the MSI product code `code`: an
+ * install is often found through a vendor-wide indicator (the publisher), while
+ * which product it is shows in another finding of the same uninstall entry. */
+static bool product_has_code(const struct excise_scan *s, const char *id, const char *code)
+{
+	for (size_t i = 0; i < s->n_findings; i++) {
+		const struct excise_finding *f = &s->findings[i];
+		if (strcmp(f->product->id, id))
+			continue;
+		for (size_t j = 0; j < f->n_evidence; j++) {
+			const char *c = attr(&f->evidence[j], "msi_product_code");
+			if (c && !strcasecmp(c, code))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A Windows directory named by the registry (C:\\Program Files (x86)\\...\\), as the path of
+ * that directory inside the root, found whatever its case. */
+static void plan_win_dir(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
+			 const char *win_dir)
+{
+	char *p = win_root_path(win_dir), *real = NULL;
+	if (!p) {
+		b->err = -ENOMEM;
+		return;
+	}
+	for (size_t n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = 0;
+	if (root_resolve_nocase(&b->root, p, &real) == 0)
+		plan_path(b, f, e, real);
+	free(real);
+	free(p);
+}
+
 static void plan_windows(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *src = e->source;
@@ -337,7 +375,7 @@ static void plan_windows(struct builder *b, const struct excise_finding *f, cons
 	if (code) {
 		struct excise_plan_step *st = step(b, EXCISE_PLAN_MSI_UNINSTALL, code, f, e);
 		if (st && !st->args) {
-			bool agent = !strcmp(f->product->id, "klnagent");
+			bool agent = product_has_code(b->s, "klnagent", code);
 			st->args = calloc(3, sizeof(*st->args));
 			if (!st->args)
 				b->err = -ENOMEM;
@@ -352,16 +390,17 @@ static void plan_windows(struct builder *b, const struct excise_finding *f, cons
 		step(b, EXCISE_PLAN_VENDOR_REMOVER, "kavremover", f, e);
 	}
 	if (!strcmp(src, "win-services")) {
-		step(b, EXCISE_PLAN_STOP_SERVICE, e->value, f, e);
-		if (e->kind == EXCISE_OBS_KMOD) {
-			struct excise_plan_step *st = step(b, EXCISE_PLAN_STOP_SERVICE, e->value, f, NULL);
-			if (st)
-				st->reboot = true;
-		}
+		/* a driver's NAME is its image file (klif.sys); the service is the key (klif) */
+		const char *svc = attr(e, "service");
+		struct excise_plan_step *st = step(b, EXCISE_PLAN_STOP_SERVICE, svc ? svc : e->value, f, e);
+		if (st && e->kind == EXCISE_OBS_KMOD)
+			st->reboot = true;
 	} else if (!strcmp(src, "win-software") || !strcmp(src, "win-users")) {
-		const char *root_key = attr(e, "product_root");
 		if (e->kind == EXCISE_OBS_REGISTRY && e->path && !code)
-			step(b, EXCISE_PLAN_DELETE_REGKEY, root_key ? root_key : e->path, f, e);
+			step(b, EXCISE_PLAN_DELETE_REGKEY, e->path, f, e);
+		const char *product_root = attr(e, "product_root");
+		if (product_root)
+			plan_win_dir(b, f, e, product_root);
 	} else if (!strcmp(src, "win-files") || !strcmp(src, "files") || !strcmp(src, "walk")) {
 		plan_path(b, f, e, e->path);
 	}

@@ -9,7 +9,8 @@
  * KMOD (NAME = the ImagePath's base name such as klif.sys, PATH = the image
  * as a root path, /Windows/System32/drivers/klif.sys), any other a SERVICE
  * (NAME = key name, DESCRIPTION = DisplayName, TARGET = ImagePath). attrs:
- * start, type, group, altitude (minifilter Instances\*\Altitude), control_set.
+ * start, type, group, altitude (minifilter Instances\*\Altitude), control_set, and
+ * for a driver service (its key name, the name services are stopped by).
  * Active unless Start is 4 (disabled). Each key is also a REGISTRY
  * observation with PATH HKLM\SYSTEM\CurrentControlSet\Services\<name>, the
  * spelling inventory tools and the catalog use.
@@ -136,7 +137,7 @@ static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const ch
 		return r;
 	bool active = !have_start || start != 4;
 	const char *state = active ? "enabled" : "disabled";
-	struct obs_attr a[5];
+	struct obs_attr a[6];
 	size_t na = 0;
 	if (have_start)
 		a[na++] = (struct obs_attr){ "start", start_word(start) };
@@ -148,6 +149,8 @@ static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const ch
 		a[na++] = (struct obs_attr){ "altitude", alt };
 	a[na++] = (struct obs_attr){ "control_set", cs };
 	bool driver = have_type && (type == 1 || type == 2 || type == 8);
+	if (driver)
+		a[na++] = (struct obs_attr){ "service", name };
 	struct obs o = { .kind = driver ? EXCISE_OBS_KMOD : EXCISE_OBS_SERVICE, .state = state,
 			 .active = active, .attrs = a, .n_attrs = na };
 	_cleanup_free_ char *root_path = NULL;

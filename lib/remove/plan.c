@@ -203,6 +203,35 @@ static bool is_safety_error(int r)
 	return r == -EXCISE_E_REFUSED || r == -EXCISE_E_ESCAPE || r == -EXCISE_E_SYMLINK;
 }
 
+static int same_indicator(void *ud, const struct excise_indicator *ind)
+{
+	return ind == ud;
+}
+
+/* Whether the evidence is what its indicator says: its value matches the indicator
+ * again, and a file's name or path is the path acted on. A report is a file anyone
+ * may have edited; the catalog is signed. */
+static bool evidence_holds(const struct builder *b, const struct excise_evidence *e, const char *path)
+{
+	const char *v = e->value ? e->value : "";
+	if (matcher_match(b->m, e->kind, e->field, v, strlen(v), same_indicator, (void *)e->indicator) != 1)
+		return false;
+	if (!path || e->kind != EXCISE_OBS_FILE || path != e->path)
+		return true;
+	bool fold = strcmp(b->p->platform, "linux") != 0;
+	const char *want = e->field == EXCISE_F_NAME ? base_name(path) : e->field == EXCISE_F_PATH ? path : NULL;
+	return !want || (fold ? strcasecmp(want, v) : strcmp(want, v)) == 0;
+}
+
+static void refuse_unheld(struct builder *b, const struct excise_evidence *e)
+{
+	char what[600];
+	what_of(e, what, sizeof(what));
+	skipf(b, true, what, "the evidence does not match its indicator %s in catalog %s %s: the report was "
+	      "edited or made with another catalog; scan again", e->indicator->id, excise_catalog_id(b->o->catalog),
+	      excise_catalog_version(b->o->catalog));
+}
+
 static void plan_path(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
 		      const char *path)
 {
@@ -220,6 +249,10 @@ static void plan_path(struct builder *b, const struct excise_finding *f, const s
 		return; /* gone since the scan; the package removal may have taken it */
 	if (r < 0) {
 		skip_as(b, is_safety_error(r), what, err.msg);
+		return;
+	}
+	if (!evidence_holds(b, e, path)) {
+		refuse_unheld(b, e);
 		return;
 	}
 	step(b, EXCISE_PLAN_REMOVE_PATH, path, f, e);
@@ -661,6 +694,11 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 				char what[600];
 				what_of(e, what, sizeof(what));
 				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
+				continue;
+			}
+			/* a file's evidence is checked where its path is, after the safety rules */
+			if (e->kind != EXCISE_OBS_FILE && !evidence_holds(&b, e, NULL)) {
+				refuse_unheld(&b, e);
 				continue;
 			}
 			if (win)

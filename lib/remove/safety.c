@@ -16,7 +16,9 @@
 /*
  * Matched with fnmatch(FNM_PATHNAME | FNM_CASEFOLD): a '*' never crosses a '/'.
  * Every directory of depth one is protected, and the system's own directories
- * below them; a vendor's folder inside any of these is not.
+ * below them; a vendor's folder inside any of these is not. Being allowed here is
+ * not enough to be removed: the path must also be what evidence of strong or
+ * definitive confidence, matched again against the catalog, names (plan.c).
  */
 static const char *const protected[] = {
 	"/", "/*",
@@ -32,10 +34,10 @@ static const char *const protected[] = {
 	/* Windows */
 	"/Windows/*", "/Windows/System32/*", "/Windows/SysWOW64/*", "/Program Files/Common Files",
 	"/Program Files (x86)/Common Files", "/ProgramData/Microsoft", "/Users/*", "/Users/*/AppData",
-	"/Users/*/AppData/*", "/Users/*/AppData/Local/*", "/Users/*/AppData/Roaming/*",
-	/* macOS */
-	"/System/*", "/Library/*", "/Library/Application Support/*", "/Users/*/Library",
-	"/Users/*/Library/*", "/Users/*/Library/Application Support/*", "/private/*", "/private/var/*",
+	"/Users/*/AppData/*", "/Users/*/AppData/Local/Microsoft", "/Users/*/AppData/Roaming/Microsoft",
+	/* macOS; vendors keep their folders in Application Support, Apple its own */
+	"/System/*", "/Library/*", "/Library/Application Support/Apple", "/Users/*/Library",
+	"/Users/*/Library/*", "/Users/*/Library/Application Support/Apple", "/private/*", "/private/var/*",
 };
 
 bool safety_protected(const char *path)

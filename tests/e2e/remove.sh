@@ -325,7 +325,17 @@ for case in "/usr|protected system path" "/etc|protected system path" "../../out
 done
 edit_report "ev('dpkg', value='kesl-lookalike', attrs={'package': 'kesl-lookalike'})"
 "$EXCISE" plan "$T/edited-report.json" --format json -o "$T/edited.json" 2>"$T/plan.err"
-refused "a report naming the lookalike package" "not the vendor's package"
+refused "a report naming the lookalike package under kesl's indicator" "does not match its indicator"
+edit_report "ev('dpkg', value='kesl', attrs={'package': 'kesl-lookalike'})"
+"$EXCISE" plan "$T/edited-report.json" --format json -o "$T/edited.json" 2>"$T/plan.err"
+refused "a report naming the lookalike package as kesl's" "not the vendor's package"
+# a path no rule protects, but no indicator names: matched again, the evidence fails
+mkdir -p "$S/usr/share/doc/hello-fixture"
+echo "keep" >"$S/usr/share/doc/hello-fixture/README"
+edit_report "ev('files', path='/usr/share/doc/hello-fixture/README', value='/usr/share/doc/hello-fixture/README')"
+"$EXCISE" plan "$T/edited-report.json" --format json -o "$T/edited.json" 2>"$T/plan.err"
+refused "a report naming an unprotected file of another package" "does not match its indicator"
+check "safety: that file is intact" grep -qx keep "$S/usr/share/doc/hello-fixture/README"
 
 # a path outside the root through a symlink planted in it
 mkdir -p "$T/outside"

@@ -443,7 +443,11 @@ static void plan_macos(struct builder *b, const struct excise_finding *f, const 
 {
 	const char *src = e->source;
 	if (!strcmp(src, "launchd")) {
-		step(b, EXCISE_PLAN_STOP_SERVICE, e->field == EXCISE_F_NAME ? e->value : base_name(e->path), f, e);
+		const char *label = attr(e, "label");
+		if (!label && e->field == EXCISE_F_NAME)
+			label = e->value;
+		if (label)
+			step(b, EXCISE_PLAN_STOP_SERVICE, label, f, e);
 		plan_path(b, f, e, e->path);
 	} else if (!strcmp(src, "macos-kexts")) {
 		const char *id = attr(e, "bundle_id");

@@ -7,8 +7,9 @@
  *
  * Each job gives a SERVICE observation: NAME = Label, TARGET = Program, else
  * ProgramArguments joined with spaces (cut at EXCISE_MAX_CMDLINE_LEN bytes),
- * PATH = the plist, attrs "domain" ("daemon", "agent" or "user-agent") and
- * "disabled" ("true"/"false"). A job is disabled by its own Disabled key or,
+ * PATH = the plist, attrs "domain" ("daemon", "agent" or "user-agent"),
+ * "disabled" ("true"/"false") and "label" (so that evidence matched on TARGET still
+ * names the job launchctl acts on). A job is disabled by its own Disabled key or,
  * when present, by launchd's override database
  * (/private/var/db/com.apple.xpc.launchd/disabled.plist: Label -> bool), which
  * wins as it does in launchctl; state is then "disabled" (not active), else
@@ -125,14 +126,15 @@ static int job(struct jobs *j, const char *path, const char *domain)
 		r = job_target(ctx, pl, path, &target);
 	if (r >= 0) {
 		const char *state = disabled ? "disabled" : "enabled";
-		struct obs_attr at[] = { { "domain", domain }, { "disabled", disabled ? "true" : "false" } };
+		struct obs_attr at[] = { { "domain", domain }, { "disabled", disabled ? "true" : "false" },
+					 { "label", label } };
 		struct obs o = { .kind = EXCISE_OBS_SERVICE, .state = state, .active = !disabled,
 				 .attrs = at, .n_attrs = ARRAY_SIZE(at) };
 		o.f[EXCISE_F_NAME] = label;
 		o.f[EXCISE_F_PATH] = path;
 		o.f[EXCISE_F_TARGET] = target;
 		r = source_emit(ctx, &o);
-		struct obs_attr bt[] = { { "kind", "launchd" }, at[0], at[1] };
+		struct obs_attr bt[] = { { "kind", "launchd" }, at[0], at[1], at[2] };
 		o.kind = EXCISE_OBS_BUNDLE;
 		o.attrs = bt;
 		o.n_attrs = ARRAY_SIZE(bt);

@@ -90,7 +90,7 @@ check_eq "files source finds Application Support and logs" \
 check_eq "other vendors' bundles, jobs, kexts and receipts not reported" \
 	"$(ev "e['value']" "any(w in (e['value'] + (e['path'] or '')) for w in ('keka', 'Keka', 'apple', 'example', 'Other'))")" '[]'
 "$EXCISE" scan --root "$R" "$ONLY" --format csv -o "$T/out.csv" 2>/dev/null
-check "CSV carries launchd attrs" grep -q '"{""domain"":""daemon"",""disabled"":""false""}"' "$T/out.csv"
+check "CSV carries launchd attrs" grep -q '"{""domain"":""daemon"",""disabled"":""false"",""label"":""com.kaspersky.kav""}"' "$T/out.csv"
 check "CSV carries the receipt path" grep -q 'macos-receipts,package,name,com.kaspersky.kav.core,/var/db/receipts/com.kaspersky.kav.core.plist' "$T/out.csv"
 "$EXCISE" scan --root "$R" "$ONLY" --format text --color never -o "$T/out.txt" 2>/dev/null
 check "text shows the bundle evidence with its kind" grep -q 'com.kaspersky.kext.klif.*kind=kext' "$T/out.txt"

@@ -265,7 +265,12 @@ int plan_emit_sh(const struct excise_plan *p, FILE *out, struct excise_err *err)
 		body(p, s, out);
 		fputs("}\n\n", out);
 	}
-	fputs("PREV=ok\n", out);
+	/* PREV carries a failure to the fallback step after it, when there is one */
+	bool fallbacks = false;
+	for (size_t i = 0; i < p->n_steps; i++)
+		fallbacks |= p->steps[i].fallback;
+	if (fallbacks)
+		fputs("PREV=ok\n", out);
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct excise_plan_step *s = &p->steps[i];
 		bool rescued = i + 1 < p->n_steps && p->steps[i + 1].fallback;
@@ -274,7 +279,7 @@ int plan_emit_sh(const struct excise_plan *p, FILE *out, struct excise_err *err)
 		fputc('\n', out);
 		if (s->fallback)
 			fputs("if [ \"$PREV\" != failed ]; then\n\tlog \"  not needed\"\nel", out);
-		fprintf(out, "if step_%u; then\n\tlog \"  ok\"\n\tPREV=ok\nelse\n", s->id);
+		fprintf(out, "if step_%u; then\n\tlog \"  ok\"\n%selse\n", s->id, fallbacks ? "\tPREV=ok\n" : "");
 		if (rescued)
 			fprintf(out, "\tlog \"  FAILED: the fallback step %u follows\"\n\tPREV=failed\nfi\n", s->id + 1);
 		else

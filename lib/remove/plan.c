@@ -567,17 +567,24 @@ out:
 }
 
 /* A path below another planned path goes with it. */
+/* A path inside another path the plan removes, or a registry key under another key
+ * it deletes (names compared without case, as Windows does): removing the outer one
+ * takes it too. */
 static bool nested_path(const struct excise_plan *p, size_t i)
 {
 	const struct excise_plan_step *s = &p->steps[i];
-	if (s->action != EXCISE_PLAN_REMOVE_PATH)
+	bool key = s->action == EXCISE_PLAN_DELETE_REGKEY;
+	if (s->action != EXCISE_PLAN_REMOVE_PATH && !key)
 		return false;
+	char sep = key ? '\\' : '/';
 	size_t l = strlen(s->target);
 	for (size_t j = 0; j < p->n_steps; j++) {
 		const struct excise_plan_step *o = &p->steps[j];
 		size_t ol = strlen(o->target);
-		if (j != i && o->action == EXCISE_PLAN_REMOVE_PATH && ol < l && !strncmp(o->target, s->target, ol) &&
-		    (s->target[ol] == '/' || ol == 1))
+		if (j == i || o->action != s->action || ol >= l)
+			continue;
+		if ((key ? strncasecmp(o->target, s->target, ol) : strncmp(o->target, s->target, ol)) == 0 &&
+		    (s->target[ol] == sep || (!key && ol == 1)))
 			return true;
 	}
 	return false;

@@ -4,7 +4,8 @@
  * at 1 MiB. Up to the first NUL byte they are an attestation, checked alone and,
  * when a NUL follows, against the rest as its report. The whole input is also
  * taken as a report to attest: an attestation made from it must then check
- * against it.
+ * against it (excise_attest_make checks what it makes, so verify never writes
+ * an attestation that verify --check refuses).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -105,6 +105,15 @@ int excise_attest_make(const char *report, size_t report_len, const char *run_id
 	}
 	out[n] = '\n';
 	out[n + 1] = 0;
+	/* what verify writes must pass verify --check: a report whose parts disagree
+	 * (a clean verdict with findings, no sources...) gets no attestation */
+	struct excise_attest_info info;
+	int e2 = excise_attest_check("report", out, n + 1, report, report_len, &info, err);
+	if (e2 < 0) {
+		free(out);
+		return e2;
+	}
+	excise_attest_info_done(&info);
 	*ret = out;
 	return 0;
 }

@@ -9,11 +9,14 @@
 #                          units, runtime leftovers no package owns, a planted
 #                          Kaspersky root CA (source file, symlink, bundle) and
 #                          unrelated files.
+#   build_rpm_root DIR     an RPM-based root (see below)
+#   mkrpm ...              one binary RPM built with rpmbuild (see below)
 #   KESL_VER, KLN_VER      the fixture versions
 
 KESL_VER=12.1.0-1191
 KLN_VER=15.0.0-8812
 _FIX=$T/fixture-src
+RPMS=$_FIX/rpmbuild/RPMS/$(uname -m)
 
 _mkdeb() { # NAME VERSION MAINTAINER DESCRIPTION [DEPENDS]
 	local d=$_FIX/$1
@@ -111,8 +114,9 @@ tree_sums() {
 	(cd "$1" && find . -path ./var/lib/excise -prune -o -type f -print0 | sort -z | xargs -0 sha256sum)
 }
 
-# _mkrpm NAME VERSION RELEASE VENDOR SUMMARY REQUIRES FILE...: a binary RPM holding small files.
-_mkrpm() {
+# mkrpm NAME VERSION RELEASE VENDOR SUMMARY REQUIRES FILE...: a binary RPM holding small
+# files, written to $RPMS/NAME-VERSION-RELEASE.ARCH.rpm.
+mkrpm() {
 	local name=$1 version=$2 release=$3 vendor=$4 summary=$5 requires=$6 f
 	shift 6
 	local spec=$_FIX/$name.spec
@@ -147,16 +151,16 @@ _mkrpm() {
 build_rpm_root() {
 	local R=$1 a
 	a=$(uname -m)
-	if [ ! -d "$_FIX/rpmbuild/RPMS" ]; then
-		_mkrpm kesl 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux" "" \
+	if [ ! -e "$RPMS/kesl-gui-12.1.0-1191.$a.rpm" ]; then
+		mkrpm kesl 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux" "" \
 			/opt/kaspersky/kesl/bin/kesl-control /usr/lib/systemd/system/kesl.service || return 1
-		_mkrpm kesl-gui 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux GUI" "kesl" \
+		mkrpm kesl-gui 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux GUI" "kesl" \
 			/opt/kaspersky/kesl/bin/kesl-gui || return 1
-		_mkrpm acme-av 2.0 3 "Acme" "Acme antivirus" "" /opt/acme-av/bin/acme-scan || return 1
+		mkrpm acme-av 2.0 3 "Acme" "Acme antivirus" "" /opt/acme-av/bin/acme-scan || return 1
 	fi
 	mkdir -p "$R/etc"
-	rpm --root "$R" --dbpath /var/lib/rpm --nodeps --noscripts -i "$_FIX/rpmbuild/RPMS/$a/kesl-12.1.0-1191.$a.rpm" \
-		"$_FIX/rpmbuild/RPMS/$a/kesl-gui-12.1.0-1191.$a.rpm" "$_FIX/rpmbuild/RPMS/$a/acme-av-2.0-3.$a.rpm" \
+	rpm --root "$R" --dbpath /var/lib/rpm --nodeps --noscripts -i "$RPMS/kesl-12.1.0-1191.$a.rpm" \
+		"$RPMS/kesl-gui-12.1.0-1191.$a.rpm" "$RPMS/acme-av-2.0-3.$a.rpm" \
 		>"$_FIX/rpm-install.log" 2>&1 || { sed 's/^/# /' "$_FIX/rpm-install.log"; return 1; }
 	printf 'rpm-host\n' >"$R/etc/hostname"
 	printf 'fedcba9876543210fedcba9876543210\n' >"$R/etc/machine-id"

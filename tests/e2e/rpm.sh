@@ -7,6 +7,8 @@
 # is byte-for-byte unchanged, with no file added, after every scan.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/fixtures.sh
+. "$(dirname "$0")/fixtures.sh"
 
 command -v rpmbuild >/dev/null || skip_all "rpmbuild not installed (package rpm)"
 command -v rpm >/dev/null || skip_all "rpm not installed"
@@ -18,41 +20,12 @@ mkdir -p "$TMPDIR"
 backends=$(rpm --showrc | sed -n 's/^available backends *: *//p')
 ARCH=$(uname -m)
 
-# build_rpm NAME VERSION RELEASE VENDOR SUMMARY FILE...: a binary RPM holding the files.
-build_rpm() {
-	local name=$1 version=$2 release=$3 vendor=$4 summary=$5 f
-	shift 5
-	local spec=$T/$name.spec
-	{
-		echo "Name: $name"
-		echo "Version: $version"
-		echo "Release: $release"
-		echo "Summary: $summary"
-		echo "License: Proprietary"
-		echo "Vendor: $vendor"
-		echo "BuildArch: $ARCH"
-		echo "%description"
-		echo "excise test fixture"
-		echo "%install"
-		for f in "$@"; do
-			echo "mkdir -p %{buildroot}$(dirname "$f")"
-			echo "echo fixture > %{buildroot}$f"
-		done
-		echo "%files"
-		for f in "$@"; do echo "$f"; done
-	} >"$spec"
-	rpmbuild -bb --define "_topdir $T/rpmbuild" --define '_build_id_links none' \
-		--define 'debug_package %{nil}' --define '__os_install_post %{nil}' \
-		"$spec" >"$T/rpmbuild-$name.log" 2>&1
-}
-
-build_rpm kesl 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux" \
+mkrpm kesl 12.1.0 1191 "AO Kaspersky Lab" "Kaspersky Endpoint Security for Linux" "" \
 	/opt/kaspersky/kesl/bin/kesl-control /var/opt/kaspersky/kesl/common/kesl.ini \
-	/usr/lib/systemd/system/kesl.service || { cat "$T/rpmbuild-kesl.log"; exit 1; }
-build_rpm klnagent64 15.1.0 20748 "AO Kaspersky Lab" "Kaspersky Security Center Network Agent" \
+	/usr/lib/systemd/system/kesl.service || exit 1
+mkrpm klnagent64 15.1.0 20748 "AO Kaspersky Lab" "Kaspersky Security Center Network Agent" "" \
 	/opt/kaspersky/klnagent64/bin/klnagchk || exit 1
-build_rpm acme-av 2.0 3 "Acme" "Acme antivirus" /opt/acme-av/bin/kesI-control || exit 1
-RPMS=$T/rpmbuild/RPMS/$ARCH
+mkrpm acme-av 2.0 3 "Acme" "Acme antivirus" "" /opt/acme-av/bin/kesI-control || exit 1
 KESL=$RPMS/kesl-12.1.0-1191.$ARCH.rpm
 
 # install_into ROOT DBPATH RPM...

@@ -45,6 +45,19 @@ enum { OPT_CATALOG = 0x1000, OPT_TRUSTED_KEY, OPT_CATALOG_SIG };
 bool cli_catalog_opt(struct cli_catalog_opts *o, int opt, const char *arg);
 void cli_catalog_opts_done(struct cli_catalog_opts *o);
 
+/* The end of the long options of a command that loads a catalog: the catalog
+ * options, --help, and the terminator. */
+#define CLI_CATALOG_OPTIONS                                            \
+	{ "catalog", required_argument, NULL, OPT_CATALOG },           \
+	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },   \
+	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },   \
+	{ "help", no_argument, NULL, 'h' },                            \
+	{ 0 }
+
+/* getopt gave -h (`help` on stdout, returns 0) or something unknown (`help` on
+ * stderr, returns EXIT_ERROR); the catalog options are freed either way. */
+int cli_help_exit(int opt, void (*help)(FILE *out), struct cli_catalog_opts *o);
+
 /* Load the catalog; on failure prints why and returns EXIT_CATALOG (signature or
  * content refused) or EXIT_ERROR; 0 on success. */
 int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **ret);

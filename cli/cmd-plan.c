@@ -14,11 +14,7 @@ static const struct option options[] = {
 	{ "emit", required_argument, NULL, OPT_EMIT },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "output", required_argument, NULL, 'o' },
-	{ "catalog", required_argument, NULL, OPT_CATALOG },
-	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
-	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+	CLI_CATALOG_OPTIONS,
 };
 
 static void help(FILE *out)
@@ -54,14 +50,8 @@ int cmd_plan(int argc, char **argv)
 		case OPT_EMIT: emit = optarg; break;
 		case OPT_PLAN: src.plan = optarg; break;
 		case 'o': outpath = optarg; break;
-		case 'h':
-			help(stdout);
-			cli_catalog_opts_done(&copts);
-			return 0;
 		default:
-			help(stderr);
-			cli_catalog_opts_done(&copts);
-			return EXIT_ERROR;
+			return cli_help_exit(c, help, &copts);
 		}
 	}
 	if (optind < argc)

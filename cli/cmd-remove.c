@@ -22,11 +22,7 @@ static const struct option options[] = {
 	{ "runs-dir", required_argument, NULL, OPT_RUNS },
 	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "catalog", required_argument, NULL, OPT_CATALOG },
-	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
-	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+	CLI_CATALOG_OPTIONS,
 };
 
 static void help(FILE *out)
@@ -132,14 +128,8 @@ int cmd_remove(int argc, char **argv)
 		case OPT_RUNS: ro.runs_dir = optarg; break;
 		case OPT_QUARANTINE: ro.quarantine_dir = optarg; break;
 		case 'q': ui.quiet = true; break;
-		case 'h':
-			help(stdout);
-			cli_catalog_opts_done(&copts);
-			return 0;
 		default:
-			help(stderr);
-			cli_catalog_opts_done(&copts);
-			return EXIT_ERROR;
+			return cli_help_exit(c, help, &copts);
 		}
 	}
 	if (optind < argc || (resume && (src.plan || src.report || src.root)) || (src.plan && src.report)) {

@@ -22,11 +22,7 @@ static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "catalog", required_argument, NULL, OPT_CATALOG },
-	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
-	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+	CLI_CATALOG_OPTIONS,
 };
 
 static void help(FILE *out)
@@ -121,14 +117,8 @@ int cmd_scan(int argc, char **argv)
 		case 'o': outpath = optarg; break;
 		case OPT_COLOR: color = optarg; break;
 		case 'q': quiet = true; break;
-		case 'h':
-			help(stdout);
-			cli_catalog_opts_done(&copts);
-			return 0;
 		default:
-			help(stderr);
-			cli_catalog_opts_done(&copts);
-			return EXIT_ERROR;
+			return cli_help_exit(c, help, &copts);
 		}
 	}
 	if (optind < argc) {

@@ -23,11 +23,7 @@ static const struct option options[] = {
 	{ "check", required_argument, NULL, OPT_CHECK },
 	{ "signature", required_argument, NULL, OPT_SIG },
 	{ "quiet", no_argument, NULL, 'q' },
-	{ "catalog", required_argument, NULL, OPT_CATALOG },
-	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
-	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
-	{ "help", no_argument, NULL, 'h' },
-	{ 0 },
+	CLI_CATALOG_OPTIONS,
 };
 
 static void help(FILE *out)
@@ -159,14 +155,8 @@ int cmd_verify(int argc, char **argv)
 		case OPT_CHECK: check_path = optarg; break;
 		case OPT_SIG: sig_path = optarg; break;
 		case 'q': quiet = true; break;
-		case 'h':
-			help(stdout);
-			cli_catalog_opts_done(&copts);
-			return 0;
 		default:
-			help(stderr);
-			cli_catalog_opts_done(&copts);
-			return EXIT_ERROR;
+			return cli_help_exit(c, help, &copts);
 		}
 	}
 	if (optind < argc) {

@@ -54,6 +54,13 @@ void cli_catalog_opts_done(struct cli_catalog_opts *o)
 	*o = (struct cli_catalog_opts){ 0 };
 }
 
+int cli_help_exit(int opt, void (*help)(FILE *out), struct cli_catalog_opts *o)
+{
+	cli_catalog_opts_done(o);
+	help(opt == 'h' ? stdout : stderr);
+	return opt == 'h' ? 0 : EXIT_ERROR;
+}
+
 int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **ret)
 {
 	struct excise_err err = { 0 };

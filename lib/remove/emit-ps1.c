@@ -98,17 +98,7 @@ static void body(const struct excise_plan_step *s, FILE *out)
 
 int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err)
 {
-	char created[32];
-	report_time(p->created_ns, created);
-	fputs("# excise removal plan (excise plan --emit ps1)\n# report: ", out);
-	emit_comment_text(out, p->report_id);
-	fputs("\n# host: ", out);
-	emit_comment_text(out, p->hostname);
-	fputs("\n# catalog: ", out);
-	emit_comment_text(out, p->catalog_id);
-	fputc(' ', out);
-	emit_comment_text(out, p->catalog_version);
-	fprintf(out, "\n# made: %s\n", created);
+	emit_about(out, p, "ps1", false);
 	fputs("# Review every step before running it, as Administrator:\n"
 	      "#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User KLAdmin -Password (Read-Host -AsSecureString)]\n"
 	      "# The first failure stops the script; removed folders are moved into the quarantine folder.\n"
@@ -161,11 +151,8 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 	      "}\n\n", out);
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct excise_plan_step *s = &p->steps[i];
-		fprintf(out, "# step %u: %s ", s->id, excise_plan_action_name(s->action));
-		emit_comment_text(out, s->target);
-		fputs("\n# evidence: ", out);
-		emit_evidence(out, s);
-		fprintf(out, "\nfunction Step%u {\n", s->id);
+		emit_step_comment(out, s);
+		fprintf(out, "function Step%u {\n", s->id);
 		body(s, out);
 		fputs("}\n\n", out);
 	}

@@ -43,6 +43,39 @@ void emit_evidence(FILE *out, const struct excise_plan_step *s)
 	}
 }
 
+/* The comment lines that open a script: what made it, from which report, for which host. */
+void emit_about(FILE *out, const struct excise_plan *p, const char *emit, bool where)
+{
+	char created[32];
+	report_time(p->created_ns, created);
+	fprintf(out, "# excise removal plan (excise plan --emit %s)\n# report: ", emit);
+	emit_comment_text(out, p->report_id);
+	fputs("\n# host: ", out);
+	emit_comment_text(out, p->hostname);
+	if (where) {
+		fputs(" (", out);
+		emit_comment_text(out, p->platform);
+		fputs(p->live ? ", live host)\n# root: /" : ", offline root)\n# root: ", out);
+		if (!p->live)
+			emit_comment_text(out, p->root);
+	}
+	fputs("\n# catalog: ", out);
+	emit_comment_text(out, p->catalog_id);
+	fputc(' ', out);
+	emit_comment_text(out, p->catalog_version);
+	fprintf(out, "\n# made: %s\n", created);
+}
+
+/* "# step 3: dpkg-purge kesl" and its evidence, before the step's code. */
+void emit_step_comment(FILE *out, const struct excise_plan_step *s)
+{
+	fprintf(out, "# step %u: %s ", s->id, excise_plan_action_name(s->action));
+	emit_comment_text(out, s->target);
+	fputs("\n# evidence: ", out);
+	emit_evidence(out, s);
+	fputc('\n', out);
+}
+
 /* 'text' with each ' written as '\'' : the shell gives back the exact bytes. */
 static void sq(FILE *out, const char *s)
 {
@@ -64,24 +97,9 @@ static bool generated_bundle(const char *p)
 
 static void header(const struct excise_plan *p, FILE *out)
 {
-	char created[32];
-	report_time(p->created_ns, created);
-	fputs("#!/bin/sh\n# excise removal plan (excise plan --emit sh)\n# report: ", out);
-	emit_comment_text(out, p->report_id);
-	fputs("\n# host: ", out);
-	emit_comment_text(out, p->hostname);
-	fputs(" (", out);
-	emit_comment_text(out, p->platform);
-	fputs(p->live ? ", live host)\n# root: /\n" : ", offline root)\n# root: ", out);
-	if (!p->live) {
-		emit_comment_text(out, p->root);
-		fputc('\n', out);
-	}
-	fputs("# catalog: ", out);
-	emit_comment_text(out, p->catalog_id);
-	fputc(' ', out);
-	emit_comment_text(out, p->catalog_version);
-	fprintf(out, "\n# made: %s\n#\n", created);
+	fputs("#!/bin/sh\n", out);
+	emit_about(out, p, "sh", true);
+	fputs("#\n", out);
 	fputs("# Review every step before running it. Run as root: sh THIS-FILE [--dry-run]\n"
 	      "# Each step is logged before and after; the first failure stops the script.\n"
 	      "# Removed files are moved into $EXCISE_QUARANTINE, never deleted.\n"
@@ -257,11 +275,8 @@ int plan_emit_sh(const struct excise_plan *p, FILE *out, struct excise_err *err)
 	header(p, out);
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct excise_plan_step *s = &p->steps[i];
-		fprintf(out, "# step %u: %s ", s->id, excise_plan_action_name(s->action));
-		emit_comment_text(out, s->target);
-		fputs("\n# evidence: ", out);
-		emit_evidence(out, s);
-		fprintf(out, "\nstep_%u() {\n", s->id);
+		emit_step_comment(out, s);
+		fprintf(out, "step_%u() {\n", s->id);
 		body(p, s, out);
 		fputs("}\n\n", out);
 	}

@@ -23,5 +23,7 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 /* For the emitters' comments: printable ASCII only, and a step's evidence on one line. */
 void emit_comment_text(FILE *out, const char *s);
 void emit_evidence(FILE *out, const struct excise_plan_step *s);
+void emit_about(FILE *out, const struct excise_plan *p, const char *emit, bool where);
+void emit_step_comment(FILE *out, const struct excise_plan_step *s);
 
 #endif

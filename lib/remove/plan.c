@@ -18,6 +18,7 @@
 
 #include "catalog/match.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/limits.h"
 #include "core/root.h"
 #include "remove/pkgdb.h"
@@ -56,6 +57,7 @@ struct builder {
 	struct excise_plan *p;
 	struct root root;
 	struct matcher *m;
+	struct strset removed;   /* targets of the remove-path steps so far */
 	size_t cap_steps, cap_skipped;
 	int err;
 };
@@ -203,6 +205,17 @@ static bool is_safety_error(int r)
 	return r == -EXCISE_E_REFUSED || r == -EXCISE_E_ESCAPE || r == -EXCISE_E_SYMLINK;
 }
 
+/* Whether a directory above `path` is removed by a step already planned. */
+static bool below_removed(const struct builder *b, const char *path)
+{
+	for (const char *c = strchr(path + 1, '/'); c; c = strchr(c + 1, '/'))
+		if (strset_has(&b->removed, path, (size_t)(c - path)))
+			return true;
+	return false;
+}
+
+static void drop_nested(struct builder *b);
+
 static int same_indicator(void *ud, const struct excise_indicator *ind)
 {
 	return ind == ud;
@@ -243,6 +256,8 @@ static void plan_path(struct builder *b, const struct excise_finding *f, const s
 		skip_as(b, true, what, "not an absolute path inside the root");
 		return;
 	}
+	if (below_removed(b, path))
+		return; /* removing the directory takes it */
 	struct excise_err err = { 0 };
 	int r = safety_check_path(&b->root, path, &err);
 	if (r == -ENOENT)
@@ -255,7 +270,11 @@ static void plan_path(struct builder *b, const struct excise_finding *f, const s
 		refuse_unheld(b, e);
 		return;
 	}
-	step(b, EXCISE_PLAN_REMOVE_PATH, path, f, e);
+	/* a product's tree often matches file by file: thousands of paths below one */
+	if (b->p->n_steps >= EXCISE_MAX_PLAN_STEPS)
+		drop_nested(b);
+	if (step(b, EXCISE_PLAN_REMOVE_PATH, path, f, e) && strset_add(&b->removed, path, strlen(path)) < 0)
+		b->err = -ENOMEM;
 }
 
 static void plan_package(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
@@ -677,6 +696,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 	if (!p)
 		return err_set(err, -ENOMEM, "out of memory");
 	struct builder b = { .s = s, .o = o, .p = p, .root = { .fd = -1 } };
+	strset_init(&b.removed);
 	const struct excise_host *h = &s->host;
 	p->report_id = dup0(s->report_id, &b.err);
 	p->hostname = dup0(h->hostname ? h->hostname : "", &b.err);
@@ -732,6 +752,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 						       EXCISE_MAX_PLAN_STEPS)
 					     : err_set(err, b.err, "out of memory");
 	matcher_free(b.m);
+	strset_done(&b.removed);
 	if (b.root.fd >= 0)
 		root_done(&b.root);
 	if (r < 0) {

@@ -119,6 +119,21 @@ check_eq "deb: the rescan finds only the trust bundle the script says it leaves"
 	"[('truststore', '/etc/ssl/certs/ca-certificates.crt')]"
 check "deb: the script said so" grep -q "leaves when the trust store is regenerated" "$T/deb-run.log"
 
+# a leftover tree of more files than a plan may have steps: one step removes it
+L=$T/deb-many
+cp -a "$D" "$L"
+python3 -c '
+import os, sys
+for i in range(10050):
+    d = os.path.join(sys.argv[1], "%02d" % (i % 50))
+    os.makedirs(d, exist_ok=True)
+    open(os.path.join(d, "base-%05d.kdc" % i), "w").write("x")
+' "$L/var/opt/kaspersky/kesl/bases"
+plan_of "$L" deb-many
+check_eq "deb: 10050 leftover files under /var/opt/kaspersky are one step" \
+	"$(steps deb-many | grep -c '^remove-path /var/opt/kaspersky')" 1
+check_eq "deb: and the plan has the same steps as without them" "$(steps deb-many)" "$(steps deb)"
+
 # ---------------------------------------------------------------- rpm
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	P=$T/rpm

@@ -59,9 +59,11 @@ export -f by_hand_remove by_hand_restore
 export T
 
 timed excise-remove "$EXCISE" remove --root "$T/a" --apply -q
-run=$(ls -d "$T/a/var/lib/excise/runs"/*/ | head -1)
-timed excise-restore "$EXCISE" restore "${run%/}"
+run=$(find "$T/a/var/lib/excise/runs" -mindepth 1 -maxdepth 1 -type d | head -1)
+timed excise-restore "$EXCISE" restore "$run"
+# shellcheck disable=SC2016 # $T expands in the child bash
 timed hand-remove bash -c 'by_hand_remove "$T/b"'
+# shellcheck disable=SC2016
 timed hand-restore bash -c 'by_hand_restore "$T/b"'
 
 row() { # LABEL EXCISE-FILE HAND-FILE

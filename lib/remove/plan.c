@@ -256,8 +256,6 @@ static void plan_path(struct builder *b, const struct excise_finding *f, const s
 		skip_as(b, true, what, "not an absolute path inside the root");
 		return;
 	}
-	if (below_removed(b, path))
-		return; /* removing the directory takes it */
 	struct excise_err err = { 0 };
 	int r = safety_check_path(&b->root, path, &err);
 	if (r == -ENOENT)
@@ -271,6 +269,8 @@ static void plan_path(struct builder *b, const struct excise_finding *f, const s
 		return;
 	}
 	/* a product's tree often matches file by file: thousands of paths below one */
+	if (below_removed(b, path))
+		return; /* removing the directory takes it */
 	if (b->p->n_steps >= EXCISE_MAX_PLAN_STEPS)
 		drop_nested(b);
 	if (step(b, EXCISE_PLAN_REMOVE_PATH, path, f, e) && strset_add(&b->removed, path, strlen(path)) < 0)
@@ -585,7 +585,6 @@ out:
 	free(done);
 }
 
-/* A path below another planned path goes with it. */
 /* A path inside another path the plan removes, or a registry key under another key
  * it deletes (names compared without case, as Windows does): removing the outer one
  * takes it too. */

@@ -742,7 +742,8 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 	if (r == 0 && !b.err) {
 		drop_nested(&b);
 		order_packages(&b);
-		qsort(p->steps, p->n_steps, sizeof(*p->steps), cmp_steps);
+		if (p->n_steps) /* steps is NULL when there are none: qsort(NULL, 0) is undefined */
+			qsort(p->steps, p->n_steps, sizeof(*p->steps), cmp_steps);
 		record_seen(&b);
 		notes(&b);
 	}

@@ -424,6 +424,13 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 		if (e < 0)
 			e = err_setc(err, e, "quarantine manifest '%s/" MANIFEST "': read", q->dir);
 	}
+	if (e == 0 && create && len && !memchr(text, '\n', len)) {
+		/* only a torn store record, from a crash while creating: nothing was ever recorded */
+		if (ftruncate(q->man_fd, 0) < 0)
+			e = err_setc(err, -errno, "quarantine manifest '%s/" MANIFEST "': cutting a torn record",
+				     q->dir);
+		len = 0;
+	}
 	if (e == 0 && len == 0 && create) {
 		e = append(q, json_pack("{s:s, s:s, s:s}", "event", "store", "schema", SCHEMA, "run_id", id), err);
 	} else if (e == 0) {
@@ -594,15 +601,17 @@ int quarantine_put(struct quarantine *q, const char *path, const struct excise_p
 			n = q->objs[i].n + 1;
 	struct qobj *v = q->n_objs < EXCISE_MAX_QUARANTINE_OBJECTS ? realloc(q->objs, (q->n_objs + 1) * sizeof(*v))
 								   : NULL;
+	if (v)
+		q->objs = v; /* the old array may be freed already, whatever fails next */
 	char *pcopy = strdup(path);
 	if (!v || !pcopy) {
+		bool full = q->n_objs >= EXCISE_MAX_QUARANTINE_OBJECTS;
 		free(pcopy);
 		json_decref(entries);
-		r = err_set(err, v ? -ENOMEM : -EXCISE_E_LIMIT, "quarantine '%s': %s", q->dir,
-			    v ? "out of memory" : "too many objects");
+		r = err_set(err, full ? -EXCISE_E_LIMIT : -ENOMEM, "quarantine '%s': %s", q->dir,
+			    full ? "too many objects" : "out of memory");
 		goto out;
 	}
-	q->objs = v;
 	ob = &v[q->n_objs++];
 	*ob = (struct qobj){ .n = n, .path = pcopy, .entries = entries };
 	json_t *rec = json_pack("{s:s, s:I, s:O}", "event", "intent", "n", (json_int_t)n, "entries", entries);

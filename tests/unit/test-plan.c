@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of the removal planner (lib/remove/plan.c, plan-io.c): steps, order, refusals, JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/limits.h"
+#include "excise/catalog.h"
+#include "excise/plan.h"
+#include "excise/report.h"
+
+#define NOW_NS INT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123Z */
+#define CERT_SHA "cf303f3ac9c2ac45500dff99b849b1d38589c5e8e2508cbc54cba24600f78705"
+
+/* Pieces of an excise.report/1 document: a path is given as JSON ("null" or Q("/x")). */
+#define Q(s) "\"" s "\""
+#define EVX(src, kind, field, value, path, ind, extra)                                                       \
+	"{\"source\":\"" src "\",\"kind\":\"" kind "\",\"field\":\"" field "\",\"value\":\"" value "\",\"path\":" \
+	path ",\"indicator\":{\"id\":\"" ind "\"}" extra "}"
+#define EV(src, kind, field, value, path, ind) EVX(src, kind, field, value, path, ind, "")
+/* A files evidence whose value is its path, as the files source reports it. */
+#define FILE_EV(path, ind) EV("files", "file", "path", path, Q(path), ind)
+#define FINDING(product, evidence) \
+	"{\"product\":{\"id\":\"" product "\"},\"state\":\"installed\",\"confidence\":\"definitive\",\"evidence\":[" \
+	evidence "]}"
+
+struct fixture {
+	char dir[64];
+	struct excise_catalog *c;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	if (!fx)
+		return -1;
+	strcpy(fx->dir, "/tmp/excise-test-plan.XXXXXX");
+	struct excise_err err = { 0 };
+	if (!mkdtemp(fx->dir) || excise_catalog_load_embedded(&fx->c, &err) < 0) {
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	excise_catalog_free(fx->c);
+	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx);
+	return 0;
+}
+
+/* mkdir -p of ROOT/rel. */
+static void put_dir(struct fixture *fx, const char *rel)
+{
+	char p[PATH_MAX];
+	assert_true(snprintf(p, sizeof(p), "%s/%s", fx->dir, rel) < (int)sizeof(p));
+	for (char *s = p + strlen(fx->dir) + 1; (s = strchr(s, '/')); s++) {
+		*s = 0;
+		if (mkdir(p, 0755) < 0)
+			assert_int_equal(errno, EEXIST);
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0)
+		assert_int_equal(errno, EEXIST);
+}
+
+/* ROOT/rel with `data`, its parents made. */
+static void put_file(struct fixture *fx, const char *rel, const char *data)
+{
+	char p[PATH_MAX];
+	assert_true(snprintf(p, sizeof(p), "%s/%s", fx->dir, rel) < (int)sizeof(p));
+	char *slash = strrchr(p, '/');
+	*slash = 0;
+	put_dir(fx, p + strlen(fx->dir) + 1);
+	*slash = '/';
+	FILE *f = fopen(p, "we");
+	assert_non_null(f);
+	assert_true(fputs(data, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Build the plan for a report of `findings` about the fixture root on `platform`. */
+static struct excise_plan *build_on(struct fixture *fx, const char *platform, const char *findings, int64_t now)
+{
+	static const char tmpl[] =
+		"{\"schema\":\"excise.report/1\",\"report_id\":\"c6276ff0-f0b5-4390-8cfe-bacdaf55e4f9\","
+		"\"host\":{\"hostname\":\"test-host\",\"os\":null,\"os_id\":null,\"machine_id\":null,"
+		"\"root\":\"%s\",\"platform\":\"%s\",\"live\":false},"
+		"\"started\":\"2026-12-03T06:15:20.284Z\",\"finished\":\"2026-12-03T06:15:20.287Z\","
+		"\"findings\":[%s]}\n";
+	char *doc = NULL;
+	assert_true(asprintf(&doc, tmpl, fx->dir, platform, findings) > 0);
+	struct excise_scan *s = NULL;
+	struct excise_err err = { 0 };
+	int r = excise_report_read(fx->c, "test", doc, strlen(doc), &s, &err);
+	if (r < 0)
+		fail_msg("excise_report_read: %s", err.msg);
+	free(doc);
+	struct excise_plan_opts o = { .catalog = fx->c, .now_ns = now };
+	struct excise_plan *p = NULL;
+	r = excise_plan_build(s, &o, &p, &err);
+	if (r < 0)
+		fail_msg("excise_plan_build: %s", err.msg);
+	excise_scan_free(s);
+	assert_non_null(p);
+	return p;
+}
+
+static struct excise_plan *build(struct fixture *fx, const char *findings)
+{
+	return build_on(fx, "linux", findings, NOW_NS);
+}
+
+/* The skipped entry whose `what` contains `what`, or a failure. */
+static const struct excise_plan_skip *skipped(const struct excise_plan *p, const char *what)
+{
+	for (size_t i = 0; i < p->n_skipped; i++)
+		if (strstr(p->skipped[i].what, what))
+			return &p->skipped[i];
+	fail_msg("nothing skipped for '%s' (%zu skipped)", what, p->n_skipped);
+	return NULL;
+}
+
+static void step_is(const struct excise_plan *p, size_t i, enum excise_plan_action a, const char *target)
+{
+	assert_true(i < p->n_steps);
+	const struct excise_plan_step *s = &p->steps[i];
+	if (s->action != a || strcmp(s->target, target))
+		fail_msg("step %zu is %s %s, want %s %s", i + 1, excise_plan_action_name(s->action), s->target,
+			 excise_plan_action_name(a), target);
+	assert_int_equal(s->id, i + 1);
+	assert_true(s->n_evidence >= 1);
+}
+
+/* Which phase of a removal an action belongs to, in the order they must run. */
+static int phase(enum excise_plan_action a)
+{
+	switch (a) {
+	case EXCISE_PLAN_STOP_SERVICE:
+	case EXCISE_PLAN_DISABLE_SERVICE: return 0;
+	case EXCISE_PLAN_KILL_PROCESS: return 1;
+	case EXCISE_PLAN_UNLOAD_MODULE: return 2;
+	case EXCISE_PLAN_DPKG_PURGE:
+	case EXCISE_PLAN_RPM_ERASE:
+	case EXCISE_PLAN_MSI_UNINSTALL:
+	case EXCISE_PLAN_VENDOR_REMOVER: return 3;
+	case EXCISE_PLAN_REMOVE_PATH:
+	case EXCISE_PLAN_DELETE_REGKEY: return 4;
+	case EXCISE_PLAN_REMOVE_CERT:
+	case EXCISE_PLAN_REGEN_TRUST: return 5;
+	case EXCISE_PLAN_RELOAD_UNITS: return 6; /* once, after every unit file is gone */
+	default: return 99;
+	}
+}
+
+static void phases_in_order(const struct excise_plan *p)
+{
+	for (size_t i = 0; i < p->n_steps; i++) {
+		assert_int_equal(p->steps[i].id, i + 1);
+		if (i && phase(p->steps[i].action) < phase(p->steps[i - 1].action))
+			fail_msg("step %zu (%s) runs after step %zu (%s)", i + 1,
+				 excise_plan_action_name(p->steps[i].action), i,
+				 excise_plan_action_name(p->steps[i - 1].action));
+	}
+}
+
+static bool have_dpkg_query(void)
+{
+	/* the PATH lib/remove/spawn.c runs tools with */
+	static const char *const dirs[] = { "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char p[64];
+		snprintf(p, sizeof(p), "%s/dpkg-query", dirs[i]);
+		if (access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+#define DPKG_STATUS                                                                                 \
+	"Package: kesl\nStatus: install ok installed\nPriority: optional\nSection: misc\n"         \
+	"Maintainer: AO Kaspersky Lab <support@kaspersky.com>\nArchitecture: amd64\n"              \
+	"Version: 12.1.0-1191\nDescription: Kaspersky Endpoint Security for Linux\n\n"
+
+/* A Linux root with a service, a process, a package, leftovers and a certificate. */
+static void linux_host(struct fixture *fx)
+{
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	put_file(fx, "lib/systemd/system/kesl.service", "[Service]\nExecStart=/opt/kaspersky/kesl/bin/kesl\n");
+	put_file(fx, "usr/local/share/ca-certificates/kaspersky.crt", "-----BEGIN CERTIFICATE-----\n");
+	put_file(fx, "var/lib/dpkg/status", DPKG_STATUS);
+}
+
+/* Listed in the wrong order on purpose: the plan sorts them. */
+static const char linux_findings[] =
+	FINDING("kesl",
+		EVX("truststore", "cert", "publisher", "AO Kaspersky Lab",
+		    Q("/usr/local/share/ca-certificates/kaspersky.crt"), "kaspersky.cert.publisher.ao-kaspersky-lab",
+		    ",\"attrs\":{\"sha256\":\"" CERT_SHA "\"}") ","
+		FILE_EV("/opt/kaspersky", "kaspersky.file.path.opt-kaspersky") ","
+		EVX("dpkg", "package", "name", "kesl", "null", "kesl.package.kesl",
+		    ",\"attrs\":{\"package\":\"kesl\"}") ","
+		EVX("systemd", "service", "name", "kesl.service", Q("/lib/systemd/system/kesl.service"),
+		    "kesl.service.kesl.service", ",\"state\":\"enabled\",\"active\":true") ","
+		EV("files", "file", "name", "kaspersky", Q("/opt/kaspersky"), "kaspersky.file.any-kaspersky-any")) ","
+	FINDING("klnagent",
+		EVX("proc", "process", "name", "klnagent", Q("/opt/kaspersky/klnagent64/sbin/klnagent"),
+		    "klnagent.process.klnagent", ",\"active\":true,\"attrs\":{\"pid\":\"4242\"}"));
+
+/* Services, processes, modules, packages, leftovers, trust: whatever order the evidence came in. */
+static void test_order(void **state)
+{
+	struct fixture *fx = *state;
+	bool dpkg = have_dpkg_query();
+	if (!dpkg)
+		print_message("# no dpkg-query: the package step is left out\n");
+	linux_host(fx);
+	struct excise_plan *p = build(fx, linux_findings);
+	phases_in_order(p);
+	size_t i = 0;
+	step_is(p, i++, EXCISE_PLAN_STOP_SERVICE, "kesl.service");
+	step_is(p, i, EXCISE_PLAN_DISABLE_SERVICE, "kesl.service");
+	assert_string_equal(p->steps[i++].path, "/lib/systemd/system/kesl.service");
+	step_is(p, i, EXCISE_PLAN_KILL_PROCESS, "/opt/kaspersky/klnagent64/sbin/klnagent");
+	assert_int_equal(p->steps[i].pid, 4242);
+	assert_true(p->steps[i++].live_only);
+	if (dpkg) {
+		step_is(p, i, EXCISE_PLAN_DPKG_PURGE, "kesl");
+		assert_string_equal(p->steps[i++].version, "12.1.0-1191");
+	}
+	step_is(p, i++, EXCISE_PLAN_REMOVE_PATH, "/lib/systemd/system/kesl.service");
+	step_is(p, i++, EXCISE_PLAN_REMOVE_PATH, "/opt/kaspersky");
+	step_is(p, i, EXCISE_PLAN_REMOVE_CERT, CERT_SHA);
+	assert_string_equal(p->steps[i++].path, "/usr/local/share/ca-certificates/kaspersky.crt");
+	step_is(p, i++, EXCISE_PLAN_REGEN_TRUST, "trust-store");
+	step_is(p, i++, EXCISE_PLAN_RELOAD_UNITS, "daemon-reload");
+	assert_int_equal(p->n_steps, i);
+	/* the weak evidence is all that was left alone */
+	assert_int_equal(p->n_skipped, 1);
+	assert_false(p->skipped[0].refused);
+	assert_false(p->live);
+	assert_false(p->reboot_required);
+	excise_plan_free(p);
+
+	/* kernel modules come from no Linux indicator of the stock catalog: a macOS root shows them */
+	put_dir(fx, "Library/Application Support/Kaspersky Lab/KAV");
+	p = build_on(fx, "macos",
+		     FINDING("kes-mac",
+			     FILE_EV("/Library/Application Support/Kaspersky Lab",
+				     "kes-mac.file.path.library-application-support-kaspersky-lab") ","
+			     EVX("macos-kexts", "bundle", "name", "com.kaspersky.kext.klif",
+				 Q("/Library/Extensions/klif.kext"), "kes-mac.bundle.com.kaspersky.kext.klif",
+				 ",\"active\":true,\"attrs\":{\"bundle_id\":\"com.kaspersky.kext.klif\"}") ","
+			     EVX("launchd", "bundle", "name", "com.kaspersky.kav",
+				 Q("/Library/LaunchDaemons/com.kaspersky.kav.plist"),
+				 "kes-mac.bundle.com.kaspersky.kav",
+				 ",\"active\":true,\"attrs\":{\"label\":\"com.kaspersky.kav\"}")),
+		     NOW_NS);
+	phases_in_order(p);
+	step_is(p, 0, EXCISE_PLAN_STOP_SERVICE, "com.kaspersky.kav");
+	step_is(p, 1, EXCISE_PLAN_UNLOAD_MODULE, "com.kaspersky.kext.klif");
+	assert_true(p->steps[1].reboot);
+	step_is(p, 2, EXCISE_PLAN_REMOVE_PATH, "/Library/Application Support/Kaspersky Lab");
+	assert_int_equal(p->n_steps, 3);
+	assert_true(p->reboot_required);
+	assert_int_equal(p->n_skipped, 0);
+	excise_plan_free(p);
+}
+
+/* Weak evidence alone is never acted on, and says so. */
+static void test_weak_only(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	struct excise_plan *p = build(
+		fx, FINDING("kesl", EV("files", "file", "name", "kaspersky", Q("/opt/kaspersky"),
+				       "kaspersky.file.any-kaspersky-any")));
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_non_null(strstr(p->skipped[0].what, "/opt/kaspersky"));
+	assert_non_null(strstr(p->skipped[0].why, "weak"));
+	assert_non_null(strstr(p->skipped[0].why, "kaspersky.file.any-kaspersky-any"));
+	assert_false(p->skipped[0].refused);
+	excise_plan_free(p);
+}
+
+#define KESL_BIN FILE_EV("/opt/kaspersky/kesl/bin/kesl", "kesl.file.path.opt-kaspersky-kesl-any")
+
+/* Strong evidence of a file that is there removes it, naming the evidence; gone, there is nothing to do. */
+static void test_strong_file(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	struct excise_plan *p = build(fx, FINDING("kesl", KESL_BIN));
+	assert_int_equal(p->n_steps, 1);
+	assert_int_equal(p->n_skipped, 0);
+	const struct excise_plan_step *s = &p->steps[0];
+	step_is(p, 0, EXCISE_PLAN_REMOVE_PATH, "/opt/kaspersky/kesl/bin/kesl");
+	assert_string_equal(s->product, "kesl");
+	assert_non_null(s->note);
+	assert_false(s->live_only);
+	assert_int_equal(s->n_evidence, 1);
+	assert_string_equal(s->evidence[0].source, "files");
+	assert_string_equal(s->evidence[0].kind, "file");
+	assert_string_equal(s->evidence[0].value, "/opt/kaspersky/kesl/bin/kesl");
+	assert_string_equal(s->evidence[0].path, "/opt/kaspersky/kesl/bin/kesl");
+	assert_string_equal(s->evidence[0].indicator, "kesl.file.path.opt-kaspersky-kesl-any");
+	assert_int_equal(s->evidence[0].confidence, EXCISE_CONF_STRONG);
+	/* what was there, to be checked again before acting */
+	char real[PATH_MAX];
+	snprintf(real, sizeof(real), "%s/opt/kaspersky/kesl/bin/kesl", fx->dir);
+	struct stat st;
+	assert_int_equal(lstat(real, &st), 0);
+	assert_true(s->seen.known);
+	assert_int_equal(s->seen.type, 'f');
+	assert_int_equal(s->seen.size, 5);
+	assert_int_equal(s->seen.ino, st.st_ino);
+	assert_int_equal(s->seen.dev, st.st_dev);
+	excise_plan_free(p);
+
+	assert_int_equal(unlink(real), 0);
+	p = build(fx, FINDING("kesl", KESL_BIN));
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 0);
+	excise_plan_free(p);
+}
+
+/* A path inside another planned path goes with it: only the outer one is a step. */
+static void test_nested(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	put_dir(fx, "opt/kaspersky/kesl/lib");
+	struct excise_plan *p = build(
+		fx, FINDING("kesl", KESL_BIN ","
+				    FILE_EV("/opt/kaspersky/kesl/lib", "kesl.file.path.opt-kaspersky-kesl-any") ","
+				    FILE_EV("/opt/kaspersky", "kaspersky.file.path.opt-kaspersky") ","
+				    FILE_EV("/opt/kaspersky/kesl", "kesl.file.path.opt-kaspersky-kesl")));
+	assert_int_equal(p->n_steps, 1);
+	step_is(p, 0, EXCISE_PLAN_REMOVE_PATH, "/opt/kaspersky");
+	assert_int_equal(p->steps[0].n_evidence, 1);
+	assert_string_equal(p->steps[0].evidence[0].indicator, "kaspersky.file.path.opt-kaspersky");
+	assert_int_equal(p->steps[0].seen.type, 'd');
+	assert_int_equal(p->n_skipped, 0);
+	excise_plan_free(p);
+}
+
+/* Evidence edited to name a protected path is refused, and the rest still planned. */
+static void test_protected_path(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	put_dir(fx, "usr/share");
+	struct excise_plan *p =
+		build(fx, FINDING("kesl", FILE_EV("/usr", "kaspersky.file.path.opt-kaspersky") "," KESL_BIN));
+	assert_int_equal(p->n_steps, 1);
+	step_is(p, 0, EXCISE_PLAN_REMOVE_PATH, "/opt/kaspersky/kesl/bin/kesl");
+	assert_int_equal(p->n_skipped, 1);
+	const struct excise_plan_skip *k = skipped(p, "/usr");
+	assert_string_equal(k->what, "path /usr");
+	assert_non_null(strstr(k->why, "protected"));
+	assert_true(k->refused);
+	excise_plan_free(p);
+}
+
+/* Evidence that its indicator does not match (an edited report) is refused, the file there or not. */
+static void test_unheld_evidence(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "usr/share/doc/x/README", "not Kaspersky's\n");
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	struct excise_plan *p = build(
+		fx, FINDING("kesl",
+			    /* the value does not match the indicator */
+			    FILE_EV("/usr/share/doc/x/README", "kaspersky.file.path.opt-kaspersky-any") ","
+			    /* the value matches, but it is not the path acted on */
+			    EV("files", "file", "path", "/opt/kaspersky/kesl/bin/kesl", Q("/usr/share/doc/x/README"),
+			       "kesl.file.path.opt-kaspersky-kesl-any") ","
+			    /* not a file: checked before anything else */
+			    EVX("dpkg", "package", "name", "bash", "null", "kesl.package.kesl",
+				",\"attrs\":{\"package\":\"bash\"}")));
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 3);
+	for (size_t i = 0; i < p->n_skipped; i++) {
+		assert_true(p->skipped[i].refused);
+		assert_non_null(strstr(p->skipped[i].why, "does not match its indicator"));
+		assert_non_null(strstr(p->skipped[i].why, "excise-stock"));
+	}
+	assert_non_null(strstr(skipped(p, "/usr/share/doc/x/README")->why, "kaspersky.file.path.opt-kaspersky-any"));
+	assert_non_null(strstr(skipped(p, "bash")->why, "kesl.package.kesl"));
+	excise_plan_free(p);
+}
+
+static char *plan_json(const struct excise_plan *p, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	assert_non_null(f);
+	struct excise_err err = { 0 };
+	int r = excise_plan_write(p, EXCISE_PLAN_JSON, f, &err);
+	if (r < 0)
+		fail_msg("excise_plan_write: %s", err.msg);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_true(a == b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* What EXCISE_PLAN_JSON writes, excise_plan_read_json reads back unchanged. */
+static void test_json_round_trip(void **state)
+{
+	struct fixture *fx = *state;
+	linux_host(fx);
+	put_dir(fx, "usr/share");
+	char findings[sizeof(linux_findings) + 256];
+	snprintf(findings, sizeof(findings), "%s,%s", linux_findings,
+		 FINDING("kesl", FILE_EV("/usr", "kaspersky.file.path.opt-kaspersky")));
+	struct excise_plan *p = build(fx, findings);
+	assert_true(p->n_steps >= 7);
+	assert_int_equal(p->n_skipped, 2);
+	size_t len = 0;
+	char *json = plan_json(p, &len);
+	struct excise_plan *q = NULL;
+	struct excise_err err = { 0 };
+	int r = excise_plan_read_json("round-trip", json, len, &q, &err);
+	if (r < 0)
+		fail_msg("excise_plan_read_json: %s", err.msg);
+	str_eq(q->report_id, p->report_id);
+	str_eq(q->hostname, "test-host");
+	str_eq(q->root, fx->dir);
+	str_eq(q->platform, "linux");
+	str_eq(q->catalog_id, p->catalog_id);
+	str_eq(q->catalog_version, p->catalog_version);
+	str_eq(q->catalog_sha256, p->catalog_sha256);
+	assert_int_equal(q->live, p->live);
+	assert_int_equal(q->created_ns, NOW_NS);
+	assert_int_equal(q->scanned_ns, p->scanned_ns);
+	assert_int_equal(q->reboot_required, p->reboot_required);
+	assert_int_equal(q->n_steps, p->n_steps);
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct excise_plan_step *a = &p->steps[i], *b = &q->steps[i];
+		assert_int_equal(b->id, a->id);
+		assert_int_equal(b->action, a->action);
+		str_eq(b->target, a->target);
+		str_eq(b->path, a->path);
+		str_eq(b->version, a->version);
+		str_eq(b->product, a->product);
+		str_eq(b->note, a->note);
+		assert_int_equal(b->pid, a->pid);
+		assert_int_equal(b->live_only, a->live_only);
+		assert_int_equal(b->fallback, a->fallback);
+		assert_int_equal(b->reboot, a->reboot);
+		assert_int_equal(b->seen.known, a->seen.known);
+		assert_int_equal(b->seen.type, a->seen.type);
+		assert_int_equal(b->seen.dev, a->seen.dev);
+		assert_int_equal(b->seen.ino, a->seen.ino);
+		assert_int_equal(b->seen.size, a->seen.size);
+		assert_int_equal(b->seen.mtime_ns, a->seen.mtime_ns);
+		assert_int_equal(b->n_evidence, a->n_evidence);
+		for (size_t k = 0; k < a->n_evidence; k++) {
+			str_eq(b->evidence[k].source, a->evidence[k].source);
+			str_eq(b->evidence[k].kind, a->evidence[k].kind);
+			str_eq(b->evidence[k].value, a->evidence[k].value);
+			str_eq(b->evidence[k].path, a->evidence[k].path);
+			str_eq(b->evidence[k].indicator, a->evidence[k].indicator);
+			assert_int_equal(b->evidence[k].confidence, a->evidence[k].confidence);
+		}
+	}
+	assert_int_equal(q->n_skipped, p->n_skipped);
+	for (size_t i = 0; i < p->n_skipped; i++) {
+		str_eq(q->skipped[i].what, p->skipped[i].what);
+		str_eq(q->skipped[i].why, p->skipped[i].why);
+		assert_int_equal(q->skipped[i].refused, p->skipped[i].refused);
+	}
+	/* and written again, byte for byte the same document */
+	size_t len2 = 0;
+	char *json2 = plan_json(q, &len2);
+	assert_int_equal(len2, len);
+	assert_string_equal(json2, json);
+	free(json2);
+	free(json);
+	excise_plan_free(q);
+	excise_plan_free(p);
+}
+
+/* A minimal excise.plan/1 document with one step. */
+static char *plan_doc(const char *schema, const char *action, unsigned n_args)
+{
+	char args[1024] = "";
+	for (unsigned i = 0; i < n_args; i++)
+		snprintf(args + strlen(args), sizeof(args) - strlen(args), "%s\"A%u\"", i ? "," : "", i);
+	char *doc = NULL;
+	static const char tmpl[] =
+		"{\"schema\":\"%s\",\"report_id\":null,"
+		"\"host\":{\"hostname\":\"h\",\"machine_id\":null,\"root\":\"/\",\"platform\":\"linux\","
+		"\"live\":false},"
+		"\"catalog\":{\"id\":\"excise-stock\",\"version\":\"1\",\"sha256\":null},"
+		"\"scanned_ns\":1,\"created_ns\":2,\"reboot_required\":false,"
+		"\"steps\":[{\"id\":1,\"action\":\"%s\",\"target\":\"/opt/kaspersky\","
+		"\"version\":null,\"path\":null,\"product\":\"kesl\",\"note\":null,\"args\":[%s],\"pid\":0,"
+		"\"live_only\":false,\"fallback\":false,\"reboot\":false,\"seen\":{\"known\":false},"
+		"\"evidence\":[{\"source\":\"files\",\"kind\":\"file\",\"value\":\"/opt/kaspersky\","
+		"\"path\":\"/opt/kaspersky\",\"indicator\":\"kaspersky.file.path.opt-kaspersky\","
+		"\"confidence\":\"definitive\"}]}],"
+		"\"skipped\":[]}";
+	assert_true(asprintf(&doc, tmpl, schema, action, args) > 0);
+	return doc;
+}
+
+/* Read `doc` as plan NAME: 0, or `want` with a message naming the plan and containing `msg`. */
+static void read_is(char *doc, int want, const char *msg)
+{
+	struct excise_plan *p = NULL;
+	struct excise_err err = { 0 };
+	int r = excise_plan_read_json("NAME", doc, strlen(doc), &p, &err);
+	if (r != want)
+		fail_msg("excise_plan_read_json = %d, want %d: %s", r, want, err.msg);
+	if (want == 0) {
+		assert_non_null(p);
+		assert_int_equal(p->n_steps, 1);
+		assert_int_equal(p->created_ns, 2);
+	} else {
+		assert_null(p);
+		assert_non_null(strstr(err.msg, "plan 'NAME'"));
+		if (!strstr(err.msg, msg))
+			fail_msg("message '%s' lacks '%s'", err.msg, msg);
+	}
+	excise_plan_free(p);
+	free(doc);
+}
+
+/* Plans that are not excise.plan/1 as written are refused, naming the plan and the place. */
+static void test_read_refusals(void **state)
+{
+	(void)state;
+	read_is(plan_doc("excise.plan/1", "remove-path", 0), 0, NULL);
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS), 0, NULL);
+	read_is(plan_doc("excise.plan/2", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
+	read_is(plan_doc("excise.report/1", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
+	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "steps[0].action: unknown action");
+	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "unknown action");
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1), -EXCISE_E_CORRUPT,
+		"steps[0].args");
+	read_is(strdup("{\"schema\":"), -EXCISE_E_CORRUPT, "line 1");
+	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "not a JSON object");
+	/* the size is checked before anything is read */
+	struct excise_plan *p = NULL;
+	struct excise_err err = { 0 };
+	assert_int_equal(excise_plan_read_json("NAME", "{}", (size_t)EXCISE_MAX_PLAN_SIZE + 1, &p, &err),
+			 -EXCISE_E_TOOBIG);
+	assert_null(p);
+	assert_non_null(strstr(err.msg, "plan 'NAME'"));
+}
+
+/* opts.now_ns pins when the plan was made; 0 takes the clock. */
+static void test_now(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_plan *p = build(fx, "");
+	assert_int_equal(p->created_ns, NOW_NS);
+	assert_int_equal(p->n_steps, 0);
+	size_t len = 0;
+	char *json = plan_json(p, &len);
+	assert_non_null(strstr(json, "\"created_ns\": 1700000000123456789"));
+	assert_non_null(strstr(json, "\"created\": \"2023-11-14T22:13:20.123Z\""));
+	free(json);
+	excise_plan_free(p);
+
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_REALTIME, &t0);
+	p = build_on(fx, "linux", "", 0);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	assert_true(p->created_ns >= (int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec);
+	assert_true(p->created_ns <= (int64_t)t1.tv_sec * 1000000000 + t1.tv_nsec);
+	excise_plan_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_weak_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_strong_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_protected_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unheld_evidence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
+		cmocka_unit_test(test_read_refusals),
+		cmocka_unit_test_setup_teardown(test_now, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

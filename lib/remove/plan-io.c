@@ -239,9 +239,13 @@ static void read_step(struct rd *d, json_t *o, struct excise_plan_step *s, size_
 	s->reboot = boolean(d, o, "reboot");
 	json_t *args = json_object_get(o, "args");
 	if (!json_is_array(args) || json_array_size(args) > EXCISE_MAX_PLAN_ARGS) {
-		bad(d, "args", "must be an array of at most 16 strings");
+		char m[64];
+		snprintf(m, sizeof(m), "must be an array of at most %u strings", EXCISE_MAX_PLAN_ARGS);
+		bad(d, "args", m);
 	} else if (json_array_size(args)) {
 		s->args = calloc(json_array_size(args) + 1, sizeof(*s->args));
+		if (!s->args && d->r == 0)
+			d->r = err_set(d->err, -ENOMEM, "out of memory");
 		for (size_t i = 0; s->args && i < json_array_size(args); i++) {
 			const char *v = json_string_value(json_array_get(args, i));
 			if (!v || !(s->args[i] = strdup(v)))
@@ -265,7 +269,9 @@ static void read_step(struct rd *d, json_t *o, struct excise_plan_step *s, size_
 	json_t *ev = json_object_get(o, "evidence");
 	size_t n = json_array_size(ev);
 	if (!json_is_array(ev) || n < 1 || n > EXCISE_MAX_PLAN_EVIDENCE) {
-		bad(d, "evidence", "must be an array of 1 to 256 objects");
+		char m[64];
+		snprintf(m, sizeof(m), "must be an array of 1 to %u objects", EXCISE_MAX_PLAN_EVIDENCE);
+		bad(d, "evidence", m);
 		return;
 	}
 	s->evidence = calloc(n, sizeof(*s->evidence));
@@ -332,8 +338,11 @@ int excise_plan_read_json(const char *name, const char *bytes, size_t len, struc
 	p->reboot_required = boolean(&d, o, "reboot_required");
 	json_t *steps = json_object_get(o, "steps"), *sk = json_object_get(o, "skipped");
 	size_t n = json_array_size(steps), m = json_array_size(sk);
-	if (!json_is_array(steps) || !json_is_array(sk) || n > EXCISE_MAX_PLAN_STEPS || m > EXCISE_MAX_PLAN_STEPS)
-		bad(&d, "steps", "steps and skipped must be arrays of at most 10000 entries");
+	if (!json_is_array(steps) || !json_is_array(sk) || n > EXCISE_MAX_PLAN_STEPS || m > EXCISE_MAX_PLAN_STEPS) {
+		char msg[80];
+		snprintf(msg, sizeof(msg), "steps and skipped must be arrays of at most %u entries", EXCISE_MAX_PLAN_STEPS);
+		bad(&d, "steps", msg);
+	}
 	if (d.r == 0 && ((n && !(p->steps = calloc(n, sizeof(*p->steps)))) ||
 			 (m && !(p->skipped = calloc(m, sizeof(*p->skipped))))))
 		d.r = err_set(err, -ENOMEM, "out of memory");

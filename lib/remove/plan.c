@@ -165,8 +165,10 @@ static struct excise_plan_step *step_at(struct builder *b, enum excise_plan_acti
 		st = &p->steps[p->n_steps++];
 		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
 						 .path = dup0(path, &b->err), .product = dup0(f->product->id, &b->err) };
+		/* a vendor's uninstaller runs on its own host: never an image's program on this one */
 		st->live_only = a == EXCISE_PLAN_STOP_SERVICE || a == EXCISE_PLAN_KILL_PROCESS ||
-				a == EXCISE_PLAN_UNLOAD_MODULE || a == EXCISE_PLAN_RELOAD_UNITS;
+				a == EXCISE_PLAN_UNLOAD_MODULE || a == EXCISE_PLAN_RELOAD_UNITS ||
+				a == EXCISE_PLAN_VENDOR_REMOVER;
 	}
 	if (e && add_evidence(st, e) < 0)
 		b->err = -ENOMEM;
@@ -458,6 +460,54 @@ static void plan_windows(struct builder *b, const struct excise_finding *f, cons
 	}
 }
 
+/* On macOS /var is a symlink to private/var, and no path is removed through a
+ * symlink: a path under /var, /etc or /tmp is taken at its place under /private. */
+static char *macos_real_path(const struct builder *b, const char *path, int *err)
+{
+	static const char *const links[] = { "/var", "/etc", "/tmp" };
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		size_t n = strlen(links[i]);
+		char *target = NULL;
+		if (strncmp(path, links[i], n) || path[n] != '/' || root_readlink(&b->root, links[i], &target) < 0)
+			continue;
+		char want[16];
+		snprintf(want, sizeof(want), "private%s", links[i]);
+		bool to_private = !strcmp(target, want) || (target[0] == '/' && !strcmp(target + 1, want));
+		free(target);
+		if (to_private) {
+			char *p = NULL;
+			if (asprintf(&p, "/private%s", path) < 0)
+				*err = -ENOMEM;
+			return p;
+		}
+	}
+	return dup0(path, err);
+}
+
+/* What `pkgutil --forget` removes: the receipt's .plist and its .bom. The uninstaller
+ * forgets them itself on a live host; offline, and when it did not, they are moved. */
+static void forget_receipt(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	size_t n = e->path ? strlen(e->path) : 0;
+	if (n < 7 || strcmp(e->path + n - 6, ".plist") || strncmp(e->path, "/var/db/receipts/", 17))
+		return;
+	char *plist = macos_real_path(b, e->path, &b->err);
+	if (!plist)
+		return;
+	plan_path(b, f, e, plist);
+	size_t m = strlen(plist);
+	char *bom = malloc(m);
+	if (bom) {
+		memcpy(bom, plist, m - 6);
+		memcpy(bom + m - 6, ".bom", 5);
+		plan_path(b, f, e, bom);
+	} else {
+		b->err = -ENOMEM;
+	}
+	free(bom);
+	free(plist);
+}
+
 static void plan_macos(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *src = e->source;
@@ -488,6 +538,7 @@ static void plan_macos(struct builder *b, const struct excise_finding *f, const 
 				free(real);
 			}
 		}
+		forget_receipt(b, f, e);
 	} else if (!strcmp(src, "macos-apps") || !strcmp(src, "files") || !strcmp(src, "walk")) {
 		plan_path(b, f, e, e->path);
 	}

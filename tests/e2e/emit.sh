@@ -162,16 +162,46 @@ fi
 if command -v plistutil >/dev/null; then
 	M=$T/mac
 	build_kes_macos "$M"
+	# as on a real macOS volume, /var is a symlink to private/var
+	mkdir -p "$M/private"
+	mv "$M/var" "$M/private/var"
+	ln -s private/var "$M/var"
+	# the uninstaller the product bundles: a program of the image, never run from it here
+	printf '#!/bin/sh\ntouch /tmp/excise-emit-uninstaller-ran\n' \
+		>"$M/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript"
+	chmod +x "$M/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript"
+	rm -f /tmp/excise-emit-uninstaller-ran
 	plan_of "$M" mac
 	check_eq "mac: no step refused" "$(refused mac)" ""
-	check_eq "mac: jobs stopped by label, kext unloaded, then the files" "$(steps mac | tr '\n' ';')" \
+	check_eq "mac: jobs stopped by label, kext unloaded, the uninstaller, the files, the receipts forgotten" "$(steps mac | tr '\n' ';')" \
 "stop-service com.kaspersky.kav;stop-service com.kaspersky.kav.gui;stop-service com.kaspersky.klnagent;\
-unload-module com.kaspersky.kext.klif;remove-path /Applications/Kaspersky Anti-Virus For Mac.app;\
+unload-module com.kaspersky.kext.klif;\
+vendor-remover /Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript;remove-path /Applications/Kaspersky Anti-Virus For Mac.app;\
 remove-path /Library/Application Support/Kaspersky Lab;remove-path /Library/Extensions/klif.kext;\
 remove-path /Library/LaunchAgents/com.kaspersky.kav.gui.plist;remove-path /Library/LaunchDaemons/com.kaspersky.kav.plist;\
 remove-path /Library/LaunchDaemons/com.kaspersky.klnagent.plist;remove-path /Library/Logs/Kaspersky Lab;\
-remove-path /Library/Receipts/Kaspersky Network Agent.pkg;"
+remove-path /Library/Receipts/Kaspersky Network Agent.pkg;\
+remove-path /private/var/db/receipts/com.kaspersky.kav.core.bom;remove-path /private/var/db/receipts/com.kaspersky.kav.core.plist;\
+remove-path /private/var/db/receipts/com.kaspersky.kav.oas.bom;remove-path /private/var/db/receipts/com.kaspersky.kav.oas.plist;\
+remove-path /private/var/db/receipts/com.kaspersky.kav.wksconnector.bom;\
+remove-path /private/var/db/receipts/com.kaspersky.kav.wksconnector.plist;"
 	sh_checks mac
+	check_eq "mac: the vendor's uninstaller is a live-only step" \
+		"$(python3 -c 'import json,sys; print([s["live_only"] for s in json.load(open(sys.argv[1]))["steps"] if s["action"] == "vendor-remover"])' "$T/mac.plan.json")" \
+		"[True]"
+	# the offline script on a copy of the image: files quarantined, the image's uninstaller not run
+	cp -a "$M" "$T/mac-run"
+	sed "s|^ROOT=.*|ROOT='$T/mac-run'|" "$T/mac.sh" >"$T/mac-run.sh"
+	rc=0
+	EXCISE_LOG=$T/mac-run.log EXCISE_QUARANTINE=$T/mac-q sh "$T/mac-run.sh" >"$T/mac-run.out" 2>&1 || rc=$?
+	check_eq "mac: the offline script runs to the end (exit 0)" "$rc" 0
+	[ "$rc" = 0 ] || tail -20 "$T/mac-run.out" | sed 's/^/# /'
+	check "mac: the image's uninstaller was not run" test ! -e /tmp/excise-emit-uninstaller-ran
+	check "mac: the product's folders are in the quarantine folder" \
+		test -d "$T/mac-q/files/Library/Application Support/Kaspersky Lab" -a ! -e "$T/mac-run/Applications/Kaspersky Anti-Virus For Mac.app"
+	rc=0
+	"$EXCISE" scan --root "$T/mac-run" -q >/dev/null 2>&1 || rc=$?
+	check_eq "mac: the rescan of the image is clean (exit 0)" "$rc" 0
 else
 	ok "# SKIP mac: plistutil not installed"
 fi

@@ -199,7 +199,13 @@ static int copy_attrs(const struct obs *o, char ***ret)
 static int append_evidence(struct scan_state *st, struct emit *em, const struct excise_indicator *ind)
 {
 	if (st->n_ev >= EXCISE_MAX_EVIDENCE) {
-		st->dropped++;
+		/* said once, by the source that met the limit: the report is not the whole story */
+		if (st->dropped++ == 0) {
+			char msg[128];
+			snprintf(msg, sizeof(msg), "more than %u pieces of evidence: only the first %u kept",
+				 EXCISE_MAX_EVIDENCE, EXCISE_MAX_EVIDENCE);
+			add_error_locked(em->ctx, msg);
+		}
 		return 0;
 	}
 	if (st->n_ev == st->cap_ev) {

@@ -213,4 +213,26 @@ else
 	ok "# SKIP unprivileged scan: not root, no setpriv, or the binary is not reachable for nobody"
 fi
 
+# More evidence than a scan keeps (EXCISE_MAX_EVIDENCE, 100000): 50001 files under
+# /var/opt/kaspersky/kesl each match two path indicators. The scan says so.
+E=$T/evidence-flood
+python3 -c '
+import os, sys
+for i in range(50001):
+    d = os.path.join(sys.argv[1], "%03d" % (i % 200))
+    os.makedirs(d, exist_ok=True)
+    os.close(os.open(os.path.join(d, "b%05d" % i), os.O_WRONLY | os.O_CREAT, 0o644))
+' "$E/var/opt/kaspersky/kesl/bases"
+rc=0
+"$EXCISE" scan --root "$E" --only files --format json -o "$T/flood.json" -q 2>"$T/flood.err" || rc=$?
+check_eq "evidence flood: found (exit 1)" "$rc" 1
+check "evidence flood: the files source says only the first 100000 pieces of evidence were kept" python3 - "$T/flood.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+s = [s for s in r["sources"] if s["name"] == "files"][0]
+assert any("more than 100000 pieces of evidence: only the first 100000 kept" in m for m in s["errors"]), s["errors"]
+n = sum(len(f["evidence"]) for f in r["findings"])
+assert n == 100000, n
+PY
+
 done_testing

@@ -101,10 +101,12 @@ int strset_add(struct strset *s, const char *key, size_t len)
 {
 	if (hash_get(&s->h, key, len))
 		return 0;
-	char **keys = realloc(s->keys, (s->n + 1) * sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	s->keys = keys;
+	if (array_full(s->n)) {
+		char **keys = realloc(s->keys, array_cap(s->n) * sizeof(*keys));
+		if (!keys)
+			return -ENOMEM;
+		s->keys = keys;
+	}
 	/* Keys may hold NUL bytes (the evidence key joins fields with them): copy all len. */
 	char *k = malloc(len + 1);
 	if (!k)

@@ -4,6 +4,7 @@
 #define EXCISE_MACRO_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,6 +43,19 @@ static inline void closep(int *fd)
 		(fd) = -1;                                  \
 		_tf;                                        \
 	})
+
+/* Arrays that grow by appending, whose capacity follows from their count: 4, then
+ * doubled at each power of two. Before element n is appended, the array needs
+ * array_cap(n) elements when array_full(n). Appending n elements costs O(n). */
+static inline int array_full(size_t n)
+{
+	return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+}
+
+static inline size_t array_cap(size_t n)
+{
+	return n ? 2 * n : 4;
+}
 
 /* -errno of the last failed call, never 0. */
 static inline int neg_errno(void)

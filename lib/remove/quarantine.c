@@ -295,7 +295,7 @@ static int apply(struct quarantine *q, const char *name, size_t line, json_t *o,
 			return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: %s", name, line,
 				       ob ? "object number used twice" : "an intent needs an absolute path and entries");
 		}
-		struct qobj *v = realloc(q->objs, (q->n_objs + 1) * sizeof(*v));
+		struct qobj *v = array_full(q->n_objs) ? realloc(q->objs, array_cap(q->n_objs) * sizeof(*v)) : q->objs;
 		if (!v) {
 			free(path);
 			return err_set(err, -ENOMEM, "out of memory");
@@ -599,8 +599,11 @@ int quarantine_put(struct quarantine *q, const char *path, const struct excise_p
 	for (size_t i = 0; i < q->n_objs; i++)
 		if (q->objs[i].n >= n)
 			n = q->objs[i].n + 1;
-	struct qobj *v = q->n_objs < EXCISE_MAX_QUARANTINE_OBJECTS ? realloc(q->objs, (q->n_objs + 1) * sizeof(*v))
-								   : NULL;
+	struct qobj *v = q->objs;
+	if (q->n_objs >= EXCISE_MAX_QUARANTINE_OBJECTS)
+		v = NULL;
+	else if (array_full(q->n_objs))
+		v = realloc(q->objs, array_cap(q->n_objs) * sizeof(*v));
 	if (v)
 		q->objs = v; /* the old array may be freed already, whatever fails next */
 	char *pcopy = strdup(path);

@@ -115,7 +115,7 @@ static int restore_bundles(const struct root *r, int run_fd, const char *run_dir
 			break; /* torn last record */
 		json_t *o = json_loadb(text + off, (size_t)(nl - text - off), 0, NULL);
 		off = (size_t)(nl - text) + 1;
-		json_t **v = realloc(recs, (n + 1) * sizeof(*v));
+		json_t **v = array_full(n) ? realloc(recs, array_cap(n) * sizeof(*v)) : recs;
 		if (!v) {
 			json_decref(o);
 			e = err_set(err, -ENOMEM, "out of memory");

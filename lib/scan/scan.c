@@ -368,11 +368,15 @@ static void finding_update(struct excise_finding *f, const struct excise_evidenc
 
 static int add_to_finding(struct excise_finding *f, const struct excise_evidence *e)
 {
-	struct excise_evidence *v = realloc(f->evidence, (f->n_evidence + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	f->evidence = v;
-	v[f->n_evidence++] = *e;
+	/* a finding of 100000 pieces of evidence is not copied 100000 times */
+	size_t n = f->n_evidence;
+	if (array_full(n)) {
+		struct excise_evidence *v = realloc(f->evidence, array_cap(n) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		f->evidence = v;
+	}
+	f->evidence[f->n_evidence++] = *e;
 	finding_update(f, e);
 	return 0;
 }

@@ -27,8 +27,8 @@ EXCISE_API int excise_report_json(const struct excise_scan *s, FILE *out);
 EXCISE_API int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags);
 EXCISE_API int excise_report_csv(const struct excise_scan *s, FILE *out);
 
-/* Read an excise.report/1 document back into a scan (findings and host; not the
- * sources), resolving products and indicators in `c`: a report naming one that
+/* Read an excise.report/1 document back into a scan (host, findings, and each
+ * source's name, status, failure and item errors; not its counts), resolving products and indicators in `c`: a report naming one that
  * `c` lacks is refused. `name` labels errors. Free with excise_scan_free. */
 EXCISE_API int excise_report_read(const struct excise_catalog *c, const char *name, const char *bytes, size_t len,
 				  struct excise_scan **ret, struct excise_err *err);

@@ -736,6 +736,24 @@ static void notes(struct builder *b)
 	}
 }
 
+/* What the scan could not see is not in the plan either: each failed source, and
+ * each source with items it could not read, is said among the skipped. */
+static void note_unseen(struct builder *b)
+{
+	for (size_t i = 0; i < b->s->n_sources && !b->err; i++) {
+		const struct excise_source_result *r = &b->s->sources[i];
+		char what[96];
+		snprintf(what, sizeof(what), "source %s", r->name);
+		if (r->status == EXCISE_SOURCE_FAILED)
+			skipf(b, false, what, "failed (%s): what it reads is not in this plan; fix that and scan again",
+			      r->error ? r->error : "no reason given");
+		else if (r->n_errors)
+			skipf(b, false, what, "%llu item%s not read (first: %s): what they hold is not in this plan",
+			      (unsigned long long)r->n_errors, r->n_errors == 1 ? "" : "s",
+			      r->errors && r->errors[0] ? r->errors[0] : "not recorded");
+	}
+}
+
 int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts *o, struct excise_plan **ret,
 		      struct excise_err *err)
 {
@@ -790,6 +808,8 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 				plan_linux(&b, f, e);
 		}
 	}
+	if (r == 0 && !b.err)
+		note_unseen(&b);
 	if (r == 0 && !b.err) {
 		drop_nested(&b);
 		order_packages(&b);

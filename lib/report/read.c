@@ -186,6 +186,66 @@ static void read_finding(struct rd *d, json_t *o, struct excise_finding *f, size
 	}
 }
 
+static int status_of(const char *s)
+{
+	for (int k = 0; s && k <= EXCISE_SOURCE_SKIPPED; k++)
+		if (!strcmp(s, excise_source_status_name((enum excise_source_status)k)))
+			return k;
+	return -1;
+}
+
+/* Each source's name, status, failure and first item errors: what a plan must say
+ * it could not see. Counts and times are not read back. */
+static void read_sources(struct rd *d, struct excise_scan *s, json_t *srcs)
+{
+	size_t n = json_array_size(srcs), max = 0;
+	for (const char *const *k = excise_source_names(); *k; k++)
+		max++;
+	if (d->r)
+		return;
+	if (!json_is_array(srcs) || n > max) {
+		badf(d, "sources: must be an array of at most %zu sources", max);
+		return;
+	}
+	if (n && !(s->sources = calloc(n, sizeof(*s->sources)))) {
+		d->r = err_set(d->err, -ENOMEM, "out of memory");
+		return;
+	}
+	for (size_t i = 0; !d->r && i < n; i++) {
+		json_t *o = json_array_get(srcs, i);
+		struct excise_source_result *r = &s->sources[i];
+		s->n_sources = i + 1;
+		char where[32];
+		snprintf(where, sizeof(where), "sources[%zu]", i);
+		int st = status_of(jstr(o, "status"));
+		r->name = source_name(jstr(o, "name"));
+		if (!json_is_object(o) || !r->name || st < 0) {
+			badf(d, "%s: must name a source of this excise and its status (ok, absent, failed, skipped)",
+			     where);
+			return;
+		}
+		r->status = (enum excise_source_status)st;
+		r->error = dupn(d, o, "error", true, where);
+		json_t *errs = json_object_get(o, "errors");
+		size_t ne = json_array_size(errs);
+		if (errs && (!json_is_array(errs) || ne > EXCISE_MAX_SOURCE_ERRORS)) {
+			badf(d, "%s.errors: must be an array of at most %u strings", where, EXCISE_MAX_SOURCE_ERRORS);
+			return;
+		}
+		json_int_t nerr = json_integer_value(json_object_get(o, "n_errors"));
+		r->n_errors = nerr > 0 ? (uint64_t)nerr : ne;
+		if (ne && !(r->errors = calloc(ne + 1, sizeof(*r->errors))))
+			d->r = err_set(d->err, -ENOMEM, "out of memory");
+		for (size_t k = 0; !d->r && k < ne; k++) {
+			const char *m = json_string_value(json_array_get(errs, k));
+			if (!m)
+				badf(d, "%s.errors[%zu]: must be a string", where, k);
+			else if (!(r->errors[k] = strdup(m)))
+				d->r = err_set(d->err, -ENOMEM, "out of memory");
+		}
+	}
+}
+
 int excise_report_read(const struct excise_catalog *c, const char *name, const char *bytes, size_t len,
 		       struct excise_scan **ret, struct excise_err *err)
 {
@@ -241,6 +301,7 @@ int excise_report_read(const struct excise_catalog *c, const char *name, const c
 		if (!d.r && s->host.root[0] != '/')
 			badf(&d, "host.root: must be an absolute path");
 	}
+	read_sources(&d, s, json_object_get(o, "sources"));
 	json_t *fs = json_object_get(o, "findings");
 	size_t n = json_array_size(fs);
 	if (!d.r && (!json_is_array(fs) || n > EXCISE_MAX_REPORT_FINDINGS))

@@ -134,6 +134,20 @@ check_eq "deb: 10050 leftover files under /var/opt/kaspersky are one step" \
 	"$(steps deb-many | grep -c '^remove-path /var/opt/kaspersky')" 1
 check_eq "deb: and the plan has the same steps as without them" "$(steps deb-many)" "$(steps deb)"
 
+# a source that fails: the plan says what it could not see
+F=$T/deb-failed
+cp -a "$D" "$F"
+mkdir -p "$F/var/lib/rpm"
+head -c 8192 /dev/urandom >"$F/var/lib/rpm/rpmdb.sqlite"
+plan_of "$F" deb-failed
+check "deb: a failed source (a corrupt RPM database) is named among the skipped, not refused" python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+k = [k for k in p["skipped"] if k["what"] == "source rpm"]
+assert k and not k[0]["refused"] and k[0]["why"].startswith("failed (") and "not in this plan" in k[0]["why"], k
+' "$T/deb-failed.plan.json"
+check_eq "deb: and the rest of the plan is the same" "$(steps deb-failed)" "$(steps deb)"
+
 # ---------------------------------------------------------------- rpm
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	P=$T/rpm

@@ -103,17 +103,20 @@ static void put_file(struct fixture *fx, const char *rel, const char *data)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* Build the plan for a report of `findings` about the fixture root on `platform`. */
-static struct excise_plan *build_on(struct fixture *fx, const char *platform, const char *findings, int64_t now)
+#define FILES_OK "{\"name\":\"files\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}"
+
+/* Build the plan for a report of `sources` and `findings` about the fixture root on `platform`. */
+static struct excise_plan *build_with(struct fixture *fx, const char *platform, const char *sources,
+				      const char *findings, int64_t now)
 {
 	static const char tmpl[] =
 		"{\"schema\":\"excise.report/1\",\"report_id\":\"c6276ff0-f0b5-4390-8cfe-bacdaf55e4f9\","
 		"\"host\":{\"hostname\":\"test-host\",\"os\":null,\"os_id\":null,\"machine_id\":null,"
 		"\"root\":\"%s\",\"platform\":\"%s\",\"live\":false},"
 		"\"started\":\"2026-12-03T06:15:20.284Z\",\"finished\":\"2026-12-03T06:15:20.287Z\","
-		"\"findings\":[%s]}\n";
+		"\"sources\":[%s],\"findings\":[%s]}\n";
 	char *doc = NULL;
-	assert_true(asprintf(&doc, tmpl, fx->dir, platform, findings) > 0);
+	assert_true(asprintf(&doc, tmpl, fx->dir, platform, sources, findings) > 0);
 	struct excise_scan *s = NULL;
 	struct excise_err err = { 0 };
 	int r = excise_report_read(fx->c, "test", doc, strlen(doc), &s, &err);
@@ -128,6 +131,12 @@ static struct excise_plan *build_on(struct fixture *fx, const char *platform, co
 	excise_scan_free(s);
 	assert_non_null(p);
 	return p;
+}
+
+/* The same with one source, files, that ran without error. */
+static struct excise_plan *build_on(struct fixture *fx, const char *platform, const char *findings, int64_t now)
+{
+	return build_with(fx, platform, FILES_OK, findings, now);
 }
 
 static struct excise_plan *build(struct fixture *fx, const char *findings)
@@ -605,6 +614,28 @@ static void test_now(void **state)
 	excise_plan_free(p);
 }
 
+/* What the scan could not see is said: a failed source, and item errors of one that ran. */
+static void test_unseen(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_plan *p = build_with(
+		fx, "linux",
+		"{\"name\":\"rpm\",\"status\":\"failed\",\"n_errors\":0,\"errors\":[],\"error\":\"database corrupt\"},"
+		"{\"name\":\"files\",\"status\":\"ok\",\"n_errors\":3,\"errors\":[\"'/opt/x': permission denied\"],"
+		"\"error\":null},"
+		"{\"name\":\"dpkg\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}",
+		"", 0);
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 2);
+	assert_string_equal(p->skipped[0].what, "source rpm");
+	assert_non_null(strstr(p->skipped[0].why, "failed (database corrupt)"));
+	assert_false(p->skipped[0].refused);
+	assert_string_equal(p->skipped[1].what, "source files");
+	assert_non_null(strstr(p->skipped[1].why, "3 items not read (first: '/opt/x': permission denied)"));
+	assert_false(p->skipped[1].refused);
+	excise_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
 		cmocka_unit_test(test_read_refusals),
 		cmocka_unit_test_setup_teardown(test_now, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #define EXCISE_MAX_DPKG_FIELD_SIZE (1u << 20)    /* bytes of one field value */
 #define EXCISE_MAX_DPKG_PACKAGES 1000000u        /* stanzas in one status file */
 #define EXCISE_MAX_DPKG_UPDATES 10000u           /* journal files in /var/lib/dpkg/updates */
+#define EXCISE_MAX_DPKG_LIST_SIZE (64u << 20)    /* bytes of one package's info/PKG.list (removal) */
 #define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
 
 /* Files read whole (units, init scripts, cmdline, PEM bundles, os-release) */

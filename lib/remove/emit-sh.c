@@ -220,14 +220,29 @@ static void body(const struct excise_plan *p, const struct excise_plan_step *s, 
 		fputs("\t# shellcheck disable=SC2016\n\tif dpkg-query --admindir=\"$ROOT/var/lib/dpkg\" -W "
 		      "-f='${db:Status-Abbrev}' -- ", out);
 		sq(out, s->target);
-		fprintf(out, " 2>/dev/null | grep -q '^[a-z][^n]'; then\n\t\trun dpkg%s --purge -- ", ro);
+		fputs(" 2>/dev/null | grep -q '^[a-z][^n]'; then\n", out);
+		if (!live) {
+			/* the image's maintainer scripts are not run here: into the quarantine with them */
+			fputs("\t\tfor f in \"$ROOT\"/var/lib/dpkg/info/", out);
+			sq(out, s->target);
+			fputs(".prerm \"$ROOT\"/var/lib/dpkg/info/", out);
+			sq(out, s->target);
+			fputs(".postrm \"$ROOT\"/var/lib/dpkg/info/", out);
+			sq(out, s->target);
+			fputs(":*.prerm \"$ROOT\"/var/lib/dpkg/info/", out);
+			sq(out, s->target);
+			fputs(":*.postrm; do\n\t\t\tif [ -e \"$f\" ]; then quarantine \"$f\" f || return 1; fi\n\t\tdone\n",
+			      out);
+		}
+		fprintf(out, "\t\trun dpkg%s --purge -- ", ro);
 		sq(out, s->target);
 		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
 		break;
 	case EXCISE_PLAN_RPM_ERASE:
 		fputs("\tif pkg_rpm -q -- ", out);
 		sq(out, s->target);
-		fputs(" >/dev/null 2>&1; then\n\t\trun pkg_rpm -e -- ", out);
+		/* offline, the scriptlets are programs of the image: not run here */
+		fprintf(out, " >/dev/null 2>&1; then\n\t\trun pkg_rpm -e%s -- ", live ? "" : " --noscripts --notriggers");
 		sq(out, s->target);
 		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
 		break;

@@ -710,9 +710,12 @@ int quarantine_restore(struct quarantine *q, struct quarantine_report *rep, stru
 			continue;
 		}
 		if (!here && renameat2(q->data_fd, name, pfd, base, RENAME_NOREPLACE) < 0) {
-			r = err_setc(err, -errno, "'%s': moving back from the quarantine", ob->path);
+			/* one object that cannot go back does not keep the others in the store */
+			rep->n_conflicts++;
+			r = note(rep, "%s: could not be moved back (%s); the removed copy stays in %s/data/%u", ob->path,
+				 strerror(errno), q->dir, ob->n);
 			close(pfd);
-			break;
+			continue;
 		}
 		if (fsync(pfd) < 0 || fsync(q->data_fd) < 0) {
 			r = err_setc(err, -errno, "'%s': fsync after restoring", ob->path);

@@ -311,6 +311,120 @@ static enum excise_step_outcome put(struct run *x, const char *path, const struc
 	return EXCISE_STEP_DONE;
 }
 
+/* The directory `dir` of the root is the same seen from inside it and from the host
+ * (or missing both ways): no symlink on the way leads out of the root. */
+static int same_both_ways(struct run *x, const char *dir, const char *pkg, struct excise_err *err)
+{
+	struct stat in, out;
+	int a = root_openat(&x->root, dir, O_PATH | O_DIRECTORY);
+	char *host = NULL;
+	int b = asprintf(&host, "%s%s", x->root.path, dir) < 0 ? -ENOMEM : open(host, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (b < 0 && host)
+		b = -errno;
+	free(host);
+	bool missing = (a == -ENOENT || a == -ENOTDIR) && (b == -ENOENT || b == -ENOTDIR);
+	bool same = a >= 0 && b >= 0 && fstat(a, &in) == 0 && fstat(b, &out) == 0 && in.st_dev == out.st_dev &&
+		    in.st_ino == out.st_ino;
+	if (a >= 0)
+		close(a);
+	if (b >= 0)
+		close(b);
+	if (b == -ENOMEM)
+		return err_set(err, -ENOMEM, "out of memory");
+	if (missing || same)
+		return 0;
+	return err_set(err, -EXCISE_E_ESCAPE, "package %s: '%s' is not the same directory seen from the host (a "
+		       "symlink that leads out of the root): dpkg would act on the host's files; not removed", pkg, dir);
+}
+
+/* A name in dpkg's info directory that belongs to `pkg` (PKG.EXT or PKG:ARCH.EXT). */
+static bool info_of(const char *name, const char *pkg, const char *ext)
+{
+	size_t n = strlen(pkg), e = strlen(ext), l = strlen(name);
+	if (l < n + e || strncmp(name, pkg, n) || strcmp(name + l - e, ext))
+		return false;
+	return l == n + e || (name[n] == ':' && l > n + 1 + e);
+}
+
+/*
+ * Before dpkg --root purges `pkg` in an offline root. dpkg joins the root and each
+ * path of the package to act on it, so the host's kernel resolves the symlinks on
+ * the way: every directory of dpkg's database and of the package's file list must be
+ * the same from inside the root and from the host. And the package's maintainer
+ * scripts are programs of the image: they go into the quarantine instead of being
+ * run (chrooted, but as root) on this machine; what they would have cleaned up is a
+ * leftover for the rescan.
+ */
+static int dpkg_offline_guard(struct run *x, const char *pkg, struct excise_err *err)
+{
+	static const char *const admin[] = { "/var", "/var/lib", "/var/lib/dpkg", "/var/lib/dpkg/info" };
+	for (size_t i = 0; i < sizeof(admin) / sizeof(admin[0]); i++) {
+		int r = same_both_ways(x, admin[i], pkg, err);
+		if (r < 0)
+			return r;
+	}
+	DIR *dh = NULL;
+	int r = root_opendir(&x->root, "/var/lib/dpkg/info", &dh);
+	if (r < 0)
+		return err_setc(err, r, "package %s: opening /var/lib/dpkg/info", pkg);
+	struct strset dirs;
+	strset_init(&dirs);
+	struct dirent *de;
+	char **scripts = NULL;
+	size_t n_scripts = 0;
+	while (r == 0 && (de = readdir(dh))) {
+		if (info_of(de->d_name, pkg, ".prerm") || info_of(de->d_name, pkg, ".postrm")) {
+			char **v = realloc(scripts, (n_scripts + 1) * sizeof(*v));
+			char *p = v ? path_join("/var/lib/dpkg/info", de->d_name) : NULL;
+			if (v)
+				scripts = v;
+			if (!p) {
+				r = err_set(err, -ENOMEM, "out of memory");
+				break;
+			}
+			scripts[n_scripts++] = p;
+			continue;
+		}
+		if (!info_of(de->d_name, pkg, ".list"))
+			continue;
+		char *lp = path_join("/var/lib/dpkg/info", de->d_name), *text = NULL;
+		size_t len = 0;
+		r = lp ? root_read_file(&x->root, lp, EXCISE_MAX_DPKG_LIST_SIZE, &text, &len) : -ENOMEM;
+		if (r < 0) {
+			r = r == -EXCISE_E_TOOBIG ? err_set(err, r, "'%s': over %u bytes", lp, EXCISE_MAX_DPKG_LIST_SIZE)
+						  : err_setc(err, r, "'%s'", lp ? lp : de->d_name);
+			free(lp);
+			break;
+		}
+		for (size_t off = 0; r == 0 && off < len;) {
+			const char *line = text + off, *nl = memchr(line, '\n', len - off);
+			size_t ll = nl ? (size_t)(nl - line) : len - off;
+			off += ll + 1;
+			const char *slash = memrchr(line, '/', ll);
+			if (ll == 0 || line[0] != '/' || !slash || slash == line)
+				continue;
+			size_t dl = (size_t)(slash - line);
+			if (strset_has(&dirs, line, dl))
+				continue;
+			char *dir = strndup(line, dl);
+			r = !dir || strset_add(&dirs, line, dl) < 0 ? err_set(err, -ENOMEM, "out of memory")
+								     : same_both_ways(x, dir, pkg, err);
+			free(dir);
+		}
+		free(text);
+		free(lp);
+	}
+	closedir(dh);
+	strset_done(&dirs);
+	for (size_t i = 0; i < n_scripts; i++) {
+		if (r == 0 && put(x, scripts[i], NULL, err) == EXCISE_STEP_FAILED)
+			r = err->code ? err->code : -EIO;
+		free(scripts[i]);
+	}
+	free(scripts);
+	return r;
+}
+
 static enum excise_step_outcome do_package(struct run *x, const struct excise_plan_step *s, int log_fd,
 					   struct excise_err *err)
 {
@@ -329,12 +443,18 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 		snprintf(opt, sizeof(opt), "--root=%s", x->root.path);
 		const char *live[] = { "dpkg", "--purge", "--", s->target, NULL };
 		const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
+		if (!x->root.live && (r = dpkg_offline_guard(x, s->target, err)) < 0) {
+			say(x, "%s", err->msg);
+			return r == -EXCISE_E_ESCAPE ? EXCISE_STEP_REFUSED : EXCISE_STEP_FAILED;
+		}
 		r = run_tool(x, log_fd, x->root.live ? live : off, err);
 	} else {
 		const char *db = rpm_db_dir(&x->root);
-		const char *argv[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm", "-e", "--",
-				       s->target, NULL };
-		r = run_tool(x, log_fd, argv, err);
+		/* offline, the package's scriptlets are programs of the image: never run here */
+		const char *live[] = { "rpm", "--dbpath", db ? db : "/var/lib/rpm", "-e", "--", s->target, NULL };
+		const char *off[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm",
+				      "--noscripts", "--notriggers", "-e", "--", s->target, NULL };
+		r = run_tool(x, log_fd, x->root.live ? live : off, err);
 	}
 	/* the result is what the database says afterwards, not the exit status */
 	struct pkg_info pi;
@@ -726,14 +846,18 @@ static enum excise_step_outcome act(struct run *x, const struct excise_plan_step
 		}
 		return r == 0 ? (say(x, "%s stopped", s->target), EXCISE_STEP_DONE) : EXCISE_STEP_FAILED;
 	}
-	case EXCISE_PLAN_DISABLE_SERVICE:
-		if (live) {
-			const char *argv[] = { "systemctl", "disable", "--", s->target, NULL };
-			int r = run_tool(x, log_fd, argv, err);
-			if (r != 0)
-				return EXCISE_STEP_FAILED;
-		}
-		return disable_offline(x, s, err);
+	case EXCISE_PLAN_DISABLE_SERVICE: {
+		/* the enablement links go into the quarantine first: systemctl disable would
+		 * unlink them with no copy to restore */
+		enum excise_step_outcome o = disable_offline(x, s, err);
+		if (!live || o == EXCISE_STEP_FAILED || o == EXCISE_STEP_REFUSED)
+			return o;
+		const char *argv[] = { "systemctl", "disable", "--", s->target, NULL };
+		int r = run_tool(x, log_fd, argv, err);
+		if (r != 0 && o != EXCISE_STEP_DONE)
+			return EXCISE_STEP_FAILED;
+		return r == 0 ? EXCISE_STEP_DONE : o;
+	}
 	case EXCISE_PLAN_KILL_PROCESS:
 		return do_kill(x, s);
 	case EXCISE_PLAN_UNLOAD_MODULE: {

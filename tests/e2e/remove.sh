@@ -361,6 +361,39 @@ mv "$S/var/opt/kaspersky.moved" "$S/var/opt/kaspersky"
 touch "$S/var/lib/dpkg/status"
 refused "a plan older than the package database" "older than the host's state"
 
+# ---------------------------------------------------------------- dpkg in an offline root
+# An image's maintainer script is not run on this machine: it goes into the quarantine.
+fresh "$S"
+printf '#!/bin/sh\ntouch /excise-postrm-ran\n' >"$S/var/lib/dpkg/info/kesl.postrm"
+chmod 0755 "$S/var/lib/dpkg/info/kesl.postrm"
+plan_for "$S"
+rc=0
+"$EXCISE" remove --root "$S" --plan "$T/plan.json" --apply -q >"$T/m.out" 2>&1 || rc=$?
+check_eq "dpkg offline: apply exit 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/m.out" | head -20
+check "dpkg offline: the package's postrm was not run" test ! -e "$S/excise-postrm-ran" -a ! -e /excise-postrm-ran
+check "dpkg offline: the postrm is in the quarantine" bash -c "
+	grep -q '\"path\":\"/var/lib/dpkg/info/kesl.postrm\"' '$S'/var/lib/excise/quarantine/*/manifest.jsonl"
+check_eq "dpkg offline: kesl purged all the same" \
+	"$(dpkg-query --admindir="$S/var/lib/dpkg" -W -f='${db:Status-Abbrev}' kesl 2>/dev/null || echo gone)" "gone"
+
+# A directory of the package that is a symlink out of the root (the host would follow
+# it): dpkg is not run, the host's files stay.
+fresh "$S"
+plan_for "$S"
+mkdir -p "$T/host-decoy/bin"
+echo "host file" >"$T/host-decoy/bin/kesl-control"
+mv "$S/opt/kaspersky/kesl" "$S/opt/kaspersky/kesl.real"
+ln -s "$T/host-decoy" "$S/opt/kaspersky/kesl"
+rc=0
+"$EXCISE" remove --root "$S" --plan "$T/plan.json" --apply >"$T/m.out" 2>&1 || rc=$?
+check_eq "dpkg offline: a package directory leading out of the root: the step is refused (exit 1)" "$rc" 1
+check "dpkg offline: the refusal names the directory" grep -q "'/opt/kaspersky/kesl' is not the same directory seen from the host" "$T/m.out"
+check "dpkg offline: the host's file is intact" grep -qx "host file" "$T/host-decoy/bin/kesl-control"
+check_eq "dpkg offline: kesl is still installed" \
+	"$(dpkg-query --admindir="$S/var/lib/dpkg" -W -f='${db:Status-Abbrev}' kesl 2>/dev/null)" "ii "
+rm "$S/opt/kaspersky/kesl"
+
 # ---------------------------------------------------------------- rpm root
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	build_rpm_root "$T/rpmroot" || { echo "Bail out! rpm fixture"; exit 1; }

@@ -97,6 +97,9 @@ step_4() {
 step_5() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'kesl-gui' 2>/dev/null | grep -q '^[a-z][^n]'; then
+		for f in "$ROOT"/var/lib/dpkg/info/'kesl-gui'.prerm "$ROOT"/var/lib/dpkg/info/'kesl-gui'.postrm "$ROOT"/var/lib/dpkg/info/'kesl-gui':*.prerm "$ROOT"/var/lib/dpkg/info/'kesl-gui':*.postrm; do
+			if [ -e "$f" ]; then quarantine "$f" f || return 1; fi
+		done
 		run dpkg --root="$ROOT" --purge -- 'kesl-gui' || return 1
 	else
 		log "  not installed"
@@ -108,6 +111,9 @@ step_5() {
 step_6() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'kesl' 2>/dev/null | grep -q '^[a-z][^n]'; then
+		for f in "$ROOT"/var/lib/dpkg/info/'kesl'.prerm "$ROOT"/var/lib/dpkg/info/'kesl'.postrm "$ROOT"/var/lib/dpkg/info/'kesl':*.prerm "$ROOT"/var/lib/dpkg/info/'kesl':*.postrm; do
+			if [ -e "$f" ]; then quarantine "$f" f || return 1; fi
+		done
 		run dpkg --root="$ROOT" --purge -- 'kesl' || return 1
 	else
 		log "  not installed"
@@ -119,6 +125,9 @@ step_6() {
 step_7() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'klnagent64' 2>/dev/null | grep -q '^[a-z][^n]'; then
+		for f in "$ROOT"/var/lib/dpkg/info/'klnagent64'.prerm "$ROOT"/var/lib/dpkg/info/'klnagent64'.postrm "$ROOT"/var/lib/dpkg/info/'klnagent64':*.prerm "$ROOT"/var/lib/dpkg/info/'klnagent64':*.postrm; do
+			if [ -e "$f" ]; then quarantine "$f" f || return 1; fi
+		done
 		run dpkg --root="$ROOT" --purge -- 'klnagent64' || return 1
 	else
 		log "  not installed"

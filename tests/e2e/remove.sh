@@ -394,6 +394,15 @@ check_eq "dpkg offline: kesl is still installed" \
 	"$(dpkg-query --admindir="$S/var/lib/dpkg" -W -f='${db:Status-Abbrev}' kesl 2>/dev/null)" "ii "
 rm "$S/opt/kaspersky/kesl"
 
+# A package file list over EXCISE_MAX_DPKG_LIST_SIZE (64 MiB): the step fails, naming it.
+fresh "$S"
+plan_for "$S"
+truncate -s $((64 * 1024 * 1024 + 1)) "$S/var/lib/dpkg/info/kesl-gui.list"
+rc=0
+"$EXCISE" remove --root "$S" --plan "$T/plan.json" --apply >"$T/m.out" 2>&1 || rc=$?
+check_eq "dpkg offline: a file list over 64 MiB fails the step (exit 1)" "$rc" 1
+check "dpkg offline: the failure names the list and the limit" grep -q "'/var/lib/dpkg/info/kesl-gui.list': over 67108864 bytes" "$T/m.out"
+
 # ---------------------------------------------------------------- rpm root
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	build_rpm_root "$T/rpmroot" || { echo "Bail out! rpm fixture"; exit 1; }

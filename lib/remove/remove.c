@@ -511,7 +511,7 @@ static enum excise_step_outcome disable_offline(struct run *x, const struct exci
 		for (size_t i = 0; i < n; i++) {
 			if (o == EXCISE_STEP_DONE && put(x, links[i], NULL, err) == EXCISE_STEP_FAILED)
 				o = EXCISE_STEP_FAILED;
-			else
+			else if (o == EXCISE_STEP_DONE)
 				moved++;
 			free(links[i]);
 		}
@@ -561,7 +561,9 @@ struct cert_count {
 	const char *const *targets;
 	size_t n_targets;
 	size_t total, matched;
-	struct buf *keep;            /* blocks that stay, when rewriting */
+	struct buf *keep;            /* when rewriting: the text without the matched blocks */
+	const char *text;            /* the text walked, and how far keep has copied it */
+	size_t copied;
 };
 
 static bool block_matches(const struct pem_block *b, const char *const *targets, size_t n)
@@ -589,14 +591,31 @@ static int count_cb(void *ud, const struct pem_block *b)
 	cc->total++;
 	bool hit = block_matches(b, cc->targets, cc->n_targets);
 	cc->matched += hit;
-	if (!hit && cc->keep)
-		buf_add(cc->keep, b->data, b->len);
+	/* only the matched block's own bytes go: comments, keys, CRLs and other text stay */
+	if (hit && cc->keep) {
+		buf_add(cc->keep, cc->text + cc->copied, b->offset - cc->copied);
+		cc->copied = b->offset + b->len;
+	}
 	return 0;
 }
 
 static int count_certs(const char *data, size_t len, struct cert_count *cc)
 {
-	return pem_cert_blocks(data, len, EXCISE_MAX_CERTS_PER_BUNDLE, count_cb, cc, NULL);
+	cc->text = data;
+	cc->copied = 0;
+	int r = pem_cert_blocks(data, len, EXCISE_MAX_CERTS_PER_BUNDLE, count_cb, cc, NULL);
+	if (r == 0 && cc->keep)
+		buf_add(cc->keep, data + cc->copied, len - cc->copied);
+	return r;
+}
+
+/* Whether nothing but white space is left. */
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(" \t\r\n", p[i]))
+			return false;
+	return true;
 }
 
 /* Record a bundle's original bytes in the run directory before it is rewritten. */
@@ -712,14 +731,19 @@ static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_
 		return EXCISE_STEP_FAILED;
 	}
 	const char *t[] = { s->target };
-	struct cert_count cc = { .targets = t, .n_targets = 1 };
+	struct buf rest;
+	buf_init(&rest, EXCISE_MAX_PEM_BUNDLE_SIZE);
+	struct cert_count cc = { .targets = t, .n_targets = 1, .keep = &rest };
 	r = count_certs(data, len, &cc);
 	free(data);
+	bool alone = r == 0 && !rest.err && blank(rest.p, rest.n);
+	buf_done(&rest);
 	if (r < 0 || cc.matched == 0) {
 		say(x, "'%s' no longer holds certificate %.16s…", s->path, s->target);
 		return EXCISE_STEP_ALREADY;
 	}
-	if (cc.matched == cc.total)
+	/* a file of the certificate alone is moved whole; one that holds more is rewritten */
+	if (alone)
 		return put(x, s->path, NULL, err);
 	r = filter_bundle(x, s->path, t, 1, err);
 	if (r < 0) {

@@ -103,7 +103,9 @@ build_linux_root() {
 	ln -s /usr/local/share/ca-certificates/kaspersky-fixture.crt "$R/etc/ssl/certs/kaspersky-fixture.pem"
 	ln -s kaspersky-fixture.pem "$R/etc/ssl/certs/$(openssl x509 -hash -noout -in "$T/fixture-kl.pem").0"
 	cp "$T/fixture-acme.pem" "$R/etc/ssl/certs/acme.pem"
-	cat "$T/fixture-acme.pem" "$T/fixture-kl.pem" >"$R/etc/ssl/certs/ca-certificates.crt"
+	# with text between the blocks, as distributions write them: it is not the vendor's
+	{ echo "# Acme Root"; cat "$T/fixture-acme.pem"; echo "# planted"; cat "$T/fixture-kl.pem"; echo "# end of bundle"; } \
+		>"$R/etc/ssl/certs/ca-certificates.crt"
 	# unrelated files that must survive
 	printf 'keep me\n' >"$R/opt/other/important.txt"
 	printf 'kaspersky was here\n' >"$R/opt/other/notes-about-kaspersky.txt"

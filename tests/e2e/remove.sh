@@ -144,6 +144,8 @@ done
 check "apply: the bundle no longer holds the planted root, still holds Acme's" bash -c "
 	! grep -q \"\$(sed -n 2p '$T/fixture-kl.pem')\" '$R/etc/ssl/certs/ca-certificates.crt' &&
 	grep -q \"\$(sed -n 2p '$T/fixture-acme.pem')\" '$R/etc/ssl/certs/ca-certificates.crt'"
+check_eq "apply: only the planted block left the bundle: the text around the blocks stays" \
+	"$(grep '^#' "$R/etc/ssl/certs/ca-certificates.crt" | tr '\n' ';')" "# Acme Root;# planted;# end of bundle;"
 $SNAP "$R" >"$T/after.snap"
 unrelated "$T/before.snap" >"$T/u.before"
 unrelated "$T/after.snap" >"$T/u.after"

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -349,4 +350,21 @@ fail:
 	journal_state_done(st);
 	journal_close(ret);
 	return r;
+}
+
+int journal_lock(const char *dir, int *ret_fd, struct excise_err *err)
+{
+	*ret_fd = -1;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_setc(err, -errno, "run directory '%s'", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? err_set(err, -EBUSY, "run '%s' is being carried out or restored by another "
+						  "excise", dir)
+					: err_setc(err, -e, "run directory '%s': lock", dir);
+	}
+	*ret_fd = fd;
+	return 0;
 }

@@ -48,6 +48,11 @@ NODISCARD int journal_create(int runs_fd, const char *runs_dir, const char *run_
 			     size_t plan_len, const char *root, const char *quarantine, size_t n_steps,
 			     struct journal *ret, struct excise_err *err);
 
+/* Lock the run directory `dir` against every other excise (a run, its resume, a
+ * restore) before its journal or store is touched; *ret_fd holds the lock until
+ * closed. -EBUSY when another holds it. */
+NODISCARD int journal_lock(const char *dir, int *ret_fd, struct excise_err *err);
+
 /* Open an existing run directory for appending; reads plan.json (into *ret_plan,
  * free() it) and the journal (into *st). */
 NODISCARD int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,

@@ -1103,6 +1103,9 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 				   p->n_steps, &x.j, err);
 	x.journaled = r >= 0;
 	free(plan_json);
+	/* the run directory's lock is the one --resume and restore take */
+	if (r >= 0 && flock(x.j.dir_fd, LOCK_EX | LOCK_NB) < 0)
+		r = err_setc(err, -errno, "'%s': lock", x.j.dir);
 	if (r >= 0)
 		r = quarantine_open(&x.root, o->quarantine_dir ? x.quarantine_dir : NULL, run_id, &x.q, err);
 	if (r >= 0) {
@@ -1134,9 +1137,15 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	struct journal_state st;
 	char *plan_text = NULL;
 	size_t plan_len = 0;
-	int r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
-	if (r < 0)
+	int lock_fd;
+	int r = journal_lock(run_dir, &lock_fd, err);
+	if (r == 0)
+		r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
+	if (r < 0) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return r;
+	}
 	struct excise_plan *p = NULL;
 	char name[4200];
 	snprintf(name, sizeof(name), "%s/plan.json", run_dir);
@@ -1148,8 +1157,6 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 			    st.n_steps, p->n_steps);
 	if (r == 0)
 		r = run_setup(&x, st.root, err);
-	if (r == 0 && flock(x.j.dir_fd, LOCK_EX | LOCK_NB) < 0)
-		r = err_set(err, -EBUSY, "run '%s' is being carried out by another excise", run_dir);
 	if (r == 0)
 		r = new_result(&x, st.run_id, err);
 	if (r == 0) {
@@ -1170,6 +1177,7 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	journal_state_done(&st);
 	run_done(&x);
 	excise_plan_free(p);
+	close(lock_fd);
 	return r;
 }
 

@@ -174,9 +174,15 @@ int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, 
 	struct journal_state st;
 	char *plan_text = NULL;
 	size_t plan_len = 0;
-	int r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
-	if (r < 0)
+	int lock_fd;
+	int r = journal_lock(run_dir, &lock_fd, err);
+	if (r == 0)
+		r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
+	if (r < 0) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return r;
+	}
 	struct root root = { .fd = -1 };
 	struct quarantine *q = NULL;
 	struct quarantine_report rep = { 0 };
@@ -219,6 +225,7 @@ int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, 
 	if (r < 0)
 		res = excise_restore_result_free(res);
 	*ret = res;
+	close(lock_fd);
 	return r;
 }
 

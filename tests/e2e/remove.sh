@@ -363,6 +363,23 @@ mv "$S/var/opt/kaspersky.moved" "$S/var/opt/kaspersky"
 touch "$S/var/lib/dpkg/status"
 refused "a plan older than the package database" "older than the host's state"
 
+# ---------------------------------------------------------------- one excise at a time
+# While another holds the run directory's lock (here flock(1)), neither --resume nor
+# restore touches the run.
+fresh "$S"
+plan_for "$S"
+"$EXCISE" remove --root "$S" --plan "$T/plan.json" --apply -q >/dev/null 2>&1
+run=$(run_dir_of "$S")
+cp "$run/journal.jsonl" "$T/journal.before"
+for cmd in "remove --resume" "restore"; do
+	rc=0
+	# shellcheck disable=SC2086 # the command is two words
+	flock -n "$run" "$EXCISE" $cmd "$run" >"$T/l.out" 2>&1 || rc=$?
+	check_eq "lock: $cmd while another excise holds the run is refused (exit 2)" "$rc" 2
+	check "lock: $cmd says why" grep -q "is being carried out or restored by another excise" "$T/l.out"
+done
+check "lock: the journal is untouched" cmp "$T/journal.before" "$run/journal.jsonl"
+
 # ---------------------------------------------------------------- dpkg in an offline root
 # An image's maintainer script is not run on this machine: it goes into the quarantine.
 fresh "$S"

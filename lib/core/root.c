@@ -10,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/limits.h"
 
 int root_open(const char *path, struct root *ret, struct excise_err *reterr)
 {
@@ -208,6 +211,27 @@ int root_readlink(const struct root *r, const char *path, char **ret)
 	return 0;
 }
 
+/* The extended attributes of `name` in `dfd` (an SELinux label, IMA, ACLs...) onto
+ * `to`, within the quarantine's xattr limits. */
+static int copy_xattrs(int dfd, const char *name, int to)
+{
+	int from = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (from < 0)
+		return errno == ENOENT ? 0 : -errno;
+	char *names = malloc(EXCISE_MAX_QUARANTINE_XATTR_LIST), *val = malloc(EXCISE_MAX_QUARANTINE_XATTR_SIZE);
+	ssize_t n = names && val ? flistxattr(from, names, EXCISE_MAX_QUARANTINE_XATTR_LIST) : -1;
+	int e = !names || !val ? -ENOMEM : n < 0 && errno != ENOTSUP ? -errno : 0;
+	for (ssize_t i = 0; e == 0 && i < n; i += (ssize_t)strlen(names + i) + 1) {
+		ssize_t k = fgetxattr(from, names + i, val, EXCISE_MAX_QUARANTINE_XATTR_SIZE);
+		if (k < 0 || fsetxattr(to, names + i, val, (size_t)k, 0) < 0)
+			e = -errno;
+	}
+	free(names);
+	free(val);
+	close(from);
+	return e;
+}
+
 int root_replace_file(const struct root *r, const char *path, const void *data, size_t len,
 		      const struct stat *like, const struct timespec times[2])
 {
@@ -215,8 +239,12 @@ int root_replace_file(const struct root *r, const char *path, const void *data, 
 	if (path[0] != '/' || !slash || !slash[1])
 		return -EINVAL;
 	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	/* a name of our own: nothing that is already there is removed or written over */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
 	char *tmp = NULL;
-	if (!dir || asprintf(&tmp, ".%s.excise-tmp", slash + 1) < 0) {
+	if (!dir || asprintf(&tmp, ".%s.excise-%d-%lld", slash + 1, (int)getpid(),
+			     (long long)now.tv_sec * 1000000000 + now.tv_nsec) < 0) {
 		free(dir);
 		return -ENOMEM;
 	}
@@ -226,23 +254,25 @@ int root_replace_file(const struct root *r, const char *path, const void *data, 
 		e = dfd;
 	int t = -1;
 	if (e == 0) {
-		(void)unlinkat(dfd, tmp, 0);
 		t = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, like->st_mode & 07777);
 		if (t < 0)
 			e = -errno;
 	}
 	if (e == 0)
 		e = write_fd_all(t, data, len);
-	if (e == 0 && (fchown(t, like->st_uid, like->st_gid) < 0 || fchmod(t, like->st_mode & 07777) < 0 ||
-		       (times && futimens(t, times) < 0) || fsync(t) < 0))
+	if (e == 0 && (fchown(t, like->st_uid, like->st_gid) < 0 || fchmod(t, like->st_mode & 07777) < 0))
+		e = -errno;
+	if (e == 0)
+		e = copy_xattrs(dfd, slash + 1, t);
+	if (e == 0 && ((times && futimens(t, times) < 0) || fsync(t) < 0))
 		e = -errno;
 	if (t >= 0)
 		close(t);
 	if (e == 0 && renameat(dfd, tmp, dfd, slash + 1) < 0)
 		e = -errno;
-	if (e == 0)
-		(void)fsync(dfd);
-	else if (t >= 0)
+	if (e == 0 && fsync(dfd) < 0)
+		e = -errno; /* renamed, but not known to be on disk */
+	else if (e < 0 && t >= 0)
 		(void)unlinkat(dfd, tmp, 0);
 	if (dfd >= 0)
 		close(dfd);

@@ -144,6 +144,13 @@ done
 check "apply: the bundle no longer holds the planted root, still holds Acme's" bash -c "
 	! grep -q \"\$(sed -n 2p '$T/fixture-kl.pem')\" '$R/etc/ssl/certs/ca-certificates.crt' &&
 	grep -q \"\$(sed -n 2p '$T/fixture-acme.pem')\" '$R/etc/ssl/certs/ca-certificates.crt'"
+if python3 -c 'import os, sys; os.getxattr(sys.argv[1], "user.excise-fixture")' "$PRISTINE/etc/ssl/certs/ca-certificates.crt" 2>/dev/null; then
+	check_eq "apply: the rewritten bundle keeps its extended attributes" \
+		"$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.excise-fixture").decode())' "$R/etc/ssl/certs/ca-certificates.crt")" \
+		"bundle label"
+else
+	ok "# SKIP the rewritten bundle's xattrs: no user xattrs on this filesystem"
+fi
 check_eq "apply: only the planted block left the bundle: the text around the blocks stays" \
 	"$(grep '^#' "$R/etc/ssl/certs/ca-certificates.crt" | tr '\n' ';')" "# Acme Root;# planted;# end of bundle;"
 $SNAP "$R" >"$T/after.snap"

@@ -73,6 +73,34 @@ int root_openat_nofollow(const struct root *r, const char *path, int flags)
 	return openat2_in(r, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
+int root_realpath(const struct root *r, const char *path, char **ret)
+{
+	*ret = NULL;
+	int fd = openat2_in(r, path, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	/* the kernel's names of the root and of what the path leads to */
+	char proc[64], top[PATH_MAX], host[PATH_MAX];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", r->fd);
+	ssize_t t = readlink(proc, top, sizeof(top) - 1);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t k = t < 0 ? -1 : readlink(proc, host, sizeof(host) - 1);
+	int e = k < 0 ? neg_errno() : 0;
+	close(fd);
+	if (e < 0)
+		return e;
+	top[t] = 0;
+	host[k] = 0;
+	size_t n = strcmp(top, "/") ? (size_t)t : 0;
+	if (strncmp(host, top, n) || (host[n] && host[n] != '/'))
+		return -EXCISE_E_ESCAPE;
+	char *s = strdup(host[n] ? host + n : "/");
+	if (!s)
+		return -ENOMEM;
+	*ret = s;
+	return 0;
+}
+
 int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len)
 {
 	struct stat st;

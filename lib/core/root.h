@@ -36,6 +36,10 @@ NODISCARD int root_openat(const struct root *r, const char *path, int flags);
 /* Like root_openat, but no symlink in any component is followed (-ELOOP). */
 NODISCARD int root_openat_nofollow(const struct root *r, const char *path, int flags);
 
+/* Where `path` leads inside the root, every symlink resolved as the root sees it
+ * (the path that has none): *ret is the caller's. -ENOENT when it leads nowhere. */
+NODISCARD int root_realpath(const struct root *r, const char *path, char **ret);
+
 /* Read a whole regular file (symlinks resolved inside the root). Fails with
  * -EXCISE_E_TOOBIG past `max` bytes, -EISDIR/-EINVAL for a non-regular file.
  * *ret_data is NUL-terminated; free() it. */

@@ -367,16 +367,27 @@ static void plan_linux(struct builder *b, const struct excise_finding *f, const 
 		if (!sha || !e->path)
 			return;
 		struct excise_err err = { 0 };
-		int r = safety_check_path(&b->root, e->path, &err);
+		const char *path = e->path;
+		int r = safety_check_path(&b->root, path, &err);
+		/* a trust store reached through a directory link (Fedora's /etc/ssl/certs ->
+		 * ../pki/tls/certs) is acted on where it really is */
+		char *real = NULL;
+		if (r == -EXCISE_E_SYMLINK && root_realpath(&b->root, path, &real) == 0) {
+			path = real;
+			err = (struct excise_err){ 0 };
+			r = safety_check_path(&b->root, path, &err);
+		}
 		char what[600];
 		snprintf(what, sizeof(what), "certificate %s in %s", sha, e->path);
 		/* a bundle that is itself protected (ca-certificates.crt) is rewritten, not removed */
 		if (r < 0 && r != -EXCISE_E_REFUSED) {
 			if (r != -ENOENT)
 				skip_as(b, is_safety_error(r), what, err.msg);
+			free(real);
 			return;
 		}
-		step_at(b, EXCISE_PLAN_REMOVE_CERT, sha, e->path, f, e);
+		step_at(b, EXCISE_PLAN_REMOVE_CERT, sha, path, f, e);
+		free(real);
 		step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
 	} else {
 		char what[600];

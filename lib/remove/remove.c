@@ -661,8 +661,12 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 	char *data = NULL;
 	size_t len = 0;
 	int fd = root_openat_nofollow(&x->root, path, O_RDONLY);
+	/* not there, or reached through a link: the file it leads to has its own name in
+	 * the list (RHEL's tls/certs/ca-bundle.crt, Fedora's /etc/ssl/certs) */
+	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP || fd == -EXDEV)
+		return 0;
 	if (fd < 0)
-		return fd == -ENOENT ? 0 : err_setc(err, fd, "'%s': open", path);
+		return err_setc(err, fd, "'%s': open", path);
 	struct stat st;
 	int r = fstat(fd, &st) < 0 ? -errno : read_fd_all(fd, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len);
 	close(fd);
@@ -701,6 +705,23 @@ static bool is_generated_bundle(const char *path)
 	return false;
 }
 
+/* Whether the file at `path` holds the certificate `sha` and nothing else but white space. */
+static bool cert_alone(struct run *x, const char *path, const char *sha)
+{
+	char *data = NULL;
+	size_t len = 0;
+	if (root_read_file(&x->root, path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len) < 0)
+		return false;
+	const char *t[] = { sha };
+	struct buf rest;
+	buf_init(&rest, EXCISE_MAX_PEM_BUNDLE_SIZE);
+	struct cert_count cc = { .targets = t, .n_targets = 1, .keep = &rest };
+	bool alone = count_certs(data, len, &cc) == 0 && cc.matched && !rest.err && blank(rest.p, rest.n);
+	buf_done(&rest);
+	free(data);
+	return alone;
+}
+
 static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_step *s, struct excise_err *err)
 {
 	struct stat st;
@@ -713,8 +734,19 @@ static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_
 		say(x, "'%s': %s", s->path, excise_strerror(r));
 		return EXCISE_STEP_FAILED;
 	}
-	if (S_ISLNK(st.st_mode))
+	if (S_ISLNK(st.st_mode)) {
+		/* a link to a bundle (RHEL's tls/certs/ca-bundle.crt) follows it; a link to
+		 * the vendor's certificate alone, or to nothing, goes */
+		char *real = NULL;
+		if (root_realpath(&x->root, s->path, &real) == 0 && (is_generated_bundle(real) || !cert_alone(x, real, s->target))) {
+			say(x, "'%s' is a link to '%s', which holds more than the certificate: left in place", s->path,
+			    real);
+			free(real);
+			return EXCISE_STEP_DONE;
+		}
+		free(real);
 		return put(x, s->path, NULL, err);
+	}
 	if (!S_ISREG(st.st_mode)) {
 		say(x, "'%s' is not a certificate file", s->path);
 		return EXCISE_STEP_REFUSED;
@@ -758,7 +790,9 @@ static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_
 static int drop_dangling_links(struct run *x, const char *dir, struct excise_err *err)
 {
 	DIR *dh;
-	if (root_opendir(&x->root, dir, &dh) < 0)
+	struct stat dst;
+	/* a directory that is a link (Fedora's /etc/ssl/certs) is not walked through */
+	if (root_lstat(&x->root, dir, &dst) < 0 || !S_ISDIR(dst.st_mode) || root_opendir(&x->root, dir, &dh) < 0)
 		return 0;
 	struct dirent *de;
 	int r = 0;

@@ -429,6 +429,32 @@ rc=0
 check_eq "dpkg offline: a file list over 64 MiB fails the step (exit 1)" "$rc" 1
 check "dpkg offline: the failure names the list and the limit" grep -q "'/var/lib/dpkg/info/kesl-gui.list': over 67108864 bytes" "$T/m.out"
 
+# ---------------------------------------------------------------- RHEL's trust store layout
+# /etc/ssl/certs is a link to ../pki/tls/certs and tls/certs/ca-bundle.crt a link to the
+# bundle update-ca-trust extracts: the plan acts where the files really are, the links
+# to the bundle stay, and the rescan is clean.
+fresh "$S"
+mkdir -p "$S/etc/pki/ca-trust/extracted/pem" "$S/etc/pki/tls/certs" "$S/etc/pki/ca-trust/source/anchors"
+cp "$S/etc/ssl/certs/ca-certificates.crt" "$S/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
+ln -s ../../ca-trust/extracted/pem/tls-ca-bundle.pem "$S/etc/pki/tls/certs/ca-bundle.crt"
+cp "$T/fixture-kl.pem" "$S/etc/pki/ca-trust/source/anchors/kaspersky.pem"
+rm -rf "$S/etc/ssl/certs" "$S/usr/local/share/ca-certificates/kaspersky-fixture.crt"
+ln -s ../pki/tls/certs "$S/etc/ssl/certs"
+plan_for "$S"
+check_eq "rhel trust: nothing refused" \
+	"$(python3 -c 'import json,sys; print([k["what"] for k in json.load(open(sys.argv[1]))["skipped"] if k["refused"]])' "$T/plan.json")" "[]"
+rc=0
+"$EXCISE" remove --root "$S" --plan "$T/plan.json" --apply -q >"$T/m.out" 2>&1 || rc=$?
+check_eq "rhel trust: apply exit 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/m.out" | head -20
+check "rhel trust: the links stay" test -L "$S/etc/ssl/certs" -a -L "$S/etc/pki/tls/certs/ca-bundle.crt"
+check_eq "rhel trust: the extracted bundle keeps Acme's root alone" \
+	"$(grep -c 'BEGIN CERTIFICATE' "$S/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem")" 1
+check "rhel trust: the anchor is in the quarantine" test ! -e "$S/etc/pki/ca-trust/source/anchors/kaspersky.pem"
+rc=0
+"$EXCISE" scan --root "$S" -q >/dev/null 2>&1 || rc=$?
+check_eq "rhel trust: the rescan is clean" "$rc" 0
+
 # ---------------------------------------------------------------- rpm root
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	build_rpm_root "$T/rpmroot" || { echo "Bail out! rpm fixture"; exit 1; }

@@ -416,6 +416,33 @@ static void test_resolve_nocase(void **state)
 	assert_string_equal(buf, INSIDE);
 }
 
+/* root_realpath: every link resolved as the root sees it, never the host's path. */
+static void test_realpath(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "/", "/" },
+		{ "/dir/file", "/dir/file" },
+		{ "/linkdir/file", "/dir/file" },
+		{ "/link-abs", "/etc/passwd" },
+		{ "/dir/up2", "/etc/passwd" },
+		{ "/up/etc", "/etc" },
+		{ "/dir/esc", "/etc" },
+		{ "/linkdir", "/dir" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = NULL;
+		assert_int_equal(root_realpath(&fx->r, cases[i].in, &got), 0);
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+	char *got = (char *)"unset";
+	assert_int_equal(root_realpath(&fx->r, "/linkdir/missing", &got), -ENOENT);
+	assert_null(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_read_fifo_dir),
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_resolve_nocase),
+		cmocka_unit_test(test_realpath),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

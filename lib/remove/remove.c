@@ -472,6 +472,16 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 	return EXCISE_STEP_FAILED;
 }
 
+/* Whether the entry is of `type` (S_IFDIR, S_IFLNK): from d_type, or from lstat where
+ * the filesystem does not say (DT_UNKNOWN: xfs without ftype, some overlays). */
+static bool entry_is(DIR *dh, const struct dirent *de, mode_t type)
+{
+	if (de->d_type != DT_UNKNOWN)
+		return (mode_t)DTTOIF(de->d_type) == type;
+	struct stat st;
+	return fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == type;
+}
+
 /* Offline: a unit is disabled by removing the links that enable it. */
 static enum excise_step_outcome disable_offline(struct run *x, const struct excise_plan_step *s,
 						struct excise_err *err)
@@ -490,7 +500,7 @@ static enum excise_step_outcome disable_offline(struct run *x, const struct exci
 			bool sub = (l > 6 && strcmp(de->d_name + l - 6, ".wants") == 0) ||
 				   (l > 9 && strcmp(de->d_name + l - 9, ".requires") == 0) ||
 				   (l > 8 && strcmp(de->d_name + l - 8, ".upholds") == 0);
-			if (!sub || de->d_type != DT_DIR)
+			if (!sub || !entry_is(dh, de, S_IFDIR))
 				continue;
 			char *sd = path_join(dirs[d], de->d_name);
 			char *lp = sd ? path_join(sd, s->target) : NULL;
@@ -649,6 +659,9 @@ static int save_backup(struct run *x, const char *path, const char *data, size_t
 	if (fd >= 0)
 		close(fd);
 	free(line);
+	/* the new names must be on disk before the bundle is rewritten */
+	if (r == 0 && fsync(x->j.dir_fd) < 0)
+		r = -errno;
 	return r < 0 ? err_setc(err, r, "'%s/" BACKUPS_FILE "': write", x->j.dir) : 0;
 }
 
@@ -688,6 +701,13 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 	if (r == 0)
 		r = save_backup(x, path, data, len, &st, after, err);
 	free(data);
+	/* nothing may have written it since it was read: that write would be lost */
+	struct stat now;
+	if (r == 0 && (root_lstat(&x->root, path, &now) < 0 || now.st_ino != st.st_ino || now.st_dev != st.st_dev ||
+		       now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+		       now.st_mtim.tv_nsec != st.st_mtim.tv_nsec || now.st_ctim.tv_sec != st.st_ctim.tv_sec ||
+		       now.st_ctim.tv_nsec != st.st_ctim.tv_nsec))
+		r = err_set(err, -EXCISE_E_CHANGED, "'%s' changed while it was being rewritten: left as it is", path);
 	if (r == 0) {
 		r = root_replace_file(&x->root, path, keep.p, keep.n, &st, NULL);
 		if (r < 0)
@@ -799,7 +819,7 @@ static int drop_dangling_links(struct run *x, const char *dir, struct excise_err
 	char **v = NULL;
 	size_t n = 0;
 	while ((de = readdir(dh))) {
-		if (de->d_type != DT_LNK)
+		if (!entry_is(dh, de, S_IFLNK))
 			continue;
 		char *lp = path_join(dir, de->d_name);
 		char *target = NULL;

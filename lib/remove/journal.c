@@ -368,3 +368,16 @@ int journal_lock(const char *dir, int *ret_fd, struct excise_err *err)
 	*ret_fd = fd;
 	return 0;
 }
+
+int journal_open_locked(const char *dir, int *ret_lock_fd, struct journal *ret, char **ret_plan,
+			size_t *ret_plan_len, struct journal_state *st, struct excise_err *err)
+{
+	int r = journal_lock(dir, ret_lock_fd, err);
+	if (r == 0)
+		r = journal_open(dir, ret, ret_plan, ret_plan_len, st, err);
+	if (r < 0 && *ret_lock_fd >= 0) {
+		close(*ret_lock_fd);
+		*ret_lock_fd = -1;
+	}
+	return r;
+}

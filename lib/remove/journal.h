@@ -53,6 +53,10 @@ NODISCARD int journal_create(int runs_fd, const char *runs_dir, const char *run_
  * closed. -EBUSY when another holds it. */
 NODISCARD int journal_lock(const char *dir, int *ret_fd, struct excise_err *err);
 
+/* journal_lock, then journal_open: on success the caller closes *ret_lock_fd when done. */
+NODISCARD int journal_open_locked(const char *dir, int *ret_lock_fd, struct journal *ret, char **ret_plan,
+				  size_t *ret_plan_len, struct journal_state *st, struct excise_err *err);
+
 /* Open an existing run directory for appending; reads plan.json (into *ret_plan,
  * free() it) and the journal (into *st). */
 NODISCARD int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,

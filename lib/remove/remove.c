@@ -1192,14 +1192,9 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	char *plan_text = NULL;
 	size_t plan_len = 0;
 	int lock_fd;
-	int r = journal_lock(run_dir, &lock_fd, err);
-	if (r == 0)
-		r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
-	if (r < 0) {
-		if (lock_fd >= 0)
-			close(lock_fd);
+	int r = journal_open_locked(run_dir, &lock_fd, &j, &plan_text, &plan_len, &st, err);
+	if (r < 0)
 		return r;
-	}
 	struct excise_plan *p = NULL;
 	char name[4200];
 	snprintf(name, sizeof(name), "%s/plan.json", run_dir);

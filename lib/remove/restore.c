@@ -175,14 +175,9 @@ int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, 
 	char *plan_text = NULL;
 	size_t plan_len = 0;
 	int lock_fd;
-	int r = journal_lock(run_dir, &lock_fd, err);
-	if (r == 0)
-		r = journal_open(run_dir, &j, &plan_text, &plan_len, &st, err);
-	if (r < 0) {
-		if (lock_fd >= 0)
-			close(lock_fd);
+	int r = journal_open_locked(run_dir, &lock_fd, &j, &plan_text, &plan_len, &st, err);
+	if (r < 0)
 		return r;
-	}
 	struct root root = { .fd = -1 };
 	struct quarantine *q = NULL;
 	struct quarantine_report rep = { 0 };

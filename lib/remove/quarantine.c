@@ -366,6 +366,30 @@ int quarantine_parse_manifest(const char *name, const char *bytes, size_t len, s
 
 /* ---- opening ---- */
 
+/* fsync every directory above `path` (inside `r`): a store just made, and what
+ * will be renamed into it, must not vanish with its directory entry on power loss. */
+static int sync_parents(const struct root *r, const char *path)
+{
+	char *p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	int e = 0;
+	for (char *slash = strrchr(p, '/'); e == 0 && slash; slash = strrchr(p, '/')) {
+		*slash = 0;
+		int fd = root_openat_nofollow(r, p[0] ? p : "/", O_RDONLY | O_DIRECTORY);
+		if (fd < 0)
+			e = fd;
+		else if (fsync(fd) < 0)
+			e = -errno;
+		if (fd >= 0)
+			close(fd);
+		if (!p[0])
+			break;
+	}
+	free(p);
+	return e;
+}
+
 static int open_store(const struct root *r, const char *store_dir, const char *id, bool create,
 		      struct quarantine **ret, struct excise_err *err)
 {
@@ -395,7 +419,9 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 		e = root_mkdir_p(in, sub, 0700);
 		if (e >= 0) {
 			q->dir_fd = e;
-			e = 0;
+			e = sync_parents(in, sub);
+			if (e < 0)
+				e = err_setc(err, e, "quarantine '%s': fsync of the directories above it", q->dir);
 		} else {
 			e = err_setc(err, e, "quarantine '%s': create", q->dir);
 		}
@@ -417,6 +443,8 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 		if (q->man_fd < 0)
 			e = err_setc(err, -errno, "quarantine manifest '%s/" MANIFEST "': open", q->dir);
 	}
+	if (e == 0 && create && fsync(q->dir_fd) < 0) /* data/ and the manifest's names */
+		e = err_setc(err, -errno, "quarantine '%s': fsync", q->dir);
 	char *text = NULL;
 	size_t len = 0;
 	if (e == 0) {

@@ -223,16 +223,14 @@ static void body(const struct excise_plan *p, const struct excise_plan_step *s, 
 		fputs(" 2>/dev/null | grep -q '^[a-z][^n]'; then\n", out);
 		if (!live) {
 			/* the image's maintainer scripts are not run here: into the quarantine with them */
-			fputs("\t\tfor f in \"$ROOT\"/var/lib/dpkg/info/", out);
-			sq(out, s->target);
-			fputs(".prerm \"$ROOT\"/var/lib/dpkg/info/", out);
-			sq(out, s->target);
-			fputs(".postrm \"$ROOT\"/var/lib/dpkg/info/", out);
-			sq(out, s->target);
-			fputs(":*.prerm \"$ROOT\"/var/lib/dpkg/info/", out);
-			sq(out, s->target);
-			fputs(":*.postrm; do\n\t\t\tif [ -e \"$f\" ]; then quarantine \"$f\" f || return 1; fi\n\t\tdone\n",
-			      out);
+			static const char *const scripts[] = { ".prerm", ".postrm", ":*.prerm", ":*.postrm" };
+			fputs("\t\tfor f in", out);
+			for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+				fputs(" \"$ROOT\"/var/lib/dpkg/info/", out);
+				sq(out, s->target);
+				fputs(scripts[i], out);
+			}
+			fputs("; do\n\t\t\tif [ -e \"$f\" ]; then quarantine \"$f\" f || return 1; fi\n\t\tdone\n", out);
 		}
 		fprintf(out, "\t\trun dpkg%s --purge -- ", ro);
 		sq(out, s->target);

@@ -218,6 +218,23 @@ static bool below_removed(const struct builder *b, const char *path)
 
 static void drop_nested(struct builder *b);
 
+/* `path` with the directory it is in resolved inside the root, its last component
+ * kept: a file reached through a directory link (macOS's /var -> private/var,
+ * Fedora's /etc/ssl/certs -> ../pki/tls/certs) is acted on where it is, since no
+ * path is removed through a symlink. NULL when the directory leads nowhere. */
+static char *real_dir_path(struct builder *b, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash && slash != path ? strndup(path, (size_t)(slash - path)) : strdup("/"), *real = NULL;
+	int r = dir ? root_realpath(&b->root, dir, &real) : -ENOMEM;
+	free(dir);
+	char *p = r == 0 ? path_join(real, slash ? slash + 1 : path) : NULL;
+	if (r == -ENOMEM || (r == 0 && !p))
+		b->err = -ENOMEM;
+	free(real);
+	return p;
+}
+
 static int same_indicator(void *ud, const struct excise_indicator *ind)
 {
 	return ind == ud;
@@ -266,7 +283,7 @@ static void plan_path(struct builder *b, const struct excise_finding *f, const s
 		skip_as(b, is_safety_error(r), what, err.msg);
 		return;
 	}
-	if (!evidence_holds(b, e, path)) {
+	if (e->kind == EXCISE_OBS_FILE && !evidence_holds(b, e, path)) { /* the others were, in the loop */
 		refuse_unheld(b, e);
 		return;
 	}
@@ -371,8 +388,8 @@ static void plan_linux(struct builder *b, const struct excise_finding *f, const 
 		int r = safety_check_path(&b->root, path, &err);
 		/* a trust store reached through a directory link (Fedora's /etc/ssl/certs ->
 		 * ../pki/tls/certs) is acted on where it really is */
-		char *real = NULL;
-		if (r == -EXCISE_E_SYMLINK && root_realpath(&b->root, path, &real) == 0) {
+		char *real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, path) : NULL;
+		if (real) {
 			path = real;
 			err = (struct excise_err){ 0 };
 			r = safety_check_path(&b->root, path, &err);
@@ -471,30 +488,6 @@ static void plan_windows(struct builder *b, const struct excise_finding *f, cons
 	}
 }
 
-/* On macOS /var is a symlink to private/var, and no path is removed through a
- * symlink: a path under /var, /etc or /tmp is taken at its place under /private. */
-static char *macos_real_path(const struct builder *b, const char *path, int *err)
-{
-	static const char *const links[] = { "/var", "/etc", "/tmp" };
-	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-		size_t n = strlen(links[i]);
-		char *target = NULL;
-		if (strncmp(path, links[i], n) || path[n] != '/' || root_readlink(&b->root, links[i], &target) < 0)
-			continue;
-		char want[16];
-		snprintf(want, sizeof(want), "private%s", links[i]);
-		bool to_private = !strcmp(target, want) || (target[0] == '/' && !strcmp(target + 1, want));
-		free(target);
-		if (to_private) {
-			char *p = NULL;
-			if (asprintf(&p, "/private%s", path) < 0)
-				*err = -ENOMEM;
-			return p;
-		}
-	}
-	return dup0(path, err);
-}
-
 /* What `pkgutil --forget` removes: the receipt's .plist and its .bom. The uninstaller
  * forgets them itself on a live host; offline, and when it did not, they are moved. */
 static void forget_receipt(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
@@ -502,7 +495,7 @@ static void forget_receipt(struct builder *b, const struct excise_finding *f, co
 	size_t n = e->path ? strlen(e->path) : 0;
 	if (n < 7 || strcmp(e->path + n - 6, ".plist") || strncmp(e->path, "/var/db/receipts/", 17))
 		return;
-	char *plist = macos_real_path(b, e->path, &b->err);
+	char *plist = real_dir_path(b, e->path);
 	if (!plist)
 		return;
 	plan_path(b, f, e, plist);

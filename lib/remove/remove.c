@@ -570,7 +570,7 @@ static enum excise_step_outcome do_kill(struct run *x, const struct excise_plan_
 struct cert_count {
 	const char *const *targets;
 	size_t n_targets;
-	size_t total, matched;
+	size_t matched;
 	struct buf *keep;            /* when rewriting: the text without the matched blocks */
 	const char *text;            /* the text walked, and how far keep has copied it */
 	size_t copied;
@@ -598,7 +598,6 @@ static bool block_matches(const struct pem_block *b, const char *const *targets,
 static int count_cb(void *ud, const struct pem_block *b)
 {
 	struct cert_count *cc = ud;
-	cc->total++;
 	bool hit = block_matches(b, cc->targets, cc->n_targets);
 	cc->matched += hit;
 	/* only the matched block's own bytes go: comments, keys, CRLs and other text stay */
@@ -619,13 +618,20 @@ static int count_certs(const char *data, size_t len, struct cert_count *cc)
 	return r;
 }
 
-/* Whether nothing but white space is left. */
-static bool blank(const char *p, size_t n)
+/* How many times `data` holds the certificate `sha` (< 0 on a parse error); *alone
+ * says whether nothing but white space is there besides. */
+static int cert_in(const char *data, size_t len, const char *sha, bool *alone)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strchr(" \t\r\n", p[i]))
-			return false;
-	return true;
+	const char *t[] = { sha };
+	struct buf rest;
+	buf_init(&rest, EXCISE_MAX_PEM_BUNDLE_SIZE);
+	struct cert_count cc = { .targets = t, .n_targets = 1, .keep = &rest };
+	int r = count_certs(data, len, &cc);
+	*alone = r == 0 && !rest.err;
+	for (size_t i = 0; *alone && i < rest.n; i++)
+		*alone = strchr(" \t\r\n", rest.p[i]) != NULL;
+	buf_done(&rest);
+	return r < 0 ? r : (int)cc.matched;
 }
 
 /* Record a bundle's original bytes in the run directory before it is rewritten. */
@@ -732,14 +738,10 @@ static bool cert_alone(struct run *x, const char *path, const char *sha)
 	size_t len = 0;
 	if (root_read_file(&x->root, path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len) < 0)
 		return false;
-	const char *t[] = { sha };
-	struct buf rest;
-	buf_init(&rest, EXCISE_MAX_PEM_BUNDLE_SIZE);
-	struct cert_count cc = { .targets = t, .n_targets = 1, .keep = &rest };
-	bool alone = count_certs(data, len, &cc) == 0 && cc.matched && !rest.err && blank(rest.p, rest.n);
-	buf_done(&rest);
+	bool alone;
+	int n = cert_in(data, len, sha, &alone);
 	free(data);
-	return alone;
+	return n > 0 && alone;
 }
 
 static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_step *s, struct excise_err *err)
@@ -782,21 +784,17 @@ static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_
 		say(x, "'%s': %s", s->path, excise_strerror(r));
 		return EXCISE_STEP_FAILED;
 	}
-	const char *t[] = { s->target };
-	struct buf rest;
-	buf_init(&rest, EXCISE_MAX_PEM_BUNDLE_SIZE);
-	struct cert_count cc = { .targets = t, .n_targets = 1, .keep = &rest };
-	r = count_certs(data, len, &cc);
+	bool alone;
+	r = cert_in(data, len, s->target, &alone);
 	free(data);
-	bool alone = r == 0 && !rest.err && blank(rest.p, rest.n);
-	buf_done(&rest);
-	if (r < 0 || cc.matched == 0) {
+	if (r <= 0) {
 		say(x, "'%s' no longer holds certificate %.16s…", s->path, s->target);
 		return EXCISE_STEP_ALREADY;
 	}
 	/* a file of the certificate alone is moved whole; one that holds more is rewritten */
 	if (alone)
 		return put(x, s->path, NULL, err);
+	const char *t[] = { s->target };
 	r = filter_bundle(x, s->path, t, 1, err);
 	if (r < 0) {
 		say(x, "%s", err->msg);

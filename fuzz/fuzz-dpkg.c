@@ -3,7 +3,9 @@
  * Fuzz target for the dpkg status parser. Input: the bytes of a
  * /var/lib/dpkg/status file (deb822 stanzas), capped at 1 MiB. Every emitted
  * package and every error message is read whole, so ASan sees any string that
- * is not NUL-terminated inside its buffer.
+ * is not NUL-terminated inside its buffer. The same bytes are also walked as a
+ * package's file list (dpkg_list_dirs): every directory must be an absolute path
+ * inside the input.
  */
 #include <string.h>
 
@@ -38,6 +40,19 @@ static int on_error(void *ud, int code, size_t line, const char *msg)
 	return 0;
 }
 
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static int on_dir(void *ud, const char *dir, size_t len)
+{
+	const struct span *in = ud;
+	if (dir < in->p || dir + len > in->p + in->n || len == 0 || dir[0] != '/' || memchr(dir, '\n', len))
+		__builtin_trap();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > FUZZ_MAX_INPUT)
@@ -50,6 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The same input with no error callback must stop at the first bad stanza. */
 	r = dpkg_status_parse("status", data, size, on_pkg, NULL, &sum, &err);
 	if (r > 0)
+		__builtin_trap();
+	struct span in = { (const char *)data, size };
+	if (dpkg_list_dirs((const char *)data, size, on_dir, &in) < 0)
 		__builtin_trap();
 	return 0;
 }

@@ -402,3 +402,19 @@ int dpkg_status_parse(const char *name, const void *data, size_t len, dpkg_pkg_f
 	buf_done(&p.out);
 	return r < 0 ? r : p.n_bad;
 }
+
+int dpkg_list_dirs(const char *text, size_t len, dpkg_dir_fn fn, void *userdata)
+{
+	for (size_t off = 0; off < len;) {
+		const char *line = text + off, *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		off += ll + 1;
+		const char *slash = ll ? memrchr(line, '/', ll) : NULL;
+		if (!slash || line[0] != '/' || slash == line)
+			continue;
+		int r = fn(userdata, line, (size_t)(slash - line));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -70,4 +70,12 @@ NODISCARD int dpkg_status_parse(const char *name, const void *data, size_t len,
 				dpkg_pkg_fn on_pkg, dpkg_error_fn on_error, void *userdata,
 				struct excise_err *reterr);
 
+/*
+ * Walk the directories of a package's file list (info/PKG.list: one absolute path a
+ * line): `fn` gets the directory of each listed path (not "/"), as the bytes
+ * dir[0..len). Lines that are not absolute paths are skipped. Returns 0 or the callback's negative value.
+ */
+typedef int (*dpkg_dir_fn)(void *userdata, const char *dir, size_t len);
+NODISCARD int dpkg_list_dirs(const char *text, size_t len, dpkg_dir_fn fn, void *userdata);
+
 #endif

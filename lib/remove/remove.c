@@ -39,6 +39,7 @@
 #include "remove/journal.h"
 #include "remove/pkgdb.h"
 #include "remove/quarantine.h"
+#include "parse/dpkg.h"
 #include "remove/safety.h"
 #include "remove/spawn.h"
 #include "source/certobs.h"
@@ -346,6 +347,25 @@ static bool info_of(const char *name, const char *pkg, const char *ext)
 	return l == n + e || (name[n] == ':' && l > n + 1 + e);
 }
 
+struct list_check {
+	struct run *x;
+	const char *pkg;
+	struct strset *dirs;     /* checked already */
+	struct excise_err *err;
+};
+
+static int check_list_dir(void *ud, const char *dir, size_t len)
+{
+	struct list_check *lc = ud;
+	if (strset_has(lc->dirs, dir, len))
+		return 0;
+	char *d = strndup(dir, len);
+	int r = !d || strset_add(lc->dirs, dir, len) < 0 ? err_set(lc->err, -ENOMEM, "out of memory")
+							  : same_both_ways(lc->x, d, lc->pkg, lc->err);
+	free(d);
+	return r;
+}
+
 /*
  * Before dpkg --root purges `pkg` in an offline root. dpkg joins the root and each
  * path of the package to act on it, so the host's kernel resolves the symlinks on
@@ -396,21 +416,8 @@ static int dpkg_offline_guard(struct run *x, const char *pkg, struct excise_err 
 			free(lp);
 			break;
 		}
-		for (size_t off = 0; r == 0 && off < len;) {
-			const char *line = text + off, *nl = memchr(line, '\n', len - off);
-			size_t ll = nl ? (size_t)(nl - line) : len - off;
-			off += ll + 1;
-			const char *slash = memrchr(line, '/', ll);
-			if (ll == 0 || line[0] != '/' || !slash || slash == line)
-				continue;
-			size_t dl = (size_t)(slash - line);
-			if (strset_has(&dirs, line, dl))
-				continue;
-			char *dir = strndup(line, dl);
-			r = !dir || strset_add(&dirs, line, dl) < 0 ? err_set(err, -ENOMEM, "out of memory")
-								     : same_both_ways(x, dir, pkg, err);
-			free(dir);
-		}
+		struct list_check lc = { .x = x, .pkg = pkg, .dirs = &dirs, .err = err };
+		r = dpkg_list_dirs(text, len, check_list_dir, &lc);
 		free(text);
 		free(lp);
 	}

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The excise command: one file per subcommand (cmd-<verb>.c), each an
- * `int cmd_<verb>(int argc, char **argv)` returning the process exit status.
- * Only the public API (include/excise/) is used here.
+ * The excise command: one verb table (main.c), one file per verb (cmd-<verb>.c),
+ * each an `int cmd_<verb>(struct cli_run *run, int argc, char **argv)` returning the
+ * process exit status. Only the public API (include/excise/) is used here: the
+ * build gives cli/ no other include path.
  */
 #ifndef EXCISE_CLI_H
 #define EXCISE_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -20,19 +22,24 @@ enum {
 	EXIT_CATALOG = 3,   /* catalog refused: signature, trust, or content */
 };
 
-int cmd_scan(int argc, char **argv);
-int cmd_catalog(int argc, char **argv);
-int cmd_plan(int argc, char **argv);
-int cmd_remove(int argc, char **argv);
-int cmd_restore(int argc, char **argv);
-int cmd_verify(int argc, char **argv);
-
 /* "excise: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Catalog selection shared by every subcommand: --catalog FILE and --trusted-key KEY
- * (repeatable; a minisign .pub file or its base64 key line), plus the colon-separated
- * EXCISE_TRUSTED_KEYS environment variable. */
+/* ---- options shared by the verbs (getopt_long codes) ---- */
+
+enum {
+	OPT_CATALOG = 0x1000, OPT_TRUSTED_KEY, OPT_CATALOG_SIG,
+	OPT_ROOT = 0x1100, OPT_FULL, OPT_XDEV, OPT_THREADS, OPT_ONLY,
+	OPT_VERB = 0x2000,  /* a verb's own long options start here */
+};
+
+/* The long options cli_getopt() adds for a verb whose table row says so. */
+extern const struct option cli_catalog_options[];
+extern const struct option cli_scan_options[];
+
+/* Catalog selection: --catalog FILE, --catalog-sig SIG and --trusted-key KEY
+ * (repeatable; a minisign .pub file or its base64 key line), plus the
+ * colon-separated EXCISE_TRUSTED_KEYS environment variable. */
 struct cli_catalog_opts {
 	const char *file;      /* NULL: the embedded catalog */
 	const char *sig;       /* NULL: file + ".minisig" */
@@ -40,32 +47,108 @@ struct cli_catalog_opts {
 	size_t n_keys;
 };
 
-/* Returns true when the option was a catalog option and consumed (getopt_long codes below). */
-enum { OPT_CATALOG = 0x1000, OPT_TRUSTED_KEY, OPT_CATALOG_SIG };
-bool cli_catalog_opt(struct cli_catalog_opts *o, int opt, const char *arg);
+/* 1 when `opt` was a catalog option and consumed, 0 when it is not one, -1 out of memory (said). */
+int cli_catalog_opt(struct cli_catalog_opts *o, int opt, const char *arg);
 void cli_catalog_opts_done(struct cli_catalog_opts *o);
 
-/* The end of the long options of a command that loads a catalog: the catalog
- * options, --help, and the terminator. */
-#define CLI_CATALOG_OPTIONS                                            \
-	{ "catalog", required_argument, NULL, OPT_CATALOG },           \
-	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },   \
-	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },   \
-	{ "help", no_argument, NULL, 'h' },                            \
-	{ 0 }
+/* The options of every verb that scans: --root DIR, --full, --xdev, --threads N,
+ * --only LIST and -q (no progress line; the verb may keep other output quiet too). */
+struct cli_scan_opts {
+	struct excise_scan_opts scan;  /* .only points into `only` */
+	const char **only;             /* owned vector over --only's argument */
+	bool quiet;
+	bool given;                    /* a scan option other than -q was given */
+};
 
-/* getopt gave -h (`help` on stdout, returns 0) or something unknown (`help` on
- * stderr, returns EXIT_ERROR); the catalog options are freed either way. */
-int cli_help_exit(int opt, void (*help)(FILE *out), struct cli_catalog_opts *o);
+/* 1 when `opt` was a scan option and consumed, 0 when it is not one, -1 a bad value (said). */
+int cli_scan_opt(struct cli_scan_opts *o, int opt, char *arg);
+void cli_scan_opts_done(struct cli_scan_opts *o);
 
-/* Load the catalog; on failure prints why and returns EXIT_CATALOG (signature or
- * content refused) or EXIT_ERROR; 0 on success. */
-int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **ret);
+/* Scan with these options, showing the walk's progress on a terminal unless -q;
+ * on failure says why and returns EXIT_ERROR, else 0. */
+int cli_scan(const struct cli_scan_opts *o, const struct excise_catalog *c, struct excise_scan **ret);
+
+/* "source NAME failed: ERROR" on stderr for each source of `scan` that failed. */
+void cli_scan_failures(const struct excise_scan *scan);
+
+/* ---- verbs ---- */
+
+struct cli_run;
+struct cli_verbs;
+
+/* One row of a verb table. */
+struct cli_verb {
+	const char *name;
+	int (*run)(struct cli_run *run, int argc, char **argv);
+	void (*help)(FILE *out);   /* `excise VERB --help`, `excise help VERB` */
+	const char *summary;       /* one line, for the usage listing */
+	bool catalog;              /* loads a catalog: takes --catalog, --catalog-sig, --trusted-key */
+	bool root;                 /* scans: takes the scan options (struct cli_scan_opts) */
+	const struct cli_verbs *verbs;  /* a verb of verbs (catalog): `run` and `help` unused */
+};
+
+/* A table of verbs: the command's (main.c) or one verb's own (catalog). */
+struct cli_verbs {
+	const char *parent;        /* NULL for the command's table, else the verb it belongs to */
+	const char *noun;          /* "command", "verb" */
+	const struct cli_verb *v;
+	size_t n;
+	void (*usage)(FILE *out);
+};
+
+/* What one verb runs with. The options, the scan options and the catalog are
+ * released by cli_dispatch() when the verb returns, on every path. */
+struct cli_run {
+	const struct cli_verb *verb;
+	char name[32];                 /* "scan", "catalog show": for messages */
+	struct cli_catalog_opts catalog_opts;
+	struct cli_scan_opts scan;
+	struct excise_catalog *catalog;  /* cli_load_catalog() */
+	int exit;                      /* the status to return after CLI_OPT_EXIT */
+	struct option longopts[32];
+	char shortopts[32];
+};
+
+/* Run the verb argv[1] of `t` (argv[0] is the command or the parent verb), or
+ * `help [VERB...]`, `--help`, `-h`. Returns the exit status. */
+int cli_dispatch(const struct cli_verbs *t, int argc, char **argv);
+
+/* getopt_long over the verb's own options (`shortopts`, `options`, which may be
+ * NULL) and, as its table row says, the catalog and the scan options, which are
+ * consumed into `run`. Returns the verb's next own option, -1 at the end of the
+ * options, or CLI_OPT_EXIT: the verb returns run->exit (help was asked for: 0;
+ * an unknown option or a bad value: EXIT_ERROR, the help on stderr). */
+enum { CLI_OPT_EXIT = -2 };
+int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts, const struct option *options);
+
+/* The index of `arg` in the NULL-terminated `names`, or -1 after a usage error
+ * naming the verb, the option and the allowed values. */
+int cli_choice(const struct cli_run *run, const char *option, const char *arg, const char *const *names);
+
+/* Load the catalog that run->catalog_opts select into run->catalog; on failure
+ * says why and returns EXIT_CATALOG (signature or content refused) or EXIT_ERROR;
+ * 0 on success. */
+int cli_load_catalog(struct cli_run *run);
+
+extern const struct cli_verbs cmd_catalog_verbs;
+
+int cmd_scan(struct cli_run *run, int argc, char **argv);
+int cmd_plan(struct cli_run *run, int argc, char **argv);
+int cmd_remove(struct cli_run *run, int argc, char **argv);
+int cmd_restore(struct cli_run *run, int argc, char **argv);
+int cmd_verify(struct cli_run *run, int argc, char **argv);
+void cmd_scan_help(FILE *out);
+void cmd_plan_help(FILE *out);
+void cmd_remove_help(FILE *out);
+void cmd_restore_help(FILE *out);
+void cmd_verify_help(FILE *out);
+
+/* ---- plans, files ---- */
 
 /* Where a plan comes from: an excise.plan/1 file, an excise.report/1 file to plan
- * from, or (neither given) a fresh scan of `root` (NULL: the live host). */
+ * from, or (neither given) a fresh scan with `scan` (no root: the live host). */
 struct cli_plan_source {
-	const char *root;
+	const struct cli_scan_opts *scan;
 	const char *report;
 	const char *plan;
 };

@@ -33,28 +33,26 @@ static int exit_for(int r)
 
 /* ---- lint ---- */
 
-static int verb_lint(int argc, char **argv)
+static void help_lint(FILE *out)
+{
+	fputs("usage: excise catalog lint [FILE]\n\n"
+	      "Parse FILE (or the embedded catalog) and report every problem, naming the\n"
+	      "entry. The signature is not checked. Exit 0 when clean, 3 on problems.\n",
+	      out);
+}
+
+static int verb_lint(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "catalog", required_argument, NULL, OPT_CATALOG },
-		{},
+		{ 0 },
 	};
 	const char *file = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			puts("usage: excise catalog lint [FILE]\n\n"
-			     "Parse FILE (or the embedded catalog) and report every problem, naming the\n"
-			     "entry. The signature is not checked. Exit 0 when clean, 3 on problems.");
-			return EXIT_CLEAN;
-		case OPT_CATALOG:
-			file = optarg;
-			break;
-		default:
-			return EXIT_ERROR;
-		}
+	while ((c = cli_getopt(run, argc, argv, NULL, opts)) != -1) {
+		if (c != OPT_CATALOG)
+			return run->exit;
+		file = optarg;
 	}
 	if (optind < argc)
 		file = argv[optind++];
@@ -62,20 +60,19 @@ static int verb_lint(int argc, char **argv)
 		cli_error("catalog lint: one FILE at most");
 		return EXIT_ERROR;
 	}
-	struct excise_catalog *cat = NULL;
 	struct excise_err err = { 0 };
-	int r = file ? excise_catalog_load_file(file, NULL, NULL, 0, false, &cat, &err)
-		     : excise_catalog_load_embedded(&cat, &err);
+	int r = file ? excise_catalog_load_file(file, NULL, NULL, 0, false, &run->catalog, &err)
+		     : excise_catalog_load_embedded(&run->catalog, &err);
 	if (r < 0) {
 		cli_error("%s", err.msg);
 		return exit_for(r);
 	}
+	const struct excise_catalog *cat = run->catalog;
 	const char *label = file ? file : "<embedded>";
 	char **problems = NULL;
 	r = excise_catalog_lint(cat, &problems);
 	if (r < 0) {
 		cli_error("catalog '%s': lint failed: %s", label, excise_strerror(r));
-		excise_catalog_free(cat);
 		return EXIT_ERROR;
 	}
 	for (size_t i = 0; problems && problems[i]; i++)
@@ -89,7 +86,6 @@ static int verb_lint(int argc, char **argv)
 	else
 		printf("%s: %d problem%s\n", label, r, r == 1 ? "" : "s");
 	excise_strv_free(problems);
-	excise_catalog_free(cat);
 	return r == 0 ? EXIT_CLEAN : EXIT_CATALOG;
 }
 
@@ -243,94 +239,67 @@ static int show_json(const struct excise_catalog *cat)
 	return EXIT_CLEAN;
 }
 
-static int verb_show(int argc, char **argv)
+static void help_show(FILE *out)
+{
+	fputs("usage: excise catalog show [--format text|json] [--catalog FILE\n"
+	      "                           --trusted-key KEY [--catalog-sig SIG]]\n\n"
+	      "List the vendors, products, directives and indicator counts of the\n"
+	      "embedded catalog, or of a signed catalog FILE.\n",
+	      out);
+}
+
+static int verb_show(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "catalog", required_argument, NULL, OPT_CATALOG },
-		{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
-		{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
-		{},
+		{ 0 },
 	};
-	struct cli_catalog_opts co = { 0 };
-	bool json = false;
-	int c, ret;
-	while ((c = getopt_long(argc, argv, "hf:", opts, NULL)) != -1) {
-		if (cli_catalog_opt(&co, c, optarg))
-			continue;
-		switch (c) {
-		case 'h':
-			puts("usage: excise catalog show [--format text|json] [--catalog FILE\n"
-			     "                           --trusted-key KEY [--catalog-sig SIG]]\n\n"
-			     "List the vendors, products, directives and indicator counts of the\n"
-			     "embedded catalog, or of a signed catalog FILE.");
-			cli_catalog_opts_done(&co);
-			return EXIT_CLEAN;
-		case 'f':
-			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "text") == 0) {
-				json = false;
-			} else {
-				cli_error("catalog show: unknown format '%s' (text or json)", optarg);
-				cli_catalog_opts_done(&co);
-				return EXIT_ERROR;
-			}
-			break;
-		default:
-			cli_catalog_opts_done(&co);
+	static const char *const formats[] = { "text", "json", NULL };
+	int c, format = 0;
+	while ((c = cli_getopt(run, argc, argv, "f:", opts)) != -1) {
+		if (c != 'f')
+			return run->exit;
+		if ((format = cli_choice(run, "--format", optarg, formats)) < 0)
 			return EXIT_ERROR;
-		}
 	}
 	if (optind < argc) {
 		cli_error("catalog show: unexpected argument '%s'", argv[optind]);
-		cli_catalog_opts_done(&co);
 		return EXIT_ERROR;
 	}
-	struct excise_catalog *cat = NULL;
-	ret = cli_load_catalog(&co, &cat);
-	cli_catalog_opts_done(&co);
+	int ret = cli_load_catalog(run);
 	if (ret != 0)
 		return ret;
-	if (json) {
-		ret = show_json(cat);
-	} else {
-		show_text(cat);
-		ret = fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;
-	}
-	excise_catalog_free(cat);
-	return ret;
+	if (format == 1)
+		return show_json(run->catalog);
+	show_text(run->catalog);
+	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;
 }
 
 /* ---- keygen, sign, verify ---- */
 
-static int verb_keygen(int argc, char **argv)
+static void help_keygen(FILE *out)
+{
+	fputs("usage: excise catalog keygen -p PUB -s SEC\n\n"
+	      "Make an Ed25519 key pair in minisign's format: PUB is the public key to\n"
+	      "hand to --trusted-key, SEC the unencrypted secret key (mode 0600). Existing\n"
+	      "files are never overwritten.\n",
+	      out);
+}
+
+static int verb_keygen(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "public-key", required_argument, NULL, 'p' },
 		{ "secret-key", required_argument, NULL, 's' },
-		{},
+		{ 0 },
 	};
 	const char *pub = NULL, *sec = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "hp:s:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(run, argc, argv, "p:s:", opts)) != -1) {
 		switch (c) {
-		case 'h':
-			puts("usage: excise catalog keygen -p PUB -s SEC\n\n"
-			     "Make an Ed25519 key pair in minisign's format: PUB is the public key to\n"
-			     "hand to --trusted-key, SEC the unencrypted secret key (mode 0600). Existing\n"
-			     "files are never overwritten.");
-			return EXIT_CLEAN;
-		case 'p':
-			pub = optarg;
-			break;
-		case 's':
-			sec = optarg;
-			break;
-		default:
-			return EXIT_ERROR;
+		case 'p': pub = optarg; break;
+		case 's': sec = optarg; break;
+		default: return run->exit;
 		}
 	}
 	if (!pub || !sec || optind < argc) {
@@ -338,8 +307,7 @@ static int verb_keygen(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
-	int r = excise_sig_keygen(pub, sec, &err);
-	if (r < 0) {
+	if (excise_sig_keygen(pub, sec, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
@@ -348,35 +316,30 @@ static int verb_keygen(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
-static int verb_sign(int argc, char **argv)
+static void help_sign(FILE *out)
+{
+	fputs("usage: excise catalog sign -s SEC [-t COMMENT] [-x SIG] FILE\n\n"
+	      "Sign FILE with the unencrypted minisign secret key SEC, writing\n"
+	      "FILE.minisig (or SIG): a prehashed signature that `minisign -V` accepts.\n",
+	      out);
+}
+
+static int verb_sign(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "secret-key", required_argument, NULL, 's' },
 		{ "trusted-comment", required_argument, NULL, 't' },
 		{ "signature", required_argument, NULL, 'x' },
-		{},
+		{ 0 },
 	};
 	const char *sec = NULL, *comment = NULL, *sig = NULL;
 	int c;
-	while ((c = getopt_long(argc, argv, "hs:t:x:", opts, NULL)) != -1) {
+	while ((c = cli_getopt(run, argc, argv, "s:t:x:", opts)) != -1) {
 		switch (c) {
-		case 'h':
-			puts("usage: excise catalog sign -s SEC [-t COMMENT] [-x SIG] FILE\n\n"
-			     "Sign FILE with the unencrypted minisign secret key SEC, writing\n"
-			     "FILE.minisig (or SIG): a prehashed signature that `minisign -V` accepts.");
-			return EXIT_CLEAN;
-		case 's':
-			sec = optarg;
-			break;
-		case 't':
-			comment = optarg;
-			break;
-		case 'x':
-			sig = optarg;
-			break;
-		default:
-			return EXIT_ERROR;
+		case 's': sec = optarg; break;
+		case 't': comment = optarg; break;
+		case 'x': sig = optarg; break;
+		default: return run->exit;
 		}
 	}
 	if (!sec || optind + 1 != argc) {
@@ -384,88 +347,61 @@ static int verb_sign(int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
-	int r = excise_sig_sign_file(sec, argv[optind], sig, comment, &err);
-	if (r < 0) {
+	if (excise_sig_sign_file(sec, argv[optind], sig, comment, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
 	return EXIT_CLEAN;
 }
 
-static int verb_verify(int argc, char **argv)
+static void help_verify(FILE *out)
+{
+	fputs("usage: excise catalog verify -p PUB [-x SIG] FILE\n\n"
+	      "Check that FILE carries a valid signature (FILE.minisig, or SIG) by the\n"
+	      "public key PUB (a minisign .pub file or its base64 line; -p and\n"
+	      "--trusted-key may repeat) and that its content is a valid catalog.\n"
+	      "Exit 0 when both hold, 3 when either does not.\n",
+	      out);
+}
+
+static int verb_verify(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "public-key", required_argument, NULL, 'p' },
 		{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
 		{ "signature", required_argument, NULL, 'x' },
-		{},
+		{ 0 },
 	};
-	struct cli_catalog_opts co = { 0 };
 	int c;
-	while ((c = getopt_long(argc, argv, "hp:x:", opts, NULL)) != -1) {
-		if (c == 'p')
-			c = OPT_TRUSTED_KEY;
-		else if (c == 'x')
-			c = OPT_CATALOG_SIG;
-		if (cli_catalog_opt(&co, c, optarg))
-			continue;
-		if (c == 'h') {
-			puts("usage: excise catalog verify -p PUB [-x SIG] FILE\n\n"
-			     "Check that FILE carries a valid signature (FILE.minisig, or SIG) by the\n"
-			     "public key PUB (a minisign .pub file or its base64 line; -p and\n"
-			     "--trusted-key may repeat) and that its content is a valid catalog.\n"
-			     "Exit 0 when both hold, 3 when either does not.");
-			cli_catalog_opts_done(&co);
-			return EXIT_CLEAN;
-		}
-		cli_catalog_opts_done(&co);
-		return EXIT_ERROR;
+	while ((c = cli_getopt(run, argc, argv, "p:x:", opts)) != -1) {
+		int taken = cli_catalog_opt(&run->catalog_opts, c == 'p' ? OPT_TRUSTED_KEY : c == 'x' ? OPT_CATALOG_SIG : c,
+					    optarg);
+		if (taken <= 0)
+			return taken < 0 ? EXIT_ERROR : run->exit;
 	}
 	if (optind + 1 != argc) {
 		cli_error("catalog verify: usage: excise catalog verify -p PUB [-x SIG] FILE");
-		cli_catalog_opts_done(&co);
 		return EXIT_ERROR;
 	}
-	co.file = argv[optind];
-	struct excise_catalog *cat = NULL;
-	int ret = cli_load_catalog(&co, &cat);
-	cli_catalog_opts_done(&co);
+	run->catalog_opts.file = argv[optind];
+	int ret = cli_load_catalog(run);
 	if (ret != 0)
 		return ret;
 	printf("signature and catalog OK (key ID %s, catalog %s version %s)\n",
-	       excise_catalog_key_id(cat), excise_catalog_id(cat), excise_catalog_version(cat));
-	excise_catalog_free(cat);
+	       excise_catalog_key_id(run->catalog), excise_catalog_id(run->catalog),
+	       excise_catalog_version(run->catalog));
 	return EXIT_CLEAN;
 }
 
-int cmd_catalog(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int argc, char **argv);
-	} verbs[] = {
-		{ "lint", verb_lint },
-		{ "show", verb_show },
-		{ "keygen", verb_keygen },
-		{ "sign", verb_sign },
-		{ "verify", verb_verify },
-	};
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_ERROR;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return EXIT_CLEAN;
-	}
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0) {
-			optind = 0; /* full getopt reset */
-			return verbs[i].fn(argc - 1, argv + 1);
-		}
-	cli_error("catalog: unknown verb '%s'", argv[1]);
-	usage(stderr);
-	return EXIT_ERROR;
-}
+/* The usage listing is usage(), with each verb's arguments: no summaries here. */
+static const struct cli_verb verbs[] = {
+	{ "lint", verb_lint, help_lint },
+	{ "show", verb_show, help_show, .catalog = true },
+	{ "keygen", verb_keygen, help_keygen },
+	{ "sign", verb_sign, help_sign },
+	{ "verify", verb_verify, help_verify },
+};
+
+const struct cli_verbs cmd_catalog_verbs = {
+	.parent = "catalog", .noun = "verb", .v = verbs, .n = sizeof(verbs) / sizeof(verbs[0]), .usage = usage,
+};

@@ -2,25 +2,28 @@
 /* excise plan: the ordered removal steps for what a scan found, as text, JSON or a script. */
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cli.h"
 
-enum { OPT_ROOT = 0x2000, OPT_FORMAT, OPT_EMIT, OPT_PLAN };
+enum { OPT_FORMAT = OPT_VERB, OPT_EMIT, OPT_PLAN };
 
 static const struct option options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "emit", required_argument, NULL, OPT_EMIT },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "output", required_argument, NULL, 'o' },
-	CLI_CATALOG_OPTIONS,
+	{ 0 },
 };
 
-static void help(FILE *out)
+/* In the order of enum excise_plan_format, from EXCISE_PLAN_TEXT and from EXCISE_PLAN_SH. */
+static const char *const formats[] = { "text", "json", NULL };
+static const char *const emits[] = { "sh", "ps1", NULL };
+
+void cmd_plan_help(FILE *out)
 {
 	fputs("usage: excise plan [REPORT.json | --root DIR | --plan PLAN.json] [--format text|json]\n"
-	      "                   [--emit sh|ps1] [-o FILE] [--catalog FILE --trusted-key KEY]\n\n"
+	      "                   [--emit sh|ps1] [-o FILE] [--catalog FILE --trusted-key KEY]\n"
+	      "                   [--full] [--xdev] [--threads N] [--only SOURCE,...] [-q]\n\n"
 	      "The removal plan for what a scan found: from the excise.report/1 document REPORT.json,\n"
 	      "or from a fresh scan of this host (or of the offline root DIR). Every step names the\n"
 	      "evidence it rests on; what is not acted on is listed with the reason.\n\n"
@@ -29,54 +32,47 @@ static void help(FILE *out)
 	      "  --format FMT      text (default) or json (excise.plan/1, docs/removal.md)\n"
 	      "  --emit sh|ps1     a script that carries the plan out: sh for Linux and macOS,\n"
 	      "                    ps1 for Windows; it logs every step and stops on the first failure\n"
-	      "  -o, --output FILE write to FILE instead of standard output\n\n"
+	      "  -o, --output FILE write to FILE instead of standard output\n"
+	      "  --full, --xdev, --threads N, --only LIST, -q\n"
+	      "                    the fresh scan's options, as for excise scan\n\n"
 	      "exit status: 0 plan written, 2 error, 3 catalog refused\n",
 	      out);
 }
 
-int cmd_plan(int argc, char **argv)
+int cmd_plan(struct cli_run *run, int argc, char **argv)
 {
-	struct cli_catalog_opts copts = { 0 };
-	struct cli_plan_source src = { 0 };
-	const char *format = "text", *emit = NULL, *outpath = NULL;
+	struct cli_plan_source src = { .scan = &run->scan };
+	int format = 0, emit = -1;
+	const char *outpath = NULL;
 	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
-		if (cli_catalog_opt(&copts, c, optarg))
-			continue;
+	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
 		switch (c) {
-		case OPT_ROOT: src.root = optarg; break;
-		case OPT_FORMAT: format = optarg; break;
-		case OPT_EMIT: emit = optarg; break;
+		case OPT_FORMAT:
+			if ((format = cli_choice(run, "--format", optarg, formats)) < 0)
+				return EXIT_ERROR;
+			break;
+		case OPT_EMIT:
+			if ((emit = cli_choice(run, "--emit", optarg, emits)) < 0)
+				return EXIT_ERROR;
+			break;
 		case OPT_PLAN: src.plan = optarg; break;
 		case 'o': outpath = optarg; break;
 		default:
-			return cli_help_exit(c, help, &copts);
+			return run->exit;
 		}
 	}
 	if (optind < argc)
 		src.report = argv[optind++];
-	enum excise_plan_format f = EXCISE_PLAN_TEXT;
-	const char *bad = optind < argc ? "one report at most" :
-			  !!src.report + !!src.root + !!src.plan > 1 ? "one of a report, --root or --plan" : NULL;
-	if (!bad && emit)
-		f = !strcmp(emit, "sh") ? EXCISE_PLAN_SH : !strcmp(emit, "ps1") ? EXCISE_PLAN_PS1 : (bad = "--emit takes sh or ps1", f);
-	else if (!bad)
-		f = !strcmp(format, "json") ? EXCISE_PLAN_JSON : !strcmp(format, "text") ? EXCISE_PLAN_TEXT :
-		    (bad = "--format takes text or json", f);
-	if (bad) {
-		cli_error("plan: %s", bad);
-		cli_catalog_opts_done(&copts);
+	if (optind < argc || !!src.report + run->scan.given + !!src.plan > 1) {
+		cli_error("plan: %s", optind < argc ? "one report at most" : "one of a report, --root or --plan");
 		return EXIT_ERROR;
 	}
-	struct excise_catalog *cat = NULL;
-	int rc = cli_load_catalog(&copts, &cat);
-	cli_catalog_opts_done(&copts);
-	if (rc)
-		return rc;
+	enum excise_plan_format f = emit >= 0 ? EXCISE_PLAN_SH + emit : EXCISE_PLAN_TEXT + format;
 	struct excise_plan *plan = NULL;
-	rc = cli_obtain_plan(&src, cat, &plan);
-	if (rc == 0) {
+	int rc = cli_load_catalog(run);
+	if (!rc)
+		rc = cli_obtain_plan(&src, run->catalog, &plan);
+	if (!rc) {
 		FILE *out = cli_open_output(outpath);
 		struct excise_err err = { 0 };
 		if (!out || excise_plan_write(plan, f, out, &err) < 0 || (out != stdout && fclose(out) != 0)) {
@@ -86,6 +82,5 @@ int cmd_plan(int argc, char **argv)
 		}
 	}
 	excise_plan_free(plan);
-	excise_catalog_free(cat);
 	return rc;
 }

@@ -11,21 +11,19 @@
 #include "cli.h"
 #include "excise/remove.h"
 
-enum { OPT_ROOT = 0x2000, OPT_PLAN, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE };
+enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE };
 
 static const struct option options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "apply", no_argument, NULL, OPT_APPLY },
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "runs-dir", required_argument, NULL, OPT_RUNS },
 	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
-	{ "quiet", no_argument, NULL, 'q' },
-	CLI_CATALOG_OPTIONS,
+	{ 0 },
 };
 
-static void help(FILE *out)
+void cmd_remove_help(FILE *out)
 {
 	fputs("usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
 	      "                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
@@ -35,6 +33,8 @@ static void help(FILE *out)
 	      "shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
 	      "planned first.\n\n"
 	      "  --root DIR          an offline Linux root (mounted image, VM or container tree)\n"
+	      "  --full, --xdev, --threads N, --only LIST\n"
+	      "                      the scan's options when there is no plan or report (excise scan)\n"
 	      "  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
 	      "  --report FILE       an excise.report/1 document to plan from\n"
 	      "  --apply             carry the plan out\n"
@@ -107,101 +107,98 @@ static int summary(const struct excise_remove_result *res, bool apply)
 	return 0;
 }
 
-int cmd_remove(int argc, char **argv)
+/* Carry the plan out (or resume the run); the result or EXIT_ERROR (said). */
+static int run_plan(const struct cli_run *run, const struct cli_plan_source *src, const char *resume,
+		    struct excise_remove_opts *ro, struct excise_remove_result **ret)
 {
-	struct cli_catalog_opts copts = { 0 };
-	struct cli_plan_source src = { 0 };
-	const char *resume = NULL;
-	struct excise_remove_opts ro = { 0 };
-	struct ui ui = { .kill_at = getenv("EXCISE_TEST_KILL_AT") };
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
-		if (cli_catalog_opt(&copts, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_ROOT: src.root = optarg; break;
-		case OPT_PLAN: src.plan = optarg; break;
-		case OPT_REPORT: src.report = optarg; break;
-		case OPT_APPLY: ro.apply = true; break;
-		case OPT_RESUME: resume = optarg; break;
-		case OPT_RUNS: ro.runs_dir = optarg; break;
-		case OPT_QUARANTINE: ro.quarantine_dir = optarg; break;
-		case 'q': ui.quiet = true; break;
-		default:
-			return cli_help_exit(c, help, &copts);
-		}
-	}
-	if (optind < argc || (resume && (src.plan || src.report || src.root)) || (src.plan && src.report)) {
-		cli_error("remove: %s", optind < argc ? "unexpected argument" :
-			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
-		cli_catalog_opts_done(&copts);
-		return EXIT_ERROR;
-	}
-	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
-		cli_error("remove: --runs-dir and --quarantine take absolute paths");
-		cli_catalog_opts_done(&copts);
-		return EXIT_ERROR;
-	}
-	struct excise_catalog *cat = NULL;
-	int rc = cli_load_catalog(&copts, &cat);
-	cli_catalog_opts_done(&copts);
-	if (rc)
-		return rc;
-	ro.catalog = cat;
-	ro.log = log_step;
-	ro.hook = hook;
-	ro.userdata = &ui;
 	struct excise_err err = { 0 };
-	struct excise_remove_result *res = NULL;
+	struct excise_plan *plan = NULL;
 	int r;
 	if (resume) {
-		ro.apply = true;
-		r = excise_remove_resume(resume, &ro, &res, &err);
+		ro->apply = true;
+		r = excise_remove_resume(resume, ro, ret, &err);
 	} else {
-		struct excise_plan *plan = NULL;
-		rc = cli_obtain_plan(&src, cat, &plan);
-		if (rc) {
-			excise_catalog_free(cat);
-			return rc;
-		}
-		r = excise_remove_run(plan, &ro, &res, &err);
-		if (r == 0 && !ro.apply && !ui.quiet)
+		if (cli_obtain_plan(src, run->catalog, &plan))
+			return EXIT_ERROR;
+		r = excise_remove_run(plan, ro, ret, &err);
+		if (r == 0 && !ro->apply)
 			for (size_t i = 0; i < plan->n_steps; i++)
-				log_step(&ui, &plan->steps[i], plan->n_steps, EXCISE_STEP_PENDING, NULL);
+				log_step(ro->userdata, &plan->steps[i], plan->n_steps, EXCISE_STEP_PENDING, NULL);
 		excise_plan_free(plan);
 	}
 	if (r < 0) {
 		cli_error("%s", err.msg);
 		if (r == -EXCISE_E_REFUSED || r == -EXCISE_E_CHANGED)
 			cli_error("nothing was changed");
-		excise_catalog_free(cat);
 		return EXIT_ERROR;
 	}
-	rc = summary(res, ro.apply);
+	return 0;
+}
+
+int cmd_remove(struct cli_run *run, int argc, char **argv)
+{
+	struct cli_plan_source src = { .scan = &run->scan };
+	const char *resume = NULL;
+	struct excise_remove_opts ro = { 0 };
+	int c;
+	while ((c = cli_getopt(run, argc, argv, "", options)) != -1) {
+		switch (c) {
+		case OPT_PLAN: src.plan = optarg; break;
+		case OPT_REPORT: src.report = optarg; break;
+		case OPT_APPLY: ro.apply = true; break;
+		case OPT_RESUME: resume = optarg; break;
+		case OPT_RUNS: ro.runs_dir = optarg; break;
+		case OPT_QUARANTINE: ro.quarantine_dir = optarg; break;
+		default:
+			return run->exit;
+		}
+	}
+	if (optind < argc || (resume && (src.plan || src.report || run->scan.given)) || (src.plan && src.report)) {
+		cli_error("remove: %s", optind < argc ? "unexpected argument" :
+			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
+		return EXIT_ERROR;
+	}
+	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
+		cli_error("remove: --runs-dir and --quarantine take absolute paths");
+		return EXIT_ERROR;
+	}
+	struct ui ui = { .quiet = run->scan.quiet, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
+	struct excise_remove_result *res = NULL;
+	int rc = cli_load_catalog(run);
+	ro.catalog = run->catalog;
+	ro.log = log_step;
+	ro.hook = hook;
+	ro.userdata = &ui;
+	if (!rc)
+		rc = run_plan(run, &src, resume, &ro, &res);
+	if (!rc)
+		rc = summary(res, ro.apply);
 	excise_remove_result_free(res);
-	excise_catalog_free(cat);
 	return rc;
 }
 
-int cmd_restore(int argc, char **argv)
+void cmd_restore_help(FILE *out)
 {
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		puts("usage: excise restore RUN_DIR\n\n"
-		     "Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
-		     "owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
-		     "Packages are not restorable by copying files: their names and versions are listed\n"
-		     "so they can be reinstalled.\n\n"
-		     "exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error");
-		return 0;
-	}
-	if (argc != 2) {
+	fputs("usage: excise restore RUN_DIR\n\n"
+	      "Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
+	      "owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
+	      "Packages are not restorable by copying files: their names and versions are listed\n"
+	      "so they can be reinstalled.\n\n"
+	      "exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n",
+	      out);
+}
+
+int cmd_restore(struct cli_run *run, int argc, char **argv)
+{
+	if (cli_getopt(run, argc, argv, NULL, NULL) != -1)
+		return run->exit;
+	if (optind + 1 != argc) {
 		cli_error("usage: excise restore RUN_DIR");
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
-	if (excise_restore_run(argv[1], &res, &err) < 0) {
+	if (excise_restore_run(argv[optind], &res, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}

@@ -10,30 +10,29 @@
 
 #include "cli.h"
 
-enum { OPT_ROOT = 0x2000, OPT_FULL, OPT_XDEV, OPT_RUN, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG };
+enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG };
 
 static const struct option options[] = {
-	{ "root", required_argument, NULL, OPT_ROOT },
-	{ "full", no_argument, NULL, OPT_FULL },
-	{ "xdev", no_argument, NULL, OPT_XDEV },
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "output", required_argument, NULL, 'o' },
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "sign", required_argument, NULL, OPT_SIGN },
 	{ "check", required_argument, NULL, OPT_CHECK },
 	{ "signature", required_argument, NULL, OPT_SIG },
-	{ "quiet", no_argument, NULL, 'q' },
-	CLI_CATALOG_OPTIONS,
+	{ 0 },
 };
 
-static void help(FILE *out)
+void cmd_verify_help(FILE *out)
 {
-	fputs("usage: excise verify [--root DIR] [--full] [--xdev] [--run RUN_DIR] [-o ATTESTATION]\n"
+	fputs("usage: excise verify [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
+	      "                     [--run RUN_DIR] [-o ATTESTATION]\n"
 	      "                     [--report REPORT] [--sign SECKEY] [-q] [--catalog FILE --trusted-key KEY]\n"
 	      "       excise verify --check ATTESTATION [--report REPORT] [--signature SIG] [--trusted-key KEY...]\n\n"
 	      "Rescans this host (or the offline root DIR), keeps the full report and writes an\n"
 	      "attestation (excise.attestation/1): host, time, catalog, every source and its\n"
 	      "status, the findings (none when clean), the verdict and the report's sha256.\n\n"
+	      "  --root DIR, --full, --xdev, --threads N, --only LIST\n"
+	      "                    the rescan's options, as for excise scan\n"
 	      "  --run RUN_DIR     the removal run being verified: named in the attestation, and\n"
 	      "                    the default place for both files\n"
 	      "  -o FILE           the attestation (default RUN_DIR/attestation.json, else\n"
@@ -84,9 +83,9 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 {
 	char *att = NULL, *report = NULL, *sig = NULL, *sig_name = NULL;
 	size_t att_len = 0, report_len = 0, sig_len = 0;
-	int rc = cli_read_file(att_path, 16u << 20, &att, &att_len);
+	int rc = cli_read_file(att_path, EXCISE_MAX_ATTEST_SIZE, &att, &att_len);
 	if (!rc && report_path)
-		rc = cli_read_file(report_path, 256u << 20, &report, &report_len);
+		rc = cli_read_file(report_path, EXCISE_MAX_REPORT_SIZE, &report, &report_len);
 	struct excise_attest_info info = { 0 };
 	struct excise_err err = { 0 };
 	if (!rc && excise_attest_check(att_path, att, att_len, report, report_len, &info, &err) < 0) {
@@ -98,7 +97,7 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 		if (!sig_path && asprintf(&sig_name, "%s.minisig", att_path) < 0)
 			sig_name = NULL;
 		const char *sp = sig_path ? sig_path : sig_name;
-		rc = sp ? cli_read_file(sp, 1u << 16, &sig, &sig_len) : EXIT_ERROR;
+		rc = sp ? cli_read_file(sp, EXCISE_MAX_SIGFILE_SIZE, &sig, &sig_len) : EXIT_ERROR;
 		if (rc)
 			rc = EXIT_CATALOG; /* a signature was required */
 		else if (excise_sig_verify(att, att_len, sig, sig_len, copts->keys, copts->n_keys, key_id, &err) < 0) {
@@ -127,97 +126,41 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 	return rc;
 }
 
-int cmd_verify(int argc, char **argv)
+/* The attestation's path and its report's from -o, --report and --run; EXIT_ERROR (said) or 0. */
+static int paths(const char *run, const char *out, const char *report_path, char **ret_att, char **ret_rep)
 {
-	struct cli_catalog_opts copts = { 0 };
-	struct excise_scan_opts opts = { 0 };
-	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL;
-	char *run = NULL;
-	bool quiet = false;
-	int c;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
-		if (cli_catalog_opt(&copts, c, optarg))
-			continue;
-		switch (c) {
-		case OPT_ROOT: opts.root = optarg; break;
-		case OPT_FULL: opts.flags |= EXCISE_SCAN_FULL; break;
-		case OPT_XDEV: opts.flags |= EXCISE_SCAN_XDEV; break;
-		case OPT_RUN:
-			/* a trailing slash (shell completion) does not change the directory */
-			run = optarg;
-			for (size_t n = strlen(run); n > 1 && run[n - 1] == '/'; n--)
-				run[n - 1] = '\0';
-			break;
-		case 'o': out = optarg; break;
-		case OPT_REPORT: report_path = optarg; break;
-		case OPT_SIGN: sign = optarg; break;
-		case OPT_CHECK: check_path = optarg; break;
-		case OPT_SIG: sig_path = optarg; break;
-		case 'q': quiet = true; break;
-		default:
-			return cli_help_exit(c, help, &copts);
-		}
-	}
-	if (optind < argc) {
-		cli_error("verify: unexpected argument '%s'", argv[optind]);
-		cli_catalog_opts_done(&copts);
-		return EXIT_ERROR;
-	}
-	if (check_path) {
-		int rc = check(check_path, report_path, sig_path, &copts, quiet);
-		cli_catalog_opts_done(&copts);
-		return rc;
-	}
-
-	struct excise_catalog *cat = NULL;
-	int rc = cli_load_catalog(&copts, &cat);
-	cli_catalog_opts_done(&copts);
-	if (rc)
-		return rc;
-	/* the run id is the last component of the run directory */
-	const char *run_id = NULL;
-	char *att_path = NULL, *rep_path = NULL;
-	if (run) {
-		const char *s = strrchr(run, '/');
-		run_id = s && s[1] ? s + 1 : s ? NULL : run;
-		if (!run_id || access(run, W_OK) != 0) {
-			cli_error("--run '%s': not a writable run directory", run);
-			excise_catalog_free(cat);
-			return EXIT_ERROR;
-		}
-	}
+	char *att = NULL, *rep = NULL;
 	if (out)
-		att_path = strdup(out);
-	else if (run ? asprintf(&att_path, "%s/attestation.json", run) < 0 : !(att_path = strdup("excise-attestation.json")))
-		att_path = NULL;
-	rep_path = report_path ? strdup(report_path) : att_path ? report_beside(att_path) : NULL;
-	if (!att_path || !rep_path) {
+		att = strdup(out);
+	else if (run ? asprintf(&att, "%s/attestation.json", run) < 0 : !(att = strdup("excise-attestation.json")))
+		att = NULL;
+	rep = report_path ? strdup(report_path) : att ? report_beside(att) : NULL;
+	if (!att || !rep) {
 		cli_error("out of memory");
-		free(att_path);
-		free(rep_path);
-		excise_catalog_free(cat);
+		free(att);
+		free(rep);
 		return EXIT_ERROR;
 	}
+	*ret_att = att;
+	*ret_rep = rep;
+	return 0;
+}
 
-	struct excise_scan *scan = NULL;
+/* The rescan's report, kept at `rep_path`, and its attestation at `att_path`, signed with `sign`. */
+static int attest(const struct excise_scan *scan, const char *run_id, const char *att_path, const char *rep_path,
+		  const char *sign)
+{
 	struct excise_err err = { 0 };
 	char *report = NULL, *att = NULL;
 	size_t report_len = 0;
-	rc = 0;
-	if (excise_scan_run(cat, &opts, &scan, &err) < 0) {
-		cli_error("%s", err.msg);
+	FILE *m = open_memstream(&report, &report_len);
+	int r = m ? excise_report_json(scan, m) : -ENOMEM;
+	int rc = 0;
+	if (m && fclose(m) != 0 && r == 0)
+		r = -EIO;
+	if (r < 0) {
+		cli_error("cannot make the report: %s", excise_strerror(r));
 		rc = EXIT_ERROR;
-	}
-	if (!rc) {
-		FILE *m = open_memstream(&report, &report_len);
-		int r = m ? excise_report_json(scan, m) : -ENOMEM;
-		if (m && fclose(m) != 0 && r == 0)
-			r = -EIO;
-		if (r < 0) {
-			cli_error("cannot make the report: %s", excise_strerror(r));
-			rc = EXIT_ERROR;
-		}
 	}
 	if (!rc)
 		rc = write_file(rep_path, report, report_len);
@@ -238,24 +181,72 @@ int cmd_verify(int argc, char **argv)
 			rc = EXIT_CATALOG;
 		}
 	}
+	free(report);
+	free(att);
+	return rc;
+}
+
+int cmd_verify(struct cli_run *run, int argc, char **argv)
+{
+	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL;
+	char *run_dir = NULL;
+	int c;
+	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
+		switch (c) {
+		case OPT_RUN:
+			/* a trailing slash (shell completion) does not change the directory */
+			run_dir = optarg;
+			for (size_t n = strlen(run_dir); n > 1 && run_dir[n - 1] == '/'; n--)
+				run_dir[n - 1] = '\0';
+			break;
+		case 'o': out = optarg; break;
+		case OPT_REPORT: report_path = optarg; break;
+		case OPT_SIGN: sign = optarg; break;
+		case OPT_CHECK: check_path = optarg; break;
+		case OPT_SIG: sig_path = optarg; break;
+		default:
+			return run->exit;
+		}
+	}
+	if (optind < argc) {
+		cli_error("verify: unexpected argument '%s'", argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (check_path)
+		return check(check_path, report_path, sig_path, &run->catalog_opts, run->scan.quiet);
+
+	int rc = cli_load_catalog(run);
+	if (rc)
+		return rc;
+	/* the run id is the last component of the run directory */
+	const char *run_id = NULL;
+	if (run_dir) {
+		const char *s = strrchr(run_dir, '/');
+		run_id = s && s[1] ? s + 1 : s ? NULL : run_dir;
+		if (!run_id || access(run_dir, W_OK) != 0) {
+			cli_error("--run '%s': not a writable run directory", run_dir);
+			return EXIT_ERROR;
+		}
+	}
+	char *att_path = NULL, *rep_path = NULL;
+	struct excise_scan *scan = NULL;
+	rc = paths(run_dir, out, report_path, &att_path, &rep_path);
+	if (!rc)
+		rc = cli_scan(&run->scan, run->catalog, &scan);
+	if (!rc)
+		rc = attest(scan, run_id, att_path, rep_path, sign);
 	if (!rc) {
-		for (size_t i = 0; i < scan->n_sources; i++)
-			if (scan->sources[i].status == EXCISE_SOURCE_FAILED)
-				cli_error("source %s failed: %s", scan->sources[i].name,
-					  scan->sources[i].error ? scan->sources[i].error : "unknown error");
+		cli_scan_failures(scan);
 		const char *verdict = NULL;
 		rc = excise_scan_verdict(scan, &verdict);
-		if (!quiet)
+		if (!run->scan.quiet)
 			printf("verify: %s: %zu finding%s; attestation %s%s, report %s\n", verdict ? verdict : "?",
 			       excise_scan_count(scan, EXCISE_CONF_STRONG),
 			       excise_scan_count(scan, EXCISE_CONF_STRONG) == 1 ? "" : "s", att_path,
 			       sign ? " (signed)" : "", rep_path);
 	}
-	free(report);
-	free(att);
 	free(att_path);
 	free(rep_path);
 	excise_scan_free(scan);
-	excise_catalog_free(cat);
 	return rc;
 }

@@ -1,49 +1,45 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* excise: the command. Dispatches to one file per subcommand. */
+/* excise: the command. The verb table: dispatch, `excise help [VERB]`, `excise
+ * --help` and the usage listing all come from it. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *help;
-} commands[] = {
-	{ "scan", cmd_scan, "find covered software on this host or under --root DIR" },
-	{ "catalog", cmd_catalog, "lint, show, sign or verify a vendor catalog" },
-	{ "plan", cmd_plan, "the ordered removal steps for what a scan or a report found (text, JSON, sh, ps1)" },
-	{ "remove", cmd_remove, "carry out a removal plan (a dry run unless --apply), or --resume one" },
-	{ "restore", cmd_restore, "put back what a removal run quarantined" },
-	{ "verify", cmd_verify, "rescan and write an attestation of the result (optionally signed), or --check one" },
+static void usage(FILE *out);
+
+static const struct cli_verb verbs[] = {
+	{ "scan", cmd_scan, cmd_scan_help, "find covered software on this host or under --root DIR",
+	  .catalog = true, .root = true },
+	{ "catalog", NULL, NULL, "lint, show, sign or verify a vendor catalog", .verbs = &cmd_catalog_verbs },
+	{ "plan", cmd_plan, cmd_plan_help,
+	  "the ordered removal steps for what a scan or a report found (text, JSON, sh, ps1)",
+	  .catalog = true, .root = true },
+	{ "remove", cmd_remove, cmd_remove_help,
+	  "carry out a removal plan (a dry run unless --apply), or --resume one", .catalog = true, .root = true },
+	{ "restore", cmd_restore, cmd_restore_help, "put back what a removal run quarantined" },
+	{ "verify", cmd_verify, cmd_verify_help,
+	  "rescan and write an attestation of the result (optionally signed), or --check one",
+	  .catalog = true, .root = true },
+};
+
+static const struct cli_verbs table = {
+	.noun = "command", .v = verbs, .n = sizeof(verbs) / sizeof(verbs[0]), .usage = usage,
 };
 
 static void usage(FILE *out)
 {
 	fputs("usage: excise COMMAND [OPTIONS]\n\ncommands:\n", out);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fputs("\n`excise COMMAND --help` for the options of each; see excise(1).\n", out);
+	for (size_t i = 0; i < table.n; i++)
+		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	fputs("\n`excise help COMMAND` or `excise COMMAND --help` for the options of each; see excise(1).\n", out);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_ERROR;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
 		printf("excise %s\n", excise_version());
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
-	cli_error("unknown command '%s'", argv[1]);
-	usage(stderr);
-	return EXIT_ERROR;
+	return cli_dispatch(&table, argc, argv);
 }

@@ -18,33 +18,33 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool add_key(struct cli_catalog_opts *o, const char *k)
-{
-	const char **v = realloc(o->keys, (o->n_keys + 1) * sizeof(*v));
-	if (!v)
-		return false;
-	o->keys = v;
-	v[o->n_keys++] = k;
-	return true;
-}
+const struct option cli_catalog_options[] = {
+	{ "catalog", required_argument, NULL, OPT_CATALOG },
+	{ "catalog-sig", required_argument, NULL, OPT_CATALOG_SIG },
+	{ "trusted-key", required_argument, NULL, OPT_TRUSTED_KEY },
+	{ 0 },
+};
 
-bool cli_catalog_opt(struct cli_catalog_opts *o, int opt, const char *arg)
+int cli_catalog_opt(struct cli_catalog_opts *o, int opt, const char *arg)
 {
+	const char **v;
 	switch (opt) {
 	case OPT_CATALOG:
 		o->file = arg;
-		return true;
+		return 1;
 	case OPT_CATALOG_SIG:
 		o->sig = arg;
-		return true;
+		return 1;
 	case OPT_TRUSTED_KEY:
-		if (!add_key(o, arg)) {
+		if (!(v = realloc(o->keys, (o->n_keys + 1) * sizeof(*v)))) {
 			cli_error("out of memory");
-			exit(EXIT_ERROR);
+			return -1;
 		}
-		return true;
+		o->keys = v;
+		v[o->n_keys++] = arg;
+		return 1;
 	default:
-		return false;
+		return 0;
 	}
 }
 
@@ -54,19 +54,13 @@ void cli_catalog_opts_done(struct cli_catalog_opts *o)
 	*o = (struct cli_catalog_opts){ 0 };
 }
 
-int cli_help_exit(int opt, void (*help)(FILE *out), struct cli_catalog_opts *o)
+int cli_load_catalog(struct cli_run *run)
 {
-	cli_catalog_opts_done(o);
-	help(opt == 'h' ? stdout : stderr);
-	return opt == 'h' ? 0 : EXIT_ERROR;
-}
-
-int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **ret)
-{
+	const struct cli_catalog_opts *o = &run->catalog_opts;
 	struct excise_err err = { 0 };
 	int r;
 	if (!o->file) {
-		r = excise_catalog_load_embedded(ret, &err);
+		r = excise_catalog_load_embedded(&run->catalog, &err);
 		if (r < 0) {
 			cli_error("%s", err.msg);
 			return EXIT_CATALOG;
@@ -74,7 +68,7 @@ int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **r
 		return 0;
 	}
 	/* Keys from the command line, then from EXCISE_TRUSTED_KEYS (colon-separated). */
-	const char **keys = calloc(o->n_keys + 64, sizeof(*keys));
+	const char **keys = calloc(o->n_keys + EXCISE_MAX_TRUSTED_KEYS, sizeof(*keys));
 	char *env = getenv("EXCISE_TRUSTED_KEYS") ? strdup(getenv("EXCISE_TRUSTED_KEYS")) : NULL;
 	if (!keys) {
 		free(env);
@@ -85,10 +79,10 @@ int cli_load_catalog(const struct cli_catalog_opts *o, struct excise_catalog **r
 	for (size_t i = 0; i < o->n_keys; i++)
 		keys[n++] = o->keys[i];
 	char *save = NULL;
-	for (char *k = env ? strtok_r(env, ":", &save) : NULL; k && n < o->n_keys + 64;
+	for (char *k = env ? strtok_r(env, ":", &save) : NULL; k && n < o->n_keys + EXCISE_MAX_TRUSTED_KEYS;
 	     k = strtok_r(NULL, ":", &save))
 		keys[n++] = k;
-	r = excise_catalog_load_file(o->file, o->sig, keys, n, true, ret, &err);
+	r = excise_catalog_load_file(o->file, o->sig, keys, n, true, &run->catalog, &err);
 	free(keys);
 	free(env);
 	if (r < 0) {

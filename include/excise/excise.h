@@ -7,12 +7,14 @@
  *   scan.h     sources -> observations -> match -> findings
  *   report.h   JSON (excise.report/1), text, CSV
  *   error.h    return values and error messages
+ *   limits.h   the input limits a front end applies too
  */
 #ifndef EXCISE_H
 #define EXCISE_H
 
 #include "excise/catalog.h"
 #include "excise/error.h"
+#include "excise/limits.h"
 #include "excise/report.h"
 #include "excise/scan.h"
 #include "excise/plan.h"

@@ -6,11 +6,13 @@
 #ifndef EXCISE_LIMITS_H
 #define EXCISE_LIMITS_H
 
+/* The limits a front end applies too (document sizes, walk threads, trusted keys) */
+#include "excise/limits.h"
+
 /* Catalog */
 #define EXCISE_MAX_CATALOG_SIZE (16u << 20)     /* bytes of catalog JSON */
 #define EXCISE_MAX_CATALOG_ENTRIES 100000u      /* vendors+products+indicators+directives */
 #define EXCISE_MAX_PATTERN_LEN 1024u            /* bytes of one indicator value */
-#define EXCISE_MAX_SIGFILE_SIZE (64u << 10)     /* bytes of a .minisig or minisign key file */
 
 /* Package databases */
 #define EXCISE_MAX_DPKG_STATUS_SIZE (512u << 20) /* bytes of /var/lib/dpkg/status */
@@ -85,15 +87,10 @@
 #define EXCISE_MAX_JOURNAL_STEPS 100000u      /* steps a journal's start record may announce */
 
 /* Reports read back (lib/report/read.c) */
-#define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report/1 document */
 #define EXCISE_MAX_REPORT_FINDINGS 10000u     /* findings of one report */
 #define EXCISE_MAX_REPORT_EVIDENCE 100000u    /* evidence of one finding */
 
-/* Attestations (lib/report/attest.c) */
-#define EXCISE_MAX_ATTEST_SIZE (16u << 20)    /* bytes of an excise.attestation/1 document */
-
 /* Removal plans (lib/remove/plan.c, plan-io.c) */
-#define EXCISE_MAX_PLAN_SIZE (64u << 20)      /* bytes of an excise.plan/1 document read back */
 #define EXCISE_MAX_PLAN_STEPS 10000u          /* steps (and skipped entries) of one plan */
 #define EXCISE_MAX_PLAN_EVIDENCE 256u         /* evidence items kept per step */
 #define EXCISE_MAX_PLAN_ARGS 16u              /* extra words of one step */

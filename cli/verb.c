@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* verb: running one row of a verb table (main.c's, or a verb's own): dispatch and
+ * help, the options every verb shares, and the release of what the verb ran with. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct option help_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+static const struct cli_verb *find(const struct cli_verbs *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(name, t->v[i].name) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+static void run_done(struct cli_run *run)
+{
+	cli_catalog_opts_done(&run->catalog_opts);
+	cli_scan_opts_done(&run->scan);
+	excise_catalog_free(run->catalog);
+	run->catalog = NULL;
+}
+
+int cli_dispatch(const struct cli_verbs *t, int argc, char **argv)
+{
+	if (argc < 2) {
+		t->usage(stderr);
+		return EXIT_ERROR;
+	}
+	/* `help VERB [VERB...]`: the help of VERB; `help`, `--help`, `-h`: the listing */
+	bool help = argc > 2 && strcmp(argv[1], "help") == 0;
+	if (!help && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		t->usage(stdout);
+		return EXIT_CLEAN;
+	}
+	const struct cli_verb *v = find(t, argv[1 + help]);
+	if (!v) {
+		cli_error("%s%sunknown %s '%s'", t->parent ? t->parent : "", t->parent ? ": " : "", t->noun,
+			  argv[1 + help]);
+		t->usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (v->verbs) {
+		if (help) { /* help catalog show -> catalog help show */
+			char *h = argv[1];
+			argv[1] = argv[2];
+			argv[2] = h;
+		}
+		return cli_dispatch(v->verbs, argc - 1, argv + 1);
+	}
+	if (help) {
+		v->help(stdout);
+		return EXIT_CLEAN;
+	}
+	struct cli_run run = { .verb = v };
+	snprintf(run.name, sizeof(run.name), "%s%s%s", t->parent ? t->parent : "", t->parent ? " " : "", v->name);
+	optind = 0; /* a full getopt reset */
+	int rc = v->run(&run, argc - 1, argv + 1);
+	run_done(&run);
+	return rc;
+}
+
+static bool add_options(struct cli_run *run, size_t *n, const struct option *o)
+{
+	for (; o && o->name; o++) {
+		if (*n + 1 >= sizeof(run->longopts) / sizeof(run->longopts[0]))
+			return false;
+		run->longopts[(*n)++] = *o;
+	}
+	return true;
+}
+
+/* The verb's own options, then those its table row adds, then --help. */
+static bool build_options(struct cli_run *run, const char *shortopts, const struct option *options)
+{
+	size_t n = 0;
+	int w = snprintf(run->shortopts, sizeof(run->shortopts), "%s%sh", shortopts ? shortopts : "",
+			 run->verb->root ? "q" : "");
+	return w > 0 && (size_t)w < sizeof(run->shortopts) && add_options(run, &n, options) &&
+	       (!run->verb->root || add_options(run, &n, cli_scan_options)) &&
+	       (!run->verb->catalog || add_options(run, &n, cli_catalog_options)) &&
+	       add_options(run, &n, help_options);
+}
+
+int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts, const struct option *options)
+{
+	run->exit = EXIT_ERROR;
+	if (!run->longopts[0].name && !build_options(run, shortopts, options)) {
+		cli_error("%s: too many options", run->name);
+		return CLI_OPT_EXIT;
+	}
+	for (;;) {
+		int c = getopt_long(argc, argv, run->shortopts, run->longopts, NULL);
+		if (c == -1)
+			return -1;
+		int taken = run->verb->catalog ? cli_catalog_opt(&run->catalog_opts, c, optarg) : 0;
+		if (!taken && run->verb->root)
+			taken = cli_scan_opt(&run->scan, c, optarg);
+		if (taken < 0)
+			return CLI_OPT_EXIT;
+		if (taken)
+			continue;
+		if (c == 'h' || c == '?' || c == ':') {
+			run->verb->help(c == 'h' ? stdout : stderr);
+			run->exit = c == 'h' ? EXIT_CLEAN : EXIT_ERROR;
+			return CLI_OPT_EXIT;
+		}
+		return c;
+	}
+}
+
+int cli_choice(const struct cli_run *run, const char *option, const char *arg, const char *const *names)
+{
+	char allowed[256] = "";
+	size_t n = 0;
+	for (; names[n]; n++)
+		if (strcmp(arg, names[n]) == 0)
+			return (int)n;
+	for (size_t i = 0; i < n; i++)
+		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+			 i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+	cli_error("%s: %s must be %s, not '%s'", run->name, option, allowed, arg);
+	return -1;
+}

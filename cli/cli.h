@@ -30,6 +30,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 enum {
 	OPT_CATALOG = 0x1000, OPT_TRUSTED_KEY, OPT_CATALOG_SIG,
 	OPT_ROOT = 0x1100, OPT_FULL, OPT_XDEV, OPT_THREADS, OPT_ONLY,
+	OPT_FORMAT = 'f',
 	OPT_VERB = 0x2000,  /* a verb's own long options start here */
 };
 
@@ -80,11 +81,13 @@ struct cli_verbs;
 struct cli_verb {
 	const char *name;
 	int (*run)(struct cli_run *run, int argc, char **argv);
-	void (*help)(FILE *out);   /* `excise VERB --help`, `excise help VERB` */
+	const char *help;          /* the text of `excise VERB --help`, `excise help VERB` */
 	const char *summary;       /* one line, for the usage listing */
 	bool catalog;              /* loads a catalog: takes --catalog, --catalog-sig, --trusted-key */
 	bool root;                 /* scans: takes the scan options (struct cli_scan_opts) */
+	const char *const *formats;  /* --format's values, the default first (run->format); NULL: none */
 	const struct cli_verbs *verbs;  /* a verb of verbs (catalog): `run` and `help` unused */
+	void (*help_fn)(FILE *out);     /* instead of `help`, where the text is made at run time */
 };
 
 /* A table of verbs: the command's (main.c) or one verb's own (catalog). */
@@ -104,6 +107,7 @@ struct cli_run {
 	struct cli_catalog_opts catalog_opts;
 	struct cli_scan_opts scan;
 	struct excise_catalog *catalog;  /* cli_load_catalog() */
+	int format;                    /* --format: its index in verb->formats */
 	int exit;                      /* the status to return after CLI_OPT_EXIT */
 	struct option longopts[32];
 	char shortopts[32];
@@ -114,8 +118,9 @@ struct cli_run {
 int cli_dispatch(const struct cli_verbs *t, int argc, char **argv);
 
 /* getopt_long over the verb's own options (`shortopts`, `options`, which may be
- * NULL) and, as its table row says, the catalog and the scan options, which are
- * consumed into `run`. Returns the verb's next own option, -1 at the end of the
+ * NULL) and, as its table row says, the catalog options, the scan options and
+ * --format (its short form -f where `shortopts` has "f:"), which are consumed
+ * into `run`. Returns the verb's next own option, -1 at the end of the
  * options, or CLI_OPT_EXIT: the verb returns run->exit (help was asked for: 0;
  * an unknown option or a bad value: EXIT_ERROR, the help on stderr). */
 enum { CLI_OPT_EXIT = -2 };
@@ -138,10 +143,7 @@ int cmd_remove(struct cli_run *run, int argc, char **argv);
 int cmd_restore(struct cli_run *run, int argc, char **argv);
 int cmd_verify(struct cli_run *run, int argc, char **argv);
 void cmd_scan_help(FILE *out);
-void cmd_plan_help(FILE *out);
-void cmd_remove_help(FILE *out);
-void cmd_restore_help(FILE *out);
-void cmd_verify_help(FILE *out);
+extern const char cmd_plan_help[], cmd_remove_help[], cmd_restore_help[], cmd_verify_help[];
 
 /* ---- plans, files ---- */
 

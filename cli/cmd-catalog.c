@@ -33,14 +33,6 @@ static int exit_for(int r)
 
 /* ---- lint ---- */
 
-static void help_lint(FILE *out)
-{
-	fputs("usage: excise catalog lint [FILE]\n\n"
-	      "Parse FILE (or the embedded catalog) and report every problem, naming the\n"
-	      "entry. The signature is not checked. Exit 0 when clean, 3 on problems.\n",
-	      out);
-}
-
 static int verb_lint(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -239,29 +231,10 @@ static int show_json(const struct excise_catalog *cat)
 	return EXIT_CLEAN;
 }
 
-static void help_show(FILE *out)
-{
-	fputs("usage: excise catalog show [--format text|json] [--catalog FILE\n"
-	      "                           --trusted-key KEY [--catalog-sig SIG]]\n\n"
-	      "List the vendors, products, directives and indicator counts of the\n"
-	      "embedded catalog, or of a signed catalog FILE.\n",
-	      out);
-}
-
 static int verb_show(struct cli_run *run, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ 0 },
-	};
-	static const char *const formats[] = { "text", "json", NULL };
-	int c, format = 0;
-	while ((c = cli_getopt(run, argc, argv, "f:", opts)) != -1) {
-		if (c != 'f')
-			return run->exit;
-		if ((format = cli_choice(run, "--format", optarg, formats)) < 0)
-			return EXIT_ERROR;
-	}
+	if (cli_getopt(run, argc, argv, "f:", NULL) != -1)
+		return run->exit;
 	if (optind < argc) {
 		cli_error("catalog show: unexpected argument '%s'", argv[optind]);
 		return EXIT_ERROR;
@@ -269,22 +242,13 @@ static int verb_show(struct cli_run *run, int argc, char **argv)
 	int ret = cli_load_catalog(run);
 	if (ret != 0)
 		return ret;
-	if (format == 1)
+	if (run->format == 1) /* json */
 		return show_json(run->catalog);
 	show_text(run->catalog);
 	return fflush(stdout) == 0 ? EXIT_CLEAN : EXIT_ERROR;
 }
 
 /* ---- keygen, sign, verify ---- */
-
-static void help_keygen(FILE *out)
-{
-	fputs("usage: excise catalog keygen -p PUB -s SEC\n\n"
-	      "Make an Ed25519 key pair in minisign's format: PUB is the public key to\n"
-	      "hand to --trusted-key, SEC the unencrypted secret key (mode 0600). Existing\n"
-	      "files are never overwritten.\n",
-	      out);
-}
 
 static int verb_keygen(struct cli_run *run, int argc, char **argv)
 {
@@ -316,14 +280,6 @@ static int verb_keygen(struct cli_run *run, int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
-static void help_sign(FILE *out)
-{
-	fputs("usage: excise catalog sign -s SEC [-t COMMENT] [-x SIG] FILE\n\n"
-	      "Sign FILE with the unencrypted minisign secret key SEC, writing\n"
-	      "FILE.minisig (or SIG): a prehashed signature that `minisign -V` accepts.\n",
-	      out);
-}
-
 static int verb_sign(struct cli_run *run, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -352,16 +308,6 @@ static int verb_sign(struct cli_run *run, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	return EXIT_CLEAN;
-}
-
-static void help_verify(FILE *out)
-{
-	fputs("usage: excise catalog verify -p PUB [-x SIG] FILE\n\n"
-	      "Check that FILE carries a valid signature (FILE.minisig, or SIG) by the\n"
-	      "public key PUB (a minisign .pub file or its base64 line; -p and\n"
-	      "--trusted-key may repeat) and that its content is a valid catalog.\n"
-	      "Exit 0 when both hold, 3 when either does not.\n",
-	      out);
 }
 
 static int verb_verify(struct cli_run *run, int argc, char **argv)
@@ -395,11 +341,31 @@ static int verb_verify(struct cli_run *run, int argc, char **argv)
 
 /* The usage listing is usage(), with each verb's arguments: no summaries here. */
 static const struct cli_verb verbs[] = {
-	{ "lint", verb_lint, help_lint },
-	{ "show", verb_show, help_show, .catalog = true },
-	{ "keygen", verb_keygen, help_keygen },
-	{ "sign", verb_sign, help_sign },
-	{ "verify", verb_verify, help_verify },
+	{ "lint", verb_lint,
+	  "usage: excise catalog lint [FILE]\n\n"
+	  "Parse FILE (or the embedded catalog) and report every problem, naming the\n"
+	  "entry. The signature is not checked. Exit 0 when clean, 3 on problems.\n" },
+	{ "show", verb_show,
+	  "usage: excise catalog show [--format text|json] [--catalog FILE\n"
+	  "                           --trusted-key KEY [--catalog-sig SIG]]\n\n"
+	  "List the vendors, products, directives and indicator counts of the\n"
+	  "embedded catalog, or of a signed catalog FILE.\n",
+	  .catalog = true, .formats = (const char *const[]){ "text", "json", NULL } },
+	{ "keygen", verb_keygen,
+	  "usage: excise catalog keygen -p PUB -s SEC\n\n"
+	  "Make an Ed25519 key pair in minisign's format: PUB is the public key to\n"
+	  "hand to --trusted-key, SEC the unencrypted secret key (mode 0600). Existing\n"
+	  "files are never overwritten.\n" },
+	{ "sign", verb_sign,
+	  "usage: excise catalog sign -s SEC [-t COMMENT] [-x SIG] FILE\n\n"
+	  "Sign FILE with the unencrypted minisign secret key SEC, writing\n"
+	  "FILE.minisig (or SIG): a prehashed signature that `minisign -V` accepts.\n" },
+	{ "verify", verb_verify,
+	  "usage: excise catalog verify -p PUB [-x SIG] FILE\n\n"
+	  "Check that FILE carries a valid signature (FILE.minisig, or SIG) by the\n"
+	  "public key PUB (a minisign .pub file or its base64 line; -p and\n"
+	  "--trusted-key may repeat) and that its content is a valid catalog.\n"
+	  "Exit 0 when both hold, 3 when either does not.\n" },
 };
 
 const struct cli_verbs cmd_catalog_verbs = {

@@ -5,52 +5,44 @@
 
 #include "cli.h"
 
-enum { OPT_FORMAT = OPT_VERB, OPT_EMIT, OPT_PLAN };
+enum { OPT_EMIT = OPT_VERB, OPT_PLAN };
 
 static const struct option options[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "emit", required_argument, NULL, OPT_EMIT },
 	{ "plan", required_argument, NULL, OPT_PLAN },
 	{ "output", required_argument, NULL, 'o' },
 	{ 0 },
 };
 
-/* In the order of enum excise_plan_format, from EXCISE_PLAN_TEXT and from EXCISE_PLAN_SH. */
-static const char *const formats[] = { "text", "json", NULL };
+/* In the order of enum excise_plan_format: run->format (main.c's row) from
+ * EXCISE_PLAN_TEXT, --emit from EXCISE_PLAN_SH. */
 static const char *const emits[] = { "sh", "ps1", NULL };
 
-void cmd_plan_help(FILE *out)
-{
-	fputs("usage: excise plan [REPORT.json | --root DIR | --plan PLAN.json] [--format text|json]\n"
-	      "                   [--emit sh|ps1] [-o FILE] [--catalog FILE --trusted-key KEY]\n"
-	      "                   [--full] [--xdev] [--threads N] [--only SOURCE,...] [-q]\n\n"
-	      "The removal plan for what a scan found: from the excise.report/1 document REPORT.json,\n"
-	      "or from a fresh scan of this host (or of the offline root DIR). Every step names the\n"
-	      "evidence it rests on; what is not acted on is listed with the reason.\n\n"
-	      "  --plan FILE       write an approved excise.plan/1 document again, unchanged, in\n"
-	      "                    another format (a script from the plan that was reviewed)\n"
-	      "  --format FMT      text (default) or json (excise.plan/1, docs/removal.md)\n"
-	      "  --emit sh|ps1     a script that carries the plan out: sh for Linux and macOS,\n"
-	      "                    ps1 for Windows; it logs every step and stops on the first failure\n"
-	      "  -o, --output FILE write to FILE instead of standard output\n"
-	      "  --full, --xdev, --threads N, --only LIST, -q\n"
-	      "                    the fresh scan's options, as for excise scan\n\n"
-	      "exit status: 0 plan written, 2 error, 3 catalog refused\n",
-	      out);
-}
+const char cmd_plan_help[] =
+	"usage: excise plan [REPORT.json | --root DIR | --plan PLAN.json] [--format text|json]\n"
+	"                   [--emit sh|ps1] [-o FILE] [--catalog FILE --trusted-key KEY]\n"
+	"                   [--full] [--xdev] [--threads N] [--only SOURCE,...] [-q]\n\n"
+	"The removal plan for what a scan found: from the excise.report/1 document REPORT.json,\n"
+	"or from a fresh scan of this host (or of the offline root DIR). Every step names the\n"
+	"evidence it rests on; what is not acted on is listed with the reason.\n\n"
+	"  --plan FILE       write an approved excise.plan/1 document again, unchanged, in\n"
+	"                    another format (a script from the plan that was reviewed)\n"
+	"  --format FMT      text (default) or json (excise.plan/1, docs/removal.md)\n"
+	"  --emit sh|ps1     a script that carries the plan out: sh for Linux and macOS,\n"
+	"                    ps1 for Windows; it logs every step and stops on the first failure\n"
+	"  -o, --output FILE write to FILE instead of standard output\n"
+	"  --full, --xdev, --threads N, --only LIST, -q\n"
+	"                    the fresh scan's options, as for excise scan\n\n"
+	"exit status: 0 plan written, 2 error, 3 catalog refused\n";
 
 int cmd_plan(struct cli_run *run, int argc, char **argv)
 {
 	struct cli_plan_source src = { .scan = &run->scan };
-	int format = 0, emit = -1;
+	int emit = -1;
 	const char *outpath = NULL;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
 		switch (c) {
-		case OPT_FORMAT:
-			if ((format = cli_choice(run, "--format", optarg, formats)) < 0)
-				return EXIT_ERROR;
-			break;
 		case OPT_EMIT:
 			if ((emit = cli_choice(run, "--emit", optarg, emits)) < 0)
 				return EXIT_ERROR;
@@ -67,7 +59,7 @@ int cmd_plan(struct cli_run *run, int argc, char **argv)
 		cli_error("plan: %s", optind < argc ? "one report at most" : "one of a report, --root or --plan");
 		return EXIT_ERROR;
 	}
-	enum excise_plan_format f = emit >= 0 ? EXCISE_PLAN_SH + emit : EXCISE_PLAN_TEXT + format;
+	enum excise_plan_format f = emit >= 0 ? EXCISE_PLAN_SH + emit : EXCISE_PLAN_TEXT + run->format;
 	struct excise_plan *plan = NULL;
 	int rc = cli_load_catalog(run);
 	if (!rc)

@@ -23,30 +23,27 @@ static const struct option options[] = {
 	{ 0 },
 };
 
-void cmd_remove_help(FILE *out)
-{
-	fputs("usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
-	      "                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
-	      "       excise remove --resume RUN_DIR [--catalog FILE --trusted-key KEY]\n\n"
-	      "Removes what the plan names from this Linux host or the offline root DIR. Without\n"
-	      "--apply it is a dry run: every step is checked against the host as it is now and\n"
-	      "shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
-	      "planned first.\n\n"
-	      "  --root DIR          an offline Linux root (mounted image, VM or container tree)\n"
-	      "  --full, --xdev, --threads N, --only LIST\n"
-	      "                      the scan's options when there is no plan or report (excise scan)\n"
-	      "  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
-	      "  --report FILE       an excise.report/1 document to plan from\n"
-	      "  --apply             carry the plan out\n"
-	      "  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
-	      "                      default ROOT/var/lib/excise/runs\n"
-	      "  --quarantine DIR    where removed files are kept; default ROOT/var/lib/excise/quarantine\n"
-	      "  --resume RUN_DIR    continue an interrupted run from its journal\n\n"
-	      "exit status: 0 every step done (or the dry run found nothing to refuse),\n"
-	      "1 a step failed or was refused (the journal says which), 2 error or the plan refused,\n"
-	      "3 catalog refused\n",
-	      out);
-}
+const char cmd_remove_help[] =
+	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
+	"                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
+	"       excise remove --resume RUN_DIR [--catalog FILE --trusted-key KEY]\n\n"
+	"Removes what the plan names from this Linux host or the offline root DIR. Without\n"
+	"--apply it is a dry run: every step is checked against the host as it is now and\n"
+	"shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
+	"planned first.\n\n"
+	"  --root DIR          an offline Linux root (mounted image, VM or container tree)\n"
+	"  --full, --xdev, --threads N, --only LIST\n"
+	"                      the scan's options when there is no plan or report (excise scan)\n"
+	"  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
+	"  --report FILE       an excise.report/1 document to plan from\n"
+	"  --apply             carry the plan out\n"
+	"  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
+	"                      default ROOT/var/lib/excise/runs\n"
+	"  --quarantine DIR    where removed files are kept; default ROOT/var/lib/excise/quarantine\n"
+	"  --resume RUN_DIR    continue an interrupted run from its journal\n\n"
+	"exit status: 0 every step done (or the dry run found nothing to refuse),\n"
+	"1 a step failed or was refused (the journal says which), 2 error or the plan refused,\n"
+	"3 catalog refused\n";
 
 struct ui {
 	bool quiet;
@@ -177,16 +174,13 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 	return rc;
 }
 
-void cmd_restore_help(FILE *out)
-{
-	fputs("usage: excise restore RUN_DIR\n\n"
-	      "Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
-	      "owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
-	      "Packages are not restorable by copying files: their names and versions are listed\n"
-	      "so they can be reinstalled.\n\n"
-	      "exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n",
-	      out);
-}
+const char cmd_restore_help[] =
+	"usage: excise restore RUN_DIR\n\n"
+	"Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
+	"owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
+	"Packages are not restorable by copying files: their names and versions are listed\n"
+	"so they can be reinstalled.\n\n"
+	"exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n";
 
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {

@@ -8,16 +8,15 @@
 
 #include "cli.h"
 
-enum { OPT_FORMAT = OPT_VERB, OPT_COLOR };
+enum { OPT_COLOR = OPT_VERB };
 
 static const struct option options[] = {
-	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ 0 },
 };
 
-static const char *const formats[] = { "text", "json", "csv", NULL };
+/* run->format: main.c's row names them in this order */
 enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV };
 static const char *const colors[] = { "auto", "always", "never", NULL };
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -50,15 +49,11 @@ void cmd_scan_help(FILE *out)
 
 int cmd_scan(struct cli_run *run, int argc, char **argv)
 {
-	int format = FORMAT_TEXT, color = COLOR_AUTO;
+	int color = COLOR_AUTO;
 	const char *outpath = NULL;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
 		switch (c) {
-		case OPT_FORMAT:
-			if ((format = cli_choice(run, "--format", optarg, formats)) < 0)
-				return EXIT_ERROR;
-			break;
 		case 'o': outpath = optarg; break;
 		case OPT_COLOR:
 			if ((color = cli_choice(run, "--color", optarg, colors)) < 0)
@@ -85,8 +80,8 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 	}
 	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
 	unsigned flags = color == COLOR_ALWAYS || (color == COLOR_AUTO && tty) ? EXCISE_REPORT_COLOR : 0;
-	int r = format == FORMAT_JSON ? excise_report_json(scan, out) :
-		format == FORMAT_CSV  ? excise_report_csv(scan, out) :
+	int r = run->format == FORMAT_JSON ? excise_report_json(scan, out) :
+		run->format == FORMAT_CSV  ? excise_report_csv(scan, out) :
 					excise_report_text(scan, out, flags);
 	if (out != stdout && fclose(out) != 0 && r == 0)
 		r = -EIO;

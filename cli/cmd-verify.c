@@ -22,32 +22,29 @@ static const struct option options[] = {
 	{ 0 },
 };
 
-void cmd_verify_help(FILE *out)
-{
-	fputs("usage: excise verify [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
-	      "                     [--run RUN_DIR] [-o ATTESTATION]\n"
-	      "                     [--report REPORT] [--sign SECKEY] [-q] [--catalog FILE --trusted-key KEY]\n"
-	      "       excise verify --check ATTESTATION [--report REPORT] [--signature SIG] [--trusted-key KEY...]\n\n"
-	      "Rescans this host (or the offline root DIR), keeps the full report and writes an\n"
-	      "attestation (excise.attestation/1): host, time, catalog, every source and its\n"
-	      "status, the findings (none when clean), the verdict and the report's sha256.\n\n"
-	      "  --root DIR, --full, --xdev, --threads N, --only LIST\n"
-	      "                    the rescan's options, as for excise scan\n"
-	      "  --run RUN_DIR     the removal run being verified: named in the attestation, and\n"
-	      "                    the default place for both files\n"
-	      "  -o FILE           the attestation (default RUN_DIR/attestation.json, else\n"
-	      "                    ./excise-attestation.json)\n"
-	      "  --report FILE     where the report goes (default: beside the attestation,\n"
-	      "                    NAME.report.json); with --check, the report to check against\n"
-	      "  --sign SECKEY     sign the attestation with this minisign secret key (FILE.minisig)\n"
-	      "  --check FILE      validate an attestation: its structure, its report when given,\n"
-	      "                    and its signature when --trusted-key is given\n"
-	      "  --signature SIG   the signature to check (default FILE.minisig)\n\n"
-	      "exit status: 0 clean (or, with --check, a valid attestation of a clean host),\n"
-	      "1 covered software found (or a valid attestation that is not clean),\n"
-	      "2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused\n",
-	      out);
-}
+const char cmd_verify_help[] =
+	"usage: excise verify [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
+	"                     [--run RUN_DIR] [-o ATTESTATION]\n"
+	"                     [--report REPORT] [--sign SECKEY] [-q] [--catalog FILE --trusted-key KEY]\n"
+	"       excise verify --check ATTESTATION [--report REPORT] [--signature SIG] [--trusted-key KEY...]\n\n"
+	"Rescans this host (or the offline root DIR), keeps the full report and writes an\n"
+	"attestation (excise.attestation/1): host, time, catalog, every source and its\n"
+	"status, the findings (none when clean), the verdict and the report's sha256.\n\n"
+	"  --root DIR, --full, --xdev, --threads N, --only LIST\n"
+	"                    the rescan's options, as for excise scan\n"
+	"  --run RUN_DIR     the removal run being verified: named in the attestation, and\n"
+	"                    the default place for both files\n"
+	"  -o FILE           the attestation (default RUN_DIR/attestation.json, else\n"
+	"                    ./excise-attestation.json)\n"
+	"  --report FILE     where the report goes (default: beside the attestation,\n"
+	"                    NAME.report.json); with --check, the report to check against\n"
+	"  --sign SECKEY     sign the attestation with this minisign secret key (FILE.minisig)\n"
+	"  --check FILE      validate an attestation: its structure, its report when given,\n"
+	"                    and its signature when --trusted-key is given\n"
+	"  --signature SIG   the signature to check (default FILE.minisig)\n\n"
+	"exit status: 0 clean (or, with --check, a valid attestation of a clean host),\n"
+	"1 covered software found (or a valid attestation that is not clean),\n"
+	"2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused\n";
 
 static int write_file(const char *path, const char *data, size_t len)
 {

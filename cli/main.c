@@ -9,12 +9,13 @@
 static void usage(FILE *out);
 
 static const struct cli_verb verbs[] = {
-	{ "scan", cmd_scan, cmd_scan_help, "find covered software on this host or under --root DIR",
-	  .catalog = true, .root = true },
+	{ "scan", cmd_scan, NULL, "find covered software on this host or under --root DIR",
+	  .catalog = true, .root = true, .help_fn = cmd_scan_help,
+	  .formats = (const char *const[]){ "text", "json", "csv", NULL } },
 	{ "catalog", NULL, NULL, "lint, show, sign or verify a vendor catalog", .verbs = &cmd_catalog_verbs },
 	{ "plan", cmd_plan, cmd_plan_help,
 	  "the ordered removal steps for what a scan or a report found (text, JSON, sh, ps1)",
-	  .catalog = true, .root = true },
+	  .catalog = true, .root = true, .formats = (const char *const[]){ "text", "json", NULL } },
 	{ "remove", cmd_remove, cmd_remove_help,
 	  "carry out a removal plan (a dry run unless --apply), or --resume one", .catalog = true, .root = true },
 	{ "restore", cmd_restore, cmd_restore_help, "put back what a removal run quarantined" },

@@ -11,12 +11,25 @@ static const struct option help_options[] = {
 	{ 0 },
 };
 
+static const struct option format_options[] = {
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ 0 },
+};
+
 static const struct cli_verb *find(const struct cli_verbs *t, const char *name)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (strcmp(name, t->v[i].name) == 0)
 			return &t->v[i];
 	return NULL;
+}
+
+static void print_help(const struct cli_verb *v, FILE *out)
+{
+	if (v->help_fn)
+		v->help_fn(out);
+	else
+		fputs(v->help, out);
 }
 
 static void run_done(struct cli_run *run)
@@ -55,7 +68,7 @@ int cli_dispatch(const struct cli_verbs *t, int argc, char **argv)
 		return cli_dispatch(v->verbs, argc - 1, argv + 1);
 	}
 	if (help) {
-		v->help(stdout);
+		print_help(v, stdout);
 		return EXIT_CLEAN;
 	}
 	struct cli_run run = { .verb = v };
@@ -85,6 +98,7 @@ static bool build_options(struct cli_run *run, const char *shortopts, const stru
 	return w > 0 && (size_t)w < sizeof(run->shortopts) && add_options(run, &n, options) &&
 	       (!run->verb->root || add_options(run, &n, cli_scan_options)) &&
 	       (!run->verb->catalog || add_options(run, &n, cli_catalog_options)) &&
+	       (!run->verb->formats || add_options(run, &n, format_options)) &&
 	       add_options(run, &n, help_options);
 }
 
@@ -102,12 +116,14 @@ int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts
 		int taken = run->verb->catalog ? cli_catalog_opt(&run->catalog_opts, c, optarg) : 0;
 		if (!taken && run->verb->root)
 			taken = cli_scan_opt(&run->scan, c, optarg);
+		if (!taken && run->verb->formats && c == OPT_FORMAT)
+			taken = (run->format = cli_choice(run, "--format", optarg, run->verb->formats)) < 0 ? -1 : 1;
 		if (taken < 0)
 			return CLI_OPT_EXIT;
 		if (taken)
 			continue;
 		if (c == 'h' || c == '?' || c == ':') {
-			run->verb->help(c == 'h' ? stdout : stderr);
+			print_help(run->verb, c == 'h' ? stdout : stderr);
 			run->exit = c == 'h' ? EXIT_CLEAN : EXIT_ERROR;
 			return CLI_OPT_EXIT;
 		}

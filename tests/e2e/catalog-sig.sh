@@ -11,21 +11,6 @@ command -v minisign >/dev/null || skip_all "minisign not installed"
 EMPTYROOT=$T/emptyroot
 mkdir -p "$EMPTYROOT"
 
-# expect NAME RC REGEX CMD...: CMD exits with RC and its output (stdout+stderr) matches
-# REGEX (when not empty).
-expect() {
-	local name=$1 want=$2 re=$3 got=0
-	shift 3
-	"$@" >"$T/.out" 2>&1 || got=$?
-	if [ "$got" -eq "$want" ] && { [ -z "$re" ] || grep -Eq -- "$re" "$T/.out"; }; then
-		ok "$name"
-	else
-		not_ok "$name"
-		echo "# exit $got (want $want), output (want /$re/):"
-		sed 's/^/#   /' "$T/.out" | head -20
-	fi
-}
-
 # key id as minisign writes it in the public key comment
 # The key id in a public key's comment line. minisign prints it without leading
 # zeros ("E831F8682FADA0C"); excise always writes 16 digits: compare padded.

@@ -6,6 +6,7 @@
 #   skip_all REASON        exit 77-style skip (TAP "1..0 # SKIP")
 #   check NAME CMD...      run CMD; ok if it exits 0
 #   check_eq NAME GOT WANT
+#   expect NAME RC REGEX CMD...  run CMD; ok if it exits RC and its output matches REGEX
 #   jq_py FILE EXPR        evaluate a Python expression over the parsed JSON `r`
 #   scan_json ROOT [ARGS]  run excise scan --root ROOT --format json into $T/out.json; sets $rc
 set -u
@@ -37,6 +38,21 @@ check() {
 
 check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "# got:  $2"; echo "# want: $3"; fi
+}
+
+# expect NAME RC REGEX CMD...: CMD exits with RC and its output (stdout+stderr) matches
+# REGEX (when not empty).
+expect() {
+	local name=$1 want=$2 re=$3 got=0
+	shift 3
+	"$@" >"$T/.out" 2>&1 || got=$?
+	if [ "$got" -eq "$want" ] && { [ -z "$re" ] || grep -Eq -- "$re" "$T/.out"; }; then
+		ok "$name"
+	else
+		not_ok "$name"
+		echo "# exit $got (want $want), output (want /$re/):"
+		sed 's/^/#   /' "$T/.out" | head -20
+	fi
 }
 
 # jq_py FILE EXPR: prints the value of a Python expression over r = json.load(FILE).

@@ -30,7 +30,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 enum {
 	OPT_CATALOG = 0x1000, OPT_TRUSTED_KEY, OPT_CATALOG_SIG,
 	OPT_ROOT = 0x1100, OPT_FULL, OPT_XDEV, OPT_THREADS, OPT_ONLY,
-	OPT_FORMAT = 'f',
+	OPT_FORMAT = 'f',   /* --format; -f too where the verb's short options say "f:" */
 	OPT_VERB = 0x2000,  /* a verb's own long options start here */
 };
 
@@ -121,8 +121,9 @@ int cli_dispatch(const struct cli_verbs *t, int argc, char **argv);
  * NULL) and, as its table row says, the catalog options, the scan options and
  * --format (its short form -f where `shortopts` has "f:"), which are consumed
  * into `run`. Returns the verb's next own option, -1 at the end of the
- * options, or CLI_OPT_EXIT: the verb returns run->exit (help was asked for: 0;
- * an unknown option or a bad value: EXIT_ERROR, the help on stderr). */
+ * options, or CLI_OPT_EXIT: the verb returns run->exit (help was asked for: 0,
+ * the help on stdout; an unknown option: EXIT_ERROR, the help on stderr; a bad
+ * value: EXIT_ERROR, said). */
 enum { CLI_OPT_EXIT = -2 };
 int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts, const struct option *options);
 

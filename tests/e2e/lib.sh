@@ -11,6 +11,8 @@
 #   validate_report FILE   FILE validates against docs/report.schema.json
 #   py ARGS...             python3 ARGS... (-c CODE, - with the code on stdin, or FILE)
 #   scan_json ROOT [ARGS]  run excise scan --root ROOT --format json into $T/out.json; sets $rc
+#   fixture NAME           the directory of the shared fixture root NAME (mkfixture.sh)
+#   fixture_copy NAME DIR  a copy of it to change
 #
 # All Python runs in one interpreter per script (pyserver.py, started here): a
 # python3 start costs more than the check it makes. Its answers arrive in the
@@ -89,6 +91,24 @@ jq_py() { _py jq "$1" "$2"; }
 
 # finding_py FILE PRODUCT EXPR: EXPR over f = the finding for PRODUCT id (None if absent).
 finding_py() { _py finding "$1" "$2" "$3"; }
+
+# fixture NAME: the fixture root NAME, built by mkfixture.sh once per test run (in
+# $EXCISE_FIXTURES, by Meson), or here once per script when run without it. Shared:
+# read it, or copy it (cp -a) and change the copy.
+fixture() {
+	local dir=${EXCISE_FIXTURES:-$T}/fixture-$1
+	[ -e "$dir.stamp" ] || dir=$T/fixture-$1
+	[ -e "$dir.stamp" ] || bash "$EXCISE_SRC/tests/e2e/mkfixture.sh" "$1" "$dir.stamp" >&2 || return 1
+	[ -d "$dir" ] || { echo "# fixture $1: $(cat "$dir.stamp")" >&2; return 1; }
+	echo "$dir"
+}
+
+# fixture_copy NAME DIR: DIR becomes a copy of the fixture root NAME, to change.
+fixture_copy() {
+	local src
+	src=$(fixture "$1") || { echo "Bail out! fixture $1"; exit 1; }
+	mkdir -p "$2" && cp -a "$src/." "$2"
+}
 
 scan_json() {
 	local root=$1; shift

@@ -18,9 +18,9 @@ The code runs with the asking shell's standard input, output and error (pipes
 and devices opened again through /proc/PID/fd/), its working directory,
 sys.argv as python3 would set it, and fresh globals. The answer is one line,
 "STATUS FLAGS": the exit status python3 would have had, and FLAGS "o" or "e"
-when standard output or error was a regular file (or could not be opened) and
-was written to DIR/.py.out or DIR/.py.err instead, for the shell to copy (DIR
-is argv[1]).
+when output for standard output or error, a regular file (or one that could not
+be opened), was written to DIR/.py.out or DIR/.py.err instead, for the shell to
+copy (DIR is argv[1]); "-" when neither.
 
 A parsed document is kept with its bytes and reused while the file holds the
 same bytes, so many checks over one report parse it once.
@@ -159,12 +159,12 @@ def answer(pid, outfd, args, spill):
     saved = sys.stdin, sys.stdout, sys.stderr, sys.argv, sys.path[0], os.getcwd()
     flags = ""
     opened = []
+    spilled = []  # (file, flag) of the output written to a spill file
 
     def out(fd, name, errors):
         # A pipe or a device is opened again and written; a regular file is not (the
         # shell's offset in it would not move), nor anything that cannot be opened:
         # the shell copies those from the spill file.
-        nonlocal flags
         path = "/proc/%d/fd/%d" % (pid, fd)
         try:
             if stat.S_ISREG(os.stat(path).st_mode):
@@ -172,7 +172,7 @@ def answer(pid, outfd, args, spill):
             f = open(path, "ab")
         except OSError:
             f = open(os.path.join(spill, ".py." + name), "wb")
-            flags += name[0]
+            spilled.append((f, name[0]))
         opened.append(io.TextIOWrapper(f, encoding="utf-8", errors=errors))
         return opened[-1]
 
@@ -192,6 +192,7 @@ def answer(pid, outfd, args, spill):
             status = 1
         sys.stdout.flush()
         sys.stderr.flush()
+        flags = "".join(flag for f, flag in spilled if f.tell())
     except BaseException:  # the request itself is broken: say so where the server can
         traceback.print_exc(file=saved[2])
         status = 70

@@ -38,7 +38,7 @@ trap _cleanup EXIT
 # The Python server: requests on $T/.py.req, answers on $T/.py.res (pyserver.py
 # says how). Without it (no python3, or it did not answer) every call starts python3.
 _py_server=$EXCISE_SRC/tests/e2e/pyserver.py
-_py_w= _py_r= _py_pid=
+_py_w='' _py_r='' _py_pid=''
 _py_start() {
 	command -v python3 >/dev/null && mkfifo "$T/.py.req" "$T/.py.res" || return 0
 	python3 "$_py_server" "$T" 3<"$T/.py.req" 4>"$T/.py.res" </dev/null &
@@ -49,7 +49,7 @@ _py_start() {
 _py_stop() {
 	[ -n "$_py_w" ] || return 0
 	exec {_py_w}>&- {_py_r}<&-
-	_py_w= _py_r=
+	_py_w='' _py_r=''
 	kill "$_py_pid" 2>/dev/null
 	wait "$_py_pid" 2>/dev/null
 }

@@ -50,8 +50,8 @@ _py_stop() {
 	[ -n "$_py_w" ] || return 0
 	exec {_py_w}>&- {_py_r}<&-
 	_py_w='' _py_r=''
-	kill "$_py_pid" 2>/dev/null
-	wait "$_py_pid" 2>/dev/null
+	kill "$_py_pid" 2>/dev/null || true
+	wait "$_py_pid" 2>/dev/null || true
 }
 # _py COMMAND ARGS...: one request (run, jq, finding, validate); pyserver.py's output,
 # errors and exit status.

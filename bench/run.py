@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark excise's filesystem sources against find, bfs, fd and a bare walker.
 
-  bench/run.py [--excise BIN] [--tree DIR] [--files N] [--bytes B] [--reps 5]
-               [--threads 2] [--doc docs/benchmarks.md] [--no-doc]
+  bench/run.py [--excise BIN] [--shared DIR] [--tree DIR] [--files N] [--bytes B]
+               [--reps 5] [--threads 2] [--doc docs/benchmarks.md] [--no-doc]
 
-Builds the synthetic tree once with /work/shared/bench/gen_tree.py (cached under
-/tmp/excise-bench, never in the repository), builds bench/floor.c with cc -O2,
-then times every command warm (one untimed warm-up run, then --reps timed runs)
-and reports medians of wall time, user+sys CPU and peak RSS (/usr/bin/time).
+The shared bench folder (gen_tree.py, patterns.txt) is ../shared/bench from the
+repository root, or --shared DIR. Builds the synthetic tree once with its
+gen_tree.py (cached under /tmp/excise-bench, never in the repository), builds
+bench/floor.c with cc -O2, then times every command warm (one untimed warm-up
+run, then --reps timed runs) and reports medians of wall time, user+sys CPU and
+peak RSS (/usr/bin/time).
 The results table is printed and written into docs/benchmarks.md between the
 RESULTS markers.
 """
@@ -23,7 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-SHARED = "/work/shared/bench"
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "bench")
 CACHE = "/tmp/excise-bench"
 
 
@@ -65,22 +67,27 @@ def count_lines(cmd, env=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--excise", default=os.environ.get("EXCISE", os.path.join(REPO, "build", "cli", "excise")))
+    ap.add_argument("--shared", default=SHARED,
+                    help="the shared bench folder (default: ../shared/bench from the repository root)")
     ap.add_argument("--tree", default=os.path.join(CACHE, "tree"))
     ap.add_argument("--files", type=int, default=1000000)
     ap.add_argument("--bytes", type=int, default=200000000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--patterns", default=os.path.join(SHARED, "patterns.txt"))
+    ap.add_argument("--patterns", help="default: patterns.txt of the shared bench folder")
     ap.add_argument("--doc", default=os.path.join(REPO, "docs", "benchmarks.md"))
     ap.add_argument("--no-doc", action="store_true")
     a = ap.parse_args()
+    a.patterns = a.patterns or os.path.join(a.shared, "patterns.txt")
+    if not os.path.isfile(a.patterns):
+        sys.exit(f"{a.patterns}: no patterns file (is the shared bench folder {a.shared}? --shared DIR)")
     if a.reps < 5:
         sys.exit("--reps must be at least 5 (medians of 5 or more runs)")
     os.makedirs(CACHE, exist_ok=True)
     R = a.tree
     if not os.path.isdir(R):
         print(f"building {R} ({a.files} files, {a.bytes} bytes)...", flush=True)
-        subprocess.run([sys.executable, os.path.join(SHARED, "gen_tree.py"), R,
+        subprocess.run([sys.executable, os.path.join(a.shared, "gen_tree.py"), R,
                         "--files", str(a.files), "--bytes", str(a.bytes)], check=True)
     floor = os.path.join(CACHE, "floor")
     subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-o", floor, os.path.join(HERE, "floor.c"),

@@ -128,7 +128,7 @@ check_eq "Kaspersky extensions found: finding installed, strong" \
 check_eq "Chrome Default: __MSG_ name resolved, highest version folder, enabled, attrs" \
 	"$(ev "(e['field'], e['value'], e['path'], e['version'], e['state'], e['active'], tuple(sorted(e['attrs'].items())))" \
 		"e['attrs'].get('profile')=='Default' and e['indicator']['id'].startswith('browser-ext.') and e['value'] in ('$KP', 'Kaspersky Protection')")" \
-	"$(python3 -c 'import json, sys
+	"$(py -c 'import json, sys
 a = [["browser", "chrome"], ["enabled", "true"], ["from_webstore", "true"], ["location", "internal"], ["profile", "Default"], ["user", "alice"]]
 p = "/home/alice/.config/google-chrome/Default/Extensions/" + sys.argv[1]
 print(json.dumps([["description", "Kaspersky Protection", p, "4.0.1.3", "enabled", True, a], ["name", sys.argv[1], p, "4.0.1.3", "enabled", True, a]]))' $KP)"
@@ -168,7 +168,7 @@ check "text view: id, display name, browser, profile and user" \
 	grep -q "extension description Kaspersky Protection at /home/alice/.config/google-chrome/Default/Extensions/$KP (enabled) {browser=chrome profile=Default user=alice" "$T/out.txt"
 "$EXCISE" scan --root "$L" "${ONLY[@]}" --format csv >"$T/out.csv" 2>/dev/null
 check_eq "CSV view: attrs column of the Firefox root certificate" \
-	"$(python3 - "$T/out.csv" <<'PY'
+	"$(py - "$T/out.csv" <<'PY'
 import csv, json, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))
         if r["source"] == "nss-certs" and r["field"] == "name"]
@@ -254,7 +254,7 @@ C=$H/home/mallory/.config/chromium
 mkdir -p "$C/Default" "$C/Profile 1" "$C/Profile 2" "$H/etc"
 truncate -s 33M "$C/Default/Preferences"                    # sparse, over the limit
 printf '{"extensions":{"settings":{"%s":{"state":1},}}}' $KP >"$C/Profile 1/Preferences"
-python3 -c "print('{\"a\":' * 5000 + '1' + '}' * 5000)" >"$C/Profile 2/Secure Preferences"
+py -c "print('{\"a\":' * 5000 + '1' + '}' * 5000)" >"$C/Profile 2/Secure Preferences"
 chext "$C/Profile 2" $KP 4.0.1.3 "Kaspersky Protection"
 printf '{"name": "broken' >"$C/Profile 2/Extensions/$KP/4.0.1.3_0/manifest.json"
 mkdir -p "$H/etc/Extensions"
@@ -267,7 +267,7 @@ head -c 8192 /dev/urandom >"$HF/garbage.default/cert9.db"
 sqlite3 "$HF/view.default/cert9.db" \
 	"CREATE VIEW nssPublic AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x AS id, x'00000001' AS a0, NULL AS a3, NULL AS a11 FROM c;"
 truncate -s 65M "$HF/big.default/cert9.db"
-python3 -c "
+py -c "
 import json
 print(json.dumps({'addons': [{'id': 'a%d@example.org' % i, 'active': True} for i in range(10001)]}))" \
 	>"$HF/many.default/extensions.json"
@@ -315,7 +315,7 @@ check_eq "hostile: both sources ran (ok), 0 certificates" \
 
 # --- limits on profiles and users -----------------------------------------------
 P=$T/profiles
-python3 - "$P/home/u/.config/google-chrome" <<'PY'
+py - "$P/home/u/.config/google-chrome" <<'PY'
 import os, sys
 for i in range(1001):
     os.makedirs(os.path.join(sys.argv[1], "Profile %d" % i, "Extensions"))
@@ -324,7 +324,7 @@ scan_json "$P" "${ONLY[@]}"
 check "more than EXCISE_MAX_BROWSER_PROFILES profiles: named" \
 	has_err browser-extensions "'/home/u/.config/google-chrome': more than 1000 profiles, the rest not read"
 U=$T/users
-python3 - "$U/home" <<'PY'
+py - "$U/home" <<'PY'
 import os, sys
 for i in range(10001):
     os.makedirs(os.path.join(sys.argv[1], "u%05d" % i))

@@ -70,7 +70,7 @@ expect "scan with --catalog-sig" 0 "" scan_with "$T/x.json" "$T/x.pub" "$T/x.jso
 # (c) one byte changed
 cp "$T/c.json" "$T/t.json"
 cp "$T/c.json.minisig" "$T/t.json.minisig"
-python3 - "$T/t.json" <<'PY'
+py - "$T/t.json" <<'PY'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, "rb").read())
@@ -118,7 +118,7 @@ expect "an unreadable trusted key is an error" 3 "nonexistent.pub" \
 	scan_with "$T/c.json" "$T/nonexistent.pub"
 
 # (g) well signed, but not a valid catalog
-python3 - "$EXCISE_SRC/catalog/excise-catalog.json" "$T/bad.json" <<'PY'
+py - "$EXCISE_SRC/catalog/excise-catalog.json" "$T/bad.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1], encoding="utf-8"))
 c["surprise_key"] = 1

@@ -250,7 +250,7 @@ check_eq "root6: dpkg's tmp.i is not read as a journal file" \
 # --- root 7: more journal files than EXCISE_MAX_DPKG_UPDATES --------------------
 R7=$T/root7
 newroot "$R7"
-python3 - "$R7/var/lib/dpkg/updates" <<'PY'
+py - "$R7/var/lib/dpkg/updates" <<'PY'
 import os, sys
 for i in range(10001):
     open(os.path.join(sys.argv[1], "%04d" % i), "w").write(

@@ -28,7 +28,7 @@ plan_of() {
 	"$EXCISE" scan --root "$1" --format json -o "$T/$2.report.json" -q >/dev/null 2>"$T/$2.scan.err"
 	"$EXCISE" plan "$T/$2.report.json" --format json -o "$T/$2.plan.json" 2>"$T/$2.plan.err" ||
 		sed 's/^/# /' "$T/$2.plan.err"
-	python3 - "$T/$2.plan.json" "$T/$2-live.plan.json" <<'PY'
+	py - "$T/$2.plan.json" "$T/$2-live.plan.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 p["host"]["live"], p["host"]["root"] = True, "/"
@@ -38,11 +38,11 @@ PY
 
 # steps NAME: the plan's steps, one "action target" a line (and the file, for a certificate)
 steps() {
-	python3 -c 'import json,sys; [print(s["action"], s["target"] if s["action"] != "remove-cert" else s["path"]) for s in json.load(open(sys.argv[1]))["steps"]]' "$T/$1.plan.json"
+	py -c 'import json,sys; [print(s["action"], s["target"] if s["action"] != "remove-cert" else s["path"]) for s in json.load(open(sys.argv[1]))["steps"]]' "$T/$1.plan.json"
 }
-n_steps() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$T/$1.plan.json"; }
+n_steps() { py -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$T/$1.plan.json"; }
 # refused NAME: the skipped entries a safety rule refused
-refused() { python3 -c 'import json,sys; [print(k["what"], k["why"]) for k in json.load(open(sys.argv[1]))["skipped"] if k["refused"]]' "$T/$1.plan.json"; }
+refused() { py -c 'import json,sys; [print(k["what"], k["why"]) for k in json.load(open(sys.argv[1]))["skipped"] if k["refused"]]' "$T/$1.plan.json"; }
 
 # sh_checks NAME: both scripts of the plan pass shellcheck and parse with dash
 sh_checks() {
@@ -74,11 +74,10 @@ golden() {
 	fi
 }
 
-report_id() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["report_id"])' "$T/$1.report.json"; }
+report_id() { py -c 'import json,sys; print(json.load(open(sys.argv[1]))["report_id"])' "$T/$1.report.json"; }
 
 # ---------------------------------------------------------------- dpkg
-D=$T/deb
-build_linux_root "$D" || { echo "Bail out! fixture root"; exit 1; }
+D=$(fixture linux) || { echo "Bail out! fixture root"; exit 1; }
 plan_of "$D" deb
 check_eq "deb: no step refused" "$(refused deb)" ""
 check_eq "deb: the plan's steps" "$(steps deb | tr '\n' ';')" \
@@ -92,7 +91,7 @@ remove-cert /etc/ssl/certs/ca-certificates.crt;remove-cert /etc/ssl/certs/ea2e84
 remove-cert /etc/ssl/certs/kaspersky-fixture.pem;remove-cert /usr/local/share/ca-certificates/kaspersky-fixture.crt;\
 regenerate-trust trust-store;reload-units daemon-reload;"
 sh_checks deb
-cert=$(python3 -c 'import json,sys; print([s["target"] for s in json.load(open(sys.argv[1]))["steps"] if s["action"] == "remove-cert"][0])' "$T/deb.plan.json")
+cert=$(py -c 'import json,sys; print([s["target"] for s in json.load(open(sys.argv[1]))["steps"] if s["action"] == "remove-cert"][0])' "$T/deb.plan.json")
 normalize "$T/deb.sh" "$D" "$(report_id deb)" "$cert" >"$T/deb.sh.norm"
 golden kes-linux-offline.sh "$T/deb.sh.norm"
 
@@ -115,14 +114,14 @@ check "deb: unrelated files byte-identical" cmp "$T/deb.sums.before" "$T/deb.sum
 rc=0
 "$EXCISE" scan --root "$R" --format json -o "$T/deb-after.json" -q >/dev/null 2>&1 || rc=$?
 check_eq "deb: the rescan finds only the trust bundle the script says it leaves" \
-	"$(python3 -c 'import json,sys; print(sorted({(e["source"], e["path"]) for f in json.load(open(sys.argv[1]))["findings"] if f["confidence"] in ("strong","definitive") for e in f["evidence"] if e["indicator"]["confidence"] in ("strong","definitive")}))' "$T/deb-after.json")" \
+	"$(py -c 'import json,sys; print(sorted({(e["source"], e["path"]) for f in json.load(open(sys.argv[1]))["findings"] if f["confidence"] in ("strong","definitive") for e in f["evidence"] if e["indicator"]["confidence"] in ("strong","definitive")}))' "$T/deb-after.json")" \
 	"[('truststore', '/etc/ssl/certs/ca-certificates.crt')]"
 check "deb: the script said so" grep -q "leaves when the trust store is regenerated" "$T/deb-run.log"
 
 # a leftover tree of more files than a plan may have steps: one step removes it
 L=$T/deb-many
 cp -a "$D" "$L"
-python3 -c '
+py -c '
 import os, sys
 for i in range(10050):
     d = os.path.join(sys.argv[1], "%02d" % (i % 50))
@@ -140,7 +139,7 @@ cp -a "$D" "$F"
 mkdir -p "$F/var/lib/rpm"
 head -c 8192 /dev/urandom >"$F/var/lib/rpm/rpmdb.sqlite"
 plan_of "$F" deb-failed
-check "deb: a failed source (a corrupt RPM database) is named among the skipped, not refused" python3 -c '
+check "deb: a failed source (a corrupt RPM database) is named among the skipped, not refused" py -c '
 import json, sys
 p = json.load(open(sys.argv[1]))
 k = [k for k in p["skipped"] if k["what"] == "source rpm"]
@@ -151,7 +150,7 @@ check_eq "deb: and the rest of the plan is the same" "$(steps deb-failed)" "$(st
 # ---------------------------------------------------------------- rpm
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
 	P=$T/rpm
-	build_rpm_root "$P" || { echo "Bail out! rpm fixture root"; exit 1; }
+	fixture_copy rpm "$P"
 	plan_of "$P" rpm
 	check_eq "rpm: no step refused" "$(refused rpm)" ""
 	check_eq "rpm: erases kesl-gui before kesl, then the leftovers" "$(steps rpm | tr '\n' ';')" \
@@ -175,7 +174,7 @@ fi
 # ---------------------------------------------------------------- macOS
 if command -v plistutil >/dev/null; then
 	M=$T/mac
-	build_kes_macos "$M"
+	fixture_copy kes-macos "$M"
 	# as on a real macOS volume, /var is a symlink to private/var
 	mkdir -p "$M/private"
 	mv "$M/var" "$M/private/var"
@@ -201,7 +200,7 @@ remove-path /private/var/db/receipts/com.kaspersky.kav.wksconnector.bom;\
 remove-path /private/var/db/receipts/com.kaspersky.kav.wksconnector.plist;"
 	sh_checks mac
 	check_eq "mac: the vendor's uninstaller is a live-only step" \
-		"$(python3 -c 'import json,sys; print([s["live_only"] for s in json.load(open(sys.argv[1]))["steps"] if s["action"] == "vendor-remover"])' "$T/mac.plan.json")" \
+		"$(py -c 'import json,sys; print([s["live_only"] for s in json.load(open(sys.argv[1]))["steps"] if s["action"] == "vendor-remover"])' "$T/mac.plan.json")" \
 		"[True]"
 	# the offline script on a copy of the image: files quarantined, the image's uninstaller not run
 	cp -a "$M" "$T/mac-run"
@@ -223,7 +222,7 @@ fi
 # ---------------------------------------------------------------- Windows
 if command -v hivexregedit >/dev/null && command -v hivexsh >/dev/null; then
 	W=$T/win
-	build_kes_windows "$W"
+	fixture_copy kes-windows "$W"
 	mkdir -p "$W/Program Files (x86)/Kaspersky Lab/KES.12.9.0"
 	printf 'MZ' >"$W/Program Files (x86)/Kaspersky Lab/KES.12.9.0/avp.exe"
 	plan_of "$W" win
@@ -235,7 +234,7 @@ msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B};vendor-remover kavremover;\
 remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0;remove-path /Windows/System32/drivers/klif.sys;\
 delete-registry-key HKLM\\SOFTWARE\\KasperskyLab;delete-registry-key HKLM\\SOFTWARE\\WOW6432Node\\KasperskyLab;"
 	check_eq "win: KES takes KLLOGIN/KLPASSWD, Network Agent KLUNINSTPASSWD" \
-		"$(python3 -c 'import json,sys; [print(s["target"], s["args"]) for s in json.load(open(sys.argv[1]))["steps"] if s["action"]=="msi-uninstall"]' "$T/win.plan.json" | tr '\n' ';')" \
+		"$(py -c 'import json,sys; [print(s["target"], s["args"]) for s in json.load(open(sys.argv[1]))["steps"] if s["action"]=="msi-uninstall"]' "$T/win.plan.json" | tr '\n' ';')" \
 		"{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} ['KLLOGIN', 'KLPASSWD'];{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} ['KLUNINSTPASSWD'];"
 	"$EXCISE" plan --plan "$T/win.plan.json" --emit ps1 -o "$T/win.ps1"
 	normalize "$T/win.ps1" "$W" "$(report_id win)" >"$T/win.ps1.norm"

@@ -107,7 +107,7 @@ build_linux_root() {
 	{ echo "# Acme Root"; cat "$T/fixture-acme.pem"; echo "# planted"; cat "$T/fixture-kl.pem"; echo "# end of bundle"; } \
 		>"$R/etc/ssl/certs/ca-certificates.crt"
 	# a label the rewritten bundle must keep (where the filesystem takes user xattrs)
-	python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.excise-fixture", b"bundle label")' \
+	py -c 'import os, sys; os.setxattr(sys.argv[1], "user.excise-fixture", b"bundle label")' \
 		"$R/etc/ssl/certs/ca-certificates.crt" 2>/dev/null || true
 	# unrelated files that must survive
 	printf 'keep me\n' >"$R/opt/other/important.txt"

@@ -32,7 +32,7 @@ ln -s .. "$R/dir/loop"
 ln -s . "$R/self"
 
 # --- deep and wide ---
-python3 - "$R" <<'PY'
+py - "$R" <<'PY'
 import os, sys
 r = sys.argv[1]
 fd = os.open(r, os.O_RDONLY)
@@ -57,7 +57,7 @@ chmod 000 "$R/locked"
 
 # --- special files (a Kaspersky-named FIFO too: it must be named, never opened) ---
 mkfifo "$R/run/fifo" "$R/run/kaspersky.fifo"
-python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$R/run/sock"
+py -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$R/run/sock"
 if [ "$(id -u)" = 0 ]; then mknod "$R/run/null" c 1 3; fi
 
 # --- hostile names ---
@@ -97,10 +97,10 @@ check "csv scan finished with 0 or 1 (rc=$rc)" test "$rc" -le 1
 kill "$churn" 2>/dev/null
 wait "$churn" 2>/dev/null
 
-check "json report parses (strict: no raw control characters)" python3 -c '
+check "json report parses (strict: no raw control characters)" py -c '
 import json, sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$T/out.json"
 
-check "walk source ran and counted all entries" python3 - "$T/out.json" <<'PY'
+check "walk source ran and counted all entries" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 w = [s for s in r["sources"] if s["name"] == "walk"]
@@ -109,7 +109,7 @@ assert w and w[0]["status"] == "ok", w
 assert w[0]["observations"] >= 110000, w[0]["observations"]
 PY
 
-check "nothing outside the root is reported" python3 - "$T/out.json" "$T" <<'PY'
+check "nothing outside the root is reported" py - "$T/out.json" "$T" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 tmp = sys.argv[2]
@@ -124,7 +124,7 @@ for e in ev:
         assert "/outside/" not in p, e
 PY
 
-check "the newline name is one evidence path, escaped and decoded intact" python3 - "$T/out.json" <<'PY'
+check "the newline name is one evidence path, escaped and decoded intact" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 paths = {e.get("path") for f in r["findings"] for e in f["evidence"]}
@@ -133,7 +133,7 @@ raw = open(sys.argv[1], "rb").read()
 assert b"kaspersky\\nremnant" in raw
 PY
 
-check "invalid UTF-8 is U+FFFD in path and raw bytes in path_hex" python3 - "$T/out.json" <<'PY'
+check "invalid UTF-8 is U+FFFD in path and raw bytes in path_hex" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 ev = [e for f in r["findings"] for e in f["evidence"]]
@@ -165,7 +165,7 @@ for e in ev:
 assert want <= got, (want, got)
 PY
 
-check "the deep Kaspersky file is found" python3 - "$T/out.json" <<'PY'
+check "the deep Kaspersky file is found" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 ps = [e.get("path") or "" for f in r["findings"] for e in f["evidence"]]
@@ -173,7 +173,7 @@ want = "/deep" + "/d" * 10000 + "/kaspersky-at-the-bottom"
 assert want in ps, [p[-60:] for p in ps if "bottom" in p]
 PY
 
-check "the Kaspersky-named FIFO is reported (named, not opened)" python3 - "$T/out.json" <<'PY'
+check "the Kaspersky-named FIFO is reported (named, not opened)" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 ps = {e.get("path") for f in r["findings"] for e in f["evidence"]}
@@ -181,7 +181,7 @@ assert "/run/kaspersky.fifo" in ps, ps
 PY
 
 check "csv parses with the same number of columns per row and the newline name intact" \
-	python3 - "$T/out.csv" <<'PY'
+	py - "$T/out.csv" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
 assert len(rows) >= 2, rows
@@ -199,7 +199,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
 	scan json "$T/nobody.json" setpriv --reuid=nobody --regid=nogroup --clear-groups
 	check "unprivileged scan finished with 0 or 1 (rc=$rc)" test "$rc" -le 1
 	[ "$rc" -le 1 ] || sed 's/^/# /' "$T/scan.err" | head -20
-	check "unreadable directory is an item error of the walk" python3 - "$T/nobody.json" <<'PY'
+	check "unreadable directory is an item error of the walk" py - "$T/nobody.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 w = [s for s in r["sources"] if s["name"] == "walk"][0]
@@ -216,7 +216,7 @@ fi
 # More evidence than a scan keeps (EXCISE_MAX_EVIDENCE, 100000): 50001 files under
 # /var/opt/kaspersky/kesl each match two path indicators. The scan says so.
 E=$T/evidence-flood
-python3 -c '
+py -c '
 import os, sys
 for i in range(50001):
     d = os.path.join(sys.argv[1], "%03d" % (i % 200))
@@ -226,7 +226,7 @@ for i in range(50001):
 rc=0
 "$EXCISE" scan --root "$E" --only files --format json -o "$T/flood.json" -q 2>"$T/flood.err" || rc=$?
 check_eq "evidence flood: found (exit 1)" "$rc" 1
-check "evidence flood: the files source says only the first 100000 pieces of evidence were kept" python3 - "$T/flood.json" <<'PY'
+check "evidence flood: the files source says only the first 100000 pieces of evidence were kept" py - "$T/flood.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 s = [s for s in r["sources"] if s["name"] == "files"][0]

@@ -8,7 +8,17 @@
 #   check_eq NAME GOT WANT
 #   expect NAME RC REGEX CMD...  run CMD; ok if it exits RC and its output matches REGEX
 #   jq_py FILE EXPR        evaluate a Python expression over the parsed JSON `r`
+#   finding_py FILE PRODUCT EXPR   the same over `f`, the finding of PRODUCT
+#   validate_report FILE   FILE validates against docs/report.schema.json
+#   py ARGS...             python3 ARGS... (-c CODE, - with the code on stdin, or FILE)
 #   scan_json ROOT [ARGS]  run excise scan --root ROOT --format json into $T/out.json; sets $rc
+#   fixture NAME           the directory of the shared fixture root NAME (mkfixture.sh)
+#   fixture_copy NAME DIR  a copy of it to change
+#
+# All Python runs in one interpreter per script (pyserver.py, started here): a
+# python3 start costs more than the check it makes. Its answers arrive in the
+# order asked, so py and the *_py helpers must not run in two processes at once
+# (no pipeline of two of them, none in a background job).
 set -u
 : "${EXCISE:?EXCISE must name the excise binary}"
 : "${EXCISE_SRC:?EXCISE_SRC must name the source tree}"
@@ -20,10 +30,47 @@ defer() { _defer+=("$*"); }
 _cleanup() {
 	local i
 	for ((i = ${#_defer[@]} - 1; i >= 0; i--)); do eval "${_defer[i]}" || true; done
+	_py_stop
 	chmod -R u+rwx "$T" 2>/dev/null
 	rm -rf "$T"
 }
 trap _cleanup EXIT
+
+# The Python server: requests on $T/.py.req, answers on $T/.py.res (pyserver.py
+# says how). Without it (no python3, or it did not answer) every call starts python3.
+_py_server=$EXCISE_SRC/tests/e2e/pyserver.py
+_py_w='' _py_r='' _py_pid=''
+_py_start() {
+	command -v python3 >/dev/null && mkfifo "$T/.py.req" "$T/.py.res" || return 0
+	python3 "$_py_server" "$T" 3<"$T/.py.req" 4>"$T/.py.res" </dev/null &
+	_py_pid=$!
+	exec {_py_w}>"$T/.py.req" {_py_r}<"$T/.py.res"
+	_py run -c '' || _py_stop
+}
+_py_stop() {
+	[ -n "$_py_w" ] || return 0
+	exec {_py_w}>&- {_py_r}<&-
+	_py_w='' _py_r=''
+	kill "$_py_pid" 2>/dev/null || true
+	wait "$_py_pid" 2>/dev/null || true
+}
+# _py COMMAND ARGS...: one request (run, jq, finding, validate); pyserver.py's output,
+# errors and exit status.
+_py() {
+	[ -n "$_py_w" ] || { python3 "$_py_server" --once "$@"; return; }
+	local st fl out
+	# The request's own redirection moves fd 1 for a moment: the server writes to a
+	# copy of it that stays put.
+	exec {out}>&1
+	printf '%s\0' "$BASHPID" "$out" "$#" "$@" >&"$_py_w"
+	read -r -u "$_py_r" st fl || { echo "# pyserver.py did not answer" >&2; st=70; }
+	exec {out}>&-
+	[[ $fl != *o* ]] || cat "$T/.py.out"
+	[[ $fl != *e* ]] || cat "$T/.py.err" >&2
+	return "$st"
+}
+py() { _py run "$@"; }
+_py_start
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
@@ -56,25 +103,27 @@ expect() {
 }
 
 # jq_py FILE EXPR: prints the value of a Python expression over r = json.load(FILE).
-jq_py() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1], encoding="utf-8"))
-v = eval(sys.argv[2], {"r": r, "any": any, "all": all, "len": len, "sorted": sorted, "set": set,
-                      "json": json})
-print(v if not isinstance(v, (dict, list)) else json.dumps(v, sort_keys=True))
-PY
-}
+jq_py() { _py jq "$1" "$2"; }
 
 # finding_py FILE PRODUCT EXPR: EXPR over f = the finding for PRODUCT id (None if absent).
-finding_py() {
-	python3 - "$1" "$2" "$3" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1], encoding="utf-8"))
-fs = [f for f in r["findings"] if f["product"]["id"] == sys.argv[2]]
-f = fs[0] if fs else None
-print(eval(sys.argv[3], {"f": f, "r": r, "any": any, "all": all, "len": len}))
-PY
+finding_py() { _py finding "$1" "$2" "$3"; }
+
+# fixture NAME: the fixture root NAME, built by mkfixture.sh once per test run (in
+# $EXCISE_FIXTURES, by Meson), or here once per script when run without it. Shared:
+# read it, or copy it (cp -a) and change the copy.
+fixture() {
+	local dir=${EXCISE_FIXTURES:-$T}/fixture-$1
+	[ -e "$dir.stamp" ] || dir=$T/fixture-$1
+	[ -e "$dir.stamp" ] || bash "$EXCISE_SRC/tests/e2e/mkfixture.sh" "$1" "$dir.stamp" >&2 || return 1
+	[ -d "$dir" ] || { echo "# fixture $1: $(cat "$dir.stamp")" >&2; return 1; }
+	echo "$dir"
+}
+
+# fixture_copy NAME DIR: DIR becomes a copy of the fixture root NAME, to change.
+fixture_copy() {
+	local src
+	src=$(fixture "$1") || { echo "Bail out! fixture $1"; exit 1; }
+	mkdir -p "$2" && cp -a "$src/." "$2"
 }
 
 scan_json() {
@@ -83,15 +132,7 @@ scan_json() {
 	"$EXCISE" scan --root "$root" --format json -o "$T/out.json" "$@" 2>"$T/scan.err" || rc=$?
 }
 
-validate_report() {
-	python3 - "$EXCISE_SRC/docs/report.schema.json" "$1" <<'PY'
-import json, sys
-import jsonschema
-schema = json.load(open(sys.argv[1]))
-doc = json.load(open(sys.argv[2], encoding="utf-8"))
-jsonschema.validate(doc, schema)
-PY
-}
+validate_report() { _py validate "$EXCISE_SRC/docs/report.schema.json" "$1"; }
 
 done_testing() {
 	echo "1..$_n"

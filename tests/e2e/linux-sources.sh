@@ -189,7 +189,7 @@ check "systemd: bad unit line reported with file and line" \
 
 check_eq "Kaspersky root certificate found in every place it is trusted" \
 	"$(ev "e['path']" "e['source']=='truststore'")" \
-	"$(python3 -c 'import json, sys; print(json.dumps(sorted(sys.argv[1:])))' \
+	"$(py -c 'import json, sys; print(json.dumps(sorted(sys.argv[1:])))' \
 		/etc/pki/trust/anchors/kav.cer "/etc/ssl/certs/$h.0" /etc/ssl/certs/ca-certificates.crt \
 		/etc/ssl/certs/kav.pem /usr/local/share/ca-certificates/kav.crt)"
 check_eq "certificate subject in RFC 2253 form" \
@@ -229,7 +229,7 @@ check "kmod: too deep a tree reported, not followed" \
 # --- limits: bundle size and certificates per bundle ----------------------------
 R2=$T/root2
 mkdir -p "$R2/etc/ssl"
-python3 - "$R2/etc/ssl/cert.pem" "$T/kav.pem" <<'PY'
+py - "$R2/etc/ssl/cert.pem" "$T/kav.pem" <<'PY'
 import sys
 blk = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"
 with open(sys.argv[1], "w") as f:

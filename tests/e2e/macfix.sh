@@ -6,8 +6,10 @@
 #   info BUNDLE FORM ID VERSION NAME EXEC, job FILE FORM LABEL DISABLED PROG ARGS...,
 #   receipt ROOT FORM ID VERSION, sysver ROOT FORM VERSION
 #   build_kes_macos DIR    Kaspersky Anti-Virus for Mac 21 with Network Agent: apps,
-#                          launchd jobs, a kext, receipts, Application Support; sets
-#                          KAV and NAG to the daemons' paths inside the root
+#                          launchd jobs, a kext, receipts, Application Support
+#   KAV, NAG               the daemons' paths inside that root
+KAV="/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav"
+NAG="/Library/Application Support/Kaspersky Lab/klnagent/Binaries/klnagent"
 # plist FILE FORM: the XML on stdin written to FILE, as is (xml) or converted (bin).
 plist() {
 	local f=$1 form=$2
@@ -93,8 +95,6 @@ EOF
 	info "$APP/Contents/Library/SystemExtensions/com.kaspersky.kav.sysext.systemextension" bin \
 		com.kaspersky.kav.sysext 21.0.12 "Kaspersky Filter" com.kaspersky.kav.sysext
 	info "$R/Applications/Utilities/Keka.app" xml com.aone.keka 1.3.6 Keka Keka
-	KAV="/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav"
-	NAG="/Library/Application Support/Kaspersky Lab/klnagent/Binaries/klnagent"
 	mkdir -p "$R$(dirname "$KAV")" "$R$(dirname "$NAG")"
 	printf 'x' >"$R$KAV"
 	printf 'x' >"$R$NAG"

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v plistutil >/dev/null || skip_all "plistutil (libplist-utils) not installed"
-python3 -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
+py -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
 
 # The first scan runs every source the macOS platform has; the others only these.
 ONLY=--only=macos-apps,launchd,macos-kexts,macos-receipts,files
@@ -30,8 +30,7 @@ errs_have() { # errs_have SOURCE TEXT: some item error of SOURCE contains TEXT
 . "$(dirname "$0")/macfix.sh"
 
 # === kes: an install ===========================================================
-R=$T/kes
-build_kes_macos "$R"
+R=$(fixture kes-macos) || { echo "Bail out! fixture kes-macos"; exit 1; }
 scan_json "$R"
 O=$T/out.json
 check_eq "kes: exit status 1 (covered software found)" "$rc" 1
@@ -155,7 +154,7 @@ GOOD=$T/good.app/Contents/Info.plist
 len=$(stat -c %s "$GOOD")
 mk_app Trunc; head -c $((len - 7)) "$GOOD" >"$B/Trunc.app/Contents/Info.plist"
 for a in Offsets Count Deep Laughs; do mk_app $a; done
-python3 - "$GOOD" "$B" <<'PY'
+py - "$GOOD" "$B" <<'PY'
 import struct, sys
 b = open(sys.argv[1], "rb").read()
 out = sys.argv[2]

@@ -10,12 +10,17 @@
 for t in dpkg dpkg-deb dpkg-query openssl python3; do
 	command -v $t >/dev/null || skip_all "$t not installed"
 done
-SNAP="python3 $EXCISE_SRC/tests/e2e/snap.py"
+SNAP="py $EXCISE_SRC/tests/e2e/snap.py"
 
-PRISTINE=$T/pristine
-build_linux_root "$PRISTINE" || { echo "Bail out! fixture root"; exit 1; }
-# the plan must be newer than the package database it was made from
-sleep 1.1
+PRISTINE=$(fixture linux) || { echo "Bail out! fixture root"; exit 1; }
+# the fixture's certificates: the planted root and Acme's
+KL_PEM=$PRISTINE/usr/local/share/ca-certificates/kaspersky-fixture.crt
+ACME_PEM=$PRISTINE/etc/ssl/certs/acme.pem
+
+# settled FIXTURE: a plan must be newer than the package database it was made from:
+# wait while the fixture root FIXTURE is not yet two seconds old
+settled() { [ $(($(date +%s) - $(stat -c %Y "$1.stamp"))) -ge 2 ] || sleep 1.1; }
+settled "$PRISTINE"
 
 # fresh COPY: a copy of the pristine root (owners, modes, times and xattrs kept)
 fresh() {
@@ -33,7 +38,7 @@ run_dir_of() { ls -d "$1"/var/lib/excise/runs/*/ 2>/dev/null | head -1 | sed 's,
 
 # quarantined ROOT RUN: the original path of every entry the run moved into quarantine
 quarantined() {
-	python3 - "$1/var/lib/excise/quarantine/$(basename "$2")/manifest.jsonl" <<'PY'
+	py - "$1/var/lib/excise/quarantine/$(basename "$2")/manifest.jsonl" <<'PY'
 import json, sys
 intent, moved = {}, set()
 for line in open(sys.argv[1]):
@@ -51,7 +56,7 @@ PY
 
 # same_entries A B PATHS-FILE: the snap lines of A and B agree for every path listed that A has
 same_entries() {
-	python3 - "$1" "$2" "$3" <<'PY'
+	py - "$1" "$2" "$3" <<'PY'
 import json, sys
 a = {json.loads(l)["path"]: l for l in open(sys.argv[1])}
 b = {json.loads(l)["path"]: l for l in open(sys.argv[2])}
@@ -77,15 +82,17 @@ unrelated() {
 		grep -v -E '"path": "/(var/lib|var|etc|lib|lib/systemd|usr/local/share|usr/local|usr|etc/systemd/system|etc/systemd|)"'
 }
 
-# timeless: snap lines without the times of what this run rewrote (the bundle, dpkg's database)
+# timeless ROOT: its snap lines without the times of what this run rewrote (the bundle,
+# dpkg's database)
 timeless() {
-	python3 -c '
+	$SNAP "$1" >"$T/timeless.snap"
+	py -c '
 import json, sys
 for line in sys.stdin:
     e = json.loads(line)
     if e["path"].startswith("/var/lib/dpkg/") or e["path"] == "/etc/ssl/certs/ca-certificates.crt":
         e.pop("mtime_ns", None)
-    print(json.dumps(e, sort_keys=True))'
+    print(json.dumps(e, sort_keys=True))' <"$T/timeless.snap"
 }
 
 pkg_state() { dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${db:Status-Abbrev}' "$2" 2>/dev/null | tr -d ' '; }
@@ -142,11 +149,11 @@ for p in /etc/systemd/system/multi-user.target.wants/kesl.service \
 	check "apply: $p is in quarantine and gone from the root" bash -c "grep -qx '$p' '$T/quarantined' && test ! -e '$R$p' -a ! -L '$R$p'"
 done
 check "apply: the bundle no longer holds the planted root, still holds Acme's" bash -c "
-	! grep -q \"\$(sed -n 2p '$T/fixture-kl.pem')\" '$R/etc/ssl/certs/ca-certificates.crt' &&
-	grep -q \"\$(sed -n 2p '$T/fixture-acme.pem')\" '$R/etc/ssl/certs/ca-certificates.crt'"
-if python3 -c 'import os, sys; os.getxattr(sys.argv[1], "user.excise-fixture")' "$PRISTINE/etc/ssl/certs/ca-certificates.crt" 2>/dev/null; then
+	! grep -q \"\$(sed -n 2p '$KL_PEM')\" '$R/etc/ssl/certs/ca-certificates.crt' &&
+	grep -q \"\$(sed -n 2p '$ACME_PEM')\" '$R/etc/ssl/certs/ca-certificates.crt'"
+if py -c 'import os, sys; os.getxattr(sys.argv[1], "user.excise-fixture")' "$PRISTINE/etc/ssl/certs/ca-certificates.crt" 2>/dev/null; then
 	check_eq "apply: the rewritten bundle keeps its extended attributes" \
-		"$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.excise-fixture").decode())' "$R/etc/ssl/certs/ca-certificates.crt")" \
+		"$(py -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.excise-fixture").decode())' "$R/etc/ssl/certs/ca-certificates.crt")" \
 		"bundle label"
 else
 	ok "# SKIP the rewritten bundle's xattrs: no user xattrs on this filesystem"
@@ -208,12 +215,11 @@ check "restore: every quarantined file and the bundle byte-exact with mode, owne
 check "restore: the unrelated files still untouched" bash -c "unrelated() { $(declare -f unrelated | tail -n +2); }; diff '$T/u.before' <(unrelated '$T/restored.snap')"
 
 # ---------------------------------------------------------------- crash and resume
-$SNAP "$R" >/dev/null
 REF=$T/ref
 fresh "$REF"
 plan_for "$REF"
 "$EXCISE" remove --root "$REF" --plan "$T/plan.json" --apply -q >/dev/null 2>&1
-$SNAP "$REF" | timeless >"$T/ref.snap"
+timeless "$REF" >"$T/ref.snap"
 n_steps=$(jq_py "$T/plan.json" 'len(r["steps"])')
 C=$T/crash
 resumed=0 restored=0 failures=""
@@ -230,7 +236,7 @@ for i in $(seq 1 "$n_steps"); do
 			# resume, and the host ends as an uninterrupted run leaves it
 			rc=0
 			"$EXCISE" remove --resume "$run" -q >"$T/resume.out" 2>&1 || rc=$?
-			$SNAP "$C" | timeless >"$T/crash.snap"
+			timeless "$C" >"$T/crash.snap"
 			if [ "$rc" != 0 ] || ! diff -q "$T/ref.snap" "$T/crash.snap" >/dev/null; then
 				failures+=" resume@$i:$ev(rc=$rc)"
 				sed 's/^/# /' "$T/resume.out" | head -5
@@ -240,7 +246,6 @@ for i in $(seq 1 "$n_steps"); do
 			resumed=$((resumed + 1))
 		fi
 		# restore after a full (resumed) or a partial run gives back every quarantined file
-		$SNAP "$C" >/dev/null
 		quarantined "$C" "$run" >"$T/crash.q" 2>/dev/null || : >"$T/crash.q"
 		echo /etc/ssl/certs/ca-certificates.crt >>"$T/crash.q"
 		rc=0
@@ -279,7 +284,7 @@ refused() {
 
 # edit_plan PYTHON: $T/plan.json -> $T/edited.json, with `p` the plan and `step(action)` the first such step
 edit_plan() {
-	python3 - "$T/plan.json" "$T/edited.json" "$1" <<'PY'
+	py - "$T/plan.json" "$T/edited.json" "$1" <<'PY'
 import copy, json, sys
 p = json.load(open(sys.argv[1]))
 def step(action):
@@ -297,7 +302,7 @@ PY
 
 # edit_report PYTHON: $T/report.json -> $T/edited-report.json, `ev(kind)` copies a strong evidence of that kind
 edit_report() {
-	python3 - "$T/report.json" "$T/edited-report.json" "$1" <<'PY'
+	py - "$T/report.json" "$T/edited-report.json" "$1" <<'PY'
 import copy, json, sys
 r = json.load(open(sys.argv[1]))
 f = next(f for f in r["findings"] if f["product"]["id"] == "kesl")
@@ -328,8 +333,8 @@ for case in "/usr|protected system path" "/etc|protected system path" "../../out
 	path=${case%%|*} want=${case#*|}
 	edit_report "ev('files', path='$path', value='$path')"
 	"$EXCISE" plan "$T/edited-report.json" --format json -o "$T/edited.json" 2>"$T/plan.err"
-	check "safety: a report naming $path: the plan marks it refused" bash -c "
-		python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); sys.exit(0 if any(k[\"refused\"] and \"$path\" in k[\"what\"] for k in p[\"skipped\"]) else 1)' '$T/edited.json'"
+	check "safety: a report naming $path: the plan marks it refused" \
+		py -c 'import json,sys; p=json.load(open(sys.argv[1])); sys.exit(0 if any(k["refused"] and sys.argv[2] in k["what"] for k in p["skipped"]) else 1)' "$T/edited.json" "$path"
 	refused "a report naming $path" "$want"
 done
 edit_report "ev('dpkg', value='kesl-lookalike', attrs={'package': 'kesl-lookalike'})"
@@ -437,12 +442,12 @@ fresh "$S"
 mkdir -p "$S/etc/pki/ca-trust/extracted/pem" "$S/etc/pki/tls/certs" "$S/etc/pki/ca-trust/source/anchors"
 cp "$S/etc/ssl/certs/ca-certificates.crt" "$S/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"
 ln -s ../../ca-trust/extracted/pem/tls-ca-bundle.pem "$S/etc/pki/tls/certs/ca-bundle.crt"
-cp "$T/fixture-kl.pem" "$S/etc/pki/ca-trust/source/anchors/kaspersky.pem"
+cp "$KL_PEM" "$S/etc/pki/ca-trust/source/anchors/kaspersky.pem"
 rm -rf "$S/etc/ssl/certs" "$S/usr/local/share/ca-certificates/kaspersky-fixture.crt"
 ln -s ../pki/tls/certs "$S/etc/ssl/certs"
 plan_for "$S"
 check_eq "rhel trust: nothing refused" \
-	"$(python3 -c 'import json,sys; print([k["what"] for k in json.load(open(sys.argv[1]))["skipped"] if k["refused"]])' "$T/plan.json")" "[]"
+	"$(py -c 'import json,sys; print([k["what"] for k in json.load(open(sys.argv[1]))["skipped"] if k["refused"]])' "$T/plan.json")" "[]"
 rc=0
 "$EXCISE" remove --root "$S" --plan "$T/plan.json" --apply -q >"$T/m.out" 2>&1 || rc=$?
 check_eq "rhel trust: apply exit 0" "$rc" 0
@@ -457,8 +462,8 @@ check_eq "rhel trust: the rescan is clean" "$rc" 0
 
 # ---------------------------------------------------------------- rpm root
 if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
-	build_rpm_root "$T/rpmroot" || { echo "Bail out! rpm fixture"; exit 1; }
-	sleep 1.1
+	fixture_copy rpm "$T/rpmroot"
+	settled "$(fixture rpm)"
 	$SNAP "$T/rpmroot" >"$T/rpm.before"
 	plan_for "$T/rpmroot"
 	check_eq "rpm: plan erases kesl-gui before kesl, not acme-av" \

@@ -119,7 +119,7 @@ elif [ -z "$DB_LOAD" ]; then
 else
 	RB=$T/bdb
 	mkdir -p "$RB/var/lib/rpm"
-	python3 - "$R/var/lib/rpm/rpmdb.sqlite" >"$T/packages.txt" <<'PY'
+	py - "$R/var/lib/rpm/rpmdb.sqlite" >"$T/packages.txt" <<'PY'
 import sqlite3, struct, sys
 db = sqlite3.connect("file:%s?mode=ro&immutable=1" % sys.argv[1], uri=True)
 for hnum, blob in db.execute("SELECT hnum, blob FROM Packages ORDER BY hnum"):

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v python3 >/dev/null || skip_all "python3 not installed"
-python3 -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
+py -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not installed"
 
 KESL_VER=12.1.0-1191
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
@@ -53,7 +53,7 @@ mkdir -p "$E"
 
 # csv_py FILE EXPR: EXPR over rows = list of CSV rows (header first) and raw = the bytes.
 csv_py() {
-	python3 - "$1" "$2" <<'PY'
+	py - "$1" "$2" <<'PY'
 import csv, io, sys
 raw = open(sys.argv[1], "rb").read()
 rows = list(csv.reader(io.StringIO(raw.decode("utf-8", "strict"), newline="")))
@@ -104,7 +104,7 @@ check_eq "json: a finding's confidence is that of its strongest evidence" "$(jq_
 	    {"definitive": 3, "strong": 2, "weak": 1}[f["confidence"]] for f in r["findings"]))')" True
 # The hostile file name only appears once the files source reads /opt/kaspersky.
 if [ "$(jq_py "$T/out.json" '[s["status"] for s in r["sources"] if s["name"] == "files"][0]')" = ok ]; then
-	check_eq "json: an invalid UTF-8 path carries path_hex with its raw bytes" "$(python3 - "$T/out.json" "$EVIL" <<'PY'
+	check_eq "json: an invalid UTF-8 path carries path_hex with its raw bytes" "$(py - "$T/out.json" "$EVIL" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 want = ("/opt/kaspersky/kesl/bin/" + sys.argv[2]).encode("utf-8", "surrogateescape")
@@ -132,7 +132,7 @@ check_eq "csv: one row per piece of evidence of the JSON report" \
 	"$(jq_py "$T/out.json" 'len([e for f in r["findings"] for e in f["evidence"]])')"
 check_eq "csv: rows per product match the JSON evidence counts" \
 	"$(csv_py "$T/out.csv" 'sorted((p, len([x for x in rows[1:] if x[3] == p])) for p in set(x[3] for x in rows[1:]))')" \
-	"$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sorted((f["product"]["id"], len(f["evidence"])) for f in r["findings"]))' "$T/out.json")"
+	"$(py -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sorted((f["product"]["id"], len(f["evidence"])) for f in r["findings"]))' "$T/out.json")"
 check_eq "csv: one report_id, a UUID, on every row" \
 	"$(csv_py "$T/out.csv" 'len(set(x[0] for x in rows[1:])) == 1 and __import__("re").match(r"'"$UUID_RE"'", rows[1][0]) is not None')" True
 check_eq "csv: the kesl package row" \
@@ -145,7 +145,7 @@ check_eq "csv: hostname and root columns" \
 if grep -q 'path_hex' <<<"$(jq_py "$T/out.json" '[e for f in r["findings"] for e in f["evidence"] if "path_hex" in e]')"; then
 	check_eq "csv: path_hex column for the non-UTF-8 path" \
 		"$(csv_py "$T/out.csv" 'sorted(x[15] for x in rows[1:] if x[15])')" \
-		"$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sorted(e["path_hex"] for f in r["findings"] for e in f["evidence"] if "path_hex" in e))' "$T/out.json")"
+		"$(py -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sorted(e["path_hex"] for f in r["findings"] for e in f["evidence"] if "path_hex" in e))' "$T/out.json")"
 else
 	ok "csv: path_hex column # SKIP no non-UTF-8 path in this report"
 fi
@@ -160,7 +160,7 @@ check_eq "text: no ANSI escape when not on a terminal" "$(grep -c $'\033' "$T/ou
 check "text: names the product and its version" grep -q "Kaspersky Endpoint Security for Linux $KESL_VER" "$T/out.txt"
 check "text: evidence is indented under the product" grep -Eq '^    .*dpkg.*kesl' "$T/out.txt"
 check_eq "text: no byte of invalid UTF-8" \
-	"$(python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8"); print("ok")' "$T/out.txt" 2>&1)" ok
+	"$(py -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8"); print("ok")' "$T/out.txt" 2>&1)" ok
 if grep -q 'path_hex' "$T/out.json"; then
 	check "text: a newline in a file name is shown escaped" grep -qF 'evil\nFOUND: nothing' "$T/out.txt"
 else

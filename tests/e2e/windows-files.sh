@@ -103,7 +103,7 @@ check_eq "windows root: platform detected" "$(jq_py "$T/out.json" 'r["host"]["pl
 cp "$T/out.json" "$T/win.json"
 # ev PRODUCT EXPR-over-e: the evidence of PRODUCT's finding that satisfies EXPR, as JSON
 ev() {
-	python3 - "$T/win.json" "$1" "$2" <<'PY'
+	py - "$T/win.json" "$1" "$2" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 out = []
@@ -193,7 +193,7 @@ sign kl "$B/good.sys"
 muts=(bad-lfanew lfanew-limit sections-past-eof many-sections res-loop res-loop-deep res-deep
 	res-count ver-huge ver-outside ver-node-len cert-huge cert-len cert-garbage truncate:100)
 for m in "${muts[@]}"; do
-	python3 "$MUT" "$B/good.sys" "$D/kl-${m%%:*}.sys" "$m"
+	py "$MUT" "$B/good.sys" "$D/kl-${m%%:*}.sys" "$m"
 done
 : >"$D/klempty.sys"
 cp "$B/good.sys" "$D/klif.sys"
@@ -255,7 +255,7 @@ L=$T/limits
 mkdir -p "$L/Windows/Temp" "$L/Users" "$L/Windows/System32/config"
 : >"$L/Windows/System32/config/SOFTWARE"
 mkpe "$B/plain.exe" "" "" "" "" ""
-python3 - "$L" "$B/plain.exe" <<'PY'
+py - "$L" "$B/plain.exe" <<'PY'
 import os, sys
 t = os.path.join(sys.argv[1], "Windows", "Temp")
 for i in range(20001):  # hard links: 20001 valid PE files for the cost of one

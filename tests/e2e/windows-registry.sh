@@ -27,7 +27,7 @@ src() { jq_py "$T/out.json" "[s for s in r['sources'] if s['name']=='$1'][0]$2";
 
 # === a) KES 12.9 for Windows with Network Agent ==================================
 A=$T/kes
-build_kes_windows "$A"
+fixture_copy kes-windows "$A"
 scan_json "$A" "${ONLY[@]}"
 check_eq "a: KES host: verdict found (exit 1)" "$rc" 1
 check "a: report validates" validate_report "$T/out.json"
@@ -248,7 +248,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k.pem" -days 30 -outform D
 	-subj "/C=RU/O=AO Kaspersky Lab/CN=Kaspersky Anti-Virus Personal Root Certificate" 2>/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/k2.pem" -days 30 -outform DER -out "$T/other.der" \
 	-subj "/C=US/O=Example Trust/CN=Example Root CA" 2>/dev/null
-python3 - "$T/kav.der" "$T/other.der" >"$T/certs.reg" <<'PY'
+py - "$T/kav.der" "$T/other.der" >"$T/certs.reg" <<'PY'
 import hashlib, struct, sys
 def prop(pid, b):
     return struct.pack("<III", pid, 1, len(b)) + b
@@ -291,7 +291,7 @@ hostile() { # NAME EXPECTED-MESSAGE-PART
 head -c 6000 "$T/good.hive" >"$HV"
 hostile truncated "cannot be read"
 cp "$T/good.hive" "$HV"
-python3 - "$HV" <<'PY'
+py - "$HV" <<'PY'
 import random, sys
 b = bytearray(open(sys.argv[1], "rb").read())
 rnd = random.Random(7)
@@ -322,7 +322,7 @@ L=$T/limits
 new_root "$L"
 # EXCISE_MAX_HIVE_DEPTH (32 levels below a walk's start): a key chain 34 deep under
 # KasperskyLab; keys down to level 32 are read, the rest is an item error.
-python3 - >"$T/deep.reg" <<'PY'
+py - >"$T/deep.reg" <<'PY'
 p = "HKEY_LOCAL_MACHINE\\SOFTWARE\\KasperskyLab"
 print("[%s]" % p)
 for i in range(1, 35):
@@ -331,7 +331,7 @@ for i in range(1, 35):
 PY
 sw "$L" <"$T/deep.reg"
 # EXCISE_MAX_HIVE_VALUE_SIZE (256 KiB) and EXCISE_MAX_HIVE_STRING_LEN (32 KiB of UTF-8).
-python3 - >"$T/big.reg" <<'PY'
+py - >"$T/big.reg" <<'PY'
 u = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
 print("[%sBigValue]" % u)
 print('"DisplayName"=hex(1):' + ",".join(["41,00"] * (128 * 1024 + 1)) + ",00,00")

@@ -4,13 +4,14 @@
 # hivexregedit. Needs lib.sh's $T.
 #
 #   new_root DIR           empty SOFTWARE and SYSTEM hives, OS version, one control set
+#                          (a copy of the fixture root "windows", build_windows_root)
 #   build_kes_windows DIR  KES 12.9 with Network Agent (both registry views, a Cyrillic
 #                          publisher, ControlSet002 current with decoys in ControlSet001)
 #   sw DIR / sy DIR        merge the .reg text on stdin into SOFTWARE / SYSTEM
 MKHIVE=$EXCISE_SRC/tests/e2e/mkhive.py
 # empty_hive FILE: a hive holding only its root key, checked by hivexsh.
 empty_hive() {
-	python3 "$MKHIVE" "$1" "${@:2}" && printf 'ls\n' | hivexsh "$1" >/dev/null ||
+	py "$MKHIVE" "$1" "${@:2}" && printf 'ls\n' | hivexsh "$1" >/dev/null ||
 		{ echo "Bail out! $1: mkhive.py wrote a hive hivexsh cannot read"; exit 1; }
 }
 
@@ -20,7 +21,7 @@ empty_hive() {
 merge() {
 	local reg
 	reg=$(mktemp "$T/reg.XXXXXX")
-	python3 -c '
+	py -c '
 import re, sys
 def hx(t, b):
     return "hex(%d):" % t + ",".join("%02x" % c for c in b)
@@ -45,9 +46,11 @@ sys.stdout.write("\n".join(out) + "\n")
 sw() { merge "$1/Windows/System32/config/SOFTWARE" 'HKEY_LOCAL_MACHINE\SOFTWARE'; }
 sy() { merge "$1/Windows/System32/config/SYSTEM" 'HKEY_LOCAL_MACHINE\SYSTEM'; }
 
-# new_root DIR: an offline Windows root with empty SOFTWARE and SYSTEM hives, the OS
-# version and Select\Current=1 with an empty ControlSet001\Services.
-new_root() {
+new_root() { fixture_copy windows "$1"; }
+
+# build_windows_root DIR: an offline Windows root with empty SOFTWARE and SYSTEM hives,
+# the OS version and Select\Current=1 with an empty ControlSet001\Services.
+build_windows_root() {
 	mkdir -p "$1/Windows/System32/config" "$1/Windows/System32/drivers" "$1/Users"
 	empty_hive "$1/Windows/System32/config/SOFTWARE"
 	empty_hive "$1/Windows/System32/config/SYSTEM"

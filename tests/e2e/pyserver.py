@@ -17,8 +17,8 @@ ARGs are:
   validate SCHEMA FILE    the JSON in FILE validates against the JSON schema SCHEMA
 
 The code runs with the asking shell's standard input, output and error (pipes
-and devices opened again through /proc/PID/fd/: OUT, 0 and 2), its working directory,
-sys.argv as python3 would set it, and fresh globals. The answer is one line,
+and devices opened again through /proc/PID/fd/: OUT, 0 and 2), its working
+directory, sys.argv as python3 would set it, and fresh globals. The answer is one line,
 "STATUS FLAGS": the exit status python3 would have had, and FLAGS "o" or "e"
 when output for standard output or error, a regular file (or one that could not
 be opened), was written to DIR/.py.out or DIR/.py.err instead, for the shell to

@@ -5,7 +5,9 @@ Starting python3 costs far more than any check it makes, so lib.sh starts this
 once per script and sends it every Python the script runs. It reads requests on
 file descriptor 3 and answers on 4 (0 is /dev/null: a child process must not
 read requests). A request is NUL-terminated fields: PID OUT N ARG1 ... ARGN, where
-PID is the process id of the shell that asks (its $BASHPID) and the ARGs are:
+PID is the process id of the shell that asks (its $BASHPID), OUT its copy of
+standard output (fd 1 itself moves while the shell writes the request) and the
+ARGs are:
 
   run ARGS...             as `python3 ARGS...`: -c CODE ARGS..., - ARGS... (the
                           code on the asking shell's standard input) or FILE ARGS...
@@ -15,8 +17,8 @@ PID is the process id of the shell that asks (its $BASHPID) and the ARGs are:
   validate SCHEMA FILE    the JSON in FILE validates against the JSON schema SCHEMA
 
 The code runs with the asking shell's standard input, output and error (pipes
-and devices opened again through /proc/PID/fd/), its working directory,
-sys.argv as python3 would set it, and fresh globals. The answer is one line,
+and devices opened again through /proc/PID/fd/: OUT, 0 and 2), its working
+directory, sys.argv as python3 would set it, and fresh globals. The answer is one line,
 "STATUS FLAGS": the exit status python3 would have had, and FLAGS "o" or "e"
 when output for standard output or error, a regular file (or one that could not
 be opened), was written to DIR/.py.out or DIR/.py.err instead, for the shell to

@@ -152,47 +152,58 @@ const char *doc_type_name(json_t *v)
 	return "?";
 }
 
+static void one_of(struct buf *b, const struct doc_field *f)
+{
+	buf_adds(b, "one of ");
+	for (size_t i = (size_t)f->min; f->values[i]; i++)
+		buf_addf(b, "%s%s", i > (size_t)f->min ? "|" : "", f->values[i]);
+}
+
 static void describe(struct buf *b, const struct doc_field *f)
 {
-	if (f->values) {
-		buf_adds(b, "one of ");
-		for (size_t i = (size_t)f->min; f->values[i]; i++)
-			buf_addf(b, "%s%s", i > (size_t)f->min ? "|" : "", f->values[i]);
-	} else {
-		switch (f->type) {
-		case DOC_STRING:
-			buf_adds(b, f->flags & DOC_NONEMPTY ? "a non-empty string" : "a string");
-			if (f->max)
-				buf_addf(b, " of at most %" PRId64 " bytes", f->max);
-			if (f->flags & DOC_HEX)
-				buf_addf(b, " (or %s_hex: lower-case hex)", f->name);
-			break;
-		case DOC_INTEGER:
-			buf_adds(b, "an integer");
-			if (f->min || f->max)
-				buf_addf(b, " from %" PRId64 " to %" PRId64, f->min, f->max);
-			break;
-		case DOC_BOOLEAN:
-			buf_adds(b, "true or false");
-			break;
-		case DOC_ARRAY:
-			buf_adds(b, "an array");
-			if (f->min && f->max)
-				buf_addf(b, " of %" PRId64 " to %" PRId64, f->min, f->max);
-			else if (f->max)
-				buf_addf(b, " of at most %" PRId64, f->max);
-			else if (f->min)
-				buf_addf(b, " of at least %" PRId64, f->min);
-			buf_adds(b, f->table ? " objects" : f->handler == doc_strv || f->handler == doc_strv_dup ?
-				 (f->flags & DOC_NONEMPTY ? " non-empty strings" : " strings") : " items");
-			break;
-		case DOC_OBJECT:
-			buf_adds(b, "an object");
-			break;
-		case DOC_ANY:
-			buf_adds(b, "a value");
+	switch (f->type) {
+	case DOC_STRING:
+		if (f->values) {
+			one_of(b, f);
 			break;
 		}
+		buf_adds(b, f->flags & DOC_NONEMPTY ? "a non-empty string" : "a string");
+		if (f->max)
+			buf_addf(b, " of at most %" PRId64 " bytes", f->max);
+		if (f->flags & DOC_HEX)
+			buf_addf(b, " (or %s_hex: lower-case hex)", f->name);
+		break;
+	case DOC_INTEGER:
+		buf_adds(b, "an integer");
+		if (f->min || f->max)
+			buf_addf(b, " from %" PRId64 " to %" PRId64, f->min, f->max);
+		break;
+	case DOC_BOOLEAN:
+		buf_adds(b, "true or false");
+		break;
+	case DOC_ARRAY: {
+		bool strv = f->handler == doc_strv || f->handler == doc_strv_dup;
+		buf_adds(b, "an array");
+		if (f->min && f->max)
+			buf_addf(b, " of %" PRId64 " to %" PRId64, f->min, f->max);
+		else if (f->max)
+			buf_addf(b, " of at most %" PRId64, f->max);
+		else if (f->min)
+			buf_addf(b, " of at least %" PRId64, f->min);
+		buf_adds(b, f->table ? " objects" : !strv ? " items" :
+			 f->flags & DOC_NONEMPTY ? " non-empty strings" : " strings");
+		if (strv && f->values) {
+			buf_adds(b, ", each ");
+			one_of(b, &(struct doc_field){ .values = f->values });
+		}
+		break;
+	}
+	case DOC_OBJECT:
+		buf_adds(b, "an object");
+		break;
+	case DOC_ANY:
+		buf_adds(b, "a value");
+		break;
 	}
 	if (f->flags & DOC_NULLABLE)
 		buf_adds(b, " or null");
@@ -404,15 +415,32 @@ int doc_unsigned(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 	return r;
 }
 
-int doc_enum(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+/* The index of `v` in f->values (from f->min), or -1. */
+static int value_index(const struct doc_field *f, json_t *v)
 {
 	const char *s = json_string_value(v);
-	for (size_t i = (size_t)f->min; f->values[i]; i++)
-		if (strcmp(f->values[i], s) == 0 && strlen(s) == json_string_length(v)) {
-			*(int *)ret = (int)i;
-			return 0;
-		}
-	return doc_expected(d, f);
+	for (size_t i = (size_t)f->min; s && f->values[i]; i++)
+		if (strcmp(f->values[i], s) == 0 && strlen(s) == json_string_length(v))
+			return (int)i;
+	return -1;
+}
+
+int doc_enum(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	int i = value_index(f, v);
+	if (i < 0)
+		return doc_expected(d, f);
+	*(int *)ret = i;
+	return 0;
+}
+
+int doc_string_enum(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	int i = value_index(f, v);
+	if (i < 0)
+		return doc_expected(d, f);
+	*(const char **)ret = f->values[i];
+	return 0;
 }
 
 static int strv_of(struct doc *d, const struct doc_field *f, json_t *v, bool dup, void *ret)
@@ -428,6 +456,8 @@ static int strv_of(struct doc *d, const struct doc_field *f, json_t *v, bool dup
 		const char *str = json_string_value(s);
 		if (!str || strlen(str) != json_string_length(s) || ((f->flags & DOC_NONEMPTY) && !*str))
 			r = doc_fail(d, "expected a %sstring", f->flags & DOC_NONEMPTY ? "non-empty " : "");
+		else if (f->values && value_index(&(struct doc_field){ .values = f->values }, s) < 0)
+			r = doc_expected(d, &(struct doc_field){ .type = DOC_STRING, .values = f->values });
 		else if (!(a[i] = dup ? strdup(str) : (char *)str))
 			r = doc_failc(d, -ENOMEM, "out of memory");
 		if (r >= 0)

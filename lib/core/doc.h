@@ -133,7 +133,9 @@ void doc_leave(struct doc *d, size_t mark);
 int doc_each(struct doc *d, json_t *arr, int (*fn)(struct doc *d, size_t i, json_t *item, void *userdata),
 	     void *userdata);
 
-/* ---- default handlers ---- */
+/* ---- default handlers ----
+ * doc_strv and doc_strv_dup take f->values too: then each string must be one of them
+ * (all of them: f->min counts items there). */
 
 int doc_string(struct doc *d, const struct doc_field *f, json_t *v, void *ret);     /* const char *, borrowed */
 int doc_string_dup(struct doc *d, const struct doc_field *f, json_t *v, void *ret); /* char *, owned */
@@ -144,6 +146,8 @@ int doc_uint64(struct doc *d, const struct doc_field *f, json_t *v, void *ret); 
 int doc_int(struct doc *d, const struct doc_field *f, json_t *v, void *ret);        /* int */
 int doc_unsigned(struct doc *d, const struct doc_field *f, json_t *v, void *ret);   /* unsigned */
 int doc_enum(struct doc *d, const struct doc_field *f, json_t *v, void *ret);       /* int: index in f->values */
+int doc_string_enum(struct doc *d, const struct doc_field *f, json_t *v, void *ret);/* const char *, borrowed,
+										     * one of f->values */
 int doc_strv(struct doc *d, const struct doc_field *f, json_t *v, void *ret);       /* const char **, NULL-terminated
 										     * array owned, strings borrowed */
 int doc_strv_dup(struct doc *d, const struct doc_field *f, json_t *v, void *ret);   /* char **, all owned */

@@ -362,8 +362,7 @@ static const char *const catalog_schema[] = { "excise.catalog/1", NULL };
 
 /* In this order: products name vendors, indicators name products (and "<vendor>:unidentified"). */
 static const struct doc_field catalog_fields[] = {
-	{ "schema", DOC_STRING, doc_string_enum, offsetof(struct excise_catalog, schema), DOC_REQUIRED,
-	  .values = catalog_schema },
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = catalog_schema },
 	ID_FIELD(struct excise_catalog),
 	STR(struct excise_catalog, "version", version, REQ),
 	{ "serial", DOC_INTEGER, doc_uint64, offsetof(struct excise_catalog, serial), DOC_REQUIRED },

@@ -254,7 +254,9 @@ static int dispatch_one(struct doc *d, json_t *obj, const struct doc_field *f, v
 	if (!v && (f->flags & DOC_HEX) && snprintf(hk, sizeof(hk), "%s_hex", f->name) < (int)sizeof(hk) &&
 	    (v = json_object_get(obj, hk)))
 		key = hk;
-	if (!v || (json_is_null(v) && (f->flags & DOC_NULLABLE))) {
+	if (v && json_is_null(v) && (f->flags & DOC_NULLABLE))
+		return 0;
+	if (!v) {
 		if (!(f->flags & DOC_REQUIRED))
 			return 0;
 		size_t mark = doc_enter_key(d, f->name);
@@ -269,8 +271,12 @@ static int dispatch_one(struct doc *d, json_t *obj, const struct doc_field *f, v
 	else if (f->type == DOC_ARRAY && ((f->min && json_array_size(v) < (size_t)f->min) ||
 					  (f->max && json_array_size(v) > (size_t)f->max)))
 		r = doc_expected(d, f);
-	else
+	else if (f->handler)
 		r = f->handler(d, f, v, (char *)base + f->offset);
+	else if (f->type == DOC_STRING) /* checked, not stored */
+		r = f->values ? doc_string_enum(d, f, v, &(const char *){ NULL }) : doc_string(d, f, v, &(const char *){ NULL });
+	else
+		r = 0;
 	if (r >= 0)
 		doc_leave(d, mark);
 	return r;

@@ -46,8 +46,8 @@ enum doc_type {
 };
 
 enum doc_flags {
-	DOC_REQUIRED = 1u << 0, /* absent is an error */
-	DOC_NULLABLE = 1u << 1, /* null counts as absent (else null is a wrong type) */
+	DOC_REQUIRED = 1u << 0, /* absent is an error (present and null is not, with DOC_NULLABLE) */
+	DOC_NULLABLE = 1u << 1, /* null is accepted and stores nothing (else null is a wrong type) */
 	DOC_NONEMPTY = 1u << 2, /* strings (and the strings of a string array) may not be "" */
 	DOC_HEX = 1u << 3,      /* the value may come as KEY_hex instead: lower-case hex of the bytes */
 };
@@ -77,7 +77,7 @@ struct doc_table {
 struct doc_field {
 	const char *name;
 	enum doc_type type;
-	doc_handler handler;
+	doc_handler handler;               /* NULL: checked (type, limits, values) and not stored */
 	size_t offset;                     /* of the member `ret` points to, in the struct */
 	unsigned flags;                    /* enum doc_flags */
 	/* Limits, 0 and 0 for none beyond the storage type: bytes of a string (max);

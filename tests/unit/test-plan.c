@@ -576,12 +576,12 @@ static void test_read_refusals(void **state)
 	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS), 0, NULL);
 	read_is(plan_doc("excise.plan/2", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
 	read_is(plan_doc("excise.report/1", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
-	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "steps[0].action: unknown action");
-	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "unknown action");
+	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of stop-service|");
+	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of");
 	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1), -EXCISE_E_CORRUPT,
-		"steps[0].args");
+		"/steps/0/args: expected an array of at most");
 	read_is(strdup("{\"schema\":"), -EXCISE_E_CORRUPT, "line 1");
-	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "not a JSON object");
+	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "expected a JSON object");
 	/* the size is checked before anything is read */
 	struct excise_plan *p = NULL;
 	struct excise_err err = { 0 };

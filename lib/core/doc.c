@@ -63,7 +63,7 @@ int doc_load(struct doc *d, const void *bytes, size_t len, size_t max, json_t **
 	if (r < 0)
 		return r;
 	json_error_t je;
-	json_t *o = json_loadb(bytes, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+	json_t *o = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &je);
 	if (!o) {
 		if (d->line)
 			return doc_fail(d, "not JSON: %s", je.text);
@@ -274,7 +274,7 @@ static int dispatch_one(struct doc *d, json_t *obj, const struct doc_field *f, v
 	else if (f->handler)
 		r = f->handler(d, f, v, (char *)base + f->offset);
 	else if (f->type == DOC_STRING) /* checked, not stored */
-		r = f->values ? doc_string_enum(d, f, v, &(const char *){ NULL }) : doc_string(d, f, v, &(const char *){ NULL });
+		r = doc_string(d, f, v, &(const char *){ NULL });
 	else
 		r = 0;
 	if (r >= 0)
@@ -311,13 +311,24 @@ int doc_dispatch(struct doc *d, json_t *obj, const struct doc_table *t, void *ba
 
 /* ---- default handlers ---- */
 
+/* The index of `v` in f->values (from f->min), or -1. */
+static int value_index(const struct doc_field *f, json_t *v)
+{
+	const char *s = json_string_value(v);
+	for (size_t i = (size_t)f->min; s && f->values[i]; i++)
+		if (strcmp(f->values[i], s) == 0 && strlen(s) == json_string_length(v))
+			return (int)i;
+	return -1;
+}
+
 static int string_of(struct doc *d, const struct doc_field *f, json_t *v, const char **ret)
 {
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	if (strlen(s) != n)
 		return doc_fail(d, "expected a string without NUL characters");
-	if ((f->max && n > (uint64_t)f->max) || ((f->flags & DOC_NONEMPTY) && n == 0))
+	if ((f->max && n > (uint64_t)f->max) || ((f->flags & DOC_NONEMPTY) && n == 0) ||
+	    (f->values && value_index(f, v) < 0))
 		return doc_expected(d, f);
 	*ret = s;
 	return 0;
@@ -419,16 +430,6 @@ int doc_unsigned(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 	if (r >= 0)
 		*(unsigned *)ret = (unsigned)x;
 	return r;
-}
-
-/* The index of `v` in f->values (from f->min), or -1. */
-static int value_index(const struct doc_field *f, json_t *v)
-{
-	const char *s = json_string_value(v);
-	for (size_t i = (size_t)f->min; s && f->values[i]; i++)
-		if (strcmp(f->values[i], s) == 0 && strlen(s) == json_string_length(v))
-			return (int)i;
-	return -1;
 }
 
 int doc_enum(struct doc *d, const struct doc_field *f, json_t *v, void *ret)

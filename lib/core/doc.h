@@ -108,7 +108,7 @@ void doc_init(struct doc *d, const char *label, const char *name, struct excise_
 /* -EXCISE_E_TOOBIG (with the message) when `len` is over `max`. */
 int doc_size(struct doc *d, size_t len, size_t max);
 
-/* Parse `bytes` (at most `max`) into a JSON object, duplicate members refused.
+/* Parse `bytes` (at most `max`) into a JSON object; duplicate members and \u0000 are refused.
  * The caller owns *ret (json_decref). */
 NODISCARD int doc_load(struct doc *d, const void *bytes, size_t len, size_t max, json_t **ret);
 
@@ -134,8 +134,8 @@ int doc_each(struct doc *d, json_t *arr, int (*fn)(struct doc *d, size_t i, json
 	     void *userdata);
 
 /* ---- default handlers ----
- * doc_strv and doc_strv_dup take f->values too: then each string must be one of them
- * (all of them: f->min counts items there). */
+ * doc_string and doc_string_dup take f->values too: then the string must be one of them;
+ * so do doc_strv and doc_strv_dup, for each string (all of them: f->min counts items there). */
 
 int doc_string(struct doc *d, const struct doc_field *f, json_t *v, void *ret);     /* const char *, borrowed */
 int doc_string_dup(struct doc *d, const struct doc_field *f, json_t *v, void *ret); /* char *, owned */

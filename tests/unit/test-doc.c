@@ -197,7 +197,16 @@ static void test_types_refused(void **state)
 	refused("{\"name\":\"n\",\"items\":{}}", "test 't.json': /items: expected an array of at most 3 objects");
 	refused("{\"name\":\"n\",\"color\":\"none\"}", "test 't.json': /color: expected one of red|green|blue");
 	refused("{\"name\":\"n\",\"color\":\"pink\"}", "test 't.json': /color: expected one of red|green|blue");
-	refused("{\"name\":\"n\\u0000x\"}", "test 't.json': /name: expected a string without NUL characters");
+	refused("{\"name\":\"n\\u0000x\"}", "test 't.json': line 1 column 18: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"n\\u0000x\"'");
+	/* a document built in memory may hold NUL characters: the handlers refuse them */
+	struct doc d;
+	struct excise_err err = { 0 };
+	struct rec r = { 0 };
+	json_t *j = json_pack("{s:s#}", "name", "n\0x", (size_t)3);
+	doc_init(&d, "test", "mem", &err);
+	assert_int_equal(doc_dispatch(&d, j, &rec_table, &r), -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "test 'mem': /name: expected a string without NUL characters");
+	json_decref(j);
 }
 
 static void test_limits(void **state)

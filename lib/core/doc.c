@@ -135,6 +135,34 @@ int doc_each(struct doc *d, json_t *arr, int (*fn)(struct doc *d, size_t i, json
 	return 0;
 }
 
+int doc_lines(struct doc *d, const char *bytes, size_t len, size_t max_lines,
+	      int (*fn)(struct doc *d, json_t *obj, void *userdata), void *userdata, size_t *ret_lines)
+{
+	size_t line = 0;
+	int r = 0;
+	for (size_t off = 0; r >= 0 && off < len;) {
+		const char *nl = memchr(bytes + off, '\n', len - off);
+		if (!nl)
+			break; /* torn last record: it never was */
+		size_t n = (size_t)(nl - (bytes + off));
+		d->line = ++line;
+		if (max_lines && line > max_lines) {
+			d->line = 0;
+			r = doc_failc(d, -EXCISE_E_LIMIT, "more than %zu records", max_lines);
+			break;
+		}
+		json_t *o = NULL;
+		r = doc_load(d, bytes + off, n, SIZE_MAX, &o);
+		if (r >= 0)
+			r = fn(d, o, userdata);
+		json_decref(o);
+		off += n + 1;
+	}
+	if (ret_lines)
+		*ret_lines = line;
+	return r;
+}
+
 /* ---- what a field expects ---- */
 
 const char *doc_type_name(json_t *v)
@@ -167,9 +195,16 @@ static void describe(struct buf *b, const struct doc_field *f)
 			one_of(b, f);
 			break;
 		}
-		buf_adds(b, f->flags & DOC_NONEMPTY ? "a non-empty string" : "a string");
-		if (f->max)
+		buf_adds(b, f->flags & DOC_ABSOLUTE ? "an absolute path" :
+			 f->flags & DOC_NONEMPTY ? "a non-empty string" : "a string");
+		if (f->min && f->min == f->max)
+			buf_addf(b, " of %" PRId64 " bytes", f->max);
+		else if (f->min && f->max)
+			buf_addf(b, " of %" PRId64 " to %" PRId64 " bytes", f->min, f->max);
+		else if (f->max)
 			buf_addf(b, " of at most %" PRId64 " bytes", f->max);
+		else if (f->min)
+			buf_addf(b, " of at least %" PRId64 " bytes", f->min);
 		if (f->flags & DOC_HEX)
 			buf_addf(b, " (or %s_hex: lower-case hex)", f->name);
 		break;
@@ -327,7 +362,8 @@ static int string_of(struct doc *d, const struct doc_field *f, json_t *v, const 
 	size_t n = json_string_length(v);
 	if (strlen(s) != n)
 		return doc_fail(d, "expected a string without NUL characters");
-	if ((f->max && n > (uint64_t)f->max) || ((f->flags & DOC_NONEMPTY) && n == 0) ||
+	if ((f->max && n > (uint64_t)f->max) || (!f->values && f->min && n < (uint64_t)f->min) ||
+	    ((f->flags & DOC_NONEMPTY) && n == 0) || ((f->flags & DOC_ABSOLUTE) && s[0] != '/') ||
 	    (f->values && value_index(f, v) < 0))
 		return doc_expected(d, f);
 	*ret = s;
@@ -367,7 +403,8 @@ int doc_bytes(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 		free(c);
 		return doc_fail(d, "expected lower-case hex of bytes other than 00");
 	}
-	if ((f->max && n > (uint64_t)f->max) || ((f->flags & DOC_NONEMPTY) && n == 0)) {
+	if ((f->max && n > (uint64_t)f->max) || (f->min && n < (uint64_t)f->min) ||
+	    ((f->flags & DOC_NONEMPTY) && n == 0) || ((f->flags & DOC_ABSOLUTE) && c[0] != '/')) {
 		free(c);
 		return doc_expected(d, f);
 	}

@@ -50,6 +50,7 @@ enum doc_flags {
 	DOC_NULLABLE = 1u << 1, /* null is accepted and stores nothing (else null is a wrong type) */
 	DOC_NONEMPTY = 1u << 2, /* strings (and the strings of a string array) may not be "" */
 	DOC_HEX = 1u << 3,      /* the value may come as KEY_hex instead: lower-case hex of the bytes */
+	DOC_ABSOLUTE = 1u << 4, /* strings: an absolute path (starts with '/') */
 };
 
 /* What a table does with members it does not name. */
@@ -80,7 +81,7 @@ struct doc_field {
 	doc_handler handler;               /* NULL: checked (type, limits, values) and not stored */
 	size_t offset;                     /* of the member `ret` points to, in the struct */
 	unsigned flags;                    /* enum doc_flags */
-	/* Limits, 0 and 0 for none beyond the storage type: bytes of a string (max);
+	/* Limits, 0 and 0 for none beyond the storage type: bytes of a string (min..max);
 	 * items of an array (min..max); range of an integer (min..max); the lowest
 	 * index accepted of `values` (min). */
 	int64_t min, max;
@@ -132,6 +133,13 @@ void doc_leave(struct doc *d, size_t mark);
 /* Call `fn` on each item of `arr`, the pointer at the item; stops at the first error. */
 int doc_each(struct doc *d, json_t *arr, int (*fn)(struct doc *d, size_t i, json_t *item, void *userdata),
 	     void *userdata);
+
+/* JSON Lines: load each line ending in '\n' as an object (d->line its number) and
+ * call `fn` on it; a last line without one is torn (it never was) and skipped.
+ * More than `max_lines` lines (0: no limit) is -EXCISE_E_LIMIT. *ret_lines (may be
+ * NULL) counts the complete lines read, also on failure. */
+int doc_lines(struct doc *d, const char *bytes, size_t len, size_t max_lines,
+	      int (*fn)(struct doc *d, json_t *obj, void *userdata), void *userdata, size_t *ret_lines);
 
 /* ---- default handlers ----
  * doc_string and doc_string_dup take f->values too: then the string must be one of them;

@@ -22,6 +22,7 @@
 #include "core/paths.h"
 #include "core/jsonbytes.h"
 #include "core/limits.h"
+#include "core/root.h"
 #include "core/text.h"
 
 #define SCHEMA "excise.quarantine/1"
@@ -235,18 +236,7 @@ static int append(struct quarantine *q, json_t *rec, struct excise_err *err)
 		return err_set(err, -ENOMEM, "out of memory");
 	size_t len = strlen(line);
 	line[len] = '\n';
-	size_t off = 0;
-	int r = 0;
-	while (off < len + 1) {
-		ssize_t k = write(q->man_fd, line + off, len + 1 - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)k;
-	}
+	int r = write_fd_all(q->man_fd, line, len + 1);
 	free(line);
 	if (r == 0 && fdatasync(q->man_fd) < 0)
 		r = -errno;

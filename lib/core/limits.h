@@ -25,6 +25,9 @@
 #define EXCISE_MAX_PEM_BUNDLE_SIZE (32u << 20)
 #define EXCISE_MAX_CERTS_PER_BUNDLE 100000u
 
+/* Directories listed by name (lib/core/dirlist.c) */
+#define EXCISE_MAX_DIR_ENTRIES 100000u   /* matching names read from one directory (more: an item error) */
+
 /* Filesystem walk */
 #define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */
 #define EXCISE_MAX_SYMLINK_HOPS 40u

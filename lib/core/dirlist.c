@@ -80,7 +80,7 @@ int dirlist_each(const struct root *r, const char *dir, const struct dirlist *o,
 	closedir(d);
 	if (e == 0 && o->compar && n)
 		qsort(names, n, sizeof(*names), o->compar);
-	for (size_t i = 0; e == 0 && i < n; i++) {
+	for (size_t i = 0; e >= 0 && i < n; i++) {
 		char *path = path_join(dir, names[i]);
 		e = path ? fn(userdata, path, names[i]) : -ENOMEM;
 		free(path);

@@ -12,8 +12,8 @@
  *     -ENOTDIR: it is absent), nothing is listed and nothing is reported;
  *   - reading it fails part way, or more than `max` names match: what was read
  *     (the first `max` names) is listed, and the problem goes to o->error;
- *   - -ENOMEM, and a negative return of `fn`, stop the listing and are returned;
- *     a positive return of `fn` stops it quietly.
+ *   - -ENOMEM, and a negative return of `fn`, stop the listing and are returned
+ *     (any other return goes on).
  */
 #ifndef EXCISE_DIRLIST_H
 #define EXCISE_DIRLIST_H

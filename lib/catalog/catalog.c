@@ -93,7 +93,7 @@ static bool valid_date(const char *s)
 	return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && s[4] == '-' && s[7] == '-';
 }
 
-/* "id": a non-empty string of at most 128 bytes, [A-Za-z0-9][A-Za-z0-9._:-]*. */
+/* "id": a non-empty string of at most EXCISE_MAX_CATALOG_ID_LEN bytes, [A-Za-z0-9][A-Za-z0-9._:-]*. */
 static int id_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
 	int r = doc_string(d, f, v, ret);
@@ -139,7 +139,9 @@ static int unique(struct doc *d, struct hash *h, const char *id, size_t index)
 	return 0;
 }
 
-#define ID_FIELD(type) { "id", DOC_STRING, id_field, offsetof(type, id), DOC_REQUIRED | DOC_NONEMPTY, .max = 128 }
+#define ID_FIELD(type)                                                                \
+	{ "id", DOC_STRING, id_field, offsetof(type, id), DOC_REQUIRED | DOC_NONEMPTY, \
+	  .max = EXCISE_MAX_CATALOG_ID_LEN }
 #define STR(type, key, member, flags) { key, DOC_STRING, doc_string, offsetof(type, member), flags }
 #define REQ (DOC_REQUIRED | DOC_NONEMPTY)
 

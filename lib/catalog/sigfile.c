@@ -38,7 +38,6 @@
 #define SK_OFF_CHK (SK_OFF_SK + SIG_SK_BYTES)
 
 /* Longest trusted comment we write: minisign reads lines of at most 8192 bytes. */
-#define TRUSTED_COMMENT_MAX 8000u
 
 struct lines {
 	const char *p;
@@ -543,7 +542,7 @@ static int default_comment(const char *path, char **ret)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	struct buf b;
-	buf_init(&b, TRUSTED_COMMENT_MAX);
+	buf_init(&b, EXCISE_MAX_TRUSTED_COMMENT);
 	buf_addf(&b, "timestamp:%lld\tfile:", (long long)time(NULL));
 	for (const char *c = base; *c; c++)
 		buf_addc(&b, (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
@@ -569,9 +568,9 @@ int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig
 
 	if (trusted_comment) {
 		size_t tl = strlen(trusted_comment);
-		if (tl > TRUSTED_COMMENT_MAX)
+		if (tl > EXCISE_MAX_TRUSTED_COMMENT)
 			return err_set(reterr, -EXCISE_E_USAGE,
-				       "trusted comment longer than %u bytes", TRUSTED_COMMENT_MAX);
+				       "trusted comment longer than %u bytes", EXCISE_MAX_TRUSTED_COMMENT);
 		if (strpbrk(trusted_comment, "\r\n"))
 			return err_set(reterr, -EXCISE_E_USAGE,
 				       "the trusted comment must be a single line");

@@ -70,7 +70,7 @@ static int log_cb(rpmlogRec rec, rpmlogCallbackData data)
 		size_t n = m ? strlen(m) : 0;
 		while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 			n--;
-		if (n > 0 && log_sink->n < 2048) {
+		if (n > 0 && log_sink->n < EXCISE_MAX_RPM_LOG) {
 			if (log_sink->n > 0)
 				buf_adds(log_sink, "; ");
 			size_t tl = log_tmp ? strlen(log_tmp) : 0;

@@ -358,6 +358,99 @@ static void test_each(void **state)
 	json_decref(a);
 }
 
+/* Present-and-null members, absolute paths, exact lengths, checked-only members, string choices. */
+struct line {
+	char *note;
+	const char *root;
+	const char *id;
+	const char *kind;
+	int n;
+};
+
+static const char *const kinds[] = { "begin", "end", NULL };
+static const char *const schemas[] = { "test/1", NULL };
+
+static const struct doc_field line_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = schemas },
+	{ "note", DOC_STRING, doc_bytes, offsetof(struct line, note), DOC_REQUIRED | DOC_NULLABLE | DOC_HEX },
+	{ "root", DOC_STRING, doc_string, offsetof(struct line, root), DOC_ABSOLUTE },
+	{ "id", DOC_STRING, doc_string, offsetof(struct line, id), 0, .min = 4, .max = 4 },
+	{ "kind", DOC_STRING, doc_string_enum, offsetof(struct line, kind), DOC_REQUIRED, .values = kinds },
+	{ 0 },
+};
+static const struct doc_table line_table = { line_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+struct lines {
+	char kinds[256];
+	int null_notes;
+};
+
+static int on_line(struct doc *d, json_t *obj, void *userdata)
+{
+	struct lines *l = userdata;
+	struct line x = { 0 };
+	int r = doc_dispatch(d, obj, &line_table, &x);
+	if (r >= 0) {
+		snprintf(l->kinds + strlen(l->kinds), sizeof(l->kinds) - strlen(l->kinds), "%zu:%s%s ", d->line, x.kind,
+			 x.kind == kinds[0] || x.kind == kinds[1] ? "" : "(not the table's)");
+		l->null_notes += !x.note;
+	}
+	free(x.note);
+	return r;
+}
+
+/* Read JSON Lines text; returns the result, the message in err. */
+static int read_lines(const char *text, size_t max_lines, struct lines *l, size_t *n, struct excise_err *err)
+{
+	struct doc d;
+	doc_init(&d, "lines", "l.jsonl", err);
+	*l = (struct lines){ 0 };
+	*err = (struct excise_err){ 0 };
+	return doc_lines(&d, text, strlen(text), max_lines, on_line, l, n);
+}
+
+#define L1 "{\"schema\":\"test/1\",\"note\":null,\"kind\":\"begin\",\"root\":\"/r\",\"id\":\"abcd\"}\n"
+#define L2 "{\"schema\":\"test/1\",\"note_hex\":\"6869\",\"kind\":\"end\",\"other\":[]}\n"
+
+static void test_lines(void **state)
+{
+	(void)state;
+	struct lines l;
+	struct excise_err err;
+	size_t n = 0;
+	/* the torn last line never was */
+	assert_int_equal(read_lines(L1 L2 "{\"schema\":\"te", 0, &l, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(l.kinds, "1:begin 2:end ");
+	assert_int_equal(l.null_notes, 1);
+	assert_int_equal(read_lines("", 0, &l, &n, &err), 0);
+	assert_int_equal(n, 0);
+	/* the line limit */
+	assert_int_equal(read_lines(L1 L2 L1, 2, &l, &n, &err), -EXCISE_E_LIMIT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': more than 2 records");
+	assert_int_equal(n, 3);
+	/* errors name the line */
+	assert_int_equal(read_lines(L1 "[]\n", 0, &l, &n, &err), -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 2: expected a JSON object");
+	assert_int_equal(read_lines(L1 "{\n", 0, &l, &n, &err), -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 2: not JSON: string or '}' expected near end of file");
+	/* present and null is fine; absent is not */
+	assert_int_equal(read_lines("{\"schema\":\"test/1\",\"kind\":\"end\"}\n", 0, &l, &n, &err), -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 1: /note: missing");
+	assert_int_equal(read_lines("{\"schema\":\"test/2\",\"note\":null,\"kind\":\"end\"}\n", 0, &l, &n, &err),
+			 -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 1: /schema: expected one of test/1");
+	assert_int_equal(read_lines("{\"schema\":\"test/1\",\"note\":null,\"kind\":\"middle\"}\n", 0, &l, &n, &err),
+			 -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 1: /kind: expected one of begin|end");
+	assert_int_equal(read_lines("{\"schema\":\"test/1\",\"note\":null,\"kind\":\"end\",\"root\":\"r\"}\n", 0, &l, &n,
+				    &err), -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 1: /root: expected an absolute path");
+	assert_int_equal(read_lines("{\"schema\":\"test/1\",\"note\":null,\"kind\":\"end\",\"id\":\"abc\"}\n", 0, &l, &n,
+				    &err), -EXCISE_E_CORRUPT);
+	assert_string_equal(err.msg, "lines 'l.jsonl': line 1: /id: expected a string of 4 bytes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_pointer_text),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_each),
+		cmocka_unit_test(test_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -140,6 +140,19 @@ static void test_limits(void **state)
 	assert_int_equal(parse(b.p, &c, &err), -EXCISE_E_CATALOG);
 	assert_non_null(strstr(err.msg, "entries"));
 	buf_done(&b);
+	/* an id of EXCISE_MAX_CATALOG_ID_LEN bytes, and one more */
+	for (unsigned extra = 0; extra < 2; extra++) {
+		buf_init(&b, 0);
+		buf_adds(&b, HEAD "\"vendors\":[{\"id\":\"");
+		for (unsigned i = 0; i < EXCISE_MAX_CATALOG_ID_LEN + extra; i++)
+			buf_addc(&b, 'v');
+		buf_adds(&b, "\",\"name\":\"V\"}],\"products\":[],\"indicators\":[],\"directives\":[]}");
+		assert_int_equal(parse(b.p, &c, &err), extra ? -EXCISE_E_CATALOG : 0);
+		if (extra)
+			assert_non_null(strstr(err.msg, "/vendors/0/id"));
+		c = excise_catalog_free(c);
+		buf_done(&b);
+	}
 }
 
 static void test_lint(void **state)

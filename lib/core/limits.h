@@ -30,7 +30,7 @@
 #define EXCISE_MAX_CERTS_PER_BUNDLE 100000u
 
 /* Directories listed by name (lib/core/dirlist.c) */
-#define EXCISE_MAX_DIR_ENTRIES 100000u   /* matching names read from one directory (more: an item error) */
+#define EXCISE_MAX_DIR_ENTRIES 10000u    /* matching names read from one directory (more: an item error) */
 
 /* Filesystem walk */
 #define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */

@@ -163,6 +163,19 @@ int doc_lines(struct doc *d, const char *bytes, size_t len, size_t max_lines,
 	return r;
 }
 
+int doc_event(struct doc *d, json_t *obj, const char *const *events, int first, int *ret)
+{
+	const struct doc_field fields[] = {
+		{ "event", DOC_STRING, doc_enum, 0, DOC_REQUIRED, .values = events },
+		{ 0 },
+	};
+	const struct doc_table t = { fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+	int r = doc_dispatch(d, obj, &t, ret);
+	if (r >= 0 && (d->line == 1) != (*ret == first))
+		r = doc_fail(d, d->line == 1 ? "expected a %s record first" : "a %s record after line 1", events[first]);
+	return r;
+}
+
 /* ---- what a field expects ---- */
 
 const char *doc_type_name(json_t *v)

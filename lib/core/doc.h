@@ -141,6 +141,10 @@ int doc_each(struct doc *d, json_t *arr, int (*fn)(struct doc *d, size_t i, json
 int doc_lines(struct doc *d, const char *bytes, size_t len, size_t max_lines,
 	      int (*fn)(struct doc *d, json_t *obj, void *userdata), void *userdata, size_t *ret_lines);
 
+/* The "event" member of a JSON Lines record: one of `events` (its index into *ret),
+ * events[first] on line 1 and on no other line. */
+int doc_event(struct doc *d, json_t *obj, const char *const *events, int first, int *ret);
+
 /* ---- default handlers ----
  * doc_string and doc_string_dup take f->values too: then the string must be one of them;
  * so do doc_strv and doc_strv_dup, for each string (all of them: f->min counts items there). */

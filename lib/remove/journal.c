@@ -181,12 +181,6 @@ struct record {
 	int outcome;
 };
 
-static const struct doc_field event_fields[] = {
-	{ "event", DOC_STRING, doc_enum, offsetof(struct record, event), DOC_REQUIRED, .values = events },
-	{ 0 },
-};
-static const struct doc_table event_table = { event_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
-
 /* "steps": a count a start record announces, within EXCISE_MAX_JOURNAL_STEPS. */
 static int steps_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
@@ -257,11 +251,9 @@ static int parse_record(struct doc *d, json_t *o, void *userdata)
 {
 	struct journal_state *st = userdata;
 	struct record rec = { 0 };
-	int r = doc_dispatch(d, o, &event_table, &rec);
+	int r = doc_event(d, o, events, EV_START, &rec.event);
 	if (r < 0)
 		return r;
-	if ((d->line == 1) != (rec.event == EV_START))
-		return doc_fail(d, d->line == 1 ? "not a start record" : "a start record after line 1");
 	switch (rec.event) {
 	case EV_START:
 		return parse_start(d, o, st);

@@ -263,12 +263,6 @@ struct record {
 	json_t *entries;
 };
 
-static const struct doc_field event_fields[] = {
-	{ "event", DOC_STRING, doc_enum, offsetof(struct record, event), DOC_REQUIRED, .values = events },
-	{ 0 },
-};
-static const struct doc_table event_table = { event_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
-
 static const char *const store_schema[] = { SCHEMA, NULL };
 static const struct doc_field store_fields[] = {
 	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = store_schema },
@@ -336,11 +330,9 @@ static int apply(struct doc *d, json_t *o, void *userdata)
 {
 	struct quarantine *q = userdata;
 	struct record rec = { 0 };
-	int r = doc_dispatch(d, o, &event_table, &rec);
+	int r = doc_event(d, o, events, EV_STORE, &rec.event);
 	if (r < 0)
 		return r;
-	if ((d->line == 1) != (rec.event == EV_STORE))
-		return doc_fail(d, d->line == 1 ? "not an " SCHEMA " store record" : "a store record after line 1");
 	if (rec.event == EV_STORE)
 		return doc_dispatch(d, o, &store_table, NULL);
 	if ((r = doc_dispatch(d, o, &object_table, &rec)) < 0)

@@ -451,6 +451,46 @@ static void test_lines(void **state)
 	assert_string_equal(err.msg, "lines 'l.jsonl': line 1: /id: expected a string of 4 bytes");
 }
 
+static const char *const events[] = { "start", "step", NULL };
+
+static int on_event(struct doc *d, json_t *obj, void *userdata)
+{
+	int ev = -1;
+	int r = doc_event(d, obj, events, 0, &ev);
+	if (r >= 0)
+		(*(int *)userdata) += ev;
+	return r;
+}
+
+/* The event of a JSON Lines record: one of a list, the first kind on line 1 only. */
+static void test_events(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "{\"event\":\"start\"}\n{\"event\":\"step\"}\n{\"event\":\"step\"}\n", NULL },
+		{ "{\"event\":\"step\"}\n", "lines 'e': line 1: expected a start record first" },
+		{ "{\"event\":\"start\"}\n{\"event\":\"start\"}\n", "lines 'e': line 2: a start record after line 1" },
+		{ "{\"event\":\"start\"}\n{\"event\":\"stop\"}\n", "lines 'e': line 2: /event: expected one of start|step" },
+		{ "{\"event\":\"start\"}\n{\"step\":1}\n", "lines 'e': line 2: /event: missing" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct doc d;
+		struct excise_err err = { 0 };
+		doc_init(&d, "lines", "e", &err);
+		int steps = 0;
+		int r = doc_lines(&d, cases[i].text, strlen(cases[i].text), 0, on_event, &steps, NULL);
+		if (!cases[i].msg) {
+			assert_int_equal(r, 0);
+			assert_int_equal(steps, 2);
+		} else {
+			assert_int_equal(r, -EXCISE_E_CORRUPT);
+			assert_string_equal(err.msg, cases[i].msg);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_each),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_events),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,8 @@ struct rec {
 	struct item *items;
 	size_t n_items;
 	int checked;
+	json_t *json;                /* the document read, owned */
+	struct excise_err err;
 };
 
 static const char *const colors[] = { "none", "red", "green", "blue", NULL };
@@ -105,46 +107,40 @@ static void rec_done(struct rec *r)
 		free(*t);
 	free(r->owned_tags);
 	free(r->items);
+	json_decref(r->json);
 }
 
-/* Read `text` into *r; returns the result, the message in err. */
-static int read_rec(const char *text, struct rec *r, json_t **json, struct excise_err *err)
+/* Read `text` into *r; returns the result, the message in r->err. */
+static int read_rec(const char *text, struct rec *r)
 {
 	struct doc d;
-	doc_init(&d, "test", "t.json", err);
 	*r = (struct rec){ 0 };
-	*err = (struct excise_err){ 0 };
-	int e = doc_load(&d, text, strlen(text), 4096, json);
+	doc_init(&d, "test", "t.json", &r->err);
+	int e = doc_load(&d, text, strlen(text), 4096, &r->json);
 	if (e < 0)
 		return e;
-	return doc_dispatch(&d, *json, &rec_table, r);
+	return doc_dispatch(&d, r->json, &rec_table, r);
 }
 
 /* The document must be refused with exactly `msg`. */
 static void refused(const char *text, const char *msg)
 {
 	struct rec r;
-	json_t *j = NULL;
-	struct excise_err err;
-	int e = read_rec(text, &r, &j, &err);
-	if (e >= 0 || strcmp(err.msg, msg) != 0)
-		fail_msg("%s\n  gave %d '%s'\n  want '%s'", text, e, err.msg, msg);
-	assert_int_equal(err.code, e);
+	int e = read_rec(text, &r);
+	if (e >= 0 || strcmp(r.err.msg, msg) != 0)
+		fail_msg("%s\n  gave %d '%s'\n  want '%s'", text, e, r.err.msg, msg);
+	assert_int_equal(r.err.code, e);
 	rec_done(&r);
-	json_decref(j);
 }
 
 static void test_every_type(void **state)
 {
 	(void)state;
 	struct rec r;
-	json_t *j = NULL;
-	struct excise_err err;
 	int e = read_rec("{\"name\":\"n\",\"copy\":\"c\",\"path_hex\":\"61ff\",\"flag\":true,\"i64\":-9000000000,"
 			 "\"u64\":9000000000,\"small\":-7,\"count\":10,\"color\":\"blue\",\"tags\":[\"a\",\"b\"],"
 			 "\"owned_tags\":[\"x\"],\"extra\":[1,{}],\"inner\":{\"live\":true,\"port\":22},"
-			 "\"items\":[{\"name\":\"i1\",\"weight\":-5},{\"name\":\"i2\",\"other\":1}]}",
-			 &r, &j, &err);
+			 "\"items\":[{\"name\":\"i1\",\"weight\":-5},{\"name\":\"i2\",\"other\":1}]}", &r);
 	assert_int_equal(e, 0);
 	assert_string_equal(r.name, "n");
 	assert_string_equal(r.copy, "c");
@@ -170,10 +166,9 @@ static void test_every_type(void **state)
 	assert_int_equal(r.items[1].weight, 0);
 	assert_int_equal(r.checked, 1);
 	rec_done(&r);
-	json_decref(j);
 
 	/* optional members absent, nullable ones null: left as they were */
-	e = read_rec("{\"name\":\"n\",\"copy\":null,\"path\":\"abc\"}", &r, &j, &err);
+	e = read_rec("{\"name\":\"n\",\"copy\":null,\"path\":\"abc\"}", &r);
 	assert_int_equal(e, 0);
 	assert_null(r.copy);
 	assert_string_equal(r.path, "abc");
@@ -181,7 +176,6 @@ static void test_every_type(void **state)
 	assert_null(r.items);
 	assert_int_equal(r.checked, 1);
 	rec_done(&r);
-	json_decref(j);
 }
 
 static void test_types_refused(void **state)
@@ -255,13 +249,9 @@ static void test_required_and_unknown(void **state)
 	refused("{\"name\":\"n\",\"flag_hex\":\"00\"}", "test 't.json': unknown member 'flag_hex'");
 	/* ignored members of an ignoring table are not read at all */
 	struct rec r;
-	json_t *j = NULL;
-	struct excise_err err;
-	assert_int_equal(read_rec("{\"name\":\"n\",\"items\":[{\"name\":\"a\",\"weight\":1,\"w\":{\"x\":[]}}]}", &r, &j,
-				  &err), 0);
+	assert_int_equal(read_rec("{\"name\":\"n\",\"items\":[{\"name\":\"a\",\"weight\":1,\"w\":{\"x\":[]}}]}", &r), 0);
 	assert_int_equal(r.items[0].weight, 1);
 	rec_done(&r);
-	json_decref(j);
 }
 
 static void test_nested_pointers(void **state)
@@ -278,14 +268,10 @@ static void test_nested_pointers(void **state)
 	refused("{\"name\":\"n\",\"items\":[{\"name\":\"a\"},{}]}", "test 't.json': /items/1/name: missing");
 	/* a half-read array counts every element begun, so the caller can free it */
 	struct rec r;
-	json_t *j = NULL;
-	struct excise_err err;
-	assert_true(read_rec("{\"name\":\"n\",\"items\":[{\"name\":\"a\"},{\"name\":\"\"},{\"name\":\"c\"}]}", &r, &j,
-			     &err) < 0);
+	assert_true(read_rec("{\"name\":\"n\",\"items\":[{\"name\":\"a\"},{\"name\":\"\"},{\"name\":\"c\"}]}", &r) < 0);
 	assert_int_equal(r.n_items, 2);
-	assert_string_equal(err.msg, "test 't.json': /items/1/name (id ''): expected a non-empty string of at most 8 bytes");
+	assert_string_equal(r.err.msg, "test 't.json': /items/1/name (id ''): expected a non-empty string of at most 8 bytes");
 	rec_done(&r);
-	json_decref(j);
 }
 
 /* Pointer segments escape '~' and '/' (RFC 6901); a line number comes first. */

@@ -283,7 +283,6 @@ int excise_attest_check(const char *name, const char *att, size_t att_len, const
 	int r = doc_load(&d, att, att_len, EXCISE_MAX_ATTEST_SIZE, &o);
 	if (r >= 0)
 		r = doc_dispatch(&d, o, &attest_table, &a);
-	json_decref(o);
 	if (r >= 0 && report) {
 		char got[65];
 		(void)!sha256_hex(report, report_len, got);
@@ -297,6 +296,7 @@ int excise_attest_check(const char *name, const char *att, size_t att_len, const
 			r = doc_fail(&d, "the report given is not report %s", a.report_id);
 		json_decref(rep);
 	}
+	json_decref(o); /* a.report_id pointed into it */
 	if (r < 0) {
 		excise_attest_info_done(&a.info);
 		return r;

@@ -37,7 +37,6 @@
 /* Filesystem walk */
 #define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */
 #define EXCISE_MAX_SYMLINK_HOPS 40u
-#define EXCISE_MAX_WALK_THREADS 64u      /* walker threads, whatever --threads asks */
 #define EXCISE_MAX_VIRTUAL_MOUNTS 4096u  /* virtual filesystems (proc, sysfs...) from mountinfo a full walk skips */
 
 /* Findings kept per scan, evidence kept per finding */

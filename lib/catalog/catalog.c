@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog_int.h"
+#include "catalog/removal.h"
 #include "core/buf.h"
 #include "core/digest.h"
 #include "core/err.h"
@@ -262,7 +263,7 @@ static const char *const platforms[] = { "linux", "windows", "macos", "android",
 static int parse_product(struct parse *p, json_t *o, struct excise_product *pr)
 {
 	static const char *const keys[] = { "id", "vendor", "name", "family", "platforms",
-					    "branded", "source", NULL };
+					    "branded", "source", "removal", NULL };
 	int r;
 	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &pr->id)) < 0 ||
 	    (r = get_str(p, o, "vendor", true, &pr->vendor_id)) < 0 ||
@@ -281,7 +282,7 @@ static int parse_product(struct parse *p, json_t *o, struct excise_product *pr)
 		return bad(p, "vendor '%s' is not in the catalog", pr->vendor_id);
 	if (strchr(pr->id, ':'))
 		return bad(p, "product ids may not contain ':' (reserved for '<vendor>:unidentified')");
-	return 0;
+	return removal_parse(p->name, p->where.p, o, pr, p->err);
 }
 
 /* "platforms" of an indicator: absent means every platform; present, a known, non-empty list. */
@@ -673,8 +674,10 @@ struct excise_catalog *excise_catalog_free(struct excise_catalog *c)
 		if (c->unidentified_names)
 			free(c->unidentified_names[i]);
 	}
-	for (size_t i = 0; i < c->n_own_products; i++)
+	for (size_t i = 0; i < c->n_own_products; i++) {
 		free((void *)c->products[i].platforms);
+		removal_free(&c->products[i]);
+	}
 	for (size_t i = 0; c->indicators && i < c->n_indicators; i++)
 		free((void *)c->indicators[i].platforms);
 	for (size_t i = 0; c->directives && i < c->n_directives; i++) {
@@ -766,8 +769,7 @@ bool excise_directive_covers(const struct excise_directive *d, const struct exci
 
 /* ---- lint ---- */
 
-static int add_problem(char ***v, size_t *n, const char *fmt, ...) PRINTF(3, 4);
-static int add_problem(char ***v, size_t *n, const char *fmt, ...)
+int catalog_add_problem(char ***v, size_t *n, const char *fmt, ...)
 {
 	char **q = realloc(*v, (*n + 2) * sizeof(char *));
 	if (!q)
@@ -790,7 +792,7 @@ static bool is_glob_char(char ch)
 	return ch == '*' || ch == '?' || ch == '[';
 }
 
-static bool looks_like_source(const char *s)
+bool catalog_is_source(const char *s)
 {
 	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0 ||
 	       strncmp(s, "github-code-index", 17) == 0;
@@ -807,37 +809,39 @@ int excise_catalog_lint(const struct excise_catalog *c, char ***ret)
 		const struct excise_indicator *in = &c->indicators[i];
 		const char *val = in->value;
 		size_t len = strlen(val);
-		if (!looks_like_source(in->source_url))
-			r = add_problem(&v, &n, "indicator '%s': source '%s' is not a URL", in->id,
+		if (!catalog_is_source(in->source_url))
+			r = catalog_add_problem(&v, &n, "indicator '%s': source '%s' is not a URL", in->id,
 					in->source_url);
 		if (r >= 0 && in->match == EXCISE_MATCH_EXACT && strpbrk(val, "*?[") &&
 		    in->kind != EXCISE_OBS_REGISTRY)
-			r = add_problem(&v, &n, "indicator '%s': exact value '%s' contains glob characters "
+			r = catalog_add_problem(&v, &n, "indicator '%s': exact value '%s' contains glob characters "
 					"(did you mean \"match\": \"glob\"?)", in->id, val);
 		if (r >= 0 && in->match == EXCISE_MATCH_GLOB && !strpbrk(val, "*?["))
-			r = add_problem(&v, &n, "indicator '%s': glob '%s' has no wildcard (use exact)",
+			r = catalog_add_problem(&v, &n, "indicator '%s': glob '%s' has no wildcard (use exact)",
 					in->id, val);
 		if (r >= 0 && in->match == EXCISE_MATCH_GLOB && in->kind == EXCISE_OBS_FILE &&
 		    is_glob_char(val[0]) && is_glob_char(val[len - 1]) && in->confidence != EXCISE_CONF_WEAK)
-			r = add_problem(&v, &n, "indicator '%s': glob '%s' has neither a literal prefix nor "
+			r = catalog_add_problem(&v, &n, "indicator '%s': glob '%s' has neither a literal prefix nor "
 					"suffix; the full walk must try it on every entry", in->id, val);
 		if (r >= 0 && in->match == EXCISE_MATCH_REGEX && in->kind == EXCISE_OBS_FILE)
-			r = add_problem(&v, &n, "indicator '%s': regex on file %s is tried on every entry "
+			r = catalog_add_problem(&v, &n, "indicator '%s': regex on file %s is tried on every entry "
 					"of a full walk; use exact or glob", in->id,
 					excise_field_name(in->field));
 		if (r >= 0 && in->field == EXCISE_F_PATH && in->kind != EXCISE_OBS_REGISTRY &&
 		    val[0] != '/' && !is_glob_char(val[0]))
-			r = add_problem(&v, &n, "indicator '%s': path '%s' is not absolute", in->id, val);
+			r = catalog_add_problem(&v, &n, "indicator '%s': path '%s' is not absolute", in->id, val);
 	}
 	for (size_t i = 0; i < c->n_directives && r >= 0; i++)
 		if (c->directives[i].n_milestones == 0 &&
 		    strcmp(c->directives[i].instrument, "statute") != 0)
-			r = add_problem(&v, &n, "directive '%s': no milestones", c->directives[i].id);
+			r = catalog_add_problem(&v, &n, "directive '%s': no milestones", c->directives[i].id);
 	for (size_t i = 0; i < c->n_products && r >= 0; i++) {
 		const struct excise_product *p = &c->products[i];
-		if (p->source_url && !looks_like_source(p->source_url))
-			r = add_problem(&v, &n, "product '%s': source '%s' is not a URL", p->id,
+		if (p->source_url && !catalog_is_source(p->source_url))
+			r = catalog_add_problem(&v, &n, "product '%s': source '%s' is not a URL", p->id,
 					p->source_url);
+		if (r >= 0)
+			r = removal_lint(p, &v, &n);
 	}
 	if (r < 0) {
 		excise_strv_free(v);

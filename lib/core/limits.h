@@ -9,6 +9,7 @@
 /* Catalog */
 #define EXCISE_MAX_CATALOG_SIZE (16u << 20)     /* bytes of catalog JSON */
 #define EXCISE_MAX_CATALOG_ENTRIES 100000u      /* vendors+products+indicators+directives */
+#define EXCISE_MAX_REMOVAL_ITEMS 64u             /* entries of one list of a product's removal (lib/catalog/removal.c) */
 #define EXCISE_MAX_PATTERN_LEN 1024u            /* bytes of one indicator value */
 #define EXCISE_MAX_SIGFILE_SIZE (64u << 10)     /* bytes of a .minisig or minisign key file */
 

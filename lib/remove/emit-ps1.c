@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -31,7 +32,21 @@ static void psq(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
-/* A root-relative path ("/Program Files/Kaspersky Lab") as a Windows path on the system drive. */
+/* `s` followed by `tail`, as one single-quoted string. */
+static void psq_with(FILE *out, const char *s, const char *tail)
+{
+	size_t n = strlen(s ? s : "") + strlen(tail) + 1;
+	char *t = malloc(n);
+	if (!t) {
+		fputs("''", out);
+		return;
+	}
+	snprintf(t, n, "%s%s", s ? s : "", tail);
+	psq(out, t);
+	free(t);
+}
+
+/* A root-relative path ("/Program Files/Vendor") as a Windows path on the system drive. */
 static void pspath(FILE *out, const char *s)
 {
 	fputs("(Join-Path $env:SystemDrive ", out);
@@ -55,27 +70,44 @@ static void body(const struct excise_plan_step *s, FILE *out)
 		      "    Invoke-Step { Stop-Service -InputObject $svc -Force }\n"
 		      "    Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }\n", out);
 		break;
-	case EXCISE_PLAN_MSI_UNINSTALL: {
-		bool agent = s->args && s->args[0] && !strcmp(s->args[0], "KLUNINSTPASSWD");
+	case EXCISE_PLAN_MSI_UNINSTALL:
 		fputs("    $msiArgs = @('/x', ", out);
 		psq(out, s->target);
 		fputs(", '/qn', '/norestart')\n", out);
-		if (agent)
-			fputs("    if ($Password) { $msiArgs += 'KLUNINSTPASSWD=' + (ConvertTo-Utf16Hex $Password) }\n", out);
-		else if (s->args)
-			fputs("    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }\n",
-			      out);
+		/* each property the product takes, in the form the catalog gives it */
+		for (size_t i = 0; s->args && s->args[i]; i++) {
+			const char *form = s->forms && s->forms[i] ? s->forms[i] : "password";
+			fputs(i ? "; " : "    if ($Password) { ", out);
+			fputs("$msiArgs += ", out);
+			psq_with(out, s->args[i], "=");
+			fputs(!strcmp(form, "user") ? " + $User" : !strcmp(form, "password-utf16le-hex") ?
+			      " + (ConvertTo-Utf16Hex $Password)" : " + (ConvertTo-Plain $Password)", out);
+			fputs(s->args[i + 1] ? "" : " }\n", out);
+		}
 		fputs("    $code = Invoke-Msi $msiArgs\n"
 		      "    if ($code -eq 1605) { Write-Log '  not installed'; return }\n"
 		      "    if ($code -eq 3010) { $script:Reboot = $true; return }\n"
 		      "    if ($code -ne 0) { throw \"msiexec exit code $code\" }\n", out);
 		break;
-	}
 	case EXCISE_PLAN_VENDOR_REMOVER:
-		fputs("    $tool = Join-Path $PSScriptRoot 'kavremvr.exe'\n"
-		      "    if (-not (Test-Path -LiteralPath $tool)) { throw \"Kaspersky's removal tool kavremvr.exe is not "
-		      "next to this script\" }\n"
-		      "    Invoke-Step { Start-Process -FilePath $tool -Wait }\n", out);
+		if (!s->path) {
+			fputs("    throw 'an uninstaller bundled with the product: not a Windows step'\n", out);
+			break;
+		}
+		/* the vendor's removal tool lies next to the script */
+		fputs("    $tool = Join-Path $PSScriptRoot ", out);
+		psq(out, s->path);
+		fputs("\n    if (-not (Test-Path -LiteralPath $tool)) { throw ('the removal tool ' + ", out);
+		psq_with(out, s->target, " (");
+		fputs(" + ", out);
+		psq_with(out, s->path, ")");
+		fputs(" + ' is not next to this script') }\n    Invoke-Step { Start-Process -FilePath $tool", out);
+		for (size_t i = 0; s->args && s->args[i]; i++) {
+			fputs(i ? ", " : " -ArgumentList @(", out);
+			psq(out, s->args[i]);
+			fputs(s->args[i + 1] ? "" : ")", out);
+		}
+		fputs(" -Wait }\n", out);
 		break;
 	case EXCISE_PLAN_REMOVE_PATH:
 		fputs("    Move-ToQuarantine ", out);
@@ -100,7 +132,7 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 {
 	emit_about(out, p, "ps1", false);
 	fputs("# Review every step before running it, as Administrator:\n"
-	      "#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User KLAdmin -Password (Read-Host -AsSecureString)]\n"
+	      "#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User NAME -Password (Read-Host -AsSecureString)]\n"
 	      "# The first failure stops the script; removed folders are moved into the quarantine folder.\n"
 	      "[CmdletBinding()]\n"
 	      "param(\n"
@@ -132,7 +164,7 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 	      "function ConvertTo-Plain([System.Security.SecureString]$s) {\n"
 	      "    [Runtime.InteropServices.Marshal]::PtrToStringAuto([Runtime.InteropServices.Marshal]::SecureStringToBSTR($s))\n"
 	      "}\n\n"
-	      "# KLUNINSTPASSWD: the hex of the password's UTF-16LE bytes.\n"
+	      "# password-utf16le-hex: the hex of the password's UTF-16LE bytes.\n"
 	      "function ConvertTo-Utf16Hex([System.Security.SecureString]$s) {\n"
 	      "    -join ([Text.Encoding]::Unicode.GetBytes((ConvertTo-Plain $s)) | ForEach-Object { $_.ToString('X2') })\n"
 	      "}\n\n"

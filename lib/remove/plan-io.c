@@ -31,6 +31,14 @@ static json_t *evidence_json(const struct excise_plan_evidence *e, int *r)
 	return o;
 }
 
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+	for (; a && v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
 static json_t *step_json(const struct excise_plan_step *s, int *r)
 {
 	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)s->id, "action", excise_plan_action_name(s->action));
@@ -39,10 +47,9 @@ static json_t *step_json(const struct excise_plan_step *s, int *r)
 		*r = -ENOMEM;
 		return o;
 	}
-	json_t *args = json_array();
-	for (char **a = s->args; a && *a; a++)
-		json_array_append_new(args, json_string(*a));
-	json_object_set_new(o, "args", args);
+	json_object_set_new(o, "args", strv_json(s->args));
+	if (s->forms)
+		json_object_set_new(o, "forms", strv_json(s->forms));
 	json_object_set_new(o, "pid", json_integer(s->pid));
 	json_object_set_new(o, "live_only", json_boolean(s->live_only));
 	json_object_set_new(o, "fallback", json_boolean(s->fallback));
@@ -212,6 +219,29 @@ static enum excise_confidence confidence(struct rd *d, json_t *o)
 	return EXCISE_CONF_NONE;
 }
 
+/* An array of at most EXCISE_MAX_PLAN_ARGS strings: NULL when empty, or absent and not required. */
+static char **strings(struct rd *d, json_t *o, const char *key, bool required)
+{
+	json_t *a = json_object_get(o, key);
+	char m[64];
+	snprintf(m, sizeof(m), "must be an array of at most %u strings", EXCISE_MAX_PLAN_ARGS);
+	if (!a && !required)
+		return NULL;
+	if (!json_is_array(a) || json_array_size(a) > EXCISE_MAX_PLAN_ARGS) {
+		bad(d, key, m);
+		return NULL;
+	}
+	char **v = json_array_size(a) ? calloc(json_array_size(a) + 1, sizeof(*v)) : NULL;
+	if (!v && json_array_size(a) && d->r == 0)
+		d->r = err_set(d->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; v && i < json_array_size(a); i++) {
+		const char *e = json_string_value(json_array_get(a, i));
+		if (!e || !(v[i] = strdup(e)))
+			bad(d, key, m);
+	}
+	return v;
+}
+
 static void read_step(struct rd *d, json_t *o, struct excise_plan_step *s, size_t index)
 {
 	snprintf(d->where, sizeof(d->where), "steps[%zu]", index);
@@ -237,21 +267,8 @@ static void read_step(struct rd *d, json_t *o, struct excise_plan_step *s, size_
 	s->live_only = boolean(d, o, "live_only");
 	s->fallback = boolean(d, o, "fallback");
 	s->reboot = boolean(d, o, "reboot");
-	json_t *args = json_object_get(o, "args");
-	if (!json_is_array(args) || json_array_size(args) > EXCISE_MAX_PLAN_ARGS) {
-		char m[64];
-		snprintf(m, sizeof(m), "must be an array of at most %u strings", EXCISE_MAX_PLAN_ARGS);
-		bad(d, "args", m);
-	} else if (json_array_size(args)) {
-		s->args = calloc(json_array_size(args) + 1, sizeof(*s->args));
-		if (!s->args && d->r == 0)
-			d->r = err_set(d->err, -ENOMEM, "out of memory");
-		for (size_t i = 0; s->args && i < json_array_size(args); i++) {
-			const char *v = json_string_value(json_array_get(args, i));
-			if (!v || !(s->args[i] = strdup(v)))
-				bad(d, "args", "must be an array of strings");
-		}
-	}
+	s->args = strings(d, o, "args", true);
+	s->forms = strings(d, o, "forms", false);
 	json_t *seen = json_object_get(o, "seen");
 	if (seen) {
 		s->seen.known = boolean(d, seen, "known");

@@ -105,6 +105,10 @@ static void put_file(struct fixture *fx, const char *rel, const char *data)
 
 #define FILES_OK "{\"name\":\"files\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}"
 
+/* When set, what a test changes in the scan read back before it is planned (and puts
+ * back, `undo`, before the scan is freed: the scan owns what it points to). */
+static void (*mutate)(struct excise_scan *s, bool undo);
+
 /* Build the plan for a report of `sources` and `findings` about the fixture root on `platform`. */
 static struct excise_plan *build_with(struct fixture *fx, const char *platform, const char *sources,
 				      const char *findings, int64_t now)
@@ -123,9 +127,13 @@ static struct excise_plan *build_with(struct fixture *fx, const char *platform, 
 	if (r < 0)
 		fail_msg("excise_report_read: %s", err.msg);
 	free(doc);
+	if (mutate)
+		mutate(s, false);
 	struct excise_plan_opts o = { .catalog = fx->c, .now_ns = now };
 	struct excise_plan *p = NULL;
 	r = excise_plan_build(s, &o, &p, &err);
+	if (mutate)
+		mutate(s, true);
 	if (r < 0)
 		fail_msg("excise_plan_build: %s", err.msg);
 	excise_scan_free(s);
@@ -636,6 +644,63 @@ static void test_unseen(void **state)
 	excise_plan_free(p);
 }
 
+static void from_another_source(struct excise_scan *s, bool undo)
+{
+	static const char *was;
+	struct excise_evidence *e = &s->findings[0].evidence[0];
+	if (!undo)
+		was = e->source;
+	e->source = undo ? was : "inventory-import";
+}
+
+static void indicator_unknown(struct excise_scan *s, bool undo)
+{
+	static const struct excise_indicator *was;
+	struct excise_evidence *e = &s->findings[0].evidence[0];
+	if (!undo)
+		was = e->indicator;
+	e->indicator = undo ? was : NULL;
+}
+
+/* Evidence no rule covers, or whose indicator the catalog lacks, is refused, never dropped;
+ * evidence excise leaves to the operator is skipped with the way to remove it. */
+static void test_rules(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	mutate = from_another_source;
+	struct excise_plan *p = build(fx, FINDING("kesl", KESL_BIN));
+	mutate = NULL;
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_true(p->skipped[0].refused);
+	assert_non_null(strstr(p->skipped[0].why, "no removal rule for file evidence from source inventory-import on linux"));
+	excise_plan_free(p);
+
+	mutate = indicator_unknown;
+	p = build(fx, FINDING("kesl", KESL_BIN));
+	mutate = NULL;
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_true(p->skipped[0].refused);
+	assert_non_null(strstr(p->skipped[0].what, "/opt/kaspersky/kesl/bin/kesl"));
+	assert_non_null(strstr(p->skipped[0].why, "is not in catalog excise-stock"));
+	assert_non_null(strstr(p->skipped[0].why, "scan again with this catalog"));
+	excise_plan_free(p);
+
+	p = build_on(fx, "windows",
+		     FINDING("browser-ext", EVX("browser-extensions", "extension", "name", "ddoleachckhhdmhpbkddgechjfhnphpe",
+						Q("/Users/a/AppData/Local/Google/Chrome/User Data/Default/Extensions/ddoleachckhhdmhpbkddgechjfhnphpe"),
+						"browser-ext.extension.ddoleachckhhdmhpbkddgechjfhnphpe",
+						",\"attrs\":{\"browser\":\"chrome\"}")),
+		     NOW_NS);
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_false(p->skipped[0].refused);
+	assert_non_null(strstr(p->skipped[0].why, "browser-extensions evidence: not removed by excise on Windows (remove it through the browser"));
+	excise_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_read_refusals),
 		cmocka_unit_test_setup_teardown(test_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

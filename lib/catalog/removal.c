@@ -119,16 +119,28 @@ static bool normal_path(const char *s)
 	return true;
 }
 
+/* The array `key` of `o` (NULL when absent) and its size in *n, at most `max`. */
+static int get_array(struct rparse *p, json_t *o, const char *key, size_t max, json_t **ret, size_t *n)
+{
+	json_t *v = json_object_get(o, key);
+	if (v && !json_is_array(v))
+		return bad(p, "'%s' must be an array", key);
+	*n = v ? json_array_size(v) : 0;
+	if (*n > max)
+		return bad(p, "'%s' has %zu entries; at most %zu are allowed", key, *n, max);
+	*ret = v;
+	return 0;
+}
+
 /* An array of non-empty strings (at most EXCISE_MAX_REMOVAL_ITEMS), NULL-terminated;
  * an absent key gives an empty one. `paths`: each must be an absolute path in normal form. */
 static int get_strv(struct rparse *p, json_t *o, const char *key, bool paths, const char *const **ret)
 {
-	json_t *v = json_object_get(o, key);
-	if (v && !json_is_array(v))
-		return bad(p, "'%s' must be an array of strings", key);
-	size_t n = v ? json_array_size(v) : 0;
-	if (n > EXCISE_MAX_REMOVAL_ITEMS)
-		return bad(p, "'%s' has %zu entries; at most %u are allowed", key, n, EXCISE_MAX_REMOVAL_ITEMS);
+	json_t *v;
+	size_t n;
+	int r = get_array(p, o, key, EXCISE_MAX_REMOVAL_ITEMS, &v, &n);
+	if (r < 0)
+		return r;
 	const char **a = calloc(n + 1, sizeof(*a));
 	if (!a)
 		return oom(p);
@@ -156,12 +168,11 @@ static int get_bool(struct rparse *p, json_t *o, const char *key, bool *ret)
 
 static int parse_properties(struct rparse *p, json_t *o, struct excise_uninstall *u)
 {
-	json_t *v = json_object_get(o, "properties");
-	if (v && !json_is_array(v))
-		return bad(p, "'properties' must be an array of {name, value}");
-	size_t n = v ? json_array_size(v) : 0;
-	if (n > EXCISE_MAX_PLAN_ARGS)
-		return bad(p, "'properties' has %zu entries; at most %u are allowed", n, EXCISE_MAX_PLAN_ARGS);
+	json_t *v;
+	size_t n;
+	int r = get_array(p, o, "properties", EXCISE_MAX_PLAN_ARGS, &v, &n);
+	if (r < 0)
+		return r;
 	struct excise_msi_property *m = calloc(n + 1, sizeof(*m));
 	if (!m)
 		return oom(p);
@@ -171,7 +182,6 @@ static int parse_properties(struct rparse *p, json_t *o, struct excise_uninstall
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(v, i);
 		const char *value;
-		int r;
 		if (!json_is_object(e))
 			return bad(p, "'properties'[%zu] must be an object", i);
 		if ((r = only_keys(p, e, keys, ARRAY_SIZE(keys))) < 0 || (r = get_str(p, e, "name", true, &m[i].name)) < 0 ||
@@ -231,12 +241,10 @@ static int parse_recipe(struct rparse *p, json_t *o, struct excise_removal *rm)
 	    (r = get_strv(p, o, "drivers", false, &rm->drivers)) < 0 ||
 	    (r = get_strv(p, o, "leftovers", true, &rm->leftovers)) < 0 || (r = get_bool(p, o, "reboot", &rm->reboot)) < 0)
 		return r;
-	json_t *un = json_object_get(o, "uninstall");
-	if (un && !json_is_array(un))
-		return bad(p, "'uninstall' must be an array");
-	size_t n = un ? json_array_size(un) : 0;
-	if (n > EXCISE_MAX_REMOVAL_ITEMS)
-		return bad(p, "'uninstall' has %zu entries; at most %u are allowed", n, EXCISE_MAX_REMOVAL_ITEMS);
+	json_t *un;
+	size_t n;
+	if ((r = get_array(p, o, "uninstall", EXCISE_MAX_REMOVAL_ITEMS, &un, &n)) < 0)
+		return r;
 	struct excise_uninstall *u = calloc(n + 1, sizeof(*u));
 	if (!u)
 		return oom(p);

@@ -21,45 +21,37 @@
 #include "core/hash.h"
 #include "core/limits.h"
 #include "core/root.h"
+#include "remove/action.h"
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/safety.h"
 #include "source/wincommon.h"
 
-/* What the plan knows of each action: its name, its rank in the order steps run (packages
- * keep the dependency order worked out before sorting), and whether it means anything on
- * an offline root (a vendor's uninstaller runs on its own host: never an image's program
- * on this one). */
-static const struct action_info {
-	const char *name;
-	int rank;
-	bool live_only;
-	bool keeps_order;
-} actions[] = {
-	[EXCISE_PLAN_STOP_SERVICE] = { "stop-service", 0, true, false },
-	[EXCISE_PLAN_DISABLE_SERVICE] = { "disable-service", 1, false, false },
-	[EXCISE_PLAN_KILL_PROCESS] = { "kill-process", 2, true, false },
-	[EXCISE_PLAN_UNLOAD_MODULE] = { "unload-module", 3, true, false },
-	[EXCISE_PLAN_DPKG_PURGE] = { "dpkg-purge", 4, false, true },
-	[EXCISE_PLAN_RPM_ERASE] = { "rpm-erase", 4, false, true },
-	[EXCISE_PLAN_MSI_UNINSTALL] = { "msi-uninstall", 5, false, true },
-	[EXCISE_PLAN_VENDOR_REMOVER] = { "vendor-remover", 6, true, false },
-	[EXCISE_PLAN_REMOVE_PATH] = { "remove-path", 7, false, false },
-	[EXCISE_PLAN_DELETE_REGKEY] = { "delete-registry-key", 8, false, false },
-	[EXCISE_PLAN_REMOVE_CERT] = { "remove-cert", 9, false, false },
-	[EXCISE_PLAN_REGEN_TRUST] = { "regenerate-trust", 10, false, false },
-	[EXCISE_PLAN_RELOAD_UNITS] = { "reload-units", 11, true, false },
+/* Every action, defined in the file of its kind (lib/remove/action.h). */
+static const struct action_ops *const actions[] = {
+	[EXCISE_PLAN_STOP_SERVICE] = &action_stop_service,     [EXCISE_PLAN_DISABLE_SERVICE] = &action_disable_service,
+	[EXCISE_PLAN_KILL_PROCESS] = &action_kill_process,     [EXCISE_PLAN_UNLOAD_MODULE] = &action_unload_module,
+	[EXCISE_PLAN_DPKG_PURGE] = &action_dpkg_purge,         [EXCISE_PLAN_RPM_ERASE] = &action_rpm_erase,
+	[EXCISE_PLAN_MSI_UNINSTALL] = &action_msi_uninstall,   [EXCISE_PLAN_VENDOR_REMOVER] = &action_vendor_remover,
+	[EXCISE_PLAN_REMOVE_PATH] = &action_remove_path,       [EXCISE_PLAN_REMOVE_CERT] = &action_remove_cert,
+	[EXCISE_PLAN_REGEN_TRUST] = &action_regen_trust,       [EXCISE_PLAN_DELETE_REGKEY] = &action_delete_regkey,
+	[EXCISE_PLAN_RELOAD_UNITS] = &action_reload_units,
 };
+
+const struct action_ops *plan_action(enum excise_plan_action a)
+{
+	return actions[a];
+}
 
 const char *excise_plan_action_name(enum excise_plan_action a)
 {
-	return (unsigned)a < EXCISE_PLAN_ACTION_MAX ? actions[a].name : "?";
+	return (unsigned)a < EXCISE_PLAN_ACTION_MAX ? actions[a]->name : "?";
 }
 
 int plan_action_from_name(const char *s)
 {
 	for (int i = 0; i < EXCISE_PLAN_ACTION_MAX; i++)
-		if (!strcmp(s, actions[i].name))
+		if (!strcmp(s, actions[i]->name))
 			return i;
 	return -1;
 }
@@ -180,7 +172,7 @@ static struct excise_plan_step *step_at(struct builder *b, enum excise_plan_acti
 		st = &p->steps[p->n_steps++];
 		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
 						 .path = dup0(path, &b->err), .product = dup0(f->product->id, &b->err) };
-		st->live_only = actions[a].live_only;
+		st->live_only = actions[a]->live_only;
 	}
 	if (e && add_evidence(st, e) < 0)
 		b->err = -ENOMEM;
@@ -661,6 +653,14 @@ static bool names_platform(const char *list, const char *platform)
 	return false;
 }
 
+bool plan_has_rule(const char *platform, const char *source)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (!strcmp(rules[i].source, source) && names_platform(rules[i].platforms, platform))
+			return true;
+	return false;
+}
+
 static void plan_evidence(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *platform = b->p->platform;
@@ -737,8 +737,16 @@ static void plan_recipe(struct builder *b, const struct excise_finding *f)
 		int r = linux ? ((real = strdup(*l)) ? 0 : -ENOMEM) : root_resolve_nocase(&b->root, *l, &real);
 		if (r == -ENOMEM)
 			b->err = r;
-		if (r == 0 && !has_step(b->p, EXCISE_PLAN_REMOVE_PATH, real) && !below_removed(b, real))
+		struct excise_err err = { 0 };
+		int safe = r == 0 ? safety_check_path(&b->root, real, &err) : r;
+		/* a leftover the safety rules forbid is the catalog's mistake, not suspect evidence */
+		if (safe < 0 && safe != -ENOENT && safe != -ENOMEM && r == 0) {
+			char what[600];
+			snprintf(what, sizeof(what), "path %s", real);
+			skipf(b, false, what, "a leftover of %s in the catalog: %s", f->product->id, err.msg);
+		} else if (safe == 0 && !has_step(b->p, EXCISE_PLAN_REMOVE_PATH, real) && !below_removed(b, real)) {
 			plan_path(b, f, e, real);
+		}
 		free(real);
 	}
 }
@@ -747,10 +755,10 @@ static void plan_recipe(struct builder *b, const struct excise_finding *f)
 static int cmp_steps(const void *x, const void *y)
 {
 	const struct excise_plan_step *a = x, *b = y;
-	int d = actions[a->action].rank - actions[b->action].rank;
+	int d = actions[a->action]->rank - actions[b->action]->rank;
 	if (d)
 		return d;
-	if (actions[a->action].keeps_order)
+	if (actions[a->action]->keeps_order)
 		return a->id < b->id ? -1 : a->id > b->id;
 	return strcmp(a->target, b->target);
 }
@@ -890,33 +898,10 @@ static void notes(struct builder *b)
 	for (size_t i = 0; i < p->n_steps; i++) {
 		struct excise_plan_step *s = &p->steps[i];
 		s->id = (unsigned)i + 1;
-		const char *n = NULL;
+		/* a removal tool the recipe names as the fallback of the MSI uninstall before it */
+		s->fallback = s->fallback && i > 0 && p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL;
 		char note[600];
-		switch (s->action) {
-		case EXCISE_PLAN_VENDOR_REMOVER:
-			/* a removal tool the recipe names as the fallback of the MSI uninstall before it */
-			s->fallback = s->fallback && i > 0 && p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL;
-			if (s->path)
-				snprintf(note, sizeof(note), "%sthe vendor's removal tool %s: %s next to the script",
-					 s->fallback ? "only when the MSI uninstall before it fails: " : "", s->target, s->path);
-			n = s->path ? note : "the vendor's uninstaller bundled with the product";
-			break;
-		case EXCISE_PLAN_MSI_UNINSTALL:
-			n = "managed installs ask for the uninstall password: the script takes it from the operator";
-			break;
-		case EXCISE_PLAN_DISABLE_SERVICE:
-			n = p->live ? "systemctl disable" : "offline root: its enablement links are moved to quarantine";
-			break;
-		case EXCISE_PLAN_REMOVE_PATH:
-			n = "moved into the quarantine store, restorable with excise restore";
-			break;
-		case EXCISE_PLAN_REGEN_TRUST:
-			n = p->live ? "update-ca-certificates --fresh (or update-ca-trust extract)" :
-				      "offline root: the generated bundles are rewritten without the removed certificates";
-			break;
-		default:
-			break;
-		}
+		const char *n = actions[s->action]->note ? actions[s->action]->note(p, s, note, sizeof(note)) : NULL;
 		if (n && !s->note)
 			s->note = dup0(n, &b->err);
 		if (s->reboot)

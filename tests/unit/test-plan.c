@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "core/limits.h"
+#include "remove/plan_int.h"
+#include "source/source.h"
 #include "excise/catalog.h"
 #include "excise/plan.h"
 #include "excise/report.h"
@@ -699,6 +701,19 @@ static void test_rules(void **state)
 	assert_false(p->skipped[0].refused);
 	assert_non_null(strstr(p->skipped[0].why, "browser-extensions evidence: not removed by excise on Windows (remove it through the browser"));
 	excise_plan_free(p);
+
+	/* every source of this excise has a rule on every platform it reads */
+	static const char *const platforms[] = { "linux", "windows", "macos" };
+	for (size_t i = 0; i < source_table_len; i++)
+		for (size_t k = 0; k < 3; k++) {
+			const char *sp = source_table[i]->platform;
+			size_t n = strlen(platforms[k]);
+			const char *at = strstr(sp, platforms[k]);
+			bool reads = !strcmp(sp, "any") || (at && (at == sp || at[-1] == ',') && (!at[n] || at[n] == ','));
+			if (reads && !plan_has_rule(platforms[k], source_table[i]->name))
+				fail_msg("source %s has no removal rule on %s", source_table[i]->name, platforms[k]);
+		}
+	assert_false(plan_has_rule("linux", "inventory-import"));
 }
 
 int main(void)

@@ -269,6 +269,14 @@ static void read_step(struct rd *d, json_t *o, struct excise_plan_step *s, size_
 	s->reboot = boolean(d, o, "reboot");
 	s->args = strings(d, o, "args", true);
 	s->forms = strings(d, o, "forms", false);
+	/* an MSI's properties are passed in the forms the catalog gave them, one each */
+	size_t na = 0, nf = 0;
+	while (s->args && s->args[na])
+		na++;
+	while (s->forms && s->forms[nf])
+		nf++;
+	if (s->action == EXCISE_PLAN_MSI_UNINSTALL && na != nf)
+		bad(d, "forms", "must give the form of each of args (a plan of an older excise: plan again)");
 	json_t *seen = json_object_get(o, "seen");
 	if (seen) {
 		s->seen.known = boolean(d, seen, "known");

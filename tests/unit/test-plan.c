@@ -533,11 +533,14 @@ static void test_json_round_trip(void **state)
 }
 
 /* A minimal excise.plan/1 document with one step. */
-static char *plan_doc(const char *schema, const char *action, unsigned n_args)
+/* A plan of one step; `forms`: with the form of each of its args (a plan of this excise). */
+static char *plan_doc(const char *schema, const char *action, unsigned n_args, bool forms)
 {
-	char args[1024] = "";
-	for (unsigned i = 0; i < n_args; i++)
+	char args[1024] = "", f[1024] = "";
+	for (unsigned i = 0; i < n_args; i++) {
 		snprintf(args + strlen(args), sizeof(args) - strlen(args), "%s\"A%u\"", i ? "," : "", i);
+		snprintf(f + strlen(f), sizeof(f) - strlen(f), "%s\"password\"", i ? "," : "");
+	}
 	char *doc = NULL;
 	static const char tmpl[] =
 		"{\"schema\":\"%s\",\"report_id\":null,"
@@ -546,13 +549,14 @@ static char *plan_doc(const char *schema, const char *action, unsigned n_args)
 		"\"catalog\":{\"id\":\"excise-stock\",\"version\":\"1\",\"sha256\":null},"
 		"\"scanned_ns\":1,\"created_ns\":2,\"reboot_required\":false,"
 		"\"steps\":[{\"id\":1,\"action\":\"%s\",\"target\":\"/opt/kaspersky\","
-		"\"version\":null,\"path\":null,\"product\":\"kesl\",\"note\":null,\"args\":[%s],\"pid\":0,"
+		"\"version\":null,\"path\":null,\"product\":\"kesl\",\"note\":null,\"args\":[%s],%s%s%s\"pid\":0,"
 		"\"live_only\":false,\"fallback\":false,\"reboot\":false,\"seen\":{\"known\":false},"
 		"\"evidence\":[{\"source\":\"files\",\"kind\":\"file\",\"value\":\"/opt/kaspersky\","
 		"\"path\":\"/opt/kaspersky\",\"indicator\":\"kaspersky.file.path.opt-kaspersky\","
 		"\"confidence\":\"definitive\"}]}],"
 		"\"skipped\":[]}";
-	assert_true(asprintf(&doc, tmpl, schema, action, args) > 0);
+	assert_true(asprintf(&doc, tmpl, schema, action, args, forms ? "\"forms\":[" : "", forms ? f : "",
+			     forms ? "]," : "") > 0);
 	return doc;
 }
 
@@ -582,14 +586,16 @@ static void read_is(char *doc, int want, const char *msg)
 static void test_read_refusals(void **state)
 {
 	(void)state;
-	read_is(plan_doc("excise.plan/1", "remove-path", 0), 0, NULL);
-	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS), 0, NULL);
-	read_is(plan_doc("excise.plan/2", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
-	read_is(plan_doc("excise.report/1", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
-	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "steps[0].action: unknown action");
-	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "unknown action");
-	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1), -EXCISE_E_CORRUPT,
+	read_is(plan_doc("excise.plan/1", "remove-path", 0, true), 0, NULL);
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS, true), 0, NULL);
+	read_is(plan_doc("excise.plan/2", "remove-path", 0, true), -EXCISE_E_CORRUPT, "schema");
+	read_is(plan_doc("excise.report/1", "remove-path", 0, true), -EXCISE_E_CORRUPT, "schema");
+	read_is(plan_doc("excise.plan/1", "format-disk", 0, true), -EXCISE_E_CORRUPT, "steps[0].action: unknown action");
+	read_is(plan_doc("excise.plan/1", "", 0, true), -EXCISE_E_CORRUPT, "unknown action");
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1, true), -EXCISE_E_CORRUPT,
 		"steps[0].args");
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", 2, false), -EXCISE_E_CORRUPT,
+		"steps[0].forms: must give the form of each of args");
 	read_is(strdup("{\"schema\":"), -EXCISE_E_CORRUPT, "line 1");
 	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "not a JSON object");
 	/* the size is checked before anything is read */

@@ -56,35 +56,80 @@ VENDORS = [{
 }]
 
 
-def P(pid, name, family, platforms, source, branded=True):
+def P(pid, name, family, platforms, source, branded=True, removal=None):
     d = {"id": pid, "vendor": V, "name": name, "family": family, "platforms": platforms,
          "source": source}
     if not branded:
         d["branded"] = False
+    if removal:
+        d["removal"] = removal
     return d
+
+
+# How products are removed (docs/catalog-format.md, "Removal"): the facts the planner
+# acts on, each with its source (research section 2.5 and 4.1).
+KES_PROPS = "https://support.kaspersky.com/KESWin/11.7.0/en-US/123468.htm"
+KES_UNINSTALL = "https://support.kaspersky.com/KESWin/12.9/es-ES/299679.htm"
+SWMB = "https://github.com/jl-oclinux/SecWinBatchMode"
+WIZARD = "https://1library.net/article/removing-the-application-completing-removal.y8gdxn5r"
+# kavremover: the log header names the tool and its file; the lists name the products it covers
+KAVREMOVER = {"kind": "vendor-remover", "name": "kavremover", "file": "kavremvr.exe", "fallback": True,
+              "source": KAVREMOVER_LIST}
+# Kaspersky's own uninstallation script for Mac calls these
+MAC_KAV_SCRIPT = {"kind": "bundled",
+                  "paths": ["/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript"],
+                  "source": MAC_GIST}
+MAC_NAGENT_SCRIPT = {"kind": "bundled",
+                     "paths": ["/Library/Application Support/Kaspersky Lab/klnagent/Binaries/UninstallScript"],
+                     "source": MAC_GIST}
+# consumer products: the uninstall wizard (the entry's UninstallString), kavremover if it fails
+CONSUMER_WIN = {"uninstall": [{"kind": "uninstall-string"}, KAVREMOVER], "reboot": True, "source": WIZARD}
+
+
+def linux_pkgs(*names):
+    return [{"kind": "dpkg", "packages": list(names)}, {"kind": "rpm", "packages": list(names)}]
 
 
 PRODUCTS = [
     P("kes-windows", "Kaspersky Endpoint Security for Windows", "endpoint", ["windows"],
-      "https://support.kaspersky.com/keswin/12.9/en-us/184545.htm"),
-    P("kesl", "Kaspersky Endpoint Security for Linux", "endpoint", ["linux"], KESL_PKG),
+      "https://support.kaspersky.com/keswin/12.9/en-us/184545.htm", removal={
+          "windows": {"uninstall": [
+              {"kind": "msi", "properties": [{"name": "KLLOGIN", "value": "user"},
+                                             {"name": "KLPASSWD", "value": "password"}], "source": KES_PROPS},
+              KAVREMOVER], "drivers": ["klif"], "reboot": True, "source": KES_UNINSTALL}}),
+    P("kesl", "Kaspersky Endpoint Security for Linux", "endpoint", ["linux"], KESL_PKG, removal={
+        "linux": {"uninstall": linux_pkgs("kesl", "kesl-gui"), "services": ["kesl.service"],
+                  "leftovers": ["/var/opt/kaspersky/kesl"], "source": KESL_PKG}}),
     P("kes-mac", "Kaspersky Endpoint Security for Mac / Kaspersky Anti-Virus for Mac", "endpoint",
-      ["macos"], "https://support.kaspersky.com/kesmac/12_adminguide/ru-RU/222060.htm"),
+      ["macos"], "https://support.kaspersky.com/kesmac/12_adminguide/ru-RU/222060.htm",
+      removal={"macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
     P("kes-android", "Kaspersky Endpoint Security for Android", "mobile", ["android"], GCI),
     P("klnagent", "Kaspersky Security Center Network Agent", "management",
-      ["windows", "linux", "macos"], "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm"),
+      ["windows", "linux", "macos"], "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm",
+      removal={
+          "windows": {"uninstall": [{"kind": "msi", "properties": [
+              {"name": "KLUNINSTPASSWD", "value": "password-utf16le-hex"}]}],
+              "services": ["klnagent"], "reboot": True, "source": SWMB},
+          "linux": {"uninstall": linux_pkgs("klnagent64", "klnagent"), "services": ["klnagent64.service"],
+                    "source": "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm"},
+          "macos": {"uninstall": [MAC_NAGENT_SCRIPT], "source": MAC_GIST}}),
     P("ksc", "Kaspersky Security Center Administration Server (with Web Console and Administration Console)",
       "management", ["windows", "linux"], "https://support.kaspersky.com/KSCLinux/15/en-US/158525.htm"),
-    P("kav", "Kaspersky Anti-Virus", "consumer", ["windows", "macos"], BOD),
-    P("kis", "Kaspersky Internet Security", "consumer", ["windows", "macos", "android"], BOD),
-    P("kts", "Kaspersky Total Security", "consumer", ["windows", "macos", "android"], BOD),
-    P("ksos", "Kaspersky Small Office Security", "consumer", ["windows", "macos", "android"], BOD),
-    P("kfree", "Kaspersky Free", "consumer", ["windows"], KAVREMOVER_LIST),
+    P("kav", "Kaspersky Anti-Virus", "consumer", ["windows", "macos"], BOD, removal={
+        "windows": CONSUMER_WIN, "macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
+    P("kis", "Kaspersky Internet Security", "consumer", ["windows", "macos", "android"], BOD,
+      removal={"windows": CONSUMER_WIN}),
+    P("kts", "Kaspersky Total Security", "consumer", ["windows", "macos", "android"], BOD,
+      removal={"windows": CONSUMER_WIN}),
+    P("ksos", "Kaspersky Small Office Security", "consumer", ["windows", "macos", "android"], BOD,
+      removal={"windows": CONSUMER_WIN}),
+    P("kfree", "Kaspersky Free", "consumer", ["windows"], KAVREMOVER_LIST, removal={"windows": CONSUMER_WIN}),
     P("kaspersky-standard", "Kaspersky Standard", "consumer", ["windows", "macos", "android"],
-      KAVREMOVER_LIST),
-    P("kaspersky-plus", "Kaspersky Plus", "consumer", ["windows", "macos", "android"], KAVREMOVER_LIST),
+      KAVREMOVER_LIST, removal={"windows": CONSUMER_WIN}),
+    P("kaspersky-plus", "Kaspersky Plus", "consumer", ["windows", "macos", "android"], KAVREMOVER_LIST,
+      removal={"windows": CONSUMER_WIN}),
     P("kaspersky-premium", "Kaspersky Premium", "consumer", ["windows", "macos", "android"],
-      KAVREMOVER_LIST),
+      KAVREMOVER_LIST, removal={"windows": CONSUMER_WIN}),
     P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"], GCI),
     P("kms-android", "Kaspersky Security & VPN for Android (formerly Kaspersky Internet Security for Android)",
       "mobile", ["android"], "https://play.google.com/store/apps/details?id=com.kms.free"),

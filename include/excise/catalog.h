@@ -73,6 +73,8 @@ struct excise_vendor {
 	const char *country;
 };
 
+struct excise_removal;
+
 struct excise_product {
 	const char *id;
 	const char *vendor_id;
@@ -81,7 +83,66 @@ struct excise_product {
 	const char *const *platforms;  /* NULL-terminated */
 	bool branded;                  /* false: vendor code inside another company's product */
 	const char *source_url;
+	const struct excise_removal *removals; /* one per platform it says how to remove it on */
+	size_t n_removals;
 };
+
+/*
+ * How a product is removed on one platform: its "removal" in the catalog
+ * (docs/catalog-format.md, "Removal"). The planner (lib/remove/plan.c) reads it;
+ * no vendor's removal is C code.
+ */
+enum excise_uninstall_kind {
+	EXCISE_UNINSTALL_DPKG,           /* dpkg --purge of the packages evidence names */
+	EXCISE_UNINSTALL_RPM,            /* rpm -e likewise */
+	EXCISE_UNINSTALL_MSI,            /* msiexec /x {product code} with the password properties below */
+	EXCISE_UNINSTALL_BUNDLED,        /* an uninstaller installed with the product: its paths */
+	EXCISE_UNINSTALL_VENDOR_REMOVER, /* the vendor's separate removal tool: name, file, args */
+	EXCISE_UNINSTALL_STRING,         /* the UninstallString of the product's Uninstall entry */
+	_EXCISE_UNINSTALL_KIND_MAX
+};
+
+/* What the operator gives an MSI property at run time (never the plan). */
+enum excise_msi_value {
+	EXCISE_MSI_USER,                 /* the user name (-User) */
+	EXCISE_MSI_PASSWORD,             /* the password as typed */
+	EXCISE_MSI_PASSWORD_UTF16_HEX,   /* the hex of the password's UTF-16LE bytes */
+	_EXCISE_MSI_VALUE_MAX
+};
+
+struct excise_msi_property {
+	const char *name;                /* "KLPASSWD" */
+	enum excise_msi_value value;
+};
+
+struct excise_uninstall {
+	enum excise_uninstall_kind kind;
+	const char *const *packages;     /* dpkg, rpm: the product's package names (NULL-terminated) */
+	const struct excise_msi_property *properties; /* msi */
+	size_t n_properties;
+	const char *const *paths;        /* bundled: where the uninstaller may be, root-relative */
+	const char *name;                /* vendor-remover: the tool's name ("kavremover") */
+	const char *file;                /* vendor-remover: its file, next to the script ("kavremvr.exe") */
+	const char *const *args;         /* vendor-remover: its arguments (NULL-terminated) */
+	bool fallback;                   /* run only when the uninstall before it failed */
+	const char *source_url;          /* may be NULL: the recipe's source then */
+};
+
+struct excise_removal {
+	const char *platform;            /* "linux", "windows", "macos" */
+	const struct excise_uninstall *uninstall; /* in the order they are tried */
+	size_t n_uninstall;
+	const char *const *services;     /* services (units, launchd labels) to stop first (NULL-terminated) */
+	const char *const *drivers;      /* kernel drivers and modules to stop or unload (NULL-terminated) */
+	const char *const *leftovers;    /* paths the uninstall leaves behind, root-relative (NULL-terminated) */
+	bool reboot;                     /* finishing the uninstall needs a reboot */
+	const char *source_url;
+};
+
+/* The product's removal on `platform`, or NULL when the catalog does not say. */
+EXCISE_API const struct excise_removal *excise_product_removal(const struct excise_product *p, const char *platform);
+EXCISE_API const char *excise_uninstall_kind_name(enum excise_uninstall_kind k); /* "dpkg", "vendor-remover"... */
+EXCISE_API const char *excise_msi_value_name(enum excise_msi_value v);          /* "user", "password"... */
 
 struct excise_indicator {
 	const char *id;

@@ -34,7 +34,8 @@ enum excise_plan_action {
 	EXCISE_PLAN_DPKG_PURGE,      /* target: package; version */
 	EXCISE_PLAN_RPM_ERASE,       /* target: package name; version (version-release) */
 	EXCISE_PLAN_MSI_UNINSTALL,   /* target: MSI product code "{GUID}"; Windows */
-	EXCISE_PLAN_VENDOR_REMOVER,  /* target: the vendor's tool (kavremover, an UninstallScript path) */
+	EXCISE_PLAN_VENDOR_REMOVER,  /* target: the vendor's tool by name (path: its file, next to the script;
+				      * args: its arguments), or the path of an uninstaller bundled with the product */
 	EXCISE_PLAN_REMOVE_PATH,     /* target: a path inside the root: file, directory or symlink */
 	EXCISE_PLAN_REMOVE_CERT,     /* target: certificate sha256 (hex); path: bundle or certificate file */
 	EXCISE_PLAN_REGEN_TRUST,     /* rebuild the trust store (update-ca-certificates under the root) */
@@ -69,7 +70,9 @@ struct excise_plan_step {
 	char *path;                      /* the file the step acts on, or NULL */
 	char *product;                   /* catalog product id */
 	char *note;                      /* one line for people: why and how, or NULL */
-	char **args;                     /* extra words: msiexec properties, kavremover switches; NULL-terminated or NULL */
+	char **args;                     /* extra words: msiexec properties, a removal tool's arguments; NULL-terminated or NULL */
+	char **forms;                    /* msi-uninstall: what the operator gives each of args ("user", "password",
+					  * "password-utf16le-hex", include/excise/catalog.h); NULL-terminated or NULL */
 	int64_t pid;                     /* EXCISE_PLAN_KILL_PROCESS; else 0 */
 	bool live_only;                  /* meaningless on an offline root: recorded as skipped there */
 	bool fallback;                   /* run only when the step before it failed */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "catalog/catalog_int.h"
+#include "catalog/removal.h"
 #include "core/buf.h"
 #include "core/digest.h"
 #include "core/doc.h"
@@ -181,7 +182,8 @@ static int product_check(struct doc *d, json_t *obj, void *base)
 		return doc_fail(d, "vendor '%s' is not in the catalog", pr->vendor_id);
 	if (strchr(pr->id, ':'))
 		return doc_fail(d, "product ids may not contain ':' (reserved for '<vendor>:unidentified')");
-	return unique(d, &cat(d)->product_ids, pr->id, (size_t)(pr - cat(d)->products));
+	int r = unique(d, &cat(d)->product_ids, pr->id, (size_t)(pr - cat(d)->products));
+	return r < 0 ? r : removal_parse(d->name, d->ptr, obj, pr, d->err);
 }
 
 /* The members of a product. One entry more reads one member more. */
@@ -195,6 +197,7 @@ static const struct doc_field product_fields[] = {
 	  .min = 1, .values = platforms },
 	{ "branded", DOC_BOOLEAN, doc_bool, offsetof(struct excise_product, branded), 0 },
 	STR(struct excise_product, "source", source_url, REQ),
+	{ "removal", DOC_OBJECT, NULL, 0, 0 }, /* read by removal_parse, from product_check */
 	{ 0 },
 };
 static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_REFUSE, "id", product_check };
@@ -502,8 +505,10 @@ struct excise_catalog *excise_catalog_free(struct excise_catalog *c)
 		if (c->unidentified_names)
 			free(c->unidentified_names[i]);
 	}
-	for (size_t i = 0; i < c->n_own_products; i++)
+	for (size_t i = 0; i < c->n_own_products; i++) {
 		free((void *)c->products[i].platforms);
+		removal_free(&c->products[i]);
+	}
 	for (size_t i = 0; c->indicators && i < c->n_indicators; i++)
 		free((void *)c->indicators[i].platforms);
 	for (size_t i = 0; c->directives && i < c->n_directives; i++) {
@@ -595,8 +600,7 @@ bool excise_directive_covers(const struct excise_directive *d, const struct exci
 
 /* ---- lint ---- */
 
-static int add_problem(char ***v, size_t *n, const char *fmt, ...) PRINTF(3, 4);
-static int add_problem(char ***v, size_t *n, const char *fmt, ...)
+int catalog_add_problem(char ***v, size_t *n, const char *fmt, ...)
 {
 	char **q = realloc(*v, (*n + 2) * sizeof(char *));
 	if (!q)
@@ -619,7 +623,7 @@ static bool is_glob_char(char ch)
 	return ch == '*' || ch == '?' || ch == '[';
 }
 
-static bool looks_like_source(const char *s)
+bool catalog_is_source(const char *s)
 {
 	return strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0 ||
 	       strncmp(s, "github-code-index", 17) == 0;
@@ -636,37 +640,39 @@ int excise_catalog_lint(const struct excise_catalog *c, char ***ret)
 		const struct excise_indicator *in = &c->indicators[i];
 		const char *val = in->value;
 		size_t len = strlen(val);
-		if (!looks_like_source(in->source_url))
-			r = add_problem(&v, &n, "indicator '%s': source '%s' is not a URL", in->id,
+		if (!catalog_is_source(in->source_url))
+			r = catalog_add_problem(&v, &n, "indicator '%s': source '%s' is not a URL", in->id,
 					in->source_url);
 		if (r >= 0 && in->match == EXCISE_MATCH_EXACT && strpbrk(val, "*?[") &&
 		    in->kind != EXCISE_OBS_REGISTRY)
-			r = add_problem(&v, &n, "indicator '%s': exact value '%s' contains glob characters "
+			r = catalog_add_problem(&v, &n, "indicator '%s': exact value '%s' contains glob characters "
 					"(did you mean \"match\": \"glob\"?)", in->id, val);
 		if (r >= 0 && in->match == EXCISE_MATCH_GLOB && !strpbrk(val, "*?["))
-			r = add_problem(&v, &n, "indicator '%s': glob '%s' has no wildcard (use exact)",
+			r = catalog_add_problem(&v, &n, "indicator '%s': glob '%s' has no wildcard (use exact)",
 					in->id, val);
 		if (r >= 0 && in->match == EXCISE_MATCH_GLOB && in->kind == EXCISE_OBS_FILE &&
 		    is_glob_char(val[0]) && is_glob_char(val[len - 1]) && in->confidence != EXCISE_CONF_WEAK)
-			r = add_problem(&v, &n, "indicator '%s': glob '%s' has neither a literal prefix nor "
+			r = catalog_add_problem(&v, &n, "indicator '%s': glob '%s' has neither a literal prefix nor "
 					"suffix; the full walk must try it on every entry", in->id, val);
 		if (r >= 0 && in->match == EXCISE_MATCH_REGEX && in->kind == EXCISE_OBS_FILE)
-			r = add_problem(&v, &n, "indicator '%s': regex on file %s is tried on every entry "
+			r = catalog_add_problem(&v, &n, "indicator '%s': regex on file %s is tried on every entry "
 					"of a full walk; use exact or glob", in->id,
 					excise_field_name(in->field));
 		if (r >= 0 && in->field == EXCISE_F_PATH && in->kind != EXCISE_OBS_REGISTRY &&
 		    val[0] != '/' && !is_glob_char(val[0]))
-			r = add_problem(&v, &n, "indicator '%s': path '%s' is not absolute", in->id, val);
+			r = catalog_add_problem(&v, &n, "indicator '%s': path '%s' is not absolute", in->id, val);
 	}
 	for (size_t i = 0; i < c->n_directives && r >= 0; i++)
 		if (c->directives[i].n_milestones == 0 &&
 		    strcmp(c->directives[i].instrument, "statute") != 0)
-			r = add_problem(&v, &n, "directive '%s': no milestones", c->directives[i].id);
+			r = catalog_add_problem(&v, &n, "directive '%s': no milestones", c->directives[i].id);
 	for (size_t i = 0; i < c->n_products && r >= 0; i++) {
 		const struct excise_product *p = &c->products[i];
-		if (p->source_url && !looks_like_source(p->source_url))
-			r = add_problem(&v, &n, "product '%s': source '%s' is not a URL", p->id,
+		if (p->source_url && !catalog_is_source(p->source_url))
+			r = catalog_add_problem(&v, &n, "product '%s': source '%s' is not a URL", p->id,
 					p->source_url);
+		if (r >= 0)
+			r = removal_lint(p, &v, &n);
 	}
 	if (r < 0) {
 		excise_strv_free(v);

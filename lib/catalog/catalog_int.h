@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/hash.h"
+#include "core/macro.h"
 #include "excise/catalog.h"
 
 struct excise_catalog {
@@ -26,6 +27,10 @@ struct excise_catalog {
 	size_t n_own_products;              /* products from the document (own their platforms) */
 	struct hash vendor_ids, product_ids, indicator_ids, directive_ids;
 };
+
+/* Lint: append one problem to the NULL-terminated `*v` of `*n`; whether `s` names a source. */
+int catalog_add_problem(char ***v, size_t *n, const char *fmt, ...) PRINTF(3, 4);
+bool catalog_is_source(const char *s);
 
 /* The implicit product for vendor-wide evidence of `vendor_id`. */
 const struct excise_product *catalog_unidentified(const struct excise_catalog *c, const char *vendor_id);

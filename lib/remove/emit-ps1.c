@@ -8,16 +8,18 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/err.h"
+#include "remove/action.h"
 #include "remove/plan_int.h"
 #include "report/report_int.h"
 
 
 /* A PowerShell single-quoted string: ' doubled; a line break (which would
  * otherwise be kept) as a concatenated [char]. */
-static void psq(FILE *out, const char *s)
+void emit_psq(FILE *out, const char *s)
 {
 	fputc('\'', out);
 	for (; s && *s; s++) {
@@ -31,8 +33,22 @@ static void psq(FILE *out, const char *s)
 	fputc('\'', out);
 }
 
-/* A root-relative path ("/Program Files/Kaspersky Lab") as a Windows path on the system drive. */
-static void pspath(FILE *out, const char *s)
+/* `s` followed by `tail`, as one single-quoted string. */
+void emit_psq_with(FILE *out, const char *s, const char *tail)
+{
+	size_t n = strlen(s ? s : "") + strlen(tail) + 1;
+	char *t = malloc(n);
+	if (!t) {
+		fputs("''", out);
+		return;
+	}
+	snprintf(t, n, "%s%s", s ? s : "", tail);
+	emit_psq(out, t);
+	free(t);
+}
+
+/* A root-relative path ("/Program Files/Vendor") as a Windows path on the system drive. */
+void emit_pspath(FILE *out, const char *s)
 {
 	fputs("(Join-Path $env:SystemDrive ", out);
 	char buf[4096];
@@ -40,67 +56,24 @@ static void pspath(FILE *out, const char *s)
 	for (; s && *s && n + 1 < sizeof(buf); s++)
 		buf[n++] = *s == '/' ? '\\' : *s;
 	buf[n] = 0;
-	psq(out, buf);
+	emit_psq(out, buf);
 	fputc(')', out);
 }
 
 static void body(const struct excise_plan_step *s, FILE *out)
 {
-	switch (s->action) {
-	case EXCISE_PLAN_STOP_SERVICE:
-		fputs("    $svc = Get-Service -Name ", out);
-		psq(out, s->target);
-		fputs(" -ErrorAction SilentlyContinue\n"
-		      "    if (-not $svc) { Write-Log '  not installed'; return }\n"
-		      "    Invoke-Step { Stop-Service -InputObject $svc -Force }\n"
-		      "    Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }\n", out);
-		break;
-	case EXCISE_PLAN_MSI_UNINSTALL: {
-		bool agent = s->args && s->args[0] && !strcmp(s->args[0], "KLUNINSTPASSWD");
-		fputs("    $msiArgs = @('/x', ", out);
-		psq(out, s->target);
-		fputs(", '/qn', '/norestart')\n", out);
-		if (agent)
-			fputs("    if ($Password) { $msiArgs += 'KLUNINSTPASSWD=' + (ConvertTo-Utf16Hex $Password) }\n", out);
-		else if (s->args)
-			fputs("    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }\n",
-			      out);
-		fputs("    $code = Invoke-Msi $msiArgs\n"
-		      "    if ($code -eq 1605) { Write-Log '  not installed'; return }\n"
-		      "    if ($code -eq 3010) { $script:Reboot = $true; return }\n"
-		      "    if ($code -ne 0) { throw \"msiexec exit code $code\" }\n", out);
-		break;
-	}
-	case EXCISE_PLAN_VENDOR_REMOVER:
-		fputs("    $tool = Join-Path $PSScriptRoot 'kavremvr.exe'\n"
-		      "    if (-not (Test-Path -LiteralPath $tool)) { throw \"Kaspersky's removal tool kavremvr.exe is not "
-		      "next to this script\" }\n"
-		      "    Invoke-Step { Start-Process -FilePath $tool -Wait }\n", out);
-		break;
-	case EXCISE_PLAN_REMOVE_PATH:
-		fputs("    Move-ToQuarantine ", out);
-		pspath(out, s->target);
-		fputc('\n', out);
-		break;
-	case EXCISE_PLAN_DELETE_REGKEY:
-		fputs("    $key = ", out);
-		psq(out, s->target);
-		fputs("\n    if (-not (Test-Path -LiteralPath ('Registry::' + $key))) { Write-Log '  already gone'; return }\n"
-		      "    $file = Join-Path $Quarantine (\"reg-\" + [guid]::NewGuid() + '.reg')\n"
-		      "    Invoke-Step { & reg.exe export $key $file /y | Out-Null; if ($LASTEXITCODE -ne 0) { throw 'reg export failed' } }\n"
-		      "    Invoke-Step { Remove-Item -LiteralPath ('Registry::' + $key) -Recurse -Force }\n", out);
-		break;
-	default:
+	const struct action_ops *ops = plan_action(s->action);
+	if (ops->ps1)
+		ops->ps1(s, out);
+	else
 		fputs("    Write-Log '  not a Windows step: see the sh script'\n", out);
-		break;
-	}
 }
 
 int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err)
 {
 	emit_about(out, p, "ps1", false);
 	fputs("# Review every step before running it, as Administrator:\n"
-	      "#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User KLAdmin -Password (Read-Host -AsSecureString)]\n"
+	      "#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User NAME -Password (Read-Host -AsSecureString)]\n"
 	      "# The first failure stops the script; removed folders are moved into the quarantine folder.\n"
 	      "[CmdletBinding()]\n"
 	      "param(\n"
@@ -111,7 +84,7 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 	      "Set-StrictMode -Version Latest\n"
 	      "$ErrorActionPreference = 'Stop'\n", out);
 	fputs("$Report = ", out);
-	psq(out, p->report_id ? p->report_id : "unknown");
+	emit_psq(out, p->report_id ? p->report_id : "unknown");
 	fputs("\n$LogDir = Join-Path $env:ProgramData 'excise'\n"
 	      "$Log = Join-Path $LogDir (\"remove-\" + $Report + '.log')\n"
 	      "$Quarantine = Join-Path $LogDir (\"quarantine-\" + $Report)\n"
@@ -132,7 +105,7 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 	      "function ConvertTo-Plain([System.Security.SecureString]$s) {\n"
 	      "    [Runtime.InteropServices.Marshal]::PtrToStringAuto([Runtime.InteropServices.Marshal]::SecureStringToBSTR($s))\n"
 	      "}\n\n"
-	      "# KLUNINSTPASSWD: the hex of the password's UTF-16LE bytes.\n"
+	      "# password-utf16le-hex: the hex of the password's UTF-16LE bytes.\n"
 	      "function ConvertTo-Utf16Hex([System.Security.SecureString]$s) {\n"
 	      "    -join ([Text.Encoding]::Unicode.GetBytes((ConvertTo-Plain $s)) | ForEach-Object { $_.ToString('X2') })\n"
 	      "}\n\n"
@@ -161,7 +134,7 @@ int plan_emit_ps1(const struct excise_plan *p, FILE *out, struct excise_err *err
 		const struct excise_plan_step *s = &p->steps[i];
 		bool rescued = i + 1 < p->n_steps && p->steps[i + 1].fallback;
 		fprintf(out, "Write-Log ('step %u/%zu: %s ' + ", s->id, p->n_steps, excise_plan_action_name(s->action));
-		psq(out, s->target);
+		emit_psq(out, s->target);
 		fputs(")\n", out);
 		if (s->fallback)
 			fprintf(out, "if ($prev -ne 'failed') { Write-Log '  not needed' } else {\n");

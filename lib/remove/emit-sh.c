@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "remove/action.h"
 #include "remove/plan_int.h"
 #include "report/report_int.h"
 
@@ -77,7 +78,7 @@ void emit_step_comment(FILE *out, const struct excise_plan_step *s)
 }
 
 /* 'text' with each ' written as '\'' : the shell gives back the exact bytes. */
-static void sq(FILE *out, const char *s)
+void emit_sq(FILE *out, const char *s)
 {
 	fputc('\'', out);
 	for (; s && *s; s++) {
@@ -87,12 +88,6 @@ static void sq(FILE *out, const char *s)
 			fputc(*s, out);
 	}
 	fputc('\'', out);
-}
-
-static bool generated_bundle(const char *p)
-{
-	return p && (!strcmp(p, "/etc/ssl/certs/ca-certificates.crt") || !strcmp(p, "/etc/pki/tls/certs/ca-bundle.crt") ||
-		     !strcmp(p, "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"));
 }
 
 static void header(const struct excise_plan *p, FILE *out)
@@ -105,9 +100,9 @@ static void header(const struct excise_plan *p, FILE *out)
 	      "# Removed files are moved into $EXCISE_QUARANTINE, never deleted.\n"
 	      "set -eu\n\n", out);
 	fputs("ROOT=", out);
-	sq(out, p->live || !strcmp(p->root, "/") ? "" : p->root);
+	emit_sq(out, p->live || !strcmp(p->root, "/") ? "" : p->root);
 	fputs("\nREPORT=", out);
-	sq(out, p->report_id ? p->report_id : "unknown");
+	emit_sq(out, p->report_id ? p->report_id : "unknown");
 	fputs("\nLOG=${EXCISE_LOG:-/var/log/excise-remove-$REPORT.log}\n"
 	      "Q=${EXCISE_QUARANTINE:-$ROOT/var/lib/excise/quarantine/$REPORT}\n"
 	      "DRY=0\n"
@@ -162,125 +157,13 @@ static void header(const struct excise_plan *p, FILE *out)
 
 static void body(const struct excise_plan *p, const struct excise_plan_step *s, FILE *out)
 {
-	bool live = p->live, mac = !strcmp(p->platform, "macos");
-	const char *ro = live ? "" : " --root=\"$ROOT\"";
-	if (s->live_only && !live) {
+	const struct action_ops *ops = plan_action(s->action);
+	if (s->live_only && !p->live)
 		fputs("\tlog \"  skipped: nothing to do on an offline root\"\n", out);
-		return;
-	}
-	switch (s->action) {
-	case EXCISE_PLAN_STOP_SERVICE:
-		if (mac) {
-			fputs("\tif launchctl print system/", out);
-			sq(out, s->target);
-			fputs(" >/dev/null 2>&1; then\n\t\trun launchctl bootout system/", out);
-			sq(out, s->target);
-			fputs(" || return 1\n\telse\n\t\tlog \"  not loaded\"\n\tfi\n", out);
-		} else {
-			fputs("\tif systemctl is-active --quiet -- ", out);
-			sq(out, s->target);
-			fputs("; then\n\t\trun systemctl stop -- ", out);
-			sq(out, s->target);
-			fputs(" || return 1\n\telse\n\t\tlog \"  not running\"\n\tfi\n", out);
-		}
-		break;
-	case EXCISE_PLAN_DISABLE_SERVICE:
-		if (live) {
-			fputs("\trun systemctl disable -- ", out);
-			sq(out, s->target);
-			fputs(" || return 1\n", out);
-		} else {
-			fputs("\tfor l in \"$ROOT\"/etc/systemd/system/*.wants/", out);
-			sq(out, s->target);
-			fputs(" \"$ROOT\"/etc/systemd/system/*.requires/", out);
-			sq(out, s->target);
-			fputs("; do\n\t\tif [ -L \"$l\" ]; then quarantine \"$l\" l || return 1; fi\n\tdone\n", out);
-		}
-		break;
-	case EXCISE_PLAN_KILL_PROCESS:
-		fprintf(out, "\tif [ \"$(readlink /proc/%lld/exe 2>/dev/null || true)\" = ", (long long)s->pid);
-		sq(out, s->target);
-		fprintf(out, " ]; then\n\t\trun kill %lld || return 1\n\telse\n\t\tlog \"  process %lld is gone or runs "
-			"something else\"\n\tfi\n", (long long)s->pid, (long long)s->pid);
-		break;
-	case EXCISE_PLAN_UNLOAD_MODULE:
-		if (mac) {
-			fputs("\trun kextunload -b ", out);
-			sq(out, s->target);
-			fputs(" || log \"  not loaded (or needs the reboot)\"\n", out);
-		} else {
-			fputs("\tif [ -d /sys/module/", out);
-			sq(out, s->target);
-			fputs(" ]; then\n\t\trun modprobe -r -- ", out);
-			sq(out, s->target);
-			fputs(" || return 1\n\telse\n\t\tlog \"  not loaded\"\n\tfi\n", out);
-		}
-		break;
-	case EXCISE_PLAN_DPKG_PURGE:
-		fputs("\t# shellcheck disable=SC2016\n\tif dpkg-query --admindir=\"$ROOT/var/lib/dpkg\" -W "
-		      "-f='${db:Status-Abbrev}' -- ", out);
-		sq(out, s->target);
-		fputs(" 2>/dev/null | grep -q '^[a-z][^n]'; then\n", out);
-		if (!live) {
-			/* the image's maintainer scripts are not run here: into the quarantine with them */
-			static const char *const scripts[] = { ".prerm", ".postrm", ":*.prerm", ":*.postrm" };
-			fputs("\t\tfor f in", out);
-			for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
-				fputs(" \"$ROOT\"/var/lib/dpkg/info/", out);
-				sq(out, s->target);
-				fputs(scripts[i], out);
-			}
-			fputs("; do\n\t\t\tif [ -e \"$f\" ]; then quarantine \"$f\" f || return 1; fi\n\t\tdone\n", out);
-		}
-		fprintf(out, "\t\trun dpkg%s --purge -- ", ro);
-		sq(out, s->target);
-		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
-		break;
-	case EXCISE_PLAN_RPM_ERASE:
-		fputs("\tif pkg_rpm -q -- ", out);
-		sq(out, s->target);
-		/* offline, the scriptlets are programs of the image: not run here */
-		fprintf(out, " >/dev/null 2>&1; then\n\t\trun pkg_rpm -e%s -- ", live ? "" : " --noscripts --notriggers");
-		sq(out, s->target);
-		fputs(" || return 1\n\telse\n\t\tlog \"  not installed\"\n\tfi\n", out);
-		break;
-	case EXCISE_PLAN_VENDOR_REMOVER:
-		fputs("\tif [ -x \"$ROOT\"", out);
-		sq(out, s->target);
-		fputs(" ]; then\n\t\trun \"$ROOT\"", out);
-		sq(out, s->target);
-		fputs(" || return 1\n\telse\n\t\tlog \"  the vendor's uninstaller is not there\"\n\tfi\n", out);
-		break;
-	case EXCISE_PLAN_REMOVE_PATH:
-		fputs("\tquarantine \"$ROOT\"", out);
-		sq(out, s->target);
-		fprintf(out, " %c || return 1\n", s->seen.type ? s->seen.type : 'o');
-		break;
-	case EXCISE_PLAN_REMOVE_CERT:
-		if (generated_bundle(s->path)) {
-			fputs("\tlog \"  in a generated bundle: it leaves when the trust store is regenerated\"\n", out);
-		} else {
-			fputs("\tquarantine \"$ROOT\"", out);
-			sq(out, s->path ? s->path : s->target);
-			fputs(" l || return 1\n", out);
-		}
-		break;
-	case EXCISE_PLAN_REGEN_TRUST:
-		if (live)
-			fputs("\tif command -v update-ca-certificates >/dev/null 2>&1; then\n"
-			      "\t\trun update-ca-certificates --fresh || return 1\n"
-			      "\telse\n\t\trun update-ca-trust extract || return 1\n\tfi\n", out);
-		else
-			fputs("\tlog \"  offline root: regenerate inside the image (chroot \\\"$ROOT\\\" "
-			      "update-ca-certificates --fresh) or use excise remove, which rewrites the bundles\"\n", out);
-		break;
-	case EXCISE_PLAN_RELOAD_UNITS:
-		fputs("\trun systemctl daemon-reload || return 1\n", out);
-		break;
-	default:
+	else if (ops->sh)
+		ops->sh(p, s, out);
+	else
 		fputs("\tlog \"  a Windows step: see the plan's ps1 script\"\n", out);
-		break;
-	}
 }
 
 int plan_emit_sh(const struct excise_plan *p, FILE *out, struct excise_err *err)
@@ -303,7 +186,7 @@ int plan_emit_sh(const struct excise_plan *p, FILE *out, struct excise_err *err)
 		const struct excise_plan_step *s = &p->steps[i];
 		bool rescued = i + 1 < p->n_steps && p->steps[i + 1].fallback;
 		fprintf(out, "log \"step %u/%zu: %s \"", s->id, p->n_steps, excise_plan_action_name(s->action));
-		sq(out, s->target);
+		emit_sq(out, s->target);
 		fputc('\n', out);
 		if (s->fallback)
 			fputs("if [ \"$PREV\" != failed ]; then\n\tlog \"  not needed\"\nel", out);

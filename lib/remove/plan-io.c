@@ -33,6 +33,14 @@ static json_t *evidence_json(const struct excise_plan_evidence *e, int *r)
 	return o;
 }
 
+static json_t *strv_json(char **v)
+{
+	json_t *a = json_array();
+	for (; a && v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
 static json_t *step_json(const struct excise_plan_step *s, int *r)
 {
 	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)s->id, "action", excise_plan_action_name(s->action));
@@ -41,10 +49,9 @@ static json_t *step_json(const struct excise_plan_step *s, int *r)
 		*r = -ENOMEM;
 		return o;
 	}
-	json_t *args = json_array();
-	for (char **a = s->args; a && *a; a++)
-		json_array_append_new(args, json_string(*a));
-	json_object_set_new(o, "args", args);
+	json_object_set_new(o, "args", strv_json(s->args));
+	if (s->forms)
+		json_object_set_new(o, "forms", strv_json(s->forms));
 	json_object_set_new(o, "pid", json_integer(s->pid));
 	json_object_set_new(o, "live_only", json_boolean(s->live_only));
 	json_object_set_new(o, "fallback", json_boolean(s->fallback));
@@ -245,9 +252,23 @@ static int step_check(struct doc *d, json_t *obj, void *base)
 		doc_enter_key(d, "id");
 		return doc_fail(d, "steps must be numbered 1, 2, ... in order");
 	}
+	size_t na = 0, nf = 0;
 	if (s->args && !s->args[0]) { /* none: as written */
 		free(s->args);
 		s->args = NULL;
+	}
+	if (s->forms && !s->forms[0]) {
+		free(s->forms);
+		s->forms = NULL;
+	}
+	while (s->args && s->args[na])
+		na++;
+	while (s->forms && s->forms[nf])
+		nf++;
+	/* an MSI's properties are passed in the forms the catalog gave them, one each */
+	if (s->action == EXCISE_PLAN_MSI_UNINSTALL && na != nf) {
+		doc_enter_key(d, "forms");
+		return doc_fail(d, "expected the form of each of args (a plan of an older excise: plan again)");
 	}
 	return 0;
 }
@@ -268,6 +289,7 @@ static const struct doc_field step_fields[] = {
 	STEP_FIELD("reboot", DOC_BOOLEAN, doc_bool, reboot, 0),
 	{ "args", DOC_ARRAY, doc_strv_dup, offsetof(struct excise_plan_step, args), DOC_REQUIRED,
 	  .max = EXCISE_MAX_PLAN_ARGS },
+	{ "forms", DOC_ARRAY, doc_strv_dup, offsetof(struct excise_plan_step, forms), 0, .max = EXCISE_MAX_PLAN_ARGS },
 	{ "seen", DOC_OBJECT, seen_field, offsetof(struct excise_plan_step, seen), 0 },
 	{ "evidence", DOC_ARRAY, doc_objects, offsetof(struct excise_plan_step, evidence), DOC_REQUIRED, .min = 1,
 	  .max = EXCISE_MAX_PLAN_EVIDENCE, .table = &evidence_table, .size = sizeof(struct excise_plan_evidence),

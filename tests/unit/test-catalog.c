@@ -176,6 +176,91 @@ static void test_lint(void **state)
 	excise_catalog_free(c);
 }
 
+/* A product's removal recipes: read into excise_product_removal, refused when malformed, linted. */
+#define RM_PRODUCT(platforms, removal)                                                                     \
+	"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[" \
+	platforms "],\"source\":\"https://e/p\",\"removal\":" removal "}],\"indicators\":[],\"directives\":[]}"
+
+static void test_removal(void **state)
+{
+	(void)state;
+	const char *s = HEAD VENDOR RM_PRODUCT("\"linux\",\"windows\"",
+		"{\"windows\":{\"uninstall\":[{\"kind\":\"msi\",\"properties\":[{\"name\":\"UNLOCK_PW\",\"value\":\"password-utf16le-hex\"}]},"
+		"{\"kind\":\"vendor-remover\",\"name\":\"vclean\",\"file\":\"vclean.exe\",\"args\":[\"/q\"],\"fallback\":true,\"source\":\"https://e/t\"}],"
+		"\"services\":[\"VSvc\"],\"drivers\":[\"vflt\"],\"leftovers\":[\"/ProgramData/V\"],\"reboot\":true,\"source\":\"https://e/w\"},"
+		"\"linux\":{\"uninstall\":[{\"kind\":\"dpkg\",\"packages\":[\"vpkg\"]}],\"source\":\"https://e/l\"}}");
+	struct excise_catalog *c;
+	struct excise_err err = { 0 };
+	if (parse(s, &c, &err) < 0)
+		fail_msg("%s", err.msg);
+	const struct excise_product *p = excise_catalog_find_product(c, "p");
+	assert_null(excise_product_removal(p, "macos"));
+	const struct excise_removal *w = excise_product_removal(p, "windows");
+	assert_non_null(w);
+	assert_string_equal(w->platform, "windows");
+	assert_int_equal(w->n_uninstall, 2);
+	assert_int_equal(w->uninstall[0].kind, EXCISE_UNINSTALL_MSI);
+	assert_int_equal(w->uninstall[0].n_properties, 1);
+	assert_string_equal(w->uninstall[0].properties[0].name, "UNLOCK_PW");
+	assert_int_equal(w->uninstall[0].properties[0].value, EXCISE_MSI_PASSWORD_UTF16_HEX);
+	assert_string_equal(excise_msi_value_name(w->uninstall[0].properties[0].value), "password-utf16le-hex");
+	const struct excise_uninstall *t = &w->uninstall[1];
+	assert_string_equal(excise_uninstall_kind_name(t->kind), "vendor-remover");
+	assert_string_equal(t->name, "vclean");
+	assert_string_equal(t->file, "vclean.exe");
+	assert_string_equal(t->args[0], "/q");
+	assert_null(t->args[1]);
+	assert_true(t->fallback);
+	assert_string_equal(w->services[0], "VSvc");
+	assert_string_equal(w->drivers[0], "vflt");
+	assert_string_equal(w->leftovers[0], "/ProgramData/V");
+	assert_true(w->reboot);
+	const struct excise_removal *l = excise_product_removal(p, "linux");
+	assert_string_equal(l->uninstall[0].packages[0], "vpkg");
+	assert_false(l->reboot);
+	char **v = NULL;
+	assert_int_equal(excise_catalog_lint(c, &v), 0);
+	excise_strv_free(v);
+	excise_catalog_free(c);
+
+	/* the stock catalog carries the facts that were C code */
+	assert_int_equal(excise_catalog_load_embedded(&c, &err), 0);
+	w = excise_product_removal(excise_catalog_find_product(c, "klnagent"), "windows");
+	assert_non_null(w);
+	assert_string_equal(w->uninstall[0].properties[0].name, "KLUNINSTPASSWD");
+	assert_int_equal(w->uninstall[0].properties[0].value, EXCISE_MSI_PASSWORD_UTF16_HEX);
+	w = excise_product_removal(excise_catalog_find_product(c, "kes-windows"), "windows");
+	assert_string_equal(w->uninstall[1].file, "kavremvr.exe");
+	excise_catalog_free(c);
+
+	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"windows\":{\"source\":\"https://e\"}}"),
+		     "/products/0: removal: platform 'windows' is not among the product's platforms");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{\"uninstall\":[{\"kind\":\"apt\"}],\"source\":\"https://e\"}}"),
+		     "removal.linux.uninstall[0]: unknown kind 'apt'");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{\"uninstall\":[{\"kind\":\"dpkg\",\"file\":\"x\"}],\"source\":\"https://e\"}}"),
+		     "removal.linux.uninstall[0]: unknown key 'file'");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{\"leftovers\":[\"/var/opt/../x\"],\"source\":\"https://e\"}}"),
+		     "removal.linux: 'leftovers'[0]: '/var/opt/../x' is not an absolute path in normal form");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"windows\"", "{\"windows\":{\"uninstall\":[{\"kind\":\"msi\",\"properties\":[{\"name\":\"P\",\"value\":\"secret\"}]}],\"source\":\"https://e\"}}"),
+		     "unknown value 'secret'");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"windows\"", "{\"windows\":{\"uninstall\":[{\"kind\":\"vendor-remover\",\"name\":\"t\",\"file\":\"C:\\\\t.exe\"}],\"source\":\"https://e\"}}"),
+		     "must be a file name, not a path");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"windows\"", "{\"windows\":{\"uninstall\":[{\"kind\":\"uninstall-string\",\"fallback\":true}],\"source\":\"https://e\"}}"),
+		     "the first uninstall cannot be a fallback");
+	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{}}"), "removal.linux: missing 'source'");
+
+	/* lint: a source that is no URL, an uninstall of another platform, a recipe that says nothing */
+	s = HEAD VENDOR RM_PRODUCT("\"linux\",\"macos\"",
+		"{\"linux\":{\"uninstall\":[{\"kind\":\"msi\"}],\"source\":\"somewhere\"},\"macos\":{\"source\":\"https://e\"}}");
+	assert_int_equal(parse(s, &c, &err), 0);
+	assert_int_equal(excise_catalog_lint(c, &v), 3);
+	assert_non_null(strstr(v[0], "removal.linux: source 'somewhere' is not a URL"));
+	assert_non_null(strstr(v[1], "removal.linux.uninstall[0]: msi is Windows only"));
+	assert_non_null(strstr(v[2], "removal.macos says nothing"));
+	excise_strv_free(v);
+	excise_catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_catalog_is_clean),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lint),
+		cmocka_unit_test(test_removal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "core/limits.h"
+#include "remove/plan_int.h"
+#include "source/source.h"
 #include "excise/catalog.h"
 #include "excise/plan.h"
 #include "excise/report.h"
@@ -106,6 +108,10 @@ static void put_file(struct fixture *fx, const char *rel, const char *data)
 
 #define FILES_OK "{\"name\":\"files\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}"
 
+/* When set, what a test changes in the scan read back before it is planned (and puts
+ * back, `undo`, before the scan is freed: the scan owns what it points to). */
+static void (*mutate)(struct excise_scan *s, bool undo);
+
 /* Build the plan for a report of `sources` and `findings` about the fixture root on `platform`. */
 static struct excise_plan *build_with(struct fixture *fx, const char *platform, const char *sources,
 				      const char *findings, int64_t now)
@@ -124,9 +130,13 @@ static struct excise_plan *build_with(struct fixture *fx, const char *platform, 
 	if (r < 0)
 		fail_msg("excise_report_read: %s", err.msg);
 	free(doc);
+	if (mutate)
+		mutate(s, false);
 	struct excise_plan_opts o = { .catalog = fx->c, .now_ns = now };
 	struct excise_plan *p = NULL;
 	r = excise_plan_build(s, &o, &p, &err);
+	if (mutate)
+		mutate(s, true);
 	if (r < 0)
 		fail_msg("excise_plan_build: %s", err.msg);
 	excise_scan_free(s);
@@ -524,11 +534,14 @@ static void test_json_round_trip(void **state)
 }
 
 /* A minimal excise.plan/1 document with one step. */
-static char *plan_doc(const char *schema, const char *action, unsigned n_args)
+/* A plan of one step; `forms`: with the form of each of its args (a plan of this excise). */
+static char *plan_doc(const char *schema, const char *action, unsigned n_args, bool forms)
 {
-	char args[1024] = "";
-	for (unsigned i = 0; i < n_args; i++)
+	char args[1024] = "", f[1024] = "";
+	for (unsigned i = 0; i < n_args; i++) {
 		snprintf(args + strlen(args), sizeof(args) - strlen(args), "%s\"A%u\"", i ? "," : "", i);
+		snprintf(f + strlen(f), sizeof(f) - strlen(f), "%s\"password\"", i ? "," : "");
+	}
 	char *doc = NULL;
 	static const char tmpl[] =
 		"{\"schema\":\"%s\",\"report_id\":null,"
@@ -537,13 +550,14 @@ static char *plan_doc(const char *schema, const char *action, unsigned n_args)
 		"\"catalog\":{\"id\":\"excise-stock\",\"version\":\"1\",\"sha256\":null},"
 		"\"scanned_ns\":1,\"created_ns\":2,\"reboot_required\":false,"
 		"\"steps\":[{\"id\":1,\"action\":\"%s\",\"target\":\"/opt/kaspersky\","
-		"\"version\":null,\"path\":null,\"product\":\"kesl\",\"note\":null,\"args\":[%s],\"pid\":0,"
+		"\"version\":null,\"path\":null,\"product\":\"kesl\",\"note\":null,\"args\":[%s],%s%s%s\"pid\":0,"
 		"\"live_only\":false,\"fallback\":false,\"reboot\":false,\"seen\":{\"known\":false},"
 		"\"evidence\":[{\"source\":\"files\",\"kind\":\"file\",\"value\":\"/opt/kaspersky\","
 		"\"path\":\"/opt/kaspersky\",\"indicator\":\"kaspersky.file.path.opt-kaspersky\","
 		"\"confidence\":\"definitive\"}]}],"
 		"\"skipped\":[]}";
-	assert_true(asprintf(&doc, tmpl, schema, action, args) > 0);
+	assert_true(asprintf(&doc, tmpl, schema, action, args, forms ? "\"forms\":[" : "", forms ? f : "",
+			     forms ? "]," : "") > 0);
 	return doc;
 }
 
@@ -573,14 +587,16 @@ static void read_is(char *doc, int want, const char *msg)
 static void test_read_refusals(void **state)
 {
 	(void)state;
-	read_is(plan_doc("excise.plan/1", "remove-path", 0), 0, NULL);
-	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS), 0, NULL);
-	read_is(plan_doc("excise.plan/2", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
-	read_is(plan_doc("excise.report/1", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
-	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of stop-service|");
-	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of");
-	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1), -EXCISE_E_CORRUPT,
+	read_is(plan_doc("excise.plan/1", "remove-path", 0, true), 0, NULL);
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS, true), 0, NULL);
+	read_is(plan_doc("excise.plan/2", "remove-path", 0, true), -EXCISE_E_CORRUPT, "schema");
+	read_is(plan_doc("excise.report/1", "remove-path", 0, true), -EXCISE_E_CORRUPT, "schema");
+	read_is(plan_doc("excise.plan/1", "format-disk", 0, true), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of stop-service|");
+	read_is(plan_doc("excise.plan/1", "", 0, true), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of");
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1, true), -EXCISE_E_CORRUPT,
 		"/steps/0/args: expected an array of at most");
+	read_is(plan_doc("excise.plan/1", "msi-uninstall", 2, false), -EXCISE_E_CORRUPT,
+		"/steps/0/forms: expected the form of each of args");
 	read_is(strdup("{\"schema\":"), -EXCISE_E_CORRUPT, "line 1");
 	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "expected a JSON object");
 	/* the size is checked before anything is read */
@@ -593,7 +609,7 @@ static void test_read_refusals(void **state)
 
 	/* EXCISE_MAX_PLAN_EVIDENCE evidence items of a step, and one more */
 	for (unsigned extra = 0; extra < 2; extra++) {
-		char *doc = plan_doc("excise.plan/1", "remove-path", 0);
+		char *doc = plan_doc("excise.plan/1", "remove-path", 0, true);
 		char *ev = strstr(doc, "{\"source\"");
 		char *ev_end = strstr(ev, "}]}],");
 		size_t one = (size_t)(ev_end + 1 - ev), head = (size_t)(ev - doc);
@@ -614,7 +630,7 @@ static void test_read_refusals(void **state)
 	}
 	/* EXCISE_MAX_PLAN_STEPS skipped entries, and one more */
 	for (unsigned extra = 0; extra < 2; extra++) {
-		char *doc = plan_doc("excise.plan/1", "remove-path", 0);
+		char *doc = plan_doc("excise.plan/1", "remove-path", 0, true);
 		static const char entry[] = "{\"what\":\"w\",\"why\":\"y\",\"refused\":false}";
 		size_t n = EXCISE_MAX_PLAN_STEPS + extra;
 		char *big = malloc(strlen(doc) + n * sizeof(entry) + 1);
@@ -695,6 +711,76 @@ static void test_unseen(void **state)
 	excise_plan_free(p);
 }
 
+static void from_another_source(struct excise_scan *s, bool undo)
+{
+	static const char *was;
+	struct excise_evidence *e = &s->findings[0].evidence[0];
+	if (!undo)
+		was = e->source;
+	e->source = undo ? was : "inventory-import";
+}
+
+static void indicator_unknown(struct excise_scan *s, bool undo)
+{
+	static const struct excise_indicator *was;
+	struct excise_evidence *e = &s->findings[0].evidence[0];
+	if (!undo)
+		was = e->indicator;
+	e->indicator = undo ? was : NULL;
+}
+
+/* Evidence no rule covers, or whose indicator the catalog lacks, is refused, never dropped;
+ * evidence excise leaves to the operator is skipped with the way to remove it. */
+static void test_rules(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
+	mutate = from_another_source;
+	struct excise_plan *p = build(fx, FINDING("kesl", KESL_BIN));
+	mutate = NULL;
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_true(p->skipped[0].refused);
+	assert_non_null(strstr(p->skipped[0].why, "no removal rule for file evidence from source inventory-import on linux"));
+	excise_plan_free(p);
+
+	mutate = indicator_unknown;
+	p = build(fx, FINDING("kesl", KESL_BIN));
+	mutate = NULL;
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_true(p->skipped[0].refused);
+	assert_non_null(strstr(p->skipped[0].what, "/opt/kaspersky/kesl/bin/kesl"));
+	assert_non_null(strstr(p->skipped[0].why, "is not in catalog excise-stock"));
+	assert_non_null(strstr(p->skipped[0].why, "scan again with this catalog"));
+	excise_plan_free(p);
+
+	p = build_on(fx, "windows",
+		     FINDING("browser-ext", EVX("browser-extensions", "extension", "name", "ddoleachckhhdmhpbkddgechjfhnphpe",
+						Q("/Users/a/AppData/Local/Google/Chrome/User Data/Default/Extensions/ddoleachckhhdmhpbkddgechjfhnphpe"),
+						"browser-ext.extension.ddoleachckhhdmhpbkddgechjfhnphpe",
+						",\"attrs\":{\"browser\":\"chrome\"}")),
+		     NOW_NS);
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 1);
+	assert_false(p->skipped[0].refused);
+	assert_non_null(strstr(p->skipped[0].why, "browser-extensions evidence: not removed by excise on Windows (remove it through the browser"));
+	excise_plan_free(p);
+
+	/* every source of this excise has a rule on every platform it reads */
+	static const char *const platforms[] = { "linux", "windows", "macos" };
+	for (size_t i = 0; i < source_table_len; i++)
+		for (size_t k = 0; k < 3; k++) {
+			const char *sp = source_table[i]->platform;
+			size_t n = strlen(platforms[k]);
+			const char *at = strstr(sp, platforms[k]);
+			bool reads = !strcmp(sp, "any") || (at && (at == sp || at[-1] == ',') && (!at[n] || at[n] == ','));
+			if (reads && !plan_has_rule(platforms[k], source_table[i]->name))
+				fail_msg("source %s has no removal rule on %s", source_table[i]->name, platforms[k]);
+		}
+	assert_false(plan_has_rule("linux", "inventory-import"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_package_names),
 		cmocka_unit_test_setup_teardown(test_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,7 @@
 #define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report/1 document */
 #define EXCISE_MAX_REPORT_FINDINGS 10000u     /* findings of one report */
 #define EXCISE_MAX_REPORT_EVIDENCE 100000u    /* evidence of one finding */
+#define EXCISE_MAX_REPORT_SOURCES 64u         /* sources of one report (names this excise may lack) */
 
 /* Attestations (lib/report/attest.c) */
 #define EXCISE_MAX_ATTEST_SIZE (16u << 20)    /* bytes of an excise.attestation/1 document */

@@ -116,7 +116,7 @@ static int add_evidence(struct excise_plan_step *st, const struct excise_evidenc
 {
 	for (size_t i = 0; i < st->n_evidence; i++) {
 		struct excise_plan_evidence *x = &st->evidence[i];
-		if (!strcmp(x->indicator, e->indicator->id) && !strcmp(x->value, e->value) &&
+		if (!strcmp(x->indicator, e->indicator_id) && !strcmp(x->value, e->value) &&
 		    ((!x->path && !e->path) || (x->path && e->path && !strcmp(x->path, e->path))))
 			return 0;
 	}
@@ -130,7 +130,7 @@ static int add_evidence(struct excise_plan_step *st, const struct excise_evidenc
 	v[st->n_evidence++] = (struct excise_plan_evidence){
 		.source = dup0(e->source, &err), .kind = dup0(excise_obs_kind_name(e->kind), &err),
 		.value = dup0(e->value, &err), .path = dup0(e->path, &err),
-		.indicator = dup0(e->indicator->id, &err), .confidence = e->indicator->confidence,
+		.indicator = dup0(e->indicator_id, &err), .confidence = e->confidence,
 	};
 	return err;
 }
@@ -164,7 +164,7 @@ static struct excise_plan_step *step_at(struct builder *b, enum excise_plan_acti
 		}
 		st = &p->steps[p->n_steps++];
 		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
-						 .path = dup0(path, &b->err), .product = dup0(f->product->id, &b->err) };
+						 .path = dup0(path, &b->err), .product = dup0(f->product_id, &b->err) };
 		/* a vendor's uninstaller runs on its own host: never an image's program on this one */
 		st->live_only = a == EXCISE_PLAN_STOP_SERVICE || a == EXCISE_PLAN_KILL_PROCESS ||
 				a == EXCISE_PLAN_UNLOAD_MODULE || a == EXCISE_PLAN_RELOAD_UNITS ||
@@ -260,7 +260,7 @@ static void refuse_unheld(struct builder *b, const struct excise_evidence *e)
 	char what[600];
 	what_of(e, what, sizeof(what));
 	skipf(b, true, what, "the evidence does not match its indicator %s in catalog %s %s: the report was "
-	      "edited or made with another catalog; scan again", e->indicator->id, excise_catalog_id(b->o->catalog),
+	      "edited or made with another catalog; scan again", e->indicator_id, excise_catalog_id(b->o->catalog),
 	      excise_catalog_version(b->o->catalog));
 }
 
@@ -319,9 +319,9 @@ static void plan_package(struct builder *b, const struct excise_finding *f, cons
 		pkg_info_done(&pi);
 		return; /* removed since the scan */
 	}
-	if (!pkgdb_names_vendor(b->m, f->vendor->id, &pi)) {
+	if (!pkgdb_names_vendor(b->m, f->vendor_id, &pi)) {
 		skipf(b, true, what, "its metadata (%s '%s') does not name %s: not the vendor's package",
-		      dpkg ? "Maintainer" : "Vendor", pi.publisher ? pi.publisher : "", f->vendor->name);
+		      dpkg ? "Maintainer" : "Vendor", pi.publisher ? pi.publisher : "", f->vendor_name ? f->vendor_name : f->vendor_id);
 		pkg_info_done(&pi);
 		return;
 	}
@@ -421,7 +421,7 @@ static bool product_has_code(const struct excise_scan *s, const char *id, const 
 {
 	for (size_t i = 0; i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
-		if (strcmp(f->product->id, id))
+		if (strcmp(f->product_id, id))
 			continue;
 		for (size_t j = 0; j < f->n_evidence; j++) {
 			const char *c = attr(&f->evidence[j], "msi_product_code");
@@ -793,10 +793,10 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 		const struct excise_finding *f = &s->findings[i];
 		for (size_t j = 0; j < f->n_evidence && !b.err; j++) {
 			const struct excise_evidence *e = &f->evidence[j];
-			if (e->indicator->confidence < EXCISE_CONF_STRONG) {
+			if (e->confidence < EXCISE_CONF_STRONG) {
 				char what[600];
 				what_of(e, what, sizeof(what));
-				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
+				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator_id);
 				continue;
 			}
 			/* a file's evidence is checked where its path is, after the safety rules */

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * read: an excise.report/1 document back into a struct excise_scan, so that a
- * plan can be made from a report as from a fresh scan. Products, vendors and
- * indicators are looked up in the catalog given: a report naming one the
- * catalog lacks is refused (the plan would rest on evidence it cannot judge).
- * Sources and directives are not read back (a plan needs neither).
+ * plan can be made from a report as from a fresh scan. Every id and name is
+ * kept as the report has it: sources this binary lacks, and products, vendors
+ * and indicators the catalog given lacks (their pointers are then NULL, and
+ * the planner refuses such evidence). When the report was made with another
+ * catalog (its sha256 differs), its evidence is matched again through an
+ * engine, so the findings follow the catalog given (origin
+ * EXCISE_SCAN_REMATCHED). Directives are not read back (a plan needs none).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +21,8 @@
 #include "core/hash.h"
 #include "core/jsonbytes.h"
 #include "core/limits.h"
+#include "core/text.h"
+#include "excise/engine.h"
 #include "excise/report.h"
 
 struct rd {
@@ -61,13 +66,12 @@ static int64_t parse_time(const char *s)
 	return t < 0 ? -1 : (int64_t)t * 1000000000 + (int64_t)ms * 1000000;
 }
 
-/* The source's own name string, so the scan points at static storage as a fresh one does. */
-static const char *source_name(const char *s)
+static int confidence_of(const char *s)
 {
-	for (const char *const *n = excise_source_names(); s && *n; n++)
-		if (!strcmp(*n, s))
-			return *n;
-	return NULL;
+	for (int c = EXCISE_CONF_WEAK; s && c <= EXCISE_CONF_DEFINITIVE; c++)
+		if (!strcmp(excise_confidence_name((enum excise_confidence)c), s))
+			return c;
+	return -1;
 }
 
 static int kind_of(const char *s)
@@ -103,12 +107,13 @@ static void read_evidence(struct rd *d, json_t *o, struct excise_evidence *e, co
 		badf(d, "%s: must be an object", where);
 		return;
 	}
-	e->source = source_name(jstr(o, "source"));
+	const char *src = jstr(o, "source");
 	int k = kind_of(jstr(o, "kind")), f = field_of(jstr(o, "field"));
-	if (!e->source || k < 0 || f < 0) {
-		badf(d, "%s: unknown source, kind or field", where);
+	if (!src || !*src || k < 0 || f < 0) {
+		badf(d, "%s: a source name, and a kind and field of this excise, are required", where);
 		return;
 	}
+	e->source = dupn(d, o, "source", false, where);
 	e->kind = (enum excise_obs_kind)k;
 	e->field = (enum excise_field)f;
 	e->value = dupn(d, o, "value", false, where);
@@ -118,14 +123,19 @@ static void read_evidence(struct rd *d, json_t *o, struct excise_evidence *e, co
 	e->version = dupn(d, o, "version", true, where);
 	e->state = dupn(d, o, "state", true, where);
 	e->active = json_is_true(json_object_get(o, "active"));
-	const char *id = jstr(json_object_get(o, "indicator"), "id");
+	/* an indicator the catalog lacks is kept with the report's id and confidence */
+	json_t *ind = json_object_get(o, "indicator");
+	const char *id = jstr(ind, "id");
 	const struct hash_slot *sl = id ? hash_get(&d->inds, id, strlen(id)) : NULL;
-	if (!sl) {
-		badf(d, "%s.indicator.id '%s': not in catalog %s %s; scan again with this catalog", where, id ? id : "",
-		     excise_catalog_id(d->c), excise_catalog_version(d->c));
+	e->indicator = sl ? excise_catalog_indicator(d->c, (size_t)sl->value) : NULL;
+	int conf = e->indicator ? (int)e->indicator->confidence : confidence_of(jstr(ind, "confidence"));
+	if (!id || !*id || conf < 0) {
+		badf(d, "%s.indicator: an id, and a confidence (weak, strong, definitive) when catalog %s %s "
+		     "lacks it, are required", where, excise_catalog_id(d->c), excise_catalog_version(d->c));
 		return;
 	}
-	e->indicator = excise_catalog_indicator(d->c, (size_t)sl->value);
+	e->confidence = (enum excise_confidence)conf;
+	e->indicator_id = dupn(d, ind, "id", false, where);
 	json_t *attrs = json_object_get(o, "attrs");
 	if (attrs && (!json_is_object(attrs) || json_object_size(attrs) > EXCISE_MAX_OBS_ATTRS)) {
 		badf(d, "%s.attrs: must be an object of at most %u strings", where, EXCISE_MAX_OBS_ATTRS);
@@ -151,12 +161,25 @@ static void read_finding(struct rd *d, json_t *o, struct excise_finding *f, size
 {
 	char where[64];
 	snprintf(where, sizeof(where), "findings[%zu]", index);
-	const char *pid = jstr(json_object_get(o, "product"), "id");
+	/* a product or vendor the catalog lacks is kept with the report's ids and names */
+	json_t *p = json_object_get(o, "product"), *v = json_object_get(o, "vendor");
+	const char *pid = jstr(p, "id");
 	f->product = pid ? excise_catalog_find_product(d->c, pid) : NULL;
-	f->vendor = f->product ? excise_catalog_find_vendor(d->c, f->product->vendor_id) : NULL;
-	if (!f->product || !f->vendor) {
-		badf(d, "%s.product.id '%s': not in catalog %s %s", where, pid ? pid : "", excise_catalog_id(d->c),
-		     excise_catalog_version(d->c));
+	const char *vid = f->product ? f->product->vendor_id : jstr(v, "id");
+	f->vendor = vid ? excise_catalog_find_vendor(d->c, vid) : NULL;
+	const char *pname = f->product ? f->product->name : jstr(p, "name");
+	const char *vname = f->vendor ? f->vendor->name : jstr(v, "name");
+	if (!pid || !*pid || !vid || !*vid) {
+		badf(d, "%s: product.id and vendor.id are required", where);
+		return;
+	}
+	int r = 0;
+	f->product_id = strdup_or_null(pid, &r);
+	f->product_name = strdup_or_null(pname ? pname : pid, &r);
+	f->vendor_id = strdup_or_null(vid, &r);
+	f->vendor_name = strdup_or_null(vname, &r);
+	if (r < 0) {
+		d->r = err_set(d->err, r, "out of memory");
 		return;
 	}
 	f->version = dupn(d, o, "version", true, where);
@@ -198,13 +221,11 @@ static int status_of(const char *s)
  * it could not see. Counts and times are not read back. */
 static void read_sources(struct rd *d, struct excise_scan *s, json_t *srcs)
 {
-	size_t n = json_array_size(srcs), max = 0;
-	for (const char *const *k = excise_source_names(); *k; k++)
-		max++;
+	size_t n = json_array_size(srcs);
 	if (d->r)
 		return;
-	if (!json_is_array(srcs) || n > max) {
-		badf(d, "sources: must be an array of at most %zu sources", max);
+	if (!json_is_array(srcs) || n > EXCISE_MAX_REPORT_SOURCES) {
+		badf(d, "sources: must be an array of at most %u sources", EXCISE_MAX_REPORT_SOURCES);
 		return;
 	}
 	if (n && !(s->sources = calloc(n, sizeof(*s->sources)))) {
@@ -218,12 +239,12 @@ static void read_sources(struct rd *d, struct excise_scan *s, json_t *srcs)
 		char where[32];
 		snprintf(where, sizeof(where), "sources[%zu]", i);
 		int st = status_of(jstr(o, "status"));
-		r->name = source_name(jstr(o, "name"));
-		if (!json_is_object(o) || !r->name || st < 0) {
-			badf(d, "%s: must name a source of this excise and its status (ok, absent, failed, skipped)",
-			     where);
+		const char *name = jstr(o, "name");
+		if (!json_is_object(o) || !name || !*name || st < 0) {
+			badf(d, "%s: must name a source and its status (ok, absent, failed, skipped)", where);
 			return;
 		}
+		r->name = dupn(d, o, "name", false, where);
 		r->status = (enum excise_source_status)st;
 		r->error = dupn(d, o, "error", true, where);
 		json_t *errs = json_object_get(o, "errors");
@@ -244,6 +265,84 @@ static void read_sources(struct rd *d, struct excise_scan *s, json_t *srcs)
 				d->r = err_set(d->err, -ENOMEM, "out of memory");
 		}
 	}
+}
+
+/* The catalog the report was made with: its id, version and sha256 when it says;
+ * else the catalog given. */
+static void read_catalog(struct rd *d, struct excise_scan *s, json_t *cat)
+{
+	const char *sha = jstr(cat, "sha256");
+	if (d->r)
+		return;
+	if (cat && (!json_is_object(cat) || !jstr(cat, "id") || !jstr(cat, "version") || !sha ||
+		    strlen(sha) != 64)) {
+		badf(d, "catalog: must be an object with id, version and sha256 (64 hex digits)");
+		return;
+	}
+	int r = 0;
+	s->catalog_id = strdup_or_null(cat ? jstr(cat, "id") : excise_catalog_id(d->c), &r);
+	s->catalog_version = strdup_or_null(cat ? jstr(cat, "version") : excise_catalog_version(d->c), &r);
+	s->catalog_sha256 = strdup_or_null(cat ? sha : excise_catalog_sha256(d->c), &r);
+	if (r < 0)
+		d->r = err_set(d->err, r, "out of memory");
+}
+
+/* The engine's input named `name`, made on first use. */
+static struct excise_source_result *input_of(struct excise_engine *e, struct excise_source_result **ins,
+					     size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(ins[i]->name, name))
+			return ins[i];
+	return (ins[*n] = excise_engine_input(e, name)) ? ins[(*n)++] : NULL;
+}
+
+/* The report's evidence matched again against the catalog given, each piece as
+ * an observation of its kind with its one field; what no indicator matches now
+ * is kept as it was, its indicator NULL. The findings follow the catalog given;
+ * the sources stay the report's. */
+static int rematch(struct rd *d, struct excise_scan *s)
+{
+	struct excise_engine *e = NULL;
+	struct excise_scan *m = NULL;
+	struct excise_source_result *ins[EXCISE_MAX_REPORT_SOURCES + 1];
+	size_t n_ins = 0;
+	int r = excise_engine_new(d->c, s->host.platform, &s->host, &e, d->err);
+	for (size_t i = 0; r >= 0 && i < s->n_findings; i++) {
+		const struct excise_finding *f = &s->findings[i];
+		for (size_t k = 0; r >= 0 && k < f->n_evidence; k++) {
+			const struct excise_evidence *ev = &f->evidence[k];
+			struct excise_source_result *in = n_ins <= EXCISE_MAX_REPORT_SOURCES
+				? input_of(e, ins, &n_ins, ev->source) : NULL;
+			struct excise_obs_attr a[EXCISE_MAX_OBS_ATTRS];
+			struct excise_obs o = { .kind = ev->kind, .state = ev->state, .active = ev->active, .attrs = a };
+			for (char **p = ev->attrs; p && p[0] && p[1] && o.n_attrs < EXCISE_MAX_OBS_ATTRS; p += 2)
+				a[o.n_attrs++] = (struct excise_obs_attr){ p[0], p[1] };
+			o.f[EXCISE_F_PATH] = ev->path;
+			o.f[EXCISE_F_VERSION] = ev->version;
+			o.f[ev->field] = ev->value;
+			r = !in ? -ENOMEM : excise_engine_feed_field(e, in, &o, ev->field);
+			if (r == 0)
+				r = excise_engine_keep(e, in, f, ev);
+		}
+	}
+	if (r < 0 && e)
+		r = err_set(d->err, r, "report '%s': matching its evidence again: %s", d->name, excise_strerror(r));
+	if (r >= 0 && (r = excise_engine_finish(e, &m, d->err)) >= 0) {
+		/* the findings of `m` replace those read; the catalog is the one they were matched with */
+		struct excise_finding *fs = s->findings;
+		size_t nf = s->n_findings;
+		s->findings = m->findings, s->n_findings = m->n_findings;
+		m->findings = fs, m->n_findings = nf;
+		char *t;
+		t = s->catalog_id, s->catalog_id = m->catalog_id, m->catalog_id = t;
+		t = s->catalog_version, s->catalog_version = m->catalog_version, m->catalog_version = t;
+		t = s->catalog_sha256, s->catalog_sha256 = m->catalog_sha256, m->catalog_sha256 = t;
+		s->origin = EXCISE_SCAN_REMATCHED;
+	}
+	excise_scan_free(m);
+	excise_engine_free(e);
+	return r < 0 ? r : 0;
 }
 
 int excise_report_read(const struct excise_catalog *c, const char *name, const char *bytes, size_t len,
@@ -282,6 +381,7 @@ int excise_report_read(const struct excise_catalog *c, const char *name, const c
 	if (!d.r) {
 		memcpy(s->report_id, id, 37);
 		s->catalog = c;
+		s->origin = EXCISE_SCAN_READ;
 		s->started_ns = parse_time(jstr(o, "started"));
 		s->finished_ns = parse_time(jstr(o, "finished"));
 		if (s->started_ns < 0 || s->finished_ns < 0)
@@ -301,6 +401,7 @@ int excise_report_read(const struct excise_catalog *c, const char *name, const c
 		if (!d.r && s->host.root[0] != '/')
 			badf(&d, "host.root: must be an absolute path");
 	}
+	read_catalog(&d, s, json_object_get(o, "catalog"));
 	read_sources(&d, s, json_object_get(o, "sources"));
 	json_t *fs = json_object_get(o, "findings");
 	size_t n = json_array_size(fs);
@@ -312,6 +413,8 @@ int excise_report_read(const struct excise_catalog *c, const char *name, const c
 		s->n_findings = i + 1;
 		read_finding(&d, json_array_get(fs, i), &s->findings[i], i);
 	}
+	if (!d.r && strcmp(s->catalog_sha256, excise_catalog_sha256(c)) != 0)
+		d.r = rematch(&d, s);
 	hash_done(&d.inds);
 	json_decref(o);
 	if (d.r < 0) {

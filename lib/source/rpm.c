@@ -293,8 +293,8 @@ static int emit_header(struct source_ctx *ctx, Header h, const char *dbfile)
 		return r;
 
 	const char *vendor = hstr(h, RPMTAG_VENDOR);
-	const struct obs_attr attrs[] = { { "package", name } };
-	struct obs o = {
+	const struct excise_obs_attr attrs[] = { { "package", name } };
+	struct excise_obs o = {
 		.kind = EXCISE_OBS_PACKAGE,
 		.state = "installed",
 		.active = true,

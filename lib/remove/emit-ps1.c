@@ -12,7 +12,6 @@
 
 #include "core/err.h"
 #include "remove/plan_int.h"
-#include "report/report_int.h"
 
 
 /* A PowerShell single-quoted string: ' doubled; a line break (which would

@@ -10,7 +10,7 @@
 #include "core/err.h"
 #include "core/text.h"
 #include "remove/spawn.h"
-#include "source/rpm.h"
+#include "parse/rpmdb.h"
 
 #define MAX_TOOL_OUTPUT (1u << 20)
 
@@ -112,7 +112,7 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 
 static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
 {
-	const char *db = rpm_db_dir(r);
+	const char *db = rpmdb_dir(r);
 	if (!db)
 		return err_set(err, -ENOENT, "no RPM database under '%s' (looked in /usr/lib/sysimage/rpm and /var/lib/rpm)",
 			       r->path);

@@ -24,7 +24,7 @@
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/safety.h"
-#include "source/wincommon.h"
+#include "parse/win.h"
 
 static const char *const action_names[] = {
 	[EXCISE_PLAN_STOP_SERVICE] = "stop-service",     [EXCISE_PLAN_DISABLE_SERVICE] = "disable-service",

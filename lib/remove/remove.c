@@ -35,15 +35,15 @@
 #include "core/paths.h"
 #include "core/root.h"
 #include "core/text.h"
+#include "core/x509name.h"
 #include "parse/pem.h"
 #include "remove/journal.h"
 #include "remove/pkgdb.h"
 #include "remove/quarantine.h"
 #include "parse/dpkg.h"
+#include "parse/rpmdb.h"
 #include "remove/safety.h"
 #include "remove/spawn.h"
-#include "source/certobs.h"
-#include "source/rpm.h"
 
 #define BACKUPS_FILE "backups.jsonl"
 #define KILL_WAIT_MS 5000
@@ -456,7 +456,7 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 		}
 		r = run_tool(x, log_fd, x->root.live ? live : off, err);
 	} else {
-		const char *db = rpm_db_dir(&x->root);
+		const char *db = rpmdb_dir(&x->root);
 		/* offline, the package's scriptlets are programs of the image: never run here */
 		const char *live[] = { "rpm", "--dbpath", db ? db : "/var/lib/rpm", "-e", "--", s->target, NULL };
 		const char *off[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm",

@@ -14,16 +14,6 @@
 #include "excise/report.h"
 #include "report/report_int.h"
 
-void report_time(int64_t ns, char out[32])
-{
-	time_t t = (time_t)(ns / 1000000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char date[24];
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03dZ", date, (int)((ns / 1000000) % 1000));
-}
-
 char *report_utf8(const char *s, bool *ret_lossy)
 {
 	if (ret_lossy)
@@ -205,8 +195,8 @@ static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
 		return NULL;
 	}
 	char t0[32], t1[32];
-	report_time(s->started_ns, t0);
-	report_time(s->finished_ns, t1);
+	time_rfc3339(s->started_ns, t0);
+	time_rfc3339(s->finished_ns, t1);
 	set(jb, doc, "schema", json_string(EXCISE_REPORT_SCHEMA));
 	set(jb, doc, "report_id", json_string(s->report_id));
 	set(jb, host, "hostname", jstr(jb, s->host.hostname));

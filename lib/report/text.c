@@ -57,7 +57,7 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 					    "\033[0m" };
 	const struct style *st = (flags & EXCISE_REPORT_COLOR) ? &color : &plain;
 	char t0[32];
-	report_time(s->started_ns, t0);
+	time_rfc3339(s->started_ns, t0);
 	fprintf(out, "%sexcise scan%s of ", st->bold, st->off);
 	put_escaped(out, s->host.hostname && *s->host.hostname ? s->host.hostname : "(unnamed host)");
 	fputs(" (", out);

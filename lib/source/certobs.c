@@ -14,16 +14,6 @@
 #include "core/limits.h"
 #include "core/x509name.h"
 
-bool cert_sha256(X509 *x, unsigned char out[32])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return false;
-	memcpy(out, md, 32);
-	return true;
-}
-
 int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char *state,
 		   const struct excise_obs_attr *attrs, size_t n_attrs)
 {

@@ -10,10 +10,8 @@
 
 #include <openssl/x509.h>
 
+#include "core/x509name.h"
 #include "source/source.h"
-
-/* SHA-256 of the DER encoding into out[32]; false when it cannot be computed. */
-bool cert_sha256(X509 *x, unsigned char out[32]);
 
 /* Emit `x`. Returns 0 or -ENOMEM. */
 NODISCARD int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char *state,

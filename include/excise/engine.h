@@ -60,9 +60,10 @@ EXCISE_API int excise_engine_feed(struct excise_engine *e, struct excise_source_
 EXCISE_API int excise_engine_feed_field(struct excise_engine *e, struct excise_source_result *in,
 					const struct excise_obs *o, enum excise_field field);
 
-/* Evidence matched elsewhere (a report read back whose catalog lacks its
- * indicator): kept as it is, in the finding of `f`'s product (its ids and names
- * are copied; f's evidence is not read). Returns 0 or -ENOMEM. Thread-safe. */
+/* Evidence matched elsewhere that this engine's catalog does not match (a report
+ * read back whose catalog changed): kept as it is, its indicator NULL (so the
+ * planner refuses it), in the finding of `f`'s product (f's ids and names are
+ * copied; its evidence is not read). Returns 0 or -ENOMEM. Thread-safe. */
 EXCISE_API int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 				  const struct excise_finding *f, const struct excise_evidence *ev);
 

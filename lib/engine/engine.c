@@ -375,7 +375,7 @@ static int copy_evidence(struct excise_evidence *to, const struct excise_evidenc
 	o.f[EXCISE_F_PATH] = e->path;
 	o.f[EXCISE_F_VERSION] = e->version;
 	to->confidence = e->confidence;
-	to->indicator = e->indicator;
+	to->indicator = NULL; /* this engine's catalog did not match it */
 	return evidence_from(to, e->source, e->indicator_id, &o, e->field, e->value);
 }
 
@@ -386,6 +386,7 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 	int r = first_time_locked(e, ev->indicator_id, ev->path, ev->value, in->name);
 	struct ev *v = r > 0 ? ev_slot_locked(e, in, &r) : NULL;
 	if (v) {
+		r = 0;
 		v->kept = true;
 		v->product_id = strdup_or_null(f->product_id, &r);
 		v->vendor_id = strdup_or_null(f->vendor_id, &r);

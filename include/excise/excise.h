@@ -4,7 +4,9 @@
  *
  * Map (see docs/architecture.md):
  *   catalog.h  vendors, products, indicators, directives; signatures
- *   scan.h     sources -> observations -> match -> findings
+ *   obs.h      the observation: one thing an input saw
+ *   engine.h   observations in, matched against a catalog, findings out
+ *   scan.h     a host's sources feeding an engine; the scan result
  *   report.h   JSON (excise.report/1), text, CSV
  *   error.h    return values and error messages
  */
@@ -13,6 +15,8 @@
 
 #include "excise/catalog.h"
 #include "excise/error.h"
+#include "excise/engine.h"
+#include "excise/obs.h"
 #include "excise/report.h"
 #include "excise/scan.h"
 #include "excise/plan.h"

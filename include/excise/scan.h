@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Scanning: run the evidence sources over a host or an offline root, match
- * what they observe against a catalog, and group the matches into findings.
+ * Scanning: run the evidence sources over a host or an offline root, each
+ * feeding what it observes to a findings engine (excise/engine.h), which
+ * matches it against a catalog and groups the matches into findings.
  *
- *   sources --observations--> match (catalog) --evidence--> findings
+ *   sources --observations--> engine: match (catalog) --evidence--> findings
  *
  * A scan result owns everything it points to; free it with excise_scan_free.
  */

@@ -116,13 +116,6 @@ static void ev_done(struct ev *v)
 	}
 }
 
-static void source_result_done(struct excise_source_result *r)
-{
-	free((char *)r->name);
-	free(r->error);
-	excise_strv_free(r->errors);
-}
-
 struct excise_engine *excise_engine_free(struct excise_engine *e)
 {
 	if (!e)
@@ -131,7 +124,7 @@ struct excise_engine *excise_engine_free(struct excise_engine *e)
 		ev_done(&e->ev[i]);
 	free(e->ev);
 	for (size_t i = 0; i < e->n_inputs; i++) {
-		source_result_done(e->inputs[i]);
+		result_source_done(e->inputs[i]);
 		free(e->inputs[i]);
 	}
 	free(e->inputs);
@@ -159,7 +152,7 @@ struct excise_source_result *excise_engine_input(struct excise_engine *e, const 
 	}
 	pthread_mutex_unlock(&e->mu);
 	if (!v) {
-		source_result_done(in);
+		result_source_done(in);
 		free(in);
 		return NULL;
 	}
@@ -366,14 +359,21 @@ int excise_engine_feed_field(struct excise_engine *e, struct excise_source_resul
 	return feed(e, in, o, (int)field, (int)field + 1);
 }
 
+void engine_obs_of(const struct excise_evidence *e, struct excise_obs *o, struct excise_obs_attr *a)
+{
+	*o = (struct excise_obs){ .kind = e->kind, .state = e->state, .active = e->active, .attrs = a };
+	for (char **p = e->attrs; p && p[0] && p[1] && o->n_attrs < EXCISE_MAX_OBS_ATTRS; p += 2)
+		a[o->n_attrs++] = (struct excise_obs_attr){ p[0], p[1] };
+	o->f[EXCISE_F_PATH] = e->path;
+	o->f[EXCISE_F_VERSION] = e->version;
+	o->f[e->field] = e->value;
+}
+
 static int copy_evidence(struct excise_evidence *to, const struct excise_evidence *e)
 {
 	struct excise_obs_attr a[EXCISE_MAX_OBS_ATTRS];
-	struct excise_obs o = { .kind = e->kind, .state = e->state, .active = e->active, .attrs = a };
-	for (char **p = e->attrs; p && p[0] && p[1] && o.n_attrs < EXCISE_MAX_OBS_ATTRS; p += 2)
-		a[o.n_attrs++] = (struct excise_obs_attr){ p[0], p[1] };
-	o.f[EXCISE_F_PATH] = e->path;
-	o.f[EXCISE_F_VERSION] = e->version;
+	struct excise_obs o;
+	engine_obs_of(e, &o, a);
 	to->confidence = e->confidence;
 	to->indicator = NULL; /* this engine's catalog did not match it */
 	return evidence_from(to, e->source, e->indicator_id, &o, e->field, e->value);

@@ -32,6 +32,13 @@ void result_evidence_done(struct excise_evidence *e)
 	excise_strv_free(e->attrs);
 }
 
+void result_source_done(struct excise_source_result *r)
+{
+	free((char *)r->name);
+	free(r->error);
+	excise_strv_free(r->errors);
+}
+
 static void finding_done(struct excise_finding *f)
 {
 	for (size_t k = 0; k < f->n_evidence; k++)
@@ -52,11 +59,8 @@ struct excise_scan *excise_scan_free(struct excise_scan *s)
 	for (size_t i = 0; i < s->n_findings; i++)
 		finding_done(&s->findings[i]);
 	free(s->findings);
-	for (size_t i = 0; i < s->n_sources; i++) {
-		free((char *)s->sources[i].name);
-		free(s->sources[i].error);
-		excise_strv_free(s->sources[i].errors);
-	}
+	for (size_t i = 0; i < s->n_sources; i++)
+		result_source_done(&s->sources[i]);
 	free(s->sources);
 	free(s->catalog_id);
 	free(s->catalog_version);

@@ -22,6 +22,7 @@
 #include "core/jsonbytes.h"
 #include "core/limits.h"
 #include "core/text.h"
+#include "engine/engine_int.h"
 #include "excise/engine.h"
 #include "excise/report.h"
 
@@ -287,14 +288,22 @@ static void read_catalog(struct rd *d, struct excise_scan *s, json_t *cat)
 		d->r = err_set(d->err, r, "out of memory");
 }
 
-/* The engine's input named `name`, made on first use. */
-static struct excise_source_result *input_of(struct excise_engine *e, struct excise_source_result **ins,
-					     size_t *n, const char *name)
+/* The engine's input named `name`, made on first use (at most
+ * EXCISE_MAX_REPORT_SOURCES of them). */
+static int input_of(struct rd *d, struct excise_engine *e, struct excise_source_result **ins, size_t *n,
+		    const char *name, struct excise_source_result **ret)
 {
 	for (size_t i = 0; i < *n; i++)
-		if (!strcmp(ins[i]->name, name))
-			return ins[i];
-	return (ins[*n] = excise_engine_input(e, name)) ? ins[(*n)++] : NULL;
+		if (!strcmp(ins[i]->name, name)) {
+			*ret = ins[i];
+			return 0;
+		}
+	if (*n == EXCISE_MAX_REPORT_SOURCES)
+		return badf(d, "findings: evidence of more than %u sources", EXCISE_MAX_REPORT_SOURCES);
+	if (!(ins[*n] = excise_engine_input(e, name)))
+		return err_set(d->err, -ENOMEM, "out of memory");
+	*ret = ins[(*n)++];
+	return 0;
 }
 
 /* The report's evidence matched again against the catalog given, each piece as
@@ -305,29 +314,26 @@ static int rematch(struct rd *d, struct excise_scan *s)
 {
 	struct excise_engine *e = NULL;
 	struct excise_scan *m = NULL;
-	struct excise_source_result *ins[EXCISE_MAX_REPORT_SOURCES + 1];
+	struct excise_source_result *ins[EXCISE_MAX_REPORT_SOURCES], *in = NULL;
 	size_t n_ins = 0;
 	int r = excise_engine_new(d->c, s->host.platform, &s->host, &e, d->err);
 	for (size_t i = 0; r >= 0 && i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
 		for (size_t k = 0; r >= 0 && k < f->n_evidence; k++) {
 			const struct excise_evidence *ev = &f->evidence[k];
-			struct excise_source_result *in = n_ins <= EXCISE_MAX_REPORT_SOURCES
-				? input_of(e, ins, &n_ins, ev->source) : NULL;
 			struct excise_obs_attr a[EXCISE_MAX_OBS_ATTRS];
-			struct excise_obs o = { .kind = ev->kind, .state = ev->state, .active = ev->active, .attrs = a };
-			for (char **p = ev->attrs; p && p[0] && p[1] && o.n_attrs < EXCISE_MAX_OBS_ATTRS; p += 2)
-				a[o.n_attrs++] = (struct excise_obs_attr){ p[0], p[1] };
-			o.f[EXCISE_F_PATH] = ev->path;
-			o.f[EXCISE_F_VERSION] = ev->version;
-			o.f[ev->field] = ev->value;
-			r = !in ? -ENOMEM : excise_engine_feed_field(e, in, &o, ev->field);
+			struct excise_obs o;
+			engine_obs_of(ev, &o, a);
+			if ((r = input_of(d, e, ins, &n_ins, ev->source, &in)) < 0)
+				break;
+			r = excise_engine_feed_field(e, in, &o, ev->field);
 			if (r == 0)
 				r = excise_engine_keep(e, in, f, ev);
+			if (r < 0)
+				r = err_set(d->err, r, "report '%s': matching its evidence again: %s", d->name,
+					    excise_strerror(r));
 		}
 	}
-	if (r < 0 && e)
-		r = err_set(d->err, r, "report '%s': matching its evidence again: %s", d->name, excise_strerror(r));
 	if (r >= 0 && (r = excise_engine_finish(e, &m, d->err)) >= 0) {
 		/* the findings of `m` replace those read; the catalog is the one they were matched with */
 		struct excise_finding *fs = s->findings;

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/sha.h>
 #include <regex.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "catalog/catalog_int.h"
 #include "core/buf.h"
 #include "core/digest.h"
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/root.h"
@@ -33,16 +35,16 @@ static const char *const kind_names[] = {
 	[EXCISE_OBS_KMOD] = "kmod",       [EXCISE_OBS_CERT] = "cert",
 	[EXCISE_OBS_REGISTRY] = "registry", [EXCISE_OBS_BUNDLE] = "bundle",
 	[EXCISE_OBS_EXTENSION] = "extension", [EXCISE_OBS_DOMAIN] = "domain",
-	[EXCISE_OBS_SIGNER] = "signer",
+	[EXCISE_OBS_SIGNER] = "signer", [_EXCISE_OBS_KIND_MAX] = NULL,
 };
 static const char *const field_names[] = {
 	[EXCISE_F_NAME] = "name",         [EXCISE_F_PATH] = "path",
 	[EXCISE_F_VERSION] = "version",   [EXCISE_F_PUBLISHER] = "publisher",
 	[EXCISE_F_DESCRIPTION] = "description", [EXCISE_F_TARGET] = "target",
-	[EXCISE_F_SUBJECT] = "subject",   [EXCISE_F_ISSUER] = "issuer",
+	[EXCISE_F_SUBJECT] = "subject",   [EXCISE_F_ISSUER] = "issuer", [_EXCISE_FIELD_MAX] = NULL,
 };
-static const char *const conf_names[] = { "none", "weak", "strong", "definitive" };
-static const char *const match_names[] = { "exact", "glob", "regex" };
+static const char *const conf_names[] = { "none", "weak", "strong", "definitive", NULL };
+static const char *const match_names[] = { "exact", "glob", "regex", NULL };
 
 const char *excise_obs_kind_name(enum excise_obs_kind k)
 {
@@ -61,117 +63,12 @@ const char *excise_match_type_name(enum excise_match_type m)
 	return (unsigned)m <= EXCISE_MATCH_REGEX ? match_names[m] : "?";
 }
 
-static int lookup(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && strcmp(names[i], s) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* ---- parsing ---- */
 
-struct parse {
-	struct excise_catalog *c;
-	const char *name;       /* file name for messages */
-	struct excise_err *err;
-	struct buf where;       /* "indicators[3] (id 'x')" */
-};
-
-static int bad(struct parse *p, const char *fmt, ...) PRINTF(2, 3);
-static int bad(struct parse *p, const char *fmt, ...)
+/* The catalog being read, reached from every handler as d->userdata. */
+static struct excise_catalog *cat(struct doc *d)
 {
-	char what[EXCISE_ERR_MSG];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return err_set(p->err, -EXCISE_E_CATALOG, "catalog '%s': %s: %s", p->name,
-		       p->where.n ? p->where.p : "top level", what);
-}
-
-static void set_where(struct parse *p, const char *array, size_t i, json_t *obj)
-{
-	buf_clear(&p->where);
-	buf_addf(&p->where, "%s[%zu]", array, i);
-	json_t *id = json_object_get(obj, "id");
-	if (json_is_string(id))
-		buf_addf(&p->where, " (id '%s')", json_string_value(id));
-}
-
-/* Check that `obj` has only the allowed keys (NULL-terminated list). */
-static int only_keys(struct parse *p, json_t *obj, const char *const *allowed)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v) {
-		bool ok = false;
-		for (size_t i = 0; allowed[i]; i++)
-			if (strcmp(allowed[i], key) == 0)
-				ok = true;
-		if (!ok)
-			return bad(p, "unknown key '%s'", key);
-	}
-	return 0;
-}
-
-static int get_str(struct parse *p, json_t *obj, const char *key, bool required, const char **ret)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return bad(p, "missing '%s'", key);
-		*ret = NULL;
-		return 0;
-	}
-	if (!json_is_string(v))
-		return bad(p, "'%s' must be a string", key);
-	const char *s = json_string_value(v);
-	if (required && !*s)
-		return bad(p, "'%s' is empty", key);
-	if (json_string_length(v) != strlen(s))
-		return bad(p, "'%s' contains a NUL character", key);
-	*ret = s;
-	return 0;
-}
-
-static int get_bool(struct parse *p, json_t *obj, const char *key, bool dflt, bool *ret)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v) {
-		*ret = dflt;
-		return 0;
-	}
-	if (!json_is_boolean(v))
-		return bad(p, "'%s' must be true or false", key);
-	*ret = json_is_true(v);
-	return 0;
-}
-
-/* NULL-terminated array of borrowed strings; an absent key gives an empty array. */
-static int get_strv(struct parse *p, json_t *obj, const char *key, bool required, const char ***ret)
-{
-	json_t *v = json_object_get(obj, key);
-	if (!v && required)
-		return bad(p, "missing '%s'", key);
-	if (v && !json_is_array(v))
-		return bad(p, "'%s' must be an array of strings", key);
-	size_t n = v ? json_array_size(v) : 0;
-	if (required && n == 0)
-		return bad(p, "'%s' is empty", key);
-	const char **a = calloc(n + 1, sizeof(*a));
-	if (!a)
-		return err_set(p->err, -ENOMEM, "catalog '%s': out of memory", p->name);
-	for (size_t i = 0; i < n; i++) {
-		json_t *s = json_array_get(v, i);
-		if (!json_is_string(s) || !*json_string_value(s)) {
-			free(a);
-			return bad(p, "'%s'[%zu] must be a non-empty string", key, i);
-		}
-		a[i] = json_string_value(s);
-	}
-	*ret = a;
-	return 0;
+	return d->userdata;
 }
 
 static bool valid_id(const char *s)
@@ -196,62 +93,78 @@ static bool valid_date(const char *s)
 	return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= 31 && s[4] == '-' && s[7] == '-';
 }
 
-static int get_id(struct parse *p, json_t *obj, const char **ret)
+/* "id": a non-empty string of at most EXCISE_MAX_CATALOG_ID_LEN bytes, [A-Za-z0-9][A-Za-z0-9._:-]*. */
+static int id_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	int r = get_str(p, obj, "id", true, ret);
-	if (r < 0)
-		return r;
-	if (!valid_id(*ret) || strlen(*ret) > 128)
-		return bad(p, "id '%s' is not of the form [A-Za-z0-9][A-Za-z0-9._:-]*", *ret);
+	int r = doc_string(d, f, v, ret);
+	if (r >= 0 && !valid_id(*(const char **)ret))
+		r = doc_fail(d, "expected an id of the form [A-Za-z0-9][A-Za-z0-9._:-]*");
+	return r;
+}
+
+static int date_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	int r = doc_string(d, f, v, ret);
+	if (r >= 0 && !valid_date(*(const char **)ret))
+		r = doc_fail(d, "expected a date YYYY-MM-DD");
+	return r;
+}
+
+/* A string array that is checked and not kept. */
+static int checked_strv(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)ret;
+	const char **a = NULL;
+	int r = doc_strv(d, f, v, (void *)&a);
+	free(a);
+	return r;
+}
+
+/* An absent string array reads as an empty one (the API promises NULL-terminated arrays). */
+static int empty_if_absent(struct doc *d, const char *const **v)
+{
+	if (!*v && !(*v = calloc(1, sizeof(**v))))
+		return doc_failc(d, -ENOMEM, "out of memory");
 	return 0;
 }
 
-static int get_date(struct parse *p, json_t *obj, const char *key, bool required, const char **ret)
-{
-	int r = get_str(p, obj, key, required, ret);
-	if (r < 0)
-		return r;
-	if (*ret && !valid_date(*ret))
-		return bad(p, "'%s' must be a date YYYY-MM-DD, not '%s'", key, *ret);
-	return 0;
-}
-
-static int get_array(struct parse *p, json_t *root, const char *key, json_t **ret)
-{
-	json_t *v = json_object_get(root, key);
-	if (!v || !json_is_array(v))
-		return bad(p, "'%s' must be an array", key);
-	*ret = v;
-	return 0;
-}
-
-static int unique(struct parse *p, struct hash *h, const char *id, int index)
+static int unique(struct doc *d, struct hash *h, const char *id, size_t index)
 {
 	struct hash_slot *s = hash_put(h, id, strlen(id));
 	if (!s)
-		return err_set(p->err, -ENOMEM, "catalog '%s': out of memory", p->name);
+		return doc_failc(d, -ENOMEM, "out of memory");
 	if (s->value >= 0)
-		return bad(p, "duplicate id '%s'", id);
-	s->value = index;
+		return doc_fail(d, "duplicate id '%s'", id);
+	s->value = (int)index;
 	return 0;
 }
 
-static int parse_vendor(struct parse *p, json_t *o, struct excise_vendor *v)
+#define ID_FIELD(type)                                                                \
+	{ "id", DOC_STRING, id_field, offsetof(type, id), DOC_REQUIRED | DOC_NONEMPTY, \
+	  .max = EXCISE_MAX_CATALOG_ID_LEN }
+#define STR(type, key, member, flags) { key, DOC_STRING, doc_string, offsetof(type, member), flags }
+#define REQ (DOC_REQUIRED | DOC_NONEMPTY)
+
+static int vendor_check(struct doc *d, json_t *obj, void *base)
 {
-	static const char *const keys[] = { "id", "name", "country", "aliases", "subsidiaries",
-					    "sources", NULL };
-	const char **sources = NULL;
+	(void)obj;
+	struct excise_vendor *v = base;
 	int r;
-	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &v->id)) < 0 ||
-	    (r = get_str(p, o, "name", true, &v->name)) < 0 ||
-	    (r = get_str(p, o, "country", false, &v->country)) < 0 ||
-	    (r = get_strv(p, o, "aliases", false, (const char ***)&v->aliases)) < 0 ||
-	    (r = get_strv(p, o, "subsidiaries", false, (const char ***)&v->subsidiaries)) < 0 ||
-	    (r = get_strv(p, o, "sources", false, &sources)) < 0)
+	if ((r = empty_if_absent(d, &v->aliases)) < 0 || (r = empty_if_absent(d, &v->subsidiaries)) < 0)
 		return r;
-	free(sources);
-	return 0;
+	return unique(d, &cat(d)->vendor_ids, v->id, (size_t)(v - cat(d)->vendors));
 }
+
+static const struct doc_field vendor_fields[] = {
+	ID_FIELD(struct excise_vendor),
+	STR(struct excise_vendor, "name", name, REQ),
+	STR(struct excise_vendor, "country", country, DOC_NULLABLE),
+	{ "aliases", DOC_ARRAY, doc_strv, offsetof(struct excise_vendor, aliases), DOC_NONEMPTY },
+	{ "subsidiaries", DOC_ARRAY, doc_strv, offsetof(struct excise_vendor, subsidiaries), DOC_NONEMPTY },
+	{ "sources", DOC_ARRAY, checked_strv, 0, DOC_NONEMPTY },
+	{ 0 },
+};
+static const struct doc_table vendor_table = { vendor_fields, DOC_UNKNOWN_REFUSE, "id", vendor_check };
 
 static const char *const families[] = { "endpoint", "server", "consumer", "management",
 					"gateway", "embedded", "mobile", "tool", "sdk", "unknown",
@@ -259,112 +172,122 @@ static const char *const families[] = { "endpoint", "server", "consumer", "manag
 static const char *const platforms[] = { "linux", "windows", "macos", "android", "ios", "any",
 					 NULL };
 
-static int parse_product(struct parse *p, json_t *o, struct excise_product *pr)
+static int product_check(struct doc *d, json_t *obj, void *base)
 {
-	static const char *const keys[] = { "id", "vendor", "name", "family", "platforms",
-					    "branded", "source", NULL };
-	int r;
-	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &pr->id)) < 0 ||
-	    (r = get_str(p, o, "vendor", true, &pr->vendor_id)) < 0 ||
-	    (r = get_str(p, o, "name", true, &pr->name)) < 0 ||
-	    (r = get_str(p, o, "family", true, &pr->family)) < 0 ||
-	    (r = get_strv(p, o, "platforms", true, (const char ***)&pr->platforms)) < 0 ||
-	    (r = get_bool(p, o, "branded", true, &pr->branded)) < 0 ||
-	    (r = get_str(p, o, "source", true, &pr->source_url)) < 0)
-		return r;
-	if (lookup(families, ARRAY_SIZE(families) - 1, pr->family) < 0)
-		return bad(p, "unknown family '%s'", pr->family);
-	for (size_t i = 0; pr->platforms[i]; i++)
-		if (lookup(platforms, ARRAY_SIZE(platforms) - 1, pr->platforms[i]) < 0)
-			return bad(p, "unknown platform '%s'", pr->platforms[i]);
-	if (!excise_catalog_find_vendor(p->c, pr->vendor_id))
-		return bad(p, "vendor '%s' is not in the catalog", pr->vendor_id);
+	struct excise_product *pr = base;
+	if (!json_object_get(obj, "branded"))
+		pr->branded = true;
+	if (!excise_catalog_find_vendor(cat(d), pr->vendor_id))
+		return doc_fail(d, "vendor '%s' is not in the catalog", pr->vendor_id);
 	if (strchr(pr->id, ':'))
-		return bad(p, "product ids may not contain ':' (reserved for '<vendor>:unidentified')");
-	return 0;
+		return doc_fail(d, "product ids may not contain ':' (reserved for '<vendor>:unidentified')");
+	return unique(d, &cat(d)->product_ids, pr->id, (size_t)(pr - cat(d)->products));
 }
 
-/* "platforms" of an indicator: absent means every platform; present, a known, non-empty list. */
-static int parse_indicator_platforms(struct parse *p, json_t *o, struct excise_indicator *in)
+/* The members of a product. One entry more reads one member more. */
+static const struct doc_field product_fields[] = {
+	ID_FIELD(struct excise_product),
+	STR(struct excise_product, "vendor", vendor_id, REQ),
+	STR(struct excise_product, "name", name, REQ),
+	{ "family", DOC_STRING, doc_string_enum, offsetof(struct excise_product, family), DOC_REQUIRED,
+	  .values = families },
+	{ "platforms", DOC_ARRAY, doc_strv, offsetof(struct excise_product, platforms), DOC_REQUIRED | DOC_NONEMPTY,
+	  .min = 1, .values = platforms },
+	{ "branded", DOC_BOOLEAN, doc_bool, offsetof(struct excise_product, branded), 0 },
+	STR(struct excise_product, "source", source_url, REQ),
+	{ 0 },
+};
+static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_REFUSE, "id", product_check };
+
+/* The products, then the implicit "<vendor>:unidentified" ones for vendor-wide evidence. */
+static int products_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	in->platforms = NULL;
-	if (!json_object_get(o, "platforms"))
-		return 0;
-	const char **v = NULL;
-	int r = get_strv(p, o, "platforms", true, &v);
+	struct excise_catalog *c = cat(d);
+	int r = doc_objects(d, f, v, ret);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; v[i]; i++)
-		if (lookup(platforms, ARRAY_SIZE(platforms) - 1, v[i]) < 0) {
-			r = bad(p, "unknown platform '%s'", v[i]);
-			free(v);
+	size_t np = c->n_own_products, nv = c->n_vendors;
+	struct excise_product *all = realloc(c->products, (np + nv) * sizeof(*all));
+	c->unidentified_names = calloc(nv, sizeof(char *));
+	if (all)
+		c->products = all;
+	if (!all || !c->unidentified_names)
+		return doc_failc(d, -ENOMEM, "out of memory");
+	c->n_products = np;
+	static const char *const any_platform[] = { "any", NULL };
+	for (size_t i = 0; i < nv; i++) {
+		const struct excise_vendor *ve = &c->vendors[i];
+		struct buf b;
+		buf_init(&b, 0);
+		buf_addf(&b, "%s:unidentified", ve->id);
+		buf_addc(&b, 0);
+		buf_addf(&b, "%s product (unidentified)", ve->name);
+		if ((r = buf_take(&b, &c->unidentified_names[i])) < 0)
+			return doc_failc(d, r, "out of memory");
+		const char *id = c->unidentified_names[i];
+		c->products[np + i] = (struct excise_product){
+			.id = id, .vendor_id = ve->id, .name = id + strlen(id) + 1, .family = "unknown",
+			.platforms = any_platform, .branded = true, .source_url = NULL,
+		};
+		if ((r = unique(d, &c->product_ids, id, np + i)) < 0)
 			return r;
-		}
-	in->platforms = v;
+		c->n_products++;
+	}
 	return 0;
 }
 
-static int parse_indicator(struct parse *p, json_t *o, struct excise_indicator *in)
+_Static_assert(sizeof(enum excise_obs_kind) == sizeof(int) && sizeof(enum excise_field) == sizeof(int) &&
+	      sizeof(enum excise_match_type) == sizeof(int) && sizeof(enum excise_confidence) == sizeof(int),
+	      "doc_enum stores an int");
+
+static int indicator_check(struct doc *d, json_t *obj, void *base)
 {
-	static const char *const keys[] = { "id", "product", "vendor", "kind", "field", "match",
-					    "nocase", "value", "confidence", "source", "note", "platforms",
-					    NULL };
-	const char *kind, *field, *match, *conf, *vendor;
-	int r;
-	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &in->id)) < 0 ||
-	    (r = get_str(p, o, "product", false, &in->product_id)) < 0 ||
-	    (r = get_str(p, o, "vendor", false, &vendor)) < 0 ||
-	    (r = get_str(p, o, "kind", true, &kind)) < 0 ||
-	    (r = get_str(p, o, "field", true, &field)) < 0 ||
-	    (r = get_str(p, o, "match", false, &match)) < 0 ||
-	    (r = get_bool(p, o, "nocase", false, &in->nocase)) < 0 ||
-	    (r = get_str(p, o, "value", true, &in->value)) < 0 ||
-	    (r = get_str(p, o, "confidence", true, &conf)) < 0 ||
-	    (r = get_str(p, o, "source", true, &in->source_url)) < 0 ||
-	    (r = get_str(p, o, "note", false, &in->note)) < 0)
-		return r;
-	if (!!in->product_id == !!vendor)
-		return bad(p, "exactly one of 'product' and 'vendor' must be given");
+	(void)obj;
+	struct excise_catalog *c = cat(d);
+	struct excise_indicator *in = base;
+	if (!!in->product_id == !!in->vendor_id)
+		return doc_fail(d, "exactly one of 'product' and 'vendor' must be given");
 	if (in->product_id) {
-		const struct excise_product *pr = excise_catalog_find_product(p->c, in->product_id);
+		const struct excise_product *pr = excise_catalog_find_product(c, in->product_id);
 		if (!pr)
-			return bad(p, "product '%s' is not in the catalog", in->product_id);
+			return doc_fail(d, "product '%s' is not in the catalog", in->product_id);
 		in->vendor_id = pr->vendor_id;
-	} else {
-		if (!excise_catalog_find_vendor(p->c, vendor))
-			return bad(p, "vendor '%s' is not in the catalog", vendor);
-		in->vendor_id = vendor;
+	} else if (!excise_catalog_find_vendor(c, in->vendor_id)) {
+		return doc_fail(d, "vendor '%s' is not in the catalog", in->vendor_id);
 	}
-	int k = lookup(kind_names, ARRAY_SIZE(kind_names), kind);
-	if (k < 0)
-		return bad(p, "unknown kind '%s'", kind);
-	int f = lookup(field_names, ARRAY_SIZE(field_names), field);
-	if (f < 0)
-		return bad(p, "unknown field '%s'", field);
-	int m = match ? lookup(match_names, ARRAY_SIZE(match_names), match) : EXCISE_MATCH_EXACT;
-	if (m < 0)
-		return bad(p, "unknown match '%s' (exact, glob or regex)", match);
-	int cf = lookup(conf_names, ARRAY_SIZE(conf_names), conf);
-	if (cf <= 0)
-		return bad(p, "unknown confidence '%s' (definitive, strong or weak)", conf);
-	in->kind = (enum excise_obs_kind)k;
-	in->field = (enum excise_field)f;
-	in->match = (enum excise_match_type)m;
-	in->confidence = (enum excise_confidence)cf;
-	if (strlen(in->value) > EXCISE_MAX_PATTERN_LEN)
-		return bad(p, "value longer than %u bytes", EXCISE_MAX_PATTERN_LEN);
 	if (in->match == EXCISE_MATCH_REGEX) {
 		regex_t re;
 		int rc = regcomp(&re, in->value, REG_EXTENDED | REG_NOSUB | (in->nocase ? REG_ICASE : 0));
 		if (rc != 0) {
 			char msg[128];
 			regerror(rc, &re, msg, sizeof(msg));
-			return bad(p, "regex '%s' does not compile: %s", in->value, msg);
+			return doc_fail(d, "regex '%s' does not compile: %s", in->value, msg);
 		}
 		regfree(&re);
 	}
-	return parse_indicator_platforms(p, o, in);
+	return unique(d, &c->indicator_ids, in->id, (size_t)(in - c->indicators));
 }
+
+static const struct doc_field indicator_fields[] = {
+	ID_FIELD(struct excise_indicator),
+	STR(struct excise_indicator, "product", product_id, DOC_NULLABLE),
+	STR(struct excise_indicator, "vendor", vendor_id, DOC_NULLABLE),
+	{ "kind", DOC_STRING, doc_enum, offsetof(struct excise_indicator, kind), DOC_REQUIRED, .values = kind_names },
+	{ "field", DOC_STRING, doc_enum, offsetof(struct excise_indicator, field), DOC_REQUIRED, .values = field_names },
+	{ "match", DOC_STRING, doc_enum, offsetof(struct excise_indicator, match), DOC_NULLABLE, .values = match_names },
+	{ "nocase", DOC_BOOLEAN, doc_bool, offsetof(struct excise_indicator, nocase), 0 },
+	{ "value", DOC_STRING, doc_string, offsetof(struct excise_indicator, value), REQ,
+	  .max = EXCISE_MAX_PATTERN_LEN },
+	{ "confidence", DOC_STRING, doc_enum, offsetof(struct excise_indicator, confidence), DOC_REQUIRED,
+	  .min = EXCISE_CONF_WEAK, .values = conf_names },
+	STR(struct excise_indicator, "source", source_url, REQ),
+	STR(struct excise_indicator, "note", note, DOC_NULLABLE),
+	/* absent: every platform */
+	{ "platforms", DOC_ARRAY, doc_strv, offsetof(struct excise_indicator, platforms), DOC_NONEMPTY,
+	  .min = 1, .values = platforms },
+	{ 0 },
+};
+static const struct doc_table indicator_table = { indicator_fields, DOC_UNKNOWN_REFUSE, "id", indicator_check };
 
 static const char *const instruments[] = { "binding_operational_directive", "statute",
 					   "regulation_clause", "agency_determination",
@@ -373,217 +296,123 @@ static const char *const scopes[] = { "branded_only", "in_whole_or_in_part",
 				      "integrated_or_white_label", NULL };
 static const char *const anchors[] = { "issued_date", "effective_date", "discovery_event",
 				       "previous_milestone", "absolute", NULL };
+static const char *const units[] = { "calendar_days", "business_days", NULL };
 
-static int parse_milestone(struct parse *p, json_t *o, struct excise_milestone *m)
+static int milestone_check(struct doc *d, json_t *obj, void *base)
 {
-	static const char *const keys[] = { "id", "name", "anchor", "offset", "unit", "date",
-					    "action", NULL };
-	int r;
-	if (!json_is_object(o))
-		return bad(p, "milestones must be objects");
-	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &m->id)) < 0 ||
-	    (r = get_str(p, o, "name", true, &m->name)) < 0 ||
-	    (r = get_str(p, o, "anchor", true, &m->anchor)) < 0 ||
-	    (r = get_str(p, o, "unit", false, &m->unit)) < 0 ||
-	    (r = get_date(p, o, "date", false, &m->date)) < 0 ||
-	    (r = get_str(p, o, "action", true, &m->action)) < 0)
-		return r;
-	if (lookup(anchors, ARRAY_SIZE(anchors) - 1, m->anchor) < 0)
-		return bad(p, "milestone '%s': unknown anchor '%s'", m->id, m->anchor);
-	json_t *off = json_object_get(o, "offset");
-	if (off && (!json_is_integer(off) || json_integer_value(off) < 0 ||
-		    json_integer_value(off) > 100000))
-		return bad(p, "milestone '%s': offset must be a whole number of days", m->id);
-	m->offset = off ? (int)json_integer_value(off) : 0;
-	if (strcmp(m->anchor, "absolute") == 0 ? !m->date : (!off || !m->unit))
-		return bad(p, "milestone '%s': give 'date' for an absolute anchor, else 'offset' and 'unit'",
-			   m->id);
-	if (m->unit && strcmp(m->unit, "calendar_days") != 0 && strcmp(m->unit, "business_days") != 0)
-		return bad(p, "milestone '%s': unit must be calendar_days or business_days", m->id);
+	const struct excise_milestone *m = base;
+	if (strcmp(m->anchor, "absolute") == 0 ? !m->date : (!json_object_get(obj, "offset") || !m->unit))
+		return doc_fail(d, "give 'date' for an absolute anchor, else 'offset' and 'unit'");
 	return 0;
 }
 
-static int parse_directive(struct parse *p, json_t *o, struct excise_directive *d)
+static const struct doc_field milestone_fields[] = {
+	ID_FIELD(struct excise_milestone),
+	STR(struct excise_milestone, "name", name, REQ),
+	{ "anchor", DOC_STRING, doc_string_enum, offsetof(struct excise_milestone, anchor), DOC_REQUIRED,
+	  .values = anchors },
+	{ "offset", DOC_INTEGER, doc_int, offsetof(struct excise_milestone, offset), 0, .min = 0, .max = 100000 },
+	{ "unit", DOC_STRING, doc_string_enum, offsetof(struct excise_milestone, unit), DOC_NULLABLE, .values = units },
+	{ "date", DOC_STRING, date_field, offsetof(struct excise_milestone, date), DOC_NULLABLE },
+	STR(struct excise_milestone, "action", action, REQ),
+	{ 0 },
+};
+static const struct doc_table milestone_table = { milestone_fields, DOC_UNKNOWN_REFUSE, "id", milestone_check };
+
+static int directive_check(struct doc *d, json_t *obj, void *base)
 {
-	static const char *const keys[] = { "id", "short_name", "title", "instrument", "issuer",
-					    "issued", "effective", "vendors", "scope",
-					    "excluded_products", "exclusions", "milestones", "source",
-					    NULL };
-	int r;
-	if ((r = only_keys(p, o, keys)) < 0 || (r = get_id(p, o, &d->id)) < 0 ||
-	    (r = get_str(p, o, "short_name", true, &d->short_name)) < 0 ||
-	    (r = get_str(p, o, "title", true, &d->title)) < 0 ||
-	    (r = get_str(p, o, "instrument", true, &d->instrument)) < 0 ||
-	    (r = get_str(p, o, "issuer", true, &d->issuer)) < 0 ||
-	    (r = get_date(p, o, "issued", true, &d->issued)) < 0 ||
-	    (r = get_date(p, o, "effective", false, &d->effective)) < 0 ||
-	    (r = get_strv(p, o, "vendors", true, (const char ***)&d->vendors)) < 0 ||
-	    (r = get_str(p, o, "scope", true, &d->scope)) < 0 ||
-	    (r = get_strv(p, o, "excluded_products", false, (const char ***)&d->excluded_products)) < 0 ||
-	    (r = get_str(p, o, "exclusions", false, &d->exclusions_text)) < 0 ||
-	    (r = get_str(p, o, "source", true, &d->source_url)) < 0)
+	(void)obj;
+	struct excise_catalog *c = cat(d);
+	struct excise_directive *di = base;
+	int r = empty_if_absent(d, &di->excluded_products);
+	if (r < 0)
 		return r;
-	if (lookup(instruments, ARRAY_SIZE(instruments) - 1, d->instrument) < 0)
-		return bad(p, "unknown instrument '%s'", d->instrument);
-	if (lookup(scopes, ARRAY_SIZE(scopes) - 1, d->scope) < 0)
-		return bad(p, "unknown scope '%s'", d->scope);
-	for (size_t i = 0; d->vendors[i]; i++)
-		if (!excise_catalog_find_vendor(p->c, d->vendors[i]))
-			return bad(p, "vendor '%s' is not in the catalog", d->vendors[i]);
-	for (size_t i = 0; d->excluded_products[i]; i++)
-		if (!excise_catalog_find_product(p->c, d->excluded_products[i]))
-			return bad(p, "excluded product '%s' is not in the catalog", d->excluded_products[i]);
-	json_t *ms = json_object_get(o, "milestones");
-	if (ms && !json_is_array(ms))
-		return bad(p, "'milestones' must be an array");
-	size_t n = ms ? json_array_size(ms) : 0;
-	struct excise_milestone *m = calloc(n ? n : 1, sizeof(*m));
-	if (!m)
-		return err_set(p->err, -ENOMEM, "catalog '%s': out of memory", p->name);
-	d->milestones = m;
-	d->n_milestones = n;
-	for (size_t i = 0; i < n; i++)
-		if ((r = parse_milestone(p, json_array_get(ms, i), &m[i])) < 0)
-			return r;
-	return 0;
+	for (size_t i = 0; di->vendors[i]; i++)
+		if (!excise_catalog_find_vendor(c, di->vendors[i]))
+			return doc_fail(d, "vendor '%s' is not in the catalog", di->vendors[i]);
+	for (size_t i = 0; di->excluded_products[i]; i++)
+		if (!excise_catalog_find_product(c, di->excluded_products[i]))
+			return doc_fail(d, "excluded product '%s' is not in the catalog", di->excluded_products[i]);
+	return unique(d, &c->directive_ids, di->id, (size_t)(di - c->directives));
 }
 
-static int parse_all(struct parse *p, json_t *root)
-{
-	static const char *const keys[] = { "schema", "id", "version", "serial", "issued",
-					    "vendors", "products", "indicators", "directives", NULL };
-	struct excise_catalog *c = p->c;
-	const char *schema, *issued;
-	json_t *vendors = NULL, *products = NULL, *indicators = NULL, *directives = NULL;
-	int r;
-	if (!json_is_object(root))
-		return bad(p, "the document must be a JSON object");
-	if ((r = only_keys(p, root, keys)) < 0 || (r = get_str(p, root, "schema", true, &schema)) < 0)
-		return r;
-	if (strcmp(schema, "excise.catalog/1") != 0)
-		return bad(p, "schema '%s' is not excise.catalog/1", schema);
-	if ((r = get_id(p, root, &c->id)) < 0 || (r = get_str(p, root, "version", true, &c->version)) < 0 ||
-	    (r = get_date(p, root, "issued", true, &issued)) < 0 ||
-	    (r = get_array(p, root, "vendors", &vendors)) < 0 ||
-	    (r = get_array(p, root, "products", &products)) < 0 ||
-	    (r = get_array(p, root, "indicators", &indicators)) < 0 ||
-	    (r = get_array(p, root, "directives", &directives)) < 0)
-		return r;
-	json_t *serial = json_object_get(root, "serial");
-	if (!json_is_integer(serial) || json_integer_value(serial) < 0)
-		return bad(p, "'serial' must be a non-negative integer");
-	c->serial = (uint64_t)json_integer_value(serial);
+static const struct doc_field directive_fields[] = {
+	ID_FIELD(struct excise_directive),
+	STR(struct excise_directive, "short_name", short_name, REQ),
+	STR(struct excise_directive, "title", title, REQ),
+	{ "instrument", DOC_STRING, doc_string_enum, offsetof(struct excise_directive, instrument), DOC_REQUIRED,
+	  .values = instruments },
+	STR(struct excise_directive, "issuer", issuer, REQ),
+	{ "issued", DOC_STRING, date_field, offsetof(struct excise_directive, issued), DOC_REQUIRED },
+	{ "effective", DOC_STRING, date_field, offsetof(struct excise_directive, effective), DOC_NULLABLE },
+	{ "vendors", DOC_ARRAY, doc_strv, offsetof(struct excise_directive, vendors), DOC_REQUIRED | DOC_NONEMPTY,
+	  .min = 1 },
+	{ "scope", DOC_STRING, doc_string_enum, offsetof(struct excise_directive, scope), DOC_REQUIRED,
+	  .values = scopes },
+	{ "excluded_products", DOC_ARRAY, doc_strv, offsetof(struct excise_directive, excluded_products),
+	  DOC_NONEMPTY },
+	STR(struct excise_directive, "exclusions", exclusions_text, DOC_NULLABLE),
+	{ "milestones", DOC_ARRAY, doc_objects, offsetof(struct excise_directive, milestones), 0,
+	  .table = &milestone_table, .size = sizeof(struct excise_milestone),
+	  .count = offsetof(struct excise_directive, n_milestones) },
+	STR(struct excise_directive, "source", source_url, REQ),
+	{ 0 },
+};
+static const struct doc_table directive_table = { directive_fields, DOC_UNKNOWN_REFUSE, "id", directive_check };
 
-	size_t nv = json_array_size(vendors), np = json_array_size(products);
-	size_t ni = json_array_size(indicators), nd = json_array_size(directives);
-	if (nv + np + ni + nd > EXCISE_MAX_CATALOG_ENTRIES)
-		return bad(p, "%zu entries; at most %u are allowed", nv + np + ni + nd,
-			   EXCISE_MAX_CATALOG_ENTRIES);
-	if (nv == 0)
-		return bad(p, "no vendors");
-	c->vendors = calloc(nv, sizeof(*c->vendors));
-	c->products = calloc(np + nv, sizeof(*c->products)); /* + one "unidentified" per vendor */
-	c->indicators = calloc(ni ? ni : 1, sizeof(*c->indicators));
-	c->directives = calloc(nd ? nd : 1, sizeof(*c->directives));
-	c->unidentified_names = calloc(nv, sizeof(char *));
-	if (!c->vendors || !c->products || !c->indicators || !c->directives || !c->unidentified_names)
-		return err_set(p->err, -ENOMEM, "catalog '%s': out of memory", p->name);
+static const char *const catalog_schema[] = { "excise.catalog/1", NULL };
 
-	for (size_t i = 0; i < nv; i++) {
-		json_t *o = json_array_get(vendors, i);
-		set_where(p, "vendors", i, o);
-		if (!json_is_object(o))
-			return bad(p, "must be an object");
-		c->n_vendors++; /* counted first so a half-parsed entry is freed */
-		if ((r = parse_vendor(p, o, &c->vendors[i])) < 0 ||
-		    (r = unique(p, &c->vendor_ids, c->vendors[i].id, (int)i)) < 0)
-			return r;
-	}
-	for (size_t i = 0; i < np; i++) {
-		json_t *o = json_array_get(products, i);
-		set_where(p, "products", i, o);
-		if (!json_is_object(o))
-			return bad(p, "must be an object");
-		c->n_products++;
-		c->n_own_products++;
-		if ((r = parse_product(p, o, &c->products[i])) < 0 ||
-		    (r = unique(p, &c->product_ids, c->products[i].id, (int)i)) < 0)
-			return r;
-	}
-	/* The implicit "<vendor>:unidentified" products, for vendor-wide evidence. */
-	static const char *const any_platform[] = { "any", NULL };
-	for (size_t i = 0; i < nv; i++) {
-		const struct excise_vendor *v = &c->vendors[i];
-		struct buf b;
-		buf_init(&b, 0);
-		buf_addf(&b, "%s:unidentified", v->id);
-		buf_addc(&b, 0);
-		buf_addf(&b, "%s product (unidentified)", v->name);
-		if ((r = buf_take(&b, &c->unidentified_names[i])) < 0)
-			return err_set(p->err, r, "catalog '%s': out of memory", p->name);
-		const char *id = c->unidentified_names[i];
-		c->products[np + i] = (struct excise_product){
-			.id = id, .vendor_id = v->id, .name = id + strlen(id) + 1, .family = "unknown",
-			.platforms = any_platform, .branded = true, .source_url = NULL,
-		};
-		if ((r = unique(p, &c->product_ids, id, (int)(np + i))) < 0)
-			return r;
-		c->n_products++;
-	}
-	for (size_t i = 0; i < ni; i++) {
-		json_t *o = json_array_get(indicators, i);
-		set_where(p, "indicators", i, o);
-		if (!json_is_object(o))
-			return bad(p, "must be an object");
-		if ((r = parse_indicator(p, o, &c->indicators[i])) < 0 ||
-		    (r = unique(p, &c->indicator_ids, c->indicators[i].id, (int)i)) < 0)
-			return r;
-		c->n_indicators++;
-	}
-	for (size_t i = 0; i < nd; i++) {
-		json_t *o = json_array_get(directives, i);
-		set_where(p, "directives", i, o);
-		if (!json_is_object(o))
-			return bad(p, "must be an object");
-		c->n_directives++; /* counted first so a half-parsed entry is freed */
-		if ((r = parse_directive(p, o, &c->directives[i])) < 0 ||
-		    (r = unique(p, &c->directive_ids, c->directives[i].id, (int)i)) < 0)
-			return r;
-	}
-	return 0;
-}
+/* In this order: products name vendors, indicators name products (and "<vendor>:unidentified"). */
+static const struct doc_field catalog_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = catalog_schema },
+	ID_FIELD(struct excise_catalog),
+	STR(struct excise_catalog, "version", version, REQ),
+	{ "serial", DOC_INTEGER, doc_uint64, offsetof(struct excise_catalog, serial), DOC_REQUIRED },
+	{ "issued", DOC_STRING, date_field, offsetof(struct excise_catalog, issued), DOC_REQUIRED },
+	{ "vendors", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, vendors), DOC_REQUIRED, .min = 1,
+	  .table = &vendor_table, .size = sizeof(struct excise_vendor),
+	  .count = offsetof(struct excise_catalog, n_vendors) },
+	{ "products", DOC_ARRAY, products_field, offsetof(struct excise_catalog, products), DOC_REQUIRED,
+	  .table = &product_table, .size = sizeof(struct excise_product),
+	  .count = offsetof(struct excise_catalog, n_own_products) },
+	{ "indicators", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, indicators), DOC_REQUIRED,
+	  .table = &indicator_table, .size = sizeof(struct excise_indicator),
+	  .count = offsetof(struct excise_catalog, n_indicators) },
+	{ "directives", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, directives), DOC_REQUIRED,
+	  .table = &directive_table, .size = sizeof(struct excise_directive),
+	  .count = offsetof(struct excise_catalog, n_directives) },
+	{ 0 },
+};
+static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
 int excise_catalog_parse(const char *name, const void *data, size_t len, struct excise_catalog **ret,
 			 struct excise_err *reterr)
 {
-	if (!name)
-		name = "<catalog>";
-	if (len > EXCISE_MAX_CATALOG_SIZE)
-		return err_set(reterr, -EXCISE_E_TOOBIG, "catalog '%s': %zu bytes; at most %u are allowed",
-			       name, len, EXCISE_MAX_CATALOG_SIZE);
+	struct doc d;
+	doc_init(&d, "catalog", name ? name : "<catalog>", reterr);
+	d.code = -EXCISE_E_CATALOG;
 	struct excise_catalog *c = calloc(1, sizeof(*c));
 	if (!c)
-		return err_set(reterr, -ENOMEM, "catalog '%s': out of memory", name);
+		return doc_failc(&d, -ENOMEM, "out of memory");
+	d.userdata = c;
 	hash_init(&c->vendor_ids);
 	hash_init(&c->product_ids);
 	hash_init(&c->indicator_ids);
 	hash_init(&c->directive_ids);
-	json_error_t jerr;
-	c->json = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-	if (!c->json) {
-		excise_catalog_free(c);
-		return err_set(reterr, -EXCISE_E_CATALOG, "catalog '%s': line %d column %d: %s", name,
-			       jerr.line, jerr.column, jerr.text);
+	int r = doc_load(&d, data, len, EXCISE_MAX_CATALOG_SIZE, &c->json);
+	if (r >= 0) {
+		static const char *const arrays[] = { "vendors", "products", "indicators", "directives" };
+		size_t n = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(arrays); i++)
+			n += json_array_size(json_object_get(c->json, arrays[i]));
+		if (n > EXCISE_MAX_CATALOG_ENTRIES)
+			r = doc_fail(&d, "%zu entries; at most %u are allowed", n, EXCISE_MAX_CATALOG_ENTRIES);
 	}
-	struct parse p = { .c = c, .name = name, .err = reterr };
-	buf_init(&p.where, 4096);
-	int r = parse_all(&p, c->json);
-	buf_done(&p.where);
 	if (r >= 0)
-		r = sha256_hex(data, len, c->sha256);
+		r = doc_dispatch(&d, c->json, &catalog_table, c);
+	if (r >= 0 && (r = sha256_hex(data, len, c->sha256)) < 0)
+		err_set(reterr, r, "catalog '%s': cannot hash", d.name);
 	if (r < 0) {
-		if (r == -EIO)
-			err_set(reterr, r, "catalog '%s': cannot hash", name);
 		excise_catalog_free(c);
 		return r;
 	}

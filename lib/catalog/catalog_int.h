@@ -11,7 +11,7 @@
 
 struct excise_catalog {
 	json_t *json;                       /* owns every string below */
-	const char *id, *version;
+	const char *id, *version, *issued;
 	uint64_t serial;
 	enum excise_catalog_origin origin;
 	char *path;

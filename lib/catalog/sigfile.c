@@ -38,7 +38,6 @@
 #define SK_OFF_CHK (SK_OFF_SK + SIG_SK_BYTES)
 
 /* Longest trusted comment we write: minisign reads lines of at most 8192 bytes. */
-#define TRUSTED_COMMENT_MAX 8000u
 
 struct lines {
 	const char *p;
@@ -422,22 +421,6 @@ int excise_sig_verify(const void *data, size_t len, const char *sig_text, size_t
 		       sig_id);
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n > 0) {
-		ssize_t k = write(fd, c, n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* "untrusted comment: <comment>\n<base64 of bin>\n" into b. */
 static void add_two_lines(struct buf *b, const char *comment, const uint8_t *bin, size_t n)
 {
@@ -502,14 +485,14 @@ int excise_sig_keygen(const char *pub_path, const char *sec_path, struct excise_
 		unlink(sec_path);
 		goto out;
 	}
-	r = write_all(sfd, sb.p, sb.n);
+	r = write_fd_all(sfd, sb.p, sb.n);
 	if (r >= 0 && fsync(sfd) < 0)
 		r = neg_errno();
 	if (r < 0) {
 		err_setc(reterr, r, "cannot write '%s'", sec_path);
 		goto fail;
 	}
-	r = write_all(pfd, pb.p, pb.n);
+	r = write_fd_all(pfd, pb.p, pb.n);
 	if (r < 0) {
 		err_setc(reterr, r, "cannot write '%s'", pub_path);
 		goto fail;
@@ -527,6 +510,12 @@ out:
 }
 
 /* BLAKE2b-512 of a whole file, streamed. */
+static int hash_chunk(const void *data, size_t len, void *userdata)
+{
+	crypto_generichash_update(userdata, data, len);
+	return 0;
+}
+
 static int hash_file(const char *path, uint8_t h[crypto_generichash_BYTES_MAX],
 		     struct excise_err *err)
 {
@@ -540,18 +529,9 @@ static int hash_file(const char *path, uint8_t h[crypto_generichash_BYTES_MAX],
 		return err_set(err, -EINVAL, "'%s': not a regular file", path);
 	crypto_generichash_state hs;
 	crypto_generichash_init(&hs, NULL, 0, crypto_generichash_BYTES_MAX);
-	uint8_t chunk[65536];
-	for (;;) {
-		ssize_t k = read(fd, chunk, sizeof(chunk));
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_setc(err, neg_errno(), "cannot read '%s'", path);
-		}
-		if (k == 0)
-			break;
-		crypto_generichash_update(&hs, chunk, (size_t)k);
-	}
+	int r = read_fd_chunks(fd, hash_chunk, &hs, NULL);
+	if (r < 0)
+		return err_setc(err, r, "cannot read '%s'", path);
 	crypto_generichash_final(&hs, h, crypto_generichash_BYTES_MAX);
 	return 0;
 }
@@ -562,7 +542,7 @@ static int default_comment(const char *path, char **ret)
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;
 	struct buf b;
-	buf_init(&b, TRUSTED_COMMENT_MAX);
+	buf_init(&b, EXCISE_MAX_TRUSTED_COMMENT);
 	buf_addf(&b, "timestamp:%lld\tfile:", (long long)time(NULL));
 	for (const char *c = base; *c; c++)
 		buf_addc(&b, (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c);
@@ -588,9 +568,9 @@ int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig
 
 	if (trusted_comment) {
 		size_t tl = strlen(trusted_comment);
-		if (tl > TRUSTED_COMMENT_MAX)
+		if (tl > EXCISE_MAX_TRUSTED_COMMENT)
 			return err_set(reterr, -EXCISE_E_USAGE,
-				       "trusted comment longer than %u bytes", TRUSTED_COMMENT_MAX);
+				       "trusted comment longer than %u bytes", EXCISE_MAX_TRUSTED_COMMENT);
 		if (strpbrk(trusted_comment, "\r\n"))
 			return err_set(reterr, -EXCISE_E_USAGE,
 				       "the trusted comment must be a single line");
@@ -658,7 +638,7 @@ int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig
 		if (fd < 0) {
 			r = err_setc(reterr, neg_errno(), "cannot create '%s'", sig_path);
 		} else {
-			r = write_all(fd, out.p, out.n);
+			r = write_fd_all(fd, out.p, out.n);
 			if (r < 0)
 				err_setc(reterr, r, "cannot write '%s'", sig_path);
 		}

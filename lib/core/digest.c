@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/root.h"
+
 static void to_hex(const unsigned char md[SHA256_DIGEST_LENGTH], char out[65])
 {
 	static const char digits[] = "0123456789abcdef";
@@ -27,6 +29,11 @@ int sha256_hex(const void *data, size_t len, char out[65])
 	return 0;
 }
 
+static int digest_chunk(const void *data, size_t len, void *userdata)
+{
+	return EVP_DigestUpdate(userdata, data, len) == 1 ? 0 : -EIO;
+}
+
 int sha256_fd_hex(int fd, char out[65], uint64_t *ret_size)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -34,25 +41,8 @@ int sha256_fd_hex(int fd, char out[65], uint64_t *ret_size)
 		EVP_MD_CTX_free(ctx);
 		return -ENOMEM;
 	}
-	static _Thread_local unsigned char buf[1 << 16];
-	uint64_t off = 0;
-	int r = 0;
-	for (;;) {
-		ssize_t k = pread(fd, buf, sizeof(buf), (off_t)off);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		if (EVP_DigestUpdate(ctx, buf, (size_t)k) != 1) {
-			r = -EIO;
-			break;
-		}
-		off += (uint64_t)k;
-	}
+	uint64_t size = 0;
+	int r = read_fd_chunks(fd, digest_chunk, ctx, &size);
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	unsigned int n = 0;
 	if (r == 0 && EVP_DigestFinal_ex(ctx, md, &n) != 1)
@@ -61,7 +51,7 @@ int sha256_fd_hex(int fd, char out[65], uint64_t *ret_size)
 	if (r == 0) {
 		to_hex(md, out);
 		if (ret_size)
-			*ret_size = off;
+			*ret_size = size;
 	}
 	return r;
 }

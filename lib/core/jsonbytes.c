@@ -25,11 +25,6 @@ int json_set_bytes(json_t *o, const char *key, const char *s, size_t len)
 	return r;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 char *json_get_bytes(json_t *o, const char *key, size_t *ret_len)
 {
 	json_t *v = json_object_get(o, key);
@@ -47,23 +42,8 @@ char *json_get_bytes(json_t *o, const char *key, size_t *ret_len)
 	char k[64];
 	snprintf(k, sizeof(k), "%s_hex", key);
 	v = json_object_get(o, k);
-	if (!json_is_string(v) || json_string_length(v) % 2)
+	char *p = NULL;
+	if (!json_is_string(v) || hex_decode(json_string_value(v), json_string_length(v), &p, ret_len) < 0)
 		return NULL;
-	const char *h = json_string_value(v);
-	size_t len = json_string_length(v) / 2;
-	char *p = malloc(len + 1);
-	if (!p)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
-		if (a < 0 || b < 0) {
-			free(p);
-			return NULL;
-		}
-		p[i] = (char)(a * 16 + b);
-	}
-	p[len] = 0;
-	if (ret_len)
-		*ret_len = len;
 	return p;
 }

@@ -11,6 +11,8 @@
 #define EXCISE_MAX_CATALOG_ENTRIES 100000u      /* vendors+products+indicators+directives */
 #define EXCISE_MAX_PATTERN_LEN 1024u            /* bytes of one indicator value */
 #define EXCISE_MAX_SIGFILE_SIZE (64u << 10)     /* bytes of a .minisig or minisign key file */
+#define EXCISE_MAX_TRUSTED_COMMENT 8000u        /* bytes of a signature's trusted comment */
+#define EXCISE_MAX_CATALOG_ID_LEN 128u          /* bytes of one id (catalog, vendor, product, ...) */
 
 /* Package databases */
 #define EXCISE_MAX_DPKG_STATUS_SIZE (512u << 20) /* bytes of /var/lib/dpkg/status */
@@ -19,15 +21,22 @@
 #define EXCISE_MAX_DPKG_UPDATES 10000u           /* journal files in /var/lib/dpkg/updates */
 #define EXCISE_MAX_DPKG_LIST_SIZE (64u << 20)    /* bytes of one package's info/PKG.list (removal) */
 #define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
+#define EXCISE_MAX_RPM_LOG 2048u                 /* bytes of librpm's error messages kept for one failure */
 
 /* Files read whole (units, init scripts, cmdline, PEM bundles, os-release) */
 #define EXCISE_MAX_TEXT_FILE_SIZE (8u << 20)
 #define EXCISE_MAX_PEM_BUNDLE_SIZE (32u << 20)
+#define EXCISE_MAX_PEM_LABEL 40u                /* bytes of the label of a BEGIN line */
 #define EXCISE_MAX_CERTS_PER_BUNDLE 100000u
+
+/* Directories listed by name (lib/core/dirlist.c) */
+#define EXCISE_MAX_DIR_ENTRIES 10000u    /* matching names read from one directory (more: an item error) */
 
 /* Filesystem walk */
 #define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */
 #define EXCISE_MAX_SYMLINK_HOPS 40u
+#define EXCISE_MAX_WALK_THREADS 64u      /* walker threads, whatever --threads asks */
+#define EXCISE_MAX_VIRTUAL_MOUNTS 4096u  /* virtual filesystems (proc, sysfs...) from mountinfo a full walk skips */
 
 /* Findings kept per scan, evidence kept per finding */
 #define EXCISE_MAX_EVIDENCE 100000u
@@ -98,6 +107,9 @@
 #define EXCISE_MAX_PLAN_STEPS 10000u          /* steps (and skipped entries) of one plan */
 #define EXCISE_MAX_PLAN_EVIDENCE 256u         /* evidence items kept per step */
 #define EXCISE_MAX_PLAN_ARGS 16u              /* extra words of one step */
+#define EXCISE_MAX_TOOL_OUTPUT (1u << 20)     /* bytes read from dpkg-query or rpm -q (pkgdb.c) */
+#define EXCISE_MAX_PACKAGE_NAME_LEN 256u      /* bytes of a package name given to dpkg or rpm */
+#define EXCISE_MAX_UNIT_NAME_LEN 255u         /* bytes of a unit or module name given to systemctl, modprobe */
 
 /* The quarantine store (lib/remove/quarantine.c) */
 #define EXCISE_MAX_QUARANTINE_MANIFEST (256u << 20) /* bytes of manifest.jsonl read back */

@@ -156,6 +156,29 @@ int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len)
 	return 0;
 }
 
+int read_fd_chunks(int fd, int (*fn)(const void *data, size_t len, void *userdata), void *userdata,
+		   uint64_t *ret_size)
+{
+	static _Thread_local unsigned char buf[1 << 16];
+	uint64_t off = 0;
+	for (;;) {
+		ssize_t k = pread(fd, buf, sizeof(buf), (off_t)off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return neg_errno();
+		if (k == 0)
+			break;
+		off += (uint64_t)k;
+		int r = fn(buf, (size_t)k, userdata);
+		if (r < 0)
+			return r;
+	}
+	if (ret_size)
+		*ret_size = off;
+	return 0;
+}
+
 int root_read_file(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
 	_cleanup_close_ int fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -51,6 +52,13 @@ NODISCARD int write_fd_all(int fd, const void *data, size_t len);
 
 /* Read from an open fd (regular file), same rules. */
 NODISCARD int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len);
+
+/* Read `fd` from its start to its end in chunks (pread: its offset is not moved),
+ * retrying EINTR, and hand each chunk to `fn`; a negative return from `fn` stops
+ * the read and is returned. *ret_size (may be NULL) gets the bytes read. Returns 0
+ * or -errno. */
+NODISCARD int read_fd_chunks(int fd, int (*fn)(const void *data, size_t len, void *userdata), void *userdata,
+			     uint64_t *ret_size);
 
 /* opendir(3) inside the root; the returned DIR is the caller's. */
 NODISCARD int root_opendir(const struct root *r, const char *path, DIR **ret);

@@ -3,8 +3,10 @@
 #include "core/text.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -75,6 +77,34 @@ void hex_append(struct buf *b, const void *p, size_t len)
 		char two[2] = { digits[u[i] >> 4], digits[u[i] & 15] };
 		buf_add(b, two, 2);
 	}
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int hex_decode(const char *h, size_t hlen, char **ret, size_t *ret_len)
+{
+	if (hlen % 2)
+		return -EINVAL;
+	size_t len = hlen / 2;
+	char *p = malloc(len + 1);
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		int a = hexval(h[2 * i]), b = hexval(h[2 * i + 1]);
+		if (a < 0 || b < 0) {
+			free(p);
+			return -EINVAL;
+		}
+		p[i] = (char)(a * 16 + b);
+	}
+	p[len] = 0;
+	*ret = p;
+	if (ret_len)
+		*ret_len = len;
+	return 0;
 }
 
 void ascii_lower(char *out, const char *s, size_t len)

@@ -18,6 +18,10 @@ void utf8_sanitize(struct buf *b, const char *s, size_t len);
 /* Append lowercase hex of `len` bytes. */
 void hex_append(struct buf *b, const void *p, size_t len);
 
+/* Lowercase hex (`hlen` digits) back into a malloc'd NUL-terminated copy of the bytes.
+ * Returns 0, -EINVAL (odd length, not lowercase hex) or -ENOMEM. */
+int hex_decode(const char *h, size_t hlen, char **ret, size_t *ret_len);
+
 /* ASCII lowercase copy into `out` (at least len bytes). */
 void ascii_lower(char *out, const char *s, size_t len);
 

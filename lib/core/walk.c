@@ -16,7 +16,6 @@
 #include "core/limits.h"
 
 #define WALK_BUF_SIZE (64u << 10)
-#define WALK_MAX_THREADS 64u
 
 struct linux_dirent64 {
 	uint64_t d_ino;
@@ -586,8 +585,8 @@ int walk_run(const struct root *r, const char *start, const struct walk_opts *op
 	pthread_cond_init(&w.cv, NULL);
 
 	unsigned nt = opts->threads ? opts->threads : 2;
-	if (nt > WALK_MAX_THREADS)
-		nt = WALK_MAX_THREADS;
+	if (nt > EXCISE_MAX_WALK_THREADS)
+		nt = EXCISE_MAX_WALK_THREADS;
 	struct worker *ws = calloc(nt, sizeof(*ws));
 	pthread_t *tids = calloc(nt, sizeof(*tids));
 	int ret = 0;

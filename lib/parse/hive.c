@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/root.h"
 #include "excise/catalog.h"
 #include "parse/hive.h"
 
@@ -40,22 +41,6 @@ void hive_close(struct hive *h)
 	free(h);
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return neg_errno();
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
 /* hivex wants a file name: give it a private copy, a memfd named through
  * /proc/self/fd, or (no /proc) an unlinked file in $TMPDIR. */
 static hive_h *open_copy(const void *data, size_t len, int *ret_errno)
@@ -63,7 +48,7 @@ static hive_h *open_copy(const void *data, size_t len, int *ret_errno)
 	char path[64];
 	hive_h *h = NULL;
 	int fd = memfd_create("excise-hive", MFD_CLOEXEC);
-	if (fd >= 0 && write_all(fd, data, len) == 0) {
+	if (fd >= 0 && write_fd_all(fd, data, len) == 0) {
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		h = hivex_open(path, 0);
 		*ret_errno = errno;
@@ -85,7 +70,7 @@ static hive_h *open_copy(const void *data, size_t len, int *ret_errno)
 		*ret_errno = errno;
 		return NULL;
 	}
-	int r = write_all(fd, data, len);
+	int r = write_fd_all(fd, data, len);
 	if (r == 0) {
 		h = hivex_open(tmpl, 0);
 		*ret_errno = errno;

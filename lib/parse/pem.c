@@ -5,9 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/limits.h"
+
 #define PEM_BEGIN "-----BEGIN "
 #define PEM_DASHES "-----"
-#define PEM_MAX_LABEL 40u
 
 static bool label_is(const char *label, size_t len, const char *want)
 {
@@ -29,7 +30,7 @@ int pem_cert_blocks(const char *data, size_t len, size_t max, pem_fn fn, void *u
 		if (!le)
 			break;
 		size_t ll = (size_t)(le - label);
-		if (memchr(label, '\n', ll) || ll > PEM_MAX_LABEL) {
+		if (memchr(label, '\n', ll) || ll > EXCISE_MAX_PEM_LABEL) {
 			p = label;
 			continue; /* not a BEGIN line */
 		}

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/root.h"
@@ -24,20 +27,12 @@
 static const char *const outcome_names[] = {
 	[EXCISE_STEP_PENDING] = "pending", [EXCISE_STEP_DONE] = "done",
 	[EXCISE_STEP_ALREADY] = "already", [EXCISE_STEP_SKIPPED] = "skipped",
-	[EXCISE_STEP_FAILED] = "failed",   [EXCISE_STEP_REFUSED] = "refused",
+	[EXCISE_STEP_FAILED] = "failed",   [EXCISE_STEP_REFUSED] = "refused", NULL,
 };
 
 const char *journal_outcome_name(enum excise_step_outcome o)
 {
-	return (unsigned)o < sizeof(outcome_names) / sizeof(outcome_names[0]) ? outcome_names[o] : "?";
-}
-
-static int outcome_from_name(const char *s)
-{
-	for (size_t i = 0; i < sizeof(outcome_names) / sizeof(outcome_names[0]); i++)
-		if (strcmp(s, outcome_names[i]) == 0)
-			return (int)i;
-	return -1;
+	return (unsigned)o < ARRAY_SIZE(outcome_names) - 1 ? outcome_names[o] : "?";
 }
 
 static int64_t now_ns(void)
@@ -173,121 +168,125 @@ void journal_state_done(struct journal_state *st)
 	*st = (struct journal_state){ 0 };
 }
 
-static const char *get_str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
+/* ---- reading ---- */
 
-/* "step": an integer in 1..n. Returns the index or -1. */
-static long get_step(json_t *o, size_t n)
-{
-	json_t *v = json_object_get(o, "step");
-	if (!json_is_integer(v))
-		return -1;
-	json_int_t s = json_integer_value(v);
-	return s >= 1 && (size_t)s <= n ? (long)(s - 1) : -1;
-}
+enum { EV_START, EV_BEGIN, EV_END, EV_RESTORE };
+static const char *const events[] = { "start", "begin", "end", "restore", NULL };
 
-static int parse_start(const char *name, size_t line, json_t *o, struct journal_state *st, struct excise_err *err)
+struct record {
+	int event;
+	const char *run_id, *root, *quarantine;
+	int64_t steps;
+	int64_t step;
+	int outcome;
+};
+
+/* "steps": a count a start record announces, within EXCISE_MAX_JOURNAL_STEPS. */
+static int steps_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	const char *schema = get_str(o, "schema"), *id = get_str(o, "run_id");
-	const char *root = get_str(o, "root"), *q = get_str(o, "quarantine");
-	json_t *steps = json_object_get(o, "steps");
-	if (!schema || strcmp(schema, JOURNAL_SCHEMA) != 0)
-		return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: schema is not " JOURNAL_SCHEMA,
-			       name, line);
-	if (!id || strlen(id) != 36 || !root || root[0] != '/' || !q || q[0] != '/' || !json_is_integer(steps))
-		return err_set(err, -EXCISE_E_CORRUPT,
-			       "journal '%s': line %zu: the start record needs run_id, root, quarantine and steps",
-			       name, line);
-	json_int_t n = json_integer_value(steps);
+	(void)f;
+	json_int_t n = json_integer_value(v);
 	if (n < 0 || n > EXCISE_MAX_JOURNAL_STEPS)
-		return err_set(err, -EXCISE_E_LIMIT, "journal '%s': line %zu: %lld steps (at most %u)", name, line,
-			       (long long)n, EXCISE_MAX_JOURNAL_STEPS);
-	memcpy(st->run_id, id, 37);
-	st->n_steps = (size_t)n;
-	st->root = strdup(root);
-	st->quarantine = strdup(q);
-	st->outcomes = calloc(st->n_steps + 1, sizeof(*st->outcomes));
-	st->begun = calloc(st->n_steps + 1, sizeof(*st->begun));
-	if (!st->root || !st->quarantine || !st->outcomes || !st->begun)
-		return err_set(err, -ENOMEM, "out of memory");
+		return doc_failc(d, -EXCISE_E_LIMIT, "%lld steps (at most %u)", (long long)n, EXCISE_MAX_JOURNAL_STEPS);
+	*(int64_t *)ret = n;
 	return 0;
 }
 
-static int parse_record(const char *name, size_t line, json_t *o, struct journal_state *st, struct excise_err *err)
+static const char *const journal_schema[] = { JOURNAL_SCHEMA, NULL };
+
+static const struct doc_field start_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = journal_schema },
+	{ "run_id", DOC_STRING, doc_string, offsetof(struct record, run_id), DOC_REQUIRED, .min = 36, .max = 36 },
+	{ "root", DOC_STRING, doc_string, offsetof(struct record, root), DOC_REQUIRED | DOC_ABSOLUTE },
+	{ "quarantine", DOC_STRING, doc_string, offsetof(struct record, quarantine), DOC_REQUIRED | DOC_ABSOLUTE },
+	{ "steps", DOC_INTEGER, steps_field, offsetof(struct record, steps), DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table start_table = { start_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+/* "step": 1..n of the start record */
+static int step_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	const char *ev = get_str(o, "event");
-	if (!ev)
-		return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: no \"event\"", name, line);
-	if (line == 1) {
-		if (strcmp(ev, "start") != 0)
-			return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line 1: not a start record", name);
-		return parse_start(name, line, o, st, err);
-	}
-	if (strcmp(ev, "begin") == 0 || strcmp(ev, "end") == 0) {
-		long i = get_step(o, st->n_steps);
-		if (i < 0)
-			return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: \"step\" not in 1..%zu", name,
-				       line, st->n_steps);
-		if (ev[0] == 'b') {
-			st->begun[i] = true;
-			return 0;
-		}
-		const char *oc = get_str(o, "outcome");
-		int v = oc ? outcome_from_name(oc) : -1;
-		if (v <= EXCISE_STEP_PENDING)
-			return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: bad \"outcome\"", name, line);
-		if (!st->begun[i])
-			return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: step %ld ends without a begin",
-				       name, line, i + 1);
-		st->outcomes[i] = (enum excise_step_outcome)v;
+	(void)f;
+	const struct journal_state *st = d->userdata;
+	json_int_t s = json_integer_value(v);
+	if (s < 1 || (uint64_t)s > st->n_steps)
+		return doc_fail(d, "expected an integer from 1 to %zu", st->n_steps);
+	*(int64_t *)ret = s;
+	return 0;
+}
+
+static const struct doc_field step_fields[] = {
+	{ "step", DOC_INTEGER, step_field, offsetof(struct record, step), DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table step_table = { step_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const struct doc_field end_fields[] = {
+	{ "step", DOC_INTEGER, step_field, offsetof(struct record, step), DOC_REQUIRED },
+	{ "outcome", DOC_STRING, doc_enum, offsetof(struct record, outcome), DOC_REQUIRED,
+	  .min = EXCISE_STEP_PENDING + 1, .values = outcome_names },
+	{ 0 },
+};
+static const struct doc_table end_table = { end_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int parse_start(struct doc *d, json_t *o, struct journal_state *st)
+{
+	struct record rec = { 0 };
+	int r = doc_dispatch(d, o, &start_table, &rec);
+	if (r < 0)
+		return r;
+	memcpy(st->run_id, rec.run_id, 37);
+	st->n_steps = (size_t)rec.steps;
+	st->root = strdup(rec.root);
+	st->quarantine = strdup(rec.quarantine);
+	st->outcomes = calloc(st->n_steps + 1, sizeof(*st->outcomes));
+	st->begun = calloc(st->n_steps + 1, sizeof(*st->begun));
+	if (!st->root || !st->quarantine || !st->outcomes || !st->begun)
+		return doc_failc(d, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int parse_record(struct doc *d, json_t *o, void *userdata)
+{
+	struct journal_state *st = userdata;
+	struct record rec = { 0 };
+	int r = doc_event(d, o, events, EV_START, &rec.event);
+	if (r < 0)
+		return r;
+	switch (rec.event) {
+	case EV_START:
+		return parse_start(d, o, st);
+	case EV_BEGIN:
+		r = doc_dispatch(d, o, &step_table, &rec);
+		if (r >= 0)
+			st->begun[rec.step - 1] = true;
+		return r;
+	case EV_END:
+		r = doc_dispatch(d, o, &end_table, &rec);
+		if (r < 0)
+			return r;
+		if (!st->begun[rec.step - 1])
+			return doc_fail(d, "step %" PRId64 " ends without a begin", rec.step);
+		st->outcomes[rec.step - 1] = (enum excise_step_outcome)rec.outcome;
 		return 0;
-	}
-	if (strcmp(ev, "restore") == 0) {
+	default:
 		st->n_restores++;
 		return 0;
 	}
-	return err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: unknown event", name, line);
 }
 
 int journal_parse(const char *name, const char *bytes, size_t len, struct journal_state *st, struct excise_err *err)
 {
 	*st = (struct journal_state){ 0 };
-	if (len > EXCISE_MAX_JOURNAL_SIZE)
-		return err_set(err, -EXCISE_E_TOOBIG, "journal '%s': %zu bytes (at most %u)", name, len,
-			       EXCISE_MAX_JOURNAL_SIZE);
-	size_t line = 0, off = 0;
-	int r = 0;
-	while (off < len) {
-		const char *nl = memchr(bytes + off, '\n', len - off);
-		if (!nl)
-			break; /* torn last record: it never was */
-		size_t ll = (size_t)(nl - (bytes + off));
-		line++;
-		if (line > EXCISE_MAX_JOURNAL_RECORDS) {
-			r = err_set(err, -EXCISE_E_LIMIT, "journal '%s': more than %u records", name,
-				    EXCISE_MAX_JOURNAL_RECORDS);
-			break;
-		}
-		json_error_t je;
-		json_t *o = json_loadb(bytes + off, ll, JSON_REJECT_DUPLICATES, &je);
-		if (!json_is_object(o)) {
-			json_decref(o);
-			r = err_set(err, -EXCISE_E_CORRUPT, "journal '%s': line %zu: not a JSON object%s%s", name,
-				    line, o ? "" : ": ", o ? "" : je.text);
-			break;
-		}
-		r = parse_record(name, line, o, st, err);
-		json_decref(o);
-		if (r < 0)
-			break;
-		off += ll + 1;
-	}
-	if (r == 0 && line == 0)
-		r = err_set(err, -EXCISE_E_CORRUPT, "journal '%s': no start record", name);
-	st->n_records = line;
+	struct doc d;
+	doc_init(&d, "journal", name, err);
+	d.userdata = st;
+	int r = doc_size(&d, len, EXCISE_MAX_JOURNAL_SIZE);
+	if (r >= 0)
+		r = doc_lines(&d, bytes, len, EXCISE_MAX_JOURNAL_RECORDS, parse_record, st, &st->n_records);
+	if (r >= 0 && st->n_records == 0)
+		r = doc_fail(&d, "no start record");
 	if (r < 0)
 		journal_state_done(st);
 	return r;

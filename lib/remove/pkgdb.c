@@ -8,15 +8,15 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/text.h"
 #include "remove/spawn.h"
 #include "parse/rpmdb.h"
 
-#define MAX_TOOL_OUTPUT (1u << 20)
 
 bool pkgdb_name_ok(const char *s)
 {
-	if (!s || !s[0] || s[0] == '-' || strlen(s) > 256)
+	if (!s || !s[0] || s[0] == '-' || strlen(s) > EXCISE_MAX_PACKAGE_NAME_LEN)
 		return false;
 	for (const char *c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
@@ -86,7 +86,7 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 			       "-f=${db:Status-Abbrev}\\t${Maintainer}\\t${Version}\\t${Depends}, ${Pre-Depends}\\t${Provides}\\n",
 			       "--", pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, log_fd, MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture(argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	int e = 0;
@@ -120,7 +120,7 @@ static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct p
 			       "%{VENDOR}\\t%{PACKAGER}\\t%{VERSION}-%{RELEASE}\\t[%{REQUIRENAME},]\\t[%{PROVIDENAME},]\\n",
 			       pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, log_fd, MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture(argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	int e = 0;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* plan-io: a plan as excise.plan/1 JSON (written and read back) and as text for people. */
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/jsonbytes.h"
 #include "core/limits.h"
@@ -159,208 +161,204 @@ int excise_plan_write(const struct excise_plan *p, enum excise_plan_format f, FI
 
 /* ---- reading ---- */
 
-struct rd {
-	const char *name;
-	struct excise_err *err;
-	int r;
-	char where[96];
+static struct excise_plan *plan_of(struct doc *d)
+{
+	return d->userdata;
+}
+
+static int action_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	int a = plan_action_from_name(json_string_value(v));
+	if (a < 0) {
+		char names[512] = "";
+		for (int i = 0; i < EXCISE_PLAN_ACTION_MAX; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? "|" : "",
+				 excise_plan_action_name((enum excise_plan_action)i));
+		return doc_fail(d, "expected one of %s", names);
+	}
+	*(enum excise_plan_action *)ret = (enum excise_plan_action)a;
+	return 0;
+}
+
+static const char *const seen_types[] = { "f", "d", "l", "o", NULL };
+
+static int seen_type(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	int i = 0;
+	int r = doc_enum(d, f, v, &i);
+	if (r >= 0)
+		*(char *)ret = seen_types[i][0];
+	return r;
+}
+
+#define OBJ_FIELD(key, handler, member, flags) \
+	{ key, DOC_INTEGER, handler, offsetof(struct excise_plan_object, member), flags }
+static const struct doc_field seen_known_fields[] = {
+	{ "known", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan_object, known), DOC_REQUIRED },
+	{ 0 },
 };
+static const struct doc_table seen_known_table = { seen_known_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+/* dev, ino and size are written as JSON's signed integers: their bits are read back */
+static const struct doc_field seen_fields[] = {
+	{ "type", DOC_STRING, seen_type, offsetof(struct excise_plan_object, type), DOC_REQUIRED, .values = seen_types },
+	OBJ_FIELD("dev", doc_int64, dev, DOC_REQUIRED),
+	OBJ_FIELD("ino", doc_int64, ino, DOC_REQUIRED),
+	OBJ_FIELD("size", doc_int64, size, DOC_REQUIRED),
+	OBJ_FIELD("mtime_ns", doc_int64, mtime_ns, DOC_REQUIRED),
+	{ 0 },
+};
+static const struct doc_table seen_table = { seen_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
 
-static int bad(struct rd *d, const char *key, const char *what)
+/* "seen": {"known": false}, or what was at the path. */
+static int seen_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	if (d->r == 0)
-		d->r = err_set(d->err, -EXCISE_E_CORRUPT, "plan '%s': %s%s%s: %s", d->name, d->where, d->where[0] ? "." : "",
-			       key, what);
-	return d->r;
+	(void)f;
+	struct excise_plan_object *o = ret;
+	int r = doc_dispatch(d, v, &seen_known_table, o);
+	if (r >= 0 && o->known)
+		r = doc_dispatch(d, v, &seen_table, o);
+	return r;
 }
 
-/* A string (or KEY_hex) or null when `nullable`. */
-static char *str(struct rd *d, json_t *o, const char *key, bool nullable)
+static const char *const confidences[] = { "none", "weak", "strong", "definitive", NULL };
+
+#define BYTES(type, key, member, flags) \
+	{ key, DOC_STRING, doc_bytes, offsetof(type, member), DOC_REQUIRED | DOC_HEX | (flags) }
+static const struct doc_field evidence_fields[] = {
+	BYTES(struct excise_plan_evidence, "source", source, 0),
+	BYTES(struct excise_plan_evidence, "kind", kind, 0),
+	BYTES(struct excise_plan_evidence, "value", value, 0),
+	BYTES(struct excise_plan_evidence, "path", path, DOC_NULLABLE),
+	BYTES(struct excise_plan_evidence, "indicator", indicator, 0),
+	{ "confidence", DOC_STRING, doc_enum, offsetof(struct excise_plan_evidence, confidence), DOC_REQUIRED,
+	  .min = EXCISE_CONF_WEAK, .values = confidences },
+	{ 0 },
+};
+static const struct doc_table evidence_table = { evidence_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int step_check(struct doc *d, json_t *obj, void *base)
 {
-	json_t *v = json_object_get(o, key);
-	if (json_is_null(v) && nullable)
-		return NULL;
-	char *s = json_get_bytes(o, key, NULL);
-	if (!s)
-		bad(d, key, nullable ? "must be a string or null" : "must be a string");
-	return s;
+	(void)obj;
+	struct excise_plan_step *s = base;
+	if (s->id != (unsigned)(s - plan_of(d)->steps) + 1) {
+		doc_enter_key(d, "id");
+		return doc_fail(d, "steps must be numbered 1, 2, ... in order");
+	}
+	if (s->args && !s->args[0]) { /* none: as written */
+		free(s->args);
+		s->args = NULL;
+	}
+	return 0;
 }
 
-static bool boolean(struct rd *d, json_t *o, const char *key)
+#define STEP_FIELD(key, type, handler, member, flags) \
+	{ key, type, handler, offsetof(struct excise_plan_step, member), DOC_REQUIRED | (flags) }
+static const struct doc_field step_fields[] = {
+	STEP_FIELD("id", DOC_INTEGER, doc_unsigned, id, 0),
+	STEP_FIELD("action", DOC_STRING, action_field, action, 0),
+	BYTES(struct excise_plan_step, "target", target, 0),
+	BYTES(struct excise_plan_step, "version", version, DOC_NULLABLE),
+	BYTES(struct excise_plan_step, "path", path, DOC_NULLABLE),
+	BYTES(struct excise_plan_step, "product", product, DOC_NULLABLE),
+	BYTES(struct excise_plan_step, "note", note, DOC_NULLABLE),
+	STEP_FIELD("pid", DOC_INTEGER, doc_int64, pid, 0),
+	STEP_FIELD("live_only", DOC_BOOLEAN, doc_bool, live_only, 0),
+	STEP_FIELD("fallback", DOC_BOOLEAN, doc_bool, fallback, 0),
+	STEP_FIELD("reboot", DOC_BOOLEAN, doc_bool, reboot, 0),
+	{ "args", DOC_ARRAY, doc_strv_dup, offsetof(struct excise_plan_step, args), DOC_REQUIRED,
+	  .max = EXCISE_MAX_PLAN_ARGS },
+	{ "seen", DOC_OBJECT, seen_field, offsetof(struct excise_plan_step, seen), 0 },
+	{ "evidence", DOC_ARRAY, doc_objects, offsetof(struct excise_plan_step, evidence), DOC_REQUIRED, .min = 1,
+	  .max = EXCISE_MAX_PLAN_EVIDENCE, .table = &evidence_table, .size = sizeof(struct excise_plan_evidence),
+	  .count = offsetof(struct excise_plan_step, n_evidence) },
+	{ 0 },
+};
+static const struct doc_table step_table = { step_fields, DOC_UNKNOWN_IGNORE, NULL, step_check };
+
+static const struct doc_field skip_fields[] = {
+	BYTES(struct excise_plan_skip, "what", what, 0),
+	BYTES(struct excise_plan_skip, "why", why, 0),
+	{ "refused", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan_skip, refused), DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table skip_table = { skip_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const char *const platforms[] = { "linux", "windows", "macos", NULL };
+
+static int host_check(struct doc *d, json_t *obj, void *base)
 {
-	json_t *v = json_object_get(o, key);
-	if (!json_is_boolean(v))
-		bad(d, key, "must be true or false");
-	return json_is_true(v);
+	(void)obj;
+	const struct excise_plan *p = base;
+	if (p->root[0] != '/') {
+		doc_enter_key(d, "root");
+		return doc_fail(d, "expected an absolute path");
+	}
+	for (size_t i = 0; platforms[i]; i++)
+		if (!strcmp(p->platform, platforms[i]))
+			return 0;
+	doc_enter_key(d, "platform");
+	return doc_fail(d, "expected one of linux|windows|macos");
 }
 
-static int64_t integer(struct rd *d, json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_integer(v))
-		bad(d, key, "must be an integer");
-	return json_integer_value(v);
-}
+static const struct doc_field host_fields[] = {
+	BYTES(struct excise_plan, "hostname", hostname, 0),
+	BYTES(struct excise_plan, "machine_id", machine_id, DOC_NULLABLE),
+	BYTES(struct excise_plan, "root", root, 0),
+	BYTES(struct excise_plan, "platform", platform, 0),
+	{ "live", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan, live), DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_IGNORE, NULL, host_check };
 
-static enum excise_confidence confidence(struct rd *d, json_t *o)
-{
-	const char *c = json_string_value(json_object_get(o, "confidence"));
-	for (int i = EXCISE_CONF_WEAK; c && i <= EXCISE_CONF_DEFINITIVE; i++)
-		if (!strcmp(c, excise_confidence_name((enum excise_confidence)i)))
-			return (enum excise_confidence)i;
-	bad(d, "confidence", "must be weak, strong or definitive");
-	return EXCISE_CONF_NONE;
-}
+static const struct doc_field catalog_fields[] = {
+	BYTES(struct excise_plan, "id", catalog_id, DOC_NULLABLE),
+	BYTES(struct excise_plan, "version", catalog_version, DOC_NULLABLE),
+	BYTES(struct excise_plan, "sha256", catalog_sha256, DOC_NULLABLE),
+	{ 0 },
+};
+static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
 
-static void read_step(struct rd *d, json_t *o, struct excise_plan_step *s, size_t index)
-{
-	snprintf(d->where, sizeof(d->where), "steps[%zu]", index);
-	if (!json_is_object(o)) {
-		bad(d, "", "must be an object");
-		return;
-	}
-	const char *an = json_string_value(json_object_get(o, "action"));
-	int a = an ? plan_action_from_name(an) : -1;
-	if (a < 0)
-		bad(d, "action", "unknown action");
-	s->action = a < 0 ? 0 : (enum excise_plan_action)a;
-	int64_t id = integer(d, o, "id");
-	if (d->r == 0 && id != (int64_t)index + 1)
-		bad(d, "id", "steps must be numbered 1, 2, ... in order");
-	s->id = (unsigned)id;
-	s->target = str(d, o, "target", false);
-	s->version = str(d, o, "version", true);
-	s->path = str(d, o, "path", true);
-	s->product = str(d, o, "product", true);
-	s->note = str(d, o, "note", true);
-	s->pid = integer(d, o, "pid");
-	s->live_only = boolean(d, o, "live_only");
-	s->fallback = boolean(d, o, "fallback");
-	s->reboot = boolean(d, o, "reboot");
-	json_t *args = json_object_get(o, "args");
-	if (!json_is_array(args) || json_array_size(args) > EXCISE_MAX_PLAN_ARGS) {
-		char m[64];
-		snprintf(m, sizeof(m), "must be an array of at most %u strings", EXCISE_MAX_PLAN_ARGS);
-		bad(d, "args", m);
-	} else if (json_array_size(args)) {
-		s->args = calloc(json_array_size(args) + 1, sizeof(*s->args));
-		if (!s->args && d->r == 0)
-			d->r = err_set(d->err, -ENOMEM, "out of memory");
-		for (size_t i = 0; s->args && i < json_array_size(args); i++) {
-			const char *v = json_string_value(json_array_get(args, i));
-			if (!v || !(s->args[i] = strdup(v)))
-				bad(d, "args", "must be an array of strings");
-		}
-	}
-	json_t *seen = json_object_get(o, "seen");
-	if (seen) {
-		s->seen.known = boolean(d, seen, "known");
-		if (s->seen.known) {
-			const char *t = json_string_value(json_object_get(seen, "type"));
-			if (!t || strlen(t) != 1 || !strchr("fdlo", t[0]))
-				bad(d, "seen.type", "must be f, d, l or o");
-			s->seen.type = t ? t[0] : 'o';
-			s->seen.dev = (uint64_t)integer(d, seen, "dev");
-			s->seen.ino = (uint64_t)integer(d, seen, "ino");
-			s->seen.size = (uint64_t)integer(d, seen, "size");
-			s->seen.mtime_ns = integer(d, seen, "mtime_ns");
-		}
-	}
-	json_t *ev = json_object_get(o, "evidence");
-	size_t n = json_array_size(ev);
-	if (!json_is_array(ev) || n < 1 || n > EXCISE_MAX_PLAN_EVIDENCE) {
-		char m[64];
-		snprintf(m, sizeof(m), "must be an array of 1 to %u objects", EXCISE_MAX_PLAN_EVIDENCE);
-		bad(d, "evidence", m);
-		return;
-	}
-	s->evidence = calloc(n, sizeof(*s->evidence));
-	if (!s->evidence) {
-		d->r = err_set(d->err, -ENOMEM, "out of memory");
-		return;
-	}
-	s->n_evidence = n;
-	for (size_t i = 0; i < n && d->r == 0; i++) {
-		json_t *e = json_array_get(ev, i);
-		snprintf(d->where, sizeof(d->where), "steps[%zu].evidence[%zu]", index, i);
-		struct excise_plan_evidence *x = &s->evidence[i];
-		x->source = str(d, e, "source", false);
-		x->kind = str(d, e, "kind", false);
-		x->value = str(d, e, "value", false);
-		x->path = str(d, e, "path", true);
-		x->indicator = str(d, e, "indicator", false);
-		x->confidence = confidence(d, e);
-	}
-}
+static const char *const plan_schema[] = { PLAN_SCHEMA, NULL };
+
+#define PLAN_FIELD(key, type, handler, member) \
+	{ key, type, handler, offsetof(struct excise_plan, member), DOC_REQUIRED }
+/* host and catalog are read into the plan itself */
+static const struct doc_field plan_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = plan_schema },
+	BYTES(struct excise_plan, "report_id", report_id, DOC_NULLABLE),
+	{ "host", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &host_table },
+	{ "catalog", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &catalog_table },
+	PLAN_FIELD("scanned_ns", DOC_INTEGER, doc_int64, scanned_ns),
+	PLAN_FIELD("created_ns", DOC_INTEGER, doc_int64, created_ns),
+	PLAN_FIELD("reboot_required", DOC_BOOLEAN, doc_bool, reboot_required),
+	{ "steps", DOC_ARRAY, doc_objects, offsetof(struct excise_plan, steps), DOC_REQUIRED,
+	  .max = EXCISE_MAX_PLAN_STEPS, .table = &step_table, .size = sizeof(struct excise_plan_step),
+	  .count = offsetof(struct excise_plan, n_steps) },
+	{ "skipped", DOC_ARRAY, doc_objects, offsetof(struct excise_plan, skipped), DOC_REQUIRED,
+	  .max = EXCISE_MAX_PLAN_STEPS, .table = &skip_table, .size = sizeof(struct excise_plan_skip),
+	  .count = offsetof(struct excise_plan, n_skipped) },
+	{ 0 },
+};
+static const struct doc_table plan_table = { plan_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
 
 int excise_plan_read_json(const char *name, const char *bytes, size_t len, struct excise_plan **ret,
 			  struct excise_err *err)
 {
 	*ret = NULL;
-	if (len > EXCISE_MAX_PLAN_SIZE)
-		return err_set(err, -EXCISE_E_TOOBIG, "plan '%s': %zu bytes (at most %u)", name, len, EXCISE_MAX_PLAN_SIZE);
-	json_error_t je;
-	json_t *o = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return err_set(err, -EXCISE_E_CORRUPT, "plan '%s': line %d: %s", name, je.line,
-			       o ? "not a JSON object" : je.text);
-	}
-	struct rd d = { .name = name, .err = err };
+	struct doc d;
+	doc_init(&d, "plan", name, err);
+	json_t *o = NULL;
+	int r = doc_load(&d, bytes, len, EXCISE_MAX_PLAN_SIZE, &o);
+	if (r < 0)
+		return r;
 	struct excise_plan *p = calloc(1, sizeof(*p));
-	if (!p) {
-		json_decref(o);
-		return err_set(err, -ENOMEM, "out of memory");
-	}
-	const char *schema = json_string_value(json_object_get(o, "schema"));
-	if (!schema || strcmp(schema, PLAN_SCHEMA))
-		bad(&d, "schema", "must be " PLAN_SCHEMA);
-	p->report_id = str(&d, o, "report_id", true);
-	json_t *host = json_object_get(o, "host"), *cat = json_object_get(o, "catalog");
-	if (!json_is_object(host) || !json_is_object(cat))
-		bad(&d, "host", "host and catalog must be objects");
-	strcpy(d.where, "host");
-	p->hostname = str(&d, host, "hostname", false);
-	p->machine_id = str(&d, host, "machine_id", true);
-	p->root = str(&d, host, "root", false);
-	p->platform = str(&d, host, "platform", false);
-	p->live = boolean(&d, host, "live");
-	if (d.r == 0 && (p->root[0] != '/' || (strcmp(p->platform, "linux") && strcmp(p->platform, "windows") &&
-					       strcmp(p->platform, "macos"))))
-		bad(&d, "root", "root must be absolute and platform linux, windows or macos");
-	strcpy(d.where, "catalog");
-	p->catalog_id = str(&d, cat, "id", true);
-	p->catalog_version = str(&d, cat, "version", true);
-	p->catalog_sha256 = str(&d, cat, "sha256", true);
-	d.where[0] = 0;
-	p->scanned_ns = integer(&d, o, "scanned_ns");
-	p->created_ns = integer(&d, o, "created_ns");
-	p->reboot_required = boolean(&d, o, "reboot_required");
-	json_t *steps = json_object_get(o, "steps"), *sk = json_object_get(o, "skipped");
-	size_t n = json_array_size(steps), m = json_array_size(sk);
-	if (!json_is_array(steps) || !json_is_array(sk) || n > EXCISE_MAX_PLAN_STEPS || m > EXCISE_MAX_PLAN_STEPS) {
-		char msg[80];
-		snprintf(msg, sizeof(msg), "steps and skipped must be arrays of at most %u entries", EXCISE_MAX_PLAN_STEPS);
-		bad(&d, "steps", msg);
-	}
-	if (d.r == 0 && ((n && !(p->steps = calloc(n, sizeof(*p->steps)))) ||
-			 (m && !(p->skipped = calloc(m, sizeof(*p->skipped))))))
-		d.r = err_set(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; d.r == 0 && i < n; i++) {
-		p->n_steps = i + 1;
-		read_step(&d, json_array_get(steps, i), &p->steps[i], i);
-	}
-	for (size_t i = 0; d.r == 0 && i < m; i++) {
-		snprintf(d.where, sizeof(d.where), "skipped[%zu]", i);
-		p->n_skipped = i + 1;
-		p->skipped[i].what = str(&d, json_array_get(sk, i), "what", false);
-		p->skipped[i].why = str(&d, json_array_get(sk, i), "why", false);
-		p->skipped[i].refused = boolean(&d, json_array_get(sk, i), "refused");
-	}
+	d.userdata = p;
+	r = p ? doc_dispatch(&d, o, &plan_table, p) : doc_failc(&d, -ENOMEM, "out of memory");
 	json_decref(o);
-	if (d.r < 0) {
+	if (r < 0) {
 		excise_plan_free(p);
-		return d.r;
+		return r;
 	}
 	*ret = p;
 	return 0;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +17,12 @@
 
 #include "core/buf.h"
 #include "core/digest.h"
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/paths.h"
 #include "core/jsonbytes.h"
 #include "core/limits.h"
+#include "core/root.h"
 #include "core/text.h"
 
 #define SCHEMA "excise.quarantine/1"
@@ -233,18 +236,7 @@ static int append(struct quarantine *q, json_t *rec, struct excise_err *err)
 		return err_set(err, -ENOMEM, "out of memory");
 	size_t len = strlen(line);
 	line[len] = '\n';
-	size_t off = 0;
-	int r = 0;
-	while (off < len + 1) {
-		ssize_t k = write(q->man_fd, line + off, len + 1 - off);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		off += (size_t)k;
-	}
+	int r = write_fd_all(q->man_fd, line, len + 1);
 	free(line);
 	if (r == 0 && fdatasync(q->man_fd) < 0)
 		r = -errno;
@@ -259,59 +251,101 @@ static struct qobj *obj_by_n(struct quarantine *q, unsigned n)
 	return NULL;
 }
 
-/* Apply one manifest record to the in-memory objects. */
-static int apply(struct quarantine *q, const char *name, size_t line, json_t *o, struct excise_err *err)
+/* ---- reading the manifest ---- */
+
+enum { EV_STORE, EV_INTENT, EV_MOVED, EV_RESTORED };
+static const char *const events[] = { "store", "intent", "moved", "restored", NULL };
+
+struct record {
+	int event;
+	unsigned n;
+	char *path;
+	json_t *entries;
+};
+
+static const char *const store_schema[] = { SCHEMA, NULL };
+static const struct doc_field store_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = store_schema },
+	{ 0 },
+};
+static const struct doc_table store_table = { store_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const char *const entry_types[] = { "f", "d", "l", "o", NULL };
+/* what restore compares needs no more than this to be read */
+static const struct doc_field entry_fields[] = {
+	{ "type", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = entry_types },
+	{ "mode", DOC_INTEGER, NULL, 0, DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table entry_table = { entry_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int entry_item(struct doc *d, size_t i, json_t *item, void *userdata)
 {
-	const char *ev = json_string_value(json_object_get(o, "event"));
-	if (!ev)
-		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: no \"event\"", name, line);
-	if (line == 1) {
-		const char *schema = json_string_value(json_object_get(o, "schema"));
-		if (strcmp(ev, "store") || !schema || strcmp(schema, SCHEMA))
-			return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line 1: not an " SCHEMA " store record",
-				       name);
-		return 0;
+	(void)i;
+	(void)userdata;
+	return doc_dispatch(d, item, &entry_table, NULL);
+}
+
+/* The entries of a tree, checked and kept as they are. */
+static int entries_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	int r = doc_each(d, v, entry_item, NULL);
+	return r < 0 ? r : doc_json(d, f, v, ret);
+}
+
+static const struct doc_field object_fields[] = {
+	{ "n", DOC_INTEGER, doc_unsigned, offsetof(struct record, n), DOC_REQUIRED, .min = 1,
+	  .max = EXCISE_MAX_QUARANTINE_OBJECTS },
+	{ 0 },
+};
+static const struct doc_table object_table = { object_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const struct doc_field intent_fields[] = {
+	{ "path", DOC_STRING, doc_bytes, offsetof(struct record, path), DOC_REQUIRED | DOC_HEX | DOC_ABSOLUTE },
+	{ "entries", DOC_ARRAY, entries_field, offsetof(struct record, entries), DOC_REQUIRED, .min = 1,
+	  .max = EXCISE_MAX_QUARANTINE_ENTRIES },
+	{ 0 },
+};
+static const struct doc_table intent_table = { intent_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int add_intent(struct quarantine *q, struct doc *d, json_t *o, struct record *rec)
+{
+	int r = doc_dispatch(d, o, &intent_table, rec);
+	if (r < 0)
+		return r;
+	if (obj_by_n(q, rec->n))
+		return doc_fail(d, "object number %u used twice", rec->n);
+	if (q->n_objs >= EXCISE_MAX_QUARANTINE_OBJECTS)
+		return doc_failc(d, -EXCISE_E_LIMIT, "more than %u objects", EXCISE_MAX_QUARANTINE_OBJECTS);
+	struct qobj *v = array_full(q->n_objs) ? realloc(q->objs, array_cap(q->n_objs) * sizeof(*v)) : q->objs;
+	if (!v)
+		return doc_failc(d, -ENOMEM, "out of memory");
+	q->objs = v;
+	v[q->n_objs++] = (struct qobj){ .n = rec->n, .path = TAKE_PTR(rec->path), .entries = json_incref(rec->entries) };
+	return 0;
+}
+
+/* Apply one manifest record to the in-memory objects. */
+static int apply(struct doc *d, json_t *o, void *userdata)
+{
+	struct quarantine *q = userdata;
+	struct record rec = { 0 };
+	int r = doc_event(d, o, events, EV_STORE, &rec.event);
+	if (r < 0)
+		return r;
+	if (rec.event == EV_STORE)
+		return doc_dispatch(d, o, &store_table, NULL);
+	if ((r = doc_dispatch(d, o, &object_table, &rec)) < 0)
+		return r;
+	if (rec.event == EV_INTENT) {
+		r = add_intent(q, d, o, &rec);
+		free(rec.path);
+		return r;
 	}
-	json_t *nv = json_object_get(o, "n");
-	if (!json_is_integer(nv) || json_integer_value(nv) < 1 || json_integer_value(nv) > EXCISE_MAX_QUARANTINE_OBJECTS)
-		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: \"n\" not in 1..%u", name, line,
-			       EXCISE_MAX_QUARANTINE_OBJECTS);
-	unsigned n = (unsigned)json_integer_value(nv);
-	struct qobj *ob = obj_by_n(q, n);
-	if (!strcmp(ev, "intent")) {
-		json_t *entries = json_object_get(o, "entries");
-		size_t pl = 0;
-		char *path = json_get_bytes(o, "path", &pl);
-		bool ok = path && path[0] == '/' && strlen(path) == pl && json_is_array(entries) &&
-			  json_array_size(entries) >= 1 && json_array_size(entries) <= EXCISE_MAX_QUARANTINE_ENTRIES;
-		for (size_t i = 0; ok && i < json_array_size(entries); i++) {
-			json_t *e = json_array_get(entries, i);
-			const char *t = json_string_value(json_object_get(e, "type"));
-			ok = json_is_object(e) && t && strlen(t) == 1 && strchr("fdlo", t[0]) &&
-			     json_is_integer(json_object_get(e, "mode"));
-		}
-		if (!ok || ob || q->n_objs >= EXCISE_MAX_QUARANTINE_OBJECTS) {
-			free(path);
-			return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: %s", name, line,
-				       ob ? "object number used twice" : "an intent needs an absolute path and entries");
-		}
-		struct qobj *v = array_full(q->n_objs) ? realloc(q->objs, array_cap(q->n_objs) * sizeof(*v)) : q->objs;
-		if (!v) {
-			free(path);
-			return err_set(err, -ENOMEM, "out of memory");
-		}
-		q->objs = v;
-		v[q->n_objs++] = (struct qobj){ .n = n, .path = path, .entries = json_incref(entries) };
-		return 0;
-	}
+	struct qobj *ob = obj_by_n(q, rec.n);
 	if (!ob)
-		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: object %u has no intent", name, line, n);
-	if (!strcmp(ev, "moved"))
-		ob->state = OBJ_MOVED;
-	else if (!strcmp(ev, "restored"))
-		ob->state = OBJ_RESTORED;
-	else
-		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: unknown event", name, line);
+		return doc_fail(d, "object %u has no intent", rec.n);
+	ob->state = rec.event == EV_MOVED ? OBJ_MOVED : OBJ_RESTORED;
 	return 0;
 }
 
@@ -328,29 +362,15 @@ static void objs_free(struct quarantine *q)
 
 static int parse(struct quarantine *q, const char *name, const char *bytes, size_t len, struct excise_err *err)
 {
-	if (len > EXCISE_MAX_QUARANTINE_MANIFEST)
-		return err_set(err, -EXCISE_E_TOOBIG, "manifest '%s': %zu bytes (at most %u)", name, len,
-			       EXCISE_MAX_QUARANTINE_MANIFEST);
-	size_t line = 0, off = 0;
-	while (off < len) {
-		const char *nl = memchr(bytes + off, '\n', len - off);
-		if (!nl)
-			break; /* torn last record */
-		size_t ll = (size_t)(nl - bytes - off);
-		line++;
-		json_error_t je;
-		json_t *o = json_loadb(bytes + off, ll, JSON_REJECT_DUPLICATES, &je);
-		int r = json_is_object(o) ? apply(q, name, line, o, err)
-					  : err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': line %zu: not a JSON object",
-						    name, line);
-		json_decref(o);
-		if (r < 0)
-			return r;
-		off += ll + 1;
-	}
-	if (line == 0)
-		return err_set(err, -EXCISE_E_CORRUPT, "manifest '%s': no store record", name);
-	return 0;
+	struct doc d;
+	doc_init(&d, "manifest", name, err);
+	size_t lines = 0;
+	int r = doc_size(&d, len, EXCISE_MAX_QUARANTINE_MANIFEST);
+	if (r >= 0)
+		r = doc_lines(&d, bytes, len, 0, apply, q, &lines);
+	if (r >= 0 && lines == 0)
+		r = doc_fail(&d, "no store record");
+	return r;
 }
 
 int quarantine_parse_manifest(const char *name, const char *bytes, size_t len, size_t *ret_objects,

@@ -103,7 +103,7 @@ static void say(struct run *x, const char *fmt, ...)
 /* systemd unit and kernel module names. */
 static bool unit_name_ok(const char *s)
 {
-	if (!s || !s[0] || s[0] == '-' || s[0] == '.' || strlen(s) > 255)
+	if (!s || !s[0] || s[0] == '-' || s[0] == '.' || strlen(s) > EXCISE_MAX_UNIT_NAME_LEN)
 		return false;
 	for (const char *c = s; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||

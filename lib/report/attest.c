@@ -6,13 +6,14 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/digest.h"
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/text.h"
@@ -120,156 +121,188 @@ int excise_attest_make(const char *report, size_t report_len, const char *run_id
 
 /* ---- checking ---- */
 
-struct ck {
-	const char *name;
-	struct excise_err *err;
-	int r;
+struct att {
+	struct excise_attest_info info;
+	const char *report_id;
+	size_t n_sources;
 };
 
-static int bad(struct ck *k, const char *fmt, ...) PRINTF(2, 3);
-static int bad(struct ck *k, const char *fmt, ...)
+struct att_source {
+	const char *name, *status;
+};
+
+struct att_finding {
+	const char *product_id, *confidence, *state;
+};
+
+static int sha256_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	if (k->r)
-		return k->r;
-	char msg[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	k->r = err_set(k->err, -EXCISE_E_CORRUPT, "attestation '%s': %s", k->name, msg);
-	return k->r;
+	const char *s = json_string_value(v);
+	if (json_string_length(v) != 64 || strspn(s, "0123456789abcdef") != 64)
+		return doc_fail(d, "expected 64 lower-case hex digits");
+	return doc_string_dup(d, f, v, ret);
 }
 
-/* o[key] as a string, required; NULL (and the error set) otherwise. */
-static const char *need_str(struct ck *k, json_t *o, const char *where, const char *key)
+/* Anything; kept when a string. */
+static int opt_string(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	const char *s = jstr(o, key);
-	if (!s)
-		bad(k, "%s%s%s: missing or not a string", where, where[0] ? "." : "", key);
-	return s;
+	return json_is_string(v) ? doc_string_dup(d, f, v, ret) : 0;
 }
 
-static bool is_hex64(const char *s)
+static const char *const source_status[] = { "ok", "absent", "skipped", "failed", NULL };
+
+static const struct doc_field source_fields[] = {
+	{ "name", DOC_STRING, doc_string, offsetof(struct att_source, name), DOC_REQUIRED },
+	{ "status", DOC_STRING, doc_string, offsetof(struct att_source, status), DOC_REQUIRED,
+	  .values = source_status },
+	{ 0 },
+};
+static const struct doc_table source_table = { source_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int source_item(struct doc *d, size_t i, json_t *item, void *userdata)
 {
-	if (!s || strlen(s) != 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
+	(void)i;
+	struct att_source s = { 0 };
+	int r = doc_dispatch(d, item, &source_table, &s);
+	if (r >= 0 && !strcmp(s.status, "failed"))
+		((struct att *)userdata)->info.n_sources_failed++;
+	return r;
 }
 
+static int sources_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	(void)ret;
+	return doc_each(d, v, source_item, d->userdata);
+}
+
+static const struct doc_field product_fields[] = {
+	{ "id", DOC_STRING, doc_string, offsetof(struct att_finding, product_id), DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+/* only definitive and strong findings are listed (weak ones are counted) */
+static const char *const listed[] = { "definitive", "strong", NULL };
+
+static const struct doc_field finding_fields[] = {
+	{ "product", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &product_table },
+	{ "confidence", DOC_STRING, doc_string, offsetof(struct att_finding, confidence), DOC_REQUIRED,
+	  .values = listed },
+	{ "state", DOC_STRING, doc_string, offsetof(struct att_finding, state), DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table finding_table = { finding_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int finding_item(struct doc *d, size_t i, json_t *item, void *userdata)
+{
+	(void)i;
+	(void)userdata;
+	return doc_dispatch(d, item, &finding_table, &(struct att_finding){ 0 });
+}
+
+static int findings_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	*(size_t *)ret = json_array_size(v);
+	return doc_each(d, v, finding_item, NULL);
+}
+
+#define ATT(key, handler, member, flags) { key, DOC_STRING, handler, offsetof(struct att, member), flags }
+
+static const struct doc_field host_fields[] = {
+	ATT("hostname", doc_string_dup, info.hostname, DOC_REQUIRED),
+	{ "machine_id", DOC_ANY, opt_string, offsetof(struct att, info.machine_id), 0 },
+	{ 0 },
+};
+static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const struct doc_field report_fields[] = {
+	ATT("sha256", sha256_field, info.report_sha256, DOC_REQUIRED),
+	ATT("id", doc_string, report_id, DOC_REQUIRED),
+	{ 0 },
+};
+static const struct doc_table report_table = { report_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const struct doc_field catalog_fields[] = {
+	ATT("version", doc_string_dup, info.catalog_version, DOC_REQUIRED),
+	{ 0 },
+};
+static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const struct doc_field scan_fields[] = {
+	ATT("finished", doc_string_dup, info.scanned, DOC_REQUIRED),
+	{ 0 },
+};
+static const struct doc_table scan_table = { scan_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const char *const attest_schema[] = { EXCISE_ATTEST_SCHEMA, NULL };
+static const char *const verdicts[] = { "clean", "found", "incomplete", NULL };
+
+/* The verdict agrees with the findings and the sources. */
+static int attest_check(struct doc *d, json_t *obj, void *base)
+{
+	(void)obj;
+	const struct excise_attest_info *in = base;
+	size_t nf = in->n_findings, failed = in->n_sources_failed;
+	if (!strcmp(in->verdict, "clean") && (nf || failed))
+		return doc_fail(d, "verdict clean with %zu finding%s and %zu failed source%s", nf, nf == 1 ? "" : "s",
+				failed, failed == 1 ? "" : "s");
+	if (!strcmp(in->verdict, "found") && !nf)
+		return doc_fail(d, "verdict found with no finding");
+	if (!strcmp(in->verdict, "incomplete") && (nf || !failed))
+		return doc_fail(d, "verdict incomplete needs a failed source and no finding");
+	return 0;
+}
+
+static const struct doc_field attest_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = attest_schema },
+	{ "host", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &host_table },
+	{ "report", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &report_table },
+	{ "catalog", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &catalog_table },
+	{ "scan", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &scan_table },
+	/* an attestation names the sources it read */
+	{ "sources", DOC_ARRAY, sources_field, 0, DOC_REQUIRED, .min = 1 },
+	{ "findings", DOC_ARRAY, findings_field, offsetof(struct att, info.n_findings), DOC_REQUIRED,
+	  .max = EXCISE_MAX_REPORT_FINDINGS },
+	{ "verdict", DOC_STRING, doc_string_dup, offsetof(struct att, info.verdict), DOC_REQUIRED, .values = verdicts },
+	{ "created", DOC_STRING, NULL, 0, DOC_REQUIRED },
+	{ 0 },
+};
+static const struct doc_table attest_table = { attest_fields, DOC_UNKNOWN_IGNORE, NULL, attest_check };
 
 int excise_attest_check(const char *name, const char *att, size_t att_len, const char *report,
 			size_t report_len, struct excise_attest_info *ret, struct excise_err *err)
 {
 	*ret = (struct excise_attest_info){ 0 };
-	struct ck k = { .name = name ? name : "-", .err = err };
-	if (att_len > EXCISE_MAX_ATTEST_SIZE)
-		return err_set(err, -EXCISE_E_TOOBIG, "attestation '%s': %zu bytes, over the limit of %u", k.name,
-			       att_len, EXCISE_MAX_ATTEST_SIZE);
-	json_error_t je;
-	json_t *a = json_loadb(att, att_len, JSON_REJECT_DUPLICATES, &je);
-	if (!a)
-		return err_set(err, -EXCISE_E_CORRUPT, "attestation '%s': line %d, column %d: %s", k.name, je.line,
-			       je.column, je.text);
-	if (!json_is_object(a))
-		bad(&k, "not a JSON object");
-	const char *schema = k.r ? NULL : need_str(&k, a, "", "schema");
-	if (schema && strcmp(schema, EXCISE_ATTEST_SCHEMA))
-		bad(&k, "schema '%.64s', expected " EXCISE_ATTEST_SCHEMA, schema);
-	json_t *host = json_object_get(a, "host"), *rep = json_object_get(a, "report");
-	json_t *cat = json_object_get(a, "catalog"), *scan = json_object_get(a, "scan");
-	json_t *sources = json_object_get(a, "sources"), *findings = json_object_get(a, "findings");
-	if (!k.r && !json_is_object(host))
-		bad(&k, "host: missing or not an object");
-	if (!k.r && !json_is_object(rep))
-		bad(&k, "report: missing or not an object");
-	if (!k.r && !json_is_object(cat))
-		bad(&k, "catalog: missing or not an object");
-	if (!k.r && !json_is_object(scan))
-		bad(&k, "scan: missing or not an object");
-	if (!k.r && !json_is_array(sources))
-		bad(&k, "sources: missing or not an array");
-	if (!k.r && !json_is_array(findings))
-		bad(&k, "findings: missing or not an array");
-	if (!k.r && json_array_size(findings) > EXCISE_MAX_REPORT_FINDINGS)
-		bad(&k, "findings: %zu, over the limit of %u", json_array_size(findings), EXCISE_MAX_REPORT_FINDINGS);
-	if (!k.r && json_array_size(sources) == 0)
-		bad(&k, "sources: empty (an attestation names the sources it read)");
-	const char *hostname = k.r ? NULL : need_str(&k, host, "host", "hostname");
-	const char *finished = k.r ? NULL : need_str(&k, scan, "scan", "finished");
-	const char *catver = k.r ? NULL : need_str(&k, cat, "catalog", "version");
-	const char *sha = k.r ? NULL : need_str(&k, rep, "report", "sha256");
-	const char *rid = k.r ? NULL : need_str(&k, rep, "report", "id");
-	const char *verdict = k.r ? NULL : need_str(&k, a, "", "verdict");
-	(void)(k.r ? NULL : need_str(&k, a, "", "created"));
-	if (!k.r && !is_hex64(sha))
-		bad(&k, "report.sha256: not 64 lowercase hex digits");
-	if (!k.r && strcmp(verdict, "clean") && strcmp(verdict, "found") && strcmp(verdict, "incomplete"))
-		bad(&k, "verdict '%.32s': not clean, found or incomplete", verdict);
-	size_t failed = 0;
-	json_t *x;
-	size_t i;
-	json_array_foreach(sources, i, x) {
-		if (k.r)
-			break;
-		char where[40];
-		snprintf(where, sizeof(where), "sources[%zu]", i);
-		need_str(&k, x, where, "name");
-		const char *st = need_str(&k, x, where, "status");
-		if (st && strcmp(st, "ok") && strcmp(st, "absent") && strcmp(st, "skipped") && strcmp(st, "failed"))
-			bad(&k, "%s.status '%.32s': not ok, absent, skipped or failed", where, st);
-		failed += st && !strcmp(st, "failed");
-	}
-	json_array_foreach(findings, i, x) {
-		if (k.r)
-			break;
-		char where[40];
-		snprintf(where, sizeof(where), "findings[%zu]", i);
-		json_t *p = json_object_get(x, "product");
-		if (!json_is_object(p) || !jstr(p, "id"))
-			bad(&k, "%s.product.id: missing or not a string", where);
-		const char *c = need_str(&k, x, where, "confidence");
-		if (c && strcmp(c, "definitive") && strcmp(c, "strong"))
-			bad(&k, "%s.confidence '%.32s': only definitive and strong findings are listed", where, c);
-		need_str(&k, x, where, "state");
-	}
-	size_t nf = json_array_size(findings);
-	if (!k.r && !strcmp(verdict, "clean") && (nf || failed))
-		bad(&k, "verdict clean with %zu finding%s and %zu failed source%s", nf, nf == 1 ? "" : "s", failed,
-		    failed == 1 ? "" : "s");
-	if (!k.r && !strcmp(verdict, "found") && !nf)
-		bad(&k, "verdict found with no finding");
-	if (!k.r && !strcmp(verdict, "incomplete") && (nf || !failed))
-		bad(&k, "verdict incomplete needs a failed source and no finding");
-	if (!k.r && report) {
+	struct doc d;
+	doc_init(&d, "attestation", name ? name : "-", err);
+	struct att a = { 0 };
+	d.userdata = &a;
+	json_t *o = NULL;
+	int r = doc_load(&d, att, att_len, EXCISE_MAX_ATTEST_SIZE, &o);
+	if (r >= 0)
+		r = doc_dispatch(&d, o, &attest_table, &a);
+	if (r >= 0 && report) {
 		char got[65];
 		(void)!sha256_hex(report, report_len, got);
-		if (strcmp(got, sha))
-			bad(&k, "the report given has sha256 %s, the attestation names %s", got, sha);
-		json_t *r = k.r ? NULL : json_loadb(report, report_len, 0, &je);
-		if (!k.r && (!r || !jstr(r, "report_id") || strcmp(jstr(r, "report_id"), rid)))
-			bad(&k, "the report given is not report %s", rid);
-		json_decref(r);
+		if (strcmp(got, a.info.report_sha256))
+			r = doc_fail(&d, "the report given has sha256 %s, the attestation names %s", got,
+				     a.info.report_sha256);
+		json_error_t je;
+		json_t *rep = r < 0 ? NULL : json_loadb(report, report_len, 0, &je);
+		const char *rid = json_string_value(json_object_get(rep, "report_id"));
+		if (r >= 0 && (!rid || strcmp(rid, a.report_id)))
+			r = doc_fail(&d, "the report given is not report %s", a.report_id);
+		json_decref(rep);
 	}
-	int e = 0;
-	if (!k.r) {
-		ret->hostname = strdup_or_null(hostname, &e);
-		ret->machine_id = strdup_or_null(jstr(host, "machine_id"), &e);
-		ret->scanned = strdup_or_null(finished, &e);
-		ret->catalog_version = strdup_or_null(catver, &e);
-		ret->verdict = strdup_or_null(verdict, &e);
-		ret->report_sha256 = strdup_or_null(sha, &e);
-		ret->n_findings = nf;
-		ret->n_sources_failed = failed;
-		if (e < 0) {
-			excise_attest_info_done(ret);
-			k.r = err_set(err, -ENOMEM, "out of memory");
-		}
+	json_decref(o); /* a.report_id pointed into it */
+	if (r < 0) {
+		excise_attest_info_done(&a.info);
+		return r;
 	}
-	json_decref(a);
-	return k.r;
+	*ret = a.info;
+	return 0;
 }
 
 void excise_attest_info_done(struct excise_attest_info *info)

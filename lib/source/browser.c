@@ -29,6 +29,7 @@
 #include "parse/browserext.h"
 #include "source/profiles.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 struct ext {
 	char *id, *name, *version, *path, *type, *location, *install_path, *locale;
@@ -215,47 +216,43 @@ static int localize(struct source_ctx *ctx, struct ext *e, const char *dir)
 	return 0;
 }
 
+struct best {
+	struct source_ctx *ctx;
+	char *name;
+};
+
+static int version_entry(void *userdata, const char *vd, const char *name)
+{
+	struct best *b = userdata;
+	const struct root *root = source_root(b->ctx);
+	if (b->name && strverscmp(name, b->name) <= 0)
+		return 0;
+	_cleanup_free_ char *mf = path_join(vd, "manifest.json");
+	if (!mf)
+		return -ENOMEM;
+	struct stat st;
+	if (root_lstat(root, vd, &st) < 0 || !S_ISDIR(st.st_mode) || root_stat(root, mf, &st) < 0)
+		return 0;
+	char *c = strdup(name);
+	if (!c)
+		return -ENOMEM;
+	free(b->name);
+	b->name = c;
+	return 0;
+}
+
 /* The highest version folder of Extensions/<id>/ holding a manifest.json; NULL if none. */
 static int best_version(struct source_ctx *ctx, const char *dir, char **ret)
 {
-	const struct root *root = source_root(ctx);
+	static const struct dirlist versions = { 0 };
+	struct best b = { .ctx = ctx };
 	*ret = NULL;
-	DIR *d = NULL;
-	int r = root_opendir(root, dir, &d);
+	int r = source_list(ctx, dir, &versions, 0, version_entry, &b);
 	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	char *best = NULL;
-	struct dirent *de;
-	r = 0;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || (best && strverscmp(de->d_name, best) <= 0))
-			continue;
-		_cleanup_free_ char *vd = path_join(dir, de->d_name);
-		_cleanup_free_ char *mf = vd ? path_join(vd, "manifest.json") : NULL;
-		if (!mf) {
-			r = -ENOMEM;
-			break;
-		}
-		struct stat st;
-		if (root_lstat(root, vd, &st) < 0 || !S_ISDIR(st.st_mode) || root_stat(root, mf, &st) < 0)
-			continue;
-		char *c = strdup(de->d_name);
-		if (!c) {
-			r = -ENOMEM;
-			break;
-		}
-		free(best);
-		best = c;
-	}
-	closedir(d);
-	if (r < 0) {
-		free(best);
+		free(b.name);
 		return r;
 	}
-	*ret = best;
+	*ret = b.name;
 	return 0;
 }
 
@@ -279,11 +276,9 @@ static int merge_manifest(void *ud, const struct bext *b)
 }
 
 /* One folder Extensions/<id>/. */
-static int ext_folder(struct exts *x, const char *edir, const char *id)
+static int ext_folder(void *userdata, const char *dir, const char *id)
 {
-	_cleanup_free_ char *dir = path_join(edir, id);
-	if (!dir)
-		return -ENOMEM;
+	struct exts *x = userdata;
 	_cleanup_free_ char *ver = NULL;
 	int r = best_version(x->ctx, dir, &ver);
 	if (r < 0 || !ver)
@@ -329,20 +324,9 @@ static int chromium_profile(struct exts *x)
 	r = r < 0 ? r : merge_file(x, spref, bext_parse_chromium_prefs);
 	if (r < 0)
 		return r;
-	DIR *d = NULL;
-	r = root_opendir(source_root(x->ctx), edir, &d);
-	if (r >= 0) {
-		struct dirent *de;
-		while (r >= 0 && (de = readdir(d)))
-			if (chromium_id(de->d_name))
-				r = ext_folder(x, edir, de->d_name);
-		closedir(d);
-	} else if (r == -ENOENT || r == -ENOTDIR) {
-		r = 0;
-	} else if (r != -ENOMEM) {
-		source_item_error(x->ctx, r, "'%s': cannot list", edir);
-		r = 0;
-	}
+	static const struct dirlist ids = { .match = chromium_id };
+	r = source_list(x->ctx, edir, &ids, 0, ext_folder, x);
+	r = r < 0 ? r : 0;
 	/* Unpacked extensions listed with a folder inside the root. */
 	for (size_t i = 0; r >= 0 && i < x->n; i++)
 		if (!x->v[i].folder && x->v[i].install_path && x->v[i].install_path[0] == '/')

@@ -17,6 +17,7 @@
 #include "core/limits.h"
 #include "parse/dpkg.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
 #define DPKG_UPDATES "/var/lib/dpkg/updates"
@@ -201,90 +202,36 @@ static int cmp_numbers(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The journal's file names in the order dpkg applies them; a missing directory is none. */
-static int journal_files(struct source_ctx *ctx, char ***ret, size_t *ret_n)
+/* One journal file; they come in the order dpkg applies them. */
+static int journal_file(void *userdata, const char *path, const char *name)
 {
-	DIR *d = NULL;
-	*ret = NULL;
-	*ret_n = 0;
-	int r = root_opendir(source_root(ctx), DPKG_UPDATES, &d);
-	if (r == -ENOENT || r == -ENOTDIR)
-		return 0;
-	if (r < 0)
+	(void)name;
+	struct journal *j = userdata;
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = root_read_file(source_root(j->ctx), path, EXCISE_MAX_DPKG_STATUS_SIZE, &data, &len);
+	if (r == -ENOMEM)
 		return r;
-	char **v = NULL;
-	size_t n = 0;
-	r = 0;
-	for (struct dirent *e; (e = readdir(d));) {
-		if (!journal_name(e->d_name))
-			continue;
-		if (n == EXCISE_MAX_DPKG_UPDATES) {
-			source_item_error(ctx, EXCISE_E_LIMIT,
-					  "'%s': more than %u journal files, only the first %u read",
-					  DPKG_UPDATES, EXCISE_MAX_DPKG_UPDATES, EXCISE_MAX_DPKG_UPDATES);
-			break;
-		}
-		char **q = realloc(v, (n + 1) * sizeof(*q));
-		char *name = strdup(e->d_name);
-		if (!q || !name) {
-			free(name);
-			if (q)
-				v = q;
-			r = -ENOMEM;
-			break;
-		}
-		v = q;
-		v[n++] = name;
-	}
-	closedir(d);
 	if (r < 0) {
-		for (size_t i = 0; i < n; i++)
-			free(v[i]);
-		free(v);
-		return r;
+		source_item_error(j->ctx, r, "'%s': cannot read", path);
+		return 0;
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_numbers);
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	j->file = path;
+	struct excise_err err = { 0 };
+	r = dpkg_status_parse(path, data, len, on_journal_pkg, on_error, j, &err);
+	j->file = NULL;
+	if (r < 0 && r != -ENOMEM) {
+		source_item_error(j->ctx, r, "%s", err.msg[0] ? err.msg : path);
+		r = 0;
+	}
+	return r;
 }
 
 static int read_journal(struct journal *j)
 {
-	char **files = NULL;
-	size_t n = 0;
-	int r = journal_files(j->ctx, &files, &n);
-	if (r < 0)
-		return source_fail(j->ctx, r, "'%s': cannot list: %s", DPKG_UPDATES, excise_strerror(r));
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		_cleanup_free_ char *path = path_join(DPKG_UPDATES, files[i]);
-		_cleanup_free_ char *data = NULL;
-		size_t len = 0;
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		r = root_read_file(source_root(j->ctx), path, EXCISE_MAX_DPKG_STATUS_SIZE, &data, &len);
-		if (r < 0) {
-			if (r == -ENOMEM)
-				break;
-			source_item_error(j->ctx, r, "'%s': cannot read", path);
-			r = 0;
-			continue;
-		}
-		j->file = path;
-		struct excise_err err = { 0 };
-		r = dpkg_status_parse(path, data, len, on_journal_pkg, on_error, j, &err);
-		if (r < 0 && r != -ENOMEM) {
-			source_item_error(j->ctx, r, "%s", err.msg[0] ? err.msg : path);
-			r = 0;
-		}
-		j->file = NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(files[i]);
-	free(files);
+	static const struct dirlist journal = { .match = journal_name, .compar = cmp_numbers,
+						.max = EXCISE_MAX_DPKG_UPDATES, .what = "journal files" };
+	int r = source_list(j->ctx, DPKG_UPDATES, &journal, SOURCE_LIST_REQUIRED, journal_file, j);
 	return r < 0 ? source_fail(j->ctx, r, "'%s': %s", DPKG_UPDATES, excise_strerror(r)) : 0;
 }
 

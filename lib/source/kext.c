@@ -20,6 +20,7 @@
 
 #include "core/limits.h"
 #include "source/macbundle.h"
+#include "source/tree.h"
 
 #define SYSEXT_DB "/Library/SystemExtensions/db.plist"
 
@@ -29,6 +30,9 @@ struct kx {
 	plist_t db_exts;   /* its "extensions" array, borrowed */
 	uint32_t n_db_exts;
 	struct mac_budget budget;
+	/* the folder being listed */
+	const char *kind, *parent;
+	bool plugins, db_read;
 	bool found;
 };
 
@@ -81,50 +85,40 @@ static int ext(struct kx *k, const char *path, const char *kind, const char *par
 	return r;
 }
 
+static const struct dirlist kexts = { .suffix = ".kext" };
+
+static int plugin_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct kx *k = userdata;
+	return ext(k, path, k->kind, k->parent);
+}
+
+static int ext_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct kx *k = userdata;
+	int r = ext(k, path, k->kind, NULL);
+	if (r < 0 || !k->plugins)
+		return r;
+	_cleanup_free_ char *pi = path_join(path, "Contents/PlugIns");
+	if (!pi)
+		return -ENOMEM;
+	k->parent = path;
+	r = source_list(k->ctx, pi, &kexts, 0, plugin_entry, k);
+	return r < 0 ? r : 0;
+}
+
 /* Every `suffix` entry of `dir`; with `plugins`, also <entry>/Contents/PlugIns/<name>.kext. */
 static int ext_dir(struct kx *k, const char *dir, const char *suffix, const char *kind,
 		   bool plugins)
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(k->ctx), dir, &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR && r != -ENOMEM)
-			source_item_error(k->ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	k->found = true;
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !mac_has_suffix(e->d_name, suffix))
-			continue;
-		_cleanup_free_ char *p = path_join(dir, e->d_name);
-		if (!p) {
-			r = -ENOMEM;
-			break;
-		}
-		r = ext(k, p, kind, NULL);
-		if (r < 0 || !plugins)
-			continue;
-		_cleanup_free_ char *pi = path_join(p, "Contents/PlugIns");
-		DIR *pd = NULL;
-		if (!pi) {
-			r = -ENOMEM;
-			break;
-		}
-		if (root_opendir(source_root(k->ctx), pi, &pd) < 0)
-			continue;
-		struct dirent *pe;
-		while (r >= 0 && (pe = readdir(pd))) {
-			if (pe->d_name[0] == '.' || !mac_has_suffix(pe->d_name, ".kext"))
-				continue;
-			_cleanup_free_ char *pp = path_join(pi, pe->d_name);
-			r = pp ? ext(k, pp, kind, p) : -ENOMEM;
-		}
-		closedir(pd);
-	}
-	closedir(d);
-	return r;
+	struct dirlist o = { .suffix = suffix };
+	k->kind = kind;
+	k->plugins = plugins;
+	int r = source_list(k->ctx, dir, &o, 0, ext_entry, k);
+	k->found |= r == 0;
+	return r < 0 ? r : 0;
 }
 
 static int read_db(struct kx *k)
@@ -144,34 +138,30 @@ static int read_db(struct kx *k)
 	return 0;
 }
 
+/* sysextd's database is read once the folder is listed, before its first entry */
+static int sysext_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct kx *k = userdata;
+	struct stat st;
+	int r = k->db_read ? 0 : read_db(k);
+	k->db_read = true;
+	if (r < 0 || root_lstat(source_root(k->ctx), path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return r;
+	return ext_dir(k, path, ".systemextension", "systemextension", false);
+}
+
 /* /Library/SystemExtensions/<uuid>/<id>.systemextension */
 static int sysexts(struct kx *k)
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(k->ctx), "/Library/SystemExtensions", &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR && r != -ENOMEM)
-			source_item_error(k->ctx, r, "'/Library/SystemExtensions': cannot list");
-		return r == -ENOMEM ? r : 0;
+	static const struct dirlist all = { 0 };
+	int r = source_list(k->ctx, "/Library/SystemExtensions", &all, 0, sysext_entry, k);
+	if (r == 0) {
+		k->found = true;
+		if (!k->db_read)
+			r = read_db(k);
 	}
-	k->found = true;
-	r = read_db(k);
-	struct dirent *e;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		_cleanup_free_ char *p = path_join("/Library/SystemExtensions", e->d_name);
-		struct stat st;
-		if (!p) {
-			r = -ENOMEM;
-			break;
-		}
-		if (root_lstat(source_root(k->ctx), p, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		r = ext_dir(k, p, ".systemextension", "systemextension", false);
-	}
-	closedir(d);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static int run(struct source_ctx *ctx)

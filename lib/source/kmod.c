@@ -274,6 +274,17 @@ static int on_module_entry(void *ud, const struct walk_entry *e)
 	return module_file(m->k, e->path, e->name, ext, m->running_release);
 }
 
+/* One kernel release's folder of a module tree. */
+static int release_entry(void *userdata, const char *path, const char *name)
+{
+	struct kmod *k = userdata;
+	struct stat vst;
+	if (root_stat(source_root(k->ctx), path, &vst) < 0 || !S_ISDIR(vst.st_mode))
+		return 0;
+	struct mod_walk m = { .k = k, .running_release = k->release && strcmp(k->release, name) == 0 };
+	return source_tree(k->ctx, path, EXCISE_MAX_SOURCE_DEPTH, on_module_entry, &m, NULL);
+}
+
 static int read_tree(struct kmod *k, const char *tree, dev_t *devs, ino_t *inos, size_t *nseen)
 {
 	const struct root *root = source_root(k->ctx);
@@ -286,31 +297,9 @@ static int read_tree(struct kmod *k, const char *tree, dev_t *devs, ino_t *inos,
 	devs[*nseen] = st.st_dev;
 	inos[(*nseen)++] = st.st_ino;
 	k->any_tree = true;
-	DIR *d = NULL;
-	int r = root_opendir(root, tree, &d);
-	if (r < 0) {
-		source_item_error(k->ctx, r, "'%s': cannot list", tree);
-		return r == -ENOMEM ? r : 0;
-	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		_cleanup_free_ char *path = path_join(tree, e->d_name);
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		struct stat vst;
-		if (root_stat(root, path, &vst) < 0 || !S_ISDIR(vst.st_mode))
-			continue;
-		struct mod_walk m = { .k = k, .running_release = k->release &&
-							      strcmp(k->release, e->d_name) == 0 };
-		r = source_tree(k->ctx, path, EXCISE_MAX_SOURCE_DEPTH, on_module_entry, &m, NULL);
-	}
-	closedir(d);
-	return r;
+	static const struct dirlist releases = { 0 };
+	int r = source_list(k->ctx, tree, &releases, 0, release_entry, k);
+	return r < 0 ? r : 0;
 }
 
 static int run(struct source_ctx *ctx)

@@ -26,6 +26,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "source/macbundle.h"
+#include "source/tree.h"
 #include "source/users.h"
 
 static const char *const override_dbs[] = {
@@ -36,6 +37,7 @@ static const char *const override_dbs[] = {
 struct jobs {
 	struct source_ctx *ctx;
 	plist_t overrides; /* dictionary, or NULL */
+	const char *domain; /* of the folder being listed */
 	bool found;
 };
 
@@ -145,26 +147,20 @@ static int job(struct jobs *j, const char *path, const char *domain)
 	return r;
 }
 
+static int job_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct jobs *j = userdata;
+	return job(j, path, j->domain);
+}
+
 static int job_dir(struct jobs *j, const char *dir, const char *domain)
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(j->ctx), dir, &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR && r != -ENOMEM)
-			source_item_error(j->ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	j->found = true;
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !mac_has_suffix(e->d_name, ".plist"))
-			continue;
-		_cleanup_free_ char *p = path_join(dir, e->d_name);
-		r = p ? job(j, p, domain) : -ENOMEM;
-	}
-	closedir(d);
-	return r;
+	static const struct dirlist plists = { .suffix = ".plist" };
+	j->domain = domain;
+	int r = source_list(j->ctx, dir, &plists, 0, job_entry, j);
+	j->found |= r == 0;
+	return r < 0 ? r : 0;
 }
 
 static int user_agents(struct source_ctx *ctx, const struct user_home *u, void *ud)

@@ -24,6 +24,7 @@
 
 #include "core/limits.h"
 #include "source/macbundle.h"
+#include "source/tree.h"
 #include "source/users.h"
 
 static const struct {
@@ -47,35 +48,25 @@ struct apps {
 
 static int bundle(struct apps *a, const char *path, const char *kind, const char *parent);
 
-/* Every `suffix` entry of `dir` as a bundle; a missing dir is fine. */
+struct scan {
+	struct apps *a;
+	const char *kind, *parent;
+};
+
+static int bundle_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct scan *s = userdata;
+	return bundle(s->a, path, s->kind, s->parent);
+}
+
+/* Every `suffix` entry of `dir` as a bundle; a missing dir is fine. 0 when listed, 1 when not. */
 static int scan_dir(struct apps *a, const char *dir, const char *suffix, const char *kind,
 		    const char *parent, bool required)
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(a->ctx), dir, &d);
-	if (r < 0) {
-		if (r == -ENOMEM)
-			return r;
-		if (required)
-			return r;
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(a->ctx, r, "'%s': cannot list", dir);
-		return 0;
-	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !mac_has_suffix(e->d_name, suffix))
-			continue;
-		_cleanup_free_ char *p = path_join(dir, e->d_name);
-		if (!p) {
-			r = -ENOMEM;
-			break;
-		}
-		r = bundle(a, p, kind, parent);
-	}
-	closedir(d);
-	return r;
+	struct dirlist o = { .suffix = suffix };
+	struct scan s = { .a = a, .kind = kind, .parent = parent };
+	return source_list(a->ctx, dir, &o, required ? SOURCE_LIST_REQUIRED : 0, bundle_entry, &s);
 }
 
 static int emit_file(struct apps *a, const char *path, bool installed)
@@ -125,42 +116,43 @@ static int bundle(struct apps *a, const char *path, const char *kind, const char
 		_cleanup_free_ char *d = path_join(path, nested[i].dir);
 		r = d ? scan_dir(a, d, nested[i].suffix, nested[i].kind, path, false) : -ENOMEM;
 	}
+	r = r < 0 ? r : 0;
 	a->depth--;
 	return r;
+}
+
+static bool not_app(const char *name)
+{
+	return !mac_has_suffix(name, ".app");
+}
+
+static int folder_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct apps *a = userdata;
+	struct stat st;
+	if (root_lstat(source_root(a->ctx), path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	int r = scan_dir(a, path, ".app", "app", NULL, false);
+	return r < 0 ? r : 0;
 }
 
 /* /Applications: bundles, and bundles one folder down. */
 static int applications(struct apps *a, const char *dir, bool required)
 {
+	static const struct dirlist folders = { .match = not_app };
 	int r = scan_dir(a, dir, ".app", "app", NULL, required);
-	if (r < 0)
-		return r;
-	DIR *d = NULL;
-	if (root_opendir(source_root(a->ctx), dir, &d) < 0)
-		return 0;
-	struct dirent *e;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || mac_has_suffix(e->d_name, ".app"))
-			continue;
-		_cleanup_free_ char *p = path_join(dir, e->d_name);
-		struct stat st;
-		if (!p) {
-			r = -ENOMEM;
-			break;
-		}
-		if (root_lstat(source_root(a->ctx), p, &st) < 0 || !S_ISDIR(st.st_mode))
-			continue;
-		r = scan_dir(a, p, ".app", "app", NULL, false);
-	}
-	closedir(d);
-	return r;
+	if (r == 0) /* listed: its folders too */
+		r = source_list(a->ctx, dir, &folders, 0, folder_entry, a);
+	return r < 0 ? r : 0;
 }
 
 static int user_apps(struct source_ctx *ctx, const struct user_home *u, void *ud)
 {
 	(void)ctx;
 	_cleanup_free_ char *p = path_join(u->home, "Applications");
-	return p ? scan_dir(ud, p, ".app", "app", NULL, false) : -ENOMEM;
+	int r = p ? scan_dir(ud, p, ".app", "app", NULL, false) : -ENOMEM;
+	return r < 0 ? r : 0;
 }
 
 static int run(struct source_ctx *ctx)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* profiles: every user's browser profiles, for the sources that read them. */
 #include "source/profiles.h"
+#include "source/tree.h"
 #include "source/users.h"
 
 #include <dirent.h>
@@ -93,58 +94,52 @@ static int call(struct walk *w, const struct bdir *bd, const char *user, const c
 	return w->fn(w->ctx, &p, w->ud);
 }
 
+struct profile_list {
+	struct walk *w;
+	const struct bdir *bd;
+	const char *user, *dir;
+	unsigned n;
+};
+
+static int profile_entry(void *userdata, const char *path, const char *name)
+{
+	struct profile_list *l = userdata;
+	if (l->n > EXCISE_MAX_BROWSER_PROFILES)
+		return 0; /* the rest not read */
+	const struct root *r = source_root(l->w->ctx);
+	bool chromium = l->bd->family == PROFILE_CHROMIUM;
+	struct stat st;
+	if (root_lstat(r, path, &st) < 0)
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		/* Chromium's lock links are expected; a linked profile is not read. */
+		if (!(chromium && strncmp(name, "Singleton", 9) == 0))
+			source_item_error(l->w->ctx, EXCISE_E_SYMLINK,
+					  "'%s': a symlink where a profile folder may be, not followed", path);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	bool is = chromium ? has_marker(r, path, chromium_markers, ARRAY_SIZE(chromium_markers))
+			   : has_marker(r, path, firefox_markers, ARRAY_SIZE(firefox_markers));
+	if (!is)
+		return 0;
+	if (++l->n > EXCISE_MAX_BROWSER_PROFILES) {
+		source_item_error(l->w->ctx, EXCISE_E_LIMIT, "'%s': more than %u profiles, the rest not read", l->dir,
+				  EXCISE_MAX_BROWSER_PROFILES);
+		return 0;
+	}
+	return call(l->w, l->bd, l->user, name, path);
+}
+
 /* The profiles inside one user-data (or Firefox Profiles) folder. */
 static int list_profiles(struct walk *w, const struct bdir *bd, const char *user, const char *dir)
 {
-	const struct root *r = source_root(w->ctx);
-	bool chromium = bd->family == PROFILE_CHROMIUM;
-	DIR *d = NULL;
-	int k = root_opendir(r, dir, &d);
-	if (k < 0) {
-		if (k != -ENOENT && k != -ENOTDIR)
-			source_item_error(w->ctx, k, "'%s': cannot list", dir);
-		return k == -ENOMEM ? k : 0;
-	}
-	w->found = true;
-	unsigned n = 0;
-	struct dirent *e;
-	k = 0;
-	while (k >= 0 && (e = readdir(d))) {
-		const char *name = e->d_name;
-		if (name[0] == '.')
-			continue;
-		_cleanup_free_ char *path = path_join(dir, name);
-		if (!path) {
-			k = -ENOMEM;
-			break;
-		}
-		struct stat st;
-		if (root_lstat(r, path, &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode)) {
-			/* Chromium's lock links are expected; a linked profile is not read. */
-			if (!(chromium && strncmp(name, "Singleton", 9) == 0))
-				source_item_error(w->ctx, EXCISE_E_SYMLINK,
-						  "'%s': a symlink where a profile folder may be, not followed",
-						  path);
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode))
-			continue;
-		bool is = chromium ? has_marker(r, path, chromium_markers, ARRAY_SIZE(chromium_markers))
-				   : has_marker(r, path, firefox_markers, ARRAY_SIZE(firefox_markers));
-		if (!is)
-			continue;
-		if (++n > EXCISE_MAX_BROWSER_PROFILES) {
-			source_item_error(w->ctx, EXCISE_E_LIMIT,
-					  "'%s': more than %u profiles, the rest not read", dir,
-					  EXCISE_MAX_BROWSER_PROFILES);
-			break;
-		}
-		k = call(w, bd, user, name, path);
-	}
-	closedir(d);
-	return k;
+	static const struct dirlist all = { 0 };
+	struct profile_list l = { .w = w, .bd = bd, .user = user, .dir = dir };
+	int k = source_list(w->ctx, dir, &all, 0, profile_entry, &l);
+	w->found |= k == 0;
+	return k < 0 ? k : 0;
 }
 
 static int one_user(struct walk *w, enum layout layout, const char *user, const char *home)

@@ -23,6 +23,7 @@
 
 #include "core/err.h"
 #include "source/macbundle.h"
+#include "source/tree.h"
 
 #define RECEIPTS "/var/db/receipts"
 #define OLD_RECEIPTS "/Library/Receipts"
@@ -105,28 +106,28 @@ static int old_receipt(struct source_ctx *ctx, const char *path)
 	return source_emit(ctx, &o);
 }
 
+struct each {
+	struct source_ctx *ctx;
+	int (*fn)(struct source_ctx *, const char *);
+};
+
+static int each_entry(void *userdata, const char *path, const char *name)
+{
+	(void)name;
+	struct each *x = userdata;
+	return x->fn(x->ctx, path);
+}
+
 /* Each `suffix` entry of `dir` through `fn`; 1 when the folder is absent. */
 static int each(struct source_ctx *ctx, const char *dir, const char *suffix,
 		int (*fn)(struct source_ctx *, const char *))
 {
-	DIR *d = NULL;
-	int r = root_opendir(source_root(ctx), dir, &d);
-	if (r == -ENOENT || r == -ENOTDIR)
-		return 1;
-	if (r < 0)
-		return source_fail(ctx, r, "'%s': cannot list: %s", dir, excise_strerror(r));
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !mac_has_suffix(e->d_name, suffix))
-			continue;
-		_cleanup_free_ char *p = path_join(dir, e->d_name);
-		r = p ? fn(ctx, p) : -ENOMEM;
-	}
-	closedir(d);
+	struct dirlist o = { .suffix = suffix };
+	struct each x = { .ctx = ctx, .fn = fn };
+	int r = source_list(ctx, dir, &o, SOURCE_LIST_REQUIRED, each_entry, &x);
 	if (r < 0)
 		return source_fail(ctx, r, "'%s': %s", dir, excise_strerror(r));
-	return 0;
+	return r;
 }
 
 static int run(struct source_ctx *ctx)

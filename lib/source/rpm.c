@@ -54,7 +54,7 @@ static int log_cb(rpmlogRec rec, rpmlogCallbackData data)
 		size_t n = m ? strlen(m) : 0;
 		while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
 			n--;
-		if (n > 0 && log_sink->n < 2048) {
+		if (n > 0 && log_sink->n < EXCISE_MAX_RPM_LOG) {
 			if (log_sink->n > 0)
 				buf_adds(log_sink, "; ");
 			size_t tl = log_tmp ? strlen(log_tmp) : 0;
@@ -198,6 +198,23 @@ static int too_big(struct source_ctx *ctx, const char *path)
 			   "not read", path, (unsigned)EXCISE_MAX_RPMDB_SIZE);
 }
 
+struct copy {
+	int out;
+	uint64_t *total;
+	bool write_failed;
+};
+
+static int copy_chunk(const void *data, size_t len, void *userdata)
+{
+	struct copy *c = userdata;
+	*c->total += len;
+	if (*c->total > EXCISE_MAX_RPMDB_SIZE)
+		return -EXCISE_E_TOOBIG;
+	int r = write_fd_all(c->out, data, len);
+	c->write_failed = r < 0;
+	return r;
+}
+
 /* Copy one file of the database into the private directory `tfd`. */
 static int copy_file(struct source_ctx *ctx, const char *path, const char *name, int tfd,
 		     uint64_t *total, bool required)
@@ -222,29 +239,13 @@ static int copy_file(struct source_ctx *ctx, const char *path, const char *name,
 	_cleanup_close_ int out = openat(tfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (out < 0)
 		return fail_errno(ctx, path, "cannot make a private copy");
-	char b[65536];
-	for (;;) {
-		ssize_t n = read(fd, b, sizeof(b));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail_errno(ctx, path, "read error");
-		}
-		if (n == 0)
-			break;
-		*total += (uint64_t)n;
-		if (*total > EXCISE_MAX_RPMDB_SIZE)
-			return too_big(ctx, path);
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(out, b + off, (size_t)(n - off));
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return fail_errno(ctx, path, "cannot write the private copy");
-			}
-			off += w;
-		}
-	}
+	struct copy c = { .out = out, .total = total };
+	int r = read_fd_chunks(fd, copy_chunk, &c, NULL);
+	if (r == -EXCISE_E_TOOBIG)
+		return too_big(ctx, path);
+	if (r < 0)
+		return source_fail(ctx, r, "'%s': %s: %s", path, c.write_failed ? "cannot write the private copy" :
+				   "read error", strerror(-r));
 	if (close(TAKE_FD(out)) < 0)
 		return fail_errno(ctx, path, "cannot write the private copy");
 	return 0;

@@ -38,6 +38,7 @@
 #include "core/limits.h"
 #include "parse/keyfile.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 static const char *const system_dirs[] = {
 	"/etc/systemd/system",   "/run/systemd/system", "/usr/local/lib/systemd/system",
@@ -242,6 +243,60 @@ static int unit_symlink(struct source_ctx *ctx, struct scope *s, const char *dir
 	return add_link(s, path, target, "link:linked", -1);
 }
 
+static bool is_wants(const char *name)
+{
+	return ends_with(name, ".wants") || ends_with(name, ".requires");
+}
+
+static bool unit_or_wants(const char *name)
+{
+	return is_wants(name) || has_unit_suffix(name);
+}
+
+struct unit_list {
+	struct source_ctx *ctx;
+	struct scope *s;
+	const char *dir;
+};
+
+/* A unit file, a link to one, or a .wants/.requires folder (read after all unit folders). */
+static int unit_entry(void *userdata, const char *entry, const char *name)
+{
+	struct unit_list *l = userdata;
+	struct scope *s = l->s;
+	struct stat lst;
+	if (root_lstat(source_root(l->ctx), entry, &lst) < 0)
+		return 0;
+	if (is_wants(name) && !S_ISDIR(lst.st_mode))
+		return 0;
+	char *path = strdup(entry);
+	if (!path)
+		return -ENOMEM;
+	if (is_wants(name)) {
+		if (s->nw == s->capw) {
+			size_t nc = s->capw ? s->capw * 2 : 16;
+			char **q = realloc(s->wants_dirs, nc * sizeof(*q));
+			if (!q) {
+				free(path);
+				return -ENOMEM;
+			}
+			s->wants_dirs = q;
+			s->capw = nc;
+		}
+		s->wants_dirs[s->nw++] = path;
+		return 0;
+	}
+	if (S_ISLNK(lst.st_mode))
+		return unit_symlink(l->ctx, s, l->dir, name, path);
+	if (S_ISREG(lst.st_mode)) {
+		if (find_unit(s, name) >= 0)
+			return add_link(s, path, strdup(path), "link:shadowed", -1);
+		return add_unit(s, strdup(name), path, strdup(path));
+	}
+	free(path);
+	return 0;
+}
+
 static int read_unit_dir(struct source_ctx *ctx, struct scope *s, const char *dir)
 {
 	const struct root *root = source_root(ctx);
@@ -255,105 +310,41 @@ static int read_unit_dir(struct source_ctx *ctx, struct scope *s, const char *di
 		s->dev[s->ndirs] = st.st_dev;
 		s->ino[s->ndirs++] = st.st_ino;
 	}
-	DIR *d = NULL;
-	int r = root_opendir(root, dir, &d);
-	if (r < 0) {
-		if (r != -ENOENT)
-			source_item_error(ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
+	static const struct dirlist units = { .match = unit_or_wants };
+	struct unit_list l = { .ctx = ctx, .s = s, .dir = dir };
+	int r = source_list(ctx, dir, &units, 0, unit_entry, &l);
+	return r < 0 ? r : 0;
+}
+
+/* A link in a .wants/.requires folder: what systemctl enable made. */
+static int wants_entry(void *userdata, const char *link, const char *name)
+{
+	struct unit_list *l = userdata;
+	char *target = NULL;
+	int k = root_readlink(source_root(l->ctx), link, &target);
+	if (k == -EINVAL)
+		return 0; /* not a symlink: not how systemctl enables */
+	if (k < 0) {
+		source_item_error(l->ctx, k, "'%s': cannot read link", link);
+		return k == -ENOMEM ? k : 0;
 	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		const char *name = e->d_name;
-		if (name[0] == '.')
-			continue;
-		bool wants = ends_with(name, ".wants") || ends_with(name, ".requires");
-		if (!wants && !has_unit_suffix(name))
-			continue;
-		char *path = path_join(dir, name);
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		struct stat lst;
-		if (root_lstat(root, path, &lst) < 0) {
-			free(path);
-			continue;
-		}
-		if (wants) {
-			if (!S_ISDIR(lst.st_mode)) {
-				free(path);
-				continue;
-			}
-			if (s->nw == s->capw) {
-				size_t nc = s->capw ? s->capw * 2 : 16;
-				char **q = realloc(s->wants_dirs, nc * sizeof(*q));
-				if (!q) {
-					free(path);
-					r = -ENOMEM;
-					break;
-				}
-				s->wants_dirs = q;
-				s->capw = nc;
-			}
-			s->wants_dirs[s->nw++] = path;
-		} else if (S_ISLNK(lst.st_mode)) {
-			r = unit_symlink(ctx, s, dir, name, path);
-		} else if (S_ISREG(lst.st_mode)) {
-			if (find_unit(s, name) >= 0) {
-				char *t = strdup(path);
-				r = add_link(s, path, t, "link:shadowed", -1);
-			} else {
-				r = add_unit(s, strdup(name), path, strdup(path));
-			}
-		} else {
-			free(path);
-		}
+	char *path = strdup(link);
+	if (!path) {
+		free(target);
+		return -ENOMEM;
 	}
-	closedir(d);
-	return r;
+	ssize_t u = resolve_link(l->s, name, target);
+	if (u >= 0)
+		l->s->u[u].enabled = true;
+	return add_link(l->s, path, target, u >= 0 ? "link:wants" : "link:dangling", u);
 }
 
 static int read_wants_dir(struct source_ctx *ctx, struct scope *s, const char *dir)
 {
-	const struct root *root = source_root(ctx);
-	DIR *d = NULL;
-	int r = root_opendir(root, dir, &d);
-	if (r < 0) {
-		source_item_error(ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		if (e->d_name[0] == '.' || !has_unit_suffix(e->d_name))
-			continue;
-		char *path = path_join(dir, e->d_name);
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		char *target = NULL;
-		int k = root_readlink(root, path, &target);
-		if (k == -EINVAL) {
-			free(path); /* not a symlink: not how systemctl enables */
-			continue;
-		}
-		if (k < 0) {
-			source_item_error(ctx, k, "'%s': cannot read link", path);
-			free(path);
-			if (k == -ENOMEM)
-				r = k;
-			continue;
-		}
-		ssize_t u = resolve_link(s, e->d_name, target);
-		if (u >= 0)
-			s->u[u].enabled = true;
-		r = add_link(s, path, target, u >= 0 ? "link:wants" : "link:dangling", u);
-	}
-	closedir(d);
-	return r;
+	static const struct dirlist units = { .match = has_unit_suffix };
+	struct unit_list l = { .ctx = ctx, .s = s, .dir = dir };
+	int r = source_list(ctx, dir, &units, 0, wants_entry, &l);
+	return r < 0 ? r : 0;
 }
 
 struct unit_info {

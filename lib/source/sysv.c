@@ -15,6 +15,7 @@
 #include "core/limits.h"
 #include "parse/keyfile.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 #define INITD "/etc/init.d"
 
@@ -49,65 +50,58 @@ static void rcset_done(struct rcset *s)
 	free(s->l);
 }
 
+/* S<nn><script> and K<nn><script> */
+static bool rc_name(const char *n)
+{
+	return (n[0] == 'S' || n[0] == 'K') && n[1] >= '0' && n[1] <= '9' && n[2] >= '0' && n[2] <= '9' && n[3];
+}
+
+struct rc_list {
+	struct source_ctx *ctx;
+	struct rcset *s;
+};
+
+static int rc_entry(void *userdata, const char *link, const char *n)
+{
+	struct rc_list *l = userdata;
+	struct rcset *s = l->s;
+	_cleanup_free_ char *path = strdup(link);
+	if (!path)
+		return -ENOMEM;
+	_cleanup_free_ char *target = NULL;
+	int k = root_readlink(source_root(l->ctx), path, &target);
+	if (k == -EINVAL) {
+		target = strdup("");
+		k = target ? 0 : -ENOMEM;
+	}
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		source_item_error(l->ctx, k, "'%s': cannot read link", path);
+		return 0;
+	}
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 32;
+		struct rclink *q = realloc(s->l, nc * sizeof(*q));
+		if (!q)
+			return -ENOMEM;
+		s->l = q;
+		s->cap = nc;
+	}
+	char *script = strdup(n + 3);
+	if (!script)
+		return -ENOMEM;
+	s->l[s->n++] = (struct rclink){ .path = TAKE_PTR(path), .target = TAKE_PTR(target),
+					.script = script, .start = n[0] == 'S' };
+	return 0;
+}
+
 static int read_rc_dir(struct source_ctx *ctx, struct rcset *s, const char *dir)
 {
-	const struct root *root = source_root(ctx);
-	DIR *d = NULL;
-	int r = root_opendir(root, dir, &d);
-	if (r < 0) {
-		if (r != -ENOENT && r != -ENOTDIR)
-			source_item_error(ctx, r, "'%s': cannot list", dir);
-		return r == -ENOMEM ? r : 0;
-	}
-	struct dirent *e;
-	r = 0;
-	while (r >= 0 && (e = readdir(d))) {
-		const char *n = e->d_name;
-		if ((n[0] != 'S' && n[0] != 'K') || n[1] < '0' || n[1] > '9' || n[2] < '0' ||
-		    n[2] > '9' || !n[3])
-			continue;
-		_cleanup_free_ char *path = path_join(dir, n);
-		if (!path) {
-			r = -ENOMEM;
-			break;
-		}
-		_cleanup_free_ char *target = NULL;
-		int k = root_readlink(root, path, &target);
-		if (k == -EINVAL) {
-			target = strdup("");
-			if (!target)
-				k = -ENOMEM;
-			else
-				k = 0;
-		}
-		if (k < 0) {
-			if (k == -ENOMEM) {
-				r = k;
-				break;
-			}
-			source_item_error(ctx, k, "'%s': cannot read link", path);
-			continue;
-		}
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? s->cap * 2 : 32;
-			struct rclink *q = realloc(s->l, nc * sizeof(*q));
-			if (!q) {
-				r = -ENOMEM;
-				break;
-			}
-			s->l = q;
-			s->cap = nc;
-		}
-		char *script = strdup(n + 3);
-		if (!script) {
-			r = -ENOMEM;
-			break;
-		}
-		s->l[s->n++] = (struct rclink){ .path = TAKE_PTR(path), .target = TAKE_PTR(target),
-						.script = script, .start = n[0] == 'S' };
-	}
-	closedir(d);
-	return r;
+	static const struct dirlist links = { .match = rc_name };
+	struct rc_list l = { .ctx = ctx, .s = s };
+	int r = source_list(ctx, dir, &links, 0, rc_entry, &l);
+	return r < 0 ? r : 0;
 }
 
 /* The value of a header line "# Key: value" starting at `line` (len bytes), or NULL. */

@@ -40,3 +40,41 @@ int source_tree(struct source_ctx *ctx, const char *dir, unsigned max_depth, wal
 	}
 	return r;
 }
+
+struct lctx {
+	struct source_ctx *ctx;
+	int (*fn)(void *userdata, const char *path, const char *name);
+	void *userdata;
+	bool stopped;        /* fn returned an error */
+};
+
+static void list_error(void *ud, int code, const char *msg)
+{
+	/* a limit is said in the message alone */
+	source_item_error(((struct lctx *)ud)->ctx, code == -EXCISE_E_LIMIT ? -code : code, "%s", msg);
+}
+
+static int list_entry(void *ud, const char *path, const char *name)
+{
+	struct lctx *l = ud;
+	int r = l->fn(l->userdata, path, name);
+	l->stopped = r < 0;
+	return r;
+}
+
+int source_list(struct source_ctx *ctx, const char *dir, const struct dirlist *o, unsigned flags,
+		int (*fn)(void *userdata, const char *path, const char *name), void *userdata)
+{
+	struct dirlist opts = *o;
+	opts.error = list_error;
+	struct lctx l = { .ctx = ctx, .fn = fn, .userdata = userdata };
+	int r = dirlist_each(source_root(ctx), dir, &opts, list_entry, &l);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 1;
+	if (r >= 0 || r == -ENOMEM || l.stopped)
+		return r;
+	if (flags & SOURCE_LIST_REQUIRED)
+		return source_fail(ctx, r, "'%s': cannot list: %s", dir, excise_strerror(r));
+	source_item_error(ctx, r, "'%s': cannot list", dir);
+	return 1;
+}

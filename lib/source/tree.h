@@ -10,6 +10,7 @@
 #ifndef EXCISE_SOURCE_TREE_H
 #define EXCISE_SOURCE_TREE_H
 
+#include "core/dirlist.h"
 #include "core/walk.h"
 #include "source/source.h"
 
@@ -20,5 +21,18 @@
  */
 NODISCARD int source_tree(struct source_ctx *ctx, const char *dir, unsigned max_depth, walk_entry_fn fn,
 			  void *userdata, bool *ret_found);
+
+/* A directory that is there and cannot be opened fails the source (source_fail). */
+#define SOURCE_LIST_REQUIRED 1u
+
+/*
+ * The entries of one directory (core/dirlist.h) with the sources' policy: an
+ * absent directory is empty, one that cannot be opened an item error ("'dir':
+ * cannot list"; with SOURCE_LIST_REQUIRED the source's failure, returned),
+ * problems while listing (a read error, more than o->max names) item errors.
+ * Returns 0 when listed, 1 when absent or not opened, -ENOMEM or fn's code.
+ */
+NODISCARD int source_list(struct source_ctx *ctx, const char *dir, const struct dirlist *o, unsigned flags,
+			  int (*fn)(void *userdata, const char *path, const char *name), void *userdata);
 
 #endif

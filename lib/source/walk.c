@@ -17,8 +17,6 @@
 #include "core/walk.h"
 #include "source/source.h"
 
-#define MAX_VIRTUAL_MOUNTS 4096u
-
 struct vmount {
 	char *path;     /* inside the root, "/proc" */
 	size_t len;
@@ -102,7 +100,7 @@ static int load_virtual_mounts(struct wctx *w, const struct root *r)
 				continue;
 			mp += rl;
 		}
-		if (w->n_vm >= MAX_VIRTUAL_MOUNTS)
+		if (w->n_vm >= EXCISE_MAX_VIRTUAL_MOUNTS)
 			break;
 		struct vmount *v = realloc(w->vm, (w->n_vm + 1) * sizeof(*v));
 		if (!v)

@@ -40,23 +40,23 @@ static void test_errors_name_the_entry(void **state)
 {
 	(void)state;
 	expect_error(HEAD VENDOR "\"products\":[{\"id\":\"p\",\"vendor\":\"nobody\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[\"linux\"],\"source\":\"s\"}],\"indicators\":[],\"directives\":[]}",
-		     "products[0] (id 'p'): vendor 'nobody' is not in the catalog");
+		     "/products/0 (id 'p'): vendor 'nobody' is not in the catalog");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"valeu\":\"x\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}",
-		     "indicators[0] (id 'i'): unknown key 'valeu'");
+		     "/indicators/0 (id 'i'): unknown member 'valeu'");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"files\",\"field\":\"name\",\"value\":\"x\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}",
-		     "unknown kind 'files'");
+		     "/indicators/0/kind (id 'i'): expected one of package|file|");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"x\",\"confidence\":\"sure\",\"source\":\"s\"}],\"directives\":[]}",
-		     "unknown confidence 'sure'");
+		     "/confidence (id 'i'): expected one of weak|strong|definitive");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"x\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}",
 		     "exactly one of 'product' and 'vendor'");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"(\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}",
 		     "does not compile");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[],\"directives\":[{\"id\":\"d\",\"short_name\":\"D\",\"title\":\"T\",\"instrument\":\"statute\",\"issuer\":\"X\",\"issued\":\"2017-13-40\",\"vendors\":[\"v\"],\"scope\":\"branded_only\",\"source\":\"s\"}]}",
-		     "'issued' must be a date");
+		     "/directives/0/issued (id 'd'): expected a date YYYY-MM-DD");
 	expect_error(HEAD "\"vendors\":[{\"id\":\"v\",\"name\":\"A\"},{\"id\":\"v\",\"name\":\"B\"}],\"products\":[],\"indicators\":[],\"directives\":[]}",
-		     "vendors[1] (id 'v'): duplicate id 'v'");
+		     "/vendors/1 (id 'v'): duplicate id 'v'");
 	expect_error("{\"schema\":\"excise.catalog/1\",\n  \"id\": ", "line 2");
-	expect_error("{\"schema\":\"excise.catalog/2\"}", "is not excise.catalog/1");
+	expect_error("{\"schema\":\"excise.catalog/2\"}", "/schema: expected one of excise.catalog/1");
 }
 
 static void test_directive_scope(void **state)
@@ -128,7 +128,7 @@ static void test_limits(void **state)
 		buf_addc(&b, 'a');
 	buf_adds(&b, "\"}],\"directives\":[]}");
 	assert_int_equal(parse(b.p, &c, &err), -EXCISE_E_CATALOG);
-	assert_non_null(strstr(err.msg, "longer than"));
+	assert_non_null(strstr(err.msg, "/value (id 'i'): expected a non-empty string of at most 1024 bytes"));
 	buf_done(&b);
 	/* entry count */
 	buf_init(&b, 0);
@@ -140,6 +140,19 @@ static void test_limits(void **state)
 	assert_int_equal(parse(b.p, &c, &err), -EXCISE_E_CATALOG);
 	assert_non_null(strstr(err.msg, "entries"));
 	buf_done(&b);
+	/* an id of EXCISE_MAX_CATALOG_ID_LEN bytes, and one more */
+	for (unsigned extra = 0; extra < 2; extra++) {
+		buf_init(&b, 0);
+		buf_adds(&b, HEAD "\"vendors\":[{\"id\":\"");
+		for (unsigned i = 0; i < EXCISE_MAX_CATALOG_ID_LEN + extra; i++)
+			buf_addc(&b, 'v');
+		buf_adds(&b, "\",\"name\":\"V\"}],\"products\":[],\"indicators\":[],\"directives\":[]}");
+		assert_int_equal(parse(b.p, &c, &err), extra ? -EXCISE_E_CATALOG : 0);
+		if (extra)
+			assert_non_null(strstr(err.msg, "/vendors/0/id"));
+		c = excise_catalog_free(c);
+		buf_done(&b);
+	}
 }
 
 static void test_lint(void **state)

@@ -256,9 +256,9 @@ static void test_platforms_invalid(void **state)
 {
 	(void)state;
 	static const char *const bad[][2] = {
-		{ "[\"beos\"]", "unknown platform 'beos'" },
-		{ "[]", "'platforms' is empty" },
-		{ "\"linux\"", "'platforms' must be an array" },
+		{ "[\"beos\"]", "/platforms/0 (id 'x'): expected one of linux|windows|macos|android|ios|any" },
+		{ "[]", "/platforms (id 'x'): expected an array of at least 1 non-empty strings" },
+		{ "\"linux\"", "/platforms (id 'x'): expected an array of at least 1 non-empty strings" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char d[1024];

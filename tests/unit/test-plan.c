@@ -22,6 +22,7 @@
 #include "excise/catalog.h"
 #include "excise/plan.h"
 #include "excise/report.h"
+#include "remove/pkgdb.h"
 
 #define NOW_NS INT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123Z */
 #define CERT_SHA "cf303f3ac9c2ac45500dff99b849b1d38589c5e8e2508cbc54cba24600f78705"
@@ -576,12 +577,12 @@ static void test_read_refusals(void **state)
 	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS), 0, NULL);
 	read_is(plan_doc("excise.plan/2", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
 	read_is(plan_doc("excise.report/1", "remove-path", 0), -EXCISE_E_CORRUPT, "schema");
-	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "steps[0].action: unknown action");
-	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "unknown action");
+	read_is(plan_doc("excise.plan/1", "format-disk", 0), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of stop-service|");
+	read_is(plan_doc("excise.plan/1", "", 0), -EXCISE_E_CORRUPT, "/steps/0/action: expected one of");
 	read_is(plan_doc("excise.plan/1", "msi-uninstall", EXCISE_MAX_PLAN_ARGS + 1), -EXCISE_E_CORRUPT,
-		"steps[0].args");
+		"/steps/0/args: expected an array of at most");
 	read_is(strdup("{\"schema\":"), -EXCISE_E_CORRUPT, "line 1");
-	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "not a JSON object");
+	read_is(strdup("[]"), -EXCISE_E_CORRUPT, "expected a JSON object");
 	/* the size is checked before anything is read */
 	struct excise_plan *p = NULL;
 	struct excise_err err = { 0 };
@@ -589,6 +590,64 @@ static void test_read_refusals(void **state)
 			 -EXCISE_E_TOOBIG);
 	assert_null(p);
 	assert_non_null(strstr(err.msg, "plan 'NAME'"));
+
+	/* EXCISE_MAX_PLAN_EVIDENCE evidence items of a step, and one more */
+	for (unsigned extra = 0; extra < 2; extra++) {
+		char *doc = plan_doc("excise.plan/1", "remove-path", 0);
+		char *ev = strstr(doc, "{\"source\"");
+		char *ev_end = strstr(ev, "}]}],");
+		size_t one = (size_t)(ev_end + 1 - ev), head = (size_t)(ev - doc);
+		size_t n = EXCISE_MAX_PLAN_EVIDENCE + extra;
+		char *big = malloc(strlen(doc) + n * (one + 1) + 1);
+		assert_non_null(big);
+		memcpy(big, doc, head);
+		size_t at = head;
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				big[at++] = ',';
+			memcpy(big + at, ev, one);
+			at += one;
+		}
+		strcpy(big + at, ev_end + 1);
+		free(doc);
+		read_is(big, extra ? -EXCISE_E_CORRUPT : 0, "/steps/0/evidence: expected an array of 1 to");
+	}
+	/* EXCISE_MAX_PLAN_STEPS skipped entries, and one more */
+	for (unsigned extra = 0; extra < 2; extra++) {
+		char *doc = plan_doc("excise.plan/1", "remove-path", 0);
+		static const char entry[] = "{\"what\":\"w\",\"why\":\"y\",\"refused\":false}";
+		size_t n = EXCISE_MAX_PLAN_STEPS + extra;
+		char *big = malloc(strlen(doc) + n * sizeof(entry) + 1);
+		assert_non_null(big);
+		char *sk = strstr(doc, "\"skipped\":[]");
+		size_t at = (size_t)(sk - doc) + strlen("\"skipped\":[");
+		memcpy(big, doc, at);
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				big[at++] = ',';
+			memcpy(big + at, entry, sizeof(entry) - 1);
+			at += sizeof(entry) - 1;
+		}
+		strcpy(big + at, sk + strlen("\"skipped\":["));
+		free(doc);
+		read_is(big, extra ? -EXCISE_E_CORRUPT : 0, "/skipped: expected an array of at most");
+	}
+}
+
+/* Package names for dpkg and rpm: at most EXCISE_MAX_PACKAGE_NAME_LEN bytes of a safe alphabet. */
+static void test_package_names(void **state)
+{
+	(void)state;
+	char name[EXCISE_MAX_PACKAGE_NAME_LEN + 2];
+	memset(name, 'k', sizeof(name) - 1);
+	name[EXCISE_MAX_PACKAGE_NAME_LEN] = 0;
+	assert_true(pkgdb_name_ok(name));
+	name[EXCISE_MAX_PACKAGE_NAME_LEN] = 'k';
+	name[EXCISE_MAX_PACKAGE_NAME_LEN + 1] = 0;
+	assert_false(pkgdb_name_ok(name));
+	assert_false(pkgdb_name_ok("-rf"));
+	assert_false(pkgdb_name_ok("a b"));
+	assert_true(pkgdb_name_ok("kesl-12.1_amd64+x~1"));
 }
 
 /* opts.now_ns pins when the plan was made; 0 takes the clock. */
@@ -647,6 +706,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unheld_evidence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
 		cmocka_unit_test(test_read_refusals),
+		cmocka_unit_test(test_package_names),
 		cmocka_unit_test_setup_teardown(test_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
 	};

@@ -826,10 +826,10 @@ static void test_parse_errors(void **state)
 	parse_fails(INTENT(1, "/a"), -EXCISE_E_CORRUPT, "line 1");
 	parse_fails("{\"event\":\"store\",\"schema\":\"excise.quarantine/2\"}\n", -EXCISE_E_CORRUPT, "line 1");
 	parse_fails(STORE_REC INTENT(1, "/a") "{\"event\":\"party\",\"n\":1}\n", -EXCISE_E_CORRUPT,
-		    "line 3: unknown event");
+		    "line 3: /event: expected one of store|intent|moved|restored");
 	parse_fails(STORE_REC MOVED(1), -EXCISE_E_CORRUPT, "line 2: object 1 has no intent");
 	parse_fails(STORE_REC INTENT(1, "/a") MOVED(2), -EXCISE_E_CORRUPT, "line 3: object 2 has no intent");
-	parse_fails(STORE_REC INTENT(1, "/a") INTENT(1, "/b"), -EXCISE_E_CORRUPT, "line 3: object number used twice");
+	parse_fails(STORE_REC INTENT(1, "/a") INTENT(1, "/b"), -EXCISE_E_CORRUPT, "line 3: object number 1 used twice");
 	parse_fails(STORE_REC INTENT(1, "a"), -EXCISE_E_CORRUPT, "line 2");
 	parse_fails(STORE_REC "{\"event\":\"intent\",\"n\":1,\"path\":\"/a\",\"entries\":[]}\n", -EXCISE_E_CORRUPT,
 		    "line 2");

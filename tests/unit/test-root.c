@@ -443,6 +443,66 @@ static void test_realpath(void **state)
 	assert_null(got);
 }
 
+struct chunks {
+	size_t calls, bytes, fail_at;
+	unsigned char first, last;
+};
+
+static int on_chunk(const void *data, size_t len, void *userdata)
+{
+	struct chunks *c = userdata;
+	const unsigned char *p = data;
+	assert_true(len > 0 && len <= 65536);
+	if (c->bytes == 0)
+		c->first = p[0];
+	c->last = p[len - 1];
+	c->bytes += len;
+	return ++c->calls == c->fail_at ? -EXCISE_E_CORRUPT : 0;
+}
+
+/* write_fd_all writes every byte; read_fd_chunks reads them back from the start,
+ * in chunks, without moving the file offset, and stops at the callback's error. */
+static void test_write_and_chunks(void **state)
+{
+	struct fixture *fx = *state;
+	char p[PATH_MAX];
+	assert_true(snprintf(p, sizeof(p), "%s/chunks", fx->dir) < (int)sizeof(p));
+	int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	size_t n = 200000;
+	unsigned char *data = malloc(n);
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7);
+	assert_int_equal(write_fd_all(fd, data, n), 0);
+	off_t at = lseek(fd, 0, SEEK_CUR);
+	assert_int_equal(at, (off_t)n);
+	struct chunks c = { 0 };
+	uint64_t size = 0;
+	assert_int_equal(read_fd_chunks(fd, on_chunk, &c, &size), 0);
+	assert_int_equal(size, n);
+	assert_int_equal(c.bytes, n);
+	assert_int_equal(c.calls, 4); /* 64 KiB at a time */
+	assert_int_equal(c.first, data[0]);
+	assert_int_equal(c.last, data[n - 1]);
+	assert_int_equal(lseek(fd, 0, SEEK_CUR), at);
+	c = (struct chunks){ .fail_at = 2 };
+	assert_int_equal(read_fd_chunks(fd, on_chunk, &c, NULL), -EXCISE_E_CORRUPT);
+	assert_int_equal(c.calls, 2);
+	/* a descriptor that cannot be read or written is -errno */
+	int wfd = open(p, O_WRONLY | O_CLOEXEC);
+	assert_true(wfd >= 0);
+	assert_int_equal(read_fd_chunks(wfd, on_chunk, &c, NULL), -EBADF);
+	close(wfd);
+	int rfd = open(p, O_RDONLY | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	assert_int_equal(write_fd_all(rfd, "x", 1), -EBADF);
+	close(rfd);
+	close(fd);
+	unlink(p);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_path_join),
 		cmocka_unit_test(test_resolve_nocase),
 		cmocka_unit_test(test_realpath),
+		cmocka_unit_test(test_write_and_chunks),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

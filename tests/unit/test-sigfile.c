@@ -375,6 +375,19 @@ static void test_trusted_comment(void **state)
 	free(s);
 	assert_int_equal(excise_sig_sign_file(f->sec, f->file, other, "a\nb", &err),
 			 -EXCISE_E_USAGE);
+	/* EXCISE_MAX_TRUSTED_COMMENT bytes, and one more */
+	char *tc = malloc(EXCISE_MAX_TRUSTED_COMMENT + 2);
+	assert_non_null(tc);
+	memset(tc, 'c', EXCISE_MAX_TRUSTED_COMMENT);
+	tc[EXCISE_MAX_TRUSTED_COMMENT] = 0;
+	assert_int_equal(excise_sig_sign_file(f->sec, f->file, other, tc, &err), 0);
+	s = slurp(other, &len);
+	assert_int_equal(verify_text(f, DATA, strlen(DATA), s, len, NULL, NULL, &err), 0);
+	free(s);
+	strcat(tc, "c");
+	assert_int_equal(excise_sig_sign_file(f->sec, f->file, other, tc, &err), -EXCISE_E_USAGE);
+	assert_non_null(strstr(err.msg, "longer than"));
+	free(tc);
 }
 
 static void test_legacy(void **state)

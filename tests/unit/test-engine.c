@@ -372,9 +372,11 @@ static char *report(const char *catalog_sha)
 		"\"state\":\"remnant\",\"confidence\":\"strong\",\"evidence\":["
 		"{\"source\":\"sbom-import\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"zeta.dat\","
 		"\"path\":\"/opt/zeta/zeta.dat\",\"indicator\":{\"id\":\"z.file\",\"confidence\":\"strong\"}}]}]}\n";
-	char *s = NULL;
-	assert_true(asprintf(&s, tmpl, catalog_sha) > 0);
-	return s;
+	size_t n = sizeof(tmpl) + strlen(catalog_sha);
+	char *doc_text = malloc(n);
+	assert_non_null(doc_text);
+	assert_true(snprintf(doc_text, n, tmpl, catalog_sha) > 0);
+	return doc_text;
 }
 
 static char *written(const struct excise_scan *s, int format)
@@ -470,6 +472,36 @@ static void test_read_rematch(void **state)
 	excise_scan_free(s);
 }
 
+/* What cannot be read back is refused, naming the place. */
+static void test_read_refused(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		const char *from, *to, *msg;
+	} cases[] = {
+		{ "excise.report/1", "excise.report/9", "/schema" },
+		{ ",\"confidence\":\"definitive\"}}]}", "}}]}", "/findings/0/evidence/0/indicator: 'p1.pkg-2027' is not" },
+		{ "\"vendor\":{\"id\":\"v\",\"name\":\"Vendor V\"},\"state\":\"remnant\"", "\"state\":\"remnant\"",
+		  "/findings/1/vendor: product 'zeta' is not in catalog t 1: vendor.id is required" },
+		{ "\"kind\":\"package\"", "\"kind\":\"parcel\"", "/findings/0/evidence/0/kind: expected a kind" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *good = report(excise_catalog_sha256(fx->c)), *text = NULL;
+		const char *at = strstr(good, cases[i].from);
+		assert_non_null(at);
+		assert_true(asprintf(&text, "%.*s%s%s", (int)(at - good), good, cases[i].to,
+				     at + strlen(cases[i].from)) > 0);
+		free(good);
+		struct excise_scan *s = NULL;
+		struct excise_err err = { 0 };
+		assert_true(excise_report_read(fx->c, "r.json", text, strlen(text), &s, &err) < 0);
+		assert_null(s);
+		if (!strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: %s", i, err.msg);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_rematch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  *
  * Map (see docs/architecture.md):
  *   catalog.h  vendors, products, indicators, directives; signatures
- *   scan.h     sources -> observations -> match -> findings
+ *   obs.h      the observation: one thing an input saw
+ *   engine.h   observations in, matched against a catalog, findings out
+ *   scan.h     a host's sources feeding an engine; the scan result
  *   report.h   JSON (excise.report/1), text, CSV
  *   error.h    return values and error messages
  *   limits.h   the input limits a front end applies too
@@ -14,7 +16,9 @@
 
 #include "excise/catalog.h"
 #include "excise/error.h"
+#include "excise/engine.h"
 #include "excise/limits.h"
+#include "excise/obs.h"
 #include "excise/report.h"
 #include "excise/scan.h"
 #include "excise/plan.h"

@@ -28,8 +28,12 @@ EXCISE_API int excise_report_text(const struct excise_scan *s, FILE *out, unsign
 EXCISE_API int excise_report_csv(const struct excise_scan *s, FILE *out);
 
 /* Read an excise.report/1 document back into a scan (host, findings, and each
- * source's name, status, failure and item errors; not its counts), resolving products and indicators in `c`: a report naming one that
- * `c` lacks is refused. `name` labels errors. Free with excise_scan_free. */
+ * source's name, status, failure and item errors; not its counts). Ids and names
+ * are kept as the report has them; products, vendors and indicators are looked up
+ * in `c` (their pointers NULL when `c` lacks them). A report made with another
+ * catalog (its sha256 differs from c's) has its evidence matched again against `c`
+ * (origin EXCISE_SCAN_REMATCHED; docs/report-format.md). `name` labels errors.
+ * Free with excise_scan_free. */
 EXCISE_API int excise_report_read(const struct excise_catalog *c, const char *name, const char *bytes, size_t len,
 				  struct excise_scan **ret, struct excise_err *err);
 

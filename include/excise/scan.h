@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Scanning: run the evidence sources over a host or an offline root, match
- * what they observe against a catalog, and group the matches into findings.
+ * Scanning: run the evidence sources over a host or an offline root, each
+ * feeding what it observes to a findings engine (excise/engine.h), which
+ * matches it against a catalog and groups the matches into findings.
  *
- *   sources --observations--> match (catalog) --evidence--> findings
+ *   sources --observations--> engine: match (catalog) --evidence--> findings
  *
  * A scan result owns everything it points to; free it with excise_scan_free.
  */
@@ -46,7 +47,7 @@ enum excise_source_status {
 };
 
 struct excise_source_result {
-	const char *name;               /* "dpkg", "rpm", "files", "walk", ... */
+	const char *name;               /* "dpkg", "rpm", "files", "walk", ... (owned) */
 	enum excise_source_status status;
 	uint64_t observations;          /* things read (packages, files, units...) */
 	uint64_t matched;               /* of which matched an indicator */
@@ -56,9 +57,11 @@ struct excise_source_result {
 	double seconds;
 };
 
-/* One observation string; raw bytes may be invalid UTF-8. */
+/* One observation string; raw bytes may be invalid UTF-8. Every string is owned
+ * by the evidence, so a scan stays readable without the catalog or the sources
+ * that made it. */
 struct excise_evidence {
-	const char *source;             /* source name */
+	const char *source;             /* the source (or input) that saw it */
 	enum excise_obs_kind kind;
 	enum excise_field field;        /* which field matched */
 	const char *value;              /* the matched string */
@@ -66,7 +69,10 @@ struct excise_evidence {
 	const char *version;            /* version the observation carried, or NULL */
 	const char *state;              /* source's state word: installed, config-files, running, enabled... */
 	bool active;                    /* installed / running / loaded / enabled */
-	const struct excise_indicator *indicator;
+	const char *indicator_id;       /* the indicator that matched */
+	enum excise_confidence confidence; /* that indicator's */
+	const struct excise_indicator *indicator; /* it in the scan's catalog, or NULL when that catalog
+						   * lacks it (a report read back) */
 	char **attrs;                   /* key, value, key, value..., NULL; or NULL when none */
 };
 
@@ -77,8 +83,12 @@ enum excise_state {
 };
 
 struct excise_finding {
-	const struct excise_product *product;
-	const struct excise_vendor *vendor;
+	const char *product_id;         /* owned, as the strings below */
+	const char *product_name;
+	const char *vendor_id;
+	const char *vendor_name;        /* or NULL */
+	const struct excise_product *product; /* in the scan's catalog, or NULL when it lacks the product */
+	const struct excise_vendor *vendor;   /* likewise */
 	char *version;                  /* best known version, or NULL */
 	enum excise_state state;
 	enum excise_confidence confidence;
@@ -98,11 +108,22 @@ struct excise_host {
 	bool live;
 };
 
+/* Where a scan's findings come from. */
+enum excise_scan_origin {
+	EXCISE_SCAN_MATCHED,    /* an engine matched observations against `catalog` (a scan, an import) */
+	EXCISE_SCAN_READ,       /* a report read back, made with this catalog (or not saying which):
+				 * findings as the report has them */
+	EXCISE_SCAN_REMATCHED,  /* a report made with another catalog: its evidence matched again
+				 * against `catalog`; evidence no indicator of it matches kept as it was */
+};
+
 struct excise_scan {
 	char report_id[37];    /* UUID v4 */
 	struct excise_host host;
 	int64_t started_ns, finished_ns;   /* CLOCK_REALTIME */
 	const struct excise_catalog *catalog; /* borrowed; must outlive the scan */
+	char *catalog_id, *catalog_version, *catalog_sha256; /* the catalog the findings were matched with */
+	enum excise_scan_origin origin;
 	struct excise_source_result *sources;
 	size_t n_sources;
 	struct excise_finding *findings;
@@ -115,6 +136,8 @@ struct excise_scan {
 EXCISE_API int excise_scan_run(const struct excise_catalog *catalog, const struct excise_scan_opts *opts,
 			       struct excise_scan **ret, struct excise_err *reterr);
 EXCISE_API struct excise_scan *excise_scan_free(struct excise_scan *s);
+/* Free the strings of a host and zero it. */
+EXCISE_API void excise_host_done(struct excise_host *h);
 
 /* True when every source that should have run ran (none failed). */
 EXCISE_API bool excise_scan_complete(const struct excise_scan *s);

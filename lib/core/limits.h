@@ -98,6 +98,7 @@
 /* Reports read back (lib/report/read.c) */
 #define EXCISE_MAX_REPORT_FINDINGS 10000u     /* findings of one report */
 #define EXCISE_MAX_REPORT_EVIDENCE 100000u    /* evidence of one finding */
+#define EXCISE_MAX_REPORT_SOURCES 64u         /* sources of one report (names this excise may lack) */
 
 /* Removal plans (lib/remove/plan.c, plan-io.c) */
 #define EXCISE_MAX_PLAN_STEPS 10000u          /* steps (and skipped entries) of one plan */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 /* Length of the valid UTF-8 sequence at s[i..], or 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
@@ -153,4 +154,14 @@ char *strdup_or_null(const char *s, int *err)
 	if (!p)
 		*err = -ENOMEM;
 	return p;
+}
+
+void time_rfc3339(int64_t ns, char out[32])
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char date[24];
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%s.%03dZ", date, (int)((ns / 1000000) % 1000));
 }

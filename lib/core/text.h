@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -29,6 +30,9 @@ char *strip(char *s);
 
 /* A random UUID v4 into out[37]. Returns 0 or -errno. */
 int uuid_v4(char out[37]);
+
+/* RFC 3339 UTC with milliseconds ("2026-11-22T09:14:03.512Z") into out[32]. */
+void time_rfc3339(int64_t ns, char out[32]);
 
 /* Duplicate or NULL (strdup that passes NULL through). Sets *err to -ENOMEM on failure. */
 char *strdup_or_null(const char *s, int *err);

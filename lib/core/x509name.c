@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* x509name: X.509 names as UTF-8 strings (see x509name.h). */
+/* x509name: X.509 names as UTF-8 strings, certificate digests (see x509name.h). */
 #include "core/x509name.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <openssl/bio.h>
+#include <openssl/evp.h>
 
 char *x509_dn(const X509_NAME *name)
 {
@@ -42,4 +43,14 @@ int x509_name_entry(const X509_NAME *name, int nid, char **ret)
 	*ret = strndup((const char *)u, (size_t)n);
 	OPENSSL_free(u);
 	return *ret ? 0 : -ENOMEM;
+}
+
+bool cert_sha256(X509 *x, unsigned char out[32])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
+		return false;
+	memcpy(out, md, 32);
+	return true;
 }

@@ -28,7 +28,7 @@
 #include "remove/plan_int.h"
 #include "remove/remove_int.h"
 #include "remove/spawn.h"
-#include "source/certobs.h"
+#include "core/x509name.h"
 
 #define BACKUPS_FILE "backups.jsonl"
 

@@ -19,7 +19,7 @@
 #include "remove/action.h"
 #include "remove/plan_int.h"
 #include "remove/remove_int.h"
-#include "source/rpm.h"
+#include "parse/rpmdb.h"
 
 /* The directory `dir` of the root is the same seen from inside it and from the host
  * (or missing both ways): no symlink on the way leads out of the root. */
@@ -165,7 +165,7 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 		}
 		r = remove_tool(x, log_fd, x->root.live ? live : off, err);
 	} else {
-		const char *db = rpm_db_dir(&x->root);
+		const char *db = rpmdb_dir(&x->root);
 		/* offline, the package's scriptlets are programs of the image: never run here */
 		const char *live[] = { "rpm", "--dbpath", db ? db : "/var/lib/rpm", "-e", "--", s->target, NULL };
 		const char *off[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm",

@@ -14,7 +14,6 @@
 #include "core/err.h"
 #include "remove/action.h"
 #include "remove/plan_int.h"
-#include "report/report_int.h"
 
 
 /* A PowerShell single-quoted string: ' doubled; a line break (which would

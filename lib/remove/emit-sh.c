@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/text.h"
 #include "remove/action.h"
 #include "remove/plan_int.h"
-#include "report/report_int.h"
 
 /* Printable ASCII only, so nothing ends a comment line or hides in it. */
 void emit_comment_text(FILE *out, const char *s)
@@ -48,7 +48,7 @@ void emit_evidence(FILE *out, const struct excise_plan_step *s)
 void emit_about(FILE *out, const struct excise_plan *p, const char *emit, bool where)
 {
 	char created[32];
-	report_time(p->created_ns, created);
+	time_rfc3339(p->created_ns, created);
 	fprintf(out, "# excise removal plan (excise plan --emit %s)\n# report: ", emit);
 	emit_comment_text(out, p->report_id);
 	fputs("\n# host: ", out);

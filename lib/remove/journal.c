@@ -18,7 +18,7 @@
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/root.h"
-#include "report/report_int.h"
+#include "core/text.h"
 
 #define JOURNAL_FILE "journal.jsonl"
 #define PLAN_FILE "plan.json"
@@ -46,7 +46,7 @@ static int64_t now_ns(void)
 static int append(struct journal *j, json_t *rec, struct excise_err *err)
 {
 	char when[32];
-	report_time(now_ns(), when);
+	time_rfc3339(now_ns(), when);
 	if (!rec || json_object_set_new(rec, "time", json_string(when)) < 0) {
 		json_decref(rec);
 		return err_set(err, -ENOMEM, "out of memory");

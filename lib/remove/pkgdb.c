@@ -11,7 +11,7 @@
 #include "core/limits.h"
 #include "core/text.h"
 #include "remove/spawn.h"
-#include "source/rpm.h"
+#include "parse/rpmdb.h"
 
 
 bool pkgdb_name_ok(const char *s)
@@ -112,7 +112,7 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 
 static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
 {
-	const char *db = rpm_db_dir(r);
+	const char *db = rpmdb_dir(r);
 	if (!db)
 		return err_set(err, -ENOENT, "no RPM database under '%s' (looked in /usr/lib/sysimage/rpm and /var/lib/rpm)",
 			       r->path);

@@ -11,8 +11,8 @@
 #include "core/err.h"
 #include "core/jsonbytes.h"
 #include "core/limits.h"
+#include "core/text.h"
 #include "remove/plan_int.h"
-#include "report/report_int.h"
 
 /* ---- writing ---- */
 
@@ -74,8 +74,8 @@ static json_t *step_json(const struct excise_plan_step *s, int *r)
 static json_t *plan_json(const struct excise_plan *p, int *r)
 {
 	char scanned[32], created[32];
-	report_time(p->scanned_ns, scanned);
-	report_time(p->created_ns, created);
+	time_rfc3339(p->scanned_ns, scanned);
+	time_rfc3339(p->created_ns, created);
 	json_t *host = json_object(), *cat = json_object();
 	if (!host || !cat || set_str(host, "hostname", p->hostname) || set_str(host, "machine_id", p->machine_id) ||
 	    set_str(host, "root", p->root) || set_str(host, "platform", p->platform) ||
@@ -119,7 +119,7 @@ int plan_write_json(const struct excise_plan *p, FILE *out, struct excise_err *e
 int plan_write_text(const struct excise_plan *p, FILE *out, struct excise_err *err)
 {
 	char created[32];
-	report_time(p->created_ns, created);
+	time_rfc3339(p->created_ns, created);
 	fprintf(out, "Removal plan for %s (%s%s%s), report %s, made %s\n", p->hostname && p->hostname[0] ? p->hostname : "?",
 		p->platform, p->live ? ", live host" : ", offline root ", p->live ? "" : p->root,
 		p->report_id ? p->report_id : "?", created);

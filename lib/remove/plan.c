@@ -25,7 +25,7 @@
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/safety.h"
-#include "source/wincommon.h"
+#include "parse/win.h"
 
 /* Every action, defined in the file of its kind (lib/remove/action.h). */
 static const struct action_ops *const actions[] = {
@@ -123,7 +123,7 @@ static int add_evidence(struct excise_plan_step *st, const struct excise_evidenc
 {
 	for (size_t i = 0; i < st->n_evidence; i++) {
 		struct excise_plan_evidence *x = &st->evidence[i];
-		if (!strcmp(x->indicator, e->indicator->id) && !strcmp(x->value, e->value) &&
+		if (!strcmp(x->indicator, e->indicator_id) && !strcmp(x->value, e->value) &&
 		    ((!x->path && !e->path) || (x->path && e->path && !strcmp(x->path, e->path))))
 			return 0;
 	}
@@ -137,7 +137,7 @@ static int add_evidence(struct excise_plan_step *st, const struct excise_evidenc
 	v[st->n_evidence++] = (struct excise_plan_evidence){
 		.source = dup0(e->source, &err), .kind = dup0(excise_obs_kind_name(e->kind), &err),
 		.value = dup0(e->value, &err), .path = dup0(e->path, &err),
-		.indicator = dup0(e->indicator->id, &err), .confidence = e->indicator->confidence,
+		.indicator = dup0(e->indicator_id, &err), .confidence = e->confidence,
 	};
 	return err;
 }
@@ -171,7 +171,7 @@ static struct excise_plan_step *step_at(struct builder *b, enum excise_plan_acti
 		}
 		st = &p->steps[p->n_steps++];
 		*st = (struct excise_plan_step){ .action = a, .target = dup0(target, &b->err),
-						 .path = dup0(path, &b->err), .product = dup0(f->product->id, &b->err) };
+						 .path = dup0(path, &b->err), .product = dup0(f->product_id, &b->err) };
 		st->live_only = actions[a]->live_only;
 	}
 	if (e && add_evidence(st, e) < 0)
@@ -264,7 +264,7 @@ static void refuse_unheld(struct builder *b, const struct excise_evidence *e)
 	char what[600];
 	what_of(e, what, sizeof(what));
 	skipf(b, true, what, "the evidence does not match its indicator %s in catalog %s %s: the report was "
-	      "edited or made with another catalog; scan again", e->indicator->id, excise_catalog_id(b->o->catalog),
+	      "edited or made with another catalog; scan again", e->indicator_id, excise_catalog_id(b->o->catalog),
 	      excise_catalog_version(b->o->catalog));
 }
 
@@ -323,9 +323,9 @@ static void plan_package(struct builder *b, const struct excise_finding *f, cons
 		pkg_info_done(&pi);
 		return; /* removed since the scan */
 	}
-	if (!pkgdb_names_vendor(b->m, f->vendor->id, &pi)) {
+	if (!pkgdb_names_vendor(b->m, f->vendor_id, &pi)) {
 		skipf(b, true, what, "its metadata (%s '%s') does not name %s: not the vendor's package",
-		      dpkg ? "Maintainer" : "Vendor", pi.publisher ? pi.publisher : "", f->vendor->name);
+		      dpkg ? "Maintainer" : "Vendor", pi.publisher ? pi.publisher : "", f->vendor_name ? f->vendor_name : f->vendor_id);
 		pkg_info_done(&pi);
 		return;
 	}
@@ -722,7 +722,7 @@ static void plan_recipe(struct builder *b, const struct excise_finding *f)
 	if (!e)
 		return;
 	bool linux = !strcmp(b->p->platform, "linux"), win = !strcmp(b->p->platform, "windows");
-	bool stop = uninstalls(b->p, f->product->id);
+	bool stop = uninstalls(b->p, f->product_id);
 	for (const char *const *s = stop ? rm->services : NULL; s && *s && !b->err; s++)
 		if ((!linux || is_unit_name(*s)) && !has_step(b->p, EXCISE_PLAN_STOP_SERVICE, *s))
 			step(b, EXCISE_PLAN_STOP_SERVICE, *s, f, e);
@@ -743,7 +743,7 @@ static void plan_recipe(struct builder *b, const struct excise_finding *f)
 		if (safe < 0 && safe != -ENOENT && safe != -ENOMEM && r == 0) {
 			char what[600];
 			snprintf(what, sizeof(what), "path %s", real);
-			skipf(b, false, what, "a leftover of %s in the catalog: %s", f->product->id, err.msg);
+			skipf(b, false, what, "a leftover of %s in the catalog: %s", f->product_id, err.msg);
 		} else if (safe == 0 && !has_step(b->p, EXCISE_PLAN_REMOVE_PATH, real) && !below_removed(b, real)) {
 			plan_path(b, f, e, real);
 		}
@@ -968,9 +968,9 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 				      excise_catalog_id(o->catalog), excise_catalog_version(o->catalog));
 				continue;
 			}
-			if (e->indicator->confidence < EXCISE_CONF_STRONG) {
+			if (e->confidence < EXCISE_CONF_STRONG) {
 				what_of(e, what, sizeof(what));
-				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator->id);
+				skipf(&b, false, what, "weak evidence (indicator %s): not acted on", e->indicator_id);
 				continue;
 			}
 			/* a file's evidence is checked where its path is, after the safety rules */

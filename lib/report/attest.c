@@ -70,7 +70,7 @@ int excise_attest_make(const char *report, size_t report_len, const char *run_id
 	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	report_time((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, now);
+	time_rfc3339((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec, now);
 
 	json_t *sources = json_array(), *findings = json_array();
 	json_t *x;

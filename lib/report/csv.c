@@ -44,9 +44,9 @@ int excise_report_csv(const struct excise_scan *s, FILE *out)
 			field(out, s->report_id, false);
 			field(out, s->host.hostname, false);
 			field(out, s->host.root, false);
-			field(out, f->product->id, false);
-			field(out, f->product->name, false);
-			field(out, f->vendor ? f->vendor->name : NULL, false);
+			field(out, f->product_id, false);
+			field(out, f->product_name, false);
+			field(out, f->vendor_name, false);
 			field(out, f->version, false);
 			field(out, excise_state_name(f->state), false);
 			field(out, excise_confidence_name(f->confidence), false);
@@ -60,9 +60,9 @@ int excise_report_csv(const struct excise_scan *s, FILE *out)
 			char *attrs = e->attrs ? report_attrs(e) : NULL;
 			field(out, attrs, false);
 			free(attrs);
-			field(out, e->indicator->id, false);
-			field(out, excise_confidence_name(e->indicator->confidence), false);
-			field(out, e->indicator->source_url, true);
+			field(out, e->indicator_id, false);
+			field(out, excise_confidence_name(e->confidence), false);
+			field(out, e->indicator ? e->indicator->source_url : NULL, true);
 			free(hex);
 		}
 		free(dirs);

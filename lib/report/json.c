@@ -14,16 +14,6 @@
 #include "excise/report.h"
 #include "report/report_int.h"
 
-void report_time(int64_t ns, char out[32])
-{
-	time_t t = (time_t)(ns / 1000000000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	char date[24];
-	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, 32, "%s.%03dZ", date, (int)((ns / 1000000) % 1000));
-}
-
 char *report_utf8(const char *s, bool *ret_lossy)
 {
 	if (ret_lossy)
@@ -138,10 +128,12 @@ static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
 	set(jb, o, "active", json_boolean(e->active));
 	if (e->attrs)
 		set(jb, o, "attrs", attrs_json(jb, e->attrs));
-	set(jb, ind, "id", jstr(jb, e->indicator->id));
-	set(jb, ind, "confidence", jstr(jb, excise_confidence_name(e->indicator->confidence)));
-	set(jb, ind, "source", jstr(jb, e->indicator->source_url));
-	set(jb, ind, "note", jstr(jb, e->indicator->note));
+	/* an indicator the scan's catalog lacks (a report read back) has no source or note there */
+	const struct excise_indicator *in = e->indicator;
+	set(jb, ind, "id", jstr(jb, e->indicator_id));
+	set(jb, ind, "confidence", jstr(jb, excise_confidence_name(e->confidence)));
+	set(jb, ind, "source", jstr(jb, in ? in->source_url : ""));
+	set(jb, ind, "note", jstr(jb, in ? in->note : "not in the catalog this report was read with"));
 	set(jb, o, "indicator", ind);
 	return o;
 }
@@ -155,14 +147,15 @@ static json_t *finding_json(struct jb *jb, const struct excise_finding *f)
 		json_decref(o), json_decref(p), json_decref(v), json_decref(d), json_decref(ev);
 		return NULL;
 	}
-	set(jb, p, "id", jstr(jb, f->product->id));
-	set(jb, p, "name", jstr(jb, f->product->name));
-	set(jb, p, "family", jstr(jb, f->product->family));
-	set(jb, p, "branded", json_boolean(f->product->branded));
-	set(jb, p, "platforms", strv(jb, f->product->platforms));
+	/* a product the scan's catalog lacks (a report read back): only its id and name are known */
+	set(jb, p, "id", jstr(jb, f->product_id));
+	set(jb, p, "name", jstr(jb, f->product_name));
+	set(jb, p, "family", jstr(jb, f->product ? f->product->family : ""));
+	set(jb, p, "branded", json_boolean(f->product ? f->product->branded : false));
+	set(jb, p, "platforms", strv(jb, f->product ? f->product->platforms : NULL));
 	set(jb, o, "product", p);
-	set(jb, v, "id", jstr(jb, f->vendor ? f->vendor->id : NULL));
-	set(jb, v, "name", jstr(jb, f->vendor ? f->vendor->name : NULL));
+	set(jb, v, "id", jstr(jb, f->vendor_id));
+	set(jb, v, "name", jstr(jb, f->vendor_name));
 	set(jb, o, "vendor", v);
 	set(jb, o, "version", jstr(jb, f->version));
 	set(jb, o, "state", jstr(jb, excise_state_name(f->state)));
@@ -202,8 +195,8 @@ static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
 		return NULL;
 	}
 	char t0[32], t1[32];
-	report_time(s->started_ns, t0);
-	report_time(s->finished_ns, t1);
+	time_rfc3339(s->started_ns, t0);
+	time_rfc3339(s->finished_ns, t1);
 	set(jb, doc, "schema", json_string(EXCISE_REPORT_SCHEMA));
 	set(jb, doc, "report_id", json_string(s->report_id));
 	set(jb, host, "hostname", jstr(jb, s->host.hostname));
@@ -218,10 +211,10 @@ static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
 	set(jb, doc, "finished", json_string(t1));
 	const struct excise_catalog *c = s->catalog;
 	bool file = excise_catalog_origin(c) == EXCISE_CATALOG_FILE;
-	set(jb, cat, "id", jstr(jb, excise_catalog_id(c)));
-	set(jb, cat, "version", jstr(jb, excise_catalog_version(c)));
+	set(jb, cat, "id", jstr(jb, s->catalog_id ? s->catalog_id : excise_catalog_id(c)));
+	set(jb, cat, "version", jstr(jb, s->catalog_version ? s->catalog_version : excise_catalog_version(c)));
 	set(jb, cat, "origin", json_string(file ? "file" : "embedded"));
-	set(jb, cat, "sha256", jstr(jb, excise_catalog_sha256(c)));
+	set(jb, cat, "sha256", jstr(jb, s->catalog_sha256 ? s->catalog_sha256 : excise_catalog_sha256(c)));
 	if (file) {
 		set(jb, cat, "path", jstr(jb, excise_catalog_path(c)));
 		set(jb, cat, "key_id", jstr(jb, excise_catalog_key_id(c)));

@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * read: an excise.report/1 document back into a struct excise_scan, so that a
- * plan can be made from a report as from a fresh scan. Products, vendors and
- * indicators are looked up in the catalog given: a report naming one the
- * catalog lacks is refused (the plan would rest on evidence it cannot judge).
- * Sources and directives are not read back (a plan needs neither).
+ * plan can be made from a report as from a fresh scan, read through the field
+ * tables of core/doc. Every id and name is kept as the report has it: sources
+ * this binary lacks, and products, vendors and indicators the catalog given
+ * lacks (their pointers are then NULL, and the planner refuses such evidence).
+ * When the report was made with another catalog (its sha256 differs), its
+ * evidence is matched again through an engine, so the findings follow the
+ * catalog given (origin EXCISE_SCAN_REMATCHED). Directives are not read back
+ * (a plan needs none).
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/doc.h"
 #include "core/err.h"
 #include "core/hash.h"
-#include "core/jsonbytes.h"
 #include "core/limits.h"
+#include "core/text.h"
+#include "engine/engine_int.h"
+#include "excise/engine.h"
 #include "excise/report.h"
 
 struct rd {
@@ -25,26 +31,11 @@ struct rd {
 	const struct excise_catalog *c;
 	struct excise_err *err;
 	struct hash inds;      /* indicator id -> index */
-	int r;
 };
 
-static int badf(struct rd *d, const char *fmt, ...) PRINTF(2, 3);
-static int badf(struct rd *d, const char *fmt, ...)
+static struct rd *rd_of(struct doc *d)
 {
-	if (d->r)
-		return d->r;
-	char msg[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	d->r = err_set(d->err, -EXCISE_E_CORRUPT, "report '%s': %s", d->name, msg);
-	return d->r;
-}
-
-static const char *jstr(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
+	return d->userdata;
 }
 
 /* "2026-11-22T09:14:03.512Z" -> ns; -1 when malformed. */
@@ -61,262 +52,384 @@ static int64_t parse_time(const char *s)
 	return t < 0 ? -1 : (int64_t)t * 1000000000 + (int64_t)ms * 1000000;
 }
 
-/* The source's own name string, so the scan points at static storage as a fresh one does. */
-static const char *source_name(const char *s)
+static int time_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	for (const char *const *n = excise_source_names(); s && *n; n++)
-		if (!strcmp(*n, s))
-			return *n;
-	return NULL;
+	(void)f;
+	int64_t t = parse_time(json_string_value(v));
+	if (t < 0)
+		return doc_fail(d, "expected an RFC 3339 time like 2026-11-22T09:14:03.512Z");
+	*(int64_t *)ret = t;
+	return 0;
 }
 
-static int kind_of(const char *s)
+static int uuid_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	for (int k = 0; s && k < _EXCISE_OBS_KIND_MAX; k++)
-		if (!strcmp(excise_obs_kind_name((enum excise_obs_kind)k), s))
-			return k;
-	return -1;
+	(void)f;
+	if (json_string_length(v) != 36)
+		return doc_fail(d, "expected a UUID");
+	memcpy(ret, json_string_value(v), 37);
+	return 0;
 }
 
-static int field_of(const char *s)
+/* A kind or field by its name in this excise. */
+static int name_index(struct doc *d, json_t *v, int n, const char *(*name)(int), const char *what)
 {
-	for (int f = 0; s && f < _EXCISE_FIELD_MAX; f++)
-		if (!strcmp(excise_field_name((enum excise_field)f), s))
-			return f;
-	return -1;
+	const char *s = json_string_value(v);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(name(i), s))
+			return i;
+	return doc_fail(d, "expected a %s of this excise", what);
 }
 
-static char *dupn(struct rd *d, json_t *o, const char *key, bool nullable, const char *where)
+static const char *kind_name(int i)
 {
-	json_t *v = json_object_get(o, key);
-	if (nullable && (!v || json_is_null(v)))
-		return NULL;
-	char *s = json_get_bytes(o, key, NULL);
-	if (!s)
-		badf(d, "%s.%s: must be a string%s", where, key, nullable ? " or null" : "");
-	return s;
+	return excise_obs_kind_name((enum excise_obs_kind)i);
 }
 
-static void read_evidence(struct rd *d, json_t *o, struct excise_evidence *e, const char *where)
+static const char *field_name(int i)
 {
-	if (!json_is_object(o)) {
-		badf(d, "%s: must be an object", where);
-		return;
-	}
-	e->source = source_name(jstr(o, "source"));
-	int k = kind_of(jstr(o, "kind")), f = field_of(jstr(o, "field"));
-	if (!e->source || k < 0 || f < 0) {
-		badf(d, "%s: unknown source, kind or field", where);
-		return;
-	}
-	e->kind = (enum excise_obs_kind)k;
-	e->field = (enum excise_field)f;
-	e->value = dupn(d, o, "value", false, where);
-	/* path_hex holds the exact bytes when the path is not UTF-8 */
-	char *hexed = json_get_bytes(o, "path_hex", NULL);
-	e->path = hexed ? hexed : dupn(d, o, "path", true, where);
-	e->version = dupn(d, o, "version", true, where);
-	e->state = dupn(d, o, "state", true, where);
-	e->active = json_is_true(json_object_get(o, "active"));
-	const char *id = jstr(json_object_get(o, "indicator"), "id");
-	const struct hash_slot *sl = id ? hash_get(&d->inds, id, strlen(id)) : NULL;
-	if (!sl) {
-		badf(d, "%s.indicator.id '%s': not in catalog %s %s; scan again with this catalog", where, id ? id : "",
-		     excise_catalog_id(d->c), excise_catalog_version(d->c));
-		return;
-	}
-	e->indicator = excise_catalog_indicator(d->c, (size_t)sl->value);
-	json_t *attrs = json_object_get(o, "attrs");
-	if (attrs && (!json_is_object(attrs) || json_object_size(attrs) > EXCISE_MAX_OBS_ATTRS)) {
-		badf(d, "%s.attrs: must be an object of at most %u strings", where, EXCISE_MAX_OBS_ATTRS);
-		return;
-	}
-	if (attrs && json_object_size(attrs)) {
-		e->attrs = calloc(2 * json_object_size(attrs) + 1, sizeof(*e->attrs));
-		size_t i = 0;
-		const char *key;
-		json_t *v;
-		json_object_foreach(attrs, key, v) {
-			if (!e->attrs || !json_is_string(v) || !(e->attrs[i] = strdup(key)) ||
-			    !(e->attrs[i + 1] = strdup(json_string_value(v)))) {
-				badf(d, "%s.attrs.%s: must be a string", where, key);
-				return;
-			}
-			i += 2;
-		}
-	}
+	return excise_field_name((enum excise_field)i);
 }
 
-static void read_finding(struct rd *d, json_t *o, struct excise_finding *f, size_t index)
+static int kind_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	char where[64];
-	snprintf(where, sizeof(where), "findings[%zu]", index);
-	const char *pid = jstr(json_object_get(o, "product"), "id");
-	f->product = pid ? excise_catalog_find_product(d->c, pid) : NULL;
-	f->vendor = f->product ? excise_catalog_find_vendor(d->c, f->product->vendor_id) : NULL;
-	if (!f->product || !f->vendor) {
-		badf(d, "%s.product.id '%s': not in catalog %s %s", where, pid ? pid : "", excise_catalog_id(d->c),
-		     excise_catalog_version(d->c));
-		return;
-	}
-	f->version = dupn(d, o, "version", true, where);
-	const char *st = jstr(o, "state"), *cf = jstr(o, "confidence");
-	f->state = st && !strcmp(st, "running") ? EXCISE_STATE_RUNNING :
-		   st && !strcmp(st, "installed") ? EXCISE_STATE_INSTALLED : EXCISE_STATE_REMNANT;
-	f->confidence = cf && !strcmp(cf, "definitive") ? EXCISE_CONF_DEFINITIVE :
-			cf && !strcmp(cf, "strong") ? EXCISE_CONF_STRONG : EXCISE_CONF_WEAK;
-	if (!st || (strcmp(st, "running") && strcmp(st, "installed") && strcmp(st, "remnant")) || !cf)
-		badf(d, "%s: state and confidence are required", where);
-	f->directives = calloc(1, sizeof(*f->directives));
-	json_t *ev = json_object_get(o, "evidence");
-	size_t n = json_array_size(ev);
-	if (!json_is_array(ev) || n < 1 || n > EXCISE_MAX_REPORT_EVIDENCE) {
-		badf(d, "%s.evidence: must be an array of 1 to %u objects", where, EXCISE_MAX_REPORT_EVIDENCE);
-		return;
-	}
-	f->evidence = calloc(n, sizeof(*f->evidence));
-	if (!f->evidence || !f->directives) {
-		d->r = err_set(d->err, -ENOMEM, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < n && !d->r; i++) {
-		snprintf(where, sizeof(where), "findings[%zu].evidence[%zu]", index, i);
-		f->n_evidence = i + 1;
-		read_evidence(d, json_array_get(ev, i), &f->evidence[i], where);
-	}
+	(void)f;
+	int k = name_index(d, v, _EXCISE_OBS_KIND_MAX, kind_name, "kind");
+	if (k >= 0)
+		*(enum excise_obs_kind *)ret = (enum excise_obs_kind)k;
+	return k < 0 ? k : 0;
 }
 
-static int status_of(const char *s)
+static int field_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	for (int k = 0; s && k <= EXCISE_SOURCE_SKIPPED; k++)
-		if (!strcmp(s, excise_source_status_name((enum excise_source_status)k)))
-			return k;
-	return -1;
+	(void)f;
+	int k = name_index(d, v, _EXCISE_FIELD_MAX, field_name, "field");
+	if (k >= 0)
+		*(enum excise_field *)ret = (enum excise_field)k;
+	return k < 0 ? k : 0;
 }
+
+/* "attrs": at most EXCISE_MAX_OBS_ATTRS string members, as key, value, ..., NULL. */
+static int attrs_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	size_t n = json_object_size(v);
+	if (n > EXCISE_MAX_OBS_ATTRS)
+		return doc_fail(d, "expected an object of at most %u strings", EXCISE_MAX_OBS_ATTRS);
+	if (!n)
+		return 0;
+	char **a = calloc(2 * n + 1, sizeof(*a));
+	*(char ***)ret = a;
+	if (!a)
+		return doc_failc(d, -ENOMEM, "out of memory");
+	size_t i = 0;
+	const char *key;
+	json_t *x;
+	json_object_foreach(v, key, x) {
+		size_t mark = doc_enter_key(d, key);
+		if (!json_is_string(x))
+			return doc_fail(d, "expected a string");
+		if (!(a[i] = strdup(key)) || !(a[i + 1] = strdup(json_string_value(x))))
+			return doc_failc(d, -ENOMEM, "out of memory");
+		i += 2;
+		doc_leave(d, mark);
+	}
+	return 0;
+}
+
+static const char *const confidences[] = { "none", "weak", "strong", "definitive", NULL };
+static const char *const states[] = { "remnant", "installed", "running", NULL };
+static const char *const statuses[] = { "ok", "absent", "failed", "skipped", NULL };
+static const char *const schemas[] = { EXCISE_REPORT_SCHEMA, NULL };
+
+#define EV(key, type, handler, member, flags) { key, type, handler, offsetof(struct excise_evidence, member), flags }
+#define BYTES(type, key, member, flags) \
+	{ key, DOC_STRING, doc_bytes, offsetof(type, member), DOC_HEX | (flags) }
+
+/* The indicator's members go into the evidence. */
+static const struct doc_field indicator_fields[] = {
+	EV("id", DOC_STRING, doc_string_dup, indicator_id, DOC_REQUIRED | DOC_NONEMPTY),
+	{ "confidence", DOC_STRING, doc_enum, offsetof(struct excise_evidence, confidence), 0, .min = EXCISE_CONF_WEAK,
+	  .values = confidences },
+	{ 0 },
+};
+static const struct doc_table indicator_table = { indicator_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+/* The indicator in the catalog, or (the catalog lacks it) the report's id and confidence. */
+static int evidence_check(struct doc *d, json_t *obj, void *base)
+{
+	(void)obj;
+	struct excise_evidence *e = base;
+	const struct rd *rd = rd_of(d);
+	const struct hash_slot *sl = hash_get(&rd->inds, e->indicator_id, strlen(e->indicator_id));
+	e->indicator = sl ? excise_catalog_indicator(rd->c, (size_t)sl->value) : NULL;
+	if (e->indicator)
+		e->confidence = e->indicator->confidence;
+	else if (e->confidence == EXCISE_CONF_NONE) {
+		doc_enter_key(d, "indicator");
+		return doc_fail(d, "'%s' is not in catalog %s %s: its confidence is required", e->indicator_id,
+				excise_catalog_id(rd->c), excise_catalog_version(rd->c));
+	}
+	return 0;
+}
+
+/* path_hex, when there, holds the exact bytes of a path that is not UTF-8: read after path. */
+static const struct doc_field evidence_fields[] = {
+	EV("source", DOC_STRING, doc_string_dup, source, DOC_REQUIRED | DOC_NONEMPTY),
+	EV("kind", DOC_STRING, kind_field, kind, DOC_REQUIRED),
+	EV("field", DOC_STRING, field_field, field, DOC_REQUIRED),
+	BYTES(struct excise_evidence, "value", value, DOC_REQUIRED),
+	BYTES(struct excise_evidence, "path", path, DOC_NULLABLE),
+	EV("path_hex", DOC_STRING, doc_bytes, path, DOC_HEX),
+	BYTES(struct excise_evidence, "version", version, DOC_NULLABLE),
+	BYTES(struct excise_evidence, "state", state, DOC_NULLABLE),
+	EV("active", DOC_BOOLEAN, doc_bool, active, 0),
+	EV("attrs", DOC_OBJECT, attrs_field, attrs, 0),
+	{ "indicator", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &indicator_table },
+	{ 0 },
+};
+static const struct doc_table evidence_table = { evidence_fields, DOC_UNKNOWN_IGNORE, NULL, evidence_check };
+
+#define FINDING(key, type, handler, member, flags) \
+	{ key, type, handler, offsetof(struct excise_finding, member), flags }
+static const struct doc_field product_fields[] = {
+	FINDING("id", DOC_STRING, doc_string_dup, product_id, DOC_REQUIRED | DOC_NONEMPTY),
+	FINDING("name", DOC_STRING, doc_string_dup, product_name, 0),
+	{ 0 },
+};
+static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_field vendor_fields[] = {
+	FINDING("id", DOC_STRING, doc_string_dup, vendor_id, DOC_NONEMPTY),
+	FINDING("name", DOC_STRING, doc_string_dup, vendor_name, DOC_NULLABLE),
+	{ 0 },
+};
+static const struct doc_table vendor_table = { vendor_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+/* Replace *s with a copy of `v` (when not NULL). */
+static int set_str(struct doc *d, const char **s, const char *v)
+{
+	if (!v)
+		return 0;
+	char *c = strdup(v);
+	if (!c)
+		return doc_failc(d, -ENOMEM, "out of memory");
+	free((char *)*s);
+	*s = c;
+	return 0;
+}
+
+/* The product and vendor in the catalog (their names then the catalog's), or the report's ids and names. */
+static int finding_check(struct doc *d, json_t *obj, void *base)
+{
+	(void)obj;
+	struct excise_finding *f = base;
+	const struct excise_catalog *c = rd_of(d)->c;
+	f->product = excise_catalog_find_product(c, f->product_id);
+	int r;
+	if (f->product)
+		r = set_str(d, &f->product_name, f->product->name) < 0 ? -ENOMEM
+		    : set_str(d, &f->vendor_id, f->product->vendor_id);
+	else
+		r = set_str(d, &f->product_name, f->product_name ? NULL : f->product_id);
+	if (r < 0)
+		return r;
+	if (!f->vendor_id) {
+		doc_enter_key(d, "vendor");
+		return doc_fail(d, "product '%s' is not in catalog %s %s: vendor.id is required", f->product_id,
+				excise_catalog_id(c), excise_catalog_version(c));
+	}
+	f->vendor = excise_catalog_find_vendor(c, f->vendor_id);
+	if (f->vendor && (r = set_str(d, &f->vendor_name, f->vendor->name)) < 0)
+		return r;
+	if (!(f->directives = calloc(1, sizeof(*f->directives))))
+		return doc_failc(d, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static const struct doc_field finding_fields[] = {
+	{ "product", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &product_table },
+	{ "vendor", DOC_OBJECT, doc_object, 0, 0, .table = &vendor_table },
+	BYTES(struct excise_finding, "version", version, DOC_NULLABLE),
+	{ "state", DOC_STRING, doc_enum, offsetof(struct excise_finding, state), DOC_REQUIRED, .values = states },
+	{ "confidence", DOC_STRING, doc_enum, offsetof(struct excise_finding, confidence), DOC_REQUIRED,
+	  .min = EXCISE_CONF_WEAK, .values = confidences },
+	{ "evidence", DOC_ARRAY, doc_objects, offsetof(struct excise_finding, evidence), DOC_REQUIRED, .min = 1,
+	  .max = EXCISE_MAX_REPORT_EVIDENCE, .table = &evidence_table, .size = sizeof(struct excise_evidence),
+	  .count = offsetof(struct excise_finding, n_evidence) },
+	{ 0 },
+};
+static const struct doc_table finding_table = { finding_fields, DOC_UNKNOWN_IGNORE, NULL, finding_check };
 
 /* Each source's name, status, failure and first item errors: what a plan must say
  * it could not see. Counts and times are not read back. */
-static void read_sources(struct rd *d, struct excise_scan *s, json_t *srcs)
+static int source_check(struct doc *d, json_t *obj, void *base)
 {
-	size_t n = json_array_size(srcs), max = 0;
-	for (const char *const *k = excise_source_names(); *k; k++)
-		max++;
-	if (d->r)
-		return;
-	if (!json_is_array(srcs) || n > max) {
-		badf(d, "sources: must be an array of at most %zu sources", max);
-		return;
-	}
-	if (n && !(s->sources = calloc(n, sizeof(*s->sources)))) {
-		d->r = err_set(d->err, -ENOMEM, "out of memory");
-		return;
-	}
-	for (size_t i = 0; !d->r && i < n; i++) {
-		json_t *o = json_array_get(srcs, i);
-		struct excise_source_result *r = &s->sources[i];
-		s->n_sources = i + 1;
-		char where[32];
-		snprintf(where, sizeof(where), "sources[%zu]", i);
-		int st = status_of(jstr(o, "status"));
-		r->name = source_name(jstr(o, "name"));
-		if (!json_is_object(o) || !r->name || st < 0) {
-			badf(d, "%s: must name a source of this excise and its status (ok, absent, failed, skipped)",
-			     where);
-			return;
-		}
-		r->status = (enum excise_source_status)st;
-		r->error = dupn(d, o, "error", true, where);
-		json_t *errs = json_object_get(o, "errors");
-		size_t ne = json_array_size(errs);
-		if (errs && (!json_is_array(errs) || ne > EXCISE_MAX_SOURCE_ERRORS)) {
-			badf(d, "%s.errors: must be an array of at most %u strings", where, EXCISE_MAX_SOURCE_ERRORS);
-			return;
-		}
-		json_int_t nerr = json_integer_value(json_object_get(o, "n_errors"));
-		r->n_errors = nerr > 0 ? (uint64_t)nerr : ne;
-		if (ne && !(r->errors = calloc(ne + 1, sizeof(*r->errors))))
-			d->r = err_set(d->err, -ENOMEM, "out of memory");
-		for (size_t k = 0; !d->r && k < ne; k++) {
-			const char *m = json_string_value(json_array_get(errs, k));
-			if (!m)
-				badf(d, "%s.errors[%zu]: must be a string", where, k);
-			else if (!(r->errors[k] = strdup(m)))
-				d->r = err_set(d->err, -ENOMEM, "out of memory");
-		}
-	}
+	(void)d, (void)obj;
+	struct excise_source_result *r = base;
+	if (!r->n_errors)
+		for (char **e = r->errors; e && *e; e++)
+			r->n_errors++;
+	return 0;
 }
+
+#define SOURCE(key, type, handler, member, flags) \
+	{ key, type, handler, offsetof(struct excise_source_result, member), flags }
+static const struct doc_field source_fields[] = {
+	SOURCE("name", DOC_STRING, doc_string_dup, name, DOC_REQUIRED | DOC_NONEMPTY),
+	{ "status", DOC_STRING, doc_enum, offsetof(struct excise_source_result, status), DOC_REQUIRED,
+	  .values = statuses },
+	SOURCE("error", DOC_STRING, doc_string_dup, error, DOC_NULLABLE),
+	{ "errors", DOC_ARRAY, doc_strv_dup, offsetof(struct excise_source_result, errors), 0,
+	  .max = EXCISE_MAX_SOURCE_ERRORS },
+	SOURCE("n_errors", DOC_INTEGER, doc_uint64, n_errors, 0),
+	{ 0 },
+};
+static const struct doc_table source_table = { source_fields, DOC_UNKNOWN_IGNORE, NULL, source_check };
+
+#define SCAN(key, type, handler, member, flags) { key, type, handler, offsetof(struct excise_scan, member), flags }
+static const struct doc_field host_fields[] = {
+	BYTES(struct excise_host, "hostname", hostname, DOC_REQUIRED),
+	BYTES(struct excise_host, "os", os, DOC_NULLABLE),
+	BYTES(struct excise_host, "os_id", os_id, DOC_NULLABLE),
+	BYTES(struct excise_host, "machine_id", machine_id, DOC_NULLABLE),
+	BYTES(struct excise_host, "root", root, DOC_REQUIRED | DOC_ABSOLUTE),
+	BYTES(struct excise_host, "platform", platform, DOC_REQUIRED),
+	{ "live", DOC_BOOLEAN, doc_bool, offsetof(struct excise_host, live), 0 },
+	{ 0 },
+};
+static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+/* The catalog the report was made with (when it says). */
+static const struct doc_field catalog_fields[] = {
+	SCAN("id", DOC_STRING, doc_string_dup, catalog_id, DOC_REQUIRED | DOC_NONEMPTY),
+	SCAN("version", DOC_STRING, doc_string_dup, catalog_version, DOC_REQUIRED),
+	{ "sha256", DOC_STRING, doc_string_dup, offsetof(struct excise_scan, catalog_sha256), DOC_REQUIRED,
+	  .min = 64, .max = 64 },
+	{ 0 },
+};
+static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static const struct doc_field report_fields[] = {
+	{ "schema", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = schemas },
+	SCAN("report_id", DOC_STRING, uuid_field, report_id, DOC_REQUIRED),
+	SCAN("started", DOC_STRING, time_field, started_ns, DOC_REQUIRED),
+	SCAN("finished", DOC_STRING, time_field, finished_ns, DOC_REQUIRED),
+	{ "host", DOC_OBJECT, doc_object, offsetof(struct excise_scan, host), DOC_REQUIRED, .table = &host_table },
+	{ "catalog", DOC_OBJECT, doc_object, 0, 0, .table = &catalog_table },
+	{ "sources", DOC_ARRAY, doc_objects, offsetof(struct excise_scan, sources), DOC_REQUIRED,
+	  .max = EXCISE_MAX_REPORT_SOURCES, .table = &source_table, .size = sizeof(struct excise_source_result),
+	  .count = offsetof(struct excise_scan, n_sources) },
+	{ "findings", DOC_ARRAY, doc_objects, offsetof(struct excise_scan, findings), DOC_REQUIRED,
+	  .max = EXCISE_MAX_REPORT_FINDINGS, .table = &finding_table, .size = sizeof(struct excise_finding),
+	  .count = offsetof(struct excise_scan, n_findings) },
+	{ 0 },
+};
+static const struct doc_table report_table = { report_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+
+static int input_of(struct rd *d, struct excise_engine *e, struct excise_source_result **ins, size_t *n,
+		    const char *name, struct excise_source_result **ret)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(ins[i]->name, name)) {
+			*ret = ins[i];
+			return 0;
+		}
+	if (*n == EXCISE_MAX_REPORT_SOURCES)
+		return err_set(d->err, -EXCISE_E_CORRUPT, "report '%s': /findings: evidence of more than %u sources",
+			       d->name, EXCISE_MAX_REPORT_SOURCES);
+	if (!(ins[*n] = excise_engine_input(e, name)))
+		return err_set(d->err, -ENOMEM, "out of memory");
+	*ret = ins[(*n)++];
+	return 0;
+}
+
+static int rematch(struct rd *d, struct excise_scan *s)
+{
+	struct excise_engine *e = NULL;
+	struct excise_scan *m = NULL;
+	struct excise_source_result *ins[EXCISE_MAX_REPORT_SOURCES], *in = NULL;
+	size_t n_ins = 0;
+	int r = excise_engine_new(d->c, s->host.platform, &s->host, &e, d->err);
+	for (size_t i = 0; r >= 0 && i < s->n_findings; i++) {
+		const struct excise_finding *f = &s->findings[i];
+		for (size_t k = 0; r >= 0 && k < f->n_evidence; k++) {
+			const struct excise_evidence *ev = &f->evidence[k];
+			struct excise_obs_attr a[EXCISE_MAX_OBS_ATTRS];
+			struct excise_obs o;
+			engine_obs_of(ev, &o, a);
+			if ((r = input_of(d, e, ins, &n_ins, ev->source, &in)) < 0)
+				break;
+			r = excise_engine_feed_field(e, in, &o, ev->field);
+			if (r == 0)
+				r = excise_engine_keep(e, in, f, ev);
+			if (r < 0)
+				r = err_set(d->err, r, "report '%s': matching its evidence again: %s", d->name,
+					    excise_strerror(r));
+		}
+	}
+	if (r >= 0 && (r = excise_engine_finish(e, &m, d->err)) >= 0) {
+		/* the findings of `m` replace those read; the catalog is the one they were matched with */
+		struct excise_finding *fs = s->findings;
+		size_t nf = s->n_findings;
+		s->findings = m->findings, s->n_findings = m->n_findings;
+		m->findings = fs, m->n_findings = nf;
+		char *t;
+		t = s->catalog_id, s->catalog_id = m->catalog_id, m->catalog_id = t;
+		t = s->catalog_version, s->catalog_version = m->catalog_version, m->catalog_version = t;
+		t = s->catalog_sha256, s->catalog_sha256 = m->catalog_sha256, m->catalog_sha256 = t;
+		s->origin = EXCISE_SCAN_REMATCHED;
+	}
+	excise_scan_free(m);
+	excise_engine_free(e);
+	return r < 0 ? r : 0;
+}
+
 
 int excise_report_read(const struct excise_catalog *c, const char *name, const char *bytes, size_t len,
 		       struct excise_scan **ret, struct excise_err *err)
 {
 	*ret = NULL;
-	if (len > EXCISE_MAX_REPORT_SIZE)
-		return err_set(err, -EXCISE_E_TOOBIG, "report '%s': %zu bytes (at most %u)", name, len,
-			       EXCISE_MAX_REPORT_SIZE);
-	json_error_t je;
-	json_t *o = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &je);
-	if (!json_is_object(o)) {
-		json_decref(o);
-		return err_set(err, -EXCISE_E_CORRUPT, "report '%s': line %d: %s", name, je.line,
-			       o ? "not a JSON object" : je.text);
-	}
-	struct rd d = { .name = name, .c = c, .err = err };
-	hash_init(&d.inds);
-	for (size_t i = 0; i < excise_catalog_n_indicators(c); i++) {
+	struct rd rd = { .name = name, .c = c, .err = err };
+	struct doc d;
+	doc_init(&d, "report", name, err);
+	d.userdata = &rd;
+	json_t *o = NULL;
+	int r = doc_load(&d, bytes, len, EXCISE_MAX_REPORT_SIZE, &o);
+	if (r < 0)
+		return r;
+	hash_init(&rd.inds);
+	for (size_t i = 0; r >= 0 && i < excise_catalog_n_indicators(c); i++) {
 		const char *id = excise_catalog_indicator(c, i)->id;
-		struct hash_slot *sl = hash_put(&d.inds, id, strlen(id));
-		if (!sl) {
-			d.r = err_set(err, -ENOMEM, "out of memory");
-			break;
-		}
-		sl->value = (int)i;
+		struct hash_slot *sl = hash_put(&rd.inds, id, strlen(id));
+		if (!sl)
+			r = err_set(err, -ENOMEM, "out of memory");
+		else
+			sl->value = (int)i;
 	}
-	struct excise_scan *s = calloc(1, sizeof(*s));
-	if (!s && !d.r)
-		d.r = err_set(err, -ENOMEM, "out of memory");
-	const char *schema = jstr(o, "schema"), *id = jstr(o, "report_id");
-	if (!d.r && (!schema || strcmp(schema, "excise.report/1")))
-		badf(&d, "schema: must be excise.report/1");
-	if (!d.r && (!id || strlen(id) != 36))
-		badf(&d, "report_id: must be a UUID");
-	if (!d.r) {
-		memcpy(s->report_id, id, 37);
+	struct excise_scan *s = r < 0 ? NULL : calloc(1, sizeof(*s));
+	if (r >= 0 && !s)
+		r = err_set(err, -ENOMEM, "out of memory");
+	if (r >= 0) {
 		s->catalog = c;
-		s->started_ns = parse_time(jstr(o, "started"));
-		s->finished_ns = parse_time(jstr(o, "finished"));
-		if (s->started_ns < 0 || s->finished_ns < 0)
-			badf(&d, "started, finished: must be RFC 3339 times like 2026-11-22T09:14:03.512Z");
+		s->origin = EXCISE_SCAN_READ;
+		r = doc_dispatch(&d, o, &report_table, s);
 	}
-	json_t *h = json_object_get(o, "host");
-	if (!d.r && !json_is_object(h))
-		badf(&d, "host: must be an object");
-	if (!d.r) {
-		s->host.hostname = dupn(&d, h, "hostname", false, "host");
-		s->host.os = dupn(&d, h, "os", true, "host");
-		s->host.os_id = dupn(&d, h, "os_id", true, "host");
-		s->host.machine_id = dupn(&d, h, "machine_id", true, "host");
-		s->host.root = dupn(&d, h, "root", false, "host");
-		s->host.platform = dupn(&d, h, "platform", false, "host");
-		s->host.live = json_is_true(json_object_get(h, "live"));
-		if (!d.r && s->host.root[0] != '/')
-			badf(&d, "host.root: must be an absolute path");
+	/* no catalog named: made with this one, as far as anyone can tell */
+	if (r >= 0 && !s->catalog_sha256) {
+		int e = 0;
+		s->catalog_id = strdup_or_null(excise_catalog_id(c), &e);
+		s->catalog_version = strdup_or_null(excise_catalog_version(c), &e);
+		s->catalog_sha256 = strdup_or_null(excise_catalog_sha256(c), &e);
+		if (e < 0)
+			r = err_set(err, e, "out of memory");
 	}
-	read_sources(&d, s, json_object_get(o, "sources"));
-	json_t *fs = json_object_get(o, "findings");
-	size_t n = json_array_size(fs);
-	if (!d.r && (!json_is_array(fs) || n > EXCISE_MAX_REPORT_FINDINGS))
-		badf(&d, "findings: must be an array of at most %u findings", EXCISE_MAX_REPORT_FINDINGS);
-	if (!d.r && n && !(s->findings = calloc(n, sizeof(*s->findings))))
-		d.r = err_set(err, -ENOMEM, "out of memory");
-	for (size_t i = 0; !d.r && i < n; i++) {
-		s->n_findings = i + 1;
-		read_finding(&d, json_array_get(fs, i), &s->findings[i], i);
-	}
-	hash_done(&d.inds);
+	if (r >= 0 && strcmp(s->catalog_sha256, excise_catalog_sha256(c)) != 0)
+		r = rematch(&rd, s);
+	hash_done(&rd.inds);
 	json_decref(o);
-	if (d.r < 0) {
+	if (r < 0) {
 		excise_scan_free(s);
-		return d.r;
+		return r;
 	}
 	*ret = s;
 	return 0;

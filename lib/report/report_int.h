@@ -8,9 +8,6 @@
 #include "core/buf.h"
 #include "excise/scan.h"
 
-/* RFC 3339 UTC with milliseconds into out[32]. */
-void report_time(int64_t ns, char out[32]);
-
 /* `s` as valid UTF-8 (invalid bytes become U+FFFD); caller frees; NULL on OOM.
  * *ret_lossy is set when bytes were replaced. NULL in gives NULL out. */
 char *report_utf8(const char *s, bool *ret_lossy);

@@ -17,12 +17,12 @@ struct style {
 	const char *bold, *red, *yellow, *green, *dim, *off;
 };
 
-static void put_escaped(FILE *out, const char *s)
+/* Returns the number of bytes written. */
+static size_t put_escaped(FILE *out, const char *s)
 {
-	if (!s) {
-		fputs("-", out);
-		return;
-	}
+	if (!s)
+		return fputs("-", out) >= 0;
+	size_t n = 0;
 	size_t len = strlen(s);
 	struct buf b;
 	buf_init(&b, 0);
@@ -31,17 +31,18 @@ static void put_escaped(FILE *out, const char *s)
 	for (; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '\n')
-			fputs("\\n", out);
+			n += (size_t)fprintf(out, "\\n");
 		else if (c == '\t')
-			fputs("\\t", out);
+			n += (size_t)fprintf(out, "\\t");
 		else if (c == '\\')
-			fputs("\\\\", out);
+			n += (size_t)fprintf(out, "\\\\");
 		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\x%02x", c);
+			n += (size_t)fprintf(out, "\\x%02x", c);
 		else
-			fputc(c, out);
+			n += fputc(c, out) != EOF;
 	}
 	buf_done(&b);
+	return n;
 }
 
 static const char *conf_color(const struct style *st, enum excise_confidence c)
@@ -56,7 +57,7 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 					    "\033[0m" };
 	const struct style *st = (flags & EXCISE_REPORT_COLOR) ? &color : &plain;
 	char t0[32];
-	report_time(s->started_ns, t0);
+	time_rfc3339(s->started_ns, t0);
 	fprintf(out, "%sexcise scan%s of ", st->bold, st->off);
 	put_escaped(out, s->host.hostname && *s->host.hostname ? s->host.hostname : "(unnamed host)");
 	fputs(" (", out);
@@ -64,13 +65,15 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 	fputs(s->host.live ? ", live" : ", root ", out);
 	if (!s->host.live)
 		put_escaped(out, s->host.root);
-	fprintf(out, ") at %s, catalog %s %s\n\n", t0, excise_catalog_id(s->catalog),
-		excise_catalog_version(s->catalog));
+	fprintf(out, ") at %s, catalog %s %s%s\n\n", t0,
+		s->catalog_id ? s->catalog_id : excise_catalog_id(s->catalog),
+		s->catalog_version ? s->catalog_version : excise_catalog_version(s->catalog),
+		s->origin == EXCISE_SCAN_REMATCHED ? " (a report of another catalog, its evidence matched again)" : "");
 
 	for (size_t i = 0; i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
 		fprintf(out, "%s%s%s", st->bold, conf_color(st, f->confidence), "");
-		put_escaped(out, f->product->name);
+		put_escaped(out, f->product_name);
 		fprintf(out, "%s", st->off);
 		if (f->version) {
 			fputs(" ", out);
@@ -85,8 +88,11 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 		fputs("\n", out);
 		for (size_t k = 0; k < f->n_evidence; k++) {
 			const struct excise_evidence *e = &f->evidence[k];
-			fprintf(out, "    %s%-10s%s %-7s ", conf_color(st, e->indicator->confidence),
-				excise_confidence_name(e->indicator->confidence), st->off, e->source);
+			fprintf(out, "    %s%-10s%s ", conf_color(st, e->confidence),
+				excise_confidence_name(e->confidence), st->off);
+			/* a report read back may name any source: escaped like every name */
+			size_t w = put_escaped(out, e->source);
+			fprintf(out, "%*s ", w < 7 ? (int)(7 - w) : 0, "");
 			fprintf(out, "%s %s ", excise_obs_kind_name(e->kind), excise_field_name(e->field));
 			put_escaped(out, e->value);
 			if (e->path && strcmp(e->path, e->value) != 0) {
@@ -106,7 +112,8 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 				if (!a[2])
 					fputc('}', out);
 			}
-			fprintf(out, " %s[%s]%s\n", st->dim, e->indicator->id, st->off);
+			fprintf(out, " %s[%s%s]%s\n", st->dim, e->indicator_id,
+				e->indicator ? "" : ", not in this catalog", st->off);
 		}
 		fputs("\n", out);
 	}
@@ -114,13 +121,16 @@ int excise_report_text(const struct excise_scan *s, FILE *out, unsigned flags)
 	for (size_t i = 0; i < s->n_sources; i++) {
 		const struct excise_source_result *r = &s->sources[i];
 		if (r->status == EXCISE_SOURCE_FAILED) {
-			fprintf(out, "%ssource %s failed:%s ", st->red, r->name, st->off);
+			fprintf(out, "%ssource ", st->red);
+			put_escaped(out, r->name);
+			fprintf(out, " failed:%s ", st->off);
 			put_escaped(out, r->error);
 			fputs("\n", out);
 		}
 		if (r->n_errors) {
-			fprintf(out, "source %s: %llu item error%s", r->name, (unsigned long long)r->n_errors,
-				r->n_errors == 1 ? "" : "s");
+			fputs("source ", out);
+			put_escaped(out, r->name);
+			fprintf(out, ": %llu item error%s", (unsigned long long)r->n_errors, r->n_errors == 1 ? "" : "s");
 			if (r->errors && r->errors[0]) {
 				fputs(", first: ", out);
 				put_escaped(out, r->errors[0]);

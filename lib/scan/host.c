@@ -122,14 +122,3 @@ int host_read(const struct root *r, struct excise_host *h)
 		return -ENOMEM;
 	return 0;
 }
-
-void host_done(struct excise_host *h)
-{
-	free(h->hostname);
-	free(h->os);
-	free(h->os_id);
-	free(h->machine_id);
-	free(h->root);
-	free(h->platform);
-	*h = (struct excise_host){ 0 };
-}

@@ -7,9 +7,8 @@
 #include "excise/scan.h"
 
 /* Fill `h` from the root (hostname, os-release, machine-id). Missing facts stay NULL;
- * only OOM fails. */
+ * only OOM fails. Free with excise_host_done. */
 int host_read(const struct root *r, struct excise_host *h);
-void host_done(struct excise_host *h);
 /* OS and host name of a macOS root (SystemVersion.plist, SystemConfiguration
  * preferences); fills only facts still NULL or empty. 0 or -ENOMEM. */
 int host_read_macos(const struct root *r, struct excise_host *h);

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "parse/hive.h"
+#include "parse/win.h"
 #include "scan/scan_int.h"
-#include "source/wincommon.h"
 
 static char *value(struct hive *h, const char *key, const char *name)
 {

@@ -349,22 +349,22 @@ static int firefox_profile(struct exts *x)
 static int emit(struct exts *x, const struct ext *e)
 {
 	const struct profile *p = x->p;
-	struct obs_attr a[10];
+	struct excise_obs_attr a[10];
 	size_t n = 0;
-	a[n++] = (struct obs_attr){ "browser", p->browser };
-	a[n++] = (struct obs_attr){ "profile", p->name };
-	a[n++] = (struct obs_attr){ "user", p->user };
+	a[n++] = (struct excise_obs_attr){ "browser", p->browser };
+	a[n++] = (struct excise_obs_attr){ "profile", p->name };
+	a[n++] = (struct excise_obs_attr){ "user", p->user };
 	if (e->enabled >= 0)
-		a[n++] = (struct obs_attr){ "enabled", e->enabled ? "true" : "false" };
+		a[n++] = (struct excise_obs_attr){ "enabled", e->enabled ? "true" : "false" };
 	if (e->from_webstore >= 0)
-		a[n++] = (struct obs_attr){ "from_webstore", e->from_webstore ? "true" : "false" };
+		a[n++] = (struct excise_obs_attr){ "from_webstore", e->from_webstore ? "true" : "false" };
 	if (e->location)
-		a[n++] = (struct obs_attr){ "location", e->location };
+		a[n++] = (struct excise_obs_attr){ "location", e->location };
 	if (e->type)
-		a[n++] = (struct obs_attr){ "type", e->type };
+		a[n++] = (struct excise_obs_attr){ "type", e->type };
 	if (e->install_path)
-		a[n++] = (struct obs_attr){ "install_path", e->install_path };
-	struct obs o = {
+		a[n++] = (struct excise_obs_attr){ "install_path", e->install_path };
+	struct excise_obs o = {
 		.kind = EXCISE_OBS_EXTENSION,
 		.state = e->enabled == 0 ? "disabled" : e->enabled == 1 ? "enabled" : "present",
 		.active = e->enabled != 0,

@@ -14,18 +14,8 @@
 #include "core/limits.h"
 #include "core/x509name.h"
 
-bool cert_sha256(X509 *x, unsigned char out[32])
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
-		return false;
-	memcpy(out, md, 32);
-	return true;
-}
-
 int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char *state,
-		   const struct obs_attr *attrs, size_t n_attrs)
+		   const struct excise_obs_attr *attrs, size_t n_attrs)
 {
 	const X509_NAME *subj = X509_get_subject_name(x);
 	const X509_NAME *iss = X509_get_issuer_name(x);
@@ -35,7 +25,7 @@ int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char
 		return -ENOMEM;
 	_cleanup_free_ char *sdn = subj ? x509_dn(subj) : NULL;
 	_cleanup_free_ char *idn = iss ? x509_dn(iss) : NULL;
-	struct obs_attr a[EXCISE_MAX_OBS_ATTRS];
+	struct excise_obs_attr a[EXCISE_MAX_OBS_ATTRS];
 	size_t n = 0;
 	for (; n < n_attrs && n < ARRAY_SIZE(a) - 1; n++)
 		a[n] = attrs[n];
@@ -44,9 +34,9 @@ int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char
 	if (cert_sha256(x, md)) {
 		for (size_t i = 0; i < sizeof(md); i++)
 			snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		a[n++] = (struct obs_attr){ "sha256", hex };
+		a[n++] = (struct excise_obs_attr){ "sha256", hex };
 	}
-	struct obs o = { .kind = EXCISE_OBS_CERT, .state = state, .active = true,
+	struct excise_obs o = { .kind = EXCISE_OBS_CERT, .state = state, .active = true,
 			 .attrs = a, .n_attrs = n };
 	o.f[EXCISE_F_NAME] = cn;
 	o.f[EXCISE_F_PATH] = path;
@@ -57,7 +47,7 @@ int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char
 }
 
 int cert_emit_der(struct source_ctx *ctx, const void *der, size_t len, const char *path,
-		  const char *state, const struct obs_attr *attrs, size_t n_attrs)
+		  const char *state, const struct excise_obs_attr *attrs, size_t n_attrs)
 {
 	const unsigned char *q = der;
 	X509 *x = len > 0 && len <= 0x7fffffff ? d2i_X509(NULL, &q, (long)len) : NULL;

@@ -10,18 +10,16 @@
 
 #include <openssl/x509.h>
 
+#include "core/x509name.h"
 #include "source/source.h"
-
-/* SHA-256 of the DER encoding into out[32]; false when it cannot be computed. */
-bool cert_sha256(X509 *x, unsigned char out[32]);
 
 /* Emit `x`. Returns 0 or -ENOMEM. */
 NODISCARD int cert_emit_x509(struct source_ctx *ctx, X509 *x, const char *path, const char *state,
-			     const struct obs_attr *attrs, size_t n_attrs);
+			     const struct excise_obs_attr *attrs, size_t n_attrs);
 
 /* Decode `len` bytes of DER and emit them. Returns 0, -ENOMEM, or -EXCISE_E_CORRUPT
  * when the bytes are not one DER certificate (the caller reports where). */
 NODISCARD int cert_emit_der(struct source_ctx *ctx, const void *der, size_t len, const char *path,
-			    const char *state, const struct obs_attr *attrs, size_t n_attrs);
+			    const char *state, const struct excise_obs_attr *attrs, size_t n_attrs);
 
 #endif

@@ -83,8 +83,8 @@ static int emit(struct source_ctx *ctx, const struct fields *p)
 		return 0;
 	}
 	/* the name travels with evidence matched on another field (the Maintainer) */
-	struct obs_attr attrs[] = { { "package", p->package }, { "dpkg_journal", "interrupted run" } };
-	struct obs o = {
+	struct excise_obs_attr attrs[] = { { "package", p->package }, { "dpkg_journal", "interrupted run" } };
+	struct excise_obs o = {
 		.kind = EXCISE_OBS_PACKAGE, .state = states[i].word, .active = states[i].active,
 		.attrs = attrs, .n_attrs = p->journal ? 2 : 1,
 	};

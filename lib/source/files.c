@@ -47,7 +47,7 @@ static int emit(struct fctx *f, const char *path, size_t path_len, const char *n
 	int r = strset_add(&f->seen, path, path_len);
 	if (r <= 0)
 		return r;
-	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .active = false };
+	struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .active = false };
 	o.f[EXCISE_F_NAME] = name;
 	o.f[EXCISE_F_PATH] = path;
 	o.f[EXCISE_F_TARGET] = target;

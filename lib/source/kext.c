@@ -70,11 +70,11 @@ static int ext(struct kx *k, const char *path, const char *kind, const char *par
 			active = strncmp(s, "activated", 9) == 0;
 		}
 	}
-	struct obs_attr at[] = { { "parent", parent } };
+	struct excise_obs_attr at[] = { { "parent", parent } };
 	r = mac_bundle_emit(k->ctx, path, &b, kind, state, active, at, parent ? 1 : 0);
 	if (r >= 0) {
-		struct obs_attr kt[] = { { "kind", kind }, { "bundle_id", b.id } };
-		struct obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active,
+		struct excise_obs_attr kt[] = { { "kind", kind }, { "bundle_id", b.id } };
+		struct excise_obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active,
 				 .attrs = kt, .n_attrs = b.id ? 2 : 1 };
 		o.f[EXCISE_F_NAME] = mac_base_name(path);
 		o.f[EXCISE_F_PATH] = path;

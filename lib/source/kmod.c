@@ -245,10 +245,10 @@ static int module_file(struct kmod *k, const char *path, const char *name, size_
 		minfo_done(&m);
 		return r;
 	}
-	struct obs_attr attrs[] = {
+	struct excise_obs_attr attrs[] = {
 		{ "license", m.license }, { "signer", m.signer }, { "vermagic", m.vermagic },
 	};
-	struct obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active,
+	struct excise_obs o = { .kind = EXCISE_OBS_KMOD, .state = state, .active = active,
 			 .attrs = attrs, .n_attrs = ARRAY_SIZE(attrs) };
 	o.f[EXCISE_F_NAME] = mod;
 	o.f[EXCISE_F_PATH] = path;
@@ -322,7 +322,7 @@ static int run(struct source_ctx *ctx)
 	for (size_t i = 0; r >= 0 && i < k.ld.n; i++) {
 		if (k.ld.seen[i])
 			continue;
-		struct obs o = { .kind = EXCISE_OBS_KMOD, .state = "loaded", .active = true };
+		struct excise_obs o = { .kind = EXCISE_OBS_KMOD, .state = "loaded", .active = true };
 		o.f[EXCISE_F_NAME] = k.ld.names[i];
 		r = source_emit(ctx, &o);
 	}

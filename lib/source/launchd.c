@@ -128,15 +128,15 @@ static int job(struct jobs *j, const char *path, const char *domain)
 		r = job_target(ctx, pl, path, &target);
 	if (r >= 0) {
 		const char *state = disabled ? "disabled" : "enabled";
-		struct obs_attr at[] = { { "domain", domain }, { "disabled", disabled ? "true" : "false" },
+		struct excise_obs_attr at[] = { { "domain", domain }, { "disabled", disabled ? "true" : "false" },
 					 { "label", label } };
-		struct obs o = { .kind = EXCISE_OBS_SERVICE, .state = state, .active = !disabled,
+		struct excise_obs o = { .kind = EXCISE_OBS_SERVICE, .state = state, .active = !disabled,
 				 .attrs = at, .n_attrs = ARRAY_SIZE(at) };
 		o.f[EXCISE_F_NAME] = label;
 		o.f[EXCISE_F_PATH] = path;
 		o.f[EXCISE_F_TARGET] = target;
 		r = source_emit(ctx, &o);
-		struct obs_attr bt[] = { { "kind", "launchd" }, at[0], at[1], at[2] };
+		struct excise_obs_attr bt[] = { { "kind", "launchd" }, at[0], at[1], at[2] };
 		o.kind = EXCISE_OBS_BUNDLE;
 		o.attrs = bt;
 		o.n_attrs = ARRAY_SIZE(bt);

@@ -71,7 +71,7 @@ static int scan_dir(struct apps *a, const char *dir, const char *suffix, const c
 
 static int emit_file(struct apps *a, const char *path, bool installed)
 {
-	struct obs o = { .kind = EXCISE_OBS_FILE, .state = installed ? "installed" : "present",
+	struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = installed ? "installed" : "present",
 			 .active = installed };
 	o.f[EXCISE_F_NAME] = mac_base_name(path);
 	o.f[EXCISE_F_PATH] = path;
@@ -98,7 +98,7 @@ static int bundle(struct apps *a, const char *path, const char *kind, const char
 	bool installed = r == 0 && b.id;
 	r = emit_file(a, path, installed);
 	if (r >= 0) {
-		struct obs_attr at[] = { { "parent", parent } };
+		struct excise_obs_attr at[] = { { "parent", parent } };
 		r = mac_bundle_emit(a->ctx, path, &b, kind, installed ? "installed" : "present",
 				    installed, at, parent ? 1 : 0);
 	}

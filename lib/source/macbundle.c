@@ -76,12 +76,12 @@ int mac_bundle_read(struct source_ctx *ctx, const char *bundle, struct mac_bundl
 }
 
 int mac_bundle_emit(struct source_ctx *ctx, const char *bundle, const struct mac_bundle *b,
-		    const char *kind, const char *state, bool active, const struct obs_attr *attrs,
+		    const char *kind, const char *state, bool active, const struct excise_obs_attr *attrs,
 		    size_t n_attrs)
 {
 	if (!b->id)
 		return 0;
-	struct obs_attr a[5] = { { "kind", kind } };
+	struct excise_obs_attr a[5] = { { "kind", kind } };
 	size_t n = 1;
 	for (size_t i = 0; i < n_attrs && n < ARRAY_SIZE(a); i++)
 		a[n++] = attrs[i];
@@ -92,7 +92,7 @@ int mac_bundle_emit(struct source_ctx *ctx, const char *bundle, const struct mac
 		if (!exe)
 			return -ENOMEM;
 	}
-	struct obs o = { .kind = EXCISE_OBS_BUNDLE, .state = state, .active = active,
+	struct excise_obs o = { .kind = EXCISE_OBS_BUNDLE, .state = state, .active = active,
 			 .attrs = a, .n_attrs = n };
 	o.f[EXCISE_F_NAME] = b->id;
 	o.f[EXCISE_F_VERSION] = b->version;

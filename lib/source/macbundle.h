@@ -41,7 +41,7 @@ void mac_bundle_done(struct mac_bundle *b);
 /* Emit the BUNDLE observation; `attrs` (n <= 4) follow "kind". */
 NODISCARD int mac_bundle_emit(struct source_ctx *ctx, const char *bundle, const struct mac_bundle *b,
 			      const char *kind, const char *state, bool active,
-			      const struct obs_attr *attrs, size_t n_attrs);
+			      const struct excise_obs_attr *attrs, size_t n_attrs);
 
 /* The base name of a path. */
 const char *mac_base_name(const char *path);

@@ -192,15 +192,15 @@ static int emit_row(struct db *d, sqlite3_stmt *s, size_t index)
 		if (strpbrk(a, "CTP") || strpbrk(b, "CP") || strpbrk(c, "CP"))
 			state = "trusted";
 	}
-	struct obs_attr at[5];
+	struct excise_obs_attr at[5];
 	size_t n = 0;
 	if (nick && *nick)
-		at[n++] = (struct obs_attr){ "nickname", nick };
-	at[n++] = (struct obs_attr){ "browser", d->p->browser };
-	at[n++] = (struct obs_attr){ "profile", d->p->name };
-	at[n++] = (struct obs_attr){ "user", d->p->user };
+		at[n++] = (struct excise_obs_attr){ "nickname", nick };
+	at[n++] = (struct excise_obs_attr){ "browser", d->p->browser };
+	at[n++] = (struct excise_obs_attr){ "profile", d->p->name };
+	at[n++] = (struct excise_obs_attr){ "user", d->p->user };
 	if (t)
-		at[n++] = (struct obs_attr){ "trust", trust };
+		at[n++] = (struct excise_obs_attr){ "trust", trust };
 	int r = der && len > 0 ? cert_emit_der(d->ctx, der, (size_t)len, d->path, state, at, n)
 			       : -EXCISE_E_CORRUPT;
 	if (r == -EXCISE_E_CORRUPT) {

@@ -114,8 +114,8 @@ static int one_process(struct source_ctx *ctx, int procfd, const char *pid)
 	} else if (comm && comm[0]) {
 		name = comm;
 	}
-	const struct obs_attr attrs[] = { { "pid", pid } };
-	struct obs o = {
+	const struct excise_obs_attr attrs[] = { { "pid", pid } };
+	struct excise_obs o = {
 		.kind = EXCISE_OBS_PROCESS,
 		.state = deleted ? "running (deleted)" : "running",
 		.active = true,

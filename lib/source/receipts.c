@@ -77,15 +77,15 @@ static int receipt(struct source_ctx *ctx, const char *path)
 	time_t t = (time_t)when;
 	if (r == 0 && gmtime_r(&t, &tm))
 		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	struct obs_attr at[3];
+	struct excise_obs_attr at[3];
 	size_t n = 0;
 	if (date[0])
-		at[n++] = (struct obs_attr){ "install_date", date };
+		at[n++] = (struct excise_obs_attr){ "install_date", date };
 	if (prefix)
-		at[n++] = (struct obs_attr){ "install_prefix", prefix };
+		at[n++] = (struct excise_obs_attr){ "install_prefix", prefix };
 	if (file)
-		at[n++] = (struct obs_attr){ "package_file", file };
-	struct obs o = { .kind = EXCISE_OBS_PACKAGE, .state = "installed", .active = true,
+		at[n++] = (struct excise_obs_attr){ "package_file", file };
+	struct excise_obs o = { .kind = EXCISE_OBS_PACKAGE, .state = "installed", .active = true,
 			 .attrs = at, .n_attrs = n };
 	o.f[EXCISE_F_NAME] = id;
 	o.f[EXCISE_F_VERSION] = version;
@@ -100,7 +100,7 @@ static int old_receipt(struct source_ctx *ctx, const char *path)
 	struct stat st;
 	if (root_lstat(source_root(ctx), path, &st) < 0)
 		return 0;
-	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
+	struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
 	o.f[EXCISE_F_NAME] = mac_base_name(path);
 	o.f[EXCISE_F_PATH] = path;
 	return source_emit(ctx, &o);

@@ -33,24 +33,8 @@
 
 #include "core/buf.h"
 #include "core/limits.h"
-#include "source/rpm.h"
+#include "parse/rpmdb.h"
 #include "source/source.h"
-
-/* Where rpm keeps its database: rpm >= 4.17 and older ones. Often one is a symlink to the other. */
-static const char *const db_dirs[] = { "/usr/lib/sysimage/rpm", "/var/lib/rpm" };
-
-struct backend {
-	const char *label;            /* for messages */
-	const char *marker;           /* the file whose presence says which backend */
-	const char *const files[3];   /* the files copied (the marker first) */
-};
-
-/* In rpm's own order of preference when several are present. */
-static const struct backend backends[] = {
-	{ "SQLite", "rpmdb.sqlite", { "rpmdb.sqlite", "rpmdb.sqlite-wal", NULL } },
-	{ "NDB", "Packages.db", { "Packages.db", "Index.db", NULL } },
-	{ "Berkeley DB", "Packages", { "Packages", NULL } },
-};
 
 static pthread_mutex_t rpm_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool rpm_inited;
@@ -294,8 +278,8 @@ static int emit_header(struct source_ctx *ctx, Header h, const char *dbfile)
 		return r;
 
 	const char *vendor = hstr(h, RPMTAG_VENDOR);
-	const struct obs_attr attrs[] = { { "package", name } };
-	struct obs o = {
+	const struct excise_obs_attr attrs[] = { { "package", name } };
+	struct excise_obs o = {
 		.kind = EXCISE_OBS_PACKAGE,
 		.state = "installed",
 		.active = true,
@@ -312,7 +296,7 @@ static int emit_header(struct source_ctx *ctx, Header h, const char *dbfile)
 
 /* Read the copy in `tmp` with librpm. Called with rpm_lock held. */
 static int read_copy(struct source_ctx *ctx, const char *tmp, const char *backend,
-		     const struct backend *be, const char *dbfile, struct buf *log)
+		     const struct rpmdb_backend *be, const char *dbfile, struct buf *log)
 {
 	int r = 0;
 	uint64_t n = 0;
@@ -365,11 +349,11 @@ out:
 }
 
 /* Which librpm backend reads `be` here, or NULL. Called with rpm_lock held. */
-static const char *backend_name(const struct backend *be)
+static const char *backend_name(const struct rpmdb_backend *be)
 {
-	if (be == &backends[0])
+	if (be == &rpmdb_backends[0])
 		return have_backend("sqlite") ? "sqlite" : NULL;
-	if (be == &backends[1])
+	if (be == &rpmdb_backends[1])
 		return have_backend("ndb") ? "ndb" : NULL;
 	if (have_backend("bdb_ro"))
 		return "bdb_ro";
@@ -377,7 +361,7 @@ static const char *backend_name(const struct backend *be)
 }
 
 /* Read the database in `dir` (whose backend is `be`). */
-static int read_db(struct source_ctx *ctx, const char *dir, const struct backend *be)
+static int read_db(struct source_ctx *ctx, const char *dir, const struct rpmdb_backend *be)
 {
 	_cleanup_free_ char *dbfile = path_join(dir, be->marker);
 	if (!dbfile)
@@ -403,7 +387,7 @@ static int read_db(struct source_ctx *ctx, const char *dir, const struct backend
 		_cleanup_free_ char *p = path_join(dir, be->files[i]);
 		r = p ? copy_file(ctx, p, be->files[i], tfd, &total, i == 0) : -ENOMEM;
 	}
-	if (r >= 0 && be == &backends[0])
+	if (r >= 0 && be == &rpmdb_backends[0])
 		r = check_sqlite(ctx, tfd, dbfile);
 	close(tfd);
 	if (r < 0)
@@ -438,40 +422,19 @@ out:
 	return r;
 }
 
-/* The backend whose marker file is in the directory `dfd`, or NULL. */
-static const struct backend *dir_backend(int dfd)
-{
-	for (size_t b = 0; b < ARRAY_SIZE(backends); b++) {
-		struct stat st;
-		if (fstatat(dfd, backends[b].marker, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return &backends[b];
-	}
-	return NULL;
-}
-
-const char *rpm_db_dir(const struct root *root)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(db_dirs); i++) {
-		_cleanup_close_ int dfd = root_openat(root, db_dirs[i], O_PATH | O_DIRECTORY);
-		if (dfd >= 0 && dir_backend(dfd))
-			return db_dirs[i];
-	}
-	return NULL;
-}
-
 static int run(struct source_ctx *ctx)
 {
 	const struct root *root = source_root(ctx);
-	struct stat seen[ARRAY_SIZE(db_dirs)];
+	struct stat seen[ARRAY_SIZE(rpmdb_dirs)];
 	size_t n_seen = 0;
 	int r = 0, n_read = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(db_dirs); i++) {
-		_cleanup_close_ int dfd = root_openat(root, db_dirs[i], O_PATH | O_DIRECTORY);
+	for (size_t i = 0; i < ARRAY_SIZE(rpmdb_dirs); i++) {
+		_cleanup_close_ int dfd = root_openat(root, rpmdb_dirs[i], O_PATH | O_DIRECTORY);
 		if (dfd == -ENOENT || dfd == -ENOTDIR)
 			continue;
 		if (dfd < 0) {
-			source_item_error(ctx, dfd, "'%s': cannot open: %s", db_dirs[i], strerror(-dfd));
+			source_item_error(ctx, dfd, "'%s': cannot open: %s", rpmdb_dirs[i], strerror(-dfd));
 			if (r == 0)
 				r = dfd;
 			continue;
@@ -486,10 +449,10 @@ static int run(struct source_ctx *ctx)
 			continue;
 		seen[n_seen++] = st;
 
-		const struct backend *be = dir_backend(dfd);
+		const struct rpmdb_backend *be = rpmdb_backend_of(dfd);
 		if (!be)
 			continue;
-		int k = read_db(ctx, db_dirs[i], be);
+		int k = read_db(ctx, rpmdb_dirs[i], be);
 		if (k < 0)
 			return k;
 		n_read++;

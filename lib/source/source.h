@@ -4,8 +4,10 @@
  * exporting one `const struct source source_<name>` listed in registry.c.
  *
  * A source reads one kind of evidence from the root it is given and reports
- * each thing it sees as an observation (struct obs) through source_emit().
- * It knows nothing about vendors: matching happens behind source_emit().
+ * each thing it sees as an observation (struct excise_obs, excise/obs.h)
+ * through source_emit(), which feeds the scan's engine (excise/engine.h).
+ * It knows nothing about vendors: matching happens in the engine. source.c
+ * runs the sources (source_run_all) and holds everything declared here.
  *
  * run() returns:
  *    0                  it ran (whether or not it observed anything);
@@ -24,24 +26,9 @@
 #include "core/macro.h"
 #include "core/root.h"
 #include "excise/catalog.h"
+#include "excise/engine.h"
+#include "excise/obs.h"
 #include "excise/scan.h"
-
-/* A named detail of an observation that no field holds (browser, profile, user,
- * MSI product code...). Keys are short lower-case words; both strings borrowed. */
-struct obs_attr {
-	const char *key;
-	const char *value;
-};
-
-/* One thing a source saw. All strings are borrowed for the call only; any may be NULL. */
-struct obs {
-	enum excise_obs_kind kind;
-	const char *f[_EXCISE_FIELD_MAX]; /* indexed by enum excise_field */
-	const char *state;                /* installed, config-files, running, enabled, loaded, present... */
-	bool active;                      /* installed / running / loaded / enabled */
-	const struct obs_attr *attrs;     /* n_attrs details carried into the evidence */
-	size_t n_attrs;
-};
 
 enum source_flags {
 	SOURCE_LIVE_ONLY = 1u << 0, /* reads the running system (/proc): absent under --root */
@@ -69,7 +56,7 @@ const char *source_platform(struct source_ctx *ctx);
 const struct excise_catalog *source_catalog(struct source_ctx *ctx);
 
 /* Report an observation. Thread-safe. Returns 0 or -ENOMEM. */
-NODISCARD int source_emit(struct source_ctx *ctx, const struct obs *o);
+NODISCARD int source_emit(struct source_ctx *ctx, const struct excise_obs *o);
 
 /* Count observations that were looked at but not emitted (the walk's unmatched entries). Thread-safe. */
 void source_count(struct source_ctx *ctx, uint64_t n);
@@ -104,5 +91,16 @@ void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs);
 /* The registry: all sources, in the order they run. */
 extern const struct source *const source_table[];
 extern const size_t source_table_len;
+
+/* Every source `opts` asks for that reads `platform` (and, when it reads the
+ * running system, only on a live root), in registry order, each as an input of
+ * `engine`; the others are inputs too, with status skipped or absent. A source
+ * that fails is recorded as failed and the rest go on. Returns 0 or -ENOMEM. */
+NODISCARD int source_run_all(struct excise_engine *engine, const struct root *root, const char *platform,
+			     const struct excise_scan_opts *opts);
+
+/* 0 when every name of `only` (NULL-terminated, or NULL) is a source, else
+ * -EXCISE_E_USAGE naming the first that is not. */
+int source_check_names(const char *const *only, struct excise_err *reterr);
 
 #endif

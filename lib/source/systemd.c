@@ -393,7 +393,7 @@ static int emit_scope(struct source_ctx *ctx, struct scope *s)
 			if (r < 0)
 				source_item_error(ctx, -r, "%s", err.msg);
 		}
-		struct obs o = {
+		struct excise_obs o = {
 			.kind = EXCISE_OBS_SERVICE,
 			.state = u->masked ? "masked" : u->enabled ? "enabled" : "disabled",
 			.active = u->enabled && !u->masked,
@@ -411,7 +411,7 @@ static int emit_scope(struct source_ctx *ctx, struct scope *s)
 	for (size_t i = 0; i < s->nl; i++) {
 		struct link *l = &s->l[i];
 		const struct unit *u = l->unit >= 0 ? &s->u[l->unit] : NULL;
-		struct obs o = {
+		struct excise_obs o = {
 			.kind = EXCISE_OBS_SERVICE,
 			.state = l->kind,
 			.active = u && u->enabled && !u->masked,

@@ -203,7 +203,7 @@ static int one_script(struct source_ctx *ctx, const struct rcset *rc, const char
 	for (size_t i = 0; i < rc->n; i++)
 		if (rc->l[i].start && strcmp(rc->l[i].script, name) == 0)
 			enabled = true;
-	struct obs o = {
+	struct excise_obs o = {
 		.kind = EXCISE_OBS_SERVICE,
 		.state = enabled ? "enabled" : "disabled",
 		.active = enabled,
@@ -216,7 +216,7 @@ static int one_script(struct source_ctx *ctx, const struct rcset *rc, const char
 	for (size_t i = 0; r >= 0 && i < rc->n; i++) {
 		if (strcmp(rc->l[i].script, name) != 0)
 			continue;
-		struct obs lo = { .kind = EXCISE_OBS_SERVICE, .state = "link:rc", .active = enabled };
+		struct excise_obs lo = { .kind = EXCISE_OBS_SERVICE, .state = "link:rc", .active = enabled };
 		lo.f[EXCISE_F_NAME] = name;
 		lo.f[EXCISE_F_PATH] = rc->l[i].path;
 		lo.f[EXCISE_F_TARGET] = rc->l[i].target;

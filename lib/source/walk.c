@@ -125,7 +125,7 @@ static bool is_virtual(const struct wctx *w, const struct walk_entry *e)
 static int emit_entry(struct source_ctx *ctx, const struct walk_entry *e)
 {
 	char target[PATH_MAX + 1];
-	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .active = false };
+	struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .active = false };
 	o.f[EXCISE_F_NAME] = e->name;
 	o.f[EXCISE_F_PATH] = e->path;
 	o.f[EXCISE_F_TARGET] = walk_link_target(e, target, sizeof(target));

@@ -11,22 +11,6 @@
 #include "source/certobs.h"
 #include "source/wincommon.h"
 
-int win_hive_open(const struct root *r, const char *path, struct hive **ret, char **ret_path,
-		  struct excise_err *err)
-{
-	_cleanup_free_ char *real = NULL;
-	int k = root_resolve_nocase(r, path, &real);
-	if (k == -ENOENT)
-		return -EXCISE_E_ABSENT;
-	if (k < 0)
-		return err_setc(err, k, "hive '%s'", path);
-	if ((k = hive_open_root(r, real, ret, err)) < 0)
-		return k;
-	if (ret_path)
-		*ret_path = TAKE_PTR(real);
-	return 0;
-}
-
 int win_key_error(struct source_ctx *ctx, struct hive *h, const char *keypath, int code,
 		  const char *what)
 {
@@ -142,17 +126,17 @@ static int uninstall_entry(struct source_ctx *ctx, struct hive *h, hive_node n, 
 	    (r = win_str(ctx, h, n, path, "Comments", &com)) < 0 ||
 	    (r = win_u64(ctx, h, n, path, "WindowsInstaller", &wi, &have_wi)) < 0)
 		return r;
-	struct obs_attr a[4];
+	struct excise_obs_attr a[4];
 	size_t na = 0;
 	if (loc && *loc)
-		a[na++] = (struct obs_attr){ "install_location", loc };
+		a[na++] = (struct excise_obs_attr){ "install_location", loc };
 	if (have_wi && wi == 1 && is_guid(name))
-		a[na++] = (struct obs_attr){ "msi_product_code", name };
+		a[na++] = (struct excise_obs_attr){ "msi_product_code", name };
 	if (u->view)
-		a[na++] = (struct obs_attr){ "view", u->view };
+		a[na++] = (struct excise_obs_attr){ "view", u->view };
 	if (u->user)
-		a[na++] = (struct obs_attr){ "user", u->user };
-	struct obs o = { .kind = EXCISE_OBS_PACKAGE, .state = "installed", .active = true,
+		a[na++] = (struct excise_obs_attr){ "user", u->user };
+	struct excise_obs o = { .kind = EXCISE_OBS_PACKAGE, .state = "installed", .active = true,
 			 .attrs = a, .n_attrs = na };
 	o.f[EXCISE_F_NAME] = dn;
 	o.f[EXCISE_F_VERSION] = dv;
@@ -162,7 +146,7 @@ static int uninstall_entry(struct source_ctx *ctx, struct hive *h, hive_node n, 
 	o.f[EXCISE_F_DESCRIPTION] = com;
 	if ((r = source_emit(ctx, &o)) < 0)
 		return r;
-	struct obs k = { .kind = EXCISE_OBS_REGISTRY, .state = "installed", .active = true,
+	struct excise_obs k = { .kind = EXCISE_OBS_REGISTRY, .state = "installed", .active = true,
 			 .attrs = a, .n_attrs = na };
 	k.f[EXCISE_F_NAME] = name;
 	k.f[EXCISE_F_PATH] = path;
@@ -195,8 +179,8 @@ int win_run_key(struct source_ctx *ctx, struct hive *h, hive_node from, const ch
 		_cleanup_free_ char *cmd = NULL;
 		if (!names[i][0] || (r = win_str(ctx, h, n, keypath, names[i], &cmd)) < 0)
 			continue;
-		struct obs_attr a[2] = { { "autorun", autorun }, { "user", user } };
-		struct obs o = { .kind = EXCISE_OBS_SERVICE, .state = "enabled", .active = true,
+		struct excise_obs_attr a[2] = { { "autorun", autorun }, { "user", user } };
+		struct excise_obs o = { .kind = EXCISE_OBS_SERVICE, .state = "enabled", .active = true,
 				 .attrs = a, .n_attrs = user ? 2 : 1 };
 		o.f[EXCISE_F_NAME] = names[i];
 		o.f[EXCISE_F_TARGET] = cmd;
@@ -234,7 +218,7 @@ static int cert_key(struct source_ctx *ctx, struct hive *h, hive_node n, const c
 					       : "value 'Blob' is not a property list");
 		return 0;
 	}
-	struct obs_attr a[3] = { { "thumbprint", name }, { "store", s->store }, { "user", s->user } };
+	struct excise_obs_attr a[3] = { { "thumbprint", name }, { "store", s->store }, { "user", s->user } };
 	bool trusted = strcasecmp(s->store, "CA") != 0;
 	r = cert_emit_der(ctx, der, dlen, path, trusted ? "trusted" : "intermediate", a,
 			  s->user ? 3 : 2);
@@ -260,29 +244,4 @@ int win_cert_stores(struct source_ctx *ctx, struct hive *h, hive_node from, cons
 		r = each_child(ctx, h, from, rel, shown, cert_key, &s);
 	}
 	return r;
-}
-
-char *win_root_path(const char *image)
-{
-	const char *s = image;
-	if (strncmp(s, "\\??\\", 4) == 0)
-		s += 4;
-	if (((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') && s[1] == ':')
-		s += 2;
-	struct buf b;
-	buf_init(&b, EXCISE_MAX_HIVE_STRING_LEN + 16);
-	if (strncasecmp(s, "\\SystemRoot\\", 12) == 0) {
-		buf_adds(&b, "\\Windows\\");
-		s += 12;
-	} else if (s[0] != '\\') {
-		buf_adds(&b, "\\Windows\\");
-	}
-	buf_adds(&b, s);
-	char *out = NULL;
-	if (buf_take(&b, &out) < 0)
-		return NULL;
-	for (char *p = out; *p; p++)
-		if (*p == '\\')
-			*p = '/';
-	return out;
 }

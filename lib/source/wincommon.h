@@ -3,7 +3,7 @@
  * wincommon: what the Windows registry sources (winsoftware.c, winsystem.c,
  * winusers.c) share: opening a hive by its Windows-layout path, reading
  * optional values with per-key error reports, Uninstall entries, Run keys,
- * certificate stores and driver image paths.
+ * certificate stores (parse/win.h opens hives by their Windows-layout path).
  */
 #ifndef EXCISE_WINCOMMON_H
 #define EXCISE_WINCOMMON_H
@@ -12,16 +12,8 @@
 #include <stdint.h>
 
 #include "parse/hive.h"
+#include "parse/win.h"
 #include "source/source.h"
-
-#define WIN_SOFTWARE_HIVE "/Windows/System32/config/SOFTWARE"
-#define WIN_SYSTEM_HIVE "/Windows/System32/config/SYSTEM"
-
-/* Open the hive at the Windows-layout `path` (matched case-insensitively).
- * -EXCISE_E_ABSENT when there is none; other errors are described in `err`,
- * which names the file. *ret_path (optional) is the real path. */
-NODISCARD int win_hive_open(const struct root *r, const char *path, struct hive **ret,
-			    char **ret_path, struct excise_err *err);
 
 /* An optional string value: *ret is NULL when absent or of another type. A
  * corrupt or oversized value is reported as an item error naming the hive,
@@ -52,10 +44,5 @@ NODISCARD int win_run_key(struct source_ctx *ctx, struct hive *h, hive_node from
 /* The certificate stores under `parent_path` (a SystemCertificates key) as CERT observations. */
 NODISCARD int win_cert_stores(struct source_ctx *ctx, struct hive *h, hive_node from,
 			      const char *parent_path, const char *keypath, const char *user);
-
-/* A driver's ImagePath (expanded) as a root path: "\SystemRoot\System32\drivers\x.sys",
- * "System32\drivers\x.sys", "\??\C:\Windows\..." all give "/Windows/System32/drivers/x.sys".
- * NULL on OOM. */
-char *win_root_path(const char *image);
 
 #endif

@@ -139,7 +139,7 @@ static const char *best_version(const struct pe_version *v, char *fixed)
 static int emit_version(struct wf *w, const struct walk_entry *e, const struct pe_version *v,
 			const char *version)
 {
-	struct obs_attr a[6];
+	struct excise_obs_attr a[6];
 	size_t n = 0;
 	const struct {
 		const char *key, *value;
@@ -150,8 +150,8 @@ static int emit_version(struct wf *w, const struct walk_entry *e, const struct p
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cand); i++)
 		if (cand[i].value)
-			a[n++] = (struct obs_attr){ cand[i].key, cand[i].value };
-	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .attrs = a, .n_attrs = n };
+			a[n++] = (struct excise_obs_attr){ cand[i].key, cand[i].value };
+	struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = "present", .attrs = a, .n_attrs = n };
 	o.f[EXCISE_F_NAME] = e->name;
 	o.f[EXCISE_F_PATH] = e->path;
 	o.f[EXCISE_F_VERSION] = version;
@@ -163,8 +163,8 @@ static int emit_version(struct wf *w, const struct walk_entry *e, const struct p
 static int emit_signer(struct wf *w, const struct walk_entry *e, const struct pe_signer *s,
 		       const char *version)
 {
-	struct obs_attr a[] = { { "serial", s->serial }, { "signature", "present, not verified" } };
-	struct obs o = { .kind = EXCISE_OBS_SIGNER, .state = "unverified", .attrs = a,
+	struct excise_obs_attr a[] = { { "serial", s->serial }, { "signature", "present, not verified" } };
+	struct excise_obs o = { .kind = EXCISE_OBS_SIGNER, .state = "unverified", .attrs = a,
 			 .n_attrs = ARRAY_SIZE(a) };
 	if (!s->serial)
 		o.attrs = a + 1, o.n_attrs = 1;
@@ -179,7 +179,7 @@ static int emit_signer(struct wf *w, const struct walk_entry *e, const struct pe
 
 static int plain_emit(struct wf *w, const struct walk_entry *e, const char *target)
 {
-	struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
+	struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
 	o.f[EXCISE_F_NAME] = e->name;
 	o.f[EXCISE_F_PATH] = e->path;
 	o.f[EXCISE_F_TARGET] = target;
@@ -301,7 +301,7 @@ static int walk_loc(struct wf *w, const struct loc *l, const char *real)
 		int r = strset_add(&w->matched, real, len);
 		if (r < 0)
 			return r;
-		struct obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
+		struct excise_obs o = { .kind = EXCISE_OBS_FILE, .state = "present" };
 		o.f[EXCISE_F_NAME] = name;
 		o.f[EXCISE_F_PATH] = real;
 		if ((r = source_emit(w->ctx, &o)) < 0)

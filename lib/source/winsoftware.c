@@ -181,8 +181,8 @@ static int vendor_key(void *ud, struct hive *h, hive_node n, const char *path, u
 			  (r = win_str(s->ctx, h, env, path, "ProductName", &pname)) < 0 ||
 			  (r = win_str(s->ctx, h, env, path, "ProductRoot", &proot)) < 0))
 		return r;
-	struct obs_attr a[1] = { { "product_root", proot } };
-	struct obs o = { .kind = EXCISE_OBS_REGISTRY, .active = installed,
+	struct excise_obs_attr a[1] = { { "product_root", proot } };
+	struct excise_obs o = { .kind = EXCISE_OBS_REGISTRY, .active = installed,
 			 .state = installed ? "installed" : stale ? "stale" : "present",
 			 .attrs = a, .n_attrs = proot ? 1 : 0 };
 	o.f[EXCISE_F_NAME] = name;

@@ -137,21 +137,21 @@ static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const ch
 		return r;
 	bool active = !have_start || start != 4;
 	const char *state = active ? "enabled" : "disabled";
-	struct obs_attr a[6];
+	struct excise_obs_attr a[6];
 	size_t na = 0;
 	if (have_start)
-		a[na++] = (struct obs_attr){ "start", start_word(start) };
+		a[na++] = (struct excise_obs_attr){ "start", start_word(start) };
 	if (have_type)
-		a[na++] = (struct obs_attr){ "type", type_word(type) };
+		a[na++] = (struct excise_obs_attr){ "type", type_word(type) };
 	if (group && *group)
-		a[na++] = (struct obs_attr){ "group", group };
+		a[na++] = (struct excise_obs_attr){ "group", group };
 	if (alt)
-		a[na++] = (struct obs_attr){ "altitude", alt };
-	a[na++] = (struct obs_attr){ "control_set", cs };
+		a[na++] = (struct excise_obs_attr){ "altitude", alt };
+	a[na++] = (struct excise_obs_attr){ "control_set", cs };
 	bool driver = have_type && (type == 1 || type == 2 || type == 8);
 	if (driver)
-		a[na++] = (struct obs_attr){ "service", name };
-	struct obs o = { .kind = driver ? EXCISE_OBS_KMOD : EXCISE_OBS_SERVICE, .state = state,
+		a[na++] = (struct excise_obs_attr){ "service", name };
+	struct excise_obs o = { .kind = driver ? EXCISE_OBS_KMOD : EXCISE_OBS_SERVICE, .state = state,
 			 .active = active, .attrs = a, .n_attrs = na };
 	_cleanup_free_ char *root_path = NULL;
 	if (driver) {
@@ -169,7 +169,7 @@ static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const ch
 	}
 	if ((r = source_emit(ctx, &o)) < 0)
 		return r;
-	struct obs k = { .kind = EXCISE_OBS_REGISTRY, .state = state, .active = active,
+	struct excise_obs k = { .kind = EXCISE_OBS_REGISTRY, .state = state, .active = active,
 			 .attrs = a, .n_attrs = na };
 	k.f[EXCISE_F_NAME] = name;
 	k.f[EXCISE_F_PATH] = path;

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * source: the interface the sources see (source.h) and the loop that runs them.
+ * Each source is one input of the scan's engine: what it emits is fed to the
+ * engine, which keeps its counts, item errors and failure.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "catalog/match.h"
+#include "core/err.h"
+#include "engine/engine_int.h"
+#include "source/source.h"
+
+struct source_ctx {
+	struct excise_engine *engine;
+	const struct matcher *m;    /* the engine's, for the hot loops' filters */
+	const struct root *root;
+	const char *platform;
+	const struct excise_scan_opts *opts;
+	struct excise_source_result *res;
+};
+
+const struct root *source_root(struct source_ctx *ctx) { return ctx->root; }
+bool source_live(struct source_ctx *ctx) { return ctx->root->live; }
+unsigned source_scan_flags(struct source_ctx *ctx) { return ctx->opts->flags; }
+const struct excise_catalog *source_catalog(struct source_ctx *ctx) { return engine_catalog(ctx->engine); }
+
+const char *source_platform(struct source_ctx *ctx) { return ctx->platform; }
+
+unsigned source_threads(struct source_ctx *ctx)
+{
+	unsigned t = ctx->opts->threads;
+	return t ? (t > 64 ? 64 : t) : 2;
+}
+
+bool source_wants(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field)
+{
+	return matcher_wants(ctx->m, kind, field);
+}
+
+bool source_could_match(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field,
+			const char *s, size_t len)
+{
+	return matcher_could(ctx->m, kind, field, s, len);
+}
+
+bool source_could_match_file(struct source_ctx *ctx, const char *name, size_t name_len,
+			     const char *path, size_t path_len)
+{
+	return matcher_could(ctx->m, EXCISE_OBS_FILE, EXCISE_F_NAME, name, name_len) ||
+	       matcher_could(ctx->m, EXCISE_OBS_FILE, EXCISE_F_PATH, path, path_len);
+}
+
+bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,
+			      enum excise_field field, const char *prefix, size_t len)
+{
+	return matcher_could_below(ctx->m, kind, field, prefix, len);
+}
+
+int source_emit(struct source_ctx *ctx, const struct excise_obs *o)
+{
+	int r = excise_engine_feed(ctx->engine, ctx->res, o);
+	return r < 0 ? r : 0;
+}
+
+void source_count(struct source_ctx *ctx, uint64_t n)
+{
+	excise_engine_count(ctx->engine, ctx->res, n);
+}
+
+void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs)
+{
+	if (ctx->opts->progress)
+		ctx->opts->progress(ctx->opts->progress_data, entries, dirs);
+}
+
+void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...)
+{
+	struct excise_err e;
+	va_list ap;
+	va_start(ap, fmt);
+	char msg[EXCISE_ERR_MSG];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (code < 0)
+		err_set(&e, code, "%s: %s", msg, excise_strerror(code));
+	else
+		err_set(&e, code, "%s", msg);
+	excise_engine_item_error(ctx->engine, ctx->res, e.msg);
+}
+
+int source_fail(struct source_ctx *ctx, int code, const char *fmt, ...)
+{
+	char msg[EXCISE_ERR_MSG];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	excise_engine_fail(ctx->engine, ctx->res, msg);
+	return code < 0 ? code : -EIO;
+}
+
+/* ---- running the sources ---- */
+
+static bool wanted(const struct excise_scan_opts *opts, const char *name)
+{
+	if (!opts->only)
+		return true;
+	for (const char *const *p = opts->only; *p; p++)
+		if (strcmp(*p, name) == 0)
+			return true;
+	return false;
+}
+
+/* A source's platform is "any" or a comma-separated list ("linux,macos"). */
+static bool source_runs_on(const struct source *src, const char *platform)
+{
+	const char *p = src->platform;
+	size_t n = strlen(platform);
+	if (!p || strcmp(p, "any") == 0)
+		return true;
+	for (; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, platform, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void run_source(struct source_ctx *ctx, const struct source *src)
+{
+	struct excise_source_result *res = ctx->res;
+	if (!wanted(ctx->opts, src->name) ||
+	    ((src->flags & SOURCE_FULL_ONLY) && !(ctx->opts->flags & EXCISE_SCAN_FULL))) {
+		res->status = EXCISE_SOURCE_SKIPPED;
+		return;
+	}
+	if (!source_runs_on(src, ctx->platform) || ((src->flags & SOURCE_LIVE_ONLY) && !ctx->root->live)) {
+		res->status = EXCISE_SOURCE_ABSENT;
+		return;
+	}
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int r = src->run(ctx);
+	res->seconds = seconds_since(&t0);
+	if (r == -EXCISE_E_ABSENT) {
+		res->status = EXCISE_SOURCE_ABSENT;
+	} else if (r < 0) {
+		res->status = EXCISE_SOURCE_FAILED;
+		excise_engine_fail(ctx->engine, res, excise_strerror(r)); /* when the source gave no reason */
+	} else {
+		res->status = EXCISE_SOURCE_OK;
+	}
+}
+
+int source_run_all(struct excise_engine *engine, const struct root *root, const char *platform,
+		   const struct excise_scan_opts *opts)
+{
+	struct source_ctx ctx = { .engine = engine, .m = engine_matcher(engine), .root = root,
+				  .platform = platform, .opts = opts };
+	for (size_t i = 0; i < source_table_len; i++) {
+		if (!(ctx.res = excise_engine_input(engine, source_table[i]->name)))
+			return -ENOMEM;
+		run_source(&ctx, source_table[i]);
+	}
+	return 0;
+}
+
+int source_check_names(const char *const *only, struct excise_err *reterr)
+{
+	for (const char *const *p = only; p && *p; p++) {
+		bool known = false;
+		for (size_t i = 0; i < source_table_len; i++)
+			known |= strcmp(source_table[i]->name, *p) == 0;
+		if (!known)
+			return err_set(reterr, -EXCISE_E_USAGE, "unknown source '%s'", *p);
+	}
+	return 0;
+}
+
+const char *const *excise_source_names(void)
+{
+	static const char *names[64];
+	for (size_t i = 0; i < source_table_len && i < ARRAY_SIZE(names) - 1; i++)
+		names[i] = source_table[i]->name;
+	return names;
+}

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of the findings engine (lib/engine/engine.c): observations fed
+ * directly, no root and no source, against a small catalog parsed from a
+ * string; and a report read back (lib/report/read.c) naming a source and an
+ * indicator this build does not have, shown, and matched again when the
+ * catalog differs.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/limits.h"
+#include "excise/engine.h"
+#include "excise/report.h"
+
+#define IND(id, owner, kind, field, match, value, conf) \
+	"{\"id\":\"" id "\"," owner ",\"kind\":\"" kind "\",\"field\":\"" field "\",\"match\":\"" match \
+	"\",\"value\":\"" value "\",\"confidence\":\"" conf "\",\"source\":\"https://e/" id "\"}"
+#define PRODUCT(id, vendor, name) \
+	"{\"id\":\"" id "\",\"vendor\":\"" vendor "\",\"name\":\"" name "\",\"family\":\"endpoint\"," \
+	"\"platforms\":[\"linux\"],\"source\":\"https://e/" id "\"}"
+
+static const char doc[] =
+	"{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,\"issued\":\"2026-01-01\","
+	"\"vendors\":[{\"id\":\"v\",\"name\":\"Vendor V\"},{\"id\":\"w\",\"name\":\"Vendor W\"}],"
+	"\"products\":[" PRODUCT("p1", "v", "Alpha") "," PRODUCT("p2", "v", "Beta") "," PRODUCT("q1", "w", "Gamma") "],"
+	"\"indicators\":["
+	IND("p1.pkg", "\"product\":\"p1\"", "package", "name", "exact", "alpha", "definitive") ","
+	IND("p1.proc", "\"product\":\"p1\"", "process", "name", "exact", "alphad", "strong") ","
+	IND("p1.file", "\"product\":\"p1\"", "file", "path", "glob", "/opt/alpha/*", "strong") ","
+	IND("p2.file", "\"product\":\"p2\"", "file", "name", "exact", "beta.conf", "weak") ","
+	IND("p2.pkg", "\"product\":\"p2\"", "package", "name", "exact", "beta", "strong") ","
+	IND("v.pub", "\"vendor\":\"v\"", "package", "publisher", "exact", "Vendor V Ltd", "strong") ","
+	IND("v.weak", "\"vendor\":\"v\"", "file", "name", "glob", "vendorv*", "weak") ","
+	IND("q1.pkg", "\"product\":\"q1\"", "package", "name", "exact", "gamma", "definitive")
+	"],\"directives\":[{\"id\":\"d1\",\"short_name\":\"D 1\",\"title\":\"Remove V\","
+	"\"instrument\":\"statute\",\"issuer\":\"Someone\",\"issued\":\"2026-01-01\",\"vendors\":[\"v\"],"
+	"\"scope\":\"in_whole_or_in_part\",\"milestones\":[{\"id\":\"M1\",\"name\":\"remove\","
+	"\"anchor\":\"issued_date\",\"offset\":30,\"unit\":\"calendar_days\",\"action\":\"remove\"}],"
+	"\"source\":\"https://e/d1\"}]}";
+
+struct fixture {
+	struct excise_catalog *c;
+	struct excise_engine *e;
+	struct excise_scan *s;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct excise_err err = { 0 };
+	if (!fx || excise_catalog_parse("test", doc, strlen(doc), &fx->c, &err) < 0) {
+		fprintf(stderr, "catalog: %s\n", err.msg);
+		return -1;
+	}
+	struct excise_host host = { .hostname = "h", .root = "/", .platform = "linux" };
+	if (excise_engine_new(fx->c, "linux", &host, &fx->e, &err) < 0)
+		return -1;
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	excise_scan_free(fx->s);
+	excise_engine_free(fx->e);
+	excise_catalog_free(fx->c);
+	free(fx);
+	return 0;
+}
+
+static void finish(struct fixture *fx)
+{
+	struct excise_err err = { 0 };
+	if (excise_engine_finish(fx->e, &fx->s, &err) < 0)
+		fail_msg("finish: %s", err.msg);
+	assert_non_null(fx->s);
+}
+
+/* Feed one observation of `kind` with `field` = value (and an optional path, version). */
+static int feed(struct fixture *fx, struct excise_source_result *in, enum excise_obs_kind kind,
+		enum excise_field field, const char *value, const char *path, const char *version, bool active)
+{
+	struct excise_obs o = { .kind = kind, .active = active, .state = active ? "installed" : NULL };
+	o.f[field] = value;
+	if (path)
+		o.f[EXCISE_F_PATH] = path;
+	if (version)
+		o.f[EXCISE_F_VERSION] = version;
+	int r = excise_engine_feed(fx->e, in, &o);
+	assert_true(r >= 0);
+	return r;
+}
+
+static const struct excise_finding *finding(const struct excise_scan *s, const char *product_id)
+{
+	for (size_t i = 0; i < s->n_findings; i++)
+		if (!strcmp(s->findings[i].product_id, product_id))
+			return &s->findings[i];
+	fail_msg("no finding of %s", product_id);
+	return NULL;
+}
+
+/* Product evidence makes one finding per product; vendor-wide evidence joins the
+ * vendor's strongest; findings most serious first, with their covering directives. */
+static void test_grouping(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *pk = excise_engine_input(fx->e, "pkgs");
+	struct excise_source_result *fs = excise_engine_input(fx->e, "files");
+	assert_non_null(pk);
+	assert_non_null(fs);
+	struct excise_obs o = { .kind = EXCISE_OBS_PACKAGE, .active = true, .state = "installed" };
+	o.f[EXCISE_F_NAME] = "alpha";
+	o.f[EXCISE_F_PUBLISHER] = "Vendor V Ltd";
+	o.f[EXCISE_F_VERSION] = "1.2";
+	struct excise_obs_attr a[] = { { "arch", "amd64" }, { "dropped", NULL } };
+	o.attrs = a, o.n_attrs = 2;
+	assert_int_equal(excise_engine_feed(fx->e, pk, &o), 2); /* p1.pkg and v.pub */
+	assert_int_equal(feed(fx, fs, EXCISE_OBS_FILE, EXCISE_F_NAME, "beta.conf", "/etc/beta.conf", NULL, true), 1);
+	assert_int_equal(feed(fx, fs, EXCISE_OBS_FILE, EXCISE_F_NAME, "unrelated", "/etc/unrelated", NULL, true), 0);
+	excise_engine_count(fx->e, fs, 10);
+	finish(fx);
+	const struct excise_scan *s = fx->s;
+	assert_int_equal(s->origin, EXCISE_SCAN_MATCHED);
+	assert_string_equal(s->catalog_id, "t");
+	assert_string_equal(s->catalog_sha256, excise_catalog_sha256(fx->c));
+	assert_string_equal(s->host.hostname, "h");
+	assert_int_equal(s->n_sources, 2);
+	assert_string_equal(s->sources[0].name, "pkgs");
+	assert_int_equal(s->sources[0].observations, 1);
+	assert_int_equal(s->sources[0].matched, 1);
+	assert_int_equal(s->sources[1].observations, 12);
+	assert_int_equal(s->sources[1].matched, 1);
+	assert_int_equal(s->n_findings, 2);
+	const struct excise_finding *f = &s->findings[0];
+	assert_string_equal(f->product_id, "p1");
+	assert_string_equal(f->product_name, "Alpha");
+	assert_string_equal(f->vendor_id, "v");
+	assert_string_equal(f->vendor_name, "Vendor V");
+	assert_non_null(f->product);
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_int_equal(f->confidence, EXCISE_CONF_DEFINITIVE);
+	assert_string_equal(f->version, "1.2");
+	assert_int_equal(f->n_evidence, 2);
+	assert_string_equal(f->evidence[0].indicator_id, "p1.pkg"); /* definitive before strong */
+	assert_string_equal(f->evidence[1].indicator_id, "v.pub");
+	assert_string_equal(f->evidence[1].value, "Vendor V Ltd");
+	assert_int_equal(f->evidence[1].field, EXCISE_F_PUBLISHER);
+	assert_string_equal(f->evidence[0].source, "pkgs");
+	assert_ptr_equal(f->evidence[0].indicator, excise_catalog_indicator(fx->c, 0));
+	assert_string_equal(f->evidence[0].attrs[0], "arch");
+	assert_string_equal(f->evidence[0].attrs[1], "amd64");
+	assert_null(f->evidence[0].attrs[2]);
+	assert_int_equal(f->n_directives, 1);
+	assert_string_equal(f->directives[0]->id, "d1");
+	f = &s->findings[1];
+	assert_string_equal(f->product_id, "p2");
+	assert_int_equal(f->state, EXCISE_STATE_REMNANT); /* weak evidence never installs */
+	assert_int_equal(f->confidence, EXCISE_CONF_WEAK);
+	assert_int_equal(excise_scan_verdict(s, NULL), 1);
+}
+
+/* Vendor-wide evidence with no product finding of its vendor: <vendor>:unidentified;
+ * with one, it joins the strongest (running over a remnant). */
+static void test_vendor_wide(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = excise_engine_input(fx->e, "files");
+	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_NAME, "vendorv-tool", "/usr/bin/vendorv-tool", NULL, false);
+	feed(fx, in, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "gamma", NULL, "3", true);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 2);
+	const struct excise_finding *f = finding(fx->s, "v:unidentified");
+	assert_non_null(f->product);
+	assert_string_equal(f->vendor_id, "v");
+	assert_int_equal(f->n_evidence, 1);
+	assert_int_equal(f->confidence, EXCISE_CONF_WEAK);
+	assert_int_equal(finding(fx->s, "q1")->n_evidence, 1); /* another vendor's finding is not joined */
+
+	excise_scan_free(fx->s), fx->s = NULL;
+	excise_engine_free(fx->e), fx->e = NULL;
+	struct excise_err err;
+	assert_int_equal(excise_engine_new(fx->c, "linux", NULL, &fx->e, &err), 0);
+	in = excise_engine_input(fx->e, "mixed");
+	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_NAME, "beta.conf", "/etc/beta.conf", NULL, false);
+	feed(fx, in, EXCISE_OBS_PROCESS, EXCISE_F_NAME, "alphad", "/proc/7", NULL, true);
+	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_NAME, "vendorv.log", "/var/log/vendorv.log", NULL, false);
+	finish(fx);
+	assert_string_equal(fx->s->host.platform, "linux");
+	assert_int_equal(fx->s->n_findings, 2);
+	f = &fx->s->findings[0];
+	assert_string_equal(f->product_id, "p1");
+	assert_int_equal(f->state, EXCISE_STATE_RUNNING);
+	assert_int_equal(f->n_evidence, 2); /* the vendor-wide file joined the running product */
+	assert_string_equal(f->evidence[1].indicator_id, "v.weak");
+	assert_int_equal(finding(fx->s, "p2")->n_evidence, 1);
+}
+
+/* State: running (a process), installed (active strong), remnant (inactive or weak);
+ * the version of a package before that of a file. */
+static void test_state_version(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = excise_engine_input(fx->e, "x");
+	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_PATH, "/opt/alpha/bin", NULL, "9.9", true);
+	feed(fx, in, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "alpha", NULL, "1.0", false); /* config-files */
+	feed(fx, in, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "beta", NULL, "2.0", false);
+	finish(fx);
+	const struct excise_finding *f = finding(fx->s, "p1");
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED); /* the active strong file */
+	assert_int_equal(f->confidence, EXCISE_CONF_DEFINITIVE);
+	assert_string_equal(f->version, "1.0"); /* a package knows its version best */
+	f = finding(fx->s, "p2");
+	assert_int_equal(f->state, EXCISE_STATE_REMNANT);
+	assert_int_equal(f->confidence, EXCISE_CONF_STRONG);
+	assert_string_equal(f->version, "2.0");
+}
+
+/* The same (indicator, path, value, input) is one piece of evidence; another input's is another. */
+static void test_dedupe(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *a = excise_engine_input(fx->e, "a"), *b = excise_engine_input(fx->e, "b");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(feed(fx, a, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "alpha", "/var/lib/dpkg/status", NULL,
+				      true), 1);
+	feed(fx, b, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "alpha", "/var/lib/dpkg/status", NULL, true);
+	feed(fx, a, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "alpha", "/var/lib/rpm", NULL, true);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	assert_int_equal(fx->s->findings[0].n_evidence, 3);
+	assert_int_equal(fx->s->sources[0].observations, 4);
+	assert_int_equal(fx->s->sources[0].matched, 4);
+}
+
+/* Past EXCISE_MAX_EVIDENCE the rest is dropped, said once by the input that met the limit. */
+static void test_evidence_cap(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *a = excise_engine_input(fx->e, "a"), *b = excise_engine_input(fx->e, "b");
+	char path[64];
+	for (unsigned i = 0; i < EXCISE_MAX_EVIDENCE - 1; i++) {
+		snprintf(path, sizeof(path), "/opt/alpha/%u", i);
+		feed(fx, a, EXCISE_OBS_FILE, EXCISE_F_PATH, path, NULL, NULL, false);
+	}
+	for (unsigned i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/opt/alpha/b%u", i);
+		feed(fx, b, EXCISE_OBS_FILE, EXCISE_F_PATH, path, NULL, NULL, false);
+	}
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	assert_int_equal(fx->s->findings[0].n_evidence, EXCISE_MAX_EVIDENCE);
+	assert_int_equal(fx->s->sources[0].n_errors, 0);
+	assert_int_equal(fx->s->sources[1].n_errors, 1);
+	assert_non_null(strstr(fx->s->sources[1].errors[0], "only the first 100000 kept"));
+}
+
+struct feeder {
+	struct fixture *fx;
+	struct excise_source_result *in;
+	char tag;
+};
+
+static void *feed_many(void *p)
+{
+	struct feeder *fd = p;
+	char path[64];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(path, sizeof(path), "/opt/alpha/%c%d", fd->tag, i);
+		struct excise_obs o = { .kind = EXCISE_OBS_FILE };
+		o.f[EXCISE_F_PATH] = path;
+		o.f[EXCISE_F_NAME] = i % 2 ? "vendorv.dat" : "other";
+		if (excise_engine_feed(fd->fx->e, fd->in, &o) < 0)
+			return p;
+		excise_engine_count(fd->fx->e, fd->in, 1);
+		if (i % 1000 == 0)
+			excise_engine_item_error(fd->fx->e, fd->in, "an item");
+	}
+	return NULL;
+}
+
+/* Two threads feeding at once lose nothing. */
+static void test_threads(void **state)
+{
+	struct fixture *fx = *state;
+	struct feeder a = { fx, excise_engine_input(fx->e, "a"), 'a' }, b = { fx, excise_engine_input(fx->e, "b"), 'b' };
+	pthread_t ta, tb;
+	assert_int_equal(pthread_create(&ta, NULL, feed_many, &a), 0);
+	assert_int_equal(pthread_create(&tb, NULL, feed_many, &b), 0);
+	void *ra, *rb;
+	pthread_join(ta, &ra);
+	pthread_join(tb, &rb);
+	assert_null(ra);
+	assert_null(rb);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	/* each path once (p1.file) and each odd one's name once more (v.weak), per thread */
+	assert_int_equal(fx->s->findings[0].n_evidence, 2 * (5000 + 2500));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(fx->s->sources[i].observations, 10000);
+		assert_int_equal(fx->s->sources[i].matched, 5000);
+		assert_int_equal(fx->s->sources[i].n_errors, 5);
+	}
+}
+
+/* Evidence kept as it was (its indicator unknown here) joins the finding of its product,
+ * known or not; a failure reason is kept once. */
+static void test_keep(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = excise_engine_input(fx->e, "sbom");
+	struct excise_evidence ev = { .source = "sbom", .kind = EXCISE_OBS_PACKAGE, .field = EXCISE_F_NAME,
+				      .value = "zeta", .indicator_id = "z.pkg", .confidence = EXCISE_CONF_STRONG,
+				      .active = true, .version = "5" };
+	struct excise_finding zf = { .product_id = "zeta", .product_name = "Zeta", .vendor_id = "z", .vendor_name = "Z" };
+	assert_int_equal(excise_engine_keep(fx->e, in, &zf, &ev), 0);
+	assert_int_equal(excise_engine_keep(fx->e, in, &zf, &ev), 0); /* deduplicated */
+	struct excise_finding pf = { .product_id = "p2" };
+	ev.indicator_id = "p2.old", ev.value = "beta-old";
+	assert_int_equal(excise_engine_keep(fx->e, in, &pf, &ev), 0);
+	excise_engine_fail(fx->e, in, "first");
+	excise_engine_fail(fx->e, in, "second");
+	finish(fx);
+	assert_string_equal(fx->s->sources[0].error, "first");
+	assert_int_equal(fx->s->n_findings, 2);
+	const struct excise_finding *f = finding(fx->s, "zeta");
+	assert_null(f->product);
+	assert_null(f->vendor);
+	assert_string_equal(f->product_name, "Zeta");
+	assert_string_equal(f->vendor_name, "Z");
+	assert_int_equal(f->n_evidence, 1);
+	assert_null(f->evidence[0].indicator);
+	assert_string_equal(f->evidence[0].indicator_id, "z.pkg");
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_int_equal(f->n_directives, 0);
+	f = finding(fx->s, "p2");
+	assert_non_null(f->product);
+	assert_string_equal(f->product_name, "Beta");
+	assert_string_equal(f->vendor_name, "Vendor V");
+	assert_int_equal(f->n_directives, 1);
+}
+
+/* ---- a report read back ---- */
+
+/* A report naming the source "sbom-import" and the indicator "p1.pkg-2027", which
+ * neither this build nor the test catalog has, and a product "zeta" it lacks too. */
+static char *report(const char *catalog_sha)
+{
+	static const char tmpl[] =
+		"{\"schema\":\"excise.report/1\",\"report_id\":\"c6276ff0-f0b5-4390-8cfe-bacdaf55e4f9\","
+		"\"host\":{\"hostname\":\"far\",\"os\":null,\"os_id\":null,\"machine_id\":null,"
+		"\"root\":\"/\",\"platform\":\"linux\",\"live\":true},"
+		"\"started\":\"2026-12-03T06:15:20.284Z\",\"finished\":\"2026-12-03T06:15:20.287Z\","
+		"\"catalog\":{\"id\":\"t\",\"version\":\"2\",\"origin\":\"embedded\",\"sha256\":\"%s\"},"
+		"\"sources\":[{\"name\":\"sbom-import\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}],"
+		"\"findings\":["
+		"{\"product\":{\"id\":\"p1\",\"name\":\"Alpha\"},\"vendor\":{\"id\":\"v\",\"name\":\"Vendor V\"},"
+		"\"state\":\"installed\",\"confidence\":\"definitive\",\"evidence\":["
+		"{\"source\":\"sbom-import\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"alpha\",\"path\":null,"
+		"\"version\":\"7\",\"active\":true,\"indicator\":{\"id\":\"p1.pkg-2027\",\"confidence\":\"definitive\"}}]},"
+		"{\"product\":{\"id\":\"zeta\",\"name\":\"Zeta\"},\"vendor\":{\"id\":\"v\",\"name\":\"Vendor V\"},"
+		"\"state\":\"remnant\",\"confidence\":\"strong\",\"evidence\":["
+		"{\"source\":\"sbom-import\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"zeta.dat\","
+		"\"path\":\"/opt/zeta/zeta.dat\",\"indicator\":{\"id\":\"z.file\",\"confidence\":\"strong\"}}]}]}\n";
+	size_t n = sizeof(tmpl) + strlen(catalog_sha);
+	char *doc_text = malloc(n);
+	assert_non_null(doc_text);
+	assert_true(snprintf(doc_text, n, tmpl, catalog_sha) > 0);
+	return doc_text;
+}
+
+static char *written(const struct excise_scan *s, int format)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+	assert_non_null(f);
+	int r = format == 0 ? excise_report_json(s, f) : format == 1 ? excise_report_text(s, f, 0)
+								      : excise_report_csv(s, f);
+	assert_int_equal(r, 0);
+	assert_int_equal(fclose(f), 0);
+	return out;
+}
+
+static struct excise_scan *read_back(struct fixture *fx, const char *doc_text)
+{
+	struct excise_scan *s = NULL;
+	struct excise_err err = { 0 };
+	if (excise_report_read(fx->c, "test", doc_text, strlen(doc_text), &s, &err) < 0)
+		fail_msg("excise_report_read: %s", err.msg);
+	return s;
+}
+
+/* Made with this catalog: read as it is; what this build or catalog lacks is kept and shown. */
+static void test_read_unknown(void **state)
+{
+	struct fixture *fx = *state;
+	char *doc_text = report(excise_catalog_sha256(fx->c));
+	struct excise_scan *s = read_back(fx, doc_text);
+	free(doc_text);
+	assert_int_equal(s->origin, EXCISE_SCAN_READ);
+	assert_string_equal(s->catalog_version, "2");
+	assert_string_equal(s->sources[0].name, "sbom-import");
+	assert_int_equal(s->n_findings, 2);
+	const struct excise_evidence *e = &s->findings[0].evidence[0];
+	assert_string_equal(e->source, "sbom-import");
+	assert_string_equal(e->indicator_id, "p1.pkg-2027");
+	assert_null(e->indicator);
+	assert_int_equal(e->confidence, EXCISE_CONF_DEFINITIVE);
+	assert_null(s->findings[1].product);
+	assert_string_equal(s->findings[1].product_name, "Zeta");
+
+	char *json = written(s, 0), *text = written(s, 1), *csv = written(s, 2);
+	assert_non_null(strstr(json, "\"source\": \"sbom-import\""));
+	assert_non_null(strstr(json, "\"id\": \"p1.pkg-2027\""));
+	assert_non_null(strstr(json, "\"name\": \"Zeta\""));
+	assert_non_null(strstr(text, "sbom-import package name alpha"));
+	assert_non_null(strstr(text, "[p1.pkg-2027, not in this catalog]"));
+	assert_non_null(strstr(text, "Zeta"));
+	assert_non_null(strstr(csv, ",zeta,Zeta,Vendor V,"));
+	assert_non_null(strstr(csv, ",p1.pkg-2027,definitive,"));
+	/* what is written reads back the same */
+	struct excise_scan *again = read_back(fx, json);
+	assert_int_equal(again->origin, EXCISE_SCAN_READ);
+	assert_string_equal(again->findings[0].evidence[0].indicator_id, "p1.pkg-2027");
+	assert_string_equal(again->findings[1].product_id, "zeta");
+	excise_scan_free(again);
+	free(json), free(text), free(csv);
+	excise_scan_free(s);
+}
+
+/* Made with another catalog: the evidence is matched again, the findings follow this catalog,
+ * and evidence it does not match is kept as it was, its indicator NULL. */
+static void test_read_rematch(void **state)
+{
+	struct fixture *fx = *state;
+	char *doc_text = report("0000000000000000000000000000000000000000000000000000000000000000");
+	struct excise_scan *s = read_back(fx, doc_text);
+	free(doc_text);
+	assert_int_equal(s->origin, EXCISE_SCAN_REMATCHED);
+	assert_string_equal(s->catalog_version, "1"); /* the catalog the findings now follow */
+	assert_string_equal(s->catalog_sha256, excise_catalog_sha256(fx->c));
+	assert_int_equal(s->n_sources, 1); /* the report's sources stay */
+	assert_string_equal(s->sources[0].name, "sbom-import");
+	assert_int_equal(s->n_findings, 2);
+	const struct excise_finding *f = finding(s, "p1");
+	assert_int_equal(f->n_evidence, 1);
+	assert_string_equal(f->evidence[0].indicator_id, "p1.pkg");
+	assert_non_null(f->evidence[0].indicator);
+	assert_string_equal(f->evidence[0].source, "sbom-import");
+	assert_string_equal(f->version, "7");
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_int_equal(f->n_directives, 1);
+	f = finding(s, "zeta");
+	assert_null(f->evidence[0].indicator);
+	assert_string_equal(f->evidence[0].indicator_id, "z.file");
+	assert_string_equal(f->evidence[0].path, "/opt/zeta/zeta.dat");
+	char *text = written(s, 1);
+	assert_non_null(strstr(text, "its evidence matched again"));
+	assert_non_null(strstr(text, "[p1.pkg]"));
+	free(text);
+	excise_scan_free(s);
+}
+
+/* What cannot be read back is refused, naming the place. */
+static void test_read_refused(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		const char *from, *to, *msg;
+	} cases[] = {
+		{ "excise.report/1", "excise.report/9", "/schema" },
+		{ ",\"confidence\":\"definitive\"}}]}", "}}]}", "/findings/0/evidence/0/indicator: 'p1.pkg-2027' is not" },
+		{ "\"vendor\":{\"id\":\"v\",\"name\":\"Vendor V\"},\"state\":\"remnant\"", "\"state\":\"remnant\"",
+		  "/findings/1/vendor: product 'zeta' is not in catalog t 1: vendor.id is required" },
+		{ "\"kind\":\"package\"", "\"kind\":\"parcel\"", "/findings/0/evidence/0/kind: expected a kind" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *good = report(excise_catalog_sha256(fx->c)), *text = NULL;
+		const char *at = strstr(good, cases[i].from);
+		assert_non_null(at);
+		assert_true(asprintf(&text, "%.*s%s%s", (int)(at - good), good, cases[i].to,
+				     at + strlen(cases[i].from)) > 0);
+		free(good);
+		struct excise_scan *s = NULL;
+		struct excise_err err = { 0 };
+		assert_true(excise_report_read(fx->c, "r.json", text, strlen(text), &s, &err) < 0);
+		assert_null(s);
+		if (!strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: %s", i, err.msg);
+		free(text);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_grouping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vendor_wide, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_rematch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

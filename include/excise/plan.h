@@ -107,7 +107,7 @@ struct excise_plan {
 
 enum excise_plan_format {
 	EXCISE_PLAN_TEXT,  /* for people */
-	EXCISE_PLAN_JSON,  /* excise.plan/1, docs/plan-format.md */
+	EXCISE_PLAN_JSON,  /* excise.plan/1, docs/removal.md */
 	EXCISE_PLAN_SH,    /* POSIX sh for Linux and macOS: logs every step, stops on the first failure */
 	EXCISE_PLAN_PS1,   /* PowerShell for Windows: the same */
 };

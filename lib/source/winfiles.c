@@ -19,6 +19,9 @@
  * FileDescription; the other strings as attrs) and, when signed, one SIGNER
  * observation (NAME = subject CN, PUBLISHER = O, SUBJECT and ISSUER DNs) in
  * state "unverified": the signature is decoded, never verified.
+ * Attrs: `product_name`, `file_description`, `file_version`,
+ * `original_filename`, `internal_name`, `copyright` on files; `serial` and
+ * `signature` on signers.
  * A file that cannot be read or parsed is an item error naming it.
  */
 #include <fcntl.h>

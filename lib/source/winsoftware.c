@@ -19,6 +19,9 @@
  *   are "present" (not active), so leftover keys alone make a remnant.
  * - Machine certificate stores (ROOT, AuthRoot, CA): the DER certificate in
  *   each key's Blob value, as CERT observations.
+ * Attrs: `install_location`, `msi_product_code`, `view` (Uninstall entries),
+ * `autorun` (Run keys), `product_root` (vendor keys), `thumbprint` and `store`
+ * (certificates).
  * A hive that cannot be read fails the source; a bad key is an item error.
  */
 #include <stdio.h>

@@ -121,8 +121,7 @@ static int checked_strv(struct doc *d, const struct doc_field *f, json_t *v, voi
 	return r;
 }
 
-/* An absent string array reads as an empty one (the API promises NULL-terminated arrays). */
-static int empty_if_absent(struct doc *d, const char *const **v)
+int catalog_empty_if_absent(struct doc *d, const char *const **v)
 {
 	if (!*v && !(*v = calloc(1, sizeof(**v))))
 		return doc_failc(d, -ENOMEM, "out of memory");
@@ -151,7 +150,8 @@ static int vendor_check(struct doc *d, json_t *obj, void *base)
 	(void)obj;
 	struct excise_vendor *v = base;
 	int r;
-	if ((r = empty_if_absent(d, &v->aliases)) < 0 || (r = empty_if_absent(d, &v->subsidiaries)) < 0)
+	if ((r = catalog_empty_if_absent(d, &v->aliases)) < 0 ||
+	    (r = catalog_empty_if_absent(d, &v->subsidiaries)) < 0)
 		return r;
 	return unique(d, &cat(d)->vendor_ids, v->id, (size_t)(v - cat(d)->vendors));
 }
@@ -182,8 +182,7 @@ static int product_check(struct doc *d, json_t *obj, void *base)
 		return doc_fail(d, "vendor '%s' is not in the catalog", pr->vendor_id);
 	if (strchr(pr->id, ':'))
 		return doc_fail(d, "product ids may not contain ':' (reserved for '<vendor>:unidentified')");
-	int r = unique(d, &cat(d)->product_ids, pr->id, (size_t)(pr - cat(d)->products));
-	return r < 0 ? r : removal_parse(d->name, d->ptr, obj, pr, d->err);
+	return unique(d, &cat(d)->product_ids, pr->id, (size_t)(pr - cat(d)->products));
 }
 
 /* The members of a product. One entry more reads one member more. */
@@ -197,7 +196,8 @@ static const struct doc_field product_fields[] = {
 	  .min = 1, .values = platforms },
 	{ "branded", DOC_BOOLEAN, doc_bool, offsetof(struct excise_product, branded), 0 },
 	STR(struct excise_product, "source", source_url, REQ),
-	{ "removal", DOC_OBJECT, NULL, 0, 0 }, /* read by removal_parse, from product_check */
+	/* after "platforms": a recipe is only for a platform the product lists */
+	{ "removal", DOC_OBJECT, doc_object, 0, 0, .table = &removal_table },
 	{ 0 },
 };
 static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_REFUSE, "id", product_check };
@@ -327,7 +327,7 @@ static int directive_check(struct doc *d, json_t *obj, void *base)
 	(void)obj;
 	struct excise_catalog *c = cat(d);
 	struct excise_directive *di = base;
-	int r = empty_if_absent(d, &di->excluded_products);
+	int r = catalog_empty_if_absent(d, &di->excluded_products);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; di->vendors[i]; i++)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The catalog's insides, shared by catalog.c and match.c only. */
+/* The catalog's insides, shared by catalog.c, match.c and removal.c only. */
 #ifndef EXCISE_CATALOG_INT_H
 #define EXCISE_CATALOG_INT_H
 
@@ -31,6 +31,10 @@ struct excise_catalog {
 /* Lint: append one problem to the NULL-terminated `*v` of `*n`; whether `s` names a source. */
 int catalog_add_problem(char ***v, size_t *n, const char *fmt, ...) PRINTF(3, 4);
 bool catalog_is_source(const char *s);
+
+struct doc;
+/* Reading: an absent string array reads as an empty one (the API promises NULL-terminated arrays). */
+int catalog_empty_if_absent(struct doc *d, const char *const **v);
 
 /* The implicit product for vendor-wide evidence of `vendor_id`. */
 const struct excise_product *catalog_unidentified(const struct excise_catalog *c, const char *vendor_id);

@@ -4,19 +4,19 @@
  * per platform, how it is uninstalled (dpkg, rpm, msi with its password properties,
  * a bundled uninstaller, the vendor's removal tool, the UninstallString), the
  * services and drivers to stop first, the leftovers and whether a reboot finishes
- * it. Read as strictly as the rest of the catalog: an unknown key, a wrong type or
- * a path that is not absolute is an error naming the product and the place.
+ * it. Read through core/doc tables like the rest of the catalog, with the same
+ * struct doc: an unknown member, a member of another kind, a wrong type or a path
+ * that is not absolute is an error with the JSON pointer of the place
+ * ("/products/3/removal/linux/uninstall/0/kind (id 'kesl'): expected one of ...").
  * Strings point into the catalog's JSON document; the arrays are owned here.
  */
 #include "catalog/removal.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
 #include "core/limits.h"
 #include "core/macro.h"
 
@@ -27,22 +27,17 @@ static const char *const kind_names[] = {
 	[EXCISE_UNINSTALL_BUNDLED] = "bundled",
 	[EXCISE_UNINSTALL_VENDOR_REMOVER] = "vendor-remover",
 	[EXCISE_UNINSTALL_STRING] = "uninstall-string",
+	[_EXCISE_UNINSTALL_KIND_MAX] = NULL,
 };
 static const char *const value_names[] = {
 	[EXCISE_MSI_USER] = "user",
 	[EXCISE_MSI_PASSWORD] = "password",
 	[EXCISE_MSI_PASSWORD_UTF16_HEX] = "password-utf16le-hex",
+	[_EXCISE_MSI_VALUE_MAX] = NULL,
 };
-/* The keys an uninstall entry of each kind may have, besides "kind", "fallback" and "source". */
-static const char *const kind_keys[][3] = {
-	[EXCISE_UNINSTALL_DPKG] = { "packages" },
-	[EXCISE_UNINSTALL_RPM] = { "packages" },
-	[EXCISE_UNINSTALL_MSI] = { "properties" },
-	[EXCISE_UNINSTALL_BUNDLED] = { "paths" },
-	[EXCISE_UNINSTALL_VENDOR_REMOVER] = { "name", "file", "args" },
-	[EXCISE_UNINSTALL_STRING] = { NULL },
-};
-static const char *const removal_platforms[] = { "linux", "windows", "macos" };
+
+_Static_assert(sizeof(enum excise_uninstall_kind) == sizeof(int) && sizeof(enum excise_msi_value) == sizeof(int),
+	       "doc_enum stores an int");
 
 const char *excise_uninstall_kind_name(enum excise_uninstall_kind k)
 {
@@ -54,59 +49,7 @@ const char *excise_msi_value_name(enum excise_msi_value v)
 	return (unsigned)v < _EXCISE_MSI_VALUE_MAX ? value_names[v] : "?";
 }
 
-static int name_index(const char *const *names, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
-			return (int)i;
-	return -1;
-}
-
-struct rparse {
-	const char *name;           /* the catalog, for messages */
-	const char *product;        /* "products[3] (id 'kesl')" */
-	char at[160];               /* "removal.windows.uninstall[0]" */
-	struct excise_err *err;
-};
-
-static int bad(struct rparse *p, const char *fmt, ...) PRINTF(2, 3);
-static int bad(struct rparse *p, const char *fmt, ...)
-{
-	char what[EXCISE_ERR_MSG];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return err_set(p->err, -EXCISE_E_CATALOG, "catalog '%s': %s: %s: %s", p->name, p->product, p->at, what);
-}
-
-static int oom(struct rparse *p)
-{
-	return err_set(p->err, -ENOMEM, "catalog '%s': out of memory", p->name);
-}
-
-static int only_keys(struct rparse *p, json_t *o, const char *const *allowed, size_t n)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(o, key, v) {
-		if (name_index(allowed, n, key) < 0)
-			return bad(p, "unknown key '%s'", key);
-	}
-	return 0;
-}
-
-static int get_str(struct rparse *p, json_t *o, const char *key, bool required, const char **ret)
-{
-	json_t *v = json_object_get(o, key);
-	*ret = NULL;
-	if (!v)
-		return required ? bad(p, "missing '%s'", key) : 0;
-	if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) != strlen(json_string_value(v)))
-		return bad(p, "'%s' must be a non-empty string without NUL characters", key);
-	*ret = json_string_value(v);
-	return 0;
-}
+/* ---- reading ---- */
 
 /* A root-relative absolute path in normal form: no ".", "..", "//" or trailing "/". */
 static bool normal_path(const char *s)
@@ -119,148 +62,165 @@ static bool normal_path(const char *s)
 	return true;
 }
 
-/* The array `key` of `o` (NULL when absent) and its size in *n, at most `max`. */
-static int get_array(struct rparse *p, json_t *o, const char *key, size_t max, json_t **ret, size_t *n)
+/* Each string of `a`, the array member `key` of the object read (never NULL), is an
+ * absolute path in normal form. */
+static int normal_paths(struct doc *d, const char *key, const char *const *a)
 {
-	json_t *v = json_object_get(o, key);
-	if (v && !json_is_array(v))
-		return bad(p, "'%s' must be an array", key);
-	*n = v ? json_array_size(v) : 0;
-	if (*n > max)
-		return bad(p, "'%s' has %zu entries; at most %zu are allowed", key, *n, max);
-	*ret = v;
+	for (size_t i = 0; a[i]; i++)
+		if (!normal_path(a[i])) {
+			doc_enter_key(d, key);
+			doc_enter_index(d, i);
+			return doc_fail(d, "expected an absolute path in normal form (root-relative, '/' as separator), "
+				       "not '%s'", a[i]);
+		}
 	return 0;
 }
 
-/* An array of non-empty strings (at most EXCISE_MAX_REMOVAL_ITEMS), NULL-terminated;
- * an absent key gives an empty one. `paths`: each must be an absolute path in normal form. */
-static int get_strv(struct rparse *p, json_t *o, const char *key, bool paths, const char *const **ret)
+/* A file name: no '/' or '\\' in it. */
+static int file_name_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	json_t *v;
-	size_t n;
-	int r = get_array(p, o, key, EXCISE_MAX_REMOVAL_ITEMS, &v, &n);
-	if (r < 0)
-		return r;
-	const char **a = calloc(n + 1, sizeof(*a));
-	if (!a)
-		return oom(p);
-	*ret = a;
-	for (size_t i = 0; i < n; i++) {
-		json_t *s = json_array_get(v, i);
-		if (!json_is_string(s) || !json_string_length(s) || json_string_length(s) != strlen(json_string_value(s)))
-			return bad(p, "'%s'[%zu] must be a non-empty string", key, i);
-		a[i] = json_string_value(s);
-		if (paths && !normal_path(a[i]))
-			return bad(p, "'%s'[%zu]: '%s' is not an absolute path in normal form (root-relative, "
-				   "'/' as separator)", key, i, a[i]);
-	}
-	return 0;
+	int r = doc_string(d, f, v, ret);
+	if (r >= 0 && strpbrk(*(const char **)ret, "/\\"))
+		r = doc_fail(d, "expected a file name, not a path");
+	return r;
 }
 
-static int get_bool(struct rparse *p, json_t *o, const char *key, bool *ret)
+/* An MSI property name: [A-Za-z0-9_]+. */
+static int msi_name_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	json_t *v = json_object_get(o, key);
-	if (v && !json_is_boolean(v))
-		return bad(p, "'%s' must be true or false", key);
-	*ret = json_is_true(v);
-	return 0;
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+	int r = doc_string(d, f, v, ret);
+	if (r >= 0 && (*(const char **)ret)[strspn(*(const char **)ret, chars)])
+		r = doc_fail(d, "expected an MSI property name ([A-Za-z0-9_]+)");
+	return r;
 }
 
-static int parse_properties(struct rparse *p, json_t *o, struct excise_uninstall *u)
-{
-	json_t *v;
-	size_t n;
-	int r = get_array(p, o, "properties", EXCISE_MAX_PLAN_ARGS, &v, &n);
-	if (r < 0)
-		return r;
-	struct excise_msi_property *m = calloc(n + 1, sizeof(*m));
-	if (!m)
-		return oom(p);
-	u->properties = m;
-	u->n_properties = n;
-	static const char *const keys[] = { "name", "value" };
-	for (size_t i = 0; i < n; i++) {
-		json_t *e = json_array_get(v, i);
-		const char *value;
-		if (!json_is_object(e))
-			return bad(p, "'properties'[%zu] must be an object", i);
-		if ((r = only_keys(p, e, keys, ARRAY_SIZE(keys))) < 0 || (r = get_str(p, e, "name", true, &m[i].name)) < 0 ||
-		    (r = get_str(p, e, "value", true, &value)) < 0)
-			return r;
-		for (const char *c = m[i].name; *c; c++)
-			if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
-				return bad(p, "'properties'[%zu]: '%s' is not an MSI property name", i, m[i].name);
-		int k = name_index(value_names, ARRAY_SIZE(value_names), value);
-		if (k < 0)
-			return bad(p, "'properties'[%zu]: unknown value '%s' (user, password or password-utf16le-hex)",
-				   i, value);
-		m[i].value = (enum excise_msi_value)k;
-	}
-	return 0;
-}
+#define REQ (DOC_REQUIRED | DOC_NONEMPTY)
+/* A list of a recipe or an uninstall: at most EXCISE_MAX_REMOVAL_ITEMS non-empty strings. */
+#define LIST(type, key, member) \
+	{ key, DOC_ARRAY, doc_strv, offsetof(type, member), DOC_NONEMPTY, .max = EXCISE_MAX_REMOVAL_ITEMS }
 
-static int parse_uninstall(struct rparse *p, json_t *o, struct excise_uninstall *u)
+static const struct doc_field property_fields[] = {
+	{ "name", DOC_STRING, msi_name_field, offsetof(struct excise_msi_property, name), REQ },
+	{ "value", DOC_STRING, doc_enum, offsetof(struct excise_msi_property, value), DOC_REQUIRED,
+	  .values = value_names },
+	{ 0 },
+};
+static const struct doc_table property_table = { property_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
+
+/* The members of an uninstall of any kind ("kind" itself was read by uninstall_table). */
+#define UNINSTALL_COMMON                                                                                     \
+	{ "kind", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = kind_names },                                 \
+	{ "fallback", DOC_BOOLEAN, doc_bool, offsetof(struct excise_uninstall, fallback), 0 },              \
+	{ "source", DOC_STRING, doc_string, offsetof(struct excise_uninstall, source_url), DOC_NONEMPTY }
+
+static const struct doc_field packages_fields[] = {
+	UNINSTALL_COMMON,
+	LIST(struct excise_uninstall, "packages", packages),
+	{ 0 },
+};
+static const struct doc_field msi_fields[] = {
+	UNINSTALL_COMMON,
+	{ "properties", DOC_ARRAY, doc_objects, offsetof(struct excise_uninstall, properties), 0,
+	  .max = EXCISE_MAX_PLAN_ARGS, .table = &property_table, .size = sizeof(struct excise_msi_property),
+	  .count = offsetof(struct excise_uninstall, n_properties) },
+	{ 0 },
+};
+static const struct doc_field bundled_fields[] = {
+	UNINSTALL_COMMON,
+	{ "paths", DOC_ARRAY, doc_strv, offsetof(struct excise_uninstall, paths), REQ, .min = 1,
+	  .max = EXCISE_MAX_REMOVAL_ITEMS },
+	{ 0 },
+};
+static const struct doc_field remover_fields[] = {
+	UNINSTALL_COMMON,
+	{ "name", DOC_STRING, doc_string, offsetof(struct excise_uninstall, name), REQ },
+	{ "file", DOC_STRING, file_name_field, offsetof(struct excise_uninstall, file), REQ },
+	LIST(struct excise_uninstall, "args", args),
+	{ 0 },
+};
+static const struct doc_field string_fields[] = {
+	UNINSTALL_COMMON,
+	{ 0 },
+};
+
+/* The paths are in normal form; the lists the kind has not are empty (the API
+ * promises NULL-terminated arrays). */
+static int uninstall_check(struct doc *d, json_t *obj, void *base)
 {
-	const char *kind;
+	(void)obj;
+	struct excise_uninstall *u = base;
 	int r;
-	if (!json_is_object(o))
-		return bad(p, "must be an object");
-	if ((r = get_str(p, o, "kind", true, &kind)) < 0)
+	if ((r = catalog_empty_if_absent(d, &u->packages)) < 0 || (r = catalog_empty_if_absent(d, &u->paths)) < 0 ||
+	    (r = catalog_empty_if_absent(d, &u->args)) < 0)
 		return r;
-	int k = name_index(kind_names, ARRAY_SIZE(kind_names), kind);
-	if (k < 0)
-		return bad(p, "unknown kind '%s' (dpkg, rpm, msi, bundled, vendor-remover or uninstall-string)", kind);
-	u->kind = (enum excise_uninstall_kind)k;
-	const char *keys[] = { "kind", "fallback", "source", kind_keys[k][0], kind_keys[k][1], kind_keys[k][2] };
-	size_t nk = 3;
-	while (nk < ARRAY_SIZE(keys) && keys[nk])
-		nk++;
-	if ((r = only_keys(p, o, keys, nk)) < 0 || (r = get_bool(p, o, "fallback", &u->fallback)) < 0 ||
-	    (r = get_str(p, o, "source", false, &u->source_url)) < 0 ||
-	    (r = get_strv(p, o, "packages", false, &u->packages)) < 0 ||
-	    (r = get_strv(p, o, "paths", true, &u->paths)) < 0 || (r = get_strv(p, o, "args", false, &u->args)) < 0 ||
-	    (r = get_str(p, o, "name", u->kind == EXCISE_UNINSTALL_VENDOR_REMOVER, &u->name)) < 0 ||
-	    (r = get_str(p, o, "file", u->kind == EXCISE_UNINSTALL_VENDOR_REMOVER, &u->file)) < 0 ||
-	    (r = parse_properties(p, o, u)) < 0)
-		return r;
-	if (u->kind == EXCISE_UNINSTALL_BUNDLED && !u->paths[0])
-		return bad(p, "a bundled uninstaller needs 'paths'");
-	if (u->file && (strchr(u->file, '/') || strchr(u->file, '\\')))
-		return bad(p, "'file' '%s' must be a file name, not a path", u->file);
-	return 0;
+	return normal_paths(d, "paths", u->paths);
 }
 
-static int parse_recipe(struct rparse *p, json_t *o, struct excise_removal *rm)
+/* An uninstall has the members of its kind and no others. */
+static const struct doc_table kind_tables[] = {
+	[EXCISE_UNINSTALL_DPKG] = { packages_fields, DOC_UNKNOWN_REFUSE, NULL, uninstall_check },
+	[EXCISE_UNINSTALL_RPM] = { packages_fields, DOC_UNKNOWN_REFUSE, NULL, uninstall_check },
+	[EXCISE_UNINSTALL_MSI] = { msi_fields, DOC_UNKNOWN_REFUSE, NULL, uninstall_check },
+	[EXCISE_UNINSTALL_BUNDLED] = { bundled_fields, DOC_UNKNOWN_REFUSE, NULL, uninstall_check },
+	[EXCISE_UNINSTALL_VENDOR_REMOVER] = { remover_fields, DOC_UNKNOWN_REFUSE, NULL, uninstall_check },
+	[EXCISE_UNINSTALL_STRING] = { string_fields, DOC_UNKNOWN_REFUSE, NULL, uninstall_check },
+};
+_Static_assert(ARRAY_SIZE(kind_tables) == _EXCISE_UNINSTALL_KIND_MAX, "a table for each kind");
+
+/* The kind first, then the members of that kind. */
+static int uninstall_kind(struct doc *d, json_t *obj, void *base)
 {
-	static const char *const keys[] = { "uninstall", "services", "drivers", "leftovers", "reboot", "source" };
-	int r;
-	if (!json_is_object(o))
-		return bad(p, "must be an object");
-	if ((r = only_keys(p, o, keys, ARRAY_SIZE(keys))) < 0 || (r = get_str(p, o, "source", true, &rm->source_url)) < 0 ||
-	    (r = get_strv(p, o, "services", false, &rm->services)) < 0 ||
-	    (r = get_strv(p, o, "drivers", false, &rm->drivers)) < 0 ||
-	    (r = get_strv(p, o, "leftovers", true, &rm->leftovers)) < 0 || (r = get_bool(p, o, "reboot", &rm->reboot)) < 0)
-		return r;
-	json_t *un;
-	size_t n;
-	if ((r = get_array(p, o, "uninstall", EXCISE_MAX_REMOVAL_ITEMS, &un, &n)) < 0)
-		return r;
-	struct excise_uninstall *u = calloc(n + 1, sizeof(*u));
-	if (!u)
-		return oom(p);
-	rm->uninstall = u;
-	size_t len = strlen(p->at);
-	for (size_t i = 0; i < n; i++) {
-		rm->n_uninstall = i + 1; /* counted first so a half-parsed entry is freed */
-		snprintf(p->at + len, sizeof(p->at) - len, ".uninstall[%zu]", i);
-		if ((r = parse_uninstall(p, json_array_get(un, i), &u[i])) < 0)
-			return r;
-		if (u[i].fallback && i == 0)
-			return bad(p, "the first uninstall cannot be a fallback: there is nothing before it to fail");
-	}
-	p->at[len] = 0;
-	return 0;
+	struct excise_uninstall *u = base;
+	return doc_dispatch(d, obj, &kind_tables[u->kind], u);
 }
+
+static const struct doc_field uninstall_fields[] = {
+	{ "kind", DOC_STRING, doc_enum, offsetof(struct excise_uninstall, kind), DOC_REQUIRED, .values = kind_names },
+	{ 0 },
+};
+static const struct doc_table uninstall_table = { uninstall_fields, DOC_UNKNOWN_IGNORE, NULL, uninstall_kind };
+
+static int recipe_check(struct doc *d, json_t *obj, void *base)
+{
+	(void)obj;
+	struct excise_removal *rm = base;
+	int r;
+	if (rm->n_uninstall && rm->uninstall[0].fallback) {
+		doc_enter_key(d, "uninstall");
+		doc_enter_index(d, 0);
+		doc_enter_key(d, "fallback");
+		return doc_fail(d, "the first uninstall cannot be a fallback: there is nothing before it to fail");
+	}
+	if ((r = catalog_empty_if_absent(d, &rm->services)) < 0 || (r = catalog_empty_if_absent(d, &rm->drivers)) < 0 ||
+	    (r = catalog_empty_if_absent(d, &rm->leftovers)) < 0)
+		return r;
+	return normal_paths(d, "leftovers", rm->leftovers);
+}
+
+static const struct doc_field recipe_fields[] = {
+	{ "uninstall", DOC_ARRAY, doc_objects, offsetof(struct excise_removal, uninstall), 0,
+	  .max = EXCISE_MAX_REMOVAL_ITEMS, .table = &uninstall_table, .size = sizeof(struct excise_uninstall),
+	  .count = offsetof(struct excise_removal, n_uninstall) },
+	LIST(struct excise_removal, "services", services),
+	LIST(struct excise_removal, "drivers", drivers),
+	LIST(struct excise_removal, "leftovers", leftovers),
+	{ "reboot", DOC_BOOLEAN, doc_bool, offsetof(struct excise_removal, reboot), 0 },
+	{ "source", DOC_STRING, doc_string, offsetof(struct excise_removal, source_url), REQ },
+	{ 0 },
+};
+static const struct doc_table recipe_table = { recipe_fields, DOC_UNKNOWN_REFUSE, NULL, recipe_check };
+
+static int recipe_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret);
+
+/* One recipe a platform; each field is dispatched on the product (offset 0). */
+static const struct doc_field platform_fields[] = {
+	{ "linux", DOC_OBJECT, recipe_field, 0, 0, .table = &recipe_table },
+	{ "windows", DOC_OBJECT, recipe_field, 0, 0, .table = &recipe_table },
+	{ "macos", DOC_OBJECT, recipe_field, 0, 0, .table = &recipe_table },
+	{ 0 },
+};
+const struct doc_table removal_table = { platform_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
 static bool lists_platform(const struct excise_product *pr, const char *platform)
 {
@@ -270,35 +230,17 @@ static bool lists_platform(const struct excise_product *pr, const char *platform
 	return false;
 }
 
-int removal_parse(const char *name, const char *where, json_t *o, struct excise_product *pr, struct excise_err *err)
+/* The recipe of platform f->name, appended to the product's removals. */
+static int recipe_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	json_t *rm = json_object_get(o, "removal");
-	if (!rm)
-		return 0;
-	struct rparse p = { .name = name, .product = where, .err = err };
-	snprintf(p.at, sizeof(p.at), "removal");
-	if (!json_is_object(rm))
-		return bad(&p, "must be an object whose keys are platforms");
-	struct excise_removal *v = calloc(ARRAY_SIZE(removal_platforms), sizeof(*v));
-	if (!v)
-		return oom(&p);
-	pr->removals = v;
-	const char *key;
-	json_t *recipe;
-	json_object_foreach(rm, key, recipe) {
-		int k = name_index(removal_platforms, ARRAY_SIZE(removal_platforms), key);
-		if (k < 0)
-			return bad(&p, "unknown platform '%s' (linux, windows or macos)", key);
-		if (!lists_platform(pr, key))
-			return bad(&p, "platform '%s' is not among the product's platforms", key);
-		struct excise_removal *r = &v[pr->n_removals++];
-		r->platform = removal_platforms[k];
-		snprintf(p.at, sizeof(p.at), "removal.%s", key);
-		int e = parse_recipe(&p, recipe, r);
-		if (e < 0)
-			return e;
-	}
-	return 0;
+	struct excise_product *pr = ret;
+	if (!lists_platform(pr, f->name))
+		return doc_fail(d, "platform '%s' is not among the product's platforms", f->name);
+	if (!pr->removals && !(pr->removals = calloc(ARRAY_SIZE(platform_fields) - 1, sizeof(*pr->removals))))
+		return doc_failc(d, -ENOMEM, "out of memory");
+	struct excise_removal *rm = (struct excise_removal *)&pr->removals[pr->n_removals++];
+	rm->platform = f->name;
+	return doc_dispatch(d, v, f->table, rm);
 }
 
 void removal_free(struct excise_product *pr)

@@ -3,14 +3,13 @@
 #ifndef EXCISE_CATALOG_REMOVAL_H
 #define EXCISE_CATALOG_REMOVAL_H
 
-#include <jansson.h>
-
 #include "catalog/catalog_int.h"
+#include "core/doc.h"
 
-/* Read product object `o`'s "removal" (if any) into `pr`. `name` is the catalog and
- * `where` the product ("products[3] (id 'kesl')"), for messages. On failure what
- * was read stays in `pr` for removal_free. */
-int removal_parse(const char *name, const char *where, json_t *o, struct excise_product *pr, struct excise_err *err);
+/* The members of a product's "removal", dispatched on the product (struct
+ * excise_product) once its "platforms" were read. On failure what was read stays
+ * in the product for removal_free. */
+extern const struct doc_table removal_table;
 void removal_free(struct excise_product *pr);
 /* Lint problems of the product's recipes, appended as catalog_add_problem does. */
 int removal_lint(const struct excise_product *pr, char ***v, size_t *n);

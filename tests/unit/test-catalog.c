@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/limits.h"
+#include "core/macro.h"
 #include "excise/catalog.h"
 
 #define HEAD "{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,\"issued\":\"2026-01-01\","
@@ -180,6 +181,12 @@ static void test_lint(void **state)
 #define RM_PRODUCT(platforms, removal)                                                                     \
 	"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[" \
 	platforms "],\"source\":\"https://e/p\",\"removal\":" removal "}],\"indicators\":[],\"directives\":[]}"
+/* A whole catalog whose product has `removal`; one with a linux recipe of `members`; one whose
+ * recipe for `platform` has only the uninstall entries `entries`. */
+#define RM(platforms, removal) HEAD VENDOR RM_PRODUCT(platforms, removal)
+#define RM_LINUX(members) RM("\"linux\"", "{\"linux\":{" members "}}")
+#define RM_UNINSTALL(platforms, platform, entries) \
+	RM(platforms, "{\"" platform "\":{\"uninstall\":[" entries "],\"source\":\"https://e\"}}")
 
 static void test_removal(void **state)
 {
@@ -233,21 +240,110 @@ static void test_removal(void **state)
 	assert_string_equal(w->uninstall[1].file, "kavremvr.exe");
 	excise_catalog_free(c);
 
-	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"windows\":{\"source\":\"https://e\"}}"),
-		     "/products/0: removal: platform 'windows' is not among the product's platforms");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{\"uninstall\":[{\"kind\":\"apt\"}],\"source\":\"https://e\"}}"),
-		     "removal.linux.uninstall[0]: unknown kind 'apt'");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{\"uninstall\":[{\"kind\":\"dpkg\",\"file\":\"x\"}],\"source\":\"https://e\"}}"),
-		     "removal.linux.uninstall[0]: unknown key 'file'");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{\"leftovers\":[\"/var/opt/../x\"],\"source\":\"https://e\"}}"),
-		     "removal.linux: 'leftovers'[0]: '/var/opt/../x' is not an absolute path in normal form");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"windows\"", "{\"windows\":{\"uninstall\":[{\"kind\":\"msi\",\"properties\":[{\"name\":\"P\",\"value\":\"secret\"}]}],\"source\":\"https://e\"}}"),
-		     "unknown value 'secret'");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"windows\"", "{\"windows\":{\"uninstall\":[{\"kind\":\"vendor-remover\",\"name\":\"t\",\"file\":\"C:\\\\t.exe\"}],\"source\":\"https://e\"}}"),
-		     "must be a file name, not a path");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"windows\"", "{\"windows\":{\"uninstall\":[{\"kind\":\"uninstall-string\",\"fallback\":true}],\"source\":\"https://e\"}}"),
-		     "the first uninstall cannot be a fallback");
-	expect_error(HEAD VENDOR RM_PRODUCT("\"linux\"", "{\"linux\":{}}"), "removal.linux: missing 'source'");
+	/* every refusal, with the JSON pointer of its place */
+	static const struct {
+		const char *doc, *msg;
+	} bad[] = {
+		{ RM("\"linux\"", "[]"), "/products/0/removal (id 'p'): expected an object" },
+		{ RM("\"linux\"", "{\"android\":{\"source\":\"https://e\"}}"),
+		  "/products/0/removal (id 'p'): unknown member 'android'" },
+		{ RM("\"linux\"", "{\"windows\":{\"source\":\"https://e\"}}"),
+		  "/products/0/removal/windows (id 'p'): platform 'windows' is not among the product's platforms" },
+		{ RM("\"linux\"", "{\"linux\":\"dpkg\"}"), "/products/0/removal/linux (id 'p'): expected an object" },
+		{ RM("\"linux\"", "{\"linux\":{}}"), "/products/0/removal/linux/source (id 'p'): missing" },
+		{ RM_LINUX("\"source\":\"\""), "/removal/linux/source (id 'p'): expected a non-empty string" },
+		{ RM_LINUX("\"source\":\"https://e\",\"reboots\":true"), "/removal/linux (id 'p'): unknown member 'reboots'" },
+		{ RM_LINUX("\"source\":\"https://e\",\"reboot\":\"yes\""), "/removal/linux/reboot (id 'p'): expected true or false" },
+		{ RM_LINUX("\"source\":\"https://e\",\"services\":\"vsvc\""),
+		  "/removal/linux/services (id 'p'): expected an array of at most 64 non-empty strings" },
+		{ RM_LINUX("\"source\":\"https://e\",\"drivers\":[\"\"]"), "/removal/linux/drivers/0 (id 'p'): expected a non-empty string" },
+		{ RM_LINUX("\"source\":\"https://e\",\"leftovers\":[\"/var/opt/../x\"]"),
+		  "/removal/linux/leftovers/0 (id 'p'): expected an absolute path in normal form (root-relative, '/' as "
+		  "separator), not '/var/opt/../x'" },
+		{ RM_LINUX("\"source\":\"https://e\",\"leftovers\":[\"/opt/v\",\"var/v\"]"),
+		  "/removal/linux/leftovers/1 (id 'p'): expected an absolute path in normal form" },
+		{ RM_LINUX("\"source\":\"https://e\",\"uninstall\":{}"),
+		  "/removal/linux/uninstall (id 'p'): expected an array of at most 64 objects" },
+		{ RM_UNINSTALL("\"linux\"", "linux", "\"dpkg\""), "/removal/linux/uninstall/0 (id 'p'): expected an object, not a string" },
+		{ RM_UNINSTALL("\"linux\"", "linux", "{}"), "/removal/linux/uninstall/0/kind (id 'p'): missing" },
+		{ RM_UNINSTALL("\"linux\"", "linux", "{\"kind\":\"apt\"}"),
+		  "/products/0/removal/linux/uninstall/0/kind (id 'p'): expected one of "
+		  "dpkg|rpm|msi|bundled|vendor-remover|uninstall-string" },
+		{ RM_UNINSTALL("\"linux\"", "linux", "{\"kind\":\"dpkg\",\"file\":\"x\"}"),
+		  "/removal/linux/uninstall/0 (id 'p'): unknown member 'file'" },
+		{ RM_UNINSTALL("\"linux\"", "linux", "{\"kind\":\"rpm\",\"packages\":[7]}"),
+		  "/removal/linux/uninstall/0/packages/0 (id 'p'): expected a non-empty string" },
+		{ RM_UNINSTALL("\"linux\"", "linux", "{\"kind\":\"dpkg\",\"source\":\"\"}"),
+		  "/removal/linux/uninstall/0/source (id 'p'): expected a non-empty string" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"uninstall-string\",\"fallback\":true}"),
+		  "/removal/windows/uninstall/0/fallback (id 'p'): the first uninstall cannot be a fallback" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\"},{\"kind\":\"uninstall-string\",\"fallback\":1}"),
+		  "/removal/windows/uninstall/1/fallback (id 'p'): expected true or false" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":{}}"),
+		  "/removal/windows/uninstall/0/properties (id 'p'): expected an array of at most 16 objects" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":[\"PW\"]}"),
+		  "/removal/windows/uninstall/0/properties/0 (id 'p'): expected an object, not a string" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":[{\"value\":\"user\"}]}"),
+		  "/removal/windows/uninstall/0/properties/0/name (id 'p'): missing" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":[{\"name\":\"P-W\",\"value\":\"user\"}]}"),
+		  "/removal/windows/uninstall/0/properties/0/name (id 'p'): expected an MSI property name ([A-Za-z0-9_]+)" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":[{\"name\":\"P\"}]}"),
+		  "/removal/windows/uninstall/0/properties/0/value (id 'p'): missing" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":[{\"name\":\"P\",\"value\":\"secret\"}]}"),
+		  "/removal/windows/uninstall/0/properties/0/value (id 'p'): expected one of user|password|password-utf16le-hex" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"msi\",\"properties\":[{\"name\":\"P\",\"value\":\"user\",\"default\":\"x\"}]}"),
+		  "/removal/windows/uninstall/0/properties/0 (id 'p'): unknown member 'default'" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"vendor-remover\",\"file\":\"t.exe\"}"),
+		  "/removal/windows/uninstall/0/name (id 'p'): missing" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"vendor-remover\",\"name\":\"t\"}"),
+		  "/removal/windows/uninstall/0/file (id 'p'): missing" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"vendor-remover\",\"name\":\"t\",\"file\":\"C:\\\\t.exe\"}"),
+		  "/removal/windows/uninstall/0/file (id 'p'): expected a file name, not a path" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"vendor-remover\",\"name\":\"t\",\"file\":\"t.exe\",\"args\":\"/q\"}"),
+		  "/removal/windows/uninstall/0/args (id 'p'): expected an array of at most 64 non-empty strings" },
+		{ RM_UNINSTALL("\"windows\"", "windows", "{\"kind\":\"uninstall-string\",\"packages\":[\"x\"]}"),
+		  "/removal/windows/uninstall/0 (id 'p'): unknown member 'packages'" },
+		{ RM_UNINSTALL("\"macos\"", "macos", "{\"kind\":\"bundled\"}"), "/removal/macos/uninstall/0/paths (id 'p'): missing" },
+		{ RM_UNINSTALL("\"macos\"", "macos", "{\"kind\":\"bundled\",\"paths\":[]}"),
+		  "/removal/macos/uninstall/0/paths (id 'p'): expected an array of 1 to 64 non-empty strings" },
+		{ RM_UNINSTALL("\"macos\"", "macos", "{\"kind\":\"bundled\",\"paths\":[\"/Applications/V.app/\"]}"),
+		  "/removal/macos/uninstall/0/paths/0 (id 'p'): expected an absolute path in normal form" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		expect_error(bad[i].doc, bad[i].msg);
+
+	/* the limits: EXCISE_MAX_REMOVAL_ITEMS entries a list, EXCISE_MAX_PLAN_ARGS properties an MSI */
+	static const struct {
+		const char *platform, *head, *item, *tail, *msg;
+		unsigned max;
+	} lists[] = {
+		{ "linux", "{\"source\":\"https://e\",\"leftovers\":[", "\"/opt/v\"", "]}",
+		  "/removal/linux/leftovers (id 'p'): expected an array of at most 64 non-empty strings", EXCISE_MAX_REMOVAL_ITEMS },
+		{ "linux", "{\"source\":\"https://e\",\"uninstall\":[", "{\"kind\":\"dpkg\"}", "]}",
+		  "/removal/linux/uninstall (id 'p'): expected an array of at most 64 objects", EXCISE_MAX_REMOVAL_ITEMS },
+		{ "windows", "{\"source\":\"https://e\",\"uninstall\":[{\"kind\":\"msi\",\"properties\":[",
+		  "{\"name\":\"P\",\"value\":\"user\"}", "]}]}",
+		  "/removal/windows/uninstall/0/properties (id 'p'): expected an array of at most 16 objects", EXCISE_MAX_PLAN_ARGS },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		for (unsigned n = lists[i].max; n <= lists[i].max + 1; n++) {
+			struct buf b;
+			buf_init(&b, 0);
+			buf_addf(&b, "%s%s\"%s\"],\"source\":\"https://e/p\",\"removal\":{\"%s\":%s", HEAD VENDOR,
+				 "\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[",
+				 lists[i].platform, lists[i].platform, lists[i].head);
+			for (unsigned k = 0; k < n; k++)
+				buf_addf(&b, "%s%s", k ? "," : "", lists[i].item);
+			buf_addf(&b, "%s}}],\"indicators\":[],\"directives\":[]}", lists[i].tail);
+			assert_false(b.err);
+			if (n > lists[i].max) {
+				expect_error(b.p, lists[i].msg);
+			} else {
+				assert_int_equal(parse(b.p, &c, &err), 0);
+				excise_catalog_free(c);
+			}
+			buf_done(&b);
+		}
 
 	/* lint: a source that is no URL, an uninstall of another platform, a recipe that says nothing */
 	s = HEAD VENDOR RM_PRODUCT("\"linux\",\"macos\"",

@@ -390,7 +390,7 @@ int doc_string(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 
 int doc_string_dup(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
-	const char *s;
+	const char *s = NULL;
 	int r = string_of(d, f, v, &s);
 	if (r < 0)
 		return r;

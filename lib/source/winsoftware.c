@@ -136,7 +136,8 @@ static int collect_roots(struct sw *s)
 		all = q;
 		all[n++] = root;
 	}
-	qsort(all, n, sizeof(char *), by_length); /* shorter roots first: they cover longer */
+	if (n) /* qsort(NULL, 0) is undefined: a catalog with no registry paths */
+		qsort(all, n, sizeof(char *), by_length); /* shorter roots first: they cover longer */
 	for (size_t i = 0; i < n && r == 0; i++) {
 		if (covered(s->roots, s->n_roots, all[i]))
 			continue;

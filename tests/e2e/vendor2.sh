@@ -141,6 +141,7 @@ EOF
 	rc=0
 	"$EXCISE" plan --root "$W" "${C[@]}" --format json -o "$T/win.plan.json" 2>"$T/win.plan.err" || rc=$?
 	check_eq "win: plan exit 0" "$rc" 0
+	[ "$rc" = 0 ] || sed "s/^/# /" "$T/win.plan.err"
 	check_eq "win: the service, the MSI uninstall with the removal tool as fallback, the recipe's leftover" \
 		"$(jq_py "$T/win.plan.json" '" ".join(s["action"] + ":" + s["target"] for s in r["steps"])')" \
 		"stop-service:ZephAgent msi-uninstall:{5E1D0C2A-7B3F-4E8D-9A10-2C3B4D5E6F70} vendor-remover:zephclean remove-path:/ProgramData/Zephyr"

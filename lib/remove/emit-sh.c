@@ -23,7 +23,7 @@ void emit_comment_text(FILE *out, const char *s)
 		fputc(*s >= 0x20 && *s < 0x7f ? *s : '?', out);
 }
 
-/* "dpkg package kesl @/var/lib/dpkg/status [kesl.pkg, definitive]; ..." */
+/* "dpkg package PKG @/var/lib/dpkg/status [PKG.pkg, definitive]; ..." */
 void emit_evidence(FILE *out, const struct excise_plan_step *s)
 {
 	for (size_t i = 0; i < s->n_evidence; i++) {
@@ -67,7 +67,7 @@ void emit_about(FILE *out, const struct excise_plan *p, const char *emit, bool w
 	fprintf(out, "\n# made: %s\n", created);
 }
 
-/* "# step 3: dpkg-purge kesl" and its evidence, before the step's code. */
+/* "# step 3: dpkg-purge PKG" and its evidence, before the step's code. */
 void emit_step_comment(FILE *out, const struct excise_plan_step *s)
 {
 	fprintf(out, "# step %u: %s ", s->id, excise_plan_action_name(s->action));

@@ -9,7 +9,7 @@
 [CmdletBinding()]
 param(
     [switch]$DryRun,
-    [string]$User = $env:EXCISE_KES_USER,
+    [string]$User = $env:EXCISE_UNINSTALL_USER,
     [System.Security.SecureString]$Password
 )
 Set-StrictMode -Version Latest
@@ -19,8 +19,8 @@ $LogDir = Join-Path $env:ProgramData 'excise'
 $Log = Join-Path $LogDir ("remove-" + $Report + '.log')
 $Quarantine = Join-Path $LogDir ("quarantine-" + $Report)
 $script:Reboot = $false
-if (-not $Password -and $env:EXCISE_KES_PASSWORD) {
-    $Password = ConvertTo-SecureString $env:EXCISE_KES_PASSWORD -AsPlainText -Force
+if (-not $Password -and $env:EXCISE_UNINSTALL_PASSWORD) {
+    $Password = ConvertTo-SecureString $env:EXCISE_UNINSTALL_PASSWORD -AsPlainText -Force
 }
 if (-not $DryRun) { New-Item -ItemType Directory -Force -Path $LogDir, $Quarantine | Out-Null }
 

@@ -53,15 +53,25 @@ static int verb_lint(struct cli_run *run, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
-	int r = file ? excise_catalog_load_file(file, NULL, NULL, 0, false, &run->catalog, &err)
+	char **problems = NULL;
+	const char *label = file ? file : "<embedded>";
+	int r = file ? excise_catalog_lint_file(file, &run->catalog, &problems, &err)
 		     : excise_catalog_load_embedded(&run->catalog, &err);
 	if (r < 0) {
-		cli_error("%s", err.msg);
+		/* every problem of the content, then the last error when it is another */
+		size_t n = 0;
+		for (; problems && problems[n]; n++)
+			cli_error("%s", problems[n]);
+		if (!n || strcmp(problems[n - 1], err.msg) != 0)
+			cli_error("%s", err.msg);
+		if (n)
+			printf("%s: %zu problem%s\n", label, n, n == 1 ? "" : "s");
+		excise_strv_free(problems);
 		return exit_for(r);
 	}
+	excise_strv_free(problems);
+	problems = NULL;
 	const struct excise_catalog *cat = run->catalog;
-	const char *label = file ? file : "<embedded>";
-	char **problems = NULL;
 	r = excise_catalog_lint(cat, &problems);
 	if (r < 0) {
 		cli_error("catalog '%s': lint failed: %s", label, excise_strerror(r));

@@ -116,10 +116,35 @@ int cli_scan(const struct cli_scan_opts *o, const struct excise_catalog *c, stru
 	return 0;
 }
 
+static const char *failure(const struct excise_source_result *src)
+{
+	return src->error ? src->error : "unknown error";
+}
+
+/* One line per reason: sources that failed for the same reason (not running as root)
+ * are named together. */
 void cli_scan_failures(const struct excise_scan *scan)
 {
-	for (size_t i = 0; i < scan->n_sources; i++)
-		if (scan->sources[i].status == EXCISE_SOURCE_FAILED)
-			cli_error("source %s failed: %s", scan->sources[i].name,
-				  scan->sources[i].error ? scan->sources[i].error : "unknown error");
+	for (size_t i = 0; i < scan->n_sources; i++) {
+		const struct excise_source_result *a = &scan->sources[i];
+		if (a->status != EXCISE_SOURCE_FAILED)
+			continue;
+		bool said = false;
+		for (size_t j = 0; j < i && !said; j++)
+			said = scan->sources[j].status == EXCISE_SOURCE_FAILED &&
+			       strcmp(failure(&scan->sources[j]), failure(a)) == 0;
+		if (said)
+			continue;
+		size_t n = 0, k = 0;
+		for (size_t j = i; j < scan->n_sources; j++)
+			k += scan->sources[j].status == EXCISE_SOURCE_FAILED &&
+			     strcmp(failure(&scan->sources[j]), failure(a)) == 0;
+		fprintf(stderr, "excise: source%s ", k > 1 ? "s" : "");
+		for (size_t j = i; j < scan->n_sources; j++) {
+			const struct excise_source_result *b = &scan->sources[j];
+			if (b->status == EXCISE_SOURCE_FAILED && strcmp(failure(b), failure(a)) == 0)
+				fprintf(stderr, "%s%s", n++ ? ", " : "", b->name);
+		}
+		fprintf(stderr, " failed: %s\n", failure(a));
+	}
 }

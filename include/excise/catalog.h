@@ -211,6 +211,18 @@ EXCISE_API int excise_catalog_load_file(const char *path, const char *sig_path,
 					const char *const *trusted_keys, size_t n_keys, bool verify,
 					struct excise_catalog **ret, struct excise_err *reterr);
 
+/* For `catalog lint`: load the catalog file at `path` without checking its signature,
+ * reading on after each problem in its content. On -EXCISE_E_CATALOG, *ret_problems
+ * (NULL-terminated, freed with excise_strv_free; NULL when none were listed) holds
+ * every problem found, and reterr the last one. Otherwise as excise_catalog_load_file. */
+EXCISE_API int excise_catalog_lint_file(const char *path, struct excise_catalog **ret, char ***ret_problems,
+					struct excise_err *reterr);
+
+/* excise_catalog_parse, reading on after each problem as excise_catalog_lint_file does. */
+EXCISE_API int excise_catalog_parse_lint(const char *name, const void *data, size_t len,
+					 struct excise_catalog **ret, char ***ret_problems,
+					 struct excise_err *reterr);
+
 /* Parse catalog JSON from memory (no signature check). `name` labels errors. */
 EXCISE_API int excise_catalog_parse(const char *name, const void *data, size_t len,
 				    struct excise_catalog **ret, struct excise_err *reterr);

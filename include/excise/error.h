@@ -36,6 +36,7 @@ enum excise_errcode {
 	EXCISE_E_SYMLINK = 1011,   /* a symlink where none may be */
 	EXCISE_E_REFUSED = 1012,   /* a safety rule refused the action; nothing was changed */
 	EXCISE_E_CHANGED = 1013,   /* the host changed since it was scanned or planned */
+	EXCISE_E_NOTOS = 1014,     /* a root to scan holds no operating system that excise recognises */
 };
 
 /* Room for one message; longer messages are cut at a character boundary. */

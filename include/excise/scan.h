@@ -131,8 +131,12 @@ struct excise_scan {
 	unsigned flags;
 };
 
-/* Run a scan. Returns 0 or < 0 on failure to start (bad root, OOM); a source that
- * fails does not fail the scan: it is recorded in sources[]. */
+/* Run a scan. Returns 0 or < 0 on failure to start: a bad root, -EXCISE_E_NOTOS for an
+ * offline root with no operating system in it (no os-release, package database,
+ * Windows hives or SystemVersion.plist: an image that did not mount), -EXCISE_E_USAGE
+ * for an `only` list that selects no source able to run there, OOM. A source that
+ * fails does not fail the scan: it is recorded in sources[] (on the live host, not
+ * running as root fails the sources of every user's files). */
 EXCISE_API int excise_scan_run(const struct excise_catalog *catalog, const struct excise_scan_opts *opts,
 			       struct excise_scan **ret, struct excise_err *reterr);
 EXCISE_API struct excise_scan *excise_scan_free(struct excise_scan *s);

@@ -206,9 +206,11 @@ static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_REFU
 static int products_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
 	struct excise_catalog *c = cat(d);
-	int r = doc_objects(d, f, v, ret);
-	if (r < 0)
-		return r;
+	/* Read on after a product with problems (lint): the implicit products are still
+	 * made, so that indicators naming them are not wrongly refused too. */
+	int r0 = doc_objects(d, f, v, ret), r;
+	if (r0 < 0 && !(d->collect && r0 == d->code))
+		return r0;
 	size_t np = c->n_own_products, nv = c->n_vendors;
 	struct excise_product *all = realloc(c->products, (np + nv) * sizeof(*all));
 	c->unidentified_names = calloc(nv, sizeof(char *));
@@ -220,6 +222,9 @@ static int products_field(struct doc *d, const struct doc_field *f, json_t *v, v
 	static const char *const any_platform[] = { "any", NULL };
 	for (size_t i = 0; i < nv; i++) {
 		const struct excise_vendor *ve = &c->vendors[i];
+		const struct hash_slot *hs = ve->id ? hash_get(&c->vendor_ids, ve->id, strlen(ve->id)) : NULL;
+		if (!ve->name || !hs || hs->value != (int)i) /* a vendor with problems (lint) */
+			continue;
 		struct buf b;
 		buf_init(&b, 0);
 		buf_addf(&b, "%s:unidentified", ve->id);
@@ -228,15 +233,15 @@ static int products_field(struct doc *d, const struct doc_field *f, json_t *v, v
 		if ((r = buf_take(&b, &c->unidentified_names[i])) < 0)
 			return doc_failc(d, r, "out of memory");
 		const char *id = c->unidentified_names[i];
-		c->products[np + i] = (struct excise_product){
+		c->products[c->n_products] = (struct excise_product){
 			.id = id, .vendor_id = ve->id, .name = id + strlen(id) + 1, .family = "unknown",
 			.platforms = any_platform, .branded = true, .source_url = NULL,
 		};
-		if ((r = unique(d, &c->product_ids, id, np + i)) < 0)
+		if ((r = unique(d, &c->product_ids, id, c->n_products)) < 0)
 			return r;
 		c->n_products++;
 	}
-	return 0;
+	return r0;
 }
 
 _Static_assert(sizeof(enum excise_obs_kind) == sizeof(int) && sizeof(enum excise_field) == sizeof(int) &&
@@ -375,10 +380,10 @@ static const struct doc_field catalog_fields[] = {
 	{ "vendors", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, vendors), DOC_REQUIRED, .min = 1,
 	  .table = &vendor_table, .size = sizeof(struct excise_vendor),
 	  .count = offsetof(struct excise_catalog, n_vendors) },
-	{ "products", DOC_ARRAY, products_field, offsetof(struct excise_catalog, products), DOC_REQUIRED,
+	{ "products", DOC_ARRAY, products_field, offsetof(struct excise_catalog, products), DOC_REQUIRED, .min = 1,
 	  .table = &product_table, .size = sizeof(struct excise_product),
 	  .count = offsetof(struct excise_catalog, n_own_products) },
-	{ "indicators", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, indicators), DOC_REQUIRED,
+	{ "indicators", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, indicators), DOC_REQUIRED, .min = 1,
 	  .table = &indicator_table, .size = sizeof(struct excise_indicator),
 	  .count = offsetof(struct excise_catalog, n_indicators) },
 	{ "directives", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, directives), DOC_REQUIRED,
@@ -388,12 +393,13 @@ static const struct doc_field catalog_fields[] = {
 };
 static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
-int excise_catalog_parse(const char *name, const void *data, size_t len, struct excise_catalog **ret,
-			 struct excise_err *reterr)
+static int parse(const char *name, const void *data, size_t len, struct excise_catalog **ret,
+		 char ***ret_problems, struct excise_err *reterr)
 {
 	struct doc d;
 	doc_init(&d, "catalog", name ? name : "<catalog>", reterr);
 	d.code = -EXCISE_E_CATALOG;
+	d.collect = ret_problems && reterr;
 	struct excise_catalog *c = calloc(1, sizeof(*c));
 	if (!c)
 		return doc_failc(&d, -ENOMEM, "out of memory");
@@ -415,6 +421,10 @@ int excise_catalog_parse(const char *name, const void *data, size_t len, struct 
 		r = doc_dispatch(&d, c->json, &catalog_table, c);
 	if (r >= 0 && (r = sha256_hex(data, len, c->sha256)) < 0)
 		err_set(reterr, r, "catalog '%s': cannot hash", d.name);
+	if (ret_problems)
+		*ret_problems = d.problems;
+	else
+		excise_strv_free(d.problems);
 	if (r < 0) {
 		excise_catalog_free(c);
 		return r;
@@ -422,6 +432,19 @@ int excise_catalog_parse(const char *name, const void *data, size_t len, struct 
 	c->origin = EXCISE_CATALOG_EMBEDDED;
 	*ret = c;
 	return 0;
+}
+
+int excise_catalog_parse(const char *name, const void *data, size_t len, struct excise_catalog **ret,
+			 struct excise_err *reterr)
+{
+	return parse(name, data, len, ret, NULL, reterr);
+}
+
+int excise_catalog_parse_lint(const char *name, const void *data, size_t len, struct excise_catalog **ret,
+			      char ***ret_problems, struct excise_err *reterr)
+{
+	*ret_problems = NULL;
+	return parse(name, data, len, ret, ret_problems, reterr);
 }
 
 int excise_catalog_load_embedded(struct excise_catalog **ret, struct excise_err *reterr)
@@ -443,9 +466,8 @@ static int read_path(const char *path, size_t max, char **ret, size_t *ret_len, 
 	return 0;
 }
 
-int excise_catalog_load_file(const char *path, const char *sig_path, const char *const *trusted_keys,
-			     size_t n_keys, bool verify, struct excise_catalog **ret,
-			     struct excise_err *reterr)
+static int load_file(const char *path, const char *sig_path, const char *const *trusted_keys, size_t n_keys,
+		     bool verify, struct excise_catalog **ret, char ***ret_problems, struct excise_err *reterr)
 {
 	_cleanup_free_ char *data = NULL, *sig = NULL, *sp = NULL;
 	size_t len = 0, sig_len = 0;
@@ -479,7 +501,7 @@ int excise_catalog_load_file(const char *path, const char *sig_path, const char 
 		}
 	}
 	struct excise_catalog *c;
-	r = excise_catalog_parse(path, data, len, &c, reterr);
+	r = parse(path, data, len, &c, ret_problems, reterr);
 	if (r < 0)
 		return r;
 	c->origin = EXCISE_CATALOG_FILE;
@@ -493,6 +515,20 @@ int excise_catalog_load_file(const char *path, const char *sig_path, const char 
 	}
 	*ret = c;
 	return 0;
+}
+
+int excise_catalog_load_file(const char *path, const char *sig_path, const char *const *trusted_keys,
+			     size_t n_keys, bool verify, struct excise_catalog **ret,
+			     struct excise_err *reterr)
+{
+	return load_file(path, sig_path, trusted_keys, n_keys, verify, ret, NULL, reterr);
+}
+
+int excise_catalog_lint_file(const char *path, struct excise_catalog **ret, char ***ret_problems,
+			     struct excise_err *reterr)
+{
+	*ret_problems = NULL;
+	return load_file(path, NULL, NULL, 0, false, ret, ret_problems, reterr);
 }
 
 struct excise_catalog *excise_catalog_free(struct excise_catalog *c)

@@ -26,6 +26,7 @@ static int vfail(struct doc *d, int code, const char *fmt, va_list ap)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	if (d->line)
 		snprintf(line, sizeof(line), "line %zu: ", d->line);
+	d->fresh = true;
 	return err_set(d->err, code, "%s '%s': %s%s%s%s%s%s%s", d->label, d->name, line, d->ptr,
 		       d->id ? " (id '" : "", d->id ? d->id : "", d->id ? "')" : "", d->ptr_len || d->id ? ": " : "",
 		       what);
@@ -238,6 +239,8 @@ static void describe(struct buf *b, const struct doc_field *f)
 			buf_addf(b, " of at most %" PRId64, f->max);
 		else if (f->min)
 			buf_addf(b, " of at least %" PRId64, f->min);
+		else
+			buf_adds(b, " of");
 		buf_adds(b, f->table ? " objects" : !strv ? " items" :
 			 f->flags & DOC_NONEMPTY ? " non-empty strings" : " strings");
 		if (strv && f->values) {
@@ -281,6 +284,24 @@ static bool type_ok(enum doc_type t, json_t *v)
 }
 
 /* ---- dispatch ---- */
+
+/* In collect mode, a content error is noted (once) and reading goes on: true. */
+static bool noted(struct doc *d, int r)
+{
+	if (!d->collect || !d->err || r != d->code)
+		return false;
+	if (!d->fresh)
+		return true;
+	char **v = realloc(d->problems, (d->n_problems + 2) * sizeof(char *));
+	if (!v)
+		return false;
+	d->problems = v;
+	if (!(v[d->n_problems] = strdup(d->err->msg)))
+		return false;
+	v[++d->n_problems] = NULL;
+	d->fresh = false;
+	return true;
+}
 
 static const struct doc_field *field_of(const struct doc_table *t, const char *key)
 {
@@ -338,18 +359,33 @@ int doc_dispatch(struct doc *d, json_t *obj, const struct doc_table *t, void *ba
 	if (t->id_key && json_is_string(json_object_get(obj, t->id_key)))
 		d->id = json_string_value(json_object_get(obj, t->id_key));
 	int r = 0;
+	bool failed = false, top = d->ptr_len == 0;
 	if (t->unknown == DOC_UNKNOWN_REFUSE) {
 		const char *key;
 		json_t *v;
 		json_object_foreach(obj, key, v) {
 			if (!field_of(t, key)) {
 				r = doc_fail(d, "unknown member '%.128s'", key);
-				break;
+				if (!noted(d, r))
+					break;
+				failed = true;
+				r = 0;
 			}
 		}
 	}
-	for (const struct doc_field *f = t->fields; r >= 0 && f->name; f++)
+	for (const struct doc_field *f = t->fields; r >= 0 && f->name; f++) {
+		size_t mark = d->ptr_len;
+		const char *id = d->id;
 		r = dispatch_one(d, obj, f, base);
+		if (r < 0 && top && noted(d, r)) {
+			doc_leave(d, mark);
+			d->id = id;
+			failed = true;
+			r = 0;
+		}
+	}
+	if (r >= 0 && failed)
+		r = d->code;
 	if (r >= 0 && t->check)
 		r = t->check(d, obj, base);
 	if (r >= 0)
@@ -564,13 +600,17 @@ int doc_objects(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 		return doc_failc(d, -ENOMEM, "out of memory");
 	*(void **)ret = a;
 	*count = 0;
+	bool failed = false;
 	for (size_t i = 0; i < n; i++) {
+		const char *id = d->id;
 		size_t mark = doc_enter_index(d, i);
 		*count = i + 1;
 		int r = doc_dispatch(d, json_array_get(v, i), f->table, a + i * f->size);
-		if (r < 0)
+		if (r < 0 && !noted(d, r))
 			return r;
+		failed |= r < 0;
 		doc_leave(d, mark);
+		d->id = id;
 	}
-	return 0;
+	return failed ? d->code : 0;
 }

@@ -101,6 +101,15 @@ struct doc {
 	const char *id;                    /* of the innermost object with a table id_key */
 	size_t ptr_len;
 	char ptr[256];                     /* the JSON pointer of the place being read */
+	/* Set `collect` (and `err`) to read on after a content error (d->code): each item of
+	 * an array of objects, each member of the top object and each unknown member is
+	 * read, and every message is added to `problems` (NULL-terminated, each string and
+	 * the vector malloc'd: the caller frees them). A struct whose member failed is left
+	 * half read and its table's check is not run. The result is still the error. */
+	bool collect;
+	bool fresh;                        /* err holds a message not yet in problems */
+	char **problems;
+	size_t n_problems;
 };
 
 /* Prepare `d`; `label` and `name` must outlive it. */

@@ -22,6 +22,7 @@ static const char *const domain[] = {
 	[EXCISE_E_SYMLINK - 1000] = "symbolic link refused",
 	[EXCISE_E_REFUSED - 1000] = "refused by a safety rule",
 	[EXCISE_E_CHANGED - 1000] = "changed since the scan",
+	[EXCISE_E_NOTOS - 1000] = "not an operating system root",
 };
 
 const char *excise_strerror(int code)

@@ -8,6 +8,7 @@
 #include "core/root.h"
 #include "core/text.h"
 #include "parse/keyfile.h"
+#include "parse/rpmdb.h"
 #include "scan/scan_int.h"
 
 /* First line of a small file inside the root, stripped; NULL when absent or empty. */
@@ -66,6 +67,19 @@ const char *host_platform(const struct root *r)
 	if (has_file_nocase(r, "/System/Library/CoreServices/SystemVersion.plist"))
 		return "macos";
 	return "linux";
+}
+
+bool host_recognised(const struct root *r)
+{
+	static const char *const marks[] = { "/etc/os-release", "/usr/lib/os-release", "/var/lib/dpkg/status" };
+	if (r->live || strcmp(host_platform(r), "linux") != 0)
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
+		struct stat st;
+		if (root_lstat(r, marks[i], &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+			return true;
+	}
+	return rpmdb_dir(r) != NULL;
 }
 
 int host_read(const struct root *r, struct excise_host *h)

@@ -27,8 +27,16 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	struct excise_host host = { 0 };
 	struct excise_engine *e = NULL;
 	struct excise_scan *s = NULL;
+	if (!host_recognised(&root)) {
+		r = err_set(reterr, -EXCISE_E_NOTOS,
+			    "'%s' does not look like an operating system root (no os-release, package database, "
+			    "registry hives or SystemVersion.plist): was the image mounted?", opts->root);
+		goto done;
+	}
 	if ((r = host_read(&root, &host)) < 0)
 		goto fail;
+	if ((r = source_check_runnable(&root, host.platform, opts, reterr)) < 0)
+		goto done;
 	/* Only the indicators of the root's platform are compiled (and tried). */
 	if ((r = excise_engine_new(catalog, host.platform, &host, &e, reterr)) < 0)
 		goto done;

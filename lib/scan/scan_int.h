@@ -18,6 +18,11 @@ int host_read_macos(const struct root *r, struct excise_host *h);
  * regard to case), else "linux". The live host is "linux". */
 const char *host_platform(const struct root *r);
 
+/* Whether the root looks like an operating system: the live host; a Windows or macOS
+ * root (host_platform); an os-release file (etc/ or usr/lib/); a dpkg status file; an
+ * RPM database. False for an empty directory, such as an image that did not mount. */
+bool host_recognised(const struct root *r);
+
 /* Hostname and OS name of an offline Windows root (winhost.c); each NULL when
  * unknown. Only OOM fails. */
 int host_read_windows(const struct root *r, char **ret_hostname, char **ret_os);

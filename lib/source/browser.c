@@ -402,6 +402,7 @@ static int run(struct source_ctx *ctx)
 const struct source source_browser = {
 	.name = "browser-extensions",
 	.platform = "any",
+	.flags = SOURCE_ALL_USERS,
 	.description = "extensions of Chrome, Chromium, Edge and Firefox profiles of every user",
 	.run = run,
 };

@@ -222,7 +222,7 @@ static int run(struct source_ctx *ctx)
 const struct source source_files = {
 	.name = "files",
 	.platform = "linux,macos",
-	.flags = 0,
+	.flags = SOURCE_ALL_USERS,
 	.description = "known install locations from the catalog and standard software directories",
 	.run = run,
 };

@@ -315,6 +315,7 @@ static int run(struct source_ctx *ctx)
 const struct source source_nss = {
 	.name = "nss-certs",
 	.platform = "any",
+	.flags = SOURCE_ALL_USERS,
 	.description = "certificates in Firefox profiles' and users' NSS databases (cert9.db)",
 	.run = run,
 };

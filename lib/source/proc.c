@@ -166,7 +166,7 @@ static int run(struct source_ctx *ctx)
 const struct source source_proc = {
 	.name = "proc",
 	.platform = "linux",
-	.flags = SOURCE_LIVE_ONLY,
+	.flags = SOURCE_LIVE_ONLY | SOURCE_ALL_USERS,
 	.description = "running processes (/proc/<pid>/exe, cmdline)",
 	.run = run,
 };

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "catalog/match.h"
 #include "core/err.h"
@@ -138,18 +139,30 @@ static double seconds_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Why a source asked for cannot run here (its status then: skipped or absent), or NULL. */
+static const char *why_not(const struct source *src, const struct root *root, const char *platform,
+			   const struct excise_scan_opts *opts, enum excise_source_status *ret)
+{
+	*ret = EXCISE_SOURCE_SKIPPED;
+	if ((src->flags & SOURCE_FULL_ONLY) && !(opts->flags & EXCISE_SCAN_FULL))
+		return "runs only in a full scan (--full)";
+	*ret = EXCISE_SOURCE_ABSENT;
+	if (!source_runs_on(src, platform))
+		return "does not read this platform";
+	if ((src->flags & SOURCE_LIVE_ONLY) && !root->live)
+		return "reads only the running system, not a root given with --root";
+	return NULL;
+}
+
 static void run_source(struct source_ctx *ctx, const struct source *src)
 {
 	struct excise_source_result *res = ctx->res;
-	if (!wanted(ctx->opts, src->name) ||
-	    ((src->flags & SOURCE_FULL_ONLY) && !(ctx->opts->flags & EXCISE_SCAN_FULL))) {
+	if (!wanted(ctx->opts, src->name)) {
 		res->status = EXCISE_SOURCE_SKIPPED;
 		return;
 	}
-	if (!source_runs_on(src, ctx->platform) || ((src->flags & SOURCE_LIVE_ONLY) && !ctx->root->live)) {
-		res->status = EXCISE_SOURCE_ABSENT;
+	if (why_not(src, ctx->root, ctx->platform, ctx->opts, &res->status))
 		return;
-	}
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = src->run(ctx);
@@ -161,6 +174,13 @@ static void run_source(struct source_ctx *ctx, const struct source *src)
 		excise_engine_fail(ctx->engine, res, excise_strerror(r)); /* when the source gave no reason */
 	} else {
 		res->status = EXCISE_SOURCE_OK;
+	}
+	/* Without root, /root, other users' homes and processes were not readable: what
+	 * the source saw is not what is there. */
+	if (res->status != EXCISE_SOURCE_FAILED && (src->flags & SOURCE_ALL_USERS) && ctx->root->live &&
+	    geteuid() != 0) {
+		res->status = EXCISE_SOURCE_FAILED;
+		excise_engine_fail(ctx->engine, res, SOURCE_NOT_ROOT);
 	}
 }
 
@@ -175,6 +195,32 @@ int source_run_all(struct excise_engine *engine, const struct root *root, const 
 		run_source(&ctx, source_table[i]);
 	}
 	return 0;
+}
+
+int source_check_runnable(const struct root *root, const char *platform, const struct excise_scan_opts *opts,
+			  struct excise_err *reterr)
+{
+	if (!opts->only)
+		return 0;
+	if (!opts->only[0])
+		return err_set(reterr, -EXCISE_E_USAGE, "no source to run: the list of sources (--only) is empty");
+	char why[EXCISE_ERR_MSG] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < source_table_len; i++) {
+		const struct source *src = source_table[i];
+		enum excise_source_status st;
+		if (!wanted(opts, src->name))
+			continue;
+		const char *w = why_not(src, root, platform, opts, &st);
+		if (!w)
+			return 0;
+		bool other = !source_runs_on(src, platform);
+		int k = snprintf(why + n, sizeof(why) - n, "%s%s %s%s%s%s", n ? "; " : "", src->name, w,
+				 other ? " (" : "", other ? platform : "", other ? ")" : "");
+		if (k > 0)
+			n = (size_t)k < sizeof(why) - n ? n + (size_t)k : sizeof(why) - 1;
+	}
+	return err_set(reterr, -EXCISE_E_USAGE, "no source asked for (--only) can run here: %s", why);
 }
 
 int source_check_names(const char *const *only, struct excise_err *reterr)

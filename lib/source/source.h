@@ -33,6 +33,8 @@
 enum source_flags {
 	SOURCE_LIVE_ONLY = 1u << 0, /* reads the running system (/proc): absent under --root */
 	SOURCE_FULL_ONLY = 1u << 1, /* runs only with EXCISE_SCAN_FULL */
+	SOURCE_ALL_USERS = 1u << 2, /* reads every user's files (homes, processes): on the live
+				     * host it fails unless run as root */
 };
 
 struct source_ctx;
@@ -98,6 +100,14 @@ extern const size_t source_table_len;
  * that fails is recorded as failed and the rest go on. Returns 0 or -ENOMEM. */
 NODISCARD int source_run_all(struct excise_engine *engine, const struct root *root, const char *platform,
 			     const struct excise_scan_opts *opts);
+
+/* 0 when some source `opts` asks for can run on `platform` over `root` (always when
+ * opts->only is NULL), else -EXCISE_E_USAGE saying why none can. */
+int source_check_runnable(const struct root *root, const char *platform, const struct excise_scan_opts *opts,
+			  struct excise_err *reterr);
+
+/* The reason recorded for a source of every user's files on a live host not scanned as root. */
+#define SOURCE_NOT_ROOT "not running as root: /root and other users' files could not be read; run as root"
 
 /* 0 when every name of `only` (NULL-terminated, or NULL) is a source, else
  * -EXCISE_E_USAGE naming the first that is not. */

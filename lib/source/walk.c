@@ -227,7 +227,7 @@ out:
 const struct source source_walk = {
 	.name = "walk",
 	.platform = "any",
-	.flags = SOURCE_FULL_ONLY,
+	.flags = SOURCE_FULL_ONLY | SOURCE_ALL_USERS,
 	.description = "every file and directory of the root (--full), matched by name and path",
 	.run = run,
 };

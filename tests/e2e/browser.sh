@@ -66,7 +66,8 @@ mkcert "$T/avast.pem" "/C=CZ/O=Avast Software s.r.o./CN=Avast Web Mail Shield Ro
 L=$T/linux
 A=$L/home/alice
 G=$A/.config/google-chrome
-mkdir -p "$G/Default"
+mkdir -p "$G/Default" "$L/etc"
+echo 'ID=debian' >"$L/etc/os-release"
 ln -s hostname-1234 "$G/SingletonLock"     # Chromium's lock link: no error
 chext "$G/Default" $KP 4.0.1.3 "__MSG_extName__" en "Kaspersky Protection"
 chext "$G/Default" $KP 3.9.0.1 "Old Kaspersky Protection"
@@ -183,7 +184,8 @@ check_eq "nothing written next to ~/.pki/nssdb/cert9.db" "$(ls "$L/root/.pki/nss
 
 # --- a disabled Kaspersky extension alone ------------------------------------------
 D=$T/disabled
-mkdir -p "$D/home/dave/.config/chromium/Default"
+mkdir -p "$D/home/dave/.config/chromium/Default" "$D/etc"
+echo 'ID=debian' >"$D/etc/os-release"
 chext "$D/home/dave/.config/chromium/Default" $UA 1.0 "Kaspersky URL Advisor"
 echo "{\"extensions\":{\"settings\":{\"$UA\":{\"state\":0,\"disable_reasons\":1}}}}" \
 	>"$D/home/dave/.config/chromium/Default/Preferences"
@@ -252,6 +254,7 @@ check_eq "macos, all sources: platform detected, both browser sources run" \
 H=$T/hostile
 C=$H/home/mallory/.config/chromium
 mkdir -p "$C/Default" "$C/Profile 1" "$C/Profile 2" "$H/etc"
+echo 'ID=debian' >"$H/etc/os-release"
 truncate -s 33M "$C/Default/Preferences"                    # sparse, over the limit
 printf '{"extensions":{"settings":{"%s":{"state":1},}}}' $KP >"$C/Profile 1/Preferences"
 py -c "print('{\"a\":' * 5000 + '1' + '}' * 5000)" >"$C/Profile 2/Secure Preferences"
@@ -320,6 +323,7 @@ import os, sys
 for i in range(1001):
     os.makedirs(os.path.join(sys.argv[1], "Profile %d" % i, "Extensions"))
 PY
+mkdir -p "$P/etc" && echo 'ID=debian' >"$P/etc/os-release"
 scan_json "$P" "${ONLY[@]}"
 check "more than EXCISE_MAX_BROWSER_PROFILES profiles: named" \
 	has_err browser-extensions "'/home/u/.config/google-chrome': more than 1000 profiles, the rest not read"
@@ -329,13 +333,15 @@ import os, sys
 for i in range(10001):
     os.makedirs(os.path.join(sys.argv[1], "u%05d" % i))
 PY
+mkdir -p "$U/etc" && echo 'ID=debian' >"$U/etc/os-release"
 scan_json "$U" "${ONLY[@]}"
 check "more than EXCISE_MAX_USERS user folders: named" \
 	has_err browser-extensions "'/home': more than 10000 user folders, the rest not read"
 
 # 100001 rows of one valid (unrelated) certificate, and one row that is not DER.
 N=$T/nssrows/root/.pki/nssdb
-mkdir -p "$N"
+mkdir -p "$N" "$T/nssrows/etc"
+echo 'ID=debian' >"$T/nssrows/etc/os-release"
 der=$(openssl x509 -in "$T/acme.pem" -outform DER | od -An -v -tx1 | tr -d ' \n')
 sqlite3 "$N/cert9.db" "CREATE TABLE nssPublic (id PRIMARY KEY, a0, a3, a11, ace5363b4, ace536358, ace536359, ace53635a, ace53635b);
 INSERT INTO nssPublic (id, a0, a3, a11) VALUES (0, x'00000001', 'bad', x'3000');
@@ -349,7 +355,8 @@ check_eq "99999 certificates observed besides the bad row" \
 	"$(jq_py "$T/out.json" "[s['observations'] for s in r['sources'] if s['name']=='nss-certs']")" '[99999]'
 
 # --- nothing of the kind ----------------------------------------------------------
-mkdir -p "$T/empty/home/nobody"
+mkdir -p "$T/empty/home/nobody" "$T/empty/etc"
+echo 'ID=debian' >"$T/empty/etc/os-release"
 scan_json "$T/empty" "${ONLY[@]}"
 check_eq "no browser folders: both sources absent" \
 	"$(jq_py "$T/out.json" "[s['status'] for s in r['sources'] if s['name'] in ('browser-extensions', 'nss-certs')]")" \

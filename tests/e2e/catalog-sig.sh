@@ -8,8 +8,10 @@
 
 command -v minisign >/dev/null || skip_all "minisign not installed"
 
+# A system with nothing installed (an empty directory is no root: verdict.sh).
 EMPTYROOT=$T/emptyroot
-mkdir -p "$EMPTYROOT"
+mkdir -p "$EMPTYROOT/etc"
+echo 'ID=debian' >"$EMPTYROOT/etc/os-release"
 
 # key id as minisign writes it in the public key comment
 # The key id in a public key's comment line. minisign prints it without leading
@@ -142,6 +144,31 @@ expect "lint of the embedded catalog" 0 "OK" "$EXCISE" catalog lint
 expect "lint of an invalid catalog names the key" 3 "surprise_key" "$EXCISE" catalog lint "$T/bad.json"
 expect "lint of broken JSON names the line" 3 "trunc.json.*line [0-9]+" \
 	"$EXCISE" catalog lint "$T/trunc.json"
+# lint reads on after a problem: every one in one run. Three in the stock catalog
+# (an unknown top key, an indicator of an unknown kind, another of an unknown
+# product), one with no products and no indicators at all.
+py - "$EXCISE_SRC/catalog/excise-catalog.json" "$T/three.json" "$T/none.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["surprise_key"] = 1
+c["indicators"][3]["kind"] = "files"
+next(i for i in c["indicators"][4:] if "product" in i)["product"] = "no-such-product"
+json.dump(c, open(sys.argv[2], "w"))
+c = json.load(open(sys.argv[1]))
+c["products"], c["indicators"], c["directives"] = [], [], []
+json.dump(c, open(sys.argv[3], "w"))
+PY
+expect "lint lists every problem: the unknown key" 3 "three.json': unknown member 'surprise_key'" \
+	"$EXCISE" catalog lint "$T/three.json"
+check "lint lists every problem: the unknown kind" grep -Eq "/indicators/3/kind \(id '[^']+'\): expected one of" "$T/.out"
+check "lint lists every problem: the unknown product" grep -q "product 'no-such-product' is not in the catalog" "$T/.out"
+check "lint counts them: 3 problems" grep -q "three.json: 3 problems" "$T/.out"
+expect "lint: a catalog with no products is an error" 3 "/products: expected an array of at least 1 objects" \
+	"$EXCISE" catalog lint "$T/none.json"
+check "lint: ... nor indicators" grep -q "/indicators: expected an array of at least 1 objects" "$T/.out"
+"$EXCISE" catalog sign -s "$T/m.key" "$T/none.json"
+expect "scan refuses a signed catalog with no products" 3 "none.json': /products: expected an array of at least 1" \
+	scan_with "$T/none.json" "$T/m.pub"
 "$EXCISE" catalog show --format json >"$T/show.json"
 check_eq "show --format json lists kesl" \
 	"$(jq_py "$T/show.json" 'any(p["id"] == "kesl" for p in r["products"])')" True

@@ -7,8 +7,10 @@
 # headers only. No fixtures: an empty root is enough.
 . "$(dirname "$0")/lib.sh"
 
+# A system with nothing installed (an empty directory is no root: verdict.sh).
 E=$T/empty
-mkdir -p "$E"
+mkdir -p "$E/etc"
+echo 'ID=debian' >"$E/etc/os-release"
 COMMANDS="scan catalog plan remove restore verify"
 CATALOG_VERBS="lint show keygen sign verify"
 

@@ -187,6 +187,7 @@ check_eq "root3: dpkg ok with one error naming line 3" \
 # --- root 4: no dpkg database at all ---
 R4=$T/root4
 mkdir -p "$R4/etc"
+echo 'ID=debian' >"$R4/etc/os-release"
 scan "$R4" --only dpkg
 check_eq "root4: dpkg source absent" \
 	"$(jq_py "$T/out.json" "[s['status'] for s in r['sources'] if s['name']=='dpkg']")" '["absent"]'

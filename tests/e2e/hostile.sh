@@ -223,6 +223,7 @@ for i in range(50001):
     os.makedirs(d, exist_ok=True)
     os.close(os.open(os.path.join(d, "b%05d" % i), os.O_WRONLY | os.O_CREAT, 0o644))
 ' "$E/var/opt/kaspersky/kesl/bases"
+mkdir -p "$E/etc" && echo 'ID=debian' >"$E/etc/os-release"
 rc=0
 "$EXCISE" scan --root "$E" --only files --format json -o "$T/flood.json" -q 2>"$T/flood.err" || rc=$?
 check_eq "evidence flood: found (exit 1)" "$rc" 1

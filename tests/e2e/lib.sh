@@ -129,6 +129,7 @@ fixture_copy() {
 scan_json() {
 	local root=$1; shift
 	rc=0
+	rm -f "$T/out.json" # no check may read the report of the scan before
 	"$EXCISE" scan --root "$root" --format json -o "$T/out.json" "$@" 2>"$T/scan.err" || rc=$?
 }
 

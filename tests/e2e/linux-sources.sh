@@ -15,6 +15,7 @@ R=$T/root
 mkdir -p "$R/lib/systemd/system" "$R/etc/systemd/system/multi-user.target.wants" \
 	"$R/etc/init.d" "$R/etc/rc2.d" "$R/etc/ssl/certs" "$R/usr/local/share/ca-certificates" \
 	"$R/etc/pki/trust/anchors"
+echo 'ID=debian' >"$R/etc/os-release"
 U=$R/lib/systemd/system
 
 # --- systemd units -----------------------------------------------------------
@@ -229,6 +230,7 @@ check "kmod: too deep a tree reported, not followed" \
 # --- limits: bundle size and certificates per bundle ----------------------------
 R2=$T/root2
 mkdir -p "$R2/etc/ssl"
+echo 'ID=debian' >"$R2/etc/os-release"
 py - "$R2/etc/ssl/cert.pem" "$T/kav.pem" <<'PY'
 import sys
 blk = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"

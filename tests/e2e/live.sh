@@ -53,9 +53,11 @@ live_scan
 check_eq "stopped: no running kesl any more" \
 	"$(finding_py "$T/out.json" kesl "bool(f) and any(e['source']=='proc' and e['path']=='$EXE' for e in f['evidence'])")" False
 
-# Under --root the proc source is absent, never reading the host's /proc.
-mkdir -p "$T/root"
-scan_json "$T/root" --only proc
+# Under --root the proc source is absent, never reading the host's /proc (and asked
+# for alone, it is a usage error: verdict.sh).
+mkdir -p "$T/root/etc"
+echo 'ID=debian' >"$T/root/etc/os-release"
+scan_json "$T/root" --only proc,dpkg
 check_eq "proc under --root: absent" \
 	"$(jq_py "$T/out.json" "[s['status'] for s in r['sources'] if s['name']=='proc']")" '["absent"]'
 

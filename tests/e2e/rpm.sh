@@ -157,7 +157,8 @@ check "too big: error names the limit" grep -q "EXCISE_MAX_RPMDB_SIZE" <<<"$(rpm
 OUT=$T/outside
 install_into "$OUT" /var/lib/rpm "$KESL" || exit 1
 RS=$T/symlinked
-mkdir -p "$RS/var/lib"
+mkdir -p "$RS/var/lib" "$RS/etc"
+echo 'ID=rhel' >"$RS/etc/os-release"
 ln -s "$OUT/var/lib/rpm" "$RS/var/lib/rpm"
 dbsum "$OUT/var/lib/rpm" >"$T/before"
 scan_json "$RS" --only rpm
@@ -169,7 +170,8 @@ check "outside symlink: outside database untouched" cmp "$T/before" "$T/after"
 
 # 8. A symlinked database file inside the database directory is not followed.
 RL=$T/filelink
-mkdir -p "$RL/var/lib/rpm"
+mkdir -p "$RL/var/lib/rpm" "$RL/etc"
+echo 'ID=rhel' >"$RL/etc/os-release"
 ln -s "$OUT/var/lib/rpm/rpmdb.sqlite" "$RL/var/lib/rpm/rpmdb.sqlite"
 scan_json "$RL" --only rpm
 check_eq "symlinked file: no kesl finding" "$(finding_py "$T/out.json" kesl 'f is None')" True
@@ -177,6 +179,7 @@ check_eq "symlinked file: rpm source failed" "$(rpm_status)" '["failed"]'
 
 # 9. No database at all.
 mkdir -p "$T/empty/etc"
+echo 'ID=rhel' >"$T/empty/etc/os-release"
 scan_json "$T/empty" --only rpm
 check_eq "no database: exit code 0" "$rc" 0
 check_eq "no database: rpm source absent" "$(rpm_status)" '["absent"]'

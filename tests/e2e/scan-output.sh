@@ -48,8 +48,11 @@ printf 'fixture-host\n' >"$R/etc/hostname"
 printf 'PRETTY_NAME="Fixture Linux 1"\nID=fixture\n' >"$R/etc/os-release"
 RREAL=$(realpath "$R")
 
+# Empty but for a dpkg database with no packages: no os-release, no machine-id (an
+# empty directory is no root: verdict.sh).
 E=$T/empty
-mkdir -p "$E"
+mkdir -p "$E/var/lib/dpkg"
+: >"$E/var/lib/dpkg/status"
 
 # csv_py FILE EXPR: EXPR over rows = list of CSV rows (header first) and raw = the bytes.
 csv_py() {

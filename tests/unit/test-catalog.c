@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,6 +21,9 @@
 #define PRODUCTS                                                                                          \
 	"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[\"linux\"],\"source\":\"https://e/p\"}," \
 	"{\"id\":\"oem\",\"vendor\":\"v\",\"name\":\"Engine inside X\",\"family\":\"embedded\",\"platforms\":[\"any\"],\"branded\":false,\"source\":\"https://e/o\"}],"
+/* One indicator: a catalog has at least one product and one indicator. */
+#define ONE_INDICATOR \
+	"[{\"id\":\"i0\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"p0\",\"confidence\":\"weak\",\"source\":\"https://e/i\"}]"
 
 static int parse(const char *s, struct excise_catalog **c, struct excise_err *err)
 {
@@ -52,7 +56,7 @@ static void test_errors_name_the_entry(void **state)
 		     "exactly one of 'product' and 'vendor'");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"(\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}",
 		     "does not compile");
-	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[],\"directives\":[{\"id\":\"d\",\"short_name\":\"D\",\"title\":\"T\",\"instrument\":\"statute\",\"issuer\":\"X\",\"issued\":\"2017-13-40\",\"vendors\":[\"v\"],\"scope\":\"branded_only\",\"source\":\"s\"}]}",
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ",\"directives\":[{\"id\":\"d\",\"short_name\":\"D\",\"title\":\"T\",\"instrument\":\"statute\",\"issuer\":\"X\",\"issued\":\"2017-13-40\",\"vendors\":[\"v\"],\"scope\":\"branded_only\",\"source\":\"s\"}]}",
 		     "/directives/0/issued (id 'd'): expected a date YYYY-MM-DD");
 	expect_error(HEAD "\"vendors\":[{\"id\":\"v\",\"name\":\"A\"},{\"id\":\"v\",\"name\":\"B\"}],\"products\":[],\"indicators\":[],\"directives\":[]}",
 		     "/vendors/1 (id 'v'): duplicate id 'v'");
@@ -63,7 +67,7 @@ static void test_errors_name_the_entry(void **state)
 static void test_directive_scope(void **state)
 {
 	(void)state;
-	const char *s = HEAD VENDOR PRODUCTS "\"indicators\":[],\"directives\":["
+	const char *s = HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ",\"directives\":["
 		"{\"id\":\"bod\",\"short_name\":\"BOD\",\"title\":\"T\",\"instrument\":\"binding_operational_directive\",\"issuer\":\"DHS\",\"issued\":\"2017-09-13\",\"vendors\":[\"v\"],\"scope\":\"branded_only\",\"source\":\"https://e\","
 		"\"milestones\":[{\"id\":\"M1\",\"name\":\"identify\",\"anchor\":\"issued_date\",\"offset\":30,\"unit\":\"calendar_days\",\"action\":\"identify\"}]},"
 		"{\"id\":\"law\",\"short_name\":\"LAW\",\"title\":\"T\",\"instrument\":\"statute\",\"issuer\":\"Congress\",\"issued\":\"2017-12-12\",\"vendors\":[\"v\"],\"scope\":\"in_whole_or_in_part\",\"source\":\"https://e\"},"
@@ -147,7 +151,11 @@ static void test_limits(void **state)
 		buf_adds(&b, HEAD "\"vendors\":[{\"id\":\"");
 		for (unsigned i = 0; i < EXCISE_MAX_CATALOG_ID_LEN + extra; i++)
 			buf_addc(&b, 'v');
-		buf_adds(&b, "\",\"name\":\"V\"}],\"products\":[],\"indicators\":[],\"directives\":[]}");
+		buf_adds(&b, "\",\"name\":\"V\"}],\"products\":[{\"id\":\"p\",\"vendor\":\"");
+		for (unsigned i = 0; i < EXCISE_MAX_CATALOG_ID_LEN + extra; i++)
+			buf_addc(&b, 'v');
+		buf_adds(&b, "\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[\"linux\"],"
+			 "\"source\":\"https://e/p\"}],\"indicators\":" ONE_INDICATOR ",\"directives\":[]}");
 		assert_int_equal(parse(b.p, &c, &err), extra ? -EXCISE_E_CATALOG : 0);
 		if (extra)
 			assert_non_null(strstr(err.msg, "/vendors/0/id"));
@@ -177,10 +185,80 @@ static void test_lint(void **state)
 	excise_catalog_free(c);
 }
 
+/* A catalog with no products, or no indicators, is refused: it could find nothing. */
+static void test_empty_catalog(void **state)
+{
+	(void)state;
+	expect_error(HEAD VENDOR "\"products\":[],\"indicators\":" ONE_INDICATOR ",\"directives\":[]}",
+		     "/products: expected an array of at least 1 objects");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[],\"directives\":[]}",
+		     "/indicators: expected an array of at least 1 objects");
+}
+
+static int lint_text(const char *text, char ***problems, struct excise_err *err)
+{
+	char path[] = "/tmp/excise-test-lint.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct excise_catalog *c = NULL;
+	int r = excise_catalog_lint_file(path, &c, problems, err);
+	unlink(path);
+	if (r == 0)
+		excise_catalog_free(c);
+	else
+		assert_null(c);
+	return r;
+}
+
+/* catalog lint reads on after a problem: every one is listed, in document order. */
+static void test_lint_every_problem(void **state)
+{
+	(void)state;
+	const char *s = HEAD "\"surprise\":1," VENDOR
+		"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[\"linux\"],\"source\":\"https://e/p\"},"
+		"{\"id\":\"q\",\"vendor\":\"nobody\",\"name\":\"Q\",\"family\":\"endpoint\",\"platforms\":[\"linux\"],\"source\":\"https://e/q\"}],"
+		"\"indicators\":["
+		"{\"id\":\"a\",\"product\":\"p\",\"kind\":\"files\",\"field\":\"name\",\"value\":\"x\",\"confidence\":\"weak\",\"source\":\"https://e\"},"
+		"{\"id\":\"b\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"x\",\"confidence\":\"weak\",\"source\":\"https://e\"},"
+		"{\"id\":\"c\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"valeu\":\"x\",\"confidence\":\"sure\",\"source\":\"https://e\"},"
+		"{\"id\":\"d\",\"product\":\"v:unidentified\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"y\",\"confidence\":\"weak\",\"source\":\"https://e\"}"
+		"],\"directives\":{}}";
+	char **v = NULL;
+	struct excise_err err = { 0 };
+	assert_int_equal(lint_text(s, &v, &err), -EXCISE_E_CATALOG);
+	assert_non_null(v);
+	static const char *const want[] = {
+		": unknown member 'surprise'",
+		"/products/1 (id 'q'): vendor 'nobody' is not in the catalog",
+		"/indicators/0/kind (id 'a'): expected one of",
+		"/indicators/2 (id 'c'): unknown member 'valeu'",
+		"/indicators/2/value (id 'c'): missing",
+		"/directives: expected an array",
+	};
+	size_t n = 0;
+	while (v[n])
+		n++;
+	assert_int_equal(n, ARRAY_SIZE(want));
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(v[i], want[i]))
+			fail_msg("problem %zu '%s' lacks '%s'", i, v[i], want[i]);
+	assert_string_equal(err.msg, v[n - 1]);
+	excise_strv_free(v);
+
+	/* a clean catalog: no problems; bytes that are not JSON: the one error, no list */
+	v = NULL;
+	assert_int_equal(lint_text(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ",\"directives\":[]}", &v, &err), 0);
+	assert_null(v);
+	assert_int_equal(lint_text("{\"schema\":", &v, &err), -EXCISE_E_CATALOG);
+	assert_null(v);
+}
+
 /* A product's removal recipes: read into excise_product_removal, refused when malformed, linted. */
 #define RM_PRODUCT(platforms, removal)                                                                     \
 	"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[" \
-	platforms "],\"source\":\"https://e/p\",\"removal\":" removal "}],\"indicators\":[],\"directives\":[]}"
+	platforms "],\"source\":\"https://e/p\",\"removal\":" removal "}],\"indicators\":" ONE_INDICATOR ",\"directives\":[]}"
 /* A whole catalog whose product has `removal`; one with a linux recipe of `members`; one whose
  * recipe for `platform` has only the uninstall entries `entries`. */
 #define RM(platforms, removal) HEAD VENDOR RM_PRODUCT(platforms, removal)
@@ -334,7 +412,7 @@ static void test_removal(void **state)
 				 lists[i].platform, lists[i].platform, lists[i].head);
 			for (unsigned k = 0; k < n; k++)
 				buf_addf(&b, "%s%s", k ? "," : "", lists[i].item);
-			buf_addf(&b, "%s}}],\"indicators\":[],\"directives\":[]}", lists[i].tail);
+			buf_addf(&b, "%s}}],\"indicators\":" ONE_INDICATOR ",\"directives\":[]}", lists[i].tail);
 			assert_false(b.err);
 			if (n > lists[i].max) {
 				expect_error(b.p, lists[i].msg);
@@ -365,6 +443,8 @@ int main(void)
 		cmocka_unit_test(test_embedded_catalog_is_clean),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lint),
+		cmocka_unit_test(test_empty_catalog),
+		cmocka_unit_test(test_lint_every_problem),
 		cmocka_unit_test(test_removal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

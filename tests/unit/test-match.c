@@ -218,7 +218,9 @@ static void test_could_below(void **state)
 
 	static const char linux_only[] =
 		"{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,"
-		"\"issued\":\"2026-01-01\",\"vendors\":[{\"id\":\"v\",\"name\":\"V\"}],\"products\":[],"
+		"\"issued\":\"2026-01-01\",\"vendors\":[{\"id\":\"v\",\"name\":\"V\"}],"
+		"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\","
+		"\"platforms\":[\"linux\"],\"source\":\"https://e/p\"}],"
 		"\"indicators\":["
 		"{\"id\":\"g\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"path\",\"match\":\"glob\","
 		"\"value\":\"/opt/kaspersky/*\",\"confidence\":\"weak\",\"source\":\"https://e\"},"
@@ -264,7 +266,9 @@ static void test_platforms_invalid(void **state)
 		char d[1024];
 		snprintf(d, sizeof(d),
 			 "{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,"
-			 "\"issued\":\"2026-01-01\",\"vendors\":[{\"id\":\"v\",\"name\":\"V\"}],\"products\":[],"
+			 "\"issued\":\"2026-01-01\",\"vendors\":[{\"id\":\"v\",\"name\":\"V\"}],"
+		"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\","
+		"\"platforms\":[\"linux\"],\"source\":\"https://e/p\"}],"
 			 "\"indicators\":[{\"id\":\"x\",\"vendor\":\"v\",\"kind\":\"file\",\"field\":\"name\","
 			 "\"value\":\"a\",\"confidence\":\"weak\",\"source\":\"https://e\",\"platforms\":%s}],"
 			 "\"directives\":[]}", bad[i][0]);

@@ -289,21 +289,25 @@ static int evidence_from(struct excise_evidence *e, const char *source, const ch
 
 /* True (and remembered) the first time (indicator, path, value, input) is seen;
  * false for a repeat; < 0 on OOM. Under the lock. */
-static int first_time_locked(struct excise_engine *e, const char *indicator_id, const char *path,
-			     const char *value, const char *input)
+/* 1 when the key was not seen before (and is now), 0 when it was, or < 0. */
+static int first_time_locked(struct excise_engine *e, const struct buf *key)
 {
-	struct buf key;
-	buf_init(&key, 0);
-	buf_adds(&key, indicator_id);
-	buf_addc(&key, 0);
-	buf_adds(&key, path ? path : "");
-	buf_addc(&key, 0);
-	buf_adds(&key, value ? value : "");
-	buf_addc(&key, 0);
-	buf_adds(&key, input);
-	int r = key.err ? key.err : strset_add(&e->seen, key.p, key.n);
-	buf_done(&key);
-	return r;
+	return key->err ? key->err : strset_add(&e->seen, key->p, key->n);
+}
+
+/* The dedupe key of a piece of evidence: indicator, path, value and input, NUL-separated.
+ * Built before the engine's lock is taken. */
+static void evidence_key(struct buf *key, const char *indicator_id, const char *path, const char *value,
+			 const char *input)
+{
+	buf_init(key, 0);
+	buf_adds(key, indicator_id);
+	buf_addc(key, 0);
+	buf_adds(key, path ? path : "");
+	buf_addc(key, 0);
+	buf_adds(key, value ? value : "");
+	buf_addc(key, 0);
+	buf_adds(key, input);
 }
 
 static int add_evidence(void *ud, const struct excise_indicator *ind)
@@ -311,9 +315,11 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 	struct emit *em = ud;
 	struct excise_engine *e = em->eng;
 	const struct excise_obs *o = em->o;
+	struct buf key;
+	evidence_key(&key, ind->id, o->f[EXCISE_F_PATH], em->value, em->in->name);
 	pthread_mutex_lock(&e->mu);
 	em->matched++;
-	int r = first_time_locked(e, ind->id, o->f[EXCISE_F_PATH], em->value, em->in->name);
+	int r = first_time_locked(e, &key);
 	struct ev *v = r > 0 ? ev_slot_locked(e, em->in, &r) : NULL;
 	if (v) {
 		v->product_id = ind->product_id;
@@ -325,6 +331,7 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 	if (r < 0)
 		e->oom = r;
 	pthread_mutex_unlock(&e->mu);
+	buf_done(&key);
 	return r < 0 ? r : 0;
 }
 
@@ -382,8 +389,10 @@ static int copy_evidence(struct excise_evidence *to, const struct excise_evidenc
 int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in, const struct excise_finding *f,
 		       const struct excise_evidence *ev)
 {
+	struct buf key;
+	evidence_key(&key, ev->indicator_id, ev->path, ev->value, in->name);
 	pthread_mutex_lock(&e->mu);
-	int r = first_time_locked(e, ev->indicator_id, ev->path, ev->value, in->name);
+	int r = first_time_locked(e, &key);
 	struct ev *v = r > 0 ? ev_slot_locked(e, in, &r) : NULL;
 	if (v) {
 		r = 0;
@@ -398,6 +407,7 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 	if (r < 0)
 		e->oom = r;
 	pthread_mutex_unlock(&e->mu);
+	buf_done(&key);
 	return r < 0 ? r : 0;
 }
 

@@ -85,6 +85,20 @@ struct excise_product {
 	const char *source_url;
 	const struct excise_removal *removals; /* one per platform it says how to remove it on */
 	size_t n_removals;
+	const struct excise_places *places;   /* one per platform it says where it lives on */
+	size_t n_places;
+};
+
+/*
+ * Where a product lives on one platform: its "places" in the catalog
+ * (docs/catalog-format.md, "Places"). Evidence whose path is at or under a place
+ * belongs to that product; of several products, the one with the most specific
+ * place.
+ */
+struct excise_places {
+	const char *platform;          /* linux, windows, macos */
+	const char *const *paths;      /* NULL-terminated: root-relative paths ('/' as separator; '*' and
+					* '?' match within one component), or registry keys (HKLM\..., HKU\...) */
 };
 
 /*
@@ -279,6 +293,9 @@ EXCISE_API int excise_sig_sign_file(const char *sec_path, const char *path, cons
 EXCISE_API int excise_sig_verify(const void *data, size_t len, const char *sig_text, size_t sig_len,
 				 const char *const *trusted_keys, size_t n_keys, char *ret_key_id,
 				 struct excise_err *reterr);
+
+/* The product's places on `platform`, NULL-terminated, or NULL when the catalog gives none. */
+EXCISE_API const char *const *excise_product_places(const struct excise_product *p, const char *platform);
 
 #ifdef __cplusplus
 }

@@ -74,12 +74,26 @@ struct excise_evidence {
 	const struct excise_indicator *indicator; /* it in the scan's catalog, or NULL when that catalog
 						   * lacks it (a report read back) */
 	char **attrs;                   /* key, value, key, value..., NULL; or NULL when none */
+	uint32_t artifact;              /* evidence with the same number (within a scan) came from one
+					 * observation: one artifact (a package, a file, a key, a
+					 * certificate in one place) that several indicators matched */
 };
 
+/* Ranked: running > installed > trust > remnant (excise_state_rank). */
 enum excise_state {
 	EXCISE_STATE_REMNANT,   /* only leftovers: files, keys, config, a weak string */
-	EXCISE_STATE_INSTALLED,
-	EXCISE_STATE_RUNNING,
+	EXCISE_STATE_INSTALLED, /* registered with the OS */
+	EXCISE_STATE_RUNNING,   /* a live process or a loaded module */
+	EXCISE_STATE_TRUST,     /* only the vendor's root certificate, trusted by a store: an exposure */
+};
+
+/* What a finding names. */
+enum excise_finding_kind {
+	EXCISE_FINDING_PRODUCT,   /* a catalog product (or <vendor>:unidentified) */
+	EXCISE_FINDING_UNLISTED,  /* a registration the vendor published that the catalog does not
+				   * know: named after the entry ("Kaspersky Foo 3.1, not in catalog") */
+	EXCISE_FINDING_TRACES,    /* weak traces of the vendor outside every product's places, under
+				   * no product (<vendor>:traces) */
 };
 
 struct excise_finding {
@@ -90,6 +104,7 @@ struct excise_finding {
 	const struct excise_product *product; /* in the scan's catalog, or NULL when it lacks the product */
 	const struct excise_vendor *vendor;   /* likewise */
 	char *version;                  /* best known version, or NULL */
+	enum excise_finding_kind kind;
 	enum excise_state state;
 	enum excise_confidence confidence;
 	const struct excise_directive **directives; /* covering directives */
@@ -154,6 +169,9 @@ EXCISE_API size_t excise_scan_count(const struct excise_scan *s, enum excise_con
 EXCISE_API int excise_scan_verdict(const struct excise_scan *s, const char **ret_word);
 
 EXCISE_API const char *excise_state_name(enum excise_state s);
+/* Higher is more serious: running 3, installed 2, trust 1, remnant 0. */
+EXCISE_API int excise_state_rank(enum excise_state s);
+EXCISE_API const char *excise_finding_kind_name(enum excise_finding_kind k);
 EXCISE_API const char *excise_source_status_name(enum excise_source_status s);
 
 /* Names of all sources, NULL-terminated (for --only and docs). */

@@ -198,6 +198,7 @@ static const struct doc_field product_fields[] = {
 	STR(struct excise_product, "source", source_url, REQ),
 	/* after "platforms": a recipe is only for a platform the product lists */
 	{ "removal", DOC_OBJECT, doc_object, 0, 0, .table = &removal_table },
+	{ "places", DOC_OBJECT, doc_object, 0, 0, .table = &places_table },
 	{ 0 },
 };
 static const struct doc_table product_table = { product_fields, DOC_UNKNOWN_REFUSE, "id", product_check };

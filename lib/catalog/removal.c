@@ -243,6 +243,47 @@ static int recipe_field(struct doc *d, const struct doc_field *f, json_t *v, voi
 	return doc_dispatch(d, v, f->table, rm);
 }
 
+/* A place: a root-relative path in normal form, or a registry key under a hive name. */
+static int place_list(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	struct excise_product *pr = ret;
+	if (!lists_platform(pr, f->name))
+		return doc_fail(d, "platform '%s' is not among the product's platforms", f->name);
+	if (!pr->places && !(pr->places = calloc(ARRAY_SIZE(platform_fields) - 1, sizeof(*pr->places))))
+		return doc_failc(d, -ENOMEM, "out of memory");
+	struct excise_places *pl = (struct excise_places *)&pr->places[pr->n_places++];
+	pl->platform = f->name;
+	int r = doc_strv(d, f, v, (void *)&pl->paths);
+	for (size_t i = 0; r >= 0 && pl->paths[i]; i++) {
+		const char *p = pl->paths[i];
+		bool key = !strncmp(p, "HKLM\\", 5) || !strncmp(p, "HKU\\", 4);
+		if (!key && !normal_path(p)) {
+			doc_enter_index(d, i);
+			r = doc_fail(d, "expected a root-relative path in normal form ('/' as separator) or a "
+				     "registry key (HKLM\\..., HKU\\...), not '%s'", p);
+		}
+	}
+	return r;
+}
+
+#define PLACES(platform) \
+	{ platform, DOC_ARRAY, place_list, 0, DOC_NONEMPTY, .min = 1, .max = EXCISE_MAX_PRODUCT_PLACES }
+static const struct doc_field places_fields[] = {
+	PLACES("linux"),
+	PLACES("windows"),
+	PLACES("macos"),
+	{ 0 },
+};
+const struct doc_table places_table = { places_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
+
+const char *const *excise_product_places(const struct excise_product *p, const char *platform)
+{
+	for (size_t i = 0; p && platform && i < p->n_places; i++)
+		if (!strcmp(p->places[i].platform, platform))
+			return p->places[i].paths;
+	return NULL;
+}
+
 void removal_free(struct excise_product *pr)
 {
 	for (size_t i = 0; i < pr->n_removals; i++) {
@@ -262,6 +303,11 @@ void removal_free(struct excise_product *pr)
 	free((void *)pr->removals);
 	pr->removals = NULL;
 	pr->n_removals = 0;
+	for (size_t i = 0; i < pr->n_places; i++)
+		free((void *)pr->places[i].paths);
+	free((void *)pr->places);
+	pr->places = NULL;
+	pr->n_places = 0;
 }
 
 const struct excise_removal *excise_product_removal(const struct excise_product *p, const char *platform)

@@ -10,6 +10,9 @@
  * excise_product) once its "platforms" were read. On failure what was read stays
  * in the product for removal_free. */
 extern const struct doc_table removal_table;
+/* The members of a product's "places" (read likewise, after "platforms"). */
+extern const struct doc_table places_table;
+/* Frees the recipes and the places. */
 void removal_free(struct excise_product *pr);
 /* Lint problems of the product's recipes, appended as catalog_add_problem does. */
 int removal_lint(const struct excise_product *pr, char ***v, size_t *n);

@@ -12,6 +12,7 @@
 /* Catalog */
 #define EXCISE_MAX_CATALOG_SIZE (16u << 20)     /* bytes of catalog JSON */
 #define EXCISE_MAX_CATALOG_ENTRIES 100000u      /* vendors+products+indicators+directives */
+#define EXCISE_MAX_PRODUCT_PLACES 64u            /* paths of a product's places on one platform (lib/catalog/removal.c) */
 #define EXCISE_MAX_REMOVAL_ITEMS 64u             /* entries of one list of a product's removal (lib/catalog/removal.c) */
 #define EXCISE_MAX_PATTERN_LEN 1024u            /* bytes of one indicator value */
 #define EXCISE_MAX_TRUSTED_COMMENT 8000u        /* bytes of a signature's trusted comment */

@@ -47,6 +47,7 @@ struct excise_engine {
 	struct strset seen;         /* dedupe: indicator id + path + value + input */
 	int oom;
 	uint64_t dropped;           /* evidence over EXCISE_MAX_EVIDENCE */
+	uint32_t artifacts;         /* observations that matched, numbering artifacts from 1 */
 };
 
 static int64_t now_ns(void)
@@ -214,6 +215,7 @@ struct emit {
 	enum excise_field field;
 	const char *value;
 	int matched;
+	uint32_t artifact;          /* this observation's number, given at its first match */
 };
 
 /* The observation's attributes as an owned key, value, ..., NULL vector; NULL values dropped. */
@@ -319,6 +321,8 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 	evidence_key(&key, ind->id, o->f[EXCISE_F_PATH], em->value, em->in->name);
 	pthread_mutex_lock(&e->mu);
 	em->matched++;
+	if (!em->artifact)
+		em->artifact = ++e->artifacts;
 	int r = first_time_locked(e, &key);
 	struct ev *v = r > 0 ? ev_slot_locked(e, em->in, &r) : NULL;
 	if (v) {
@@ -327,6 +331,7 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 		v->e.indicator = ind;
 		v->e.confidence = ind->confidence;
 		r = evidence_from(&v->e, em->in->name, ind->id, o, em->field, em->value);
+		v->e.artifact = em->artifact;
 	}
 	if (r < 0)
 		e->oom = r;
@@ -403,6 +408,8 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 		v->vendor_name = strdup_or_null(f->vendor_name, &r);
 		if (r == 0)
 			r = copy_evidence(&v->e, ev);
+		/* kept evidence keeps its report's grouping into artifacts, apart from this engine's */
+		v->e.artifact = ev->artifact | 0x80000000u;
 	}
 	if (r < 0)
 		e->oom = r;
@@ -413,10 +420,6 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 
 /* ---- grouping evidence into findings ---- */
 
-static int state_rank(enum excise_state s)
-{
-	return s == EXCISE_STATE_RUNNING ? 2 : s == EXCISE_STATE_INSTALLED ? 1 : 0;
-}
 
 static void finding_update(struct excise_finding *f, const struct excise_evidence *e)
 {
@@ -426,7 +429,7 @@ static void finding_update(struct excise_finding *f, const struct excise_evidenc
 	if (c >= EXCISE_CONF_STRONG && e->active) {
 		enum excise_state s = e->kind == EXCISE_OBS_PROCESS ? EXCISE_STATE_RUNNING
 								   : EXCISE_STATE_INSTALLED;
-		if (state_rank(s) > state_rank(f->state))
+		if (excise_state_rank(s) > excise_state_rank(f->state))
 			f->state = s;
 	}
 }
@@ -477,7 +480,7 @@ static int find_or_add(struct excise_scan *s, const struct excise_catalog *c, co
 /* Higher is more important: running > installed > remnant, then confidence. */
 static int finding_weight(const struct excise_finding *f)
 {
-	return state_rank(f->state) * 8 + (int)f->confidence;
+	return excise_state_rank(f->state) * 8 + (int)f->confidence;
 }
 
 static int cmp_findings(const void *a, const void *b)

@@ -101,7 +101,20 @@ int excise_scan_verdict(const struct excise_scan *s, const char **ret_word)
 
 const char *excise_state_name(enum excise_state s)
 {
-	return s == EXCISE_STATE_RUNNING ? "running" : s == EXCISE_STATE_INSTALLED ? "installed" : "remnant";
+	static const char *const n[] = { "remnant", "installed", "running", "trust" };
+	return (unsigned)s < ARRAY_SIZE(n) ? n[s] : "?";
+}
+
+int excise_state_rank(enum excise_state s)
+{
+	static const int rank[] = { 0, 2, 3, 1 };
+	return (unsigned)s < ARRAY_SIZE(rank) ? rank[s] : 0;
+}
+
+const char *excise_finding_kind_name(enum excise_finding_kind k)
+{
+	static const char *const n[] = { "product", "unlisted", "traces" };
+	return (unsigned)k < ARRAY_SIZE(n) ? n[k] : "?";
 }
 
 const char *excise_source_status_name(enum excise_source_status s)

@@ -245,7 +245,7 @@ static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
 			jb->err = -ENOMEM;
 	}
 	set(jb, doc, "sources", srcs);
-	size_t st[3] = { 0 }, cf[4] = { 0 };
+	size_t st[4] = { 0 }, cf[4] = { 0 };
 	for (size_t i = 0; i < s->n_findings; i++) {
 		json_t *x = finding_json(jb, &s->findings[i]);
 		if (!x || json_array_append_new(fs, x) < 0)

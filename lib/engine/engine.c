@@ -23,26 +23,16 @@
 #include "engine/engine_int.h"
 #include "excise/engine.h"
 
-/* A piece of evidence before grouping, with the product it belongs to: the
- * indicator's (borrowed from the catalog), or for kept evidence its finding's
- * (owned copies, `kept` set). */
-struct ev {
-	struct excise_evidence e;
-	const char *product_id;     /* NULL: vendor-wide */
-	const char *vendor_id;
-	const char *product_name, *vendor_name; /* kept evidence only; may be NULL */
-	bool kept;
-};
-
 struct excise_engine {
 	const struct excise_catalog *catalog;
 	struct matcher *matcher;
 	struct excise_host host;
+	char *platform;             /* the platform matched for (places are per platform) */
 	int64_t started_ns;
 	pthread_mutex_t mu;
 	struct excise_source_result **inputs;
 	size_t n_inputs;
-	struct ev *ev;
+	struct engine_ev *ev;
 	size_t n_ev, cap_ev;
 	struct strset seen;         /* dedupe: indicator id + path + value + input */
 	int oom;
@@ -93,6 +83,7 @@ int excise_engine_new(const struct excise_catalog *c, const char *platform, cons
 	pthread_mutex_init(&e->mu, NULL);
 	strset_init(&e->seen);
 	int r = host_copy(&e->host, host ? host : &(struct excise_host){ .platform = (char *)platform });
+	e->platform = strdup_or_null(platform ? platform : e->host.platform, &r);
 	if (r < 0) {
 		excise_engine_free(e);
 		return err_set(reterr, r, "out of memory");
@@ -106,9 +97,11 @@ int excise_engine_new(const struct excise_catalog *c, const char *platform, cons
 	return 0;
 }
 
-static void ev_done(struct ev *v)
+static void ev_done(struct engine_ev *v)
 {
 	result_evidence_done(&v->e);
+	free(v->obs_name);
+	free(v->obs_image);
 	if (v->kept) {
 		free((char *)v->product_id);
 		free((char *)v->vendor_id);
@@ -132,6 +125,7 @@ struct excise_engine *excise_engine_free(struct excise_engine *e)
 	strset_done(&e->seen);
 	matcher_free(e->matcher);
 	excise_host_done(&e->host);
+	free(e->platform);
 	pthread_mutex_destroy(&e->mu);
 	free(e);
 	return NULL;
@@ -244,7 +238,7 @@ static int copy_attrs(const struct excise_obs *o, char ***ret)
 
 /* Room for one more piece of evidence: NULL past the limit (said once, as an item
  * error of the input that met it: the report is not the whole story) or on OOM. */
-static struct ev *ev_slot_locked(struct excise_engine *e, struct excise_source_result *in, int *r)
+static struct engine_ev *ev_slot_locked(struct excise_engine *e, struct excise_source_result *in, int *r)
 {
 	if (e->n_ev >= EXCISE_MAX_EVIDENCE) {
 		if (e->dropped++ == 0) {
@@ -257,7 +251,7 @@ static struct ev *ev_slot_locked(struct excise_engine *e, struct excise_source_r
 	}
 	if (e->n_ev == e->cap_ev) {
 		size_t cap = e->cap_ev ? e->cap_ev * 2 : 64;
-		struct ev *v = realloc(e->ev, cap * sizeof(*v));
+		struct engine_ev *v = realloc(e->ev, cap * sizeof(*v));
 		if (!v) {
 			*r = -ENOMEM;
 			return NULL;
@@ -265,8 +259,8 @@ static struct ev *ev_slot_locked(struct excise_engine *e, struct excise_source_r
 		e->ev = v;
 		e->cap_ev = cap;
 	}
-	struct ev *v = &e->ev[e->n_ev++];
-	*v = (struct ev){ 0 };
+	struct engine_ev *v = &e->ev[e->n_ev++];
+	*v = (struct engine_ev){ 0 };
 	return v;
 }
 
@@ -297,12 +291,15 @@ static int first_time_locked(struct excise_engine *e, const struct buf *key)
 	return key->err ? key->err : strset_add(&e->seen, key->p, key->n);
 }
 
-/* The dedupe key of a piece of evidence: indicator, path, value and input, NUL-separated.
- * Built before the engine's lock is taken. */
+/* The dedupe key of a piece of evidence: indicator, path, value, input and the name of the
+ * observation when another field matched (two packages with no path but one maintainer are
+ * two artifacts), NUL-separated. Built before the engine's lock is taken. */
 static void evidence_key(struct buf *key, const char *indicator_id, const char *path, const char *value,
-			 const char *input)
+			 const char *input, const char *name)
 {
 	buf_init(key, 0);
+	buf_adds(key, name ? name : "");
+	buf_addc(key, 0);
 	buf_adds(key, indicator_id);
 	buf_addc(key, 0);
 	buf_adds(key, path ? path : "");
@@ -318,13 +315,14 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 	struct excise_engine *e = em->eng;
 	const struct excise_obs *o = em->o;
 	struct buf key;
-	evidence_key(&key, ind->id, o->f[EXCISE_F_PATH], em->value, em->in->name);
+	evidence_key(&key, ind->id, o->f[EXCISE_F_PATH], em->value, em->in->name,
+		     em->field != EXCISE_F_NAME ? o->f[EXCISE_F_NAME] : NULL);
 	pthread_mutex_lock(&e->mu);
 	em->matched++;
 	if (!em->artifact)
 		em->artifact = ++e->artifacts;
 	int r = first_time_locked(e, &key);
-	struct ev *v = r > 0 ? ev_slot_locked(e, em->in, &r) : NULL;
+	struct engine_ev *v = r > 0 ? ev_slot_locked(e, em->in, &r) : NULL;
 	if (v) {
 		v->product_id = ind->product_id;
 		v->vendor_id = ind->vendor_id;
@@ -332,6 +330,10 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 		v->e.confidence = ind->confidence;
 		r = evidence_from(&v->e, em->in->name, ind->id, o, em->field, em->value);
 		v->e.artifact = em->artifact;
+		if (r == 0 && o->kind == EXCISE_OBS_PACKAGE)
+			v->obs_name = strdup_or_null(o->f[EXCISE_F_NAME], &r);
+		if (r == 0 && o->kind == EXCISE_OBS_SERVICE)
+			v->obs_image = strdup_or_null(o->f[EXCISE_F_TARGET], &r);
 	}
 	if (r < 0)
 		e->oom = r;
@@ -395,10 +397,10 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 		       const struct excise_evidence *ev)
 {
 	struct buf key;
-	evidence_key(&key, ev->indicator_id, ev->path, ev->value, in->name);
+	evidence_key(&key, ev->indicator_id, ev->path, ev->value, in->name, NULL);
 	pthread_mutex_lock(&e->mu);
 	int r = first_time_locked(e, &key);
-	struct ev *v = r > 0 ? ev_slot_locked(e, in, &r) : NULL;
+	struct engine_ev *v = r > 0 ? ev_slot_locked(e, in, &r) : NULL;
 	if (v) {
 		r = 0;
 		v->kept = true;
@@ -406,6 +408,7 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 		v->vendor_id = strdup_or_null(f->vendor_id, &r);
 		v->product_name = strdup_or_null(f->product_name, &r);
 		v->vendor_name = strdup_or_null(f->vendor_name, &r);
+		v->kind = f->kind;
 		if (r == 0)
 			r = copy_evidence(&v->e, ev);
 		/* kept evidence keeps its report's grouping into artifacts, apart from this engine's */
@@ -416,166 +419,6 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 	pthread_mutex_unlock(&e->mu);
 	buf_done(&key);
 	return r < 0 ? r : 0;
-}
-
-/* ---- grouping evidence into findings ---- */
-
-
-static void finding_update(struct excise_finding *f, const struct excise_evidence *e)
-{
-	enum excise_confidence c = e->confidence;
-	if (c > f->confidence)
-		f->confidence = c;
-	if (c >= EXCISE_CONF_STRONG && e->active) {
-		enum excise_state s = e->kind == EXCISE_OBS_PROCESS ? EXCISE_STATE_RUNNING
-								   : EXCISE_STATE_INSTALLED;
-		if (excise_state_rank(s) > excise_state_rank(f->state))
-			f->state = s;
-	}
-}
-
-static int add_to_finding(struct excise_finding *f, const struct excise_evidence *e)
-{
-	/* a finding of 100000 pieces of evidence is not copied 100000 times */
-	size_t n = f->n_evidence;
-	if (array_full(n)) {
-		struct excise_evidence *v = realloc(f->evidence, array_cap(n) * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		f->evidence = v;
-	}
-	f->evidence[f->n_evidence++] = *e;
-	finding_update(f, e);
-	return 0;
-}
-
-/* The finding of product `id`, made when there is none yet: names from the
- * catalog, else from the kept evidence `v` (NULL for matched evidence). */
-static int find_or_add(struct excise_scan *s, const struct excise_catalog *c, const char *id, const struct ev *v,
-		       struct excise_finding **ret)
-{
-	for (size_t i = 0; i < s->n_findings; i++)
-		if (strcmp(s->findings[i].product_id, id) == 0) {
-			*ret = &s->findings[i];
-			return 0;
-		}
-	struct excise_finding *fs = realloc(s->findings, (s->n_findings + 1) * sizeof(*fs));
-	if (!fs)
-		return -ENOMEM;
-	s->findings = fs;
-	struct excise_finding *f = &fs[s->n_findings++];
-	const struct excise_product *p = excise_catalog_find_product(c, id);
-	const char *vendor_id = p ? p->vendor_id : v ? v->vendor_id : NULL;
-	const struct excise_vendor *vd = vendor_id ? excise_catalog_find_vendor(c, vendor_id) : NULL;
-	int r = 0;
-	*f = (struct excise_finding){ .product = p, .vendor = vd, .state = EXCISE_STATE_REMNANT };
-	f->product_id = strdup_or_null(id, &r);
-	f->product_name = strdup_or_null(p ? p->name : v ? v->product_name : NULL, &r);
-	f->vendor_id = strdup_or_null(vendor_id, &r);
-	f->vendor_name = strdup_or_null(vd ? vd->name : v ? v->vendor_name : NULL, &r);
-	*ret = f;
-	return r;
-}
-
-/* Higher is more important: running > installed > remnant, then confidence. */
-static int finding_weight(const struct excise_finding *f)
-{
-	return excise_state_rank(f->state) * 8 + (int)f->confidence;
-}
-
-static int cmp_findings(const void *a, const void *b)
-{
-	const struct excise_finding *x = a, *y = b;
-	int d = finding_weight(y) - finding_weight(x);
-	return d ? d : strcmp(x->product_name ? x->product_name : "", y->product_name ? y->product_name : "");
-}
-
-static int cmp_evidence(const void *a, const void *b)
-{
-	const struct excise_evidence *x = a, *y = b;
-	int d = (int)y->confidence - (int)x->confidence;
-	if (d)
-		return d;
-	d = strcmp(x->source, y->source);
-	if (d)
-		return d;
-	d = strcmp(x->path ? x->path : "", y->path ? y->path : "");
-	return d ? d : strcmp(x->value, y->value);
-}
-
-static int version_rank(const struct excise_evidence *e)
-{
-	/* An installed package knows its version best. */
-	return (e->kind == EXCISE_OBS_PACKAGE ? 4 : 0) + (e->active ? 2 : 0) + (int)e->confidence;
-}
-
-/* The finding vendor-wide evidence of `vendor_id` joins: the vendor's strongest,
- * else that of its product <vendor>:unidentified. */
-static int vendor_finding(struct excise_scan *s, const struct excise_catalog *c, const char *vendor_id,
-			  struct excise_finding **ret)
-{
-	struct excise_finding *f = NULL;
-	for (size_t k = 0; k < s->n_findings; k++) {
-		struct excise_finding *g = &s->findings[k];
-		if (g->vendor_id && strcmp(g->vendor_id, vendor_id) == 0 && (!f || finding_weight(g) > finding_weight(f)))
-			f = g;
-	}
-	*ret = f;
-	if (f)
-		return 0;
-	char id[256];
-	snprintf(id, sizeof(id), "%s:unidentified", vendor_id);
-	return find_or_add(s, c, id, NULL, ret);
-}
-
-static int finding_finish(struct excise_finding *f, const struct excise_catalog *c)
-{
-	qsort(f->evidence, f->n_evidence, sizeof(*f->evidence), cmp_evidence);
-	const struct excise_evidence *best = NULL;
-	for (size_t k = 0; k < f->n_evidence; k++)
-		if (f->evidence[k].version && (!best || version_rank(&f->evidence[k]) > version_rank(best)))
-			best = &f->evidence[k];
-	if (best && !(f->version = strdup(best->version)))
-		return -ENOMEM;
-	size_t nd = excise_catalog_n_directives(c);
-	f->directives = calloc(nd ? nd : 1, sizeof(*f->directives));
-	if (!f->directives)
-		return -ENOMEM;
-	for (size_t k = 0; f->product && k < nd; k++) {
-		const struct excise_directive *d = excise_catalog_directive(c, k);
-		if (excise_directive_covers(d, f->product))
-			f->directives[f->n_directives++] = d;
-	}
-	return 0;
-}
-
-static int group(struct excise_engine *e, struct excise_scan *s)
-{
-	const struct excise_catalog *c = e->catalog;
-	int r;
-	/* Product evidence first, so vendor-wide evidence can join a product. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < e->n_ev; i++) {
-			struct ev *v = &e->ev[i];
-			if (!v->e.indicator_id || (pass == 0) != (v->product_id != NULL))
-				continue;
-			struct excise_finding *f = NULL;
-			if (v->product_id)
-				r = find_or_add(s, c, v->product_id, v->kept ? v : NULL, &f);
-			else
-				r = vendor_finding(s, c, v->vendor_id, &f);
-			if (r < 0 || (r = add_to_finding(f, &v->e)) < 0)
-				return r;
-			/* ownership of the evidence's strings moved to the finding */
-			v->e = (struct excise_evidence){ 0 };
-		}
-	}
-	for (size_t i = 0; i < s->n_findings; i++)
-		if ((r = finding_finish(&s->findings[i], c)) < 0)
-			return r;
-	if (s->n_findings)
-		qsort(s->findings, s->n_findings, sizeof(*s->findings), cmp_findings);
-	return 0;
 }
 
 int excise_engine_finish(struct excise_engine *e, struct excise_scan **ret, struct excise_err *reterr)
@@ -605,7 +448,7 @@ int excise_engine_finish(struct excise_engine *e, struct excise_scan **ret, stru
 	}
 	s->n_sources = e->n_inputs;
 	e->n_inputs = 0;
-	if ((r = group(e, s)) < 0)
+	if ((r = engine_group(c, e->platform, e->ev, e->n_ev, s)) < 0)
 		goto fail;
 	s->finished_ns = now_ns();
 	*ret = s;

@@ -7,6 +7,27 @@
 #include "catalog/match.h"
 #include "excise/engine.h"
 
+/* A piece of evidence before grouping (engine.c makes them, group.c groups them), with
+ * the product it belongs to: the indicator's (borrowed from the catalog), or for kept
+ * evidence its finding's (owned copies, `kept` set). */
+struct engine_ev {
+	struct excise_evidence e;
+	const char *product_id;     /* NULL: vendor-wide */
+	const char *vendor_id;
+	const char *product_name, *vendor_name; /* kept evidence only; may be NULL */
+	enum excise_finding_kind kind; /* kept evidence: its finding's kind */
+	char *obs_name;             /* a package observation's NAME (an unlisted finding is named after
+				     * it, whatever field matched), or NULL */
+	char *obs_image;            /* a service observation's TARGET (its image: a place), or NULL */
+	bool kept;
+};
+
+/* Group the evidence ev[0..n) into the findings of `s` (group.c): attribution by artifact,
+ * by place, unlisted registrations, traces; the state of each finding; the order. The
+ * evidence's strings move to the findings (ev[i].e is zeroed). */
+int engine_group(const struct excise_catalog *c, const char *platform, struct engine_ev *ev, size_t n,
+		 struct excise_scan *s);
+
 /* The compiled indicators, for the hot loops' filters (source_could_match*):
  * called directly, they cost what they cost before the engine existed. */
 const struct matcher *engine_matcher(const struct excise_engine *e);

@@ -163,15 +163,21 @@ static void test_grouping(void **state)
 	assert_null(f->evidence[0].attrs[2]);
 	assert_int_equal(f->n_directives, 1);
 	assert_string_equal(f->directives[0]->id, "d1");
+	/* weak evidence of p2 outside every place (p2 has none): a trace of the vendor, not p2 */
 	f = &s->findings[1];
-	assert_string_equal(f->product_id, "p2");
+	assert_string_equal(f->product_id, "v:traces");
+	assert_int_equal(f->kind, EXCISE_FINDING_TRACES);
+	assert_string_equal(f->product_name, "Vendor V: traces (no product)");
+	assert_null(f->product);
 	assert_int_equal(f->state, EXCISE_STATE_REMNANT); /* weak evidence never installs */
 	assert_int_equal(f->confidence, EXCISE_CONF_WEAK);
+	assert_string_equal(f->evidence[0].indicator_id, "p2.file");
 	assert_int_equal(excise_scan_verdict(s, NULL), 1);
 }
 
-/* Vendor-wide evidence with no product finding of its vendor: <vendor>:unidentified;
- * with one, it joins the strongest (running over a remnant). */
+/* Vendor-wide evidence: weak outside every place, a trace (never <vendor>:unidentified);
+ * strong with no product finding of its vendor, <vendor>:unidentified; strong with one,
+ * it joins the most serious (running over a remnant); another vendor's is not joined. */
 static void test_vendor_wide(void **state)
 {
 	struct fixture *fx = *state;
@@ -180,8 +186,8 @@ static void test_vendor_wide(void **state)
 	feed(fx, in, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "gamma", NULL, "3", true);
 	finish(fx);
 	assert_int_equal(fx->s->n_findings, 2);
-	const struct excise_finding *f = finding(fx->s, "v:unidentified");
-	assert_non_null(f->product);
+	const struct excise_finding *f = finding(fx->s, "v:traces");
+	assert_null(f->product);
 	assert_string_equal(f->vendor_id, "v");
 	assert_int_equal(f->n_evidence, 1);
 	assert_int_equal(f->confidence, EXCISE_CONF_WEAK);
@@ -195,15 +201,30 @@ static void test_vendor_wide(void **state)
 	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_NAME, "beta.conf", "/etc/beta.conf", NULL, false);
 	feed(fx, in, EXCISE_OBS_PROCESS, EXCISE_F_NAME, "alphad", "/proc/7", NULL, true);
 	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_NAME, "vendorv.log", "/var/log/vendorv.log", NULL, false);
+	feed(fx, in, EXCISE_OBS_FILE, EXCISE_F_PATH, "/opt/alpha/x", "/opt/alpha/x", NULL, false);
 	finish(fx);
 	assert_string_equal(fx->s->host.platform, "linux");
 	assert_int_equal(fx->s->n_findings, 2);
 	f = &fx->s->findings[0];
 	assert_string_equal(f->product_id, "p1");
 	assert_int_equal(f->state, EXCISE_STATE_RUNNING);
-	assert_int_equal(f->n_evidence, 2); /* the vendor-wide file joined the running product */
-	assert_string_equal(f->evidence[1].indicator_id, "v.weak");
-	assert_int_equal(finding(fx->s, "p2")->n_evidence, 1);
+	assert_int_equal(f->n_evidence, 2);
+	f = finding(fx->s, "v:traces");
+	assert_int_equal(f->n_evidence, 2); /* beta.conf (weak p2) and vendorv.log */
+
+	excise_scan_free(fx->s), fx->s = NULL;
+	excise_engine_free(fx->e), fx->e = NULL;
+	assert_int_equal(excise_engine_new(fx->c, "linux", NULL, &fx->e, &err), 0);
+	in = excise_engine_input(fx->e, "mixed");
+	feed(fx, in, EXCISE_OBS_PROCESS, EXCISE_F_NAME, "alphad", "/proc/7", NULL, true);
+	struct excise_obs o = { .kind = EXCISE_OBS_PACKAGE, .active = false, .state = "config-files" };
+	o.f[EXCISE_F_NAME] = "beta";
+	o.f[EXCISE_F_PUBLISHER] = "Vendor V Ltd"; /* of beta's artifact: beta's, not the running p1's */
+	assert_int_equal(excise_engine_feed(fx->e, in, &o), 2);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 2);
+	assert_int_equal(finding(fx->s, "p2")->n_evidence, 2);
+	assert_int_equal(finding(fx->s, "p1")->n_evidence, 1);
 }
 
 /* State: running (a process), installed (active strong), remnant (inactive or weak);

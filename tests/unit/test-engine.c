@@ -48,7 +48,7 @@ static const char doc[] =
 	"\"source\":\"https://e/d1\"}]}";
 
 struct fixture {
-	struct excise_catalog *c;
+	struct excise_catalog *c, *c2;
 	struct excise_engine *e;
 	struct excise_scan *s;
 };
@@ -74,6 +74,7 @@ static int teardown(void **state)
 	excise_scan_free(fx->s);
 	excise_engine_free(fx->e);
 	excise_catalog_free(fx->c);
+	excise_catalog_free(fx->c2);
 	free(fx);
 	return 0;
 }
@@ -523,6 +524,358 @@ static void test_read_refused(void **state)
 	}
 }
 
+/* ---- identity, places, traces and state (issue 12) ---- */
+
+#define PRODUCT_AT(id, name, places) \
+	"{\"id\":\"" id "\",\"vendor\":\"k\",\"name\":\"" name "\",\"family\":\"endpoint\"," \
+	"\"platforms\":[\"linux\",\"windows\"],\"source\":\"https://e/" id "\",\"places\":{" places "}}"
+
+/* Vendor k with two products side by side under one vendor folder, as Endpoint Security
+ * and Network Agent are under /opt/kaspersky: ea's indicator "/opt/k/ *" is a generic one. */
+static const char doc2[] =
+	"{\"schema\":\"excise.catalog/1\",\"id\":\"t2\",\"version\":\"1\",\"serial\":1,\"issued\":\"2026-01-01\","
+	"\"vendors\":[{\"id\":\"k\",\"name\":\"K Lab\"}],"
+	"\"products\":["
+	PRODUCT_AT("ea", "Endpoint A", "\"linux\":[\"/opt/k/ea\",\"/var/opt/k/ea\"],"
+		   "\"windows\":[\"/Program Files*/K Lab/EA*\",\"HKLM\\\\SOFTWARE\\\\K\\\\EA\"]") ","
+	PRODUCT_AT("na", "Agent N", "\"linux\":[\"/opt/k/na*\"],\"windows\":[\"/Program Files*/K Lab/NetworkAgent\"]")
+	"],\"indicators\":["
+	IND("ea.pkg", "\"product\":\"ea\"", "package", "name", "exact", "ea", "definitive") ","
+	IND("ea.any", "\"product\":\"ea\"", "file", "path", "glob", "/opt/k/*", "strong") ","
+	IND("ea.bin", "\"product\":\"ea\"", "file", "path", "exact", "/opt/k/na/ea-plugin", "definitive") ","
+	IND("ea.drv", "\"product\":\"ea\"", "kmod", "name", "exact", "kdrv.sys", "strong") ","
+	IND("ea.mod", "\"product\":\"ea\"", "kmod", "name", "exact", "kmod_k", "strong") ","
+	IND("ea.unit", "\"product\":\"ea\"", "service", "name", "exact", "ea.service", "strong") ","
+	IND("na.pkg", "\"product\":\"na\"", "package", "name", "exact", "na", "definitive") ","
+	IND("na.proc", "\"product\":\"na\"", "process", "name", "exact", "nad", "strong") ","
+	IND("na.notes", "\"product\":\"na\"", "file", "name", "glob", "na-*.txt", "weak") ","
+	IND("k.pub", "\"vendor\":\"k\"", "package", "publisher", "glob", "K Lab*", "strong") ","
+	IND("k.any", "\"vendor\":\"k\"", "file", "path", "glob", "/opt/k/*", "definitive") ","
+	IND("k.dir", "\"vendor\":\"k\"", "file", "path", "glob", "/Program Files*/K Lab/*", "strong") ","
+	IND("k.weak", "\"vendor\":\"k\"", "file", "name", "glob", "*kfile*", "weak") ","
+	IND("k.key", "\"vendor\":\"k\"", "registry", "name", "glob", "{K*}", "weak") ","
+	IND("k.cert", "\"vendor\":\"k\"", "cert", "publisher", "exact", "K Lab", "strong")
+	"],\"directives\":[{\"id\":\"d1\",\"short_name\":\"D 1\",\"title\":\"Remove K\","
+	"\"instrument\":\"statute\",\"issuer\":\"Someone\",\"issued\":\"2026-01-01\",\"vendors\":[\"k\"],"
+	"\"scope\":\"in_whole_or_in_part\",\"milestones\":[{\"id\":\"M1\",\"name\":\"remove\","
+	"\"anchor\":\"issued_date\",\"offset\":30,\"unit\":\"calendar_days\",\"action\":\"remove\"}],"
+	"\"source\":\"https://e/d1\"}]}";
+
+/* A fresh engine for doc2 on `platform`, replacing the fixture's. */
+static struct excise_source_result *engine2(struct fixture *fx, const char *platform)
+{
+	struct excise_err err = { 0 };
+	excise_scan_free(fx->s), fx->s = NULL;
+	excise_engine_free(fx->e), fx->e = NULL;
+	if (!fx->c2 && excise_catalog_parse("test2", doc2, strlen(doc2), &fx->c2, &err) < 0)
+		fail_msg("catalog: %s", err.msg);
+	if (excise_engine_new(fx->c2, platform, NULL, &fx->e, &err) < 0)
+		fail_msg("engine: %s", err.msg);
+	return excise_engine_input(fx->e, "in");
+}
+
+/* One observation: kind, state word, activity, then field/value pairs ending with -1. */
+static int obs(struct fixture *fx, struct excise_source_result *in, enum excise_obs_kind kind, const char *st,
+	       bool active, const struct excise_obs_attr *a, size_t na, ...)
+{
+	struct excise_obs o = { .kind = kind, .state = st, .active = active, .attrs = a, .n_attrs = na };
+	va_list ap;
+	va_start(ap, na);
+	for (int f; (f = va_arg(ap, int)) >= 0;)
+		o.f[f] = va_arg(ap, const char *);
+	va_end(ap);
+	int r = excise_engine_feed(fx->e, in, &o);
+	assert_true(r >= 0);
+	return r;
+}
+
+static const struct excise_finding *maybe(const struct excise_scan *s, const char *product_id)
+{
+	for (size_t i = 0; i < s->n_findings; i++)
+		if (!strcmp(s->findings[i].product_id, product_id))
+			return &s->findings[i];
+	return NULL;
+}
+
+/* Whether finding f has evidence at `path` (of indicator `ind` when not NULL). */
+static bool has(const struct excise_finding *f, const char *path, const char *ind)
+{
+	for (size_t i = 0; f && i < f->n_evidence; i++)
+		if (f->evidence[i].path && !strcmp(f->evidence[i].path, path) &&
+		    (!ind || !strcmp(f->evidence[i].indicator_id, ind)))
+			return true;
+	return false;
+}
+
+/* The most specific place wins: a generic product indicator (ea's strong "/opt/k/ *") on a file
+ * in na's place moves to na with the artifact's vendor-wide evidence; a definitive one of ea
+ * there stays ea's; a file in no more specific place stays with its indicator's product. */
+static void test_place_specific(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "ea", -1);
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "na", -1);
+	/* each file: ea.any (strong glob, ea) and k.any (definitive, vendor-wide) */
+	assert_int_equal(obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/opt/k/na64/bin/nagent",
+			     -1), 2);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/opt/k/na/ea-plugin", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/opt/k/ea/bin/ead", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/opt/k/shared/lib", -1);
+	finish(fx);
+	const struct excise_finding *ea = finding(fx->s, "ea"), *na = finding(fx->s, "na");
+	assert_true(has(na, "/opt/k/na64/bin/nagent", "ea.any"));
+	assert_true(has(na, "/opt/k/na64/bin/nagent", "k.any"));
+	assert_false(has(ea, "/opt/k/na64/bin/nagent", NULL)); /* the sibling never collects it */
+	/* a definitive indicator of ea: the file stays ea's, and its artifact with it */
+	assert_true(has(ea, "/opt/k/na/ea-plugin", "ea.bin"));
+	assert_true(has(ea, "/opt/k/na/ea-plugin", "ea.any"));
+	assert_true(has(ea, "/opt/k/na/ea-plugin", "k.any"));
+	assert_false(has(na, "/opt/k/na/ea-plugin", NULL));
+	assert_true(has(ea, "/opt/k/ea/bin/ead", "ea.any"));
+	assert_true(has(ea, "/opt/k/shared/lib", "ea.any"));   /* no place more specific: its product */
+	assert_int_equal(fx->s->n_findings, 2);
+	for (size_t i = 0; i < fx->s->n_findings; i++)
+		assert_int_equal(fx->s->findings[i].kind, EXCISE_FINDING_PRODUCT);
+}
+
+/* Vendor-wide evidence by place: in a product's place, that product's (weak or strong, whatever
+ * is more serious elsewhere); strong outside every place, the vendor's most serious finding. */
+static void test_place_vendor_wide(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_PROCESS, "running", true, NULL, 0, EXCISE_F_NAME, "nad", EXCISE_F_PATH, "/proc/9", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.log", EXCISE_F_PATH,
+	    "/var/opt/k/ea/kfile.log", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/opt/k/ea", -1);
+	finish(fx);
+	const struct excise_finding *ea = finding(fx->s, "ea"), *na = finding(fx->s, "na");
+	assert_int_equal(na->state, EXCISE_STATE_RUNNING);
+	assert_true(has(ea, "/var/opt/k/ea/kfile.log", "k.weak")); /* weak, but in ea's place */
+	assert_int_equal(ea->confidence, EXCISE_CONF_DEFINITIVE);  /* k.any on /opt/k/ea */
+	assert_true(has(ea, "/opt/k/ea", "k.any"));
+	assert_null(maybe(fx->s, "k:traces"));
+	assert_null(maybe(fx->s, "k:unidentified"));
+}
+
+/* An Uninstall entry whose publisher is the vendor and whose name the catalog does not know:
+ * a strong finding named after it; its key and what lies in its install location join it. */
+static void test_unlisted(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "windows");
+	const char *key = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{K0001}";
+	struct excise_obs_attr loc[] = { { "install_location", "C:\\Program Files\\K Lab\\Foo Widget\\" } };
+	assert_int_equal(obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, loc, 1, EXCISE_F_NAME, "K Foo Widget",
+			     EXCISE_F_PUBLISHER, "K Lab Ltd", EXCISE_F_VERSION, "3.1", EXCISE_F_PATH, key, -1), 1);
+	assert_int_equal(obs(fx, in, EXCISE_OBS_REGISTRY, "installed", true, loc, 1, EXCISE_F_NAME, "{K0001}",
+			     EXCISE_F_PATH, key, -1), 1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.dll", EXCISE_F_PATH,
+	    "/Program Files/K Lab/foo widget/kfile.dll", -1);
+	/* the same entry in the 32-bit view: the same finding */
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "K Foo Widget", EXCISE_F_PUBLISHER,
+	    "K Lab Ltd", EXCISE_F_VERSION, "3.1", EXCISE_F_PATH,
+	    "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{K0001}", -1);
+	/* a name of no ASCII letter: a hash; no version: none in the name */
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "Защита", EXCISE_F_PUBLISHER,
+	    "K Lab", EXCISE_F_PATH, "HKU\\bob\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\x", -1);
+	/* a known product with the vendor's publisher stays that product */
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "ea", EXCISE_F_PUBLISHER, "K Lab",
+	    -1);
+	/* a file in a vendor folder of no product: strong, vendor-wide, joins the most serious */
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/Program Files/K Lab/Shared", -1);
+	finish(fx);
+	const struct excise_finding *f = finding(fx->s, "k:unlisted:k-foo-widget");
+	assert_int_equal(f->kind, EXCISE_FINDING_UNLISTED);
+	assert_string_equal(f->product_name, "K Foo Widget 3.1, not in catalog");
+	assert_null(f->product);
+	assert_string_equal(f->vendor_id, "k");
+	assert_string_equal(f->vendor_name, "K Lab");
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_int_equal(f->confidence, EXCISE_CONF_STRONG);
+	assert_string_equal(f->version, "3.1");
+	assert_int_equal(f->n_directives, 1); /* the vendor's: covered */
+	assert_true(has(f, key, "k.pub"));
+	assert_true(has(f, key, "k.key")); /* the entry's own key, weak, by place */
+	assert_true(has(f, "/Program Files/K Lab/foo widget/kfile.dll", "k.weak")); /* its install location */
+	assert_true(has(f, "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\{K0001}",
+			"k.pub"));
+	char id[64];
+	snprintf(id, sizeof(id), "k:unlisted:%08x", 0u);
+	const struct excise_finding *h = NULL;
+	for (size_t i = 0; i < fx->s->n_findings; i++)
+		if (!strncmp(fx->s->findings[i].product_id, "k:unlisted:", 11) && fx->s->findings[i].version == NULL)
+			h = &fx->s->findings[i];
+	assert_non_null(h);
+	assert_int_equal(strlen(h->product_id), strlen(id));
+	assert_string_equal(h->product_name, "Защита, not in catalog");
+	assert_true(has(finding(fx->s, "ea"), "/Program Files/K Lab/Shared", "k.dir")); /* definitive first */
+	assert_null(maybe(fx->s, "k:unidentified"));
+	assert_null(maybe(fx->s, "k:traces"));
+	assert_int_equal(excise_scan_verdict(fx->s, NULL), 1);
+}
+
+/* Two packages of one maintainer with no path are two artifacts: two unlisted findings. */
+static void test_unlisted_packages(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "k-tool-a", EXCISE_F_PUBLISHER,
+	    "K Lab <a@k>", EXCISE_F_VERSION, "1", -1);
+	obs(fx, in, EXCISE_OBS_PACKAGE, "config-files", false, NULL, 0, EXCISE_F_NAME, "k-tool-b", EXCISE_F_PUBLISHER,
+	    "K Lab <a@k>", EXCISE_F_VERSION, "2", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 2);
+	assert_int_equal(finding(fx->s, "k:unlisted:k-tool-a")->state, EXCISE_STATE_INSTALLED);
+	const struct excise_finding *b = finding(fx->s, "k:unlisted:k-tool-b");
+	assert_int_equal(b->state, EXCISE_STATE_REMNANT); /* not active: not installed */
+	assert_string_equal(b->product_name, "k-tool-b 2, not in catalog");
+	assert_string_equal(fx->s->findings[0].product_id, "k:unlisted:k-tool-a"); /* installed first */
+}
+
+/* Weak evidence outside every place is a trace of the vendor, never a product's or unidentified. */
+static void test_traces(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile-notes.md", EXCISE_F_PATH,
+	    "/home/u/kfile-notes.md", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "na-research.txt", EXCISE_F_PATH,
+	    "/home/u/na-research.txt", -1); /* a weak indicator of na, outside na's place */
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	const struct excise_finding *f = finding(fx->s, "k:traces");
+	assert_int_equal(f->kind, EXCISE_FINDING_TRACES);
+	assert_string_equal(f->product_name, "K Lab: traces (no product)");
+	assert_null(f->product);
+	assert_int_equal(f->confidence, EXCISE_CONF_WEAK);
+	assert_int_equal(f->state, EXCISE_STATE_REMNANT);
+	assert_int_equal(f->n_evidence, 2);
+	const char *w = NULL;
+	assert_int_equal(excise_scan_verdict(fx->s, &w), 0); /* traces are weak: clean */
+	assert_string_equal(w, "clean");
+
+	in = engine2(fx, "linux"); /* the same name inside na's place is na's */
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "na-research.txt", EXCISE_F_PATH,
+	    "/opt/k/na/na-research.txt", -1);
+	finish(fx);
+	assert_true(has(finding(fx->s, "na"), "/opt/k/na/na-research.txt", "na.notes"));
+	assert_null(maybe(fx->s, "k:traces"));
+
+	/* a service's image folder is its product's place (a system folder would not be) */
+	in = engine2(fx, "windows");
+	obs(fx, in, EXCISE_OBS_SERVICE, "installed", true, NULL, 0, EXCISE_F_NAME, "ea.service", EXCISE_F_TARGET,
+	    "\"C:\\Tools\\K\\EA 1\\ksvc.exe\" -r", EXCISE_F_PATH, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\ea",
+	    -1);
+	obs(fx, in, EXCISE_OBS_SERVICE, "installed", true, NULL, 0, EXCISE_F_NAME, "ea.service", EXCISE_F_TARGET,
+	    "C:\\Windows\\system32\\svchost.exe -k x", EXCISE_F_PATH, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\eb",
+	    -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.dat", EXCISE_F_PATH,
+	    "/tools/k/ea 1/data/kfile.dat", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.dll", EXCISE_F_PATH,
+	    "/Windows/System32/kfile.dll", -1);
+	finish(fx);
+	assert_true(has(finding(fx->s, "ea"), "/tools/k/ea 1/data/kfile.dat", "k.weak"));
+	assert_true(has(finding(fx->s, "k:traces"), "/Windows/System32/kfile.dll", "k.weak"));
+}
+
+/* The state of one finding made of one observation, on `platform`. */
+static enum excise_state state_of(struct fixture *fx, const char *platform, const char *expect_id,
+				  enum excise_obs_kind kind, const char *st, bool active, int field, const char *value)
+{
+	struct excise_source_result *in = engine2(fx, platform);
+	assert_true(obs(fx, in, kind, st, active, NULL, 0, EXCISE_F_PATH, "/x/y", field, value, -1) > 0);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	assert_string_equal(fx->s->findings[0].product_id, expect_id);
+	return fx->s->findings[0].state;
+}
+
+/* Each rule of the state model (docs/report-format.md, "State"). */
+static void test_state_rules(void **state)
+{
+	struct fixture *fx = *state;
+	/* running: a live process, a loaded module */
+	assert_int_equal(state_of(fx, "linux", "na", EXCISE_OBS_PROCESS, "running", true, EXCISE_F_NAME, "nad"),
+			 EXCISE_STATE_RUNNING);
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_KMOD, "loaded", true, EXCISE_F_NAME, "kmod_k"),
+			 EXCISE_STATE_RUNNING);
+	/* installed: a module file present is not; a registered driver with its image is */
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_KMOD, "present", false, EXCISE_F_NAME, "kmod_k"),
+			 EXCISE_STATE_REMNANT);
+	assert_int_equal(state_of(fx, "windows", "ea", EXCISE_OBS_KMOD, "installed", true, EXCISE_F_NAME, "kdrv.sys"),
+			 EXCISE_STATE_INSTALLED);
+	assert_int_equal(state_of(fx, "windows", "ea", EXCISE_OBS_KMOD, "image-missing", false, EXCISE_F_NAME,
+				  "kdrv.sys"), EXCISE_STATE_REMNANT);
+	/* installed: a package the database calls installed; config-files is a remnant */
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_PACKAGE, "installed", true, EXCISE_F_NAME, "ea"),
+			 EXCISE_STATE_INSTALLED);
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_PACKAGE, "config-files", false, EXCISE_F_NAME, "ea"),
+			 EXCISE_STATE_REMNANT);
+	/* installed: an enabled unit; a disabled one is a remnant */
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_SERVICE, "enabled", true, EXCISE_F_NAME, "ea.service"),
+			 EXCISE_STATE_INSTALLED);
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_SERVICE, "disabled", false, EXCISE_F_NAME,
+				  "ea.service"), EXCISE_STATE_REMNANT);
+	/* remnant: the vendor's files with no registration */
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_FILE, "present", false, EXCISE_F_PATH, "/opt/k/ea/x"),
+			 EXCISE_STATE_REMNANT);
+	/* trust: a lone trusted certificate, active as certificates are; not trusted: a remnant */
+	assert_int_equal(state_of(fx, "linux", "k:unidentified", EXCISE_OBS_CERT, "trusted", true, EXCISE_F_PUBLISHER,
+				  "K Lab"), EXCISE_STATE_TRUST);
+	const struct excise_finding *f = &fx->s->findings[0];
+	assert_int_equal(f->kind, EXCISE_FINDING_PRODUCT);
+	assert_int_equal(f->confidence, EXCISE_CONF_STRONG);
+	assert_int_equal(f->n_directives, 1); /* covered */
+	const char *w = NULL;
+	assert_int_equal(excise_scan_verdict(fx->s, &w), 1);
+	assert_string_equal(w, "found");
+	assert_int_equal(state_of(fx, "linux", "k:unidentified", EXCISE_OBS_CERT, "present", true, EXCISE_F_PUBLISHER,
+				  "K Lab"), EXCISE_STATE_REMNANT);
+	assert_int_equal(state_of(fx, "windows", "k:unidentified", EXCISE_OBS_CERT, "intermediate", true,
+				  EXCISE_F_PUBLISHER, "K Lab"), EXCISE_STATE_REMNANT);
+}
+
+/* A trusted certificate with an installed product of the vendor is that product's evidence
+ * (state by the product); with only leftovers, the finding is a trust exposure. */
+static void test_trust_with_product(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "na", -1);
+	obs(fx, in, EXCISE_OBS_CERT, "trusted", true, NULL, 0, EXCISE_F_PUBLISHER, "K Lab", EXCISE_F_PATH,
+	    "/etc/ssl/certs/k.pem", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	const struct excise_finding *f = finding(fx->s, "na");
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_true(has(f, "/etc/ssl/certs/k.pem", "k.cert"));
+
+	in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_PATH, "/opt/k/ea/old.log", -1);
+	obs(fx, in, EXCISE_OBS_CERT, "trusted", true, NULL, 0, EXCISE_F_PUBLISHER, "K Lab", EXCISE_F_PATH,
+	    "/etc/ssl/certs/k.pem", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	assert_int_equal(finding(fx->s, "ea")->state, EXCISE_STATE_TRUST);
+
+	/* findings in order: state rank (running, installed, trust, remnant), confidence, name */
+	in = engine2(fx, "linux");
+	obs(fx, in, EXCISE_OBS_CERT, "trusted", true, NULL, 0, EXCISE_F_PUBLISHER, "K Lab", EXCISE_F_PATH,
+	    "/etc/ssl/certs/k.pem", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile", EXCISE_F_PATH, "/home/kfile", -1);
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "k-x", EXCISE_F_PUBLISHER, "K Lab",
+	    -1);
+	obs(fx, in, EXCISE_OBS_PROCESS, "running", true, NULL, 0, EXCISE_F_NAME, "nad", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 3);
+	assert_string_equal(fx->s->findings[0].product_id, "na");
+	assert_string_equal(fx->s->findings[1].product_id, "k:unlisted:k-x");
+	assert_string_equal(fx->s->findings[2].product_id, "k:traces");
+	assert_true(has(&fx->s->findings[0], "/etc/ssl/certs/k.pem", "k.cert")); /* the most serious */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +889,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_rematch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_specific, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_vendor_wide, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted_packages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_traces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trust_with_product, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -712,8 +712,40 @@ static bool uninstalls(const struct excise_plan *p, const char *id)
  * drivers to stop before the plan uninstalls it, and the leftovers there are. Only for a
  * product found with strong evidence, on which these steps rest; a step planned from
  * evidence already is kept as it is. */
+/* An install the catalog does not know has no recipe: its evidence is planned by the rules
+ * above, and the plan says what it cannot know (services, drivers, leftovers; an uninstall
+ * when no registration gave one). */
+static void plan_unlisted(struct builder *b, const struct excise_finding *f)
+{
+	const struct excise_evidence *reg = NULL;
+	bool strong = false;
+	for (size_t j = 0; j < f->n_evidence; j++) {
+		const struct excise_evidence *e = &f->evidence[j];
+		strong |= e->confidence >= EXCISE_CONF_STRONG;
+		if (!reg && e->kind == EXCISE_OBS_PACKAGE && e->path)
+			reg = e;
+	}
+	if (!strong)
+		return;
+	char what[600];
+	snprintf(what, sizeof(what), "%s (%s)", f->product_name ? f->product_name : f->product_id, f->product_id);
+	if (uninstalls(b->p, f->product_id))
+		skipf(b, false, what, "not in catalog %s: no recipe; the plan uninstalls it through its registration "
+		      "and removes the evidence found, but the services, drivers and leftovers a recipe would name "
+		      "are not known: scan again afterwards", excise_catalog_id(b->o->catalog));
+	else
+		skipf(b, false, what, "not in catalog %s: no recipe and no uninstall step; uninstall it with %s%s%s "
+		      "or the vendor's removal tool, then scan again", excise_catalog_id(b->o->catalog),
+		      strcmp(b->p->platform, "windows") ? "its package manager" : "its UninstallString",
+		      reg ? " in " : "", reg ? reg->path : "");
+}
+
 static void plan_recipe(struct builder *b, const struct excise_finding *f)
 {
+	if (f->kind == EXCISE_FINDING_UNLISTED) {
+		plan_unlisted(b, f);
+		return;
+	}
 	const struct excise_removal *rm = excise_product_removal(f->product, b->p->platform);
 	const struct excise_evidence *e = NULL;
 	for (size_t j = 0; rm && j < f->n_evidence && !e; j++)
@@ -966,6 +998,14 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 				what_of(e, what, sizeof(what));
 				skipf(&b, true, what, "its indicator is not in catalog %s %s: scan again with this catalog",
 				      excise_catalog_id(o->catalog), excise_catalog_version(o->catalog));
+				continue;
+			}
+			/* traces are weak by making: left to the operator, who knows a notes file from a leftover */
+			if (f->kind == EXCISE_FINDING_TRACES) {
+				what_of(e, what, sizeof(what));
+				skipf(&b, false, what, "a weak trace of %s outside every product's place (indicator "
+				      "%s): not acted on; remove it by hand if it is the vendor's",
+				      f->vendor_name ? f->vendor_name : f->vendor_id, e->indicator_id);
 				continue;
 			}
 			if (e->confidence < EXCISE_CONF_STRONG) {

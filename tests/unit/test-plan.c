@@ -781,6 +781,89 @@ static void test_rules(void **state)
 	assert_false(plan_has_rule("linux", "inventory-import"));
 }
 
+/* The findings of issue 12 with no catalog product, kinds and states set on the report read
+ * back (excise.report/1 has neither). */
+static void as_issue12(struct excise_scan *s, bool undo)
+{
+	for (size_t i = 0; !undo && i < s->n_findings; i++) {
+		struct excise_finding *f = &s->findings[i];
+		if (strstr(f->product_id, ":unlisted:"))
+			f->kind = EXCISE_FINDING_UNLISTED;
+		else if (strstr(f->product_id, ":traces"))
+			f->kind = EXCISE_FINDING_TRACES;
+		else if (strstr(f->product_id, ":unidentified"))
+			f->state = EXCISE_STATE_TRUST;
+	}
+}
+
+#define VENDOR_FINDING(id, name, state, evidence)                                                          \
+	"{\"product\":{\"id\":\"" id "\",\"name\":\"" name "\"},\"vendor\":{\"id\":\"kaspersky\",\"name\":" \
+	"\"AO Kaspersky Lab\"},\"state\":\"" state "\",\"confidence\":\"strong\",\"evidence\":[" evidence "]}"
+#define UNINSTALL_KEY "HKLM\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Uninstall\\\\KFoo"
+
+/* An unlisted install is planned by its evidence, and the plan says it has no recipe; traces
+ * are left alone with the reason; a lone trusted root (trust) is planned for removal. */
+static void test_issue12_kinds(void **state)
+{
+	struct fixture *fx = *state;
+	mutate = as_issue12;
+	struct excise_plan *p = build_with(
+		fx, "windows", "{\"name\":\"win-software\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}",
+		VENDOR_FINDING("kaspersky:unlisted:kaspersky-foo", "Kaspersky Foo 3.1, not in catalog", "installed",
+			       EVX("win-software", "package", "publisher", "Kaspersky Lab", Q(UNINSTALL_KEY),
+				   "kaspersky.package.publisher.kaspersky-re", ",\"active\":true")) ","
+		VENDOR_FINDING("kaspersky:traces", "AO Kaspersky Lab: traces (no product)", "remnant",
+			       EV("files", "file", "name", "kaspersky", Q("/Users/a/kaspersky-notes.md"),
+				  "kaspersky.file.any-kaspersky-any")),
+		NOW_NS);
+	mutate = NULL;
+	assert_int_equal(p->n_steps, 0);
+	assert_int_equal(p->n_skipped, 2);
+	const struct excise_plan_skip *k = skipped(p, "Kaspersky Foo 3.1, not in catalog");
+	assert_false(k->refused);
+	assert_non_null(strstr(k->why, "no recipe and no uninstall step; uninstall it with its UninstallString in "
+				       "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\KFoo"));
+	k = skipped(p, "/Users/a/kaspersky-notes.md");
+	assert_false(k->refused);
+	assert_non_null(strstr(k->why, "weak trace of AO Kaspersky Lab outside every product's place"));
+	excise_plan_free(p);
+
+	/* an unlisted MSI registration: uninstalled by its product code, no recipe said */
+	mutate = as_issue12;
+	p = build_with(fx, "windows",
+		       "{\"name\":\"win-software\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}",
+		       VENDOR_FINDING("kaspersky:unlisted:kaspersky-bar", "Kaspersky Bar, not in catalog", "installed",
+				      EVX("win-software", "package", "publisher", "Kaspersky Lab", Q(UNINSTALL_KEY),
+					  "kaspersky.package.publisher.kaspersky-re",
+					  ",\"active\":true,\"attrs\":{\"msi_product_code\":"
+					  "\"{11111111-2222-3333-4444-555555555555}\"}")),
+		       NOW_NS);
+	mutate = NULL;
+	step_is(p, 0, EXCISE_PLAN_MSI_UNINSTALL, "{11111111-2222-3333-4444-555555555555}");
+	assert_string_equal(p->steps[0].product, "kaspersky:unlisted:kaspersky-bar");
+	k = skipped(p, "Kaspersky Bar, not in catalog");
+	assert_non_null(strstr(k->why, "the plan uninstalls it through its registration"));
+	excise_plan_free(p);
+
+	/* trust: the certificate is removed and the store regenerated */
+	linux_host(fx);
+	mutate = as_issue12;
+	p = build_with(fx, "linux",
+		       "{\"name\":\"truststore\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}",
+		       VENDOR_FINDING("kaspersky:unidentified", "AO Kaspersky Lab product (unidentified)", "remnant",
+				      EVX("truststore", "cert", "publisher", "AO Kaspersky Lab",
+					  Q("/usr/local/share/ca-certificates/kaspersky.crt"),
+					  "kaspersky.cert.publisher.ao-kaspersky-lab",
+					  ",\"state\":\"trusted\",\"active\":true,\"attrs\":{\"sha256\":\"" CERT_SHA "\"}")),
+		       NOW_NS);
+	mutate = NULL;
+	step_is(p, 0, EXCISE_PLAN_REMOVE_CERT, CERT_SHA);
+	step_is(p, 1, EXCISE_PLAN_REGEN_TRUST, "trust-store");
+	assert_int_equal(p->n_steps, 2);
+	assert_int_equal(p->n_skipped, 0);
+	excise_plan_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -796,6 +879,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_now, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_issue12_kinds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * engine: observations in, evidence (each matching indicator, deduplicated),
- * findings out (include/excise/engine.h).
+ * findings out (include/excise/engine.h). Grouping into findings is group.c.
+ *
+ * The state model (docs/report-format.md, "State"; evidence_state in group.c).
+ * Each piece of evidence of strong confidence or more shows a state; a finding
+ * takes the most serious (excise_state_rank); weak evidence shows none.
+ *   running    a live process (kind process), a loaded module (kmod, "loaded");
+ *   installed  registered with the OS, which the source reports active: a
+ *              package the database calls installed, an Uninstall entry (either
+ *              view, any user's hive) or MSI registration, a service or driver of
+ *              the current control set with its image present, a product key with
+ *              its environment subkey, an app bundle or receipt, a kext, an
+ *              enabled unit, script, job, Run key or browser extension;
+ *   trust      a certificate (kind cert) a store trusts ("trusted"): never
+ *              installed; the finding is a trust exposure when nothing of it is
+ *              installed or running (a vendor-wide certificate joins the vendor's
+ *              most serious finding, so an installed product keeps its state);
+ *   remnant    the rest: files and keys with no registration, config-files, a
+ *              disabled unit, a driver whose image is gone.
+ * Which finding evidence goes to (artifact, unlisted, place, traces): group.c.
  *
  * Feeding may come from several threads: matching is lock-free (the matcher is
  * read-only), and only appending evidence, counting and errors take the

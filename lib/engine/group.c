@@ -269,12 +269,30 @@ static bool shared_folder(const char *dir)
 	return n_components(dir) < (deep ? 4u : 3u);
 }
 
-/* The places an artifact's evidence `v` shows for the finding it goes to. */
-static int observed_places(struct grouper *g, const struct engine_ev *v, const struct dest *d)
+/* The places an artifact's evidence `v` shows for the finding it goes to. Of an artifact with
+ * no strong evidence only its own key and image file, never a folder. */
+static int observed_places(struct grouper *g, const struct engine_ev *v, const struct dest *d, bool weak)
 {
 	const struct excise_evidence *e = &v->e;
 	bool windows = !strcmp(g->platform, "windows");
 	int r = 0;
+	const char *svc = NULL;
+	for (char **a = e->attrs; a && a[0] && a[1]; a += 2)
+		if (!strcmp(a[0], "service") && a[1][0] && !strchr(a[1], '\\'))
+			svc = a[1];
+	if (e->kind == EXCISE_OBS_KMOD && svc) { /* a driver's service key */
+		char *k = NULL;
+		if (asprintf(&k, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\%s", svc) < 0)
+			k = NULL;
+		r = place_add(g, pool_add(g, k), d->id, d->kind, d->name);
+	}
+	if (r == 0 && (e->kind == EXCISE_OBS_PACKAGE || e->kind == EXCISE_OBS_SERVICE) && is_registry(e->path) &&
+	    n_components(e->path) >= 4) /* an Uninstall entry's or a service's own key */
+		r = place_add(g, e->path, d->id, d->kind, d->name);
+	if (r == 0 && e->kind == EXCISE_OBS_KMOD && e->path && e->path[0] == '/' && n_components(e->path) >= 2)
+		r = place_add(g, e->path, d->id, d->kind, d->name); /* a driver's or module's file */
+	if (weak)
+		return r;
 	for (char **a = e->attrs; a && a[0] && a[1] && r == 0; a += 2)
 		if (!strcmp(a[0], "install_location") && a[1][0]) {
 			char *p = root_path_of(a[1], windows);
@@ -283,8 +301,6 @@ static int observed_places(struct grouper *g, const struct engine_ev *v, const s
 			else
 				r = place_add(g, pool_add(g, p), d->id, d->kind, d->name);
 		}
-	if (r == 0 && e->kind == EXCISE_OBS_PACKAGE && is_registry(e->path) && n_components(e->path) >= 4)
-		r = place_add(g, e->path, d->id, d->kind, d->name);
 	if (r == 0 && v->obs_image && v->obs_image[0] && (windows || v->obs_image[0] == '/')) {
 		char *img = root_path_of(v->obs_image, windows);
 		char *slash = img ? strrchr(img, '/') : NULL;
@@ -298,8 +314,6 @@ static int observed_places(struct grouper *g, const struct engine_ev *v, const s
 		else
 			r = place_add(g, pool_add(g, img), d->id, d->kind, d->name);
 	}
-	if (r == 0 && e->kind == EXCISE_OBS_KMOD && e->path && e->path[0] == '/' && n_components(e->path) >= 2)
-		r = place_add(g, e->path, d->id, d->kind, d->name);
 	if (r == 0 && !strcmp(g->platform, "macos") && e->path && e->path[0] == '/' &&
 	    (e->kind == EXCISE_OBS_BUNDLE || e->kind == EXCISE_OBS_FILE) &&
 	    (has_suffix(e->path, ".app") || has_suffix(e->path, ".kext") || has_suffix(e->path, ".systemextension")))
@@ -507,13 +521,15 @@ static char *slug(const char *name)
 	return buf_take(&b, &r) < 0 ? NULL : r;
 }
 
-/* An artifact ev[order[from..to)]: decide where its pieces go. Returns 0 or -ENOMEM. */
+/* The evidence of one observation, ev[order[from..to)]. */
 struct artifact {
 	size_t from, to;
 	const char *path;
-	enum excise_confidence conf;
-	const struct engine_ev *anchor;  /* the strongest product evidence, or NULL */
-	bool placed;                     /* its destination came from a non-generic indicator (it shows places) */
+	enum excise_obs_kind kind;
+	enum excise_confidence conf;     /* its strongest evidence's */
+	const struct engine_ev *anchor;  /* its strongest product evidence, or NULL */
+	bool placed;                     /* it shows places (attributed with strong evidence) */
+	bool trace;                      /* a weak file in no place: a trace, unless a later place holds it */
 };
 
 static int unlisted_dest(struct grouper *g, const struct artifact *a, struct dest *d, const char **vendor)
@@ -558,6 +574,7 @@ static void artifact_scan(struct grouper *g, struct artifact *a)
 	a->path = NULL;
 	a->conf = EXCISE_CONF_NONE;
 	a->anchor = NULL;
+	a->kind = g->ev[g->order[a->from]].e.kind;
 	for (size_t k = a->from; k < a->to; k++) {
 		const struct engine_ev *v = &g->ev[g->order[k]];
 		if (!a->path && v->e.path && v->e.path[0])
@@ -590,7 +607,7 @@ static int attribute_known(struct grouper *g, struct artifact *a)
 	if (a->anchor) {
 		d = (struct dest){ .id = a->anchor->product_id };
 		vendor = a->anchor->vendor_id;
-		a->placed = !generic(a->anchor) && a->conf >= EXCISE_CONF_STRONG;
+		a->placed = a->conf >= EXCISE_CONF_STRONG;
 	} else {
 		int r = unlisted_dest(g, a, &d, &vendor);
 		if (r <= 0)
@@ -604,13 +621,20 @@ static int attribute_known(struct grouper *g, struct artifact *a)
 			g->to[i] = v->product_id && !generic(v) ? (struct dest){ .id = v->product_id } : d;
 	}
 	/* the evidence of one artifact shares its path and attrs: the places are said once */
-	return a->placed ? observed_places(g, &g->ev[g->order[a->from]], &d) : 0;
+	return a->placed ? observed_places(g, &g->ev[g->order[a->from]], &d, false) : 0;
 }
 
-/* Pass 2, with every place known: generic product evidence moves to a more specific place of
- * another finding; the rest of the artifact follows its strongest product evidence; other
- * evidence goes by place, or to the traces when weak, or is left for the vendor's finding. */
-static int attribute_placed(struct grouper *g, struct artifact *a)
+/* A file on disk with nothing strong about it: where no place holds it, a trace. */
+static bool weak_file(const struct artifact *a)
+{
+	return a->conf < EXCISE_CONF_STRONG && a->path && a->kind == EXCISE_OBS_FILE;
+}
+
+/* Pass 2, with the places of pass 1: generic product evidence moves to a more specific place
+ * of another finding; the rest of the artifact follows its strongest product evidence; other
+ * evidence goes by place; a weak file in no place waits for the traces (pass 4); the rest is
+ * left for the vendor's finding (pass 3). */
+static void attribute_placed(struct grouper *g, struct artifact *a)
 {
 	size_t spec = 0;
 	const struct place *best = best_place(g, a->path, NULL, &spec);
@@ -623,27 +647,23 @@ static int attribute_placed(struct grouper *g, struct artifact *a)
 		best_place(g, a->path, at.id, &own);
 		if (best && generic(a->anchor) && strcmp(best->owner, at.id) && spec > own)
 			at = (struct dest){ .id = best->owner, .kind = best->kind, .name = best->name };
-		else if (!best && a->path && a->conf < EXCISE_CONF_STRONG && (at.kind == EXCISE_FINDING_PRODUCT))
-			if (traces_dest(g, vendor, &at) < 0)
-				return -ENOMEM;
+		else if (!best && weak_file(a) && at.kind == EXCISE_FINDING_PRODUCT)
+			at = (struct dest){ 0 }, a->trace = true;
 	}
 	for (size_t k = a->from; k < a->to; k++) {
 		size_t i = g->order[k];
 		struct engine_ev *v = &g->ev[i];
 		if (v->kept)
 			continue;
-		if (a->anchor && (v->product_id ? generic(v) : !strcmp(v->vendor_id, vendor))) {
+		if (a->anchor && (v->product_id ? generic(v) : !strcmp(v->vendor_id, vendor)))
 			g->to[i] = at;
-		} else if (g->to[i].id) {
+		else if (g->to[i].id)
 			continue; /* a definitive (or exact) product indicator keeps its product */
-		} else if (best) {
+		else if (best)
 			g->to[i] = (struct dest){ .id = best->owner, .kind = best->kind, .name = best->name };
-		} else if (a->conf < EXCISE_CONF_STRONG) {
-			if (traces_dest(g, v->vendor_id, &g->to[i]) < 0)
-				return -ENOMEM;
-		}
+		else if (weak_file(a))
+			a->trace = true;
 	}
-	return 0;
 }
 
 static int move_to(struct grouper *g, struct engine_ev *v, const struct dest *d)
@@ -651,6 +671,70 @@ static int move_to(struct grouper *g, struct engine_ev *v, const struct dest *d)
 	struct excise_finding *f = NULL;
 	int r = find_or_add(g, d, v->vendor_id, v, &f);
 	return r < 0 ? r : add_to_finding(f, &v->e);
+}
+
+/* The vendor's most serious finding, not its traces, or NULL. */
+static struct excise_finding *vendor_best(struct grouper *g, const char *vendor_id)
+{
+	struct excise_finding *f = NULL;
+	for (size_t k = 0; k < g->s->n_findings; k++) {
+		struct excise_finding *x = &g->s->findings[k];
+		if (x->kind != EXCISE_FINDING_TRACES && x->vendor_id && !strcmp(x->vendor_id, vendor_id) &&
+		    (!f || finding_weight(x) > finding_weight(f)))
+			f = x;
+	}
+	return f;
+}
+
+/* Pass 3: vendor-wide evidence of no product's artifact and in no place joins the vendor's most
+ * serious finding; with none, strong evidence makes <vendor>:unidentified and weak the traces.
+ * What it holds (a driver's key and file) becomes that finding's place. */
+static int attribute_rest(struct grouper *g, struct artifact *a)
+{
+	int r = 0;
+	bool placed = false;
+	for (size_t k = a->from; k < a->to && r == 0; k++) {
+		size_t i = g->order[k];
+		struct engine_ev *v = &g->ev[i];
+		if (v->kept || g->to[i].id || !v->e.indicator_id || !v->vendor_id)
+			continue;
+		struct excise_finding *f = vendor_best(g, v->vendor_id);
+		if (!f && a->conf < EXCISE_CONF_STRONG) {
+			if ((r = traces_dest(g, v->vendor_id, &g->to[i])) == 0)
+				r = move_to(g, v, &g->to[i]);
+			continue;
+		}
+		if (!f && (r = vendor_finding(g, v->vendor_id, &f)) < 0)
+			return r;
+		if (!placed) { /* before the evidence moves: the artifact's path and attrs are read from it */
+			placed = true;
+			struct dest d = { .id = f->product_id, .kind = f->kind, .name = f->product_name };
+			if ((r = observed_places(g, v, &d, a->conf < EXCISE_CONF_STRONG)) < 0)
+				return r;
+		}
+		r = add_to_finding(f, &v->e);
+	}
+	return r;
+}
+
+/* Pass 4: a weak file in no place of pass 1 or 3 is a trace of its vendor. */
+static int attribute_trace(struct grouper *g, struct artifact *a)
+{
+	size_t spec = 0;
+	const struct place *best = best_place(g, a->path, NULL, &spec);
+	int r = 0;
+	for (size_t k = a->from; k < a->to && r == 0; k++) {
+		size_t i = g->order[k];
+		struct engine_ev *v = &g->ev[i];
+		if (v->kept || g->to[i].id || !v->e.indicator_id)
+			continue;
+		if (best)
+			g->to[i] = (struct dest){ .id = best->owner, .kind = best->kind, .name = best->name };
+		else if ((r = traces_dest(g, v->vendor_id, &g->to[i])) < 0)
+			return r;
+		r = move_to(g, v, &g->to[i]);
+	}
+	return r;
 }
 
 static int attribute(struct grouper *g)
@@ -665,23 +749,22 @@ static int attribute(struct grouper *g)
 		return -ENOMEM;
 	for (size_t k = 0; k < n;) {
 		size_t e = k + 1;
-		while (e < n && g->ev[g->order[e]].e.artifact == g->ev[g->order[k]].e.artifact && g->ev[g->order[k]].e.artifact)
+		uint32_t art = g->ev[g->order[k]].e.artifact;
+		while (art && e < n && g->ev[g->order[e]].e.artifact == art)
 			e++;
 		arts[na++] = (struct artifact){ .from = k, .to = e };
 		k = e;
 	}
 	int r = 0;
-	const char *const *pp;
 	for (size_t i = 0; r == 0 && i < excise_catalog_n_products(g->c); i++) {
 		const struct excise_product *p = excise_catalog_product(g->c, i);
-		for (pp = excise_product_places(p, g->platform); pp && *pp && r == 0; pp++)
+		for (const char *const *pp = excise_product_places(p, g->platform); pp && *pp && r == 0; pp++)
 			r = place_add(g, *pp, p->id, EXCISE_FINDING_PRODUCT, NULL);
 	}
 	for (size_t i = 0; i < na && r == 0; i++)
 		r = attribute_known(g, &arts[i]);
 	for (size_t i = 0; i < na && r == 0; i++)
-		r = attribute_placed(g, &arts[i]);
-	free(arts);
+		attribute_placed(g, &arts[i]);
 	/* kept evidence stays in its report's finding */
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct engine_ev *v = &g->ev[i];
@@ -691,14 +774,15 @@ static int attribute(struct grouper *g)
 		else if (!v->kept && g->to[i].id && v->e.indicator_id)
 			r = move_to(g, v, &g->to[i]);
 	}
-	/* strong vendor-wide evidence outside every place, in the order fed */
-	for (size_t i = 0; i < n && r == 0; i++) {
-		struct engine_ev *v = &g->ev[i];
-		struct excise_finding *f = NULL;
-		if (!v->kept && !g->to[i].id && v->e.indicator_id && v->vendor_id &&
-		    (r = vendor_finding(g, v->vendor_id, &f)) == 0)
-			r = add_to_finding(f, &v->e);
-	}
+	/* strong artifacts first: they make the findings weak ones join */
+	for (int strong = 1; strong >= 0; strong--)
+		for (size_t i = 0; i < na && r == 0; i++)
+			if (!arts[i].trace && (arts[i].conf >= EXCISE_CONF_STRONG) == strong)
+				r = attribute_rest(g, &arts[i]);
+	for (size_t i = 0; i < na && r == 0; i++)
+		if (arts[i].trace)
+			r = attribute_trace(g, &arts[i]);
+	free(arts);
 	return r;
 }
 

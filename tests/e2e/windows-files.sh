@@ -176,9 +176,9 @@ echo leftover >"$N/ProgramData/Kaspersky Lab/report.txt"
 scan_json "$N" --only win-files
 check_eq "lookalikes: clean (weak leftovers only)" "$rc" 0
 check "lookalikes: report validates" validate_report "$T/out.json"
-check_eq "lookalikes: only the weak leftover folder" \
+check_eq "lookalikes: only the weak leftover folder, a trace of the vendor" \
 	"$(jq_py "$T/out.json" '[(f["product"]["id"], f["state"], f["confidence"], sorted(set(e["path"] for e in f["evidence"]))) for f in r["findings"]]')" \
-	'[["kaspersky:unidentified", "remnant", "weak", ["/ProgramData/Kaspersky Lab"]]]'
+	'[["kaspersky:traces", "remnant", "weak", ["/ProgramData/Kaspersky Lab"]]]'
 check_eq "lookalikes: their PE files were read (observed, unmatched)" \
 	"$(jq_py "$T/out.json" '[(s["observations"] >= 4, s["matched"], s["n_errors"]) for s in r["sources"] if s["name"] == "win-files"]')" \
 	'[[true, 1, 0]]'

@@ -554,6 +554,7 @@ static const char doc2[] =
 	IND("k.dir", "\"vendor\":\"k\"", "file", "path", "glob", "/Program Files*/K Lab/*", "strong") ","
 	IND("k.weak", "\"vendor\":\"k\"", "file", "name", "glob", "*kfile*", "weak") ","
 	IND("k.key", "\"vendor\":\"k\"", "registry", "name", "glob", "{K*}", "weak") ","
+	IND("k.kmod", "\"vendor\":\"k\"", "kmod", "name", "glob", "kfile*", "weak") ","
 	IND("k.cert", "\"vendor\":\"k\"", "cert", "publisher", "exact", "K Lab", "strong")
 	"],\"directives\":[{\"id\":\"d1\",\"short_name\":\"D 1\",\"title\":\"Remove K\","
 	"\"instrument\":\"statute\",\"issuer\":\"Someone\",\"issued\":\"2026-01-01\",\"vendors\":[\"k\"],"
@@ -876,6 +877,36 @@ static void test_trust_with_product(void **state)
 	assert_true(has(&fx->s->findings[0], "/etc/ssl/certs/k.pem", "k.cert")); /* the most serious */
 }
 
+/* Weak evidence of no product that is not a file (a driver's key, a weak driver) joins the
+ * vendor's finding, and its file is then in a place: the driver's image file is not a trace;
+ * with no finding of the vendor, it is a trace (never <vendor>:unidentified). */
+static void test_weak_registrations(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *in = engine2(fx, "windows");
+	struct excise_obs_attr svc[] = { { "service", "kflt" } };
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "ea", -1);
+	obs(fx, in, EXCISE_OBS_KMOD, "installed", true, svc, 1, EXCISE_F_NAME, "kfile.sys", EXCISE_F_PATH,
+	    "/Windows/System32/drivers/kfile.sys", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.sys", EXCISE_F_PATH,
+	    "/Windows/System32/DRIVERS/kfile.sys", -1);
+	obs(fx, in, EXCISE_OBS_REGISTRY, "installed", true, svc, 1, EXCISE_F_NAME, "{Kflt}", EXCISE_F_PATH,
+	    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\kflt", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	const struct excise_finding *f = finding(fx->s, "ea");
+	assert_int_equal(f->n_evidence, 4);
+	assert_true(has(f, "/Windows/System32/DRIVERS/kfile.sys", "k.weak"));
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED); /* by the package: weak evidence shows no state */
+
+	in = engine2(fx, "windows");
+	obs(fx, in, EXCISE_OBS_REGISTRY, "installed", true, svc, 1, EXCISE_F_NAME, "{Kflt}", EXCISE_F_PATH,
+	    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\kflt", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	assert_int_equal(finding(fx->s, "k:traces")->n_evidence, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -896,6 +927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_traces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_with_product, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_weak_registrations, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

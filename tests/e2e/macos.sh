@@ -72,7 +72,7 @@ check_eq "launchd agent with Program: label matched as a bundle" \
 	"$(ev "(e['value'], e['attrs']['domain'])" "e['source']=='launchd' and e['kind']=='bundle' and 'LaunchAgents' in e['path']")" \
 	'[["com.kaspersky.kav.gui", "agent"]]'
 check_eq "Network Agent job attributed to klnagent by its program" \
-	"$(finding_py "$O" klnagent "sorted(e['value'] for e in f['evidence'] if e['source']=='launchd' and e['kind']=='service')")" \
+	"$(finding_py "$O" klnagent "sorted(set(e['value'] for e in f['evidence'] if e['source']=='launchd' and e['kind']=='service'))")" \
 	"['/Library/Application Support/Kaspersky Lab/klnagent/Binaries/klnagent --daemon']"
 check_eq "kext: bundle id and kmod name, installed" \
 	"$(ev "(e['kind'], e['value'], e['state'], e['active'])" "e['source']=='macos-kexts'")" \
@@ -80,9 +80,9 @@ check_eq "kext: bundle id and kmod name, installed" \
 check_eq "receipts: ids, versions, install date" \
 	"$(ev "(e['value'], e['version'], e['attrs']['install_date'])" "e['source']=='macos-receipts' and e['kind']=='package'")" \
 	'[["com.kaspersky.kav.core", "21.0.12.340", "2024-03-01T10:20:30Z"], ["com.kaspersky.kav.oas", "21.0.12.340", "2024-03-01T10:20:30Z"], ["com.kaspersky.kav.wksconnector", "14.0.0.1234", "2024-03-01T10:20:30Z"]]'
-check_eq "receipts: wksconnector belongs to Network Agent" \
-	"$(finding_py "$O" klnagent "sorted(e['value'] for e in f['evidence'] if e['source']=='macos-receipts')")" \
-	"['/Library/Receipts/Kaspersky Network Agent.pkg', 'com.kaspersky.kav.wksconnector']"
+check_eq "receipts: wksconnector belongs to Network Agent (with every indicator of its receipts)" \
+	"$(finding_py "$O" klnagent "sorted(set(e['value'] for e in f['evidence'] if e['source']=='macos-receipts'))")" \
+	"['/Library/Receipts/Kaspersky Network Agent.pkg', 'Kaspersky Network Agent.pkg', 'com.kaspersky.kav.wksconnector']"
 check_eq "files source finds Application Support and logs" \
 	"$(ev "e['path']" "e['source']=='files' and e['path'] in ('/Library/Application Support/Kaspersky Lab', '/Library/Logs/Kaspersky Lab')")" \
 	'["/Library/Application Support/Kaspersky Lab", "/Library/Logs/Kaspersky Lab"]'

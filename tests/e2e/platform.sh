@@ -56,8 +56,8 @@ mkdir -p "$L/etc" "$L/Library/Application Support/Kaspersky Lab" \
 echo 'ID=debian' >"$L/etc/os-release"
 scan_json "$L" --full
 check_eq "linux: platform" "$(jq_py "$T/out.json" "r['host']['platform']")" linux
-check_eq "linux: no macOS or Windows product from their folder layouts" \
-	"$(jq_py "$T/out.json" "sorted(f['product']['id'] for f in r['findings'])")" '["kaspersky:unidentified"]'
+check_eq "linux: no macOS or Windows product from their folder layouts, only the vendor's traces" \
+	"$(jq_py "$T/out.json" "sorted(f['product']['id'] for f in r['findings'])")" '["kaspersky:traces"]'
 check_eq "linux: the vendor-named folders are weak evidence only" \
 	"$(jq_py "$T/out.json" "[f['confidence'] for f in r['findings']]")" '["weak"]'
 check_eq "linux: verdict clean (weak evidence alone)" "$rc" 0

@@ -71,7 +71,7 @@ step_1() {
 }
 
 # step 2: stop-service klnagent64.service
-# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_2() {
 	log "  skipped: nothing to do on an offline root"
 }
@@ -85,7 +85,7 @@ step_3() {
 }
 
 # step 4: disable-service klnagent64.service
-# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_4() {
 	for l in "$ROOT"/etc/systemd/system/*.wants/'klnagent64.service' "$ROOT"/etc/systemd/system/*.requires/'klnagent64.service'; do
 		if [ -L "$l" ]; then quarantine "$l" l || return 1; fi
@@ -93,7 +93,7 @@ step_4() {
 }
 
 # step 5: dpkg-purge kesl-gui
-# evidence: dpkg package kesl-gui [kesl.package.kesl-gui, definitive]
+# evidence: dpkg package kesl-gui [kesl.package.kesl-gui, definitive]; dpkg package AO Kaspersky Lab <support@kaspersky.com> [kaspersky.package.publisher.kaspersky-re, strong]
 step_5() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'kesl-gui' 2>/dev/null | grep -q '^[a-z][^n]'; then
@@ -121,7 +121,7 @@ step_6() {
 }
 
 # step 7: dpkg-purge klnagent64
-# evidence: dpkg package klnagent64 [klnagent.package.klnagent64, definitive]
+# evidence: dpkg package klnagent64 [klnagent.package.klnagent64, definitive]; dpkg package AO Kaspersky Lab <support@kaspersky.com> [kaspersky.package.publisher.kaspersky-re, strong]
 step_7() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'klnagent64' 2>/dev/null | grep -q '^[a-z][^n]'; then
@@ -153,7 +153,7 @@ step_10() {
 }
 
 # step 11: remove-path /lib/systemd/system/klnagent64.service
-# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_11() {
 	quarantine "$ROOT"'/lib/systemd/system/klnagent64.service' f || return 1
 }
@@ -201,7 +201,7 @@ step_18() {
 }
 
 # step 19: reload-units daemon-reload
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_19() {
 	log "  skipped: nothing to do on an offline root"
 }

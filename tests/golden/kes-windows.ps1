@@ -100,7 +100,7 @@ function Step4 {
 }
 
 # step 5: vendor-remover kavremover
-# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.x, strong]
+# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]
 function Step5 {
     $tool = Join-Path $PSScriptRoot 'kavremvr.exe'
     if (-not (Test-Path -LiteralPath $tool)) { throw ('the removal tool ' + 'kavremover (' + 'kavremvr.exe)' + ' is not next to this script') }

@@ -22,15 +22,18 @@
  * 3. By place. Other evidence with a path goes to the finding whose place holds
  *    the path, the most specific place winning (more components, then more
  *    literal characters). Places are the catalog's (excise_product_places) and
- *    those the scan observed from artifacts attributed in 1 and 2 by a
- *    non-generic indicator with strong evidence: an Uninstall or MSI entry's
- *    install_location and its own key, a service's image (its folder when that
- *    is not a system folder), a driver's or module's image file, a macOS bundle.
- * 4. Traces. A weak artifact (no strong evidence) with no place holding it goes
- *    to <vendor>:traces, never under a product: a file named after the vendor in
- *    a home folder is not an install.
- * 5. The rest: strong vendor-wide evidence outside every place joins the
- *    vendor's most serious finding (not its traces), else <vendor>:unidentified.
+ *    those the scan observed from strong artifacts attributed in 1, 2 and 4: an
+ *    Uninstall or MSI entry's install_location and its own key, a service's or
+ *    driver's key, a service's image (its folder when that is not a system or
+ *    shared vendor folder), a driver's or module's image file, a macOS bundle.
+ *    A weak artifact gives only its own key and file.
+ * 4. The rest. Vendor-wide evidence of no product's artifact in no place joins
+ *    the vendor's most serious finding (not its traces), strong artifacts first;
+ *    with none, strong evidence makes <vendor>:unidentified, weak the traces.
+ * 5. Traces. A weak file (no strong evidence) no place holds goes to
+ *    <vendor>:traces, never under a product: a file named after the vendor in a
+ *    home folder is not an install. Weak product evidence that is not a file
+ *    stays with its product.
  *
  * Kept evidence (a report read back) stays in the finding it was in.
  */

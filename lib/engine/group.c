@@ -531,7 +531,10 @@ struct artifact {
 	enum excise_obs_kind kind;
 	enum excise_confidence conf;     /* its strongest evidence's */
 	const struct engine_ev *anchor;  /* its strongest product evidence, or NULL */
-	bool placed;                     /* it shows places (attributed with strong evidence) */
+	bool placed;                     /* it shows places (strong, attributed by a non-generic indicator
+					  * or a registration's publisher) */
+	bool late;                       /* strong, attributed by a generic indicator: it shows places
+					  * once pass 2 has not moved it */
 	bool trace;                      /* a weak file in no place: a trace, unless a later place holds it */
 };
 
@@ -610,7 +613,8 @@ static int attribute_known(struct grouper *g, struct artifact *a)
 	if (a->anchor) {
 		d = (struct dest){ .id = a->anchor->product_id };
 		vendor = a->anchor->vendor_id;
-		a->placed = a->conf >= EXCISE_CONF_STRONG;
+		a->placed = a->conf >= EXCISE_CONF_STRONG && !generic(a->anchor);
+		a->late = a->conf >= EXCISE_CONF_STRONG && generic(a->anchor);
 	} else {
 		int r = unlisted_dest(g, a, &d, &vendor);
 		if (r <= 0)
@@ -649,7 +653,7 @@ static void attribute_placed(struct grouper *g, struct artifact *a)
 		size_t own = 0;
 		best_place(g, a->path, at.id, &own);
 		if (best && generic(a->anchor) && strcmp(best->owner, at.id) && spec > own)
-			at = (struct dest){ .id = best->owner, .kind = best->kind, .name = best->name };
+			at = (struct dest){ .id = best->owner, .kind = best->kind, .name = best->name }, a->late = false;
 		else if (!best && weak_file(a) && at.kind == EXCISE_FINDING_PRODUCT)
 			at = (struct dest){ 0 }, a->trace = true;
 	}
@@ -768,6 +772,10 @@ static int attribute(struct grouper *g)
 		r = attribute_known(g, &arts[i]);
 	for (size_t i = 0; i < na && r == 0; i++)
 		attribute_placed(g, &arts[i]);
+	/* the places of artifacts a generic indicator attributed, where pass 2 left them */
+	for (size_t i = 0; i < na && r == 0; i++)
+		if (arts[i].late && g->to[arts[i].anchor - g->ev].id)
+			r = observed_places(g, &g->ev[g->order[arts[i].from]], &g->to[arts[i].anchor - g->ev], false);
 	/* kept evidence stays in its report's finding */
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct engine_ev *v = &g->ev[i];

@@ -554,6 +554,7 @@ static const char doc2[] =
 	IND("k.dir", "\"vendor\":\"k\"", "file", "path", "glob", "/Program Files*/K Lab/*", "strong") ","
 	IND("k.weak", "\"vendor\":\"k\"", "file", "name", "glob", "*kfile*", "weak") ","
 	IND("k.key", "\"vendor\":\"k\"", "registry", "name", "glob", "{K*}", "weak") ","
+	IND("na.name", "\"product\":\"na\"", "package", "name", "glob", "Agent N*", "weak") ","
 	IND("k.kmod", "\"vendor\":\"k\"", "kmod", "name", "glob", "kfile*", "weak") ","
 	IND("k.cert", "\"vendor\":\"k\"", "cert", "publisher", "exact", "K Lab", "strong")
 	"],\"directives\":[{\"id\":\"d1\",\"short_name\":\"D 1\",\"title\":\"Remove K\","
@@ -715,6 +716,22 @@ static void test_unlisted(void **state)
 	assert_null(maybe(fx->s, "k:unidentified"));
 	assert_null(maybe(fx->s, "k:traces"));
 	assert_int_equal(excise_scan_verdict(fx->s, NULL), 1);
+
+	/* a user's entry named weakly after a product, published by the vendor: that product's,
+	 * strong and installed, and its install location that product's place */
+	in = engine2(fx, "windows");
+	struct excise_obs_attr uloc[] = { { "install_location", "C:\\Users\\bob\\AppData\\Local\\K\\Agent" },
+					  { "user", "bob" } };
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, uloc, 2, EXCISE_F_NAME, "Agent N 2", EXCISE_F_PUBLISHER,
+	    "K Lab", EXCISE_F_PATH, "HKU\\bob\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\AN", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.db", EXCISE_F_PATH,
+	    "/Users/bob/AppData/Local/K/Agent/kfile.db", -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	f = finding(fx->s, "na");
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_int_equal(f->confidence, EXCISE_CONF_STRONG);
+	assert_true(has(f, "/Users/bob/AppData/Local/K/Agent/kfile.db", "k.weak"));
 }
 
 /* Two packages of one maintainer with no path are two artifacts: two unlisted findings. */

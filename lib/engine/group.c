@@ -199,7 +199,7 @@ static size_t n_components(const char *p)
 
 /* A Windows path (C:\Program Files\X\, "\??\C:\...", \SystemRoot\..., system32\...) as a
  * root-relative path; up to the end, a closing quote, or (unquoted) the first space
- * after ".exe"/".sys" or any space for a Unix command. NULL on OOM. */
+ * after ".exe"/".sys", or for a Unix command its first option (" -"). NULL on OOM. */
 static char *root_path_of(const char *w, bool windows)
 {
 	while (*w == ' ' || *w == '\t')
@@ -230,8 +230,9 @@ static char *root_path_of(const char *w, bool windows)
 					n = i + 4;
 					break;
 				}
-	} else {
-		n = strcspn(w, " \t");
+	} else { /* a Unix command: up to its first option (launchd's paths have spaces) */
+		const char *o = strstr(w, " -");
+		n = o ? (size_t)(o - w) : n;
 	}
 	struct buf b;
 	buf_init(&b, 0);
@@ -299,7 +300,7 @@ static int observed_places(struct grouper *g, const struct engine_ev *v, const s
 	for (char **a = e->attrs; a && a[0] && a[1] && r == 0; a += 2)
 		if (!strcmp(a[0], "install_location") && a[1][0]) {
 			char *p = root_path_of(a[1], windows);
-			if (p && n_components(p) < 2) /* "C:\" or "C:\Program Files" places nothing */
+			if (p && shared_folder(p)) /* "C:\Program Files\Vendor", "C:\Windows" place nothing */
 				free(p);
 			else
 				r = place_add(g, pool_add(g, p), d->id, d->kind, d->name);

@@ -796,6 +796,27 @@ static void test_traces(void **state)
 	finish(fx);
 	assert_true(has(finding(fx->s, "ea"), "/tools/k/ea 1/data/kfile.dat", "k.weak"));
 	assert_true(has(finding(fx->s, "k:traces"), "/Windows/System32/kfile.dll", "k.weak"));
+
+	/* a launchd job's program, spaces in its path, options after it: its folder */
+	in = engine2(fx, "macos");
+	obs(fx, in, EXCISE_OBS_SERVICE, "enabled", true, NULL, 0, EXCISE_F_NAME, "ea.service", EXCISE_F_TARGET,
+	    "/Library/Application Support/K Lab/EA/Binaries/ead --daemon -v", EXCISE_F_PATH,
+	    "/Library/LaunchDaemons/ea.plist", -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.cfg", EXCISE_F_PATH,
+	    "/library/application support/k lab/ea/binaries/kfile.cfg", -1);
+	finish(fx);
+	assert_true(has(finding(fx->s, "ea"), "/library/application support/k lab/ea/binaries/kfile.cfg", "k.weak"));
+
+	/* an install location that is the vendor's shared folder is no place */
+	in = engine2(fx, "windows");
+	struct excise_obs_attr vloc[] = { { "install_location", "C:\\Apps\\K Lab\\" } };
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, vloc, 1, EXCISE_F_NAME, "K Tool", EXCISE_F_PUBLISHER, "K Lab",
+	    -1);
+	obs(fx, in, EXCISE_OBS_FILE, "present", false, NULL, 0, EXCISE_F_NAME, "kfile.txt", EXCISE_F_PATH,
+	    "/Apps/K Lab/Other/kfile.txt", -1);
+	finish(fx);
+	assert_true(has(finding(fx->s, "k:traces"), "/Apps/K Lab/Other/kfile.txt", "k.weak"));
+	assert_int_equal(finding(fx->s, "k:unlisted:k-tool")->n_evidence, 1);
 }
 
 /* The state of one finding made of one observation, on `platform`. */

@@ -16,8 +16,10 @@
  *    generic product evidence and all its vendor-wide evidence of that vendor.
  * 2. Unlisted. A package artifact (an Uninstall entry, an MSI registration, a
  *    dpkg/rpm package, a receipt) with no product evidence, matched on its
- *    publisher by a strong vendor-wide indicator, is an install the catalog does
- *    not know: finding <vendor>:unlisted:<slug of its name>, named
+ *    publisher by a strong vendor-wide indicator, is the product of its twin
+ *    when the same key (the entry's REGISTRY observation, named by its product
+ *    code) has product evidence; else an install the catalog does not know:
+ *    finding <vendor>:unlisted:<slug of its name>, named
  *    "<name> <version>, not in catalog".
  * 3. By place. Other evidence with a path goes to the finding whose place holds
  *    the path, the most specific place winning (more components, then more
@@ -604,18 +606,38 @@ static int traces_dest(struct grouper *g, const char *vendor_id, struct dest *d)
 	return d->id ? 0 : -ENOMEM;
 }
 
-/* Pass 1: artifacts with product evidence or a publisher's registration, before any
- * observed place, and the places they show. */
-static int attribute_known(struct grouper *g, struct artifact *a)
+/* The artifact with product evidence that is the same registration as package `a`: an
+ * Uninstall entry's or MSI registration's key (NAME = the product code), whose catalog
+ * indicator names the product while the entry's localised name does not. NULL when none. */
+static const struct artifact *twin(const struct grouper *g, const struct artifact *arts, size_t na,
+				   const struct artifact *a)
 {
-	artifact_scan(g, a);
+	for (size_t i = 0; is_registry(a->path) && i < na; i++)
+		if (arts[i].anchor && !generic(arts[i].anchor) && arts[i].path && &arts[i] != a &&
+		    !strcasecmp(arts[i].path, a->path) && !strcmp(arts[i].anchor->vendor_id, g->ev[g->order[a->from]].vendor_id))
+			return &arts[i];
+	return NULL;
+}
+
+/* Pass 1: artifacts with product evidence (round 0), then packages that are the same
+ * registration as one of those or a publisher's registration the catalog does not know
+ * (round 1), before any observed place; and the places they show. */
+static int attribute_known(struct grouper *g, struct artifact *a, const struct artifact *arts, size_t na, int round)
+{
 	struct dest d = { 0 };
 	const char *vendor = NULL;
+	const struct artifact *tw = NULL;
+	if ((round == 0) != (a->anchor != NULL))
+		return 0;
 	if (a->anchor) {
 		d = (struct dest){ .id = a->anchor->product_id };
 		vendor = a->anchor->vendor_id;
 		a->placed = a->conf >= EXCISE_CONF_STRONG && !generic(a->anchor);
 		a->late = a->conf >= EXCISE_CONF_STRONG && generic(a->anchor);
+	} else if (a->kind == EXCISE_OBS_PACKAGE && a->conf >= EXCISE_CONF_STRONG && (tw = twin(g, arts, na, a))) {
+		d = (struct dest){ .id = tw->anchor->product_id };
+		vendor = tw->anchor->vendor_id;
+		a->placed = true;
 	} else {
 		int r = unlisted_dest(g, a, &d, &vendor);
 		if (r <= 0)
@@ -769,8 +791,11 @@ static int attribute(struct grouper *g)
 		for (const char *const *pp = excise_product_places(p, g->platform); pp && *pp && r == 0; pp++)
 			r = place_add(g, *pp, p->id, EXCISE_FINDING_PRODUCT, NULL);
 	}
-	for (size_t i = 0; i < na && r == 0; i++)
-		r = attribute_known(g, &arts[i]);
+	for (size_t i = 0; i < na; i++)
+		artifact_scan(g, &arts[i]);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < na && r == 0; i++)
+			r = attribute_known(g, &arts[i], arts, na, round);
 	for (size_t i = 0; i < na && r == 0; i++)
 		attribute_placed(g, &arts[i]);
 	/* the places of artifacts a generic indicator attributed, where pass 2 left them */

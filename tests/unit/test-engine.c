@@ -554,6 +554,9 @@ static const char doc2[] =
 	IND("k.dir", "\"vendor\":\"k\"", "file", "path", "glob", "/Program Files*/K Lab/*", "strong") ","
 	IND("k.weak", "\"vendor\":\"k\"", "file", "name", "glob", "*kfile*", "weak") ","
 	IND("k.key", "\"vendor\":\"k\"", "registry", "name", "glob", "{K*}", "weak") ","
+	IND("ea.bundle", "\"product\":\"ea\"", "bundle", "name", "exact", "com.k.ea", "strong") ","
+	IND("ea.msi", "\"product\":\"ea\"", "registry", "name", "exact", "{EA000000-0000-0000-0000-000000000001}",
+	    "definitive") ","
 	IND("na.name", "\"product\":\"na\"", "package", "name", "glob", "Agent N*", "weak") ","
 	IND("k.kmod", "\"vendor\":\"k\"", "kmod", "name", "glob", "kfile*", "weak") ","
 	IND("k.cert", "\"vendor\":\"k\"", "cert", "publisher", "exact", "K Lab", "strong")
@@ -717,6 +720,22 @@ static void test_unlisted(void **state)
 	assert_null(maybe(fx->s, "k:traces"));
 	assert_int_equal(excise_scan_verdict(fx->s, NULL), 1);
 
+	/* a localised entry the catalog cannot name, whose key (its MSI product code) it knows:
+	 * the product's, not unlisted */
+	in = engine2(fx, "windows");
+	const char *ekey = "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+			   "{EA000000-0000-0000-0000-000000000001}";
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "Защита конечных точек",
+	    EXCISE_F_PUBLISHER, "K Lab", EXCISE_F_VERSION, "12.1", EXCISE_F_PATH, ekey, -1);
+	obs(fx, in, EXCISE_OBS_REGISTRY, "installed", true, NULL, 0, EXCISE_F_NAME,
+	    "{EA000000-0000-0000-0000-000000000001}", EXCISE_F_PATH, ekey, -1);
+	finish(fx);
+	assert_int_equal(fx->s->n_findings, 1);
+	f = finding(fx->s, "ea");
+	assert_int_equal(f->n_evidence, 2);
+	assert_int_equal(f->state, EXCISE_STATE_INSTALLED);
+	assert_string_equal(f->version, "12.1");
+
 	/* a user's entry named weakly after a product, published by the vendor: that product's,
 	 * strong and installed, and its install location that product's place */
 	in = engine2(fx, "windows");
@@ -857,6 +876,16 @@ static void test_state_rules(void **state)
 			 EXCISE_STATE_INSTALLED);
 	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_SERVICE, "disabled", false, EXCISE_F_NAME,
 				  "ea.service"), EXCISE_STATE_REMNANT);
+	/* installed: an app bundle with its Info.plist, a receipt (bundle, package) */
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_BUNDLE, "installed", true, EXCISE_F_NAME, "com.k.ea"),
+			 EXCISE_STATE_INSTALLED);
+	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_BUNDLE, "present", false, EXCISE_F_NAME, "com.k.ea"),
+			 EXCISE_STATE_REMNANT);
+	/* installed: an MSI registration (its product code); a leftover key of it is a remnant */
+	assert_int_equal(state_of(fx, "windows", "ea", EXCISE_OBS_REGISTRY, "installed", true, EXCISE_F_NAME,
+				  "{EA000000-0000-0000-0000-000000000001}"), EXCISE_STATE_INSTALLED);
+	assert_int_equal(state_of(fx, "windows", "ea", EXCISE_OBS_REGISTRY, "present", false, EXCISE_F_NAME,
+				  "{EA000000-0000-0000-0000-000000000001}"), EXCISE_STATE_REMNANT);
 	/* remnant: the vendor's files with no registration */
 	assert_int_equal(state_of(fx, "linux", "ea", EXCISE_OBS_FILE, "present", false, EXCISE_F_PATH, "/opt/k/ea/x"),
 			 EXCISE_STATE_REMNANT);

@@ -52,7 +52,7 @@ struct excise_engine {
 	size_t n_inputs;
 	struct engine_ev *ev;
 	size_t n_ev, cap_ev;
-	struct strset seen;         /* dedupe: indicator id + path + value + input */
+	struct strset seen;         /* dedupe: evidence_key() */
 	int oom;
 	uint64_t dropped;           /* evidence over EXCISE_MAX_EVIDENCE */
 	uint32_t artifacts;         /* observations that matched, numbering artifacts from 1 */

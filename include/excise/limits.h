@@ -10,7 +10,7 @@
 
 /* Documents read whole */
 #define EXCISE_MAX_SIGFILE_SIZE (64u << 10)   /* bytes of a .minisig or minisign key file */
-#define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report/1 document */
+#define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report document */
 #define EXCISE_MAX_ATTEST_SIZE (16u << 20)    /* bytes of an excise.attestation/1 document */
 #define EXCISE_MAX_PLAN_SIZE (64u << 20)      /* bytes of an excise.plan/1 document read back */
 

@@ -389,9 +389,10 @@ static void artifact_line(struct tw *t, const struct report_artifact *a, size_t 
 		}
 	if (!src || !lab || !id || (where && !wh) || (e->state && !state))
 		goto out;
-	/* what the line says in full: two artifacts that say the same are one line */
-	buf_addf(&full, "%s\037%s\037%s\037%s\037%s\037%s\037", src, excise_obs_kind_name(e->kind), lab,
-		 ver ? ver : "", wh ? wh : "", tail.p);
+	/* what the line says in full: two artifacts that say the same (two sources that saw
+	 * one file, when the source is not shown) are one line */
+	buf_addf(&full, "%s\037%s\037%s\037%s\037%s\037%s\037", t->verbose ? src : "",
+		 excise_obs_kind_name(e->kind), lab, ver ? ver : "", wh ? wh : "", tail.p);
 	artifact_tag(&full, a, SIZE_MAX);
 
 	struct buf *l = &t->line;

@@ -107,8 +107,15 @@ static size_t swidth(const char *s)
 	return w;
 }
 
+static bool is_sep(char c)
+{
+	return c == '/' || c == '\\';
+}
+
 /* Append `s` (valid UTF-8, no escapes) in at most `max` columns: when it is wider,
- * its start (a third) and its end (the rest), which names the product, around "…". */
+ * its start (a third) and its end (the rest), which names the product, around "…";
+ * a path cut at its separators when that costs at most half of either part
+ * (/opt/kaspersky/…/bin/kesl-control). */
 static void elide(struct buf *b, const char *s, size_t max)
 {
 	if (swidth(s) <= max) {
@@ -127,6 +134,11 @@ static void elide(struct buf *b, const char *s, size_t max)
 		w += cp_width(c);
 		p += l;
 	}
+	const char *h = p;
+	while (h > s && !is_sep(h[-1]))
+		h--;
+	if (h > s && (size_t)(h - s) * 2 >= (size_t)(p - s))
+		p = h;
 	buf_add(b, s, (size_t)(p - s));
 	buf_adds(b, "…");
 	const char *end = s + strlen(s), *q = end;
@@ -142,6 +154,11 @@ static void elide(struct buf *b, const char *s, size_t max)
 		w += cp_width(c);
 		q = r;
 	}
+	const char *sep = q;
+	while (sep < end && !is_sep(*sep))
+		sep++;
+	if (sep < end && sep > q && (size_t)(end - sep) * 2 >= (size_t)(end - q))
+		q = sep;
 	buf_add(b, q, (size_t)(end - q));
 }
 
@@ -353,11 +370,17 @@ static const char *artifact_label(const struct report_artifact *a, const char **
 static void artifact_tag(struct buf *b, const struct report_artifact *a, size_t idroom)
 {
 	const struct excise_evidence *e = a->m[0];
+	/* too narrow for any of the id: the count alone */
+	bool id = idroom >= 6;
 	buf_adds(b, "[");
-	elide(b, e->indicator_id, idroom);
-	buf_adds(b, e->indicator ? "" : ", not in this catalog");
+	if (id) {
+		elide(b, e->indicator_id, idroom);
+		buf_adds(b, e->indicator ? "" : ", not in this catalog");
+	}
 	if (a->n > 1)
-		buf_addf(b, " +%zu more", a->n - 1);
+		buf_addf(b, id ? " +%zu more" : "+%zu more", a->n - 1);
+	else if (!id)
+		buf_adds(b, "…");
 	buf_adds(b, "]");
 }
 

@@ -307,7 +307,7 @@ import copy, json, sys
 r = json.load(open(sys.argv[1]))
 f = next(f for f in r["findings"] if f["product"]["id"] == "kesl")
 def ev(source, **kw):
-    e = copy.deepcopy(next(e for x in r["findings"] for e in x["evidence"] if e["source"] == source))
+    e = copy.deepcopy(next(e for x in r["findings"] for e in per_match(x["evidence"]) if e["source"] == source))
     e.update(kw)
     f["evidence"].append(e)
     return e

@@ -164,9 +164,11 @@ check_eq "the Acme and Avast roots (Firefox db, ~/.pki/nssdb) are not evidence" 
 	"$(ev "e['value']" "e['source']=='nss-certs' and ('Acme' in e['value'] or 'Avast' in e['value'])")" '[]'
 
 # Text and CSV views carry browser, profile and the extension.
-"$EXCISE" scan --root "$L" "${ONLY[@]}" --format text >"$T/out.txt" 2>/dev/null
-check "text view: id, display name, browser, profile and user" \
-	grep -q "extension description Kaspersky Protection at /home/alice/.config/google-chrome/Default/Extensions/$KP (enabled) {browser=chrome profile=Default user=alice" "$T/out.txt"
+"$EXCISE" scan --root "$L" "${ONLY[@]}" --format text -v >"$T/out.txt" 2>/dev/null
+check "text -v view: id, display name, browser, profile and user" \
+	sh -c 'grep -Eq "^        [a-z]+ +description Kaspersky Protection \\[" "$1" &&
+		grep -Eq "^    [a-z]+ +browser-extensions +extension [^ ]+ at /home/alice/.config/google-chrome/Default/Extensions/$2 \\(enabled\\) \\{browser=chrome profile=Default user=alice" "$1"' \
+	sh "$T/out.txt" "$KP"
 "$EXCISE" scan --root "$L" "${ONLY[@]}" --format csv >"$T/out.csv" 2>/dev/null
 check_eq "CSV view: attrs column of the Firefox root certificate" \
 	"$(py - "$T/out.csv" <<'PY'

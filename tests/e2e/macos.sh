@@ -91,8 +91,9 @@ check_eq "other vendors' bundles, jobs, kexts and receipts not reported" \
 "$EXCISE" scan --root "$R" "$ONLY" --format csv -o "$T/out.csv" 2>/dev/null
 check "CSV carries launchd attrs" grep -q '"{""domain"":""daemon"",""disabled"":""false"",""label"":""com.kaspersky.kav""}"' "$T/out.csv"
 check "CSV carries the receipt path" grep -q 'macos-receipts,package,name,com.kaspersky.kav.core,/var/db/receipts/com.kaspersky.kav.core.plist' "$T/out.csv"
-"$EXCISE" scan --root "$R" "$ONLY" --format text --color never -o "$T/out.txt" 2>/dev/null
-check "text shows the bundle evidence with its kind" grep -q 'com.kaspersky.kext.klif.*kind=kext' "$T/out.txt"
+"$EXCISE" scan --root "$R" "$ONLY" --format text --color never -v -o "$T/out.txt" 2>/dev/null
+check "text -v shows the bundle evidence with its kind, then its bundle id" \
+	sh -c "grep -A4 -E '^    [a-z]+ +macos-kexts +bundle /Library/Extensions/klif.kext .*kind=kext' '$T/out.txt' | grep -Eq '^        [a-z]+ +name com.kaspersky.kext.klif '"
 
 # A disabled job is reported, not active: alone it is a remnant.
 R2=$T/disabled

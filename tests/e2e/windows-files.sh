@@ -152,8 +152,10 @@ check_eq "win-files: ok, no item errors, PE files counted" \
 "$EXCISE" scan --root "$W" --only win-files --format csv -o "$T/out.csv" 2>/dev/null
 check "CSV has the signer rows" grep -q ',win-files,signer,name,AO Kaspersky Lab,/Windows/System32/svcupd.exe,' "$T/out.csv"
 check "CSV has the file publisher rows" grep -q ',win-files,file,publisher,AO Kaspersky Lab,/PROGRAM FILES (X86)/' "$T/out.csv"
-"$EXCISE" scan --root "$W" --only win-files -o "$T/out.txt" 2>/dev/null
-check "text shows the signer and its state" grep -q 'win-files signer name AO Kaspersky Lab at /Windows/System32/svcupd.exe (unverified)' "$T/out.txt"
+"$EXCISE" scan --root "$W" --only win-files -v -o "$T/out.txt" 2>/dev/null
+check "text -v shows the signer and its state" grep -Eq '^    [a-z]+ +win-files +signer AO Kaspersky Lab at /Windows/System32/svcupd.exe \(unverified\)' "$T/out.txt"
+COLUMNS=160 "$EXCISE" scan --root "$W" --only win-files -o "$T/out-short.txt" 2>/dev/null
+check "text shows the signer, its file and its state on one line" grep -Eq '^    [a-z]+ +signer AO Kaspersky Lab at /Windows/System32/svcupd.exe \(unverified\) \[' "$T/out-short.txt"
 
 # The full walk finds the same folders and files whatever their case.
 scan_json "$W" --full --only walk

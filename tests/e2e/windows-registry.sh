@@ -73,9 +73,12 @@ check_eq "a: hive paths found case-insensitively (config/software)" \
 "$EXCISE" scan --root "$A" "${ONLY[@]}" --format csv -o "$T/out.csv" 2>/dev/null
 check "a: CSV carries the driver evidence with its registry-derived path" \
 	grep -q 'kmod,name,klif.sys,/Windows/System32/drivers/klif.sys' "$T/out.csv"
-"$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -o "$T/out.txt" 2>/dev/null
-check "a: text names the environment key and the attrs" \
+"$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -v -o "$T/out.txt" 2>/dev/null
+check "a: text -v names the environment key and the attrs" \
 	sh -c "grep -q 'KasperskyLab.*protected.*KES12.9.*environment' '$T/out.txt' && grep -q 'altitude=320400' '$T/out.txt'"
+COLUMNS=200 "$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -o "$T/out-short.txt" 2>/dev/null
+check "a: text shows registry keys as Windows writes them (single backslashes)" \
+	grep -Eq '^    strong +registry HKLM\\SOFTWARE\\KasperskyLab \(present\) \[' "$T/out-short.txt"
 
 # === b) Kaspersky Internet Security (consumer) and a user hive =====================
 B=$T/kis

@@ -349,7 +349,8 @@ static const struct doc_field finding_fields[] = {
 static const struct doc_table finding_table = { finding_fields, DOC_UNKNOWN_IGNORE, NULL, finding_check };
 
 /* Each source's name, status, failure and first item errors: what a plan must say
- * it could not see. Counts and times are not read back. */
+ * it could not see; and its counts and time, so that a report written again from
+ * what was read is the report read. */
 static int source_check(struct doc *d, json_t *obj, void *base)
 {
 	(void)d, (void)obj;
@@ -357,6 +358,16 @@ static int source_check(struct doc *d, json_t *obj, void *base)
 	if (!r->n_errors)
 		for (char **e = r->errors; e && *e; e++)
 			r->n_errors++;
+	return 0;
+}
+
+/* A number of seconds, not negative. */
+static int seconds_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	if (!json_is_number(v) || json_number_value(v) < 0)
+		return doc_fail(d, "expected a number of seconds");
+	*(double *)ret = json_number_value(v);
 	return 0;
 }
 
@@ -370,6 +381,9 @@ static const struct doc_field source_fields[] = {
 	{ "errors", DOC_ARRAY, doc_strv_dup, offsetof(struct excise_source_result, errors), 0,
 	  .max = EXCISE_MAX_SOURCE_ERRORS },
 	SOURCE("n_errors", DOC_INTEGER, doc_uint64, n_errors, 0),
+	SOURCE("observations", DOC_INTEGER, doc_uint64, observations, 0),
+	SOURCE("matched", DOC_INTEGER, doc_uint64, matched, 0),
+	SOURCE("seconds", DOC_ANY, seconds_field, seconds, 0),
 	{ 0 },
 };
 static const struct doc_table source_table = { source_fields, DOC_UNKNOWN_IGNORE, NULL, source_check };

@@ -277,10 +277,8 @@ static void heading(struct tw *t, const struct excise_scan *s)
 	esc(t, l, s->host.os ? s->host.os : s->host.platform);
 	buf_adds(l, s->host.live ? ", live" : ", root ");
 	buf_init(&post, 0);
-	buf_addf(&post, ") at %s, catalog %s %s%s", t0, s->catalog_id ? s->catalog_id : excise_catalog_id(s->catalog),
-		 s->catalog_version ? s->catalog_version : excise_catalog_version(s->catalog),
-		 s->origin == EXCISE_SCAN_REMATCHED ? " (a report of another catalog, its evidence matched again)"
-						    : "");
+	buf_addf(&post, ") at %s, catalog %s %s", t0, s->catalog_id ? s->catalog_id : excise_catalog_id(s->catalog),
+		 s->catalog_version ? s->catalog_version : excise_catalog_version(s->catalog));
 	if (!s->host.live) {
 		char *root = escs(t, s->host.root);
 		size_t used = swidth(l->p) + swidth(post.p);
@@ -292,6 +290,10 @@ static void heading(struct tw *t, const struct excise_scan *s)
 	buf_adds(l, post.p);
 	buf_done(&post);
 	put_line(t, NULL, NULL);
+	if (s->origin == EXCISE_SCAN_REMATCHED) {
+		buf_adds(l, "(a report of another catalog, its evidence matched again)");
+		put_line(t, NULL, NULL);
+	}
 	fputs("\n", t->out);
 }
 
@@ -371,7 +373,7 @@ static void artifact_tag(struct buf *b, const struct report_artifact *a, size_t 
 {
 	const struct excise_evidence *e = a->m[0];
 	/* too narrow for any of the id: the count alone */
-	bool id = idroom >= 6;
+	bool id = idroom >= 6 || idroom >= strlen(e->indicator_id);
 	buf_adds(b, "[");
 	if (id) {
 		elide(b, e->indicator_id, idroom);
@@ -386,6 +388,8 @@ static void artifact_tag(struct buf *b, const struct report_artifact *a, size_t 
 
 /* Columns the indicator tag keeps when the label is squeezed (at most a third of what there is). */
 #define TAG_MIN 28u
+/* A tag this short is never shortened. */
+#define TAG_SHORT 20u
 
 static void artifact_line(struct tw *t, const struct report_artifact *a, size_t srcw, struct strset *seen)
 {
@@ -441,6 +445,8 @@ static void artifact_line(struct tw *t, const struct report_artifact *a, size_t 
 				tmin = TAG_MIN;
 			if (troom < tmin)
 				troom = tmin < wt ? tmin : wt;
+			if (wt <= TAG_SHORT)
+				troom = wt; /* a short tag is left whole */
 			idroom = wt - wid < troom ? troom - (wt - wid) : 1;
 			if (idroom > wid)
 				idroom = wid;

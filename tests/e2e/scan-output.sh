@@ -241,6 +241,33 @@ rc=0
 check_eq "-o into a missing directory: exit status 2" "$rc" 2
 check "-o into a missing directory: the message names the file" grep -qF "$T/no-such-dir/x.json" "$T/o.stderr"
 
+# --- reports read back: /2 as written, and the same report as excise.report/1 ---
+scan_json "$R"
+cp "$T/out.json" "$T/v2.json"
+py - "$T/v2.json" "$T/v1.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+r["schema"] = "excise.report/1"
+for f in r["findings"]:
+    del f["kind"]
+    f["evidence"] = per_match(f["evidence"])
+del r["summary"]["by_state"]["trust"]
+json.dump(r, open(sys.argv[2], "w", encoding="utf-8"))
+PY
+check_eq "/1 report: one record per match (as /1 was)" \
+	"$(jq_py "$T/v1.json" 'sum(len(f["evidence"]) for f in r["findings"])')" \
+	"$(jq_py "$T/v2.json" 'sum(len(e["matches"]) for f in r["findings"] for e in f["evidence"])')"
+rc=0
+"$EXCISE" plan "$T/v2.json" --format json -o "$T/plan2.json" 2>"$T/plan.err" || rc=$?
+check_eq "plan from the /2 report: made" "$rc" 0
+rc=0
+"$EXCISE" plan "$T/v1.json" --format json -o "$T/plan1.json" 2>"$T/plan.err" || rc=$?
+check_eq "plan from the /1 report: made" "$rc" 0
+check_eq "plans from /1 and /2 of one scan: the same steps" \
+	"$(jq_py "$T/plan1.json" 'sorted((s["action"], s["target"]) for s in r["steps"])')" \
+	"$(jq_py "$T/plan2.json" 'sorted((s["action"], s["target"]) for s in r["steps"])')"
+check "plans from /1 and /2 of one scan: steps found" grep -q '"dpkg-purge"' "$T/plan2.json"
+
 # --- an empty root ---
 scan_json "$E"
 check_eq "empty root: exit status 0" "$rc" 0

@@ -117,10 +117,10 @@ int report_artifacts(const struct excise_finding *f, struct report_artifacts *re
 		const struct excise_evidence *e = ret->all[i];
 		struct report_artifact *cur = ret->n ? &ret->a[ret->n - 1] : NULL;
 		if (cur && same_artifact(cur->m[0], e)) {
-			bool dup = false;
-			for (size_t j = 0; j < cur->n && !dup; j++)
-				dup = cur->m[j]->field == e->field && !strcmp(cur->m[j]->value, e->value) &&
-				      !strcmp(cur->m[j]->indicator_id, e->indicator_id);
+			/* sorted: a repeated match (same confidence, field, value, indicator) is next to its twin */
+			const struct excise_evidence *prev = cur->m[cur->n - 1];
+			bool dup = prev->confidence == e->confidence && prev->field == e->field &&
+				   !strcmp(prev->value, e->value) && !strcmp(prev->indicator_id, e->indicator_id);
 			if (!dup) {
 				ret->all[k++] = e;
 				cur->n++;

@@ -54,12 +54,13 @@ void cmd_scan_help(FILE *out)
 static unsigned text_width(FILE *out)
 {
 	struct winsize ws;
-	if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+	    ws.ws_col <= EXCISE_MAX_TEXT_WIDTH)
 		return ws.ws_col;
 	const char *c = getenv("COLUMNS");
 	char *end;
 	long n = c && *c ? strtol(c, &end, 10) : 0;
-	return n > 0 && n <= 100000 && c && !*end ? (unsigned)n : EXCISE_REPORT_TEXT_WIDTH;
+	return n > 0 && n <= EXCISE_MAX_TEXT_WIDTH && !*end ? (unsigned)n : EXCISE_REPORT_TEXT_WIDTH;
 }
 
 int cmd_scan(struct cli_run *run, int argc, char **argv)

@@ -16,6 +16,7 @@
 
 /* Scans */
 #define EXCISE_MAX_WALK_THREADS 64u           /* threads of the full walk (--threads) */
+#define EXCISE_MAX_TEXT_WIDTH 10000u         /* columns of a text report ($COLUMNS beyond it: the default) */
 
 /* Catalog trust */
 #define EXCISE_MAX_TRUSTED_KEYS 64u           /* keys read from EXCISE_TRUSTED_KEYS (more are ignored) */

@@ -169,6 +169,7 @@ else
 fi
 
 # --- text ---
+unset COLUMNS # the width of a report that goes to no terminal: $COLUMNS, else 100
 rc=0
 "$EXCISE" scan --root "$R" >"$T/out.txt" 2>"$T/scan.err" || rc=$?
 check_eq "text: exit status 1" "$rc" 1
@@ -189,6 +190,14 @@ check_eq "text: COLUMNS=60: no line wider than 60 columns" \
 	"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()) <= 60)' "$T/out60.txt")" True
 check "text: COLUMNS=60: a long path keeps its product-specific end" \
 	grep -Eq '^    definitive +file /[^ ]*(…[^ ]*)?/kesl-control \(present\) \[' "$T/out60.txt"
+for cols in 10001 abc 0; do
+	COLUMNS=$cols "$EXCISE" scan --root "$R" >"$T/outc.txt" 2>/dev/null || true
+	check_eq "text: COLUMNS=$cols (over EXCISE_MAX_TEXT_WIDTH or not a width): 100 columns" \
+		"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()))' "$T/outc.txt")" 100
+done
+COLUMNS=10000 "$EXCISE" scan --root "$R" >"$T/outc.txt" 2>/dev/null || true
+check_eq "text: COLUMNS=10000: lines as wide as they are" \
+	"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()) > 100)' "$T/outc.txt")" True
 "$EXCISE" scan --root "$R" -v >"$T/outv.txt" 2>/dev/null || true
 check_eq "text -v: every indicator of every artifact, one line each" \
 	"$(grep -Eo '^        (definitive|strong|weak) +[a-z]+ .* \[[^]]+\]$' "$T/outv.txt" | sed -E 's/.*\[([^],]+)(, not in this catalog)?\]$/\1/' | sort | uniq -c | awk '{print $2 "=" $1}' | sort | tr '\n' ' ')" \

@@ -281,7 +281,8 @@ static void heading(struct tw *t, const struct excise_scan *s)
 		 s->catalog_version ? s->catalog_version : excise_catalog_version(s->catalog));
 	if (!s->host.live) {
 		char *root = escs(t, s->host.root);
-		size_t used = swidth(l->p) + swidth(post.p);
+		/* the root before the time and catalog: they are cut first */
+		size_t used = swidth(l->p) + 1;
 		size_t room = t->width > used + 12 ? t->width - used : 12;
 		if (root)
 			elide(l, root, t->width ? room : SIZE_MAX);

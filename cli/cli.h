@@ -148,7 +148,7 @@ extern const char cmd_plan_help[], cmd_remove_help[], cmd_restore_help[], cmd_ve
 
 /* ---- plans, files ---- */
 
-/* Where a plan comes from: an excise.plan/1 file, an excise.report/1 file to plan
+/* Where a plan comes from: an excise.plan/1 file, an excise.report/2 (or /1) file to plan
  * from, or (neither given) a fresh scan with `scan` (no root: the live host). */
 struct cli_plan_source {
 	const struct cli_scan_opts *scan;

@@ -22,7 +22,7 @@ const char cmd_plan_help[] =
 	"usage: excise plan [REPORT.json | --root DIR | --plan PLAN.json] [--format text|json]\n"
 	"                   [--emit sh|ps1] [-o FILE] [--catalog FILE --trusted-key KEY]\n"
 	"                   [--full] [--xdev] [--threads N] [--only SOURCE,...] [-q]\n\n"
-	"The removal plan for what a scan found: from the excise.report/1 document REPORT.json,\n"
+	"The removal plan for what a scan found: from the excise.report/2 (or /1) document REPORT.json,\n"
 	"or from a fresh scan of this host (or of the offline root DIR). Every step names the\n"
 	"evidence it rests on; what is not acted on is listed with the reason.\n\n"
 	"  --plan FILE       write an approved excise.plan/1 document again, unchanged, in\n"

@@ -35,7 +35,7 @@ const char cmd_remove_help[] =
 	"  --full, --xdev, --threads N, --only LIST\n"
 	"                      the scan's options when there is no plan or report (excise scan)\n"
 	"  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
-	"  --report FILE       an excise.report/1 document to plan from\n"
+	"  --report FILE       an excise.report/2 (or /1) document to plan from\n"
 	"  --apply             carry the plan out\n"
 	"  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
 	"                      default ROOT/var/lib/excise/runs\n"

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -13,6 +14,7 @@ enum { OPT_COLOR = OPT_VERB };
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ 0 },
 };
 
@@ -24,7 +26,7 @@ enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 void cmd_scan_help(FILE *out)
 {
 	fputs("usage: excise scan [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
-	      "                   [--format text|json|csv] [-o FILE] [--color auto|always|never] [-q]\n"
+	      "                   [--format text|json|csv] [-o FILE] [--color auto|always|never] [-v] [-q]\n"
 	      "                   [--catalog FILE [--catalog-sig SIG] --trusted-key KEY...]\n\n"
 	      "  --root DIR        scan an offline root (mounted image, VM or container tree)\n"
 	      "  --full            also walk the whole filesystem (one filesystem unless --xdev)\n"
@@ -35,9 +37,10 @@ void cmd_scan_help(FILE *out)
 	for (const char *const *n = excise_source_names(); *n; n++)
 		fprintf(out, " %s", *n);
 	fputs("\n"
-	      "  --format FMT      text (default), json (excise.report/1) or csv\n"
+	      "  --format FMT      text (default), json (excise.report/2) or csv\n"
 	      "  -o, --output FILE write the report to FILE instead of standard output\n"
 	      "  --color WHEN      colour the text report: auto (on a terminal), always, never\n"
+	      "  -v, --verbose     text: every indicator of every artifact, lines at full width\n"
 	      "  -q, --quiet       no progress line\n"
 	      "  --catalog FILE    use a signed catalog file instead of the embedded one\n"
 	      "  --catalog-sig SIG its signature (default FILE.minisig)\n"
@@ -47,14 +50,29 @@ void cmd_scan_help(FILE *out)
 	      out);
 }
 
+/* Columns of the text report: the terminal's when it goes to one, else $COLUMNS, else the default. */
+static unsigned text_width(FILE *out)
+{
+	struct winsize ws;
+	if (isatty(fileno(out)) && ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 &&
+	    ws.ws_col <= EXCISE_MAX_TEXT_WIDTH)
+		return ws.ws_col;
+	const char *c = getenv("COLUMNS");
+	char *end;
+	long n = c && *c ? strtol(c, &end, 10) : 0;
+	return n > 0 && n <= EXCISE_MAX_TEXT_WIDTH && !*end ? (unsigned)n : EXCISE_REPORT_TEXT_WIDTH;
+}
+
 int cmd_scan(struct cli_run *run, int argc, char **argv)
 {
 	int color = COLOR_AUTO;
+	bool verbose = false;
 	const char *outpath = NULL;
 	int c;
-	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
+	while ((c = cli_getopt(run, argc, argv, "o:v", options)) != -1) {
 		switch (c) {
 		case 'o': outpath = optarg; break;
+		case 'v': verbose = true; break;
 		case OPT_COLOR:
 			if ((color = cli_choice(run, "--color", optarg, colors)) < 0)
 				return EXIT_ERROR;
@@ -80,9 +98,11 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 	}
 	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
 	unsigned flags = color == COLOR_ALWAYS || (color == COLOR_AUTO && tty) ? EXCISE_REPORT_COLOR : 0;
+	if (verbose)
+		flags |= EXCISE_REPORT_VERBOSE;
 	int r = run->format == FORMAT_JSON ? excise_report_json(scan, out) :
 		run->format == FORMAT_CSV  ? excise_report_csv(scan, out) :
-					excise_report_text(scan, out, flags);
+					excise_report_text_width(scan, out, flags, text_width(out));
 	if (out != stdout && fclose(out) != 0 && r == 0)
 		r = -EIO;
 	if (r < 0)

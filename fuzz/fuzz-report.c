@@ -3,7 +3,7 @@
  * Fuzz target for the report reader (excise_report_read, lib/report/read.c),
  * which `excise plan REPORT.json` feeds with a file that may have been edited.
  * Input: any bytes, capped at 1 MiB, read against the embedded catalog. A report
- * that reads is written out again as text and JSON.
+ * that reads is written out again as text (plain, narrow, verbose), JSON and CSV.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *out = open_memstream(&buf, &len);
 	if (out) {
 		(void)excise_report_text(s, out, 0);
+		(void)excise_report_text_width(s, out, EXCISE_REPORT_COLOR, 24);
+		(void)excise_report_text_width(s, out, EXCISE_REPORT_VERBOSE, 0);
 		(void)excise_report_json(s, out);
+		(void)excise_report_csv(s, out);
 		fclose(out);
 	}
 	free(buf);

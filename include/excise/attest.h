@@ -4,7 +4,7 @@
  * what the rescan found. An excise.attestation/1 JSON document names the host,
  * the time, the catalog, every source with its status, the findings that count
  * toward the verdict (none when clean), the verdict, and the sha256 of the full
- * excise.report/1 it was made from, so the report can be checked against it.
+ * excise.report/2 (or /1) it was made from, so the report can be checked against it.
  * It may carry a detached minisign signature (FILE.minisig) by an operator's
  * Ed25519 key; docs/removal.md describes the format.
  */
@@ -20,7 +20,7 @@ extern "C" {
 
 #define EXCISE_ATTEST_SCHEMA "excise.attestation/1"
 
-/* Make an attestation from the bytes of an excise.report/1 document. `run_id`
+/* Make an attestation from the bytes of an excise.report/2 (or /1) document. `run_id`
  * (may be NULL) names the removal run being attested. *ret is a NUL-terminated
  * JSON text ending in a newline; free() it. */
 EXCISE_API int excise_attest_make(const char *report, size_t report_len, const char *run_id, char **ret,

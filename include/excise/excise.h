@@ -7,7 +7,7 @@
  *   obs.h      the observation: one thing an input saw
  *   engine.h   observations in, matched against a catalog, findings out
  *   scan.h     a host's sources feeding an engine; the scan result
- *   report.h   JSON (excise.report/1), text, CSV
+ *   report.h   JSON (excise.report/2), text, CSV
  *   error.h    return values and error messages
  *   limits.h   the input limits a front end applies too
  */

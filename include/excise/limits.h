@@ -10,12 +10,13 @@
 
 /* Documents read whole */
 #define EXCISE_MAX_SIGFILE_SIZE (64u << 10)   /* bytes of a .minisig or minisign key file */
-#define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report/1 document */
+#define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report document */
 #define EXCISE_MAX_ATTEST_SIZE (16u << 20)    /* bytes of an excise.attestation/1 document */
 #define EXCISE_MAX_PLAN_SIZE (64u << 20)      /* bytes of an excise.plan/1 document read back */
 
 /* Scans */
 #define EXCISE_MAX_WALK_THREADS 64u           /* threads of the full walk (--threads) */
+#define EXCISE_MAX_TEXT_WIDTH 10000u         /* columns of a text report ($COLUMNS beyond it: the default) */
 
 /* Catalog trust */
 #define EXCISE_MAX_TRUSTED_KEYS 64u           /* keys read from EXCISE_TRUSTED_KEYS (more are ignored) */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Removal plans: from a scan (fresh, or read back from an excise.report/1
+ * Removal plans: from a scan (fresh, or read back from an excise.report/2 or /1
  * document), the ordered steps that remove every covered product found with
  * strong or definitive evidence, each naming the evidence that justifies it.
  *

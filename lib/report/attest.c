@@ -18,6 +18,7 @@
 #include "core/limits.h"
 #include "core/text.h"
 #include "excise/attest.h"
+#include "excise/report.h"
 #include "report/report_int.h"
 
 static const char *jstr(json_t *o, const char *key)
@@ -56,9 +57,10 @@ int excise_attest_make(const char *report, size_t report_len, const char *run_id
 			       EXCISE_MAX_REPORT_SIZE);
 	json_error_t je;
 	json_t *r = json_loadb(report, report_len, JSON_REJECT_DUPLICATES, &je);
-	if (!r || !json_is_object(r) || !jstr(r, "schema") || strcmp(jstr(r, "schema"), "excise.report/1")) {
+	const char *schema = r && json_is_object(r) ? jstr(r, "schema") : NULL;
+	if (!schema || (strcmp(schema, EXCISE_REPORT_SCHEMA) && strcmp(schema, EXCISE_REPORT_SCHEMA_1))) {
 		json_decref(r);
-		return err_set(err, -EXCISE_E_CORRUPT, "report: not an excise.report/1 document (%s)",
+		return err_set(err, -EXCISE_E_CORRUPT, "report: not an %s (or /1) document (%s)", EXCISE_REPORT_SCHEMA,
 			       r ? "wrong schema" : je.text);
 	}
 	char sha[65], id[37], now[32];

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * json: the excise.report/1 document (docs/report-format.md, docs/report.schema.json),
+ * json: the excise.report/2 document (docs/report-format.md, docs/report.schema.json),
  * and helpers the other writers share. Every string is emitted as valid UTF-8;
  * a path that was not valid UTF-8 also carries its raw bytes in `path_hex`.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,96 @@ char *report_directives(const struct excise_finding *f, const char *sep)
 		buf_addf(&b, "%s%s", i ? sep : "", f->directives[i]->short_name);
 	char *out;
 	return buf_take(&b, &out) < 0 ? NULL : out;
+}
+
+static int cmp_nullable(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) : (a != NULL) - (b != NULL);
+}
+
+/* Evidence of one artifact together (numbered 0: alone), then strongest first. */
+static int cmp_member(const void *pa, const void *pb)
+{
+	const struct excise_evidence *x = *(const struct excise_evidence *const *)pa,
+				     *y = *(const struct excise_evidence *const *)pb;
+	int d;
+	if (x->artifact != y->artifact)
+		return x->artifact < y->artifact ? -1 : 1;
+	if (!x->artifact && x != y)
+		return x < y ? -1 : 1;
+	if ((d = strcmp(x->source, y->source)) || (d = (int)x->kind - (int)y->kind) ||
+	    (d = cmp_nullable(x->path, y->path)))
+		return d;
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	if ((d = (int)x->field - (int)y->field) || (d = strcmp(x->value, y->value)))
+		return d;
+	return strcmp(x->indicator_id, y->indicator_id);
+}
+
+static bool same_artifact(const struct excise_evidence *x, const struct excise_evidence *y)
+{
+	return x->artifact && x->artifact == y->artifact && !strcmp(x->source, y->source) && x->kind == y->kind &&
+	       !cmp_nullable(x->path, y->path);
+}
+
+/* Artifacts as the engine orders evidence: by their strongest match. */
+static int cmp_artifact(const void *pa, const void *pb)
+{
+	const struct report_artifact *a = pa, *b = pb;
+	const struct excise_evidence *x = a->m[0], *y = b->m[0];
+	int d;
+	if (x->confidence != y->confidence)
+		return x->confidence > y->confidence ? -1 : 1;
+	if ((d = strcmp(x->source, y->source)) || (d = cmp_nullable(x->path, y->path)) ||
+	    (d = strcmp(x->value, y->value)))
+		return d;
+	if (x->artifact != y->artifact)
+		return x->artifact < y->artifact ? -1 : 1;
+	return strcmp(x->indicator_id, y->indicator_id);
+}
+
+int report_artifacts(const struct excise_finding *f, struct report_artifacts *ret)
+{
+	*ret = (struct report_artifacts){ 0 };
+	size_t n = f->n_evidence;
+	if (!n)
+		return 0;
+	ret->all = calloc(n, sizeof(*ret->all));
+	ret->a = calloc(n, sizeof(*ret->a));
+	if (!ret->all || !ret->a)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		ret->all[i] = &f->evidence[i];
+	qsort(ret->all, n, sizeof(*ret->all), cmp_member);
+	size_t k = 0; /* kept members, compacted in place */
+	for (size_t i = 0; i < n; i++) {
+		const struct excise_evidence *e = ret->all[i];
+		struct report_artifact *cur = ret->n ? &ret->a[ret->n - 1] : NULL;
+		if (cur && same_artifact(cur->m[0], e)) {
+			/* sorted: a repeated match (same confidence, field, value, indicator) is next to its twin */
+			const struct excise_evidence *prev = cur->m[cur->n - 1];
+			bool dup = prev->confidence == e->confidence && prev->field == e->field &&
+				   !strcmp(prev->value, e->value) && !strcmp(prev->indicator_id, e->indicator_id);
+			if (!dup) {
+				ret->all[k++] = e;
+				cur->n++;
+			}
+			continue;
+		}
+		ret->all[k] = e;
+		ret->a[ret->n++] = (struct report_artifact){ .m = &ret->all[k], .n = 1 };
+		k++;
+	}
+	qsort(ret->a, ret->n, sizeof(*ret->a), cmp_artifact);
+	return 0;
+}
+
+void report_artifacts_done(struct report_artifacts *a)
+{
+	free(a->all);
+	free(a->a);
+	*a = (struct report_artifacts){ 0 };
 }
 
 /* jansson helpers that stay NULL-safe and never see invalid UTF-8. */
@@ -104,7 +195,8 @@ char *report_attrs(const struct excise_evidence *e)
 	return s;
 }
 
-static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
+/* One match of an artifact: the field and value that matched and the indicator. */
+static json_t *match_json(struct jb *jb, const struct excise_evidence *e)
 {
 	json_t *o = json_object(), *ind = json_object();
 	if (!o || !ind) {
@@ -113,10 +205,31 @@ static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
 		json_decref(ind);
 		return NULL;
 	}
-	set(jb, o, "source", jstr(jb, e->source));
-	set(jb, o, "kind", jstr(jb, excise_obs_kind_name(e->kind)));
 	set(jb, o, "field", jstr(jb, excise_field_name(e->field)));
 	set(jb, o, "value", jstr(jb, e->value));
+	/* an indicator the scan's catalog lacks (a report read back) has no source or note there */
+	const struct excise_indicator *in = e->indicator;
+	set(jb, ind, "id", jstr(jb, e->indicator_id));
+	set(jb, ind, "confidence", jstr(jb, excise_confidence_name(e->confidence)));
+	set(jb, ind, "source", jstr(jb, in ? in->source_url : ""));
+	set(jb, ind, "note", jstr(jb, in ? in->note : "not in the catalog this report was read with"));
+	set(jb, o, "indicator", ind);
+	return o;
+}
+
+/* One artifact: what was seen, once, and every indicator that matched it. */
+static json_t *evidence_json(struct jb *jb, const struct report_artifact *a)
+{
+	const struct excise_evidence *e = a->m[0];
+	json_t *o = json_object(), *ms = json_array();
+	if (!o || !ms) {
+		jb->err = -ENOMEM;
+		json_decref(o);
+		json_decref(ms);
+		return NULL;
+	}
+	set(jb, o, "source", jstr(jb, e->source));
+	set(jb, o, "kind", jstr(jb, excise_obs_kind_name(e->kind)));
 	set(jb, o, "path", jstr(jb, e->path));
 	if (e->path && !utf8_valid(e->path, strlen(e->path))) {
 		char *hex = report_hex(e->path);
@@ -128,13 +241,13 @@ static json_t *evidence_json(struct jb *jb, const struct excise_evidence *e)
 	set(jb, o, "active", json_boolean(e->active));
 	if (e->attrs)
 		set(jb, o, "attrs", attrs_json(jb, e->attrs));
-	/* an indicator the scan's catalog lacks (a report read back) has no source or note there */
-	const struct excise_indicator *in = e->indicator;
-	set(jb, ind, "id", jstr(jb, e->indicator_id));
-	set(jb, ind, "confidence", jstr(jb, excise_confidence_name(e->confidence)));
-	set(jb, ind, "source", jstr(jb, in ? in->source_url : ""));
-	set(jb, ind, "note", jstr(jb, in ? in->note : "not in the catalog this report was read with"));
-	set(jb, o, "indicator", ind);
+	set(jb, o, "confidence", jstr(jb, excise_confidence_name(report_artifact_confidence(a))));
+	for (size_t i = 0; i < a->n; i++) {
+		json_t *x = match_json(jb, a->m[i]);
+		if (!x || json_array_append_new(ms, x) < 0)
+			jb->err = -ENOMEM;
+	}
+	set(jb, o, "matches", ms);
 	return o;
 }
 
@@ -154,6 +267,7 @@ static json_t *finding_json(struct jb *jb, const struct excise_finding *f)
 	set(jb, p, "branded", json_boolean(f->product ? f->product->branded : false));
 	set(jb, p, "platforms", strv(jb, f->product ? f->product->platforms : NULL));
 	set(jb, o, "product", p);
+	set(jb, o, "kind", json_string(excise_finding_kind_name(f->kind)));
 	set(jb, v, "id", jstr(jb, f->vendor_id));
 	set(jb, v, "name", jstr(jb, f->vendor_name));
 	set(jb, o, "vendor", v);
@@ -173,11 +287,15 @@ static json_t *finding_json(struct jb *jb, const struct excise_finding *f)
 			jb->err = -ENOMEM;
 	}
 	set(jb, o, "directives", d);
-	for (size_t i = 0; i < f->n_evidence; i++) {
-		json_t *x = evidence_json(jb, &f->evidence[i]);
+	struct report_artifacts as;
+	if (report_artifacts(f, &as) < 0)
+		jb->err = -ENOMEM;
+	for (size_t i = 0; i < as.n; i++) {
+		json_t *x = evidence_json(jb, &as.a[i]);
 		if (!x || json_array_append_new(ev, x) < 0)
 			jb->err = -ENOMEM;
 	}
+	report_artifacts_done(&as);
 	set(jb, o, "evidence", ev);
 	return o;
 }
@@ -260,6 +378,7 @@ static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
 	set(jb, sum, "findings", json_integer((json_int_t)s->n_findings));
 	set(jb, by_state, "running", json_integer((json_int_t)st[EXCISE_STATE_RUNNING]));
 	set(jb, by_state, "installed", json_integer((json_int_t)st[EXCISE_STATE_INSTALLED]));
+	set(jb, by_state, "trust", json_integer((json_int_t)st[EXCISE_STATE_TRUST]));
 	set(jb, by_state, "remnant", json_integer((json_int_t)st[EXCISE_STATE_REMNANT]));
 	set(jb, sum, "by_state", by_state);
 	set(jb, by_conf, "definitive", json_integer((json_int_t)cf[EXCISE_CONF_DEFINITIVE]));

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * read: an excise.report/1 document back into a struct excise_scan, so that a
- * plan can be made from a report as from a fresh scan, read through the field
- * tables of core/doc. Every id and name is kept as the report has it: sources
+ * read: an excise.report/2 (or /1) document back into a struct excise_scan, so
+ * that a plan can be made from a report as from a fresh scan, read through the
+ * field tables of core/doc. Each match of a /2 evidence record becomes one piece
+ * of evidence, those of a record sharing an artifact number; a /1 evidence
+ * record (one indicator each) is an artifact of its own. Every id and name is kept as the report has it: sources
  * this binary lacks, and products, vendors and indicators the catalog given
  * lacks (their pointers are then NULL, and the planner refuses such evidence).
  * When the report was made with another catalog (its sha256 differs), its
  * evidence is matched again through an engine, so the findings follow the
- * catalog given (origin EXCISE_SCAN_REMATCHED). Directives are not read back
+ * catalog given (origin EXCISE_SCAN_REMATCHED): each artifact as one observation. Directives are not read back
  * (a plan needs none).
  */
 #include <errno.h>
@@ -25,12 +27,15 @@
 #include "engine/engine_int.h"
 #include "excise/engine.h"
 #include "excise/report.h"
+#include "report/report_int.h"
 
 struct rd {
 	const char *name;
 	const struct excise_catalog *c;
 	struct excise_err *err;
 	struct hash inds;      /* indicator id -> index */
+	bool v1;               /* an excise.report/1 document */
+	uint32_t artifacts;    /* evidence records read, numbering artifacts from 1 */
 };
 
 static struct rd *rd_of(struct doc *d)
@@ -138,9 +143,10 @@ static int attrs_field(struct doc *d, const struct doc_field *f, json_t *v, void
 }
 
 static const char *const confidences[] = { "none", "weak", "strong", "definitive", NULL };
-static const char *const states[] = { "remnant", "installed", "running", NULL };
+static const char *const states[] = { "remnant", "installed", "running", "trust", NULL };
+static const char *const finding_kinds[] = { "product", "unlisted", "traces", NULL };
 static const char *const statuses[] = { "ok", "absent", "failed", "skipped", NULL };
-static const char *const schemas[] = { EXCISE_REPORT_SCHEMA, NULL };
+static const char *const schemas[] = { EXCISE_REPORT_SCHEMA, EXCISE_REPORT_SCHEMA_1, NULL };
 
 #define EV(key, type, handler, member, flags) { key, type, handler, offsetof(struct excise_evidence, member), flags }
 #define BYTES(type, key, member, flags) \
@@ -174,21 +180,102 @@ static int evidence_check(struct doc *d, json_t *obj, void *base)
 }
 
 /* path_hex, when there, holds the exact bytes of a path that is not UTF-8: read after path. */
-static const struct doc_field evidence_fields[] = {
-	EV("source", DOC_STRING, doc_string_dup, source, DOC_REQUIRED | DOC_NONEMPTY),
-	EV("kind", DOC_STRING, kind_field, kind, DOC_REQUIRED),
+#define EVIDENCE_COMMON                                                                                  \
+	EV("source", DOC_STRING, doc_string_dup, source, DOC_REQUIRED | DOC_NONEMPTY),                   \
+	EV("kind", DOC_STRING, kind_field, kind, DOC_REQUIRED),                                          \
+	BYTES(struct excise_evidence, "path", path, DOC_NULLABLE),                                       \
+	EV("path_hex", DOC_STRING, doc_bytes, path, DOC_HEX),                                            \
+	BYTES(struct excise_evidence, "version", version, DOC_NULLABLE),                                 \
+	BYTES(struct excise_evidence, "state", state, DOC_NULLABLE),                                     \
+	EV("active", DOC_BOOLEAN, doc_bool, active, 0),                                                  \
+	EV("attrs", DOC_OBJECT, attrs_field, attrs, 0)
+
+/* excise.report/1: one record per matching indicator. */
+static const struct doc_field evidence1_fields[] = {
+	EVIDENCE_COMMON,
 	EV("field", DOC_STRING, field_field, field, DOC_REQUIRED),
 	BYTES(struct excise_evidence, "value", value, DOC_REQUIRED),
-	BYTES(struct excise_evidence, "path", path, DOC_NULLABLE),
-	EV("path_hex", DOC_STRING, doc_bytes, path, DOC_HEX),
-	BYTES(struct excise_evidence, "version", version, DOC_NULLABLE),
-	BYTES(struct excise_evidence, "state", state, DOC_NULLABLE),
-	EV("active", DOC_BOOLEAN, doc_bool, active, 0),
-	EV("attrs", DOC_OBJECT, attrs_field, attrs, 0),
 	{ "indicator", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &indicator_table },
 	{ 0 },
 };
-static const struct doc_table evidence_table = { evidence_fields, DOC_UNKNOWN_IGNORE, NULL, evidence_check };
+static const struct doc_table evidence1_table = { evidence1_fields, DOC_UNKNOWN_IGNORE, NULL, evidence_check };
+
+/* excise.report/2: one record per artifact, read once per match into that match's evidence. */
+static const struct doc_field record_fields[] = {
+	EVIDENCE_COMMON,
+	{ "confidence", DOC_STRING, NULL, 0, 0, .min = EXCISE_CONF_WEAK, .values = confidences },
+	{ "matches", DOC_ARRAY, NULL, 0, DOC_REQUIRED, .min = 1, .max = EXCISE_MAX_REPORT_EVIDENCE },
+	{ 0 },
+};
+static const struct doc_table record_table = { record_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_field match_fields[] = {
+	EV("field", DOC_STRING, field_field, field, DOC_REQUIRED),
+	BYTES(struct excise_evidence, "value", value, DOC_REQUIRED),
+	{ "indicator", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &indicator_table },
+	{ 0 },
+};
+static const struct doc_table match_table = { match_fields, DOC_UNKNOWN_IGNORE, NULL, evidence_check };
+
+static const struct doc_field evidence1_array = {
+	"evidence", DOC_ARRAY, doc_objects, offsetof(struct excise_finding, evidence), DOC_REQUIRED, .min = 1,
+	.max = EXCISE_MAX_REPORT_EVIDENCE, .table = &evidence1_table, .size = sizeof(struct excise_evidence),
+	.count = offsetof(struct excise_finding, n_evidence)
+};
+
+/* A finding's "evidence": /1 records as they are, each an artifact; /2 records expanded,
+ * one piece of evidence per match, a record's matches sharing its artifact number. */
+static int evidence_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	struct rd *rd = rd_of(d);
+	struct excise_finding *fi = (struct excise_finding *)((char *)ret - offsetof(struct excise_finding, evidence));
+	int r;
+	if (rd->v1) {
+		if ((r = doc_objects(d, &evidence1_array, v, ret)) < 0)
+			return r;
+		for (size_t i = 0; i < fi->n_evidence; i++)
+			fi->evidence[i].artifact = ++rd->artifacts;
+		return 0;
+	}
+	size_t n = json_array_size(v), total = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *ms = json_object_get(json_array_get(v, i), "matches");
+		total += json_is_array(ms) && json_array_size(ms) ? json_array_size(ms) : 1;
+	}
+	if (total > EXCISE_MAX_REPORT_EVIDENCE)
+		return doc_failc(d, -EXCISE_E_LIMIT, "expected at most %u matches in all its records",
+				 EXCISE_MAX_REPORT_EVIDENCE);
+	if (fi->evidence)
+		return doc_fail(d, "read twice");
+	if (!(fi->evidence = calloc(total, sizeof(*fi->evidence))))
+		return doc_failc(d, -ENOMEM, "out of memory");
+	fi->n_evidence = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *rec = json_array_get(v, i);
+		size_t mark = doc_enter_index(d, i);
+		if (!json_is_object(rec))
+			return doc_fail(d, "expected an object, not %s", doc_type_name(rec));
+		uint32_t artifact = ++rd->artifacts;
+		json_t *ms = json_object_get(rec, "matches");
+		size_t nm = json_array_size(ms);
+		for (size_t j = 0; j == 0 || j < nm; j++) {
+			struct excise_evidence *e = &fi->evidence[fi->n_evidence++];
+			if ((r = doc_dispatch(d, rec, &record_table, e)) < 0)
+				return r;
+			size_t m2 = doc_enter_key(d, "matches");
+			doc_enter_index(d, j);
+			json_t *m = json_array_get(ms, j);
+			if (!json_is_object(m))
+				return doc_fail(d, "expected an object, not %s", doc_type_name(m));
+			if ((r = doc_dispatch(d, m, &match_table, e)) < 0)
+				return r;
+			e->artifact = artifact;
+			doc_leave(d, m2);
+		}
+		doc_leave(d, mark);
+	}
+	return 0;
+}
 
 #define FINDING(key, type, handler, member, flags) \
 	{ key, type, handler, offsetof(struct excise_finding, member), flags }
@@ -224,7 +311,8 @@ static int finding_check(struct doc *d, json_t *obj, void *base)
 	(void)obj;
 	struct excise_finding *f = base;
 	const struct excise_catalog *c = rd_of(d)->c;
-	f->product = excise_catalog_find_product(c, f->product_id);
+	/* an unlisted entry or the vendor's traces name no product of any catalog */
+	f->product = f->kind == EXCISE_FINDING_PRODUCT ? excise_catalog_find_product(c, f->product_id) : NULL;
 	int r;
 	if (f->product)
 		r = set_str(d, &f->product_name, f->product->name) < 0 ? -ENOMEM
@@ -248,20 +336,21 @@ static int finding_check(struct doc *d, json_t *obj, void *base)
 
 static const struct doc_field finding_fields[] = {
 	{ "product", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &product_table },
+	{ "kind", DOC_STRING, doc_enum, offsetof(struct excise_finding, kind), 0, .values = finding_kinds },
 	{ "vendor", DOC_OBJECT, doc_object, 0, 0, .table = &vendor_table },
 	BYTES(struct excise_finding, "version", version, DOC_NULLABLE),
 	{ "state", DOC_STRING, doc_enum, offsetof(struct excise_finding, state), DOC_REQUIRED, .values = states },
 	{ "confidence", DOC_STRING, doc_enum, offsetof(struct excise_finding, confidence), DOC_REQUIRED,
 	  .min = EXCISE_CONF_WEAK, .values = confidences },
-	{ "evidence", DOC_ARRAY, doc_objects, offsetof(struct excise_finding, evidence), DOC_REQUIRED, .min = 1,
-	  .max = EXCISE_MAX_REPORT_EVIDENCE, .table = &evidence_table, .size = sizeof(struct excise_evidence),
-	  .count = offsetof(struct excise_finding, n_evidence) },
+	{ "evidence", DOC_ARRAY, evidence_field, offsetof(struct excise_finding, evidence), DOC_REQUIRED, .min = 1,
+	  .max = EXCISE_MAX_REPORT_EVIDENCE },
 	{ 0 },
 };
 static const struct doc_table finding_table = { finding_fields, DOC_UNKNOWN_IGNORE, NULL, finding_check };
 
 /* Each source's name, status, failure and first item errors: what a plan must say
- * it could not see. Counts and times are not read back. */
+ * it could not see; and its counts and time, so that a report written again from
+ * what was read is the report read. */
 static int source_check(struct doc *d, json_t *obj, void *base)
 {
 	(void)d, (void)obj;
@@ -269,6 +358,16 @@ static int source_check(struct doc *d, json_t *obj, void *base)
 	if (!r->n_errors)
 		for (char **e = r->errors; e && *e; e++)
 			r->n_errors++;
+	return 0;
+}
+
+/* A number of seconds, not negative. */
+static int seconds_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	if (!json_is_number(v) || json_number_value(v) < 0)
+		return doc_fail(d, "expected a number of seconds");
+	*(double *)ret = json_number_value(v);
 	return 0;
 }
 
@@ -282,6 +381,9 @@ static const struct doc_field source_fields[] = {
 	{ "errors", DOC_ARRAY, doc_strv_dup, offsetof(struct excise_source_result, errors), 0,
 	  .max = EXCISE_MAX_SOURCE_ERRORS },
 	SOURCE("n_errors", DOC_INTEGER, doc_uint64, n_errors, 0),
+	SOURCE("observations", DOC_INTEGER, doc_uint64, observations, 0),
+	SOURCE("matched", DOC_INTEGER, doc_uint64, matched, 0),
+	SOURCE("seconds", DOC_ANY, seconds_field, seconds, 0),
 	{ 0 },
 };
 static const struct doc_table source_table = { source_fields, DOC_UNKNOWN_IGNORE, NULL, source_check };
@@ -343,6 +445,34 @@ static int input_of(struct rd *d, struct excise_engine *e, struct excise_source_
 	return 0;
 }
 
+/* One artifact of a report made with another catalog, matched again as the one
+ * observation it was: every field its matches name, with its path, version, state
+ * and attrs. Two values of one field (a report made by hand) cannot be one
+ * observation: those beyond the first are matched alone. Returns the number of
+ * indicators matched or < 0. */
+static int rematch_artifact(struct excise_engine *e, struct excise_source_result *in,
+			    const struct report_artifact *a)
+{
+	struct excise_obs_attr at[EXCISE_MAX_OBS_ATTRS];
+	struct excise_obs o;
+	engine_obs_of(a->m[0], &o, at);
+	for (size_t j = 1; j < a->n; j++)
+		if (!o.f[a->m[j]->field])
+			o.f[a->m[j]->field] = a->m[j]->value;
+	int n = excise_engine_feed(e, in, &o);
+	for (size_t j = 1; n >= 0 && j < a->n; j++) {
+		const struct excise_evidence *m = a->m[j];
+		if (strcmp(o.f[m->field], m->value) != 0) {
+			struct excise_obs_attr at1[EXCISE_MAX_OBS_ATTRS];
+			struct excise_obs o1;
+			engine_obs_of(m, &o1, at1);
+			int k = excise_engine_feed_field(e, in, &o1, m->field);
+			n = k < 0 ? k : n + k;
+		}
+	}
+	return n;
+}
+
 static int rematch(struct rd *d, struct excise_scan *s)
 {
 	struct excise_engine *e = NULL;
@@ -352,20 +482,22 @@ static int rematch(struct rd *d, struct excise_scan *s)
 	int r = excise_engine_new(d->c, s->host.platform, &s->host, &e, d->err);
 	for (size_t i = 0; r >= 0 && i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
-		for (size_t k = 0; r >= 0 && k < f->n_evidence; k++) {
-			const struct excise_evidence *ev = &f->evidence[k];
-			struct excise_obs_attr a[EXCISE_MAX_OBS_ATTRS];
-			struct excise_obs o;
-			engine_obs_of(ev, &o, a);
-			if ((r = input_of(d, e, ins, &n_ins, ev->source, &in)) < 0)
+		struct report_artifacts as;
+		if ((r = report_artifacts(f, &as)) < 0)
+			r = err_set(d->err, r, "out of memory");
+		for (size_t k = 0; r >= 0 && k < as.n; k++) {
+			const struct report_artifact *a = &as.a[k];
+			if ((r = input_of(d, e, ins, &n_ins, a->m[0]->source, &in)) < 0)
 				break;
-			r = excise_engine_feed_field(e, in, &o, ev->field);
-			if (r == 0)
-				r = excise_engine_keep(e, in, f, ev);
+			r = rematch_artifact(e, in, a);
+			/* an artifact no indicator of this catalog matches is kept as the report has it */
+			for (size_t j = 0; r == 0 && j < a->n; j++)
+				r = excise_engine_keep(e, in, f, a->m[j]);
 			if (r < 0)
 				r = err_set(d->err, r, "report '%s': matching its evidence again: %s", d->name,
 					    excise_strerror(r));
 		}
+		report_artifacts_done(&as);
 	}
 	if (r >= 0 && (r = excise_engine_finish(e, &m, d->err)) >= 0) {
 		/* the findings of `m` replace those read; the catalog is the one they were matched with */
@@ -406,6 +538,8 @@ int excise_report_read(const struct excise_catalog *c, const char *name, const c
 		else
 			sl->value = (int)i;
 	}
+	json_t *schema = json_object_get(o, "schema");
+	rd.v1 = json_is_string(schema) && !strcmp(json_string_value(schema), EXCISE_REPORT_SCHEMA_1);
 	struct excise_scan *s = r < 0 ? NULL : calloc(1, sizeof(*s));
 	if (r >= 0 && !s)
 		r = err_set(err, -ENOMEM, "out of memory");

@@ -18,7 +18,7 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed"
 ONLY=(--only browser-extensions,nss-certs)
 jq_py_true() { [ "$(jq_py "$T/out.json" "$1")" = True ]; }
 # ev FIELDS COND: sorted distinct tuples over the evidence of every finding.
-ev() { jq_py "$T/out.json" "sorted(set($1 for f in r['findings'] for e in f['evidence'] if $2))"; }
+ev() { jq_py "$T/out.json" "sorted(set($1 for f in r['findings'] for e in per_match(f['evidence']) if $2))"; }
 errs() { jq_py "$T/out.json" "[m for s in r['sources'] if s['name']=='$1' for m in s['errors']]"; }
 has_err() { # has_err SOURCE SUBSTRING
 	jq_py_true "any(\"\"\"$2\"\"\" in m for s in r['sources'] if s['name']=='$1' for m in s['errors'])"
@@ -134,7 +134,7 @@ a = [["browser", "chrome"], ["enabled", "true"], ["from_webstore", "true"], ["lo
 p = "/home/alice/.config/google-chrome/Default/Extensions/" + sys.argv[1]
 print(json.dumps([["description", "Kaspersky Protection", p, "4.0.1.3", "enabled", True, a], ["name", sys.argv[1], p, "4.0.1.3", "enabled", True, a]]))' $KP)"
 check_eq "one extension seen in folder and Preferences: one observation (evidence per indicator)" \
-	"$(jq_py "$T/out.json" "len([e for f in r['findings'] for e in f['evidence'] if e['value']=='$KP' and e['attrs']['profile']=='Default'])")" 1
+	"$(jq_py "$T/out.json" "len([e for f in r['findings'] for e in per_match(f['evidence']) if e['value']=='$KP' and e['attrs']['profile']=='Default'])")" 1
 check_eq "URL Advisor listed only in Preferences (disabled): PATH is the Preferences file" \
 	"$(ev "(e['path'], e['version'], e['state'], e['active'], e['attrs']['enabled'])" "e['value']=='$UA'")" \
 	'[["/home/alice/.config/google-chrome/Default/Preferences", "1.0", "disabled", false, "false"]]'
@@ -164,9 +164,11 @@ check_eq "the Acme and Avast roots (Firefox db, ~/.pki/nssdb) are not evidence" 
 	"$(ev "e['value']" "e['source']=='nss-certs' and ('Acme' in e['value'] or 'Avast' in e['value'])")" '[]'
 
 # Text and CSV views carry browser, profile and the extension.
-"$EXCISE" scan --root "$L" "${ONLY[@]}" --format text >"$T/out.txt" 2>/dev/null
-check "text view: id, display name, browser, profile and user" \
-	grep -q "extension description Kaspersky Protection at /home/alice/.config/google-chrome/Default/Extensions/$KP (enabled) {browser=chrome profile=Default user=alice" "$T/out.txt"
+"$EXCISE" scan --root "$L" "${ONLY[@]}" --format text -v >"$T/out.txt" 2>/dev/null
+check "text -v view: id, display name, browser, profile and user" \
+	sh -c 'grep -Eq "^        [a-z]+ +description Kaspersky Protection \\[" "$1" &&
+		grep -Eq "^    [a-z]+ +browser-extensions +extension [^ ]+ at /home/alice/.config/google-chrome/Default/Extensions/$2 \\(enabled\\) \\{browser=chrome profile=Default user=alice" "$1"' \
+	sh "$T/out.txt" "$KP"
 "$EXCISE" scan --root "$L" "${ONLY[@]}" --format csv >"$T/out.csv" 2>/dev/null
 check_eq "CSV view: attrs column of the Firefox root certificate" \
 	"$(py - "$T/out.csv" <<'PY'
@@ -192,7 +194,7 @@ echo "{\"extensions\":{\"settings\":{\"$UA\":{\"state\":0,\"disable_reasons\":1}
 scan_json "$D" "${ONLY[@]}"
 check_eq "disabled extension alone: still found (exit 1)" "$rc" 1
 check_eq "disabled extension alone: a remnant (files left, not active), strong id" \
-	"$(finding_py "$T/out.json" browser-ext "f and (f['state'], f['confidence'], sorted(set((e['state'], e['active'], e['attrs']['browser']) for e in f['evidence'])))")" \
+	"$(finding_py "$T/out.json" browser-ext "f and (f['state'], f['confidence'], sorted(set((e['state'], e['active'], e['attrs']['browser']) for e in per_match(f['evidence']))))")" \
 	"('remnant', 'strong', [('disabled', False, 'chromium')])"
 
 # --- Windows layout ---------------------------------------------------------------

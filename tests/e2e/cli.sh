@@ -88,7 +88,7 @@ done
 rc=0
 "$EXCISE" scan --root "$E" --format json >"$T/e.json" 2>"$T/e.err" || rc=$?
 check_eq "scan --format json of an empty root: exit 0" "$rc" 0
-check "scan --format json: an excise.report/1" grep -q '"schema": "excise.report/1"' "$T/e.json"
+check "scan --format json: an excise.report/2" grep -q '"schema": "excise.report/2"' "$T/e.json"
 "$EXCISE" scan --root "$E" --format json --format csv >"$T/e.csv" 2>&1
 check "scan --format json --format csv: CSV" grep -q '^report_id,hostname,root,' "$T/e.csv"
 "$EXCISE" scan --root "$E" >"$T/e.txt" 2>&1

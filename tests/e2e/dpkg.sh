@@ -119,19 +119,19 @@ check_eq "kesl version" "$(finding_py "$T/out.json" kesl "f and f['version']")" 
 check_eq "kesl state installed" "$(finding_py "$T/out.json" kesl "f and f['state']")" installed
 check_eq "kesl confidence definitive" "$(finding_py "$T/out.json" kesl "f and f['confidence']")" definitive
 check_eq "kesl evidence all from dpkg, state installed, active" \
-	"$(finding_py "$T/out.json" kesl "f and sorted(set((e['source'], e['kind'], e['state'], e['active']) for e in f['evidence']))")" \
+	"$(finding_py "$T/out.json" kesl "f and sorted(set((e['source'], e['kind'], e['state'], e['active']) for e in per_match(f['evidence'])))")" \
 	"[('dpkg', 'package', 'installed', True)]"
 check_eq "kesl package evidence carries its version" \
-	"$(finding_py "$T/out.json" kesl "f and any(e['field']=='name' and e['value']=='kesl' and e['version']=='$KESL_VER' for e in f['evidence'])")" True
+	"$(finding_py "$T/out.json" kesl "f and any(e['field']=='name' and e['value']=='kesl' and e['version']=='$KESL_VER' for e in per_match(f['evidence']))")" True
 check_eq "kesl-gui package is evidence of kesl" \
-	"$(finding_py "$T/out.json" kesl "f and any(e['field']=='name' and e['value']=='kesl-gui' for e in f['evidence'])")" True
+	"$(finding_py "$T/out.json" kesl "f and any(e['field']=='name' and e['value']=='kesl-gui' for e in per_match(f['evidence']))")" True
 check_eq "no separate kesl-gui finding" \
 	"$(jq_py "$T/out.json" "len([f for f in r['findings'] if f['product']['id']=='kesl-gui'])")" 0
 check_eq "klnagent found" "$(finding_py "$T/out.json" klnagent "f is not None")" True
 check_eq "klnagent version" "$(finding_py "$T/out.json" klnagent "f and f['version']")" "$KLN_VER"
 check_eq "klnagent state installed" "$(finding_py "$T/out.json" klnagent "f and f['state']")" installed
 check_eq "unrelated package produces no evidence" \
-	"$(jq_py "$T/out.json" "any(e['value'] in ('hello-fixture', '2.10-3') for f in r['findings'] for e in f['evidence'])")" False
+	"$(jq_py "$T/out.json" "any(e['value'] in ('hello-fixture', '2.10-3') for f in r['findings'] for e in per_match(f['evidence']))")" False
 check_eq "only Kaspersky findings" \
 	"$(jq_py "$T/out.json" "sorted(set(f['vendor']['id'] for f in r['findings']))")" '["kaspersky"]'
 
@@ -145,7 +145,7 @@ for src in files systemd; do
 	st=$(jq_py "$T/out.json" "([s['status'] for s in r['sources'] if s['name']=='$src'] or ['missing'])[0]")
 	if [ "$st" = ok ]; then
 		check_eq "kesl finding carries $src evidence" \
-			"$(finding_py "$T/out.json" kesl "f and any(e['source']=='$src' for e in f['evidence'])")" True
+			"$(finding_py "$T/out.json" kesl "f and any(e['source']=='$src' for e in per_match(f['evidence']))")" True
 	else
 		ok "# SKIP source $src did not run ok ($st)"
 	fi
@@ -166,7 +166,7 @@ check_eq "klnagent reported from the removed package" \
 	"$(finding_py "$T/out.json" klnagent "f is not None")" True
 check_eq "klnagent state remnant" "$(finding_py "$T/out.json" klnagent "f and f['state']")" remnant
 check_eq "klnagent evidence: state config-files, not active" \
-	"$(finding_py "$T/out.json" klnagent "f and sorted(set((e['state'], e['active']) for e in f['evidence']))")" \
+	"$(finding_py "$T/out.json" klnagent "f and sorted(set((e['state'], e['active']) for e in per_match(f['evidence'])))")" \
 	"[('config-files', False)]"
 check_eq "no kesl in root2" "$(finding_py "$T/out.json" kesl "f is None")" True
 
@@ -223,12 +223,12 @@ check_eq "root5: the status file still says installed" \
 check "root5: the journal holds the removal" test -s "$R5/var/lib/dpkg/updates/0000"
 scan "$R5" --only dpkg
 check_eq "root5: klnagent64 state as dpkg-query reads it through the journal" \
-	"$(finding_py "$T/out.json" klnagent "[e['state'] for e in f['evidence'] if e['field']=='name']")" \
+	"$(finding_py "$T/out.json" klnagent "[e['state'] for e in per_match(f['evidence']) if e['field']=='name']")" \
 	"['$(dpkg-query --admindir="$R5/var/lib/dpkg" -W -f='${db:Status-Status}' klnagent64)']"
 check_eq "root5: a half-removed package is a remnant" \
 	"$(finding_py "$T/out.json" klnagent "f and f['state']")" remnant
 check_eq "root5: evidence names the journal file and says so" \
-	"$(finding_py "$T/out.json" klnagent "sorted(set((e['path'], e['attrs']['dpkg_journal']) for e in f['evidence']))")" \
+	"$(finding_py "$T/out.json" klnagent "sorted(set((e['path'], e['attrs']['dpkg_journal']) for e in per_match(f['evidence'])))")" \
 	"[('/var/lib/dpkg/updates/$(find "$R5/var/lib/dpkg/updates" -name '[0-9]*' -printf '%f\n' | sort -n | tail -1)', 'interrupted run')]"
 
 R6=$T/root6
@@ -240,7 +240,7 @@ kesl_state=$(dpkg-query --admindir="$R6/var/lib/dpkg" -W -f='${db:Status-Status}
 printf 'Package: broken\nthis line has no colon\n' >"$R6/var/lib/dpkg/updates/0000"
 scan "$R6" --only dpkg
 check_eq "root6: kesl found from the journal, in dpkg-query's state" \
-	"$(finding_py "$T/out.json" kesl "(f['state'], f['version'], [e['state'] for e in f['evidence'] if e['field']=='name'])")" \
+	"$(finding_py "$T/out.json" kesl "(f['state'], f['version'], [e['state'] for e in per_match(f['evidence']) if e['field']=='name'])")" \
 	"('installed', '$KESL_VER', ['$kesl_state'])"
 check_eq "root6: a corrupt journal file is an item error naming it" \
 	"$(jq_py "$T/out.json" "[any(\"/var/lib/dpkg/updates/0000': line 2\" in m for m in s['errors']) for s in r['sources'] if s['name']=='dpkg']")" \

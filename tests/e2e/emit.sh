@@ -114,7 +114,7 @@ check "deb: unrelated files byte-identical" cmp "$T/deb.sums.before" "$T/deb.sum
 rc=0
 "$EXCISE" scan --root "$R" --format json -o "$T/deb-after.json" -q >/dev/null 2>&1 || rc=$?
 check_eq "deb: the rescan finds only the trust bundle the script says it leaves" \
-	"$(py -c 'import json,sys; print(sorted({(e["source"], e["path"]) for f in json.load(open(sys.argv[1]))["findings"] if f["confidence"] in ("strong","definitive") for e in f["evidence"] if e["indicator"]["confidence"] in ("strong","definitive")}))' "$T/deb-after.json")" \
+	"$(py -c 'import json,sys; print(sorted({(e["source"], e["path"]) for f in json.load(open(sys.argv[1]))["findings"] if f["confidence"] in ("strong","definitive") for e in per_match(f["evidence"]) if e["indicator"]["confidence"] in ("strong","definitive")}))' "$T/deb-after.json")" \
 	"[('truststore', '/etc/ssl/certs/ca-certificates.crt')]"
 check "deb: the script said so" grep -q "leaves when the trust store is regenerated" "$T/deb-run.log"
 

@@ -113,7 +113,7 @@ check "nothing outside the root is reported" py - "$T/out.json" "$T" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 tmp = sys.argv[2]
-ev = [e for f in r["findings"] for e in f["evidence"]]
+ev = [e for f in r["findings"] for e in per_match(f["evidence"])]
 assert ev, "no evidence at all: the fixture's Kaspersky names should be found"
 for e in ev:
     p = e.get("path") or ""
@@ -127,7 +127,7 @@ PY
 check "the newline name is one evidence path, escaped and decoded intact" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
-paths = {e.get("path") for f in r["findings"] for e in f["evidence"]}
+paths = {e.get("path") for f in r["findings"] for e in per_match(f["evidence"])}
 assert "/var/tmp/kaspersky\nremnant" in paths, sorted(p for p in paths if p)[:20]
 raw = open(sys.argv[1], "rb").read()
 assert b"kaspersky\\nremnant" in raw
@@ -136,7 +136,7 @@ PY
 check "invalid UTF-8 is U+FFFD in path and raw bytes in path_hex" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
-ev = [e for f in r["findings"] for e in f["evidence"]]
+ev = [e for f in r["findings"] for e in per_match(f["evidence"])]
 want = {
     b"/opt/kaspersky/kesl/bin/kesl-control\xff",
     b"/var/tmp/kaspersky\xff\xfe",
@@ -168,7 +168,7 @@ PY
 check "the deep Kaspersky file is found" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
-ps = [e.get("path") or "" for f in r["findings"] for e in f["evidence"]]
+ps = [e.get("path") or "" for f in r["findings"] for e in per_match(f["evidence"])]
 want = "/deep" + "/d" * 10000 + "/kaspersky-at-the-bottom"
 assert want in ps, [p[-60:] for p in ps if "bottom" in p]
 PY
@@ -176,7 +176,7 @@ PY
 check "the Kaspersky-named FIFO is reported (named, not opened)" py - "$T/out.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
-ps = {e.get("path") for f in r["findings"] for e in f["evidence"]}
+ps = {e.get("path") for f in r["findings"] for e in per_match(f["evidence"])}
 assert "/run/kaspersky.fifo" in ps, ps
 PY
 
@@ -205,7 +205,7 @@ r = json.load(open(sys.argv[1], encoding="utf-8"))
 w = [s for s in r["sources"] if s["name"] == "walk"][0]
 assert w["status"] == "ok", w
 assert w["n_errors"] >= 1 and any("/locked" in m for m in w["errors"]), w
-ps = {e.get("path") for f in r["findings"] for e in f["evidence"]}
+ps = {e.get("path") for f in r["findings"] for e in per_match(f["evidence"])}
 assert "/locked/kaspersky-hidden" not in ps
 assert "/var/tmp/kaspersky\nremnant" in ps
 PY
@@ -232,7 +232,7 @@ import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 s = [s for s in r["sources"] if s["name"] == "files"][0]
 assert any("more than 100000 pieces of evidence: only the first 100000 kept" in m for m in s["errors"]), s["errors"]
-n = sum(len(f["evidence"]) for f in r["findings"])
+n = sum(len(e["matches"]) for f in r["findings"] for e in f["evidence"])
 assert n == 100000, n
 PY
 

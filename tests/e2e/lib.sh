@@ -9,6 +9,8 @@
 #   expect NAME RC REGEX CMD...  run CMD; ok if it exits RC and its output matches REGEX
 #   jq_py FILE EXPR        evaluate a Python expression over the parsed JSON `r`
 #   finding_py FILE PRODUCT EXPR   the same over `f`, the finding of PRODUCT
+#                          (their Python also has per_match(f["evidence"]): each match
+#                          of each excise.report/2 record as one /1-shaped record)
 #   validate_report FILE   FILE validates against docs/report.schema.json
 #   py ARGS...             python3 ARGS... (-c CODE, - with the code on stdin, or FILE)
 #   scan_json ROOT [ARGS]  run excise scan --root ROOT --format json into $T/out.json; sets $rc

@@ -154,7 +154,7 @@ for s in systemd sysv kmod truststore; do
 done
 
 # Evidence of every finding, flattened.
-ev() { jq_py "$O" "sorted(set($1 for f in r['findings'] for e in f['evidence'] if $2))"; }
+ev() { jq_py "$O" "sorted(set($1 for f in r['findings'] for e in per_match(f['evidence']) if $2))"; }
 
 check_eq "kesl is installed (enabled unit, strong)" \
 	"$(finding_py "$O" kesl "f and (f['state'], f['confidence'])")" "('installed', 'strong')"
@@ -200,7 +200,7 @@ kav_sha=$(openssl x509 -in "$T/kav.pem" -outform DER | sha256sum | cut -d' ' -f1
 check_eq "certificate evidence carries its SHA-256 in attrs" \
 	"$(ev "e['attrs']['sha256']" "e['source']=='truststore' and e['field']=='subject'")" "[\"$kav_sha\"]"
 check_eq "every truststore evidence has the same attrs" \
-	"$(jq_py "$O" "sorted(set(json.dumps(e.get('attrs')) for f in r['findings'] for e in f['evidence'] if e['source']=='truststore'))")" \
+	"$(jq_py "$O" "sorted(set(json.dumps(e.get('attrs')) for f in r['findings'] for e in per_match(f['evidence']) if e['source']=='truststore'))")" \
 	"[\"{\\\"sha256\\\": \\\"$kav_sha\\\"}\"]"
 check_eq "the Acme and Example certificates are not reported" \
 	"$(ev "e['value']" "e['source']=='truststore' and ('Acme' in e['value'] or 'Example' in e['value'])")" '[]'
@@ -218,7 +218,7 @@ check_eq "kmod: .modinfo author and version as modinfo(8) reads them" \
 check_eq "kmod: the author names the vendor: weak evidence" \
 	"$(ev "e['indicator']['confidence']" "e['source']=='kmod' and e['field']=='publisher'")" '["weak"]'
 check_eq "kmod: license and vermagic in attrs" \
-	"$(jq_py "$O" "sorted(set((e['attrs']['license'], e['attrs']['vermagic']) for f in r['findings'] for e in f['evidence'] if e['source']=='kmod' and 'attrs' in e))")" \
+	"$(jq_py "$O" "sorted(set((e['attrs']['license'], e['attrs']['vermagic']) for f in r['findings'] for e in per_match(f['evidence']) if e['source']=='kmod' and 'attrs' in e))")" \
 	"[[\"$(modinfo_of license)\", \"$(modinfo_of vermagic)\"]]"
 check "kmod: a .ko that is not ELF, and compressed data named .ko, are item errors" \
 	jq_py_true "sum(1 for s in r['sources'] if s['name']=='kmod' for m in s['errors'] if ('bogus.ko' in m or 'kl_disguised.ko' in m) and '.modinfo not read' in m) == 2"

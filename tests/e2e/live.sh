@@ -41,17 +41,17 @@ check_eq "proc source ran" "$(jq_py "$O" "[s['status'] for s in r['sources'] if 
 check_eq "proc is live-only: the report says live" "$(jq_py "$O" "r['host']['live']")" True
 check_eq "kesl finding is running" "$(finding_py "$O" kesl "f and f['state']")" running
 check_eq "evidence from proc names the executable path" \
-	"$(finding_py "$O" kesl "sorted(set((e['path'], e['state'], e['active']) for e in f['evidence'] if e['source']=='proc' and e['field']=='name'))")" \
+	"$(finding_py "$O" kesl "sorted(set((e['path'], e['state'], e['active']) for e in per_match(f['evidence']) if e['source']=='proc' and e['field']=='name'))")" \
 	"[('$EXE', 'running', True)]"
 check_eq "a command line over the limit is matched, cut at EXCISE_MAX_CMDLINE_LEN" \
-	"$(jq_py "$O" "sorted(set((len(e['value']), e['value'][:24]) for f in r['findings'] for e in f['evidence'] if e['source']=='proc' and e['field']=='target'))")" \
+	"$(jq_py "$O" "sorted(set((len(e['value']), e['value'][:24]) for f in r['findings'] for e in per_match(f['evidence']) if e['source']=='proc' and e['field']=='target'))")" \
 	'[[32768, "/opt/kaspersky/kesl/bin/"]]'
 
 kill "$pid1" "$pid2" 2>/dev/null
 wait "$pid1" "$pid2" 2>/dev/null
 live_scan
 check_eq "stopped: no running kesl any more" \
-	"$(finding_py "$T/out.json" kesl "bool(f) and any(e['source']=='proc' and e['path']=='$EXE' for e in f['evidence'])")" False
+	"$(finding_py "$T/out.json" kesl "bool(f) and any(e['source']=='proc' and e['path']=='$EXE' for e in per_match(f['evidence']))")" False
 
 # Under --root the proc source is absent, never reading the host's /proc (and asked
 # for alone, it is a usage error: verdict.sh).

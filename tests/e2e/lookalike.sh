@@ -144,12 +144,12 @@ check_eq "no finding installed or running" \
 check_eq "every finding is weak" \
 	"$(jq_py "$T/out.json" 'sorted(f["product"]["id"] + ":" + f["confidence"] for f in r["findings"] if f["confidence"] != "weak")')" "[]"
 check_eq "no evidence above weak" \
-	"$(jq_py "$T/out.json" 'sorted(e["indicator"]["id"] + "=" + str(e["value"]) for f in r["findings"] for e in f["evidence"] if e["indicator"]["confidence"] != "weak")')" "[]"
+	"$(jq_py "$T/out.json" 'sorted(e["indicator"]["id"] + "=" + str(e["value"]) for f in r["findings"] for e in per_match(f["evidence"]) if e["indicator"]["confidence"] != "weak")')" "[]"
 check_eq "no other-vendor name is evidence" \
-	"$(jq_py "$T/out.json" 'sorted(str(e["value"]) for f in r["findings"] for e in f["evidence"] if any(w in (str(e["value"]) + str(e["path"])).lower() for w in ("microworld", "kingsoft", "g data", "avira", "ultraav", "ultravpn", "pango", "escan", "kav-tools")))')" "[]"
+	"$(jq_py "$T/out.json" 'sorted(str(e["value"]) for f in r["findings"] for e in per_match(f["evidence"]) if any(w in (str(e["value"]) + str(e["path"])).lower() for w in ("microworld", "kingsoft", "g data", "avira", "ultraav", "ultravpn", "pango", "escan", "kav-tools")))')" "[]"
 # The walk did see the guide: it is reported, weakly, as a bare vendor name.
 check_eq "vendor-named document is weak evidence" \
-	"$(jq_py "$T/out.json" 'sorted(set(f["confidence"] for f in r["findings"] for e in f["evidence"] if "kaspersky-removal-guide.pdf" in str(e["value"]) + str(e["path"])))')" '["weak"]'
+	"$(jq_py "$T/out.json" 'sorted(set(f["confidence"] for f in r["findings"] for e in per_match(f["evidence"]) if "kaspersky-removal-guide.pdf" in str(e["value"]) + str(e["path"])))')" '["weak"]'
 check_eq "no kesl finding yet" "$(finding_py "$T/out.json" kesl 'f is None')" True
 
 # --- 2: the same root with one real KES for Linux file ---
@@ -166,6 +166,6 @@ check_eq "kesl finding is at least strong" \
 check_eq "kesl file is a remnant, not an install" \
 	"$(finding_py "$T/out.json" kesl 'f and f["state"]')" remnant
 check_eq "lookalikes still not evidence" \
-	"$(jq_py "$T/out.json" 'sorted(str(e["value"]) for f in r["findings"] for e in f["evidence"] if any(w in (str(e["value"]) + str(e["path"])).lower() for w in ("microworld", "kingsoft", "g data", "avira", "ultraav", "escan")))')" "[]"
+	"$(jq_py "$T/out.json" 'sorted(str(e["value"]) for f in r["findings"] for e in per_match(f["evidence"]) if any(w in (str(e["value"]) + str(e["path"])).lower() for w in ("microworld", "kingsoft", "g data", "avira", "ultraav", "escan")))')" "[]"
 
 done_testing

@@ -20,7 +20,7 @@ py -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not instal
 # The first scan runs every source the macOS platform has; the others only these.
 ONLY=--only=macos-apps,launchd,macos-kexts,macos-receipts,files
 jq_py_true() { [ "$(jq_py "$T/out.json" "$1")" = True ]; }
-ev() { jq_py "$T/out.json" "sorted(set($1 for f in r['findings'] for e in f['evidence'] if $2))"; }
+ev() { jq_py "$T/out.json" "sorted(set($1 for f in r['findings'] for e in per_match(f['evidence']) if $2))"; }
 src() { jq_py "$T/out.json" "[s['$2'] for s in r['sources'] if s['name']=='$1']"; }
 errs_have() { # errs_have SOURCE TEXT: some item error of SOURCE contains TEXT
 	jq_py_true "any(\"\"\"$2\"\"\" in m for s in r['sources'] if s['name']=='$1' for m in s['errors'])"
@@ -61,7 +61,7 @@ check_eq "nested helper and system extension found, with their parent" \
 	"$(ev "(e['value'], e['attrs']['kind'], e['attrs']['parent'])" "e['source']=='macos-apps' and e['kind']=='bundle' and 'parent' in e.get('attrs', {})")" \
 	'[["com.kaspersky.kav.sysext", "systemextension", "/Applications/Kaspersky Anti-Virus For Mac.app"], ["com.kaspersky.kav_agent", "helper", "/Applications/Kaspersky Anti-Virus For Mac.app"]]'
 check_eq "helper and system extension ids are kes-mac indicators" \
-	"$(finding_py "$O" kes-mac "sorted(e['indicator']['id'] for e in f['evidence'] if e['source']=='macos-apps' and 'parent' in e.get('attrs', {}) and e['indicator']['id'].startswith('kes-mac.'))")" \
+	"$(finding_py "$O" kes-mac "sorted(e['indicator']['id'] for e in per_match(f['evidence']) if e['source']=='macos-apps' and 'parent' in e.get('attrs', {}) and e['indicator']['id'].startswith('kes-mac.'))")" \
 	"['kes-mac.bundle.com.kaspersky.kav.sysext', 'kes-mac.bundle.com.kaspersky.kav_agent']"
 check_eq "macos-apps: 4 bundles, each a file and a bundle observation" \
 	"$(src macos-apps observations)" '[8]'
@@ -72,7 +72,7 @@ check_eq "launchd agent with Program: label matched as a bundle" \
 	"$(ev "(e['value'], e['attrs']['domain'])" "e['source']=='launchd' and e['kind']=='bundle' and 'LaunchAgents' in e['path']")" \
 	'[["com.kaspersky.kav.gui", "agent"]]'
 check_eq "Network Agent job attributed to klnagent by its program" \
-	"$(finding_py "$O" klnagent "sorted(set(e['value'] for e in f['evidence'] if e['source']=='launchd' and e['kind']=='service'))")" \
+	"$(finding_py "$O" klnagent "sorted(set(e['value'] for e in per_match(f['evidence']) if e['source']=='launchd' and e['kind']=='service'))")" \
 	"['/Library/Application Support/Kaspersky Lab/klnagent/Binaries/klnagent --daemon']"
 check_eq "kext: bundle id and kmod name, installed" \
 	"$(ev "(e['kind'], e['value'], e['state'], e['active'])" "e['source']=='macos-kexts'")" \
@@ -81,7 +81,7 @@ check_eq "receipts: ids, versions, install date" \
 	"$(ev "(e['value'], e['version'], e['attrs']['install_date'])" "e['source']=='macos-receipts' and e['kind']=='package'")" \
 	'[["com.kaspersky.kav.core", "21.0.12.340", "2024-03-01T10:20:30Z"], ["com.kaspersky.kav.oas", "21.0.12.340", "2024-03-01T10:20:30Z"], ["com.kaspersky.kav.wksconnector", "14.0.0.1234", "2024-03-01T10:20:30Z"]]'
 check_eq "receipts: wksconnector belongs to Network Agent (with every indicator of its receipts)" \
-	"$(finding_py "$O" klnagent "sorted(set(e['value'] for e in f['evidence'] if e['source']=='macos-receipts'))")" \
+	"$(finding_py "$O" klnagent "sorted(set(e['value'] for e in per_match(f['evidence']) if e['source']=='macos-receipts'))")" \
 	"['/Library/Receipts/Kaspersky Network Agent.pkg', 'Kaspersky Network Agent.pkg', 'com.kaspersky.kav.wksconnector']"
 check_eq "files source finds Application Support and logs" \
 	"$(ev "e['path']" "e['source']=='files' and e['path'] in ('/Library/Application Support/Kaspersky Lab', '/Library/Logs/Kaspersky Lab')")" \
@@ -91,8 +91,9 @@ check_eq "other vendors' bundles, jobs, kexts and receipts not reported" \
 "$EXCISE" scan --root "$R" "$ONLY" --format csv -o "$T/out.csv" 2>/dev/null
 check "CSV carries launchd attrs" grep -q '"{""domain"":""daemon"",""disabled"":""false"",""label"":""com.kaspersky.kav""}"' "$T/out.csv"
 check "CSV carries the receipt path" grep -q 'macos-receipts,package,name,com.kaspersky.kav.core,/var/db/receipts/com.kaspersky.kav.core.plist' "$T/out.csv"
-"$EXCISE" scan --root "$R" "$ONLY" --format text --color never -o "$T/out.txt" 2>/dev/null
-check "text shows the bundle evidence with its kind" grep -q 'com.kaspersky.kext.klif.*kind=kext' "$T/out.txt"
+"$EXCISE" scan --root "$R" "$ONLY" --format text --color never -v -o "$T/out.txt" 2>/dev/null
+check "text -v shows the bundle evidence with its kind, then its bundle id" \
+	sh -c "grep -A4 -E '^    [a-z]+ +macos-kexts +bundle /Library/Extensions/klif.kext .*kind=kext' '$T/out.txt' | grep -Eq '^        [a-z]+ +name com.kaspersky.kext.klif '"
 
 # A disabled job is reported, not active: alone it is a remnant.
 R2=$T/disabled

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 src_status() { jq_py "$T/out.json" "{s['name']: s['status'] for s in r['sources']}['$1']"; }
-has_ev() { jq_py "$T/out.json" "any(e['indicator']['id'] == '$1' for f in r['findings'] for e in f['evidence'])"; }
+has_ev() { jq_py "$T/out.json" "any(e['indicator']['id'] == '$1' for f in r['findings'] for e in per_match(f['evidence']))"; }
 
 # --- a Windows root, spelled in odd cases -----------------------------------------
 W=$T/win
@@ -36,10 +36,10 @@ mkdir -p "$M/Library/PrivilegedHelperTools" "$M/etc/kaspersky"
 : >"$M/Library/PrivilegedHelperTools/com.kaspersky.kav.helper"
 scan_json "$M"
 check_eq "macos: a helper tool in a standard macOS folder is listed by known locations" \
-	"$(jq_py "$T/out.json" "sorted(set(e['path'] for f in r['findings'] for e in f['evidence'] if e['source']=='files' and 'PrivilegedHelperTools' in e['path']))")" \
+	"$(jq_py "$T/out.json" "sorted(set(e['path'] for f in r['findings'] for e in per_match(f['evidence']) if e['source']=='files' and 'PrivilegedHelperTools' in e['path']))")" \
 	'["/Library/PrivilegedHelperTools/com.kaspersky.kav.helper"]'
 check_eq "macos: Linux-only folders (/etc) are not listed there" \
-	"$(jq_py "$T/out.json" "any(e['path'].startswith('/etc/') for f in r['findings'] for e in f['evidence'] if e['path'])")" False
+	"$(jq_py "$T/out.json" "any(e['path'].startswith('/etc/') for f in r['findings'] for e in per_match(f['evidence']) if e['path'])")" False
 check_eq "macos: platform detected" "$(jq_py "$T/out.json" "r['host']['platform']")" macos
 check_eq "macos: dpkg is absent" "$(src_status dpkg)" absent
 check_eq "macos: known locations ran" "$(src_status files)" ok

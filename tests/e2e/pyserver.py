@@ -16,6 +16,11 @@ ARGs are:
                           report FILE (None if absent), and r
   validate SCHEMA FILE    the JSON in FILE validates against the JSON schema SCHEMA
 
+The code of run, jq and finding also sees per_match(records): the evidence records
+of an excise.report/2 finding (one per artifact, its indicators in `matches`) as
+one dict per match, the record's keys with the match's field, value and indicator,
+as an excise.report/1 evidence record was; for checks about single indicators.
+
 The code runs with the asking shell's standard input, output and error (pipes
 and devices opened again through /proc/PID/fd/: OUT, 0 and 2), its working
 directory, sys.argv as python3 would set it, and fresh globals. The answer is one line,
@@ -53,6 +58,16 @@ def _load(path):
     return doc
 
 
+def per_match(records):
+    """Each match of each /2 evidence record as one /1-shaped record (see the head)."""
+    out = []
+    for e in records:
+        base = {k: v for k, v in e.items() if k not in ("matches", "confidence")}
+        for m in e["matches"]:
+            out.append(dict(base, field=m["field"], value=m["value"], indicator=m["indicator"]))
+    return out
+
+
 def _show(v):
     print(v if not isinstance(v, (dict, list)) else json.dumps(v, sort_keys=True))
 
@@ -60,14 +75,14 @@ def _show(v):
 def cmd_jq(path, expr):
     r = _load(path)
     _show(eval(expr, {"r": r, "any": any, "all": all, "len": len, "sorted": sorted,
-                      "set": set, "json": json}))
+                      "set": set, "json": json, "per_match": per_match}))
 
 
 def cmd_finding(path, product, expr):
     r = _load(path)
     fs = [f for f in r["findings"] if f["product"]["id"] == product]
     f = fs[0] if fs else None
-    print(eval(expr, {"f": f, "r": r, "any": any, "all": all, "len": len}))
+    print(eval(expr, {"f": f, "r": r, "any": any, "all": all, "len": len, "per_match": per_match}))
 
 
 def cmd_validate(schema_path, path):
@@ -101,7 +116,7 @@ def cmd_run(*args):
         path0 = os.path.dirname(os.path.abspath(args[0]))
     else:
         raise SystemExit("pyserver.py: python3 %s: not a form this server runs" % " ".join(args))
-    g = {"__name__": "__main__", "__builtins__": builtins}
+    g = {"__name__": "__main__", "__builtins__": builtins, "per_match": per_match}
     if name == args[0]:
         g["__file__"] = name
     sys.argv = argv

@@ -300,7 +300,9 @@ json.dump(p, open(sys.argv[2], "w"))
 PY
 }
 
-# edit_report PYTHON: $T/report.json -> $T/edited-report.json, `ev(kind)` copies a strong evidence of that kind
+# edit_report PYTHON: $T/report.json -> $T/edited-report.json, `ev(source, ...)` copies the
+# first evidence record of that source with its strongest match alone, the keys given
+# changed (field, value and indicator those of the match, the others the record's)
 edit_report() {
 	py - "$T/report.json" "$T/edited-report.json" "$1" <<'PY'
 import copy, json, sys
@@ -308,7 +310,10 @@ r = json.load(open(sys.argv[1]))
 f = next(f for f in r["findings"] if f["product"]["id"] == "kesl")
 def ev(source, **kw):
     e = copy.deepcopy(next(e for x in r["findings"] for e in x["evidence"] if e["source"] == source))
-    e.update(kw)
+    e["matches"] = e["matches"][:1]
+    e["confidence"] = e["matches"][0]["indicator"]["confidence"]
+    for k, v in kw.items():
+        (e["matches"][0] if k in ("field", "value", "indicator") else e)[k] = v
     f["evidence"].append(e)
     return e
 exec(sys.argv[3])

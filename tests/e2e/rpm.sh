@@ -61,11 +61,11 @@ check_db() {
 	check_eq "$name: kesl installed" "$(finding_py "$T/out.json" kesl 'f and f["state"]')" installed
 	check_eq "$name: kesl definitive" "$(finding_py "$T/out.json" kesl 'f and f["confidence"]')" definitive
 	local ev='f and any(e["source"] == "rpm" and e["kind"] == "package" and e["value"] == "kesl"
-		and e["version"] == "12.1.0-1191" and e["active"] for e in f["evidence"])'
+		and e["version"] == "12.1.0-1191" and e["active"] for e in per_match(f["evidence"]))'
 	check_eq "$name: kesl evidence from rpm package" "$(finding_py "$T/out.json" kesl "$ev")" True
 	check_eq "$name: klnagent found" \
 		"$(finding_py "$T/out.json" klnagent 'f is not None and f["version"] == "15.1.0-20748"')" True
-	local acme='any("acme" in str(e).lower() for f in r["findings"] for e in f["evidence"])'
+	local acme='any("acme" in str(e).lower() for f in r["findings"] for e in per_match(f["evidence"]))'
 	check_eq "$name: nothing from acme-av" "$(jq_py "$T/out.json" "$acme")" False
 	check_eq "$name: rpm observed 3 packages" \
 		"$(jq_py "$T/out.json" '[s["observations"] for s in r["sources"] if s["name"] == "rpm"]')" '[3]'
@@ -86,7 +86,7 @@ mkdir -p "$R2/var/lib"
 ln -s ../../usr/lib/sysimage/rpm "$R2/var/lib/rpm"
 check_db sysimage "$R2" "$R2/usr/lib/sysimage/rpm"
 check_eq "sysimage: kesl package seen once" \
-	"$(finding_py "$T/out.json" kesl 'f and len([e for e in f["evidence"] if e["source"] == "rpm" and e["value"] == "kesl"])')" 1
+	"$(finding_py "$T/out.json" kesl 'f and len([e for e in per_match(f["evidence"]) if e["source"] == "rpm" and e["value"] == "kesl"])')" 1
 
 # 3. NDB (Packages.db).
 if [[ " $backends " == *" ndb "* ]]; then

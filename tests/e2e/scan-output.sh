@@ -9,7 +9,7 @@ py -c 'import jsonschema' 2>/dev/null || skip_all "python3-jsonschema not instal
 
 KESL_VER=12.1.0-1191
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
-CSV_HEADER='report_id,hostname,root,product_id,product,vendor,version,state,confidence,directives,source,kind,field,value,path,path_hex,attrs,indicator_id,indicator_confidence,indicator_source'
+CSV_HEADER='report_id,hostname,root,product_id,product,vendor,version,state,confidence,directives,source,kind,field,value,path,path_hex,attrs,indicator_id,indicator_confidence,indicator_source,indicators,finding_kind'
 # A hostile file name: a newline (which could forge a line of the text report) and
 # a byte that is not UTF-8.
 EVIL=$'evil\nFOUND: nothing\xff'
@@ -69,7 +69,7 @@ PY
 scan_json "$R"
 check_eq "json: exit status 1 when KESL is installed" "$rc" 1
 check "json: report validates against docs/report.schema.json" validate_report "$T/out.json"
-check_eq "json: schema name" "$(jq_py "$T/out.json" 'r["schema"]')" "excise.report/1"
+check_eq "json: schema name" "$(jq_py "$T/out.json" 'r["schema"]')" "excise.report/2"
 check "json: report_id is a version 4 UUID" grep -Eq "$UUID_RE" <<<"$(jq_py "$T/out.json" 'r["report_id"]')"
 check_eq "json: host.root is the root given" "$(jq_py "$T/out.json" 'r["host"]["root"]')" "$RREAL"
 check_eq "json: host.live is false for --root" "$(jq_py "$T/out.json" 'r["host"]["live"]')" False
@@ -80,15 +80,15 @@ check_eq "json: kesl found, installed, definitive, version $KESL_VER" \
 	"$(finding_py "$T/out.json" kesl 'f and (f["state"], f["confidence"], f["version"], f["vendor"]["name"])')" \
 	"('installed', 'definitive', '$KESL_VER', 'AO Kaspersky Lab')"
 check_eq "json: the dpkg package is active evidence of kesl" \
-	"$(finding_py "$T/out.json" kesl 'any(e["source"] == "dpkg" and e["kind"] == "package" and e["field"] == "name" and e["value"] == "kesl" and e["active"] and e["version"] == "'$KESL_VER'" for e in f["evidence"])')" True
+	"$(finding_py "$T/out.json" kesl 'any(e["source"] == "dpkg" and e["kind"] == "package" and e["field"] == "name" and e["value"] == "kesl" and e["active"] and e["version"] == "'$KESL_VER'" for e in per_match(f["evidence"]))')" True
 check_eq "json: bash is not a finding" \
-	"$(jq_py "$T/out.json" 'any(e["value"] == "bash" for f in r["findings"] for e in f["evidence"])')" False
+	"$(jq_py "$T/out.json" 'any(e["value"] == "bash" for f in r["findings"] for e in per_match(f["evidence"]))')" False
 check_eq "json: summary.verdict found, exit_code matches the exit status" \
 	"$(jq_py "$T/out.json" '(r["summary"]["verdict"], r["summary"]["exit_code"])')" "('found', $rc)"
 check_eq "json: summary counts agree with findings" "$(jq_py "$T/out.json" '(
 	r["summary"]["findings"] == len(r["findings"]) and
 	all(r["summary"]["by_state"][s] == len([f for f in r["findings"] if f["state"] == s])
-	    for s in ("running", "installed", "remnant")) and
+	    for s in ("running", "installed", "trust", "remnant")) and
 	all(r["summary"]["by_confidence"][c] == len([f for f in r["findings"] if f["confidence"] == c])
 	    for c in ("definitive", "strong", "weak")))')" True
 check_eq "json: sources_failed lists exactly the failed sources" "$(jq_py "$T/out.json" '(
@@ -100,23 +100,35 @@ check_eq "json: proc is absent and walk skipped on an offline root without --ful
 	"$(jq_py "$T/out.json" '[s["status"] for s in r["sources"] if s["name"] in ("proc", "walk")]')" \
 	'["absent", "skipped"]'
 check_eq "json: findings are ordered most serious first" "$(jq_py "$T/out.json" '(
-	[({"running": 2, "installed": 1, "remnant": 0}[f["state"]], {"definitive": 3, "strong": 2, "weak": 1}[f["confidence"]]) for f in r["findings"]] ==
-	sorted([({"running": 2, "installed": 1, "remnant": 0}[f["state"]], {"definitive": 3, "strong": 2, "weak": 1}[f["confidence"]]) for f in r["findings"]], reverse=True))')" True
+	[({"running": 3, "installed": 2, "trust": 1, "remnant": 0}[f["state"]], {"definitive": 3, "strong": 2, "weak": 1}[f["confidence"]]) for f in r["findings"]] ==
+	sorted([({"running": 3, "installed": 2, "trust": 1, "remnant": 0}[f["state"]], {"definitive": 3, "strong": 2, "weak": 1}[f["confidence"]]) for f in r["findings"]], reverse=True))')" True
 check_eq "json: a finding's confidence is that of its strongest evidence" "$(jq_py "$T/out.json" '(
-	all(max({"definitive": 3, "strong": 2, "weak": 1}[e["indicator"]["confidence"]] for e in f["evidence"]) ==
+	all(max({"definitive": 3, "strong": 2, "weak": 1}[e["indicator"]["confidence"]] for e in per_match(f["evidence"])) ==
 	    {"definitive": 3, "strong": 2, "weak": 1}[f["confidence"]] for f in r["findings"]))')" True
+check_eq "json: one record per artifact, its confidence its first (strongest) match's, matches strongest first" "$(jq_py "$T/out.json" '(
+	all(e["confidence"] == e["matches"][0]["indicator"]["confidence"] and
+	    [{"definitive": 3, "strong": 2, "weak": 1}[m["indicator"]["confidence"]] for m in e["matches"]] ==
+	    sorted([{"definitive": 3, "strong": 2, "weak": 1}[m["indicator"]["confidence"]] for m in e["matches"]], reverse=True)
+	    for f in r["findings"] for e in f["evidence"]) and
+	len(set((f["product"]["id"], e["source"], e["kind"], e["path"], json.dumps(e.get("attrs"), sort_keys=True), e["matches"][0]["value"]) for f in r["findings"] for e in f["evidence"])) ==
+	    sum(len(f["evidence"]) for f in r["findings"]))')" True
+check_eq "json: the kesl package is one record with its name, maintainer and description matches" \
+	"$(finding_py "$T/out.json" kesl '[sorted(m["field"] for m in e["matches"]) for e in f["evidence"] if e["source"] == "dpkg" and e.get("attrs", {}).get("package") == "kesl"]')" \
+	"[['description', 'name', 'publisher']]"
+check_eq "json: every finding has a kind" \
+	"$(jq_py "$T/out.json" 'sorted(set(f["kind"] for f in r["findings"]))')" '["product"]'
 # The hostile file name only appears once the files source reads /opt/kaspersky.
 if [ "$(jq_py "$T/out.json" '[s["status"] for s in r["sources"] if s["name"] == "files"][0]')" = ok ]; then
 	check_eq "json: an invalid UTF-8 path carries path_hex with its raw bytes" "$(py - "$T/out.json" "$EVIL" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 want = ("/opt/kaspersky/kesl/bin/" + sys.argv[2]).encode("utf-8", "surrogateescape")
-ev = [e for f in r["findings"] for e in f["evidence"] if e.get("path_hex") == want.hex()]
+ev = [e for f in r["findings"] for e in per_match(f["evidence"]) if e.get("path_hex") == want.hex()]
 print(bool(ev) and all(e["path"] == want.decode("utf-8", "replace") for e in ev))
 PY
 )" True
 	check_eq "json: path_hex only where the path is not UTF-8" "$(jq_py "$T/out.json" '(
-		all(("path_hex" in e) == ("\ufffd" in (e["path"] or "")) for f in r["findings"] for e in f["evidence"]))')" True
+		all(("path_hex" in e) == ("\ufffd" in (e["path"] or "")) for f in r["findings"] for e in per_match(f["evidence"])))')" True
 else
 	ok "json: path_hex # SKIP the files source did not run"
 	ok "json: path_hex only where needed # SKIP the files source did not run"
@@ -127,12 +139,15 @@ rc=0
 "$EXCISE" scan --root "$R" --format csv >"$T/out.csv" 2>"$T/scan.err" || rc=$?
 check_eq "csv: exit status 1" "$rc" 1
 check_eq "csv: header" "$(head -n1 "$T/out.csv" | tr -d '\r')" "$CSV_HEADER"
-check_eq "csv: valid UTF-8, every row has 20 columns" "$(csv_py "$T/out.csv" 'all(len(x) == 20 for x in rows)')" True
+check_eq "csv: valid UTF-8, every row has 22 columns" "$(csv_py "$T/out.csv" 'all(len(x) == 22 for x in rows)')" True
 check_eq "csv: every record ends with CRLF" \
 	"$(csv_py "$T/out.csv" 'raw.endswith(b"\r\n") and raw.count(b"\r\n") >= len(rows)')" True
-check_eq "csv: one row per piece of evidence of the JSON report" \
+check_eq "csv: one row per artifact (evidence record) of the JSON report" \
 	"$(csv_py "$T/out.csv" 'len(rows) - 1')" \
 	"$(jq_py "$T/out.json" 'len([e for f in r["findings"] for e in f["evidence"]])')"
+check_eq "csv: the indicators column lists every match of the record, strongest first" \
+	"$(csv_py "$T/out.csv" 'sorted((x[3], x[14], x[20]) for x in rows[1:])')" \
+	"$(jq_py "$T/out.json" 'str(sorted((f["product"]["id"], e["path"] or "", ";".join(m["indicator"]["id"] for m in e["matches"])) for f in r["findings"] for e in f["evidence"]))')"
 check_eq "csv: rows per product match the JSON evidence counts" \
 	"$(csv_py "$T/out.csv" 'sorted((p, len([x for x in rows[1:] if x[3] == p])) for p in set(x[3] for x in rows[1:]))')" \
 	"$(py -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sorted((f["product"]["id"], len(f["evidence"])) for f in r["findings"]))' "$T/out.json")"
@@ -145,7 +160,7 @@ check_eq "csv: directives joined with ';' as in JSON" \
 	"$(finding_py "$T/out.json" kesl '";".join(d["short_name"] for d in f["directives"])')"
 check_eq "csv: hostname and root columns" \
 	"$(csv_py "$T/out.csv" 'set((x[1], x[2]) for x in rows[1:])')" "{('fixture-host', '$RREAL')}"
-if grep -q 'path_hex' <<<"$(jq_py "$T/out.json" '[e for f in r["findings"] for e in f["evidence"] if "path_hex" in e]')"; then
+if grep -q 'path_hex' <<<"$(jq_py "$T/out.json" '[e for f in r["findings"] for e in per_match(f["evidence"]) if "path_hex" in e]')"; then
 	check_eq "csv: path_hex column for the non-UTF-8 path" \
 		"$(csv_py "$T/out.csv" 'sorted(x[15] for x in rows[1:] if x[15])')" \
 		"$(py -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sorted(e["path_hex"] for f in r["findings"] for e in f["evidence"] if "path_hex" in e))' "$T/out.json")"
@@ -154,6 +169,7 @@ else
 fi
 
 # --- text ---
+unset COLUMNS # the width of a report that goes to no terminal: $COLUMNS, else 100
 rc=0
 "$EXCISE" scan --root "$R" >"$T/out.txt" 2>"$T/scan.err" || rc=$?
 check_eq "text: exit status 1" "$rc" 1
@@ -161,7 +177,32 @@ check "text: last line is the verdict" grep -Eq '^FOUND: [0-9]+ covered products
 check_eq "text: exactly one verdict line" "$(grep -Ec '^(FOUND|CLEAN|INCOMPLETE):' "$T/out.txt")" 1
 check_eq "text: no ANSI escape when not on a terminal" "$(grep -c $'\033' "$T/out.txt")" 0
 check "text: names the product and its version" grep -q "Kaspersky Endpoint Security for Linux $KESL_VER" "$T/out.txt"
-check "text: evidence is indented under the product" grep -Eq '^    .*dpkg.*kesl' "$T/out.txt"
+check "text: evidence is indented under the product" grep -Eq '^    definitive +package kesl .*\[kesl\.package\.kesl \+2 more\]$' "$T/out.txt"
+check_eq "text: one line per artifact (as many as JSON evidence records, less those saying the same)" \
+	"$(grep -Ec '^    (definitive|strong|weak) ' "$T/out.txt")" \
+	"$(jq_py "$T/out.json" 'sum(len(set((e["kind"], e["path"], e["state"], e["matches"][0]["indicator"]["id"], len(e["matches"]), tuple(m["value"] for m in e["matches"] if m["field"] == "name")) for e in f["evidence"])) for f in r["findings"])')"
+check_eq "text: no line wider than 100 columns (no terminal, no \$COLUMNS)" \
+	"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()))' "$T/out.txt")" 100
+check_eq "text: no line repeats within a finding" \
+	"$(grep -E '^    ' "$T/out.txt" | sort | uniq -d | wc -l)" 0
+COLUMNS=60 "$EXCISE" scan --root "$R" >"$T/out60.txt" 2>/dev/null || true
+check_eq "text: COLUMNS=60: no line wider than 60 columns" \
+	"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()) <= 60)' "$T/out60.txt")" True
+check "text: COLUMNS=60: a long path keeps its product-specific end" \
+	grep -Eq '^    definitive +file /[^ ]*(…[^ ]*)?/kesl-control \(present\) \[' "$T/out60.txt"
+for cols in 10001 abc 0; do
+	COLUMNS=$cols "$EXCISE" scan --root "$R" >"$T/outc.txt" 2>/dev/null || true
+	check_eq "text: COLUMNS=$cols (over EXCISE_MAX_TEXT_WIDTH or not a width): 100 columns" \
+		"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()))' "$T/outc.txt")" 100
+done
+COLUMNS=10000 "$EXCISE" scan --root "$R" >"$T/outc.txt" 2>/dev/null || true
+check_eq "text: COLUMNS=10000: lines as wide as they are" \
+	"$(py -c 'import sys; print(max(len(l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines()) > 100)' "$T/outc.txt")" True
+"$EXCISE" scan --root "$R" -v >"$T/outv.txt" 2>/dev/null || true
+check_eq "text -v: every indicator of every artifact, one line each" \
+	"$(grep -Eo '^        (definitive|strong|weak) +[a-z]+ .* \[[^]]+\]$' "$T/outv.txt" | sed -E 's/.*\[([^],]+)(, not in this catalog)?\]$/\1/' | sort | uniq -c | awk '{print $2 "=" $1}' | sort | tr '\n' ' ')" \
+	"$(jq_py "$T/out.json" '" ".join(sorted("%s=%d" % (i, n) for i, n in __import__("collections").Counter(m["indicator"]["id"] for f in r["findings"] for e in f["evidence"] for m in e["matches"]).items())) + " "')"
+check "text -v: the source and the attrs of the kesl package" grep -Eq '^    definitive dpkg +package kesl [^ ]+ \(installed\) \{package=kesl\}$' "$T/outv.txt"
 check_eq "text: no byte of invalid UTF-8" \
 	"$(py -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8"); print("ok")' "$T/out.txt" 2>&1)" ok
 if grep -q 'path_hex' "$T/out.json"; then
@@ -208,6 +249,33 @@ rc=0
 "$EXCISE" scan --root "$R" -o "$T/no-such-dir/x.json" --format json >/dev/null 2>"$T/o.stderr" || rc=$?
 check_eq "-o into a missing directory: exit status 2" "$rc" 2
 check "-o into a missing directory: the message names the file" grep -qF "$T/no-such-dir/x.json" "$T/o.stderr"
+
+# --- reports read back: /2 as written, and the same report as excise.report/1 ---
+scan_json "$R"
+cp "$T/out.json" "$T/v2.json"
+py - "$T/v2.json" "$T/v1.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+r["schema"] = "excise.report/1"
+for f in r["findings"]:
+    del f["kind"]
+    f["evidence"] = per_match(f["evidence"])
+del r["summary"]["by_state"]["trust"]
+json.dump(r, open(sys.argv[2], "w", encoding="utf-8"))
+PY
+check_eq "/1 report: one record per match (as /1 was)" \
+	"$(jq_py "$T/v1.json" 'sum(len(f["evidence"]) for f in r["findings"])')" \
+	"$(jq_py "$T/v2.json" 'sum(len(e["matches"]) for f in r["findings"] for e in f["evidence"])')"
+rc=0
+"$EXCISE" plan "$T/v2.json" --format json -o "$T/plan2.json" 2>"$T/plan.err" || rc=$?
+check_eq "plan from the /2 report: made" "$rc" 0
+rc=0
+"$EXCISE" plan "$T/v1.json" --format json -o "$T/plan1.json" 2>"$T/plan.err" || rc=$?
+check_eq "plan from the /1 report: made" "$rc" 0
+check_eq "plans from /1 and /2 of one scan: the same steps" \
+	"$(jq_py "$T/plan1.json" 'sorted((s["action"], s["target"]) for s in r["steps"])')" \
+	"$(jq_py "$T/plan2.json" 'sorted((s["action"], s["target"]) for s in r["steps"])')"
+check "plans from /1 and /2 of one scan: steps found" grep -q '"dpkg-purge"' "$T/plan2.json"
 
 # --- an empty root ---
 scan_json "$E"

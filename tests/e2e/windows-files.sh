@@ -110,7 +110,7 @@ out = []
 for f in r["findings"]:
     if f["product"]["id"] != sys.argv[2]:
         continue
-    for e in f["evidence"]:
+    for e in per_match(f["evidence"]):
         if eval(sys.argv[3], {"e": e}):
             out.append([e["kind"], e["field"], e["value"], e["path"], e["indicator"]["confidence"]])
 print(json.dumps(sorted(out)))
@@ -120,31 +120,31 @@ check_eq "KES finding: strong, version from the PE" \
 	"$(finding_py "$T/win.json" kes-windows '(f["confidence"], f["version"], f["state"])')" \
 	"('strong', '12.3.0.493', 'remnant')"
 check_eq "avp.exe: CompanyName is strong file evidence with version and attrs" \
-	"$(jq_py "$T/win.json" '[(e["value"], e["version"], e["attrs"]["original_filename"], e["attrs"]["product_name"], e["indicator"]["confidence"]) for f in r["findings"] for e in f["evidence"] if e["path"].endswith("/avp.exe") and e["field"] == "publisher" and e["indicator"]["confidence"] == "strong"]')" \
+	"$(jq_py "$T/win.json" '[(e["value"], e["version"], e["attrs"]["original_filename"], e["attrs"]["product_name"], e["indicator"]["confidence"]) for f in r["findings"] for e in per_match(f["evidence"]) if e["path"].endswith("/avp.exe") and e["field"] == "publisher" and e["indicator"]["confidence"] == "strong"]')" \
 	'[["AO Kaspersky Lab", "12.3.0.493", "avp.exe", "Kaspersky Endpoint Security for Windows", "strong"]]'
 check_eq "avp.exe: found under the real spelling of Program Files (x86)" \
 	"$(ev kes-windows 'e["field"] == "description" and e["path"].endswith("avp.exe")')" \
 	'[["file", "description", "Kaspersky Endpoint Security for Windows", "/PROGRAM FILES (X86)/Kaspersky Lab/Kaspersky Endpoint Security for Windows/avp.exe", "strong"]]'
 check_eq "kavlib.dll (a DLL) read too" \
-	"$(jq_py "$T/win.json" 'sorted(set(e["version"] for f in r["findings"] for e in f["evidence"] if e["path"].endswith("kavlib.dll")))')" \
+	"$(jq_py "$T/win.json" 'sorted(set(e["version"] for f in r["findings"] for e in per_match(f["evidence"]) if e["path"].endswith("kavlib.dll")))')" \
 	'["12.3.0.493"]'
 check_eq "klnagent: definitive folder, strong name, ProductName, all with the PE's version" \
-	"$(finding_py "$T/win.json" klnagent '(f["confidence"], sorted(set((e["field"], e["indicator"]["confidence"], e["version"]) for e in f["evidence"] if e["indicator"]["id"].startswith("klnagent."))))')" \
+	"$(finding_py "$T/win.json" klnagent '(f["confidence"], sorted(set((e["field"], e["indicator"]["confidence"], e["version"]) for e in per_match(f["evidence"]) if e["indicator"]["id"].startswith("klnagent."))))')" \
 	"('definitive', [('description', 'strong', '14.2.0.26967'), ('name', 'strong', '14.2.0.26967'), ('path', 'definitive', None)])"
 check_eq "svcupd.exe: strong only through its signer (no version info, unexpected name)" \
-	"$(jq_py "$T/win.json" 'sorted(set((e["kind"], e["field"], e["value"], e["state"], e["indicator"]["confidence"]) for f in r["findings"] for e in f["evidence"] if e["path"] == "/Windows/System32/svcupd.exe"))')" \
+	"$(jq_py "$T/win.json" 'sorted(set((e["kind"], e["field"], e["value"], e["state"], e["indicator"]["confidence"]) for f in r["findings"] for e in per_match(f["evidence"]) if e["path"] == "/Windows/System32/svcupd.exe"))')" \
 	'[["signer", "name", "AO Kaspersky Lab", "unverified", "strong"], ["signer", "publisher", "AO Kaspersky Lab", "unverified", "strong"]]'
 check_eq "signer evidence says the signature was not verified, and carries the serial" \
-	"$(jq_py "$T/win.json" 'sorted(set((e["attrs"]["signature"], len(e["attrs"]["serial"]) > 8) for f in r["findings"] for e in f["evidence"] if e["kind"] == "signer"))')" \
+	"$(jq_py "$T/win.json" 'sorted(set((e["attrs"]["signature"], len(e["attrs"]["serial"]) > 8) for f in r["findings"] for e in per_match(f["evidence"]) if e["kind"] == "signer"))')" \
 	'[["present, not verified", true]]'
 check_eq "signed files found (any name, depth 6 but not 7 below Program Files)" \
-	"$(jq_py "$T/win.json" 'sorted(set(e["path"] for f in r["findings"] for e in f["evidence"] if e["kind"] == "signer"))')" \
+	"$(jq_py "$T/win.json" 'sorted(set(e["path"] for f in r["findings"] for e in per_match(f["evidence"]) if e["kind"] == "signer"))')" \
 	'["/Program Files/1/2/3/4/5/six.exe", "/Users/alice/Downloads/setup.exe", "/Windows/System32/DRIVERS/klif.sys", "/Windows/System32/svcupd.exe"]'
 check_eq "klif.sys: name, publisher and signer" \
-	"$(jq_py "$T/win.json" 'sorted(set((e["kind"], e["field"]) for f in r["findings"] for e in f["evidence"] if e["path"].endswith("klif.sys")))')" \
+	"$(jq_py "$T/win.json" 'sorted(set((e["kind"], e["field"]) for f in r["findings"] for e in per_match(f["evidence"]) if e["path"].endswith("klif.sys")))')" \
 	'[["file", "description"], ["file", "name"], ["file", "path"], ["file", "publisher"], ["signer", "name"], ["signer", "publisher"]]'
 check_eq "notepad.exe (Microsoft) is read but matches nothing" \
-	"$(jq_py "$T/win.json" 'any("notepad" in (e["path"] or "") for f in r["findings"] for e in f["evidence"])')" False
+	"$(jq_py "$T/win.json" 'any("notepad" in (e["path"] or "") for f in r["findings"] for e in per_match(f["evidence"]))')" False
 check_eq "win-files: ok, no item errors, PE files counted" \
 	"$(jq_py "$T/win.json" '[(s["status"], s["n_errors"], s["observations"] >= 7) for s in r["sources"] if s["name"] == "win-files"]')" \
 	'[["ok", 0, true]]'
@@ -152,13 +152,15 @@ check_eq "win-files: ok, no item errors, PE files counted" \
 "$EXCISE" scan --root "$W" --only win-files --format csv -o "$T/out.csv" 2>/dev/null
 check "CSV has the signer rows" grep -q ',win-files,signer,name,AO Kaspersky Lab,/Windows/System32/svcupd.exe,' "$T/out.csv"
 check "CSV has the file publisher rows" grep -q ',win-files,file,publisher,AO Kaspersky Lab,/PROGRAM FILES (X86)/' "$T/out.csv"
-"$EXCISE" scan --root "$W" --only win-files -o "$T/out.txt" 2>/dev/null
-check "text shows the signer and its state" grep -q 'win-files signer name AO Kaspersky Lab at /Windows/System32/svcupd.exe (unverified)' "$T/out.txt"
+"$EXCISE" scan --root "$W" --only win-files -v -o "$T/out.txt" 2>/dev/null
+check "text -v shows the signer and its state" grep -Eq '^    [a-z]+ +win-files +signer AO Kaspersky Lab at /Windows/System32/svcupd.exe \(unverified\)' "$T/out.txt"
+COLUMNS=160 "$EXCISE" scan --root "$W" --only win-files -o "$T/out-short.txt" 2>/dev/null
+check "text shows the signer, its file and its state on one line" grep -Eq '^    [a-z]+ +signer AO Kaspersky Lab at /Windows/System32/svcupd.exe \(unverified\) \[' "$T/out-short.txt"
 
 # The full walk finds the same folders and files whatever their case.
 scan_json "$W" --full --only walk
 check_eq "full walk: NetworkAgent folder (nocase glob) and klif.sys" \
-	"$(jq_py "$T/out.json" 'sorted(set((e["field"], e["path"]) for f in r["findings"] for e in f["evidence"] if e["path"].endswith(("NetworkAgent", "klif.sys", "klnagent.exe"))))')" \
+	"$(jq_py "$T/out.json" 'sorted(set((e["field"], e["path"]) for f in r["findings"] for e in per_match(f["evidence"]) if e["path"].endswith(("NetworkAgent", "klif.sys", "klnagent.exe"))))')" \
 	'[["name", "/PROGRAM FILES (X86)/Kaspersky Lab/NetworkAgent/klnagent.exe"], ["name", "/Windows/System32/DRIVERS/klif.sys"], ["path", "/PROGRAM FILES (X86)/Kaspersky Lab/NetworkAgent"], ["path", "/Windows/System32/DRIVERS/klif.sys"]]'
 
 # --- N: lookalikes and a bare leftover folder ---------------------------------
@@ -177,7 +179,7 @@ scan_json "$N" --only win-files
 check_eq "lookalikes: clean (weak leftovers only)" "$rc" 0
 check "lookalikes: report validates" validate_report "$T/out.json"
 check_eq "lookalikes: only the weak leftover folder, a trace of the vendor" \
-	"$(jq_py "$T/out.json" '[(f["product"]["id"], f["state"], f["confidence"], sorted(set(e["path"] for e in f["evidence"]))) for f in r["findings"]]')" \
+	"$(jq_py "$T/out.json" '[(f["product"]["id"], f["state"], f["confidence"], sorted(set(e["path"] for e in per_match(f["evidence"])))) for f in r["findings"]]')" \
 	'[["kaspersky:traces", "remnant", "weak", ["/ProgramData/Kaspersky Lab"]]]'
 check_eq "lookalikes: their PE files were read (observed, unmatched)" \
 	"$(jq_py "$T/out.json" '[(s["observations"] >= 4, s["matched"], s["n_errors"]) for s in r["sources"] if s["name"] == "win-files"]')" \
@@ -212,7 +214,7 @@ check "hostile: report validates" validate_report "$T/out.json"
 check "hostile: bounded reads (a 1 GiB and a ${big} 200 GiB sparse driver): ${secs}s < 20s" \
 	test "$secs" -lt 20
 check_eq "hostile: the sparse klif.sys still gives its signer" \
-	"$(jq_py "$T/out.json" 'sorted(set(e["path"] for f in r["findings"] for e in f["evidence"] if e["kind"] == "signer" and "/klif" in e["path"] or "/klwfp" in e["path"]))')" \
+	"$(jq_py "$T/out.json" 'sorted(set(e["path"] for f in r["findings"] for e in per_match(f["evidence"]) if e["kind"] == "signer" and "/klif" in e["path"] or "/klwfp" in e["path"]))')" \
 	"$([ $big = yes ] && echo '["/Windows/System32/drivers/klif.sys", "/Windows/System32/drivers/klwfp.sys"]' || echo '["/Windows/System32/drivers/klif.sys"]')"
 jq_py "$T/out.json" '"\n".join(e for s in r["sources"] if s["name"] == "win-files" for e in s["errors"])' >"$T/errors.txt"
 # expect NAME TEXT: the item error for drivers/NAME contains TEXT
@@ -246,9 +248,9 @@ check_eq "hostile: one error per bad file, none for the symlinks" \
 	"$(jq_py "$T/out.json" '[(s["status"], s["n_errors"]) for s in r["sources"] if s["name"] == "win-files"]')" \
 	"[[\"ok\", $((${#muts[@]} + 2))]]"
 check_eq "hostile: a bad version resource still leaves the signer (ver-node-len)" \
-	"$(jq_py "$T/out.json" 'any(e["kind"] == "signer" and e["path"].endswith("kl-ver-node-len.sys") for f in r["findings"] for e in f["evidence"])')" True
+	"$(jq_py "$T/out.json" 'any(e["kind"] == "signer" and e["path"].endswith("kl-ver-node-len.sys") for f in r["findings"] for e in per_match(f["evidence"]))')" True
 check_eq "hostile: symlinks named avp.exe are files, not followed" \
-	"$(jq_py "$T/out.json" 'sorted(set(e["path"] for f in r["findings"] for e in f["evidence"] if "avp" in e["path"]))')" '[]'
+	"$(jq_py "$T/out.json" 'sorted(set(e["path"] for f in r["findings"] for e in per_match(f["evidence"]) if "avp" in e["path"]))')" '[]'
 
 # --- limits: PE files per scan, user folders -----------------------------------
 L=$T/limits

@@ -22,7 +22,7 @@ jq_true() { [ "$(jq_py "$T/out.json" "$1")" = True ]; }
 fnd() { finding_py "$T/out.json" "$1" "$2"; }
 
 # ev EXPR: True when some evidence e (of finding f) satisfies the Python EXPR.
-ev() { jq_true "any($1 for f in r['findings'] for e in f['evidence'])"; }
+ev() { jq_true "any($1 for f in r['findings'] for e in per_match(f['evidence']))"; }
 src() { jq_py "$T/out.json" "[s for s in r['sources'] if s['name']=='$1'][0]$2"; }
 
 # === a) KES 12.9 for Windows with Network Agent ==================================
@@ -73,9 +73,12 @@ check_eq "a: hive paths found case-insensitively (config/software)" \
 "$EXCISE" scan --root "$A" "${ONLY[@]}" --format csv -o "$T/out.csv" 2>/dev/null
 check "a: CSV carries the driver evidence with its registry-derived path" \
 	grep -q 'kmod,name,klif.sys,/Windows/System32/drivers/klif.sys' "$T/out.csv"
-"$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -o "$T/out.txt" 2>/dev/null
-check "a: text names the environment key and the attrs" \
+"$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -v -o "$T/out.txt" 2>/dev/null
+check "a: text -v names the environment key and the attrs" \
 	sh -c "grep -q 'KasperskyLab.*protected.*KES12.9.*environment' '$T/out.txt' && grep -q 'altitude=320400' '$T/out.txt'"
+COLUMNS=200 "$EXCISE" scan --root "$A" "${ONLY[@]}" --format text -o "$T/out-short.txt" 2>/dev/null
+check "a: text shows registry keys as Windows writes them (single backslashes)" \
+	grep -Eq '^    strong +registry HKLM\\SOFTWARE\\KasperskyLab \(present\) \[' "$T/out-short.txt"
 
 # === b) Kaspersky Internet Security (consumer) and a user hive =====================
 B=$T/kis
@@ -167,7 +170,7 @@ scan_json "$C" "${ONLY[@]}"
 check_eq "c: KSWS: found" "$rc" 1
 check_eq "c: KSWS installed, definitive" "$(fnd ksws "(f['state'], f['confidence'])")" "('installed', 'definitive')"
 check_eq "c: all three services (kavfsslp matched ignoring case)" \
-	"$(jq_py "$T/out.json" "sorted(e['value'] for f in r['findings'] for e in f['evidence'] if e['kind']=='service')")" \
+	"$(jq_py "$T/out.json" "sorted(e['value'] for f in r['findings'] for e in per_match(f['evidence']) if e['kind']=='service')")" \
 	'["KAVFS", "KAVFSGT", "kavfsslp"]'
 
 # === d) keys left after an uninstall ===============================================
@@ -187,7 +190,7 @@ check_eq "d: ... but only a remnant" \
 	"$(jq_py "$T/out.json" "[(f['product']['id'], f['state']) for f in r['findings']]")" '[["kaspersky:unidentified", "remnant"]]'
 check_eq "d: every stale key was observed" "$(src win-software "['observations'] >= 6")" True
 check "d: no evidence is active" \
-	jq_true "not any(e['active'] for f in r['findings'] for e in f['evidence'])"
+	jq_true "not any(e['active'] for f in r['findings'] for e in per_match(f['evidence']))"
 
 # === e) migrated to UltraAV (names from the fixture, not from the research) ========
 E=$T/ultraav
@@ -237,7 +240,7 @@ EOF
 scan_json "$F" "${ONLY[@]}"
 check_eq "f: lookalikes: clean (exit 0)" "$rc" 0
 check "f: no driver or service evidence" \
-	jq_true "not any(e['kind'] in ('kmod','service') for f in r['findings'] for e in f['evidence'])"
+	jq_true "not any(e['kind'] in ('kmod','service') for f in r['findings'] for e in per_match(f['evidence']))"
 check "f: only the weak Services\\kl* key pattern, nothing stronger" \
 	jq_true "all(f['confidence']=='weak' for f in r['findings'])"
 
@@ -362,6 +365,6 @@ check_eq "limits: keys: the walk stops with an item error, the source is ok" \
 	"$(src win-software "['status'], any('more than 100000 keys' in m for m in [s for s in r['sources'] if s['name']=='win-software'][0]['errors'])")" "('ok', True)"
 check_eq "limits: keys: 100,000 keys were observed" "$(src win-software "['observations'] >= 100000")" True
 check_eq "limits: keys: the vendor root still matched" \
-	"$(jq_py "$T/out.json" "any(e['path']=='HKLM\\\\SOFTWARE\\\\KasperskyLab' for f in r['findings'] for e in f['evidence'])")" True
+	"$(jq_py "$T/out.json" "any(e['path']=='HKLM\\\\SOFTWARE\\\\KasperskyLab' for f in r['findings'] for e in per_match(f['evidence']))")" True
 
 done_testing

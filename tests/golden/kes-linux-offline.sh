@@ -65,19 +65,19 @@ pkg_rpm() {
 }
 
 # step 1: stop-service kesl.service
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_1() {
 	log "  skipped: nothing to do on an offline root"
 }
 
 # step 2: stop-service klnagent64.service
-# evidence: systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
+# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
 step_2() {
 	log "  skipped: nothing to do on an offline root"
 }
 
 # step 3: disable-service kesl.service
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_3() {
 	for l in "$ROOT"/etc/systemd/system/*.wants/'kesl.service' "$ROOT"/etc/systemd/system/*.requires/'kesl.service'; do
 		if [ -L "$l" ]; then quarantine "$l" l || return 1; fi
@@ -85,7 +85,7 @@ step_3() {
 }
 
 # step 4: disable-service klnagent64.service
-# evidence: systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
+# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
 step_4() {
 	for l in "$ROOT"/etc/systemd/system/*.wants/'klnagent64.service' "$ROOT"/etc/systemd/system/*.requires/'klnagent64.service'; do
 		if [ -L "$l" ]; then quarantine "$l" l || return 1; fi
@@ -93,7 +93,7 @@ step_4() {
 }
 
 # step 5: dpkg-purge kesl-gui
-# evidence: dpkg package kesl-gui [kesl.package.kesl-gui, definitive]; dpkg package AO Kaspersky Lab <support@kaspersky.com> [kaspersky.package.publisher.kaspersky-re, strong]
+# evidence: dpkg package kesl-gui [kesl.package.kesl-gui, definitive]
 step_5() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'kesl-gui' 2>/dev/null | grep -q '^[a-z][^n]'; then
@@ -121,7 +121,7 @@ step_6() {
 }
 
 # step 7: dpkg-purge klnagent64
-# evidence: dpkg package klnagent64 [klnagent.package.klnagent64, definitive]; dpkg package AO Kaspersky Lab <support@kaspersky.com> [kaspersky.package.publisher.kaspersky-re, strong]
+# evidence: dpkg package klnagent64 [klnagent.package.klnagent64, definitive]
 step_7() {
 	# shellcheck disable=SC2016
 	if dpkg-query --admindir="$ROOT/var/lib/dpkg" -W -f='${db:Status-Abbrev}' -- 'klnagent64' 2>/dev/null | grep -q '^[a-z][^n]'; then
@@ -147,13 +147,13 @@ step_9() {
 }
 
 # step 10: remove-path /lib/systemd/system/kesl.service
-# evidence: systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]
 step_10() {
 	quarantine "$ROOT"'/lib/systemd/system/kesl.service' f || return 1
 }
 
 # step 11: remove-path /lib/systemd/system/klnagent64.service
-# evidence: systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
+# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
 step_11() {
 	quarantine "$ROOT"'/lib/systemd/system/klnagent64.service' f || return 1
 }
@@ -171,37 +171,37 @@ step_13() {
 }
 
 # step 14: remove-cert CERT-SHA256
-# evidence: truststore cert AO Kaspersky Lab @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]
+# evidence: truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]
 step_14() {
 	log "  in a generated bundle: it leaves when the trust store is regenerated"
 }
 
 # step 15: remove-cert CERT-SHA256
-# evidence: truststore cert AO Kaspersky Lab @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]
+# evidence: truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]
 step_15() {
 	quarantine "$ROOT"'/etc/ssl/certs/ea2e8480.0' l || return 1
 }
 
 # step 16: remove-cert CERT-SHA256
-# evidence: truststore cert AO Kaspersky Lab @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]
+# evidence: truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]
 step_16() {
 	quarantine "$ROOT"'/etc/ssl/certs/kaspersky-fixture.pem' l || return 1
 }
 
 # step 17: remove-cert CERT-SHA256
-# evidence: truststore cert AO Kaspersky Lab @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]
+# evidence: truststore cert Kaspersky Anti-Virus Personal Root Certificate @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]
 step_17() {
 	quarantine "$ROOT"'/usr/local/share/ca-certificates/kaspersky-fixture.crt' l || return 1
 }
 
 # step 18: regenerate-trust trust-store
-# evidence: truststore cert AO Kaspersky Lab @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]
+# evidence: truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ca-certificates.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/ea2e8480.0 [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/etc/ssl/certs/kaspersky-fixture.pem [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert Kaspersky Anti-Virus Personal Root Certificate @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.kaspersky-anti-virus-personal-root-certificate, strong]; truststore cert AO Kaspersky Lab @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.publisher.ao-kaspersky-lab, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.subject.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]; truststore cert CN=Kaspersky Anti-Virus Personal Root Certificate,O=AO Kaspersky Lab,C=RU @/usr/local/share/ca-certificates/kaspersky-fixture.crt [kaspersky.cert.issuer.cn-kaspersky-anti-virus-personal-root-certificate-re, strong]
 step_18() {
 	log "  offline root: regenerate inside the image (chroot \"$ROOT\" update-ca-certificates --fresh) or use excise remove, which rewrites the bundles"
 }
 
 # step 19: reload-units daemon-reload
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
 step_19() {
 	log "  skipped: nothing to do on an offline root"
 }

@@ -108,7 +108,7 @@ function Step5 {
 }
 
 # step 6: remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0
-# evidence: win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kes-windows.registry.path.hklm-software-kasperskylab-protected-kes-environment-re, strong]; win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kaspersky.registry.path.hklm-software-kasperskylab-protected-avp-kes-pure-environmen-re, strong]
+# evidence: win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kaspersky.registry.path.hklm-software-kasperskylab-protected-avp-kes-pure-environmen-re, strong]; win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kes-windows.registry.path.hklm-software-kasperskylab-protected-kes-environment-re, strong]
 function Step6 {
     Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\KES.12.9.0')
 }

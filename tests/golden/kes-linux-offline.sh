@@ -65,19 +65,19 @@ pkg_rpm() {
 }
 
 # step 1: stop-service kesl.service
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl, strong]
 step_1() {
 	log "  skipped: nothing to do on an offline root"
 }
 
 # step 2: stop-service klnagent64.service
-# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64, definitive]
 step_2() {
 	log "  skipped: nothing to do on an offline root"
 }
 
 # step 3: disable-service kesl.service
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl, strong]
 step_3() {
 	for l in "$ROOT"/etc/systemd/system/*.wants/'kesl.service' "$ROOT"/etc/systemd/system/*.requires/'kesl.service'; do
 		if [ -L "$l" ]; then quarantine "$l" l || return 1; fi
@@ -85,7 +85,7 @@ step_3() {
 }
 
 # step 4: disable-service klnagent64.service
-# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64, definitive]
 step_4() {
 	for l in "$ROOT"/etc/systemd/system/*.wants/'klnagent64.service' "$ROOT"/etc/systemd/system/*.requires/'klnagent64.service'; do
 		if [ -L "$l" ]; then quarantine "$l" l || return 1; fi
@@ -135,25 +135,25 @@ step_7() {
 }
 
 # step 8: remove-path /etc/systemd/system/multi-user.target.wants/kesl.service
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl, strong]
 step_8() {
 	quarantine "$ROOT"'/etc/systemd/system/multi-user.target.wants/kesl.service' l || return 1
 }
 
 # step 9: remove-path /etc/systemd/system/multi-user.target.wants/klnagent64.service
-# evidence: systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64, definitive]
 step_9() {
 	quarantine "$ROOT"'/etc/systemd/system/multi-user.target.wants/klnagent64.service' l || return 1
 }
 
 # step 10: remove-path /lib/systemd/system/kesl.service
-# evidence: systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]
+# evidence: systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl, strong]
 step_10() {
 	quarantine "$ROOT"'/lib/systemd/system/kesl.service' f || return 1
 }
 
 # step 11: remove-path /lib/systemd/system/klnagent64.service
-# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64, definitive]
 step_11() {
 	quarantine "$ROOT"'/lib/systemd/system/klnagent64.service' f || return 1
 }
@@ -201,7 +201,7 @@ step_18() {
 }
 
 # step 19: reload-units daemon-reload
-# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]
+# evidence: systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/etc/systemd/system/multi-user.target.wants/kesl.service [kesl.service.kesl, strong]; systemd service /opt/kaspersky/kesl/bin/kesl @/lib/systemd/system/kesl.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl.service, strong]; systemd service kesl.service @/lib/systemd/system/kesl.service [kesl.service.kesl, strong]; systemd service /opt/kaspersky/klnagent64/sbin/klnagent @/lib/systemd/system/klnagent64.service [kaspersky.service.target.opt-kaspersky-any, strong]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/etc/systemd/system/multi-user.target.wants/klnagent64.service [klnagent.service.klnagent64, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64.service, definitive]; systemd service klnagent64.service @/lib/systemd/system/klnagent64.service [klnagent.service.klnagent64, definitive]
 step_19() {
 	log "  skipped: nothing to do on an offline root"
 }

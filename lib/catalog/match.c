@@ -380,6 +380,8 @@ static int add_indicator(struct kf *kf, const struct excise_indicator *ind, stru
 	if (r < 0)
 		return r;
 	size_t len = strlen(v);
+	if (kf->norm && len == 0)
+		return 0; /* nothing but quotes and punctuation: it would match any string of them */
 	kf->any = true;
 	switch (ind->match) {
 	case EXCISE_MATCH_EXACT:

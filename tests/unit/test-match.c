@@ -307,6 +307,7 @@ static const char i18n[] =
 	"{\"id\":\"svc-re\",\"product\":\"p\",\"kind\":\"service\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"^kesl$\",\"confidence\":\"strong\",\"source\":\"https://e/16\"},"
 	"{\"id\":\"kmod-kess\",\"product\":\"p\",\"kind\":\"kmod\",\"field\":\"name\",\"value\":\"kess\",\"confidence\":\"strong\",\"source\":\"https://e/17\"},"
 	"{\"id\":\"file-dash\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"kesl-control\",\"confidence\":\"strong\",\"source\":\"https://e/18\"},"
+	"{\"id\":\"only-quotes\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"value\":\"«-»\",\"confidence\":\"weak\",\"source\":\"https://e/20\"},"
 	"{\"id\":\"ru-name\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"Kaspersky Endpoint Security для Windows\",\"confidence\":\"strong\",\"source\":\"https://e/19\"}"
 	"],\"directives\":[]}";
 
@@ -361,6 +362,10 @@ static void test_spaces_and_punctuation(void **state)
 		if (strcmp(PUB(spaced[i]), "pub-en") != 0)
 			fail_msg("'%s' gave '%s'", spaced[i], PUB(spaced[i]));
 	assert_string_equal(PUB("KasperskyLab"), "");
+	/* an indicator that is nothing but quotes and punctuation matches nothing */
+	assert_string_equal(PUB("«-»"), "");
+	assert_string_equal(PUB("-"), "");
+	assert_string_equal(PUB(""), "");
 	/* case-sensitive: punctuation and width normalised, case not */
 	assert_string_equal(PUB("Kaspersky Lab, ZAO"), "pub-cs");
 	assert_string_equal(PUB("Ｋａｓｐｅｒｓｋｙ Ｌａｂ ＺＡＯ"), "pub-cs");

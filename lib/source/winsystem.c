@@ -19,7 +19,8 @@
  * "image-missing" (neither active). The image is the ImagePath (a driver
  * without one: \SystemRoot\System32\drivers\<name>.sys) as a root path:
  * a quoted program is the quoted part, an unquoted one with arguments the
- * first space-cut prefix that exists (as CreateProcess tries them; else the
+ * first space-cut prefix that exists (as CreateProcess tries them, at most
+ * EXCISE_MAX_IMAGE_PATH_CUTS of them; else the
  * first ending in .exe or .sys, else the whole); %SystemRoot% and %windir%
  * are \Windows, %ProgramFiles% \Program Files, %ProgramFiles(x86)%
  * \Program Files (x86), %SystemDrive% the root; \??\ and a drive letter
@@ -206,8 +207,8 @@ static int image_file(struct source_ctx *ctx, const char *image, const char *nam
 	/* unquoted: each prefix cut at a space, shortest first, then the whole */
 	size_t shown = 0, cuts = 0;
 	for (size_t i = 0; i <= len; i++) {
-		if (i < len && (image[i] != ' ' || ++cuts > 16))
-			continue; /* a hostile ImagePath of many spaces: 16 cuts, then the whole */
+		if (i < len && (image[i] != ' ' || ++cuts > EXCISE_MAX_IMAGE_PATH_CUTS))
+			continue; /* a hostile ImagePath of many spaces: so many cuts, then the whole */
 		if (!shown && ends_with_image(image, i))
 			shown = i;
 		char *p = image_root_path(image, i);

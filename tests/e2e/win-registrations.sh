@@ -49,6 +49,8 @@ check "a: the InstallProperties key is a package, installed and active, its publ
 	ev "e['source']=='win-software' and e['kind']=='package' and e['path']=='$UD\\\\$KES_PACKED\\\\InstallProperties' and e['state']=='installed' and e['active'] and 'kaspersky.package.publisher.x' in $IDS"
 check "a: the product code unpacked, upper case, as a registry name" \
 	ev "e['kind']=='registry' and e['path']=='$UD\\\\$KES_PACKED\\\\InstallProperties' and 'kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed' in $IDS"
+check "a: attr msi_product_code is the {GUID}, upper case" \
+	ev "e['kind']=='package' and (e.get('attrs') or {}).get('msi_product_code')=='$KES'"
 check_eq "a: KES found, installed" "$(fnd kes-windows "f['state']")" installed
 "$EXCISE" scan --root "$A" --only win-software >"$T/out.txt" 2>/dev/null
 check "a: the text report names the registration's key" grep -qF "$KES_PACKED" "$T/out.txt"
@@ -78,6 +80,8 @@ check "b: Classes\\Installer\\Products: the product code as a registry name" \
 	ev "e['kind']=='registry' and e['path']=='HKLM\\\\SOFTWARE\\\\Classes\\\\Installer\\\\Products\\\\$NAG_PACKED' and 'klnagent.registry.2924beda-e0d7-4daf-a224-50d2e0b12f5b' in $IDS"
 check "b: and a package, installed" \
 	ev "e['kind']=='package' and e['path']=='HKLM\\\\SOFTWARE\\\\Classes\\\\Installer\\\\Products\\\\$NAG_PACKED' and e['state']=='installed' and e['version']=='14.2.26975'"
+check "b: the Products key's code, unpacked" \
+	ev "e['kind']=='registry' and (e.get('attrs') or {}).get('msi_product_code')=='$NAG'"
 check "b: an upgrade code is a registry name too" \
 	ev "e['kind']=='registry' and e['path']=='HKLM\\\\SOFTWARE\\\\Classes\\\\Installer\\\\UpgradeCodes\\\\$KES_PACKED' and 'kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed' in $IDS"
 

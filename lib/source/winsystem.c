@@ -21,9 +21,9 @@
  * a quoted program is the quoted part, an unquoted one with arguments the
  * first space-cut prefix that exists (as CreateProcess tries them, at most
  * EXCISE_MAX_IMAGE_PATH_CUTS of them; else the
- * first ending in .exe or .sys, else the whole); %SystemRoot% and %windir%
- * are \Windows, %ProgramFiles% \Program Files, %ProgramFiles(x86)%
- * \Program Files (x86), %SystemDrive% the root; \??\ and a drive letter
+ * first ending in .exe or .sys, else the whole); %SystemRoot%, %windir%,
+ * %ProgramFiles(x86)%... are expanded as hive_expand does (also in a REG_SZ
+ * value), %SystemDrive% is the root; \??\ and a drive letter
  * are dropped, \SystemRoot\ is \Windows\ and a relative path (System32\
  * drivers\x.sys) is under \Windows; the file is found case-insensitively
  * (root_resolve_nocase) and must not be a directory. Each key is also a REGISTRY
@@ -116,40 +116,12 @@ static int altitudes(struct source_ctx *ctx, struct hive *h, hive_node svc, cons
 	return buf_take(&b, ret);
 }
 
-/* The environment variables image paths use, as root paths. */
-static const struct {
-	const char *var, *dir;
-} env_dirs[] = {
-	{ "%SystemRoot%", "\\Windows" },
-	{ "%windir%", "\\Windows" },
-	{ "%ProgramFiles%", "\\Program Files" },
-	{ "%ProgramFiles(x86)%", "\\Program Files (x86)" },
-	{ "%SystemDrive%", "" },
-};
-
-/* s[0..len) with the known variables expanded, as a root path (NULL: out of memory). */
+/* s[0..len) with the variables hive_expand knows expanded (a REG_SZ ImagePath
+ * may name them too), as a root path (NULL: out of memory or too long). */
 static char *image_root_path(const char *s, size_t len)
 {
-	_cleanup_free_ char *cut = strndup(s, len);
-	if (!cut)
-		return NULL;
-	struct buf b;
-	buf_init(&b, EXCISE_MAX_HIVE_STRING_LEN + 64);
-	for (const char *p = cut; *p;) {
-		bool done = false;
-		for (size_t i = 0; i < ARRAY_SIZE(env_dirs) && *p == '%' && !done; i++) {
-			size_t n = strlen(env_dirs[i].var);
-			if (strncasecmp(p, env_dirs[i].var, n) == 0) {
-				buf_adds(&b, env_dirs[i].dir);
-				p += n;
-				done = true;
-			}
-		}
-		if (!done)
-			buf_addc(&b, *p++);
-	}
-	_cleanup_free_ char *exp = NULL;
-	if (buf_take(&b, &exp) < 0)
+	_cleanup_free_ char *cut = strndup(s, len), *exp = NULL;
+	if (!cut || hive_expand(cut, &exp) < 0)
 		return NULL;
 	return win_root_path(exp);
 }

@@ -106,7 +106,9 @@ check "c: HKU\\alice\\...\\Installer\\Products key, code matched" \
 # === d) drivers and services: installed only with the image present ===================
 D=$T/drv
 new_root "$D"
-mkdir -p "$D/Windows/System32/drivers" "$D/Program Files (x86)/Kaspersky Lab/KES.12.9.0"
+mkdir -p "$D/Windows/System32/drivers" "$D/Program Files (x86)/Kaspersky Lab/KES.12.9.0" \
+	"$D/Program Files (x86)/Kaspersky Lab/kaspersky security"
+touch "$D/Program Files (x86)/Kaspersky Lab/kaspersky security/KAVFS.exe"
 touch "$D/Windows/System32/drivers/KLIF.SYS" "$D/Windows/System32/drivers/klim6.sys" \
 	"$D/Program Files (x86)/Kaspersky Lab/KES.12.9.0/avp.exe"
 sy "$D" <<'EOF'
@@ -131,6 +133,10 @@ sy "$D" <<'EOF'
 "Type"=dword:00000010
 "Start"=dword:00000002
 "ImagePath"=sz:C:\Program Files (x86)\Kaspersky Lab\NetworkAgent\klnagent.exe -s
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\KAVFS]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ImagePath"=sz:%ProgramFiles(x86)%\Kaspersky Lab\Kaspersky Security\kavfs.exe -service
 [HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\kl1]
 "Type"=dword:00000010
 "Start"=dword:00000003
@@ -148,6 +154,8 @@ check "d: quoted image with arguments, present: installed" \
 	ev "e['kind']=='service' and e['path'].endswith('Services\\\\AVP') and e['state']=='installed' and e['active']"
 check "d: unquoted image with spaces and arguments, missing: image-missing" \
 	ev "e['kind']=='service' and e['path'].endswith('Services\\\\klnagent') and e['state']=='image-missing' and not e['active']"
+check "d: unquoted %ProgramFiles(x86)% image (REG_SZ) with spaces and arguments, present (other case): installed" \
+	ev "e['kind']=='service' and e['path'].endswith('Services\\\\KAVFS') and e['state']=='installed' and e['active']"
 check "d: %SystemRoot% image present: installed" \
 	ev "e['kind']=='service' and e['path'].endswith('Services\\\\kl1') and e['state']=='installed'"
 rm "$D/Windows/System32/drivers/KLIF.SYS"

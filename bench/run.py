@@ -89,6 +89,12 @@ def main():
         print(f"building {R} ({a.files} files, {a.bytes} bytes)...", flush=True)
         subprocess.run([sys.executable, os.path.join(a.shared, "gen_tree.py"), R,
                         "--files", str(a.files), "--bytes", str(a.bytes)], check=True)
+    osrel = os.path.join(R, "etc", "os-release")
+    if not os.path.exists(osrel):
+        # The tree stands for a Linux root; excise refuses a root it cannot recognise.
+        os.makedirs(os.path.dirname(osrel), exist_ok=True)
+        with open(osrel, "w") as f:
+            f.write('ID=debian\nVERSION_ID="12"\nPRETTY_NAME="excise bench tree"\n')
     floor = os.path.join(CACHE, "floor")
     subprocess.run(["cc", "-O2", "-Wall", "-Wextra", "-o", floor, os.path.join(HERE, "floor.c"),
                     "-lpthread"], check=True)

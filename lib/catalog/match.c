@@ -12,8 +12,23 @@
  * A 64 Ki-bit filter over the first two (folded) bytes of every hashed key
  * rejects most strings before any hashing; it is what keeps the full walk
  * close to a bare directory read.
+ *
+ * Human text (normalised fields: NAME of a package, certificate, extension or
+ * signer; PUBLISHER, DESCRIPTION, SUBJECT and ISSUER of any kind) is compared
+ * in normal form (catalog/normalise.h, docs/catalog-format.md "Matching"):
+ * exact values and globs are normalised when compiled and the string when
+ * matched (quotes gone, punctuation and spaces one space, NFKC, case folded
+ * for nocase); a regex sees the string with NFKC, folding for nocase, quotes
+ * removed and white space collapsed, but its punctuation kept. File names,
+ * paths, targets and the other identifiers are compared byte for byte (ASCII
+ * folded for nocase), as before.
+ *
+ * A service NAME indicator `x` also matches the unit `x.service` and `x.service`
+ * the unit `x`: each string is tried in both forms, every indicator reported once.
  */
 #include "catalog/match.h"
+
+#include "catalog/normalise.h"
 
 #include <fnmatch.h>
 #include <regex.h>
@@ -27,6 +42,7 @@
 
 struct chain {
 	const struct excise_indicator *ind;
+	const char *pat; /* the glob fnmatch runs: ind->value, or its normal form */
 	int next;       /* index into kf.chain, -1 ends */
 	regex_t *re;    /* compiled regex for EXCISE_MATCH_REGEX */
 };
@@ -37,6 +53,7 @@ struct infix {
 	char *needle;
 	size_t len;
 	const struct excise_indicator *ind;
+	const char *pat;            /* the glob fnmatch runs */
 };
 
 struct bucket_set {
@@ -54,6 +71,10 @@ struct anchor {
 
 struct kf {
 	bool any;
+	bool norm;                  /* human text: compared in normal form */
+	bool svc;                   /* service names: "x" and "x.service" are one */
+	bool need_cs, need_ci;      /* normal forms exact/glob indicators need (norm only) */
+	bool need_re_cs, need_re_ci;/* forms regexes see (norm only) */
 	bool open;                  /* some indicator must be tried on every string */
 	struct bucket_set exact, prefix, suffix;
 	int open_head;              /* chain of open globs and regexes */
@@ -135,19 +156,33 @@ static bool sfilter_has(const struct kf *kf, const char *s, size_t len)
 	return filter_get(kf->sfilter, pair((unsigned char)s[len - 2], (unsigned char)s[len - 1]));
 }
 
-static int add_chain(struct kf *kf, const struct excise_indicator *ind, int next)
+static int add_chain(struct kf *kf, const struct excise_indicator *ind, const char *pat, int next)
 {
 	struct chain *c = realloc(kf->chain, (kf->n_chain + 1) * sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	kf->chain = c;
-	c[kf->n_chain] = (struct chain){ .ind = ind, .next = next };
+	c[kf->n_chain] = (struct chain){ .ind = ind, .pat = pat, .next = next };
 	return (int)kf->n_chain++;
 }
 
-/* Put `ind` under key[0..len) in `set` (folded when nocase). */
+/* Keep `p` (malloc'd) until the matcher is freed; frees it on failure. */
+static int own(struct kf *kf, char *p)
+{
+	char **o = realloc(kf->owned, (kf->n_owned + 1) * sizeof(*o));
+	if (!o) {
+		free(p);
+		return -ENOMEM;
+	}
+	kf->owned = o;
+	kf->owned[kf->n_owned++] = p;
+	return 0;
+}
+
+/* Put `ind` under key[0..len) in `set` (folded when nocase); `pat` is the glob
+ * that confirms a prefix or suffix hit. */
 static int bucket_add(struct kf *kf, struct bucket_set *set, const struct excise_indicator *ind,
-		      const char *key, size_t len)
+		      const char *pat, const char *key, size_t len)
 {
 	int t = ind->nocase ? 1 : 0;
 	if (t) {
@@ -168,7 +203,7 @@ static int bucket_add(struct kf *kf, struct bucket_set *set, const struct excise
 	struct hash_slot *s = hash_put(&set->keys[t], key, len);
 	if (!s)
 		return -ENOMEM;
-	int idx = add_chain(kf, ind, s->value);
+	int idx = add_chain(kf, ind, pat, s->value);
 	if (idx < 0)
 		return idx;
 	s->value = idx;
@@ -203,9 +238,9 @@ static size_t literal_suffix(const char *v, size_t len)
 
 /* Longest run of plain characters in glob `v` (outside brackets). Returns 1 when
  * the glob was filed as an infix, 0 when it has no usable literal. */
-static int add_infix(struct kf *kf, const struct excise_indicator *ind)
+static int add_infix(struct kf *kf, const struct excise_indicator *ind, const char *v)
 {
-	const char *v = ind->value, *best = NULL;
+	const char *best = NULL;
 	size_t best_len = 0;
 	for (const char *p = v; *p;) {
 		if (*p == '[') {
@@ -237,7 +272,7 @@ static int add_infix(struct kf *kf, const struct excise_indicator *ind)
 		ascii_lower(needle, needle, best_len);
 		kf->infix_nocase = true;
 	}
-	x[kf->n_infix++] = (struct infix){ .needle = needle, .len = best_len, .ind = ind };
+	x[kf->n_infix++] = (struct infix){ .needle = needle, .len = best_len, .ind = ind, .pat = v };
 	filter_set(kf->ifilter, pair((unsigned char)needle[0], (unsigned char)needle[1]));
 	return 1;
 }
@@ -251,10 +286,30 @@ static bool ifilter_has(const struct kf *kf, const char *s, size_t len)
 	return false;
 }
 
-/* Does the inner literal of `x` occur in `s` (its folded copy for nocase)? */
-static bool infix_seen(const struct infix *x, const char *s, const char *folded, size_t len)
+/* The forms of one string the tables and patterns are tried on. */
+struct subj {
+	const char *s, *f;   /* as is (or normal form) and folded; f NULL when no table wants it */
+	size_t slen, flen;
+	const char *rs, *rf; /* what regexes see: case-sensitive and nocase */
+};
+
+/* What a glob of `ind` is tried on. */
+static const char *glob_subject(const struct kf *kf, const struct subj *sj, const struct excise_indicator *ind)
 {
-	const char *hay = x->ind->nocase ? folded : s;
+	return kf->norm && ind->nocase ? sj->f : sj->s;
+}
+
+/* What a regex of `ind` is tried on. */
+static const char *re_subject(const struct kf *kf, const struct subj *sj, const struct excise_indicator *ind)
+{
+	return kf->norm ? (ind->nocase ? sj->rf : sj->rs) : sj->s;
+}
+
+/* Does the inner literal of `x` occur in the string (its folded form for nocase)? */
+static bool infix_seen(const struct infix *x, const struct subj *sj)
+{
+	const char *hay = x->ind->nocase ? sj->f : sj->s;
+	size_t len = x->ind->nocase ? sj->flen : sj->slen;
 	return hay && memmem(hay, len, x->needle, x->len) != NULL;
 }
 
@@ -268,34 +323,88 @@ static int add_anchor(struct kf *kf, const char *s, size_t len, bool nocase, boo
 	return 0;
 }
 
+/* Is (kind, field) human text, compared in normal form? */
+static bool human_text(enum excise_obs_kind kind, enum excise_field field)
+{
+	switch (field) {
+	case EXCISE_F_PUBLISHER:
+	case EXCISE_F_DESCRIPTION:
+	case EXCISE_F_SUBJECT:
+	case EXCISE_F_ISSUER:
+		return true;
+	case EXCISE_F_NAME:
+		return kind == EXCISE_OBS_PACKAGE || kind == EXCISE_OBS_CERT || kind == EXCISE_OBS_EXTENSION ||
+		       kind == EXCISE_OBS_SIGNER;
+	default:
+		return false;
+	}
+}
+
+/* The value as compiled: its normal form in a human-text field (owned by kf). */
+static int compiled_value(struct kf *kf, const struct excise_indicator *ind, const char **ret)
+{
+	*ret = ind->value;
+	if (!kf->norm)
+		return 0;
+	char *out = NULL;
+	int r;
+	if (ind->match == EXCISE_MATCH_REGEX) {
+		r = normalise_regex(ind->value, ind->nocase, &out);
+		if (r < 0)
+			return r == -ENOMEM ? r : -EXCISE_E_CATALOG;
+		if (ind->nocase)
+			kf->need_re_ci = true;
+		else
+			kf->need_re_cs = true;
+	} else {
+		unsigned fl = NORMALISE_PUNCT | (ind->nocase ? NORMALISE_FOLD : 0) |
+			      (ind->match == EXCISE_MATCH_GLOB ? NORMALISE_GLOB : 0);
+		ssize_t n = normalise(ind->value, strlen(ind->value), fl, NULL, 0, &out);
+		if (n < 0)
+			return (int)n;
+		if (ind->nocase)
+			kf->need_ci = true;
+		else
+			kf->need_cs = true;
+	}
+	if ((r = own(kf, out)) < 0)
+		return r;
+	*ret = out;
+	return 0;
+}
+
 static int add_indicator(struct kf *kf, const struct excise_indicator *ind, struct buf *all_re)
 {
-	const char *v = ind->value;
+	const char *v;
+	int r = compiled_value(kf, ind, &v);
+	if (r < 0)
+		return r;
 	size_t len = strlen(v);
-	int r;
+	if (kf->norm && len == 0)
+		return 0; /* nothing but quotes and punctuation: it would match any string of them */
 	kf->any = true;
 	switch (ind->match) {
 	case EXCISE_MATCH_EXACT:
 		filter_add(kf, v, len);
-		r = add_anchor(kf, v, len, ind->nocase, true);
-		return r < 0 ? r : bucket_add(kf, &kf->exact, ind, v, len);
+		r = kf->norm ? 0 : add_anchor(kf, v, len, ind->nocase, true);
+		return r < 0 ? r : bucket_add(kf, &kf->exact, ind, v, v, len);
 	case EXCISE_MATCH_GLOB: {
 		size_t pl = literal_prefix(v);
 		if (pl > 0) {
 			filter_add(kf, v, pl);
-			r = add_anchor(kf, v, pl, ind->nocase, false);
-			return r < 0 ? r : bucket_add(kf, &kf->prefix, ind, v, pl);
+			r = kf->norm ? 0 : add_anchor(kf, v, pl, ind->nocase, false);
+			return r < 0 ? r : bucket_add(kf, &kf->prefix, ind, v, v, pl);
 		}
 		size_t sl = literal_suffix(v, len);
 		if (sl > 0) {
 			sfilter_add(kf, v + len - sl, sl);
-			return bucket_add(kf, &kf->suffix, ind, v + len - sl, sl);
+			return bucket_add(kf, &kf->suffix, ind, v, v + len - sl, sl);
 		}
-		r = add_infix(kf, ind);
+		r = add_infix(kf, ind, v);
 		if (r != 0)
 			return r < 0 ? r : 0;
 		kf->open = true;
-		r = add_chain(kf, ind, kf->open_head);
+		r = add_chain(kf, ind, v, kf->open_head);
 		if (r < 0)
 			return r;
 		kf->open_head = r;
@@ -310,7 +419,7 @@ static int add_indicator(struct kf *kf, const struct excise_indicator *ind, stru
 			free(re);
 			return -EXCISE_E_CATALOG;
 		}
-		r = add_chain(kf, ind, kf->open_head);
+		r = add_chain(kf, ind, v, kf->open_head);
 		if (r < 0) {
 			regfree(re);
 			free(re);
@@ -335,8 +444,11 @@ int matcher_new(const struct excise_catalog *c, const char *platform, struct mat
 	if (!m)
 		return err_set(reterr, -ENOMEM, "out of memory");
 	for (size_t k = 0; k < _EXCISE_OBS_KIND_MAX; k++)
-		for (size_t f = 0; f < _EXCISE_FIELD_MAX; f++)
+		for (size_t f = 0; f < _EXCISE_FIELD_MAX; f++) {
 			m->kf[k][f].open_head = -1;
+			m->kf[k][f].norm = human_text(k, f);
+			m->kf[k][f].svc = k == EXCISE_OBS_SERVICE && f == EXCISE_F_NAME;
+		}
 	struct buf res[_EXCISE_OBS_KIND_MAX][_EXCISE_FIELD_MAX];
 	for (size_t k = 0; k < _EXCISE_OBS_KIND_MAX; k++)
 		for (size_t f = 0; f < _EXCISE_FIELD_MAX; f++)
@@ -418,14 +530,15 @@ bool matcher_wants(const struct matcher *m, enum excise_obs_kind kind, enum exci
 	return m->kf[kind][field].any;
 }
 
-/* Look `s` up in one table of a bucket set: exact (whole) or prefix/suffix of each length. */
+/* Look the string up in one table of a bucket set: exact (whole) or prefix/suffix of each length. */
 enum part { WHOLE, PREFIX, SUFFIX };
 
-static int lookup_set(const struct bucket_set *set, enum part part, const char *s, size_t len,
-		      const char *folded, int (*each)(void *, int), void *ud)
+static int lookup_set(const struct bucket_set *set, enum part part, const struct subj *sj,
+		      int (*each)(void *, int), void *ud)
 {
 	for (int t = 0; t < 2; t++) {
-		const char *str = t ? folded : s;
+		const char *str = t ? sj->f : sj->s;
+		size_t len = t ? sj->flen : sj->slen;
 		if (!set->keys[t].n || !str)
 			continue;
 		if (part == WHOLE) {
@@ -460,18 +573,131 @@ static int stop_at_first(void *ud, int head)
 	return 1;
 }
 
-/* Folded copy for nocase tables, in `stack` when it fits. */
-static char *folded_copy(const struct kf *kf, const char *s, size_t len, char *stack, size_t stack_size)
+/* The forms of s[0..len) kf needs, in the stack buffers when they fit. */
+struct forms {
+	char stack[4][256];
+	char *p[4];
+};
+
+static void forms_done(struct forms *fm)
 {
-	bool need = kf->exact.keys[1].n || kf->prefix.keys[1].n || kf->suffix.keys[1].n ||
-		    kf->infix_nocase;
-	if (!need)
-		return NULL;
-	char *p = len < stack_size ? stack : malloc(len + 1);
+	for (int i = 0; i < 4; i++)
+		if (fm->p[i] && fm->p[i] != fm->stack[i])
+			free(fm->p[i]);
+}
+
+static int norm_form(struct forms *fm, int i, const char *s, size_t len, unsigned flags, const char **ret,
+		     size_t *retlen)
+{
+	ssize_t n = normalise(s, len, flags, fm->stack[i], sizeof(fm->stack[i]), &fm->p[i]);
+	if (n < 0)
+		return (int)n;
+	*ret = fm->p[i];
+	if (retlen)
+		*retlen = (size_t)n;
+	return 0;
+}
+
+static int subj_init(const struct kf *kf, const char *s, size_t len, struct forms *fm, struct subj *sj)
+{
+	memset(fm->p, 0, sizeof(fm->p));
+	*sj = (struct subj){ 0 };
+	if (!kf->norm) {
+		sj->s = sj->rs = sj->rf = s;
+		sj->slen = sj->flen = len;
+		bool need = kf->exact.keys[1].n || kf->prefix.keys[1].n || kf->suffix.keys[1].n ||
+			    kf->infix_nocase;
+		if (need) {
+			char *p = len < sizeof(fm->stack[0]) ? fm->stack[0] : malloc(len + 1);
+			if (!p)
+				return -ENOMEM;
+			ascii_lower(p, s, len);
+			p[len] = 0;
+			fm->p[0] = p;
+			sj->f = p;
+		}
+		return 0;
+	}
+	int r = 0;
+	if (kf->need_cs)
+		r = norm_form(fm, 0, s, len, NORMALISE_PUNCT, &sj->s, &sj->slen);
+	if (r >= 0 && kf->need_ci)
+		r = norm_form(fm, 1, s, len, NORMALISE_PUNCT | NORMALISE_FOLD, &sj->f, &sj->flen);
+	if (r >= 0 && kf->need_re_cs)
+		r = norm_form(fm, 2, s, len, 0, &sj->rs, NULL);
+	if (r >= 0 && kf->need_re_ci)
+		r = norm_form(fm, 3, s, len, NORMALISE_FOLD, &sj->rf, NULL);
+	if (r < 0)
+		forms_done(fm);
+	return r;
+}
+
+/* Prefix filter: the first bytes of either form. */
+static bool pre_filter(const struct kf *kf, const struct subj *sj)
+{
+	return (sj->s && filter_has(kf, sj->s, sj->slen)) ||
+	       (kf->norm && sj->f && filter_has(kf, sj->f, sj->flen));
+}
+
+static bool suf_filter(const struct kf *kf, const struct subj *sj)
+{
+	return (sj->s && sfilter_has(kf, sj->s, sj->slen)) ||
+	       (kf->norm && sj->f && sfilter_has(kf, sj->f, sj->flen));
+}
+
+static bool in_filter(const struct kf *kf, const struct subj *sj)
+{
+	return (sj->s && ifilter_has(kf, sj->s, sj->slen)) ||
+	       (kf->norm && sj->f && ifilter_has(kf, sj->f, sj->flen));
+}
+
+static bool could_one(const struct kf *kf, const char *s, size_t len)
+{
+	if (kf->open)
+		return true;
+	bool fast_no = !kf->norm && !filter_has(kf, s, len) && !kf->suffix.keys[0].n &&
+		       !kf->suffix.keys[1].n && !kf->n_infix;
+	if (fast_no)
+		return false;
+	struct forms fm;
+	struct subj sj;
+	if (subj_init(kf, s, len, &fm, &sj) < 0)
+		return true; /* out of memory: let matcher_match decide */
+	bool pre = pre_filter(kf, &sj);
+	int r = 0;
+	if (pre)
+		r = lookup_set(&kf->exact, WHOLE, &sj, stop_at_first, NULL);
+	if (!r && pre)
+		r = lookup_set(&kf->prefix, PREFIX, &sj, stop_at_first, NULL);
+	if (!r && suf_filter(kf, &sj))
+		r = lookup_set(&kf->suffix, SUFFIX, &sj, stop_at_first, NULL);
+	bool in = !r && kf->n_infix && in_filter(kf, &sj);
+	for (size_t i = 0; in && !r && i < kf->n_infix; i++)
+		r = infix_seen(&kf->infix[i], &sj);
+	forms_done(&fm);
+	return r != 0;
+}
+
+#define SERVICE_SUFFIX ".service"
+#define SERVICE_SUFFIX_LEN (sizeof(SERVICE_SUFFIX) - 1)
+
+/* The other spelling of a unit name: without ".service", or with it. */
+static char *service_other(const char *s, size_t len, char *stack, size_t size, size_t *retlen)
+{
+	if (len > SERVICE_SUFFIX_LEN && memcmp(s + len - SERVICE_SUFFIX_LEN, SERVICE_SUFFIX, SERVICE_SUFFIX_LEN) == 0) {
+		*retlen = len - SERVICE_SUFFIX_LEN;
+	} else {
+		if (len == 0)
+			return NULL;
+		*retlen = len + SERVICE_SUFFIX_LEN;
+	}
+	char *p = *retlen < size ? stack : malloc(*retlen + 1);
 	if (!p)
 		return NULL;
-	ascii_lower(p, s, len);
-	p[len] = 0;
+	memcpy(p, s, len < *retlen ? len : *retlen);
+	if (*retlen > len)
+		memcpy(p + len, SERVICE_SUFFIX, SERVICE_SUFFIX_LEN);
+	p[*retlen] = 0;
 	return p;
 }
 
@@ -483,26 +709,19 @@ bool matcher_could(const struct matcher *m, enum excise_obs_kind kind, enum exci
 	const struct kf *kf = &m->kf[kind][field];
 	if (!kf->any)
 		return false;
-	if (kf->open)
+	if (could_one(kf, s, len))
 		return true;
-	bool pre = filter_has(kf, s, len);
-	if (!pre && !kf->suffix.keys[0].n && !kf->suffix.keys[1].n && !kf->n_infix)
+	if (!kf->svc)
 		return false;
 	char stack[256];
-	char *folded = folded_copy(kf, s, len, stack, sizeof(stack));
-	int r = 0;
-	if (pre)
-		r = lookup_set(&kf->exact, WHOLE, s, len, folded, stop_at_first, NULL);
-	if (!r && pre)
-		r = lookup_set(&kf->prefix, PREFIX, s, len, folded, stop_at_first, NULL);
-	if (!r && sfilter_has(kf, s, len))
-		r = lookup_set(&kf->suffix, SUFFIX, s, len, folded, stop_at_first, NULL);
-	bool in = !r && kf->n_infix && ifilter_has(kf, s, len);
-	for (size_t i = 0; in && !r && i < kf->n_infix; i++)
-		r = infix_seen(&kf->infix[i], s, folded, len);
-	if (folded && folded != stack)
-		free(folded);
-	return r != 0;
+	size_t olen = 0;
+	char *o = service_other(s, len, stack, sizeof(stack), &olen);
+	if (!o)
+		return len > 0; /* out of memory: let matcher_match decide */
+	bool r = could_one(kf, o, olen);
+	if (o != stack)
+		free(o);
+	return r;
 }
 
 /* Do the first n bytes agree (ASCII case folded when nocase)? */
@@ -524,8 +743,9 @@ bool matcher_could_below(const struct matcher *m, enum excise_obs_kind kind, enu
 	const struct kf *kf = &m->kf[kind][field];
 	if (!kf->any)
 		return false;
-	/* Suffixes, inner literals and open patterns can match under any prefix. */
-	if (kf->open || kf->n_infix || kf->suffix.keys[0].n || kf->suffix.keys[1].n)
+	/* Suffixes, inner literals and open patterns can match under any prefix; a
+	 * normal form need not start with the normal form of a prefix. */
+	if (kf->norm || kf->svc || kf->open || kf->n_infix || kf->suffix.keys[0].n || kf->suffix.keys[1].n)
 		return true;
 	for (size_t i = 0; i < kf->n_anchors; i++) {
 		const struct anchor *a = &kf->anchors[i];
@@ -538,9 +758,31 @@ bool matcher_could_below(const struct matcher *m, enum excise_obs_kind kind, enu
 	return false;
 }
 
+/* Each indicator reported once, however many spellings of the string it matched. */
+struct once {
+	matcher_fn fn;
+	void *ud;
+	const struct excise_indicator **seen;
+	size_t n;
+};
+
+static int once_fn(void *ud, const struct excise_indicator *ind)
+{
+	struct once *o = ud;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->seen[i] == ind)
+			return 0;
+	const struct excise_indicator **q = realloc(o->seen, (o->n + 1) * sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	o->seen = q;
+	o->seen[o->n++] = ind;
+	return o->fn(o->ud, ind);
+}
+
 struct run {
 	const struct kf *kf;
-	const char *s;
+	const struct subj *sj;
 	matcher_fn fn;
 	void *ud;
 	enum part part;
@@ -549,16 +791,17 @@ struct run {
 static int run_chain(void *ud, int head)
 {
 	struct run *run = ud;
-	for (int i = head; i >= 0; i = run->kf->chain[i].next) {
-		const struct chain *c = &run->kf->chain[i];
+	const struct kf *kf = run->kf;
+	for (int i = head; i >= 0; i = kf->chain[i].next) {
+		const struct chain *c = &kf->chain[i];
 		const struct excise_indicator *ind = c->ind;
 		bool hit;
 		if (run->part == WHOLE)
 			hit = true; /* the hash matched the whole string */
 		else if (c->re)
-			hit = regexec(c->re, run->s, 0, NULL, 0) == 0;
+			hit = regexec(c->re, re_subject(kf, run->sj, ind), 0, NULL, 0) == 0;
 		else
-			hit = fnmatch(ind->value, run->s, ind->nocase ? FNM_CASEFOLD : 0) == 0;
+			hit = fnmatch(c->pat, glob_subject(kf, run->sj, ind), ind->nocase ? FNM_CASEFOLD : 0) == 0;
 		if (hit) {
 			int r = run->fn(run->ud, ind);
 			if (r)
@@ -566,6 +809,54 @@ static int run_chain(void *ud, int head)
 		}
 	}
 	return 0;
+}
+
+/* One spelling of the string, NUL-terminated at len. */
+static int match_one(const struct kf *kf, const char *s, size_t len, matcher_fn fn, void *userdata)
+{
+	struct forms fm;
+	struct subj sj;
+	int r = subj_init(kf, s, len, &fm, &sj);
+	if (r < 0)
+		return r;
+	struct run run = { .kf = kf, .sj = &sj, .fn = fn, .ud = userdata };
+	if (pre_filter(kf, &sj)) {
+		run.part = WHOLE;
+		r = lookup_set(&kf->exact, WHOLE, &sj, run_chain, &run);
+		run.part = PREFIX;
+		if (!r)
+			r = lookup_set(&kf->prefix, PREFIX, &sj, run_chain, &run);
+	}
+	run.part = SUFFIX;
+	if (!r && suf_filter(kf, &sj))
+		r = lookup_set(&kf->suffix, SUFFIX, &sj, run_chain, &run);
+	bool in = !r && kf->n_infix && in_filter(kf, &sj);
+	for (size_t i = 0; in && !r && i < kf->n_infix; i++) {
+		const struct infix *x = &kf->infix[i];
+		if (infix_seen(x, &sj) &&
+		    fnmatch(x->pat, glob_subject(kf, &sj, x->ind), x->ind->nocase ? FNM_CASEFOLD : 0) == 0)
+			r = fn(userdata, x->ind);
+	}
+	if (!r && kf->open_head >= 0) {
+		/* Open globs always run; a regex runs alone only after the alternation hit
+		 * (on either form a regex sees: the alternation is a superset of both). */
+		bool any_re = kf->has_re &&
+			      ((sj.rs && regexec(&kf->all_re, sj.rs, 0, NULL, 0) == 0) ||
+			       (sj.rf && sj.rf != sj.rs && regexec(&kf->all_re, sj.rf, 0, NULL, 0) == 0));
+		for (int i = kf->open_head; i >= 0 && !r; i = kf->chain[i].next) {
+			const struct chain *c = &kf->chain[i];
+			bool hit;
+			if (c->re)
+				hit = any_re && regexec(c->re, re_subject(kf, &sj, c->ind), 0, NULL, 0) == 0;
+			else
+				hit = fnmatch(c->pat, glob_subject(kf, &sj, c->ind),
+					      c->ind->nocase ? FNM_CASEFOLD : 0) == 0;
+			if (hit)
+				r = fn(userdata, c->ind);
+		}
+	}
+	forms_done(&fm);
+	return r;
 }
 
 int matcher_match(const struct matcher *m, enum excise_obs_kind kind, enum excise_field field,
@@ -586,42 +877,20 @@ int matcher_match(const struct matcher *m, enum excise_obs_kind kind, enum excis
 			return -ENOMEM;
 		s = copy;
 	}
+	if (!kf->svc)
+		return match_one(kf, s, len, fn, userdata);
+	struct once once = { .fn = fn, .ud = userdata };
+	int r = match_one(kf, s, len, once_fn, &once);
 	char stack[256];
-	char *folded = folded_copy(kf, s, len, stack, sizeof(stack));
-	struct run run = { .kf = kf, .s = s, .fn = fn, .ud = userdata };
-	int r = 0;
-	if (filter_has(kf, s, len)) {
-		run.part = WHOLE;
-		r = lookup_set(&kf->exact, WHOLE, s, len, folded, run_chain, &run);
-		run.part = PREFIX;
-		if (!r)
-			r = lookup_set(&kf->prefix, PREFIX, s, len, folded, run_chain, &run);
+	size_t olen = 0;
+	char *o = r ? NULL : service_other(s, len, stack, sizeof(stack), &olen);
+	if (!r && !o && len > 0)
+		r = -ENOMEM;
+	if (o) {
+		r = match_one(kf, o, olen, once_fn, &once);
+		if (o != stack)
+			free(o);
 	}
-	run.part = SUFFIX;
-	if (!r && sfilter_has(kf, s, len))
-		r = lookup_set(&kf->suffix, SUFFIX, s, len, folded, run_chain, &run);
-	bool in = !r && kf->n_infix && ifilter_has(kf, s, len);
-	for (size_t i = 0; in && !r && i < kf->n_infix; i++) {
-		const struct infix *x = &kf->infix[i];
-		if (infix_seen(x, s, folded, len) &&
-		    fnmatch(x->ind->value, s, x->ind->nocase ? FNM_CASEFOLD : 0) == 0)
-			r = fn(userdata, x->ind);
-	}
-	if (!r && kf->open_head >= 0) {
-		/* Open globs always run; a regex runs alone only after the alternation hit. */
-		bool any_re = kf->has_re && regexec(&kf->all_re, s, 0, NULL, 0) == 0;
-		for (int i = kf->open_head; i >= 0 && !r; i = kf->chain[i].next) {
-			const struct chain *c = &kf->chain[i];
-			bool hit;
-			if (c->re)
-				hit = any_re && regexec(c->re, s, 0, NULL, 0) == 0;
-			else
-				hit = fnmatch(c->ind->value, s, c->ind->nocase ? FNM_CASEFOLD : 0) == 0;
-			if (hit)
-				r = fn(userdata, c->ind);
-		}
-	}
-	if (folded && folded != stack)
-		free(folded);
+	free(once.seen);
 	return r;
 }

@@ -6,6 +6,9 @@
  *    so a string is tried only against globs whose literal part it carries;
  *  - regexes joined into one alternation, tried one by one only on a hit.
  * No string is ever tested against every indicator in turn.
+ * Human-text fields (names of packages, certificates, extensions and signers;
+ * publishers, descriptions, subjects, issuers) are compared in normal form
+ * (catalog/normalise.h); a service name matches with or without ".service".
  */
 #ifndef EXCISE_MATCH_H
 #define EXCISE_MATCH_H

@@ -89,6 +89,7 @@
 #define EXCISE_MAX_HIVE_DEPTH 32u               /* key levels below a walk's start */
 #define EXCISE_MAX_HIVE_VALUE_SIZE (256u << 10) /* bytes of one value's data */
 #define EXCISE_MAX_HIVE_STRING_LEN (32u << 10)  /* bytes of one decoded (UTF-8) string */
+#define EXCISE_MAX_IMAGE_PATH_CUTS 16u          /* spaces an unquoted service ImagePath is cut at to find its program */
 #define EXCISE_MAX_CERTBLOB_PROPS 1024u         /* properties in one certificate store Blob */
 
 /* Removal runs (lib/remove/journal.c) */

@@ -245,3 +245,174 @@ int win_cert_stores(struct source_ctx *ctx, struct hive *h, hive_node from, cons
 	}
 	return r;
 }
+
+int win_msi_unpack(const char *packed, char out[static 39])
+{
+	/* where each packed digit goes in "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" */
+	static const unsigned char at[32] = {
+		8, 7, 6, 5, 4, 3, 2, 1,         /* first group reversed */
+		13, 12, 11, 10,                 /* second reversed */
+		18, 17, 16, 15,                 /* third reversed */
+		21, 20, 23, 22,                 /* then pairs swapped */
+		26, 25, 28, 27, 30, 29, 32, 31, 34, 33, 36, 35,
+	};
+	if (strlen(packed) != 32)
+		return -EINVAL;
+	memcpy(out, "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}", 39);
+	for (size_t i = 0; i < 32; i++) {
+		char c = packed[i];
+		if (c >= 'a' && c <= 'f')
+			c = (char)(c - 32);
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'F')))
+			return -EINVAL;
+		out[at[i]] = c;
+	}
+	out[38] = 0;
+	return 0;
+}
+
+/* "major.minor.build" of an MSI Version DWORD (major in the top byte). */
+static void msi_version(uint64_t v, char out[32])
+{
+	snprintf(out, 32, "%u.%u.%u", (unsigned)((v >> 24) & 0xFF), (unsigned)((v >> 16) & 0xFF),
+		 (unsigned)(v & 0xFFFF));
+}
+
+struct msi {
+	const char *user;
+	const char *sid;
+};
+
+/* The key's name as a {GUID}; false (an item error) when it is not a packed code. */
+static bool msi_code(struct source_ctx *ctx, struct hive *h, const char *name, const char *path,
+		     char code[static 39])
+{
+	if (win_msi_unpack(name, code) == 0)
+		return true;
+	source_item_error(ctx, EXCISE_E_CORRUPT, "hive '%s': %s: key name is not a packed MSI code "
+			  "(32 hex digits), skipped", hive_name(h), path);
+	return false;
+}
+
+/* A PACKAGE and a REGISTRY observation of one MSI product registration. */
+static int msi_emit(struct source_ctx *ctx, const char *path, const char *code, const char *name,
+		    const char *pub, const char *ver, const char *loc, const struct msi *m)
+{
+	struct excise_obs_attr a[4];
+	size_t na = 0;
+	a[na++] = (struct excise_obs_attr){ "msi_product_code", code };
+	if (loc && *loc)
+		a[na++] = (struct excise_obs_attr){ "install_location", loc };
+	if (m->user)
+		a[na++] = (struct excise_obs_attr){ "user", m->user };
+	if (m->sid)
+		a[na++] = (struct excise_obs_attr){ "sid", m->sid };
+	int r;
+	if (name && *name) {
+		struct excise_obs o = { .kind = EXCISE_OBS_PACKAGE, .state = "installed", .active = true,
+				 .attrs = a, .n_attrs = na };
+		o.f[EXCISE_F_NAME] = name;
+		o.f[EXCISE_F_VERSION] = ver;
+		o.f[EXCISE_F_PUBLISHER] = pub;
+		o.f[EXCISE_F_PATH] = path;
+		if ((r = source_emit(ctx, &o)) < 0)
+			return r;
+	}
+	struct excise_obs k = { .kind = EXCISE_OBS_REGISTRY, .state = "installed", .active = true,
+			 .attrs = a, .n_attrs = na };
+	k.f[EXCISE_F_NAME] = code;
+	k.f[EXCISE_F_PATH] = path;
+	k.f[EXCISE_F_VERSION] = ver;
+	k.f[EXCISE_F_DESCRIPTION] = name;
+	return source_emit(ctx, &k);
+}
+
+static int msi_product(struct source_ctx *ctx, struct hive *h, hive_node n, const char *name,
+		       const char *path, void *ud)
+{
+	char code[39], ver[32];
+	if (!msi_code(ctx, h, name, path, code))
+		return 0;
+	_cleanup_free_ char *pn = NULL;
+	uint64_t v = 0;
+	bool have_v = false;
+	int r;
+	if ((r = win_str(ctx, h, n, path, "ProductName", &pn)) < 0 ||
+	    (r = win_u64(ctx, h, n, path, "Version", &v, &have_v)) < 0)
+		return r;
+	if (have_v)
+		msi_version(v, ver);
+	return msi_emit(ctx, path, code, pn, NULL, have_v ? ver : NULL, NULL, ud);
+}
+
+int win_msi_products(struct source_ctx *ctx, struct hive *h, hive_node from, const char *parent_path,
+		     const char *keypath, const char *user)
+{
+	struct msi m = { .user = user };
+	return each_child(ctx, h, from, parent_path, keypath, msi_product, &m);
+}
+
+static int msi_upgrade(struct source_ctx *ctx, struct hive *h, hive_node n, const char *name,
+		       const char *path, void *ud)
+{
+	const struct msi *m = ud;
+	(void)n;
+	char code[39];
+	if (!msi_code(ctx, h, name, path, code))
+		return 0;
+	struct excise_obs_attr a[2] = { { "msi_upgrade_code", code }, { "user", m->user } };
+	struct excise_obs k = { .kind = EXCISE_OBS_REGISTRY, .state = "installed", .active = true,
+			 .attrs = a, .n_attrs = m->user ? 2 : 1 };
+	k.f[EXCISE_F_NAME] = code;
+	k.f[EXCISE_F_PATH] = path;
+	return source_emit(ctx, &k);
+}
+
+int win_msi_upgrade_codes(struct source_ctx *ctx, struct hive *h, hive_node from, const char *parent_path,
+			  const char *keypath, const char *user)
+{
+	struct msi m = { .user = user };
+	return each_child(ctx, h, from, parent_path, keypath, msi_upgrade, &m);
+}
+
+/* UserData\<SID>\Products\<packed>: its InstallProperties. */
+static int msi_userdata_product(struct source_ctx *ctx, struct hive *h, hive_node n, const char *name,
+				const char *path, void *ud)
+{
+	char code[39];
+	if (!msi_code(ctx, h, name, path, code))
+		return 0;
+	_cleanup_free_ char *ip = NULL;
+	if (asprintf(&ip, "%s\\InstallProperties", path) < 0)
+		return -ENOMEM;
+	hive_node props = 0;
+	int r = hive_lookup(h, n, "InstallProperties", &props);
+	if (r == -ENOENT) /* a product key without its properties: the code alone */
+		return msi_emit(ctx, path, code, NULL, NULL, NULL, NULL, ud);
+	if (r < 0)
+		return win_key_error(ctx, h, ip, r, "key cannot be read");
+	_cleanup_free_ char *dn = NULL, *pub = NULL, *dv = NULL, *loc = NULL;
+	if ((r = win_str(ctx, h, props, ip, "DisplayName", &dn)) < 0 ||
+	    (r = win_str(ctx, h, props, ip, "Publisher", &pub)) < 0 ||
+	    (r = win_str(ctx, h, props, ip, "DisplayVersion", &dv)) < 0 ||
+	    (r = win_str(ctx, h, props, ip, "InstallLocation", &loc)) < 0)
+		return r;
+	return msi_emit(ctx, ip, code, dn, pub, dv, loc, ud);
+}
+
+static int msi_userdata_sid(struct source_ctx *ctx, struct hive *h, hive_node n, const char *name,
+			    const char *path, void *ud)
+{
+	(void)ud;
+	_cleanup_free_ char *products = NULL;
+	if (asprintf(&products, "%s\\Products", path) < 0)
+		return -ENOMEM;
+	struct msi m = { .sid = name };
+	return each_child(ctx, h, n, "Products", products, msi_userdata_product, &m);
+}
+
+int win_msi_userdata(struct source_ctx *ctx, struct hive *h, hive_node from, const char *parent_path,
+		     const char *keypath)
+{
+	return each_child(ctx, h, from, parent_path, keypath, msi_userdata_sid, NULL);
+}

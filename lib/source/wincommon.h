@@ -45,4 +45,29 @@ NODISCARD int win_run_key(struct source_ctx *ctx, struct hive *h, hive_node from
 NODISCARD int win_cert_stores(struct source_ctx *ctx, struct hive *h, hive_node from,
 			      const char *parent_path, const char *keypath, const char *user);
 
+/* MSI registrations. A packed code is a {GUID} with its first three groups'
+ * hex digits reversed and every pair of the last 16 swapped, no braces or
+ * dashes (Installer\Products\4C0EE8F61F3A4EF4786D47A8E5EFB49D). The {GUID}
+ * in upper case into out, or -EINVAL when `packed` is not 32 hex digits. */
+NODISCARD int win_msi_unpack(const char *packed, char out[static 39]);
+
+/* The keys under `parent_path` (an Installer\Products key) as MSI product
+ * registrations: PACKAGE (NAME = ProductName, VERSION from Version) and
+ * REGISTRY (NAME = the {GUID}), attr msi_product_code (and user). A key name
+ * that is not a packed code is an item error. */
+NODISCARD int win_msi_products(struct source_ctx *ctx, struct hive *h, hive_node from,
+			       const char *parent_path, const char *keypath, const char *user);
+
+/* The keys under `parent_path` (an Installer\UpgradeCodes key): REGISTRY
+ * observations NAME = the upgrade {GUID}, attr msi_upgrade_code (and user). */
+NODISCARD int win_msi_upgrade_codes(struct source_ctx *ctx, struct hive *h, hive_node from,
+				    const char *parent_path, const char *keypath, const char *user);
+
+/* Installer\UserData\<SID>\Products\<packed>\InstallProperties under
+ * `parent_path` (the UserData key): PACKAGE (NAME = DisplayName, PUBLISHER,
+ * VERSION = DisplayVersion, attr install_location) and REGISTRY (NAME = the
+ * {GUID}), attrs msi_product_code and sid. */
+NODISCARD int win_msi_userdata(struct source_ctx *ctx, struct hive *h, hive_node from,
+			       const char *parent_path, const char *keypath);
+
 #endif

@@ -8,6 +8,17 @@
  *   DisplayName, VERSION = DisplayVersion, PUBLISHER, TARGET = UninstallString,
  *   PATH = HKLM\SOFTWARE\...\Uninstall\<key>) and a REGISTRY observation (NAME
  *   = the key name, e.g. an MSI product code).
+ * - MSI registrations, each an install (state "installed", active) whether or
+ *   not an Uninstall entry exists: Classes\Installer\Products\<packed code>
+ *   (PACKAGE: NAME = ProductName, VERSION from its Version DWORD) and
+ *   Microsoft\Windows\CurrentVersion\Installer\UserData\<SID>\Products\
+ *   <packed code>\InstallProperties (PACKAGE: NAME = DisplayName, PUBLISHER,
+ *   VERSION = DisplayVersion, attr install_location, attr sid), each also a
+ *   REGISTRY observation NAME = the product {GUID}; attr msi_product_code = the
+ *   {GUID} in upper case; PATH = the key. Installer\UpgradeCodes\<packed> (under
+ *   Classes and under Microsoft\Windows\CurrentVersion): REGISTRY, NAME = the
+ *   upgrade {GUID}, attr msi_upgrade_code. A key name that is not a packed code
+ *   is an item error (wincommon.c has the transform).
  * - Run keys of both views: SERVICE observations (autorun "Run").
  * - Vendor key trees: the keys named by the catalog's registry path indicators
  *   under HKLM\SOFTWARE (their literal prefixes) are walked and every key is a
@@ -20,6 +31,7 @@
  * - Machine certificate stores (ROOT, AuthRoot, CA): the DER certificate in
  *   each key's Blob value, as CERT observations.
  * Attrs: `install_location`, `msi_product_code`, `view` (Uninstall entries),
+ * `msi_upgrade_code`, `sid` (MSI registrations),
  * `autorun` (Run keys), `product_root` (vendor keys), `thumbprint` and `store`
  * (certificates).
  * A hive that cannot be read fails the source; a bad key is an item error.
@@ -247,6 +259,20 @@ static int run(struct source_ctx *ctx)
 		if (r >= 0)
 			r = win_run_key(ctx, h, root, runrel, runshown, "Run", NULL);
 	}
+	static const char *const upgrade[] = { "Classes\\Installer\\UpgradeCodes",
+					       "Microsoft\\Windows\\CurrentVersion\\Installer\\UpgradeCodes" };
+	if (r >= 0)
+		r = win_msi_products(ctx, h, root, "Classes\\Installer\\Products",
+				     HKLM_SOFTWARE "\\Classes\\Installer\\Products", NULL);
+	if (r >= 0)
+		r = win_msi_userdata(ctx, h, root, "Microsoft\\Windows\\CurrentVersion\\Installer\\UserData",
+				     HKLM_SOFTWARE "\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData");
+	for (size_t i = 0; i < ARRAY_SIZE(upgrade) && r >= 0; i++) {
+		_cleanup_free_ char *shown = NULL;
+		if (asprintf(&shown, HKLM_SOFTWARE "\\%s", upgrade[i]) < 0)
+			return source_fail(ctx, -ENOMEM, "out of memory");
+		r = win_msi_upgrade_codes(ctx, h, root, upgrade[i], shown, NULL);
+	}
 	if (r >= 0)
 		r = win_cert_stores(ctx, h, root, "Microsoft\\SystemCertificates",
 				    HKLM_SOFTWARE "\\Microsoft\\SystemCertificates", NULL);
@@ -264,6 +290,6 @@ static int run(struct source_ctx *ctx)
 const struct source source_winsoftware = {
 	.name = "win-software",
 	.platform = "windows",
-	.description = "Windows SOFTWARE hive: Uninstall entries, Run keys, vendor keys, machine certificate stores",
+	.description = "Windows SOFTWARE hive: Uninstall entries, MSI registrations, Run keys, vendor keys, machine certificate stores",
 	.run = run,
 };

@@ -10,14 +10,30 @@
  * as a root path, /Windows/System32/drivers/klif.sys), any other a SERVICE
  * (NAME = key name, DESCRIPTION = DisplayName, TARGET = ImagePath). attrs:
  * start, type, group, altitude (minifilter Instances\*\Altitude), control_set, and
- * for a driver service (its key name, the name services are stopped by).
- * Active unless Start is 4 (disabled). Each key is also a REGISTRY
+ * for a driver service (its key name, the name services are stopped by), and
+ * for a service its image (root path).
+ *
+ * State: a service or driver is "installed" (active) only when it is in the
+ * current control set (the only one read), Start is not 4, and its image file
+ * is present in the root; Start 4 is "disabled", a missing image
+ * "image-missing" (neither active). The image is the ImagePath (a driver
+ * without one: \SystemRoot\System32\drivers\<name>.sys) as a root path:
+ * a quoted program is the quoted part, an unquoted one with arguments the
+ * first space-cut prefix that exists (as CreateProcess tries them, at most
+ * EXCISE_MAX_IMAGE_PATH_CUTS of them; else the
+ * first ending in .exe or .sys, else the whole); %SystemRoot%, %windir%,
+ * %ProgramFiles(x86)%... are expanded as hive_expand does (also in a REG_SZ
+ * value), %SystemDrive% is the root; \??\ and a drive letter
+ * are dropped, \SystemRoot\ is \Windows\ and a relative path (System32\
+ * drivers\x.sys) is under \Windows; the file is found case-insensitively
+ * (root_resolve_nocase) and must not be a directory. Each key is also a REGISTRY
  * observation with PATH HKLM\SYSTEM\CurrentControlSet\Services\<name>, the
  * spelling inventory tools and the catalog use.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -100,23 +116,87 @@ static int altitudes(struct source_ctx *ctx, struct hive *h, hive_node svc, cons
 	return buf_take(&b, ret);
 }
 
-/* The image's root path, with the real case when the file is there. */
-static char *driver_path(struct source_ctx *ctx, const char *image, const char *name)
+/* s[0..len) with the variables hive_expand knows expanded (a REG_SZ ImagePath
+ * may name them too), as a root path (NULL: out of memory or too long). */
+static char *image_root_path(const char *s, size_t len)
 {
+	_cleanup_free_ char *cut = strndup(s, len), *exp = NULL;
+	if (!cut || hive_expand(cut, &exp) < 0)
+		return NULL;
+	return win_root_path(exp);
+}
+
+/* Is the root path there, as a file (not a directory)? *real is its real spelling. */
+static bool image_present(struct source_ctx *ctx, const char *p, char **real)
+{
+	*real = NULL;
+	if (root_resolve_nocase(source_root(ctx), p, real) < 0)
+		return false;
+	struct stat st;
+	if (root_stat(source_root(ctx), *real, &st) < 0 || S_ISDIR(st.st_mode)) {
+		free(*real);
+		*real = NULL;
+		return false;
+	}
+	return true;
+}
+
+static bool ends_with_image(const char *s, size_t len)
+{
+	return len >= 4 && (strncasecmp(s + len - 4, ".exe", 4) == 0 || strncasecmp(s + len - 4, ".sys", 4) == 0);
+}
+
+/* The image file of ImagePath `image` (NULL for a driver: the default path) as a
+ * root path, with the real case when present (see the head comment). 0 or -ENOMEM. */
+static int image_file(struct source_ctx *ctx, const char *image, const char *name, char **ret, bool *present)
+{
+	*ret = NULL;
+	*present = false;
 	_cleanup_free_ char *dflt = NULL;
 	if (!image) {
 		/* Windows loads \SystemRoot\System32\drivers\<service>.sys when ImagePath is unset. */
 		if (asprintf(&dflt, "\\SystemRoot\\System32\\drivers\\%s.sys", name) < 0)
-			return NULL;
+			return -ENOMEM;
 		image = dflt;
 	}
-	char *p = win_root_path(image);
-	char *real = NULL;
-	if (p && root_resolve_nocase(source_root(ctx), p, &real) == 0) {
-		free(p);
-		return real;
+	while (*image == ' ' || *image == '\t')
+		image++;
+	size_t len = strlen(image);
+	while (len && (image[len - 1] == ' ' || image[len - 1] == '\t'))
+		len--;
+	if (image[0] == '"') {
+		const char *q = memchr(image + 1, '"', len - 1);
+		image++;
+		len = q ? (size_t)(q - image) : len - 1;
+		char *p = image_root_path(image, len);
+		if (!p)
+			return -ENOMEM;
+		char *real = NULL;
+		*present = image_present(ctx, p, &real);
+		*ret = *present ? (free(p), real) : p;
+		return 0;
 	}
-	return p;
+	/* unquoted: each prefix cut at a space, shortest first, then the whole */
+	size_t shown = 0, cuts = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && (image[i] != ' ' || ++cuts > EXCISE_MAX_IMAGE_PATH_CUTS))
+			continue; /* a hostile ImagePath of many spaces: so many cuts, then the whole */
+		if (!shown && ends_with_image(image, i))
+			shown = i;
+		char *p = image_root_path(image, i);
+		if (!p)
+			return -ENOMEM;
+		char *real = NULL;
+		if (image_present(ctx, p, &real)) {
+			free(p);
+			*ret = real;
+			*present = true;
+			return 0;
+		}
+		free(p);
+	}
+	*ret = image_root_path(image, shown ? shown : len);
+	return *ret ? 0 : -ENOMEM;
 }
 
 static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const char *name,
@@ -135,9 +215,15 @@ static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const ch
 	    (r = win_str(ctx, h, n, path, "Group", &group)) < 0 ||
 	    (r = altitudes(ctx, h, n, path, &alt)) < 0)
 		return r;
-	bool active = !have_start || start != 4;
-	const char *state = active ? "enabled" : "disabled";
-	struct excise_obs_attr a[6];
+	bool driver = have_type && (type == 1 || type == 2 || type == 8);
+	_cleanup_free_ char *root_path = NULL;
+	bool present = false;
+	if ((driver || image) && (r = image_file(ctx, image, name, &root_path, &present)) < 0)
+		return r;
+	bool disabled = have_start && start == 4;
+	bool active = !disabled && present;
+	const char *state = disabled ? "disabled" : present ? "installed" : "image-missing";
+	struct excise_obs_attr a[7];
 	size_t na = 0;
 	if (have_start)
 		a[na++] = (struct excise_obs_attr){ "start", start_word(start) };
@@ -148,15 +234,13 @@ static int service(struct source_ctx *ctx, struct hive *h, hive_node n, const ch
 	if (alt)
 		a[na++] = (struct excise_obs_attr){ "altitude", alt };
 	a[na++] = (struct excise_obs_attr){ "control_set", cs };
-	bool driver = have_type && (type == 1 || type == 2 || type == 8);
 	if (driver)
 		a[na++] = (struct excise_obs_attr){ "service", name };
+	else if (root_path)
+		a[na++] = (struct excise_obs_attr){ "image", root_path };
 	struct excise_obs o = { .kind = driver ? EXCISE_OBS_KMOD : EXCISE_OBS_SERVICE, .state = state,
 			 .active = active, .attrs = a, .n_attrs = na };
-	_cleanup_free_ char *root_path = NULL;
 	if (driver) {
-		if (!(root_path = driver_path(ctx, image, name)))
-			return -ENOMEM;
 		const char *base = strrchr(root_path, '/');
 		o.f[EXCISE_F_NAME] = base ? base + 1 : root_path;
 		o.f[EXCISE_F_PATH] = root_path;

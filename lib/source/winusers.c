@@ -3,7 +3,10 @@
  * source win-users: the per-user hives of an offline Windows root, every
  * Users/<name>/NTUSER.DAT (matched case-insensitively), whether or not the
  * user is logged on: per-user Uninstall entries (PACKAGE + REGISTRY, as in
- * win-software, attrs user), Software\Microsoft\Windows\CurrentVersion\Run
+ * win-software, attrs user), per-user MSI registrations Software\Microsoft\
+ * Installer\Products\<packed code> and ...\UpgradeCodes\<packed code> (as in
+ * win-software: PACKAGE + REGISTRY with attr msi_product_code, REGISTRY with
+ * msi_upgrade_code; attr user), Software\Microsoft\Windows\CurrentVersion\Run
  * entries (SERVICE, NAME = value name, TARGET = command, attrs autorun "Run"
  * and user) and the user's certificate stores (CERT). Keys are shown as
  * HKU\<user folder>\Software\...: offline, the folder names the user (the SID
@@ -39,14 +42,20 @@ static int one_user(struct source_ctx *ctx, const char *dir, const char *user, b
 			return -ENOMEM;
 		return 0;
 	}
-	_cleanup_free_ char *shown = NULL, *rk = NULL, *certs = NULL;
+	_cleanup_free_ char *shown = NULL, *rk = NULL, *certs = NULL, *msi = NULL, *upg = NULL;
 	if (asprintf(&shown, "HKU\\%s\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall", user) < 0 ||
+	    asprintf(&msi, "HKU\\%s\\Software\\Microsoft\\Installer\\Products", user) < 0 ||
+	    asprintf(&upg, "HKU\\%s\\Software\\Microsoft\\Installer\\UpgradeCodes", user) < 0 ||
 	    asprintf(&rk, "HKU\\%s\\Software\\Microsoft\\Windows\\CurrentVersion\\Run", user) < 0 ||
 	    asprintf(&certs, "HKU\\%s\\Software\\Microsoft\\SystemCertificates", user) < 0)
 		return -ENOMEM;
 	hive_node root = hive_root(h);
 	r = win_uninstall(ctx, h, root, "Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall", shown,
 			  NULL, user);
+	if (r >= 0)
+		r = win_msi_products(ctx, h, root, "Software\\Microsoft\\Installer\\Products", msi, user);
+	if (r >= 0)
+		r = win_msi_upgrade_codes(ctx, h, root, "Software\\Microsoft\\Installer\\UpgradeCodes", upg, user);
 	if (r >= 0)
 		r = win_run_key(ctx, h, root, "Software\\Microsoft\\Windows\\CurrentVersion\\Run", rk,
 				"Run", user);
@@ -104,6 +113,6 @@ static int run(struct source_ctx *ctx)
 const struct source source_winusers = {
 	.name = "win-users",
 	.platform = "windows",
-	.description = "Windows user hives (Users/*/NTUSER.DAT): per-user Uninstall entries, Run keys, certificate stores",
+	.description = "Windows user hives (Users/*/NTUSER.DAT): per-user Uninstall entries and MSI registrations, Run keys, certificate stores",
 	.run = run,
 };

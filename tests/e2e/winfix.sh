@@ -99,6 +99,10 @@ build_kes_windows() {
 	local A=$1
 	new_root "$A"
 	touch "$A/Windows/System32/drivers/klif.sys" "$A/Windows/System32/drivers/klflt.sys"
+	# the services' image files: a service is installed only with its image present
+	mkdir -p "$A/Program Files (x86)/Kaspersky Lab/NetworkAgent" "$A/Program Files (x86)/Kaspersky Lab/KES.12.9.0"
+	touch "$A/Program Files (x86)/Kaspersky Lab/NetworkAgent/klnagent.exe" \
+		"$A/Program Files (x86)/Kaspersky Lab/KES.12.9.0/avp.exe"
 	sw "$A" <<'EOF'
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}]
 "DisplayName"="Kaspersky Endpoint Security for Windows"

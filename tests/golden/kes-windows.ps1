@@ -113,15 +113,21 @@ function Step6 {
     Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\KES.12.9.0')
 }
 
-# step 7: remove-path /Windows/System32/drivers/klif.sys
-# evidence: win-files file klif.sys @/Windows/System32/drivers/klif.sys [kaspersky.file.klif.sys, strong]
+# step 7: remove-path /Program Files (x86)/Kaspersky Lab/NetworkAgent
+# evidence: win-files file /Program Files (x86)/Kaspersky Lab/NetworkAgent @/Program Files (x86)/Kaspersky Lab/NetworkAgent [klnagent.file.path.any-program-files-x86-kaspersky-lab-networkagent, definitive]
 function Step7 {
+    Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\NetworkAgent')
+}
+
+# step 8: remove-path /Windows/System32/drivers/klif.sys
+# evidence: win-files file klif.sys @/Windows/System32/drivers/klif.sys [kaspersky.file.klif.sys, strong]
+function Step8 {
     Move-ToQuarantine (Join-Path $env:SystemDrive '\Windows\System32\drivers\klif.sys')
 }
 
-# step 8: delete-registry-key HKLM\SOFTWARE\KasperskyLab
+# step 9: delete-registry-key HKLM\SOFTWARE\KasperskyLab
 # evidence: win-software registry HKLM\SOFTWARE\KasperskyLab @HKLM\SOFTWARE\KasperskyLab [kaspersky.registry.path.hklm-software-kasperskylab, strong]
-function Step8 {
+function Step9 {
     $key = 'HKLM\SOFTWARE\KasperskyLab'
     if (-not (Test-Path -LiteralPath ('Registry::' + $key))) { Write-Log '  already gone'; return }
     $file = Join-Path $Quarantine ("reg-" + [guid]::NewGuid() + '.reg')
@@ -129,9 +135,9 @@ function Step8 {
     Invoke-Step { Remove-Item -LiteralPath ('Registry::' + $key) -Recurse -Force }
 }
 
-# step 9: delete-registry-key HKLM\SOFTWARE\WOW6432Node\KasperskyLab
+# step 10: delete-registry-key HKLM\SOFTWARE\WOW6432Node\KasperskyLab
 # evidence: win-software registry HKLM\SOFTWARE\WOW6432Node\KasperskyLab @HKLM\SOFTWARE\WOW6432Node\KasperskyLab [kaspersky.registry.path.hklm-software-wow6432node-kasperskylab, strong]
-function Step9 {
+function Step10 {
     $key = 'HKLM\SOFTWARE\WOW6432Node\KasperskyLab'
     if (-not (Test-Path -LiteralPath ('Registry::' + $key))) { Write-Log '  already gone'; return }
     $file = Join-Path $Quarantine ("reg-" + [guid]::NewGuid() + '.reg')
@@ -140,31 +146,31 @@ function Step9 {
 }
 
 $prev = 'ok'
-Write-Log ('step 1/9: stop-service ' + 'klif')
+Write-Log ('step 1/10: stop-service ' + 'klif')
 try { Step1; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 1: " + $_)
     exit 1
 }
-Write-Log ('step 2/9: stop-service ' + 'klnagent')
+Write-Log ('step 2/10: stop-service ' + 'klnagent')
 try { Step2; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 2: " + $_)
     exit 1
 }
-Write-Log ('step 3/9: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
+Write-Log ('step 3/10: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
 try { Step3; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 3: " + $_)
     exit 1
 }
-Write-Log ('step 4/9: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
+Write-Log ('step 4/10: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
 try { Step4; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("  FAILED: " + $_ + '; the fallback step 5 follows')
     $prev = 'failed'
 }
-Write-Log ('step 5/9: vendor-remover ' + 'kavremover')
+Write-Log ('step 5/10: vendor-remover ' + 'kavremover')
 if ($prev -ne 'failed') { Write-Log '  not needed' } else {
 try { Step5; Write-Log '  ok'; $prev = 'ok' }
 catch {
@@ -172,28 +178,34 @@ catch {
     exit 1
 }
 }
-Write-Log ('step 6/9: remove-path ' + '/Program Files (x86)/Kaspersky Lab/KES.12.9.0')
+Write-Log ('step 6/10: remove-path ' + '/Program Files (x86)/Kaspersky Lab/KES.12.9.0')
 try { Step6; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 6: " + $_)
     exit 1
 }
-Write-Log ('step 7/9: remove-path ' + '/Windows/System32/drivers/klif.sys')
+Write-Log ('step 7/10: remove-path ' + '/Program Files (x86)/Kaspersky Lab/NetworkAgent')
 try { Step7; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 7: " + $_)
     exit 1
 }
-Write-Log ('step 8/9: delete-registry-key ' + 'HKLM\SOFTWARE\KasperskyLab')
+Write-Log ('step 8/10: remove-path ' + '/Windows/System32/drivers/klif.sys')
 try { Step8; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 8: " + $_)
     exit 1
 }
-Write-Log ('step 9/9: delete-registry-key ' + 'HKLM\SOFTWARE\WOW6432Node\KasperskyLab')
+Write-Log ('step 9/10: delete-registry-key ' + 'HKLM\SOFTWARE\KasperskyLab')
 try { Step9; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 9: " + $_)
+    exit 1
+}
+Write-Log ('step 10/10: delete-registry-key ' + 'HKLM\SOFTWARE\WOW6432Node\KasperskyLab')
+try { Step10; Write-Log '  ok'; $prev = 'ok' }
+catch {
+    Write-Log ("FAILED at step 10: " + $_)
     exit 1
 }
 $script:Reboot = $true

@@ -2,6 +2,7 @@
 /* Unit tests for the indicator matcher (lib/catalog/match.c). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +12,8 @@
 #include <cmocka.h>
 
 #include "catalog/match.h"
+#include "catalog/normalise.h"
+#include "core/macro.h"
 #include "excise/catalog.h"
 
 static const char doc[] =
@@ -280,19 +283,305 @@ static void test_platforms_invalid(void **state)
 	}
 }
 
+/* Human text (names, publishers, descriptions) is compared in normal form. */
+static const char i18n[] =
+	"{\"schema\":\"excise.catalog/1\",\"id\":\"t\",\"version\":\"1\",\"serial\":1,\"issued\":\"2026-01-01\","
+	"\"vendors\":[{\"id\":\"v\",\"name\":\"Vendor\"}],"
+	"\"products\":[{\"id\":\"p\",\"vendor\":\"v\",\"name\":\"P\",\"family\":\"endpoint\",\"platforms\":[\"linux\"],\"source\":\"https://e/p\"}],"
+	"\"indicators\":["
+	"{\"id\":\"pub-en\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"nocase\":true,\"value\":\"Kaspersky Lab\",\"confidence\":\"strong\",\"source\":\"https://e/1\"},"
+	"{\"id\":\"pub-ru\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"nocase\":true,\"value\":\"Лаборатория Касперского\",\"confidence\":\"strong\",\"source\":\"https://e/2\"},"
+	"{\"id\":\"pub-ao\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"nocase\":true,\"value\":\"АО «Лаборатория Касперского»\",\"confidence\":\"strong\",\"source\":\"https://e/3\"},"
+	"{\"id\":\"pub-glob\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"match\":\"glob\",\"nocase\":true,\"value\":\"*Лаборатория Касперского\",\"confidence\":\"weak\",\"source\":\"https://e/4\"},"
+	"{\"id\":\"pub-zao-re\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"match\":\"regex\",\"nocase\":true,\"value\":\"^ЗАО Лаборатория\",\"confidence\":\"weak\",\"source\":\"https://e/5\"},"
+	"{\"id\":\"pub-cs\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"value\":\"Kaspersky Lab ZAO\",\"confidence\":\"strong\",\"source\":\"https://e/6\"},"
+	"{\"id\":\"kis\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"nocase\":true,\"value\":\"Kaspersky Internet Security\",\"confidence\":\"strong\",\"source\":\"https://e/7\"},"
+	"{\"id\":\"kav-re\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"match\":\"regex\",\"nocase\":true,\"value\":\"^Kaspersky Anti-Virus( [0-9]+(\\\\.[0-9]+)*)?$\",\"confidence\":\"strong\",\"source\":\"https://e/8\"},"
+	"{\"id\":\"kav-glob\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"description\",\"match\":\"glob\",\"nocase\":true,\"value\":\"Kaspersky Anti-Virus [0-9]*\",\"confidence\":\"weak\",\"source\":\"https://e/9\"},"
+	"{\"id\":\"gross\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"description\",\"nocase\":true,\"value\":\"Groß\",\"confidence\":\"weak\",\"source\":\"https://e/10\"},"
+	"{\"id\":\"gross-cs\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"description\",\"value\":\"Straße\",\"confidence\":\"weak\",\"source\":\"https://e/11\"},"
+	"{\"id\":\"ext\",\"vendor\":\"v\",\"kind\":\"extension\",\"field\":\"name\",\"match\":\"glob\",\"value\":\"*@kaspersky.com\",\"confidence\":\"strong\",\"source\":\"https://e/12\"},"
+	"{\"id\":\"svc-kess\",\"product\":\"p\",\"kind\":\"service\",\"field\":\"name\",\"value\":\"kess\",\"confidence\":\"strong\",\"source\":\"https://e/13\"},"
+	"{\"id\":\"svc-kics\",\"product\":\"p\",\"kind\":\"service\",\"field\":\"name\",\"value\":\"kics.service\",\"confidence\":\"strong\",\"source\":\"https://e/14\"},"
+	"{\"id\":\"svc-glob\",\"product\":\"p\",\"kind\":\"service\",\"field\":\"name\",\"match\":\"glob\",\"value\":\"klnagent*\",\"confidence\":\"strong\",\"source\":\"https://e/15\"},"
+	"{\"id\":\"svc-re\",\"product\":\"p\",\"kind\":\"service\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"^kesl$\",\"confidence\":\"strong\",\"source\":\"https://e/16\"},"
+	"{\"id\":\"kmod-kess\",\"product\":\"p\",\"kind\":\"kmod\",\"field\":\"name\",\"value\":\"kess\",\"confidence\":\"strong\",\"source\":\"https://e/17\"},"
+	"{\"id\":\"file-dash\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"kesl-control\",\"confidence\":\"strong\",\"source\":\"https://e/18\"},"
+	"{\"id\":\"only-quotes\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"value\":\"«-»\",\"confidence\":\"weak\",\"source\":\"https://e/20\"},"
+	"{\"id\":\"ru-name\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"Kaspersky Endpoint Security для Windows\",\"confidence\":\"strong\",\"source\":\"https://e/19\"}"
+	"],\"directives\":[]}";
+
+static int setup_i18n(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct excise_err err;
+	assert_non_null(f);
+	assert_int_equal(excise_catalog_parse("i18n", i18n, strlen(i18n), &f->c, &err), 0);
+	assert_int_equal(matcher_new(f->c, NULL, &f->m, &err), 0);
+	*state = f;
+	return 0;
+}
+
+#define PUB(s) hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_PUBLISHER, s)
+
+static void test_quotes_every_form(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const quoted[] = {
+		"\"Kaspersky Lab\"", "“Kaspersky Lab”", "„Kaspersky Lab“", "‟Kaspersky Lab”", "«Kaspersky Lab»",
+		"‹Kaspersky Lab›", "‘Kaspersky Lab’", "‚Kaspersky Lab‘", "`Kaspersky Lab´", "'Kaspersky Lab'",
+		"‛Kaspersky Lab'", "＂Kaspersky Lab＂", "« Kaspersky Lab »", "Kaspersky Lab",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(quoted); i++)
+		if (strcmp(PUB(quoted[i]), "pub-en") != 0)
+			fail_msg("'%s' gave '%s'", quoted[i], PUB(quoted[i]));
+	/* the publisher list of the issue: each spelling relates as a list expects */
+	assert_string_equal(PUB("АО «Лаборатория Касперского»"), "pub-ao,pub-glob");
+	assert_string_equal(PUB("АО \"Лаборатория Касперского\""), "pub-ao,pub-glob");
+	assert_string_equal(PUB("\"Лаборатория Касперского\""), "pub-ru,pub-glob");
+	assert_string_equal(PUB("ЗАО Лаборатория Касперского"), "pub-glob,pub-zao-re");
+	assert_string_equal(PUB("ЗАО «Лаборатория Касперского»"), "pub-glob,pub-zao-re");
+	assert_string_equal(PUB("Лаборатория  Касперского"), "pub-ru,pub-glob");
+	assert_string_equal(PUB("ЛАБОРАТОРИЯ КАСПЕРСКОГО"), "pub-ru,pub-glob");
+	assert_string_equal(PUB("Лаборатория Касперского (тест)"), "");
+}
+
+static void test_spaces_and_punctuation(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const spaced[] = {
+		"Kaspersky\xc2\xa0Lab",            /* NBSP */
+		"Kaspersky\xe2\x80\x89Lab",        /* thin space U+2009 */
+		"Kaspersky\xe2\x80\x80Lab",        /* U+2000 */
+		"Kaspersky\xe2\x80\x8aLab",        /* U+200A */
+		"Kaspersky\xe3\x80\x80Lab",        /* ideographic space U+3000 */
+		"  Kaspersky \t\n Lab  ", "Kaspersky-Lab", "Kaspersky Lab.", "Kaspersky, Lab", "(Kaspersky Lab)",
+		"Kaspersky_Lab", "Kaspersky\xe2\x80\x94Lab", /* em dash */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(spaced); i++)
+		if (strcmp(PUB(spaced[i]), "pub-en") != 0)
+			fail_msg("'%s' gave '%s'", spaced[i], PUB(spaced[i]));
+	assert_string_equal(PUB("KasperskyLab"), "");
+	/* an indicator that is nothing but quotes and punctuation matches nothing */
+	assert_string_equal(PUB("«-»"), "");
+	assert_string_equal(PUB("-"), "");
+	assert_string_equal(PUB(""), "");
+	/* case-sensitive: punctuation and width normalised, case not */
+	assert_string_equal(PUB("Kaspersky Lab, ZAO"), "pub-cs");
+	assert_string_equal(PUB("Ｋａｓｐｅｒｓｋｙ Ｌａｂ ＺＡＯ"), "pub-cs");
+	assert_string_equal(PUB("KASPERSKY LAB ZAO"), "");
+	/* file names are identifiers: compared as before */
+	assert_string_equal(hits(f, EXCISE_OBS_FILE, EXCISE_F_NAME, "kesl-control"), "file-dash");
+	assert_string_equal(hits(f, EXCISE_OBS_FILE, EXCISE_F_NAME, "kesl control"), "");
+	assert_string_equal(hits(f, EXCISE_OBS_FILE, EXCISE_F_NAME, "«kesl-control»"), "");
+}
+
+static void test_width_and_case(void **state)
+{
+	struct fixture *f = *state;
+	assert_string_equal(PUB("ｋａｓｐｅｒｓｋｙ ｌａｂ"), "pub-en");
+	assert_string_equal(PUB("KASPERSKY LAB"), "pub-en");
+	const char *n = "Kaspersky Internet Security";
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, n), "kis");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "KASPERSKY INTERNET SECURITY"), "kis");
+	/* Turkish: the dotless ı and the dotted İ are letters of their own */
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "Kaspersky ınternet Security"), "");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "KASPERSKY İNTERNET SECURITY"), "");
+	/* full case folding: ß is ss for nocase, itself otherwise */
+	const char *d[][2] = { { "Groß", "gross" }, { "GROSS", "gross" }, { "gross", "gross" }, { "Gros", "" },
+			       { "Straße", "gross-cs" }, { "Strasse", "" }, { "STRAẞE", "" } };
+	for (size_t i = 0; i < ARRAY_SIZE(d); i++)
+		if (strcmp(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_DESCRIPTION, d[i][0]), d[i][1]) != 0)
+			fail_msg("'%s' should give '%s'", d[i][0], d[i][1]);
+	/* NFKC composes: e + combining acute is é; a Cyrillic name in two forms */
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "Kaspersky Endpoint Security для Windows"),
+			    "ru-name");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "«Kaspersky Endpoint Security для Windows»"),
+			    "ru-name");
+}
+
+/* A Cyrillic or Greek letter standing in for a Latin one is not the vendor. */
+static void test_decoys(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const decoys[] = {
+		"K\xd0\xb0spersky Lab",      /* Cyrillic а */
+		"Kaspersk\xd1\x83 Lab",      /* Cyrillic у */
+		"\xce\x9a" "aspersky Lab",   /* Greek Κ */
+		"Kaspersky L\xce\xb1" "b",   /* Greek α */
+		"\xd0\x9a" "aspersky Lab",   /* Cyrillic К */
+		"Kaspersky Lab\xe2\x80\x8b", /* a zero-width space is not white space */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(decoys); i++)
+		if (strcmp(PUB(decoys[i]), "") != 0)
+			fail_msg("decoy '%s' matched '%s'", decoys[i], PUB(decoys[i]));
+	/* a Latin o in the Russian name is a decoy too; the genuine name matches */
+	assert_string_equal(PUB("Лаб" "o" "ратория Касперского"), "");
+	assert_string_equal(PUB("Лаборатория Касперского"), "pub-ru,pub-glob");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "K\xd0\xb0spersky Anti-Virus"), "");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "Kaspersky Anti-Virus"), "kav-re");
+}
+
+static void test_invalid_utf8(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const bad[] = {
+		"K\xc1\xa1spersky Lab",     /* overlong a */
+		"Kaspersky\xc2Lab",         /* truncated sequence */
+		"\xabKaspersky Lab\xbb",     /* Latin-1 guillemets */
+		"Kaspersky\xa0Lab",         /* Latin-1 NBSP */
+		"\xed\xa0\x80Kaspersky Lab", /* a surrogate */
+		"\xff\xfe",
+		"Лаборатория Касперского\xff",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (strcmp(PUB(bad[i]), "") != 0)
+			fail_msg("invalid '%s' matched '%s'", bad[i], PUB(bad[i]));
+	/* the ASCII rules still apply around the bad bytes */
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_DESCRIPTION, "\"GROSS\""), "gross");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_DESCRIPTION, "\"GROSS\"\xff"), "");
+}
+
+static void test_glob_and_regex_normalised(void **state)
+{
+	struct fixture *f = *state;
+	const char *desc[][2] = {
+		{ "Kaspersky Anti-Virus 2012", "kav-glob" },
+		{ "KASPERSKY ANTI-VIRUS 6.0", "kav-glob" },
+		{ "Kaspersky Anti\xe2\x80\x91Virus 2012", "kav-glob" }, /* non-breaking hyphen */
+		{ "«Kaspersky Anti Virus 7»", "kav-glob" },
+		{ "Kaspersky Anti-Virus", "" },
+		{ "Kaspersky Anti-Virus Pro", "" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(desc); i++)
+		if (strcmp(hits(f, EXCISE_OBS_FILE, EXCISE_F_DESCRIPTION, desc[i][0]), desc[i][1]) != 0)
+			fail_msg("'%s' should give '%s'", desc[i][0], desc[i][1]);
+	/* a regex sees quotes removed, spaces collapsed, NFKC and folding, punctuation kept */
+	const char *name[][2] = {
+		{ "Kaspersky Anti-Virus 6.0.4", "kav-re" },
+		{ "«Kaspersky Anti-Virus 6.0»", "kav-re" },
+		{ "  Kaspersky\xc2\xa0 Anti-Virus  ", "kav-re" },
+		{ "ＫＡＳＰＥＲＳＫＹ Anti-Virus ２０１２", "kav-re" },
+		{ "Kaspersky Anti Virus 6.0", "" },
+		{ "Kaspersky Anti-Virus 6.0 Beta", "" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(name); i++)
+		if (strcmp(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, name[i][0]), name[i][1]) != 0)
+			fail_msg("'%s' should give '%s'", name[i][0], name[i][1]);
+	/* a nocase regex with Cyrillic letters folds them */
+	assert_string_equal(PUB("зао лаборатория"), "pub-zao-re");
+	assert_string_equal(PUB("ЗAO Лаборатория"), ""); /* Latin A and O */
+	/* an extension id glob: punctuation is one space on both sides */
+	assert_string_equal(hits(f, EXCISE_OBS_EXTENSION, EXCISE_F_NAME, "urladvisor@kaspersky.com"), "ext");
+	assert_string_equal(hits(f, EXCISE_OBS_EXTENSION, EXCISE_F_NAME, "x@notkaspersky.com"), "");
+}
+
+/* A service name indicator holds with or without ".service", on services only. */
+static void test_service_suffix(void **state)
+{
+	struct fixture *f = *state;
+	const char *svc[][2] = {
+		{ "kess", "svc-kess" }, { "kess.service", "svc-kess" }, { "kics", "svc-kics" },
+		{ "kics.service", "svc-kics" }, { "kesl.service", "svc-re" }, { "kesl", "svc-re" },
+		{ "klnagent.service", "svc-glob" }, { "klnagent", "svc-glob" }, { "kess.socket", "" },
+		{ "kess.service.service", "" }, { ".service", "" }, { "kess.Service", "" }, { "", "" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(svc); i++)
+		if (strcmp(hits(f, EXCISE_OBS_SERVICE, EXCISE_F_NAME, svc[i][0]), svc[i][1]) != 0)
+			fail_msg("unit '%s' should give '%s', not '%s'", svc[i][0], svc[i][1],
+				 hits(f, EXCISE_OBS_SERVICE, EXCISE_F_NAME, svc[i][0]));
+	assert_string_equal(hits(f, EXCISE_OBS_KMOD, EXCISE_F_NAME, "kess.service"), "");
+	assert_string_equal(hits(f, EXCISE_OBS_KMOD, EXCISE_F_NAME, "kess"), "kmod-kess");
+}
+
+/* The normal forms themselves, and the ASCII fast path agreeing with utf8proc's. */
+static void test_normal_forms(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		unsigned flags;
+		const char *out;
+	} want[] = {
+		{ "  «АО  Лаборатория Касперского»  ", NORMALISE_PUNCT | NORMALISE_FOLD, "ао лаборатория касперского" },
+		{ "Kaspersky Lab, ZAO", NORMALISE_PUNCT, "Kaspersky Lab ZAO" },
+		{ "Kaspersky Lab, ZAO", 0, "Kaspersky Lab, ZAO" },
+		{ "Kaspersky's \"Lab\"", NORMALISE_PUNCT | NORMALISE_FOLD, "kasperskys lab" },
+		{ "Ｋａｓｐｅｒｓｋｙ™", NORMALISE_PUNCT, "Kaspersky" }, /* ™ is a symbol before NFKC spells it TM */
+		{ "Kaspersky®\xc2\xa0Lab", NORMALISE_PUNCT, "Kaspersky Lab" },
+		{ "Straße", NORMALISE_FOLD, "strasse" },
+		{ "*«Kaspersky Lab»*", NORMALISE_PUNCT | NORMALISE_GLOB, "*Kaspersky Lab*" },
+		{ "Kaspersky-[0-9]*.?", NORMALISE_PUNCT | NORMALISE_GLOB | NORMALISE_FOLD, "kaspersky [0-9]* ?" },
+		{ "A\\*B", NORMALISE_PUNCT | NORMALISE_GLOB, "A\\*B" },
+		{ "[!A-Z]x", NORMALISE_PUNCT | NORMALISE_GLOB | NORMALISE_FOLD, "[!a-z]x" },
+		{ "", NORMALISE_PUNCT, "" },
+		{ " \"'` ", NORMALISE_PUNCT, "" },
+		{ "\xff" "A-B", NORMALISE_PUNCT | NORMALISE_FOLD, "\xff" "a b" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		char stack[8], *out = NULL;
+		ssize_t n = normalise(want[i].in, strlen(want[i].in), want[i].flags, stack, sizeof(stack), &out);
+		assert_true(n >= 0);
+		if (strcmp(out, want[i].out) != 0 || (size_t)n != strlen(out))
+			fail_msg("'%s' (%u): '%s', not '%s'", want[i].in, want[i].flags, out, want[i].out);
+		if (out != stack)
+			free(out);
+	}
+	/* Every ASCII byte, alone and between letters, through both paths: a
+	 * trailing é sends the string the Unicode way and is removed afterwards. */
+	for (unsigned fl = 0; fl < 8; fl++) {
+		for (int c = 1; c < 128; c++) {
+			char in[16], uin[32];
+			snprintf(in, sizeof(in), "a%c b%c", c, c);
+			snprintf(uin, sizeof(uin), "%s \xc3\xa9", in);
+			char s1[64], s2[64], *o1 = NULL, *o2 = NULL;
+			ssize_t n1 = normalise(in, strlen(in), fl, s1, sizeof(s1), &o1);
+			ssize_t n2 = normalise(uin, strlen(uin), fl, s2, sizeof(s2), &o2);
+			assert_true(n1 >= 0 && n2 >= 2);
+			/* the Unicode form ends in " é" */
+			assert_memory_equal(o2 + n2 - 2, "\xc3\xa9", 2);
+			size_t k = (size_t)n2 - 2;
+			if (k && o2[k - 1] == ' ')
+				k--;
+			if ((size_t)n1 != k || memcmp(o1, o2, k) != 0)
+				fail_msg("byte 0x%02x flags %u: ascii '%s', unicode '%s'", c, fl, o1, o2);
+			if (o1 != s1)
+				free(o1);
+			if (o2 != s2)
+				free(o2);
+		}
+	}
+	char *re = NULL;
+	assert_int_equal(normalise_regex("^\\W*ЗАО Straße\\S", true, &re), 0);
+	assert_string_equal(re, "^\\W*зао Strasse\\S");
+	free(re);
+	assert_int_equal(normalise_regex("^\\W*ЗАО Straße\\S", false, &re), 0);
+	assert_string_equal(re, "^\\W*ЗАО Straße\\S");
+	free(re);
+	assert_int_equal(normalise_regex("bad\xff", true, &re), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exact),
-		cmocka_unit_test(test_duplicate_values_all_reported),
-		cmocka_unit_test(test_globs),
-		cmocka_unit_test(test_regex),
-		cmocka_unit_test(test_lookalikes),
-		cmocka_unit_test(test_not_nul_terminated_and_embedded_nul),
-		cmocka_unit_test(test_could_is_superset),
-		cmocka_unit_test(test_platforms),
-		cmocka_unit_test(test_platforms_invalid),
-		cmocka_unit_test(test_could_below),
+		cmocka_unit_test_setup_teardown(test_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_values_all_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_globs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookalikes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_nul_terminated_and_embedded_nul, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_could_is_superset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platforms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platforms_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_could_below, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quotes_every_form, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_spaces_and_punctuation, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_width_and_case, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_decoys, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_glob_and_regex_normalised, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_service_suffix, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_normal_forms, setup_i18n, teardown),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }

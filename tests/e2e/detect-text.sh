@@ -3,15 +3,18 @@
 # the fixture root "linux" (KESL and Network Agent, a planted root certificate):
 # no line wider than the terminal (COLUMNS), no two lines the same, one line per
 # artifact (a file matched by three indicators is one line), and -v showing more:
-# every indicator of an artifact. On the fixture root "kes-windows": registry paths
-# as Windows writes them, with single backslashes.
+# every indicator of an artifact. On the fixture roots "kes-windows" and
+# "kes-windows-ru": registry paths as Windows writes them, with single backslashes,
+# and Cyrillic text within the width counted in characters.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-# wider FILE W: the lines of FILE wider than W characters, with their width
+# wider FILE W: the lines of FILE wider than W characters: how many, and the first three
+# (their width and start); [] when none
 wider() {
 	py -c 'import sys
-print([(len(l), l) for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if len(l) > int(sys.argv[2])])' "$1" "$2"
+w = [(len(l), l[:60]) for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if len(l) > int(sys.argv[2])]
+print(w and [len(w)] + w[:3])' "$1" "$2"
 }
 # repeated FILE: the non-blank lines of FILE that appear more than once
 repeated() {
@@ -48,7 +51,7 @@ if command -v dpkg >/dev/null && command -v openssl >/dev/null; then
 		test "$(wc -l <"$T/v.txt")" -gt "$(wc -l <"$T100")"
 	check_eq "linux -v: every indicator that matched $INI is shown" \
 		"$(jq_py "$T/out.json" "[m['indicator']['id'] for f in r['findings'] for e in f['evidence'] if e['path']=='$INI' for m in e['matches'] if m['indicator']['id'] not in open('$T/v.txt', encoding='utf-8').read()]")" '[]'
-	check_eq "linux -v: no line wider than 100 characters" "$(wider "$T/v.txt" 100)" '[]'
+	check_eq "linux -v: no line wider than 100 characters" "$(test -s "$T/v.txt" && wider "$T/v.txt" 100)" '[]'
 else
 	ok "# SKIP the linux fixture: dpkg or openssl not installed"
 fi
@@ -63,8 +66,22 @@ if command -v hivexregedit >/dev/null && command -v hivexsh >/dev/null; then
 	check_eq "kes-windows: no doubled backslash anywhere" "$(grep -cF '\\' "$T/win.txt")" 0
 	check_eq "kes-windows: no two lines the same" "$(repeated "$T/win.txt")" '[]'
 	check_eq "kes-windows: no line wider than 250 characters" "$(wider "$T/win.txt" 250)" '[]'
+	# Cyrillic names: the width is counted in characters, never cutting a UTF-8 sequence
+	RU=$(fixture kes-windows-ru) || { echo "Bail out! fixture kes-windows-ru"; exit 1; }
+	for w in 100 72; do
+		rc=0
+		COLUMNS=$w "$EXCISE" scan --root "$RU" >"$T/ru$w.txt" 2>"$T/ru$w.err" || rc=$?
+		check_eq "kes-windows-ru, COLUMNS=$w: found (exit 1)" "$rc" 1
+		check_eq "kes-windows-ru, COLUMNS=$w: valid UTF-8, no line wider than $w characters" \
+			"$(wider "$T/ru$w.txt" $w)" '[]'
+	done
+	COLUMNS=250 "$EXCISE" scan --root "$RU" >"$T/ru.txt" 2>/dev/null
+	check "kes-windows-ru: the entry's key with single backslashes" \
+		grep -qF 'CurrentVersion\Uninstall\{4B7A5F2E-93C1-4D8A-B0E6-2F1C7D9A3E51}' "$T/ru.txt"
+	check "kes-windows-ru: the Russian name as the entry has it" \
+		grep -qF 'Kaspersky Endpoint Security для Windows' "$T/ru.txt"
 else
-	ok "# SKIP the kes-windows fixture: hivexregedit or hivexsh not installed"
+	ok "# SKIP the kes-windows fixtures: hivexregedit or hivexsh not installed"
 fi
 
 done_testing

@@ -27,7 +27,7 @@ ev_true() {
 	[ "$(jq_py "$T/out.json" "any(($1) for f in r['findings'] for e in f['evidence'] for ids in [[m['indicator']['id'] for m in e.get('matches', [])]])")" = True ]
 }
 
-# kes_root NAME KEY DISPLAYNAME PUBLISHER VERSION: a root whose only trace of the product
+# uninstall_root NAME KEY DISPLAYNAME PUBLISHER VERSION: a root whose only trace of the product
 # is its Uninstall entry (64-bit view), the key named KEY.
 uninstall_root() {
 	local R=$T/$1
@@ -44,31 +44,35 @@ EOF
 	echo "$R"
 }
 
-# localised NAME KEY DISPLAYNAME PUBLISHER VERSION: the entry alone is KES, installed,
-# with the entry's version.
+# localised NAME ROOT KEY VERSION: the entry KEY alone is KES, installed, with the entry's
+# version.
 localised() {
-	local R
-	R=$(uninstall_root "$@")
+	local R=$2
 	scan_json "$R"
 	check_eq "$1: found (exit 1)" "$rc" 1
 	check "$1: report validates" validate_report "$T/out.json"
 	check_eq "$1: Kaspersky Endpoint Security for Windows, installed, version from DisplayVersion" \
-		"$(fnd kes-windows "f and (f.get('kind'), f['state'], f['version'])")" "('product', 'installed', '$5')"
+		"$(fnd kes-windows "f and (f.get('kind'), f['state'], f['version'])")" "('product', 'installed', '$4')"
 	check_eq "$1: the Uninstall entry is the finding's evidence" \
-		"$(fnd kes-windows "f and any(e['kind']=='package' and e['path'].endswith(r'\\Uninstall\\$2') for e in f['evidence'])")" True
+		"$(fnd kes-windows "f and any(e['kind']=='package' and e['path'].endswith(r'\\Uninstall\\$3') for e in f['evidence'])")" True
 	check_eq "$1: no finding but KES" \
 		"$(jq_py "$T/out.json" "[f['product']['id'] for f in r['findings']]")" '["kes-windows"]'
 }
+# entry NAME KEY DISPLAYNAME PUBLISHER VERSION: localised over a root with that entry alone
+entry() { localised "$1" "$(uninstall_root "$@")" "$2" "$5"; }
 
 # === 1. localised Uninstall entries ==========================================
-localised ru-quoted '{4B7A5F2E-93C1-4D8A-B0E6-2F1C7D9A3E51}' \
-	'Kaspersky Endpoint Security для Windows' '"Лаборатория Касперского"' 11.11.0.452
-localised de-quoted '{C3E9A1D0-7B42-4F6E-9A85-1D2B3C4E5F60}' \
+# the fixture root kes-windows-ru: Russian name, "Лаборатория Касперского" in quotation marks
+RU=$(fixture kes-windows-ru) || { echo "Bail out! fixture kes-windows-ru"; exit 1; }
+localised ru-quoted "$RU" "$KES_RU_CODE" 11.11.0.452
+entry de-quoted '{C3E9A1D0-7B42-4F6E-9A85-1D2B3C4E5F60}' \
 	'Kaspersky Endpoint Security für Windows' '„Kaspersky Lab“' 11.6.0.394
-localised de-ao '{0E8D4C2B-5A61-4B9F-8C73-6D5E4F3A2B10}' \
+entry de-ao '{0E8D4C2B-5A61-4B9F-8C73-6D5E4F3A2B10}' \
 	'Kaspersky Endpoint Security für Windows' 'AO Kaspersky Lab' 12.3.0.493
-localised ru-guillemets '{8F1E2D3C-4B5A-4968-A7B6-C5D4E3F2A1B0}' \
+entry ru-guillemets '{8F1E2D3C-4B5A-4968-A7B6-C5D4E3F2A1B0}' \
 	'Kaspersky Endpoint Security для Windows' 'АО «Лаборатория Касперского»' 12.6.0.438
+entry ru-zao '{6C5B4A39-2817-4F6E-9D8C-7B6A5F4E3D2C}' \
+	'Kaspersky Endpoint Security 10 для Windows' 'ЗАО «Лаборатория Касперского»' 10.3.3.304
 
 # A Cyrillic а (U+0430) for the Latin a: another vendor's name, not normalised away.
 R=$(uninstall_root decoy '{5D4C3B2A-1F0E-4D9C-8B7A-6E5F4D3C2B1A}' \

@@ -28,7 +28,7 @@ check_eq "side by side: KESL and Network Agent installed, each with its version"
 	"$(jq_py "$T/out.json" "sorted((f['product']['id'], f['state'], f['version']) for f in r['findings'] if f.get('kind')=='product')")" \
 	"[[\"kesl\", \"installed\", \"$KESL_VER\"], [\"klnagent\", \"installed\", \"$KLN_VER\"]]"
 KLN="p.startswith(('/opt/kaspersky/klnagent64', '/var/opt/kaspersky/klnagent')) or p.endswith('/klnagent64.service')"
-KESL="p.startswith(('/opt/kaspersky/kesl', '/var/opt/kaspersky/kesl', '/var/log/kaspersky/kesl', '/etc/opt/kaspersky/kesl')) or p.endswith('/kesl.service')"
+KESL="p.startswith(('/opt/kaspersky/kesl', '/var/opt/kaspersky/kesl')) or p.endswith('/kesl.service')"
 check_eq "side by side: no Network Agent path (/opt/kaspersky/klnagent64, its unit) under KESL" \
 	"$(ev_in kesl "$KLN")" '[]'
 check_eq "side by side: no KESL path (/opt/kaspersky/kesl, /var/opt/kaspersky/kesl, its unit) under Network Agent" \

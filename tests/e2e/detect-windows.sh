@@ -143,17 +143,24 @@ fi
 scan_json "$D"
 check_eq "driver: klif registered in the current control set with its image$PE: found (exit 1)" "$rc" 1
 check "driver: report validates" validate_report "$T/out.json"
-check_eq "driver: the finding is installed" \
-	"$(jq_py "$T/out.json" "sorted(set(f['state'] for f in r['findings']))")" '["installed"]'
+# kmod_states: the states of the findings that hold the driver's evidence
+kmod_states() {
+	jq_py "$T/out.json" "sorted(set(f['state'] for f in r['findings'] if any(e['kind']=='kmod' for e in f['evidence'])))"
+}
+check_eq "driver: the driver's finding is installed" "$(kmod_states)" '["installed"]'
 check "driver: the registration is evidence, at the image's root path" \
 	ev_true "e['kind']=='kmod' and e['path']=='/Windows/System32/drivers/klif.sys'"
 check "driver: ... and active" ev_true "e['kind']=='kmod' and e['active']"
+check_eq "driver: its service key is the driver's evidence, not a trace apart" \
+	"$(jq_py "$T/out.json" "sorted(set((f.get('kind'), any(x['kind']=='kmod' for x in f['evidence'])) for f in r['findings'] for e in f['evidence'] if e['path']=='HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\klif'))")" \
+	'[["product", true]]'
 rm -f "$SYS"
 scan_json "$D"
 check_eq "driver without its image: still found (exit 1), the registration being strong" "$rc" 1
 check "driver without its image: report validates" validate_report "$T/out.json"
-check_eq "driver without its image: a remnant, not installed" \
-	"$(jq_py "$T/out.json" "sorted(set(f['state'] for f in r['findings']))")" '["remnant"]'
+check_eq "driver without its image: the driver's finding is a remnant" "$(kmod_states)" '["remnant"]'
+check_eq "driver without its image: nothing is installed" \
+	"$(jq_py "$T/out.json" "[f['product']['id'] for f in r['findings'] if f['state']=='installed']")" '[]'
 check "driver without its image: the registration is not active" \
 	ev_true "e['kind']=='kmod' and not e['active'] and e['state']=='image-missing'"
 # the same registration in a control set that is not the current one is not a driver

@@ -27,13 +27,14 @@ ev_true() {
 	[ "$(jq_py "$T/out.json" "any(($1) for f in r['findings'] for e in f['evidence'] for ids in [[m['indicator']['id'] for m in e.get('matches', [])]])")" = True ]
 }
 
-# uninstall_root NAME KEY DISPLAYNAME PUBLISHER VERSION: a root whose only trace of the product
-# is its Uninstall entry (64-bit view), the key named KEY.
+# uninstall_root NAME KEY DISPLAYNAME PUBLISHER VERSION [32]: a root whose only trace of the
+# product is its Uninstall entry, the key named KEY, in the 64-bit view (32: the 32-bit one).
 uninstall_root() {
-	local R=$T/$1
+	local R=$T/$1 view=''
+	[ "${6:-}" != 32 ] || view='WOW6432Node\'
 	new_root "$R"
 	sw "$R" <<EOF
-[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\$2]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\${view}Microsoft\\Windows\\CurrentVersion\\Uninstall\\$2]
 "DisplayName"=sz:$3
 "Publisher"=sz:$4
 "DisplayVersion"=sz:$5
@@ -65,8 +66,11 @@ entry() { localised "$1" "$(uninstall_root "$@")" "$2" "$5"; }
 # the fixture root kes-windows-ru: Russian name, "Лаборатория Касперского" in quotation marks
 RU=$(fixture kes-windows-ru) || { echo "Bail out! fixture kes-windows-ru"; exit 1; }
 localised ru-quoted "$RU" "$KES_RU_CODE" 11.11.0.452
+# (in the 32-bit view, where the 32-bit installers of KES 11 write it)
 entry de-quoted '{C3E9A1D0-7B42-4F6E-9A85-1D2B3C4E5F60}' \
-	'Kaspersky Endpoint Security für Windows' '„Kaspersky Lab“' 11.6.0.394
+	'Kaspersky Endpoint Security für Windows' '„Kaspersky Lab“' 11.6.0.394 32
+check_eq "de-quoted: the entry is read in the 32-bit view" \
+	"$(fnd kes-windows "f and any(e['kind']=='package' and e['path'].startswith('HKLM\\\\SOFTWARE\\\\WOW6432Node\\\\') for e in f['evidence'])")" True
 entry de-ao '{0E8D4C2B-5A61-4B9F-8C73-6D5E4F3A2B10}' \
 	'Kaspersky Endpoint Security für Windows' 'AO Kaspersky Lab' 12.3.0.493
 entry ru-guillemets '{8F1E2D3C-4B5A-4968-A7B6-C5D4E3F2A1B0}' \

@@ -31,7 +31,7 @@ ev_true() {
 # product is its Uninstall entry, the key named KEY, in the 64-bit view (32: the 32-bit one).
 uninstall_root() {
 	local R=$T/$1 view=''
-	[ "${6:-}" != 32 ] || view='WOW6432Node\'
+	[ "${6:-}" != 32 ] || view="WOW6432Node\\"
 	new_root "$R"
 	sw "$R" <<EOF
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\${view}Microsoft\\Windows\\CurrentVersion\\Uninstall\\$2]

@@ -195,7 +195,7 @@ sw "$M" <<EOF
 "ProductName"="Kaspersky Endpoint Security for Windows"
 "PackageCode"="0D5C8E3F9A1B4C2D8E7F6A5B4C3D2E1F"
 "Language"=dword:00000409
-"Version"=dword:0c090060
+"Version"=dword:0c090000
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer]
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData]
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData\\S-1-5-18]
@@ -205,6 +205,9 @@ sw "$M" <<EOF
 "DisplayName"="Kaspersky Endpoint Security for Windows"
 "Publisher"="AO Kaspersky Lab"
 "DisplayVersion"="12.9.0.96"
+"Version"=dword:0c090000
+"VersionMajor"=dword:0000000c
+"VersionMinor"=dword:00000009
 "LocalPackage"=sz:C:\\Windows\\Installer\\1a2b3c.msi
 "InstallLocation"=sz:C:\\Program Files (x86)\\Kaspersky Lab\\KES.12.9.0\\
 EOF

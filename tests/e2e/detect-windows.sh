@@ -78,6 +78,7 @@ decoy() { # NAME KEY DISPLAYNAME PUBLISHER
 	R=$(uninstall_root "$1" "$2" "$3" "$4" 11.11.0.452)
 	scan_json "$R"
 	check_eq "$1 ($3, $4) alone: clean (exit 0)" "$rc" 0
+	check "$1: report validates" validate_report "$T/out.json"
 	check_eq "$1: no finding" "$(jq_py "$T/out.json" "len(r['findings'])")" 0
 	check_eq "$1: win-software read the hive" \
 		"$(jq_py "$T/out.json" "[(s['status'], s['observations'] >= 2) for s in r['sources'] if s['name']=='win-software']")" '[["ok", true]]'
@@ -174,6 +175,7 @@ sy "$D" <<'EOF'
 EOF
 : >"$SYS"
 scan_json "$D"
+check "driver in a control set that is not current: report validates" validate_report "$T/out.json"
 check_eq "driver in a control set that is not current: no installed finding" \
 	"$(jq_py "$T/out.json" "[f['product']['id'] for f in r['findings'] if f['state']=='installed']")" '[]'
 

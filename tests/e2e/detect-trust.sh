@@ -131,6 +131,10 @@ if command -v dpkg >/dev/null; then
 	check_eq "beside KESL: KESL and Network Agent stay installed" \
 		"$(jq_py "$T/out.json" "sorted((f['product']['id'], f['state']) for f in r['findings'] if f['product']['id'] in ('kesl', 'klnagent'))")" \
 		'[["kesl", "installed"], ["klnagent", "installed"]]'
+	check "beside KESL: report validates" validate_report "$T/out.json"
+	check_eq "beside KESL: the root is not a lone trust exposure (a product is installed)" \
+		"$(jq_py "$T/out.json" "(r['summary']['by_state'].get('trust'), [f['product']['id'] for f in r['findings'] if f['state']=='trust'])")" \
+		"(0, [])"
 else
 	ok "# SKIP beside KESL: dpkg not installed"
 fi

@@ -74,6 +74,21 @@ check_eq "stray: neither KESL nor Network Agent holds anything under /home" \
 	"$(jq_py "$T/out.json" "[e['path'] for f in r['findings'] if f['product']['id'] in ('kesl', 'klnagent') for e in f['evidence'] if (e['path'] or '').startswith('/home/')]")" '[]'
 check_eq "stray: the unrelated document is not evidence" \
 	"$(jq_py "$T/out.json" "[e['path'] for f in r['findings'] for e in f['evidence'] if 'report.txt' in (e['path'] or '')]")" '[]'
+# the notes and a research paper alone, on a host with no product: traces, nothing else
+S2=$T/stray-alone
+mkdir -p "$S2/etc" "$S2/var/lib/dpkg" "$S2/home/alice/research"
+printf 'ID=debian\n' >"$S2/etc/os-release"
+: >"$S2/var/lib/dpkg/status"
+cp "$S/home/alice/kaspersky-notes.md" "$S2/home/alice/"
+printf '%%PDF-1.4\n%% a paper on Kaspersky Lab telemetry\n' >"$S2/home/alice/research/kaspersky_lab_telemetry.pdf"
+scan_json "$S2" --full
+check "stray alone: report validates" validate_report "$T/out.json"
+check_eq "stray alone: one finding, the vendor's traces, not installed" \
+	"$(jq_py "$T/out.json" "[(f.get('kind'), f['product']['id'], f['state'] not in ('installed', 'running')) for f in r['findings']]")" \
+	'[["traces", "kaspersky:traces", true]]'
+check_eq "stray alone: both files are its evidence" \
+	"$(fnd kaspersky:traces "f and sorted(e['path'] for e in f['evidence'])")" \
+	"['/home/alice/kaspersky-notes.md', '/home/alice/research/kaspersky_lab_telemetry.pdf']"
 # the same on the two-product root: its notes-about-kaspersky.txt is a trace too
 scan_json "$L" --full
 check_eq "stray on the linux fixture (--full): /opt/other/notes-about-kaspersky.txt only as a trace" \

@@ -4,8 +4,8 @@
 # entries (a Russian KES with the quoted Cyrillic publisher and the MSI product code
 # as its key name, a German one with „…“ quotes, one with «guillemets»), decoys whose
 # Latin names hide a Cyrillic or Greek letter, a per-user Password Manager in a user's
-# NTUSER.DAT, a boot driver registered alone (its image a PE built with MinGW, then
-# missing), MSI UserData and Classes\Installer registrations with nothing else, and
+# NTUSER.DAT, a boot driver registered alone (its image a PE built with MinGW and
+# signed with osslsigncode, then missing), MSI UserData and Classes\Installer registrations with nothing else, and
 # an Uninstall entry of the vendor that the catalog does not know.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -133,12 +133,24 @@ sy "$D" <<'EOF'
 EOF
 SYS=$D/Windows/System32/drivers/klif.sys
 if command -v x86_64-w64-mingw32-gcc >/dev/null; then
-	# a real PE image (a driver's entry point; no resources, no signature: the
-	# registration and the file are all there is)
+	# a real PE image (a driver's entry point, no resources), signed as the vendor signs
+	# it when osslsigncode is there (a certificate made here with openssl)
 	printf 'long DriverEntry(void *d, void *r) { (void)d; (void)r; return 0; }\n' >"$T/klif.c"
 	x86_64-w64-mingw32-gcc -Os -s -nostdlib -shared -Wl,--subsystem,native -Wl,-e,DriverEntry \
 		-o "$SYS" "$T/klif.c" || { echo "Bail out! x86_64-w64-mingw32-gcc failed"; exit 1; }
-	PE=' (a PE built with MinGW)'
+	PE=' (a PE built with MinGW'
+	if command -v osslsigncode >/dev/null && command -v openssl >/dev/null; then
+		if ! { openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/kl.key" -out "$T/kl.crt" -days 30 \
+			-subj "/CN=AO Kaspersky Lab/O=AO Kaspersky Lab/C=RU" -addext "extendedKeyUsage=codeSigning" 2>/dev/null &&
+			osslsigncode sign -certs "$T/kl.crt" -key "$T/kl.key" -n klif -in "$SYS" -out "$SYS.signed" >/dev/null &&
+			mv "$SYS.signed" "$SYS"; }; then
+			echo "Bail out! signing klif.sys failed"
+			exit 1
+		fi
+		PE+=', signed)'
+	else
+		PE+=', unsigned: osslsigncode not installed)'
+	fi
 else
 	printf 'MZ' >"$SYS"
 	PE=' (x86_64-w64-mingw32-gcc not installed: a file holding MZ)'

@@ -54,6 +54,9 @@ if command -v dpkg >/dev/null && command -v openssl >/dev/null; then
 	check_eq "linux: $INI is one line of the text view" "$(lines_with "$T/wide.txt" "$INI")" 1
 	check_eq "linux: the planted certificate is one line per file that holds it" \
 		"$(lines_with "$T/wide.txt" /etc/ssl/certs/ca-certificates.crt)" 1
+	check_eq "linux: its line names the strongest indicator and counts the others" \
+		"$(jq_py "$T/out.json" "[(m[0]['indicator']['id'] in l, str(len(m) - 1) in l.replace(m[0]['indicator']['id'], '').replace('$INI', '')) for f in r['findings'] for e in f['evidence'] if e['path']=='$INI' for m in [e['matches']] for l in open('$T/wide.txt', encoding='utf-8').read().splitlines() if '$INI' in l]")" \
+		'[[true, true]]'
 	rc=0
 	COLUMNS=100 "$EXCISE" scan -v --root "$L" >"$T/v.txt" 2>"$T/v.err" || rc=$?
 	check_eq "linux -v: found (exit 1)" "$rc" 1

@@ -72,6 +72,16 @@ A=$T/system
 debian_root "$A"
 { echo "# Acme Root"; cat "$T/acme.pem"; echo "# planted"; cat "$T/kav.pem"; } >"$A/etc/ssl/certs/ca-certificates.crt"
 lone system "$A" /etc/ssl/certs/ca-certificates.crt
+# removed end to end: the bundle keeps the Acme root, and the host scans clean
+rc=0
+"$EXCISE" remove --root "$A" --apply -q >"$T/remove.out" 2>&1 || rc=$?
+check_eq "system: excise remove --apply: done (exit 0)" "$rc" 0
+check_eq "system: the bundle holds the Acme root alone" \
+	"$(grep -c 'BEGIN CERTIFICATE' "$A/etc/ssl/certs/ca-certificates.crt") $(openssl x509 -in "$A/etc/ssl/certs/ca-certificates.crt" -noout -subject)" \
+	"1 subject=C = US, O = Acme Corp, CN = Acme Root CA"
+scan_json "$A"
+check_eq "system: after the removal, clean (exit 0)" "$rc" 0
+check "system: after the removal, report validates" validate_report "$T/out.json"
 
 # === (b) a browser store: Firefox's cert9.db ======================================
 if command -v certutil >/dev/null; then

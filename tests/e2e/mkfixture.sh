@@ -9,6 +9,8 @@
 #   rpm          build_rpm_root (fixtures.sh): rpm root with KESL
 #   windows      new_root (winfix.sh): empty SOFTWARE and SYSTEM hives, no product
 #   kes-windows  build_kes_windows (winfix.sh): KES 12.9 with Network Agent
+#   kes-windows-ru  build_kes_windows_ru (winfix.sh): KES 11.11 on a Russian Windows, its
+#                Uninstall entry alone (Russian name, quoted Cyrillic publisher)
 #   kes-macos    build_kes_macos (macfix.sh): Kaspersky Anti-Virus for Mac 21
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,6 +29,7 @@ linux) build=build_linux_root tools="dpkg dpkg-deb openssl" ;;
 rpm) build=build_rpm_root tools="rpmbuild rpm" ;;
 windows) build=build_windows_root tools="hivexregedit hivexsh" ;;
 kes-windows) build=build_kes_windows tools="hivexregedit hivexsh" ;;
+kes-windows-ru) build=build_kes_windows_ru tools="hivexregedit hivexsh" ;;
 kes-macos) build=build_kes_macos tools=plistutil ;;
 *) echo "mkfixture.sh: $name: no such fixture" >&2; exit 2 ;;
 esac

@@ -86,6 +86,23 @@ expect "verify: --only walk without --full is a usage error" 2 "walk runs only i
 expect "remove: --only proc under --root is a usage error" 2 "proc reads only the running system" \
 	"$EXCISE" remove --root "$R" --only proc
 
+# ---- issue 12: the same refusals wherever a scan is asked for ----
+expect "remove --root of an empty directory: the root error, nothing done" 2 "'$T/empty' $NOTOS" \
+	"$EXCISE" remove --root "$T/empty"
+check_eq "... and nothing was written into it" "$(find "$T/empty" -mindepth 1 | head -1)" ""
+expect "an empty directory with --full --only walk: still the root error, not CLEAN" 2 "$NOTOS" \
+	"$EXCISE" scan --root "$T/empty" --full --only walk
+scan_json "$R" --only ""
+check_eq "--only '' with --format json: exit 2" "$rc" 2
+check_eq "--only '' with --format json: no report is written" \
+	"$([ -e "$T/out.json" ] && echo yes || echo no)" no
+scan_json "$R" --only walk
+check_eq "--only walk without --full, --format json: exit 2, no report" \
+	"$rc $([ -e "$T/out.json" ] && echo yes || echo no)" "2 no"
+expect "verify: --only '' is a usage error" 2 "list of sources \(--only\) is empty" \
+	"$EXCISE" verify --root "$R" --only "" --run "$T/run-only" -o "$T/att-only2.json"
+check_eq "verify: ... and writes no attestation" "$([ -e "$T/att-only2.json" ] && echo yes || echo no)" no
+
 # ---- a live scan by a user who is not root ----
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then

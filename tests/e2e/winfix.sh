@@ -7,6 +7,10 @@
 #                          (a copy of the fixture root "windows", build_windows_root)
 #   build_kes_windows DIR  KES 12.9 with Network Agent (both registry views, a Cyrillic
 #                          publisher, ControlSet002 current with decoys in ControlSet001)
+#   build_kes_windows_ru DIR  KES 11.11 on a Russian-language Windows, its Uninstall entry
+#                          alone: the name in Russian, the publisher "Лаборатория Касперского"
+#                          with its quotation marks, the MSI product code ($KES_RU_CODE) as
+#                          the key name
 #   sw DIR / sy DIR        merge the .reg text on stdin into SOFTWARE / SYSTEM
 MKHIVE=$EXCISE_SRC/tests/e2e/mkhive.py
 # empty_hive FILE: a hive holding only its root key, checked by hivexsh.
@@ -180,5 +184,21 @@ EOF
 "Type"=dword:00000001
 "Start"=dword:00000004
 "ImagePath"=expand:\??\C:\Windows\system32\DRIVERS\klim6.sys
+EOF
+}
+
+# build_kes_windows_ru DIR: see the top of this file.
+KES_RU_CODE='{4B7A5F2E-93C1-4D8A-B0E6-2F1C7D9A3E51}'
+build_kes_windows_ru() {
+	new_root "$1"
+	sw "$1" <<EOF
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\$KES_RU_CODE]
+"DisplayName"=sz:Kaspersky Endpoint Security для Windows
+"Publisher"=sz:"Лаборатория Касперского"
+"DisplayVersion"=sz:11.11.0.452
+"InstallLocation"=sz:C:\\Program Files (x86)\\Kaspersky Lab\\Kaspersky Endpoint Security для Windows\\
+"UninstallString"=sz:MsiExec.exe /X$KES_RU_CODE
+"WindowsInstaller"=dword:00000001
+"Language"=dword:00000419
 EOF
 }

@@ -1,0 +1,257 @@
+#!/bin/bash
+# End-to-end, issue 12 ("Detection you can trust") on offline Windows roots whose
+# hives are written at test time (mkhive.py, then hivexregedit): localised Uninstall
+# entries (a Russian KES with the quoted Cyrillic publisher and the MSI product code
+# as its key name, a German one with „…“ quotes, one with «guillemets»), decoys whose
+# Latin names hide a Cyrillic or Greek letter, a per-user Password Manager in a user's
+# NTUSER.DAT, a boot driver registered alone (its image a PE built with MinGW and
+# signed with osslsigncode, then missing), MSI UserData and Classes\Installer registrations with nothing else, and
+# an Uninstall entry of the vendor that the catalog does not know.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+command -v hivexregedit >/dev/null || skip_all "hivexregedit (libwin-hivex-perl) not installed"
+command -v hivexsh >/dev/null || skip_all "hivexsh (libhivex-bin) not installed"
+
+# shellcheck source=tests/e2e/winfix.sh
+. "$(dirname "$0")/winfix.sh"
+
+fnd() { finding_py "$T/out.json" "$1" "$2"; }
+# ev_true EXPR: True when some evidence e of some finding f satisfies EXPR
+ev_true() { [ "$(jq_py "$T/out.json" "any(($1) for f in r['findings'] for e in f['evidence'])")" = True ]; }
+
+# uninstall_root NAME KEY DISPLAYNAME PUBLISHER VERSION [32]: a root whose only trace of the
+# product is its Uninstall entry, the key named KEY, in the 64-bit view (32: the 32-bit one).
+uninstall_root() {
+	local R=$T/$1 view=''
+	[ "${6:-}" != 32 ] || view="WOW6432Node\\"
+	new_root "$R"
+	sw "$R" <<EOF
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\${view}Microsoft\\Windows\\CurrentVersion\\Uninstall\\$2]
+"DisplayName"=sz:$3
+"Publisher"=sz:$4
+"DisplayVersion"=sz:$5
+"UninstallString"=sz:MsiExec.exe /X$2
+"WindowsInstaller"=dword:00000001
+"Language"=dword:00000419
+EOF
+	echo "$R"
+}
+
+# localised NAME ROOT KEY VERSION: the entry KEY alone is KES, installed, with the entry's
+# version.
+localised() {
+	local R=$2
+	scan_json "$R"
+	check_eq "$1: found (exit 1)" "$rc" 1
+	check "$1: report validates" validate_report "$T/out.json"
+	check_eq "$1: Kaspersky Endpoint Security for Windows, installed, version from DisplayVersion" \
+		"$(fnd kes-windows "f and (f.get('kind'), f['state'], f['version'])")" "('product', 'installed', '$4')"
+	check_eq "$1: the Uninstall entry is the finding's evidence" \
+		"$(fnd kes-windows "f and any(e['kind']=='package' and e['path'].endswith(r'\\Uninstall\\$3') for e in f['evidence'])")" True
+	check_eq "$1: no finding but KES" \
+		"$(jq_py "$T/out.json" "[f['product']['id'] for f in r['findings']]")" '["kes-windows"]'
+}
+# entry NAME KEY DISPLAYNAME PUBLISHER VERSION: localised over a root with that entry alone
+entry() { localised "$1" "$(uninstall_root "$@")" "$2" "$5"; }
+
+# === 1. localised Uninstall entries ==========================================
+# the fixture root kes-windows-ru: Russian name, "Лаборатория Касперского" in quotation marks
+RU=$(fixture kes-windows-ru) || { echo "Bail out! fixture kes-windows-ru"; exit 1; }
+localised ru-quoted "$RU" "$KES_RU_CODE" 11.11.0.452
+# (in the 32-bit view, where the 32-bit installers of KES 11 write it)
+entry de-quoted '{C3E9A1D0-7B42-4F6E-9A85-1D2B3C4E5F60}' \
+	'Kaspersky Endpoint Security für Windows' '„Kaspersky Lab“' 11.6.0.394 32
+check_eq "de-quoted: the entry is read in the 32-bit view" \
+	"$(fnd kes-windows "f and any(e['kind']=='package' and e['path'].startswith('HKLM\\\\SOFTWARE\\\\WOW6432Node\\\\') for e in f['evidence'])")" True
+entry de-ao '{0E8D4C2B-5A61-4B9F-8C73-6D5E4F3A2B10}' \
+	'Kaspersky Endpoint Security für Windows' 'AO Kaspersky Lab' 12.3.0.493
+entry ru-guillemets '{8F1E2D3C-4B5A-4968-A7B6-C5D4E3F2A1B0}' \
+	'Kaspersky Endpoint Security для Windows' 'АО «Лаборатория Касперского»' 12.6.0.438
+entry ru-zao '{6C5B4A39-2817-4F6E-9D8C-7B6A5F4E3D2C}' \
+	'Kaspersky Endpoint Security 10 для Windows' 'ЗАО «Лаборатория Касперского»' 10.3.3.304
+
+# A Cyrillic а (U+0430) or a Greek Κ (U+039A) for the Latin letter: another vendor's
+# name, not normalised away.
+decoy() { # NAME KEY DISPLAYNAME PUBLISHER
+	local R
+	R=$(uninstall_root "$1" "$2" "$3" "$4" 11.11.0.452)
+	scan_json "$R"
+	check_eq "$1 ($3, $4) alone: clean (exit 0)" "$rc" 0
+	check "$1: report validates" validate_report "$T/out.json"
+	check_eq "$1: no finding" "$(jq_py "$T/out.json" "len(r['findings'])")" 0
+	check_eq "$1: win-software read the hive" \
+		"$(jq_py "$T/out.json" "[(s['status'], s['observations'] >= 2) for s in r['sources'] if s['name']=='win-software']")" '[["ok", true]]'
+}
+decoy decoy-cyrillic '{5D4C3B2A-1F0E-4D9C-8B7A-6E5F4D3C2B1A}' 'Kаspersky Endpoint Security' 'Kаspersky Lab'
+decoy decoy-greek '{7E6D5C4B-3A29-4180-9F8E-7D6C5B4A3928}' 'Κaspersky Endpoint Security' 'Κaspersky Lab'
+
+# === 2. a per-user Kaspersky Password Manager =================================
+P=$T/kpm
+new_root "$P"
+mkdir -p "$P/Users/alice" "$P/Users/Default"
+empty_hive "$P/Users/alice/NTUSER.DAT"
+empty_hive "$P/Users/Default/NTUSER.DAT"
+merge "$P/Users/alice/NTUSER.DAT" 'HKEY_CURRENT_USER' <<'EOF'
+[HKEY_CURRENT_USER\Software]
+[HKEY_CURRENT_USER\Software\Microsoft]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall]
+[HKEY_CURRENT_USER\Software\Microsoft\Windows\CurrentVersion\Uninstall\{B7E4C3A2-9D1F-4E8B-A6C5-3F2E1D0C9B8A}]
+"DisplayName"="Kaspersky Password Manager"
+"Publisher"="Kaspersky"
+"DisplayVersion"="9.0.2.1186"
+"InstallLocation"=sz:C:\Users\alice\AppData\Local\Programs\Kaspersky Lab\Kaspersky Password Manager 9.0\
+EOF
+scan_json "$P"
+check_eq "kpm: per-user Password Manager: found (exit 1)" "$rc" 1
+check "kpm: report validates" validate_report "$T/out.json"
+check_eq "kpm: product kpm, installed, version from the user's entry" \
+	"$(fnd kpm "f and (f.get('kind'), f['state'], f['version'])")" "('product', 'installed', '9.0.2.1186')"
+check_eq "kpm: its evidence is the entry in alice's hive" \
+	"$(fnd kpm "f and any(e['kind']=='package' and e['path'].startswith('HKU\\\\alice\\\\') for e in f['evidence'])")" True
+check_eq "kpm: nothing is unidentified" \
+	"$(jq_py "$T/out.json" "[(f['product']['id'], f['product']['name']) for f in r['findings'] if 'unidentified' in f['product']['id'] + f['product']['name']]")" '[]'
+
+# === 3. a boot driver registered alone ========================================
+D=$T/driver
+new_root "$D"
+sy "$D" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klif]
+"Type"=dword:00000002
+"Start"=dword:00000000
+"ErrorControl"=dword:00000001
+"Group"="FSFilter Anti-Virus"
+"ImagePath"=expand:system32\DRIVERS\klif.sys
+"DependOnService"=multi:FltMgr
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klif\Instances]
+"DefaultInstance"="klif Instance"
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\klif\Instances\klif Instance]
+"Altitude"="323700"
+"Flags"=dword:00000000
+EOF
+SYS=$D/Windows/System32/drivers/klif.sys
+if command -v x86_64-w64-mingw32-gcc >/dev/null; then
+	# a real PE image (a driver's entry point, no resources), signed as the vendor signs
+	# it when osslsigncode is there (a certificate made here with openssl)
+	printf 'long DriverEntry(void *d, void *r) { (void)d; (void)r; return 0; }\n' >"$T/klif.c"
+	x86_64-w64-mingw32-gcc -Os -s -nostdlib -shared -Wl,--subsystem,native -Wl,-e,DriverEntry \
+		-o "$SYS" "$T/klif.c" || { echo "Bail out! x86_64-w64-mingw32-gcc failed"; exit 1; }
+	PE=' (a PE built with MinGW'
+	if command -v osslsigncode >/dev/null && command -v openssl >/dev/null; then
+		if ! { openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/kl.key" -out "$T/kl.crt" -days 30 \
+			-subj "/CN=AO Kaspersky Lab/O=AO Kaspersky Lab/C=RU" -addext "extendedKeyUsage=codeSigning" 2>/dev/null &&
+			osslsigncode sign -certs "$T/kl.crt" -key "$T/kl.key" -n klif -in "$SYS" -out "$SYS.signed" >/dev/null &&
+			mv "$SYS.signed" "$SYS"; }; then
+			echo "Bail out! signing klif.sys failed"
+			exit 1
+		fi
+		PE+=', signed)'
+	else
+		PE+=', unsigned: osslsigncode not installed)'
+	fi
+else
+	printf 'MZ' >"$SYS"
+	PE=' (x86_64-w64-mingw32-gcc not installed: a file holding MZ)'
+fi
+scan_json "$D"
+check_eq "driver: klif registered in the current control set with its image$PE: found (exit 1)" "$rc" 1
+check "driver: report validates" validate_report "$T/out.json"
+# kmod_states: the states of the findings that hold the driver's evidence
+kmod_states() {
+	jq_py "$T/out.json" "sorted(set(f['state'] for f in r['findings'] if any(e['kind']=='kmod' for e in f['evidence'])))"
+}
+check_eq "driver: the driver's finding is installed" "$(kmod_states)" '["installed"]'
+check "driver: the registration is evidence, at the image's root path" \
+	ev_true "e['kind']=='kmod' and e['path']=='/Windows/System32/drivers/klif.sys'"
+check "driver: ... and active" ev_true "e['kind']=='kmod' and e['active']"
+check_eq "driver: its service key is the driver's evidence, not a trace apart" \
+	"$(jq_py "$T/out.json" "sorted(set((f.get('kind'), any(x['kind']=='kmod' for x in f['evidence'])) for f in r['findings'] for e in f['evidence'] if e['path']=='HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\klif'))")" \
+	'[["product", true]]'
+rm -f "$SYS"
+scan_json "$D"
+check_eq "driver without its image: still found (exit 1), the registration being strong" "$rc" 1
+check "driver without its image: report validates" validate_report "$T/out.json"
+check_eq "driver without its image: the driver's finding is a remnant" "$(kmod_states)" '["remnant"]'
+check_eq "driver without its image: nothing is installed" \
+	"$(jq_py "$T/out.json" "[f['product']['id'] for f in r['findings'] if f['state']=='installed']")" '[]'
+check "driver without its image: the registration is not active" \
+	ev_true "e['kind']=='kmod' and not e['active'] and e['state']=='image-missing'"
+# the same registration in a control set that is not the current one is not a driver
+sy "$D" <<'EOF'
+[HKEY_LOCAL_MACHINE\SYSTEM\Select]
+"Current"=dword:00000002
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002]
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services]
+EOF
+: >"$SYS"
+scan_json "$D"
+check "driver in a control set that is not current: report validates" validate_report "$T/out.json"
+check_eq "driver in a control set that is not current: no installed finding" \
+	"$(jq_py "$T/out.json" "[f['product']['id'] for f in r['findings'] if f['state']=='installed']")" '[]'
+
+# === 8. MSI UserData and Classes\Installer registrations ========================
+M=$T/msi
+new_root "$M"
+GUID='{3A9C8E71-B2D4-4F65-8A17-C0E9D3B2F4A6}'
+PACKED=$(py -c '
+import sys
+g = sys.argv[1].strip("{}").replace("-", "")
+print(g[7::-1] + g[11:7:-1] + g[15:11:-1] + "".join(g[i + 1] + g[i] for i in range(16, 32, 2)))
+' "$GUID")
+check_eq "msi: the packed code of $GUID" "$PACKED" 17E8C9A34D2B56F4A8710C9E3D2B4F6A
+sw "$M" <<EOF
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer\\Products]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer\\Products\\$PACKED]
+"ProductName"="Kaspersky Endpoint Security for Windows"
+"PackageCode"="0D5C8E3F9A1B4C2D8E7F6A5B4C3D2E1F"
+"Language"=dword:00000409
+"Version"=dword:0c090000
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData\\S-1-5-18]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData\\S-1-5-18\\Products]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData\\S-1-5-18\\Products\\$PACKED]
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\UserData\\S-1-5-18\\Products\\$PACKED\\InstallProperties]
+"DisplayName"="Kaspersky Endpoint Security for Windows"
+"Publisher"="AO Kaspersky Lab"
+"DisplayVersion"="12.9.0.96"
+"Version"=dword:0c090000
+"VersionMajor"=dword:0000000c
+"VersionMinor"=dword:00000009
+"LocalPackage"=sz:C:\\Windows\\Installer\\1a2b3c.msi
+"InstallLocation"=sz:C:\\Program Files (x86)\\Kaspersky Lab\\KES.12.9.0\\
+EOF
+scan_json "$M"
+check_eq "msi: UserData and Classes\\Installer registrations alone: found (exit 1)" "$rc" 1
+check "msi: report validates" validate_report "$T/out.json"
+check_eq "msi: KES installed, version from InstallProperties" \
+	"$(fnd kes-windows "f and (f.get('kind'), f['state'], f['version'])")" "('product', 'installed', '12.9.0.96')"
+check "msi: the InstallProperties key is a package evidence" \
+	ev_true "e['kind']=='package' and e['path']=='HKLM\\\\SOFTWARE\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Installer\\\\UserData\\\\S-1-5-18\\\\Products\\\\$PACKED\\\\InstallProperties'"
+check "msi: the Classes\\Installer\\Products key is a package evidence" \
+	ev_true "e['kind']=='package' and e['path']=='HKLM\\\\SOFTWARE\\\\Classes\\\\Installer\\\\Products\\\\$PACKED'"
+check "msi: the evidence carries the unpacked product code $GUID" \
+	ev_true "f['product']['id']=='kes-windows' and '$GUID' in json.dumps(e)"
+
+# === 9. an Uninstall entry of the vendor that the catalog does not know ===========
+R=$(uninstall_root unlisted '{E1D2C3B4-A596-4877-8695-A4B3C2D1E0F9}' \
+	'Kaspersky Foo Manager' 'AO Kaspersky Lab' 3.1)
+scan_json "$R"
+check_eq "unlisted: found (exit 1)" "$rc" 1
+check "unlisted: report validates" validate_report "$T/out.json"
+check_eq "unlisted: one finding of kind unlisted, strong, installed, version 3.1" \
+	"$(jq_py "$T/out.json" "[(f.get('kind'), f['confidence'] in ('strong', 'definitive'), f['state'], f['version']) for f in r['findings']]")" \
+	'[["unlisted", true, "installed", "3.1"]]'
+check_eq "unlisted: named after the entry" \
+	"$(jq_py "$T/out.json" "[(f['product']['id'].startswith('kaspersky:unlisted:'), f['product']['name']) for f in r['findings']]")" \
+	'[[true, "Kaspersky Foo Manager 3.1, not in catalog"]]'
+check_eq "unlisted: the summary counts it as installed" \
+	"$(jq_py "$T/out.json" "(r['summary']['verdict'], r['summary']['by_state']['installed'])")" "('found', 1)"
+"$EXCISE" scan --root "$R" -o "$T/unlisted.txt" 2>/dev/null
+check "unlisted: the text view names it" grep -q 'Kaspersky Foo Manager 3.1, not in catalog' "$T/unlisted.txt"
+
+done_testing

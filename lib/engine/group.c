@@ -439,12 +439,28 @@ static int version_rank(const struct excise_evidence *e)
 	return (e->kind == EXCISE_OBS_PACKAGE ? 4 : 0) + (e->active ? 2 : 0) + (int)e->confidence;
 }
 
+/* The parts of a version: of two equally trusted, the more precise wins (an MSI
+ * registration's packed Version holds major.minor.build, its DisplayVersion all four). */
+static size_t version_parts(const char *v)
+{
+	size_t n = 1;
+	for (; *v; v++)
+		n += *v == '.';
+	return n;
+}
+
+static bool version_better(const struct excise_evidence *e, const struct excise_evidence *best)
+{
+	int d = version_rank(e) - version_rank(best);
+	return d > 0 || (d == 0 && version_parts(e->version) > version_parts(best->version));
+}
+
 static int finding_finish(struct excise_finding *f, const struct excise_catalog *c)
 {
 	qsort(f->evidence, f->n_evidence, sizeof(*f->evidence), cmp_evidence);
 	const struct excise_evidence *best = NULL;
 	for (size_t k = 0; k < f->n_evidence; k++)
-		if (f->evidence[k].version && (!best || version_rank(&f->evidence[k]) > version_rank(best)))
+		if (f->evidence[k].version && (!best || version_better(&f->evidence[k], best)))
 			best = &f->evidence[k];
 	if (best && !(f->version = strdup(best->version)))
 		return -ENOMEM;

@@ -369,7 +369,15 @@ indicators = []
 seen = {}
 
 
+# Cyrillic letters spelled in Latin for indicator ids (ids are ASCII).
+TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o",
+                     "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
+                     "yu", "ya"]))
+
+
 def slug(s):
+    s = "".join(TRANSLIT.get(c, c) for c in s.lower())
     s = re.sub(r"[^A-Za-z0-9._-]+", "-", s.lower())
     s = re.sub(r"-{2,}", "-", s).strip("-._")
     return s[:60] or "x"
@@ -903,10 +911,6 @@ def catalog_v2():
     add("klnagent", "package", "name", "^Агент администрирования Kaspersky Security Center"
         "( [0-9]+(\\.[0-9]+)*)?$", "strong", RU_FLEET, "Uninstall display name (Russian), versioned",
         "regex", True, platforms=win)
-    add("klnagent", "service", "description", "Kaspersky Security Center Network Agent", "strong",
-        NAGENT_PATHS, "service display name", nocase=True, platforms=win)
-    add("klnagent", "service", "description", "Агент администрирования Kaspersky Security Center", "strong",
-        RU_NAGENT, "service display name (Russian)", nocase=True, platforms=win)
     add("klnagent", "service", "name", "klnagent", "strong", NAGENT_PATHS,
         "Network Agent service (display name 'Kaspersky Security Center Network Agent')", nocase=True,
         platforms=win)
@@ -960,8 +964,8 @@ def catalog_v2():
     # KES for Linux 12.2 and KES for Mac as Russian fleets name them (KSC inventory).
     add("kesl", "file", "path", "/opt/kaspersky/kesl/bin/kesl-setup.pl", "definitive", KESL_SETUP,
         "post-install configuration script")
-    add("kesl", "file", "path", "/opt/kaspersky/kesl", "definitive", KESL_SETUP, "install folder")
-    add("kesl", "file", "path", "/opt/kaspersky/kesl/*", "definitive", KESL_SETUP,
+    add("kesl", "file", "path", "/opt/kaspersky/kesl", "strong", KESL_SETUP, "install folder")
+    add("kesl", "file", "path", "/opt/kaspersky/kesl/*", "strong", KESL_SETUP,
         "anything in the install folder", "glob")
     for n in ("kesl", "kesl-supervisor"):
         add("kesl", "service", "name", n, "strong", KESL_INITD,

@@ -142,6 +142,7 @@ WINGET_VPN = (WINGET + "KasperskyVPNSecureConnection/21.9.6.465/"
               "Kaspersky.KasperskyVPNSecureConnection.installer.yaml")
 RU_LEGAL = "https://support.kaspersky.ru/help/Kaspersky/Linux2.0/ru-RU/all-in-one.htm"
 KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
+KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
 
 
 
@@ -289,6 +290,7 @@ PRODUCTS = [
       KICS_NODES),
     P("kics4net", "Kaspersky Industrial CyberSecurity for Networks", "embedded", ["linux"], KICS4NET),
     P("kfl", "Kaspersky for Linux (consumer)", "consumer", ["linux"], KFL),
+    P("ksme", "Kaspersky Security for Microsoft Exchange Servers", "server", ["windows"], KS4EXCHANGE),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
       "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm"),
     P("endpoint-agent", "Kaspersky Endpoint Agent (EDR agent of Anti Targeted Attack and EDR)", "endpoint",
@@ -1068,6 +1070,18 @@ def catalog_v2():
     add("rescue-disk", "file", "name", "krd.iso", "strong", KRD, "Kaspersky Rescue Disk image", nocase=True)
     add("kavremover", "file", "name", "kavremvr.exe", "strong", "https://pastebin.com/R2g17QcD",
         "removal tool executable (named in its log)", nocase=True)
+    add("ksme", "package", "name",
+        "^Kaspersky Security( [0-9]+(\\.[0-9]+)*)? for Microsoft Exchange Servers?$", "strong", KS4EXCHANGE,
+        "Uninstall display name (the product's name, versioned as Kaspersky Security 9.0 for ...)",
+        "regex", True, platforms=win)
+    # MSI product codes: a registered code is that product's MSI (codes differ by version and
+    # language, so each names one build): strong, whatever the research graded the source.
+    for ind in indicators:
+        if ind["kind"] == "registry" and ind["field"] == "name" and re.fullmatch(
+                r"\{[0-9A-F-]{36}\}", ind["value"]) and ind.get("product"):
+            if CONF_RANK[ind["confidence"]] < CONF_RANK["strong"]:
+                ind["confidence"] = "strong"
+                ind["note"] = "MSI product code of one build (version and language) of the product"
     # Windows services and drivers that on a real host mean an install.
     add("kes-windows", "service", "name", "AVP", "strong", GCI,
         "Windows service of Endpoint Security / Small Office Security", nocase=True, platforms=win)

@@ -142,6 +142,10 @@ WINGET_VPN = (WINGET + "KasperskyVPNSecureConnection/21.9.6.465/"
               "Kaspersky.KasperskyVPNSecureConnection.installer.yaml")
 RU_LEGAL = "https://support.kaspersky.ru/help/Kaspersky/Linux2.0/ru-RU/all-in-one.htm"
 KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
+# Russian user guides: Kaspersky Internet Security 2010 keeps its English name and is the
+# property of ЗАО «Лаборатория Касперского»; Anti-Virus is «Антивирус Касперского».
+RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
+RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
 KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
 
 
@@ -873,9 +877,9 @@ def catalog_v2():
          "legal entity name used in signer names and documents"),
         ("Лаборатория Касперского", RU_LEGAL, "Russian company name"),
         ("АО Лаборатория Касперского", RU_LEGAL, "Russian legal entity (AO)"),
-        ("ЗАО Лаборатория Касперского", RU_LEGAL, "Russian legal entity until 2015 (ZAO)"),
+        ("ЗАО Лаборатория Касперского", RU_KIS2010, "Russian legal entity until 2015 (ZAO)"),
         ("АО \"Лаборатория Касперского\"", RU_LEGAL, "Russian legal entity, quoted as installers write it"),
-        ("ЗАО \"Лаборатория Касперского\"", RU_LEGAL, "Russian legal entity until 2015, quoted"),
+        ("ЗАО \"Лаборатория Касперского\"", RU_KIS2010, "Russian legal entity until 2015, quoted"),
         ("\"Лаборатория Касперского\"", RU_LEGAL, "Russian company name, quoted"),
     ]
     for pub, src, note in pubs:
@@ -1038,6 +1042,11 @@ def catalog_v2():
                      ("safe-kids", "KasperskySafeKids"), ("vpn", "KasperskyVPNSecureConnection")):
         add(pid, "package", "name", consumer[pid], "strong", WINGET + pkg,
             "Uninstall display name (winget package name)", nocase=True, platforms=win)
+    add("kav", "package", "name", "^Антивирус Касперского( [0-9]+(\\.[0-9]+)*)?$", "strong", RU_KAV7,
+        "Uninstall display name of Anti-Virus in Russian (Антивирус Касперского 7.0)", "regex", True,
+        platforms=win)
+    add("kis", "package", "name", "Kaspersky Internet Security 2010", "strong", RU_KIS2010,
+        "Uninstall display name; the Russian build keeps the English name", nocase=True, platforms=win)
     add("kaspersky-app", "package", "name", "Kaspersky", "strong", WINGET_APP,
         "Uninstall display name of the unified consumer application (21.9+)", nocase=True, platforms=win)
     add("vpn", "package", "name", "^Kaspersky (VPN )?Secure Connection( [0-9]+(\\.[0-9]+)*)?$", "strong",

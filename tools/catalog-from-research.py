@@ -261,7 +261,7 @@ PRODUCTS = [
     P("kaspersky-premium", "Kaspersky Premium", "consumer", ["windows", "macos"],
       KAVREMOVER_LIST, places=PLACES["kaspersky-premium"], removal={"windows": CONSUMER_WIN}),
     P("kaspersky-app", "Kaspersky (the consumer application of Standard, Plus and Premium, 21.9 and later)",
-      "consumer", ["windows"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
+      "consumer", ["windows", "ios"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
     P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"],
       "https://github.com/microsoft/winget-pkgs/blob/master/manifests/k/Kaspersky/KasperskySecurityCloud/"
       "21.3.10.391/Kaspersky.KasperskySecurityCloud.locale.en-US.yaml", places=PLACES["security-cloud"]),
@@ -1100,6 +1100,75 @@ def catalog_v2():
         add(None, "service", "name", s, "strong", CLEANUP, "driver service key", nocase=True,
             platforms=win)
 
+
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, second pass: facts found again in public detection rules and
+# Kaspersky's localised help, each citing the file or page (at a fixed commit where it is
+# a repository) that states it.
+# ---------------------------------------------------------------------------------------
+
+# Sigma rule "Suspicious Windows Service Tampering": the Windows service names of
+# Kaspersky products that ransomware scripts stop or delete (AVP1*, KAVFS, KAVFSGT,
+# kavfsslp, klbackupdisk, klbackupflt, klflt, klhk, KLIF, klim6, klkbdflt, klmouflt,
+# klnagent, klpd, kltap, KSDE1.0.0).
+SIGMA_SERVICES = ("https://github.com/SigmaHQ/sigma/blob/8eaafff1f2845a696050e05e72ba1140ee190698/"
+                  "rules/windows/process_creation/proc_creation_win_susp_service_tamper.yml")
+# OpenVAS: "Kaspersky Anti-Virus 2010 'kl1.sys' Driver DoS Vulnerability".
+NVT_KL1 = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
+           "2009/gb_kaspersky_av_2010_dos_vuln.sc")
+# OpenVAS: Kaspersky Password Manager is found by an Uninstall DisplayName containing
+# "Kaspersky Password Manager".
+NVT_KPM = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
+           "gb_kaspersky_password_manager_detect_win.sc")
+# Spanish help and guides: "Kaspersky Endpoint Security para Windows",
+# "Kaspersky Endpoint Security 10 para Windows".
+KES_ES = "https://support.kaspersky.com/KESWin/11.7.0/es-ES/39278.htm"
+KES_ES10 = "http://docplayer.es/1015557-Kaspersky-endpoint-security-10-para-windows-guia-de-administrador.html"
+KES_PT10 = ("http://docplayer.com.br/392584-Kaspersky-endpoint-security-10-para-windows-guia-de-"
+            "administrador.html")
+# iOS: the Kaspersky consumer application, bundle id com.kaspersky.securityadvisor,
+# app name "Kaspersky" (2.58.0).
+IOS_APP = ("https://github.com/leverdeterre/shakeMyApps-appScan-blog/blob/HEAD/_pages/ios/id/"
+           "com.kaspersky.securityadvisor.md")
+
+
+def catalog_v3():
+    win = ["windows"]
+    # Kernel drivers and their service keys: a registered service by one of these names
+    # is a Kaspersky install (klif and klim5 are listed above from the cleanup notes).
+    for s in ("klim6", "klpd", "klflt", "klbackupdisk", "klbackupflt", "klkbdflt", "klmouflt", "klhk",
+              "kltap"):
+        add(None, "service", "name", s, "strong", SIGMA_SERVICES, "driver service key", nocase=True,
+            platforms=win)
+    add(None, "service", "name", "^AVP[0-9]+(\\.[0-9]+)*$", "strong", SIGMA_SERVICES,
+        "versioned consumer service name such as AVP18.0.0", "regex", True, platforms=win)
+    add(None, "service", "name", "^KSDE[0-9]+(\\.[0-9]+)*$", "strong", SIGMA_SERVICES,
+        "versioned service name such as KSDE1.0.0", "regex", True, platforms=win)
+    # Security for Windows Server (KAVFS, the file server anti-virus service, with its
+    # management and exploit prevention services); the research ties kavfs*.exe to KSWS.
+    for s in ("KAVFS", "KAVFSGT", "kavfsslp"):
+        add("ksws", "service", "name", s, "strong", SIGMA_SERVICES,
+            "Windows service of Security for Windows Server / Anti-Virus for Windows Servers",
+            nocase=True, platforms=win)
+    # kl1.sys, the driver of Anti-Virus 2010.
+    add(None, "kmod", "name", "kl1.sys", "weak", NVT_KL1, nocase=True)
+    add(None, "file", "name", "kl1.sys", "weak", NVT_KL1, nocase=True)
+    add("kpm", "package", "name", "^Kaspersky Password Manager( [0-9]+(\\.[0-9]+)*)?$", "strong", NVT_KPM,
+        "Uninstall display name", "regex", True, platforms=win)
+    # Endpoint Security for Windows in Spanish (and the Portuguese guides of version 10;
+    # the Brazilian help of 11 keeps "for Windows").
+    add("kes-windows", "package", "name", "Kaspersky Endpoint Security para Windows", "strong", KES_ES,
+        "Uninstall display name (Spanish; Portuguese builds of 10)", nocase=True, platforms=win)
+    add("kes-windows", "package", "name",
+        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? para Windows$", "strong", KES_ES10,
+        "Uninstall display name, versioned (Spanish, Portuguese)", "regex", True, platforms=win)
+    add("kes-windows", "file", "description", "Kaspersky Endpoint Security*para Windows", "strong", KES_PT10,
+        PE_PRODUCT_NOTE, "glob", True)
+    # iOS: the consumer application (Kaspersky Security Cloud, then Standard/Plus/Premium).
+    add("kaspersky-app", "bundle", "name", "com.kaspersky.securityadvisor", "strong", IOS_APP,
+        "iOS application id of the Kaspersky app", platforms=["ios"])
+
+
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):
         best = max(rows, key=lambda r: CONF_RANK[r["confidence"]])
@@ -1234,6 +1303,7 @@ def main():
     finish_drivers(drivers)
     hand_written()
     catalog_v2()
+    catalog_v3()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

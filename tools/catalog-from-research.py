@@ -1130,6 +1130,17 @@ KES_PT10 = ("http://docplayer.com.br/392584-Kaspersky-endpoint-security-10-para-
 # app name "Kaspersky" (2.58.0).
 IOS_APP = ("https://github.com/leverdeterre/shakeMyApps-appScan-blog/blob/HEAD/_pages/ios/id/"
            "com.kaspersky.securityadvisor.md")
+# Public scripts that install, check or remove the products (each at a fixed commit
+# where the index knows one): KES and Network Agent MSI product codes, Endpoint Agent's
+# product name, KESL's systemd units, Network Agent's Linux setup and check utilities.
+REMOVE_KS = "https://github.com/lucasldantas/scripts-public/blob/HEAD/remove_ks.ps1"
+KEA_REMOVER = ("https://github.com/JustHobbs/KasperskyGuide/blob/0534819782e338b36c580cf853b98727c629a6b6/"
+               "Scripts/RemovedorAutomatizadoKEA.ps1")
+HOBBS_INSTALL = ("https://github.com/JustHobbs/KasperskyGuide/blob/0534819782e338b36c580cf853b98727c629a6b6/"
+                 "Instala%C3%A7%C3%A3o/README.md")
+KESL_INSTALLER = ("https://github.com/comexr/kesl-installer/blob/83c51d9ddf1f73c4bd00fcc53625cb1350067ee4/"
+                  "kaspersky-installer/kesl_install.sh")
+NAGENT_SH = "https://github.com/feld1meow/scripts/blob/HEAD/linux/kaspersky/klnagent.sh"
 
 
 def catalog_v3():
@@ -1164,6 +1175,23 @@ def catalog_v3():
         "Uninstall display name, versioned (Spanish, Portuguese)", "regex", True, platforms=win)
     add("kes-windows", "file", "description", "Kaspersky Endpoint Security*para Windows", "strong", KES_PT10,
         PE_PRODUCT_NOTE, "glob", True)
+    # MSI product codes the removal script passes to msiexec /x (KES with KLLOGIN and
+    # KLPASSWD, Network Agent with KLUNINSTPASSWD).
+    add("kes-windows", "registry", "name", "{C9EF800D-54AA-4F60-AB96-5A3966550F53}", "strong", REMOVE_KS,
+        nocase=True)
+    add("klnagent", "registry", "name", "{0F05E4E5-5A89-482C-9A62-47CC58643788}", "strong", REMOVE_KS,
+        nocase=True)
+    # Endpoint Agent (Windows): the script finds the MSI by its product name.
+    add("endpoint-agent", "package", "name", "^Kaspersky Endpoint Agent( [0-9]+(\\.[0-9]+)*)?$", "strong",
+        KEA_REMOVER, "Uninstall display name (MSI ProductName)", "regex", True, platforms=win)
+    # KESL's systemd units, restarted by name after setup.
+    for u in ("kesl.service", "kesl-supervisor.service"):
+        add("kesl", "service", "name", u, "strong", KESL_INSTALLER, "systemd unit or init script")
+    # Network Agent for Linux: the post-install setup script of both builds.
+    add("klnagent", "file", "path", "/opt/kaspersky/klnagent/lib/bin/setup/postinstall.pl", "definitive",
+        HOBBS_INSTALL, "Network Agent post-install configuration script (32-bit)")
+    add("klnagent", "file", "path", "/opt/kaspersky/klnagent64/lib/bin/setup/postinstall.pl", "definitive",
+        NAGENT_SH, "Network Agent post-install configuration script (64-bit)")
     # iOS: the consumer application (Kaspersky Security Cloud, then Standard/Plus/Premium).
     add("kaspersky-app", "bundle", "name", "com.kaspersky.securityadvisor", "strong", IOS_APP,
         "iOS application id of the Kaspersky app", platforms=["ios"])

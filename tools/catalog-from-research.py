@@ -147,6 +147,12 @@ KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
 RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
 RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
 KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
+# "rpm -i ksmg-2.1.1-8310.x86_64.rpm", "dpkg -i ksmg_2.1.1-8310_amd64.deb"
+KSMG_PKG = "https://support.kaspersky.com/KSMG/2.1.1/en-US/34718.htm"
+# Light Agent solution, Linux Integration Server: "ksvla-viis_<build>_amd64.deb", the viis service
+KSVLA_VIIS = "https://support.kaspersky.com/KSVLA/6.4/en-US/58143.htm"
+# KICS for Linux Nodes 1.5: kics-1.5.0-<build>.x86_64.rpm, kics-gui_1.5.0-<build>_amd64.deb
+KICS_PKGS = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/273064.htm"
 
 
 
@@ -295,6 +301,8 @@ PRODUCTS = [
     P("kics4net", "Kaspersky Industrial CyberSecurity for Networks", "embedded", ["linux"], KICS4NET),
     P("kfl", "Kaspersky for Linux (consumer)", "consumer", ["linux"], KFL),
     P("ksme", "Kaspersky Security for Microsoft Exchange Servers", "server", ["windows"], KS4EXCHANGE),
+    P("ksmg", "Kaspersky Secure Mail Gateway", "gateway", ["linux"], KSMG_PKG,
+      removal={"linux": {"uninstall": linux_pkgs("ksmg"), "source": KSMG_PKG}}),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
       "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm"),
     P("endpoint-agent", "Kaspersky Endpoint Agent (EDR agent of Anti Targeted Attack and EDR)", "endpoint",
@@ -1192,6 +1200,18 @@ def catalog_v3():
         HOBBS_INSTALL, "Network Agent post-install configuration script (32-bit)")
     add("klnagent", "file", "path", "/opt/kaspersky/klnagent64/lib/bin/setup/postinstall.pl", "definitive",
         NAGENT_SH, "Network Agent post-install configuration script (64-bit)")
+    # Secure Mail Gateway (Linux appliance software): its package.
+    add("ksmg", "package", "name", "ksmg", "definitive", KSMG_PKG, "package (ksmg_2.1.1-8310_amd64.deb)",
+        platforms=["linux"])
+    # Security for Virtualization Light Agent: the solution's Integration Server on Linux.
+    add("ksv-la", "package", "name", "ksvla-viis", "definitive", KSVLA_VIIS,
+        "package of the solution's Linux Integration Server", platforms=["linux"])
+    add("ksv-la", "service", "name", "viis", "strong", KSVLA_VIIS, "Integration Server service (Linux)",
+        platforms=["linux"])
+    # KICS for Linux Nodes: its packages (the application and its GUI).
+    for n in ("kics", "kics-gui"):
+        add("kics", "package", "name", n, "definitive", KICS_PKGS, "package of the distribution kit",
+            platforms=["linux"])
     # iOS: the consumer application (Kaspersky Security Cloud, then Standard/Plus/Premium).
     add("kaspersky-app", "bundle", "name", "com.kaspersky.securityadvisor", "strong", IOS_APP,
         "iOS application id of the Kaspersky app", platforms=["ios"])

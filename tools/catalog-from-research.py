@@ -147,6 +147,12 @@ KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
 RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
 RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
 KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
+# "Kaspersky Security 9.0 for Microsoft SharePoint Server" (guide) / "for SharePoint Server" (help)
+KS4SP = "https://support.kaspersky.co.jp/KS4Sharepoint/9.3/en-US/36713.htm"
+KS4SP_GUIDE = ("https://1library.net/document/z1d0r948-kaspersky-security-microsoft-sharepoint-server-"
+               "administrator-s-guide.html")
+# German KSWS help: "%ProgramFiles%\Kaspersky Lab\Kaspersky Security für Windows Server\"
+KSWS_DE = "https://support.kaspersky.com/KSWS/11/de-DE/147612.htm"
 # "rpm -i ksmg-2.1.1-8310.x86_64.rpm", "dpkg -i ksmg_2.1.1-8310_amd64.deb"
 KSMG_PKG = "https://support.kaspersky.com/KSMG/2.1.1/en-US/34718.htm"
 # Light Agent solution, Linux Integration Server: "ksvla-viis_<build>_amd64.deb", the viis service
@@ -301,6 +307,7 @@ PRODUCTS = [
     P("kics4net", "Kaspersky Industrial CyberSecurity for Networks", "embedded", ["linux"], KICS4NET),
     P("kfl", "Kaspersky for Linux (consumer)", "consumer", ["linux"], KFL),
     P("ksme", "Kaspersky Security for Microsoft Exchange Servers", "server", ["windows"], KS4EXCHANGE),
+    P("kssp", "Kaspersky Security for Microsoft SharePoint Server", "server", ["windows"], KS4SP),
     P("ksmg", "Kaspersky Secure Mail Gateway", "gateway", ["linux"], KSMG_PKG,
       removal={"linux": {"uninstall": linux_pkgs("ksmg"), "source": KSMG_PKG}}),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
@@ -1200,6 +1207,18 @@ def catalog_v3():
         HOBBS_INSTALL, "Network Agent post-install configuration script (32-bit)")
     add("klnagent", "file", "path", "/opt/kaspersky/klnagent64/lib/bin/setup/postinstall.pl", "definitive",
         NAGENT_SH, "Network Agent post-install configuration script (64-bit)")
+    # Security for SharePoint Server: the product name as its help and guide write it.
+    add("kssp", "package", "name",
+        "^Kaspersky Security( [0-9]+(\\.[0-9]+)*)? for (Microsoft )?SharePoint Server$", "strong", KS4SP_GUIDE,
+        "Uninstall display name (the product's name, versioned as Kaspersky Security 9.0 for ...)",
+        "regex", True, platforms=win)
+    add("kssp", "file", "description", "Kaspersky Security*for*SharePoint Server", "strong", KS4SP,
+        PE_PRODUCT_NOTE, "glob", True)
+    # Security for Windows Server in German: install folder and name "für Windows Server".
+    add("ksws", "file", "path", "*?Kaspersky Lab?Kaspersky Security für Windows Server", "definitive", KSWS_DE,
+        "install folder (German build)", "glob", True)
+    add("ksws", "package", "name", "Kaspersky Security für Windows Server", "strong", KSWS_DE,
+        "Uninstall display name (German)", nocase=True, platforms=win)
     # Secure Mail Gateway (Linux appliance software): its package.
     add("ksmg", "package", "name", "ksmg", "definitive", KSMG_PKG, "package (ksmg_2.1.1-8310_amd64.deb)",
         platforms=["linux"])

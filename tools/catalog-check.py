@@ -58,7 +58,9 @@ KNOWN_GAPS = {
     ("kaspersky-standard", "macos"): "no public source names Kaspersky for Mac artifacts",
     ("kaspersky-plus", "macos"): "no public source names Kaspersky for Mac artifacts",
     ("kaspersky-premium", "macos"): "no public source names Kaspersky for Mac artifacts",
-    ("endpoint-agent", "linux"): "no public source names the Linux package, unit or folder",
+    ("endpoint-agent", "linux"): ("on Linux the EDR agent is KESL 12.4+ in Endpoint Detection and Response "
+                                  "Agent mode (the kesl package, KES4Linux 12.4 help 273064): its artifacts "
+                                  "are kesl's"),
     ("kav-engine-oem", "any"): "the engine inside other vendors' products has no public file or id list",
 }
 # Indicators and products whose source is the research's unidentified code index, not a

@@ -147,6 +147,10 @@ KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
 RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
 RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
 KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
+# OpenVAS Kaspersky AntiVirus detection: Uninstall DisplayNames with "Anti-Virus" and
+# "Windows Workstations", or "Anti-Virus" and "File Servers".
+NVT_AV = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
+          "gb_kaspersky_av_detect.sc")
 # "Kaspersky Security 9.0 for Microsoft SharePoint Server" (guide) / "for SharePoint Server" (help)
 KS4SP = "https://support.kaspersky.co.jp/KS4Sharepoint/9.3/en-US/36713.htm"
 KS4SP_GUIDE = ("https://1library.net/document/z1d0r948-kaspersky-security-microsoft-sharepoint-server-"
@@ -295,6 +299,8 @@ PRODUCTS = [
     P("ksws", "Kaspersky Security for Windows Server", "server", ["windows"],
       "https://support.kaspersky.com/KSWS/11.0.1/de-DE/148327.htm", places=PLACES["ksws"]),
     P("kav-winfs", "Kaspersky Anti-Virus for Windows File Servers", "server", ["windows"], NESSUS),
+    P("kav-wks", "Kaspersky Anti-Virus for Windows Workstations (6.0, before Endpoint Security)", "endpoint",
+      ["windows"], NVT_AV),
     P("kav4fs", "Kaspersky Anti-Virus for Linux File Server", "server", ["linux"], MALICE,
       places=PLACES["kav4fs"]),
     P("kav4proxy", "Kaspersky Anti-Virus for Proxy Server (Linux)", "gateway", ["linux"], MALICE),
@@ -1214,6 +1220,12 @@ def catalog_v3():
         "regex", True, platforms=win)
     add("kssp", "file", "description", "Kaspersky Security*for*SharePoint Server", "strong", KS4SP,
         PE_PRODUCT_NOTE, "glob", True)
+    # The workstation and file server anti-virus of the 6.0 generation, as OpenVAS finds them.
+    add("kav-wks", "package", "name", "^Kaspersky Anti-Virus.* for Windows Workstations", "strong", NVT_AV,
+        "Uninstall display name (Kaspersky Anti-Virus 6.0 for Windows Workstations)", "regex", True,
+        platforms=win)
+    add("kav-winfs", "package", "name", "^Kaspersky Anti-Virus.* File Servers", "strong", NVT_AV,
+        "Uninstall display name (Anti-Virus for Windows File Servers)", "regex", True, platforms=win)
     # Security for Windows Server in German: install folder and name "für Windows Server".
     add("ksws", "file", "path", "*?Kaspersky Lab?Kaspersky Security für Windows Server", "definitive", KSWS_DE,
         "install folder (German build)", "glob", True)

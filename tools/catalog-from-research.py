@@ -1162,6 +1162,11 @@ HOBBS_INSTALL = ("https://github.com/JustHobbs/KasperskyGuide/blob/0534819782e33
 KESL_INSTALLER = ("https://github.com/comexr/kesl-installer/blob/83c51d9ddf1f73c4bd00fcc53625cb1350067ee4/"
                   "kaspersky-installer/kesl_install.sh")
 NAGENT_SH = "https://github.com/feld1meow/scripts/blob/HEAD/linux/kaspersky/klnagent.sh"
+# A GPO deployment script installs kes_win.msi and "Kaspersky Network Agent.msi" from the
+# installation packages Security Center makes.
+GPO_DEPLOY = ("https://github.com/brazilianscriptguy/Windows-SysAdmin-ProSuite/blob/"
+              "ae24ec58e34fbde7ab7e3653d833e8379bcda8ff/SysAdmin-Tools/SystemConfiguration-and-Deployment/"
+              "Deploy-KasperskyAV-viaGPO.ps1")
 
 
 def catalog_v3():
@@ -1205,6 +1210,11 @@ def catalog_v3():
     # Endpoint Agent (Windows): the script finds the MSI by its product name.
     add("endpoint-agent", "package", "name", "^Kaspersky Endpoint Agent( [0-9]+(\\.[0-9]+)*)?$", "strong",
         KEA_REMOVER, "Uninstall display name (MSI ProductName)", "regex", True, platforms=win)
+    # Installer packages (a download or a share, not an install).
+    add("kes-windows", "file", "name", "kes_win.msi", "weak", GPO_DEPLOY,
+        "installer package file, not an install", nocase=True)
+    add("klnagent", "file", "name", "Kaspersky Network Agent.msi", "weak", GPO_DEPLOY,
+        "installer package file, not an install", nocase=True)
     # KESL's systemd units, restarted by name after setup.
     for u in ("kesl.service", "kesl-supervisor.service"):
         add("kesl", "service", "name", u, "strong", KESL_INSTALLER, "systemd unit or init script")

@@ -147,6 +147,8 @@ KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
 RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
 RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
 KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
+# A KWTS quick-install note: /opt/kaspersky/kwts/bin/setup.py -i, /opt/kaspersky/kwts/bin/kwts-control
+KWTS_GIST = "https://gist.github.com/c-rosenberg/561d31f793842a3c0a50a1772d9feaf3"
 # OpenVAS Kaspersky AntiVirus detection: Uninstall DisplayNames with "Anti-Virus" and
 # "Windows Workstations", or "Anti-Virus" and "File Servers".
 NVT_AV = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
@@ -183,6 +185,7 @@ KICS_PKGS = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/273064.htm"
 #   endpoint-agent: "Kaspersky Lab\Endpoint Agent" (https://support.kaspersky.com/kea/3.13/197543)
 #   scanengine: /opt/kaspersky/ScanEngine (https://support.kaspersky.com/ScanEngine/2.1/en-US/210245.htm)
 #   kav4fs: /opt/kaspersky/kav4fs (MALICE); kess, kics, klms: /opt/kaspersky/<id> (research 3.2)
+#   kwts: /opt/kaspersky/kwts (KWTS_GIST, its setup.py and kwts-control)
 #   kasperskyos-sdk: /opt/KasperskyOS-Community-Edition-<version> (KCE help)
 #   parallels-is: Parallels\Parallels Internet Security Powered by Kaspersky (GLPI sample)
 PF = "/Program Files*/Kaspersky Lab/"
@@ -225,6 +228,7 @@ PLACES = {
     "scanengine": {"linux": ["/opt/kaspersky/ScanEngine"]},
     "kav4fs": {"linux": ["/opt/kaspersky/kav4fs"]},
     "kess": {"linux": ["/opt/kaspersky/kess"]},
+    "kwts": {"linux": ["/opt/kaspersky/kwts"]},
     "kics": {"linux": ["/opt/kaspersky/kics"]},
     "klms": {"linux": ["/opt/kaspersky/klms", "/var/opt/kaspersky/klms", "/opt/kaspersky/klmsui"]},
     "kasperskyos-sdk": {"linux": ["/opt/KasperskyOS-Community-Edition-*"]},
@@ -317,7 +321,7 @@ PRODUCTS = [
     P("ksmg", "Kaspersky Secure Mail Gateway", "gateway", ["linux"], KSMG_PKG,
       removal={"linux": {"uninstall": linux_pkgs("ksmg"), "source": KSMG_PKG}}),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
-      "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm"),
+      "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm", places=PLACES["kwts"]),
     P("endpoint-agent", "Kaspersky Endpoint Agent (EDR agent of Anti Targeted Attack and EDR)", "endpoint",
       ["windows", "linux"], "https://support.kaspersky.com/kea/3.13/197543", places=PLACES["endpoint-agent"]),
     P("scanengine", "Kaspersky Scan Engine", "sdk", ["linux", "windows"],
@@ -1241,6 +1245,12 @@ def catalog_v3():
         "install folder (German build)", "glob", True)
     add("ksws", "package", "name", "Kaspersky Security für Windows Server", "strong", KSWS_DE,
         "Uninstall display name (German)", nocase=True, platforms=win)
+    # Web Traffic Security: its programs under /opt/kaspersky/kwts.
+    for f in ("/opt/kaspersky/kwts/bin/setup.py", "/opt/kaspersky/kwts/bin/kwts-control"):
+        add("kwts", "file", "path", f, "definitive", KWTS_GIST, "program of the product")
+    add("kwts", "file", "path", "/opt/kaspersky/kwts", "strong", KWTS_GIST, "install folder")
+    add("kwts", "file", "path", "/opt/kaspersky/kwts/*", "strong", KWTS_GIST, "anything in the install folder",
+        "glob")
     # Secure Mail Gateway (Linux appliance software): its package.
     add("ksmg", "package", "name", "ksmg", "definitive", KSMG_PKG, "package (ksmg_2.1.1-8310_amd64.deb)",
         platforms=["linux"])

@@ -147,6 +147,11 @@ KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
 RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
 RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
 KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
+# KLMS 8.2 help: "/opt/kaspersky/klms/bin/klms-control --get-settings Auth ...", scripts in
+# /etc/opt/kaspersky/klms/scripts
+KLMS_CTRL = "https://support.kaspersky.com/KLMS/8.2/ru-RU/65337.htm"
+# Scan Engine distribution kit: executables of the kavhttpd and kavicapd services
+SCANENGINE_KIT = "https://support.kaspersky.com/us/scanengine/184793"
 # A KWTS quick-install note: /opt/kaspersky/kwts/bin/setup.py -i, /opt/kaspersky/kwts/bin/kwts-control
 KWTS_GIST = "https://gist.github.com/c-rosenberg/561d31f793842a3c0a50a1772d9feaf3"
 # OpenVAS Kaspersky AntiVirus detection: Uninstall DisplayNames with "Anti-Virus" and
@@ -230,7 +235,8 @@ PLACES = {
     "kess": {"linux": ["/opt/kaspersky/kess"]},
     "kwts": {"linux": ["/opt/kaspersky/kwts"]},
     "kics": {"linux": ["/opt/kaspersky/kics"]},
-    "klms": {"linux": ["/opt/kaspersky/klms", "/var/opt/kaspersky/klms", "/opt/kaspersky/klmsui"]},
+    "klms": {"linux": ["/opt/kaspersky/klms", "/var/opt/kaspersky/klms", "/etc/opt/kaspersky/klms",
+                       "/opt/kaspersky/klmsui"]},
     "kasperskyos-sdk": {"linux": ["/opt/KasperskyOS-Community-Edition-*"]},
     "parallels-is": {"windows": ["/Program Files*/Parallels/Parallels Internet Security Powered by Kaspersky"]},
 }
@@ -1245,6 +1251,18 @@ def catalog_v3():
         "install folder (German build)", "glob", True)
     add("ksws", "package", "name", "Kaspersky Security für Windows Server", "strong", KSWS_DE,
         "Uninstall display name (German)", nocase=True, platforms=win)
+    # Security for Linux Mail Server: its control program, folders and scripts folder.
+    add("klms", "file", "path", "/opt/kaspersky/klms/bin/klms-control", "definitive", KLMS_CTRL,
+        "command-line control program")
+    add("klms", "file", "path", "/opt/kaspersky/klms", "strong", KLMS_CTRL, "install folder")
+    add("klms", "file", "path", "/opt/kaspersky/klms/*", "strong", KLMS_CTRL, "anything in the install folder",
+        "glob")
+    add("klms", "file", "path", "/etc/opt/kaspersky/klms", "strong", KLMS_CTRL, "configuration folder")
+    add("klms", "file", "path", "/etc/opt/kaspersky/klms/*", "strong", KLMS_CTRL,
+        "anything in the configuration folder", "glob")
+    # Scan Engine: its ICAP service beside kavhttpd.
+    add("scanengine", "service", "name", "kavicapd", "definitive", SCANENGINE_KIT, "ICAP service of Scan Engine",
+        platforms=["linux"])
     # Web Traffic Security: its programs under /opt/kaspersky/kwts.
     for f in ("/opt/kaspersky/kwts/bin/setup.py", "/opt/kaspersky/kwts/bin/kwts-control"):
         add("kwts", "file", "path", f, "definitive", KWTS_GIST, "program of the product")

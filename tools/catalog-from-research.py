@@ -56,13 +56,15 @@ VENDORS = [{
 }]
 
 
-def P(pid, name, family, platforms, source, branded=True, removal=None):
+def P(pid, name, family, platforms, source, branded=True, removal=None, places=None):
     d = {"id": pid, "vendor": V, "name": name, "family": family, "platforms": platforms,
          "source": source}
     if not branded:
         d["branded"] = False
     if removal:
         d["removal"] = removal
+    if places:
+        d["places"] = places
     return d
 
 
@@ -90,23 +92,173 @@ def linux_pkgs(*names):
     return [{"kind": "dpkg", "packages": list(names)}, {"kind": "rpm", "packages": list(names)}]
 
 
+# Sources of the localised product names.
+KES_DE = "https://support.kaspersky.com/Cloud/1.0/de-DE/138148.htm"  # "Kaspersky Endpoint Security für Windows"
+KES_FR = "https://support.kaspersky.com/KESWin/12.1/fr-FR/50362.htm"  # French help keeps "for Windows"
+KES_IT = "https://support.kaspersky.it/kes-cloud/1.0/243000"  # Italian help keeps "for Windows"
+KES_JA = "https://support.kaspersky.com/KESWin/12.3/ja-JP/50362.htm"  # Japanese help keeps "for Windows"
+KES_EN = "https://support.kaspersky.com/keswin/12.9/en-us/184545.htm"
+# A KSC OpenAPI audit tool listing the products of a Russian-language fleet by the names
+# their installs report: "Kaspersky Endpoint Security для Windows (12.*.0)", "Kaspersky
+# Security для Windows Server", "Kaspersky Endpoint Security 12.2 для Linux", "Kaspersky
+# Endpoint Security для Mac (12.1)", "Агент администрирования Kaspersky Security Center",
+# "Kaspersky Security для виртуальных сред 5.2 Легкий агент для Windows".
+RU_FLEET = "https://github.com/Jon-Makkonahi/kaspersky-settings-parser/blob/HEAD/README.md"
+RU_NAGENT = "https://support.kaspersky.com/KICSforNetworks/4.2/ru-RU/214387.htm"
+FR_NAGENT = "https://support.kaspersky.com/KES4Linux/12.1.0/fr-FR/263909.htm"  # "l'Agent d'administration"
+RU_KSVLA = "https://support.kaspersky.com/ksvla/5.1/ru-RU/94972.htm"
+KSWS_EN = "https://support.kaspersky.com/KSWS/11.0.1/en-US/146612.htm"
+KSWS_FOLDER = "https://support.kaspersky.com/KSWS/11/de-DE/147612.htm"
+KSVLA_EN = "https://support.kaspersky.com/ksvla/6.3/en-US/179792.htm"
+KESS_WIN = "https://support.kaspersky.com/help/KESS/3.3/zh-Hans/147622.htm"
+KICS_NODES = "https://support.kaspersky.com/kics-for-nodes/3.2/146705"
+KICS4NET = "https://support.kaspersky.com/kics-for-networks/3.1/130677"
+KPM_HELP = "https://support.kaspersky.com/help/KPM/Win24.0/en-US/130515.htm"
+KSEC_HELP = "https://support.kaspersky.com/de/ksec-for-windows/5.17/233596"
+KSK_HELP = "https://support.kaspersky.com/help/KSK/Win23.0/pt-PT/237222.htm"
+KFL = "https://support.kaspersky.com/help/Kaspersky/Linux2.0/en-US/284344.htm"
+KSC_FOLDER = ("https://support.kaspersky.com/help/KSVLA/API/6.1/en-US/"
+              "Examples_of_using_KSC_OpenAPI_in_KSV6.1LA.pdf")
+KSOS_GIST = "https://gist.github.com/HiteaFR/f58f7ac21609ec05e43b1ae5fd61cd79"
+KESL_SETUP = "https://support.kaspersky.com/KES4Linux/11.1.0/ru-RU/196586.htm"
+KESL_DATA = "https://support.kaspersky.co.uk/kes-for-linux/12.1.0/197654"
+KESL_INITD = ("https://github.com/SigmaHQ/sigma/blob/da9bb07d642a2826e89702445d32c795209ec108/rules/"
+              "linux/process_creation/proc_creation_lnx_av_kaspersky_av_disabled.yml")
+NAGENT_BIN = "https://support.kaspersky.com/KES4Linux/11/en-US/161353.htm"
+NAGENT_LINUX = "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm"
+NAGENT_COMPONENT = "https://support.kaspersky.com/help/KSC/14/KSCAPI/a00258.html"  # product 1103 = Network Agent
+CHECKMK = ("https://github.com/Checkmk/checkmk/blob/b40602d7b1869bd346ea5a67cad97453456a85be/agents/"
+           "windows/plugins/kaspersky_av_client.ps1")
+MALICE = "https://github.com/malice-plugins/kaspersky/blob/master/Dockerfile"
+KAV4FS_DEB = ("https://products.s.kaspersky-labs.com/multilanguage/file_servers/kavlinuxserver8.0/"
+              "kav4fs_8.0.4-312_i386.deb")
+CWS_KP = "https://chrome.google.com/webstore/detail/kaspersky-protection/ahkjpbeeocnddjkakilopmfdlnjdpcdm"
+TDSS = "https://media.kaspersky.com/utilities/VirusUtilities/EN/tdsskiller.exe"
+KRD = "https://rescuedisk.s.kaspersky-labs.com/updatable/2018/krd.iso"
+KVRT_URL = "https://devbuilds.s.kaspersky-labs.com/devbuilds/KVRT/latest/full/KVRT.exe"
+WINGET = "https://github.com/microsoft/winget-pkgs/blob/master/manifests/k/Kaspersky/"
+WINGET_APP = WINGET + "Kaspersky/21.9.6.465/Kaspersky.Kaspersky.locale.en-US.yaml"
+WINGET_VPN = (WINGET + "KasperskyVPNSecureConnection/21.9.6.465/"
+              "Kaspersky.KasperskyVPNSecureConnection.installer.yaml")
+RU_LEGAL = "https://support.kaspersky.ru/help/Kaspersky/Linux2.0/ru-RU/all-in-one.htm"
+KSN_NOTICE = "https://support.kaspersky.co.uk/9717"
+# Russian user guides: Kaspersky Internet Security 2010 keeps its English name and is the
+# property of ЗАО «Лаборатория Касперского»; Anti-Virus is «Антивирус Касперского».
+RU_KIS2010 = "https://www.slideshare.net/slideshow/kis2010-ru/6466762"
+RU_KAV7 = "https://manualmachine.com/kasperskylab/antivirus70/13857555-user-manual"
+KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
+# KLMS 8.2 help: "/opt/kaspersky/klms/bin/klms-control --get-settings Auth ...", scripts in
+# /etc/opt/kaspersky/klms/scripts
+KLMS_CTRL = "https://support.kaspersky.com/KLMS/8.2/ru-RU/65337.htm"
+# Scan Engine distribution kit: executables of the kavhttpd and kavicapd services
+SCANENGINE_KIT = "https://support.kaspersky.com/us/scanengine/184793"
+# A KWTS quick-install note: /opt/kaspersky/kwts/bin/setup.py -i, /opt/kaspersky/kwts/bin/kwts-control
+KWTS_GIST = "https://gist.github.com/c-rosenberg/561d31f793842a3c0a50a1772d9feaf3"
+# OpenVAS Kaspersky AntiVirus detection: Uninstall DisplayNames with "Anti-Virus" and
+# "Windows Workstations", or "Anti-Virus" and "File Servers".
+NVT_AV = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
+          "gb_kaspersky_av_detect.sc")
+# "Kaspersky Security 9.0 for Microsoft SharePoint Server" (guide) / "for SharePoint Server" (help)
+KS4SP = "https://support.kaspersky.co.jp/KS4Sharepoint/9.3/en-US/36713.htm"
+KS4SP_GUIDE = ("https://1library.net/document/z1d0r948-kaspersky-security-microsoft-sharepoint-server-"
+               "administrator-s-guide.html")
+# German KSWS help: "%ProgramFiles%\Kaspersky Lab\Kaspersky Security für Windows Server\"
+KSWS_DE = "https://support.kaspersky.com/KSWS/11/de-DE/147612.htm"
+# "rpm -i ksmg-2.1.1-8310.x86_64.rpm", "dpkg -i ksmg_2.1.1-8310_amd64.deb"
+KSMG_PKG = "https://support.kaspersky.com/KSMG/2.1.1/en-US/34718.htm"
+# Light Agent solution, Linux Integration Server: "ksvla-viis_<build>_amd64.deb", the viis service
+KSVLA_VIIS = "https://support.kaspersky.com/KSVLA/6.4/en-US/58143.htm"
+# KICS for Linux Nodes 1.5: kics-1.5.0-<build>.x86_64.rpm, kics-gui_1.5.0-<build>_amd64.deb
+KICS_PKGS = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/273064.htm"
+
+
+
+# Where each product lives (docs/catalog-format.md, "Places"): evidence at or under a
+# place belongs to the product with the most specific place, so Network Agent files under
+# /opt/kaspersky/klnagent64 go to klnagent, not to the KESL beside it. Sources:
+#   kesl: /opt/kaspersky/kesl (KESL_SETUP), /var/opt/kaspersky/kesl (KESL_DATA)
+#   klnagent: /opt/kaspersky/klnagent64, /opt/kaspersky/klnagent, Windows NetworkAgent folder
+#     (NAGENT_PATHS, NAGENT_BIN); Components\34\1103 keys (NAGENT_COMPONENT, CHECKMK);
+#     macOS klnagent and klnagent_conf folders (MAC_GIST and the vendor uninstall script)
+#   kes-windows: KasperskyLab\protected\KES* keys (NESSUS); install folder
+#     "Kaspersky Lab\Kaspersky Endpoint Security for Windows" (research 2.4, code index)
+#   kes-mac: /Library/Application Support/Kaspersky Lab/KAV (MAC_GIST), the app bundles
+#   ksc: "Kaspersky Lab\Kaspersky Security Center" (KSC_FOLDER)
+#   consumer: "Kaspersky Lab\<Product> <version>" (pastebin 5e3pRrXH, KSOS_GIST); the
+#     product keys AVP<version> are shared by the consumer line and attribute to none
+#   ksws: "Kaspersky Lab\Kaspersky Security for Windows Server" (KSWS_FOLDER)
+#   endpoint-agent: "Kaspersky Lab\Endpoint Agent" (https://support.kaspersky.com/kea/3.13/197543)
+#   scanengine: /opt/kaspersky/ScanEngine (https://support.kaspersky.com/ScanEngine/2.1/en-US/210245.htm)
+#   kav4fs: /opt/kaspersky/kav4fs (MALICE); kess, kics, klms: /opt/kaspersky/<id> (research 3.2)
+#   kwts: /opt/kaspersky/kwts (KWTS_GIST, its setup.py and kwts-control)
+#   kasperskyos-sdk: /opt/KasperskyOS-Community-Edition-<version> (KCE help)
+#   parallels-is: Parallels\Parallels Internet Security Powered by Kaspersky (GLPI sample)
+PF = "/Program Files*/Kaspersky Lab/"
+
+
+def consumer_places(name):
+    return {"windows": [PF + name + " *"]}
+
+
+PLACES = {
+    "kesl": {"linux": ["/opt/kaspersky/kesl", "/var/opt/kaspersky/kesl"]},
+    "klnagent": {
+        "linux": ["/opt/kaspersky/klnagent64", "/opt/kaspersky/klnagent"],
+        "windows": [PF + "NetworkAgent", "HKLM\\SOFTWARE\\KasperskyLab\\Components\\34\\1103",
+                    "HKLM\\SOFTWARE\\WOW6432Node\\KasperskyLab\\Components\\34\\1103"],
+        "macos": ["/Library/Application Support/Kaspersky Lab/klnagent",
+                  "/Library/Application Support/Kaspersky Lab/klnagent_conf",
+                  "/Library/Receipts/Kaspersky Network Agent.pkg"],
+    },
+    "kes-windows": {"windows": [PF + "Kaspersky Endpoint Security for Windows",
+                                "HKLM\\SOFTWARE\\KasperskyLab\\protected\\KES*",
+                                "HKLM\\SOFTWARE\\WOW6432Node\\KasperskyLab\\protected\\KES*"]},
+    "kes-mac": {"macos": ["/Library/Application Support/Kaspersky Lab/KAV",
+                          "/Applications/Kaspersky Anti-Virus For Mac.app",
+                          "/Applications/Kaspersky Anti-Virus.app", "/Library/Logs/Kaspersky Lab"]},
+    "ksc": {"windows": [PF + "Kaspersky Security Center"]},
+    "kav": consumer_places("Kaspersky Anti-Virus"),
+    "kis": consumer_places("Kaspersky Internet Security"),
+    "kts": consumer_places("Kaspersky Total Security"),
+    "ksos": consumer_places("Kaspersky Small Office Security"),
+    "kfree": consumer_places("Kaspersky Free"),
+    "kaspersky-standard": consumer_places("Kaspersky Standard"),
+    "kaspersky-plus": consumer_places("Kaspersky Plus"),
+    "kaspersky-premium": consumer_places("Kaspersky Premium"),
+    "security-cloud": consumer_places("Kaspersky Security Cloud"),
+    "safe-kids": consumer_places("Kaspersky Safe Kids"),
+    "vpn": consumer_places("Kaspersky VPN Secure Connection"),
+    "ksws": {"windows": [PF + "Kaspersky Security for Windows Server"]},
+    "endpoint-agent": {"windows": [PF + "Endpoint Agent"]},
+    "scanengine": {"linux": ["/opt/kaspersky/ScanEngine"]},
+    "kav4fs": {"linux": ["/opt/kaspersky/kav4fs"]},
+    "kess": {"linux": ["/opt/kaspersky/kess"]},
+    "kwts": {"linux": ["/opt/kaspersky/kwts"]},
+    "kics": {"linux": ["/opt/kaspersky/kics"]},
+    "klms": {"linux": ["/opt/kaspersky/klms", "/var/opt/kaspersky/klms", "/etc/opt/kaspersky/klms",
+                       "/opt/kaspersky/klmsui"]},
+    "kasperskyos-sdk": {"linux": ["/opt/KasperskyOS-Community-Edition-*"]},
+    "parallels-is": {"windows": ["/Program Files*/Parallels/Parallels Internet Security Powered by Kaspersky"]},
+}
+
 PRODUCTS = [
     P("kes-windows", "Kaspersky Endpoint Security for Windows", "endpoint", ["windows"],
-      "https://support.kaspersky.com/keswin/12.9/en-us/184545.htm", removal={
+      "https://support.kaspersky.com/keswin/12.9/en-us/184545.htm", places=PLACES["kes-windows"], removal={
           "windows": {"uninstall": [
               {"kind": "msi", "properties": [{"name": "KLLOGIN", "value": "user"},
                                              {"name": "KLPASSWD", "value": "password"}], "source": KES_PROPS},
               KAVREMOVER], "drivers": ["klif"], "reboot": True, "source": KES_UNINSTALL}}),
-    P("kesl", "Kaspersky Endpoint Security for Linux", "endpoint", ["linux"], KESL_PKG, removal={
+    P("kesl", "Kaspersky Endpoint Security for Linux", "endpoint", ["linux"], KESL_PKG,
+      places=PLACES["kesl"], removal={
         "linux": {"uninstall": linux_pkgs("kesl", "kesl-gui"), "services": ["kesl.service"],
                   "leftovers": ["/var/opt/kaspersky/kesl"], "source": KESL_PKG}}),
     P("kes-mac", "Kaspersky Endpoint Security for Mac / Kaspersky Anti-Virus for Mac", "endpoint",
       ["macos"], "https://support.kaspersky.com/kesmac/12_adminguide/ru-RU/222060.htm",
-      removal={"macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
+      places=PLACES["kes-mac"], removal={"macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
     P("kes-android", "Kaspersky Endpoint Security for Android", "mobile", ["android"], GCI),
     P("klnagent", "Kaspersky Security Center Network Agent", "management",
       ["windows", "linux", "macos"], "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm",
-      removal={
+      places=PLACES["klnagent"], removal={
           "windows": {"uninstall": [{"kind": "msi", "properties": [
               {"name": "KLUNINSTPASSWD", "value": "password-utf16le-hex"}]}],
               "services": ["klnagent"], "reboot": True, "source": SWMB},
@@ -114,53 +266,79 @@ PRODUCTS = [
                     "source": "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm"},
           "macos": {"uninstall": [MAC_NAGENT_SCRIPT], "source": MAC_GIST}}),
     P("ksc", "Kaspersky Security Center Administration Server (with Web Console and Administration Console)",
-      "management", ["windows", "linux"], "https://support.kaspersky.com/KSCLinux/15/en-US/158525.htm"),
-    P("kav", "Kaspersky Anti-Virus", "consumer", ["windows", "macos"], BOD, removal={
+      "management", ["windows", "linux"], "https://support.kaspersky.com/KSCLinux/15/en-US/158525.htm",
+      places=PLACES["ksc"]),
+    P("kav", "Kaspersky Anti-Virus", "consumer", ["windows", "macos"], BOD, places=PLACES["kav"], removal={
         "windows": CONSUMER_WIN, "macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
-    P("kis", "Kaspersky Internet Security", "consumer", ["windows", "macos", "android"], BOD,
+    # On Android the consumer subscriptions run in one application, com.kms.free
+    # (kms-android); the products below list the platforms of their own installers.
+    P("kis", "Kaspersky Internet Security", "consumer", ["windows", "macos"], BOD,
+      places=PLACES["kis"], removal={"windows": CONSUMER_WIN}),
+    P("kts", "Kaspersky Total Security", "consumer", ["windows", "macos"], BOD,
+      places=PLACES["kts"], removal={"windows": CONSUMER_WIN}),
+    P("ksos", "Kaspersky Small Office Security", "consumer", ["windows", "macos"], BOD,
+      places=PLACES["ksos"], removal={"windows": CONSUMER_WIN}),
+    P("kfree", "Kaspersky Free", "consumer", ["windows"], KAVREMOVER_LIST, places=PLACES["kfree"],
       removal={"windows": CONSUMER_WIN}),
-    P("kts", "Kaspersky Total Security", "consumer", ["windows", "macos", "android"], BOD,
+    P("kaspersky-standard", "Kaspersky Standard", "consumer", ["windows", "macos"],
+      KAVREMOVER_LIST, places=PLACES["kaspersky-standard"], removal={"windows": CONSUMER_WIN}),
+    P("kaspersky-plus", "Kaspersky Plus", "consumer", ["windows", "macos"], KAVREMOVER_LIST,
+      places=PLACES["kaspersky-plus"], removal={"windows": CONSUMER_WIN}),
+    P("kaspersky-premium", "Kaspersky Premium", "consumer", ["windows", "macos"],
+      KAVREMOVER_LIST, places=PLACES["kaspersky-premium"], removal={"windows": CONSUMER_WIN}),
+    P("kaspersky-app", "Kaspersky (the consumer application of Standard, Plus and Premium, 21.9 and later)",
+      "consumer", ["windows", "ios"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
+    P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"],
+      "https://github.com/microsoft/winget-pkgs/blob/master/manifests/k/Kaspersky/KasperskySecurityCloud/"
+      "21.3.10.391/Kaspersky.KasperskySecurityCloud.locale.en-US.yaml", places=PLACES["security-cloud"]),
+    P("kpm", "Kaspersky Password Manager", "consumer", ["windows", "macos", "android", "ios"], KPM_HELP,
       removal={"windows": CONSUMER_WIN}),
-    P("ksos", "Kaspersky Small Office Security", "consumer", ["windows", "macos", "android"], BOD,
-      removal={"windows": CONSUMER_WIN}),
-    P("kfree", "Kaspersky Free", "consumer", ["windows"], KAVREMOVER_LIST, removal={"windows": CONSUMER_WIN}),
-    P("kaspersky-standard", "Kaspersky Standard", "consumer", ["windows", "macos", "android"],
-      KAVREMOVER_LIST, removal={"windows": CONSUMER_WIN}),
-    P("kaspersky-plus", "Kaspersky Plus", "consumer", ["windows", "macos", "android"], KAVREMOVER_LIST,
-      removal={"windows": CONSUMER_WIN}),
-    P("kaspersky-premium", "Kaspersky Premium", "consumer", ["windows", "macos", "android"],
-      KAVREMOVER_LIST, removal={"windows": CONSUMER_WIN}),
-    P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"], GCI),
     P("kms-android", "Kaspersky Security & VPN for Android (formerly Kaspersky Internet Security for Android)",
       "mobile", ["android"], "https://play.google.com/store/apps/details?id=com.kms.free"),
     P("safe-browser", "Kaspersky Safe Browser", "mobile", ["android"], GCI),
     P("vpn", "Kaspersky VPN Secure Connection", "consumer", ["windows", "macos", "android", "ios"],
-      "https://support.kaspersky.com/de/ksec-for-windows/5.17/233596"),
+      "https://support.kaspersky.com/de/ksec-for-windows/5.17/233596", places=PLACES["vpn"]),
     P("safe-kids", "Kaspersky Safe Kids", "consumer", ["windows", "android", "ios"],
-      "https://support.kaspersky.com/help/KSK/Win23.0/pt-PT/237222.htm"),
+      "https://support.kaspersky.com/help/KSK/Win23.0/pt-PT/237222.htm", places=PLACES["safe-kids"]),
     P("browser-ext", "Kaspersky browser extensions (Kaspersky Protection, URL Advisor, Virtual Keyboard)",
       "consumer", ["any"], "https://hackerone.com/reports/470519"),
     P("ksv-la", "Kaspersky Security for Virtualization Light Agent", "endpoint", ["windows", "linux"],
       "https://support.kaspersky.com/ksvla/5.1/ru-RU/94972.htm"),
     P("kess", "Kaspersky Embedded Systems Security", "embedded", ["linux", "windows"],
-      "https://support.kaspersky.com/kess-linux/3.3.0/233694"),
+      "https://support.kaspersky.com/kess-linux/3.3.0/233694", places=PLACES["kess"]),
     P("ksws", "Kaspersky Security for Windows Server", "server", ["windows"],
-      "https://support.kaspersky.com/KSWS/11.0.1/de-DE/148327.htm"),
+      "https://support.kaspersky.com/KSWS/11.0.1/de-DE/148327.htm", places=PLACES["ksws"]),
     P("kav-winfs", "Kaspersky Anti-Virus for Windows File Servers", "server", ["windows"], NESSUS),
-    P("kav4fs", "Kaspersky Anti-Virus for Linux File Server", "server", ["linux"], GCI),
-    P("klms", "Kaspersky Security for Linux Mail Server", "server", ["linux"], GCI),
+    P("kav-wks", "Kaspersky Anti-Virus for Windows Workstations (6.0, before Endpoint Security)", "endpoint",
+      ["windows"], NVT_AV),
+    P("kav4fs", "Kaspersky Anti-Virus for Linux File Server", "server", ["linux"], MALICE,
+      places=PLACES["kav4fs"]),
+    P("kav4proxy", "Kaspersky Anti-Virus for Proxy Server (Linux)", "gateway", ["linux"], MALICE),
+    P("klms", "Kaspersky Security for Linux Mail Server", "server", ["linux"],
+      "https://support.kaspersky.com/help/KLMS/8.2/en-US/all-in-one.htm", places=PLACES["klms"]),
     P("kics", "Kaspersky Industrial CyberSecurity for Linux Nodes", "embedded", ["linux"],
-      "https://support.kaspersky.com/KICS4Linux/1.3/en-US/198107.htm"),
+      "https://support.kaspersky.com/KICS4Linux/1.3/en-US/198107.htm", places=PLACES["kics"]),
+    P("kics-nodes", "Kaspersky Industrial CyberSecurity for Nodes (Windows)", "embedded", ["windows"],
+      KICS_NODES),
+    P("kics4net", "Kaspersky Industrial CyberSecurity for Networks", "embedded", ["linux"], KICS4NET),
+    P("kfl", "Kaspersky for Linux (consumer)", "consumer", ["linux"], KFL),
+    P("ksme", "Kaspersky Security for Microsoft Exchange Servers", "server", ["windows"], KS4EXCHANGE),
+    P("kssp", "Kaspersky Security for Microsoft SharePoint Server", "server", ["windows"], KS4SP),
+    P("ksmg", "Kaspersky Secure Mail Gateway", "gateway", ["linux"], KSMG_PKG,
+      removal={"linux": {"uninstall": linux_pkgs("ksmg"), "source": KSMG_PKG}}),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
-      "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm"),
-    P("endpoint-agent", "Kaspersky Endpoint Agent", "endpoint", ["windows", "linux"],
-      "https://support.kaspersky.com/kea/3.13/197543"),
+      "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm", places=PLACES["kwts"]),
+    P("endpoint-agent", "Kaspersky Endpoint Agent (EDR agent of Anti Targeted Attack and EDR)", "endpoint",
+      ["windows", "linux"], "https://support.kaspersky.com/kea/3.13/197543", places=PLACES["endpoint-agent"]),
     P("scanengine", "Kaspersky Scan Engine", "sdk", ["linux", "windows"],
-      "https://support.kaspersky.com/scanengine/192973"),
+      "https://support.kaspersky.com/scanengine/192973", places=PLACES["scanengine"]),
     P("kasperskyos-sdk", "KasperskyOS Community Edition SDK", "sdk", ["linux"],
-      "https://support.kaspersky.com/help/KCE/1.3/en-US/sdk_install_and_remove.htm"),
+      "https://support.kaspersky.com/help/KCE/1.3/en-US/sdk_install_and_remove.htm",
+      places=PLACES["kasperskyos-sdk"]),
     P("kvrt", "Kaspersky Virus Removal Tool", "tool", ["windows"],
       "https://devbuilds.s.kaspersky-labs.com/devbuilds/KVRT/latest/full/KVRT.exe"),
+    P("tdsskiller", "Kaspersky TDSSKiller", "tool", ["windows"], TDSS),
+    P("rescue-disk", "Kaspersky Rescue Disk", "tool", ["any"], KRD),
     P("kavremover", "Kaspersky removal tool (kavremover)", "tool", ["windows", "macos"],
       "https://pastebin.com/R2g17QcD"),
     P("kav-engine-oem", "Kaspersky Anti-Virus Engine (OEM, inside other vendors' products)", "sdk", ["any"],
@@ -168,7 +346,7 @@ PRODUCTS = [
       branded=False),
     P("parallels-is", "Parallels Internet Security Powered by Kaspersky", "consumer", ["windows"],
       "https://github.com/glpi-project/glpi-agent/blob/develop/resources/macos/SysProfile/sample1.yaml",
-      branded=False),
+      branded=False, places=PLACES["parallels-is"]),
 ]
 
 # Research "product" column -> catalog owner (a product id, or None for vendor-wide).
@@ -228,7 +406,15 @@ indicators = []
 seen = {}
 
 
+# Cyrillic letters spelled in Latin for indicator ids (ids are ASCII).
+TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                    ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o",
+                     "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e",
+                     "yu", "ya"]))
+
+
 def slug(s):
+    s = "".join(TRANSLIT.get(c, c) for c in s.lower())
     s = re.sub(r"[^A-Za-z0-9._-]+", "-", s.lower())
     s = re.sub(r"-{2,}", "-", s).strip("-._")
     return s[:60] or "x"
@@ -272,6 +458,10 @@ def add(owner, kind, field, value, conf, source, note=None, match="exact", nocas
         if CONF_RANK[conf] > CONF_RANK[old["confidence"]]:
             old["confidence"] = conf
             old["source"] = source
+            if note:
+                old["note"] = note
+        elif not old["source"].startswith("http") and source.startswith("http"):
+            old["source"] = source  # a public URL replaces a code-index reference
         return
     if match == "glob":
         word = slug(value.replace("*", "-any-").replace("?", "-"))
@@ -676,6 +866,426 @@ def hand_written():
         "folder or application stub of the OEM product", "glob", True)
 
 
+
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1: every product family on every platform, the names installers write in
+# each language, publishers in every legal form and script, services, units, SysV
+# scripts, packages, extension and app ids. Every row cites the public page it comes
+# from; what could not be sourced is not here (tools/catalog-check.py lists the gaps).
+# ---------------------------------------------------------------------------------------
+
+def replat(owner, kind, field, value, plats, match="exact", nocase=False):
+    """Set the platforms of an indicator already added (add() keeps the first row's)."""
+    key = (owner, kind, field, match, nocase, value.lower() if nocase else value)
+    ind = seen[key]
+    if plats:
+        ind["platforms"] = plats
+    else:
+        ind.pop("platforms", None)
+
+
+def play(app):
+    return "https://play.google.com/store/apps/details?id=" + app
+
+
+def name_re(*alts, version=True, tail=""):
+    """An anchored ERE for an Uninstall display name: one of the alternatives, an
+    optional version number after the product words, then tail."""
+    body = "(" + "|".join(alts) + ")" if len(alts) > 1 else alts[0]
+    return "^" + body + ("( [0-9]+(\\.[0-9]+)*)?" if version else "") + tail + "$"
+
+
+def catalog_v2():
+    # Publishers, every legal form and script once (matching normalises quotation marks,
+    # case and NFKC): the Uninstall Publisher / package Maintainer of any product.
+    pubs = [
+        ("Kaspersky", WINGET_APP, "publisher of the current consumer installers (winget manifest)"),
+        ("Kaspersky Lab", MS_ALT, "company name of the older releases"),
+        ("AO Kaspersky Lab", KSN_NOTICE, "current legal entity"),
+        ("Kaspersky Lab ZAO", "https://pdfslide.net/documents/kesmac80en.html",
+         "legal entity until 2015 (ZAO)"),
+        ("Kaspersky Lab JSC", "https://1library.net/document/yr40rl7q-kaspersky-endpoint-security-for-windows.html",
+         "legal entity name used in signer names and documents"),
+        ("Лаборатория Касперского", RU_LEGAL, "Russian company name"),
+        ("АО Лаборатория Касперского", RU_LEGAL, "Russian legal entity (AO)"),
+        ("ЗАО Лаборатория Касперского", RU_KIS2010, "Russian legal entity until 2015 (ZAO)"),
+        ("АО \"Лаборатория Касперского\"", RU_LEGAL, "Russian legal entity, quoted as installers write it"),
+        ("ЗАО \"Лаборатория Касперского\"", RU_KIS2010, "Russian legal entity until 2015, quoted"),
+        ("\"Лаборатория Касперского\"", RU_LEGAL, "Russian company name, quoted"),
+    ]
+    for pub, src, note in pubs:
+        add(None, "package", "publisher", pub, "strong", src,
+            "Uninstall Publisher / package maintainer: " + note, nocase=True)
+        add(None, "file", "publisher", pub, "strong", src, "PE CompanyName: " + note, nocase=True,
+            platforms=["windows"])
+    add(None, "package", "publisher", "(^|[^[:alpha:]])Касперск", "strong", RU_LEGAL,
+        "publisher names the vendor in Russian (any case ending)", "regex", True)
+
+    win = ["windows"]
+    # Endpoint Security for Windows: English, German and Russian names; the French,
+    # Italian and Japanese builds keep the English one.
+    kes_names = [("Kaspersky Endpoint Security for Windows", KES_EN, "English; also French, Italian, Japanese"),
+                 ("Kaspersky Endpoint Security für Windows", KES_DE, "German"),
+                 ("Kaspersky Endpoint Security для Windows", RU_FLEET, "Russian")]
+    for n, src, lang in kes_names:
+        add("kes-windows", "package", "name", n, "strong", src, "Uninstall display name (%s)" % lang,
+            nocase=True, platforms=win)
+    for src in (KES_FR, KES_IT, KES_JA):
+        add("kes-windows", "package", "name", "Kaspersky Endpoint Security for Windows", "strong", src,
+            nocase=True, platforms=win)
+    add("kes-windows", "package", "name",
+        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? (for|für|для) Windows( \\([0-9.]+\\))?$",
+        "strong", RU_FLEET, "Uninstall display name, versioned or not (English, German, Russian)",
+        "regex", True, platforms=win)
+    # Network Agent.
+    add("klnagent", "package", "name", "Kaspersky Security Center Network Agent", "strong", NAGENT_PATHS,
+        "Uninstall display name (English)", nocase=True, platforms=win)
+    add("klnagent", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent"
+        "( [0-9]+(\\.[0-9]+)*)?$", "strong", NAGENT_PATHS, "Uninstall display name, versioned",
+        "regex", True, platforms=win)
+    add("klnagent", "package", "name", "Агент администрирования Kaspersky Security Center", "strong",
+        RU_NAGENT, "Uninstall display name (Russian)", nocase=True, platforms=win)
+    add("klnagent", "package", "name", "^Агент администрирования Kaspersky Security Center"
+        "( [0-9]+(\\.[0-9]+)*)?$", "strong", RU_FLEET, "Uninstall display name (Russian), versioned",
+        "regex", True, platforms=win)
+    add("klnagent", "service", "name", "klnagent", "strong", NAGENT_PATHS,
+        "Network Agent service (display name 'Kaspersky Security Center Network Agent')", nocase=True,
+        platforms=win)
+    for n in ("klnagent", "klnagent64"):
+        add("klnagent", "package", "name", n, "definitive", NAGENT_LINUX, "Network Agent package",
+            platforms=["linux"])
+        add("klnagent", "service", "name", n, "definitive", KSVLA_EN,
+            "Network Agent unit or SysV script ('/sbin/chkconfig klnagent64 on')", platforms=["linux"])
+    add("klnagent", "file", "path", "/etc/init.d/klnagent64", "definitive", KSVLA_EN,
+        "SysV init script of Network Agent")
+    add("klnagent", "file", "path", "/opt/kaspersky/klnagent/bin/klmover", "definitive", NAGENT_BIN,
+        "Network Agent utility (32-bit)")
+    add("klnagent", "file", "path", "/opt/kaspersky/klnagent64/bin/klmover", "definitive", NAGENT_BIN,
+        "Network Agent utility (64-bit)")
+    for d in ("/opt/kaspersky/klnagent", "/opt/kaspersky/klnagent64"):
+        add("klnagent", "file", "path", d, "definitive", NAGENT_PATHS, "Network Agent folder")
+        add("klnagent", "file", "path", d + "/*", "definitive", NAGENT_PATHS,
+            "anything in the Network Agent folder", "glob")
+    add("klnagent", "file", "path", "*?Kaspersky Lab?NetworkAgent", "definitive", NAGENT_PATHS,
+        "Network Agent install folder (Windows)", "glob", True)
+    for view in ("", "WOW6432Node\\"):
+        add("klnagent", "registry", "path", "HKLM\\SOFTWARE\\" + view + "KasperskyLab\\Components\\34\\1103",
+            "strong", NAGENT_COMPONENT, "Network Agent (product 1103) settings key", nocase=True)
+    # Security for Windows Server (and its Russian name).
+    for n, src, lang in (("Kaspersky Security for Windows Server", KSWS_EN, "English"),
+                         ("Kaspersky Security для Windows Server", RU_FLEET, "Russian")):
+        add("ksws", "package", "name", n, "strong", src, "Uninstall display name (%s)" % lang,
+            nocase=True, platforms=win)
+    add("ksws", "package", "name", "^Kaspersky Security( [0-9]+(\\.[0-9]+)*)? (for|для) Windows Server$",
+        "strong", KSWS_EN, "Uninstall display name, versioned (Kaspersky Security 10 for Windows Server)",
+        "regex", True, platforms=win)
+    add("ksws", "file", "path", "*?Kaspersky Lab?Kaspersky Security for Windows Server", "definitive",
+        KSWS_FOLDER, "install folder", "glob", True)
+    for n in ("ks4ws_x64.msi", "ks4ws_x86.msi"):
+        add("ksws", "file", "name", n, "strong",
+            "https://support.kaspersky.com/help/KSWS/11.0.1/zh-Hans/147898.htm", "installer package",
+            nocase=True)
+    # Embedded Systems Security and Industrial CyberSecurity for Nodes (Windows).
+    add("kess", "package", "name", "^Kaspersky Embedded Systems Security( [0-9]+(\\.[0-9]+)*)?( for Windows)?$",
+        "strong", KESS_WIN, "Uninstall display name", "regex", True, platforms=win)
+    add("kics-nodes", "package", "name",
+        "^Kaspersky Industrial CyberSecurity for Nodes( [0-9]+(\\.[0-9]+)*)?$", "strong", KICS_NODES,
+        "Uninstall display name", "regex", True, platforms=win)
+    # Security for Virtualization Light Agent (Windows: English and Russian names).
+    add("ksv-la", "package", "name",
+        "^Kaspersky Security (for Virtualization|для виртуальных сред)( [0-9]+(\\.[0-9]+)*)? "
+        "(Light Agent|Легкий агент)( (for|для) Windows)?$", "strong", RU_FLEET,
+        "Uninstall display name (English or Russian)", "regex", True, platforms=win)
+    add("ksv-la", "package", "name", "^Kaspersky Security for Virtualization( [0-9]+(\\.[0-9]+)*)? Light Agent",
+        "strong", KSVLA_EN, "Uninstall display name (English)", "regex", True, platforms=win)
+    # KES for Linux 12.2 and KES for Mac as Russian fleets name them (KSC inventory).
+    add("kesl", "file", "path", "/opt/kaspersky/kesl/bin/kesl-setup.pl", "definitive", KESL_SETUP,
+        "post-install configuration script")
+    add("kesl", "file", "path", "/opt/kaspersky/kesl", "strong", KESL_SETUP, "install folder")
+    add("kesl", "file", "path", "/opt/kaspersky/kesl/*", "strong", KESL_SETUP,
+        "anything in the install folder", "glob")
+    for n in ("kesl", "kesl-supervisor"):
+        add("kesl", "service", "name", n, "strong", KESL_INITD,
+            "unit or SysV script of KESL (matching strips .service)", platforms=["linux"])
+        add("kesl", "file", "path", "/etc/init.d/" + n, "strong", KESL_INITD, "SysV init script")
+    for n in ("kesl", "kesl-gui", "kesl-astra"):
+        add("kesl", "package", "name", n, "definitive", KESL_PKG, "KESL package", platforms=["linux"])
+    # Older Linux products: Anti-Virus for Linux File Server, Anti-Virus for Proxy Server.
+    add("kav4fs", "package", "name", "kav4fs", "strong", KAV4FS_DEB, "package (kav4fs_8.0.4-312_i386.deb)",
+        platforms=["linux"])
+    add("kav4fs", "service", "name", "kav4fs-supervisor", "strong", MALICE,
+        "SysV init script /etc/init.d/kav4fs-supervisor", platforms=["linux"])
+    add("kav4fs", "file", "path", "/etc/init.d/kav4fs-supervisor", "strong", MALICE, "SysV init script")
+    for f in ("/opt/kaspersky/kav4fs/bin/kav4fs-control", "/opt/kaspersky/kav4fs/bin/kav4fs-setup.pl"):
+        add("kav4fs", "file", "path", f, "strong", MALICE, "program of the product")
+    add("kav4fs", "file", "path", "/opt/kaspersky/kav4fs", "strong", MALICE, "install folder")
+    add("kav4fs", "file", "path", "/opt/kaspersky/kav4fs/*", "strong", MALICE,
+        "anything in the install folder", "glob")
+    add("kav4fs", "file", "path", "/etc/kaspersky/license.key", "weak", MALICE,
+        "licence key file (shared by the older Linux products)")
+    add("kav4proxy", "package", "name", "kav4proxy", "strong",
+        "https://products.s.kaspersky-labs.com/multilanguage/i_gateways/proxyserver/linux/kav4proxy_5.5-86_i386.deb",
+        "package (kav4proxy_5.5-86_i386.deb, named in " + MALICE + ")", platforms=["linux"])
+    # Embedded Systems Security, KICS for Linux Nodes, Mail Server: units and scripts.
+    for pid in ("kess", "kics", "klms"):
+        add(pid, "service", "name", pid, "strong", GCI,
+            "systemd unit or SysV script (matching strips .service)", platforms=["linux"])
+    add("kess", "package", "name", "kess", "definitive", "https://support.kaspersky.com/kess-linux/3.3.0/233694",
+        "package", platforms=["linux"])
+    add("kess", "package", "name", "kess-gui", "definitive",
+        "https://support.kaspersky.com/kess-linux/3.3.0/233694", "GUI package", platforms=["linux"])
+    # KICS for Networks (Linux): packages of the distribution kit.
+    for n in ("kics4net", "kics4net-utm", "kics4net-postgresql", "kics4net-suricata", "kics4net-webserver",
+              "kics4net-connectors", "kics4net-epp-proxy", "kics4net-fts", "kics4net-websensor"):
+        add("kics4net", "package", "name", n, "definitive", KICS4NET, "package of the distribution kit",
+            platforms=["linux"])
+    add("kics4net", "file", "name", "kics4net-deploy-*.bundle.sh", "weak",
+        "https://support.kaspersky.com/KICSforNetworks/2.9/en-US/130677.htm", "installation script",
+        "glob")
+    # Kaspersky for Linux (consumer, 2.0): package kfl, tool kfl-control.
+    add("kfl", "package", "name", "kfl", "definitive", KFL, "package (kfl_2.0.0-<build>_amd64.deb)",
+        platforms=["linux"])
+    add("kfl", "process", "name", "kfl-control", "strong", KFL, "command-line tool", platforms=["linux"])
+    # Security Center Administration Server: Windows install folder.
+    add("ksc", "file", "path", "*?Kaspersky Lab?Kaspersky Security Center", "definitive", KSC_FOLDER,
+        "Administration Server install folder (Windows)", "glob", True)
+    replat("ksc", "process", "name", "klserver", None)  # the daemon of Windows and Linux servers
+    # Consumer: display names are product-specific (strong), in English. The Russian
+    # builds of KIS/KTS keep the English name (the fleet list above does the same).
+    consumer = {
+        "kav": "Kaspersky Anti-Virus", "kis": "Kaspersky Internet Security",
+        "kts": "Kaspersky Total Security", "ksos": "Kaspersky Small Office Security",
+        "kfree": "Kaspersky Free", "kaspersky-standard": "Kaspersky Standard",
+        "kaspersky-plus": "Kaspersky Plus", "kaspersky-premium": "Kaspersky Premium",
+        "security-cloud": "Kaspersky Security Cloud", "safe-kids": "Kaspersky Safe Kids",
+        "vpn": "Kaspersky VPN Secure Connection",
+    }
+    for pid, name in consumer.items():
+        v = "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name)
+        add(pid, "package", "name", v, "strong", POSH, "Uninstall display name of the product", "regex", True)
+        replat(pid, "package", "name", v, win, "regex", True)
+    for pid, v in (("kes-windows", "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? for Windows"),
+                   ("klnagent", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Network Agent")):
+        add(pid, "package", "name", v, "strong", POSH, "Uninstall display name of the product", "regex", True)
+        replat(pid, "package", "name", v, win, "regex", True)
+    for pid, pkg in (("kav", "KasperskyAnti-Virus"), ("kis", "KasperskyInternetSecurity"),
+                     ("kts", "KasperskyTotalSecurity"), ("security-cloud", "KasperskySecurityCloud"),
+                     ("safe-kids", "KasperskySafeKids"), ("vpn", "KasperskyVPNSecureConnection")):
+        add(pid, "package", "name", consumer[pid], "strong", WINGET + pkg,
+            "Uninstall display name (winget package name)", nocase=True, platforms=win)
+    add("kav", "package", "name", "^Антивирус Касперского( [0-9]+(\\.[0-9]+)*)?$", "strong", RU_KAV7,
+        "Uninstall display name of Anti-Virus in Russian (Антивирус Касперского 7.0)", "regex", True,
+        platforms=win)
+    add("kis", "package", "name", "Kaspersky Internet Security 2010", "strong", RU_KIS2010,
+        "Uninstall display name; the Russian build keeps the English name", nocase=True, platforms=win)
+    add("kaspersky-app", "package", "name", "Kaspersky", "strong", WINGET_APP,
+        "Uninstall display name of the unified consumer application (21.9+)", nocase=True, platforms=win)
+    add("vpn", "package", "name", "^Kaspersky (VPN )?Secure Connection( [0-9]+(\\.[0-9]+)*)?$", "strong",
+        KSEC_HELP, "Uninstall display name (older releases: Kaspersky Secure Connection)", "regex", True,
+        platforms=win)
+    add("vpn", "file", "name", "ksec*.exe", "weak", WINGET_VPN, "installer (ksec21.9.6.465en_25096.exe)",
+        "glob", True)
+    add("vpn", "bundle", "name", "com.kaspersky.secure.connection", "strong",
+        play("com.kaspersky.secure.connection"), "Android application id", platforms=["android"])
+    add("kpm", "package", "name", "^Kaspersky Password Manager( [0-9]+(\\.[0-9]+)*)?$", "strong", KPM_HELP,
+        "Uninstall display name", "regex", True, platforms=win)
+    add("kpm", "file", "description", "Kaspersky Password Manager", "strong", KPM_HELP, PE_PRODUCT_NOTE,
+        nocase=True, platforms=win)
+    add("kpm", "file", "path", "*?Kaspersky Lab?Kaspersky Password Manager*", "weak", KPM_HELP,
+        "install folder (pattern of the consumer products)", "glob", True, platforms=win)
+    add("kpm", "bundle", "name", "com.kaspersky.passwordmanager", "strong",
+        play("com.kaspersky.passwordmanager"), "Android application id", platforms=["android"])
+    add("safe-kids", "package", "name", "Kaspersky Safe Kids", "strong", KSK_HELP, "Uninstall display name",
+        nocase=True, platforms=win)
+    add("ksos", "file", "path", "*?Kaspersky Lab?Kaspersky Small Office Security [0-9]*?avp.com", "strong",
+        KSOS_GIST, "command-line tool in the versioned install folder", "glob", True)
+    # Kaspersky Protection (Chrome web store id).
+    add("browser-ext", "extension", "name", "ahkjpbeeocnddjkakilopmfdlnjdpcdm", "strong", CWS_KP,
+        "Chrome web store id of Kaspersky Protection")
+    add("browser-ext", "file", "name", "ahkjpbeeocnddjkakilopmfdlnjdpcdm", "strong", CWS_KP,
+        "Chromium profile folder named after the Kaspersky Protection id")
+    # Tools: each file is the vendor's own download.
+    add("tdsskiller", "file", "name", "tdsskiller.exe", "strong", TDSS, "TDSSKiller executable", nocase=True)
+    add("kvrt", "file", "name", "KVRT.exe", "strong", KVRT_URL, "Virus Removal Tool executable", nocase=True)
+    add("rescue-disk", "file", "name", "krd.iso", "strong", KRD, "Kaspersky Rescue Disk image", nocase=True)
+    add("kavremover", "file", "name", "kavremvr.exe", "strong", "https://pastebin.com/R2g17QcD",
+        "removal tool executable (named in its log)", nocase=True)
+    add("ksme", "package", "name",
+        "^Kaspersky Security( [0-9]+(\\.[0-9]+)*)? for Microsoft Exchange Servers?$", "strong", KS4EXCHANGE,
+        "Uninstall display name (the product's name, versioned as Kaspersky Security 9.0 for ...)",
+        "regex", True, platforms=win)
+    # MSI product codes: a registered code is that product's MSI (codes differ by version and
+    # language, so each names one build): strong, whatever the research graded the source.
+    for ind in indicators:
+        if ind["kind"] == "registry" and ind["field"] == "name" and re.fullmatch(
+                r"\{[0-9A-F-]{36}\}", ind["value"]) and ind.get("product"):
+            if CONF_RANK[ind["confidence"]] < CONF_RANK["strong"]:
+                ind["confidence"] = "strong"
+                ind["note"] = "MSI product code of one build (version and language) of the product"
+    # Windows services and drivers that on a real host mean an install.
+    add("kes-windows", "service", "name", "AVP", "strong", GCI,
+        "Windows service of Endpoint Security / Small Office Security", nocase=True, platforms=win)
+    add(None, "service", "name", "^AVP[0-9]+(\\.[0-9]+)*$", "strong", GCI,
+        "versioned consumer service name such as AVP21.3", "regex", True, platforms=win)
+    for s in ("klif", "klim5"):
+        add(None, "service", "name", s, "strong", CLEANUP, "driver service key", nocase=True,
+            platforms=win)
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, second pass: facts found again in public detection rules and
+# Kaspersky's localised help, each citing the file or page (at a fixed commit where it is
+# a repository) that states it.
+# ---------------------------------------------------------------------------------------
+
+# Sigma rule "Suspicious Windows Service Tampering": the Windows service names of
+# Kaspersky products that ransomware scripts stop or delete (AVP1*, KAVFS, KAVFSGT,
+# kavfsslp, klbackupdisk, klbackupflt, klflt, klhk, KLIF, klim6, klkbdflt, klmouflt,
+# klnagent, klpd, kltap, KSDE1.0.0).
+SIGMA_SERVICES = ("https://github.com/SigmaHQ/sigma/blob/8eaafff1f2845a696050e05e72ba1140ee190698/"
+                  "rules/windows/process_creation/proc_creation_win_susp_service_tamper.yml")
+# OpenVAS: "Kaspersky Anti-Virus 2010 'kl1.sys' Driver DoS Vulnerability".
+NVT_KL1 = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
+           "2009/gb_kaspersky_av_2010_dos_vuln.sc")
+# OpenVAS: Kaspersky Password Manager is found by an Uninstall DisplayName containing
+# "Kaspersky Password Manager".
+NVT_KPM = ("https://github.com/Clivebi/nvtscript/blob/65a8f07886c2ef2c10517168b7a872d9bf0dd255/"
+           "gb_kaspersky_password_manager_detect_win.sc")
+# Spanish help and guides: "Kaspersky Endpoint Security para Windows",
+# "Kaspersky Endpoint Security 10 para Windows".
+KES_ES = "https://support.kaspersky.com/KESWin/11.7.0/es-ES/39278.htm"
+KES_ES10 = "http://docplayer.es/1015557-Kaspersky-endpoint-security-10-para-windows-guia-de-administrador.html"
+KES_PT10 = ("http://docplayer.com.br/392584-Kaspersky-endpoint-security-10-para-windows-guia-de-"
+            "administrador.html")
+# iOS: the Kaspersky consumer application, bundle id com.kaspersky.securityadvisor,
+# app name "Kaspersky" (2.58.0).
+IOS_APP = ("https://github.com/leverdeterre/shakeMyApps-appScan-blog/blob/HEAD/_pages/ios/id/"
+           "com.kaspersky.securityadvisor.md")
+# Public scripts that install, check or remove the products (each at a fixed commit
+# where the index knows one): KES and Network Agent MSI product codes, Endpoint Agent's
+# product name, KESL's systemd units, Network Agent's Linux setup and check utilities.
+REMOVE_KS = "https://github.com/lucasldantas/scripts-public/blob/HEAD/remove_ks.ps1"
+KEA_REMOVER = ("https://github.com/JustHobbs/KasperskyGuide/blob/0534819782e338b36c580cf853b98727c629a6b6/"
+               "Scripts/RemovedorAutomatizadoKEA.ps1")
+HOBBS_INSTALL = ("https://github.com/JustHobbs/KasperskyGuide/blob/0534819782e338b36c580cf853b98727c629a6b6/"
+                 "Instala%C3%A7%C3%A3o/README.md")
+KESL_INSTALLER = ("https://github.com/comexr/kesl-installer/blob/83c51d9ddf1f73c4bd00fcc53625cb1350067ee4/"
+                  "kaspersky-installer/kesl_install.sh")
+NAGENT_SH = "https://github.com/feld1meow/scripts/blob/HEAD/linux/kaspersky/klnagent.sh"
+# A GPO deployment script installs kes_win.msi and "Kaspersky Network Agent.msi" from the
+# installation packages Security Center makes.
+GPO_DEPLOY = ("https://github.com/brazilianscriptguy/Windows-SysAdmin-ProSuite/blob/"
+              "ae24ec58e34fbde7ab7e3653d833e8379bcda8ff/SysAdmin-Tools/SystemConfiguration-and-Deployment/"
+              "Deploy-KasperskyAV-viaGPO.ps1")
+
+
+def catalog_v3():
+    win = ["windows"]
+    # Kernel drivers and their service keys: a registered service by one of these names
+    # is a Kaspersky install (klif and klim5 are listed above from the cleanup notes).
+    for s in ("klim6", "klpd", "klflt", "klbackupdisk", "klbackupflt", "klkbdflt", "klmouflt", "klhk",
+              "kltap"):
+        add(None, "service", "name", s, "strong", SIGMA_SERVICES, "driver service key", nocase=True,
+            platforms=win)
+    add(None, "service", "name", "^AVP[0-9]+(\\.[0-9]+)*$", "strong", SIGMA_SERVICES,
+        "versioned consumer service name such as AVP18.0.0", "regex", True, platforms=win)
+    add(None, "service", "name", "^KSDE[0-9]+(\\.[0-9]+)*$", "strong", SIGMA_SERVICES,
+        "versioned service name such as KSDE1.0.0", "regex", True, platforms=win)
+    # Security for Windows Server (KAVFS, the file server anti-virus service, with its
+    # management and exploit prevention services); the research ties kavfs*.exe to KSWS.
+    for s in ("KAVFS", "KAVFSGT", "kavfsslp"):
+        add("ksws", "service", "name", s, "strong", SIGMA_SERVICES,
+            "Windows service of Security for Windows Server / Anti-Virus for Windows Servers",
+            nocase=True, platforms=win)
+    # kl1.sys, the driver of Anti-Virus 2010.
+    add(None, "kmod", "name", "kl1.sys", "weak", NVT_KL1, nocase=True)
+    add(None, "file", "name", "kl1.sys", "weak", NVT_KL1, nocase=True)
+    add("kpm", "package", "name", "^Kaspersky Password Manager( [0-9]+(\\.[0-9]+)*)?$", "strong", NVT_KPM,
+        "Uninstall display name", "regex", True, platforms=win)
+    # Endpoint Security for Windows in Spanish (and the Portuguese guides of version 10;
+    # the Brazilian help of 11 keeps "for Windows").
+    add("kes-windows", "package", "name", "Kaspersky Endpoint Security para Windows", "strong", KES_ES,
+        "Uninstall display name (Spanish; Portuguese builds of 10)", nocase=True, platforms=win)
+    add("kes-windows", "package", "name",
+        "^Kaspersky Endpoint Security( [0-9]+(\\.[0-9]+)*)? para Windows$", "strong", KES_ES10,
+        "Uninstall display name, versioned (Spanish, Portuguese)", "regex", True, platforms=win)
+    add("kes-windows", "file", "description", "Kaspersky Endpoint Security*para Windows", "strong", KES_PT10,
+        PE_PRODUCT_NOTE, "glob", True)
+    # MSI product codes the removal script passes to msiexec /x (KES with KLLOGIN and
+    # KLPASSWD, Network Agent with KLUNINSTPASSWD).
+    add("kes-windows", "registry", "name", "{C9EF800D-54AA-4F60-AB96-5A3966550F53}", "strong", REMOVE_KS,
+        nocase=True)
+    add("klnagent", "registry", "name", "{0F05E4E5-5A89-482C-9A62-47CC58643788}", "strong", REMOVE_KS,
+        nocase=True)
+    # Endpoint Agent (Windows): the script finds the MSI by its product name.
+    add("endpoint-agent", "package", "name", "^Kaspersky Endpoint Agent( [0-9]+(\\.[0-9]+)*)?$", "strong",
+        KEA_REMOVER, "Uninstall display name (MSI ProductName)", "regex", True, platforms=win)
+    # Installer packages (a download or a share, not an install).
+    add("kes-windows", "file", "name", "kes_win.msi", "weak", GPO_DEPLOY,
+        "installer package file, not an install", nocase=True)
+    add("klnagent", "file", "name", "Kaspersky Network Agent.msi", "weak", GPO_DEPLOY,
+        "installer package file, not an install", nocase=True)
+    # KESL's systemd units, restarted by name after setup.
+    for u in ("kesl.service", "kesl-supervisor.service"):
+        add("kesl", "service", "name", u, "strong", KESL_INSTALLER, "systemd unit or init script")
+    # Network Agent for Linux: the post-install setup script of both builds.
+    add("klnagent", "file", "path", "/opt/kaspersky/klnagent/lib/bin/setup/postinstall.pl", "definitive",
+        HOBBS_INSTALL, "Network Agent post-install configuration script (32-bit)")
+    add("klnagent", "file", "path", "/opt/kaspersky/klnagent64/lib/bin/setup/postinstall.pl", "definitive",
+        NAGENT_SH, "Network Agent post-install configuration script (64-bit)")
+    # Security for SharePoint Server: the product name as its help and guide write it.
+    add("kssp", "package", "name",
+        "^Kaspersky Security( [0-9]+(\\.[0-9]+)*)? for (Microsoft )?SharePoint Server$", "strong", KS4SP_GUIDE,
+        "Uninstall display name (the product's name, versioned as Kaspersky Security 9.0 for ...)",
+        "regex", True, platforms=win)
+    add("kssp", "file", "description", "Kaspersky Security*for*SharePoint Server", "strong", KS4SP,
+        PE_PRODUCT_NOTE, "glob", True)
+    # The workstation and file server anti-virus of the 6.0 generation, as OpenVAS finds them.
+    add("kav-wks", "package", "name", "^Kaspersky Anti-Virus.* for Windows Workstations", "strong", NVT_AV,
+        "Uninstall display name (Kaspersky Anti-Virus 6.0 for Windows Workstations)", "regex", True,
+        platforms=win)
+    add("kav-winfs", "package", "name", "^Kaspersky Anti-Virus.* File Servers", "strong", NVT_AV,
+        "Uninstall display name (Anti-Virus for Windows File Servers)", "regex", True, platforms=win)
+    # Security for Windows Server in German: install folder and name "für Windows Server".
+    add("ksws", "file", "path", "*?Kaspersky Lab?Kaspersky Security für Windows Server", "definitive", KSWS_DE,
+        "install folder (German build)", "glob", True)
+    add("ksws", "package", "name", "Kaspersky Security für Windows Server", "strong", KSWS_DE,
+        "Uninstall display name (German)", nocase=True, platforms=win)
+    # Security for Linux Mail Server: its control program, folders and scripts folder.
+    add("klms", "file", "path", "/opt/kaspersky/klms/bin/klms-control", "definitive", KLMS_CTRL,
+        "command-line control program")
+    add("klms", "file", "path", "/opt/kaspersky/klms", "strong", KLMS_CTRL, "install folder")
+    add("klms", "file", "path", "/opt/kaspersky/klms/*", "strong", KLMS_CTRL, "anything in the install folder",
+        "glob")
+    add("klms", "file", "path", "/etc/opt/kaspersky/klms", "strong", KLMS_CTRL, "configuration folder")
+    add("klms", "file", "path", "/etc/opt/kaspersky/klms/*", "strong", KLMS_CTRL,
+        "anything in the configuration folder", "glob")
+    # Scan Engine: its ICAP service beside kavhttpd.
+    add("scanengine", "service", "name", "kavicapd", "definitive", SCANENGINE_KIT, "ICAP service of Scan Engine",
+        platforms=["linux"])
+    # Web Traffic Security: its programs under /opt/kaspersky/kwts.
+    for f in ("/opt/kaspersky/kwts/bin/setup.py", "/opt/kaspersky/kwts/bin/kwts-control"):
+        add("kwts", "file", "path", f, "definitive", KWTS_GIST, "program of the product")
+    add("kwts", "file", "path", "/opt/kaspersky/kwts", "strong", KWTS_GIST, "install folder")
+    add("kwts", "file", "path", "/opt/kaspersky/kwts/*", "strong", KWTS_GIST, "anything in the install folder",
+        "glob")
+    # Secure Mail Gateway (Linux appliance software): its package.
+    add("ksmg", "package", "name", "ksmg", "definitive", KSMG_PKG, "package (ksmg_2.1.1-8310_amd64.deb)",
+        platforms=["linux"])
+    # Security for Virtualization Light Agent: the solution's Integration Server on Linux.
+    add("ksv-la", "package", "name", "ksvla-viis", "definitive", KSVLA_VIIS,
+        "package of the solution's Linux Integration Server", platforms=["linux"])
+    add("ksv-la", "service", "name", "viis", "strong", KSVLA_VIIS, "Integration Server service (Linux)",
+        platforms=["linux"])
+    # KICS for Linux Nodes: its packages (the application and its GUI).
+    for n in ("kics", "kics-gui"):
+        add("kics", "package", "name", n, "definitive", KICS_PKGS, "package of the distribution kit",
+            platforms=["linux"])
+    # iOS: the consumer application (Kaspersky Security Cloud, then Standard/Plus/Premium).
+    add("kaspersky-app", "bundle", "name", "com.kaspersky.securityadvisor", "strong", IOS_APP,
+        "iOS application id of the Kaspersky app", platforms=["ios"])
+
+
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):
         best = max(rows, key=lambda r: CONF_RANK[r["confidence"]])
@@ -809,6 +1419,8 @@ def main():
     ROW_PLATFORM[0] = None
     finish_drivers(drivers)
     hand_written()
+    catalog_v2()
+    catalog_v3()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

@@ -229,7 +229,7 @@ if command -v hivexregedit >/dev/null && command -v hivexsh >/dev/null; then
 	check_eq "win: no step refused" "$(refused win)" ""
 	check_eq "win: services, both MSI uninstalls with the removal tool as fallback, files, the outermost keys" \
 		"$(steps win | tr '\n' ';')" \
-"stop-service klif;stop-service klnagent;msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED};\
+"stop-service AVP;stop-service klif;stop-service klnagent;msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED};\
 msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B};vendor-remover kavremover;\
 remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0;remove-path /Program Files (x86)/Kaspersky Lab/NetworkAgent;\
 remove-path /Windows/System32/drivers/klif.sys;\

@@ -137,7 +137,7 @@ check "b: HKLM Run entry as an autorun service" \
 	ev "e['kind']=='service' and e['value']=='AVP' and e['attrs'].get('autorun')=='Run' and e['path'].startswith('HKLM\\\\SOFTWARE\\\\WOW6432Node')"
 check "b: per-user Uninstall entry (NTUSER.DAT of alice)" \
 	ev "e['kind']=='package' and e['attrs'].get('user')=='alice' and e['path']=='HKU\\\\alice\\\\Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Uninstall\\\\Kaspersky VPN'"
-check_eq "b: VPN product named from the user hive (a weak name, the entry's publisher strong), installed" \
+check_eq "b: VPN product named from the user hive (its product-specific display name is strong), installed" \
 	"$(fnd vpn "(f['confidence'], f['state'], f['evidence'][0]['attrs'].get('user'))")" "('strong', 'installed', 'alice')"
 check_eq "b: win-users ok (Default's lower-case ntuser.dat read, All Users link skipped)" \
 	"$(src win-users "['status'], r['sources'][0]['name'] and [s for s in r['sources'] if s['name']=='win-users'][0]['n_errors']")" "('ok', 0)"

@@ -59,27 +59,36 @@ function Move-ToQuarantine([string]$Path) {
     Invoke-Step { Move-Item -LiteralPath $Path -Destination $dest }
 }
 
-# step 1: stop-service klif
-# evidence: win-services kmod klif.sys @/Windows/System32/drivers/klif.sys [kaspersky.kmod.klif.sys, definitive]
+# step 1: stop-service AVP
+# evidence: win-services service AVP @HKLM\SYSTEM\CurrentControlSet\Services\AVP [kes-windows.service.avp, strong]
 function Step1 {
+    $svc = Get-Service -Name 'AVP' -ErrorAction SilentlyContinue
+    if (-not $svc) { Write-Log '  not installed'; return }
+    Invoke-Step { Stop-Service -InputObject $svc -Force }
+    Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }
+}
+
+# step 2: stop-service klif
+# evidence: win-services kmod klif.sys @/Windows/System32/drivers/klif.sys [kaspersky.kmod.klif.sys, definitive]
+function Step2 {
     $svc = Get-Service -Name 'klif' -ErrorAction SilentlyContinue
     if (-not $svc) { Write-Log '  not installed'; return }
     Invoke-Step { Stop-Service -InputObject $svc -Force }
     Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }
 }
 
-# step 2: stop-service klnagent
+# step 3: stop-service klnagent
 # evidence: win-services service klnagent @HKLM\SYSTEM\CurrentControlSet\Services\klnagent [klnagent.service.klnagent, strong]
-function Step2 {
+function Step3 {
     $svc = Get-Service -Name 'klnagent' -ErrorAction SilentlyContinue
     if (-not $svc) { Write-Log '  not installed'; return }
     Invoke-Step { Stop-Service -InputObject $svc -Force }
     Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }
 }
 
-# step 3: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
-# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]
-function Step3 {
+# step 4: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
+# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
+function Step4 {
     $msiArgs = @('/x', '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}', '/qn', '/norestart')
     if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }
     $code = Invoke-Msi $msiArgs
@@ -88,9 +97,9 @@ function Step3 {
     if ($code -ne 0) { throw "msiexec exit code $code" }
 }
 
-# step 4: msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
-# evidence: win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.x, strong]
-function Step4 {
+# step 5: msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
+# evidence: win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-network-agent, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re-2, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re, strong]; win-software registry {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.registry.2924beda-e0d7-4daf-a224-50d2e0b12f5b, strong]
+function Step5 {
     $msiArgs = @('/x', '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}', '/qn', '/norestart')
     if ($Password) { $msiArgs += 'KLUNINSTPASSWD=' + (ConvertTo-Utf16Hex $Password) }
     $code = Invoke-Msi $msiArgs
@@ -99,24 +108,18 @@ function Step4 {
     if ($code -ne 0) { throw "msiexec exit code $code" }
 }
 
-# step 5: vendor-remover kavremover
-# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]
-function Step5 {
+# step 6: vendor-remover kavremover
+# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]
+function Step6 {
     $tool = Join-Path $PSScriptRoot 'kavremvr.exe'
     if (-not (Test-Path -LiteralPath $tool)) { throw ('the removal tool ' + 'kavremover (' + 'kavremvr.exe)' + ' is not next to this script') }
     Invoke-Step { Start-Process -FilePath $tool -Wait }
 }
 
-# step 6: remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0
-# evidence: win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kaspersky.registry.path.hklm-software-kasperskylab-protected-avp-kes-pure-environmen-re, strong]; win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kes-windows.registry.path.hklm-software-kasperskylab-protected-kes-environment-re, strong]
-function Step6 {
-    Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\KES.12.9.0')
-}
-
-# step 7: remove-path /Program Files (x86)/Kaspersky Lab/NetworkAgent
-# evidence: win-files file /Program Files (x86)/Kaspersky Lab/NetworkAgent @/Program Files (x86)/Kaspersky Lab/NetworkAgent [klnagent.file.path.any-program-files-x86-kaspersky-lab-networkagent, definitive]
+# step 7: remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0
+# evidence: win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kes-windows.registry.path.hklm-software-kasperskylab-protected-kes-environment-re, strong]; win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kaspersky.registry.path.hklm-software-kasperskylab-protected-avp-kes-pure-environmen-re, strong]
 function Step7 {
-    Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\NetworkAgent')
+    Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\KES.12.9.0')
 }
 
 # step 8: remove-path /Windows/System32/drivers/klif.sys
@@ -146,45 +149,45 @@ function Step10 {
 }
 
 $prev = 'ok'
-Write-Log ('step 1/10: stop-service ' + 'klif')
+Write-Log ('step 1/10: stop-service ' + 'AVP')
 try { Step1; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 1: " + $_)
     exit 1
 }
-Write-Log ('step 2/10: stop-service ' + 'klnagent')
+Write-Log ('step 2/10: stop-service ' + 'klif')
 try { Step2; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 2: " + $_)
     exit 1
 }
-Write-Log ('step 3/10: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
+Write-Log ('step 3/10: stop-service ' + 'klnagent')
 try { Step3; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 3: " + $_)
     exit 1
 }
-Write-Log ('step 4/10: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
+Write-Log ('step 4/10: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
 try { Step4; Write-Log '  ok'; $prev = 'ok' }
 catch {
-    Write-Log ("  FAILED: " + $_ + '; the fallback step 5 follows')
-    $prev = 'failed'
-}
-Write-Log ('step 5/10: vendor-remover ' + 'kavremover')
-if ($prev -ne 'failed') { Write-Log '  not needed' } else {
-try { Step5; Write-Log '  ok'; $prev = 'ok' }
-catch {
-    Write-Log ("FAILED at step 5: " + $_)
+    Write-Log ("FAILED at step 4: " + $_)
     exit 1
 }
+Write-Log ('step 5/10: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
+try { Step5; Write-Log '  ok'; $prev = 'ok' }
+catch {
+    Write-Log ("  FAILED: " + $_ + '; the fallback step 6 follows')
+    $prev = 'failed'
 }
-Write-Log ('step 6/10: remove-path ' + '/Program Files (x86)/Kaspersky Lab/KES.12.9.0')
+Write-Log ('step 6/10: vendor-remover ' + 'kavremover')
+if ($prev -ne 'failed') { Write-Log '  not needed' } else {
 try { Step6; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 6: " + $_)
     exit 1
 }
-Write-Log ('step 7/10: remove-path ' + '/Program Files (x86)/Kaspersky Lab/NetworkAgent')
+}
+Write-Log ('step 7/10: remove-path ' + '/Program Files (x86)/Kaspersky Lab/KES.12.9.0')
 try { Step7; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 7: " + $_)

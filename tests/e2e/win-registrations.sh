@@ -46,13 +46,13 @@ scan_json "$A" --only win-software
 check_eq "a: MSI UserData alone is an install found (exit 1)" "$rc" 1
 check_eq "a: win-software ok" "$(src win-software "['status']")" ok
 check "a: the InstallProperties key is a package, installed and active, its publisher matched through the guillemets" \
-	ev "e['source']=='win-software' and e['kind']=='package' and e['path']=='$UD\\\\$KES_PACKED\\\\InstallProperties' and e['state']=='installed' and e['active'] and 'kaspersky.package.publisher.x' in $IDS"
+	ev "e['source']=='win-software' and e['kind']=='package' and e['path']=='$UD\\\\$KES_PACKED\\\\InstallProperties' and e['state']=='installed' and e['active'] and any(i.startswith('kaspersky.package.publisher.') for i in $IDS)"
 check "a: the product code unpacked, upper case, as a registry name" \
 	ev "e['kind']=='registry' and e['path']=='$UD\\\\$KES_PACKED\\\\InstallProperties' and 'kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed' in $IDS"
 check "a: attr msi_product_code is the {GUID}, upper case" \
 	ev "e['kind']=='package' and (e.get('attrs') or {}).get('msi_product_code')=='$KES'"
 check_eq "a: KES found, installed" "$(fnd kes-windows "f['state']")" installed
-"$EXCISE" scan --root "$A" --only win-software >"$T/out.txt" 2>/dev/null
+"$EXCISE" scan -v --root "$A" --only win-software >"$T/out.txt" 2>/dev/null
 check "a: the text report names the registration's key" grep -qF "$KES_PACKED" "$T/out.txt"
 
 # === b) Classes\Installer\Products and UpgradeCodes; a malformed key name ============

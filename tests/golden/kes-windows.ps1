@@ -86,20 +86,9 @@ function Step3 {
     Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }
 }
 
-# step 4: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
-# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
+# step 4: msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
+# evidence: win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re-2, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-network-agent, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo-2, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]; win-software registry {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.registry.2924beda-e0d7-4daf-a224-50d2e0b12f5b, strong]
 function Step4 {
-    $msiArgs = @('/x', '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}', '/qn', '/norestart')
-    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }
-    $code = Invoke-Msi $msiArgs
-    if ($code -eq 1605) { Write-Log '  not installed'; return }
-    if ($code -eq 3010) { $script:Reboot = $true; return }
-    if ($code -ne 0) { throw "msiexec exit code $code" }
-}
-
-# step 5: msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
-# evidence: win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-network-agent, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re-2, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re, strong]; win-software registry {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.registry.2924beda-e0d7-4daf-a224-50d2e0b12f5b, strong]
-function Step5 {
     $msiArgs = @('/x', '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}', '/qn', '/norestart')
     if ($Password) { $msiArgs += 'KLUNINSTPASSWD=' + (ConvertTo-Utf16Hex $Password) }
     $code = Invoke-Msi $msiArgs
@@ -108,8 +97,19 @@ function Step5 {
     if ($code -ne 0) { throw "msiexec exit code $code" }
 }
 
+# step 5: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
+# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
+function Step5 {
+    $msiArgs = @('/x', '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}', '/qn', '/norestart')
+    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }
+    $code = Invoke-Msi $msiArgs
+    if ($code -eq 1605) { Write-Log '  not installed'; return }
+    if ($code -eq 3010) { $script:Reboot = $true; return }
+    if ($code -ne 0) { throw "msiexec exit code $code" }
+}
+
 # step 6: vendor-remover kavremover
-# evidence: win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]
+# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
 function Step6 {
     $tool = Join-Path $PSScriptRoot 'kavremvr.exe'
     if (-not (Test-Path -LiteralPath $tool)) { throw ('the removal tool ' + 'kavremover (' + 'kavremvr.exe)' + ' is not next to this script') }
@@ -117,20 +117,26 @@ function Step6 {
 }
 
 # step 7: remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0
-# evidence: win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kes-windows.registry.path.hklm-software-kasperskylab-protected-kes-environment-re, strong]; win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kaspersky.registry.path.hklm-software-kasperskylab-protected-avp-kes-pure-environmen-re, strong]
+# evidence: win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kaspersky.registry.path.hklm-software-kasperskylab-protected-avp-kes-pure-environmen-re, strong]; win-software registry HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment @HKLM\SOFTWARE\KasperskyLab\protected\KES12.9\environment [kes-windows.registry.path.hklm-software-kasperskylab-protected-kes-environment-re, strong]
 function Step7 {
     Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\KES.12.9.0')
 }
 
-# step 8: remove-path /Windows/System32/drivers/klif.sys
-# evidence: win-files file klif.sys @/Windows/System32/drivers/klif.sys [kaspersky.file.klif.sys, strong]
+# step 8: remove-path /Program Files (x86)/Kaspersky Lab/NetworkAgent
+# evidence: win-files file /Program Files (x86)/Kaspersky Lab/NetworkAgent @/Program Files (x86)/Kaspersky Lab/NetworkAgent [klnagent.file.path.any-kaspersky-lab-networkagent, definitive]; win-files file /Program Files (x86)/Kaspersky Lab/NetworkAgent @/Program Files (x86)/Kaspersky Lab/NetworkAgent [klnagent.file.path.any-program-files-x86-kaspersky-lab-networkagent, definitive]
 function Step8 {
+    Move-ToQuarantine (Join-Path $env:SystemDrive '\Program Files (x86)\Kaspersky Lab\NetworkAgent')
+}
+
+# step 9: remove-path /Windows/System32/drivers/klif.sys
+# evidence: win-files file klif.sys @/Windows/System32/drivers/klif.sys [kaspersky.file.klif.sys, strong]
+function Step9 {
     Move-ToQuarantine (Join-Path $env:SystemDrive '\Windows\System32\drivers\klif.sys')
 }
 
-# step 9: delete-registry-key HKLM\SOFTWARE\KasperskyLab
+# step 10: delete-registry-key HKLM\SOFTWARE\KasperskyLab
 # evidence: win-software registry HKLM\SOFTWARE\KasperskyLab @HKLM\SOFTWARE\KasperskyLab [kaspersky.registry.path.hklm-software-kasperskylab, strong]
-function Step9 {
+function Step10 {
     $key = 'HKLM\SOFTWARE\KasperskyLab'
     if (-not (Test-Path -LiteralPath ('Registry::' + $key))) { Write-Log '  already gone'; return }
     $file = Join-Path $Quarantine ("reg-" + [guid]::NewGuid() + '.reg')
@@ -138,9 +144,9 @@ function Step9 {
     Invoke-Step { Remove-Item -LiteralPath ('Registry::' + $key) -Recurse -Force }
 }
 
-# step 10: delete-registry-key HKLM\SOFTWARE\WOW6432Node\KasperskyLab
+# step 11: delete-registry-key HKLM\SOFTWARE\WOW6432Node\KasperskyLab
 # evidence: win-software registry HKLM\SOFTWARE\WOW6432Node\KasperskyLab @HKLM\SOFTWARE\WOW6432Node\KasperskyLab [kaspersky.registry.path.hklm-software-wow6432node-kasperskylab, strong]
-function Step10 {
+function Step11 {
     $key = 'HKLM\SOFTWARE\WOW6432Node\KasperskyLab'
     if (-not (Test-Path -LiteralPath ('Registry::' + $key))) { Write-Log '  already gone'; return }
     $file = Join-Path $Quarantine ("reg-" + [guid]::NewGuid() + '.reg')
@@ -149,37 +155,37 @@ function Step10 {
 }
 
 $prev = 'ok'
-Write-Log ('step 1/10: stop-service ' + 'AVP')
+Write-Log ('step 1/11: stop-service ' + 'AVP')
 try { Step1; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 1: " + $_)
     exit 1
 }
-Write-Log ('step 2/10: stop-service ' + 'klif')
+Write-Log ('step 2/11: stop-service ' + 'klif')
 try { Step2; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 2: " + $_)
     exit 1
 }
-Write-Log ('step 3/10: stop-service ' + 'klnagent')
+Write-Log ('step 3/11: stop-service ' + 'klnagent')
 try { Step3; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 3: " + $_)
     exit 1
 }
-Write-Log ('step 4/10: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
+Write-Log ('step 4/11: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
 try { Step4; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 4: " + $_)
     exit 1
 }
-Write-Log ('step 5/10: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
+Write-Log ('step 5/11: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
 try { Step5; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("  FAILED: " + $_ + '; the fallback step 6 follows')
     $prev = 'failed'
 }
-Write-Log ('step 6/10: vendor-remover ' + 'kavremover')
+Write-Log ('step 6/11: vendor-remover ' + 'kavremover')
 if ($prev -ne 'failed') { Write-Log '  not needed' } else {
 try { Step6; Write-Log '  ok'; $prev = 'ok' }
 catch {
@@ -187,28 +193,34 @@ catch {
     exit 1
 }
 }
-Write-Log ('step 7/10: remove-path ' + '/Program Files (x86)/Kaspersky Lab/KES.12.9.0')
+Write-Log ('step 7/11: remove-path ' + '/Program Files (x86)/Kaspersky Lab/KES.12.9.0')
 try { Step7; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 7: " + $_)
     exit 1
 }
-Write-Log ('step 8/10: remove-path ' + '/Windows/System32/drivers/klif.sys')
+Write-Log ('step 8/11: remove-path ' + '/Program Files (x86)/Kaspersky Lab/NetworkAgent')
 try { Step8; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 8: " + $_)
     exit 1
 }
-Write-Log ('step 9/10: delete-registry-key ' + 'HKLM\SOFTWARE\KasperskyLab')
+Write-Log ('step 9/11: remove-path ' + '/Windows/System32/drivers/klif.sys')
 try { Step9; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 9: " + $_)
     exit 1
 }
-Write-Log ('step 10/10: delete-registry-key ' + 'HKLM\SOFTWARE\WOW6432Node\KasperskyLab')
+Write-Log ('step 10/11: delete-registry-key ' + 'HKLM\SOFTWARE\KasperskyLab')
 try { Step10; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 10: " + $_)
+    exit 1
+}
+Write-Log ('step 11/11: delete-registry-key ' + 'HKLM\SOFTWARE\WOW6432Node\KasperskyLab')
+try { Step11; Write-Log '  ok'; $prev = 'ok' }
+catch {
+    Write-Log ("FAILED at step 11: " + $_)
     exit 1
 }
 $script:Reboot = $true

@@ -154,6 +154,8 @@ KLMS_CTRL = "https://support.kaspersky.com/KLMS/8.2/ru-RU/65337.htm"
 # "/opt/kaspersky/kics/bin/kics-setup.pl --autoinstall = ..."
 KESS_SETUP = "https://support.kaspersky.com/help/KESSLinux/3.3.0/en-US/197909.htm"
 KICS_SETUP = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/197909.htm"
+# KESL 11 help: "Der Befehl kesl-control" (the application's command-line tool)
+KESL_CONTROL = "https://support.kaspersky.com/KES4Linux/11/de-DE/161258.htm"
 # Scan Engine distribution kit: executables of the kavhttpd and kavicapd services
 SCANENGINE_KIT = "https://support.kaspersky.com/us/scanengine/184793"
 # A KWTS quick-install note: /opt/kaspersky/kwts/bin/setup.py -i, /opt/kaspersky/kwts/bin/kwts-control
@@ -1272,6 +1274,8 @@ def catalog_v3():
         add(pid, "file", "path", "/opt/kaspersky/%s/*" % pid, "strong", src, "anything in the install folder",
             "glob")
         add(pid, "process", "name", pid + "-control", "strong", src, "command-line tool", platforms=["linux"])
+    add("kesl", "process", "name", "kesl-control", "strong", KESL_CONTROL, "command-line tool",
+        platforms=["linux"])
     # Scan Engine: its ICAP service beside kavhttpd.
     add("scanengine", "service", "name", "kavicapd", "definitive", SCANENGINE_KIT, "ICAP service of Scan Engine",
         platforms=["linux"])

@@ -150,6 +150,12 @@ KS4EXCHANGE = "https://support.kaspersky.com/ks4exchange/9.6/en-us/196766.htm"
 # KLMS 8.2 help: "/opt/kaspersky/klms/bin/klms-control --get-settings Auth ...", scripts in
 # /etc/opt/kaspersky/klms/scripts
 KLMS_CTRL = "https://support.kaspersky.com/KLMS/8.2/ru-RU/65337.htm"
+# KESS 3.3 and KICS for Linux Nodes 1.5 help: "/opt/kaspersky/kess/bin/kess-setup.pl --autoinstall=...",
+# "/opt/kaspersky/kics/bin/kics-setup.pl --autoinstall = ..."
+KESS_SETUP = "https://support.kaspersky.com/help/KESSLinux/3.3.0/en-US/197909.htm"
+KICS_SETUP = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/197909.htm"
+# KESL 11 help: "Der Befehl kesl-control" (the application's command-line tool)
+KESL_CONTROL = "https://support.kaspersky.com/KES4Linux/11/de-DE/161258.htm"
 # Scan Engine distribution kit: executables of the kavhttpd and kavicapd services
 SCANENGINE_KIT = "https://support.kaspersky.com/us/scanengine/184793"
 # A KWTS quick-install note: /opt/kaspersky/kwts/bin/setup.py -i, /opt/kaspersky/kwts/bin/kwts-control
@@ -1260,6 +1266,16 @@ def catalog_v3():
     add("klms", "file", "path", "/etc/opt/kaspersky/klms", "strong", KLMS_CTRL, "configuration folder")
     add("klms", "file", "path", "/etc/opt/kaspersky/klms/*", "strong", KLMS_CTRL,
         "anything in the configuration folder", "glob")
+    # Embedded Systems Security and KICS for Linux Nodes: their post-install scripts and folders.
+    for pid, src in (("kess", KESS_SETUP), ("kics", KICS_SETUP)):
+        add(pid, "file", "path", "/opt/kaspersky/%s/bin/%s-setup.pl" % (pid, pid), "definitive", src,
+            "post-install configuration script")
+        add(pid, "file", "path", "/opt/kaspersky/" + pid, "strong", src, "install folder")
+        add(pid, "file", "path", "/opt/kaspersky/%s/*" % pid, "strong", src, "anything in the install folder",
+            "glob")
+        add(pid, "process", "name", pid + "-control", "strong", src, "command-line tool", platforms=["linux"])
+    add("kesl", "process", "name", "kesl-control", "strong", KESL_CONTROL, "command-line tool",
+        platforms=["linux"])
     # Scan Engine: its ICAP service beside kavhttpd.
     add("scanengine", "service", "name", "kavicapd", "definitive", SCANENGINE_KIT, "ICAP service of Scan Engine",
         platforms=["linux"])

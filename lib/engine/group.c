@@ -30,7 +30,9 @@
  *    shared vendor folder), a driver's or module's image file, a macOS bundle.
  *    A weak artifact gives only its own key and file.
  * 4. The rest. Vendor-wide evidence of no product's artifact in no place joins
- *    the vendor's most serious finding (not its traces), strong artifacts first;
+ *    the found product whose removal recipe names it as a service or driver (a
+ *    shared driver goes with the product that installs it), else the vendor's
+ *    most serious finding (not its traces), strong artifacts first;
  *    with none, strong evidence makes <vendor>:unidentified, weak the traces.
  * 5. Traces. A weak file (no strong evidence) no place holds goes to
  *    <vendor>:traces, never under a product: a file named after the vendor in a
@@ -42,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/hash.h"
 #include "core/limits.h"
@@ -732,6 +735,61 @@ static struct excise_finding *vendor_best(struct grouper *g, const char *vendor_
 	return f;
 }
 
+/* `name` with its extension cut off (klif.sys, kesl.service, x.ko): at most `max` bytes. */
+static void service_stem(const char *name, char *out, size_t max)
+{
+	const char *sl = strrchr(name, '\\'), *fs = strrchr(name, '/');
+	if (fs > sl)
+		sl = fs;
+	if (sl)
+		name = sl + 1;
+	size_t n = strlen(name);
+	const char *dot = strrchr(name, '.');
+	if (dot && (!strcasecmp(dot, ".sys") || !strcmp(dot, ".service") || !strcmp(dot, ".ko")))
+		n = (size_t)(dot - name);
+	snprintf(out, max, "%.*s", (int)n, name);
+}
+
+/* A found product whose removal recipe on this platform names the service or driver
+ * artifact `a` is (a driver's file, its kmod, its service key, a unit): the vendor's
+ * shared driver goes with the product that installs it, not with the vendor's most
+ * serious finding. NULL when none does. */
+static struct excise_finding *recipe_finding(struct grouper *g, const struct artifact *a, const char *vendor_id)
+{
+	char stem[128] = "";
+	for (size_t k = a->from; k < a->to && !stem[0]; k++) {
+		const struct engine_ev *v = &g->ev[g->order[k]];
+		const char *svc = NULL;
+		for (char **p = v->e.attrs; p && p[0] && p[1] && !svc; p += 2)
+			if (!strcmp(p[0], "service"))
+				svc = p[1];
+		if (svc)
+			service_stem(svc, stem, sizeof(stem));
+		else if (v->e.kind == EXCISE_OBS_SERVICE || v->e.kind == EXCISE_OBS_KMOD)
+			service_stem(v->e.field == EXCISE_F_NAME ? v->e.value : v->e.path ? v->e.path : "", stem,
+				     sizeof(stem));
+		else if (v->e.path && is_registry(v->e.path) && strcasestr(v->e.path, "\\Services\\"))
+			service_stem(v->e.path, stem, sizeof(stem));
+		else if (v->e.kind == EXCISE_OBS_FILE && v->e.path && has_suffix(v->e.path, ".sys"))
+			service_stem(v->e.path, stem, sizeof(stem));
+	}
+	if (!stem[0])
+		return NULL;
+	for (size_t k = 0; k < g->s->n_findings; k++) {
+		struct excise_finding *f = &g->s->findings[k];
+		const struct excise_removal *rm = f->product && f->vendor_id && !strcmp(f->vendor_id, vendor_id)
+			? excise_product_removal(f->product, g->platform) : NULL;
+		for (int list = 0; rm && list < 2; list++)
+			for (const char *const *q = list ? rm->drivers : rm->services; q && *q; q++) {
+				char want[128];
+				service_stem(*q, want, sizeof(want));
+				if (!strcasecmp(want, stem))
+					return f;
+			}
+	}
+	return NULL;
+}
+
 /* Pass 3: vendor-wide evidence of no product's artifact and in no place joins the vendor's most
  * serious finding; with none, strong evidence makes <vendor>:unidentified and weak the traces.
  * What it holds (a driver's key and file) becomes that finding's place. */
@@ -744,7 +802,9 @@ static int attribute_rest(struct grouper *g, struct artifact *a)
 		struct engine_ev *v = &g->ev[i];
 		if (v->kept || g->to[i].id || !v->e.indicator_id || !v->vendor_id)
 			continue;
-		struct excise_finding *f = vendor_best(g, v->vendor_id);
+		struct excise_finding *f = recipe_finding(g, a, v->vendor_id);
+		if (!f)
+			f = vendor_best(g, v->vendor_id);
 		if (!f && a->conf < EXCISE_CONF_STRONG) {
 			if ((r = traces_dest(g, v->vendor_id, &g->to[i])) == 0)
 				r = move_to(g, v, &g->to[i]);

@@ -229,14 +229,14 @@ if command -v hivexregedit >/dev/null && command -v hivexsh >/dev/null; then
 	check_eq "win: no step refused" "$(refused win)" ""
 	check_eq "win: services, both MSI uninstalls with the removal tool as fallback, files, the outermost keys" \
 		"$(steps win | tr '\n' ';')" \
-"stop-service AVP;stop-service klif;stop-service klnagent;msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B};\
-msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED};vendor-remover kavremover;\
+"stop-service AVP;stop-service klif;stop-service klnagent;msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED};\
+msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B};vendor-remover kavremover;\
 remove-path /Program Files (x86)/Kaspersky Lab/KES.12.9.0;remove-path /Program Files (x86)/Kaspersky Lab/NetworkAgent;\
 remove-path /Windows/System32/drivers/klif.sys;\
 delete-registry-key HKLM\\SOFTWARE\\KasperskyLab;delete-registry-key HKLM\\SOFTWARE\\WOW6432Node\\KasperskyLab;"
 	check_eq "win: KES takes KLLOGIN/KLPASSWD, Network Agent KLUNINSTPASSWD" \
 		"$(py -c 'import json,sys; [print(s["target"], s["args"]) for s in json.load(open(sys.argv[1]))["steps"] if s["action"]=="msi-uninstall"]' "$T/win.plan.json" | tr '\n' ';')" \
-		"{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} ['KLUNINSTPASSWD'];{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} ['KLLOGIN', 'KLPASSWD'];"
+		"{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} ['KLLOGIN', 'KLPASSWD'];{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} ['KLUNINSTPASSWD'];"
 	"$EXCISE" plan --plan "$T/win.plan.json" --emit ps1 -o "$T/win.ps1"
 	normalize "$T/win.ps1" "$W" "$(report_id win)" >"$T/win.ps1.norm"
 	golden kes-windows.ps1 "$T/win.ps1.norm"

@@ -86,22 +86,22 @@ function Step3 {
     Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }
 }
 
-# step 4: msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
-# evidence: win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re-2, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-network-agent, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo-2, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]; win-software registry {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.registry.2924beda-e0d7-4daf-a224-50d2e0b12f5b, strong]
+# step 4: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
+# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
 function Step4 {
-    $msiArgs = @('/x', '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}', '/qn', '/norestart')
-    if ($Password) { $msiArgs += 'KLUNINSTPASSWD=' + (ConvertTo-Utf16Hex $Password) }
+    $msiArgs = @('/x', '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}', '/qn', '/norestart')
+    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }
     $code = Invoke-Msi $msiArgs
     if ($code -eq 1605) { Write-Log '  not installed'; return }
     if ($code -eq 3010) { $script:Reboot = $true; return }
     if ($code -ne 0) { throw "msiexec exit code $code" }
 }
 
-# step 5: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
-# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
+# step 5: msi-uninstall {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}
+# evidence: win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-.-network-agent-re-2, strong]; win-software package Kaspersky Security Center Network Agent @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.package.kaspersky-security-center-network-agent, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.ao-laboratoriya-kasperskogo-2, strong]; win-software package ???? ?????????????????????? ?????????????????????? @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [kaspersky.package.publisher.kaspersk-re, strong]; win-software registry {2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B} [klnagent.registry.2924beda-e0d7-4daf-a224-50d2e0b12f5b, strong]
 function Step5 {
-    $msiArgs = @('/x', '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}', '/qn', '/norestart')
-    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }
+    $msiArgs = @('/x', '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}', '/qn', '/norestart')
+    if ($Password) { $msiArgs += 'KLUNINSTPASSWD=' + (ConvertTo-Utf16Hex $Password) }
     $code = Invoke-Msi $msiArgs
     if ($code -eq 1605) { Write-Log '  not installed'; return }
     if ($code -eq 3010) { $script:Reboot = $true; return }
@@ -173,13 +173,13 @@ catch {
     Write-Log ("FAILED at step 3: " + $_)
     exit 1
 }
-Write-Log ('step 4/11: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
+Write-Log ('step 4/11: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
 try { Step4; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("FAILED at step 4: " + $_)
     exit 1
 }
-Write-Log ('step 5/11: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
+Write-Log ('step 5/11: msi-uninstall ' + '{2924BEDA-E0D7-4DAF-A224-50D2E0B12F5B}')
 try { Step5; Write-Log '  ok'; $prev = 'ok' }
 catch {
     Write-Log ("  FAILED: " + $_ + '; the fallback step 6 follows')

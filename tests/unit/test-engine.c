@@ -973,6 +973,58 @@ static void test_weak_registrations(void **state)
 	assert_int_equal(finding(fx->s, "k:traces")->n_evidence, 1);
 }
 
+/* A vendor-wide driver goes with the found product whose removal recipe names it (the vendor's
+ * shared filter driver is the endpoint product's), not with the vendor's most serious finding
+ * (here a running agent); a driver no recipe names still joins that finding. */
+static const char doc3[] =
+	"{\"schema\":\"excise.catalog/1\",\"id\":\"t3\",\"version\":\"1\",\"serial\":1,\"issued\":\"2026-01-01\","
+	"\"vendors\":[{\"id\":\"k\",\"name\":\"K Lab\"}],"
+	"\"products\":[{\"id\":\"ea\",\"vendor\":\"k\",\"name\":\"Endpoint A\",\"family\":\"endpoint\","
+	"\"platforms\":[\"windows\"],\"source\":\"https://e/ea\",\"removal\":{\"windows\":{\"drivers\":[\"kdrv\"],"
+	"\"source\":\"https://e/ea-rm\"}}},"
+	"{\"id\":\"na\",\"vendor\":\"k\",\"name\":\"Agent N\",\"family\":\"management\","
+	"\"platforms\":[\"windows\"],\"source\":\"https://e/na\"}],"
+	"\"indicators\":["
+	IND("ea.pkg", "\"product\":\"ea\"", "package", "name", "exact", "Endpoint A", "definitive") ","
+	IND("na.proc", "\"product\":\"na\"", "process", "name", "exact", "nad", "definitive") ","
+	IND("k.drv", "\"vendor\":\"k\"", "kmod", "name", "glob", "kdrv*", "strong") ","
+	IND("k.key", "\"vendor\":\"k\"", "registry", "path", "exact",
+	    "HKLM\\\\SYSTEM\\\\CurrentControlSet\\\\Services\\\\kdrv", "weak")
+	"],\"directives\":[]}";
+
+static void test_recipe_driver(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_err err = { 0 };
+	struct excise_catalog *c = NULL;
+	if (excise_catalog_parse("test3", doc3, strlen(doc3), &c, &err) < 0)
+		fail_msg("catalog: %s", err.msg);
+	excise_scan_free(fx->s), fx->s = NULL;
+	excise_engine_free(fx->e), fx->e = NULL;
+	if (excise_engine_new(c, "windows", NULL, &fx->e, &err) < 0)
+		fail_msg("engine: %s", err.msg);
+	struct excise_source_result *in = excise_engine_input(fx->e, "in");
+	obs(fx, in, EXCISE_OBS_PROCESS, "running", true, NULL, 0, EXCISE_F_NAME, "nad", EXCISE_F_PATH, "/proc/9", -1);
+	obs(fx, in, EXCISE_OBS_PACKAGE, "installed", true, NULL, 0, EXCISE_F_NAME, "Endpoint A", EXCISE_F_PATH,
+	    "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\EA", -1);
+	const struct excise_obs_attr drv[] = { { "service", "kdrv" } }, other[] = { { "service", "kdrvx" } };
+	obs(fx, in, EXCISE_OBS_KMOD, "installed", true, drv, 1, EXCISE_F_NAME, "kdrv.sys", EXCISE_F_PATH,
+	    "/Windows/System32/drivers/kdrv.sys", -1);
+	obs(fx, in, EXCISE_OBS_REGISTRY, "installed", true, NULL, 0, EXCISE_F_PATH,
+	    "HKLM\\SYSTEM\\CurrentControlSet\\Services\\kdrv", -1);
+	obs(fx, in, EXCISE_OBS_KMOD, "installed", true, other, 1, EXCISE_F_NAME, "kdrvx.sys", EXCISE_F_PATH,
+	    "/Windows/System32/drivers/kdrvx.sys", -1);
+	finish(fx);
+	const struct excise_finding *ea = finding(fx->s, "ea"), *na = finding(fx->s, "na");
+	assert_true(has(ea, "/Windows/System32/drivers/kdrv.sys", "k.drv"));
+	assert_true(has(ea, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\kdrv", "k.key"));
+	assert_false(has(na, "/Windows/System32/drivers/kdrv.sys", NULL));
+	assert_true(has(na, "/Windows/System32/drivers/kdrvx.sys", "k.drv"));
+	excise_scan_free(fx->s), fx->s = NULL;
+	excise_engine_free(fx->e), fx->e = NULL;
+	excise_catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -994,6 +1046,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust_with_product, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_weak_registrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recipe_driver, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -79,9 +79,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (out != stack)
 			free(out);
 	}
-	char *z = strndup(s, len);
+	/* a C string of the input up to its first NUL (not strndup: it may read past `len`) */
+	size_t zn = strnlen(s, len);
+	char *z = malloc(zn + 1);
 	if (!z)
 		return 0;
+	memcpy(z, s, zn);
+	z[zn] = 0;
 	char *re = NULL;
 	if (normalise_regex(z, flags & 1u, &re) == 0)
 		free(re);

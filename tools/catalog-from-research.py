@@ -88,6 +88,17 @@ MAC_NAGENT_SCRIPT = {"kind": "bundled",
 CONSUMER_WIN = {"uninstall": [{"kind": "uninstall-string"}, KAVREMOVER], "reboot": True, "source": WIZARD}
 
 
+# The consumer products and the names their Windows installers give them.
+CONSUMER_NAMES = {
+    "kav": "Kaspersky Anti-Virus", "kis": "Kaspersky Internet Security",
+    "kts": "Kaspersky Total Security", "ksos": "Kaspersky Small Office Security",
+    "kfree": "Kaspersky Free", "kaspersky-standard": "Kaspersky Standard",
+    "kaspersky-plus": "Kaspersky Plus", "kaspersky-premium": "Kaspersky Premium",
+    "security-cloud": "Kaspersky Security Cloud", "safe-kids": "Kaspersky Safe Kids",
+    "vpn": "Kaspersky VPN Secure Connection",
+}
+
+
 def linux_pkgs(*names):
     return [{"kind": "dpkg", "packages": list(names)}, {"kind": "rpm", "packages": list(names)}]
 
@@ -841,14 +852,7 @@ def hand_written():
         "https://support.kaspersky.co.uk/kes-for-linux/12.1.0/197654", "anything in the data folder",
         "glob")
     # Consumer products: Windows install folders and uninstall display names.
-    consumer = {
-        "kav": "Kaspersky Anti-Virus", "kis": "Kaspersky Internet Security",
-        "kts": "Kaspersky Total Security", "ksos": "Kaspersky Small Office Security",
-        "kfree": "Kaspersky Free", "kaspersky-standard": "Kaspersky Standard",
-        "kaspersky-plus": "Kaspersky Plus", "kaspersky-premium": "Kaspersky Premium",
-        "security-cloud": "Kaspersky Security Cloud", "safe-kids": "Kaspersky Safe Kids",
-        "vpn": "Kaspersky VPN Secure Connection",
-    }
+    consumer = CONSUMER_NAMES
     folder_src = "https://pastebin.com/5e3pRrXH"
     for pid, name in consumer.items():
         add(pid, "file", "path", "*?Kaspersky Lab?%s [0-9]*" % name, "weak", folder_src,
@@ -1058,14 +1062,7 @@ def catalog_v2():
     replat("ksc", "process", "name", "klserver", None)  # the daemon of Windows and Linux servers
     # Consumer: display names are product-specific (strong), in English. The Russian
     # builds of KIS/KTS keep the English name (the fleet list above does the same).
-    consumer = {
-        "kav": "Kaspersky Anti-Virus", "kis": "Kaspersky Internet Security",
-        "kts": "Kaspersky Total Security", "ksos": "Kaspersky Small Office Security",
-        "kfree": "Kaspersky Free", "kaspersky-standard": "Kaspersky Standard",
-        "kaspersky-plus": "Kaspersky Plus", "kaspersky-premium": "Kaspersky Premium",
-        "security-cloud": "Kaspersky Security Cloud", "safe-kids": "Kaspersky Safe Kids",
-        "vpn": "Kaspersky VPN Secure Connection",
-    }
+    consumer = CONSUMER_NAMES
     for pid, name in consumer.items():
         v = "^%s( [0-9]+(\\.[0-9]+)*)?$" % ere_escape(name)
         add(pid, "package", "name", v, "strong", POSH, "Uninstall display name of the product", "regex", True)

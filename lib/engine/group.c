@@ -482,9 +482,8 @@ static int finding_finish(struct excise_finding *f, const struct excise_catalog 
 	return 0;
 }
 
-/* The finding strong vendor-wide evidence outside every place joins: the vendor's most
- * serious (not its traces), else <vendor>:unidentified. */
-static int vendor_finding(struct grouper *g, const char *vendor_id, struct excise_finding **ret)
+/* The vendor's most serious finding, not its traces, or NULL. */
+static struct excise_finding *vendor_best(struct grouper *g, const char *vendor_id)
 {
 	struct excise_finding *f = NULL;
 	for (size_t k = 0; k < g->s->n_findings; k++) {
@@ -493,8 +492,14 @@ static int vendor_finding(struct grouper *g, const char *vendor_id, struct excis
 		    (!f || finding_weight(x) > finding_weight(f)))
 			f = x;
 	}
-	*ret = f;
-	if (f)
+	return f;
+}
+
+/* The finding strong vendor-wide evidence outside every place joins: the vendor's most
+ * serious (not its traces), else <vendor>:unidentified. */
+static int vendor_finding(struct grouper *g, const char *vendor_id, struct excise_finding **ret)
+{
+	if ((*ret = vendor_best(g, vendor_id)))
 		return 0;
 	char id[256];
 	snprintf(id, sizeof(id), "%s:unidentified", vendor_id);
@@ -722,18 +727,6 @@ static int move_to(struct grouper *g, struct engine_ev *v, const struct dest *d)
 	return r < 0 ? r : add_to_finding(f, &v->e);
 }
 
-/* The vendor's most serious finding, not its traces, or NULL. */
-static struct excise_finding *vendor_best(struct grouper *g, const char *vendor_id)
-{
-	struct excise_finding *f = NULL;
-	for (size_t k = 0; k < g->s->n_findings; k++) {
-		struct excise_finding *x = &g->s->findings[k];
-		if (x->kind != EXCISE_FINDING_TRACES && x->vendor_id && !strcmp(x->vendor_id, vendor_id) &&
-		    (!f || finding_weight(x) > finding_weight(f)))
-			f = x;
-	}
-	return f;
-}
 
 /* `name` with its extension cut off (klif.sys, kesl.service, x.ko): at most `max` bytes. */
 static void service_stem(const char *name, char *out, size_t max)

@@ -272,7 +272,8 @@ PRODUCTS = [
     P("kes-mac", "Kaspersky Endpoint Security for Mac / Kaspersky Anti-Virus for Mac", "endpoint",
       ["macos"], "https://support.kaspersky.com/kesmac/12_adminguide/ru-RU/222060.htm",
       places=PLACES["kes-mac"], removal={"macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
-    P("kes-android", "Kaspersky Endpoint Security for Android", "mobile", ["android"], GCI),
+    P("kes-android", "Kaspersky Endpoint Security for Android", "mobile", ["android"],
+      "https://support.kaspersky.co.jp/help/KSMM/1.0/en-US/all-in-one.htm?sectionUrl=216449.htm"),
     P("klnagent", "Kaspersky Security Center Network Agent", "management",
       ["windows", "linux", "macos"], "https://support.kaspersky.com/KES4Linux/10.1.1/en-US/161235.htm",
       places=PLACES["klnagent"], removal={
@@ -1299,6 +1300,31 @@ def catalog_v3():
         "iOS application id of the Kaspersky app", platforms=["ios"])
 
 
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, third pass: Security Center's Windows services from its help, the
+# Android application ids of Security Cloud and Endpoint Security for Android from their
+# Play Store pages (both named before only by the unidentified code index).
+# ---------------------------------------------------------------------------------------
+
+# KSC 14.2 help, "changes in the system after installing Kaspersky Security Center": the
+# services kladminserver (Administration Server), klnagent, klwebsrv (Web Server),
+# klactprx (activation proxy) and ksnproxy (KSN proxy).
+KSC_SERVICES = "https://support.kaspersky.com/help/KSC/14.2/de-DE/25950.htm"
+
+
+def catalog_v4():
+    win = ["windows"]
+    for s, what in (("kladminserver", "Administration Server service"),
+                    ("klwebsrv", "Security Center Web Server service"),
+                    ("klactprx", "Security Center activation proxy service"),
+                    ("ksnproxy", "Security Center KSN proxy service")):
+        add("ksc", "service", "name", s, "strong", KSC_SERVICES, what, nocase=True, platforms=win)
+    add("security-cloud", "bundle", "name", "com.kaspersky.security.cloud", "strong",
+        play("com.kaspersky.security.cloud"), "Android application id", platforms=["android"])
+    add("kes-android", "bundle", "name", "com.kaspersky.kes", "strong", play("com.kaspersky.kes"),
+        "Android application id", platforms=["android"])
+
+
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):
         best = max(rows, key=lambda r: CONF_RANK[r["confidence"]])
@@ -1434,6 +1460,7 @@ def main():
     hand_written()
     catalog_v2()
     catalog_v3()
+    catalog_v4()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

@@ -353,6 +353,9 @@ PRODUCTS = [
     P("kasperskyos-sdk", "KasperskyOS Community Edition SDK", "sdk", ["linux"],
       "https://support.kaspersky.com/help/KCE/1.3/en-US/sdk_install_and_remove.htm",
       places=PLACES["kasperskyos-sdk"]),
+    P("kss", "Kaspersky Security Scan", "tool", ["windows"], "https://support.kaspersky.com/KSS/4.0/cs-CZ/93623.htm"),
+    P("kart", "Kaspersky Anti-Ransomware Tool (for Business, later for Home)", "endpoint", ["windows"],
+      "https://support.kaspersky.com/kart-for-home/6.6/228220"),
     P("kvrt", "Kaspersky Virus Removal Tool", "tool", ["windows"],
       "https://devbuilds.s.kaspersky-labs.com/devbuilds/KVRT/latest/full/KVRT.exe"),
     P("tdsskiller", "Kaspersky TDSSKiller", "tool", ["windows"], TDSS),
@@ -1312,6 +1315,12 @@ def catalog_v3():
 KSC_SERVICES = "https://support.kaspersky.com/help/KSC/14.2/de-DE/25950.htm"
 
 
+# Kaspersky Security Scan 4.0 help (the free on-demand scanner) and the help of Kaspersky
+# Anti-Ransomware Tool for Home 6.6 (first released as Anti-Ransomware Tool for Business).
+KSS_HELP = "https://support.kaspersky.com/KSS/4.0/cs-CZ/93623.htm"
+KART_HELP = "https://support.kaspersky.com/kart-for-home/6.6/228220"
+
+
 def catalog_v4():
     win = ["windows"]
     for s, what in (("kladminserver", "Administration Server service"),
@@ -1323,6 +1332,16 @@ def catalog_v4():
         play("com.kaspersky.security.cloud"), "Android application id", platforms=["android"])
     add("kes-android", "bundle", "name", "com.kaspersky.kes", "strong", play("com.kaspersky.kes"),
         "Android application id", platforms=["android"])
+    # Two free tools, each registered under its own name (matching normalises case).
+    add("kss", "package", "name", name_re("Kaspersky Security Scan"), "strong", KSS_HELP,
+        "Uninstall display name (the product's name, optionally versioned)", "regex", True, platforms=win)
+    add("kss", "file", "description", "Kaspersky Security Scan", "strong", KSS_HELP, PE_PRODUCT_NOTE,
+        nocase=True, platforms=win)
+    add("kart", "package", "name", name_re("Kaspersky Anti-Ransomware Tool( for (Business|Home))?"), "strong",
+        KART_HELP, "Uninstall display name (for Business, later for Home), optionally versioned", "regex", True,
+        platforms=win)
+    add("kart", "file", "description", "Kaspersky Anti-Ransomware Tool*", "strong", KART_HELP, PE_PRODUCT_NOTE,
+        "glob", True, platforms=win)
 
 
 def finish_drivers(drivers):

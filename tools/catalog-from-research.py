@@ -1321,6 +1321,14 @@ KSS_HELP = "https://support.kaspersky.com/KSS/4.0/cs-CZ/93623.htm"
 KART_HELP = "https://support.kaspersky.com/kart-for-home/6.6/228220"
 
 
+# SWMB's uninstall module finds the French builds of Network Agent and the Administration
+# Console by their MSI product names: "*Agent*Kaspersky Security Center*" (French code
+# {2924BEDA-...}) and "*Console*Kaspersky Security Center*" (French code {5D35D57A-...}),
+# names that put the component before the product, unlike the English ones.
+SWMB_UNINSTALL = ("https://github.com/jl-oclinux/SecWinBatchMode/blob/bbd906da79dfa989c430b8ce0518db31c7d3e51d/"
+                  "Modules/SWMB/LocalMachine-Uninstall.psm1")
+
+
 def catalog_v4():
     win = ["windows"]
     for s, what in (("kladminserver", "Administration Server service"),
@@ -1332,6 +1340,13 @@ def catalog_v4():
         play("com.kaspersky.security.cloud"), "Android application id", platforms=["android"])
     add("kes-android", "bundle", "name", "com.kaspersky.kes", "strong", play("com.kaspersky.kes"),
         "Android application id", platforms=["android"])
+    # French (and other Romance-language) builds: the component named before the product.
+    add("klnagent", "package", "name", "(^|[^[:alpha:]])Agent.*Kaspersky Security Center", "strong",
+        SWMB_UNINSTALL, "Uninstall display name of a localised build (French: Agent d'administration de "
+        "Kaspersky Security Center)", "regex", True, platforms=win)
+    add("ksc", "package", "name", "(^|[^[:alpha:]])Console.*Kaspersky Security Center", "strong",
+        SWMB_UNINSTALL, "Uninstall display name of the Administration Console in a localised build "
+        "(French: Console d'administration de Kaspersky Security Center)", "regex", True, platforms=win)
     # Two free tools, each registered under its own name (matching normalises case).
     add("kss", "package", "name", name_re("Kaspersky Security Scan"), "strong", KSS_HELP,
         "Uninstall display name (the product's name, optionally versioned)", "regex", True, platforms=win)

@@ -50,7 +50,6 @@ KNOWN_GAPS = {
     ("vpn", "macos"): "no public source names the macOS bundle, receipt or launchd label",
     ("vpn", "ios"): "no public source names the iOS bundle id",
     ("kav", "macos"): "the legacy Anti-Virus for Mac artifacts are attributed to kes-mac",
-    ("kis", "macos"): "no public source names Internet Security for Mac artifacts",
     ("kts", "macos"): "no public source names Total Security for Mac artifacts",
     ("ksos", "macos"): "no public source names Small Office Security for Mac artifacts",
     ("kaspersky-standard", "macos"): "no public source names Kaspersky for Mac artifacts",

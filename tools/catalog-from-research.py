@@ -1328,6 +1328,10 @@ KART_HELP = "https://support.kaspersky.com/kart-for-home/6.6/228220"
 SWMB_UNINSTALL = ("https://github.com/jl-oclinux/SecWinBatchMode/blob/bbd906da79dfa989c430b8ce0518db31c7d3e51d/"
                   "Modules/SWMB/LocalMachine-Uninstall.psm1")
 
+# Kaspersky Internet Security for Mac 18.1 help: the application it installs is named
+# "Kaspersky Internet Security" (its menus: "Open and quit the application").
+KIS_MAC = "https://support.kaspersky.com/KIS4Mac/18.1/en.lproj/pgs/kis112161.htm"
+
 
 def catalog_v4():
     win = ["windows"]
@@ -1347,6 +1351,13 @@ def catalog_v4():
     add("ksc", "package", "name", "(^|[^[:alpha:]])Console.*Kaspersky Security Center", "strong",
         SWMB_UNINSTALL, "Uninstall display name of the Administration Console in a localised build "
         "(French: Console d'administration de Kaspersky Security Center)", "regex", True, platforms=win)
+    # Internet Security for Mac: its application bundle, by folder and by bundle name.
+    add("kis", "file", "name", "Kaspersky Internet Security.app", "strong", KIS_MAC,
+        "application bundle of Kaspersky Internet Security for Mac (in /Applications)", nocase=True,
+        platforms=["macos"])
+    add("kis", "bundle", "description", "Kaspersky Internet Security", "strong", KIS_MAC,
+        "application bundle name (CFBundleDisplayName / CFBundleName) of Internet Security for Mac",
+        nocase=True, platforms=["macos"])
     # Two free tools, each registered under its own name (matching normalises case).
     add("kss", "package", "name", name_re("Kaspersky Security Scan"), "strong", KSS_HELP,
         "Uninstall display name (the product's name, optionally versioned)", "regex", True, platforms=win)

@@ -1313,6 +1313,10 @@ def catalog_v3():
 # services kladminserver (Administration Server), klnagent, klwebsrv (Web Server),
 # klactprx (activation proxy) and ksnproxy (KSN proxy).
 KSC_SERVICES = "https://support.kaspersky.com/help/KSC/14.2/de-DE/25950.htm"
+# The same page in Italian keeps the English display names ("Kaspersky Security Center
+# Administration Server", "Kaspersky Security Center Network Agent"); the German one has
+# "Kaspersky Security Center Administrationsserver" and "... Administrationsagent".
+KSC_SERVICES_IT = "https://support.kaspersky.it/ksc/14.2/25950"
 
 
 # Kaspersky Security Scan 4.0 help (the free on-demand scanner) and the help of Kaspersky
@@ -1358,6 +1362,14 @@ def catalog_v4():
     add("kis", "bundle", "description", "Kaspersky Internet Security", "strong", KIS_MAC,
         "application bundle name (CFBundleDisplayName / CFBundleName) of Internet Security for Mac",
         nocase=True, platforms=["macos"])
+    # Administration Server and Network Agent under the names the German and Italian builds
+    # show (the Italian build keeps the English ones).
+    add("ksc", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? "
+        "(Administration Server|Administrationsserver)$", "strong", KSC_SERVICES_IT,
+        "Administration Server's name (English, also the Italian build; German Administrationsserver)",
+        "regex", True, platforms=win)
+    add("klnagent", "package", "name", "^Kaspersky Security Center( [0-9]+(\\.[0-9]+)*)? Administrationsagent$",
+        "strong", KSC_SERVICES, "Network Agent's name in the German build", "regex", True, platforms=win)
     # Two free tools, each registered under its own name (matching normalises case).
     add("kss", "package", "name", name_re("Kaspersky Security Scan"), "strong", KSS_HELP,
         "Uninstall display name (the product's name, optionally versioned)", "regex", True, platforms=win)

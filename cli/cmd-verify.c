@@ -46,22 +46,6 @@ const char cmd_verify_help[] =
 	"1 covered software found (or a valid attestation that is not clean),\n"
 	"2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused\n";
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		return EXIT_ERROR;
-	}
-	if (fclose(f) != 0) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-		return EXIT_ERROR;
-	}
-	return 0;
-}
-
 /* "dir/name.json" -> "dir/name.report.json" */
 static char *report_beside(const char *att)
 {
@@ -143,12 +127,32 @@ static int paths(const char *run, const char *out, const char *report_path, char
 	return 0;
 }
 
-/* The rescan's report, kept at `rep_path`, and its attestation at `att_path`, signed with `sign`. */
+/* Write `len` bytes into a new output file for `path` (not yet in place); EXIT_ERROR (said) or 0. */
+static int stage(const char *path, const char *data, size_t len, struct excise_output **ret)
+{
+	struct excise_err err = { 0 };
+	FILE *f;
+	if (excise_output_open(path, 0666, ret, &f, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (fwrite(data, 1, len, f) != len) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		excise_output_abort(*ret);
+		*ret = NULL;
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* The rescan's report, kept at `rep_path`, and its attestation at `att_path`, signed with `sign`.
+ * The three files appear together, after the signature was made, or none of them does. */
 static int attest(const struct excise_scan *scan, const char *run_id, const char *att_path, const char *rep_path,
 		  const char *sign)
 {
 	struct excise_err err = { 0 };
-	char *report = NULL, *att = NULL;
+	struct excise_output *rep_out = NULL, *att_out = NULL;
+	char *report = NULL, *att = NULL, *sig_path = NULL;
 	size_t report_len = 0;
 	FILE *m = open_memstream(&report, &report_len);
 	int r = m ? excise_report_json(scan, m) : -ENOMEM;
@@ -159,25 +163,55 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 		cli_error("cannot make the report: %s", excise_strerror(r));
 		rc = EXIT_ERROR;
 	}
-	if (!rc)
-		rc = write_file(rep_path, report, report_len);
 	if (!rc && excise_attest_make(report, report_len, run_id, &att, &err) < 0) {
 		cli_error("%s", err.msg);
 		rc = EXIT_ERROR;
 	}
 	if (!rc)
-		rc = write_file(att_path, att, strlen(att));
+		rc = stage(rep_path, report, report_len, &rep_out);
+	if (!rc)
+		rc = stage(att_path, att, strlen(att), &att_out);
+	/* the attestation is signed before it is in place: an unusable key leaves no file */
 	if (!rc && sign) {
 		char comment[256];
 		const char *verdict = NULL;
 		(void)excise_scan_verdict(scan, &verdict);
 		snprintf(comment, sizeof(comment), "excise attestation: host %.64s, verdict %s",
 			 scan->host.hostname ? scan->host.hostname : "?", verdict ? verdict : "?");
-		if (excise_sig_sign_file(sign, att_path, NULL, comment, &err) < 0) {
-			cli_error("%s", err.msg);
+		if (asprintf(&sig_path, "%s.minisig", att_path) < 0) {
+			sig_path = NULL;
+			cli_error("out of memory");
+			rc = EXIT_ERROR;
+		} else if (fflush(NULL) != 0 ||
+			   excise_sig_sign_file(sign, excise_output_tmp_path(att_out), sig_path, comment, &err) < 0) {
+			cli_error("%s", err.msg[0] ? err.msg : "cannot write the attestation");
+			free(sig_path);
+			sig_path = NULL;
 			rc = EXIT_CATALOG;
 		}
 	}
+	if (!rc) {
+		r = excise_output_commit(att_out, &err);
+		att_out = NULL;
+		if (r < 0) {
+			cli_error("%s", err.msg);
+			rc = EXIT_ERROR;
+		}
+	}
+	if (!rc) {
+		r = excise_output_commit(rep_out, &err);
+		rep_out = NULL;
+		if (r < 0) {
+			cli_error("%s", err.msg);
+			unlink(att_path);
+			rc = EXIT_ERROR;
+		}
+	}
+	if (rc && sig_path)
+		unlink(sig_path);
+	excise_output_abort(att_out);
+	excise_output_abort(rep_out);
+	free(sig_path);
 	free(report);
 	free(att);
 	return rc;

@@ -104,11 +104,12 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 	int r = run->format == FORMAT_JSON ? excise_report_json(scan, out) :
 		run->format == FORMAT_CSV  ? excise_report_csv(scan, out) :
 					excise_report_text_width(scan, out, flags, text_width(out));
-	if (o.o && cli_output_close(&o, r == 0) != 0 && r == 0)
+	bool said = false;
+	if (cli_output_close(&o, r == 0) != 0 && r == 0) {
 		r = -EIO;
-	else if (!o.o && fflush(out) != 0 && r == 0)
-		r = -EIO;
-	if (r < 0)
+		said = true;
+	}
+	if (r < 0 && !said)
 		cli_error("cannot write the report%s%s: %s", outpath ? " to " : "", outpath ? outpath : "",
 			  excise_strerror(r));
 	cli_scan_failures(scan);

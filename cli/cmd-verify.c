@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG };
+enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG, OPT_ALLOW_UNSIGNED };
 
 static const struct option options[] = {
 	{ "run", required_argument, NULL, OPT_RUN },
@@ -19,6 +19,7 @@ static const struct option options[] = {
 	{ "sign", required_argument, NULL, OPT_SIGN },
 	{ "check", required_argument, NULL, OPT_CHECK },
 	{ "signature", required_argument, NULL, OPT_SIG },
+	{ "allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED },
 	{ 0 },
 };
 
@@ -26,25 +27,31 @@ const char cmd_verify_help[] =
 	"usage: excise verify [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
 	"                     [--run RUN_DIR] [-o ATTESTATION]\n"
 	"                     [--report REPORT] [--sign SECKEY] [-q] [--catalog FILE --trusted-key KEY]\n"
-	"       excise verify --check ATTESTATION [--report REPORT] [--signature SIG] [--trusted-key KEY...]\n\n"
-	"Rescans this host (or the offline root DIR), keeps the full report and writes an\n"
+	"       excise verify --check ATTESTATION [--report REPORT] [--signature SIG]\n"
+	"                     (--trusted-key KEY... | --allow-unsigned)\n\n"
+	"Rescans this host (or the offline root DIR; with --run, the root the run records),\n"
+	"keeps the full report and writes an\n"
 	"attestation (excise.attestation/1): host, time, catalog, every source and its\n"
 	"status, the findings (none when clean), the verdict and the report's sha256.\n\n"
 	"  --root DIR, --full, --xdev, --threads N, --only LIST\n"
 	"                    the rescan's options, as for excise scan\n"
-	"  --run RUN_DIR     the removal run being verified: named in the attestation, and\n"
-	"                    the default place for both files\n"
+	"  --run RUN_DIR     the removal run being verified: its root is rescanned (a --root\n"
+	"                    given must be that one), it is named in the attestation, and\n"
+	"                    its directory is the default place for both files\n"
 	"  -o FILE           the attestation (default RUN_DIR/attestation.json, else\n"
 	"                    ./excise-attestation.json)\n"
 	"  --report FILE     where the report goes (default: beside the attestation,\n"
 	"                    NAME.report.json); with --check, the report to check against\n"
 	"  --sign SECKEY     sign the attestation with this minisign secret key (FILE.minisig)\n"
 	"  --check FILE      validate an attestation: its structure, its report when given,\n"
-	"                    and its signature when --trusted-key is given\n"
-	"  --signature SIG   the signature to check (default FILE.minisig)\n\n"
+	"                    and its signature, which --trusted-key requires\n"
+	"  --signature SIG   the signature to check (default FILE.minisig)\n"
+	"  --allow-unsigned  with --check and no --trusted-key: accept an attestation whose\n"
+	"                    signature is not checked (otherwise refused: exit 3)\n\n"
 	"exit status: 0 clean (or, with --check, a valid attestation of a clean host),\n"
 	"1 covered software found (or a valid attestation that is not clean),\n"
-	"2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused\n";
+	"2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused,\n"
+	"or (--check) a signature missing or not checked\n";
 
 /* "dir/name.json" -> "dir/name.report.json" */
 static char *report_beside(const char *att)
@@ -60,7 +67,7 @@ static char *report_beside(const char *att)
 }
 
 static int check(const char *att_path, const char *report_path, const char *sig_path,
-		 const struct cli_catalog_opts *copts, bool quiet)
+		 const struct cli_catalog_opts *copts, bool allow_unsigned, bool quiet)
 {
 	char *att = NULL, *report = NULL, *sig = NULL, *sig_name = NULL;
 	size_t att_len = 0, report_len = 0, sig_len = 0;
@@ -79,12 +86,21 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 			sig_name = NULL;
 		const char *sp = sig_path ? sig_path : sig_name;
 		rc = sp ? cli_read_file(sp, EXCISE_MAX_SIGFILE_SIZE, &sig, &sig_len) : EXIT_ERROR;
-		if (rc)
-			rc = EXIT_CATALOG; /* a signature was required */
+		if (rc) {
+			/* a signature was required */
+			cli_error("attestation '%s': unsigned (no signature '%s'): refused", att_path, sp ? sp : "?");
+			rc = EXIT_CATALOG;
+		}
 		else if (excise_sig_verify(att, att_len, sig, sig_len, copts->keys, copts->n_keys, key_id, &err) < 0) {
 			cli_error("attestation '%s': %s", att_path, err.msg);
 			rc = EXIT_CATALOG;
 		}
+	}
+	if (!rc && !copts->n_keys && !allow_unsigned) {
+		cli_error("attestation '%s': unsigned or unchecked: no --trusted-key given; its content is "
+			  "well-formed (%s), but nothing proves who made it (--allow-unsigned accepts that)",
+			  att_path, info.verdict);
+		rc = EXIT_CATALOG;
 	}
 	if (!rc) {
 		if (!quiet) {
@@ -95,7 +111,7 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 			printf("%s%s%s\n", report ? "; report matches" : "", key_id[0] ? "; signed by key " : "",
 			       key_id);
 			if (!copts->n_keys)
-				puts("signature not checked (no --trusted-key given)");
+				puts("unsigned or unchecked: no --trusted-key given, accepted by --allow-unsigned");
 		}
 		rc = strcmp(info.verdict, "clean") ? EXIT_FOUND : 0;
 	}
@@ -220,7 +236,8 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 int cmd_verify(struct cli_run *run, int argc, char **argv)
 {
 	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL;
-	char *run_dir = NULL;
+	char *run_dir = NULL, *run_root = NULL;
+	bool allow_unsigned = false;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
 		switch (c) {
@@ -235,6 +252,7 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		case OPT_SIGN: sign = optarg; break;
 		case OPT_CHECK: check_path = optarg; break;
 		case OPT_SIG: sig_path = optarg; break;
+		case OPT_ALLOW_UNSIGNED: allow_unsigned = true; break;
 		default:
 			return run->exit;
 		}
@@ -244,7 +262,7 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (check_path)
-		return check(check_path, report_path, sig_path, &run->catalog_opts, run->scan.quiet);
+		return check(check_path, report_path, sig_path, &run->catalog_opts, allow_unsigned, run->scan.quiet);
 
 	int rc = cli_load_catalog(run);
 	if (rc)
@@ -258,6 +276,15 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 			cli_error("--run '%s': not a writable run directory", run_dir);
 			return EXIT_ERROR;
 		}
+		/* the rescan is of the run's own root; a --root given must be that one */
+		struct excise_err err = { 0 };
+		if (excise_target_run_root(run_dir, &run_root, &err) < 0 ||
+		    excise_target_check(run->scan.scan.root, run_root, "run", &err) < 0) {
+			cli_error("%s", err.msg);
+			free(run_root);
+			return EXIT_ERROR;
+		}
+		run->scan.scan.root = run_root;
 	}
 	char *att_path = NULL, *rep_path = NULL;
 	struct excise_scan *scan = NULL;
@@ -279,5 +306,8 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 	free(att_path);
 	free(rep_path);
 	excise_scan_free(scan);
+	if (run_root)
+		run->scan.scan.root = NULL;
+	free(run_root);
 	return rc;
 }

@@ -441,7 +441,9 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 	int r = uuid_v4(run_id);
 	if (r < 0)
 		return err_setc(err, r, "run id");
-	r = run_setup(&x, p->root, err);
+	r = excise_target_check(o->root, p->root, "plan", err);
+	if (r == 0)
+		r = run_setup(&x, p->root, err);
 	if (r == 0)
 		r = preflight(&x, err);
 	if (r == 0)
@@ -526,6 +528,8 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	if (r == 0 && p->n_steps != st.n_steps)
 		r = err_set(err, -EXCISE_E_CORRUPT, "'%s': the journal announces %zu steps, the plan has %zu", run_dir,
 			    st.n_steps, p->n_steps);
+	if (r == 0)
+		r = excise_target_check(o->root, st.root, "run", err);
 	if (r == 0)
 		r = run_setup(&x, st.root, err);
 	if (r == 0)

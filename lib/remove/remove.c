@@ -516,6 +516,16 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	char *plan_text = NULL;
 	size_t plan_len = 0;
 	int lock_fd;
+	/* a --root named again must be the run's, checked before the journal is opened (and repaired) */
+	if (o->root) {
+		char *recorded = NULL;
+		int r = excise_target_run_root(run_dir, &recorded, err);
+		if (r == 0)
+			r = excise_target_check(o->root, recorded, "run", err);
+		free(recorded);
+		if (r < 0)
+			return r;
+	}
 	int r = journal_open_locked(run_dir, &lock_fd, &j, &plan_text, &plan_len, &st, err);
 	if (r < 0)
 		return r;
@@ -528,8 +538,6 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	if (r == 0 && p->n_steps != st.n_steps)
 		r = err_set(err, -EXCISE_E_CORRUPT, "'%s': the journal announces %zu steps, the plan has %zu", run_dir,
 			    st.n_steps, p->n_steps);
-	if (r == 0)
-		r = excise_target_check(o->root, st.root, "run", err);
 	if (r == 0)
 		r = run_setup(&x, st.root, err);
 	if (r == 0)

@@ -284,7 +284,8 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 			free(run_root);
 			return EXIT_ERROR;
 		}
-		run->scan.scan.root = run_root;
+		/* a run made on the live host: the live scan, as without --root */
+		run->scan.scan.root = strcmp(run_root, "/") ? run_root : NULL;
 	}
 	char *att_path = NULL, *rep_path = NULL;
 	struct excise_scan *scan = NULL;

@@ -7,6 +7,8 @@
  * before anything is touched.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,14 +31,15 @@ int excise_target_check(const char *named, const char *recorded, const char *who
 	int r = 0;
 	if (!b)
 		r = err_setc(err, -errno, "--root '%s': the %s's root '%s'", named, whose, recorded);
-	else if (strcmp(a, b) != 0)
+	else if (strcmp(a, b) != 0) {
+		/* the real paths too, when a name given is not its own */
+		char real[2 * PATH_MAX + 32] = "";
+		if (strcmp(a, named) || strcmp(b, recorded))
+			snprintf(real, sizeof(real), " (really '%s' and '%s')", a, b);
 		r = err_set(err, -EXCISE_E_REFUSED,
-			    "--root '%s' is not the %s's root '%s'%s%s%s%s%s: refused, nothing was touched; "
-			    "leave --root out to act on the %s's root", named, whose, recorded,
-			    strcmp(a, named) || strcmp(b, recorded) ? " (" : "", strcmp(a, named) || strcmp(b, recorded) ? a : "",
-			    strcmp(a, named) || strcmp(b, recorded) ? " against " : "",
-			    strcmp(a, named) || strcmp(b, recorded) ? b : "", strcmp(a, named) || strcmp(b, recorded) ? ")" : "",
-			    whose);
+			    "--root '%s' is not the %s's root '%s'%s: refused, nothing was touched; leave --root out "
+			    "to act on the %s's root", named, whose, recorded, real, whose);
+	}
 	free(a);
 	free(b);
 	return r;

@@ -163,7 +163,18 @@ int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog
  * on failure prints why and returns EXIT_ERROR. */
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
-/* Open -o FILE (or stdout for NULL or "-"). */
-FILE *cli_open_output(const char *path);
+/* -o FILE (standard output for NULL or "-"), written through excise_output_open():
+ * the file appears only when cli_output_close() is told the command succeeded. */
+struct cli_output {
+	FILE *f;                    /* where to write */
+	struct excise_output *o;    /* NULL: standard output */
+};
+
+/* Start writing; on failure says why and returns EXIT_ERROR, else 0. */
+int cli_output_open(struct cli_output *out, const char *path);
+
+/* `ok`: put the file in place; otherwise remove what was written, leaving the name as it
+ * was. EXIT_ERROR (said) when the file could not be put in place, else 0. */
+int cli_output_close(struct cli_output *out, bool ok);
 
 #endif

@@ -65,12 +65,16 @@ int cmd_plan(struct cli_run *run, int argc, char **argv)
 	if (!rc)
 		rc = cli_obtain_plan(&src, run->catalog, &plan);
 	if (!rc) {
-		FILE *out = cli_open_output(outpath);
+		struct cli_output out;
 		struct excise_err err = { 0 };
-		if (!out || excise_plan_write(plan, f, out, &err) < 0 || (out != stdout && fclose(out) != 0)) {
-			if (err.msg[0])
-				cli_error("%s", err.msg);
+		rc = cli_output_open(&out, outpath);
+		if (!rc && excise_plan_write(plan, f, out.f, &err) < 0) {
+			cli_error("%s", err.msg[0] ? err.msg : "cannot write the plan");
 			rc = EXIT_ERROR;
+		}
+		if (out.f) {
+			int c2 = cli_output_close(&out, rc == 0);
+			rc = rc ? rc : c2;
 		}
 	}
 	excise_plan_free(plan);

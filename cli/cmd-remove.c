@@ -26,12 +26,14 @@ static const struct option options[] = {
 const char cmd_remove_help[] =
 	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
 	"                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
-	"       excise remove --resume RUN_DIR [--catalog FILE --trusted-key KEY]\n\n"
+	"       excise remove --resume RUN_DIR [--root DIR] [--catalog FILE --trusted-key KEY]\n\n"
 	"Removes what the plan names from this Linux host or the offline root DIR. Without\n"
 	"--apply it is a dry run: every step is checked against the host as it is now and\n"
 	"shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
 	"planned first.\n\n"
-	"  --root DIR          an offline Linux root (mounted image, VM or container tree)\n"
+	"  --root DIR          an offline Linux root (mounted image, VM or container tree); with\n"
+	"                      --plan, --report or --resume it must be the root the plan or run\n"
+	"                      records (it acts on that root; another is refused)\n"
 	"  --full, --xdev, --threads N, --only LIST\n"
 	"                      the scan's options when there is no plan or report (excise scan)\n"
 	"  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
@@ -150,7 +152,9 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 			return run->exit;
 		}
 	}
-	if (optind < argc || (resume && (src.plan || src.report || run->scan.given)) || (src.plan && src.report)) {
+	/* --resume takes --root (checked against the run's), not the other scan options */
+	bool scan_other = run->scan.scan.flags || run->scan.scan.threads || run->scan.only;
+	if (optind < argc || (resume && (src.plan || src.report || scan_other)) || (src.plan && src.report)) {
 		cli_error("remove: %s", optind < argc ? "unexpected argument" :
 			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
 		return EXIT_ERROR;
@@ -163,6 +167,7 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 	struct excise_remove_result *res = NULL;
 	int rc = cli_load_catalog(run);
 	ro.catalog = run->catalog;
+	ro.root = run->scan.scan.root; /* the plan's or run's root must be this one */
 	ro.log = log_step;
 	ro.hook = hook;
 	ro.userdata = &ui;
@@ -175,23 +180,56 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 }
 
 const char cmd_restore_help[] =
-	"usage: excise restore RUN_DIR\n\n"
+	"usage: excise restore RUN_DIR [--root DIR]\n\n"
 	"Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
 	"owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
 	"Packages are not restorable by copying files: their names and versions are listed\n"
-	"so they can be reinstalled.\n\n"
+	"so they can be reinstalled. It acts on the root the run records.\n\n"
+	"  --root DIR   must be the run's root; another is refused, nothing touched\n\n"
 	"exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n";
+
+static const struct option restore_options[] = {
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ 0 },
+};
+
+/* An explicit --root must name the run's recorded root; EXIT_ERROR (said) or 0. */
+static int restore_target(const char *run_dir, const char *root)
+{
+	struct excise_err err = { 0 };
+	char *recorded = NULL;
+	int r = root ? excise_target_run_root(run_dir, &recorded, &err) : 0;
+	if (r == 0)
+		r = excise_target_check(root, recorded, "run", &err);
+	free(recorded);
+	if (r < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
 
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {
-	if (cli_getopt(run, argc, argv, NULL, NULL) != -1)
-		return run->exit;
+	const char *root = NULL;
+	int c;
+	while ((c = cli_getopt(run, argc, argv, "", restore_options)) != -1) {
+		if (c != OPT_ROOT)
+			return run->exit;
+		if (!*optarg) {
+			cli_error("--root: empty path");
+			return EXIT_ERROR;
+		}
+		root = optarg;
+	}
 	if (optind + 1 != argc) {
-		cli_error("usage: excise restore RUN_DIR");
+		cli_error("usage: excise restore RUN_DIR [--root DIR]");
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
+	if (restore_target(argv[optind], root))
+		return EXIT_ERROR;
 	if (excise_restore_run(argv[optind], &res, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;

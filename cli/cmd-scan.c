@@ -91,11 +91,12 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 		rc = cli_scan(&run->scan, run->catalog, &scan);
 	if (rc)
 		return rc;
-	FILE *out = cli_open_output(outpath);
-	if (!out) {
+	struct cli_output o;
+	if (cli_output_open(&o, outpath)) {
 		excise_scan_free(scan);
 		return EXIT_ERROR;
 	}
+	FILE *out = o.f;
 	bool tty = isatty(fileno(out)) && !getenv("NO_COLOR");
 	unsigned flags = color == COLOR_ALWAYS || (color == COLOR_AUTO && tty) ? EXCISE_REPORT_COLOR : 0;
 	if (verbose)
@@ -103,9 +104,12 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 	int r = run->format == FORMAT_JSON ? excise_report_json(scan, out) :
 		run->format == FORMAT_CSV  ? excise_report_csv(scan, out) :
 					excise_report_text_width(scan, out, flags, text_width(out));
-	if (out != stdout && fclose(out) != 0 && r == 0)
+	bool said = false;
+	if (cli_output_close(&o, r == 0) != 0 && r == 0) {
 		r = -EIO;
-	if (r < 0)
+		said = true;
+	}
+	if (r < 0 && !said)
 		cli_error("cannot write the report%s%s: %s", outpath ? " to " : "", outpath ? outpath : "",
 			  excise_strerror(r));
 	cli_scan_failures(scan);

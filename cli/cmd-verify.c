@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG };
+enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG, OPT_ALLOW_UNSIGNED };
 
 static const struct option options[] = {
 	{ "run", required_argument, NULL, OPT_RUN },
@@ -19,6 +19,7 @@ static const struct option options[] = {
 	{ "sign", required_argument, NULL, OPT_SIGN },
 	{ "check", required_argument, NULL, OPT_CHECK },
 	{ "signature", required_argument, NULL, OPT_SIG },
+	{ "allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED },
 	{ 0 },
 };
 
@@ -26,41 +27,31 @@ const char cmd_verify_help[] =
 	"usage: excise verify [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
 	"                     [--run RUN_DIR] [-o ATTESTATION]\n"
 	"                     [--report REPORT] [--sign SECKEY] [-q] [--catalog FILE --trusted-key KEY]\n"
-	"       excise verify --check ATTESTATION [--report REPORT] [--signature SIG] [--trusted-key KEY...]\n\n"
-	"Rescans this host (or the offline root DIR), keeps the full report and writes an\n"
+	"       excise verify --check ATTESTATION [--report REPORT] [--signature SIG]\n"
+	"                     (--trusted-key KEY... | --allow-unsigned)\n\n"
+	"Rescans this host (or the offline root DIR; with --run, the root the run records),\n"
+	"keeps the full report and writes an\n"
 	"attestation (excise.attestation/1): host, time, catalog, every source and its\n"
 	"status, the findings (none when clean), the verdict and the report's sha256.\n\n"
 	"  --root DIR, --full, --xdev, --threads N, --only LIST\n"
 	"                    the rescan's options, as for excise scan\n"
-	"  --run RUN_DIR     the removal run being verified: named in the attestation, and\n"
-	"                    the default place for both files\n"
+	"  --run RUN_DIR     the removal run being verified: its root is rescanned (a --root\n"
+	"                    given must be that one), it is named in the attestation, and\n"
+	"                    its directory is the default place for both files\n"
 	"  -o FILE           the attestation (default RUN_DIR/attestation.json, else\n"
 	"                    ./excise-attestation.json)\n"
 	"  --report FILE     where the report goes (default: beside the attestation,\n"
 	"                    NAME.report.json); with --check, the report to check against\n"
 	"  --sign SECKEY     sign the attestation with this minisign secret key (FILE.minisig)\n"
 	"  --check FILE      validate an attestation: its structure, its report when given,\n"
-	"                    and its signature when --trusted-key is given\n"
-	"  --signature SIG   the signature to check (default FILE.minisig)\n\n"
+	"                    and its signature, which --trusted-key requires\n"
+	"  --signature SIG   the signature to check (default FILE.minisig)\n"
+	"  --allow-unsigned  with --check and no --trusted-key: accept an attestation whose\n"
+	"                    signature is not checked (otherwise refused: exit 3)\n\n"
 	"exit status: 0 clean (or, with --check, a valid attestation of a clean host),\n"
 	"1 covered software found (or a valid attestation that is not clean),\n"
-	"2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused\n";
-
-static int write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-		if (f)
-			fclose(f);
-		return EXIT_ERROR;
-	}
-	if (fclose(f) != 0) {
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-		return EXIT_ERROR;
-	}
-	return 0;
-}
+	"2 error, incomplete rescan or invalid attestation, 3 catalog or signature refused,\n"
+	"or (--check) a signature missing or not checked\n";
 
 /* "dir/name.json" -> "dir/name.report.json" */
 static char *report_beside(const char *att)
@@ -76,7 +67,7 @@ static char *report_beside(const char *att)
 }
 
 static int check(const char *att_path, const char *report_path, const char *sig_path,
-		 const struct cli_catalog_opts *copts, bool quiet)
+		 const struct cli_catalog_opts *copts, bool allow_unsigned, bool quiet)
 {
 	char *att = NULL, *report = NULL, *sig = NULL, *sig_name = NULL;
 	size_t att_len = 0, report_len = 0, sig_len = 0;
@@ -95,12 +86,21 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 			sig_name = NULL;
 		const char *sp = sig_path ? sig_path : sig_name;
 		rc = sp ? cli_read_file(sp, EXCISE_MAX_SIGFILE_SIZE, &sig, &sig_len) : EXIT_ERROR;
-		if (rc)
-			rc = EXIT_CATALOG; /* a signature was required */
+		if (rc) {
+			/* a signature was required */
+			cli_error("attestation '%s': unsigned (no signature '%s'): refused", att_path, sp ? sp : "?");
+			rc = EXIT_CATALOG;
+		}
 		else if (excise_sig_verify(att, att_len, sig, sig_len, copts->keys, copts->n_keys, key_id, &err) < 0) {
 			cli_error("attestation '%s': %s", att_path, err.msg);
 			rc = EXIT_CATALOG;
 		}
+	}
+	if (!rc && !copts->n_keys && !allow_unsigned) {
+		cli_error("attestation '%s': unsigned or unchecked: no --trusted-key given; its content is "
+			  "well-formed (%s), but nothing proves who made it (--allow-unsigned accepts that)",
+			  att_path, info.verdict);
+		rc = EXIT_CATALOG;
 	}
 	if (!rc) {
 		if (!quiet) {
@@ -111,7 +111,7 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 			printf("%s%s%s\n", report ? "; report matches" : "", key_id[0] ? "; signed by key " : "",
 			       key_id);
 			if (!copts->n_keys)
-				puts("signature not checked (no --trusted-key given)");
+				puts("unsigned or unchecked: no --trusted-key given, accepted by --allow-unsigned");
 		}
 		rc = strcmp(info.verdict, "clean") ? EXIT_FOUND : 0;
 	}
@@ -143,12 +143,32 @@ static int paths(const char *run, const char *out, const char *report_path, char
 	return 0;
 }
 
-/* The rescan's report, kept at `rep_path`, and its attestation at `att_path`, signed with `sign`. */
+/* Write `len` bytes into a new output file for `path` (not yet in place); EXIT_ERROR (said) or 0. */
+static int stage(const char *path, const char *data, size_t len, struct excise_output **ret)
+{
+	struct excise_err err = { 0 };
+	FILE *f;
+	if (excise_output_open(path, 0666, ret, &f, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (fwrite(data, 1, len, f) != len) {
+		cli_error("cannot write '%s': %s", path, strerror(errno));
+		excise_output_abort(*ret);
+		*ret = NULL;
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* The rescan's report, kept at `rep_path`, and its attestation at `att_path`, signed with `sign`.
+ * The three files appear together, after the signature was made, or none of them does. */
 static int attest(const struct excise_scan *scan, const char *run_id, const char *att_path, const char *rep_path,
 		  const char *sign)
 {
 	struct excise_err err = { 0 };
-	char *report = NULL, *att = NULL;
+	struct excise_output *rep_out = NULL, *att_out = NULL;
+	char *report = NULL, *att = NULL, *sig_path = NULL;
 	size_t report_len = 0;
 	FILE *m = open_memstream(&report, &report_len);
 	int r = m ? excise_report_json(scan, m) : -ENOMEM;
@@ -159,25 +179,55 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 		cli_error("cannot make the report: %s", excise_strerror(r));
 		rc = EXIT_ERROR;
 	}
-	if (!rc)
-		rc = write_file(rep_path, report, report_len);
 	if (!rc && excise_attest_make(report, report_len, run_id, &att, &err) < 0) {
 		cli_error("%s", err.msg);
 		rc = EXIT_ERROR;
 	}
 	if (!rc)
-		rc = write_file(att_path, att, strlen(att));
+		rc = stage(rep_path, report, report_len, &rep_out);
+	if (!rc)
+		rc = stage(att_path, att, strlen(att), &att_out);
+	/* the attestation is signed before it is in place: an unusable key leaves no file */
 	if (!rc && sign) {
 		char comment[256];
 		const char *verdict = NULL;
 		(void)excise_scan_verdict(scan, &verdict);
 		snprintf(comment, sizeof(comment), "excise attestation: host %.64s, verdict %s",
 			 scan->host.hostname ? scan->host.hostname : "?", verdict ? verdict : "?");
-		if (excise_sig_sign_file(sign, att_path, NULL, comment, &err) < 0) {
-			cli_error("%s", err.msg);
+		if (asprintf(&sig_path, "%s.minisig", att_path) < 0) {
+			sig_path = NULL;
+			cli_error("out of memory");
+			rc = EXIT_ERROR;
+		} else if (fflush(NULL) != 0 ||
+			   excise_sig_sign_file(sign, excise_output_tmp_path(att_out), sig_path, comment, &err) < 0) {
+			cli_error("%s", err.msg[0] ? err.msg : "cannot write the attestation");
+			free(sig_path);
+			sig_path = NULL;
 			rc = EXIT_CATALOG;
 		}
 	}
+	if (!rc) {
+		r = excise_output_commit(att_out, &err);
+		att_out = NULL;
+		if (r < 0) {
+			cli_error("%s", err.msg);
+			rc = EXIT_ERROR;
+		}
+	}
+	if (!rc) {
+		r = excise_output_commit(rep_out, &err);
+		rep_out = NULL;
+		if (r < 0) {
+			cli_error("%s", err.msg);
+			unlink(att_path);
+			rc = EXIT_ERROR;
+		}
+	}
+	if (rc && sig_path)
+		unlink(sig_path);
+	excise_output_abort(att_out);
+	excise_output_abort(rep_out);
+	free(sig_path);
 	free(report);
 	free(att);
 	return rc;
@@ -186,7 +236,8 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 int cmd_verify(struct cli_run *run, int argc, char **argv)
 {
 	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL;
-	char *run_dir = NULL;
+	char *run_dir = NULL, *run_root = NULL;
+	bool allow_unsigned = false;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
 		switch (c) {
@@ -201,6 +252,7 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		case OPT_SIGN: sign = optarg; break;
 		case OPT_CHECK: check_path = optarg; break;
 		case OPT_SIG: sig_path = optarg; break;
+		case OPT_ALLOW_UNSIGNED: allow_unsigned = true; break;
 		default:
 			return run->exit;
 		}
@@ -210,7 +262,7 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	if (check_path)
-		return check(check_path, report_path, sig_path, &run->catalog_opts, run->scan.quiet);
+		return check(check_path, report_path, sig_path, &run->catalog_opts, allow_unsigned, run->scan.quiet);
 
 	int rc = cli_load_catalog(run);
 	if (rc)
@@ -224,6 +276,16 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 			cli_error("--run '%s': not a writable run directory", run_dir);
 			return EXIT_ERROR;
 		}
+		/* the rescan is of the run's own root; a --root given must be that one */
+		struct excise_err err = { 0 };
+		if (excise_target_run_root(run_dir, &run_root, &err) < 0 ||
+		    excise_target_check(run->scan.scan.root, run_root, "run", &err) < 0) {
+			cli_error("%s", err.msg);
+			free(run_root);
+			return EXIT_ERROR;
+		}
+		/* a run made on the live host: the live scan, as without --root */
+		run->scan.scan.root = strcmp(run_root, "/") ? run_root : NULL;
 	}
 	char *att_path = NULL, *rep_path = NULL;
 	struct excise_scan *scan = NULL;
@@ -245,5 +307,8 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 	free(att_path);
 	free(rep_path);
 	excise_scan_free(scan);
+	if (run_root)
+		run->scan.scan.root = NULL;
+	free(run_root);
 	return rc;
 }

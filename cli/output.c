@@ -92,14 +92,37 @@ int cli_load_catalog(struct cli_run *run)
 	return 0;
 }
 
-FILE *cli_open_output(const char *path)
+int cli_output_open(struct cli_output *out, const char *path)
 {
+	*out = (struct cli_output){ .f = stdout };
 	if (!path || strcmp(path, "-") == 0)
-		return stdout;
-	FILE *f = fopen(path, "we");
-	if (!f)
-		cli_error("cannot write '%s': %s", path, strerror(errno));
-	return f;
+		return 0;
+	struct excise_err err = { 0 };
+	if (excise_output_open(path, 0666, &out->o, &out->f, &err) < 0) {
+		cli_error("%s", err.msg);
+		out->f = NULL;
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+int cli_output_close(struct cli_output *out, bool ok)
+{
+	struct excise_err err = { 0 };
+	int rc = 0;
+	if (!out->o) {
+		if (out->f && fflush(out->f) != 0 && ok) {
+			cli_error("cannot write to standard output: %s", strerror(errno));
+			rc = EXIT_ERROR;
+		}
+	} else if (!ok) {
+		excise_output_abort(out->o);
+	} else if (excise_output_commit(out->o, &err) < 0) {
+		cli_error("%s", err.msg);
+		rc = EXIT_ERROR;
+	}
+	*out = (struct cli_output){ 0 };
+	return rc;
 }
 
 int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)

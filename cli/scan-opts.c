@@ -42,6 +42,11 @@ int cli_scan_opt(struct cli_scan_opts *o, int opt, char *arg)
 		o->quiet = true;
 		return 1;
 	case OPT_ROOT:
+		/* an empty shell variable must not mean the live host */
+		if (!*arg) {
+			cli_error("--root: empty path");
+			return -1;
+		}
 		o->scan.root = arg;
 		break;
 	case OPT_FULL:

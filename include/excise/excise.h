@@ -10,6 +10,7 @@
  *   report.h   JSON (excise.report/2), text, CSV
  *   error.h    return values and error messages
  *   limits.h   the input limits a front end applies too
+ *   output.h   output files that appear only whole (temporary file, fsync, rename)
  */
 #ifndef EXCISE_H
 #define EXCISE_H
@@ -24,6 +25,7 @@
 #include "excise/plan.h"
 #include "excise/remove.h"
 #include "excise/attest.h"
+#include "excise/output.h"
 
 EXCISE_API const char *excise_version(void);
 

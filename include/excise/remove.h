@@ -52,6 +52,8 @@ struct excise_remove_opts {
 	excise_remove_log_fn log;
 	excise_remove_hook_fn hook;
 	void *userdata;
+	const char *root;          /* the root the operator named (--root), NULL: none; must be the
+				    * plan's (a run: the run's) root, else refused before anything is touched */
 };
 
 struct excise_remove_result {
@@ -77,6 +79,17 @@ EXCISE_API int excise_remove_run(const struct excise_plan *p, const struct excis
  * (every step is idempotent). */
 EXCISE_API int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o,
 				    struct excise_remove_result **ret, struct excise_err *err);
+
+/* The target named once: `named` (a root given on the command line, NULL: none)
+ * must be the same directory as `recorded` (the root a plan or run records),
+ * compared as canonical real paths. 0 when it is or nothing was named;
+ * -EXCISE_E_USAGE for an empty `named`; -EXCISE_E_REFUSED naming both (`whose`:
+ * "plan", "run") when they differ; -errno when either cannot be resolved. */
+EXCISE_API int excise_target_check(const char *named, const char *recorded, const char *whose,
+				   struct excise_err *err);
+
+/* The root the run at `run_dir` works on, as its journal records it (*ret: free()). */
+EXCISE_API int excise_target_run_root(const char *run_dir, char **ret, struct excise_err *err);
 
 /* What `excise restore` did. */
 struct excise_restore_result {

@@ -20,6 +20,7 @@
 #include "core/macro.h"
 #include "core/root.h"
 #include "excise/catalog.h"
+#include "excise/output.h"
 
 #define UNTRUSTED_PREFIX "untrusted comment: "
 #define TRUSTED_PREFIX "trusted comment: "
@@ -631,18 +632,7 @@ int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig
 		buf_done(&out);
 		goto wipe;
 	}
-	{
-		_cleanup_close_ int fd = open(sig_path,
-					      O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-					      0644);
-		if (fd < 0) {
-			r = err_setc(reterr, neg_errno(), "cannot create '%s'", sig_path);
-		} else {
-			r = write_fd_all(fd, out.p, out.n);
-			if (r < 0)
-				err_setc(reterr, r, "cannot write '%s'", sig_path);
-		}
-	}
+	r = excise_output_write(sig_path, 0644, out.p, out.n, reterr);
 	buf_done(&out);
 wipe:
 	sodium_memzero(&key, sizeof(key));

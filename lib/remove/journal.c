@@ -305,6 +305,25 @@ static int read_at(int dir_fd, const char *dir, const char *name, size_t max, ch
 	return 0;
 }
 
+int journal_peek(const char *dir, struct journal_state *st, struct excise_err *err)
+{
+	*st = (struct journal_state){ 0 };
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return err_setc(err, -errno, "run directory '%s': open", dir);
+	char *text = NULL;
+	size_t len = 0;
+	int r = read_at(dfd, dir, JOURNAL_FILE, EXCISE_MAX_JOURNAL_SIZE, &text, &len, err);
+	close(dfd);
+	if (r < 0)
+		return r;
+	char name[4096];
+	snprintf(name, sizeof(name), "%s/" JOURNAL_FILE, dir);
+	r = journal_parse(name, text, len, st, err);
+	free(text);
+	return r;
+}
+
 int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,
 		 struct journal_state *st, struct excise_err *err)
 {

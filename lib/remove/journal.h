@@ -62,6 +62,9 @@ NODISCARD int journal_open_locked(const char *dir, int *ret_lock_fd, struct jour
 NODISCARD int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,
 			   struct journal_state *st, struct excise_err *err);
 
+/* Read the journal of the run directory `dir` into *st, changing nothing (no lock, no repair). */
+NODISCARD int journal_peek(const char *dir, struct journal_state *st, struct excise_err *err);
+
 NODISCARD int journal_begin(struct journal *j, unsigned step, struct excise_err *err);
 NODISCARD int journal_end(struct journal *j, unsigned step, enum excise_step_outcome o, const char *detail,
 			  struct excise_err *err);

@@ -441,7 +441,9 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 	int r = uuid_v4(run_id);
 	if (r < 0)
 		return err_setc(err, r, "run id");
-	r = run_setup(&x, p->root, err);
+	r = excise_target_check(o->root, p->root, "plan", err);
+	if (r == 0)
+		r = run_setup(&x, p->root, err);
 	if (r == 0)
 		r = preflight(&x, err);
 	if (r == 0)
@@ -514,6 +516,16 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 	char *plan_text = NULL;
 	size_t plan_len = 0;
 	int lock_fd;
+	/* a --root named again must be the run's, checked before the journal is opened (and repaired) */
+	if (o->root) {
+		char *recorded = NULL;
+		int r = excise_target_run_root(run_dir, &recorded, err);
+		if (r == 0)
+			r = excise_target_check(o->root, recorded, "run", err);
+		free(recorded);
+		if (r < 0)
+			return r;
+	}
 	int r = journal_open_locked(run_dir, &lock_fd, &j, &plan_text, &plan_len, &st, err);
 	if (r < 0)
 		return r;

@@ -18,9 +18,9 @@ expect "an empty directory as --root: exit 2, naming it" 2 "excise: '$T/empty' $
 expect "a tree of files with no system in it: the same" 2 "'$T/homes' $NOTOS" \
 	"$EXCISE" scan --root "$T/homes" --format json
 expect "plan --root of an empty directory: the same error" 2 "$NOTOS" "$EXCISE" plan --root "$T/empty"
-mkdir -p "$T/run-empty" "$T/run-only"
+
 expect "verify --root of an empty directory: the same error" 2 "$NOTOS" \
-	"$EXCISE" verify --root "$T/empty" --run "$T/run-empty" -o "$T/att-empty.json"
+	"$EXCISE" verify --root "$T/empty" -o "$T/att-empty.json"
 scan_json "$T/empty"
 check_eq "no report is written for it" "$([ -e "$T/out.json" ] && echo yes || echo no)" no
 
@@ -82,7 +82,7 @@ expect "--only an unknown source: still named" 2 "unknown source 'nope'" "$EXCIS
 expect "plan: --only '' is a usage error" 2 "list of sources \(--only\) is empty" \
 	"$EXCISE" plan --root "$R" --only ""
 expect "verify: --only walk without --full is a usage error" 2 "walk runs only in a full scan" \
-	"$EXCISE" verify --root "$R" --only walk --run "$T/run-only" -o "$T/att-only.json"
+	"$EXCISE" verify --root "$R" --only walk -o "$T/att-only.json"
 expect "remove: --only proc under --root is a usage error" 2 "proc reads only the running system" \
 	"$EXCISE" remove --root "$R" --only proc
 
@@ -100,7 +100,7 @@ scan_json "$R" --only walk
 check_eq "--only walk without --full, --format json: exit 2, no report" \
 	"$rc $([ -e "$T/out.json" ] && echo yes || echo no)" "2 no"
 expect "verify: --only '' is a usage error" 2 "list of sources \(--only\) is empty" \
-	"$EXCISE" verify --root "$R" --only "" --run "$T/run-only" -o "$T/att-only2.json"
+	"$EXCISE" verify --root "$R" --only "" -o "$T/att-only2.json"
 check_eq "verify: ... and writes no attestation" "$([ -e "$T/att-only2.json" ] && echo yes || echo no)" no
 
 # ---- a live scan by a user who is not root ----

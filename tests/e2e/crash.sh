@@ -38,14 +38,15 @@ try_once() {
 	setsid "$EXCISE" remove --root "$root" --plan "$plan" --apply -q >"$T/run.out" 2>&1 &
 	pid=$!
 	if [ "$mode" = tool ]; then
-		# wait for the package manager to run, then a random 0-79 ms more
+		# wait for the package manager to run, then a random 0-39 ms more
 		while ! pgrep -g "$pid" -x "$tool" >/dev/null && kill -0 "$pid" 2>/dev/null && [ $waited -lt 1000 ]; do
 			sleep 0.005
 			waited=$((waited + 1))
 		done
-		delay=0.0$(printf '%02d' $((RANDOM % 80)))
+		delay=0.0$(printf '%02d' $((RANDOM % 40)))
 	else
-		delay=$((RANDOM % 15 / 10)).$((RANDOM % 10))
+		local t=$((RANDOM % 13))
+		delay=$((t / 10)).$((t % 10))
 	fi
 	sleep "$delay"
 	how="$mode+${delay}s"
@@ -111,6 +112,69 @@ crash_tries() {
 	[ -z "$failures" ] || echo "# $kind failures (seed $SEED):$failures"
 }
 
+# ---------------------------------------------------------------- the same, placed exactly
+PRISTINE=$(fixture linux) || { echo "Bail out! fixture linux"; exit 1; }
+settled "$PRISTINE"
+D=$T/exact
+# step_of TARGET: the id of the dpkg-purge step of TARGET in $T/plan.json
+step_of() { jq_py "$T/plan.json" '[s["id"] for s in r["steps"] if s["action"] == "dpkg-purge" and s["target"] == "'"$1"'"][0]'; }
+fresh_plan() {
+	rm -rf "$D" && mkdir -p "$D" && cp -a "$PRISTINE/." "$D"
+	"$EXCISE" scan --root "$D" --format json -o "$T/report.json" -q >/dev/null 2>"$T/scan.err"
+	"$EXCISE" plan "$T/report.json" --format json -o "$T/plan.json"
+}
+abbrev() { dpkg-query --admindir="$D/var/lib/dpkg" -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null | tr -d ' '; }
+
+# A purge that dpkg refused or was killed in leaves the wanted state only: "pi" is still
+# installed, and --resume must purge it, not call it already gone.
+fresh_plan
+rc=0
+EXCISE_TEST_KILL_AT=$(step_of kesl-gui):begin "$EXCISE" remove --root "$D" --plan "$T/plan.json" --apply -q \
+	>/dev/null 2>&1 || rc=$?
+dpkg --root="$D" --purge kesl >/dev/null 2>&1 # refused: kesl-gui depends on it
+state=$(abbrev kesl)
+rc=0
+"$EXCISE" remove --resume "$(ls -d "$D"/var/lib/excise/runs/*/ | head -1)" -q >"$T/exact.out" 2>&1 || rc=$?
+check_eq "resume: kesl left '$state' by an interrupted purge is purged, not taken as gone (exit, state)" \
+	"$rc $(abbrev kesl)" "0 "
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/exact.out"
+
+# A step the journal ended as done is done only if the database agrees: here dpkg's
+# database is put back as it was before the purge, after the journal recorded it.
+fresh_plan
+cp -a "$D/var/lib/dpkg" "$T/dpkg-before"
+rc=0
+EXCISE_TEST_KILL_AT=$(step_of kesl-gui):end "$EXCISE" remove --root "$D" --plan "$T/plan.json" --apply -q \
+	>/dev/null 2>&1 || rc=$?
+rm -rf "$D/var/lib/dpkg" && cp -a "$T/dpkg-before" "$D/var/lib/dpkg"
+run=$(ls -d "$D"/var/lib/excise/runs/*/ | head -1)
+rc=0
+"$EXCISE" remove --resume "${run%/}" -q >"$T/exact.out" 2>&1 || rc=$?
+check_eq "resume: a step the journal says done runs again when kesl-gui is back in the database (exit, state)" \
+	"$rc $(abbrev kesl-gui)" "0 "
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/exact.out"
+check "resume: the journal has a second end for that step" \
+	test "$(grep -c '"event":"end","step":'"$(step_of kesl-gui)"',' "${run%/}/journal.jsonl")" = 2
+
+# dpkg's updates journal of a killed dpkg (here a record of hello-fixture as it is, the
+# way dpkg writes one) is folded into the status file by --resume, under the offline rules.
+fresh_plan
+rc=0
+EXCISE_TEST_KILL_AT=$(step_of klnagent64):end "$EXCISE" remove --root "$D" --plan "$T/plan.json" --apply -q \
+	>/dev/null 2>&1 || rc=$?
+py - "$D/var/lib/dpkg/status" "$D/var/lib/dpkg/updates/0000" <<'PY'
+import sys
+stanza = [s for s in open(sys.argv[1]).read().split("\n\n") if s.startswith("Package: hello-fixture\n")][0]
+open(sys.argv[2], "w").write(stanza.strip("\n") + "\n")
+PY
+run=$(ls -d "$D"/var/lib/excise/runs/*/ | head -1)
+rc=0
+"$EXCISE" remove --resume "${run%/}" -q >"$T/exact.out" 2>&1 || rc=$?
+check_eq "resume: dpkg's updates journal folded in, hello-fixture kept (exit, updates, state)" \
+	"$rc [$(ls -A "$D/var/lib/dpkg/updates")] $(abbrev hello-fixture)" "0 [] ii"
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/exact.out"
+
+# ---------------------------------------------------------------- at random
 crash_tries dpkg linux "${CRASH_TRIES:-12}"
 if command -v rpm >/dev/null && command -v rpmbuild >/dev/null; then
 	crash_tries rpm rpm "${CRASH_TRIES_RPM:-6}"

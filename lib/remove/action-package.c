@@ -141,6 +141,11 @@ static int dpkg_offline_guard(struct run *x, const char *pkg, struct excise_err 
 	return r;
 }
 
+int remove_dpkg_guard(struct run *x, const char *pkg, struct excise_err *err)
+{
+	return dpkg_offline_guard(x, pkg, err);
+}
+
 static enum excise_step_outcome do_package(struct run *x, const struct excise_plan_step *s, int log_fd,
 					   struct excise_err *err)
 {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -81,6 +82,23 @@ static int write_file_synced(int dir_fd, const char *dir, const char *name, cons
 	return 0;
 }
 
+/* A run directory made under a hidden name is taken away again: nothing was done yet. */
+static void drop_new(int runs_fd, int dir_fd, const char *tmp)
+{
+	if (dir_fd >= 0) {
+		(void)unlinkat(dir_fd, JOURNAL_FILE, 0);
+		(void)unlinkat(dir_fd, PLAN_FILE, 0);
+	}
+	(void)unlinkat(runs_fd, tmp, AT_REMOVEDIR);
+}
+
+/*
+ * The run directory appears whole or not at all: it is made under a hidden name
+ * (".RUN_ID.new"), given the plan and the journal's start record (both fsynced), and
+ * only then renamed to RUN_ID. A run killed before the rename did nothing yet and left
+ * no run directory (at most the hidden one, which nothing reads); one killed after it
+ * can always be resumed.
+ */
 int journal_create(int runs_fd, const char *runs_dir, const char *run_id, const char *plan_json,
 		   size_t plan_len, const char *root, const char *quarantine, size_t n_steps,
 		   struct journal *ret, struct excise_err *err)
@@ -92,12 +110,17 @@ int journal_create(int runs_fd, const char *runs_dir, const char *run_id, const 
 	ret->dir = path_join(runs_dir, run_id);
 	if (!ret->dir)
 		return err_set(err, -ENOMEM, "out of memory");
+	char tmp[48];
+	snprintf(tmp, sizeof(tmp), ".%s.new", run_id);
 	int r;
-	if (mkdirat(runs_fd, run_id, 0700) < 0) {
+	struct stat st;
+	errno = EEXIST; /* a run directory is never reused */
+	if (fstatat(runs_fd, run_id, &st, AT_SYMLINK_NOFOLLOW) == 0 || mkdirat(runs_fd, tmp, 0700) < 0) {
 		r = err_setc(err, -errno, "run directory '%s': mkdir", ret->dir);
-		goto fail;
+		journal_close(ret);
+		return r;
 	}
-	ret->dir_fd = openat(runs_fd, run_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ret->dir_fd = openat(runs_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ret->dir_fd < 0) {
 		r = err_setc(err, -errno, "run directory '%s': open", ret->dir);
 		goto fail;
@@ -111,19 +134,32 @@ int journal_create(int runs_fd, const char *runs_dir, const char *run_id, const 
 		r = err_setc(err, -errno, "journal '%s/" JOURNAL_FILE "': create", ret->dir);
 		goto fail;
 	}
-	/* the new names must survive a crash too */
-	if (fsync(ret->dir_fd) < 0 || fsync(runs_fd) < 0) {
-		r = err_setc(err, -errno, "run directory '%s': fsync", ret->dir);
-		goto fail;
-	}
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "event", "start", "schema", JOURNAL_SCHEMA,
 				"run_id", run_id, "root", root, "quarantine", quarantine,
 				"steps", (json_int_t)n_steps);
 	r = append(ret, rec, err);
 	if (r < 0)
 		goto fail;
+	/* the files' names, then the run directory's, must survive a crash too */
+	if (fsync(ret->dir_fd) < 0) {
+		r = err_setc(err, -errno, "run directory '%s': fsync", ret->dir);
+		goto fail;
+	}
+	r = renameat2(runs_fd, tmp, runs_fd, run_id, RENAME_NOREPLACE);
+	if (r < 0 && errno == EINVAL) /* a file system without it: checked absent above */
+		r = renameat(runs_fd, tmp, runs_fd, run_id);
+	if (r < 0) {
+		r = err_setc(err, -errno, "run directory '%s': rename from '%s'", ret->dir, tmp);
+		goto fail;
+	}
+	if (fsync(runs_fd) < 0) {
+		r = err_setc(err, -errno, "run directory '%s': fsync", runs_dir);
+		journal_close(ret);
+		return r;
+	}
 	return 0;
 fail:
+	drop_new(runs_fd, ret->dir_fd, tmp);
 	journal_close(ret);
 	return r;
 }

@@ -74,6 +74,13 @@ static size_t fields(char *s, char **f, size_t max)
 	return n;
 }
 
+/* A ${db:Status-Abbrev} of a package an interrupted dpkg run left midway: half-installed,
+ * half-configured, unpacked, awaiting or pending triggers, or reinstallation required. */
+bool dpkg_unsettled(const char *abbrev)
+{
+	return abbrev[0] && abbrev[1] && (strchr("HFUWt", abbrev[1]) || abbrev[2] == 'R');
+}
+
 static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
 {
 	char *ad = path_join(r->path, "/var/lib/dpkg");
@@ -90,8 +97,11 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 	if (k < 0)
 		return k;
 	int e = 0;
-	if (k == 0 && out[0] && out[0] != 'u' && out[0] != 'p') {
+	/* present is what dpkg has on disk (the second letter: not-installed 'n' or not), never
+	 * what was wanted (the first): a purge killed midway leaves "pi", "pF" or "pH" */
+	if (k == 0 && out[0] && out[1] && out[1] != 'n') {
 		char *f[5] = { 0 };
+		p->unsettled = dpkg_unsettled(out);
 		size_t n = fields(out, f, 5);
 		size_t nn = 0, np = 0;
 		p->present = true;

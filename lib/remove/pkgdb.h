@@ -17,7 +17,8 @@
 enum pkgdb_kind { PKGDB_DPKG, PKGDB_RPM };
 
 struct pkg_info {
-	bool present;      /* installed, or (dpkg) config-files left */
+	bool present;      /* installed, or (dpkg) config-files left, or left midway by an interrupted run */
+	bool unsettled;    /* (dpkg) left midway by an interrupted run: see dpkg_unsettled */
 	char *publisher;   /* dpkg Maintainer, rpm Vendor */
 	char *packager;    /* rpm Packager, or NULL */
 	char *version;
@@ -33,6 +34,10 @@ void pkg_info_done(struct pkg_info *p);
 /* True when the package's publisher or packager matches a strong or definitive
  * publisher indicator of `vendor_id`. */
 bool pkgdb_names_vendor(const struct matcher *m, const char *vendor_id, const struct pkg_info *p);
+
+/* Whether a dpkg ${db:Status-Abbrev} ("pH ", "iF ", "iiR") is a package an interrupted dpkg
+ * run left midway (half-installed, half-configured, unpacked, triggers, reinst-required). */
+bool dpkg_unsettled(const char *abbrev);
 
 /* dpkg and rpm package names: no option, no path, no shell word. */
 bool pkgdb_name_ok(const char *s);

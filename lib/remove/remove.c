@@ -320,7 +320,8 @@ static int run_steps(struct run *x, struct excise_err *err)
 		const struct excise_plan_step *s = &p->steps[i];
 		enum excise_step_outcome prev = i ? res->outcomes[i - 1] : EXCISE_STEP_DONE;
 		enum excise_step_outcome o = res->outcomes[i];
-		if (o != EXCISE_STEP_PENDING && o != EXCISE_STEP_FAILED) {
+		/* ended by an earlier (interrupted) run: done only if the target agrees */
+		if (o != EXCISE_STEP_PENDING && o != EXCISE_STEP_FAILED && !remove_undone(x, s, o)) {
 			count(res, o);
 			continue;
 		}
@@ -552,6 +553,8 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 		x.res->run_dir = strdup(run_dir);
 		r = run_steps(&x, err);
 	}
+	if (r == 0 && !x.res->n_failed && !x.res->n_refused)
+		r = remove_settle(&x, err);
 	if (r < 0) {
 		excise_remove_result_free(x.res);
 		x.res = NULL;

@@ -45,4 +45,14 @@ int remove_check_package(struct run *x, const struct excise_plan_step *s, bool *
 /* Whether the entry is of `type` (S_IFDIR, S_IFLNK), from d_type or lstat. */
 bool remove_entry_is(DIR *dh, const struct dirent *de, mode_t type);
 
+/* lib/remove/recover.c: a step the journal ended as done or already gone whose effect
+ * is not on the target (the package still in the database, the path still there). */
+bool remove_undone(struct run *x, const struct excise_plan_step *s, enum excise_step_outcome o);
+/* After a resumed run's steps: the package database checked again, dpkg's updates
+ * journal of an interrupted run folded in (a dpkg run under the step's offline rules). */
+int remove_settle(struct run *x, struct excise_err *err);
+/* lib/remove/action-package.c: the checks and quarantined scripts before dpkg --root
+ * acts on `pkg` in an offline root. */
+int remove_dpkg_guard(struct run *x, const char *pkg, struct excise_err *err);
+
 #endif

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "excise/remove.h"
 
-enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE };
+enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE, OPT_YES };
 
 static const struct option options[] = {
 	{ "plan", required_argument, NULL, OPT_PLAN },
@@ -20,23 +20,25 @@ static const struct option options[] = {
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "runs-dir", required_argument, NULL, OPT_RUNS },
 	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
+	{ "yes", no_argument, NULL, OPT_YES },
 	{ 0 },
 };
 
 const char cmd_remove_help[] =
-	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
+	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply [--yes]]\n"
 	"                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
 	"       excise remove --resume RUN_DIR [--catalog FILE --trusted-key KEY]\n\n"
 	"Removes what the plan names from this Linux host or the offline root DIR. Without\n"
 	"--apply it is a dry run: every step is checked against the host as it is now and\n"
 	"shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
-	"planned first.\n\n"
+	"planned first; --apply then needs --yes, as nobody reviewed that plan.\n\n"
 	"  --root DIR          an offline Linux root (mounted image, VM or container tree)\n"
 	"  --full, --xdev, --threads N, --only LIST\n"
 	"                      the scan's options when there is no plan or report (excise scan)\n"
 	"  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
 	"  --report FILE       an excise.report/2 (or /1) document to plan from\n"
 	"  --apply             carry the plan out\n"
+	"  --yes               with --apply and no --plan: carry out a plan nobody reviewed\n"
 	"  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
 	"                      default ROOT/var/lib/excise/runs\n"
 	"  --quarantine DIR    where removed files are kept; default ROOT/var/lib/excise/quarantine\n"
@@ -113,6 +115,8 @@ static int run_plan(const struct cli_run *run, const struct cli_plan_source *src
 	int r;
 	if (resume) {
 		ro->apply = true;
+		if (cli_check_run_dir(resume))
+			return EXIT_ERROR;
 		r = excise_remove_resume(resume, ro, ret, &err);
 	} else {
 		if (cli_obtain_plan(src, run->catalog, &plan))
@@ -132,11 +136,25 @@ static int run_plan(const struct cli_run *run, const struct cli_plan_source *src
 	return 0;
 }
 
+/* Review before harm: --apply acts on a plan someone read (--plan) or was told to
+ * trust (--yes); a usage error naming both ways otherwise. */
+static int review_first(const struct cli_plan_source *src, const char *resume, bool apply, bool yes)
+{
+	if (!apply || resume || src->plan || yes)
+		return 0;
+	cli_error("remove --apply without --plan carries out a plan nobody reviewed: make one with "
+		  "excise plan %s--format json -o PLAN.json, read it, then excise remove --plan PLAN.json --apply; "
+		  "or pass --yes", src->report ? "REPORT.json " : "[--root DIR] ");
+	fputs("Try 'excise remove --help' for more information.\n", stderr);
+	return EXIT_ERROR;
+}
+
 int cmd_remove(struct cli_run *run, int argc, char **argv)
 {
 	struct cli_plan_source src = { .scan = &run->scan };
 	const char *resume = NULL;
 	struct excise_remove_opts ro = { 0 };
+	bool yes = false;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "", options)) != -1) {
 		switch (c) {
@@ -146,6 +164,7 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 		case OPT_RESUME: resume = optarg; break;
 		case OPT_RUNS: ro.runs_dir = optarg; break;
 		case OPT_QUARANTINE: ro.quarantine_dir = optarg; break;
+		case OPT_YES: yes = true; break;
 		default:
 			return run->exit;
 		}
@@ -155,6 +174,8 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
 		return EXIT_ERROR;
 	}
+	if (review_first(&src, resume, ro.apply, yes))
+		return EXIT_ERROR;
 	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
 		cli_error("remove: --runs-dir and --quarantine take absolute paths");
 		return EXIT_ERROR;
@@ -192,6 +213,8 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 	}
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
+	if (cli_check_run_dir(argv[optind]))
+		return EXIT_ERROR;
 	if (excise_restore_run(argv[optind], &res, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;

@@ -49,8 +49,24 @@ const char cmd_remove_help[] =
 
 struct ui {
 	bool quiet;
+	bool dry;            /* a dry run: outcomes are what would happen */
 	const char *kill_at; /* EXCISE_TEST_KILL_AT=STEP:begin|end, for the crash tests */
 };
+
+/* A step of the dry run: would-do, already-done, skipped or refused, then each
+ * command and path (lib/remove/dry.c), one a line. */
+static void say_dry(enum excise_step_outcome o, const char *detail)
+{
+	const char *mark = o == EXCISE_STEP_DONE ? "would-do" : o == EXCISE_STEP_ALREADY ? "already-done" :
+			   o == EXCISE_STEP_SKIPPED ? "skipped" : o == EXCISE_STEP_REFUSED ? "refused" : "failed";
+	printf("        %s\n", mark);
+	for (const char *l = detail; l && *l;) {
+		size_t n = strcspn(l, "\n");
+		printf("          %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	fflush(stdout);
+}
 
 static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum excise_step_outcome o,
 		     const char *detail)
@@ -63,6 +79,10 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 		printf("[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
 		       s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "", cert ? s->path : "");
 		fflush(stdout);
+		return;
+	}
+	if (u->dry) {
+		say_dry(o, detail);
 		return;
 	}
 	printf("        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "", detail ? detail : "");
@@ -122,9 +142,6 @@ static int run_plan(const struct cli_run *run, const struct cli_plan_source *src
 		if (cli_obtain_plan(src, run->catalog, &plan))
 			return EXIT_ERROR;
 		r = excise_remove_run(plan, ro, ret, &err);
-		if (r == 0 && !ro->apply)
-			for (size_t i = 0; i < plan->n_steps; i++)
-				log_step(ro->userdata, &plan->steps[i], plan->n_steps, EXCISE_STEP_PENDING, NULL);
 		excise_plan_free(plan);
 	}
 	if (r < 0) {
@@ -180,7 +197,7 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 		cli_error("remove: --runs-dir and --quarantine take absolute paths");
 		return EXIT_ERROR;
 	}
-	struct ui ui = { .quiet = run->scan.quiet, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
+	struct ui ui = { .quiet = run->scan.quiet, .dry = !ro.apply && !resume, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
 	struct excise_remove_result *res = NULL;
 	int rc = cli_load_catalog(run);
 	ro.catalog = run->catalog;

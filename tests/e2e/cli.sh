@@ -147,6 +147,8 @@ expect "restore takes one run directory" 2 "usage: excise restore RUN_DIR" "$EXC
 "$EXCISE" scan --root "$E" --format json -o "$T/r.json" 2>/dev/null
 expect "catalog missing: named as the catalog (exit 3, catalog refused)" 3 "^excise: catalog '$T/nosuch.json': No such file or directory$" \
 	"$EXCISE" scan --root "$E" --catalog "$T/nosuch.json"
+expect "catalog lint of a missing file: named as the catalog" 2 "^excise: catalog '$T/nosuch.json': No such file or directory$" \
+	"$EXCISE" catalog lint "$T/nosuch.json"
 expect "plan missing: named as the plan" 2 "^excise: plan '$T/nosuch.json': No such file or directory$" \
 	"$EXCISE" remove --root "$E" --plan "$T/nosuch.json"
 expect "report missing: named as the report" 2 "^excise: report '$T/nosuch.json': No such file or directory$" \

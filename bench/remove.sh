@@ -4,7 +4,7 @@
 # dpkg --root) whose leftover tree /var/opt/kaspersky is grown to FILES files of
 # about BYTES bytes in all:
 #
-#   excise     excise remove --root R --apply   (scan, plan, preflight, journal with
+#   excise     excise remove --root R --apply --yes (scan, plan, preflight, journal with
 #              fsync per record, dpkg --purge, sha256 + manifest of every entry moved,
 #              bundle rewrite), then excise restore RUN_DIR
 #   by hand    dpkg --root R --purge kesl-gui kesl klnagent64; tar -cf of the
@@ -58,7 +58,7 @@ by_hand_restore() { tar -C "$1" -xf "$T/leftovers.tar"; }
 export -f by_hand_remove by_hand_restore
 export T
 
-timed excise-remove "$EXCISE" remove --root "$T/a" --apply -q
+timed excise-remove "$EXCISE" remove --root "$T/a" --apply --yes -q
 run=$(find "$T/a/var/lib/excise/runs" -mindepth 1 -maxdepth 1 -type d | head -1)
 timed excise-restore "$EXCISE" restore "$run"
 # shellcheck disable=SC2016 # $T expands in the child bash

@@ -154,14 +154,27 @@ struct cli_plan_source {
 	const struct cli_scan_opts *scan;
 	const char *report;
 	const char *plan;
+	bool report_positional;    /* the verb takes the report as an argument (plan), not --report */
 };
 
 /* Read or make the plan; on failure prints why and returns EXIT_ERROR, else 0. */
 int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog *c, struct excise_plan **ret);
 
 /* Read a whole file named on the command line (at most `max` bytes, NUL-terminated);
- * on failure prints why and returns EXIT_ERROR. */
-int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
+ * on failure prints why, naming what the file was meant to be (`what`: "plan",
+ * "report", "attestation", "signature"), and returns EXIT_ERROR. */
+int cli_read_file(const char *what, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* When `text`, read from `path` as a `what` ("plan", "report"), is an excise document of
+ * another kind, says so with the hint for that kind (in the order report, plan,
+ * attestation, catalog; NULL: no hint) and returns true: "excise: plan 'r.json' is
+ * an excise.report/2 document: pass it with --report". */
+bool cli_wrong_kind(const char *what, const char *path, const char *text, size_t len, const char *const hints[4]);
+
+/* Whether `dir` is a removal run's directory (it has a journal.jsonl); when not,
+ * says so ("excise: 'DIR' is not a run directory (no journal.jsonl)") and returns
+ * EXIT_ERROR, else 0. */
+int cli_check_run_dir(const char *dir);
 
 /* -o FILE (standard output for NULL or "-"), written through excise_output_open():
  * the file appears only when cli_output_close() is told the command succeeded. */

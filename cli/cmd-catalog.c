@@ -62,8 +62,8 @@ static int verb_lint(struct cli_run *run, int argc, char **argv)
 		size_t n = 0;
 		for (; problems && problems[n]; n++)
 			cli_error("%s", problems[n]);
-		if (!n || strcmp(problems[n - 1], err.msg) != 0)
-			cli_error("%s", err.msg);
+		if (!n || strcmp(problems[n - 1], err.msg) != 0) /* the library's "'FILE': why" names no kind */
+			cli_error("%s%s", err.msg[0] == '\'' ? "catalog " : "", err.msg);
 		if (n)
 			printf("%s: %zu problem%s\n", label, n, n == 1 ? "" : "s");
 		excise_strv_free(problems);

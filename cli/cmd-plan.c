@@ -33,11 +33,25 @@ const char cmd_plan_help[] =
 	"  -o, --output FILE write to FILE instead of standard output\n"
 	"  --full, --xdev, --threads N, --only LIST, -q\n"
 	"                    the fresh scan's options, as for excise scan\n\n"
-	"exit status: 0 plan written, 2 error, 3 catalog refused\n";
+	"exit status: 0 plan written, 1 plan written but a safety rule refused an item (said\n"
+	"first, on standard error; excise remove refuses such a plan), 2 error, 3 catalog refused\n";
+
+/* Said before the plan, whatever its format: the items a safety rule refused make the
+ * whole plan one excise remove refuses. The count, or 0. */
+static size_t say_refused(const struct excise_plan *plan)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < plan->n_skipped; i++)
+		n += plan->skipped[i].refused;
+	if (n)
+		cli_error("%zu item%s refused by a safety rule (listed with what the plan does not act on); the plan "
+			  "is written, and excise remove will refuse it", n, n == 1 ? "" : "s");
+	return n;
+}
 
 int cmd_plan(struct cli_run *run, int argc, char **argv)
 {
-	struct cli_plan_source src = { .scan = &run->scan };
+	struct cli_plan_source src = { .scan = &run->scan, .report_positional = true };
 	int emit = -1;
 	const char *outpath = NULL;
 	int c;
@@ -64,6 +78,7 @@ int cmd_plan(struct cli_run *run, int argc, char **argv)
 	int rc = cli_load_catalog(run);
 	if (!rc)
 		rc = cli_obtain_plan(&src, run->catalog, &plan);
+	size_t refused = rc ? 0 : say_refused(plan);
 	if (!rc) {
 		struct cli_output out;
 		struct excise_err err = { 0 };
@@ -78,5 +93,5 @@ int cmd_plan(struct cli_run *run, int argc, char **argv)
 		}
 	}
 	excise_plan_free(plan);
-	return rc;
+	return !rc && refused ? EXIT_FOUND : rc;
 }

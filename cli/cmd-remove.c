@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "excise/remove.h"
 
-enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE };
+enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE, OPT_YES };
 
 static const struct option options[] = {
 	{ "plan", required_argument, NULL, OPT_PLAN },
@@ -20,17 +20,18 @@ static const struct option options[] = {
 	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "runs-dir", required_argument, NULL, OPT_RUNS },
 	{ "quarantine", required_argument, NULL, OPT_QUARANTINE },
+	{ "yes", no_argument, NULL, OPT_YES },
 	{ 0 },
 };
 
 const char cmd_remove_help[] =
-	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply]\n"
+	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply [--yes]]\n"
 	"                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
 	"       excise remove --resume RUN_DIR [--root DIR] [--catalog FILE --trusted-key KEY]\n\n"
 	"Removes what the plan names from this Linux host or the offline root DIR. Without\n"
 	"--apply it is a dry run: every step is checked against the host as it is now and\n"
 	"shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
-	"planned first.\n\n"
+	"planned first; --apply then needs --yes, as nobody reviewed that plan.\n\n"
 	"  --root DIR          an offline Linux root (mounted image, VM or container tree); with\n"
 	"                      --plan, --report or --resume it must be the root the plan or run\n"
 	"                      records (it acts on that root; another is refused)\n"
@@ -39,6 +40,7 @@ const char cmd_remove_help[] =
 	"  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
 	"  --report FILE       an excise.report/2 (or /1) document to plan from\n"
 	"  --apply             carry the plan out\n"
+	"  --yes               with --apply and no --plan: carry out a plan nobody reviewed\n"
 	"  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
 	"                      default ROOT/var/lib/excise/runs\n"
 	"  --quarantine DIR    where removed files are kept; default ROOT/var/lib/excise/quarantine\n"
@@ -49,8 +51,24 @@ const char cmd_remove_help[] =
 
 struct ui {
 	bool quiet;
+	bool dry;            /* a dry run: outcomes are what would happen */
 	const char *kill_at; /* EXCISE_TEST_KILL_AT=STEP:begin|end, for the crash tests */
 };
+
+/* A step of the dry run: would-do, already-done, skipped or refused, then each
+ * command and path (lib/remove/dry.c), one a line. */
+static void say_dry(enum excise_step_outcome o, const char *detail)
+{
+	const char *mark = o == EXCISE_STEP_DONE ? "would-do" : o == EXCISE_STEP_ALREADY ? "already-done" :
+			   o == EXCISE_STEP_SKIPPED ? "skipped" : o == EXCISE_STEP_REFUSED ? "refused" : "failed";
+	printf("        %s\n", mark);
+	for (const char *l = detail; l && *l;) {
+		size_t n = strcspn(l, "\n");
+		printf("          %.*s\n", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	fflush(stdout);
+}
 
 static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum excise_step_outcome o,
 		     const char *detail)
@@ -63,6 +81,10 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 		printf("[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
 		       s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "", cert ? s->path : "");
 		fflush(stdout);
+		return;
+	}
+	if (u->dry) {
+		say_dry(o, detail);
 		return;
 	}
 	printf("        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "", detail ? detail : "");
@@ -115,14 +137,13 @@ static int run_plan(const struct cli_run *run, const struct cli_plan_source *src
 	int r;
 	if (resume) {
 		ro->apply = true;
+		if (cli_check_run_dir(resume))
+			return EXIT_ERROR;
 		r = excise_remove_resume(resume, ro, ret, &err);
 	} else {
 		if (cli_obtain_plan(src, run->catalog, &plan))
 			return EXIT_ERROR;
 		r = excise_remove_run(plan, ro, ret, &err);
-		if (r == 0 && !ro->apply)
-			for (size_t i = 0; i < plan->n_steps; i++)
-				log_step(ro->userdata, &plan->steps[i], plan->n_steps, EXCISE_STEP_PENDING, NULL);
 		excise_plan_free(plan);
 	}
 	if (r < 0) {
@@ -134,11 +155,25 @@ static int run_plan(const struct cli_run *run, const struct cli_plan_source *src
 	return 0;
 }
 
+/* Review before harm: --apply acts on a plan someone read (--plan) or was told to
+ * trust (--yes); a usage error naming both ways otherwise. */
+static int review_first(const struct cli_plan_source *src, const char *resume, bool apply, bool yes)
+{
+	if (!apply || resume || src->plan || yes)
+		return 0;
+	cli_error("remove --apply without --plan carries out a plan nobody reviewed: make one with "
+		  "excise plan %s--format json -o PLAN.json, read it, then excise remove --plan PLAN.json --apply; "
+		  "or pass --yes", src->report ? "REPORT.json " : "[--root DIR] ");
+	fputs("Try 'excise remove --help' for more information.\n", stderr);
+	return EXIT_ERROR;
+}
+
 int cmd_remove(struct cli_run *run, int argc, char **argv)
 {
 	struct cli_plan_source src = { .scan = &run->scan };
 	const char *resume = NULL;
 	struct excise_remove_opts ro = { 0 };
+	bool yes = false;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "", options)) != -1) {
 		switch (c) {
@@ -148,6 +183,7 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 		case OPT_RESUME: resume = optarg; break;
 		case OPT_RUNS: ro.runs_dir = optarg; break;
 		case OPT_QUARANTINE: ro.quarantine_dir = optarg; break;
+		case OPT_YES: yes = true; break;
 		default:
 			return run->exit;
 		}
@@ -159,11 +195,13 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
 		return EXIT_ERROR;
 	}
+	if (review_first(&src, resume, ro.apply, yes))
+		return EXIT_ERROR;
 	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
 		cli_error("remove: --runs-dir and --quarantine take absolute paths");
 		return EXIT_ERROR;
 	}
-	struct ui ui = { .quiet = run->scan.quiet, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
+	struct ui ui = { .quiet = run->scan.quiet, .dry = !ro.apply && !resume, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
 	struct excise_remove_result *res = NULL;
 	int rc = cli_load_catalog(run);
 	ro.catalog = run->catalog;
@@ -228,7 +266,7 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 	}
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
-	if (restore_target(argv[optind], root))
+	if (cli_check_run_dir(argv[optind]) || restore_target(argv[optind], root))
 		return EXIT_ERROR;
 	if (excise_restore_run(argv[optind], &res, &err) < 0) {
 		cli_error("%s", err.msg);

@@ -71,9 +71,9 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 {
 	char *att = NULL, *report = NULL, *sig = NULL, *sig_name = NULL;
 	size_t att_len = 0, report_len = 0, sig_len = 0;
-	int rc = cli_read_file(att_path, EXCISE_MAX_ATTEST_SIZE, &att, &att_len);
+	int rc = cli_read_file("attestation", att_path, EXCISE_MAX_ATTEST_SIZE, &att, &att_len);
 	if (!rc && report_path)
-		rc = cli_read_file(report_path, EXCISE_MAX_REPORT_SIZE, &report, &report_len);
+		rc = cli_read_file("report", report_path, EXCISE_MAX_REPORT_SIZE, &report, &report_len);
 	struct excise_attest_info info = { 0 };
 	struct excise_err err = { 0 };
 	if (!rc && excise_attest_check(att_path, att, att_len, report, report_len, &info, &err) < 0) {
@@ -85,7 +85,7 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 		if (!sig_path && asprintf(&sig_name, "%s.minisig", att_path) < 0)
 			sig_name = NULL;
 		const char *sp = sig_path ? sig_path : sig_name;
-		rc = sp ? cli_read_file(sp, EXCISE_MAX_SIGFILE_SIZE, &sig, &sig_len) : EXIT_ERROR;
+		rc = sp ? cli_read_file("signature", sp, EXCISE_MAX_SIGFILE_SIZE, &sig, &sig_len) : EXIT_ERROR;
 		if (rc) {
 			/* a signature was required */
 			cli_error("attestation '%s': unsigned (no signature '%s'): refused", att_path, sp ? sp : "?");

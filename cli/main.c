@@ -33,12 +33,12 @@ static void usage(FILE *out)
 	fputs("usage: excise COMMAND [OPTIONS]\n\ncommands:\n", out);
 	for (size_t i = 0; i < table.n; i++)
 		fprintf(out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
-	fputs("\n`excise help COMMAND` or `excise COMMAND --help` for the options of each; see excise(1).\n", out);
+	fputs("\n`excise help COMMAND` or `excise COMMAND --help` for the options of each;\n`excise --version` (-V) for the version; see excise(1).\n", out);
 }
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+	if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)) {
 		printf("excise %s\n", excise_version());
 		return 0;
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -86,7 +87,7 @@ int cli_load_catalog(struct cli_run *run)
 	free(keys);
 	free(env);
 	if (r < 0) {
-		cli_error("%s", err.msg);
+		cli_error("%s%s", err.msg[0] == '\'' ? "catalog " : "", err.msg); /* the library's "'FILE': why" */
 		return r == -ENOMEM || (r > -1000 && r != -ENOENT && r != -EACCES) ? EXIT_ERROR : EXIT_CATALOG;
 	}
 	return 0;
@@ -125,11 +126,11 @@ int cli_output_close(struct cli_output *out, bool ok)
 	return rc;
 }
 
-int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
+int cli_read_file(const char *what, const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		cli_error("cannot open '%s': %s", path, strerror(errno));
+		cli_error("%s '%s': %s", what, path, strerror(errno));
 		return EXIT_ERROR;
 	}
 	char *p = NULL;
@@ -141,7 +142,7 @@ int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 			if (!q) {
 				free(p);
 				fclose(f);
-				cli_error("'%s': larger than %zu bytes", path, max);
+				cli_error("%s '%s': larger than %zu bytes", what, path, max);
 				return EXIT_ERROR;
 			}
 			p = q;
@@ -155,11 +156,72 @@ int cli_read_file(const char *path, size_t max, char **ret, size_t *ret_len)
 	fclose(f);
 	if (bad) {
 		free(p);
-		cli_error("cannot read '%s'", path);
+		cli_error("%s '%s': cannot read it", what, path);
 		return EXIT_ERROR;
 	}
 	p[n] = 0;
 	*ret = p;
 	*ret_len = n;
 	return 0;
+}
+
+/* The "schema" of a JSON document, from its text: enough to name the kind of a document
+ * given in the wrong place (the parsers decide whether it is valid). */
+static bool doc_schema(const char *text, size_t len, char *buf, size_t size)
+{
+	const char *k = text ? memmem(text, len, "\"schema\"", 8) : NULL;
+	if (!k)
+		return false;
+	const char *p = k + 8, *end = text + len;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':'))
+		p++;
+	if (p >= end || *p++ != '"')
+		return false;
+	size_t n = 0;
+	while (p + n < end && p[n] != '"' && (p[n] == '.' || p[n] == '/' || p[n] == '-' ||
+	       (p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9')))
+		n++;
+	if (p + n >= end || p[n] != '"' || n == 0 || n >= size)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	return true;
+}
+
+bool cli_wrong_kind(const char *what, const char *path, const char *text, size_t len, const char *const hints[4])
+{
+	static const char *const kinds[] = { "excise.report/", "excise.plan/", "excise.attestation/", "excise.catalog/" };
+	char schema[64];
+	if (!doc_schema(text, len, schema, sizeof(schema)))
+		return false;
+	for (size_t i = 0; i < 4; i++)
+		if (strncmp(schema, kinds[i], strlen(kinds[i])) == 0 && hints[i] &&
+		    strncmp(kinds[i] + 7, what, strlen(kinds[i]) - 8) != 0) {
+			cli_error("%s '%s' is an %s document: %s", what, path, schema, hints[i]);
+			return true;
+		}
+	return false;
+}
+
+int cli_check_run_dir(const char *dir)
+{
+	struct stat st;
+	char *journal = NULL;
+	int bad = stat(dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+	if (bad) {
+		cli_error("run directory '%s': %s", dir, strerror(bad));
+		return EXIT_ERROR;
+	}
+	if (asprintf(&journal, "%s/journal.jsonl", dir) < 0) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	int r = lstat(journal, &st);
+	int e = errno;
+	free(journal);
+	if (r < 0 && e == ENOENT) {
+		cli_error("'%s' is not a run directory (no journal.jsonl)", dir);
+		return EXIT_ERROR;
+	}
+	return 0; /* anything else: the library says what */
 }

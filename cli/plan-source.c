@@ -14,7 +14,8 @@ int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog
 	size_t len = 0;
 	int r = 0;
 	*ret = NULL;
-	if (doc && cli_read_file(doc, s->plan ? EXCISE_MAX_PLAN_SIZE : EXCISE_MAX_REPORT_SIZE, &text, &len))
+	if (doc && cli_read_file(s->plan ? "plan" : "report", doc, s->plan ? EXCISE_MAX_PLAN_SIZE :
+				 EXCISE_MAX_REPORT_SIZE, &text, &len))
 		return EXIT_ERROR;
 	if (s->plan)
 		r = excise_plan_read_json(s->plan, text, len, ret, &err);
@@ -22,6 +23,11 @@ int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog
 		r = excise_report_read(c, s->report, text, len, &scan, &err);
 	else if (cli_scan(s->scan, c, &scan))
 		return EXIT_ERROR;
+	const char *const hints[4] = {
+		s->report_positional ? "pass it as the report: excise plan REPORT.json" : "pass it with --report",
+		"pass it with --plan", "check it with excise verify --check", "pass it with --catalog",
+	};
+	bool said = r < 0 && doc && cli_wrong_kind(s->plan ? "plan" : "report", doc, text, len, hints);
 	free(text);
 	if (r == 0 && !s->plan) {
 		struct excise_plan_opts po = { .catalog = c };
@@ -29,7 +35,8 @@ int cli_obtain_plan(const struct cli_plan_source *s, const struct excise_catalog
 	}
 	excise_scan_free(scan);
 	if (r < 0) {
-		cli_error("%s", err.msg);
+		if (!said)
+			cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
 	return 0;

@@ -56,7 +56,8 @@ int cli_dispatch(const struct cli_verbs *t, int argc, char **argv)
 	if (!v) {
 		cli_error("%s%sunknown %s '%s'", t->parent ? t->parent : "", t->parent ? ": " : "", t->noun,
 			  argv[1 + help]);
-		t->usage(stderr);
+		fprintf(stderr, "Try 'excise %s%s--help' for more information.\n", t->parent ? t->parent : "",
+			t->parent ? " " : "");
 		return EXIT_ERROR;
 	}
 	if (v->verbs) {
@@ -89,6 +90,49 @@ static bool add_options(struct cli_run *run, size_t *n, const struct option *o)
 	return true;
 }
 
+/* The long option `arg` ("--name" or "--name=value") is, or NULL; *ambiguous when
+ * it abbreviates more than one. */
+static const struct option *long_option(const struct cli_run *run, const char *arg, bool *ambiguous)
+{
+	const char *name = arg + 2;
+	size_t len = strcspn(name, "=");
+	const struct option *hit = NULL;
+	*ambiguous = false;
+	for (const struct option *o = run->longopts; o->name; o++) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (strlen(o->name) == len)
+			return o;
+		*ambiguous = hit != NULL;
+		hit = o;
+	}
+	return *ambiguous ? NULL : hit;
+}
+
+/* What getopt_long refused, in its words, then where to look: one line each, as
+ * coreutils and git do (not the whole help). */
+static void bad_option(struct cli_run *run, int argc, char **argv)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	bool ambiguous = false;
+	const struct option *o = strncmp(arg, "--", 2) == 0 && arg[2] ? long_option(run, arg, &ambiguous) : NULL;
+	int len = (int)strcspn(arg, "=");
+	if (ambiguous)
+		cli_error("option '%.*s' is ambiguous", len, arg);
+	else if (strncmp(arg, "--", 2) == 0 && arg[2] && !o)
+		cli_error("unrecognized option '%.*s'", len, arg);
+	else if (o && o->has_arg == no_argument && arg[len] == '=')
+		cli_error("option '--%s' doesn't allow an argument", o->name);
+	else if (o)
+		cli_error("option '--%s' requires an argument", o->name);
+	else if (optopt && strchr(run->shortopts, optopt))
+		cli_error("option requires an argument -- '%c'", optopt);
+	else
+		cli_error("invalid option -- '%c'", optopt ? optopt : '?');
+	fprintf(stderr, "Try 'excise %s --help' for more information.\n", run->name);
+	run->exit = EXIT_ERROR;
+}
+
 /* The verb's own options, then those its table row adds, then --help. */
 static bool build_options(struct cli_run *run, const char *shortopts, const struct option *options)
 {
@@ -109,6 +153,7 @@ int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts
 		cli_error("%s: too many options", run->name);
 		return CLI_OPT_EXIT;
 	}
+	opterr = 0; /* said by bad_option(), with the command's prefix */
 	for (;;) {
 		int c = getopt_long(argc, argv, run->shortopts, run->longopts, NULL);
 		if (c == -1)
@@ -122,9 +167,13 @@ int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts
 			return CLI_OPT_EXIT;
 		if (taken)
 			continue;
-		if (c == 'h' || c == '?' || c == ':') {
-			print_help(run->verb, c == 'h' ? stdout : stderr);
-			run->exit = c == 'h' ? EXIT_CLEAN : EXIT_ERROR;
+		if (c == 'h') {
+			print_help(run->verb, stdout);
+			run->exit = EXIT_CLEAN;
+			return CLI_OPT_EXIT;
+		}
+		if (c == '?' || c == ':') {
+			bad_option(run, argc, argv);
 			return CLI_OPT_EXIT;
 		}
 		return c;

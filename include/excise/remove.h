@@ -37,7 +37,11 @@ enum excise_step_outcome {
 	EXCISE_STEP_REFUSED,   /* a safety rule refused it; nothing was touched */
 };
 
-/* Called for every step as it starts (outcome PENDING) and ends. */
+/* Called for every step as it starts (outcome PENDING) and ends. In a dry run (apply
+ * false) it is called the same way for every step, before the preflight, with the
+ * outcome the step would have (DONE: would be done; ALREADY, SKIPPED, REFUSED) and a
+ * detail of one line each: "run: ARGV" for a command as it would be spawned, "move:
+ * PATH" for a path it would move, "already gone: PATH", or why. */
 typedef void (*excise_remove_log_fn)(void *userdata, const struct excise_plan_step *step, size_t n_steps,
 				     enum excise_step_outcome outcome, const char *detail);
 /* Called after each journal record is on disk: "begin" or "end" of step `step_id`.

@@ -146,6 +146,34 @@ int remove_dpkg_guard(struct run *x, const char *pkg, struct excise_err *err)
 	return dpkg_offline_guard(x, pkg, err);
 }
 
+void remove_package_argv(struct run *x, const struct excise_plan_step *s, char *opt, size_t size,
+			 const char *argv[REMOVE_PACKAGE_ARGV])
+{
+	const char *const *v;
+	if (s->action == EXCISE_PLAN_DPKG_PURGE) {
+		snprintf(opt, size, "--root=%s", x->root.path);
+		const char *live[] = { "dpkg", "--purge", "--", s->target, NULL };
+		const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
+		v = x->root.live ? live : off;
+		for (size_t i = 0; (argv[i] = v[i]); i++)
+			;
+	} else {
+		const char *db = rpmdb_dir(&x->root);
+		/* offline, the package's scriptlets are programs of the image: never run here */
+		const char *live[] = { "rpm", "--dbpath", db ? db : "/var/lib/rpm", "-e", "--", s->target, NULL };
+		const char *off[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm",
+				      "--noscripts", "--notriggers", "-e", "--", s->target, NULL };
+		v = x->root.live ? live : off;
+		for (size_t i = 0; (argv[i] = v[i]); i++)
+			;
+	}
+}
+
+bool remove_dpkg_script(const char *name, const char *pkg)
+{
+	return info_of(name, pkg, ".prerm") || info_of(name, pkg, ".postrm");
+}
+
 static enum excise_step_outcome do_package(struct run *x, const struct excise_plan_step *s, int log_fd,
 					   struct excise_err *err)
 {
@@ -160,23 +188,13 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 		return EXCISE_STEP_ALREADY;
 	}
 	char opt[4200];
-	if (s->action == EXCISE_PLAN_DPKG_PURGE) {
-		snprintf(opt, sizeof(opt), "--root=%s", x->root.path);
-		const char *live[] = { "dpkg", "--purge", "--", s->target, NULL };
-		const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
-		if (!x->root.live && (r = dpkg_offline_guard(x, s->target, err)) < 0) {
-			remove_say(x, "%s", err->msg);
-			return r == -EXCISE_E_ESCAPE ? EXCISE_STEP_REFUSED : EXCISE_STEP_FAILED;
-		}
-		r = remove_tool(x, log_fd, x->root.live ? live : off, err);
-	} else {
-		const char *db = rpmdb_dir(&x->root);
-		/* offline, the package's scriptlets are programs of the image: never run here */
-		const char *live[] = { "rpm", "--dbpath", db ? db : "/var/lib/rpm", "-e", "--", s->target, NULL };
-		const char *off[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm",
-				      "--noscripts", "--notriggers", "-e", "--", s->target, NULL };
-		r = remove_tool(x, log_fd, x->root.live ? live : off, err);
+	const char *argv[REMOVE_PACKAGE_ARGV];
+	remove_package_argv(x, s, opt, sizeof(opt), argv);
+	if (s->action == EXCISE_PLAN_DPKG_PURGE && !x->root.live && (r = dpkg_offline_guard(x, s->target, err)) < 0) {
+		remove_say(x, "%s", err->msg);
+		return r == -EXCISE_E_ESCAPE ? EXCISE_STEP_REFUSED : EXCISE_STEP_FAILED;
 	}
+	r = remove_tool(x, log_fd, argv, err);
 	/* the result is what the database says afterwards, not the exit status */
 	struct pkg_info pi;
 	int q = pkgdb_query(&x->root, remove_pkgdb_kind(s), s->target, log_fd, &pi, err);

@@ -219,15 +219,19 @@ static int preflight(struct run *x, struct excise_err *err)
 	int r = check_host(x, err);
 	if (r == 0)
 		r = check_fresh(x, err);
-	for (size_t i = 0; r == 0 && i < x->p->n_steps; i++) {
-		const struct excise_plan_step *s = &x->p->steps[i];
-		r = check_step(x, s, err);
-		if (r == 0)
-			r = check_seen(x, s, err);
-		if (r == 0 && (s->action == EXCISE_PLAN_DPKG_PURGE || s->action == EXCISE_PLAN_RPM_ERASE)) {
-			bool present;
-			r = remove_check_package(x, s, &present, err);
-		}
+	for (size_t i = 0; r == 0 && i < x->p->n_steps; i++)
+		r = remove_check_one(x, &x->p->steps[i], err);
+	return r;
+}
+
+int remove_check_one(struct run *x, const struct excise_plan_step *s, struct excise_err *err)
+{
+	int r = check_step(x, s, err);
+	if (r == 0)
+		r = check_seen(x, s, err);
+	if (r == 0 && (s->action == EXCISE_PLAN_DPKG_PURGE || s->action == EXCISE_PLAN_RPM_ERASE)) {
+		bool present;
+		r = remove_check_package(x, s, &present, err);
 	}
 	return r;
 }
@@ -445,6 +449,8 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 	r = excise_target_check(o->root, p->root, "plan", err);
 	if (r == 0)
 		r = run_setup(&x, p->root, err);
+	if (r == 0 && !o->apply)
+		remove_dry_steps(&x);
 	if (r == 0)
 		r = preflight(&x, err);
 	if (r == 0)

@@ -42,6 +42,21 @@ enum excise_step_outcome remove_put(struct run *x, const char *path, const struc
 /* The vendor rule for a package step, as the package database says now. */
 enum pkgdb_kind remove_pkgdb_kind(const struct excise_plan_step *s);
 int remove_check_package(struct run *x, const struct excise_plan_step *s, bool *present, struct excise_err *err);
+/* The command that removes the package of a dpkg-purge or rpm-erase step from x's
+ * root, as excise remove runs it (NULL-terminated into argv; `opt` is room for an
+ * option it builds). */
+enum { REMOVE_PACKAGE_ARGV = 12 };
+void remove_package_argv(struct run *x, const struct excise_plan_step *s, char *opt, size_t size,
+			 const char *argv[REMOVE_PACKAGE_ARGV]);
+/* Whether the file `name` of /var/lib/dpkg/info is a maintainer script of `pkg` that
+ * an offline purge moves to the quarantine instead of running (prerm, postrm). */
+bool remove_dpkg_script(const char *name, const char *pkg);
+/* A dry run (lib/remove/dry.c): every step logged with the outcome it would have
+ * and, one a line, each command it would run and each path it would move; nothing
+ * is changed. */
+void remove_dry_steps(struct run *x);
+/* The checks a step must pass (preflight, and just before it runs); 0 or the refusal. */
+int remove_check_one(struct run *x, const struct excise_plan_step *s, struct excise_err *err);
 /* Whether the entry is of `type` (S_IFDIR, S_IFLNK), from d_type or lstat. */
 bool remove_entry_is(DIR *dh, const struct dirent *de, mode_t type);
 

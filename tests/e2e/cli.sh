@@ -26,6 +26,9 @@ check "--help is the same listing" cmp "$T/help.out" "$T/help2.out"
 "$EXCISE" -h >"$T/help3.out" 2>&1
 check "-h is the same listing" cmp "$T/help.out" "$T/help3.out"
 expect "--version" 0 "^excise [0-9]+\.[0-9]+\.[0-9]+$" "$EXCISE" --version
+"$EXCISE" --version >"$T/v1.out" 2>&1
+"$EXCISE" -V >"$T/v2.out" 2>&1
+check "-V is --version" cmp "$T/v1.out" "$T/v2.out"
 
 # --- help VERB and VERB --help ---
 for c in $COMMANDS; do
@@ -48,16 +51,37 @@ expect "help catalog: the catalog verbs" 0 "^usage: excise catalog VERB" "$EXCIS
 
 # --- unknown commands, verbs and options ---
 expect "unknown command: exit 2, named" 2 "unknown command 'frobnicate'" "$EXCISE" frobnicate
-expect "unknown command: the listing follows" 2 "^usage: excise COMMAND" "$EXCISE" frobnicate
+# (issue 13: one line and where to look, as coreutils and git do, not the listing)
+rc=0
+"$EXCISE" frobnicate >"$T/u.out" 2>"$T/u.err" || rc=$?
+check_eq "unknown command: two lines on stderr, the second where to look" "$rc|$(cat "$T/u.err")|$(wc -c <"$T/u.out")" \
+	"2|excise: unknown command 'frobnicate'
+Try 'excise --help' for more information.|0"
 expect "help of an unknown command" 2 "unknown command 'frobnicate'" "$EXCISE" help frobnicate
 expect "unknown catalog verb" 2 "catalog: unknown verb 'frobnicate'" "$EXCISE" catalog frobnicate
 expect "help of an unknown catalog verb" 2 "catalog: unknown verb 'frobnicate'" \
 	"$EXCISE" help catalog frobnicate
-for c in scan plan remove restore verify; do
-	expect "$c --bogus: exit 2, its usage" 2 "usage: excise $c" "$EXCISE" "$c" --bogus
+# an option getopt refuses: its words, one line, then "Try 'excise CMD --help'"; nothing on stdout
+# (issue 13; these expected the whole usage before)
+for c in scan plan remove restore verify "catalog show"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$EXCISE" $c --bogus >"$T/u.out" 2>"$T/u.err" || rc=$?
+	check_eq "$c --bogus: exit 2, one line and where to look" "$rc|$(cat "$T/u.err")|$(wc -c <"$T/u.out")" \
+		"2|excise: unrecognized option '--bogus'
+Try 'excise $c --help' for more information.|0"
 done
-expect "catalog show --bogus: exit 2, its usage" 2 "usage: excise catalog show" \
-	"$EXCISE" catalog show --bogus
+expect "an unknown option with a value: named without it" 2 "^excise: unrecognized option '--bogus'$" \
+	"$EXCISE" scan --bogus=1
+expect "a missing argument" 2 "^excise: option '--root' requires an argument$" "$EXCISE" scan --root
+expect "a missing argument to a short option" 2 "^excise: option requires an argument -- 'o'$" "$EXCISE" plan -o
+expect "an argument to an option that takes none" 2 "^excise: option '--apply' doesn't allow an argument$" \
+	"$EXCISE" remove --apply=yes
+expect "an ambiguous abbreviation" 2 "^excise: option '--r' is ambiguous$" "$EXCISE" remove --r /x
+expect "an unknown short option" 2 "^excise: invalid option -- 'z'$" "$EXCISE" scan -z
+expect "the help is not printed for a bad option" 2 "^Try 'excise remove --help' for more information.$" \
+	"$EXCISE" remove --apply=yes
+check "no usage text for a bad option" bash -c "! '$EXCISE' remove --bogus 2>&1 | grep -q usage"
 
 # --- --format: one parser, the allowed values named ---
 expect "scan --format xml" 2 "scan: --format must be text, json or csv, not 'xml'" \
@@ -72,8 +96,8 @@ expect "scan --format with no value" 2 "requires an argument" "$EXCISE" scan --f
 expect "scan --format '' (empty)" 2 "--format must be text, json or csv, not ''" \
 	"$EXCISE" scan --root "$E" --format ''
 expect "scan --format JSON (case matters)" 2 "not 'JSON'" "$EXCISE" scan --root "$E" --format JSON
-expect "scan -f is not an option" 2 "usage: excise scan" "$EXCISE" scan --root "$E" -f json
-expect "verify takes no --format" 2 "usage: excise verify" "$EXCISE" verify --root "$E" --format json
+expect "scan -f is not an option" 2 "^excise: invalid option -- 'f'$" "$EXCISE" scan --root "$E" -f json
+expect "verify takes no --format" 2 "^excise: unrecognized option '--format'$" "$EXCISE" verify --root "$E" --format json
 expect "a bad --format is a usage error before the catalog is read" 2 "--format must be" \
 	"$EXCISE" scan --root "$E" --format xml --catalog "$T/missing.json" --trusted-key "$T/missing.pub"
 expect "plan --emit bat" 2 "plan: --emit must be sh or ps1, not 'bat'" "$EXCISE" plan --root "$E" --emit bat
@@ -118,6 +142,47 @@ expect "remove --resume with a scan option" 2 "remove: --resume takes the run di
 expect "remove --root of an empty root: a dry run of nothing" 0 "dry run: 0 steps" \
 	"$EXCISE" remove --root "$E" --only dpkg
 expect "restore takes one run directory" 2 "usage: excise restore RUN_DIR" "$EXCISE" restore
+
+# --- errors about files: what the file was meant to be, and the option for a document of another kind ---
+"$EXCISE" scan --root "$E" --format json -o "$T/r.json" 2>/dev/null
+expect "catalog missing: named as the catalog (exit 3, catalog refused)" 3 "^excise: catalog '$T/nosuch.json': No such file or directory$" \
+	"$EXCISE" scan --root "$E" --catalog "$T/nosuch.json"
+expect "catalog lint of a missing file: named as the catalog" 2 "^excise: catalog '$T/nosuch.json': No such file or directory$" \
+	"$EXCISE" catalog lint "$T/nosuch.json"
+expect "plan missing: named as the plan" 2 "^excise: plan '$T/nosuch.json': No such file or directory$" \
+	"$EXCISE" remove --root "$E" --plan "$T/nosuch.json"
+expect "report missing: named as the report" 2 "^excise: report '$T/nosuch.json': No such file or directory$" \
+	"$EXCISE" plan "$T/nosuch.json"
+expect "attestation missing: named as the attestation" 2 "^excise: attestation '$T/nosuch.json': No such file" \
+	"$EXCISE" verify --check "$T/nosuch.json"
+expect "a report given as --plan to remove: the option named" 2 \
+	"^excise: plan '$T/r.json' is an excise.report/2 document: pass it with --report$" \
+	"$EXCISE" remove --plan "$T/r.json"
+expect "a report given as --plan to plan: the argument named" 2 \
+	"^excise: plan '$T/r.json' is an excise.report/2 document: pass it as the report: excise plan REPORT.json$" \
+	"$EXCISE" plan --plan "$T/r.json"
+expect "a plan given as the report: --plan named" 2 \
+	"^excise: report '$T/plan.json' is an excise.plan/1 document: pass it with --plan$" \
+	"$EXCISE" remove --report "$T/plan.json"
+expect "a catalog given as a plan: --catalog named" 2 "is an excise.catalog/1 document: pass it with --catalog$" \
+	"$EXCISE" plan --plan "$EXCISE_SRC/catalog/excise-catalog.json"
+mkdir -p "$T/notarun"
+expect "restore on a directory that is not a run" 2 "^excise: '$T/notarun' is not a run directory \(no journal.jsonl\)$" \
+	"$EXCISE" restore "$T/notarun"
+expect "--resume on a directory that is not a run" 2 "^excise: '$T/notarun' is not a run directory" \
+	"$EXCISE" remove --resume "$T/notarun"
+expect "restore of a missing run directory" 2 "^excise: run directory '$T/nosuch': No such file or directory$" \
+	"$EXCISE" restore "$T/nosuch"
+# one prefix: every line these errors print starts with "excise: " (or is the "Try" line)
+bad=""
+for args in "scan --bogus" "scan --root" "frobnicate" "catalog frobnicate" "restore $T/notarun" \
+	"remove --plan $T/r.json" "scan --root $E --catalog $T/nosuch.json" "verify --check $T/r.json" \
+	"plan $T/plan.json" "remove --root $E --apply" "scan --root $E --threads 0"; do
+	# shellcheck disable=SC2086
+	"$EXCISE" $args >/dev/null 2>"$T/p.err"
+	grep -Ev "^(excise: |Try 'excise )" "$T/p.err" >/dev/null && bad+=" [$args]"
+done
+check_eq "one error prefix, excise:, on every error line" "${bad:-none}" none
 
 # --- cli/ is built against include/ only ---
 if [ -n "${EXCISE_BUILD:-}" ] && [ -f "$EXCISE_BUILD/compile_commands.json" ]; then

@@ -74,7 +74,7 @@ debian_root "$A"
 lone system "$A" /etc/ssl/certs/ca-certificates.crt
 # removed end to end: the bundle keeps the Acme root, and the host scans clean
 rc=0
-"$EXCISE" remove --root "$A" --apply -q >"$T/remove.out" 2>&1 || rc=$?
+"$EXCISE" remove --root "$A" --apply --yes -q >"$T/remove.out" 2>&1 || rc=$?
 check_eq "system: excise remove --apply: done (exit 0)" "$rc" 0
 check_eq "system: the bundle holds the Acme root alone" \
 	"$(grep -c 'BEGIN CERTIFICATE' "$A/etc/ssl/certs/ca-certificates.crt") $(openssl x509 -in "$A/etc/ssl/certs/ca-certificates.crt" -noout -subject)" \

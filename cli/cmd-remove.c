@@ -87,8 +87,10 @@ static int summary(const struct excise_remove_result *res, bool apply)
 		       res->n_steps, res->n_steps == 1 ? "" : "s");
 		return 0;
 	}
-	printf("run %s: %zu done, %zu already gone, %zu skipped, %zu failed, %zu refused\n", res->run_id,
-	       res->n_done, res->n_already, res->n_skipped, res->n_failed, res->n_refused);
+	printf("run %s: %zu done (%zu object%s moved to quarantine, %zu package%s purged), %zu already gone, "
+	       "%zu skipped, %zu failed, %zu refused\n", res->run_id, res->n_done, res->n_moved,
+	       res->n_moved == 1 ? "" : "s", res->n_purged, res->n_purged == 1 ? "" : "s", res->n_already,
+	       res->n_skipped, res->n_failed, res->n_refused);
 	if (res->run_dir)
 		printf("journal: %s\n", res->run_dir);
 	if (res->reboot_required)

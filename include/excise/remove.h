@@ -60,6 +60,8 @@ struct excise_remove_result {
 	enum excise_step_outcome *outcomes; /* one per plan step */
 	size_t n_steps;
 	size_t n_done, n_already, n_skipped, n_failed, n_refused;
+	size_t n_moved;            /* objects moved into the quarantine store (journal: "moved" of each end) */
+	size_t n_purged;           /* package steps done: packages the package manager removed */
 	bool reboot_required;
 };
 

@@ -184,6 +184,13 @@ const char cmd_restore_help[] =
 	"so they can be reinstalled.\n\n"
 	"exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n";
 
+/* The links restore put back whose targets are gone (taken with a purged package). */
+static void restore_say_dangling(const struct excise_restore_result *res)
+{
+	for (char **d = res->dangling; d && *d; d++)
+		printf("  restored, but its target is gone: %s\n", *d);
+}
+
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {
 	if (cli_getopt(run, argc, argv, NULL, NULL) != -1)
@@ -204,6 +211,7 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 		printf("  %s\n", *n);
 	for (char **p = res->packages; p && *p; p++)
 		printf("  not restorable by file copy, reinstall: %s\n", *p);
+	restore_say_dangling(res);
 	int rc = res->n_conflicts ? EXIT_FOUND : 0;
 	excise_restore_result_free(res);
 	return rc;

@@ -86,6 +86,7 @@ struct excise_restore_result {
 	size_t n_conflicts;        /* left in quarantine: something exists at the original path */
 	char **notes;              /* NULL-terminated: conflicts, metadata that could not be set */
 	char **packages;           /* NULL-terminated "dpkg kesl 12.1.0-1191": not restorable by file copy */
+	char **dangling;           /* NULL-terminated "PATH -> TARGET": symlinks put back whose target is gone */
 };
 
 /* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata. */

@@ -742,7 +742,8 @@ static int find_dangling(const struct quarantine *q, const struct qobj *ob, stru
 	size_t n = json_array_size(ob->entries);
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(ob->entries, i);
-		if (strcmp(json_string_value(json_object_get(e, "type")) ?: "", "l"))
+		const char *type = json_string_value(json_object_get(e, "type"));
+		if (!type || strcmp(type, "l"))
 			continue;
 		size_t rl = 0, tl = 0;
 		char *rel = json_get_bytes(e, "rel", &rl), *target = json_get_bytes(e, "target", &tl);
@@ -753,8 +754,8 @@ static int find_dangling(const struct quarantine *q, const struct qobj *ob, stru
 		if (k < 0)
 			r = -ENOMEM;
 		else if (root_stat(q->root, path, &st) == -ENOENT) {
-			char **v = realloc(rep->dangling, (count_strv(rep->dangling) + 2) * sizeof(*v));
 			size_t c = count_strv(rep->dangling);
+			char **v = realloc(rep->dangling, (c + 2) * sizeof(*v));
 			if (!v)
 				r = -ENOMEM;
 			else {

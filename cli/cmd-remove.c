@@ -111,8 +111,10 @@ static int summary(const struct excise_remove_result *res, bool apply)
 		       res->n_steps, res->n_steps == 1 ? "" : "s");
 		return 0;
 	}
-	printf("run %s: %zu done, %zu already gone, %zu skipped, %zu failed, %zu refused\n", res->run_id,
-	       res->n_done, res->n_already, res->n_skipped, res->n_failed, res->n_refused);
+	printf("run %s: %zu done (%zu object%s moved to quarantine, %zu package%s purged), %zu already gone, "
+	       "%zu skipped, %zu failed, %zu refused\n", res->run_id, res->n_done, res->n_moved,
+	       res->n_moved == 1 ? "" : "s", res->n_purged, res->n_purged == 1 ? "" : "s", res->n_already,
+	       res->n_skipped, res->n_failed, res->n_refused);
 	if (res->run_dir)
 		printf("journal: %s\n", res->run_dir);
 	if (res->reboot_required)
@@ -247,6 +249,13 @@ static int restore_target(const char *run_dir, const char *root)
 	return 0;
 }
 
+/* The links restore put back whose targets are gone (taken with a purged package). */
+static void restore_say_dangling(const struct excise_restore_result *res)
+{
+	for (char **d = res->dangling; d && *d; d++)
+		printf("  restored, but its target is gone: %s\n", *d);
+}
+
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {
 	const char *root = NULL;
@@ -278,6 +287,7 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 		printf("  %s\n", *n);
 	for (char **p = res->packages; p && *p; p++)
 		printf("  not restorable by file copy, reinstall: %s\n", *p);
+	restore_say_dangling(res);
 	int rc = res->n_conflicts ? EXIT_FOUND : 0;
 	excise_restore_result_free(res);
 	return rc;

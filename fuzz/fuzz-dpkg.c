@@ -5,7 +5,8 @@
  * package and every error message is read whole, so ASan sees any string that
  * is not NUL-terminated inside its buffer. The same bytes are also walked as a
  * package's file list (dpkg_list_dirs): every directory must be an absolute path
- * inside the input.
+ * inside the input; and read for its paths (dpkg_list_paths): each one absolute, in
+ * normal form, inside the input.
  */
 #include <string.h>
 
@@ -53,6 +54,16 @@ static int on_dir(void *ud, const char *dir, size_t len)
 	return 0;
 }
 
+static int on_path(void *ud, const char *p, size_t len)
+{
+	const struct span *in = ud;
+	if (p < in->p || p + len > in->p + in->n || len < 2 || p[0] != '/' || p[len - 1] == '/' ||
+	    memchr(p, '\n', len) || memchr(p, 0, len) || memmem(p, len, "//", 2) || memmem(p, len, "/./", 3) ||
+	    memmem(p, len, "/../", 4))
+		__builtin_trap();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > FUZZ_MAX_INPUT)
@@ -68,6 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	struct span in = { (const char *)data, size };
 	if (dpkg_list_dirs((const char *)data, size, on_dir, &in) < 0)
+		__builtin_trap();
+	if (dpkg_list_paths((const char *)data, size, on_path, &in) < 0)
 		__builtin_trap();
 	return 0;
 }

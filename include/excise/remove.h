@@ -66,6 +66,8 @@ struct excise_remove_result {
 	enum excise_step_outcome *outcomes; /* one per plan step */
 	size_t n_steps;
 	size_t n_done, n_already, n_skipped, n_failed, n_refused;
+	size_t n_moved;            /* objects moved into the quarantine store (journal: "moved" of each end) */
+	size_t n_purged;           /* package steps done: packages the package manager removed */
 	bool reboot_required;
 };
 
@@ -101,6 +103,7 @@ struct excise_restore_result {
 	size_t n_conflicts;        /* left in quarantine: something exists at the original path */
 	char **notes;              /* NULL-terminated: conflicts, metadata that could not be set */
 	char **packages;           /* NULL-terminated "dpkg kesl 12.1.0-1191": not restorable by file copy */
+	char **dangling;           /* NULL-terminated "PATH -> TARGET": symlinks put back whose target is gone */
 };
 
 /* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata. */

@@ -24,6 +24,7 @@
 #define EXCISE_MAX_DPKG_PACKAGES 1000000u        /* stanzas in one status file */
 #define EXCISE_MAX_DPKG_UPDATES 10000u           /* journal files in /var/lib/dpkg/updates */
 #define EXCISE_MAX_DPKG_LIST_SIZE (64u << 20)    /* bytes of one package's info/PKG.list (removal) */
+#define EXCISE_MAX_DPKG_LIST_PATH 4096u          /* bytes of one path in a package's info/PKG.list (longer: skipped) */
 #define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
 #define EXCISE_MAX_RPM_LOG 2048u                 /* bytes of librpm's error messages kept for one failure */
 

@@ -418,3 +418,36 @@ int dpkg_list_dirs(const char *text, size_t len, dpkg_dir_fn fn, void *userdata)
 	}
 	return 0;
 }
+
+/* An absolute path in normal form: every component non-empty, not "." or "..". */
+static bool list_path_ok(const char *s, size_t n)
+{
+	if (n < 2 || n > EXCISE_MAX_DPKG_LIST_PATH || s[0] != '/' || s[n - 1] == '/' || memchr(s, 0, n) ||
+	    memchr(s, '\r', n))
+		return false;
+	for (size_t i = 1; i <= n; i++) {
+		size_t e = i;
+		while (e < n && s[e] != '/')
+			e++;
+		size_t c = e - i;
+		if (c == 0 || (c == 1 && s[i] == '.') || (c == 2 && s[i] == '.' && s[i + 1] == '.'))
+			return false;
+		i = e;
+	}
+	return true;
+}
+
+int dpkg_list_paths(const char *text, size_t len, dpkg_dir_fn fn, void *userdata)
+{
+	for (size_t off = 0; off < len;) {
+		const char *line = text + off, *nl = memchr(line, '\n', len - off);
+		size_t ll = nl ? (size_t)(nl - line) : len - off;
+		off += ll + 1;
+		if (!list_path_ok(line, ll))
+			continue;
+		int r = fn(userdata, line, ll);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

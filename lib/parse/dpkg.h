@@ -78,4 +78,13 @@ NODISCARD int dpkg_status_parse(const char *name, const void *data, size_t len,
 typedef int (*dpkg_dir_fn)(void *userdata, const char *dir, size_t len);
 NODISCARD int dpkg_list_dirs(const char *text, size_t len, dpkg_dir_fn fn, void *userdata);
 
+/*
+ * Walk the paths of a package's file list: `fn` gets each line that is an absolute
+ * path in normal form (no ".", "..", "//", trailing "/", NUL or "\r"; not "/" or
+ * "/."), at most EXCISE_MAX_DPKG_LIST_PATH bytes, as the bytes path[0..len).
+ * Anything else is skipped: the list is the image's, untrusted. Returns 0 or the
+ * callback's negative value.
+ */
+NODISCARD int dpkg_list_paths(const char *text, size_t len, dpkg_dir_fn fn, void *userdata);
+
 #endif

@@ -179,6 +179,16 @@ int journal_end(struct journal *j, unsigned step, enum excise_step_outcome o, co
 	return append(j, rec, err);
 }
 
+int journal_end_moved(struct journal *j, unsigned step, enum excise_step_outcome o, const char *detail,
+		      size_t moved, struct excise_err *err)
+{
+	json_t *rec = json_pack("{s:s, s:I, s:s, s:I}", "event", "end", "step", (json_int_t)step, "outcome",
+				journal_outcome_name(o), "moved", (json_int_t)moved);
+	if (rec && detail && json_object_set_new(rec, "detail", json_string(detail)) < 0)
+		json_object_set_new(rec, "detail", json_string("(detail not valid UTF-8)"));
+	return append(j, rec, err);
+}
+
 int journal_restore(struct journal *j, size_t restored, size_t conflicts, struct excise_err *err)
 {
 	return append(j, json_pack("{s:s, s:I, s:I}", "event", "restore", "restored", (json_int_t)restored,
@@ -201,6 +211,7 @@ void journal_state_done(struct journal_state *st)
 	free(st->quarantine);
 	free(st->outcomes);
 	free(st->begun);
+	free(st->moved);
 	*st = (struct journal_state){ 0 };
 }
 
@@ -215,6 +226,7 @@ struct record {
 	int64_t steps;
 	int64_t step;
 	int outcome;
+	int64_t moved;
 };
 
 /* "steps": a count a start record announces, within EXCISE_MAX_JOURNAL_STEPS. */
@@ -258,10 +270,23 @@ static const struct doc_field step_fields[] = {
 };
 static const struct doc_table step_table = { step_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
 
+/* "moved": objects one step moved, within EXCISE_MAX_QUARANTINE_OBJECTS */
+static int moved_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	json_int_t n = json_integer_value(v);
+	if (n < 0 || n > EXCISE_MAX_QUARANTINE_OBJECTS)
+		return doc_failc(d, -EXCISE_E_LIMIT, "%lld objects moved (at most %u)", (long long)n,
+				 EXCISE_MAX_QUARANTINE_OBJECTS);
+	*(int64_t *)ret = n;
+	return 0;
+}
+
 static const struct doc_field end_fields[] = {
 	{ "step", DOC_INTEGER, step_field, offsetof(struct record, step), DOC_REQUIRED },
 	{ "outcome", DOC_STRING, doc_enum, offsetof(struct record, outcome), DOC_REQUIRED,
 	  .min = EXCISE_STEP_PENDING + 1, .values = outcome_names },
+	{ "moved", DOC_INTEGER, moved_field, offsetof(struct record, moved), 0 },
 	{ 0 },
 };
 static const struct doc_table end_table = { end_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
@@ -278,7 +303,8 @@ static int parse_start(struct doc *d, json_t *o, struct journal_state *st)
 	st->quarantine = strdup(rec.quarantine);
 	st->outcomes = calloc(st->n_steps + 1, sizeof(*st->outcomes));
 	st->begun = calloc(st->n_steps + 1, sizeof(*st->begun));
-	if (!st->root || !st->quarantine || !st->outcomes || !st->begun)
+	st->moved = calloc(st->n_steps + 1, sizeof(*st->moved));
+	if (!st->root || !st->quarantine || !st->outcomes || !st->begun || !st->moved)
 		return doc_failc(d, -ENOMEM, "out of memory");
 	return 0;
 }
@@ -305,6 +331,7 @@ static int parse_record(struct doc *d, json_t *o, void *userdata)
 		if (!st->begun[rec.step - 1])
 			return doc_fail(d, "step %" PRId64 " ends without a begin", rec.step);
 		st->outcomes[rec.step - 1] = (enum excise_step_outcome)rec.outcome;
+		st->moved[rec.step - 1] = (size_t)rec.moved;
 		return 0;
 	default:
 		st->n_restores++;

@@ -39,6 +39,7 @@ struct journal_state {
 	size_t n_steps;
 	enum excise_step_outcome *outcomes; /* n_steps; PENDING when no "end" yet */
 	bool *begun;            /* n_steps; a "begin" was recorded */
+	size_t *moved;          /* n_steps; objects the step moved into quarantine (its "end" record's "moved") */
 	size_t n_restores;      /* "restore" records */
 	size_t n_records;
 };
@@ -68,6 +69,9 @@ NODISCARD int journal_peek(const char *dir, struct journal_state *st, struct exc
 NODISCARD int journal_begin(struct journal *j, unsigned step, struct excise_err *err);
 NODISCARD int journal_end(struct journal *j, unsigned step, enum excise_step_outcome o, const char *detail,
 			  struct excise_err *err);
+/* The end record with "moved": the objects the step moved into the quarantine store. */
+NODISCARD int journal_end_moved(struct journal *j, unsigned step, enum excise_step_outcome o, const char *detail,
+				size_t moved, struct excise_err *err);
 NODISCARD int journal_restore(struct journal *j, size_t restored, size_t conflicts, struct excise_err *err);
 
 void journal_close(struct journal *j);

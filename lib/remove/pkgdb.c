@@ -2,6 +2,7 @@
 /* pkgdb: one package, as dpkg-query or rpm -q tell it (see pkgdb.h). */
 #include "remove/pkgdb.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "core/limits.h"
 #include "core/text.h"
 #include "remove/spawn.h"
+#include "parse/dpkg.h"
 #include "parse/rpmdb.h"
 
 
@@ -163,6 +165,68 @@ int pkgdb_query(const struct root *r, enum pkgdb_kind k, const char *pkg, int lo
 	if (e < 0)
 		pkg_info_done(ret);
 	return e;
+}
+
+/* A name in dpkg's info directory that is `pkg`'s file list (PKG.list or PKG:ARCH.list). */
+static bool list_of(const char *name, const char *pkg)
+{
+	size_t n = strlen(pkg), l = strlen(name);
+	if (l < n + 5 || strncmp(name, pkg, n) || strcmp(name + l - 5, ".list"))
+		return false;
+	return l == n + 5 || (name[n] == ':' && l > n + 6 && !memchr(name + n + 1, '/', l - n - 6));
+}
+
+static int files_dpkg(const struct root *r, const char *pkg, pkgdb_path_fn fn, void *ud, struct excise_err *err)
+{
+	static const char info[] = "/var/lib/dpkg/info";
+	DIR *dh = NULL;
+	int e = root_opendir(r, info, &dh);
+	if (e == -ENOENT)
+		return 0;
+	if (e < 0)
+		return err_setc(err, e, "'%s' under '%s'", info, r->path);
+	struct dirent *de;
+	while (e == 0 && (de = readdir(dh))) {
+		if (!list_of(de->d_name, pkg))
+			continue;
+		char *lp = path_join(info, de->d_name), *text = NULL;
+		size_t len = 0;
+		e = lp ? root_read_file(r, lp, EXCISE_MAX_DPKG_LIST_SIZE, &text, &len) : -ENOMEM;
+		if (e == -EXCISE_E_TOOBIG)
+			e = err_set(err, e, "'%s' under '%s': over %u bytes", lp, r->path, EXCISE_MAX_DPKG_LIST_SIZE);
+		else if (e < 0)
+			e = err_setc(err, e, "'%s' under '%s'", lp ? lp : de->d_name, r->path);
+		else
+			e = dpkg_list_paths(text, len, fn, ud);
+		free(text);
+		free(lp);
+	}
+	closedir(dh);
+	return e;
+}
+
+static int files_rpm(const struct root *r, const char *pkg, pkgdb_path_fn fn, void *ud, struct excise_err *err)
+{
+	const char *db = rpmdb_dir(r);
+	if (!db)
+		return 0;
+	const char *argv[] = { "rpm", "--root", r->path, "--dbpath", db, "-ql", "--", pkg, NULL };
+	char *out = NULL;
+	int k = spawn_capture(argv, -1, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	if (k < 0)
+		return k;
+	/* one path a line, as in dpkg's lists ("(contains no files)" is not a path) */
+	int e = k == 0 ? dpkg_list_paths(out, strlen(out), fn, ud) : 0;
+	free(out);
+	return e;
+}
+
+int pkgdb_files(const struct root *r, enum pkgdb_kind k, const char *pkg, pkgdb_path_fn fn, void *userdata,
+		struct excise_err *err)
+{
+	if (!pkgdb_name_ok(pkg))
+		return err_set(err, -EXCISE_E_REFUSED, "'%s' is not a package name", pkg ? pkg : "");
+	return k == PKGDB_DPKG ? files_dpkg(r, pkg, fn, userdata, err) : files_rpm(r, pkg, fn, userdata, err);
 }
 
 struct vendor_hit {

@@ -31,6 +31,16 @@ NODISCARD int pkgdb_query(const struct root *r, enum pkgdb_kind k, const char *p
 			  struct pkg_info *ret, struct excise_err *err);
 void pkg_info_done(struct pkg_info *p);
 
+/*
+ * The files the package manager owns for `pkg` and deletes when it is purged: each
+ * path of dpkg's info/PKG.list and PKG:ARCH.list (conffiles included; read confined
+ * in the root, untrusted: lib/parse/dpkg.c) or of `rpm -ql`. `fn` gets each path.
+ * A package without a list gives none.
+ */
+typedef int (*pkgdb_path_fn)(void *userdata, const char *path, size_t len);
+NODISCARD int pkgdb_files(const struct root *r, enum pkgdb_kind k, const char *pkg, pkgdb_path_fn fn,
+			  void *userdata, struct excise_err *err);
+
 /* True when the package's publisher or packager matches a strong or definitive
  * publisher indicator of `vendor_id`. */
 bool pkgdb_names_vendor(const struct matcher *m, const char *vendor_id, const struct pkg_info *p);

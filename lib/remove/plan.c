@@ -941,6 +941,93 @@ static void notes(struct builder *b)
 	}
 }
 
+/* ---- what the package manager takes ---- */
+
+struct owned {
+	size_t n;         /* owned paths at or below the step's target */
+	bool itself;      /* the target itself is owned */
+	char takers[400]; /* the packages that own them, for the note */
+	size_t used;
+};
+
+struct owned_scan {
+	const struct excise_plan *p;
+	struct owned *o;  /* one per step */
+	bool *hit;        /* one per step: the package being read owns something there */
+};
+
+static int owned_path(void *ud, const char *path, size_t len)
+{
+	struct owned_scan *os = ud;
+	for (size_t i = 0; i < os->p->n_steps; i++) {
+		const struct excise_plan_step *s = &os->p->steps[i];
+		if (s->action != EXCISE_PLAN_REMOVE_PATH)
+			continue;
+		size_t tl = strlen(s->target);
+		bool same = len == tl && !memcmp(path, s->target, len);
+		if (same || (len > tl && !memcmp(path, s->target, tl) && (path[tl] == '/' || tl == 1))) {
+			os->o[i].n++;
+			os->o[i].itself = os->o[i].itself || same;
+			os->hit[i] = true;
+		}
+	}
+	return 0;
+}
+
+static void owned_note(struct excise_plan_step *s, const struct owned *o, int *err)
+{
+	char note[1024];
+	if (o->itself && o->n == 1)
+		snprintf(note, sizeof(note), "deleted by the package manager, not moved: owned by %s; not restorable "
+			 "with excise restore (reinstall the package); this step checks it is gone", o->takers);
+	else
+		snprintf(note, sizeof(note), "%zu path%s in it deleted by the package manager, not moved: owned by %s; "
+			 "not restorable with excise restore (reinstall the package); what is left afterwards is moved "
+			 "into the quarantine store, restorable with excise restore", o->n, o->n == 1 ? "" : "s", o->takers);
+	free(s->note);
+	s->note = dup0(note, err);
+}
+
+/*
+ * A path the plan removes that a package it purges owns (or holds files of) is not
+ * the quarantine's to promise: dpkg --purge and rpm -e delete what they own, conffiles
+ * too, before the path's step (rank 7, after the packages) runs. Its note says so,
+ * names the package to reinstall, and promises the quarantine only for what the purge
+ * leaves. Read from the package manager's own file lists (pkgdb_files), each once.
+ */
+static int note_owned(struct builder *b, struct excise_err *err)
+{
+	struct excise_plan *p = b->p;
+	struct owned_scan os = { .p = p, .o = calloc(p->n_steps + 1, sizeof(*os.o)),
+				 .hit = calloc(p->n_steps + 1, sizeof(*os.hit)) };
+	int r = os.o && os.hit ? 0 : err_set(err, -ENOMEM, "out of memory");
+	for (size_t j = 0; r == 0 && j < p->n_steps; j++) {
+		const struct excise_plan_step *k = &p->steps[j];
+		if (k->action != EXCISE_PLAN_DPKG_PURGE && k->action != EXCISE_PLAN_RPM_ERASE)
+			continue;
+		bool dpkg = k->action == EXCISE_PLAN_DPKG_PURGE;
+		memset(os.hit, 0, p->n_steps * sizeof(*os.hit));
+		r = pkgdb_files(&b->root, dpkg ? PKGDB_DPKG : PKGDB_RPM, k->target, owned_path, &os, err);
+		for (size_t i = 0; r == 0 && i < p->n_steps; i++) {
+			struct owned *o = &os.o[i];
+			if (!os.hit[i] || o->used >= sizeof(o->takers) - 1)
+				continue;
+			int w = snprintf(o->takers + o->used, sizeof(o->takers) - o->used, "%s%s %s (%s, step %u)",
+					 o->used ? ", " : "", k->target, k->version ? k->version : "",
+					 dpkg ? "dpkg --purge" : "rpm -e", k->id);
+			o->used = w < 0 || (size_t)w >= sizeof(o->takers) - o->used ? sizeof(o->takers) - 1 : o->used + (size_t)w;
+		}
+	}
+	for (size_t i = 0; r == 0 && i < p->n_steps; i++)
+		if (os.o[i].n)
+			owned_note(&p->steps[i], &os.o[i], &b->err);
+	if (r == 0 && b->err)
+		r = err_set(err, b->err, "out of memory");
+	free(os.o);
+	free(os.hit);
+	return r;
+}
+
 /* What the scan could not see is not in the plan either: each failed source, and
  * each source with items it could not read, is said among the skipped. */
 static void note_unseen(struct builder *b)
@@ -1032,6 +1119,8 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 			qsort(p->steps, p->n_steps, sizeof(*p->steps), cmp_steps);
 		record_seen(&b);
 		notes(&b);
+		if (!b.err)
+			r = note_owned(&b, err);
 	}
 	if (r == 0 && b.err)
 		r = b.err == -EXCISE_E_LIMIT ? err_set(err, b.err, "the plan would have more than %u steps",

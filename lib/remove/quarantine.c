@@ -727,6 +727,52 @@ static int verify(struct qobj *ob, int pfd, const char *base, struct quarantine_
 	return r < 0 ? err_set(err, r, "out of memory") : 0;
 }
 
+static size_t count_strv(char **v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* Each symlink of a restored object whose target is gone from the root: said, for the
+ * operator (a unit's enablement link whose unit file the purge deleted). */
+static int find_dangling(const struct quarantine *q, const struct qobj *ob, struct quarantine_report *rep)
+{
+	size_t n = json_array_size(ob->entries);
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_array_get(ob->entries, i);
+		const char *type = json_string_value(json_object_get(e, "type"));
+		if (!type || strcmp(type, "l"))
+			continue;
+		size_t rl = 0, tl = 0;
+		char *rel = json_get_bytes(e, "rel", &rl), *target = json_get_bytes(e, "target", &tl);
+		char *path = NULL;
+		int k = rel && target ? asprintf(&path, "%s%s%s", ob->path, rel[0] ? "/" : "", rel) : -1;
+		struct stat st;
+		int r = 0;
+		if (k < 0)
+			r = -ENOMEM;
+		else if (root_stat(q->root, path, &st) == -ENOENT) {
+			size_t c = count_strv(rep->dangling);
+			char **v = realloc(rep->dangling, (c + 2) * sizeof(*v));
+			if (!v)
+				r = -ENOMEM;
+			else {
+				rep->dangling = v;
+				v[c + 1] = NULL;
+				r = asprintf(&v[c], "%s -> %s", path, target) < 0 ? (v[c] = NULL, -ENOMEM) : 0;
+			}
+		}
+		free(path);
+		free(rel);
+		free(target);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int quarantine_restore(struct quarantine *q, struct quarantine_report *rep, struct excise_err *err)
 {
 	*rep = (struct quarantine_report){ 0 };
@@ -772,6 +818,8 @@ int quarantine_restore(struct quarantine *q, struct quarantine_report *rep, stru
 		}
 		r = verify(ob, pfd, base, rep, err);
 		close(pfd);
+		if (r == 0 && find_dangling(q, ob, rep) < 0)
+			r = err_set(err, -ENOMEM, "out of memory");
 		if (r == 0) {
 			ob->state = OBJ_RESTORED;
 			rep->n_restored++;
@@ -788,5 +836,8 @@ void quarantine_report_free(struct quarantine_report *rep)
 	for (size_t i = 0; rep->notes && rep->notes[i]; i++)
 		free(rep->notes[i]);
 	free(rep->notes);
+	for (size_t i = 0; rep->dangling && rep->dangling[i]; i++)
+		free(rep->dangling[i]);
+	free(rep->dangling);
 	*rep = (struct quarantine_report){ 0 };
 }

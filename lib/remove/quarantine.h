@@ -38,6 +38,8 @@ struct quarantine_report {
 	size_t n_entries;    /* entries checked after restoring */
 	size_t n_conflicts;  /* objects left in the store */
 	char **notes;        /* NULL-terminated, or NULL: conflicts and mismatches, each naming the path */
+	char **dangling;     /* NULL-terminated, or NULL: "PATH -> TARGET" for each symlink put back whose
+			      * target is not in the root now (the package manager took it, say) */
 };
 
 /* Open or create the store of run `id` in `store_dir` (a host path), or NULL

@@ -266,6 +266,12 @@ enum excise_step_outcome remove_put(struct run *x, const char *path, const struc
 		remove_say(x, "'%s' is not there", path);
 		return EXCISE_STEP_ALREADY;
 	}
+	/* moved by an earlier step of this run; or by this very step before it was interrupted */
+	if (qs == QUARANTINE_ALREADY && !x->step_interrupted) {
+		remove_say(x, "'%s' is in quarantine already (an earlier step moved it)", path);
+		return EXCISE_STEP_DONE;
+	}
+	x->step_moved++;
 	remove_say(x, "'%s' moved to quarantine", path);
 	return EXCISE_STEP_DONE;
 }
@@ -303,8 +309,12 @@ static int open_step_log(struct run *x, unsigned id)
 	return openat(x->j.dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
-static void count(struct excise_remove_result *res, enum excise_step_outcome o)
+static void count(struct excise_remove_result *res, const struct excise_plan_step *s, enum excise_step_outcome o,
+		  size_t moved)
 {
+	res->n_moved += moved;
+	if (o == EXCISE_STEP_DONE && (s->action == EXCISE_PLAN_DPKG_PURGE || s->action == EXCISE_PLAN_RPM_ERASE))
+		res->n_purged++;
 	switch (o) {
 	case EXCISE_STEP_DONE: res->n_done++; break;
 	case EXCISE_STEP_ALREADY: res->n_already++; break;
@@ -326,7 +336,7 @@ static int run_steps(struct run *x, struct excise_err *err)
 		enum excise_step_outcome o = res->outcomes[i];
 		/* ended by an earlier (interrupted) run: done only if the target agrees */
 		if (o != EXCISE_STEP_PENDING && o != EXCISE_STEP_FAILED && !remove_undone(x, s, o)) {
-			count(res, o);
+			count(res, s, o, x->moved[i]);
 			continue;
 		}
 		if (s->fallback && prev != EXCISE_STEP_FAILED && prev != EXCISE_STEP_REFUSED) {
@@ -348,16 +358,22 @@ static int run_steps(struct run *x, struct excise_err *err)
 			} else {
 				int log_fd = open_step_log(x, s->id);
 				x->detail[0] = 0;
+				x->step_moved = 0;
+				x->step_interrupted = x->interrupted && x->interrupted[i];
 				o = act(x, s, log_fd, &serr);
 				if (log_fd >= 0)
 					close(log_fd);
 			}
 		}
-		int r = journal_end(&x->j, s->id, o, x->detail, err);
+		/* a step carried out again (failed, or interrupted) keeps what it moved before */
+		size_t moved = x->moved[i] + x->step_moved;
+		x->step_moved = 0;
+		int r = journal_end_moved(&x->j, s->id, o, x->detail, moved, err);
 		if (r < 0)
 			return r;
 		res->outcomes[i] = o;
-		count(res, o);
+		x->moved[i] = moved;
+		count(res, s, o, moved);
 		if (s->reboot && (o == EXCISE_STEP_DONE))
 			res->reboot_required = true;
 		if (x->o->log)
@@ -396,6 +412,8 @@ static void run_done(struct run *x)
 		quarantine_close(x->q);
 	matcher_free(x->m);
 	strset_done(&x->gone);
+	free(x->moved);
+	free(x->interrupted);
 	if (x->root_open)
 		root_done(&x->root);
 	free(x->quarantine_dir);
@@ -404,7 +422,11 @@ static void run_done(struct run *x)
 static int new_result(struct run *x, const char *run_id, struct excise_err *err)
 {
 	struct excise_remove_result *res = calloc(1, sizeof(*res));
-	if (!res || !(res->outcomes = calloc(x->p->n_steps + 1, sizeof(*res->outcomes)))) {
+	if (!x->moved)
+		x->moved = calloc(x->p->n_steps + 1, sizeof(*x->moved));
+	if (!res || !x->moved || !(res->outcomes = calloc(x->p->n_steps + 1, sizeof(*res->outcomes)))) {
+		if (res)
+			free(res->outcomes);
 		free(res);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
@@ -554,10 +576,15 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 		r = quarantine_open(&x.root, st.quarantine, st.run_id, &x.q, err);
 	}
 	if (r == 0) {
-		for (size_t i = 0; i < p->n_steps; i++)
+		for (size_t i = 0; i < p->n_steps; i++) {
 			x.res->outcomes[i] = st.outcomes[i];
+			x.moved[i] = st.moved[i];
+		}
+		x.interrupted = calloc(p->n_steps + 1, sizeof(*x.interrupted));
+		for (size_t i = 0; x.interrupted && i < p->n_steps; i++)
+			x.interrupted[i] = st.begun[i] && st.outcomes[i] == EXCISE_STEP_PENDING;
 		x.res->run_dir = strdup(run_dir);
-		r = run_steps(&x, err);
+		r = x.interrupted ? run_steps(&x, err) : err_set(err, -ENOMEM, "out of memory");
 	}
 	if (r == 0 && !x.res->n_failed && !x.res->n_refused)
 		r = remove_settle(&x, err);

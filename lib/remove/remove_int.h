@@ -30,6 +30,10 @@ struct run {
 	struct strset gone;          /* paths this run moved to quarantine */
 	char detail[1024];           /* what the step did, for the journal and the log */
 	char *quarantine_dir;
+	size_t *moved;               /* per step: objects it moved into the quarantine store */
+	size_t step_moved;           /* objects the step running now moved */
+	bool *interrupted;           /* per step, on --resume: it began and never ended */
+	bool step_interrupted;       /* the step running now is one of those */
 };
 
 /* The step's detail line. */

@@ -205,7 +205,8 @@ int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, 
 		res->n_conflicts = rep.n_conflicts;
 		res->notes = notes.v;
 		res->packages = pk.v;
-		notes.v = pk.v = NULL;
+		res->dangling = rep.dangling;
+		notes.v = pk.v = rep.dangling = NULL;
 	}
 	quarantine_report_free(&rep);
 	if (q)
@@ -229,6 +230,7 @@ struct excise_restore_result *excise_restore_result_free(struct excise_restore_r
 	if (r) {
 		excise_strv_free(r->notes);
 		excise_strv_free(r->packages);
+		excise_strv_free(r->dangling);
 		free(r);
 	}
 	return NULL;

@@ -390,6 +390,46 @@ static void test_limit_packages(void **state)
 	buf_done(&b);
 }
 
+static int collect_path(void *ud, const char *p, size_t len)
+{
+	struct buf *b = ud;
+	buf_add(b, p, len);
+	buf_adds(b, "|");
+	return 0;
+}
+
+/* A package's file list: only absolute paths in normal form come through, and the
+ * longest one allowed; everything an edited list could use to point elsewhere is skipped. */
+static void test_list_paths(void **state)
+{
+	(void)state;
+	static const char list[] = "/.\n/opt\n/opt/kaspersky\n/opt/kaspersky/kesl\n\n"
+				   "relative/path\n/opt/../etc/shadow\n/opt/./x\n//etc\n/opt/kaspersky/\n"
+				   "/opt/k\r\n/\n/opt/a..b\n/opt/.hidden\n/opt/x\0y\n/last";
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	assert_int_equal(dpkg_list_paths(list, sizeof(list) - 1, collect_path, &b), 0);
+
+	assert_int_equal(b.err, 0);
+	assert_string_equal(b.p, "/opt|/opt/kaspersky|/opt/kaspersky/kesl|/opt/a..b|/opt/.hidden|/last|");
+	buf_done(&b);
+	/* a path longer than the limit is skipped, one at the limit is not */
+	struct buf l;
+	buf_init(&l, 1u << 20);
+	buf_adds(&l, "/");
+	for (unsigned i = 1; i < EXCISE_MAX_DPKG_LIST_PATH; i++)
+		buf_adds(&l, "a");
+	buf_adds(&l, "\n/");
+	for (unsigned i = 0; i < EXCISE_MAX_DPKG_LIST_PATH; i++)
+		buf_adds(&l, "b");
+	assert_int_equal(l.err, 0);
+	buf_init(&b, 1u << 20);
+	assert_int_equal(dpkg_list_paths(l.p, l.n, collect_path, &b), 0);
+	assert_int_equal(b.n, EXCISE_MAX_DPKG_LIST_PATH + 1);
+	buf_done(&b);
+	buf_done(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_limit_status_size),
 		cmocka_unit_test(test_limit_field_size),
 		cmocka_unit_test(test_limit_packages),
+		cmocka_unit_test(test_list_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

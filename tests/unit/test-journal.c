@@ -174,6 +174,35 @@ static void test_parse_errors(void **state)
 			 -EXCISE_E_CORRUPT);
 }
 
+/* "moved": what each step put into quarantine, written and read back; an older end
+ * record without it is 0; a count out of range is refused. */
+static void test_moved(void **state)
+{
+	struct fx *f = *state;
+	struct journal j;
+	struct excise_err err = { 0 };
+	create(f, &j, 3);
+	assert_int_equal(journal_begin(&j, 1, &err), 0);
+	assert_int_equal(journal_end_moved(&j, 1, EXCISE_STEP_DONE, "moved", 4, &err), 0);
+	assert_int_equal(journal_begin(&j, 2, &err), 0);
+	assert_int_equal(journal_end(&j, 2, EXCISE_STEP_ALREADY, "gone", &err), 0);
+	journal_close(&j);
+	struct journal_state st;
+	char *plan;
+	size_t plan_len;
+	assert_int_equal(journal_open(f->run, &j, &plan, &plan_len, &st, &err), 0);
+	assert_int_equal(st.moved[0], 4);
+	assert_int_equal(st.moved[1], 0);
+	assert_int_equal(st.moved[2], 0);
+	journal_close(&j);
+	journal_state_done(&st);
+	free(plan);
+	assert_int_equal(parse(START "{\"event\":\"begin\",\"step\":1}\n"
+				     "{\"event\":\"end\",\"step\":1,\"outcome\":\"done\",\"moved\":-1}\n", &st, &err),
+			 -EXCISE_E_LIMIT);
+	assert_non_null(strstr(err.msg, "line 3"));
+}
+
 /* Every limit, at it and past it. */
 static void test_limits(void **state)
 {
@@ -218,6 +247,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_create_refuses, setup, teardown),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test_setup_teardown(test_moved, setup, teardown),
 		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

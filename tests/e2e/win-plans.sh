@@ -46,15 +46,26 @@ golden() {
 	fi
 }
 
-# parses NAME: a real PowerShell parser reads the script, when there is one
+# parses NAME: a real PowerShell parser reads the script: pwsh when there is one, else the
+# tree-sitter PowerShell grammar from npm (tools/install-deps puts it in $PS_PARSER)
+PS_PARSER=${EXCISE_PS_PARSER:-/usr/local/lib/excise-test/ps-parser}
 parses() {
 	if command -v pwsh >/dev/null; then
 		check "$1: pwsh parses the ps1 script" pwsh -NoProfile -NonInteractive -Command \
 			"\$e = \$null; [void][System.Management.Automation.Language.Parser]::ParseFile('$T/$1.ps1', [ref]\$null, [ref]\$e); if (\$e) { \$e | ForEach-Object { \$_.ToString() }; exit 1 }"
+	elif command -v node >/dev/null && [ -e "$PS_PARSER/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm" ]; then
+		check "$1: the tree-sitter PowerShell grammar parses the ps1 script" \
+			node "$EXCISE_SRC/tests/e2e/ps-parse.cjs" "$PS_PARSER" "$T/$1.ps1"
 	else
-		ok "# SKIP $1: no PowerShell parser (pwsh is not in Debian's archive nor npm); the golden file stands in"
+		ok "# SKIP $1: no PowerShell parser (tools/install-deps installs one); the golden file stands in"
 	fi
 }
+
+if ! command -v pwsh >/dev/null && command -v node >/dev/null && [ -e "$PS_PARSER/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm" ]; then
+	printf 'function Step1 {\n    if ($x { Write-Log 1 }\n' >"$T/broken.ps1"
+	expect "the parser refuses a script with an unclosed block" 1 'broken.ps1:[0-9]+:[0-9]+: (syntax error|missing)' \
+		node "$EXCISE_SRC/tests/e2e/ps-parse.cjs" "$PS_PARSER" "$T/broken.ps1"
+fi
 
 # ======== Kaspersky Total Security: not MSI; its entry's UninstallString, kavremover if it fails
 KTS=$T/kts

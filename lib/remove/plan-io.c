@@ -133,6 +133,8 @@ int plan_write_text(const struct excise_plan *p, FILE *out, struct excise_err *e
 			s->path ? ")" : "", s->fallback ? "  [only if the step before fails]" : "");
 		if (s->live_only && !p->live)
 			fputs("       skipped on an offline root\n", out);
+		if (s->user)
+			fprintf(out, "       a per-user install: run as %s\n", s->user);
 		if (s->note)
 			fprintf(out, "       %s\n", s->note);
 		for (char **a = s->args; a && *a; a++)

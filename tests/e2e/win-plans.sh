@@ -172,6 +172,8 @@ check_eq "kpm: alice's UninstallString, in alice's context" "$(steps kpm | tr '\
 "uninstall-string HKU\\alice\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall\\Kaspersky Password Manager user=alice;\
 vendor-remover kavremover;"
 check "kpm: run as alice" grep -qxF "    \$code = Invoke-Program \$program \$arguments 'alice'" "$T/kpm.ps1"
+check "kpm: the plan in text says whose context" grep -qF "a per-user install: run as alice" \
+	<("$EXCISE" plan --plan "$T/kpm.plan.json" 2>&1)
 golden kpm-user-windows.ps1 "$T/kpm.ps1.norm"
 parses kpm
 

@@ -41,6 +41,8 @@ enum excise_plan_action {
 	EXCISE_PLAN_REGEN_TRUST,     /* rebuild the trust store (update-ca-certificates under the root) */
 	EXCISE_PLAN_DELETE_REGKEY,   /* target: registry key (HKLM\...); Windows */
 	EXCISE_PLAN_RELOAD_UNITS,    /* systemctl daemon-reload; live Linux hosts only */
+	EXCISE_PLAN_UNINSTALL_STRING, /* target: an Uninstall entry's key (HKLM\... or HKU\<user>\...); args[0]: its
+				       * UninstallString as the image registers it (a non-MSI install); Windows */
 	EXCISE_PLAN_ACTION_MAX
 };
 
@@ -69,6 +71,8 @@ struct excise_plan_step {
 	char *version;                   /* package version, or NULL */
 	char *path;                      /* the file the step acts on, or NULL */
 	char *product;                   /* catalog product id */
+	char *user;                      /* a per-user install (evidence under HKU\<user>): the user whose context
+					  * runs the step (msi-uninstall, uninstall-string), or NULL */
 	char *note;                      /* one line for people: why and how, or NULL */
 	char **args;                     /* extra words: msiexec properties, a removal tool's arguments; NULL-terminated or NULL */
 	char **forms;                    /* msi-uninstall: what the operator gives each of args ("user", "password",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -285,7 +286,12 @@ static void msi_ps1(const struct excise_plan_step *s, FILE *out)
 		      " + (ConvertTo-Utf16Hex $Password)" : " + (ConvertTo-Plain $Password)", out);
 		fputs(s->args[i + 1] ? "" : " }\n", out);
 	}
-	fputs("    $code = Invoke-Msi $msiArgs\n"
+	fputs("    $code = Invoke-Msi $msiArgs", out);
+	if (s->user) {
+		fputs(" ", out);
+		emit_psq(out, s->user);
+	}
+	fputs("\n"
 	      "    if ($code -eq 1605) { Write-Log '  not installed'; return }\n"
 	      "    if ($code -eq 3010) { $script:Reboot = $true; return }\n"
 	      "    if ($code -ne 0) { throw \"msiexec exit code $code\" }\n", out);
@@ -294,4 +300,76 @@ static void msi_ps1(const struct excise_plan_step *s, FILE *out)
 const struct action_ops action_msi_uninstall = {
 	.name = "msi-uninstall", .rank = 5, .keeps_order = true,
 	.note = msi_note, .ps1 = msi_ps1,
+};
+
+/* ---- uninstall-string ---- */
+
+static const char *string_note(const struct excise_plan *p, const struct excise_plan_step *s, char *buf, size_t size)
+{
+	(void)p;
+	snprintf(buf, size, "the UninstallString of %s, run as registered (the catalog names no silent switch: the "
+		 "vendor's wizard asks the operator)%s%s%s", s->target, s->user ? "; a per-user install, run as " : "",
+		 s->user ? s->user : "", s->user ? " (-UserCredential)" : "");
+	return buf;
+}
+
+/* The program of a command line and where its arguments begin: a quoted program, or the
+ * text up to the first ".exe" that ends a word (C:\Program Files\X\setup.exe /x, unquoted,
+ * as installers register it), or up to the first space. */
+static void split_command(const char *cmd, size_t *prog_at, size_t *prog_len, const char **args)
+{
+	const char *p = cmd + strspn(cmd, " \t");
+	if (*p == '"') {
+		const char *q = strchr(p + 1, '"');
+		*prog_at = (size_t)(p + 1 - cmd);
+		*prog_len = q ? (size_t)(q - p - 1) : strlen(p + 1);
+		*args = q ? q + 1 : p + strlen(p);
+	} else {
+		const char *end = NULL;
+		for (const char *x = p; (x = strcasestr(x, ".exe")) && !end; x += 4)
+			if (!x[4] || x[4] == ' ' || x[4] == '\t')
+				end = x + 4;
+		if (!end)
+			end = p + strcspn(p, " \t");
+		*prog_at = (size_t)(p - cmd);
+		*prog_len = (size_t)(end - p);
+		*args = end;
+	}
+	*args += strspn(*args, " \t");
+}
+
+static void string_ps1(const struct excise_plan_step *s, FILE *out)
+{
+	const char *cmd = s->args && s->args[0] ? s->args[0] : "";
+	size_t at, len;
+	const char *args;
+	split_command(cmd, &at, &len, &args);
+	char *prog = strndup(cmd + at, len);
+	if (!strncasecmp(s->target, "HKLM\\", 5)) {
+		/* the entry gone: the product was uninstalled since the scan */
+		fputs("    if (-not (Test-Path -LiteralPath ", out);
+		emit_psq_with(out, "Registry::HKEY_LOCAL_MACHINE", s->target + 4);
+		fputs(")) { Write-Log '  not installed'; return }\n", out);
+	} else {
+		fputs("    # a user's hive is loaded (under HKU\\<SID>) only while the user is signed in: not checked here\n", out);
+	}
+	fputs("    $program = ", out);
+	emit_psq(out, prog ? prog : "");
+	fputs("\n    $arguments = @(", out);
+	if (*args)
+		emit_psq(out, args);
+	fputs(")\n    $code = Invoke-Program $program $arguments", out);
+	if (s->user) {
+		fputs(" ", out);
+		emit_psq(out, s->user);
+	}
+	fputs("\n"
+	      "    if ($code -eq 3010 -or $code -eq 1641) { $script:Reboot = $true; return }\n"
+	      "    if ($code -ne 0) { throw \"the UninstallString exited with code $code\" }\n", out);
+	free(prog);
+}
+
+const struct action_ops action_uninstall_string = {
+	.name = "uninstall-string", .rank = 5, .keeps_order = true,
+	.note = string_note, .ps1 = string_ps1,
 };

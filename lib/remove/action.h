@@ -39,6 +39,7 @@ const struct action_ops *plan_action(enum excise_plan_action a);
 
 extern const struct action_ops action_stop_service, action_disable_service, action_kill_process,
 	action_unload_module, action_reload_units, action_dpkg_purge, action_rpm_erase, action_msi_uninstall,
-	action_vendor_remover, action_remove_path, action_remove_cert, action_regen_trust, action_delete_regkey;
+	action_vendor_remover, action_remove_path, action_remove_cert, action_regen_trust, action_delete_regkey,
+	action_uninstall_string;
 
 #endif

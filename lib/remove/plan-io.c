@@ -45,7 +45,7 @@ static json_t *step_json(const struct excise_plan_step *s, int *r)
 {
 	json_t *o = json_pack("{s:I, s:s}", "id", (json_int_t)s->id, "action", excise_plan_action_name(s->action));
 	if (!o || set_str(o, "target", s->target) || set_str(o, "version", s->version) || set_str(o, "path", s->path) ||
-	    set_str(o, "product", s->product) || set_str(o, "note", s->note)) {
+	    set_str(o, "product", s->product) || set_str(o, "note", s->note) || (s->user && set_str(o, "user", s->user))) {
 		*r = -ENOMEM;
 		return o;
 	}
@@ -133,6 +133,8 @@ int plan_write_text(const struct excise_plan *p, FILE *out, struct excise_err *e
 			s->path ? ")" : "", s->fallback ? "  [only if the step before fails]" : "");
 		if (s->live_only && !p->live)
 			fputs("       skipped on an offline root\n", out);
+		if (s->user)
+			fprintf(out, "       a per-user install: run as %s\n", s->user);
 		if (s->note)
 			fprintf(out, "       %s\n", s->note);
 		for (char **a = s->args; a && *a; a++)
@@ -283,6 +285,8 @@ static const struct doc_field step_fields[] = {
 	BYTES(struct excise_plan_step, "path", path, DOC_NULLABLE),
 	BYTES(struct excise_plan_step, "product", product, DOC_NULLABLE),
 	BYTES(struct excise_plan_step, "note", note, DOC_NULLABLE),
+	/* only in steps of a per-user install: absent from the others */
+	{ "user", DOC_STRING, doc_bytes, offsetof(struct excise_plan_step, user), DOC_HEX | DOC_NULLABLE },
 	STEP_FIELD("pid", DOC_INTEGER, doc_int64, pid, 0),
 	STEP_FIELD("live_only", DOC_BOOLEAN, doc_bool, live_only, 0),
 	STEP_FIELD("fallback", DOC_BOOLEAN, doc_bool, fallback, 0),

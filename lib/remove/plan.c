@@ -35,7 +35,7 @@ static const struct action_ops *const actions[] = {
 	[EXCISE_PLAN_MSI_UNINSTALL] = &action_msi_uninstall,   [EXCISE_PLAN_VENDOR_REMOVER] = &action_vendor_remover,
 	[EXCISE_PLAN_REMOVE_PATH] = &action_remove_path,       [EXCISE_PLAN_REMOVE_CERT] = &action_remove_cert,
 	[EXCISE_PLAN_REGEN_TRUST] = &action_regen_trust,       [EXCISE_PLAN_DELETE_REGKEY] = &action_delete_regkey,
-	[EXCISE_PLAN_RELOAD_UNITS] = &action_reload_units,
+	[EXCISE_PLAN_RELOAD_UNITS] = &action_reload_units,     [EXCISE_PLAN_UNINSTALL_STRING] = &action_uninstall_string,
 };
 
 const struct action_ops *plan_action(enum excise_plan_action a)
@@ -65,6 +65,7 @@ struct builder {
 	struct root root;
 	struct matcher *m;
 	struct strset removed;   /* targets of the remove-path steps so far */
+	char *us_key, *us_value; /* the last Uninstall entry whose UninstallString was read, and it */
 	size_t cap_steps, cap_skipped;
 	int err;
 };
@@ -498,6 +499,8 @@ static void plan_msi(struct builder *b, const struct excise_finding *f, const st
 		st->forms = strv_dup(forms, n, &b->err);
 		/* an MSI uninstall of a product with drivers finishes at the next boot unless told otherwise */
 		st->reboot = rm ? rm->reboot : true;
+		/* a per-user registration: Windows Installer knows it only in that user's context */
+		st->user = dup0(attr(e, "user"), &b->err);
 	}
 	plan_vendor_removers(b, f, e, theirs);
 	if (mine != theirs)
@@ -522,12 +525,138 @@ static void plan_win_dir(struct builder *b, const struct excise_finding *f, cons
 	free(p);
 }
 
-/* The registry of software: an MSI uninstall entry, a vendor key, the folder a key names. */
+/* The UninstallString of the Uninstall entry `key` (HKLM\SOFTWARE\...\Uninstall\X, or
+ * HKU\<user>\Software\...\Uninstall\X: Users/<user>/NTUSER.DAT), read again from the image's
+ * hive, not from the report (anyone may have edited it). NULL when the key is no Uninstall
+ * entry, or it or its value is gone; the last answer is kept, as evidence of one entry
+ * comes together. */
+static const char *entry_uninstall_string(struct builder *b, const char *key)
+{
+	const char *c = key ? strrchr(key, '\\') : NULL;
+	if (!c || c - key < 10 || strncasecmp(c - 10, "\\Uninstall", 10))
+		return NULL;
+	if (b->us_key && !strcmp(b->us_key, key))
+		return b->us_value;
+	free(b->us_key);
+	free(b->us_value);
+	b->us_key = b->us_value = NULL;
+	char *hive_path = NULL;
+	const char *sub = NULL;
+	if (!strncasecmp(key, "HKLM\\SOFTWARE\\", 14)) {
+		hive_path = strdup(WIN_SOFTWARE_HIVE);
+		sub = key + 14;
+	} else if (!strncasecmp(key, "HKU\\", 4) && (sub = strchr(key + 4, '\\')) && !memchr(key + 4, '/', (size_t)(sub - key - 4)) &&
+		   asprintf(&hive_path, "/Users/%.*s/NTUSER.DAT", (int)(sub - key - 4), key + 4) < 0) {
+		hive_path = NULL;
+		b->err = -ENOMEM;
+	}
+	if (!hive_path || !sub) {
+		free(hive_path);
+		return NULL;
+	}
+	if (*sub == '\\')
+		sub++;
+	struct hive *h = NULL;
+	struct excise_err err = { 0 };
+	hive_node n = 0;
+	char *value = NULL;
+	int r = win_hive_open(&b->root, hive_path, &h, NULL, &err);
+	if (r == 0 && hive_lookup(h, hive_root(h), sub, &n) == 0 && hive_string(h, n, "UninstallString", &value) == 0 &&
+	    value && !*value) {
+		free(value);
+		value = NULL;
+	}
+	if (r == -ENOMEM)
+		b->err = r;
+	if (h)
+		hive_close(h);
+	free(hive_path);
+	b->us_key = dup0(key, &b->err);
+	b->us_value = value;
+	return value;
+}
+
+/* Whether `s` begins with a {GUID}; its letters upper-cased into code[39]. */
+static bool guid_into(const char *s, char code[39])
+{
+	static const char form[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
+	for (size_t i = 0; form[i]; i++) {
+		bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F');
+		if (form[i] == 'x' ? !hex : s[i] != form[i])
+			return false;
+		code[i] = s[i] >= 'a' && s[i] <= 'f' ? (char)(s[i] - 'a' + 'A') : s[i];
+	}
+	code[38] = 0;
+	return true;
+}
+
+/* The MSI product code of an Uninstall entry with no WindowsInstaller flag: the key named
+ * InstallWIX_{GUID} (the visible twin of a hidden MSI entry {GUID}), or an UninstallString
+ * that runs msiexec on a product code (/X{GUID} to remove, /I{GUID} the maintenance UI). */
+static bool msi_code_of(const char *key, const char *us, char code[39])
+{
+	const char *name = key ? strrchr(key, '\\') : NULL;
+	if (name && !strncasecmp(name + 1, "InstallWIX_", 11) && strlen(name + 12) == 38 && guid_into(name + 12, code))
+		return true;
+	if (!us)
+		return false;
+	const char *p = us + strspn(us, " \t\"");
+	const char *exe = strcasestr(p, "msiexec");
+	/* msiexec itself, by name or by path, not a program whose arguments mention it */
+	if (!exe || (exe != p && exe[-1] != '\\') || (strncasecmp(exe + 7, ".exe", 4) && exe[7] != ' ' && exe[7] != '"'))
+		return false;
+	for (const char *a = exe + 7; (a = strpbrk(a, "/-")); a++)
+		if ((a[1] == 'x' || a[1] == 'X' || a[1] == 'i' || a[1] == 'I') &&
+		    guid_into(a + 2 + strspn(a + 2, " \""), code))
+			return true;
+	return false;
+}
+
+/* Whether a registered UninstallString is how the finding's product is removed: its recipe
+ * says so, or it is an install the catalog does not list (its registration is all there is). */
+static bool uses_uninstall_string(const struct excise_finding *f)
+{
+	return f->kind == EXCISE_FINDING_UNLISTED ||
+	       uninstall_of(excise_product_removal(f->product, "windows"), EXCISE_UNINSTALL_STRING);
+}
+
+/* A non-MSI install: the UninstallString its entry registers, run as registered (in the
+ * user's context for a per-user entry), then the recipe's removal tools. */
+static void plan_uninstall_string(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
+				  const char *us)
+{
+	struct excise_plan_step *st = step(b, EXCISE_PLAN_UNINSTALL_STRING, e->path, f, e);
+	if (st && !st->args) {
+		const char *v[] = { us };
+		st->args = strv_dup(v, 1, &b->err);
+		st->user = dup0(attr(e, "user"), &b->err);
+		const struct excise_removal *rm = excise_product_removal(f->product, "windows");
+		st->reboot = rm ? rm->reboot : true;
+	}
+	plan_vendor_removers(b, f, e, excise_product_removal(f->product, "windows"));
+	/* the folder it was installed to, when the uninstaller leaves it */
+	const char *loc = attr(e, "install_location");
+	if (loc)
+		plan_win_dir(b, f, e, loc);
+}
+
+/* The registry of software: an MSI install (by its registration's product code, its
+ * entry's name or UninstallString), a non-MSI install by its UninstallString, a vendor
+ * key, the folder a key names. */
 static void plan_win_software(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *code = attr(e, "msi_product_code");
+	const char *us = NULL;
+	char buf[39];
+	if (!code && e->path && (e->kind == EXCISE_OBS_PACKAGE || e->kind == EXCISE_OBS_REGISTRY)) {
+		us = entry_uninstall_string(b, e->path);
+		if (msi_code_of(e->path, us, buf))
+			code = buf;
+	}
 	if (code)
 		plan_msi(b, f, e, code);
+	else if (us && uses_uninstall_string(f))
+		plan_uninstall_string(b, f, e, us);
 	else if (e->kind == EXCISE_OBS_REGISTRY && e->path)
 		step(b, EXCISE_PLAN_DELETE_REGKEY, e->path, f, e);
 	const char *product_root = attr(e, "product_root");
@@ -702,7 +831,7 @@ static bool uninstalls(const struct excise_plan *p, const char *id)
 	for (size_t i = 0; i < p->n_steps; i++) {
 		enum excise_plan_action a = p->steps[i].action;
 		if ((a == EXCISE_PLAN_DPKG_PURGE || a == EXCISE_PLAN_RPM_ERASE || a == EXCISE_PLAN_MSI_UNINSTALL ||
-		     a == EXCISE_PLAN_VENDOR_REMOVER) && !strcmp(p->steps[i].product, id))
+		     a == EXCISE_PLAN_UNINSTALL_STRING || a == EXCISE_PLAN_VENDOR_REMOVER) && !strcmp(p->steps[i].product, id))
 			return true;
 	}
 	return false;
@@ -930,8 +1059,9 @@ static void notes(struct builder *b)
 	for (size_t i = 0; i < p->n_steps; i++) {
 		struct excise_plan_step *s = &p->steps[i];
 		s->id = (unsigned)i + 1;
-		/* a removal tool the recipe names as the fallback of the MSI uninstall before it */
-		s->fallback = s->fallback && i > 0 && p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL;
+		/* a removal tool the recipe names as the fallback of the uninstall before it */
+		s->fallback = s->fallback && i > 0 && (p->steps[i - 1].action == EXCISE_PLAN_MSI_UNINSTALL ||
+						       p->steps[i - 1].action == EXCISE_PLAN_UNINSTALL_STRING);
 		char note[600];
 		const char *n = actions[s->action]->note ? actions[s->action]->note(p, s, note, sizeof(note)) : NULL;
 		if (n && !s->note)
@@ -1128,6 +1258,8 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 					     : err_set(err, b.err, "out of memory");
 	matcher_free(b.m);
 	strset_done(&b.removed);
+	free(b.us_key);
+	free(b.us_value);
 	if (b.root.fd >= 0)
 		root_done(&b.root);
 	if (r < 0) {
@@ -1146,6 +1278,7 @@ void plan_step_done(struct excise_plan_step *s)
 	free(s->version);
 	free(s->path);
 	free(s->product);
+	free(s->user);
 	free(s->note);
 	excise_strv_free(s->args);
 	excise_strv_free(s->forms);

@@ -243,8 +243,11 @@ delete-registry-key HKLM\\SOFTWARE\\KasperskyLab;delete-registry-key HKLM\\SOFTW
 	if command -v pwsh >/dev/null; then
 		check "win: pwsh parses the ps1 script" pwsh -NoProfile -NonInteractive -Command \
 			"\$e = \$null; [void][System.Management.Automation.Language.Parser]::ParseFile('$T/win.ps1', [ref]\$null, [ref]\$e); if (\$e) { \$e | ForEach-Object { \$_.ToString() }; exit 1 }"
+	elif command -v node >/dev/null && [ -e "${EXCISE_PS_PARSER:-/usr/local/lib/excise-test/ps-parser}/node_modules/tree-sitter-powershell/tree-sitter-powershell.wasm" ]; then
+		check "win: the tree-sitter PowerShell grammar parses the ps1 script" node "$EXCISE_SRC/tests/e2e/ps-parse.cjs" \
+			"${EXCISE_PS_PARSER:-/usr/local/lib/excise-test/ps-parser}" "$T/win.ps1"
 	else
-		ok "# SKIP win: pwsh not installed (not in Debian's archive); the golden file stands in"
+		ok "# SKIP win: pwsh not installed (not in Debian's archive), nor the tree-sitter grammar (tools/install-deps); the golden file stands in"
 	fi
 else
 	ok "# SKIP win: hivex tools not installed"

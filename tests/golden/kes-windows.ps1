@@ -5,12 +5,14 @@
 # made: TIME
 # Review every step before running it, as Administrator:
 #   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User NAME -Password (Read-Host -AsSecureString)]
+#     [-UserCredential (Get-Credential USER)]   (for the steps of a per-user install of USER)
 # The first failure stops the script; removed folders are moved into the quarantine folder.
 [CmdletBinding()]
 param(
     [switch]$DryRun,
     [string]$User = $env:EXCISE_UNINSTALL_USER,
-    [System.Security.SecureString]$Password
+    [System.Security.SecureString]$Password,
+    [System.Management.Automation.PSCredential]$UserCredential
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -44,10 +46,31 @@ function ConvertTo-Utf16Hex([System.Security.SecureString]$s) {
     -join ([Text.Encoding]::Unicode.GetBytes((ConvertTo-Plain $s)) | ForEach-Object { $_.ToString('X2') })
 }
 
-function Invoke-Msi([string[]]$MsiArgs) {
-    if ($DryRun) { Write-Log ('  would run: msiexec.exe ' + ($MsiArgs -join ' ')); return 0 }
-    $p = Start-Process -FilePath 'msiexec.exe' -ArgumentList $MsiArgs -Wait -PassThru
-    return $p.ExitCode
+# Run a program and wait; its exit code. A per-user install (-AsUser: the user's folder
+# name under Users, as the image showed it) is known to Windows only in that user's
+# context: run as that user when the script is not, with -UserCredential for them;
+# without it the step fails and the script stops.
+function Invoke-Program([string]$Program, [string[]]$Arguments, [string]$AsUser = '') {
+    $as = ''
+    if ($AsUser) { $as = ' as ' + $AsUser }
+    if ($DryRun) {
+        $shown = @($Arguments | ForEach-Object { $_ -replace '^([A-Za-z0-9_]*PASSW[A-Za-z0-9_]*)=.*$', '$1=********' })
+        Write-Log ('  would run' + $as + ': ' + $Program + ' ' + ($shown -join ' ')); return 0
+    }
+    $a = @{ FilePath = $Program; Wait = $true; PassThru = $true }
+    if ($Arguments) { $a.ArgumentList = $Arguments }
+    if ($AsUser -and $AsUser -ne $env:USERNAME) {
+        if (-not $UserCredential -or ($UserCredential.UserName -split '\\')[-1] -ne $AsUser) {
+            throw ('a per-user install of ' + $AsUser + ': run this script as ' + $AsUser + ', or give -UserCredential (Get-Credential ' + $AsUser + ')')
+        }
+        $a.Credential = $UserCredential
+        $a.LoadUserProfile = $true
+    }
+    return (Start-Process @a).ExitCode
+}
+
+function Invoke-Msi([string[]]$MsiArgs, [string]$AsUser = '') {
+    return Invoke-Program 'msiexec.exe' $MsiArgs $AsUser
 }
 
 function Move-ToQuarantine([string]$Path) {

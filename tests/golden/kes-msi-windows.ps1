@@ -1,0 +1,136 @@
+# excise removal plan (excise plan --emit ps1)
+# report: REPORT-ID
+# host: 
+# catalog: excise-stock 2026.11.22
+# made: TIME
+# Review every step before running it, as Administrator:
+#   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User NAME -Password (Read-Host -AsSecureString)]
+#     [-UserCredential (Get-Credential USER)]   (for the steps of a per-user install of USER)
+# The first failure stops the script; removed folders are moved into the quarantine folder.
+[CmdletBinding()]
+param(
+    [switch]$DryRun,
+    [string]$User = $env:EXCISE_UNINSTALL_USER,
+    [System.Security.SecureString]$Password,
+    [System.Management.Automation.PSCredential]$UserCredential
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$Report = 'REPORT-ID'
+$LogDir = Join-Path $env:ProgramData 'excise'
+$Log = Join-Path $LogDir ("remove-" + $Report + '.log')
+$Quarantine = Join-Path $LogDir ("quarantine-" + $Report)
+$script:Reboot = $false
+if (-not $Password -and $env:EXCISE_UNINSTALL_PASSWORD) {
+    $Password = ConvertTo-SecureString $env:EXCISE_UNINSTALL_PASSWORD -AsPlainText -Force
+}
+if (-not $DryRun) { New-Item -ItemType Directory -Force -Path $LogDir, $Quarantine | Out-Null }
+
+function Write-Log([string]$Message) {
+    $line = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ') + ' ' + $Message
+    Write-Host $line
+    if (-not $DryRun) { Add-Content -LiteralPath $Log -Value $line }
+}
+
+function Invoke-Step([scriptblock]$Action) {
+    if ($DryRun) { Write-Log ('  would run: ' + $Action.ToString().Trim()); return }
+    & $Action
+}
+
+function ConvertTo-Plain([System.Security.SecureString]$s) {
+    [Runtime.InteropServices.Marshal]::PtrToStringAuto([Runtime.InteropServices.Marshal]::SecureStringToBSTR($s))
+}
+
+# password-utf16le-hex: the hex of the password's UTF-16LE bytes.
+function ConvertTo-Utf16Hex([System.Security.SecureString]$s) {
+    -join ([Text.Encoding]::Unicode.GetBytes((ConvertTo-Plain $s)) | ForEach-Object { $_.ToString('X2') })
+}
+
+# Run a program and wait; its exit code. A per-user install (-AsUser: the user's folder
+# name under Users, as the image showed it) is known to Windows only in that user's
+# context: run as that user when the script is not, with -UserCredential for them;
+# without it the step fails and the script stops.
+function Invoke-Program([string]$Program, [string[]]$Arguments, [string]$AsUser = '') {
+    $as = ''
+    if ($AsUser) { $as = ' as ' + $AsUser }
+    if ($DryRun) {
+        $shown = @($Arguments | ForEach-Object { $_ -replace '^([A-Za-z0-9_]*PASSW[A-Za-z0-9_]*)=.*$', '$1=********' })
+        Write-Log ('  would run' + $as + ': ' + $Program + ' ' + ($shown -join ' ')); return 0
+    }
+    $a = @{ FilePath = $Program; Wait = $true; PassThru = $true }
+    if ($Arguments) { $a.ArgumentList = $Arguments }
+    if ($AsUser -and $AsUser -ne $env:USERNAME) {
+        if (-not $UserCredential -or ($UserCredential.UserName -split '\\')[-1] -ne $AsUser) {
+            throw ('a per-user install of ' + $AsUser + ': run this script as ' + $AsUser + ', or give -UserCredential (Get-Credential ' + $AsUser + ')')
+        }
+        $a.Credential = $UserCredential
+        $a.LoadUserProfile = $true
+    }
+    return (Start-Process @a).ExitCode
+}
+
+function Invoke-Msi([string[]]$MsiArgs, [string]$AsUser = '') {
+    return Invoke-Program 'msiexec.exe' $MsiArgs $AsUser
+}
+
+function Move-ToQuarantine([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { Write-Log "  already gone: $Path"; return }
+    $item = Get-Item -LiteralPath $Path -Force
+    if ($item.Attributes -band [IO.FileAttributes]::ReparsePoint) { throw "$Path is now a link: rescan and plan again" }
+    $dest = Join-Path $Quarantine ($Path.Substring(3))
+    Invoke-Step { New-Item -ItemType Directory -Force -Path (Split-Path -Parent $dest) | Out-Null }
+    Invoke-Step { Move-Item -LiteralPath $Path -Destination $dest }
+}
+
+# step 1: stop-service klif
+# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]
+function Step1 {
+    $svc = Get-Service -Name 'klif' -ErrorAction SilentlyContinue
+    if (-not $svc) { Write-Log '  not installed'; return }
+    Invoke-Step { Stop-Service -InputObject $svc -Force }
+    Invoke-Step { Set-Service -Name $svc.Name -StartupType Disabled }
+}
+
+# step 2: msi-uninstall {9A017278-F7F4-4DF9-A482-0B97B70DD7ED}
+# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
+function Step2 {
+    $msiArgs = @('/x', '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}', '/qn', '/norestart')
+    if ($Password) { $msiArgs += 'KLLOGIN=' + $User; $msiArgs += 'KLPASSWD=' + (ConvertTo-Plain $Password) }
+    $code = Invoke-Msi $msiArgs
+    if ($code -eq 1605) { Write-Log '  not installed'; return }
+    if ($code -eq 3010) { $script:Reboot = $true; return }
+    if ($code -ne 0) { throw "msiexec exit code $code" }
+}
+
+# step 3: vendor-remover kavremover
+# evidence: win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\InstallWIX_{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-f-r-dlya-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-.-for-windows-re, strong]; win-software package Kaspersky Endpoint Security for Windows @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.package.kaspersky-endpoint-security-for-windows, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.ao-kaspersky-lab, strong]; win-software package AO Kaspersky Lab @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kaspersky.package.publisher.kaspersky-re, strong]; win-software registry {9A017278-F7F4-4DF9-A482-0B97B70DD7ED} @HKLM\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall\{9A017278-F7F4-4DF9-A482-0B97B70DD7ED} [kes-windows.registry.9a017278-f7f4-4df9-a482-0b97b70dd7ed, strong]
+function Step3 {
+    $tool = Join-Path $PSScriptRoot 'kavremvr.exe'
+    if (-not (Test-Path -LiteralPath $tool)) { throw ('the removal tool ' + 'kavremover (' + 'kavremvr.exe)' + ' is not next to this script') }
+    Invoke-Step { Start-Process -FilePath $tool -Wait }
+}
+
+$prev = 'ok'
+Write-Log ('step 1/3: stop-service ' + 'klif')
+try { Step1; Write-Log '  ok'; $prev = 'ok' }
+catch {
+    Write-Log ("FAILED at step 1: " + $_)
+    exit 1
+}
+Write-Log ('step 2/3: msi-uninstall ' + '{9A017278-F7F4-4DF9-A482-0B97B70DD7ED}')
+try { Step2; Write-Log '  ok'; $prev = 'ok' }
+catch {
+    Write-Log ("  FAILED: " + $_ + '; the fallback step 3 follows')
+    $prev = 'failed'
+}
+Write-Log ('step 3/3: vendor-remover ' + 'kavremover')
+if ($prev -ne 'failed') { Write-Log '  not needed' } else {
+try { Step3; Write-Log '  ok'; $prev = 'ok' }
+catch {
+    Write-Log ("FAILED at step 3: " + $_)
+    exit 1
+}
+}
+$script:Reboot = $true
+if ($script:Reboot) { Write-Log 'done; a reboot is needed to finish' } else { Write-Log 'done' }
+Write-Log 'next: excise verify --root on the disk image, or a rescan, to attest the result'

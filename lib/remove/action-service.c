@@ -21,19 +21,18 @@
 
 #define KILL_WAIT_MS 5000
 
-/* Offline: a unit is disabled by removing the links that enable it. */
-static enum excise_step_outcome disable_offline(struct run *x, const struct excise_plan_step *s,
-						struct excise_err *err)
+/* The links that enable `unit` in the root: NULL-terminated, owned (free each, then the
+ * vector), or NULL on OOM with *n 0. Shared by the removal and its dry run. */
+char **remove_unit_links(struct run *x, const char *unit, size_t *n)
 {
 	static const char *const dirs[] = { "/etc/systemd/system", "/usr/local/lib/systemd/system" };
-	size_t moved = 0;
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+	char **links = calloc(1, sizeof(*links));
+	*n = 0;
+	for (size_t d = 0; links && d < sizeof(dirs) / sizeof(dirs[0]); d++) {
 		DIR *dh;
 		if (root_opendir(&x->root, dirs[d], &dh) < 0)
 			continue;
 		struct dirent *de;
-		char **links = NULL;
-		size_t n = 0;
 		while ((de = readdir(dh))) {
 			size_t l = strlen(de->d_name);
 			bool sub = (l > 6 && strcmp(de->d_name + l - 6, ".wants") == 0) ||
@@ -42,32 +41,46 @@ static enum excise_step_outcome disable_offline(struct run *x, const struct exci
 			if (!sub || !remove_entry_is(dh, de, S_IFDIR))
 				continue;
 			char *sd = path_join(dirs[d], de->d_name);
-			char *lp = sd ? path_join(sd, s->target) : NULL;
+			char *lp = sd ? path_join(sd, unit) : NULL;
 			free(sd);
 			struct stat st;
 			if (lp && root_lstat(&x->root, lp, &st) == 0 && S_ISLNK(st.st_mode)) {
-				char **v = realloc(links, (n + 1) * sizeof(*v));
+				char **v = realloc(links, (*n + 2) * sizeof(*v));
 				if (v) {
 					links = v;
-					links[n++] = lp;
+					links[(*n)++] = lp;
+					links[*n] = NULL;
 					lp = NULL;
 				}
 			}
 			free(lp);
 		}
 		closedir(dh);
-		enum excise_step_outcome o = EXCISE_STEP_DONE;
-		for (size_t i = 0; i < n; i++) {
-			if (o == EXCISE_STEP_DONE && remove_put(x, links[i], NULL, err) == EXCISE_STEP_FAILED)
-				o = EXCISE_STEP_FAILED;
-			else if (o == EXCISE_STEP_DONE)
-				moved++;
-			free(links[i]);
-		}
-		free(links);
-		if (o == EXCISE_STEP_FAILED)
-			return o;
 	}
+	return links;
+}
+
+/* Offline: a unit is disabled by removing the links that enable it. */
+static enum excise_step_outcome disable_offline(struct run *x, const struct excise_plan_step *s,
+						struct excise_err *err)
+{
+	size_t n = 0, moved = 0;
+	char **links = remove_unit_links(x, s->target, &n);
+	if (!links) {
+		err_set(err, -ENOMEM, "out of memory");
+		return EXCISE_STEP_FAILED;
+	}
+	enum excise_step_outcome o = EXCISE_STEP_DONE;
+	for (size_t i = 0; i < n; i++) {
+		if (o == EXCISE_STEP_DONE && remove_put(x, links[i], NULL, err) == EXCISE_STEP_FAILED)
+			o = EXCISE_STEP_FAILED;
+		else if (o == EXCISE_STEP_DONE)
+			moved++;
+		free(links[i]);
+	}
+	free(links);
+	if (o == EXCISE_STEP_FAILED)
+		return o;
 	if (!moved) {
 		remove_say(x, "%s is not enabled", s->target);
 		return EXCISE_STEP_ALREADY;

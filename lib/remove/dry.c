@@ -90,32 +90,13 @@ static enum excise_step_outcome dry_package(struct run *x, const struct excise_p
 /* Offline, a unit is disabled by moving the links that enable it (action-service.c). */
 static enum excise_step_outcome dry_disable(struct run *x, const struct excise_plan_step *s, FILE *out)
 {
-	static const char *const dirs[] = { "/etc/systemd/system", "/usr/local/lib/systemd/system" };
 	size_t n = 0;
-	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
-		DIR *dh;
-		if (root_opendir(&x->root, dirs[d], &dh) < 0)
-			continue;
-		struct dirent *de;
-		while ((de = readdir(dh))) {
-			size_t l = strlen(de->d_name);
-			bool sub = (l > 6 && strcmp(de->d_name + l - 6, ".wants") == 0) ||
-				   (l > 9 && strcmp(de->d_name + l - 9, ".requires") == 0) ||
-				   (l > 8 && strcmp(de->d_name + l - 8, ".upholds") == 0);
-			if (!sub || !remove_entry_is(dh, de, S_IFDIR))
-				continue;
-			char *sd = path_join(dirs[d], de->d_name);
-			char *lp = sd ? path_join(sd, s->target) : NULL;
-			struct stat st;
-			if (lp && root_lstat(&x->root, lp, &st) == 0 && S_ISLNK(st.st_mode)) {
-				fprintf(out, "move: %s\n", lp);
-				n++;
-			}
-			free(sd);
-			free(lp);
-		}
-		closedir(dh);
+	char **links = remove_unit_links(x, s->target, &n);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "move: %s\n", links[i]);
+		free(links[i]);
 	}
+	free(links);
 	if (x->root.live) {
 		const char *argv[] = { "systemctl", "disable", "--", s->target, NULL };
 		say_run(out, argv);

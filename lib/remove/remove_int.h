@@ -63,6 +63,9 @@ void remove_dry_steps(struct run *x);
 int remove_check_one(struct run *x, const struct excise_plan_step *s, struct excise_err *err);
 /* Whether the entry is of `type` (S_IFDIR, S_IFLNK), from d_type or lstat. */
 bool remove_entry_is(DIR *dh, const struct dirent *de, mode_t type);
+/* The links that enable systemd unit `unit` under the root (action-service.c): owned,
+ * NULL-terminated, *n of them; NULL on OOM. */
+char **remove_unit_links(struct run *x, const char *unit, size_t *n);
 
 /* lib/remove/recover.c: a step the journal ended as done or already gone whose effect
  * is not on the target (the package still in the database, the path still there). */

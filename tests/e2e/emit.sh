@@ -20,7 +20,6 @@
 for t in shellcheck dash dpkg-deb python3 openssl; do
 	command -v $t >/dev/null || skip_all "$t not installed"
 done
-GOLDEN=$EXCISE_SRC/tests/golden
 
 # plan_of ROOT NAME: scan ROOT and plan it as $T/NAME.plan.json (offline) and
 # $T/NAME-live.plan.json (the same plan for the host itself)
@@ -61,18 +60,6 @@ normalize() {
 		-e 's|^# made: .*|# made: TIME|' "$1"
 }
 
-# golden NAME FILE: FILE is tests/golden/NAME
-golden() {
-	if [ "${EXCISE_UPDATE_GOLDEN:-}" = 1 ]; then
-		cp "$2" "$GOLDEN/$1"
-		ok "golden $1 rewritten"
-	elif diff -u "$GOLDEN/$1" "$2" >"$T/golden.diff"; then
-		ok "golden $1 unchanged"
-	else
-		not_ok "golden $1 unchanged (EXCISE_UPDATE_GOLDEN=1 rewrites it after review)"
-		head -40 "$T/golden.diff" | sed 's/^/# /'
-	fi
-}
 
 report_id() { py -c 'import json,sys; print(json.load(open(sys.argv[1]))["report_id"])' "$T/$1.report.json"; }
 

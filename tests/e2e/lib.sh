@@ -137,6 +137,19 @@ scan_json() {
 
 validate_report() { _py validate "$EXCISE_SRC/docs/report.schema.json" "$1"; }
 
+# golden NAME FILE: FILE must equal tests/golden/NAME (EXCISE_UPDATE_GOLDEN=1 rewrites it, after review)
+golden() {
+	if [ "${EXCISE_UPDATE_GOLDEN:-}" = 1 ]; then
+		cp "$2" "$EXCISE_SRC/tests/golden/$1"
+		ok "golden $1 rewritten"
+	elif diff -u "$EXCISE_SRC/tests/golden/$1" "$2" >"$T/golden.diff"; then
+		ok "golden $1 unchanged"
+	else
+		not_ok "golden $1 unchanged (EXCISE_UPDATE_GOLDEN=1 rewrites it after review)"
+		head -40 "$T/golden.diff" | sed 's/^/# /'
+	fi
+}
+
 done_testing() {
 	echo "1..$_n"
 	[ "$_bad" -eq 0 ]

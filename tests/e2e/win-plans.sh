@@ -13,8 +13,6 @@ command -v hivexsh >/dev/null || skip_all "hivexsh (libhivex-bin) not installed"
 # shellcheck source=tests/e2e/winfix.sh
 . "$(dirname "$0")/winfix.sh"
 
-GOLDEN=$EXCISE_SRC/tests/golden
-UN='HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall'
 UN32='HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall'
 
 # plan_of ROOT NAME: scan, plan (json) and the ps1 script, normalised for the golden file
@@ -34,17 +32,6 @@ steps() {
 step_field() { py -c 'import json,sys; [print(s[sys.argv[3]]) for s in json.load(open(sys.argv[1]))["steps"] if s["action"] == sys.argv[2]]' "$T/$1.plan.json" "$2" "$3"; }
 refused() { py -c 'import json,sys; [print(k["what"], k["why"]) for k in json.load(open(sys.argv[1]))["skipped"] if k["refused"]]' "$T/$1.plan.json"; }
 
-golden() {
-	if [ "${EXCISE_UPDATE_GOLDEN:-}" = 1 ]; then
-		cp "$2" "$GOLDEN/$1"
-		ok "golden $1 rewritten"
-	elif diff -u "$GOLDEN/$1" "$2" >"$T/golden.diff"; then
-		ok "golden $1 unchanged"
-	else
-		not_ok "golden $1 unchanged (EXCISE_UPDATE_GOLDEN=1 rewrites it after review)"
-		head -40 "$T/golden.diff" | sed 's/^/# /'
-	fi
-}
 
 # parses NAME: a real PowerShell parser reads the script: pwsh when there is one, else the
 # tree-sitter PowerShell grammar from npm (tools/install-deps puts it in $PS_PARSER)

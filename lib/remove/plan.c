@@ -735,6 +735,20 @@ static void plan_receipt(struct builder *b, const struct excise_finding *f, cons
 	forget_receipt(b, f, e);
 }
 
+/* A certificate in a machine store of the SOFTWARE hive: its key (…\SystemCertificates\<store>\
+ * Certificates\<thumbprint>) is deleted, exported to a .reg file in the quarantine first, so
+ * the script takes it out of the store and restoring the .reg puts it back. */
+static void plan_win_cert(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	static const char prefix[] = "HKLM\\SOFTWARE\\";
+	if (e->path && !strncasecmp(e->path, prefix, sizeof(prefix) - 1) && strcasestr(e->path, "\\SystemCertificates\\") &&
+	    strcasestr(e->path, "\\Certificates\\"))
+		step(b, EXCISE_PLAN_DELETE_REGKEY, e->path, f, e);
+	else
+		skip(b, e->path ? e->path : e->value, "not a certificate key of a machine store: remove it from the store "
+			 "with certutil -delstore");
+}
+
 typedef void plan_fn(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e);
 
 /* Every kind of evidence the sources report, and what the plan does with it: the first
@@ -758,7 +772,7 @@ static const struct rule {
 	{ "linux,windows,macos", "files", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
 	{ "linux,windows,macos", "walk", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
 	{ "windows", "win-files", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
-	{ "windows", "win-software", EXCISE_OBS_CERT, NULL, "remove it from the store with certutil -delstore" },
+	{ "windows", "win-software", EXCISE_OBS_CERT, plan_win_cert, NULL },
 	{ "windows", "win-users", EXCISE_OBS_CERT, NULL, "remove it from the user's store with certutil -user -delstore" },
 	{ "windows", "win-software", _EXCISE_OBS_KIND_MAX, plan_win_software, NULL },
 	{ "windows", "win-users", _EXCISE_OBS_KIND_MAX, plan_win_software, NULL },

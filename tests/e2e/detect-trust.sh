@@ -60,7 +60,7 @@ print(sys.argv[2] in t, "trust" in t, [l for l in t.splitlines() if re.search(r"
 	check_eq "$name: excise plan of the report: written (exit 0)" "$rc" 0
 	# (a store excise does not write, NSS or Windows, is listed with the way to do it)
 	check_eq "$name: the plan removes the certificate at $where, or lists it with the reason" \
-		"$(jq_py "$T/plan.json" "any(s['action']=='remove-cert' and s['path']==r'$where' and s['target']=='$SHA256' for s in r['steps']) or any(any(w in k['what'] for w in ('$CN', '$SHA256', r'$where')) and not k['why'].startswith('weak evidence') for k in r['skipped'])")" True
+		"$(jq_py "$T/plan.json" "any(s['action']=='remove-cert' and s['path']==r'$where' and s['target']=='$SHA256' for s in r['steps']) or any(s['action']=='delete-registry-key' and s['target']==r'$where' for s in r['steps']) or any(any(w in k['what'] for w in ('$CN', '$SHA256', r'$where')) and not k['why'].startswith('weak evidence') for k in r['skipped'])")" True
 	rc=0
 	"$EXCISE" plan --root "$R" -o "$T/plan.txt" 2>"$T/plan.err" || rc=$?
 	check "$name: excise plan --root (text) names the certificate" \
@@ -129,6 +129,9 @@ PY
 	sw "$C" <"$T/root.reg"
 	KAV_SHA1=$(openssl dgst -sha1 -r "$T/kav.der" | cut -c1-40 | tr a-f A-F)
 	lone windows "$C" "HKLM\\SOFTWARE\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\$KAV_SHA1"
+	check_eq "windows: the machine store's certificate key is deleted (exported to the quarantine first)" \
+		"$(jq_py "$T/plan.json" "[(s['action'], s['target']) for s in r['steps'] if 'SystemCertificates' in s['target']]")" \
+		"[[\"delete-registry-key\", \"HKLM\\\\SOFTWARE\\\\Microsoft\\\\SystemCertificates\\\\ROOT\\\\Certificates\\\\$KAV_SHA1\"]]"
 else
 	ok "# SKIP Windows ROOT store: hivexregedit or hivexsh not installed"
 fi

@@ -44,20 +44,22 @@ SEEN_ON = {
 # longer a gap (so this list cannot go stale) and when a new product or platform is not
 # covered and not listed here.
 KNOWN_GAPS = {
-    ("safe-browser", "android"): "com.kaspersky.browser is named only by an unidentified code index",
-    ("kpm", "macos"): "no public source names the macOS bundle, receipt or launchd label",
-    ("kpm", "ios"): "no public source names the iOS bundle id",
-    ("vpn", "macos"): "no public source names the macOS bundle, receipt or launchd label",
-    ("vpn", "ios"): "no public source names the iOS bundle id",
-    ("kav", "macos"): "the legacy Anti-Virus for Mac artifacts are attributed to kes-mac",
-    ("kts", "macos"): "no public source names Total Security for Mac artifacts",
-    ("ksos", "macos"): "no public source names Small Office Security for Mac artifacts",
-    ("kaspersky-standard", "macos"): "no public source names Kaspersky for Mac artifacts",
-    ("kaspersky-plus", "macos"): "no public source names Kaspersky for Mac artifacts",
-    ("kaspersky-premium", "macos"): "no public source names Kaspersky for Mac artifacts",
+    ("safe-browser", "android"): ("com.kaspersky.browser is named only by an unidentified code index; no Play "
+                                  "Store page or help page for it was found"),
+    ("kpm", "ios"): ("com.kaspersky.passwordmanager is named as the iOS bundle id only by an unidentified "
+                     "Appium configuration (code index); no App Store or help page states it"),
+    ("vpn", "ios"): "no public source names the iOS bundle id (the iOS help names none)",
+    ("kaspersky-app", "macos"): ("the Mac application of Standard/Plus/Premium (help Kaspersky/Mac25) shares "
+                                 "the KAV layout of kes-mac, whose indicators attribute it; no public source "
+                                 "names a bundle id or receipt of its own"),
+    ("kts", "macos"): ("no public source names a Total Security for Mac application, bundle, receipt or "
+                       "label (a Total Security licence's Mac application is not documented in any source found)"),
+    ("ksos", "macos"): ("no public source names a Small Office Security for Mac bundle, receipt or label; "
+                        "its admin guide documents only Password Manager for Mac"),
     ("endpoint-agent", "linux"): ("on Linux the EDR agent is KESL 12.4+ in Endpoint Detection and Response "
                                   "Agent mode (the kesl package, KES4Linux 12.4 help 273064): its artifacts "
-                                  "are kesl's"),
+                                  "are kesl's; the separate Endpoint Agent for Linux that KATA 5.0 help lists "
+                                  "has no public package, path or unit name"),
     ("kav-engine-oem", "any"): "the engine inside other vendors' products has no public file or id list",
 }
 # Indicators and products whose source is the research's unidentified code index, not a

@@ -233,7 +233,7 @@ PLACES = {
     "kes-mac": {"macos": ["/Library/Application Support/Kaspersky Lab/KAV",
                           "/Applications/Kaspersky Anti-Virus For Mac.app",
                           "/Applications/Kaspersky Anti-Virus.app", "/Library/Logs/Kaspersky Lab"]},
-    "ksc": {"windows": [PF + "Kaspersky Security Center"]},
+    "ksc": {"windows": [PF + "Kaspersky Security Center"], "linux": ["/var/opt/kaspersky/klnagent_srv"]},
     "kav": consumer_places("Kaspersky Anti-Virus"),
     "kis": consumer_places("Kaspersky Internet Security"),
     "kts": consumer_places("Kaspersky Total Security"),
@@ -246,7 +246,7 @@ PLACES = {
     "safe-kids": consumer_places("Kaspersky Safe Kids"),
     "vpn": consumer_places("Kaspersky VPN Secure Connection"),
     "ksws": {"windows": [PF + "Kaspersky Security for Windows Server"]},
-    "endpoint-agent": {"windows": [PF + "Endpoint Agent"]},
+    "endpoint-agent": {"windows": [PF + "Endpoint Agent", "/ProgramData/Kaspersky Lab/Endpoint Agent"]},
     "scanengine": {"linux": ["/opt/kaspersky/ScanEngine"]},
     "kav4fs": {"linux": ["/opt/kaspersky/kav4fs"]},
     "kess": {"linux": ["/opt/kaspersky/kess"]},
@@ -286,8 +286,10 @@ PRODUCTS = [
     P("ksc", "Kaspersky Security Center Administration Server (with Web Console and Administration Console)",
       "management", ["windows", "linux"], "https://support.kaspersky.com/KSCLinux/15/en-US/158525.htm",
       places=PLACES["ksc"]),
-    P("kav", "Kaspersky Anti-Virus", "consumer", ["windows", "macos"], BOD, places=PLACES["kav"], removal={
-        "windows": CONSUMER_WIN, "macos": {"uninstall": [MAC_KAV_SCRIPT], "source": MAC_GIST}}),
+    # Kaspersky Anti-Virus for Mac is the kes-mac product (the same KAV layout, receipts and
+    # uninstall script): this product is the Windows Anti-Virus only.
+    P("kav", "Kaspersky Anti-Virus", "consumer", ["windows"], BOD, places=PLACES["kav"], removal={
+        "windows": CONSUMER_WIN}),
     # On Android the consumer subscriptions run in one application, com.kms.free
     # (kms-android); the products below list the platforms of their own installers.
     P("kis", "Kaspersky Internet Security", "consumer", ["windows", "macos"], BOD,
@@ -298,14 +300,16 @@ PRODUCTS = [
       places=PLACES["ksos"], removal={"windows": CONSUMER_WIN}),
     P("kfree", "Kaspersky Free", "consumer", ["windows"], KAVREMOVER_LIST, places=PLACES["kfree"],
       removal={"windows": CONSUMER_WIN}),
-    P("kaspersky-standard", "Kaspersky Standard", "consumer", ["windows", "macos"],
+    # On macOS, Standard, Plus and Premium are plans of one application, kaspersky-app
+    # (MAC25_HELP): these three list the platform of their own Windows installers.
+    P("kaspersky-standard", "Kaspersky Standard", "consumer", ["windows"],
       KAVREMOVER_LIST, places=PLACES["kaspersky-standard"], removal={"windows": CONSUMER_WIN}),
-    P("kaspersky-plus", "Kaspersky Plus", "consumer", ["windows", "macos"], KAVREMOVER_LIST,
+    P("kaspersky-plus", "Kaspersky Plus", "consumer", ["windows"], KAVREMOVER_LIST,
       places=PLACES["kaspersky-plus"], removal={"windows": CONSUMER_WIN}),
-    P("kaspersky-premium", "Kaspersky Premium", "consumer", ["windows", "macos"],
+    P("kaspersky-premium", "Kaspersky Premium", "consumer", ["windows"],
       KAVREMOVER_LIST, places=PLACES["kaspersky-premium"], removal={"windows": CONSUMER_WIN}),
     P("kaspersky-app", "Kaspersky (the consumer application of Standard, Plus and Premium, 21.9 and later)",
-      "consumer", ["windows", "ios"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
+      "consumer", ["windows", "macos", "ios"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
     P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"],
       "https://github.com/microsoft/winget-pkgs/blob/master/manifests/k/Kaspersky/KasperskySecurityCloud/"
       "21.3.10.391/Kaspersky.KasperskySecurityCloud.locale.en-US.yaml", places=PLACES["security-cloud"]),
@@ -316,7 +320,7 @@ PRODUCTS = [
     P("safe-browser", "Kaspersky Safe Browser", "mobile", ["android"], GCI),
     P("vpn", "Kaspersky VPN Secure Connection", "consumer", ["windows", "macos", "android", "ios"],
       "https://support.kaspersky.com/de/ksec-for-windows/5.17/233596", places=PLACES["vpn"]),
-    P("safe-kids", "Kaspersky Safe Kids", "consumer", ["windows", "android", "ios"],
+    P("safe-kids", "Kaspersky Safe Kids", "consumer", ["windows", "macos", "android", "ios"],
       "https://support.kaspersky.com/help/KSK/Win23.0/pt-PT/237222.htm", places=PLACES["safe-kids"]),
     P("browser-ext", "Kaspersky browser extensions (Kaspersky Protection, URL Advisor, Virtual Keyboard)",
       "consumer", ["any"], "https://hackerone.com/reports/470519"),
@@ -1382,6 +1386,96 @@ def catalog_v4():
         "glob", True, platforms=win)
 
 
+
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, fourth pass: the macOS applications of Password Manager and VPN Secure
+# Connection from Kaspersky's own help on their trace files, Security Center's Linux
+# server and Web Console files, Endpoint Agent's folders as Anti Targeted Attack's help
+# lists them, and process names Kaspersky's Linux help shows in `top` output.
+# ---------------------------------------------------------------------------------------
+
+# Password Manager for Mac 9.2: trace files in ~/Library/Containers/com.kaspersky.kpm (the
+# application), .../com.kaspersky.kpm.agent (its agent) and .../com.kaspersky.kpm.bl.resolver
+# (its daemon). macOS names an application's sandbox container after its bundle id.
+KPM_MAC92 = "https://support.kaspersky.com/KPM/Mac9.2/en-US/171492.htm"
+# Password Manager for Mac 10.1: the same files in the app group container
+# ~/Library/Group Containers/2Y8XE5CQ94.com.kaspersky.kpm (2Y8XE5CQ94 is Kaspersky's team id).
+KPM_MAC101 = "https://support.kaspersky.co.jp/help/KPM/Mac10.1/en-US/171492.htm"
+# VPN Secure Connection for Mac 3.4: ~/Library/Group Containers/2Y8XE5CQ94.com.kaspersky.ksec,
+# trace files ksec_agent_*, ksec_app_*, ksec_daemon_*_pid_*, ksec_networkextension_*.log.
+KSEC_MAC = "https://support.kaspersky.com/help/KSDE/Mac3.4/fi-FI/171494.htm"
+KSEC_MAC32 = "https://support.kaspersky.com/sv/ksec-for-mac/3.2/171494"
+# Kaspersky Standard | Plus | Premium for Mac: one "Kaspersky application" whose plans
+# differ ("The solutions include multiple plans"), so the plans are not macOS products.
+MAC25_HELP = "https://support.kaspersky.it/help/Kaspersky/Mac25/en-US/all-in-one.htm"
+# Security Center 16 Linux help, Web Console: the response file /etc/ksc-web-console-setup.json
+# and the Administration Server's certificate under /var/opt/kaspersky/klnagent_srv.
+KSC_LINUX_WC = "https://support.kaspersky.com/help/KSCLinux/16/en-US/271767.htm"
+# Anti Targeted Attack Platform 5.0 help, "Changes in the system after Kaspersky Endpoint
+# Agent installation": %ProgramFiles%\Kaspersky Lab\Endpoint Agent\ (32-bit Windows),
+# %ProgramFiles (x86)%\... (64-bit), %ALLUSERSPROFILE%\Kaspersky Lab\Endpoint Agent\4.0\Data.
+KATA_KEA = "https://support.kaspersky.co.jp/KATA/5.0/en-US/all-in-one.htm?sectionUrl=199164.htm"
+# Embedded Systems Security 3.3 and Kaspersky for Linux 2.0 help, "Resource consumption
+# optimization": `top -bn1|grep kess` shows the process kess (kfl for Kaspersky for Linux).
+KESS_TOP = "https://support.kaspersky.ru/help/KESSLinux/3.3.0/en-US/all-in-one.htm?sectionUrl=206054.htm"
+KFL_TOP = "https://support.kaspersky.ru/help/Kaspersky/Linux2.0/ru-RU/all-in-one.htm?sectionUrl=206054.htm"
+# Safe Kids for Mac help (KSK Mac 1.0 MR9): trace files ksk_agent_<timestamp>.log and
+# ksk_app_<timestamp>.log; it names no bundle, receipt or launchd label.
+KSK_MAC = "https://support.kaspersky.com/help/KSK/Mac1.0MR9/pl-PL/172001.htm"
+
+
+def catalog_v5():
+    mac = ["macos"]
+    # Password Manager for Mac: its application, agent and daemon by bundle id (each the
+    # name of its sandbox container), and the per-user containers by folder name.
+    for bid, what in (("com.kaspersky.kpm", "application"), ("com.kaspersky.kpm.agent", "agent"),
+                      ("com.kaspersky.kpm.bl.resolver", "daemon")):
+        add("kpm", "bundle", "name", bid, "strong", KPM_MAC92,
+            "bundle id of the Password Manager for Mac %s (its sandbox container "
+            "~/Library/Containers/%s holds its trace files)" % (what, bid), platforms=mac)
+        add("kpm", "file", "name", bid, "strong", KPM_MAC92,
+            "per-user sandbox container of the Password Manager for Mac %s" % what, platforms=mac)
+    add("kpm", "file", "name", "2Y8XE5CQ94.com.kaspersky.kpm", "strong", KPM_MAC101,
+        "per-user app group container of Password Manager for Mac 10 (~/Library/Group Containers)",
+        platforms=mac)
+    add("kpm", "file", "name", "kpm_daemon_*_pid_*.log", "weak", KPM_MAC92,
+        "trace file of the Password Manager for Mac daemon (written only when tracing is on)", "glob",
+        platforms=mac)
+    # VPN Secure Connection for Mac: its app group container and trace files.
+    add("vpn", "file", "name", "2Y8XE5CQ94.com.kaspersky.ksec", "strong", KSEC_MAC,
+        "per-user app group container of VPN Secure Connection for Mac (~/Library/Group Containers)",
+        platforms=mac)
+    add("vpn", "file", "name", "2Y8XE5CQ94.com.kaspersky.ksec", "strong", KSEC_MAC32, platforms=mac)
+    for g in ("ksec_daemon_*_pid_*.log", "ksec_networkextension_*.log"):
+        add("vpn", "file", "name", g, "weak", KSEC_MAC32,
+            "trace file of VPN Secure Connection for Mac (written only when tracing is on)", "glob",
+            platforms=mac)
+    # Safe Kids for Mac: only its trace files are public.
+    for g in ("ksk_agent_*.log", "ksk_app_*.log"):
+        add("safe-kids", "file", "name", g, "weak", KSK_MAC,
+            "trace file of Safe Kids for Mac (written only when tracing is on)", "glob", platforms=mac)
+    # Security Center on Linux: the server's own Network Agent data folder and the Web
+    # Console's response file.
+    lin = ["linux"]
+    add("ksc", "file", "path", "/var/opt/kaspersky/klnagent_srv", "strong", KSC_LINUX_WC,
+        "data folder of the Administration Server (Linux): its certificate 1093/cert/klserver.cer", platforms=lin)
+    add("ksc", "file", "path", "/var/opt/kaspersky/klnagent_srv/*", "strong", KSC_LINUX_WC,
+        "anything in the Administration Server data folder (Linux)", "glob", platforms=lin)
+    add("ksc", "file", "path", "/etc/ksc-web-console-setup.json", "strong", KSC_LINUX_WC,
+        "response file of the Security Center Web Console installer (Linux)", platforms=lin)
+    # Endpoint Agent (Anti Targeted Attack / EDR): the 32-bit install folder and the data folder.
+    win = ["windows"]
+    add("endpoint-agent", "file", "path", "*?Program Files?Kaspersky Lab?Endpoint Agent", "definitive", KATA_KEA,
+        "install folder on 32-bit Windows", "glob", True, platforms=win)
+    add("endpoint-agent", "file", "path", "*?ProgramData?Kaspersky Lab?Endpoint Agent", "strong", KATA_KEA,
+        "data folder (%ALLUSERSPROFILE%\\Kaspersky Lab\\Endpoint Agent\\<version>\\Data)", "glob", True,
+        platforms=win)
+    # Processes the Linux help shows running.
+    add("kess", "process", "name", "kess", "strong", KESS_TOP, "the application's process (top output)",
+        platforms=lin)
+    add("kfl", "process", "name", "kfl", "strong", KFL_TOP, "the application's process (top output)",
+        platforms=lin)
+
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):
         best = max(rows, key=lambda r: CONF_RANK[r["confidence"]])
@@ -1518,6 +1612,7 @@ def main():
     catalog_v2()
     catalog_v3()
     catalog_v4()
+    catalog_v5()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

@@ -10,7 +10,9 @@
 #         left behind counts as installed, as pkgutil still lists it) -> remnant;
 #   neg   other vendors' apps, agents and receipts, and a document named after the
 #         vendor -> nothing installed;
-#   bad   hostile plists and bundles -> per-file errors, no crash, no hang.
+#   bad   hostile plists and bundles -> per-file errors, no crash, no hang;
+#   kpm   Password Manager for Mac (bundle ids) -> kpm installed; a VPN Secure
+#         Connection for Mac app group container, with --full -> vpn remnant.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -237,6 +239,24 @@ check "FIFO launchd plist refused" errs_have launchd "'/Library/LaunchDaemons/fi
 check "receipt that is not a dictionary reported" \
 	errs_have macos-receipts "'/var/db/receipts/com.kaspersky.kav.core.plist': top object is not a dictionary"
 check "bad report still validates" validate_report "$T/out.json"
+
+# === kpm, vpn: Password Manager and VPN Secure Connection for Mac =============
+# Bundle ids and app group containers as Kaspersky's help on their trace files names them.
+R=$T/kpm
+sysver "$R" xml 14.4
+info "$R/Applications/Kaspersky Password Manager.app" bin com.kaspersky.kpm 9.2.0 "Kaspersky Password Manager" kpm
+info "$R/Applications/Kaspersky Password Manager.app/Contents/Library/LoginItems/kpm_agent.app" xml \
+	com.kaspersky.kpm.agent 9.2.0 "Kaspersky Password Manager Agent" kpm_agent
+mkdir -p "$R/Users/anna/Library/Group Containers/2Y8XE5CQ94.com.kaspersky.ksec/Library"
+scan_json "$R" "$ONLY"
+check_eq "kpm: Password Manager for Mac installed, strong, its version" \
+	"$(finding_py "$T/out.json" kpm "f and (f['state'], f['confidence'], f['version'])")" \
+	"('installed', 'strong', '9.2.0')"
+check_eq "kpm: no other product named" \
+	"$(jq_py "$T/out.json" "sorted(f['product']['id'] for f in r['findings'])")" '["kpm"]'
+scan_json "$R" --full
+check_eq "vpn: the app group container found by the full walk, a VPN for Mac remnant" \
+	"$(finding_py "$T/out.json" vpn "f and (f['state'], f['confidence'])")" "('remnant', 'strong')"
 
 # --- limit: EXCISE_MAX_BUNDLE_DEPTH (3 levels of nested helpers, the 4th not read)
 R=$T/nest

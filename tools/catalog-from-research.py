@@ -317,7 +317,9 @@ PRODUCTS = [
       removal={"windows": CONSUMER_WIN}),
     P("kms-android", "Kaspersky Security & VPN for Android (formerly Kaspersky Internet Security for Android)",
       "mobile", ["android"], "https://play.google.com/store/apps/details?id=com.kms.free"),
-    P("safe-browser", "Kaspersky Safe Browser", "mobile", ["android"], GCI),
+    # Kaspersky Safe Browser for iOS 1.13 help names the product (and its iOS app).
+    P("safe-browser", "Kaspersky Safe Browser", "mobile", ["android", "ios"],
+      "https://support.kaspersky.com/KSBiOS/1.13/en-US/98056.htm"),
     P("vpn", "Kaspersky VPN Secure Connection", "consumer", ["windows", "macos", "android", "ios"],
       "https://support.kaspersky.com/de/ksec-for-windows/5.17/233596", places=PLACES["vpn"]),
     P("safe-kids", "Kaspersky Safe Kids", "consumer", ["windows", "macos", "android", "ios"],
@@ -1422,6 +1424,10 @@ KFL_TOP = "https://support.kaspersky.ru/help/Kaspersky/Linux2.0/ru-RU/all-in-one
 # Safe Kids for Mac help (KSK Mac 1.0 MR9): trace files ksk_agent_<timestamp>.log and
 # ksk_app_<timestamp>.log; it names no bundle, receipt or launchd label.
 KSK_MAC = "https://support.kaspersky.com/help/KSK/Mac1.0MR9/pl-PL/172001.htm"
+# KES 10 SP2 help: "Trace files are stored in the ProgramData\Kaspersky Lab folder";
+# KESL 11.3 help: trace files in /var/log/kaspersky/kesl/.
+KES_TRACES = "https://support.kaspersky.com/KESWin/10SP2/en-US/124710.htm"
+KESL_TRACES = "https://support.kaspersky.com/KES4Linux/11.3.0/en-US/198079.htm"
 
 
 def catalog_v5():
@@ -1475,6 +1481,15 @@ def catalog_v5():
         platforms=lin)
     add("kfl", "process", "name", "kfl", "strong", KFL_TOP, "the application's process (top output)",
         platforms=lin)
+    # Public pages for facts the research had only from its unidentified code index (add()
+    # keeps the indicator and replaces its source): the vendor's folders under Program
+    # Files (both views) and ProgramData, its Linux log folder, its download host.
+    for g in ("*?Program Files?Kaspersky Lab", "*?Program Files (x86)?Kaspersky Lab"):
+        add(None, "file", "path", g, "weak", KATA_KEA, match="glob", nocase=True)
+    add(None, "file", "path", "*?ProgramData?Kaspersky Lab", "weak", KES_TRACES, match="glob", nocase=True)
+    add(None, "file", "path", "/var/log/kaspersky", "weak", KESL_TRACES)
+    add(None, "file", "path", "/var/log/kaspersky/*", "weak", KESL_TRACES, match="glob")
+    add(None, "domain", "name", "devbuilds.s.kaspersky-labs.com", "strong", KVRT_URL, nocase=True)
 
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):

@@ -154,7 +154,9 @@ void remove_package_argv(struct run *x, const struct excise_plan_step *s, char *
 	if (s->action == EXCISE_PLAN_DPKG_PURGE) {
 		snprintf(opt, size, "--root=%s", x->root.path);
 		const char *live[] = { "dpkg", "--purge", "--", s->target, NULL };
-		const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
+		/* offline: no trigger of another package of the image runs either (a second
+		 * line: the confinement lets no program of the image run) */
+		const char *off[] = { "dpkg", opt, "--no-triggers", "--purge", "--", s->target, NULL };
 		v = x->root.live ? live : off;
 		for (size_t i = 0; (argv[i] = v[i]); i++)
 			;

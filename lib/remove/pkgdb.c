@@ -95,7 +95,7 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 			       "-f=${db:Status-Abbrev}\\t${Maintainer}\\t${Version}\\t${Depends}, ${Pre-Depends}\\t${Provides}\\n",
 			       "--", pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture_in(r, argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	int e = 0;
@@ -132,7 +132,7 @@ static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct p
 			       "%{VENDOR}\\t%{PACKAGER}\\t%{VERSION}-%{RELEASE}\\t[%{REQUIRENAME},]\\t[%{PROVIDENAME},]\\n",
 			       pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture_in(r, argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	int e = 0;
@@ -212,7 +212,7 @@ static int files_rpm(const struct root *r, const char *pkg, pkgdb_path_fn fn, vo
 		return 0;
 	const char *argv[] = { "rpm", "--root", r->path, "--dbpath", db, "-ql", "--", pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, -1, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture_in(r, argv, -1, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	/* one path a line, as in dpkg's lists ("(contains no files)" is not a path) */

@@ -219,7 +219,7 @@ racer() { # MODE ROOT
 	local I=$2/var/lib/dpkg/info B=$2/opt/kaspersky/kesl s
 	while :; do
 		if [ "$1" = scripts ]; then
-			for s in kesl.prerm kesl.postrm kesl-gui.prerm kesl-gui.postrm klnagent64.prerm; do
+			for s in kesl-gui.prerm kesl.prerm klnagent64.prerm; do
 				cp "$T/evil.sh" "$I/.$s.tmp" 2>/dev/null && mv -f "$I/.$s.tmp" "$I/$s" 2>/dev/null
 			done
 		elif [ -d "$B/bin" ] && [ ! -L "$B/bin" ]; then
@@ -238,6 +238,8 @@ for mode in scripts swap; do
 	racer_pid=$!
 	defer "kill $racer_pid 2>/dev/null; wait $racer_pid 2>/dev/null"
 	xrun "race-$mode-apply" "$EXCISE" remove --plan "$T/plan.json" --apply
+	# a second round with the racer still at it: dpkg starts again on what is left
+	[ "$mode" = scripts ] && timeout 120 "$EXCISE" remove --resume "$(run_dir_of "$R")" >>"$T/race-$mode-apply.out" 2>&1
 	kill "$racer_pid" 2>/dev/null
 	wait "$racer_pid" 2>/dev/null
 	check "race ($mode): remove --apply ended ($rc) within its deadlines ($secs s)" test "$rc" -ne 124 -a "$secs" -lt 60

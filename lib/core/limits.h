@@ -111,6 +111,14 @@
 #define EXCISE_MAX_PACKAGE_NAME_LEN 256u      /* bytes of a package name given to dpkg or rpm */
 #define EXCISE_MAX_UNIT_NAME_LEN 255u         /* bytes of a unit or module name given to systemctl, modprobe */
 
+/* Tools excise runs (lib/remove/spawn.c), and the boundary of those run against an
+ * offline root (lib/remove/confine.c) */
+#define EXCISE_MAX_TOOL_SECONDS 600u                /* wall-clock (and CPU) seconds of one run: then killed */
+#define EXCISE_MAX_TOOL_FILE_SIZE (4096ull << 20)   /* bytes of one file a confined tool writes (RLIMIT_FSIZE) */
+#define EXCISE_MAX_TOOL_MEMORY (4096ull << 20)      /* address space of a confined tool (RLIMIT_AS) */
+#define EXCISE_MAX_TOOL_FILES 1024u                 /* open files of a confined tool (RLIMIT_NOFILE) */
+#define EXCISE_MAX_TOOL_PROCESSES 64u               /* RLIMIT_NPROC (the kernel exempts uid 0: the pid namespace and the deadline bound it) */
+
 /* The quarantine store (lib/remove/quarantine.c) */
 #define EXCISE_MAX_QUARANTINE_MANIFEST (256u << 20) /* bytes of manifest.jsonl read back */
 #define EXCISE_MAX_QUARANTINE_OBJECTS 100000u       /* objects (files, links, trees) one run moves */

@@ -18,6 +18,7 @@
 #include "core/limits.h"
 #include "parse/dpkg.h"
 #include "remove/action.h"
+#include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/remove_int.h"
 #include "parse/rpmdb.h"
@@ -93,6 +94,9 @@ static int dpkg_offline_guard(struct run *x, const char *pkg, struct excise_err 
 		if (r < 0)
 			return r;
 	}
+	int c = pkgdb_dpkg_check(&x->root, true, err);
+	if (c < 0)
+		return c;
 	DIR *dh = NULL;
 	int r = root_opendir(&x->root, "/var/lib/dpkg/info", &dh);
 	if (r < 0)
@@ -154,12 +158,15 @@ void remove_package_argv(struct run *x, const struct excise_plan_step *s, char *
 	if (s->action == EXCISE_PLAN_DPKG_PURGE) {
 		snprintf(opt, size, "--root=%s", x->root.path);
 		const char *live[] = { "dpkg", "--purge", "--", s->target, NULL };
-		const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
+		/* offline: no trigger of another package of the image runs either (a second
+		 * line: the confinement lets no program of the image run) */
+		const char *off[] = { "dpkg", opt, "--no-triggers", "--purge", "--", s->target, NULL };
 		v = x->root.live ? live : off;
 		for (size_t i = 0; (argv[i] = v[i]); i++)
 			;
 	} else {
-		const char *db = rpmdb_dir(&x->root);
+		/* `opt` holds the database's path resolved in the root */
+		const char *db = pkgdb_rpm_dbpath(&x->root, opt, size);
 		/* offline, the package's scriptlets are programs of the image: never run here */
 		const char *live[] = { "rpm", "--dbpath", db ? db : "/var/lib/rpm", "-e", "--", s->target, NULL };
 		const char *off[] = { "rpm", "--root", x->root.path, "--dbpath", db ? db : "/var/lib/rpm",
@@ -193,7 +200,7 @@ static enum excise_step_outcome do_package(struct run *x, const struct excise_pl
 	remove_package_argv(x, s, opt, sizeof(opt), argv);
 	if (s->action == EXCISE_PLAN_DPKG_PURGE && !x->root.live && (r = dpkg_offline_guard(x, s->target, err)) < 0) {
 		remove_say(x, "%s", err->msg);
-		return r == -EXCISE_E_ESCAPE ? EXCISE_STEP_REFUSED : EXCISE_STEP_FAILED;
+		return r == -EXCISE_E_ESCAPE || r == -EXCISE_E_REFUSED ? EXCISE_STEP_REFUSED : EXCISE_STEP_FAILED;
 	}
 	r = remove_tool(x, log_fd, argv, err);
 	/* the result is what the database says afterwards, not the exit status */

@@ -4,9 +4,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "core/limits.h"
@@ -83,8 +87,47 @@ bool dpkg_unsettled(const char *abbrev)
 	return abbrev[0] && abbrev[1] && (strchr("HFUWt", abbrev[1]) || abbrev[2] == 'R');
 }
 
+int pkgdb_dpkg_check(const struct root *r, bool links, struct excise_err *err)
+{
+	static const char *const dirs[] = { "/var/lib/dpkg", "/var/lib/dpkg/updates", "/var/lib/dpkg/triggers" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *dh = NULL;
+		int e = root_opendir(r, dirs[i], &dh);
+		if (e == -ENOENT || e == -ENOTDIR)
+			continue;
+		if (e < 0)
+			return err_setc(err, e, "'%s' under '%s'", dirs[i], r->path);
+		struct dirent *de;
+		unsigned n = 0;
+		while (e == 0 && (de = readdir(dh))) {
+			struct stat st;
+			if (++n > EXCISE_MAX_DPKG_UPDATES)
+				e = err_set(err, -EXCISE_E_REFUSED, "'%s' under '%s': more than %u entries "
+					    "(EXCISE_MAX_DPKG_UPDATES): not dpkg's database; dpkg not run", dirs[i], r->path,
+					    EXCISE_MAX_DPKG_UPDATES);
+			else if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			else if (S_ISLNK(st.st_mode) && links)
+				e = err_set(err, -EXCISE_E_REFUSED, "'%s/%s' under '%s' is a symlink: dpkg would write "
+					    "through it; dpkg not run (a dpkg database holds none)", dirs[i], de->d_name,
+					    r->path);
+			else if (!S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+				e = err_set(err, -EXCISE_E_REFUSED, "'%s/%s' under '%s' is a %s: dpkg would block on it "
+					    "or read a device; dpkg not run", dirs[i], de->d_name, r->path,
+					    S_ISFIFO(st.st_mode) ? "FIFO" : S_ISSOCK(st.st_mode) ? "socket" : "device");
+		}
+		closedir(dh);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
 static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
 {
+	int c = r->live ? 0 : pkgdb_dpkg_check(r, false, err);
+	if (c < 0)
+		return c;
 	char *ad = path_join(r->path, "/var/lib/dpkg");
 	char opt[4200];
 	if (!ad)
@@ -95,7 +138,7 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 			       "-f=${db:Status-Abbrev}\\t${Maintainer}\\t${Version}\\t${Depends}, ${Pre-Depends}\\t${Provides}\\n",
 			       "--", pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture_in(r, argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	int e = 0;
@@ -122,9 +165,33 @@ static int query_dpkg(const struct root *r, const char *pkg, int log_fd, struct 
 	return e == -ENOMEM ? err_set(err, e, "out of memory") : e;
 }
 
-static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
+const char *pkgdb_rpm_dbpath(const struct root *r, char *buf, size_t size)
 {
 	const char *db = rpmdb_dir(r);
+	if (!db || r->live)
+		return db;
+	char link[64], dir[PATH_MAX], top[PATH_MAX];
+	int fd = root_openat(r, db, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return db;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, dir, sizeof(dir) - 1);
+	close(fd);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->fd);
+	ssize_t t = readlink(link, top, sizeof(top) - 1);
+	if (n <= 0 || t <= 0)
+		return db;
+	dir[n] = top[t] = 0;
+	size_t tl = strcmp(top, "/") ? (size_t)t : 0;
+	if (strncmp(dir, top, tl) || dir[tl] != '/' || (size_t)snprintf(buf, size, "%s", dir + tl) >= size)
+		return db;
+	return buf;
+}
+
+static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct pkg_info *p, struct excise_err *err)
+{
+	char dbbuf[PATH_MAX];
+	const char *db = pkgdb_rpm_dbpath(r, dbbuf, sizeof(dbbuf));
 	if (!db)
 		return err_set(err, -ENOENT, "no RPM database under '%s' (looked in /usr/lib/sysimage/rpm and /var/lib/rpm)",
 			       r->path);
@@ -132,7 +199,7 @@ static int query_rpm(const struct root *r, const char *pkg, int log_fd, struct p
 			       "%{VENDOR}\\t%{PACKAGER}\\t%{VERSION}-%{RELEASE}\\t[%{REQUIRENAME},]\\t[%{PROVIDENAME},]\\n",
 			       pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture_in(r, argv, log_fd, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	int e = 0;
@@ -207,12 +274,13 @@ static int files_dpkg(const struct root *r, const char *pkg, pkgdb_path_fn fn, v
 
 static int files_rpm(const struct root *r, const char *pkg, pkgdb_path_fn fn, void *ud, struct excise_err *err)
 {
-	const char *db = rpmdb_dir(r);
+	char dbbuf[PATH_MAX];
+	const char *db = pkgdb_rpm_dbpath(r, dbbuf, sizeof(dbbuf));
 	if (!db)
 		return 0;
 	const char *argv[] = { "rpm", "--root", r->path, "--dbpath", db, "-ql", "--", pkg, NULL };
 	char *out = NULL;
-	int k = spawn_capture(argv, -1, EXCISE_MAX_TOOL_OUTPUT, &out, err);
+	int k = spawn_capture_in(r, argv, -1, EXCISE_MAX_TOOL_OUTPUT, &out, err);
 	if (k < 0)
 		return k;
 	/* one path a line, as in dpkg's lists ("(contains no files)" is not a path) */

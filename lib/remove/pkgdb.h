@@ -8,6 +8,7 @@
 #define EXCISE_PKGDB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "catalog/match.h"
 #include "core/macro.h"
@@ -48,6 +49,20 @@ bool pkgdb_names_vendor(const struct matcher *m, const char *vendor_id, const st
 /* Whether a dpkg ${db:Status-Abbrev} ("pH ", "iF ", "iiR") is a package an interrupted dpkg
  * run left midway (half-installed, half-configured, unpacked, triggers, reinst-required). */
 bool dpkg_unsettled(const char *abbrev);
+
+/* The RPM database directory (rpmdb_dir) as a path inside the root with no symlink on
+ * it, resolved in the root (an image's /usr/lib/sysimage/rpm linked to /var/lib/rpm is
+ * the image's /var/lib/rpm): rpm joins --root and --dbpath, and an absolute link would
+ * otherwise be followed from wherever rpm runs. Written to `buf` when it differs; NULL
+ * when there is no database. */
+const char *pkgdb_rpm_dbpath(const struct root *r, char *buf, size_t size);
+
+/* An offline root's dpkg database as dpkg opens it (the files directly in
+ * /var/lib/dpkg, updates/ and triggers/): a FIFO, socket or device there, or (with
+ * `links`: before a purge) a symlink dpkg would write through, refuses the tool with a
+ * message naming it (-EXCISE_E_REFUSED). The confinement holds without it; this says
+ * why instead of a dpkg error or a deadline. */
+NODISCARD int pkgdb_dpkg_check(const struct root *r, bool links, struct excise_err *err);
 
 /* dpkg and rpm package names: no option, no path, no shell word. */
 bool pkgdb_name_ok(const char *s);

@@ -97,11 +97,10 @@ static int dpkg_fold(struct run *x, const struct excise_plan_step *s, struct exc
 	if (r < 0)
 		return r;
 	char opt[4200];
-	snprintf(opt, sizeof(opt), "--root=%s", x->root.path);
-	const char *live[] = { "dpkg", "--purge", "--", s->target, NULL };
-	const char *off[] = { "dpkg", opt, "--purge", "--", s->target, NULL };
+	const char *argv[REMOVE_PACKAGE_ARGV];
+	remove_package_argv(x, s, opt, sizeof(opt), argv);
 	int log_fd = open_log(x);
-	r = remove_tool(x, log_fd, x->root.live ? live : off, err);
+	r = remove_tool(x, log_fd, argv, err);
 	if (log_fd >= 0)
 		close(log_fd);
 	if (r > 0)

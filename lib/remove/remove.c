@@ -241,7 +241,7 @@ int remove_check_one(struct run *x, const struct excise_plan_step *s, struct exc
 int remove_tool(struct run *x, int log_fd, const char *const argv[], struct excise_err *err)
 {
 	char tail[256];
-	int r = spawn_run(argv, log_fd, tail, sizeof(tail), err);
+	int r = spawn_run_in(&x->root, argv, log_fd, tail, sizeof(tail), err);
 	if (r > 0)
 		remove_say(x, "%s exited with status %d%s%s", argv[0], r, tail[0] ? ": " : "", tail);
 	else if (r < 0)

@@ -2,7 +2,9 @@
 /*
  * spawn: run one of the host's tools (dpkg, rpm, systemctl...) with an argument
  * vector, never through a shell: stdin is /dev/null, stdout and stderr go to a
- * log fd, and the last bytes they printed are kept for the journal.
+ * log fd, and the last bytes they printed are kept for the journal. Every run
+ * has a deadline (EXCISE_MAX_TOOL_SECONDS): past it the tool is killed with every
+ * process it started and the call fails with -ETIMEDOUT, naming the tool.
  */
 #ifndef EXCISE_SPAWN_H
 #define EXCISE_SPAWN_H
@@ -11,6 +13,7 @@
 #include <stddef.h>
 
 #include "core/macro.h"
+#include "core/root.h"
 #include "excise/error.h"
 
 /* The tool is looked up in /usr/sbin:/usr/bin:/sbin:/bin only, and runs with
@@ -25,6 +28,15 @@ NODISCARD int spawn_run(const char *const argv[], int log_fd, char *tail, size_t
  * `max` bytes, free() it); stderr goes to log_fd. */
 NODISCARD int spawn_capture(const char *const argv[], int log_fd, size_t max, char **ret_out,
 			    struct excise_err *err);
+
+/* The same for a tool that acts on the root `r`: when `r` is an offline root the tool
+ * runs confined (lib/remove/confine.c: the image is all it can write, no program of
+ * the image can run); when the kernel cannot set that up, or a mount lies below the
+ * root, the tool is not run: -EXCISE_E_REFUSED. NULL or the live root: on the host. */
+NODISCARD int spawn_run_in(const struct root *r, const char *const argv[], int log_fd, char *tail,
+			   size_t tail_size, struct excise_err *err);
+NODISCARD int spawn_capture_in(const struct root *r, const char *const argv[], int log_fd, size_t max,
+			       char **ret_out, struct excise_err *err);
 
 /* True when the tool is installed (found in the fixed PATH). */
 bool spawn_have(const char *tool);

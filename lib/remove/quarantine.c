@@ -410,7 +410,20 @@ static int sync_parents(const struct root *r, const char *path)
 	return e;
 }
 
-static int open_store(const struct root *r, const char *store_dir, const char *id, bool create,
+/* The manifest: in the run directory `man_dir_fd` (a new run's, and any run of an
+ * offline root: the image holds only the moved bytes), else beside data/ (a run
+ * of the live host made before, whose store is the host's own). */
+static int open_manifest(struct quarantine *q, int man_dir_fd, bool create)
+{
+	int fl = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0);
+	int fd = man_dir_fd >= 0 ? openat(man_dir_fd, MANIFEST, fl, 0600) : -1;
+	if (man_dir_fd >= 0 && (fd >= 0 || errno != ENOENT || create || !q->root->live))
+		return fd < 0 ? -errno : fd;
+	fd = openat(q->dir_fd, MANIFEST, fl, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_store(const struct root *r, const char *store_dir, const char *id, int man_dir_fd, bool create,
 		      struct quarantine **ret, struct excise_err *err)
 {
 	*ret = NULL;
@@ -458,10 +471,9 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 	if (e == 0 && (q->data_fd = openat(q->dir_fd, "data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		e = err_setc(err, -errno, "quarantine '%s/data': open", q->dir);
 	if (e == 0) {
-		int fl = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
-		q->man_fd = openat(q->dir_fd, MANIFEST, fl, 0600);
+		q->man_fd = open_manifest(q, man_dir_fd, create);
 		if (q->man_fd < 0)
-			e = err_setc(err, -errno, "quarantine manifest '%s/" MANIFEST "': open", q->dir);
+			e = err_setc(err, q->man_fd, "quarantine manifest '" MANIFEST "' of '%s': open", q->dir);
 	}
 	if (e == 0 && create && fsync(q->dir_fd) < 0) /* data/ and the manifest's names */
 		e = err_setc(err, -errno, "quarantine '%s': fsync", q->dir);
@@ -499,16 +511,16 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 	return 0;
 }
 
-int quarantine_open(const struct root *r, const char *store_dir, const char *id, struct quarantine **ret,
-		    struct excise_err *err)
+int quarantine_open(const struct root *r, const char *store_dir, const char *id, int man_dir_fd,
+		    struct quarantine **ret, struct excise_err *err)
 {
-	return open_store(r, store_dir, id, true, ret, err);
+	return open_store(r, store_dir, id, man_dir_fd, true, ret, err);
 }
 
-int quarantine_load(const struct root *r, const char *store_dir, const char *id, struct quarantine **ret,
-		    struct excise_err *err)
+int quarantine_load(const struct root *r, const char *store_dir, const char *id, int man_dir_fd,
+		    struct quarantine **ret, struct excise_err *err)
 {
-	return open_store(r, store_dir, id, false, ret, err);
+	return open_store(r, store_dir, id, man_dir_fd, false, ret, err);
 }
 
 void quarantine_close(struct quarantine *q)

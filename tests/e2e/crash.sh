@@ -84,7 +84,8 @@ crash_tries() {
 	pristine=$(fixture "$fixture_name") || { echo "Bail out! fixture $fixture_name"; exit 1; }
 	settled "$pristine"
 	for i in $(seq 1 "$tries"); do
-		rm -rf "$C"
+		# the runs of the try before are of the same root path: gone with it
+		rm -rf "$C" "$EXCISE_STATE_DIR/runs"
 		mkdir -p "$C" && cp -a "$pristine/." "$C"
 		"$EXCISE" scan --root "$C" --format json -o "$T/report.json" -q >/dev/null 2>"$T/scan.err"
 		"$EXCISE" plan "$T/report.json" --format json -o "$T/plan.json"

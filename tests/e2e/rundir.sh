@@ -1,0 +1,154 @@
+#!/bin/bash
+# End-to-end, issue 14 items 2 to 4 (the removal side): a run directory is untrusted
+# input (restore, --resume and verify --run act only on the root named, on records
+# found where excise keeps runs, outside the image, and make their files without
+# following links planted there); no open in a root blocks (a FIFO where a trust
+# bundle is); hashing is bounded (a 15 TiB sparse leftover); a name that is not
+# UTF-8 is removed and restored like any other. Canary files outside the root must
+# be unchanged after every command. Over copies of the `linux` fixture root.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+for t in dpkg dpkg-query mkfifo python3 timeout truncate; do
+	command -v $t >/dev/null || skip_all "$t not installed"
+done
+PRISTINE=$(fixture linux) || { echo "Bail out! fixture root"; exit 1; }
+[ $(($(date +%s) - $(stat -c %Y "$PRISTINE.stamp"))) -ge 2 ] || sleep 2
+
+# canaries: files outside every root, with their checksums
+H=$T/host
+mkdir -p "$H/etc" "$H/var/opt/kaspersky"
+echo "host hostname" >"$H/etc/hostname"
+echo "host file" >"$H/var/opt/kaspersky/keep.txt"
+echo "host attestation" >"$H/att.json"
+echo "host report" >"$H/report.json"
+echo "host signature" >"$H/sig"
+canaries() { (cd "$H" && find . -type f -print0 | sort -z | xargs -0 sha256sum; find . -printf '%p %y %m %s %T@ %l\n' | sort) 2>&1; }
+canaries >"$T/canaries.before"
+canaries_same() { canaries >"$T/canaries.now" && cmp -s "$T/canaries.before" "$T/canaries.now"; }
+
+# a copy of the fixture, scanned, planned and removed: $RUN its run directory
+A=$T/a
+cp -a "$PRISTINE" "$A"
+"$EXCISE" scan --root "$A" --format json -o "$T/report.json" -q >/dev/null 2>&1
+"$EXCISE" plan "$T/report.json" --format json -o "$T/plan.json"
+rc=0
+"$EXCISE" remove --root "$A" --plan "$T/plan.json" --apply -q >"$T/apply.out" 2>&1 || rc=$?
+check_eq "remove --apply on A: exit 0" "$rc" 0
+RUN=$(run_of "$A")
+ID=$(basename "$RUN")
+check "the run directory is in the host's state folder, outside A" \
+	bash -c "[ '$(dirname "$RUN")' = '$EXCISE_STATE_DIR/runs' ] && [ ! -e '$A/var/lib/excise/runs' ]"
+check "the image keeps only the quarantined bytes: data/, no manifest, journal or plan" \
+	bash -c "[ \"\$(ls -A '$A/var/lib/excise/quarantine/$ID')\" = data ] && [ -f '$RUN/manifest.jsonl' ]"
+tree_sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+tree_sums "$A" >"$T/a.removed"
+
+# ---------------------------------------------------------------- a run directory planted in the image
+# The image's own copy of the run, edited as an adversary with write access to the image
+# would: its journal names the host ("/") as the root and the quarantine store, its
+# manifest puts an object back at a host path, its bundle record rewrites a host file.
+P=$A/var/lib/excise/runs/$ID
+mkdir -p "$A/var/lib/excise/runs"
+cp -a "$RUN" "$P"
+cp "$RUN/manifest.jsonl" "$A/var/lib/excise/quarantine/$ID/manifest.jsonl"
+py - "$P" "$H" "$A" <<'PY'
+import hashlib, json, sys
+run, host, root = sys.argv[1:4]
+lines = [json.loads(l) for l in open(run + "/journal.jsonl")]
+lines[0]["root"] = "/"
+lines[0]["quarantine"] = root + "/var/lib/excise/quarantine"
+open(run + "/journal.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in lines))
+p = json.load(open(run + "/plan.json"))
+p["host"]["root"], p["host"]["live"], p["host"]["machine_id"] = "/", True, None
+json.dump(p, open(run + "/plan.json", "w"))
+m = [json.loads(l) for l in open(run + "/manifest.jsonl")]
+for r in m:
+    if r.get("event") == "intent":
+        r["path"] = host + "/etc/hostname"
+        break
+open(run + "/manifest.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in m))
+sha = hashlib.sha256(open(host + "/etc/hostname", "rb").read()).hexdigest()
+with open(run + "/backups.jsonl", "a") as f:
+    f.write(json.dumps({"path": host + "/etc/hostname", "backup": "evil.orig", "sha256_after": sha}) + "\n")
+open(run + "/evil.orig", "w").write("owned by the image\n")
+PY
+for args in "" "--root $A" "--root $A --runs-dir $A/var/lib/excise/runs" "--runs-dir $T/nowhere"; do
+	# shellcheck disable=SC2086 # the options are words
+	expect "restore of a run directory planted in the image ($args): refused" 2 \
+		"is not in '|lies inside the root|runs folder" "$EXCISE" restore "$P" $args
+	# shellcheck disable=SC2086
+	expect "remove --resume of it ($args): refused" 2 "is not in '|lies inside the root|runs folder" \
+		"$EXCISE" remove --resume "$P" $args -q
+done
+# shellcheck disable=SC2086
+expect "verify --run of it: refused, no attestation made" 2 "is not in '" \
+	"$EXCISE" verify --run "$P" --root "$A" -q
+check "... no attestation in the planted directory" test ! -e "$P/attestation.json"
+check "canaries outside the root unchanged after the planted run" canaries_same
+check "... and A unchanged" bash -c "tree_sums() { $(declare -f tree_sums | tail -n +2); }; diff <(tree_sums '$A' | grep -v ' ./var/lib/excise/') <(grep -v ' ./var/lib/excise/' '$T/a.removed')"
+
+# ---------------------------------------------------------------- the host's own records, edited
+# The same edits made to the real run's records: restore and --resume now take the
+# root from the command line, and every record must agree with it.
+cp -a "$RUN" "$T/run.saved"
+py - "$RUN" "$H" <<'PY'
+import json, sys
+run, host = sys.argv[1:3]
+lines = [json.loads(l) for l in open(run + "/journal.jsonl")]
+lines[0]["root"] = host
+open(run + "/journal.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+expect "restore of a journal edited to name a host folder, --root A: refused, naming both" 2 \
+	"--root '$A' is not the run's root '$H'" "$EXCISE" restore "$RUN" --root "$A"
+expect "restore of it with --root naming that host folder: refused (the plan is for A)" 2 \
+	"its plan is for the root '$A'" "$EXCISE" restore "$RUN" --root "$H"
+expect "remove --resume of it with --root naming that host folder: refused" 2 "its plan is for the root '$A'" \
+	"$EXCISE" remove --resume "$RUN" --root "$H" -q
+py - "$RUN" <<'PY'
+import json, sys
+run = sys.argv[1]
+lines = [json.loads(l) for l in open(run + "/journal.jsonl")]
+lines[0]["root"] = "/"
+open(run + "/journal.jsonl", "w").write("".join(json.dumps(l) + "\n" for l in lines))
+PY
+expect "restore of a journal edited to name the live host, no --root: refused (the plan is for A)" 2 \
+	"its plan is for the root '$A', not '/'" "$EXCISE" restore "$RUN"
+expect "remove --resume of it, no --root: refused before acting" 2 "plan is for (the root '$A'|an offline root), not" \
+	"$EXCISE" remove --resume "$RUN" -q
+check "canaries unchanged after the edited journals" canaries_same
+rm -rf "$RUN" && cp -a "$T/run.saved" "$RUN"
+
+# ---------------------------------------------------------------- verify --run: links planted in the run directory
+ln -s "$H/att.json" "$RUN/attestation.json"
+ln -s "$H/report.json" "$RUN/attestation.report.json"
+ln -s "$H/sig" "$RUN/attestation.json.minisig"
+"$EXCISE" catalog keygen -p "$T/op.pub" -s "$T/op.sec" >/dev/null
+rc=0
+"$EXCISE" verify --run "$RUN" --root "$A" --sign "$T/op.sec" -q >"$T/v.out" 2>&1 || rc=$?
+check_eq "verify --run with links planted for its three files: clean (exit 0)" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/v.out"
+check "... the links were replaced by the files, not followed" bash -c "
+	[ -f '$RUN/attestation.json' ] && [ ! -L '$RUN/attestation.json' ] && [ ! -L '$RUN/attestation.report.json' ] &&
+	[ ! -L '$RUN/attestation.json.minisig' ] && grep -q excise.attestation '$RUN/attestation.json'"
+check "... the signature verifies" "$EXCISE" verify --check "$RUN/attestation.json" --trusted-key "$T/op.pub" \
+	--report "$RUN/attestation.report.json" -q
+check "canaries unchanged after verify --run" canaries_same
+rm -f "$RUN/attestation.json"
+mkfifo "$RUN/attestation.json"
+rc=0
+timeout 60 "$EXCISE" verify --run "$RUN" --root "$A" -q >"$T/v.out" 2>&1 || rc=$?
+check "verify --run with a FIFO planted as its attestation: replaced, not written through (exit 0, no hang)" \
+	bash -c "[ $rc = 0 ] && [ -f '$RUN/attestation.json' ] && [ ! -p '$RUN/attestation.json' ]"
+
+# ---------------------------------------------------------------- a runs folder inside the root
+B=$T/b
+cp -a "$PRISTINE" "$B"
+"$EXCISE" scan --root "$B" --format json -o "$T/report-b.json" -q >/dev/null 2>&1
+"$EXCISE" plan "$T/report-b.json" --format json -o "$T/plan-b.json"
+tree_sums "$B" >"$T/b.before"
+expect "remove --apply with --runs-dir inside the root: refused" 2 "lies inside the root '$B'" \
+	"$EXCISE" remove --root "$B" --plan "$T/plan-b.json" --apply --runs-dir "$B/var/lib/excise/runs" -q
+check "... nothing in B changed" bash -c "tree_sums() { $(declare -f tree_sums | tail -n +2); }; diff <(tree_sums '$B') '$T/b.before' && [ ! -e '$B/var/lib/excise' ]"
+
+done_testing

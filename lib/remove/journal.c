@@ -17,6 +17,7 @@
 
 #include "core/doc.h"
 #include "core/err.h"
+#include "core/jsonbytes.h"
 #include "core/limits.h"
 #include "core/root.h"
 #include "core/text.h"
@@ -174,8 +175,11 @@ int journal_end(struct journal *j, unsigned step, enum excise_step_outcome o, co
 {
 	json_t *rec = json_pack("{s:s, s:I, s:s}", "event", "end", "step", (json_int_t)step, "outcome",
 				journal_outcome_name(o));
-	if (rec && detail && json_object_set_new(rec, "detail", json_string(detail)) < 0)
-		json_object_set_new(rec, "detail", json_string("(detail not valid UTF-8)"));
+	/* a detail naming a path that is not UTF-8 keeps its bytes: detail_hex */
+	if (rec && detail && json_set_bytes(rec, "detail", detail, strlen(detail)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	return append(j, rec, err);
 }
 
@@ -184,8 +188,11 @@ int journal_end_moved(struct journal *j, unsigned step, enum excise_step_outcome
 {
 	json_t *rec = json_pack("{s:s, s:I, s:s, s:I}", "event", "end", "step", (json_int_t)step, "outcome",
 				journal_outcome_name(o), "moved", (json_int_t)moved);
-	if (rec && detail && json_object_set_new(rec, "detail", json_string(detail)) < 0)
-		json_object_set_new(rec, "detail", json_string("(detail not valid UTF-8)"));
+	/* a detail naming a path that is not UTF-8 keeps its bytes: detail_hex */
+	if (rec && detail && json_set_bytes(rec, "detail", detail, strlen(detail)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	return append(j, rec, err);
 }
 

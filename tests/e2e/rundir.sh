@@ -151,4 +151,91 @@ expect "remove --apply with --runs-dir inside the root: refused" 2 "lies inside 
 	"$EXCISE" remove --root "$B" --plan "$T/plan-b.json" --apply --runs-dir "$B/var/lib/excise/runs" -q
 check "... nothing in B changed" bash -c "tree_sums() { $(declare -f tree_sums | tail -n +2); }; diff <(tree_sums '$B') '$T/b.before' && [ ! -e '$B/var/lib/excise' ]"
 
+# ---------------------------------------------------------------- odd names, a 15 TiB sparse leftover
+# A file whose name is not UTF-8 and a sparse file of 15 TiB (truncate) in a leftover
+# folder, and a 3 MiB file: the plan refuses nothing, the removal moves them with
+# the folder (hashing at most EXCISE_MAX_HASH_BYTES of each, lowered here to 1 MiB:
+# the tests' seam), the manifest carries the odd name's bytes and the partial hashes,
+# and restore puts everything back, the odd name included.
+C=$T/c
+cp -a "$PRISTINE" "$C"
+ODD=$(printf 'bad\377name')
+printf 'odd\n' >"$C/var/opt/kaspersky/$ODD"
+truncate -s 15T "$C/var/opt/kaspersky/sparse.img"
+head -c $((3 * 1024 * 1024)) /dev/urandom >"$C/var/opt/kaspersky/big.bin"
+cp "$C/var/opt/kaspersky/big.bin" "$T/big.bin"
+sleep 1.1
+"$EXCISE" scan --root "$C" --format json -o "$T/report-c.json" -q >/dev/null 2>&1
+check "the report carries the odd name's bytes (path_hex, value_hex)" \
+	py -c 'import json,sys; r=json.load(open(sys.argv[1])); s=json.dumps(r); sys.exit(0 if "626164ff6e616d65" in s and "value_hex" in s else 1)' "$T/report-c.json"
+rc=0
+"$EXCISE" plan "$T/report-c.json" --format json -o "$T/plan-c.json" 2>"$T/plan-c.err" || rc=$?
+check_eq "plan with a non-UTF-8 name under the vendor's folder: written, nothing refused (exit 0)" \
+	"$rc:$(jq_py "$T/plan-c.json" '[k["what"] for k in r["skipped"] if k["refused"]]')" "0:[]"
+rc=0
+EXCISE_MAX_HASH_BYTES=1048576 timeout 300 "$EXCISE" remove --root "$C" --plan "$T/plan-c.json" --apply -q \
+	>"$T/apply-c.out" 2>&1 || rc=$?
+check_eq "remove --apply: exit 0, the sparse file not hashed byte by byte (within the deadline)" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/apply-c.out" | head -10
+RUNC=$(run_of "$C")
+check "the odd name, the sparse file and the big file left the root" \
+	test ! -e "$C/var/opt/kaspersky/$ODD" -a ! -e "$C/var/opt/kaspersky/sparse.img" -a ! -e "$C/var/opt/kaspersky/big.bin"
+py - "$RUNC/manifest.jsonl" "$T/big.bin" >"$T/man-c.out" <<'PY'
+import hashlib, json, sys
+ents = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("event") == "intent" and r.get("path") == "/var/opt/kaspersky":
+        print("hash_max", r.get("hash_max"))
+        for e in r["entries"]:
+            rel = e["rel"] if "rel" in e else bytes.fromhex(e["rel_hex"]).decode("latin-1")
+            ents[rel] = e
+odd = ents.get("bad\xffname")
+print("odd", odd is not None and "rel_hex" in odd and odd["sha256"] == hashlib.sha256(b"odd\n").hexdigest())
+sp = ents["sparse.img"]
+print("sparse", sp["size"], sp.get("sha256_bytes"), sp["sha256"] == hashlib.sha256(bytes(1048576)).hexdigest())
+big = ents["big.bin"]
+first = open(sys.argv[2], "rb").read(1048576)
+print("big", big.get("sha256_bytes"), big["sha256"] == hashlib.sha256(first).hexdigest())
+PY
+check_eq "the manifest: the odd name as bytes, partial hashes of the first 1 MiB with their size" \
+	"$(tr '\n' ';' <"$T/man-c.out")" "hash_max 1048576;odd True;sparse 16492674416640 1048576 True;big 1048576 True;"
+rc=0
+timeout 300 "$EXCISE" restore "$RUNC" --root "$C" >"$T/restore-c.out" 2>&1 || rc=$?
+check_eq "restore (without the seam: the limit the manifest recorded is used): exit 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/restore-c.out" | head -10
+check "the odd name is back with its bytes, the sparse file with its size, the big file byte-exact" bash -c "
+	[ \"\$(cat '$C/var/opt/kaspersky/$ODD')\" = odd ] && [ \$(stat -c %s '$C/var/opt/kaspersky/sparse.img') = 16492674416640 ] &&
+	cmp '$T/big.bin' '$C/var/opt/kaspersky/big.bin'"
+check "... and restore noted no difference" bash -c "! grep -q 'not as it was' '$T/restore-c.out'"
+
+# ---------------------------------------------------------------- FIFOs where trust bundles are
+# A FIFO planted where a generated bundle is (after the plan) must not block remove:
+# reported, never read. The same at a bundle restore puts back.
+D=$T/d
+cp -a "$PRISTINE" "$D"
+sleep 1.1
+"$EXCISE" scan --root "$D" --format json -o "$T/report-d.json" -q >/dev/null 2>&1
+"$EXCISE" plan "$T/report-d.json" --format json -o "$T/plan-d.json"
+mkdir -p "$D/etc/pki/tls/certs"
+mkfifo "$D/etc/pki/tls/certs/ca-bundle.crt"
+rc=0
+timeout 120 "$EXCISE" remove --root "$D" --plan "$T/plan-d.json" --apply >"$T/apply-d.out" 2>&1 || rc=$?
+check_eq "remove with a FIFO where a generated bundle is: no hang, the step fails (exit 1)" "$rc" 1
+check "... saying it is a FIFO, not read" grep -q "'/etc/pki/tls/certs/ca-bundle.crt' is a FIFO, not a certificate bundle: not read" "$T/apply-d.out"
+check "... the FIFO is still there" test -p "$D/etc/pki/tls/certs/ca-bundle.crt"
+rm "$D/etc/pki/tls/certs/ca-bundle.crt"
+RUND=$(run_of "$D")
+rc=0
+timeout 120 "$EXCISE" remove --resume "$RUND" --root "$D" -q >"$T/resume-d.out" 2>&1 || rc=$?
+check_eq "... and once it is gone, --resume finishes the run (exit 0)" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/resume-d.out" | head -10
+rm "$D/etc/ssl/certs/ca-certificates.crt"
+mkfifo "$D/etc/ssl/certs/ca-certificates.crt"
+rc=0
+timeout 120 "$EXCISE" restore "$RUND" --root "$D" >"$T/restore-d.out" 2>&1 || rc=$?
+check "restore with a FIFO where the rewritten bundle was: no hang, the bundle not restored, said" \
+	bash -c "[ $rc -le 1 ] && grep -q 'bundle /etc/ssl/certs/ca-certificates.crt: not restored' '$T/restore-d.out' && [ -p '$D/etc/ssl/certs/ca-certificates.crt' ]"
+check "canaries unchanged at the end" canaries_same
+
 done_testing

@@ -137,10 +137,10 @@ static int save_backup(struct run *x, const char *path, const char *data, size_t
 	json_decref(rec);
 	if (!line)
 		return err_set(err, -ENOMEM, "out of memory");
-	fd = openat(x->j.dir_fd, BACKUPS_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = journal_open_log(&x->j, BACKUPS_FILE);
 	size_t ll = strlen(line);
 	line[ll] = '\n';
-	r = fd < 0 ? -errno : write_fd_all(fd, line, ll + 1);
+	r = fd < 0 ? fd : write_fd_all(fd, line, ll + 1);
 	if (r == 0 && fdatasync(fd) < 0)
 		r = -errno;
 	if (fd >= 0)

@@ -165,6 +165,20 @@ fail:
 	return r;
 }
 
+int journal_open_log(const struct journal *j, const char *name)
+{
+	int fd = openat(j->dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+			0600);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 int journal_begin(struct journal *j, unsigned step, struct excise_err *err)
 {
 	return append(j, json_pack("{s:s, s:I}", "event", "begin", "step", (json_int_t)step), err);
@@ -430,7 +444,7 @@ int journal_open_at(int dir_fd, const char *dir, struct journal *ret, char **ret
 	/* a torn last record is cut off, so the next one starts on a line of its own */
 	const char *nl = len ? memrchr(text, '\n', len) : NULL;
 	size_t keep = nl ? (size_t)(nl - text) + 1 : 0;
-	ret->fd = openat(ret->dir_fd, JOURNAL_FILE, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	ret->fd = openat(ret->dir_fd, JOURNAL_FILE, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ret->fd < 0 || (keep < len && ftruncate(ret->fd, (off_t)keep) < 0)) {
 		r = err_setc(err, -errno, "journal '%s': open for append", name);
 		goto fail;

@@ -308,7 +308,7 @@ static int open_step_log(struct run *x, unsigned id)
 {
 	char name[32];
 	snprintf(name, sizeof(name), "step-%u.log", id);
-	return openat(x->j.dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return journal_open_log(&x->j, name);
 }
 
 static void count(struct excise_remove_result *res, const struct excise_plan_step *s, enum excise_step_outcome o,

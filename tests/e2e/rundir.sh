@@ -236,6 +236,28 @@ rc=0
 timeout 120 "$EXCISE" restore "$RUND" --root "$D" >"$T/restore-d.out" 2>&1 || rc=$?
 check "restore with a FIFO where the rewritten bundle was: no hang, the bundle not restored, said" \
 	bash -c "[ $rc -le 1 ] && grep -q 'bundle /etc/ssl/certs/ca-certificates.crt: not restored' '$T/restore-d.out' && [ -p '$D/etc/ssl/certs/ca-certificates.crt' ]"
+
+# ---------------------------------------------------------------- FIFOs planted for a resumed run's logs
+# A run killed at its first step, then a FIFO at every step log and recover.log of its
+# directory: --resume opens none of them for writing through the FIFO (it would block
+# with no reader) and finishes.
+E=$T/e
+cp -a "$PRISTINE" "$E"
+sleep 1.1
+"$EXCISE" scan --root "$E" --format json -o "$T/report-e.json" -q >/dev/null 2>&1
+"$EXCISE" plan "$T/report-e.json" --format json -o "$T/plan-e.json"
+rc=0
+EXCISE_TEST_KILL_AT=1:begin "$EXCISE" remove --root "$E" --plan "$T/plan-e.json" --apply -q >/dev/null 2>&1 || rc=$?
+check_eq "a run killed at its first step (SIGKILL)" "$rc" 137
+RUNE=$(run_of "$E")
+n=$(jq_py "$T/plan-e.json" 'len(r["steps"])')
+for i in $(seq 1 "$n"); do rm -f "$RUNE/step-$i.log"; mkfifo "$RUNE/step-$i.log"; done
+mkfifo "$RUNE/recover.log"
+rc=0
+timeout 120 "$EXCISE" remove --resume "$RUNE" --root "$E" -q >"$T/resume-e.out" 2>&1 || rc=$?
+check_eq "--resume with FIFOs planted as its logs: no hang, exit 0" "$rc" 0
+[ "$rc" = 0 ] || sed 's/^/# /' "$T/resume-e.out" | head -10
+check "... the FIFOs are still FIFOs, nothing written through them" bash -c "[ -p '$RUNE/step-1.log' ] && [ -p '$RUNE/recover.log' ]"
 check "canaries unchanged at the end" canaries_same
 
 done_testing

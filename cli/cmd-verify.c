@@ -189,19 +189,21 @@ static int sign_att(const char *sign, const struct excise_output *att_out, const
 	if (att->dir_fd < 0)
 		return excise_sig_sign_file(sign, excise_output_tmp_path(att_out), sig_path, comment, err) < 0 ?
 		       EXIT_CATALOG : 0;
-	char name[64], tmp[96], *tmp_path = NULL;
+	char name[64], *text = NULL;
+	size_t len = 0;
 	snprintf(name, sizeof(name), "%.40s.minisig", att->name);
-	snprintf(tmp, sizeof(tmp), ".%s.%d.new", name, (int)getpid());
-	if (asprintf(&tmp_path, "%s/%s", att->dir, tmp) < 0)
-		return err->msg[0] = 0, EXIT_ERROR;
-	(void)unlinkat(att->dir_fd, tmp, 0);
-	int r = excise_sig_sign_file(sign, excise_output_tmp_path(att_out), tmp_path, comment, err);
-	if (r == 0 && renameat(att->dir_fd, tmp, att->dir_fd, name) < 0) {
+	if (excise_sig_sign_text(sign, excise_output_tmp_path(att_out), comment, &text, &len, err) < 0)
+		return EXIT_CATALOG;
+	struct excise_output *o = NULL;
+	FILE *f = NULL;
+	int r = excise_output_open_at(att->dir_fd, att->dir, name, 0644, &o, &f, err);
+	if (r == 0 && fwrite(text, 1, len, f) != len) {
 		snprintf(err->msg, sizeof(err->msg), "cannot write '%s': %s", sig_path, strerror(errno));
-		(void)unlinkat(att->dir_fd, tmp, 0);
+		excise_output_abort(o);
 		r = -1;
-	}
-	free(tmp_path);
+	} else if (r == 0)
+		r = excise_output_commit(o, err);
+	free(text);
 	return r < 0 ? EXIT_CATALOG : 0;
 }
 

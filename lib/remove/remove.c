@@ -527,8 +527,12 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 		r = runs_outside(&x.root, runs, err);
 	if (r >= 0)
 		r = runs_fd = mkdir_chain(&host, runs, err);
-	if (r >= 0 && flock(runs_fd, LOCK_EX | LOCK_NB) < 0)
-		r = err_set(err, -EBUSY, "another removal is running on '%s' (%s is locked)", p->root, runs);
+	/* one removal at a time per root: the root's own directory is locked (the runs
+	 * folder is shared by the runs of every root) */
+	int root_lock = r >= 0 ? openat(x.root.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r >= 0 && (root_lock < 0 || flock(root_lock, LOCK_EX | LOCK_NB) < 0))
+		r = root_lock < 0 ? err_setc(err, -errno, "root '%s': lock", p->root) :
+				    err_set(err, -EBUSY, "another removal is running on '%s' (it is locked)", p->root);
 	char *plan_json = NULL;
 	size_t plan_len = 0;
 	if (r >= 0) {
@@ -553,6 +557,8 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 	}
 	if (runs_fd >= 0)
 		close(runs_fd);
+	if (root_lock >= 0)
+		close(root_lock);
 	free(runs);
 	if (host.fd >= 0)
 		root_done(&host);

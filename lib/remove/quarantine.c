@@ -35,7 +35,7 @@ struct qobj {
 	char *path;          /* raw bytes, NUL-terminated */
 	json_t *entries;     /* the intent's entries */
 	enum obj_state state;
-	uint64_t hash_max;   /* bytes of each file hashed when it was moved (UINT64_MAX: all) */
+	uint64_t hash_max;   /* bytes of each file hashed when it was moved, at most EXCISE_MAX_HASH_BYTES */
 };
 
 struct quarantine {
@@ -352,9 +352,12 @@ static int add_intent(struct quarantine *q, struct doc *d, json_t *o, struct rec
 	if (!v)
 		return doc_failc(d, -ENOMEM, "out of memory");
 	q->objs = v;
-	/* an intent without hash_max (a run made before): every file was hashed whole */
+	/* hashing stays bounded whatever a manifest says (one without hash_max, of a run
+	 * made before, hashed files whole: one larger than the limit is then reported as
+	 * not as it was, never read to its end) */
+	uint64_t hm = rec->hash_max && rec->hash_max < EXCISE_MAX_HASH_BYTES ? rec->hash_max : EXCISE_MAX_HASH_BYTES;
 	v[q->n_objs++] = (struct qobj){ .n = rec->n, .path = TAKE_PTR(rec->path), .entries = json_incref(rec->entries),
-					.hash_max = rec->hash_max ? rec->hash_max : UINT64_MAX };
+					.hash_max = hm };
 	return 0;
 }
 

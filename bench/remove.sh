@@ -58,9 +58,11 @@ by_hand_restore() { tar -C "$1" -xf "$T/leftovers.tar"; }
 export -f by_hand_remove by_hand_restore
 export T
 
+# the run directory goes to a state folder of the benchmark's own, outside the root
+export EXCISE_STATE_DIR=$T/state
 timed excise-remove "$EXCISE" remove --root "$T/a" --apply --yes -q
-run=$(find "$T/a/var/lib/excise/runs" -mindepth 1 -maxdepth 1 -type d | head -1)
-timed excise-restore "$EXCISE" restore "$run"
+run=$(find "$T/state/runs" -mindepth 1 -maxdepth 1 -type d | head -1)
+timed excise-restore "$EXCISE" restore "$run" --root "$T/a"
 # shellcheck disable=SC2016 # $T expands in the child bash
 timed hand-remove bash -c 'by_hand_remove "$T/b"'
 # shellcheck disable=SC2016

@@ -175,6 +175,10 @@ bool cli_wrong_kind(const char *what, const char *path, const char *text, size_t
  * says so ("excise: 'DIR' is not a run directory (no journal.jsonl)") and returns
  * EXIT_ERROR, else 0. */
 int cli_check_run_dir(const char *dir);
+/* The folder of run directories: `given` (--runs-dir), else EXCISE_STATE_DIR/runs
+ * when that is set (the tests keep the host's state folder clean with it), else
+ * NULL (the library's default, the host's /var/lib/excise/runs). */
+const char *cli_runs_dir(const char *given);
 
 /* -o FILE (standard output for NULL or "-"), written through excise_output_open():
  * the file appears only when cli_output_close() is told the command succeeded. */

@@ -27,23 +27,26 @@ static const struct option options[] = {
 const char cmd_remove_help[] =
 	"usage: excise remove [--root DIR] [--plan PLAN.json | --report REPORT.json] [--apply [--yes]]\n"
 	"                     [--runs-dir DIR] [--quarantine DIR] [-q] [--catalog FILE --trusted-key KEY]\n"
-	"       excise remove --resume RUN_DIR [--root DIR] [--catalog FILE --trusted-key KEY]\n\n"
+	"       excise remove --resume RUN_DIR [--root DIR] [--runs-dir DIR] [--catalog FILE --trusted-key KEY]\n\n"
 	"Removes what the plan names from this Linux host or the offline root DIR. Without\n"
 	"--apply it is a dry run: every step is checked against the host as it is now and\n"
 	"shown, nothing is changed. Without --plan or --report, the root is scanned and\n"
 	"planned first; --apply then needs --yes, as nobody reviewed that plan.\n\n"
 	"  --root DIR          an offline Linux root (mounted image, VM or container tree); with\n"
-	"                      --plan, --report or --resume it must be the root the plan or run\n"
-	"                      records (it acts on that root; another is refused)\n"
+	"                      --plan or --report it must be the root the plan records (it acts\n"
+	"                      on that root; another is refused); --resume acts only on the root\n"
+	"                      named here (none: this host), which the run must record\n"
 	"  --full, --xdev, --threads N, --only LIST\n"
 	"                      the scan's options when there is no plan or report (excise scan)\n"
 	"  --plan FILE         an excise.plan/1 document (excise plan --format json)\n"
 	"  --report FILE       an excise.report/2 (or /1) document to plan from\n"
 	"  --apply             carry the plan out\n"
 	"  --yes               with --apply and no --plan: carry out a plan nobody reviewed\n"
-	"  --runs-dir DIR      where the run directory (plan, journal, logs) goes;\n"
-	"                      default ROOT/var/lib/excise/runs\n"
+	"  --runs-dir DIR      where the run directory (plan, journal, manifest, logs) goes, and\n"
+	"                      where --resume looks for it; default /var/lib/excise/runs on this\n"
+	"                      host, never inside an offline root\n"
 	"  --quarantine DIR    where removed files are kept; default ROOT/var/lib/excise/quarantine\n"
+	"                      (on the root's filesystem: a move is one rename)\n"
 	"  --resume RUN_DIR    continue an interrupted run from its journal\n\n"
 	"exit status: 0 every step done (or the dry run found nothing to refuse),\n"
 	"1 a step failed or was refused (the journal says which), 2 error or the plan refused,\n"
@@ -208,6 +211,7 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 	int rc = cli_load_catalog(run);
 	ro.catalog = run->catalog;
 	ro.root = run->scan.scan.root; /* the plan's or run's root must be this one */
+	ro.runs_dir = cli_runs_dir(ro.runs_dir);
 	ro.log = log_step;
 	ro.hook = hook;
 	ro.userdata = &ui;
@@ -220,34 +224,22 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 }
 
 const char cmd_restore_help[] =
-	"usage: excise restore RUN_DIR [--root DIR]\n\n"
+	"usage: excise restore RUN_DIR [--root DIR] [--runs-dir DIR]\n\n"
 	"Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
 	"owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
 	"Packages are not restorable by copying files: their names and versions are listed\n"
-	"so they can be reinstalled. It acts on the root the run records.\n\n"
-	"  --root DIR   must be the run's root; another is refused, nothing touched\n\n"
+	"so they can be reinstalled. It acts only on the root named (none: this host), which\n"
+	"the run's records must name too; the run directory must lie in the runs folder,\n"
+	"outside that root.\n\n"
+	"  --root DIR      the offline root the run worked on; another is refused, nothing touched\n"
+	"  --runs-dir DIR  the folder the run directory is in (default /var/lib/excise/runs)\n\n"
 	"exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n";
 
 static const struct option restore_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "runs-dir", required_argument, NULL, OPT_RUNS },
 	{ 0 },
 };
-
-/* An explicit --root must name the run's recorded root; EXIT_ERROR (said) or 0. */
-static int restore_target(const char *run_dir, const char *root)
-{
-	struct excise_err err = { 0 };
-	char *recorded = NULL;
-	int r = root ? excise_target_run_root(run_dir, &recorded, &err) : 0;
-	if (r == 0)
-		r = excise_target_check(root, recorded, "run", &err);
-	free(recorded);
-	if (r < 0) {
-		cli_error("%s", err.msg);
-		return EXIT_ERROR;
-	}
-	return 0;
-}
 
 /* The links restore put back whose targets are gone (taken with a purged package). */
 static void restore_say_dangling(const struct excise_restore_result *res)
@@ -258,26 +250,31 @@ static void restore_say_dangling(const struct excise_restore_result *res)
 
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {
-	const char *root = NULL;
+	struct excise_restore_opts ro = { 0 };
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "", restore_options)) != -1) {
-		if (c != OPT_ROOT)
+		if (c != OPT_ROOT && c != OPT_RUNS)
 			return run->exit;
+		if (c == OPT_RUNS) {
+			ro.runs_dir = optarg;
+			continue;
+		}
 		if (!*optarg) {
 			cli_error("--root: empty path");
 			return EXIT_ERROR;
 		}
-		root = optarg;
+		ro.root = optarg;
 	}
 	if (optind + 1 != argc) {
-		cli_error("usage: excise restore RUN_DIR [--root DIR]");
+		cli_error("usage: excise restore RUN_DIR [--root DIR] [--runs-dir DIR]");
 		return EXIT_ERROR;
 	}
+	ro.runs_dir = cli_runs_dir(ro.runs_dir);
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
-	if (cli_check_run_dir(argv[optind]) || restore_target(argv[optind], root))
+	if (cli_check_run_dir(argv[optind]))
 		return EXIT_ERROR;
-	if (excise_restore_run(argv[optind], &res, &err) < 0) {
+	if (excise_restore_run_opts(argv[optind], &ro, &res, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}

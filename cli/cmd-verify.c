@@ -2,6 +2,8 @@
 /* excise verify: rescan, keep the report and write an attestation (optionally
  * signed); excise verify --check: validate one. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +12,7 @@
 
 #include "cli.h"
 
-enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG, OPT_ALLOW_UNSIGNED };
+enum { OPT_RUN = OPT_VERB, OPT_REPORT, OPT_SIGN, OPT_CHECK, OPT_SIG, OPT_ALLOW_UNSIGNED, OPT_RUNS_DIR };
 
 static const struct option options[] = {
 	{ "run", required_argument, NULL, OPT_RUN },
@@ -20,24 +22,27 @@ static const struct option options[] = {
 	{ "check", required_argument, NULL, OPT_CHECK },
 	{ "signature", required_argument, NULL, OPT_SIG },
 	{ "allow-unsigned", no_argument, NULL, OPT_ALLOW_UNSIGNED },
+	{ "runs-dir", required_argument, NULL, OPT_RUNS_DIR },
 	{ 0 },
 };
 
 const char cmd_verify_help[] =
 	"usage: excise verify [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
-	"                     [--run RUN_DIR] [-o ATTESTATION]\n"
+	"                     [--run RUN_DIR [--runs-dir DIR]] [-o ATTESTATION]\n"
 	"                     [--report REPORT] [--sign SECKEY] [-q] [--catalog FILE --trusted-key KEY]\n"
 	"       excise verify --check ATTESTATION [--report REPORT] [--signature SIG]\n"
 	"                     (--trusted-key KEY... | --allow-unsigned)\n\n"
-	"Rescans this host (or the offline root DIR; with --run, the root the run records),\n"
+	"Rescans this host (or the offline root DIR; with --run, the run must record that root),\n"
 	"keeps the full report and writes an\n"
 	"attestation (excise.attestation/1): host, time, catalog, every source and its\n"
 	"status, the findings (none when clean), the verdict and the report's sha256.\n\n"
 	"  --root DIR, --full, --xdev, --threads N, --only LIST\n"
 	"                    the rescan's options, as for excise scan\n"
-	"  --run RUN_DIR     the removal run being verified: its root is rescanned (a --root\n"
-	"                    given must be that one), it is named in the attestation, and\n"
-	"                    its directory is the default place for both files\n"
+	"  --run RUN_DIR     the removal run being verified: it must record the root rescanned\n"
+	"                    (--root, none: this host) and lie in the runs folder, outside that\n"
+	"                    root; it is named in the attestation, and its directory is the\n"
+	"                    default place for both files (made there, never through a link)\n"
+	"  --runs-dir DIR    the folder the run directory is in (default /var/lib/excise/runs)\n"
 	"  -o FILE           the attestation (default RUN_DIR/attestation.json, else\n"
 	"                    ./excise-attestation.json)\n"
 	"  --report FILE     where the report goes (default: beside the attestation,\n"
@@ -143,12 +148,24 @@ static int paths(const char *run, const char *out, const char *report_path, char
 	return 0;
 }
 
-/* Write `len` bytes into a new output file for `path` (not yet in place); EXIT_ERROR (said) or 0. */
-static int stage(const char *path, const char *data, size_t len, struct excise_output **ret)
+/* Where an output goes: `path`, or, when dir_fd >= 0, the name `name` in the run
+ * directory dir_fd (made there exclusively and renamed into place, never through a
+ * link planted in it). */
+struct dest {
+	const char *path;
+	int dir_fd;
+	const char *dir, *name;
+};
+
+/* Write `len` bytes into a new output file for `d` (not yet in place); EXIT_ERROR (said) or 0. */
+static int stage(const struct dest *d, const char *data, size_t len, struct excise_output **ret)
 {
 	struct excise_err err = { 0 };
 	FILE *f;
-	if (excise_output_open(path, 0666, ret, &f, &err) < 0) {
+	const char *path = d->path;
+	int r = d->dir_fd >= 0 ? excise_output_open_at(d->dir_fd, d->dir, d->name, 0666, ret, &f, &err) :
+				 excise_output_open(path, 0666, ret, &f, &err);
+	if (r < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
@@ -163,9 +180,37 @@ static int stage(const char *path, const char *data, size_t len, struct excise_o
 
 /* The rescan's report, kept at `rep_path`, and its attestation at `att_path`, signed with `sign`.
  * The three files appear together, after the signature was made, or none of them does. */
-static int attest(const struct excise_scan *scan, const char *run_id, const char *att_path, const char *rep_path,
-		  const char *sign)
+/* The signature of the staged attestation `att_out`, into `sig_path` (a path), or,
+ * for an attestation in a run directory, through a new name of its own there
+ * renamed into place; 0, or EXIT_CATALOG with the message in err. */
+static int sign_att(const char *sign, const struct excise_output *att_out, const struct dest *att, const char *sig_path,
+		    const char *comment, struct excise_err *err)
 {
+	if (att->dir_fd < 0)
+		return excise_sig_sign_file(sign, excise_output_tmp_path(att_out), sig_path, comment, err) < 0 ?
+		       EXIT_CATALOG : 0;
+	char name[64], *text = NULL;
+	size_t len = 0;
+	snprintf(name, sizeof(name), "%.40s.minisig", att->name);
+	if (excise_sig_sign_text(sign, excise_output_tmp_path(att_out), comment, &text, &len, err) < 0)
+		return EXIT_CATALOG;
+	struct excise_output *o = NULL;
+	FILE *f = NULL;
+	int r = excise_output_open_at(att->dir_fd, att->dir, name, 0644, &o, &f, err);
+	if (r == 0 && fwrite(text, 1, len, f) != len) {
+		snprintf(err->msg, sizeof(err->msg), "cannot write '%s': %s", sig_path, strerror(errno));
+		excise_output_abort(o);
+		r = -1;
+	} else if (r == 0)
+		r = excise_output_commit(o, err);
+	free(text);
+	return r < 0 ? EXIT_CATALOG : 0;
+}
+
+static int attest(const struct excise_scan *scan, const char *run_id, const struct dest *att_d,
+		  const struct dest *rep_d, const char *sign)
+{
+	const char *att_path = att_d->path;
 	struct excise_err err = { 0 };
 	struct excise_output *rep_out = NULL, *att_out = NULL;
 	char *report = NULL, *att = NULL, *sig_path = NULL;
@@ -184,9 +229,9 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 		rc = EXIT_ERROR;
 	}
 	if (!rc)
-		rc = stage(rep_path, report, report_len, &rep_out);
+		rc = stage(rep_d, report, report_len, &rep_out);
 	if (!rc)
-		rc = stage(att_path, att, strlen(att), &att_out);
+		rc = stage(att_d, att, strlen(att), &att_out);
 	/* the attestation is signed before it is in place: an unusable key leaves no file */
 	if (!rc && sign) {
 		char comment[256];
@@ -198,8 +243,7 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 			sig_path = NULL;
 			cli_error("out of memory");
 			rc = EXIT_ERROR;
-		} else if (fflush(NULL) != 0 ||
-			   excise_sig_sign_file(sign, excise_output_tmp_path(att_out), sig_path, comment, &err) < 0) {
+		} else if (fflush(NULL) != 0 || sign_att(sign, att_out, att_d, sig_path, comment, &err) != 0) {
 			cli_error("%s", err.msg[0] ? err.msg : "cannot write the attestation");
 			free(sig_path);
 			sig_path = NULL;
@@ -219,11 +263,18 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 		rep_out = NULL;
 		if (r < 0) {
 			cli_error("%s", err.msg);
-			unlink(att_path);
+			if (att_d->dir_fd >= 0)
+				unlinkat(att_d->dir_fd, att_d->name, 0);
+			else
+				unlink(att_path);
 			rc = EXIT_ERROR;
 		}
 	}
-	if (rc && sig_path)
+	if (rc && sig_path && att_d->dir_fd >= 0) {
+		char name[64];
+		snprintf(name, sizeof(name), "%.40s.minisig", att_d->name);
+		unlinkat(att_d->dir_fd, name, 0);
+	} else if (rc && sig_path)
 		unlink(sig_path);
 	excise_output_abort(att_out);
 	excise_output_abort(rep_out);
@@ -236,7 +287,9 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 int cmd_verify(struct cli_run *run, int argc, char **argv)
 {
 	const char *out = NULL, *report_path = NULL, *sign = NULL, *check_path = NULL, *sig_path = NULL;
-	char *run_dir = NULL, *run_root = NULL;
+	const char *runs_dir = NULL;
+	char *run_dir = NULL;
+	int run_fd = -1;
 	bool allow_unsigned = false;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "o:", options)) != -1) {
@@ -253,6 +306,7 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		case OPT_CHECK: check_path = optarg; break;
 		case OPT_SIG: sig_path = optarg; break;
 		case OPT_ALLOW_UNSIGNED: allow_unsigned = true; break;
+		case OPT_RUNS_DIR: runs_dir = optarg; break;
 		default:
 			return run->exit;
 		}
@@ -272,28 +326,27 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 	if (run_dir) {
 		const char *s = strrchr(run_dir, '/');
 		run_id = s && s[1] ? s + 1 : s ? NULL : run_dir;
-		if (!run_id || access(run_dir, W_OK) != 0) {
-			cli_error("--run '%s': not a writable run directory", run_dir);
-			return EXIT_ERROR;
-		}
-		/* the rescan is of the run's own root; a --root given must be that one */
+		/* the rescan is of the root named (none: this host); the run must record that one */
 		struct excise_err err = { 0 };
-		if (excise_target_run_root(run_dir, &run_root, &err) < 0 ||
-		    excise_target_check(run->scan.scan.root, run_root, "run", &err) < 0) {
-			cli_error("%s", err.msg);
-			free(run_root);
+		if (!run_id || excise_run_open(run_dir, run->scan.scan.root, cli_runs_dir(runs_dir), &run_fd, &err) < 0) {
+			cli_error("%s", run_id ? err.msg : "--run: not a run directory");
 			return EXIT_ERROR;
 		}
-		/* a run made on the live host: the live scan, as without --root */
-		run->scan.scan.root = strcmp(run_root, "/") ? run_root : NULL;
 	}
 	char *att_path = NULL, *rep_path = NULL;
 	struct excise_scan *scan = NULL;
 	rc = paths(run_dir, out, report_path, &att_path, &rep_path);
+	/* the defaults are made in the run directory, relative to it */
+	struct dest att_d = { .path = att_path, .dir_fd = -1, .dir = run_dir, .name = "attestation.json" };
+	struct dest rep_d = { .path = rep_path, .dir_fd = -1, .dir = run_dir, .name = "attestation.report.json" };
+	if (run_fd >= 0 && !out) {
+		att_d.dir_fd = run_fd;
+		rep_d.dir_fd = report_path ? -1 : run_fd;
+	}
 	if (!rc)
 		rc = cli_scan(&run->scan, run->catalog, &scan);
 	if (!rc)
-		rc = attest(scan, run_id, att_path, rep_path, sign);
+		rc = attest(scan, run_id, &att_d, &rep_d, sign);
 	if (!rc) {
 		cli_scan_failures(scan);
 		const char *verdict = NULL;
@@ -307,8 +360,7 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 	free(att_path);
 	free(rep_path);
 	excise_scan_free(scan);
-	if (run_root)
-		run->scan.scan.root = NULL;
-	free(run_root);
+	if (run_fd >= 0)
+		close(run_fd);
 	return rc;
 }

@@ -225,3 +225,14 @@ int cli_check_run_dir(const char *dir)
 	}
 	return 0; /* anything else: the library says what */
 }
+
+const char *cli_runs_dir(const char *given)
+{
+	static char *runs;
+	const char *state = getenv("EXCISE_STATE_DIR");
+	if (given || !state || !*state)
+		return given;
+	if (!runs && asprintf(&runs, "%s/runs", state) < 0)
+		runs = NULL;
+	return runs;
+}

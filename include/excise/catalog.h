@@ -288,6 +288,10 @@ EXCISE_API int excise_sig_keygen(const char *pub_path, const char *sec_path, str
 /* Sign `path`, writing `path`.minisig (or sig_path), prehashed (ED) like minisign -S. */
 EXCISE_API int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig_path,
 				    const char *trusted_comment, struct excise_err *reterr);
+/* The same signature as text (*ret_text, NUL-terminated, the caller's), for a caller
+ * that writes it itself (verify --run: relative to the run directory). */
+EXCISE_API int excise_sig_sign_text(const char *sec_path, const char *path, const char *trusted_comment,
+				    char **ret_text, size_t *ret_len, struct excise_err *reterr);
 /* Verify `len` bytes against a .minisig text with any of the trusted keys.
  * On success fills ret_key_id (17 bytes: 16 hex digits and NUL) when not NULL. */
 EXCISE_API int excise_sig_verify(const void *data, size_t len, const char *sig_text, size_t sig_len,

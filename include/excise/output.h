@@ -26,6 +26,13 @@ struct excise_output;
 EXCISE_API int excise_output_open(const char *path, mode_t mode, struct excise_output **ret, FILE **ret_f,
 				  struct excise_err *err);
 
+/* The same for `name` in the directory `dir_fd` (`dir` names it in messages), for
+ * a directory whose entries may be planted (a run directory): the temporary file
+ * is created there exclusively, never through a link, and renamed over `name`, so a
+ * link or a pipe at `name` is replaced, never followed or written. */
+EXCISE_API int excise_output_open_at(int dir_fd, const char *dir, const char *name, mode_t mode,
+				     struct excise_output **ret, FILE **ret_f, struct excise_err *err);
+
 /* The file being written until commit (the temporary file, or `path` itself). */
 EXCISE_API const char *excise_output_tmp_path(const struct excise_output *o);
 

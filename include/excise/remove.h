@@ -5,11 +5,14 @@
  * resumed, with every removed file kept in a quarantine store so that it can be
  * restored byte-exact.
  *
- *   run directory  <root>/var/lib/excise/runs/<run id>/   (or opts.runs_dir/<run id>)
+ *   run directory  /var/lib/excise/runs/<run id>/ on the host, an offline root's too (or
+ *                  opts.runs_dir/<run id>); never inside the offline root it acts on
  *     plan.json       the plan being carried out (excise.plan/1), written first
  *     journal.jsonl   one JSON object a line, appended and fsynced before and after every step
  *     step-N.log      what the commands of step N printed
- *   quarantine     <root>/var/lib/excise/quarantine/<run id>/ (lib/remove/quarantine.h)
+ *     manifest.jsonl  the quarantine's manifest (lib/remove/quarantine.h)
+ *   quarantine     <root>/var/lib/excise/quarantine/<run id>/data/ (lib/remove/quarantine.h): the
+ *                  moved bytes alone, on the root's filesystem
  *
  * docs/removal.md describes the journal and the safety rules.
  */
@@ -57,7 +60,9 @@ struct excise_remove_opts {
 	excise_remove_hook_fn hook;
 	void *userdata;
 	const char *root;          /* the root the operator named (--root), NULL: none; must be the
-				    * plan's (a run: the run's) root, else refused before anything is touched */
+				    * plan's root, else refused before anything is touched. A resumed run
+				    * acts on this root alone (NULL: the live host) and its records must
+				    * agree with it (excise_run_open) */
 };
 
 struct excise_remove_result {
@@ -80,9 +85,11 @@ struct excise_remove_result {
 EXCISE_API int excise_remove_run(const struct excise_plan *p, const struct excise_remove_opts *o,
 				 struct excise_remove_result **ret, struct excise_err *err);
 
-/* Continue the run whose directory is `run_dir` from its journal: steps that
- * ended are not repeated; a step that began and did not end is carried out again
- * (every step is idempotent). */
+/* Continue the run whose directory is `run_dir` from its journal, on o->root (NULL:
+ * the live host), with o->runs_dir where the run directory must lie (excise_run_open
+ * checks both against the records); the preflight is repeated (all of it but the
+ * plan's age, which the run itself changed), then steps that ended are not repeated;
+ * a step that began and did not end is carried out again (every step is idempotent). */
 EXCISE_API int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o,
 				    struct excise_remove_result **ret, struct excise_err *err);
 
@@ -97,6 +104,17 @@ EXCISE_API int excise_target_check(const char *named, const char *recorded, cons
 /* The root the run at `run_dir` works on, as its journal records it (*ret: free()). */
 EXCISE_API int excise_target_run_root(const char *run_dir, char **ret, struct excise_err *err);
 
+/* A run directory read back is untrusted input: open `run_dir` for restore, remove
+ * --resume or verify --run on `root`, the root the operator names (NULL: the live
+ * host; never the one the journal records). The directory must be named by a run id
+ * and lie directly in `runs_dir` (NULL: the host's /var/lib/excise/runs), not be a
+ * link, and, for an offline root, lie outside that root; its journal must be of that
+ * run and record the same root. *ret_fd (the caller's to close) is the directory,
+ * through which every record is read and every file made without following links.
+ * -EXCISE_E_REFUSED saying why, -EXCISE_E_USAGE for an empty root. */
+EXCISE_API int excise_run_open(const char *run_dir, const char *root, const char *runs_dir, int *ret_fd,
+			       struct excise_err *err);
+
 /* What `excise restore` did. */
 struct excise_restore_result {
 	size_t n_restored;         /* files, links and directories put back */
@@ -106,7 +124,18 @@ struct excise_restore_result {
 	char **dangling;           /* NULL-terminated "PATH -> TARGET": symlinks put back whose target is gone */
 };
 
-/* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata. */
+/* Whom a restore acts on: named by the operator, never taken from the run's records. */
+struct excise_restore_opts {
+	const char *root;          /* the root named (--root); NULL: the live host */
+	const char *runs_dir;      /* where the run directory must lie; NULL: the host's /var/lib/excise/runs */
+};
+
+/* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata,
+ * into the root `o` names, after the run directory and its records are checked
+ * against it (excise_run_open) and the plan's host is that root's. */
+EXCISE_API int excise_restore_run_opts(const char *run_dir, const struct excise_restore_opts *o,
+				       struct excise_restore_result **ret, struct excise_err *err);
+/* The same for the live host and the default runs folder. */
 EXCISE_API int excise_restore_run(const char *run_dir, struct excise_restore_result **ret,
 				  struct excise_err *err);
 

@@ -551,8 +551,9 @@ static int default_comment(const char *path, char **ret)
 	return buf_take(&b, ret);
 }
 
-int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig_path,
-			 const char *trusted_comment, struct excise_err *reterr)
+/* Sign `path`: the .minisig text into *ret_text (when not NULL), else written to sig_path. */
+static int sign_to(const char *sec_path, const char *path, const char *sig_path, const char *trusted_comment,
+		   char **ret_text, size_t *ret_len, struct excise_err *reterr)
 {
 	if (!sec_path || !path)
 		return err_set(reterr, -EXCISE_E_USAGE, "sign: a secret key and a file are needed");
@@ -632,9 +633,28 @@ int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig
 		buf_done(&out);
 		goto wipe;
 	}
-	r = excise_output_write(sig_path, 0644, out.p, out.n, reterr);
-	buf_done(&out);
+	if (ret_text) {
+		*ret_len = out.n;
+		r = buf_take(&out, ret_text) < 0 ? err_set(reterr, -ENOMEM, "out of memory") : 0;
+	} else {
+		r = excise_output_write(sig_path, 0644, out.p, out.n, reterr);
+		buf_done(&out);
+	}
 wipe:
 	sodium_memzero(&key, sizeof(key));
 	return r < 0 ? r : 0;
+}
+
+int excise_sig_sign_file(const char *sec_path, const char *path, const char *sig_path,
+			 const char *trusted_comment, struct excise_err *reterr)
+{
+	return sign_to(sec_path, path, sig_path, trusted_comment, NULL, NULL, reterr);
+}
+
+int excise_sig_sign_text(const char *sec_path, const char *path, const char *trusted_comment, char **ret_text,
+			 size_t *ret_len, struct excise_err *reterr)
+{
+	*ret_text = NULL;
+	*ret_len = 0;
+	return sign_to(sec_path, path, "-", trusted_comment, ret_text, ret_len, reterr);
 }

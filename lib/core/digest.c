@@ -55,3 +55,42 @@ int sha256_fd_hex(int fd, char out[65], uint64_t *ret_size)
 	}
 	return r;
 }
+
+struct bounded {
+	EVP_MD_CTX *ctx;
+	uint64_t left;
+};
+
+static int digest_bounded(const void *data, size_t len, void *userdata)
+{
+	struct bounded *b = userdata;
+	size_t n = len < b->left ? len : (size_t)b->left;
+	if (EVP_DigestUpdate(b->ctx, data, n) != 1)
+		return -EIO;
+	b->left -= n;
+	return b->left ? 0 : -ECANCELED; /* enough: stop reading */
+}
+
+int sha256_fd_hex_max(int fd, uint64_t max, char out[65], uint64_t *ret_hashed)
+{
+	struct bounded b = { .ctx = EVP_MD_CTX_new(), .left = max };
+	if (!b.ctx || EVP_DigestInit_ex(b.ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(b.ctx);
+		return -ENOMEM;
+	}
+	uint64_t size = 0;
+	int r = max ? read_fd_chunks(fd, digest_bounded, &b, &size) : 0;
+	if (r == -ECANCELED)
+		r = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	unsigned int n = 0;
+	if (r == 0 && EVP_DigestFinal_ex(b.ctx, md, &n) != 1)
+		r = -EIO;
+	EVP_MD_CTX_free(b.ctx);
+	if (r == 0) {
+		to_hex(md, out);
+		if (ret_hashed)
+			*ret_hashed = max - b.left;
+	}
+	return r;
+}

@@ -15,4 +15,8 @@ NODISCARD int sha256_hex(const void *data, size_t len, char out[65]);
  * *ret_size gets the bytes read. Returns 0 or -errno. */
 NODISCARD int sha256_fd_hex(int fd, char out[65], uint64_t *ret_size);
 
+/* The same over at most the first `max` bytes of `fd` (a partial hash of a file
+ * larger than a limit: EXCISE_MAX_HASH_BYTES); *ret_hashed gets the bytes hashed. */
+NODISCARD int sha256_fd_hex_max(int fd, uint64_t max, char out[65], uint64_t *ret_hashed);
+
 #endif

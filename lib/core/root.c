@@ -497,3 +497,46 @@ int write_fd_all(int fd, const void *data, size_t len)
 	}
 	return 0;
 }
+
+const char *root_type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "regular file";
+	case S_IFDIR: return "directory";
+	case S_IFLNK: return "symbolic link";
+	case S_IFIFO: return "FIFO";
+	case S_IFSOCK: return "socket";
+	case S_IFCHR: return "character device";
+	case S_IFBLK: return "block device";
+	default: return "special file";
+	}
+}
+
+int root_open_regular(const struct root *r, const char *path, bool nofollow_all, struct stat *ret_st)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+	int fd = nofollow_all ? root_openat_nofollow(r, path, flags) : root_openat(r, path, flags);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, ret_st) < 0) {
+		int e = neg_errno();
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(ret_st->st_mode)) {
+		close(fd);
+		return S_ISDIR(ret_st->st_mode) ? -EISDIR : -EINVAL;
+	}
+	return fd;
+}
+
+int root_read_regular(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len,
+		      struct stat *ret_st)
+{
+	int fd = root_open_regular(r, path, false, ret_st);
+	if (fd < 0)
+		return fd;
+	int e = read_fd_all(fd, max, ret_data, ret_len);
+	close(fd);
+	return e;
+}

@@ -95,6 +95,21 @@ NODISCARD int root_mkdir_p(const struct root *r, const char *path, mode_t mode);
 NODISCARD int root_replace_file(const struct root *r, const char *path, const void *data, size_t len,
 				const struct stat *like, const struct timespec times[2]);
 
+/* What a file of `mode` is, for messages: "regular file", "FIFO", "character device"... */
+const char *root_type_name(mode_t mode);
+
+/* Open `path` in the root to read it as a regular file: its last component never
+ * followed (O_NOFOLLOW; with `nofollow_all`, no component at all), never blocking
+ * (O_NONBLOCK, O_NOCTTY: a FIFO or a device planted there is opened without waiting
+ * and never read), its type taken with fstat before any read. Returns the fd, or
+ * -ELOOP (a link), -EISDIR, or -EINVAL for a FIFO, socket or device (*ret_st then
+ * says which: root_type_name), or -errno. */
+NODISCARD int root_open_regular(const struct root *r, const char *path, bool nofollow_all, struct stat *ret_st);
+
+/* root_open_regular, then read_fd_all: the whole regular file, up to `max` bytes. */
+NODISCARD int root_read_regular(const struct root *r, const char *path, size_t max, char **ret_data,
+				size_t *ret_len, struct stat *ret_st);
+
 /* Join a directory and a name into a new string ("/" + "x" gives "/x"); NULL on OOM. */
 char *path_join(const char *dir, const char *name);
 

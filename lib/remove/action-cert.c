@@ -137,10 +137,10 @@ static int save_backup(struct run *x, const char *path, const char *data, size_t
 	json_decref(rec);
 	if (!line)
 		return err_set(err, -ENOMEM, "out of memory");
-	fd = openat(x->j.dir_fd, BACKUPS_FILE, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = journal_open_log(&x->j, BACKUPS_FILE);
 	size_t ll = strlen(line);
 	line[ll] = '\n';
-	r = fd < 0 ? -errno : write_fd_all(fd, line, ll + 1);
+	r = fd < 0 ? fd : write_fd_all(fd, line, ll + 1);
 	if (r == 0 && fdatasync(fd) < 0)
 		r = -errno;
 	if (fd >= 0)
@@ -160,15 +160,20 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 {
 	char *data = NULL;
 	size_t len = 0;
-	int fd = root_openat_nofollow(&x->root, path, O_RDONLY);
+	/* never blocking, its type checked before a read: a FIFO or a device planted
+	 * where a bundle should be is reported, never read */
+	struct stat st = { 0 };
+	int fd = root_open_regular(&x->root, path, true, &st);
 	/* not there, or reached through a link: the file it leads to has its own name in
 	 * the list (RHEL's tls/certs/ca-bundle.crt, Fedora's /etc/ssl/certs) */
 	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP || fd == -EXDEV)
 		return 0;
+	if (fd == -EINVAL || fd == -EISDIR)
+		return err_set(err, -EXCISE_E_REFUSED, "'%s' is a %s, not a certificate bundle: not read, left alone",
+			       path, root_type_name(st.st_mode));
 	if (fd < 0)
 		return err_setc(err, fd, "'%s': open", path);
-	struct stat st;
-	int r = fstat(fd, &st) < 0 ? -errno : read_fd_all(fd, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len);
+	int r = read_fd_all(fd, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len);
 	close(fd);
 	if (r < 0)
 		return err_setc(err, r, "'%s': read", path);
@@ -217,7 +222,8 @@ static bool cert_alone(struct run *x, const char *path, const char *sha)
 {
 	char *data = NULL;
 	size_t len = 0;
-	if (root_read_file(&x->root, path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len) < 0)
+	struct stat st;
+	if (root_read_regular(&x->root, path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len, &st) < 0)
 		return false;
 	bool alone;
 	int n = cert_in(data, len, sha, &alone);
@@ -260,7 +266,12 @@ static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_
 	}
 	char *data = NULL;
 	size_t len = 0;
-	r = root_read_file(&x->root, s->path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len);
+	r = root_read_regular(&x->root, s->path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len, &st);
+	if (r == -EINVAL || r == -EISDIR || r == -ELOOP) {
+		remove_say(x, "'%s' is now a %s, not a certificate file: not read", s->path,
+			   r == -ELOOP ? "symbolic link" : root_type_name(st.st_mode));
+		return EXCISE_STEP_REFUSED;
+	}
 	if (r < 0) {
 		remove_say(x, "'%s': %s", s->path, excise_strerror(r));
 		return EXCISE_STEP_FAILED;

@@ -17,6 +17,7 @@
 
 #include "core/doc.h"
 #include "core/err.h"
+#include "core/jsonbytes.h"
 #include "core/limits.h"
 #include "core/root.h"
 #include "core/text.h"
@@ -164,6 +165,20 @@ fail:
 	return r;
 }
 
+int journal_open_log(const struct journal *j, const char *name)
+{
+	int fd = openat(j->dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+			0600);
+	struct stat st;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 int journal_begin(struct journal *j, unsigned step, struct excise_err *err)
 {
 	return append(j, json_pack("{s:s, s:I}", "event", "begin", "step", (json_int_t)step), err);
@@ -174,8 +189,11 @@ int journal_end(struct journal *j, unsigned step, enum excise_step_outcome o, co
 {
 	json_t *rec = json_pack("{s:s, s:I, s:s}", "event", "end", "step", (json_int_t)step, "outcome",
 				journal_outcome_name(o));
-	if (rec && detail && json_object_set_new(rec, "detail", json_string(detail)) < 0)
-		json_object_set_new(rec, "detail", json_string("(detail not valid UTF-8)"));
+	/* a detail naming a path that is not UTF-8 keeps its bytes: detail_hex */
+	if (rec && detail && json_set_bytes(rec, "detail", detail, strlen(detail)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	return append(j, rec, err);
 }
 
@@ -184,8 +202,11 @@ int journal_end_moved(struct journal *j, unsigned step, enum excise_step_outcome
 {
 	json_t *rec = json_pack("{s:s, s:I, s:s, s:I}", "event", "end", "step", (json_int_t)step, "outcome",
 				journal_outcome_name(o), "moved", (json_int_t)moved);
-	if (rec && detail && json_object_set_new(rec, "detail", json_string(detail)) < 0)
-		json_object_set_new(rec, "detail", json_string("(detail not valid UTF-8)"));
+	/* a detail naming a path that is not UTF-8 keeps its bytes: detail_hex */
+	if (rec && detail && json_set_bytes(rec, "detail", detail, strlen(detail)) < 0) {
+		json_decref(rec);
+		rec = NULL;
+	}
 	return append(j, rec, err);
 }
 
@@ -358,7 +379,7 @@ int journal_parse(const char *name, const char *bytes, size_t len, struct journa
 static int read_at(int dir_fd, const char *dir, const char *name, size_t max, char **ret, size_t *ret_len,
 		   struct excise_err *err)
 {
-	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return err_setc(err, -errno, "'%s/%s': open", dir, name);
 	int r = read_fd_all(fd, max, ret, ret_len);
@@ -368,16 +389,12 @@ static int read_at(int dir_fd, const char *dir, const char *name, size_t max, ch
 	return 0;
 }
 
-int journal_peek(const char *dir, struct journal_state *st, struct excise_err *err)
+int journal_peek_at(int dir_fd, const char *dir, struct journal_state *st, struct excise_err *err)
 {
 	*st = (struct journal_state){ 0 };
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return err_setc(err, -errno, "run directory '%s': open", dir);
 	char *text = NULL;
 	size_t len = 0;
-	int r = read_at(dfd, dir, JOURNAL_FILE, EXCISE_MAX_JOURNAL_SIZE, &text, &len, err);
-	close(dfd);
+	int r = read_at(dir_fd, dir, JOURNAL_FILE, EXCISE_MAX_JOURNAL_SIZE, &text, &len, err);
 	if (r < 0)
 		return r;
 	char name[4096];
@@ -387,8 +404,19 @@ int journal_peek(const char *dir, struct journal_state *st, struct excise_err *e
 	return r;
 }
 
-int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,
-		 struct journal_state *st, struct excise_err *err)
+int journal_peek(const char *dir, struct journal_state *st, struct excise_err *err)
+{
+	*st = (struct journal_state){ 0 };
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return err_setc(err, -errno, "run directory '%s': open", dir);
+	int r = journal_peek_at(dfd, dir, st, err);
+	close(dfd);
+	return r;
+}
+
+int journal_open_at(int dir_fd, const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,
+		    struct journal_state *st, struct excise_err *err)
 {
 	*ret = (struct journal){ .dir_fd = -1, .fd = -1 };
 	*st = (struct journal_state){ 0 };
@@ -399,7 +427,8 @@ int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *
 	char *text = NULL;
 	size_t len = 0;
 	int r;
-	ret->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ret->dir_fd = dir_fd >= 0 ? fcntl(dir_fd, F_DUPFD_CLOEXEC, 3) :
+		      open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (ret->dir_fd < 0) {
 		r = err_setc(err, -errno, "run directory '%s': open", dir);
 		goto fail;
@@ -415,7 +444,7 @@ int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *
 	/* a torn last record is cut off, so the next one starts on a line of its own */
 	const char *nl = len ? memrchr(text, '\n', len) : NULL;
 	size_t keep = nl ? (size_t)(nl - text) + 1 : 0;
-	ret->fd = openat(ret->dir_fd, JOURNAL_FILE, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	ret->fd = openat(ret->dir_fd, JOURNAL_FILE, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (ret->fd < 0 || (keep < len && ftruncate(ret->fd, (off_t)keep) < 0)) {
 		r = err_setc(err, -errno, "journal '%s': open for append", name);
 		goto fail;
@@ -433,10 +462,19 @@ fail:
 	return r;
 }
 
-int journal_lock(const char *dir, int *ret_fd, struct excise_err *err)
+int journal_open(const char *dir, struct journal *ret, char **ret_plan, size_t *ret_plan_len,
+		 struct journal_state *st, struct excise_err *err)
+{
+	return journal_open_at(-1, dir, ret, ret_plan, ret_plan_len, st, err);
+}
+
+/* The lock is taken on a description of its own (flock locks belong to one), opened
+ * from dir_fd when it is given. */
+static int lock_at(int dir_fd, const char *dir, int *ret_fd, struct excise_err *err)
 {
 	*ret_fd = -1;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = dir_fd >= 0 ? openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) :
+			       open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_setc(err, -errno, "run directory '%s'", dir);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -450,15 +488,26 @@ int journal_lock(const char *dir, int *ret_fd, struct excise_err *err)
 	return 0;
 }
 
-int journal_open_locked(const char *dir, int *ret_lock_fd, struct journal *ret, char **ret_plan,
-			size_t *ret_plan_len, struct journal_state *st, struct excise_err *err)
+int journal_lock(const char *dir, int *ret_fd, struct excise_err *err)
 {
-	int r = journal_lock(dir, ret_lock_fd, err);
+	return lock_at(-1, dir, ret_fd, err);
+}
+
+int journal_open_locked_at(int dir_fd, const char *dir, int *ret_lock_fd, struct journal *ret, char **ret_plan,
+			   size_t *ret_plan_len, struct journal_state *st, struct excise_err *err)
+{
+	int r = lock_at(dir_fd, dir, ret_lock_fd, err);
 	if (r == 0)
-		r = journal_open(dir, ret, ret_plan, ret_plan_len, st, err);
+		r = journal_open_at(dir_fd, dir, ret, ret_plan, ret_plan_len, st, err);
 	if (r < 0 && *ret_lock_fd >= 0) {
 		close(*ret_lock_fd);
 		*ret_lock_fd = -1;
 	}
 	return r;
+}
+
+int journal_open_locked(const char *dir, int *ret_lock_fd, struct journal *ret, char **ret_plan,
+			size_t *ret_plan_len, struct journal_state *st, struct excise_err *err)
+{
+	return journal_open_locked_at(-1, dir, ret_lock_fd, ret, ret_plan, ret_plan_len, st, err);
 }

@@ -66,6 +66,21 @@ NODISCARD int journal_open(const char *dir, struct journal *ret, char **ret_plan
 /* Read the journal of the run directory `dir` into *st, changing nothing (no lock, no repair). */
 NODISCARD int journal_peek(const char *dir, struct journal_state *st, struct excise_err *err);
 
+/* The same three on a run directory already opened (and checked: lib/remove/rundir.c)
+ * as dir_fd, every file opened relative to it without following a link; `dir` names
+ * it in messages. */
+NODISCARD int journal_peek_at(int dir_fd, const char *dir, struct journal_state *st, struct excise_err *err);
+NODISCARD int journal_open_at(int dir_fd, const char *dir, struct journal *ret, char **ret_plan,
+			      size_t *ret_plan_len, struct journal_state *st, struct excise_err *err);
+NODISCARD int journal_open_locked_at(int dir_fd, const char *dir, int *ret_lock_fd, struct journal *ret,
+				     char **ret_plan, size_t *ret_plan_len, struct journal_state *st,
+				     struct excise_err *err);
+
+/* Open (or create) the file `name` of the run directory to append to: a step log,
+ * backups.jsonl. Never through a link, never blocking, a regular file (else -EINVAL):
+ * the fd or -errno. */
+NODISCARD int journal_open_log(const struct journal *j, const char *name);
+
 NODISCARD int journal_begin(struct journal *j, unsigned step, struct excise_err *err);
 NODISCARD int journal_end(struct journal *j, unsigned step, enum excise_step_outcome o, const char *detail,
 			  struct excise_err *err);

@@ -258,9 +258,13 @@ static int files_dpkg(const struct root *r, const char *pkg, pkgdb_path_fn fn, v
 			continue;
 		char *lp = path_join(info, de->d_name), *text = NULL;
 		size_t len = 0;
-		e = lp ? root_read_file(r, lp, EXCISE_MAX_DPKG_LIST_SIZE, &text, &len) : -ENOMEM;
+		struct stat st = { 0 };
+		e = lp ? root_read_regular(r, lp, EXCISE_MAX_DPKG_LIST_SIZE, &text, &len, &st) : -ENOMEM;
 		if (e == -EXCISE_E_TOOBIG)
 			e = err_set(err, e, "'%s' under '%s': over %u bytes", lp, r->path, EXCISE_MAX_DPKG_LIST_SIZE);
+		else if (e == -ELOOP || e == -EINVAL || e == -EISDIR)
+			e = err_set(err, -EXCISE_E_REFUSED, "'%s' under '%s' is a %s, not dpkg's file list: not read", lp,
+				    r->path, e == -ELOOP ? "symbolic link" : root_type_name(st.st_mode));
 		else if (e < 0)
 			e = err_setc(err, e, "'%s' under '%s'", lp ? lp : de->d_name, r->path);
 		else

@@ -35,6 +35,7 @@ struct qobj {
 	char *path;          /* raw bytes, NUL-terminated */
 	json_t *entries;     /* the intent's entries */
 	enum obj_state state;
+	uint64_t hash_max;   /* bytes of each file hashed when it was moved, at most EXCISE_MAX_HASH_BYTES */
 };
 
 struct quarantine {
@@ -52,7 +53,17 @@ struct collect {
 	size_t count;
 	struct excise_err *err;
 	const char *top;     /* for messages */
+	uint64_t hash_max;   /* bytes of a file hashed; past it, a partial hash ("sha256_bytes") */
 };
+
+/* EXCISE_MAX_HASH_BYTES, or lower when the environment says so (the tests' seam). */
+static uint64_t hash_limit(void)
+{
+	const char *s = getenv("EXCISE_MAX_HASH_BYTES");
+	char *end = NULL;
+	unsigned long long v = s && *s ? strtoull(s, &end, 10) : 0;
+	return end && !*end && v > 0 && v < EXCISE_MAX_HASH_BYTES ? (uint64_t)v : EXCISE_MAX_HASH_BYTES;
+}
 
 static int add_xattrs(json_t *e, int dirfd, const char *name, struct collect *c)
 {
@@ -93,6 +104,35 @@ static int add_xattrs(json_t *e, int dirfd, const char *name, struct collect *c)
 }
 
 static int collect(int dirfd, const char *name, char *rel, size_t rel_len, unsigned depth, struct collect *c);
+
+/* A regular file's sha256: opened without following or blocking, checked with fstat
+ * to be the file seen, and hashed over at most c->hash_max bytes (a larger one gets
+ * the hash of its first c->hash_max bytes, and "sha256_bytes" says how many). */
+static int hash_entry(json_t *e, int dirfd, const char *name, const char *rel, const struct stat *seen,
+		      struct collect *c)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return err_setc(c->err, -errno, "'%s': open %s", c->top, rel[0] ? rel : ".");
+	struct stat st;
+	int r = fstat(fd, &st) < 0 ? -errno : 0;
+	if (r == 0 && (!S_ISREG(st.st_mode) || st.st_ino != seen->st_ino || st.st_dev != seen->st_dev))
+		r = err_set(c->err, -EXCISE_E_CHANGED, "'%s': %s changed while being read (now a %s): not read", c->top,
+			    rel[0] ? rel : ".", root_type_name(st.st_mode));
+	char hex[65];
+	uint64_t hashed = 0;
+	if (r == 0 && (r = sha256_fd_hex_max(fd, c->hash_max, hex, &hashed)) < 0)
+		r = err_setc(c->err, r, "'%s': reading %s", c->top, rel[0] ? rel : ".");
+	close(fd);
+	if (r < 0)
+		return r;
+	if (json_object_set_new(e, "sha256", json_string(hex)) < 0 ||
+	    ((uint64_t)st.st_size > c->hash_max && json_object_set_new(e, "sha256_bytes", json_integer((json_int_t)hashed)) < 0))
+		return err_set(c->err, -ENOMEM, "out of memory");
+	return 0;
+}
 
 static int collect_dir(int fd, char *rel, size_t rel_len, unsigned depth, struct collect *c)
 {
@@ -154,21 +194,8 @@ static int collect(int dirfd, const char *name, char *rel, size_t rel_len, unsig
 			return err_setc(c->err, k < 0 ? -errno : -EXCISE_E_LIMIT, "'%s': readlink of %s", c->top, rel);
 		return json_set_bytes(e, "target", target, (size_t)k) < 0 ? err_set(c->err, -ENOMEM, "out of memory") : 0;
 	}
-	if (S_ISREG(st.st_mode)) {
-		int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0 && errno == EPERM)
-			fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return err_setc(c->err, -errno, "'%s': open %s", c->top, rel[0] ? rel : ".");
-		char hex[65];
-		uint64_t size;
-		r = sha256_fd_hex(fd, hex, &size);
-		close(fd);
-		if (r < 0)
-			return err_setc(c->err, r, "'%s': reading %s", c->top, rel[0] ? rel : ".");
-		return json_object_set_new(e, "sha256", json_string(hex)) < 0 ? err_set(c->err, -ENOMEM, "out of memory")
-									       : 0;
-	}
+	if (S_ISREG(st.st_mode))
+		return hash_entry(e, dirfd, name, rel, &st, c);
 	if (!S_ISDIR(st.st_mode))
 		return 0;
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -193,10 +220,12 @@ static int rel_cmp(const void *a, const void *b)
 	return c;
 }
 
-/* The entries of `name` in dirfd, sorted by relative path. */
-static int collect_tree(int dirfd, const char *name, const char *top, json_t **ret, struct excise_err *err)
+/* The entries of `name` in dirfd, sorted by relative path; files hashed over at most
+ * hash_max bytes each. */
+static int collect_tree(int dirfd, const char *name, const char *top, uint64_t hash_max, json_t **ret,
+			struct excise_err *err)
 {
-	struct collect c = { .arr = json_array(), .err = err, .top = top };
+	struct collect c = { .arr = json_array(), .err = err, .top = top, .hash_max = hash_max };
 	if (!c.arr)
 		return err_set(err, -ENOMEM, "out of memory");
 	char *rel = malloc(PATH_MAX);
@@ -261,6 +290,7 @@ struct record {
 	unsigned n;
 	char *path;
 	json_t *entries;
+	uint64_t hash_max;
 };
 
 static const char *const store_schema[] = { SCHEMA, NULL };
@@ -304,6 +334,7 @@ static const struct doc_field intent_fields[] = {
 	{ "path", DOC_STRING, doc_bytes, offsetof(struct record, path), DOC_REQUIRED | DOC_HEX | DOC_ABSOLUTE },
 	{ "entries", DOC_ARRAY, entries_field, offsetof(struct record, entries), DOC_REQUIRED, .min = 1,
 	  .max = EXCISE_MAX_QUARANTINE_ENTRIES },
+	{ "hash_max", DOC_INTEGER, doc_uint64, offsetof(struct record, hash_max), 0 },
 	{ 0 },
 };
 static const struct doc_table intent_table = { intent_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
@@ -321,7 +352,12 @@ static int add_intent(struct quarantine *q, struct doc *d, json_t *o, struct rec
 	if (!v)
 		return doc_failc(d, -ENOMEM, "out of memory");
 	q->objs = v;
-	v[q->n_objs++] = (struct qobj){ .n = rec->n, .path = TAKE_PTR(rec->path), .entries = json_incref(rec->entries) };
+	/* hashing stays bounded whatever a manifest says (one without hash_max, of a run
+	 * made before, hashed files whole: one larger than the limit is then reported as
+	 * not as it was, never read to its end) */
+	uint64_t hm = rec->hash_max && rec->hash_max < EXCISE_MAX_HASH_BYTES ? rec->hash_max : EXCISE_MAX_HASH_BYTES;
+	v[q->n_objs++] = (struct qobj){ .n = rec->n, .path = TAKE_PTR(rec->path), .entries = json_incref(rec->entries),
+					.hash_max = hm };
 	return 0;
 }
 
@@ -410,7 +446,20 @@ static int sync_parents(const struct root *r, const char *path)
 	return e;
 }
 
-static int open_store(const struct root *r, const char *store_dir, const char *id, bool create,
+/* The manifest: in the run directory `man_dir_fd` (a new run's, and any run of an
+ * offline root: the image holds only the moved bytes), else beside data/ (a run
+ * of the live host made before, whose store is the host's own). */
+static int open_manifest(struct quarantine *q, int man_dir_fd, bool create)
+{
+	int fl = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0);
+	int fd = man_dir_fd >= 0 ? openat(man_dir_fd, MANIFEST, fl, 0600) : -1;
+	if (man_dir_fd >= 0 && (fd >= 0 || errno != ENOENT || create || !q->root->live))
+		return fd < 0 ? -errno : fd;
+	fd = openat(q->dir_fd, MANIFEST, fl, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_store(const struct root *r, const char *store_dir, const char *id, int man_dir_fd, bool create,
 		      struct quarantine **ret, struct excise_err *err)
 {
 	*ret = NULL;
@@ -458,10 +507,9 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 	if (e == 0 && (q->data_fd = openat(q->dir_fd, "data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		e = err_setc(err, -errno, "quarantine '%s/data': open", q->dir);
 	if (e == 0) {
-		int fl = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0);
-		q->man_fd = openat(q->dir_fd, MANIFEST, fl, 0600);
+		q->man_fd = open_manifest(q, man_dir_fd, create);
 		if (q->man_fd < 0)
-			e = err_setc(err, -errno, "quarantine manifest '%s/" MANIFEST "': open", q->dir);
+			e = err_setc(err, q->man_fd, "quarantine manifest '" MANIFEST "' of '%s': open", q->dir);
 	}
 	if (e == 0 && create && fsync(q->dir_fd) < 0) /* data/ and the manifest's names */
 		e = err_setc(err, -errno, "quarantine '%s': fsync", q->dir);
@@ -499,16 +547,16 @@ static int open_store(const struct root *r, const char *store_dir, const char *i
 	return 0;
 }
 
-int quarantine_open(const struct root *r, const char *store_dir, const char *id, struct quarantine **ret,
-		    struct excise_err *err)
+int quarantine_open(const struct root *r, const char *store_dir, const char *id, int man_dir_fd,
+		    struct quarantine **ret, struct excise_err *err)
 {
-	return open_store(r, store_dir, id, true, ret, err);
+	return open_store(r, store_dir, id, man_dir_fd, true, ret, err);
 }
 
-int quarantine_load(const struct root *r, const char *store_dir, const char *id, struct quarantine **ret,
-		    struct excise_err *err)
+int quarantine_load(const struct root *r, const char *store_dir, const char *id, int man_dir_fd,
+		    struct quarantine **ret, struct excise_err *err)
 {
-	return open_store(r, store_dir, id, false, ret, err);
+	return open_store(r, store_dir, id, man_dir_fd, false, ret, err);
 }
 
 void quarantine_close(struct quarantine *q)
@@ -640,7 +688,8 @@ int quarantine_put(struct quarantine *q, const char *path, const struct excise_p
 		}
 	}
 	json_t *entries = NULL;
-	r = collect_tree(pfd, base, path, &entries, err);
+	uint64_t hash_max = hash_limit();
+	r = collect_tree(pfd, base, path, hash_max, &entries, err);
 	if (r < 0)
 		goto out;
 	unsigned n = 1;
@@ -664,8 +713,9 @@ int quarantine_put(struct quarantine *q, const char *path, const struct excise_p
 		goto out;
 	}
 	ob = &v[q->n_objs++];
-	*ob = (struct qobj){ .n = n, .path = pcopy, .entries = entries };
-	json_t *rec = json_pack("{s:s, s:I, s:O}", "event", "intent", "n", (json_int_t)n, "entries", entries);
+	*ob = (struct qobj){ .n = n, .path = pcopy, .entries = entries, .hash_max = hash_max };
+	json_t *rec = json_pack("{s:s, s:I, s:O, s:I}", "event", "intent", "n", (json_int_t)n, "entries", entries,
+				"hash_max", (json_int_t)hash_max);
 	if (rec && json_set_bytes(rec, "path", path, strlen(path)) < 0) {
 		json_decref(rec);
 		rec = NULL;
@@ -706,7 +756,7 @@ static int verify(struct qobj *ob, int pfd, const char *base, struct quarantine_
 		  struct excise_err *err)
 {
 	json_t *now = NULL;
-	int r = collect_tree(pfd, base, ob->path, &now, err);
+	int r = collect_tree(pfd, base, ob->path, ob->hash_max, &now, err);
 	if (r < 0)
 		return note(rep, "%s: restored but not checked: %s", ob->path, err->msg);
 	size_t n = json_array_size(ob->entries), m = json_array_size(now);

@@ -3,8 +3,9 @@
  * quarantine: where a removal run puts every file, symlink and directory tree
  * it removes, so that `excise restore` can put each back byte-exact.
  *
- *   <store>/<run id>/manifest.jsonl   one JSON record a line (excise.quarantine/1,
- *                                     docs/removal.md), appended and fdatasync'ed
+ *   <run dir>/manifest.jsonl          one JSON record a line (excise.quarantine/1,
+ *                                     docs/removal.md), appended and fdatasync'ed; in
+ *                                     the run directory, outside an offline root
  *   <store>/<run id>/data/<n>         the n-th object moved, as it was
  *
  * A put writes an "intent" record listing every entry of the tree (path, type,
@@ -43,8 +44,9 @@ struct quarantine_report {
 };
 
 /* Open or create the store of run `id` in `store_dir` (a host path), or NULL
- * for <root>/var/lib/excise/quarantine, created inside the root. */
-NODISCARD int quarantine_open(const struct root *r, const char *store_dir, const char *id,
+ * for <root>/var/lib/excise/quarantine, created inside the root; its manifest in
+ * the run directory `man_dir_fd` (-1: beside data/, as runs before kept it). */
+NODISCARD int quarantine_open(const struct root *r, const char *store_dir, const char *id, int man_dir_fd,
 			      struct quarantine **ret, struct excise_err *err);
 
 /* Move `path` (absolute inside the root; a file, a symlink itself or a tree) into
@@ -58,8 +60,9 @@ NODISCARD int quarantine_put(struct quarantine *q, const char *path, const struc
 NODISCARD int quarantine_restore(struct quarantine *q, struct quarantine_report *rep, struct excise_err *err);
 void quarantine_report_free(struct quarantine_report *rep);
 
-/* The store of run `id` in `store_dir` must exist (for restore). */
-NODISCARD int quarantine_load(const struct root *r, const char *store_dir, const char *id,
+/* The store of run `id` in `store_dir` must exist (for restore); the manifest as
+ * for quarantine_open (a live host's run made before: beside data/). */
+NODISCARD int quarantine_load(const struct root *r, const char *store_dir, const char *id, int man_dir_fd,
 			      struct quarantine **ret, struct excise_err *err);
 
 void quarantine_close(struct quarantine *q);

@@ -84,7 +84,7 @@ static int dpkg_updates(struct run *x, size_t *ret, struct excise_err *err)
 
 static int open_log(struct run *x)
 {
-	return openat(x->j.dir_fd, "recover.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return journal_open_log(&x->j, "recover.log");
 }
 
 /* dpkg's updates journal folded in: a purge of a plan target (already gone, so dpkg

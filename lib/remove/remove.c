@@ -35,6 +35,7 @@
 #include "remove/pkgdb.h"
 #include "remove/quarantine.h"
 #include "remove/remove_int.h"
+#include "remove/rundir.h"
 #include "remove/safety.h"
 #include "remove/spawn.h"
 
@@ -207,8 +208,9 @@ static int check_host(struct run *x, struct excise_err *err)
 	return 0;
 }
 
-/* Everything, before anything is touched. */
-static int preflight(struct run *x, struct excise_err *err)
+/* Everything, before anything is touched (a resumed run: all but the plan's age,
+ * which the run itself changed). */
+static int preflight(struct run *x, bool resumed, struct excise_err *err)
 {
 	for (size_t i = 0; i < x->p->n_skipped; i++)
 		if (x->p->skipped[i].refused)
@@ -217,7 +219,7 @@ static int preflight(struct run *x, struct excise_err *err)
 				       "a report or plan that does is not acted on; scan and plan again",
 				       x->p->skipped[i].what, x->p->skipped[i].why);
 	int r = check_host(x, err);
-	if (r == 0)
+	if (r == 0 && !resumed)
 		r = check_fresh(x, err);
 	for (size_t i = 0; r == 0 && i < x->p->n_steps; i++)
 		r = remove_check_one(x, &x->p->steps[i], err);
@@ -306,7 +308,7 @@ static int open_step_log(struct run *x, unsigned id)
 {
 	char name[32];
 	snprintf(name, sizeof(name), "step-%u.log", id);
-	return openat(x->j.dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return journal_open_log(&x->j, name);
 }
 
 static void count(struct excise_remove_result *res, const struct excise_plan_step *s, enum excise_step_outcome o,
@@ -442,7 +444,7 @@ static int run_setup(struct run *x, const char *root, struct excise_err *err)
 	if (r < 0)
 		return r;
 	x->root_open = true;
-	if (x->p->live != x->root.live)
+	if (x->p && x->p->live != x->root.live)
 		return err_set(err, -EXCISE_E_REFUSED, "the plan is for %s, not for '%s'",
 			       x->p->live ? "the live host" : "an offline root", root);
 	r = matcher_new(x->o->catalog, "linux", &x->m, err);
@@ -455,6 +457,36 @@ static int run_setup(struct run *x, const char *root, struct excise_err *err)
 static char *host_path(const struct root *r, const char *sub)
 {
 	return r->live ? strdup(sub) : path_join(r->path, sub);
+}
+
+/* The runs folder `runs` (a host path; made later) must not lie inside an offline
+ * root: what the image can write, it could edit. Its nearest existing directory is
+ * what is checked. */
+static int runs_outside(const struct root *r, const char *runs, struct excise_err *err)
+{
+	struct stat top;
+	if (r->live)
+		return 0;
+	if (fstat(r->fd, &top) < 0)
+		return err_setc(err, -errno, "root '%s'", r->path);
+	char *p = strdup(runs);
+	if (!p)
+		return err_set(err, -ENOMEM, "out of memory");
+	int fd = -1;
+	for (char *slash; (fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 && errno == ENOENT &&
+			  (slash = strrchr(p, '/')) && slash != p;)
+		*slash = 0;
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int e = fd < 0 ? err_setc(err, -errno, "runs folder '%s'", runs) : 0;
+	if (e == 0 && rundir_below(fd, &top))
+		e = err_set(err, -EXCISE_E_REFUSED,
+			    "the runs folder '%s' lies inside the root '%s': a run's records never live in the image "
+			    "it acts on; give --runs-dir a folder outside it", runs, r->path);
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	return e;
 }
 
 int excise_remove_run(const struct excise_plan *p, const struct excise_remove_opts *o,
@@ -474,29 +506,33 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 	if (r == 0 && !o->apply)
 		remove_dry_steps(&x);
 	if (r == 0)
-		r = preflight(&x, err);
+		r = preflight(&x, false, err);
 	if (r == 0)
 		r = new_result(&x, run_id, err);
 	if (r < 0 || !o->apply)
 		goto out;
 
-	/* the run directory and the store, created inside the root (or where the operator said) */
+	/* the run directory on the host, outside an offline root; the store inside the root
+	 * (or where the operator said) */
 	struct root host = { .fd = -1 };
-	const struct root *rr = &x.root;
-	if (o->runs_dir || o->quarantine_dir) {
-		r = root_open("/", &host, err);
-		if (r < 0)
-			goto out;
-	}
-	char *runs = o->runs_dir ? strdup(o->runs_dir) : host_path(&x.root, EXCISE_RUNS_DIR);
+	r = root_open("/", &host, err);
+	if (r < 0)
+		goto out;
+	char *runs = strdup(o->runs_dir ? o->runs_dir : EXCISE_HOST_RUNS_DIR);
 	x.quarantine_dir = o->quarantine_dir ? strdup(o->quarantine_dir) : host_path(&x.root, EXCISE_QUARANTINE_DIR);
 	int runs_fd = -1;
 	if (!runs || !x.quarantine_dir)
 		r = err_set(err, -ENOMEM, "out of memory");
 	else
-		r = runs_fd = mkdir_chain(o->runs_dir ? &host : rr, o->runs_dir ? o->runs_dir : EXCISE_RUNS_DIR, err);
-	if (r >= 0 && flock(runs_fd, LOCK_EX | LOCK_NB) < 0)
-		r = err_set(err, -EBUSY, "another removal is running on '%s' (%s is locked)", p->root, runs);
+		r = runs_outside(&x.root, runs, err);
+	if (r >= 0)
+		r = runs_fd = mkdir_chain(&host, runs, err);
+	/* one removal at a time per root: the root's own directory is locked (the runs
+	 * folder is shared by the runs of every root) */
+	int root_lock = r >= 0 ? openat(x.root.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (r >= 0 && (root_lock < 0 || flock(root_lock, LOCK_EX | LOCK_NB) < 0))
+		r = root_lock < 0 ? err_setc(err, -errno, "root '%s': lock", p->root) :
+				    err_set(err, -EBUSY, "another removal is running on '%s' (it is locked)", p->root);
 	char *plan_json = NULL;
 	size_t plan_len = 0;
 	if (r >= 0) {
@@ -514,13 +550,15 @@ int excise_remove_run(const struct excise_plan *p, const struct excise_remove_op
 	if (r >= 0 && flock(x.j.dir_fd, LOCK_EX | LOCK_NB) < 0)
 		r = err_setc(err, -errno, "'%s': lock", x.j.dir);
 	if (r >= 0)
-		r = quarantine_open(&x.root, o->quarantine_dir ? x.quarantine_dir : NULL, run_id, &x.q, err);
+		r = quarantine_open(&x.root, o->quarantine_dir ? x.quarantine_dir : NULL, run_id, x.j.dir_fd, &x.q, err);
 	if (r >= 0) {
 		x.res->run_dir = strdup(x.j.dir);
 		r = run_steps(&x, err);
 	}
 	if (runs_fd >= 0)
 		close(runs_fd);
+	if (root_lock >= 0)
+		close(root_lock);
 	free(runs);
 	if (host.fd >= 0)
 		root_done(&host);
@@ -534,48 +572,69 @@ out:
 	return r < 0 ? r : 0;
 }
 
+/* The store of a resumed run: inside the root when the journal records the root's
+ * default one, else the host folder the operator gave --quarantine. */
+static const char *resume_store(const struct run *x, const char *recorded, char **tmp)
+{
+	*tmp = host_path(&x->root, EXCISE_QUARANTINE_DIR);
+	return *tmp && strcmp(*tmp, recorded) == 0 ? NULL : recorded;
+}
+
+/* The run's plan and journal against the root named: the same root, steps and host. */
+static int resume_check(struct run *x, const struct journal_state *st, struct excise_err *err)
+{
+	if (x->p->n_steps != st->n_steps)
+		return err_set(err, -EXCISE_E_CORRUPT, "'%s': the journal announces %zu steps, the plan has %zu",
+			       x->j.dir, st->n_steps, x->p->n_steps);
+	struct excise_err e2 = { 0 };
+	if (excise_target_check(x->root.path, x->p->root, "plan", &e2) < 0)
+		return err_set(err, -EXCISE_E_REFUSED, "run '%s': its plan is for the root '%s', not '%s': refused, "
+			       "nothing was touched", x->j.dir, x->p->root ? x->p->root : "?", x->root.path);
+	return preflight(x, true, err);
+}
+
 int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o,
 			 struct excise_remove_result **ret, struct excise_err *err)
 {
 	*ret = NULL;
 	if (!run_dir || !o || !o->catalog)
 		return err_set(err, -EXCISE_E_USAGE, "excise_remove_resume: run directory and catalog are required");
-	struct journal j;
-	struct journal_state st;
-	char *plan_text = NULL;
+	if (o->root && !*o->root)
+		return err_set(err, -EXCISE_E_USAGE, "--root: empty path");
+	struct journal_state st = { 0 };
+	char *plan_text = NULL, *store = NULL;
 	size_t plan_len = 0;
-	int lock_fd;
-	/* a --root named again must be the run's, checked before the journal is opened (and repaired) */
-	if (o->root) {
-		char *recorded = NULL;
-		int r = excise_target_run_root(run_dir, &recorded, err);
-		if (r == 0)
-			r = excise_target_check(o->root, recorded, "run", err);
-		free(recorded);
-		if (r < 0)
-			return r;
-	}
-	int r = journal_open_locked(run_dir, &lock_fd, &j, &plan_text, &plan_len, &st, err);
-	if (r < 0)
-		return r;
+	int lock_fd = -1;
+	struct run x = { .o = o, .j = { .dir_fd = -1, .fd = -1 } };
+	/* the root is the one named (none: the live host), the records are checked against it */
+	int r = run_setup(&x, o->root ? o->root : "/", err), dfd = -1;
+	if (r == 0)
+		r = dfd = rundir_open(run_dir, &x.root, o->root != NULL, o->runs_dir, err);
+	if (r >= 0)
+		r = journal_open_locked_at(dfd, run_dir, &lock_fd, &x.j, &plan_text, &plan_len, &st, err);
+	if (dfd >= 0)
+		close(dfd);
+	x.journaled = r >= 0;
 	struct excise_plan *p = NULL;
 	char name[4200];
 	snprintf(name, sizeof(name), "%s/plan.json", run_dir);
-	r = excise_plan_read_json(name, plan_text, plan_len, &p, err);
+	if (r >= 0)
+		r = excise_plan_read_json(name, plan_text, plan_len, &p, err);
 	free(plan_text);
-	struct run x = { .o = o, .j = j, .journaled = true, .p = p };
-	if (r == 0 && p->n_steps != st.n_steps)
-		r = err_set(err, -EXCISE_E_CORRUPT, "'%s': the journal announces %zu steps, the plan has %zu", run_dir,
-			    st.n_steps, p->n_steps);
-	if (r == 0)
-		r = run_setup(&x, st.root, err);
-	if (r == 0)
+	x.p = p;
+	if (r >= 0 && p->live != x.root.live)
+		r = err_set(err, -EXCISE_E_REFUSED, "the plan is for %s, not for '%s'",
+			    p->live ? "the live host" : "an offline root", x.root.path);
+	if (r >= 0)
+		r = resume_check(&x, &st, err);
+	if (r >= 0)
 		r = new_result(&x, st.run_id, err);
-	if (r == 0) {
+	if (r >= 0) {
 		x.quarantine_dir = strdup(st.quarantine);
-		r = quarantine_open(&x.root, st.quarantine, st.run_id, &x.q, err);
+		const char *where = resume_store(&x, st.quarantine, &store);
+		r = quarantine_open(&x.root, where, st.run_id, x.j.dir_fd, &x.q, err);
 	}
-	if (r == 0) {
+	if (r >= 0) {
 		for (size_t i = 0; i < p->n_steps; i++) {
 			x.res->outcomes[i] = st.outcomes[i];
 			x.moved[i] = st.moved[i];
@@ -586,18 +645,20 @@ int excise_remove_resume(const char *run_dir, const struct excise_remove_opts *o
 		x.res->run_dir = strdup(run_dir);
 		r = x.interrupted ? run_steps(&x, err) : err_set(err, -ENOMEM, "out of memory");
 	}
-	if (r == 0 && !x.res->n_failed && !x.res->n_refused)
+	if (r >= 0 && !x.res->n_failed && !x.res->n_refused)
 		r = remove_settle(&x, err);
 	if (r < 0) {
 		excise_remove_result_free(x.res);
 		x.res = NULL;
 	}
 	*ret = x.res;
+	free(store);
 	journal_state_done(&st);
 	run_done(&x);
 	excise_plan_free(p);
-	close(lock_fd);
-	return r;
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return r < 0 ? r : 0;
 }
 
 struct excise_remove_result *excise_remove_result_free(struct excise_remove_result *r)

@@ -22,9 +22,12 @@
 #include "core/digest.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "core/paths.h"
 #include "core/root.h"
+#include "core/text.h"
 #include "remove/journal.h"
 #include "remove/quarantine.h"
+#include "remove/rundir.h"
 
 #define BACKUPS_FILE "backups.jsonl"
 
@@ -66,7 +69,7 @@ static int restore_bundle(const struct root *r, int run_fd, json_t *rec, struct 
 	}
 	char *cur = NULL, *orig = NULL;
 	size_t cur_len = 0, orig_len = 0;
-	int fd = root_openat_nofollow(r, path, O_RDONLY);
+	int fd = root_openat_nofollow(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 	int e = fd < 0 ? fd : fstat(fd, &st) < 0 ? -errno : read_fd_all(fd, EXCISE_MAX_PEM_BUNDLE_SIZE, &cur, &cur_len);
 	if (fd >= 0)
@@ -79,7 +82,7 @@ static int restore_bundle(const struct root *r, int run_fd, json_t *rec, struct 
 	if (strcmp(now, after) != 0)
 		return strv_addf(notes, "bundle %s: changed since the removal (regenerated?); its original is kept as %s",
 				 path, backup);
-	int bfd = openat(run_fd, backup, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int bfd = openat(run_fd, backup, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	e = bfd < 0 ? -errno : read_fd_all(bfd, EXCISE_MAX_PEM_BUNDLE_SIZE, &orig, &orig_len);
 	if (bfd >= 0)
 		close(bfd);
@@ -97,7 +100,7 @@ static int restore_bundle(const struct root *r, int run_fd, json_t *rec, struct 
 static int restore_bundles(const struct root *r, int run_fd, const char *run_dir, struct strv *notes,
 			   size_t *restored, struct excise_err *err)
 {
-	int fd = openat(run_fd, BACKUPS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(run_fd, BACKUPS_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : err_setc(err, -errno, "'%s/" BACKUPS_FILE "': open", run_dir);
 	char *text = NULL;
@@ -167,25 +170,77 @@ static int list_packages(const char *run_dir, const struct journal_state *st, co
 	return r;
 }
 
-int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, struct excise_err *err)
+/* The root the operator named (none: the live host) and the run directory checked
+ * against it (rundir.c), locked and opened: its journal and plan. */
+static int restore_open(const char *run_dir, const struct excise_restore_opts *o, struct root *root,
+			int *lock_fd, struct journal *j, char **plan_text, size_t *plan_len, struct journal_state *st,
+			struct excise_err *err)
 {
-	*ret = NULL;
-	struct journal j;
-	struct journal_state st;
-	char *plan_text = NULL;
-	size_t plan_len = 0;
-	int lock_fd;
-	int r = journal_open_locked(run_dir, &lock_fd, &j, &plan_text, &plan_len, &st, err);
+	if (o->root && !*o->root)
+		return err_set(err, -EXCISE_E_USAGE, "--root: empty path");
+	int r = root_open(o->root ? o->root : "/", root, err);
+	int dfd = r < 0 ? r : rundir_open(run_dir, root, o->root != NULL, o->runs_dir, err);
+	if (dfd < 0)
+		return dfd;
+	r = journal_open_locked_at(dfd, run_dir, lock_fd, j, plan_text, plan_len, st, err);
+	close(dfd);
+	return r;
+}
+
+/* The preflight of a restore: the plan the run carried out is for this root and
+ * this machine, as the operator named it. */
+static int restore_check(const struct root *root, const char *run_dir, const char *plan_text, size_t plan_len,
+			 struct excise_err *err)
+{
+	struct excise_plan *p = NULL;
+	char name[4200];
+	snprintf(name, sizeof(name), "%s/plan.json", run_dir);
+	int r = excise_plan_read_json(name, plan_text, plan_len, &p, err);
 	if (r < 0)
 		return r;
+	char *real = p->root ? realpath(p->root, NULL) : NULL;
+	if (!real || strcmp(real, root->path) != 0 || p->live != root->live)
+		r = err_set(err, -EXCISE_E_REFUSED, "run '%s': its plan is for the root '%s', not '%s': refused, nothing "
+			    "was touched", run_dir, p->root ? p->root : "?", root->path);
+	free(real);
+	char *mid = NULL;
+	size_t len = 0;
+	if (r == 0 && p->machine_id && p->machine_id[0] &&
+	    root_read_file(root, "/etc/machine-id", 4096, &mid, &len) == 0 && strcmp(strip(mid), p->machine_id) != 0)
+		r = err_set(err, -EXCISE_E_REFUSED, "run '%s' was made on machine %s; '%s' is another machine: refused",
+			    run_dir, p->machine_id, root->path);
+	free(mid);
+	excise_plan_free(p);
+	return r;
+}
+
+/* The store of the run: inside the root when the journal records the root's default
+ * one (opened there, confined), else the host folder given to --quarantine. */
+static const char *restore_store(const struct root *root, const char *recorded, char **tmp)
+{
+	*tmp = root->live ? strdup(EXCISE_QUARANTINE_DIR) : path_join(root->path, EXCISE_QUARANTINE_DIR);
+	return *tmp && strcmp(*tmp, recorded) == 0 ? NULL : recorded;
+}
+
+int excise_restore_run_opts(const char *run_dir, const struct excise_restore_opts *o,
+			    struct excise_restore_result **ret, struct excise_err *err)
+{
+	*ret = NULL;
+	struct journal j = { .dir_fd = -1, .fd = -1 };
+	struct journal_state st = { 0 };
+	char *plan_text = NULL, *store = NULL;
+	size_t plan_len = 0;
+	int lock_fd = -1;
 	struct root root = { .fd = -1 };
 	struct quarantine *q = NULL;
 	struct quarantine_report rep = { 0 };
 	struct strv notes = { 0 }, pk = { 0 };
 	size_t bundles = 0;
-	r = root_open(st.root, &root, err);
+	int r = restore_open(run_dir, o, &root, &lock_fd, &j, &plan_text, &plan_len, &st, err);
 	if (r == 0)
-		r = quarantine_load(&root, st.quarantine, st.run_id, &q, err);
+		r = restore_check(&root, run_dir, plan_text, plan_len, err);
+	if (r == 0)
+		r = quarantine_load(&root, restore_store(&root, st.quarantine, &store), st.run_id, j.dir_fd, &q, err);
 	if (r == 0)
 		r = quarantine_restore(q, &rep, err);
 	if (r == 0)
@@ -213,6 +268,7 @@ int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, 
 		quarantine_close(q);
 	if (root.fd >= 0)
 		root_done(&root);
+	free(store);
 	excise_strv_free(notes.v);
 	excise_strv_free(pk.v);
 	journal_state_done(&st);
@@ -221,8 +277,15 @@ int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, 
 	if (r < 0)
 		res = excise_restore_result_free(res);
 	*ret = res;
-	close(lock_fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return r;
+}
+
+int excise_restore_run(const char *run_dir, struct excise_restore_result **ret, struct excise_err *err)
+{
+	const struct excise_restore_opts o = { 0 };
+	return excise_restore_run_opts(run_dir, &o, ret, err);
 }
 
 struct excise_restore_result *excise_restore_result_free(struct excise_restore_result *r)

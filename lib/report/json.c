@@ -207,6 +207,12 @@ static json_t *match_json(struct jb *jb, const struct excise_evidence *e)
 	}
 	set(jb, o, "field", jstr(jb, excise_field_name(e->field)));
 	set(jb, o, "value", jstr(jb, e->value));
+	/* a value that is not UTF-8 (a file's name or path) keeps its exact bytes too */
+	if (e->value && !utf8_valid(e->value, strlen(e->value))) {
+		char *hex = report_hex(e->value);
+		set(jb, o, "value_hex", jstr(jb, hex));
+		free(hex);
+	}
 	/* an indicator the scan's catalog lacks (a report read back) has no source or note there */
 	const struct excise_indicator *in = e->indicator;
 	set(jb, ind, "id", jstr(jb, e->indicator_id));

@@ -195,6 +195,7 @@ static const struct doc_field evidence1_fields[] = {
 	EVIDENCE_COMMON,
 	EV("field", DOC_STRING, field_field, field, DOC_REQUIRED),
 	BYTES(struct excise_evidence, "value", value, DOC_REQUIRED),
+	EV("value_hex", DOC_STRING, doc_bytes, value, DOC_HEX), /* the exact bytes of a value not UTF-8: after value */
 	{ "indicator", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &indicator_table },
 	{ 0 },
 };
@@ -211,6 +212,7 @@ static const struct doc_table record_table = { record_fields, DOC_UNKNOWN_IGNORE
 static const struct doc_field match_fields[] = {
 	EV("field", DOC_STRING, field_field, field, DOC_REQUIRED),
 	BYTES(struct excise_evidence, "value", value, DOC_REQUIRED),
+	EV("value_hex", DOC_STRING, doc_bytes, value, DOC_HEX), /* the exact bytes of a value not UTF-8: after value */
 	{ "indicator", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &indicator_table },
 	{ 0 },
 };

@@ -54,9 +54,9 @@ try_once() {
 	kill -9 -- "-$pid" 2>/dev/null || how+=" (finished first)"
 	wait "$pid" 2>/dev/null
 	local run rc=0
-	run=$(ls -d "$root"/var/lib/excise/runs/*/ 2>/dev/null | head -1)
+	run=$(run_of "$root")
 	if [ -n "$run" ]; then
-		"$EXCISE" remove --resume "${run%/}" -q >"$T/resume.out" 2>&1 || rc=$?
+		"$EXCISE" remove --resume "$run" --root "$root" -q >"$T/resume.out" 2>&1 || rc=$?
 	else
 		how+=" (before the run directory)"
 		"$EXCISE" remove --root "$root" --plan "$plan" --apply -q >"$T/resume.out" 2>&1 || rc=$?
@@ -84,7 +84,8 @@ crash_tries() {
 	pristine=$(fixture "$fixture_name") || { echo "Bail out! fixture $fixture_name"; exit 1; }
 	settled "$pristine"
 	for i in $(seq 1 "$tries"); do
-		rm -rf "$C"
+		# the runs of the try before are of the same root path: gone with it
+		rm -rf "$C" "$EXCISE_STATE_DIR/runs"
 		mkdir -p "$C" && cp -a "$pristine/." "$C"
 		"$EXCISE" scan --root "$C" --format json -o "$T/report.json" -q >/dev/null 2>"$T/scan.err"
 		"$EXCISE" plan "$T/report.json" --format json -o "$T/plan.json"
@@ -134,7 +135,7 @@ EXCISE_TEST_KILL_AT=$(step_of kesl-gui):begin "$EXCISE" remove --root "$D" --pla
 dpkg --root="$D" --purge kesl >/dev/null 2>&1 # refused: kesl-gui depends on it
 state=$(abbrev kesl)
 rc=0
-"$EXCISE" remove --resume "$(ls -d "$D"/var/lib/excise/runs/*/ | head -1)" -q >"$T/exact.out" 2>&1 || rc=$?
+"$EXCISE" remove --resume "$(run_of "$D")" --root "$D" -q >"$T/exact.out" 2>&1 || rc=$?
 check_eq "resume: kesl left '$state' by an interrupted purge is purged, not taken as gone (exit, state)" \
 	"$rc $(abbrev kesl)" "0 "
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/exact.out"
@@ -147,9 +148,9 @@ rc=0
 EXCISE_TEST_KILL_AT=$(step_of kesl-gui):end "$EXCISE" remove --root "$D" --plan "$T/plan.json" --apply -q \
 	>/dev/null 2>&1 || rc=$?
 rm -rf "$D/var/lib/dpkg" && cp -a "$T/dpkg-before" "$D/var/lib/dpkg"
-run=$(ls -d "$D"/var/lib/excise/runs/*/ | head -1)
+run=$(run_of "$D")
 rc=0
-"$EXCISE" remove --resume "${run%/}" -q >"$T/exact.out" 2>&1 || rc=$?
+"$EXCISE" remove --resume "$run" --root "$D" -q >"$T/exact.out" 2>&1 || rc=$?
 check_eq "resume: a step the journal says done runs again when kesl-gui is back in the database (exit, state)" \
 	"$rc $(abbrev kesl-gui)" "0 "
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/exact.out"
@@ -167,9 +168,9 @@ import sys
 stanza = [s for s in open(sys.argv[1]).read().split("\n\n") if s.startswith("Package: hello-fixture\n")][0]
 open(sys.argv[2], "w").write(stanza.strip("\n") + "\n")
 PY
-run=$(ls -d "$D"/var/lib/excise/runs/*/ | head -1)
+run=$(run_of "$D")
 rc=0
-"$EXCISE" remove --resume "${run%/}" -q >"$T/exact.out" 2>&1 || rc=$?
+"$EXCISE" remove --resume "$run" --root "$D" -q >"$T/exact.out" 2>&1 || rc=$?
 check_eq "resume: dpkg's updates journal folded in, hello-fixture kept (exit, updates, state)" \
 	"$rc [$(ls -A "$D/var/lib/dpkg/updates")] $(abbrev hello-fixture)" "0 [] ii"
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/exact.out"

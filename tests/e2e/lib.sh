@@ -16,6 +16,8 @@
 #   scan_json ROOT [ARGS]  run excise scan --root ROOT --format json into $T/out.json; sets $rc
 #   fixture NAME           the directory of the shared fixture root NAME (mkfixture.sh)
 #   fixture_copy NAME DIR  a copy of it to change
+#   run_of ROOT            the newest run directory (in $EXCISE_STATE_DIR/runs) whose
+#                          journal records ROOT
 #
 # All Python runs in one interpreter per script (pyserver.py, started here): a
 # python3 start costs more than the check it makes. Its answers arrive in the
@@ -25,6 +27,9 @@ set -u
 : "${EXCISE:?EXCISE must name the excise binary}"
 : "${EXCISE_SRC:?EXCISE_SRC must name the source tree}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/excise-e2e.XXXXXX")
+# excise's state folder on the host (the run directories of offline roots too) is
+# the test's own: nothing is left in the host's /var/lib/excise
+export EXCISE_STATE_DIR=$T/state
 _n=0
 _bad=0
 _defer=()
@@ -126,6 +131,15 @@ fixture_copy() {
 	local src
 	src=$(fixture "$1") || { echo "Bail out! fixture $1"; exit 1; }
 	mkdir -p "$2" && cp -a "$src/." "$2"
+}
+
+run_of() {
+	local real j
+	real=$(realpath "$1")
+	for j in $(ls -t "$EXCISE_STATE_DIR"/runs/*/journal.jsonl 2>/dev/null); do
+		head -1 "$j" | grep -qF "\"root\":\"$real\"" && { dirname "$j"; return 0; }
+	done
+	return 1
 }
 
 scan_json() {

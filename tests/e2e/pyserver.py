@@ -64,7 +64,7 @@ def per_match(records):
     for e in records:
         base = {k: v for k, v in e.items() if k not in ("matches", "confidence")}
         for m in e["matches"]:
-            out.append(dict(base, field=m["field"], value=m["value"], indicator=m["indicator"]))
+            out.append(dict(base, **{k: m[k] for k in ("field", "value", "value_hex", "indicator") if k in m}))
     return out
 
 

@@ -34,11 +34,11 @@ plan_for() {
 	"$EXCISE" plan "$T/report.json" --format json -o "$T/plan.json"
 }
 
-run_dir_of() { ls -d "$1"/var/lib/excise/runs/*/ 2>/dev/null | head -1 | sed 's,/$,,'; }
+run_dir_of() { run_of "$1"; }
 
 # quarantined ROOT RUN: the original path of every entry the run moved into quarantine
 quarantined() {
-	py - "$1/var/lib/excise/quarantine/$(basename "$2")/manifest.jsonl" <<'PY'
+	py - "$2/manifest.jsonl" <<'PY'
 import json, sys
 intent, moved = {}, set()
 for line in open(sys.argv[1]):
@@ -203,7 +203,7 @@ check_eq "verify: its attestation lists the findings" "$(jq_py "$T/unclean.json"
 
 # ---------------------------------------------------------------- restore
 rc=0
-"$EXCISE" restore "$RUN" >"$T/restore.out" 2>&1 || rc=$?
+"$EXCISE" restore "$RUN" --root "$R" >"$T/restore.out" 2>&1 || rc=$?
 check_eq "restore: exit 0" "$rc" 0
 check "restore: the packages are named with their versions, to reinstall" bash -c "
 	grep -q 'dpkg kesl-gui $KESL_VER' '$T/restore.out' && grep -q 'dpkg kesl $KESL_VER' '$T/restore.out' &&
@@ -235,7 +235,7 @@ for i in $(seq 1 "$n_steps"); do
 		if [ "$ev" = end ]; then
 			# resume, and the host ends as an uninterrupted run leaves it
 			rc=0
-			"$EXCISE" remove --resume "$run" -q >"$T/resume.out" 2>&1 || rc=$?
+			"$EXCISE" remove --resume "$run" --root "$C" -q >"$T/resume.out" 2>&1 || rc=$?
 			timeless "$C" >"$T/crash.snap"
 			if [ "$rc" != 0 ] || ! diff -q "$T/ref.snap" "$T/crash.snap" >/dev/null; then
 				failures+=" resume@$i:$ev(rc=$rc)"
@@ -249,7 +249,7 @@ for i in $(seq 1 "$n_steps"); do
 		quarantined "$C" "$run" >"$T/crash.q" 2>/dev/null || : >"$T/crash.q"
 		echo /etc/ssl/certs/ca-certificates.crt >>"$T/crash.q"
 		rc=0
-		"$EXCISE" restore "$run" >"$T/crash-restore.out" 2>&1 || rc=$?
+		"$EXCISE" restore "$run" --root "$C" >"$T/crash-restore.out" 2>&1 || rc=$?
 		$SNAP "$C" >"$T/crash-restored.snap"
 		# entries compared only where the pristine root had them (dpkg's own removals are not restored)
 		if [ "$rc" != 0 ] || ! same_entries "$T/before.snap" "$T/crash-restored.snap" "$T/crash.q" >"$T/same.out"; then
@@ -391,7 +391,7 @@ cp "$run/journal.jsonl" "$T/journal.before"
 for cmd in "remove --resume" "restore"; do
 	rc=0
 	# shellcheck disable=SC2086 # the command is two words
-	flock -n "$run" "$EXCISE" $cmd "$run" >"$T/l.out" 2>&1 || rc=$?
+	flock -n "$run" "$EXCISE" $cmd "$run" --root "$S" >"$T/l.out" 2>&1 || rc=$?
 	check_eq "lock: $cmd while another excise holds the run is refused (exit 2)" "$rc" 2
 	check "lock: $cmd says why" grep -q "is being carried out or restored by another excise" "$T/l.out"
 done
@@ -409,7 +409,7 @@ check_eq "dpkg offline: apply exit 0" "$rc" 0
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/m.out" | head -20
 check "dpkg offline: the package's postrm was not run" test ! -e "$S/excise-postrm-ran" -a ! -e /excise-postrm-ran
 check "dpkg offline: the postrm is in the quarantine" bash -c "
-	grep -q '\"path\":\"/var/lib/dpkg/info/kesl.postrm\"' '$S'/var/lib/excise/quarantine/*/manifest.jsonl"
+	grep -q '\"path\":\"/var/lib/dpkg/info/kesl.postrm\"' '$(run_of "$S")'/manifest.jsonl"
 check_eq "dpkg offline: kesl purged all the same" \
 	"$(dpkg-query --admindir="$S/var/lib/dpkg" -W -f='${db:Status-Abbrev}' kesl 2>/dev/null || echo gone)" "gone"
 

@@ -38,7 +38,8 @@ tree_sums "$A" >"$T/a.after"
 tree_sums "$B" >"$T/b.after"
 check "... B untouched (every file's sha256)" cmp "$T/b.before" "$T/b.after"
 check "... A untouched (every file's sha256)" cmp "$T/a.before" "$T/a.after"
-check_eq "... no run directory in either" "$(exists "$A/var/lib/excise"):$(exists "$B/var/lib/excise")" "no:no"
+check_eq "... no run directory in either, nor in the state folder" \
+	"$(exists "$A/var/lib/excise"):$(exists "$B/var/lib/excise"):$(ls -A "$EXCISE_STATE_DIR/runs" 2>/dev/null)" "no:no:"
 check_eq "... kesl still installed in both" "$(pkg_state "$A" kesl):$(pkg_state "$B" kesl)" "ii:ii"
 
 rc=0
@@ -61,14 +62,19 @@ check_eq "... kesl purged in A (gone from its database), still installed in B" \
 	"$(pkg_state "$A" kesl):$(pkg_state "$B" kesl)" ":ii"
 tree_sums "$B" >"$T/b.after2"
 check "... B untouched" cmp "$T/b.before" "$T/b.after2"
-RUN=$(ls -d "$A"/var/lib/excise/runs/*/ 2>/dev/null | head -1 | sed 's,/$,,')
-check "... the run is in A" test -f "$RUN/journal.jsonl"
+RUN=$(run_of "$A")
+check "... the run's records are on the host, in the state folder, not in A" \
+	bash -c "[ -f '$RUN/journal.jsonl' ] && [ '$(dirname "$RUN")' = '$EXCISE_STATE_DIR/runs' ] && [ ! -e '$A/var/lib/excise/runs' ]"
+check "... A keeps only the quarantined bytes" \
+	bash -c "[ -d '$A/var/lib/excise/quarantine/$(basename "$RUN")/data' ] && [ -f '$RUN/manifest.jsonl' ] && [ ! -e '$A/var/lib/excise/quarantine/$(basename "$RUN")/manifest.jsonl' ]"
 
 # ---------------------------------------------------------------- resume, restore: the run's root
 rc=0
 "$EXCISE" remove --resume "$RUN" --root "$B" >"$T/res.out" 2>"$T/res.err" || rc=$?
 check "remove --resume RUN --root B: refused, naming both" \
 	bash -c "[ $rc = 2 ] && grep -qF \"'$B'\" '$T/res.err' && grep -qF \"'$A'\" '$T/res.err'"
+expect "remove --resume RUN without --root: this host, which the run does not record: refused" 2 \
+	"works on the root '$A', not on this host: name that root with --root" "$EXCISE" remove --resume "$RUN" -q
 expect "remove --resume RUN --root A: the run's root, accepted" 0 "" "$EXCISE" remove --resume "$RUN" --root "$A" -q
 expect "remove --resume with another scan option: still a usage error" 2 "--resume takes the run directory alone" \
 	"$EXCISE" remove --resume "$RUN" --full
@@ -81,9 +87,12 @@ tree_sums "$B" >"$T/b.after3"
 check "... B untouched" cmp "$T/b.before" "$T/b.after3"
 
 # ---------------------------------------------------------------- verify --run: the run's root
+expect "verify --run RUN without --root: this host, which the run does not record: refused" 2 \
+	"name that root with --root" "$EXCISE" verify --run "$RUN" -q
+check_eq "... and no attestation" "$(exists "$RUN/attestation.json")" no
 rc=0
-"$EXCISE" verify --run "$RUN" -q >"$T/v.out" 2>"$T/v.err" || rc=$?
-check_eq "verify --run RUN (no --root): clean (exit 0)" "$rc" 0
+"$EXCISE" verify --run "$RUN" --root "$A" -q >"$T/v.out" 2>"$T/v.err" || rc=$?
+check_eq "verify --run RUN --root A: clean (exit 0)" "$rc" 0
 check_eq "... the attestation names root A, offline, and the run" \
 	"$(jq_py "$RUN/attestation.json" '[r["host"]["root"], r["host"]["live"], r["removal_run"], r["verdict"]]')" \
 	"[\"$A\", false, \"$(basename "$RUN")\", \"clean\"]"
@@ -96,9 +105,11 @@ expect "verify --run on a directory that is no run: an error, not a rescan of th
 	"$EXCISE" verify --run "$T/not-a-run" -o "$T/nr.json"
 check_eq "... and no attestation" "$(exists "$T/nr.json")" no
 
+expect "restore RUN without --root: refused, nothing restored" 2 "name that root with --root" "$EXCISE" restore "$RUN"
+check "... nothing restored into A" test ! -e "$A/var/opt/kaspersky"
 restore_rc=0
-"$EXCISE" restore "$RUN" >"$T/restore.out" 2>&1 || restore_rc=$?
-check "restore RUN (no --root): puts back into A" bash -c "[ $restore_rc -le 1 ] && [ -e '$A/var/opt/kaspersky/kesl/private/storage.bin' ]"
+"$EXCISE" restore "$RUN" --root "$A" >"$T/restore.out" 2>&1 || restore_rc=$?
+check "restore RUN --root A: puts back into A" bash -c "[ $restore_rc -le 1 ] && [ -e '$A/var/opt/kaspersky/kesl/private/storage.bin' ]"
 
 # ---------------------------------------------------------------- an empty --root
 for cmd in scan plan remove verify; do

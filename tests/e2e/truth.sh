@@ -80,9 +80,9 @@ check "not what kesl's purge deletes" sh -c "! grep -q '^/var/opt/kaspersky/kesl
 
 "$EXCISE" remove --root "$R" --plan "$T/plan.json" --apply >"$T/apply.out" 2>&1
 check "apply ran" test $? -eq 0
-RUN=$(ls -d "$R"/var/lib/excise/runs/*/ | head -1)
+RUN=$(run_of "$R")
 RUN=${RUN%/}
-MAN=$R/var/lib/excise/quarantine/$(basename "$RUN")/manifest.jsonl
+MAN=$RUN/manifest.jsonl
 
 # the summary's counts are the journal's (and the quarantine manifest's)
 py - "$T/apply.out" "$RUN/journal.jsonl" "$T/plan.json" "$MAN" >"$T/counts.txt" <<'PY'
@@ -111,7 +111,7 @@ PY
 check "summary counts = journal counts = quarantine moves" test $? -eq 0
 sed 's/^/# /' "$T/counts.txt"
 
-"$EXCISE" restore "$RUN" >"$T/restore.out" 2>&1
+"$EXCISE" restore "$RUN" --root "$R" >"$T/restore.out" 2>&1
 check "restore completes" test $? -eq 0
 sed 's/^/# /' "$T/restore.out"
 for p in "kesl-gui 12.1.0-1191" "kesl 12.1.0-1191" "klnagent64 15.0.0-8812"; do

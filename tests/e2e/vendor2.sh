@@ -95,8 +95,8 @@ check_eq "remove --apply: exit 0" "$rc" 0
 check_eq "remove: dpkg purged both packages, kept the lookalike" \
 	"$(dpkg-query --admindir="$R/var/lib/dpkg" -W -f='${Package} ${db:Status-Abbrev}\n' 2>/dev/null | sort | tr '\n' ';')" \
 	"zeph-agent-lookalike ii ;"
-RUN=$(ls -d "$R"/var/lib/excise/runs/*/ 2>/dev/null | head -1 | sed 's,/$,,')
-Q=$R/var/lib/excise/quarantine/$(basename "$RUN")
+RUN=$(run_of "$R")
+Q=$RUN
 check "remove: the leftovers and the enablement link are in quarantine, gone from the root" bash -c "
 	test ! -e '$R/var/opt/zephyr' -a ! -e '$R/var/log/zephyr/agent' -a ! -L '$R/etc/systemd/system/multi-user.target.wants/zeph-agent.service' &&
 	grep -q '/var/opt/zephyr' '$Q/manifest.jsonl'"
@@ -110,7 +110,7 @@ check_eq "verify: the attestation names the test catalog and no findings" \
 	'["clean", [], "excise-test-vendor2"]'
 
 rc=0
-"$EXCISE" restore "$RUN" >"$T/restore.out" 2>&1 || rc=$?
+"$EXCISE" restore "$RUN" --root "$R" >"$T/restore.out" 2>&1 || rc=$?
 check_eq "restore: exit 0" "$rc" 0
 check "restore: the leftovers are back byte-exact" bash -c "
 	cmp '$P/var/opt/zephyr/db/state.db' '$R/var/opt/zephyr/db/state.db' && cmp '$P/var/log/zephyr/agent/agent.log' '$R/var/log/zephyr/agent/agent.log'"

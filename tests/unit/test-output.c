@@ -3,6 +3,7 @@
  * target check (lib/remove/target.c). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -146,6 +147,40 @@ static void test_symlink_replaces_its_target(void **state)
 	assert_string_equal(slurp(f->path), "through");
 }
 
+/* excise_output_open_at: a link (or a FIFO) planted at the name is replaced, never
+ * followed or written; the file appears whole. */
+static void test_at_replaces_a_planted_link(void **state)
+{
+	struct fixture *f = *state;
+	struct excise_err err = { 0 };
+	char link[PATH_MAX + 16], fifo[PATH_MAX + 16];
+	snprintf(link, sizeof(link), "%s/att.json", f->dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", f->dir);
+	assert_int_equal(excise_output_write(f->path, 0666, "canary", 6, &err), 0);
+	assert_int_equal(symlink(f->path, link), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	int dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	const char *names_[] = { "att.json", "fifo" };
+	for (size_t i = 0; i < 2; i++) {
+		struct excise_output *o = NULL;
+		FILE *out = NULL;
+		assert_int_equal(excise_output_open_at(dfd, f->dir, names_[i], 0666, &o, &out, &err), 0);
+		fputs("new", out);
+		assert_int_equal(excise_output_commit(o, &err), 0);
+	}
+	close(dfd);
+	struct stat st;
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_string_equal(slurp(link), "new");
+	assert_int_equal(lstat(fifo, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_string_equal(slurp(f->path), "canary");
+	assert_int_equal(excise_output_open_at(AT_FDCWD, ".", "a/b", 0666, &(struct excise_output *){ NULL },
+					       &(FILE *){ NULL }, &err), -EXCISE_E_USAGE);
+}
+
 static void test_device_written_in_place(void **state)
 {
 	(void)state;
@@ -203,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_existing_mode_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlink_replaces_its_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_written_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_at_replaces_a_planted_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_name_the_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_target_check, setup, teardown),
 	};

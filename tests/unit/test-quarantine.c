@@ -144,7 +144,7 @@ static struct quarantine *qopen(struct fx *f)
 {
 	struct quarantine *q = NULL;
 	struct excise_err err = { 0 };
-	assert_int_equal(quarantine_open(&f->r, NULL, RUN_ID, &q, &err), 0);
+	assert_int_equal(quarantine_open(&f->r, NULL, RUN_ID, -1, &q, &err), 0);
 	assert_non_null(q);
 	return q;
 }
@@ -153,7 +153,7 @@ static struct quarantine *qload(struct fx *f)
 {
 	struct quarantine *q = NULL;
 	struct excise_err err = { 0 };
-	assert_int_equal(quarantine_load(&f->r, NULL, RUN_ID, &q, &err), 0);
+	assert_int_equal(quarantine_load(&f->r, NULL, RUN_ID, -1, &q, &err), 0);
 	assert_non_null(q);
 	return q;
 }
@@ -607,7 +607,7 @@ static void test_load_after_close(void **state)
 	assert_int_equal(manifest_objects(f), 2);
 
 	struct excise_err err = { 0 };
-	assert_true(quarantine_load(&f->r, NULL, "00000000-0000-0000-0000-000000000000", &q, &err) < 0);
+	assert_true(quarantine_load(&f->r, NULL, "00000000-0000-0000-0000-000000000000", -1, &q, &err) < 0);
 	assert_null(q);
 	assert_non_null(strstr(err.msg, "00000000-0000-0000-0000-000000000000"));
 }
@@ -732,7 +732,7 @@ static void test_store_dir(void **state)
 	make_text(f, "f", "f\n");
 	struct quarantine *q = NULL;
 	struct excise_err err = { 0 };
-	assert_int_equal(quarantine_open(&f->r, store, RUN_ID, &q, &err), 0);
+	assert_int_equal(quarantine_open(&f->r, store, RUN_ID, -1, &q, &err), 0);
 	enum quarantine_state st;
 	assert_int_equal(qput_expect(q, "/f", NULL, &st, &err), 0);
 	assert_int_equal(st, QUARANTINE_DONE);
@@ -743,7 +743,7 @@ static void test_store_dir(void **state)
 	assert_text(f, "store/" RUN_ID "/data/1", "f\n");
 
 	q = NULL;
-	assert_int_equal(quarantine_load(&f->r, store, RUN_ID, &q, &err), 0);
+	assert_int_equal(quarantine_load(&f->r, store, RUN_ID, -1, &q, &err), 0);
 	qrestore_all(q, 1, 1);
 	quarantine_close(q);
 	assert_text(f, "f", "f\n");
@@ -758,16 +758,16 @@ static void test_bad_run_id(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct quarantine *q = (struct quarantine *)&sentinel;
 		struct excise_err err = { 0 };
-		assert_int_equal(quarantine_open(&f->r, NULL, bad[i], &q, &err), -EXCISE_E_USAGE);
+		assert_int_equal(quarantine_open(&f->r, NULL, bad[i], -1, &q, &err), -EXCISE_E_USAGE);
 		assert_null(q);
 		assert_non_null(strstr(err.msg, bad[i]));
 		q = (struct quarantine *)&sentinel;
-		assert_int_equal(quarantine_load(&f->r, NULL, bad[i], &q, &err), -EXCISE_E_USAGE);
+		assert_int_equal(quarantine_load(&f->r, NULL, bad[i], -1, &q, &err), -EXCISE_E_USAGE);
 		assert_null(q);
 	}
 	struct quarantine *q = (struct quarantine *)&sentinel;
 	struct excise_err err = { 0 };
-	assert_int_equal(quarantine_open(&f->r, NULL, NULL, &q, &err), -EXCISE_E_USAGE);
+	assert_int_equal(quarantine_open(&f->r, NULL, NULL, -1, &q, &err), -EXCISE_E_USAGE);
 	assert_null(q);
 	assert_false(lexists(f, "var"));
 }

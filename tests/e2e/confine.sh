@@ -60,7 +60,7 @@ xrun() {
 	timeout 120 "$@" >"$T/$name.out" 2>&1 || rc=$?
 	secs=$(($(date +%s) - t0))
 }
-run_dir_of() { ls -d "$1"/var/lib/excise/runs/*/ 2>/dev/null | head -1 | sed 's,/$,,'; }
+run_dir_of() { run_of "$1"; }
 installed() { timeout 10 dpkg-query --admindir="$1/var/lib/dpkg" -W -f='${db:Status-Abbrev}' "$2" 2>/dev/null | grep -q '^.[^n]'; }
 
 # a shell inside the image, so that a maintainer script or trigger of the image would
@@ -143,7 +143,7 @@ attack_run() {
 	check "$name: canaries unchanged after remove --apply" canaries_same
 	run=$(run_dir_of "$R")
 	if [ -n "$run" ]; then
-		xrun "$name-resume" "$EXCISE" remove --resume "$run"
+		xrun "$name-resume" "$EXCISE" remove --resume "$run" --root "$R"
 		check "$name: --resume ended ($rc) within its deadlines ($secs s)" test "$rc" -ne 124 -a "$secs" -lt 60
 		check "$name: canaries unchanged after --resume" canaries_same
 	fi
@@ -239,26 +239,26 @@ for mode in scripts swap; do
 	defer "kill $racer_pid 2>/dev/null; wait $racer_pid 2>/dev/null"
 	xrun "race-$mode-apply" "$EXCISE" remove --plan "$T/plan.json" --apply
 	# a second round with the racer still at it: dpkg starts again on what is left
-	[ "$mode" = scripts ] && timeout 120 "$EXCISE" remove --resume "$(run_dir_of "$R")" >>"$T/race-$mode-apply.out" 2>&1
+	[ "$mode" = scripts ] && timeout 120 "$EXCISE" remove --resume "$(run_dir_of "$R")" --root "$R" >>"$T/race-$mode-apply.out" 2>&1
 	kill "$racer_pid" 2>/dev/null
 	wait "$racer_pid" 2>/dev/null
 	check "race ($mode): remove --apply ended ($rc) within its deadlines ($secs s)" test "$rc" -ne 124 -a "$secs" -lt 60
 	check "race ($mode): no program of the image ran" no_program_ran "$R"
 	check "race ($mode): canaries unchanged" canaries_same
 	grep -h "dpkg-purge\|refused\|failed\|error" "$T/race-$mode-apply.out" | head -6 | sed "s/^/# race ($mode): /"
-	cat "$R"/var/lib/excise/runs/*/step-*.log 2>/dev/null | grep -i "script\|denied\|not permitted" | head -4 |
+	cat "$(run_dir_of "$R")"/step-*.log 2>/dev/null | grep -i "script\|denied\|not permitted" | head -4 |
 		sed "s/^/# race ($mode) dpkg: /"
 	if [ -L "$R/opt/kaspersky/kesl/bin" ]; then
 		rm -f "$R/opt/kaspersky/kesl/bin" && mv "$R/opt/kaspersky/kesl/.bin" "$R/opt/kaspersky/kesl/bin"
 	fi
 	rm -f "$R"/var/lib/dpkg/info/.*.tmp
-	xrun "race-$mode-resume" "$EXCISE" remove --resume "$(run_dir_of "$R")"
+	xrun "race-$mode-resume" "$EXCISE" remove --resume "$(run_dir_of "$R")" --root "$R"
 	check "race ($mode): --resume ended ($rc) within its deadlines ($secs s)" test "$rc" -ne 124 -a "$secs" -lt 60
 	check "race ($mode): after --resume no program of the image ran" no_program_ran "$R"
 	check "race ($mode): after --resume canaries unchanged" canaries_same
 done
 check "race (scripts): dpkg met a script put back, and could not execute it" \
-	grep -qiE "unable to execute.*(Permission denied|Operation not permitted)" "$T"/race-scripts/var/lib/excise/runs/*/step-*.log
+	grep -qiE "unable to execute.*(Permission denied|Operation not permitted)" "$(run_dir_of "$T/race-scripts")"/step-*.log
 
 # ---------------------------------------------------------------- a bind mount inside the root
 # In a private mount namespace (unshare -m), the host's $O/bindsrc is bound over the
@@ -308,7 +308,7 @@ check "FIFO dpkg opens: remove says dpkg was killed at its deadline" \
 	grep -q "dpkg did not finish within 3 s (EXCISE_MAX_TOOL_SECONDS): killed" "$T/fifo2-apply.out"
 check "FIFO dpkg opens: no dpkg left running" bash -c "! pgrep -f '^dpkg --root=$R'"
 RUN=$(run_dir_of "$R")
-xrun fifo2-resume "$EXCISE" remove --resume "$RUN"
+xrun fifo2-resume "$EXCISE" remove --resume "$RUN" --root "$R"
 check "FIFO dpkg opens: --resume ended ($rc) in $secs s, not hung" test "$rc" -ne 124 -a "$secs" -lt 30
 check "FIFO dpkg opens: --resume says so again" grep -q "dpkg did not finish within 3 s" "$T/fifo2-resume.out"
 check "FIFO: canaries unchanged" canaries_same

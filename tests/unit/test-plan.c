@@ -27,7 +27,23 @@
 #include "remove/pkgdb.h"
 
 #define NOW_NS INT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123Z */
-#define CERT_SHA "cf303f3ac9c2ac45500dff99b849b1d38589c5e8e2508cbc54cba24600f78705"
+/* A root certificate made with openssl req -x509 (O=AO Kaspersky Lab, CN=Kaspersky Fixture Root)
+ * and the sha256 of its DER: the planner reads the file again and finds it by that hash. */
+#define CERT_PEM \
+	"-----BEGIN CERTIFICATE-----\n"\
+	"MIIB6TCCAY+gAwIBAgIUYxFN6qDYJYMoB5w5BH5NpdWdaJEwCgYIKoZIzj0EAwIw\n"\
+	"STELMAkGA1UEBhMCUlUxGTAXBgNVBAoMEEFPIEthc3BlcnNreSBMYWIxHzAdBgNV\n"\
+	"BAMMFkthc3BlcnNreSBGaXh0dXJlIFJvb3QwIBcNMjYxMjA3MTI1MTU1WhgPMjEy\n"\
+	"NjExMTMxMjUxNTVaMEkxCzAJBgNVBAYTAlJVMRkwFwYDVQQKDBBBTyBLYXNwZXJz\n"\
+	"a3kgTGFiMR8wHQYDVQQDDBZLYXNwZXJza3kgRml4dHVyZSBSb290MFkwEwYHKoZI\n"\
+	"zj0CAQYIKoZIzj0DAQcDQgAErXeNep3cxCEgLNf5CYbDF7B0fL5+/3lvKpU1UmZb\n"\
+	"bpn4S6atu6IGk7ntnx715UvZdkolVFXT0O6iaYb6E5Z1P6NTMFEwHQYDVR0OBBYE\n"\
+	"FNEimVsSbdElLiMKumi2Qx4V6rWsMB8GA1UdIwQYMBaAFNEimVsSbdElLiMKumi2\n"\
+	"Qx4V6rWsMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhAPRpEw/o\n"\
+	"vSTWjFkz/6mRV8HN5Sh695j1zevpoSaUd5kQAiBZmOmQQLrXfykzOMy6n0qTIrwo\n"\
+	"ZY14GHXpZA04Kx8J1g==\n"\
+	"-----END CERTIFICATE-----\n"
+#define CERT_SHA "37dff344201f2f6e76a996c464c4a526b678a997bb71fff7635638be958679dd"
 
 /* Pieces of an excise.report/1 document: a path is given as JSON ("null" or Q("/x")). */
 #define Q(s) "\"" s "\""
@@ -231,7 +247,7 @@ static void linux_host(struct fixture *fx)
 {
 	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
 	put_file(fx, "lib/systemd/system/kesl.service", "[Service]\nExecStart=/opt/kaspersky/kesl/bin/kesl\n");
-	put_file(fx, "usr/local/share/ca-certificates/kaspersky.crt", "-----BEGIN CERTIFICATE-----\n");
+	put_file(fx, "usr/local/share/ca-certificates/kaspersky.crt", CERT_PEM);
 	put_file(fx, "var/lib/dpkg/status", DPKG_STATUS);
 }
 
@@ -265,9 +281,7 @@ static void test_order(void **state)
 	step_is(p, i++, EXCISE_PLAN_STOP_SERVICE, "kesl.service");
 	step_is(p, i, EXCISE_PLAN_DISABLE_SERVICE, "kesl.service");
 	assert_string_equal(p->steps[i++].path, "/lib/systemd/system/kesl.service");
-	step_is(p, i, EXCISE_PLAN_KILL_PROCESS, "/opt/kaspersky/klnagent64/sbin/klnagent");
-	assert_int_equal(p->steps[i].pid, 4242);
-	assert_true(p->steps[i++].live_only);
+	/* a process in the report of an offline root is observed again: there is none, so it is refused */
 	if (dpkg) {
 		step_is(p, i, EXCISE_PLAN_DPKG_PURGE, "kesl");
 		assert_string_equal(p->steps[i++].version, "12.1.0-1191");
@@ -279,9 +293,12 @@ static void test_order(void **state)
 	step_is(p, i++, EXCISE_PLAN_REGEN_TRUST, "trust-store");
 	step_is(p, i++, EXCISE_PLAN_RELOAD_UNITS, "daemon-reload");
 	assert_int_equal(p->n_steps, i);
-	/* the weak evidence is all that was left alone */
-	assert_int_equal(p->n_skipped, 1);
-	assert_false(p->skipped[0].refused);
+	/* the weak evidence was left alone, the process refused */
+	assert_int_equal(p->n_skipped, 2);
+	assert_false(skipped(p, "file kaspersky at /opt/kaspersky")->refused);
+	const struct excise_plan_skip *k = skipped(p, "process klnagent");
+	assert_true(k->refused);
+	assert_non_null(strstr(k->why, "not the live host"));
 	assert_false(p->live);
 	assert_false(p->reboot_required);
 	excise_plan_free(p);
@@ -466,8 +483,9 @@ static void test_json_round_trip(void **state)
 	snprintf(findings, sizeof(findings), "%s,%s", linux_findings,
 		 FINDING("kesl", FILE_EV("/usr", "kaspersky.file.path.opt-kaspersky")));
 	struct excise_plan *p = build(fx, findings);
-	assert_true(p->n_steps >= 7);
-	assert_int_equal(p->n_skipped, 2);
+	assert_true(p->n_steps >= 6);
+	assert_int_equal(p->n_skipped, 3); /* weak, /usr, and the process of an offline root */
+	p->steps[0].pid = 4242;            /* no kill step on an offline root: a pid makes the round trip still */
 	size_t len = 0;
 	char *json = plan_json(p, &len);
 	struct excise_plan *q = NULL;

@@ -195,7 +195,9 @@ void text_escape(struct buf *b, const char *s, size_t len, unsigned flags)
 			continue;
 		}
 		buf_add(b, s + start, i - start);
-		if (n > 1)
+		if (flags & TEXT_ESC_JSON)
+			buf_addf(b, "\\u%04x", n > 1 ? (unsigned)cp : n == 1 ? c : 0xfffdu);
+		else if (n > 1)
 			buf_addf(b, "\\u%04x", (unsigned)cp);
 		else if (c == '\\')
 			buf_adds(b, "\\\\");

@@ -24,6 +24,8 @@ enum {
 	TEXT_ESC_BACKSLASH = EXCISE_ESC_BACKSLASH, /* a backslash doubled: no escape can be forged */
 	TEXT_ESC_KEEP_NL = EXCISE_ESC_KEEP_NL,     /* a newline kept (the caller's format made it) */
 	TEXT_ESC_KEEP_TAB = 4,                     /* a tab kept (CSV cells) */
+	TEXT_ESC_JSON = 8,                         /* every escape as JSON writes it (\u001b, \u202e;
+						    * \ufffd for a byte not UTF-8), for JSON text */
 };
 
 /*

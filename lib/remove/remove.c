@@ -315,13 +315,13 @@ int remove_check_one(struct run *x, const struct excise_plan_step *s, struct exc
 {
 	int r = check_step(x, s, err);
 	if (r == 0)
-		r = check_evidence(x, s, err);
-	if (r == 0)
 		r = check_seen(x, s, err);
 	if (r == 0 && (s->action == EXCISE_PLAN_DPKG_PURGE || s->action == EXCISE_PLAN_RPM_ERASE)) {
 		bool present;
 		r = remove_check_package(x, s, &present, err);
 	}
+	if (r == 0)
+		r = check_evidence(x, s, err);
 	return r;
 }
 

@@ -80,8 +80,9 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 		return;
 	if (o == EXCISE_STEP_PENDING) {
 		bool cert = s->action == EXCISE_PLAN_REMOVE_CERT && s->path;
-		excise_text_printf(stdout, "[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
-		       s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "", cert ? s->path : "");
+		excise_text_printf(stdout, "[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action),
+				   s->target, s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "",
+				   cert ? s->path : "");
 		fflush(stdout);
 		return;
 	}
@@ -89,7 +90,8 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 		say_dry(o, detail);
 		return;
 	}
-	excise_text_printf(stdout, "        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "", detail ? detail : "");
+	excise_text_printf(stdout, "        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "",
+			   detail ? detail : "");
 	fflush(stdout);
 }
 
@@ -113,16 +115,17 @@ static int summary(const struct excise_remove_result *res, bool apply)
 		       res->n_steps, res->n_steps == 1 ? "" : "s");
 		return 0;
 	}
-	excise_text_printf(stdout, "run %s: %zu done (%zu object%s moved to quarantine, %zu package%s purged), %zu already gone, "
-	       "%zu skipped, %zu failed, %zu refused\n", res->run_id, res->n_done, res->n_moved,
-	       res->n_moved == 1 ? "" : "s", res->n_purged, res->n_purged == 1 ? "" : "s", res->n_already,
-	       res->n_skipped, res->n_failed, res->n_refused);
+	excise_text_printf(stdout, "run %s: %zu done (%zu object%s moved to quarantine, %zu package%s purged), "
+			   "%zu already gone, %zu skipped, %zu failed, %zu refused\n", res->run_id, res->n_done,
+			   res->n_moved, res->n_moved == 1 ? "" : "s", res->n_purged, res->n_purged == 1 ? "" : "s",
+			   res->n_already, res->n_skipped, res->n_failed, res->n_refused);
 	if (res->run_dir)
 		excise_text_printf(stdout, "journal: %s\n", res->run_dir);
 	if (res->reboot_required)
 		printf("a reboot is needed to finish\n");
 	if (res->n_failed || res->n_refused) {
-		excise_text_printf(stdout, "stopped; fix the cause, then: excise remove --resume %s\n", res->run_dir ? res->run_dir : "RUN_DIR");
+		excise_text_printf(stdout, "stopped; fix the cause, then: excise remove --resume %s\n",
+				   res->run_dir ? res->run_dir : "RUN_DIR");
 		return EXIT_FOUND;
 	}
 	size_t ended = res->n_done + res->n_already + res->n_skipped;

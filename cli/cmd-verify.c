@@ -104,12 +104,12 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 	}
 	if (!rc) {
 		if (!quiet) {
-			excise_text_printf(stdout, "attestation %s: valid; host %s, rescanned %s, catalog %s: %s", att_path, info.hostname,
-			       info.scanned, info.catalog_version, info.verdict);
+			excise_text_printf(stdout, "attestation %s: valid; host %s, rescanned %s, catalog %s: %s", att_path,
+					   info.hostname, info.scanned, info.catalog_version, info.verdict);
 			if (info.n_findings)
 				printf(" (%zu finding%s)", info.n_findings, info.n_findings == 1 ? "" : "s");
-			excise_text_printf(stdout, "%s%s%s\n", report ? "; report matches" : "", key_id[0] ? "; signed by key " : "",
-			       key_id);
+			excise_text_printf(stdout, "%s%s%s\n", report ? "; report matches" : "",
+					   key_id[0] ? "; signed by key " : "", key_id);
 			if (!copts->n_keys)
 				puts("unsigned or unchecked: no --trusted-key given, accepted by --allow-unsigned");
 		}
@@ -299,10 +299,10 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		const char *verdict = NULL;
 		rc = excise_scan_verdict(scan, &verdict);
 		if (!run->scan.quiet)
-			excise_text_printf(stdout, "verify: %s: %zu finding%s; attestation %s%s, report %s\n", verdict ? verdict : "?",
-			       excise_scan_count(scan, EXCISE_CONF_STRONG),
-			       excise_scan_count(scan, EXCISE_CONF_STRONG) == 1 ? "" : "s", att_path,
-			       sign ? " (signed)" : "", rep_path);
+			excise_text_printf(stdout, "verify: %s: %zu finding%s; attestation %s%s, report %s\n",
+					   verdict ? verdict : "?", excise_scan_count(scan, EXCISE_CONF_STRONG),
+					   excise_scan_count(scan, EXCISE_CONF_STRONG) == 1 ? "" : "s", att_path,
+					   sign ? " (signed)" : "", rep_path);
 	}
 	free(att_path);
 	free(rep_path);

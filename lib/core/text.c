@@ -271,7 +271,7 @@ void csv_cell(struct buf *b, const char *s)
 {
 	struct buf e;
 	buf_init(&e, 0);
-	if (s && strchr("=+-@\t\r", s[0]) && s[0])
+	if (s && s[0] && strchr("=+-@\t\r", s[0]))
 		buf_addc(&e, '\'');
 	/* bytes that are not UTF-8 become U+FFFD, as in the JSON report (path_hex has them) */
 	struct buf u;

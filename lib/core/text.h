@@ -45,9 +45,10 @@ int text_printf(FILE *out, const char *fmt, ...) PRINTF(2, 3);
 int text_vprintf(FILE *out, const char *fmt, va_list ap) PRINTF(2, 0);
 
 /*
- * Append `s` as one CSV cell (RFC 4180): bytes that are not UTF-8 as U+FFFD (as the
- * JSON report has them), then escaped as text_escape does (newlines and tabs kept), then neutralised against formula injection (a cell that starts with
- * = + - @, a tab or a carriage return gets a leading '), then quoted when it holds
+ * Append `s` as one CSV cell (RFC 4180), neutralised against formula injection: a
+ * cell that starts with = + - @, a tab or a carriage return gets a leading ' (OWASP).
+ * Bytes that are not UTF-8 become U+FFFD (as in the JSON report), the rest is escaped
+ * as text_escape does (newlines and tabs kept), and the cell is quoted when it holds
  * a comma, a quote, a CR or a LF (quotes doubled). NULL is the empty cell.
  */
 void csv_cell(struct buf *b, const char *s);

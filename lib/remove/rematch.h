@@ -15,7 +15,7 @@
  *                   .ko*); any other field's value is in the file's bytes
  *   certificate     the file at the path holds a certificate whose sha256 is the claimed
  *                   one, and that certificate's own field (CN, O, subject, issuer)
- *                   matches the indicator
+ *                   matches the indicator (no certificate with that hash: gone)
  *   process         the live host; the pid runs the executable claimed, and its name,
  *                   executable or command line (the indicator's field) still matches
  *   package         a NAME indicator's value is the package acted on (the package
@@ -46,8 +46,8 @@ struct rematch_claim {
 };
 
 /*
- * 0 when the claim holds on `r` as it is now. -ENOENT when its path is no longer
- * there (nothing to act on), -EXCISE_E_CHANGED when it does not hold, -ENOMEM; on
+ * 0 when the claim holds on `r` as it is now. -ENOENT when its path, process or
+ * certificate is no longer there (nothing to act on), -EXCISE_E_CHANGED when it does not hold, -ENOMEM; on
  * a failure why[] says which and why ("'/lib/systemd/system/ssh.service' is unit
  * ssh.service, which indicator ... does not match"). `m` holds the indicators of the
  * target's platform.

@@ -108,7 +108,13 @@ touches_nothing "a report whose certificate hash is Acme's" "Acme Root CA" --rep
 edit_report "ev('truststore', path='/etc/ssl/certs/acme.pem', attrs={'sha256': '$ACME_SHA'})"
 plan_refuses "the certificate's path swapped for Acme's file" "is 'Acme Root CA'"
 edit_report "ev('truststore', attrs={'sha256': '00' * 32})"
-plan_refuses "a certificate hash of no certificate" "holds no certificate with sha256 0000"
+"$EXCISE" plan "$T/edited-report.json" --format json -o "$T/edited.json" 2>"$T/plan.err"
+check "plan: a certificate hash of no certificate: nothing to act on, no step" py - "$T/edited.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert not [s for s in p["steps"] if s["target"] == "00" * 32], p["steps"]
+assert any("holds no certificate with sha256 0000" in k["why"] and not k["refused"] for k in p["skipped"]), p["skipped"]
+PY
 
 # ---- host.live flipped
 py - "$T/report.json" "$T/live-report.json" <<'PY'

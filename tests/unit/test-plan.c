@@ -452,6 +452,61 @@ static void test_unheld_evidence(void **state)
 	excise_plan_free(p);
 }
 
+/* ROOT/rel, a symlink to `target`, its parents made. */
+static void put_link(struct fixture *fx, const char *rel, const char *target)
+{
+	put_file(fx, rel, "");
+	char p[PATH_MAX];
+	assert_true(snprintf(p, sizeof(p), "%s/%s", fx->dir, rel) < (int)sizeof(p));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+/* Evidence observed again where it says it was (remove/rematch.c): a unit by its file's
+ * content, an init script's rc link by the script it names; another file under the same
+ * value is refused, a path gone is only skipped. */
+static void test_rematch_units(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "lib/systemd/system/kesl.service", "[Service]\nExecStart=/opt/kaspersky/kesl/bin/kesl\n");
+	put_file(fx, "lib/systemd/system/ssh.service", "[Service]\nExecStart=/usr/sbin/sshd -D\n");
+	put_file(fx, "etc/init.d/kesl", "#!/bin/sh\n");
+	put_file(fx, "etc/init.d/ssh", "#!/bin/sh\n");
+	put_link(fx, "etc/rc2.d/S01kesl", "../init.d/kesl");
+	put_link(fx, "etc/rc2.d/S01ssh", "../init.d/ssh");
+	struct excise_plan *p = build_with(
+		fx, "linux", "{\"name\":\"systemd\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}",
+		FINDING("kesl",
+			EV("systemd", "service", "target", "/opt/kaspersky/kesl/bin/kesl",
+			   Q("/lib/systemd/system/kesl.service"), "kaspersky.service.target.opt-kaspersky-any") ","
+			EV("systemd", "service", "target", "/opt/kaspersky/kesl/bin/kesl",
+			   Q("/lib/systemd/system/ssh.service"), "kaspersky.service.target.opt-kaspersky-any") ","
+			EV("sysv", "service", "name", "kesl", Q("/etc/rc2.d/S01kesl"), "kesl.service.kesl") ","
+			EV("sysv", "service", "name", "kesl", Q("/etc/rc2.d/S01ssh"), "kesl.service.kesl") ","
+			EV("sysv", "service", "name", "kesl", Q("/etc/init.d/gone"), "kesl.service.kesl")),
+		NOW_NS);
+	bool stop = false, link = false;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct excise_plan_step *st = &p->steps[i];
+		if (strstr(st->target, "ssh") || (st->path && strstr(st->path, "ssh")))
+			fail_msg("step %u acts on %s", st->id, st->target);
+		stop |= st->action == EXCISE_PLAN_STOP_SERVICE && !strcmp(st->target, "kesl.service");
+		link |= st->action == EXCISE_PLAN_REMOVE_PATH && !strcmp(st->target, "/etc/rc2.d/S01kesl");
+	}
+	assert_true(stop);
+	assert_true(link);
+	const struct excise_plan_skip *k = skipped(p, "at /lib/systemd/system/ssh.service");
+	assert_true(k->refused);
+	assert_non_null(strstr(k->why, "no longer holds '/opt/kaspersky/kesl/bin/kesl'"));
+	k = skipped(p, "at /etc/rc2.d/S01ssh");
+	assert_true(k->refused);
+	assert_non_null(strstr(k->why, "is ssh (a link to ssh), which indicator kesl.service.kesl does not match"));
+	k = skipped(p, "at /etc/init.d/gone");
+	assert_false(k->refused);
+	assert_non_null(strstr(k->why, "is no longer there"));
+	excise_plan_free(p);
+}
+
 static char *plan_json(const struct excise_plan *p, size_t *len)
 {
 	char *buf = NULL;
@@ -898,6 +953,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue12_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rematch_units, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,8 +192,11 @@ static int attest(const struct excise_scan *scan, const char *run_id, const char
 		char comment[256];
 		const char *verdict = NULL;
 		(void)excise_scan_verdict(scan, &verdict);
-		snprintf(comment, sizeof(comment), "excise attestation: host %.64s, verdict %s",
-			 scan->host.hostname ? scan->host.hostname : "?", verdict ? verdict : "?");
+		/* minisign shows the trusted comment on a terminal: the image's hostname escaped */
+		char *host = excise_text_escape(scan->host.hostname ? scan->host.hostname : "?", 0);
+		snprintf(comment, sizeof(comment), "excise attestation: host %.64s, verdict %s", host ? host : "?",
+			 verdict ? verdict : "?");
+		free(host);
 		if (asprintf(&sig_path, "%s.minisig", att_path) < 0) {
 			sig_path = NULL;
 			cli_error("out of memory");

@@ -47,9 +47,11 @@ static void source_name(const struct rematch_claim *c, const char *base, char *o
 {
 	snprintf(out, size, "%s", base);
 	if (src(c, "kmod")) {
-		char *ko = strstr(out, ".ko");
-		if (ko && (!ko[3] || !strcmp(ko + 3, ".xz") || !strcmp(ko + 3, ".zst") || !strcmp(ko + 3, ".gz")))
-			*ko = 0;
+		for (char *ko = strstr(out, ".ko"); ko; ko = strstr(ko + 1, ".ko"))
+			if (!ko[3] || !strcmp(ko + 3, ".xz") || !strcmp(ko + 3, ".zst") || !strcmp(ko + 3, ".gz")) {
+				*ko = 0;
+				break;
+			}
 	} else if (src(c, "sysv") && (out[0] == 'S' || out[0] == 'K') && out[1] >= '0' && out[1] <= '9' &&
 		   out[2] >= '0' && out[2] <= '9' && out[3]) {
 		memmove(out, out + 3, strlen(out + 3) + 1);

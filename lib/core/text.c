@@ -211,6 +211,22 @@ void text_escape(struct buf *b, const char *s, size_t len, unsigned flags)
 	buf_add(b, s + start, len - start);
 }
 
+bool text_char_unsafe(const char *s, size_t len, size_t *n, uint32_t *cp, bool *valid)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k = utf8_seq(u, 0, len);
+	*valid = k != 0;
+	*n = k ? k : 1;
+	*cp = u[0];
+	if (k > 1) {
+		*cp = u[0] & (k == 2 ? 0x1f : k == 3 ? 0x0f : 0x07);
+		for (size_t i = 1; i < k; i++)
+			*cp = (*cp << 6) | (u[i] & 0x3f);
+		return cp_hidden(*cp);
+	}
+	return !k || u[0] < 0x20 || u[0] == 0x7f;
+}
+
 char *excise_text_escape(const char *s, unsigned flags)
 {
 	if (!s)

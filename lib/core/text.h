@@ -39,6 +39,13 @@ enum {
  */
 void text_escape(struct buf *b, const char *s, size_t len, unsigned flags);
 
+/* The character at the start of `len` bytes of `s` (len > 0), as text_escape sees it:
+ * its length in bytes into *n (1 for a byte that is not UTF-8) and its code point into
+ * *cp (the byte itself when not UTF-8, *valid false); true when text_escape would
+ * escape it (a control, DEL, C1 or bidirectional control, a byte not UTF-8). For
+ * writers that escape in their own syntax (the sh and ps1 scripts). */
+bool text_char_unsafe(const char *s, size_t len, size_t *n, uint32_t *cp, bool *valid);
+
 /* Write `fmt` to `out`, each %s an argument through text_escape (NULL as "(null)");
  * %u, %zu and %% as printf has them, nothing else. Returns -EIO on a write error. */
 int text_printf(FILE *out, const char *fmt, ...) PRINTF(2, 3);

@@ -139,6 +139,25 @@ check "dry run: the step that moves it, escaped" \
 	grep -qE '^\[[0-9]+/[0-9]+\] remove-path /opt/kaspersky/\\x1b\]0;title\\x07\\u202etxt\.exe$' "$T/dry.txt"
 check "dry run: nothing was changed" test -d "$R/opt/kaspersky/${ESC}]0;title"$'\a'"${RLO}txt.exe"
 
+# ---- the scripts: a name's characters made by printf (sh) or [char] (ps1), never raw
+"$EXCISE" plan --plan "$T/plan.json" --emit sh -o "$T/plan.sh"
+"$EXCISE" plan --plan "$T/plan.json" --emit ps1 -o "$T/plan.ps1"
+no_raw "sh script: no raw control, C1 or bidirectional character" "$T/plan.sh"
+no_raw "ps1 script: no raw control, C1 or bidirectional character" "$T/plan.ps1"
+check "sh script: parses with dash" dash -n "$T/plan.sh"
+if command -v shellcheck >/dev/null; then
+	check "sh script: passes shellcheck" shellcheck -s sh "$T/plan.sh"
+fi
+grep '^log "step [0-9]*/[0-9]*: remove-path "' "$T/plan.sh" | grep -F 'printf' | head -1 >"$T/log-line.sh"
+dash -c 'log() { printf "%s" "$*"; }; . "$1"' sh "$T/log-line.sh" >"$T/log-line.out"
+check "sh script: the quoted name is the name's exact bytes" py - "$T/log-line.out" <<'PY'
+import re, sys
+got = open(sys.argv[1], "rb").read().decode("utf-8")
+assert re.fullmatch(r"step \d+/\d+: remove-path /opt/kaspersky/\x1b\]0;title\x07\u202etxt\.exe", got), repr(got)
+PY
+check "ps1 script: the name by [char], in parentheses" \
+	grep -qF "('\\opt\\kaspersky\\' + [char]27 + ']0;title' + [char]7 + '' + [char]0x202E + 'txt.exe')" "$T/plan.ps1"
+
 # ---- errors that quote the image's strings
 py - "$T/scan.json" "$T/bad-root.json" "$T/nope${ESC}]0;x"$'\a'"${RLO}" <<'PY'
 import json, sys

@@ -22,7 +22,8 @@ enum {
 	EXIT_CATALOG = 3,   /* catalog refused: signature, trust, or content */
 };
 
-/* "excise: <message>" on stderr. */
+/* "excise: <message>" on stderr, the message through excise_text_escape (it may quote an
+ * image's strings): one line, whatever it holds. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- options shared by the verbs (getopt_long codes) ---- */

@@ -78,7 +78,7 @@ static int verb_lint(struct cli_run *run, int argc, char **argv)
 		return EXIT_ERROR;
 	}
 	for (size_t i = 0; problems && problems[i]; i++)
-		printf("%s: %s\n", label, problems[i]);
+		excise_text_printf(stdout, "%s: %s\n", label, problems[i]);
 	if (r == 0)
 		printf("%s: catalog %s version %s: OK (%zu vendors, %zu products, %zu indicators, "
 		       "%zu directives)\n",

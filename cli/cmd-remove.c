@@ -67,7 +67,9 @@ static void say_dry(enum excise_step_outcome o, const char *detail)
 	printf("        %s\n", mark);
 	for (const char *l = detail; l && *l;) {
 		size_t n = strcspn(l, "\n");
-		printf("          %.*s\n", (int)n, l);
+		char *line = strndup(l, n);
+		excise_text_printf(stdout, "          %s\n", line ? line : "?");
+		free(line);
 		l += n + (l[n] == '\n');
 	}
 	fflush(stdout);
@@ -81,8 +83,9 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 		return;
 	if (o == EXCISE_STEP_PENDING) {
 		bool cert = s->action == EXCISE_PLAN_REMOVE_CERT && s->path;
-		printf("[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action), s->target,
-		       s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "", cert ? s->path : "");
+		excise_text_printf(stdout, "[%u/%zu] %s %s%s%s%s%s\n", s->id, n, excise_plan_action_name(s->action),
+				   s->target, s->version ? " " : "", s->version ? s->version : "", cert ? " in " : "",
+				   cert ? s->path : "");
 		fflush(stdout);
 		return;
 	}
@@ -90,7 +93,8 @@ static void log_step(void *ud, const struct excise_plan_step *s, size_t n, enum 
 		say_dry(o, detail);
 		return;
 	}
-	printf("        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "", detail ? detail : "");
+	excise_text_printf(stdout, "        %s%s%s\n", excise_step_outcome_name(o), detail && detail[0] ? ": " : "",
+			   detail ? detail : "");
 	fflush(stdout);
 }
 
@@ -114,16 +118,17 @@ static int summary(const struct excise_remove_result *res, bool apply)
 		       res->n_steps, res->n_steps == 1 ? "" : "s");
 		return 0;
 	}
-	printf("run %s: %zu done (%zu object%s moved to quarantine, %zu package%s purged), %zu already gone, "
-	       "%zu skipped, %zu failed, %zu refused\n", res->run_id, res->n_done, res->n_moved,
-	       res->n_moved == 1 ? "" : "s", res->n_purged, res->n_purged == 1 ? "" : "s", res->n_already,
-	       res->n_skipped, res->n_failed, res->n_refused);
+	excise_text_printf(stdout, "run %s: %zu done (%zu object%s moved to quarantine, %zu package%s purged), "
+			   "%zu already gone, %zu skipped, %zu failed, %zu refused\n", res->run_id, res->n_done,
+			   res->n_moved, res->n_moved == 1 ? "" : "s", res->n_purged, res->n_purged == 1 ? "" : "s",
+			   res->n_already, res->n_skipped, res->n_failed, res->n_refused);
 	if (res->run_dir)
-		printf("journal: %s\n", res->run_dir);
+		excise_text_printf(stdout, "journal: %s\n", res->run_dir);
 	if (res->reboot_required)
 		printf("a reboot is needed to finish\n");
 	if (res->n_failed || res->n_refused) {
-		printf("stopped; fix the cause, then: excise remove --resume %s\n", res->run_dir ? res->run_dir : "RUN_DIR");
+		excise_text_printf(stdout, "stopped; fix the cause, then: excise remove --resume %s\n",
+				   res->run_dir ? res->run_dir : "RUN_DIR");
 		return EXIT_FOUND;
 	}
 	size_t ended = res->n_done + res->n_already + res->n_skipped;
@@ -245,7 +250,7 @@ static const struct option restore_options[] = {
 static void restore_say_dangling(const struct excise_restore_result *res)
 {
 	for (char **d = res->dangling; d && *d; d++)
-		printf("  restored, but its target is gone: %s\n", *d);
+		excise_text_printf(stdout, "  restored, but its target is gone: %s\n", *d);
 }
 
 int cmd_restore(struct cli_run *run, int argc, char **argv)
@@ -281,9 +286,9 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 	printf("restored %zu entr%s; %zu left in quarantine\n", res->n_restored, res->n_restored == 1 ? "y" : "ies",
 	       res->n_conflicts);
 	for (char **n = res->notes; n && *n; n++)
-		printf("  %s\n", *n);
+		excise_text_printf(stdout, "  %s\n", *n);
 	for (char **p = res->packages; p && *p; p++)
-		printf("  not restorable by file copy, reinstall: %s\n", *p);
+		excise_text_printf(stdout, "  not restorable by file copy, reinstall: %s\n", *p);
 	restore_say_dangling(res);
 	int rc = res->n_conflicts ? EXIT_FOUND : 0;
 	excise_restore_result_free(res);

@@ -109,12 +109,12 @@ static int check(const char *att_path, const char *report_path, const char *sig_
 	}
 	if (!rc) {
 		if (!quiet) {
-			printf("attestation %s: valid; host %s, rescanned %s, catalog %s: %s", att_path, info.hostname,
-			       info.scanned, info.catalog_version, info.verdict);
+			excise_text_printf(stdout, "attestation %s: valid; host %s, rescanned %s, catalog %s: %s", att_path,
+					   info.hostname, info.scanned, info.catalog_version, info.verdict);
 			if (info.n_findings)
 				printf(" (%zu finding%s)", info.n_findings, info.n_findings == 1 ? "" : "s");
-			printf("%s%s%s\n", report ? "; report matches" : "", key_id[0] ? "; signed by key " : "",
-			       key_id);
+			excise_text_printf(stdout, "%s%s%s\n", report ? "; report matches" : "",
+					   key_id[0] ? "; signed by key " : "", key_id);
 			if (!copts->n_keys)
 				puts("unsigned or unchecked: no --trusted-key given, accepted by --allow-unsigned");
 		}
@@ -237,8 +237,11 @@ static int attest(const struct excise_scan *scan, const char *run_id, const stru
 		char comment[256];
 		const char *verdict = NULL;
 		(void)excise_scan_verdict(scan, &verdict);
-		snprintf(comment, sizeof(comment), "excise attestation: host %.64s, verdict %s",
-			 scan->host.hostname ? scan->host.hostname : "?", verdict ? verdict : "?");
+		/* minisign shows the trusted comment on a terminal: the image's hostname escaped */
+		char *host = excise_text_escape(scan->host.hostname ? scan->host.hostname : "?", 0);
+		snprintf(comment, sizeof(comment), "excise attestation: host %.64s, verdict %s", host ? host : "?",
+			 verdict ? verdict : "?");
+		free(host);
 		if (asprintf(&sig_path, "%s.minisig", att_path) < 0) {
 			sig_path = NULL;
 			cli_error("out of memory");
@@ -352,10 +355,10 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		const char *verdict = NULL;
 		rc = excise_scan_verdict(scan, &verdict);
 		if (!run->scan.quiet)
-			printf("verify: %s: %zu finding%s; attestation %s%s, report %s\n", verdict ? verdict : "?",
-			       excise_scan_count(scan, EXCISE_CONF_STRONG),
-			       excise_scan_count(scan, EXCISE_CONF_STRONG) == 1 ? "" : "s", att_path,
-			       sign ? " (signed)" : "", rep_path);
+			excise_text_printf(stdout, "verify: %s: %zu finding%s; attestation %s%s, report %s\n",
+					   verdict ? verdict : "?", excise_scan_count(scan, EXCISE_CONF_STRONG),
+					   excise_scan_count(scan, EXCISE_CONF_STRONG) == 1 ? "" : "s", att_path,
+					   sign ? " (signed)" : "", rep_path);
 	}
 	free(att_path);
 	free(rep_path);

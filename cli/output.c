@@ -13,10 +13,14 @@ void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("excise: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	char *msg = NULL;
+	int n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	/* the message may quote an image's strings (the library's messages do): shown escaped */
+	char *shown = n >= 0 ? excise_text_escape(msg, 0) : NULL;
+	fprintf(stderr, "excise: %s\n", shown ? shown : "out of memory");
+	free(shown);
+	free(msg);
 }
 
 const struct option cli_catalog_options[] = {

@@ -148,8 +148,8 @@ void cli_scan_failures(const struct excise_scan *scan)
 		for (size_t j = i; j < scan->n_sources; j++) {
 			const struct excise_source_result *b = &scan->sources[j];
 			if (b->status == EXCISE_SOURCE_FAILED && strcmp(failure(b), failure(a)) == 0)
-				fprintf(stderr, "%s%s", n++ ? ", " : "", b->name);
+				excise_text_printf(stderr, "%s%s", n++ ? ", " : "", b->name);
 		}
-		fprintf(stderr, " failed: %s\n", failure(a));
+		excise_text_printf(stderr, " failed: %s\n", failure(a));
 	}
 }

@@ -14,6 +14,7 @@
 #define EXCISE_ERROR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -49,6 +50,23 @@ struct excise_err {
 
 /* A static, human description of a return value (errno or domain code). */
 EXCISE_API const char *excise_strerror(int code);
+
+/* Flags of excise_text_escape. */
+enum {
+	EXCISE_ESC_BACKSLASH = 1, /* double every backslash, so an escape shown is never the data's */
+	EXCISE_ESC_KEEP_NL = 2,   /* keep newlines: `s` is lines the caller's format made */
+};
+
+/* `s` made safe to show on a terminal (lib/core/text.h, text_escape): C0 controls,
+ * DEL, C1 controls, bidirectional controls and bytes that are not UTF-8 shown as
+ * visible escapes (\x1b, \u202e). Front ends print every message that may quote an
+ * image's strings (excise_err.msg among them) through it. A new string the caller
+ * frees; NULL in gives NULL, and NULL on out of memory. */
+EXCISE_API char *excise_text_escape(const char *s, unsigned flags);
+
+/* Write `fmt` to `out`, each %s argument through excise_text_escape (no flags; NULL as
+ * "(null)"); only %u, %zu and %% besides. 0, or -EIO on a write error. */
+EXCISE_API int excise_text_printf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #ifdef __cplusplus
 }

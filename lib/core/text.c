@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,4 +165,151 @@ void time_rfc3339(int64_t ns, char out[32])
 	char date[24];
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out, 32, "%s.%03dZ", date, (int)((ns / 1000000) % 1000));
+}
+
+/* A code point a terminal acts on instead of showing: C1 controls and the bidirectional controls. */
+static bool cp_hidden(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void text_escape(struct buf *b, const char *s, size_t len, unsigned flags)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t start = 0; /* bytes since `start` are appended as they are */
+	for (size_t i = 0; i < len;) {
+		unsigned char c = u[i];
+		size_t n = utf8_seq(u, i, len);
+		bool keep = n > 1 || (n == 1 && c >= 0x20 && c != 0x7f && (c != '\\' || !(flags & TEXT_ESC_BACKSLASH))) ||
+			    (c == '\n' && (flags & TEXT_ESC_KEEP_NL)) || (c == '\t' && (flags & TEXT_ESC_KEEP_TAB));
+		uint32_t cp = 0;
+		if (n > 1) {
+			cp = c & (n == 2 ? 0x1f : n == 3 ? 0x0f : 0x07);
+			for (size_t k = 1; k < n; k++)
+				cp = (cp << 6) | (u[i + k] & 0x3f);
+			keep = !cp_hidden(cp);
+		}
+		if (keep) {
+			i += n;
+			continue;
+		}
+		buf_add(b, s + start, i - start);
+		if (flags & TEXT_ESC_JSON)
+			buf_addf(b, "\\u%04x", n > 1 ? (unsigned)cp : n == 1 ? c : 0xfffdu);
+		else if (n > 1)
+			buf_addf(b, "\\u%04x", (unsigned)cp);
+		else if (c == '\\')
+			buf_adds(b, "\\\\");
+		else if (n == 1 && (c == '\n' || c == '\t' || c == '\r'))
+			buf_adds(b, c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\r");
+		else
+			buf_addf(b, "\\x%02x", c);
+		i += n ? n : 1;
+		start = i;
+	}
+	buf_add(b, s + start, len - start);
+}
+
+bool text_char_unsafe(const char *s, size_t len, size_t *n, uint32_t *cp, bool *valid)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k = utf8_seq(u, 0, len);
+	*valid = k != 0;
+	*n = k ? k : 1;
+	*cp = u[0];
+	if (k > 1) {
+		*cp = u[0] & (k == 2 ? 0x1f : k == 3 ? 0x0f : 0x07);
+		for (size_t i = 1; i < k; i++)
+			*cp = (*cp << 6) | (u[i] & 0x3f);
+		return cp_hidden(*cp);
+	}
+	return !k || u[0] < 0x20 || u[0] == 0x7f;
+}
+
+char *excise_text_escape(const char *s, unsigned flags)
+{
+	if (!s)
+		return NULL;
+	struct buf b;
+	buf_init(&b, 0);
+	text_escape(&b, s, strlen(s), flags);
+	char *out;
+	return buf_take(&b, &out) < 0 ? NULL : out;
+}
+
+int text_vprintf(FILE *out, const char *fmt, va_list ap)
+{
+	for (const char *f = fmt; *f; f++) {
+		if (f[0] == '%' && f[1] == 's') {
+			const char *a = va_arg(ap, const char *);
+			struct buf b;
+			buf_init(&b, 0);
+			text_escape(&b, a ? a : "(null)", a ? strlen(a) : 6, 0);
+			fputs(b.err ? "?" : b.p, out);
+			buf_done(&b);
+			f++;
+		} else if (f[0] == '%' && f[1] == 'u') {
+			fprintf(out, "%u", va_arg(ap, unsigned));
+			f++;
+		} else if (f[0] == '%' && f[1] == 'z' && f[2] == 'u') {
+			fprintf(out, "%zu", va_arg(ap, size_t));
+			f += 2;
+		} else if (f[0] == '%' && f[1] == '%') {
+			fputc('%', out);
+			f++;
+		} else {
+			fputc(*f, out);
+		}
+	}
+	return ferror(out) ? -EIO : 0;
+}
+
+int text_printf(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = text_vprintf(out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int excise_text_printf(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = text_vprintf(out, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+void csv_cell(struct buf *b, const char *s)
+{
+	struct buf e;
+	buf_init(&e, 0);
+	if (s && s[0] && strchr("=+-@\t\r", s[0]))
+		buf_addc(&e, '\'');
+	/* bytes that are not UTF-8 become U+FFFD, as in the JSON report (path_hex has them) */
+	struct buf u;
+	buf_init(&u, 0);
+	utf8_sanitize(&u, s ? s : "", s ? strlen(s) : 0);
+	text_escape(&e, u.p, u.n, TEXT_ESC_KEEP_NL | TEXT_ESC_KEEP_TAB);
+	if (u.err)
+		e.err = u.err;
+	buf_done(&u);
+	if (e.err) {
+		if (!b->err)
+			b->err = e.err;
+	} else if (strpbrk(e.p, ",\"\r\n")) {
+		buf_addc(b, '"');
+		for (const char *p = e.p; *p; p++) {
+			if (*p == '"')
+				buf_addc(b, '"');
+			buf_addc(b, *p);
+		}
+		buf_addc(b, '"');
+	} else {
+		buf_add(b, e.p, e.n);
+	}
+	buf_done(&e);
 }

@@ -5,7 +5,8 @@
  * SKIPPED, REFUSED) and, one a line, what it would do: "run: ARGV" for each command
  * as it would be spawned (arguments quoted for a shell where they need it), "move:
  * PATH" for each path it would move into the quarantine, "already gone: PATH" for
- * one that is not there. Read-only by construction: nothing here writes, spawns or
+ * one that is not there. Every string of the plan or the image is shown through
+ * text_escape, so each line is one the format made. Read-only by construction: nothing here writes, spawns or
  * signals.
  */
 #include <errno.h>
@@ -16,10 +17,12 @@
 
 #include "core/err.h"
 #include "core/root.h"
+#include "core/text.h"
 #include "remove/action.h"
 #include "remove/remove_int.h"
 #include "remove/spawn.h"
 
+/* A word of a command, quoted for a shell where it needs it, its characters as text_escape shows them. */
 static void put_word(FILE *out, const char *w)
 {
 	bool plain = w[0] != 0;
@@ -30,11 +33,19 @@ static void put_word(FILE *out, const char *w)
 		return;
 	}
 	fputc('\'', out);
-	for (const char *c = w; *c; c++)
-		if (*c == '\'')
+	for (const char *c = w; *c;) {
+		size_t n = strcspn(c, "'");
+		struct buf b;
+		buf_init(&b, 0);
+		text_escape(&b, c, n, 0);
+		fputs(b.err ? "?" : b.p, out);
+		buf_done(&b);
+		c += n;
+		if (*c == '\'') {
 			fputs("'\\''", out);
-		else
-			fputc(*c, out);
+			c++;
+		}
+	}
 	fputc('\'', out);
 }
 
@@ -53,7 +64,7 @@ static enum excise_step_outcome say_move(struct run *x, const char *path, FILE *
 {
 	struct stat st;
 	int r = root_lstat(&x->root, path, &st);
-	fprintf(out, "%s: %s\n", r == -ENOENT ? "already gone" : "move", path);
+	text_printf(out, "%s: %s\n", r == -ENOENT ? "already gone" : "move", path);
 	return r == -ENOENT ? EXCISE_STEP_ALREADY : EXCISE_STEP_DONE;
 }
 
@@ -62,11 +73,11 @@ static enum excise_step_outcome dry_package(struct run *x, const struct excise_p
 	struct excise_err err = { 0 };
 	bool present = false;
 	if (remove_check_package(x, s, &present, &err) < 0) {
-		fprintf(out, "%s\n", err.msg);
+		text_printf(out, "%s\n", err.msg);
 		return EXCISE_STEP_REFUSED;
 	}
 	if (!present) {
-		fprintf(out, "package %s is not installed\n", s->target);
+		text_printf(out, "package %s is not installed\n", s->target);
 		return EXCISE_STEP_ALREADY;
 	}
 	DIR *dh = NULL;
@@ -76,7 +87,7 @@ static enum excise_step_outcome dry_package(struct run *x, const struct excise_p
 		struct dirent *de;
 		while ((de = readdir(dh)))
 			if (remove_dpkg_script(de->d_name, s->target))
-				fprintf(out, "move: /var/lib/dpkg/info/%s (a maintainer script of the image, not run)\n",
+				text_printf(out, "move: /var/lib/dpkg/info/%s (a maintainer script of the image, not run)\n",
 					de->d_name);
 		closedir(dh);
 	}
@@ -93,7 +104,7 @@ static enum excise_step_outcome dry_disable(struct run *x, const struct excise_p
 	size_t n = 0;
 	char **links = remove_unit_links(x, s->target, &n);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "move: %s\n", links[i]);
+		text_printf(out, "move: %s\n", links[i]);
 		free(links[i]);
 	}
 	free(links);
@@ -103,7 +114,7 @@ static enum excise_step_outcome dry_disable(struct run *x, const struct excise_p
 		return EXCISE_STEP_DONE;
 	}
 	if (!n)
-		fprintf(out, "%s is not enabled\n", s->target);
+		text_printf(out, "%s is not enabled\n", s->target);
 	return n ? EXCISE_STEP_DONE : EXCISE_STEP_ALREADY;
 }
 
@@ -112,12 +123,14 @@ static enum excise_step_outcome dry_cert(struct run *x, const struct excise_plan
 	const char *path = s->path ? s->path : s->target;
 	struct stat st;
 	if (root_lstat(&x->root, path, &st) == -ENOENT) {
-		fprintf(out, "already gone: %s\n", path);
+		text_printf(out, "already gone: %s\n", path);
 		return EXCISE_STEP_ALREADY;
 	}
-	fprintf(out, "%s: %s (certificate %.16s…: the file moved if it holds nothing else, the block cut out if "
-		"it does, a generated bundle left to regenerate-trust)\n", S_ISLNK(st.st_mode) ? "move" : "move or edit",
-		path, s->target);
+	char sha[17];
+	snprintf(sha, sizeof(sha), "%s", s->target);
+	text_printf(out, "%s: %s (certificate %s…: the file moved if it holds nothing else, the block cut out if "
+		    "it does, a generated bundle left to regenerate-trust)\n", S_ISLNK(st.st_mode) ? "move" : "move or edit",
+		    path, sha);
 	return EXCISE_STEP_DONE;
 }
 
@@ -125,7 +138,7 @@ static enum excise_step_outcome dry_step(struct run *x, const struct excise_plan
 {
 	struct excise_err err = { 0 };
 	if (remove_check_one(x, s, &err) < 0) {
-		fprintf(out, "%s\n", err.msg);
+		text_printf(out, "%s\n", err.msg);
 		return EXCISE_STEP_REFUSED;
 	}
 	if (s->live_only && !x->root.live) {
@@ -158,8 +171,8 @@ static enum excise_step_outcome dry_step(struct run *x, const struct excise_plan
 		return EXCISE_STEP_DONE;
 	}
 	case EXCISE_PLAN_KILL_PROCESS:
-		fprintf(out, "signal: SIGTERM, then SIGKILL, to process %lld if it still runs %s\n", (long long)s->pid,
-			s->target);
+		fprintf(out, "signal: SIGTERM, then SIGKILL, to process %lld ", (long long)s->pid);
+		text_printf(out, "if it still runs %s\n", s->target);
 		return EXCISE_STEP_DONE;
 	case EXCISE_PLAN_REGEN_TRUST:
 		if (x->root.live) {
@@ -172,7 +185,7 @@ static enum excise_step_outcome dry_step(struct run *x, const struct excise_plan
 		}
 		return EXCISE_STEP_DONE;
 	default:
-		fprintf(out, "%s %s\n", excise_plan_action_name(s->action), s->target ? s->target : "");
+		text_printf(out, "%s %s\n", excise_plan_action_name(s->action), s->target ? s->target : "");
 		return EXCISE_STEP_DONE;
 	}
 }

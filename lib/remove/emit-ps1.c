@@ -12,24 +12,43 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/text.h"
 #include "remove/action.h"
 #include "remove/plan_int.h"
 
 
-/* A PowerShell single-quoted string: ' doubled; a line break (which would
- * otherwise be kept) as a concatenated [char]. */
+/* A PowerShell single-quoted string: ' doubled; a line break, and every character a
+ * terminal would act on (what text_escape escapes), as a concatenated [char], the
+ * whole then in parentheses. */
 void emit_psq(FILE *out, const char *s)
 {
-	fputc('\'', out);
-	for (; s && *s; s++) {
-		if (*s == '\'')
-			fputs("''", out);
-		else if (*s == '\n' || *s == '\r')
-			fprintf(out, "' + [char]%d + '", *s);
-		else
-			fputc(*s, out);
+	size_t len = s ? strlen(s) : 0;
+	/* a string with characters by number is an expression: in parentheses, it is one
+	 * argument of a command too */
+	bool joined = false;
+	for (size_t i = 0, n; i < len && !joined; i += n) {
+		uint32_t cp;
+		bool valid;
+		joined = text_char_unsafe(s + i, len - i, &n, &cp, &valid);
 	}
-	fputc('\'', out);
+	fputs(joined ? "('" : "'", out);
+	for (size_t i = 0, n; i < len; i += n) {
+		uint32_t cp;
+		bool valid;
+		if (s[i] == '\'') {
+			fputs("''", out);
+			n = 1;
+		} else if (text_char_unsafe(s + i, len - i, &n, &cp, &valid)) {
+			/* a control, C1 or bidirectional character (a byte not UTF-8: U+FFFD, as Windows
+			 * reads it) by its number, so that the script shown on a terminal carries none */
+			fprintf(out, valid && cp < 0x80 ? "' + [char]%u + '" : "' + [char]0x%04X + '",
+				valid ? (unsigned)cp : 0xFFFDu);
+		} else {
+			n = 1;
+			fputc(s[i], out);
+		}
+	}
+	fputs(joined ? "')" : "'", out);
 }
 
 /* `s` followed by `tail`, as one single-quoted string. */

@@ -81,11 +81,24 @@ void emit_step_comment(FILE *out, const struct excise_plan_step *s)
 void emit_sq(FILE *out, const char *s)
 {
 	fputc('\'', out);
-	for (; s && *s; s++) {
-		if (*s == '\'')
+	size_t len = s ? strlen(s) : 0;
+	for (size_t i = 0, n; i < len; i += n) {
+		uint32_t cp;
+		bool valid;
+		if (s[i] == '\'') {
 			fputs("'\\''", out);
-		else
-			fputc(*s, out);
+			n = 1;
+		} else if (s[i] != '\n' && text_char_unsafe(s + i, len - i, &n, &cp, &valid)) {
+			/* a control, C1 or bidirectional character: its bytes made by printf, so that the
+			 * script shown on a terminal carries none (a newline stays: $() would drop it) */
+			fputs("'\"$(printf '", out);
+			for (size_t k = 0; k < n; k++)
+				fprintf(out, "\\%03o", (unsigned char)s[i + k]);
+			fputs("')\"'", out);
+		} else {
+			n = 1;
+			fputc(s[i], out);
+		}
 	}
 	fputc('\'', out);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* plan-io: a plan as excise.plan/1 JSON (written and read back) and as text for people. */
+/* plan-io: a plan as excise.plan/1 JSON (written and read back) and as text for people (every
+ * string of the plan through text_escape: it may quote an image's names). */
 #include <errno.h>
 #include <stddef.h>
 #include <jansson.h>
@@ -120,30 +121,32 @@ int plan_write_text(const struct excise_plan *p, FILE *out, struct excise_err *e
 {
 	char created[32];
 	time_rfc3339(p->created_ns, created);
-	fprintf(out, "Removal plan for %s (%s%s%s), report %s, made %s\n", p->hostname && p->hostname[0] ? p->hostname : "?",
-		p->platform, p->live ? ", live host" : ", offline root ", p->live ? "" : p->root,
-		p->report_id ? p->report_id : "?", created);
-	fprintf(out, "Catalog %s %s\n\n", p->catalog_id ? p->catalog_id : "?", p->catalog_version ? p->catalog_version : "?");
+	text_printf(out, "Removal plan for %s (%s%s%s), report %s, made %s\n",
+		    p->hostname && p->hostname[0] ? p->hostname : "?", p->platform, p->live ? ", live host" : ", offline root ",
+		    p->live ? "" : p->root, p->report_id ? p->report_id : "?", created);
+	text_printf(out, "Catalog %s %s\n\n", p->catalog_id ? p->catalog_id : "?",
+		    p->catalog_version ? p->catalog_version : "?");
 	if (!p->n_steps)
 		fputs("Nothing to remove.\n", out);
 	for (size_t i = 0; i < p->n_steps; i++) {
 		const struct excise_plan_step *s = &p->steps[i];
-		fprintf(out, "%3u. %-19s %s%s%s%s%s%s%s\n", s->id, excise_plan_action_name(s->action), s->target,
-			s->version ? " " : "", s->version ? s->version : "", s->path ? " (" : "", s->path ? s->path : "",
-			s->path ? ")" : "", s->fallback ? "  [only if the step before fails]" : "");
+		fprintf(out, "%3u. %-19s ", s->id, excise_plan_action_name(s->action));
+		text_printf(out, "%s%s%s%s%s%s%s\n", s->target, s->version ? " " : "", s->version ? s->version : "",
+			    s->path ? " (" : "", s->path ? s->path : "", s->path ? ")" : "",
+			    s->fallback ? "  [only if the step before fails]" : "");
 		if (s->live_only && !p->live)
 			fputs("       skipped on an offline root\n", out);
 		if (s->user)
-			fprintf(out, "       a per-user install: run as %s\n", s->user);
+			text_printf(out, "       a per-user install: run as %s\n", s->user);
 		if (s->note)
-			fprintf(out, "       %s\n", s->note);
+			text_printf(out, "       %s\n", s->note);
 		for (char **a = s->args; a && *a; a++)
-			fprintf(out, "       needs %s from the operator\n", *a);
+			text_printf(out, "       needs %s from the operator\n", *a);
 		for (size_t k = 0; k < s->n_evidence; k++) {
 			const struct excise_plan_evidence *e = &s->evidence[k];
-			fprintf(out, "       because: %s %s '%s'%s%s [%s, %s]\n", e->source, e->kind, e->value,
-				e->path ? " at " : "", e->path ? e->path : "", e->indicator,
-				excise_confidence_name(e->confidence));
+			text_printf(out, "       because: %s %s '%s'%s%s [%s, %s]\n", e->source, e->kind, e->value,
+				    e->path ? " at " : "", e->path ? e->path : "", e->indicator,
+				    excise_confidence_name(e->confidence));
 		}
 	}
 	if (p->reboot_required)
@@ -151,8 +154,8 @@ int plan_write_text(const struct excise_plan *p, FILE *out, struct excise_err *e
 	if (p->n_skipped) {
 		fputs("\nNot acted on:\n", out);
 		for (size_t i = 0; i < p->n_skipped; i++)
-			fprintf(out, "  - %s%s: %s\n", p->skipped[i].refused ? "REFUSED " : "", p->skipped[i].what,
-				p->skipped[i].why);
+			text_printf(out, "  - %s%s: %s\n", p->skipped[i].refused ? "REFUSED " : "", p->skipped[i].what,
+				    p->skipped[i].why);
 	}
 	return ferror(out) ? err_set(err, -EIO, "writing the plan") : 0;
 }

@@ -24,6 +24,7 @@
 #include "remove/action.h"
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
+#include "remove/rematch.h"
 #include "remove/safety.h"
 #include "parse/win.h"
 
@@ -267,6 +268,34 @@ static void refuse_unheld(struct builder *b, const struct excise_evidence *e)
 	skipf(b, true, what, "the evidence does not match its indicator %s in catalog %s %s: the report was "
 	      "edited or made with another catalog; scan again", e->indicator_id, excise_catalog_id(b->o->catalog),
 	      excise_catalog_version(b->o->catalog));
+}
+
+/* The evidence observed again on the target (remove/rematch.h): evidence that no longer
+ * holds there is refused, evidence whose path is gone is skipped. True when it may be planned. */
+static bool evidence_rematches(struct builder *b, const struct excise_evidence *e)
+{
+	const char *pid = attr(e, "pid");
+	long long n = pid ? strtoll(pid, NULL, 10) : 0;
+	struct rematch_claim c = {
+		.source = e->source, .kind = e->kind, .ind = e->indicator, .value = e->value ? e->value : "",
+		.path = e->path, .sha256 = attr(e, "sha256"), .pid = pid ? (n > 0 ? n : -1) : 0,
+		.package = e->kind == EXCISE_OBS_PACKAGE ? attr(e, "package") : NULL,
+	};
+	char why[600], what[600];
+	int r = rematch_claim(&b->root, b->m, &c, why, sizeof(why));
+	if (r == 0)
+		return true;
+	if (r == -ENOMEM) {
+		b->err = r;
+		return false;
+	}
+	what_of(e, what, sizeof(what));
+	if (r == -ENOENT)
+		skipf(b, false, what, "%s: nothing to act on", why);
+	else
+		skipf(b, true, what, "observed again on the target, it does not hold: %s; the report was edited or the "
+		      "host changed since the scan: scan again", why);
+	return false;
 }
 
 static void plan_path(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e,
@@ -1190,6 +1219,19 @@ static void note_unseen(struct builder *b)
 	}
 }
 
+/* The root the scan was of, which must be the live host exactly when the scan says it was
+ * (host.live of a report is as trusted as the rest of it). */
+static int open_target(struct builder *b, struct excise_err *err)
+{
+	const struct excise_plan *p = b->p;
+	int r = root_open(p->root, &b->root, err);
+	if (r == 0 && b->root.live != p->live)
+		r = err_set(err, -EXCISE_E_REFUSED, "the scan says its host %s the live host, but its root '%s' %s: "
+			    "the report was edited or comes from elsewhere; refused, scan again", p->live ? "was" : "was not",
+			    p->root, b->root.live ? "is this live host" : "is not this live host");
+	return r;
+}
+
 int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts *o, struct excise_plan **ret,
 		      struct excise_err *err)
 {
@@ -1217,7 +1259,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 	p->catalog_sha256 = dup0(excise_catalog_sha256(o->catalog), &b.err);
 	int r = b.err ? err_set(err, b.err, "out of memory") : 0;
 	if (r == 0)
-		r = root_open(p->live ? NULL : p->root, &b.root, err);
+		r = open_target(&b, err);
 	if (r == 0)
 		r = matcher_new(o->catalog, p->platform, &b.m, err);
 	for (size_t i = 0; r == 0 && i < s->n_findings && !b.err; i++) {
@@ -1249,6 +1291,8 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 				refuse_unheld(&b, e);
 				continue;
 			}
+			if (e->kind != EXCISE_OBS_FILE && !evidence_rematches(&b, e))
+				continue;
 			plan_evidence(&b, f, e);
 		}
 	}

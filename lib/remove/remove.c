@@ -34,6 +34,7 @@
 #include "remove/journal.h"
 #include "remove/pkgdb.h"
 #include "remove/quarantine.h"
+#include "remove/rematch.h"
 #include "remove/remove_int.h"
 #include "remove/rundir.h"
 #include "remove/safety.h"
@@ -226,6 +227,92 @@ static int preflight(struct run *x, bool resumed, struct excise_err *err)
 	return r;
 }
 
+/* Whether `s` is among the NULL-terminated `v`. */
+static bool listed(const char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+/* The unit a piece of systemd evidence names, as the planner takes it: its file's name,
+ * or the value of a NAME indicator (plan.c, plan_unit). */
+static bool names_unit(const struct excise_plan_evidence *e, const struct excise_indicator *ind, const char *unit)
+{
+	const char *b = e->path ? strrchr(e->path, '/') : NULL;
+	return (b && !strcmp(b + 1, unit)) || (ind && ind->field == EXCISE_F_NAME && !strcmp(e->value, unit));
+}
+
+/* What a Linux step acts on comes from its evidence or from its product's recipe, as the
+ * planner makes it: a plan edited to aim a step elsewhere is refused. */
+static int check_target_derived(struct run *x, const struct excise_plan_step *s, struct excise_err *err)
+{
+	const struct excise_product *pr = s->product ? excise_catalog_find_product(x->o->catalog, s->product) : NULL;
+	const struct excise_removal *rm = excise_product_removal(pr, "linux");
+	bool ok = false;
+	switch (s->action) {
+	case EXCISE_PLAN_STOP_SERVICE:
+	case EXCISE_PLAN_DISABLE_SERVICE:
+		ok = rm && listed(rm->services, s->target);
+		for (size_t i = 0; i < s->n_evidence && !ok; i++)
+			ok = names_unit(&s->evidence[i], rematch_indicator(x->o->catalog, s->evidence[i].indicator), s->target);
+		break;
+	case EXCISE_PLAN_UNLOAD_MODULE:
+		ok = rm && listed(rm->drivers, s->target);
+		for (size_t i = 0; i < s->n_evidence && !ok; i++)
+			ok = !strcmp(s->evidence[i].value, s->target);
+		break;
+	case EXCISE_PLAN_KILL_PROCESS:
+	case EXCISE_PLAN_REMOVE_PATH:
+		ok = s->action == EXCISE_PLAN_REMOVE_PATH && rm && listed(rm->leftovers, s->target);
+		for (size_t i = 0; i < s->n_evidence && !ok; i++)
+			ok = s->evidence[i].path && !strcmp(s->evidence[i].path, s->target);
+		break;
+	default:
+		return 0;
+	}
+	return ok ? 0 : err_set(err, -EXCISE_E_REFUSED, "step %u: %s %s: no evidence of the step names it, nor its "
+				"product's recipe: the plan was edited; refused", s->id, excise_plan_action_name(s->action),
+				s->target);
+}
+
+/* Each piece of evidence a step rests on, observed again on the target (remove/rematch.h): the
+ * plan (or the report it was made from) may have been edited since. A path gone is no refusal
+ * (the step will find nothing to do); evidence that no longer holds is. */
+static int check_evidence(struct run *x, const struct excise_plan_step *s, struct excise_err *err)
+{
+	bool pkg = s->action == EXCISE_PLAN_DPKG_PURGE || s->action == EXCISE_PLAN_RPM_ERASE;
+	for (size_t i = 0; i < s->n_evidence; i++) {
+		const struct excise_plan_evidence *e = &s->evidence[i];
+		const struct excise_indicator *ind = rematch_indicator(x->o->catalog, e->indicator);
+		if (!ind)
+			return err_set(err, -EXCISE_E_REFUSED, "step %u: its evidence's indicator %s is not in catalog %s %s; "
+				       "refused: plan it again with this catalog", s->id, e->indicator,
+				       excise_catalog_id(x->o->catalog), excise_catalog_version(x->o->catalog));
+		struct rematch_claim c = {
+			.source = e->source, .kind = rematch_kind(e->kind), .ind = ind, .value = e->value, .path = e->path,
+			.package = pkg ? s->target : NULL,
+		};
+		if (s->action == EXCISE_PLAN_REMOVE_CERT && c.kind == EXCISE_OBS_CERT) {
+			c.sha256 = s->target;
+			c.path = s->path ? s->path : e->path;
+		}
+		if (s->action == EXCISE_PLAN_KILL_PROCESS && c.kind == EXCISE_OBS_PROCESS)
+			c.pid = s->pid > 0 ? s->pid : -1;
+		char why[600];
+		int r = rematch_claim(&x->root, x->m, &c, why, sizeof(why));
+		if (r == -ENOMEM)
+			return err_set(err, r, "out of memory");
+		if (r < 0 && r != -ENOENT)
+			return err_set(err, -EXCISE_E_REFUSED, "step %u: %s %s: its evidence (%s %s '%s'%s%s, indicator %s) does "
+				       "not hold on the target: %s; refused: scan and plan again", s->id,
+				       excise_plan_action_name(s->action), s->target, e->source, e->kind, e->value,
+				       e->path ? " at " : "", e->path ? e->path : "", e->indicator, why);
+	}
+	return check_target_derived(x, s, err);
+}
+
 int remove_check_one(struct run *x, const struct excise_plan_step *s, struct excise_err *err)
 {
 	int r = check_step(x, s, err);
@@ -235,6 +322,8 @@ int remove_check_one(struct run *x, const struct excise_plan_step *s, struct exc
 		bool present;
 		r = remove_check_package(x, s, &present, err);
 	}
+	if (r == 0)
+		r = check_evidence(x, s, err);
 	return r;
 }
 

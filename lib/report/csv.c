@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* csv: one row per artifact (RFC 4180 quoting, UTF-8; raw path bytes in path_hex): its
- * strongest match in the columns of /1, every indicator that matched it in `indicators`. */
+ * strongest match in the columns of /1, every indicator that matched it in `indicators`.
+ * Every cell goes through csv_cell (lib/core/text.h): control, C1 and bidirectional
+ * characters shown as escapes, a cell that a spreadsheet would take for a formula
+ * (= + - @ tab CR first) prefixed with '. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,24 +13,15 @@
 #include "excise/report.h"
 #include "report/report_int.h"
 
+/* One cell (csv_cell: escaped, neutralised against formulas, quoted), then its separator. */
 static void field(FILE *out, const char *s, bool last)
 {
-	if (s) {
-		char *u = report_utf8(s, NULL);
-		const char *p = u ? u : "";
-		if (strpbrk(p, ",\"\r\n")) {
-			fputc('"', out);
-			for (; *p; p++) {
-				if (*p == '"')
-					fputc('"', out);
-				fputc(*p, out);
-			}
-			fputc('"', out);
-		} else {
-			fputs(p, out);
-		}
-		free(u);
-	}
+	struct buf b;
+	buf_init(&b, 0);
+	csv_cell(&b, s);
+	if (!b.err)
+		fwrite(b.p, 1, b.n, out);
+	buf_done(&b);
 	fputs(last ? "\r\n" : ",", out);
 }
 

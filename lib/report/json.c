@@ -405,9 +405,19 @@ int excise_report_json(const struct excise_scan *s, FILE *out)
 		json_decref(doc);
 		return jb.err ? jb.err : -ENOMEM;
 	}
-	int r = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(doc);
-	if (r < 0 || fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out))
-		return -EIO;
-	return 0;
+	if (!text)
+		return -ENOMEM;
+	/* jansson escapes C0 controls; DEL, the C1 and the bidirectional controls too, so that
+	 * a report shown on a terminal shows them as escapes */
+	struct buf b;
+	buf_init(&b, 0);
+	text_escape(&b, text, strlen(text), TEXT_ESC_KEEP_NL | TEXT_ESC_JSON);
+	free(text);
+	int r = b.err;
+	if (r == 0 && (fwrite(b.p, 1, b.n, out) != b.n || fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out)))
+		r = -EIO;
+	buf_done(&b);
+	return r;
 }

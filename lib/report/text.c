@@ -9,8 +9,10 @@
  * is cut; no line wraps and no line repeats within a finding. Verbose: every
  * indicator of every artifact, at full width.
  *
- * Names are shown with control characters escaped (\n, \t, \xNN) so a hostile
- * file name cannot move the cursor or forge a line; a backslash is doubled,
+ * Names are shown through text_escape (lib/core/text.h: control characters as
+ * \n, \t, \xNN, C1 and bidirectional controls as \uNNNN, bytes that are not
+ * UTF-8 as \xNN) so a hostile file name cannot move the cursor, recolour the
+ * terminal, reorder the line or forge one; a backslash is doubled,
  * except in the strings of a Windows host (paths, registry keys), where it is
  * the separator Windows writes and no name contains.
  */
@@ -164,32 +166,14 @@ static void elide(struct buf *b, const char *s, size_t max)
 
 /* ---- strings from the host ---- */
 
-/* Append `s` escaped (NULL as "-"). */
+/* Append `s` escaped (NULL as "-"): text_escape, backslashes doubled except on Windows. */
 static void esc(struct tw *t, struct buf *b, const char *s)
 {
 	if (!s) {
 		buf_adds(b, "-");
 		return;
 	}
-	struct buf u;
-	buf_init(&u, 0);
-	utf8_sanitize(&u, s, strlen(s));
-	if (u.err && !b->err)
-		b->err = u.err;
-	for (const char *p = u.err ? "" : u.p; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c == '\n')
-			buf_adds(b, "\\n");
-		else if (c == '\t')
-			buf_adds(b, "\\t");
-		else if (c == '\\')
-			buf_adds(b, t->win ? "\\" : "\\\\");
-		else if (c < 0x20 || c == 0x7f)
-			buf_addf(b, "\\x%02x", c);
-		else
-			buf_addc(b, (char)c);
-	}
-	buf_done(&u);
+	text_escape(b, s, strlen(s), t->win ? 0 : TEXT_ESC_BACKSLASH);
 }
 
 /* `s` escaped, as a string the caller frees (NULL on OOM). */
@@ -277,8 +261,10 @@ static void heading(struct tw *t, const struct excise_scan *s)
 	esc(t, l, s->host.os ? s->host.os : s->host.platform);
 	buf_adds(l, s->host.live ? ", live" : ", root ");
 	buf_init(&post, 0);
-	buf_addf(&post, ") at %s, catalog %s %s", t0, s->catalog_id ? s->catalog_id : excise_catalog_id(s->catalog),
-		 s->catalog_version ? s->catalog_version : excise_catalog_version(s->catalog));
+	buf_addf(&post, ") at %s, catalog ", t0);
+	esc(t, &post, s->catalog_id ? s->catalog_id : excise_catalog_id(s->catalog));
+	buf_adds(&post, " ");
+	esc(t, &post, s->catalog_version ? s->catalog_version : excise_catalog_version(s->catalog));
 	if (!s->host.live) {
 		char *root = escs(t, s->host.root);
 		/* the root before the time and catalog: they are cut first */
@@ -369,15 +355,15 @@ static const char *artifact_label(const struct report_artifact *a, const char **
 	return label;
 }
 
-/* "[kesl.package.kesl +2 more]", the id in at most `idroom` columns. */
-static void artifact_tag(struct buf *b, const struct report_artifact *a, size_t idroom)
+/* "[kesl.package.kesl +2 more]", the id (`ids`, escaped) in at most `idroom` columns. */
+static void artifact_tag(struct buf *b, const struct report_artifact *a, const char *ids, size_t idroom)
 {
 	const struct excise_evidence *e = a->m[0];
 	/* too narrow for any of the id: the count alone */
-	bool id = idroom >= 6 || idroom >= strlen(e->indicator_id);
+	bool id = idroom >= 6 || idroom >= strlen(ids);
 	buf_adds(b, "[");
 	if (id) {
-		elide(b, e->indicator_id, idroom);
+		elide(b, ids, idroom);
 		buf_adds(b, e->indicator ? "" : ", not in this catalog");
 	}
 	if (a->n > 1)
@@ -421,7 +407,7 @@ static void artifact_line(struct tw *t, const struct report_artifact *a, size_t 
 	 * one file, when the source is not shown) are one line */
 	buf_addf(&full, "%s\037%s\037%s\037%s\037%s\037%s\037", t->verbose ? src : "",
 		 excise_obs_kind_name(e->kind), lab, ver ? ver : "", wh ? wh : "", tail.p);
-	artifact_tag(&full, a, SIZE_MAX);
+	artifact_tag(&full, a, id, SIZE_MAX);
 
 	struct buf *l = &t->line;
 	size_t ws = swidth(src);
@@ -437,7 +423,7 @@ static void artifact_line(struct tw *t, const struct report_artifact *a, size_t 
 	size_t fixed = swidth(l->p) + swidth(tail.p), wid = swidth(id), idroom = wid;
 	size_t room = SIZE_MAX;
 	if (!t->verbose && t->width) {
-		artifact_tag(&tag, a, wid);
+		artifact_tag(&tag, a, id, wid);
 		size_t wt = swidth(tag.p), total = t->width > fixed ? t->width - fixed : 0;
 		if (wl + ww + 1 + wt > total) {
 			/* the tag gives up what it has beyond TAG_MIN columns, its id losing its middle */
@@ -452,7 +438,7 @@ static void artifact_line(struct tw *t, const struct report_artifact *a, size_t 
 			if (idroom > wid)
 				idroom = wid;
 			buf_clear(&tag);
-			artifact_tag(&tag, a, idroom);
+			artifact_tag(&tag, a, id, idroom);
 			wt = swidth(tag.p);
 		}
 		room = total > wt + 1 ? total - wt - 1 : 0;
@@ -478,7 +464,7 @@ static void artifact_line(struct tw *t, const struct report_artifact *a, size_t 
 	buf_adds(l, tail.p);
 	if (!t->verbose) {
 		if (!tag.n)
-			artifact_tag(&tag, a, idroom);
+			artifact_tag(&tag, a, id, idroom);
 		buf_addf(l, " %s%s%s", st->dim, tag.p, st->off);
 	}
 	bool shown = put_line(t, seen, &full);

@@ -27,7 +27,23 @@
 #include "remove/pkgdb.h"
 
 #define NOW_NS INT64_C(1700000000123456789) /* 2023-11-14T22:13:20.123Z */
-#define CERT_SHA "cf303f3ac9c2ac45500dff99b849b1d38589c5e8e2508cbc54cba24600f78705"
+/* A root certificate made with openssl req -x509 (O=AO Kaspersky Lab, CN=Kaspersky Fixture Root)
+ * and the sha256 of its DER: the planner reads the file again and finds it by that hash. */
+#define CERT_PEM \
+	"-----BEGIN CERTIFICATE-----\n"\
+	"MIIB6TCCAY+gAwIBAgIUYxFN6qDYJYMoB5w5BH5NpdWdaJEwCgYIKoZIzj0EAwIw\n"\
+	"STELMAkGA1UEBhMCUlUxGTAXBgNVBAoMEEFPIEthc3BlcnNreSBMYWIxHzAdBgNV\n"\
+	"BAMMFkthc3BlcnNreSBGaXh0dXJlIFJvb3QwIBcNMjYxMjA3MTI1MTU1WhgPMjEy\n"\
+	"NjExMTMxMjUxNTVaMEkxCzAJBgNVBAYTAlJVMRkwFwYDVQQKDBBBTyBLYXNwZXJz\n"\
+	"a3kgTGFiMR8wHQYDVQQDDBZLYXNwZXJza3kgRml4dHVyZSBSb290MFkwEwYHKoZI\n"\
+	"zj0CAQYIKoZIzj0DAQcDQgAErXeNep3cxCEgLNf5CYbDF7B0fL5+/3lvKpU1UmZb\n"\
+	"bpn4S6atu6IGk7ntnx715UvZdkolVFXT0O6iaYb6E5Z1P6NTMFEwHQYDVR0OBBYE\n"\
+	"FNEimVsSbdElLiMKumi2Qx4V6rWsMB8GA1UdIwQYMBaAFNEimVsSbdElLiMKumi2\n"\
+	"Qx4V6rWsMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhAPRpEw/o\n"\
+	"vSTWjFkz/6mRV8HN5Sh695j1zevpoSaUd5kQAiBZmOmQQLrXfykzOMy6n0qTIrwo\n"\
+	"ZY14GHXpZA04Kx8J1g==\n"\
+	"-----END CERTIFICATE-----\n"
+#define CERT_SHA "37dff344201f2f6e76a996c464c4a526b678a997bb71fff7635638be958679dd"
 
 /* Pieces of an excise.report/1 document: a path is given as JSON ("null" or Q("/x")). */
 #define Q(s) "\"" s "\""
@@ -231,7 +247,7 @@ static void linux_host(struct fixture *fx)
 {
 	put_file(fx, "opt/kaspersky/kesl/bin/kesl", "kesl\n");
 	put_file(fx, "lib/systemd/system/kesl.service", "[Service]\nExecStart=/opt/kaspersky/kesl/bin/kesl\n");
-	put_file(fx, "usr/local/share/ca-certificates/kaspersky.crt", "-----BEGIN CERTIFICATE-----\n");
+	put_file(fx, "usr/local/share/ca-certificates/kaspersky.crt", CERT_PEM);
 	put_file(fx, "var/lib/dpkg/status", DPKG_STATUS);
 }
 
@@ -265,9 +281,7 @@ static void test_order(void **state)
 	step_is(p, i++, EXCISE_PLAN_STOP_SERVICE, "kesl.service");
 	step_is(p, i, EXCISE_PLAN_DISABLE_SERVICE, "kesl.service");
 	assert_string_equal(p->steps[i++].path, "/lib/systemd/system/kesl.service");
-	step_is(p, i, EXCISE_PLAN_KILL_PROCESS, "/opt/kaspersky/klnagent64/sbin/klnagent");
-	assert_int_equal(p->steps[i].pid, 4242);
-	assert_true(p->steps[i++].live_only);
+	/* a process in the report of an offline root is observed again: there is none, so it is refused */
 	if (dpkg) {
 		step_is(p, i, EXCISE_PLAN_DPKG_PURGE, "kesl");
 		assert_string_equal(p->steps[i++].version, "12.1.0-1191");
@@ -279,9 +293,12 @@ static void test_order(void **state)
 	step_is(p, i++, EXCISE_PLAN_REGEN_TRUST, "trust-store");
 	step_is(p, i++, EXCISE_PLAN_RELOAD_UNITS, "daemon-reload");
 	assert_int_equal(p->n_steps, i);
-	/* the weak evidence is all that was left alone */
-	assert_int_equal(p->n_skipped, 1);
-	assert_false(p->skipped[0].refused);
+	/* the weak evidence was left alone, the process refused */
+	assert_int_equal(p->n_skipped, 2);
+	assert_false(skipped(p, "file kaspersky at /opt/kaspersky")->refused);
+	const struct excise_plan_skip *k = skipped(p, "process klnagent");
+	assert_true(k->refused);
+	assert_non_null(strstr(k->why, "not the live host"));
 	assert_false(p->live);
 	assert_false(p->reboot_required);
 	excise_plan_free(p);
@@ -435,6 +452,61 @@ static void test_unheld_evidence(void **state)
 	excise_plan_free(p);
 }
 
+/* ROOT/rel, a symlink to `target`, its parents made. */
+static void put_link(struct fixture *fx, const char *rel, const char *target)
+{
+	put_file(fx, rel, "");
+	char p[PATH_MAX];
+	assert_true(snprintf(p, sizeof(p), "%s/%s", fx->dir, rel) < (int)sizeof(p));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+/* Evidence observed again where it says it was (remove/rematch.c): a unit by its file's
+ * content, an init script's rc link by the script it names; another file under the same
+ * value is refused, a path gone is only skipped. */
+static void test_rematch_units(void **state)
+{
+	struct fixture *fx = *state;
+	put_file(fx, "lib/systemd/system/kesl.service", "[Service]\nExecStart=/opt/kaspersky/kesl/bin/kesl\n");
+	put_file(fx, "lib/systemd/system/ssh.service", "[Service]\nExecStart=/usr/sbin/sshd -D\n");
+	put_file(fx, "etc/init.d/kesl", "#!/bin/sh\n");
+	put_file(fx, "etc/init.d/ssh", "#!/bin/sh\n");
+	put_link(fx, "etc/rc2.d/S01kesl", "../init.d/kesl");
+	put_link(fx, "etc/rc2.d/S01ssh", "../init.d/ssh");
+	struct excise_plan *p = build_with(
+		fx, "linux", "{\"name\":\"systemd\",\"status\":\"ok\",\"n_errors\":0,\"errors\":[],\"error\":null}",
+		FINDING("kesl",
+			EV("systemd", "service", "target", "/opt/kaspersky/kesl/bin/kesl",
+			   Q("/lib/systemd/system/kesl.service"), "kaspersky.service.target.opt-kaspersky-any") ","
+			EV("systemd", "service", "target", "/opt/kaspersky/kesl/bin/kesl",
+			   Q("/lib/systemd/system/ssh.service"), "kaspersky.service.target.opt-kaspersky-any") ","
+			EV("sysv", "service", "name", "kesl", Q("/etc/rc2.d/S01kesl"), "kesl.service.kesl") ","
+			EV("sysv", "service", "name", "kesl", Q("/etc/rc2.d/S01ssh"), "kesl.service.kesl") ","
+			EV("sysv", "service", "name", "kesl", Q("/etc/init.d/gone"), "kesl.service.kesl")),
+		NOW_NS);
+	bool stop = false, link = false;
+	for (size_t i = 0; i < p->n_steps; i++) {
+		const struct excise_plan_step *st = &p->steps[i];
+		if (strstr(st->target, "ssh") || (st->path && strstr(st->path, "ssh")))
+			fail_msg("step %u acts on %s", st->id, st->target);
+		stop |= st->action == EXCISE_PLAN_STOP_SERVICE && !strcmp(st->target, "kesl.service");
+		link |= st->action == EXCISE_PLAN_REMOVE_PATH && !strcmp(st->target, "/etc/rc2.d/S01kesl");
+	}
+	assert_true(stop);
+	assert_true(link);
+	const struct excise_plan_skip *k = skipped(p, "at /lib/systemd/system/ssh.service");
+	assert_true(k->refused);
+	assert_non_null(strstr(k->why, "no longer holds '/opt/kaspersky/kesl/bin/kesl'"));
+	k = skipped(p, "at /etc/rc2.d/S01ssh");
+	assert_true(k->refused);
+	assert_non_null(strstr(k->why, "is ssh (a link to ssh), which indicator kesl.service.kesl does not match"));
+	k = skipped(p, "at /etc/init.d/gone");
+	assert_false(k->refused);
+	assert_non_null(strstr(k->why, "is no longer there"));
+	excise_plan_free(p);
+}
+
 static char *plan_json(const struct excise_plan *p, size_t *len)
 {
 	char *buf = NULL;
@@ -466,8 +538,9 @@ static void test_json_round_trip(void **state)
 	snprintf(findings, sizeof(findings), "%s,%s", linux_findings,
 		 FINDING("kesl", FILE_EV("/usr", "kaspersky.file.path.opt-kaspersky")));
 	struct excise_plan *p = build(fx, findings);
-	assert_true(p->n_steps >= 7);
-	assert_int_equal(p->n_skipped, 2);
+	assert_true(p->n_steps >= 6);
+	assert_int_equal(p->n_skipped, 3); /* weak, /usr, and the process of an offline root */
+	p->steps[0].pid = 4242;            /* no kill step on an offline root: a pid makes the round trip still */
 	size_t len = 0;
 	char *json = plan_json(p, &len);
 	struct excise_plan *q = NULL;
@@ -880,6 +953,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_issue12_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rematch_units, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,16 +193,19 @@ static int rematch_cert(const struct root *r, const struct matcher *m, const str
 	free(data);
 	if (cs.held)
 		return 0;
-	if (!cs.hash_seen && c->sha256) {
-		/* not there (any more): nothing to remove, which is no harm */
+	/* Not there (any more): nothing to remove, which is no harm. Without a claimed
+	 * hash (a bundle's evidence, once the bundle is made again) no certificate of the
+	 * file matching the indicator means the same. */
+	if (!c->sha256) {
+		snprintf(why, size, "'%s' holds no certificate the indicator matches", c->path);
+		return -ENOENT;
+	}
+	if (!cs.hash_seen) {
 		snprintf(why, size, "'%s' holds no certificate with sha256 %s", c->path, c->sha256);
 		return -ENOENT;
 	}
-	if (!cs.hash_seen)
-		snprintf(why, size, "'%s' holds no certificate the indicator matches", c->path);
-	else
-		snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match",
-			 c->sha256 ? c->sha256 : "", c->path, cs.field, c->ind->id);
+	snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match", c->sha256,
+		 c->path, cs.field, c->ind->id);
 	return -EXCISE_E_CHANGED;
 }
 

@@ -73,6 +73,44 @@ int root_openat_nofollow(const struct root *r, const char *path, int flags)
 	return openat2_in(r, path, flags, RESOLVE_NO_SYMLINKS);
 }
 
+static int open_file(const struct root *r, const char *path, int flags, unsigned long long resolve,
+		     struct stat *ret_st)
+{
+	/* O_PATH opens nothing: no driver's open runs, no FIFO waits for a writer. */
+	int pfd = openat2_in(r, path, O_PATH | (flags & O_NOFOLLOW), resolve);
+	if (pfd < 0)
+		return pfd;
+	struct stat st;
+	int e = fstat(pfd, &st) < 0 ? neg_errno() : S_ISDIR(st.st_mode) ? -EISDIR
+		: S_ISLNK(st.st_mode) ? -ELOOP : !S_ISREG(st.st_mode) ? -EXCISE_E_SPECIAL : 0;
+	int fd = -1;
+	if (e == 0) {
+		/* The same inode reopened for reading: a path swapped meanwhile is not followed. */
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		fd = open(proc, (flags & ~(O_NOFOLLOW | O_PATH | O_CREAT | O_TRUNC)) | O_CLOEXEC |
+			  O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			e = neg_errno();
+	}
+	close(pfd);
+	if (e < 0)
+		return e;
+	if (ret_st)
+		*ret_st = st;
+	return fd;
+}
+
+int root_open_file(const struct root *r, const char *path, int flags, struct stat *ret_st)
+{
+	return open_file(r, path, flags, 0, ret_st);
+}
+
+int root_open_file_nofollow(const struct root *r, const char *path, int flags, struct stat *ret_st)
+{
+	return open_file(r, path, flags | O_NOFOLLOW, RESOLVE_NO_SYMLINKS, ret_st);
+}
+
 int root_realpath(const struct root *r, const char *path, char **ret)
 {
 	*ret = NULL;
@@ -181,7 +219,7 @@ int read_fd_chunks(int fd, int (*fn)(const void *data, size_t len, void *userdat
 
 int root_read_file(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
-	_cleanup_close_ int fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = root_open_file(r, path, O_RDONLY, NULL);
 	if (fd < 0)
 		return fd;
 	return read_fd_all(fd, max, ret_data, ret_len);

@@ -209,7 +209,7 @@ static void minfo_done(struct minfo *m)
 /* The .modinfo of a plain .ko file; problems are item errors, not failures. */
 static int read_modinfo(struct kmod *k, const char *path, struct minfo *m)
 {
-	_cleanup_close_ int fd = root_openat(source_root(k->ctx), path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = root_open_file(source_root(k->ctx), path, O_RDONLY, NULL);
 	int r = fd < 0 ? fd : modinfo_read_fd(fd, on_modinfo, m);
 	if (r == -ENOMEM)
 		return r;

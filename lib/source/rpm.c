@@ -220,14 +220,14 @@ static int copy_file(struct source_ctx *ctx, const char *path, const char *name,
 		     uint64_t *total, bool required)
 {
 	const struct root *root = source_root(ctx);
-	_cleanup_close_ int fd = root_openat(root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd = root_open_file(root, path, O_RDONLY | O_NOFOLLOW, NULL);
 	if (fd < 0) {
 		if (fd == -ENOENT && !required)
 			return 0;
 		if (fd == -ELOOP)
 			return source_fail(ctx, -EXCISE_E_SYMLINK,
 					   "'%s': a symlink in the RPM database directory, not read", path);
-		return source_fail(ctx, fd, "'%s': cannot open: %s", path, strerror(-fd));
+		return source_fail(ctx, fd, "'%s': cannot open: %s", path, excise_strerror(fd));
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)

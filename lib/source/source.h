@@ -52,7 +52,8 @@ const struct root *source_root(struct source_ctx *ctx);
 bool source_live(struct source_ctx *ctx);
 unsigned source_scan_flags(struct source_ctx *ctx);   /* enum excise_scan_flags */
 unsigned source_threads(struct source_ctx *ctx);      /* >= 1 */
-/* The platform of the root being scanned: "linux", "windows" or "macos". */
+/* The platform the running source reads: "linux", "windows" or "macos" (of a root
+ * with several platforms' markers, the first of them, primary first, it reads). */
 const char *source_platform(struct source_ctx *ctx);
 /* The catalog being matched (sources may derive places to look from its indicators). */
 const struct excise_catalog *source_catalog(struct source_ctx *ctx);
@@ -94,11 +95,11 @@ void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs);
 extern const struct source *const source_table[];
 extern const size_t source_table_len;
 
-/* Every source `opts` asks for that reads `platform` (and, when it reads the
- * running system, only on a live root), in registry order, each as an input of
- * `engine`; the others are inputs too, with status skipped or absent. A source
+/* Every source `opts` asks for that reads one of `platforms` (comma-separated, the
+ * primary first; and, when it reads the running system, only on a live root), in
+ * registry order, each once, as an input of `engine`; the others are inputs too, with status skipped or absent. A source
  * that fails is recorded as failed and the rest go on. Returns 0 or -ENOMEM. */
-NODISCARD int source_run_all(struct excise_engine *engine, const struct root *root, const char *platform,
+NODISCARD int source_run_all(struct excise_engine *engine, const struct root *root, const char *platforms,
 			     const struct excise_scan_opts *opts);
 
 /* 0 when some source `opts` asks for can run on `platform` over `root` (always when

@@ -206,8 +206,7 @@ static int item(struct wf *w, int code, const struct excise_err *err, const char
 /* Read one PE file and emit what it says. Returns < 0 only to stop the source. */
 static int read_pe(struct wf *w, const struct walk_entry *e, bool name_hit)
 {
-	_cleanup_close_ int fd = root_openat_nofollow(source_root(w->ctx), e->path,
-						      O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd = root_open_file_nofollow(source_root(w->ctx), e->path, O_RDONLY, NULL);
 	if (fd < 0)
 		return item(w, fd, NULL, e->path, "cannot open");
 	struct stat st;

@@ -232,7 +232,8 @@ check "evidence flood: the files source says only the first 100000 pieces of evi
 import json, sys
 r = json.load(open(sys.argv[1], encoding="utf-8"))
 s = [s for s in r["sources"] if s["name"] == "files"][0]
-assert any("more than 100000 pieces of strong evidence: only the first 100000 kept" in m for m in s["errors"]), s["errors"]
+assert any("more than 100000 pieces of definitive evidence: only the first 100000 kept" in m for m in s["errors"]), s["errors"]
+assert s["status"] == "failed" and s["error"].startswith("stopped by a limit: "), s
 n = sum(len(e["matches"]) for f in r["findings"] for e in f["evidence"])
 assert n == 100000, n
 PY

@@ -234,7 +234,7 @@ r = json.load(open(sys.argv[1], encoding="utf-8"))
 s = [s for s in r["sources"] if s["name"] == "files"][0]
 assert any("more than 100000 pieces of definitive evidence: only the first 100000 kept" in m for m in s["errors"]), s["errors"]
 assert s["status"] == "failed" and s["error"].startswith("stopped by a limit: "), s
-n = sum(len(e["matches"]) for f in r["findings"] for e in f["evidence"])
+n = sum(1 for f in r["findings"] for e in per_match(f["evidence"]) if e["indicator"]["confidence"] == "definitive")
 assert n == 100000, n
 PY
 

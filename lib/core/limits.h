@@ -25,7 +25,10 @@
 #define EXCISE_MAX_DPKG_UPDATES 10000u           /* journal files in /var/lib/dpkg/updates */
 #define EXCISE_MAX_DPKG_LIST_SIZE (64u << 20)    /* bytes of one package's info/PKG.list (removal) */
 #define EXCISE_MAX_DPKG_LIST_PATH 4096u          /* bytes of one path in a package's info/PKG.list (longer: skipped) */
-#define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
+#define EXCISE_MAX_RPMDB_SIZE (512u << 20)       /* bytes of an RPM database copied into the private
+						  * scratch directory (all its files together) */
+#define EXCISE_MAX_SQLITE_SECONDS 10u            /* seconds one SQLite database of an image may take
+						  * (lib/parse/sqlitedb.c: a progress-handler deadline) */
 #define EXCISE_MAX_RPM_LOG 2048u                 /* bytes of librpm's error messages kept for one failure */
 
 /* Files read whole (units, init scripts, cmdline, PEM bundles, os-release) */

@@ -80,25 +80,40 @@ void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs)
 		ctx->opts->progress(ctx->opts->progress_data, entries, dirs);
 }
 
-void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...)
+static void item_error(struct source_ctx *ctx, int code, bool incomplete, const char *fmt, va_list ap)
+	PRINTF(4, 0);
+static void item_error(struct source_ctx *ctx, int code, bool incomplete, const char *fmt, va_list ap)
 {
 	struct excise_err e;
-	va_list ap;
-	va_start(ap, fmt);
 	char msg[EXCISE_ERR_MSG];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (code < 0)
 		err_set(&e, code, "%s: %s", msg, excise_strerror(code));
 	else
 		err_set(&e, code, "%s", msg);
 	/* A named limit (a size, a count, a depth) that stopped the source reading something
 	 * it must: what is past it is unknown, so the source is incomplete. */
-	if (code == EXCISE_E_TOOBIG || code == -EXCISE_E_TOOBIG || code == EXCISE_E_LIMIT ||
+	if (incomplete || code == EXCISE_E_TOOBIG || code == -EXCISE_E_TOOBIG || code == EXCISE_E_LIMIT ||
 	    code == -EXCISE_E_LIMIT)
 		engine_limit(ctx->engine, ctx->res, e.msg);
 	else
 		excise_engine_item_error(ctx->engine, ctx->res, e.msg);
+}
+
+void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	item_error(ctx, code, false, fmt, ap);
+	va_end(ap);
+}
+
+void source_incomplete(struct source_ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	item_error(ctx, code, true, fmt, ap);
+	va_end(ap);
 }
 
 int source_fail(struct source_ctx *ctx, int code, const char *fmt, ...)

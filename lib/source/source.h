@@ -82,8 +82,15 @@ bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,
 /* True when some indicator tests (kind, field) at all. */
 bool source_wants(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field);
 
-/* A problem with one item; the source goes on. Thread-safe. */
+/* A problem with one item; the source goes on. Thread-safe. When `code` is a limit
+ * (EXCISE_E_TOOBIG, EXCISE_E_LIMIT, either sign: something the source must read was
+ * not read) the source is incomplete, as with source_incomplete. */
 void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
+
+/* An item the source must read and could not, whatever the reason (a database refused
+ * for its schema): an item error, and the source is incomplete: it ends "failed", its
+ * error "stopped by a limit: MSG" (the first such), so the scan is never clean. */
+void source_incomplete(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
 
 /* Record why the source failed; returns `code` (negative). */
 int source_fail(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);

@@ -145,10 +145,10 @@ check "corrupt: error names the database file" \
 	grep -q "/var/lib/rpm/rpmdb.sqlite" <<<"$(rpm_error)"
 check "corrupt: database unchanged" cmp "$T/before" "$T/after"
 
-# 6. Over EXCISE_MAX_RPMDB_SIZE (2 GiB): a sparse file, refused before any copy.
+# 6. Over EXCISE_MAX_RPMDB_SIZE (512 MiB): a sparse file, refused before any copy.
 RZ=$T/huge
 mkdir -p "$RZ/var/lib/rpm"
-truncate -s 2049M "$RZ/var/lib/rpm/rpmdb.sqlite"
+truncate -s 513M "$RZ/var/lib/rpm/rpmdb.sqlite"
 scan_json "$RZ" --only rpm
 check_eq "too big: exit code 2" "$rc" 2
 check "too big: error names the limit" grep -q "EXCISE_MAX_RPMDB_SIZE" <<<"$(rpm_error)"

@@ -57,6 +57,9 @@
 #define EXCISE_MAX_SOURCE_DEPTH 10u           /* directory levels below a module tree or cert dir */
 #define EXCISE_MAX_KMOD_SIZE (64u << 20)      /* bytes of a kernel module file read for its .modinfo */
 #define EXCISE_MAX_MODINFO_KEYS 256u          /* .modinfo keys kept per module */
+#define EXCISE_MAX_MODINFO_STRINGS 65536u     /* strings of a module's .modinfo section (more: not handed
+					       * to libkmod, which copies each) */
+#define EXCISE_MAX_KMOD_MODULES 200000u       /* module files and links to them looked at per scan */
 #define EXCISE_MAX_ELF_SECTIONS 4096u         /* sections of a module checked before libkmod reads it */
 
 /* PE images (lib/parse/pe.c) */

@@ -39,6 +39,8 @@
 
 /* Directories listed by name (lib/core/dirlist.c) */
 #define EXCISE_MAX_DIR_ENTRIES 10000u    /* matching names read from one directory (more: an item error) */
+#define EXCISE_MAX_NOCASE_CACHE 65536u   /* case-insensitive lookups remembered per scan (core/root.c;
+					  * more: the cache starts again) */
 
 /* Filesystem walk */
 #define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */

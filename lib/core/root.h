@@ -24,7 +24,15 @@ struct root {
 	char *path;    /* as given, absolute; "/" for the live host */
 	bool live;     /* the root is the running system's "/" */
 	dev_t dev;     /* st_dev of the root directory */
+	struct root_nocase *nocase; /* answers of root_resolve_nocase per directory (a scan's:
+				     * root_cache_nocase), or NULL */
 };
+
+/* Remember the answers of root_resolve_nocase, per directory (device and inode) and
+ * name, until root_done: a directory that many paths lead to (10,000 user folders whose
+ * AppData links to one huge folder) is then listed once per name, not once per path.
+ * For a scan, which reads a root that does not change under it. 0 or -ENOMEM. */
+NODISCARD int root_cache_nocase(struct root *r);
 
 /* Open `path` (NULL means "/") as a root. */
 NODISCARD int root_open(const char *path, struct root *ret, struct excise_err *reterr);

@@ -25,7 +25,7 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	if ((r = root_open(opts->root, &root, reterr)) < 0)
 		return r;
 	/* a directory many paths lead to is listed once per name looked up in it */
-	if (0 && root_cache_nocase(&root) < 0) {
+	if (root_cache_nocase(&root) < 0) {
 		root_done(&root);
 		return err_set(reterr, -ENOMEM, "out of memory");
 	}

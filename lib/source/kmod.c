@@ -287,6 +287,8 @@ static int on_module_entry(void *ud, const struct walk_entry *e)
 {
 	struct mod_walk *m = ud;
 	size_t ext = module_ext(e->name);
+	if (ext && e->type != DT_REG && e->type != DT_LNK && e->type != DT_DIR)
+		source_item_error(m->k->ctx, -EXCISE_E_SPECIAL, "'%s': named as a module, not read", e->path);
 	if (!ext || (e->type != DT_REG && e->type != DT_LNK))
 		return WALK_CONTINUE;
 	if (++m->k->n_modules > EXCISE_MAX_KMOD_MODULES) {

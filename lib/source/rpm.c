@@ -4,10 +4,20 @@
  *
  * The database (SQLite rpmdb.sqlite, NDB Packages.db or Berkeley DB Packages)
  * is never opened in place: its files are opened inside the root (confined,
- * no symlink as the last component), copied into a private temporary
- * directory, and librpm reads the copy. So nothing in the root is locked,
+ * no symlink as the last component, regular files only), copied into a
+ * private temporary directory (mkdtemp: 0700; at most EXCISE_MAX_RPMDB_SIZE
+ * bytes; removed on every exit path, excise killed included, by a janitor
+ * process), and librpm reads the copy. So nothing in the root is locked,
  * written or created (no -shm/-wal, .rpm.lock or __db.* files), and a hostile
- * database can only damage a throwaway copy.
+ * database can only damage a throwaway copy. An SQLite copy is read only when
+ * its schema holds plain tables and indexes (lib/parse/sqlitedb.h).
+ *
+ * Of several databases in one directory, the one rpm itself would read comes
+ * first (its dbDetectBackend): the backend the image's macro files name
+ * (%_db_backend, the last setting in rpm's order of /usr/lib/rpm/macros,
+ * macros.d/, redhat/macros, /etc/rpm/macros.*, /etc/rpm/macros) when its file
+ * is there, else the first there of SQLite, NDB, Berkeley DB. Any other is
+ * reported (an item error) and read too: a decoy cannot hide the real one.
  *
  * librpm keeps global state (macros, log callback) and is not thread-safe:
  * every call into it happens under one mutex, the configuration is read once,

@@ -309,6 +309,8 @@ int pl_read_dict(const struct root *r, const char *path, plist_t *ret, struct ex
 	*ret = NULL;
 	/* opened only once known to be a regular file: no device or FIFO is opened */
 	_cleanup_close_ int fd = root_open_file(r, path, O_RDONLY, NULL);
+	if (fd == -EXCISE_E_SPECIAL)
+		return err_set(err, fd, "'%s': not a regular file (a device, FIFO or socket): not opened", path);
 	if (fd < 0)
 		return err_setc(err, fd, "'%s'", path);
 	_cleanup_free_ char *data = NULL;

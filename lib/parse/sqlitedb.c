@@ -34,7 +34,7 @@ static void harden(struct sqlitedb *db)
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
 	sqlite3_limit(db->h, SQLITE_LIMIT_LENGTH, 64 << 20);
-	db->deadline_ns = mono_ns() + (int64_t)EXCISE_MAX_SQLITE_SECONDS * 1000000000;
+	sqlitedb_arm(db);
 	sqlite3_progress_handler(db->h, 1000, progress, db);
 }
 
@@ -142,6 +142,11 @@ int sqlitedb_check_schema(struct sqlitedb *db, const char *name, struct excise_e
 			    db->expired ? "past the time limit (EXCISE_MAX_SQLITE_SECONDS)" : sqlite3_errmsg(db->h));
 	sqlite3_finalize(s);
 	return r;
+}
+
+void sqlitedb_arm(struct sqlitedb *db)
+{
+	db->deadline_ns = mono_ns() + (int64_t)EXCISE_MAX_SQLITE_SECONDS * 1000000000;
 }
 
 void sqlitedb_close(struct sqlitedb *db)

@@ -47,6 +47,10 @@ int sqlitedb_check_schema(struct sqlitedb *db, const char *name, struct excise_e
  * -ENOMEM, else -EXCISE_E_CORRUPT. */
 int sqlitedb_error(struct sqlitedb *db, int rc);
 
+/* Start the deadline again: a reader that works between rows (a certificate parsed,
+ * matched) gives each row its own EXCISE_MAX_SQLITE_SECONDS. */
+void sqlitedb_arm(struct sqlitedb *db);
+
 void sqlitedb_close(struct sqlitedb *db);
 
 #endif

@@ -130,7 +130,7 @@ static int read_trust(struct db *d)
 	}
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && d->nt < EXCISE_MAX_CERTS_PER_BUNDLE) {
+	while (sqlitedb_arm(&d->db), (rc = sqlite3_step(s)) == SQLITE_ROW && d->nt < EXCISE_MAX_CERTS_PER_BUNDLE) {
 		const void *h = sqlite3_column_blob(s, 0);
 		if (!h || sqlite3_column_bytes(s, 0) != 20)
 			continue;
@@ -228,7 +228,7 @@ static int read_certs(struct db *d)
 	}
 	size_t i = 0;
 	int rc, r = 0;
-	while (r >= 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (r >= 0 && (sqlitedb_arm(&d->db), (rc = sqlite3_step(s)) == SQLITE_ROW)) {
 		if (i >= EXCISE_MAX_CERTS_PER_BUNDLE) {
 			source_item_error(d->ctx, EXCISE_E_LIMIT,
 					  "'%s': more than %u certificates, only the first %u read",

@@ -205,7 +205,8 @@ static void run_source(struct source_ctx *ctx, const struct source *src)
 	int r = src->run(ctx);
 	res->seconds = seconds_since(&t0);
 	if (r == -EXCISE_E_ABSENT) {
-		res->status = EXCISE_SOURCE_ABSENT;
+		/* nothing found in what it read, but a limit left part unread: incomplete */
+		res->status = res->error ? EXCISE_SOURCE_FAILED : EXCISE_SOURCE_ABSENT;
 	} else if (r < 0) {
 		res->status = EXCISE_SOURCE_FAILED;
 		excise_engine_fail(ctx->engine, res, excise_strerror(r)); /* when the source gave no reason */

@@ -195,9 +195,12 @@ static int item(struct wf *w, int code, const struct excise_err *err, const char
 {
 	if (code == -ENOMEM)
 		return code;
-	/* A positive code: the message already says why. */
+	/* A positive code: the message already says why. A PE file's own limits (its header,
+	 * resources, certificate table) say the file is malformed: its name is still seen,
+	 * so they are not a limit that leaves the source incomplete. */
 	if (err && err->msg[0])
-		source_item_error(w->ctx, -code, "win-files: %s", err->msg);
+		source_item_error(w->ctx, code == -EXCISE_E_TOOBIG || code == -EXCISE_E_LIMIT ? EXCISE_E_CORRUPT : -code,
+				  "win-files: %s", err->msg);
 	else
 		source_item_error(w->ctx, code, "win-files: '%s': %s", path, what);
 	return 0;

@@ -314,8 +314,9 @@ check "Berkeley DB cert8.db alone: reported as not read" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/old.default/cert8.db': an NSS database in the old Berkeley DB format, not read"
 check "symlinked Firefox profile: named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/linked.default': a symlink where a profile folder may be"
-# Both ran; both are incomplete: limits stopped them (browser-extensions: files over their
-# size limit; nss-certs: a cert9.db over EXCISE_MAX_NSSDB_SIZE, one refused for its schema).
+# Both ran; both are incomplete: limits stopped them (browser-extensions: more extensions than
+# EXCISE_MAX_BROWSER_EXTENSIONS; nss-certs: a cert9.db over EXCISE_MAX_NSSDB_SIZE, one refused
+# for its schema).
 check_eq "hostile: both sources ran, incomplete (failed), 0 certificates" \
 	"$(jq_py "$T/out.json" "[(s['name'], s['status']) for s in r['sources'] if s['name'] in ('browser-extensions', 'nss-certs')] + [s['observations'] for s in r['sources'] if s['name']=='nss-certs']")" \
 	'[["browser-extensions", "failed"], ["nss-certs", "failed"], 0]'

@@ -44,7 +44,7 @@ struct root_nocase {
 	pthread_mutex_t mu;
 	struct hash h;
 	char **keys, **vals;
-	size_t n;
+	size_t n, cap;
 };
 
 static void nocase_clear(struct root_nocase *c)
@@ -58,7 +58,7 @@ static void nocase_clear(struct root_nocase *c)
 	hash_done(&c->h);
 	hash_init(&c->h);
 	c->keys = c->vals = NULL;
-	c->n = 0;
+	c->n = c->cap = 0;
 }
 
 int root_cache_nocase(struct root *r)
@@ -104,13 +104,20 @@ static void nocase_put(struct root_nocase *c, const char *key, size_t klen, cons
 	pthread_mutex_lock(&c->mu);
 	if (c->n >= EXCISE_MAX_NOCASE_CACHE)
 		nocase_clear(c);
-	char **nk = k && (!found || v) ? realloc(c->keys, (c->n + 1) * sizeof(*nk)) : NULL;
-	if (nk)
-		c->keys = nk;
-	char **nv = nk ? realloc(c->vals, (c->n + 1) * sizeof(*nv)) : NULL;
-	if (nv)
-		c->vals = nv;
-	struct hash_slot *s = nv ? hash_put(&c->h, k, klen) : NULL;
+	bool room = k && (!found || v) && c->n < c->cap;
+	if (k && (!found || v) && !room) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		char **nk = realloc(c->keys, cap * sizeof(*nk));
+		if (nk)
+			c->keys = nk;
+		char **nv = nk ? realloc(c->vals, cap * sizeof(*nv)) : NULL;
+		if (nv) {
+			c->vals = nv;
+			c->cap = cap;
+			room = true;
+		}
+	}
+	struct hash_slot *s = room ? hash_put(&c->h, k, klen) : NULL;
 	if (s && s->value < 0) {
 		s->value = (int)c->n;
 		c->keys[c->n] = k;

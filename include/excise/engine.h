@@ -37,7 +37,8 @@ extern "C" {
 struct excise_engine;
 
 /* An engine for the indicators of `c` that hold on `platform` ("linux", "windows",
- * "macos"; NULL: all of them). `host` (may be NULL) is copied into the finished
+ * "macos", or a comma-separated list of them, "linux,windows": the indicators of each,
+ * findings grouped for the first; NULL: all of them). `host` (may be NULL) is copied into the finished
  * scan. `c` must outlive the engine and the scan it makes. */
 EXCISE_API int excise_engine_new(const struct excise_catalog *c, const char *platform,
 				 const struct excise_host *host, struct excise_engine **ret,

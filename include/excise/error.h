@@ -38,6 +38,7 @@ enum excise_errcode {
 	EXCISE_E_REFUSED = 1012,   /* a safety rule refused the action; nothing was changed */
 	EXCISE_E_CHANGED = 1013,   /* the host changed since it was scanned or planned */
 	EXCISE_E_NOTOS = 1014,     /* a root to scan holds no operating system that excise recognises */
+	EXCISE_E_SPECIAL = 1015,   /* a device, FIFO or socket where a regular file was expected: not opened */
 };
 
 /* Room for one message; longer messages are cut at a character boundary. */

@@ -119,8 +119,12 @@ struct excise_host {
 	char *os_id;           /* ID= from os-release */
 	char *machine_id;      /* /etc/machine-id, or NULL */
 	char *root;            /* "/" for the live host, else the root given */
-	char *platform;        /* "linux", "windows" or "macos" (host_platform in lib/scan/host.c) */
+	char *platform;        /* "linux", "windows" or "macos": the primary platform, the one a plan
+				* is made for (host_platform in lib/scan/host.c) */
 	bool live;
+	char *platforms;       /* every platform whose markers the root carries, the primary first,
+				* comma-separated ("linux,windows"): the sources of each ran; NULL in a
+				* report that does not say (then `platform` alone) */
 };
 
 /* Where a scan's findings come from. */

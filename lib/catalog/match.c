@@ -437,6 +437,24 @@ static int add_indicator(struct kf *kf, const struct excise_indicator *ind, stru
 	return -EINVAL;
 }
 
+/* Whether `ind` holds on some platform of the comma-separated list `platforms` (NULL: all). */
+static bool applies_to_list(const struct excise_indicator *ind, const char *platforms)
+{
+	if (!platforms)
+		return excise_indicator_applies(ind, NULL);
+	for (const char *p = platforms; *p; p += strcspn(p, ","), p += *p == ',') {
+		char one[16];
+		size_t k = strcspn(p, ",");
+		if (k >= sizeof(one))
+			continue;
+		memcpy(one, p, k);
+		one[k] = 0;
+		if (excise_indicator_applies(ind, one))
+			return true;
+	}
+	return false;
+}
+
 int matcher_new(const struct excise_catalog *c, const char *platform, struct matcher **ret,
 		struct excise_err *reterr)
 {
@@ -457,7 +475,7 @@ int matcher_new(const struct excise_catalog *c, const char *platform, struct mat
 	size_t n = excise_catalog_n_indicators(c);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		const struct excise_indicator *ind = excise_catalog_indicator(c, i);
-		if (!excise_indicator_applies(ind, platform))
+		if (!applies_to_list(ind, platform))
 			continue;
 		r = add_indicator(&m->kf[ind->kind][ind->field], ind, &res[ind->kind][ind->field]);
 		if (r < 0)

@@ -23,6 +23,7 @@ static const char *const domain[] = {
 	[EXCISE_E_REFUSED - 1000] = "refused by a safety rule",
 	[EXCISE_E_CHANGED - 1000] = "changed since the scan",
 	[EXCISE_E_NOTOS - 1000] = "not an operating system root",
+	[EXCISE_E_SPECIAL - 1000] = "a device, FIFO or socket, not a regular file: not opened",
 };
 
 const char *excise_strerror(int code)

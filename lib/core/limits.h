@@ -25,7 +25,10 @@
 #define EXCISE_MAX_DPKG_UPDATES 10000u           /* journal files in /var/lib/dpkg/updates */
 #define EXCISE_MAX_DPKG_LIST_SIZE (64u << 20)    /* bytes of one package's info/PKG.list (removal) */
 #define EXCISE_MAX_DPKG_LIST_PATH 4096u          /* bytes of one path in a package's info/PKG.list (longer: skipped) */
-#define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
+#define EXCISE_MAX_RPMDB_SIZE (512u << 20)       /* bytes of an RPM database copied into the private
+						  * scratch directory (all its files together) */
+#define EXCISE_MAX_SQLITE_SECONDS 10u            /* seconds one SQLite database of an image may take
+						  * (lib/parse/sqlitedb.c: a progress-handler deadline) */
 #define EXCISE_MAX_RPM_LOG 2048u                 /* bytes of librpm's error messages kept for one failure */
 
 /* Files read whole (units, init scripts, cmdline, PEM bundles, os-release) */
@@ -36,6 +39,8 @@
 
 /* Directories listed by name (lib/core/dirlist.c) */
 #define EXCISE_MAX_DIR_ENTRIES 10000u    /* matching names read from one directory (more: an item error) */
+#define EXCISE_MAX_NOCASE_CACHE 65536u   /* case-insensitive lookups remembered per scan (core/root.c;
+					  * more: the cache starts again) */
 
 /* Filesystem walk */
 #define EXCISE_MAX_WALK_DEPTH 65536u     /* directory levels below the walk's start */
@@ -54,6 +59,9 @@
 #define EXCISE_MAX_SOURCE_DEPTH 10u           /* directory levels below a module tree or cert dir */
 #define EXCISE_MAX_KMOD_SIZE (64u << 20)      /* bytes of a kernel module file read for its .modinfo */
 #define EXCISE_MAX_MODINFO_KEYS 256u          /* .modinfo keys kept per module */
+#define EXCISE_MAX_MODINFO_STRINGS 65536u     /* strings of a module's .modinfo section (more: not handed
+					       * to libkmod, which copies each) */
+#define EXCISE_MAX_KMOD_MODULES 200000u       /* module files and links to them looked at per scan */
 #define EXCISE_MAX_ELF_SECTIONS 4096u         /* sections of a module checked before libkmod reads it */
 
 /* PE images (lib/parse/pe.c) */

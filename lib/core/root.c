@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/limits.h"
 
 int root_open(const char *path, struct root *ret, struct excise_err *reterr)
@@ -36,8 +38,105 @@ int root_open(const char *path, struct root *ret, struct excise_err *reterr)
 	return 0;
 }
 
+/* The case-insensitive lookup cache: "dev:ino/folded-name" -> the real name, or NULL
+ * (no entry matches). At most EXCISE_MAX_NOCASE_CACHE answers; then it starts again. */
+struct root_nocase {
+	pthread_mutex_t mu;
+	struct hash h;
+	char **keys, **vals;
+	size_t n, cap;
+};
+
+static void nocase_clear(struct root_nocase *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->keys[i]);
+		free(c->vals[i]);
+	}
+	free(c->keys);
+	free(c->vals);
+	hash_done(&c->h);
+	hash_init(&c->h);
+	c->keys = c->vals = NULL;
+	c->n = c->cap = 0;
+}
+
+int root_cache_nocase(struct root *r)
+{
+	if (r->nocase)
+		return 0;
+	struct root_nocase *c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->mu, NULL);
+	hash_init(&c->h);
+	r->nocase = c;
+	return 0;
+}
+
+static size_t nocase_key(char *key, size_t size, const struct stat *st, const char *name, size_t nlen)
+{
+	int k = snprintf(key, size, "%llx:%llx/", (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+	size_t n = (size_t)k;
+	for (size_t i = 0; i < nlen && n + 1 < size; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		key[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	key[n] = 0;
+	return n;
+}
+
+/* 1 and the answer (*found: the name, or "" for none) when cached, else 0. */
+static int nocase_get(struct root_nocase *c, const char *key, size_t klen, char *found)
+{
+	pthread_mutex_lock(&c->mu);
+	const struct hash_slot *s = hash_get(&c->h, key, klen);
+	int hit = s != NULL;
+	if (s)
+		strcpy(found, c->vals[s->value] ? c->vals[s->value] : "");
+	pthread_mutex_unlock(&c->mu);
+	return hit;
+}
+
+static void nocase_put(struct root_nocase *c, const char *key, size_t klen, const char *found)
+{
+	char *k = strndup(key, klen), *v = found ? strdup(found) : NULL;
+	pthread_mutex_lock(&c->mu);
+	if (c->n >= EXCISE_MAX_NOCASE_CACHE)
+		nocase_clear(c);
+	bool room = k && (!found || v) && c->n < c->cap;
+	if (k && (!found || v) && !room) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		char **nk = realloc(c->keys, cap * sizeof(*nk));
+		if (nk)
+			c->keys = nk;
+		char **nv = nk ? realloc(c->vals, cap * sizeof(*nv)) : NULL;
+		if (nv) {
+			c->vals = nv;
+			c->cap = cap;
+			room = true;
+		}
+	}
+	struct hash_slot *s = room ? hash_put(&c->h, k, klen) : NULL;
+	if (s && s->value < 0) {
+		s->value = (int)c->n;
+		c->keys[c->n] = k;
+		c->vals[c->n++] = v;
+		k = v = NULL;
+	}
+	pthread_mutex_unlock(&c->mu);
+	free(k); /* not cached (OOM, or there already): only a lost saving */
+	free(v);
+}
+
 void root_done(struct root *r)
 {
+	if (r->nocase) {
+		nocase_clear(r->nocase);
+		hash_done(&r->nocase->h);
+		pthread_mutex_destroy(&r->nocase->mu);
+		free(r->nocase);
+	}
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->path);
@@ -71,6 +170,44 @@ int root_openat(const struct root *r, const char *path, int flags)
 int root_openat_nofollow(const struct root *r, const char *path, int flags)
 {
 	return openat2_in(r, path, flags, RESOLVE_NO_SYMLINKS);
+}
+
+static int open_file(const struct root *r, const char *path, int flags, unsigned long long resolve,
+		     struct stat *ret_st)
+{
+	/* O_PATH opens nothing: no driver's open runs, no FIFO waits for a writer. */
+	int pfd = openat2_in(r, path, O_PATH | (flags & O_NOFOLLOW), resolve);
+	if (pfd < 0)
+		return pfd;
+	struct stat st;
+	int e = fstat(pfd, &st) < 0 ? neg_errno() : S_ISDIR(st.st_mode) ? -EISDIR
+		: S_ISLNK(st.st_mode) ? -ELOOP : !S_ISREG(st.st_mode) ? -EXCISE_E_SPECIAL : 0;
+	int fd = -1;
+	if (e == 0) {
+		/* The same inode reopened for reading: a path swapped meanwhile is not followed. */
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+		fd = open(proc, (flags & ~(O_NOFOLLOW | O_PATH | O_CREAT | O_TRUNC)) | O_CLOEXEC |
+			  O_NOCTTY | O_NONBLOCK);
+		if (fd < 0)
+			e = neg_errno();
+	}
+	close(pfd);
+	if (e < 0)
+		return e;
+	if (ret_st)
+		*ret_st = st;
+	return fd;
+}
+
+int root_open_file(const struct root *r, const char *path, int flags, struct stat *ret_st)
+{
+	return open_file(r, path, flags, 0, ret_st);
+}
+
+int root_open_file_nofollow(const struct root *r, const char *path, int flags, struct stat *ret_st)
+{
+	return open_file(r, path, flags | O_NOFOLLOW, RESOLVE_NO_SYMLINKS, ret_st);
 }
 
 int root_realpath(const struct root *r, const char *path, char **ret)
@@ -181,7 +318,7 @@ int read_fd_chunks(int fd, int (*fn)(const void *data, size_t len, void *userdat
 
 int root_read_file(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len)
 {
-	_cleanup_close_ int fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	_cleanup_close_ int fd = root_open_file(r, path, O_RDONLY, NULL);
 	if (fd < 0)
 		return fd;
 	return read_fd_all(fd, max, ret_data, ret_len);
@@ -364,14 +501,32 @@ static bool ascii_caseeq(const char *a, const char *b, size_t n)
 	return true;
 }
 
-/* The entry of directory `dfd` named `name` up to ASCII case; exact first. */
-static int find_nocase(int dfd, const char *name, size_t nlen, char *found)
+static int list_nocase(int dfd, const char *name, size_t nlen, char *found);
+
+/* The entry of directory `dfd` named `name` up to ASCII case; exact first. The
+ * answer of a listing is remembered when the root has a cache. */
+static int find_nocase(const struct root *r, int dfd, const char *name, size_t nlen, char *found)
 {
 	struct stat st;
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		memcpy(found, name, nlen + 1);
 		return 0;
 	}
+	char key[NAME_MAX + 64];
+	size_t klen = 0;
+	if (r->nocase && fstat(dfd, &st) == 0) {
+		klen = nocase_key(key, sizeof(key), &st, name, nlen);
+		if (nocase_get(r->nocase, key, klen, found))
+			return found[0] ? 0 : -ENOENT;
+	}
+	int e = list_nocase(dfd, name, nlen, found);
+	if (klen && (e == 0 || e == -ENOENT))
+		nocase_put(r->nocase, key, klen, e == 0 ? found : NULL);
+	return e;
+}
+
+static int list_nocase(int dfd, const char *name, size_t nlen, char *found)
+{
 	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return neg_errno();
@@ -418,7 +573,7 @@ int root_resolve_nocase(const struct root *r, const char *path, char **ret)
 		char want[NAME_MAX + 1], found[NAME_MAX + 1];
 		memcpy(want, p, cl);
 		want[cl] = 0;
-		int e = find_nocase(dfd, want, cl, found);
+		int e = find_nocase(r, dfd, want, cl, found);
 		if (e < 0)
 			return e;
 		out[n++] = '/';

@@ -24,7 +24,15 @@ struct root {
 	char *path;    /* as given, absolute; "/" for the live host */
 	bool live;     /* the root is the running system's "/" */
 	dev_t dev;     /* st_dev of the root directory */
+	struct root_nocase *nocase; /* answers of root_resolve_nocase per directory (a scan's:
+				     * root_cache_nocase), or NULL */
 };
+
+/* Remember the answers of root_resolve_nocase, per directory (device and inode) and
+ * name, until root_done: a directory that many paths lead to (10,000 user folders whose
+ * AppData links to one huge folder) is then listed once per name, not once per path.
+ * For a scan, which reads a root that does not change under it. 0 or -ENOMEM. */
+NODISCARD int root_cache_nocase(struct root *r);
 
 /* Open `path` (NULL means "/") as a root. */
 NODISCARD int root_open(const char *path, struct root *ret, struct excise_err *reterr);
@@ -37,12 +45,23 @@ NODISCARD int root_openat(const struct root *r, const char *path, int flags);
 /* Like root_openat, but no symlink in any component is followed (-ELOOP). */
 NODISCARD int root_openat_nofollow(const struct root *r, const char *path, int flags);
 
+/* The regular file `path`, opened for reading (O_RDONLY, plus O_NOFOLLOW to refuse a
+ * symlink as the last component) only once it is known to be one: it is first opened
+ * O_PATH (which opens nothing) and fstat'ed, so no device's open runs and no FIFO is
+ * waited on. -EXCISE_E_SPECIAL for a device, FIFO or socket, -EISDIR, -ELOOP (a
+ * symlink, with O_NOFOLLOW). The fd (O_CLOEXEC | O_NONBLOCK) is returned and its stat
+ * put in *ret_st (may be NULL). */
+NODISCARD int root_open_file(const struct root *r, const char *path, int flags, struct stat *ret_st);
+/* Likewise, no symlink followed in any component (-ELOOP). */
+NODISCARD int root_open_file_nofollow(const struct root *r, const char *path, int flags, struct stat *ret_st);
+
 /* Where `path` leads inside the root, every symlink resolved as the root sees it
  * (the path that has none): *ret is the caller's. -ENOENT when it leads nowhere. */
 NODISCARD int root_realpath(const struct root *r, const char *path, char **ret);
 
 /* Read a whole regular file (symlinks resolved inside the root). Fails with
- * -EXCISE_E_TOOBIG past `max` bytes, -EISDIR/-EINVAL for a non-regular file.
+ * -EXCISE_E_TOOBIG past `max` bytes, -EISDIR, -EXCISE_E_SPECIAL for a device, FIFO or
+ * socket (never opened: root_open_file).
  * *ret_data is NUL-terminated; free() it. */
 NODISCARD int root_read_file(const struct root *r, const char *path, size_t max,
 			     char **ret_data, size_t *ret_len);

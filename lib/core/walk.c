@@ -48,6 +48,7 @@ struct walker {
 	unsigned max_fds;
 	uint64_t progress_every;
 	dev_t start_dev;
+	uint64_t start_mnt;          /* mount id of the start (statx STATX_MNT_ID), 0 when unknown */
 	atomic_bool noatime;
 
 	pthread_mutex_t mu;
@@ -237,6 +238,16 @@ static int acquire(struct walker *w, struct wnode *n)
 }
 
 /* ---- errors and progress ---- */
+
+/* The mount id of `fd` (statx STATX_MNT_ID, Linux 5.8), or 0 when unknown. */
+static uint64_t mount_id(int fd)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
 
 static void item_error(struct walker *w, int code, const char *path, const char *what)
 {
@@ -445,6 +456,16 @@ static int process(struct worker *t, struct wnode *n, int pfd)
 			fd = -1;
 			goto done;
 		}
+		if (w->start_mnt && !(w->o->flags & WALK_XDEV) && mount_id(fd) != w->start_mnt) {
+			/* the same filesystem mounted again here (a bind mount): what it shows
+			 * may come from outside the root, and is not walked */
+			atomic_fetch_add_explicit(&w->other_fs, 1, memory_order_relaxed);
+			item_error(w, -EXDEV, n->path, "another mount of the same filesystem (a bind mount), "
+				   "not walked");
+			close(fd);
+			fd = -1;
+			goto done;
+		}
 	}
 	atomic_fetch_add_explicit(&w->dirs, 1, memory_order_relaxed);
 	r = read_dir(t, n, fd);
@@ -574,6 +595,7 @@ int walk_run(const struct root *r, const char *start, const struct walk_opts *op
 		.max_fds = opts->max_fds ? opts->max_fds : default_max_fds(),
 		.progress_every = opts->progress_every ? opts->progress_every : 65536,
 		.start_dev = st.st_dev,
+		.start_mnt = mount_id(fd),
 	};
 	atomic_init(&w.noatime, true);
 	/* Critical sections are a few list operations: spin a little before sleeping. */

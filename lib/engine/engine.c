@@ -54,9 +54,12 @@ struct excise_engine {
 	size_t n_ev, cap_ev;
 	struct strset seen;         /* dedupe: evidence_key() */
 	int oom;
-	uint64_t dropped;           /* evidence over EXCISE_MAX_EVIDENCE */
+	size_t n_conf[EXCISE_CONF_DEFINITIVE + 1];   /* evidence kept per confidence */
+	uint64_t dropped[EXCISE_CONF_DEFINITIVE + 1]; /* evidence over EXCISE_MAX_EVIDENCE, per confidence */
 	uint32_t artifacts;         /* observations that matched, numbering artifacts from 1 */
 };
+
+static void engine_limit_locked(struct excise_engine *e, struct excise_source_result *in, const char *msg);
 
 static int64_t now_ns(void)
 {
@@ -85,6 +88,7 @@ static int host_copy(struct excise_host *to, const struct excise_host *h)
 	to->machine_id = strdup_or_null(h->machine_id, &r);
 	to->root = strdup_or_null(h->root, &r);
 	to->platform = strdup_or_null(h->platform, &r);
+	to->platforms = strdup_or_null(h->platforms, &r);
 	return r;
 }
 
@@ -101,7 +105,10 @@ int excise_engine_new(const struct excise_catalog *c, const char *platform, cons
 	pthread_mutex_init(&e->mu, NULL);
 	strset_init(&e->seen);
 	int r = host_copy(&e->host, host ? host : &(struct excise_host){ .platform = (char *)platform });
-	e->platform = strdup_or_null(platform ? platform : e->host.platform, &r);
+	const char *first = platform ? platform : e->host.platform;
+	/* findings are grouped (places, case) for the first platform of a list */
+	if (r == 0 && first && !(e->platform = strndup(first, strcspn(first, ","))))
+		r = -ENOMEM;
 	if (r < 0) {
 		excise_engine_free(e);
 		return err_set(reterr, r, "out of memory");
@@ -190,6 +197,27 @@ static void add_error_locked(struct excise_engine *e, struct excise_source_resul
 		e->oom = -ENOMEM;
 }
 
+/* An input stopped by a limit from reading something it must: it is incomplete,
+ * its error says which limit (the first one met). */
+static void engine_limit_locked(struct excise_engine *e, struct excise_source_result *in, const char *msg)
+{
+	if (in->error)
+		return;
+	size_t n = strlen(msg) + sizeof("stopped by a limit: ");
+	if (!(in->error = malloc(n)))
+		e->oom = -ENOMEM;
+	else
+		snprintf(in->error, n, "stopped by a limit: %s", msg);
+}
+
+void engine_limit(struct excise_engine *e, struct excise_source_result *in, const char *msg)
+{
+	pthread_mutex_lock(&e->mu);
+	add_error_locked(e, in, msg);
+	engine_limit_locked(e, in, msg);
+	pthread_mutex_unlock(&e->mu);
+}
+
 void excise_engine_item_error(struct excise_engine *e, struct excise_source_result *in, const char *msg)
 {
 	pthread_mutex_lock(&e->mu);
@@ -254,19 +282,27 @@ static int copy_attrs(const struct excise_obs *o, char ***ret)
 	return 0;
 }
 
-/* Room for one more piece of evidence: NULL past the limit (said once, as an item
- * error of the input that met it: the report is not the whole story) or on OOM. */
-static struct engine_ev *ev_slot_locked(struct excise_engine *e, struct excise_source_result *in, int *r)
+/* Room for one more piece of evidence of confidence `conf`: NULL past the limit
+ * of that confidence or on OOM. The limit is per confidence, so weak noise cannot
+ * crowd out strong evidence; meeting it is said once per confidence, as an item
+ * error of the input that met it, and that input is incomplete (its error set:
+ * what it saw is not all in the report). */
+static struct engine_ev *ev_slot_locked(struct excise_engine *e, struct excise_source_result *in,
+					enum excise_confidence conf, int *r)
 {
-	if (e->n_ev >= EXCISE_MAX_EVIDENCE) {
-		if (e->dropped++ == 0) {
-			char msg[128];
-			snprintf(msg, sizeof(msg), "more than %u pieces of evidence: only the first %u kept",
-				 EXCISE_MAX_EVIDENCE, EXCISE_MAX_EVIDENCE);
+	unsigned c = (unsigned)conf <= EXCISE_CONF_DEFINITIVE ? (unsigned)conf : EXCISE_CONF_DEFINITIVE;
+	if (e->n_conf[c] >= EXCISE_MAX_EVIDENCE) {
+		if (e->dropped[c]++ == 0) {
+			char msg[160];
+			snprintf(msg, sizeof(msg), "more than %u pieces of %s evidence: only the first %u kept "
+				 "(EXCISE_MAX_EVIDENCE)", EXCISE_MAX_EVIDENCE, excise_confidence_name(conf),
+				 EXCISE_MAX_EVIDENCE);
 			add_error_locked(e, in, msg);
+			engine_limit_locked(e, in, msg);
 		}
 		return NULL;
 	}
+	e->n_conf[c]++;
 	if (e->n_ev == e->cap_ev) {
 		size_t cap = e->cap_ev ? e->cap_ev * 2 : 64;
 		struct engine_ev *v = realloc(e->ev, cap * sizeof(*v));
@@ -340,7 +376,7 @@ static int add_evidence(void *ud, const struct excise_indicator *ind)
 	if (!em->artifact)
 		em->artifact = ++e->artifacts;
 	int r = first_time_locked(e, &key);
-	struct engine_ev *v = r > 0 ? ev_slot_locked(e, em->in, &r) : NULL;
+	struct engine_ev *v = r > 0 ? ev_slot_locked(e, em->in, ind->confidence, &r) : NULL;
 	if (v) {
 		v->product_id = ind->product_id;
 		v->vendor_id = ind->vendor_id;
@@ -418,7 +454,7 @@ int excise_engine_keep(struct excise_engine *e, struct excise_source_result *in,
 	evidence_key(&key, ev->indicator_id, ev->path, ev->value, in->name, NULL);
 	pthread_mutex_lock(&e->mu);
 	int r = first_time_locked(e, &key);
-	struct engine_ev *v = r > 0 ? ev_slot_locked(e, in, &r) : NULL;
+	struct engine_ev *v = r > 0 ? ev_slot_locked(e, in, ev->confidence, &r) : NULL;
 	if (v) {
 		r = 0;
 		v->kept = true;

@@ -33,6 +33,10 @@ int engine_group(const struct excise_catalog *c, const char *platform, struct en
 const struct matcher *engine_matcher(const struct excise_engine *e);
 /* The catalog the engine matches (sources derive places to look from it). */
 const struct excise_catalog *engine_catalog(const struct excise_engine *e);
+/* An item error of `in` that is a limit stopping it from reading something it must:
+ * recorded as an item error, and `in` is incomplete (its error, when it has none yet,
+ * becomes "stopped by a limit: MSG"; a source then fails, lib/source/source.c). */
+void engine_limit(struct excise_engine *e, struct excise_source_result *in, const char *msg);
 
 /* Free the strings of one piece of evidence, of one source's record (result.c). */
 void result_evidence_done(struct excise_evidence *e);

@@ -18,6 +18,7 @@ void excise_host_done(struct excise_host *h)
 	free(h->machine_id);
 	free(h->root);
 	free(h->platform);
+	free(h->platforms);
 	*h = (struct excise_host){ 0 };
 }
 

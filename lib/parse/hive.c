@@ -113,7 +113,7 @@ int hive_open_mem(const char *name, const void *data, size_t len, struct hive **
 int hive_open_root(const struct root *r, const char *path, struct hive **ret, struct excise_err *err)
 {
 	*ret = NULL;
-	_cleanup_close_ int fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+	_cleanup_close_ int fd = root_open_file(r, path, O_RDONLY | O_NOFOLLOW, NULL);
 	if (fd == -ELOOP)
 		return err_set(err, -EXCISE_E_SYMLINK, "hive '%s': a symlink (not followed)", path);
 	if (fd < 0)

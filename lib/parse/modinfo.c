@@ -25,6 +25,33 @@ static uint64_t elf_get(const unsigned char *b, size_t off, unsigned n, bool big
 }
 
 /*
+ * libkmod makes one list entry (and copies) per string of .modinfo, however many
+ * there are: a section of millions of strings costs gigabytes. A section of more
+ * than EXCISE_MAX_MODINFO_STRINGS strings is refused before libkmod sees it.
+ */
+static int modinfo_count(int fd, uint64_t off, uint64_t len)
+{
+	unsigned char buf[1 << 14];
+	uint64_t n = 0;
+	bool in = false;
+	for (uint64_t pos = 0; pos < len;) {
+		size_t want = len - pos < sizeof(buf) ? (size_t)(len - pos) : sizeof(buf);
+		ssize_t k = pread(fd, buf, want, (off_t)(off + pos));
+		if (k <= 0)
+			return -EXCISE_E_CORRUPT;
+		for (ssize_t i = 0; i < k; i++) {
+			if (buf[i] && !in)
+				n++;
+			in = buf[i] != 0;
+		}
+		if (n > EXCISE_MAX_MODINFO_STRINGS)
+			return -EXCISE_E_LIMIT;
+		pos += (uint64_t)k;
+	}
+	return 0;
+}
+
+/*
  * libkmod trusts the ELF structure it is given (an out-of-range section index
  * is an assert(), which aborts the process). So the file's header and section
  * table are checked here first: every section the table names lies inside the
@@ -48,9 +75,17 @@ static int elf_check(int fd, uint64_t size)
 	    shoff > size || (uint64_t)shnum * want > size - shoff)
 		return -EXCISE_E_CORRUPT;
 	unsigned char sh[64];
+	uint64_t names_off = 0, names_len = 0;
+	if (pread(fd, sh, want, (off_t)(shoff + (uint64_t)shstrndx * want)) != (ssize_t)want)
+		return -EXCISE_E_CORRUPT;
+	names_off = elf_get(sh, is64 ? 0x18 : 0x10, is64 ? 8 : 4, big);
+	names_len = elf_get(sh, is64 ? 0x20 : 0x14, is64 ? 8 : 4, big);
+	if (names_off > size || names_len > size - names_off)
+		return -EXCISE_E_CORRUPT;
 	for (unsigned i = 0; i < shnum; i++) {
 		if (pread(fd, sh, want, (off_t)(shoff + (uint64_t)i * want)) != (ssize_t)want)
 			return -EXCISE_E_CORRUPT;
+		uint32_t name = (uint32_t)elf_get(sh, 0, 4, big);
 		uint32_t type = (uint32_t)elf_get(sh, 4, 4, big);
 		uint64_t off = elf_get(sh, is64 ? 0x18 : 0x10, is64 ? 8 : 4, big);
 		uint64_t len = elf_get(sh, is64 ? 0x20 : 0x14, is64 ? 8 : 4, big);
@@ -59,6 +94,14 @@ static int elf_check(int fd, uint64_t size)
 			return -EXCISE_E_CORRUPT;
 		if (link >= shnum)
 			return -EXCISE_E_CORRUPT;
+		char nm[sizeof(".modinfo")];
+		if (type != 8 && name < names_len && names_len - name >= sizeof(nm) &&
+		    pread(fd, nm, sizeof(nm), (off_t)(names_off + name)) == (ssize_t)sizeof(nm) &&
+		    memcmp(nm, ".modinfo", sizeof(nm)) == 0) {
+			int e = modinfo_count(fd, off, len);
+			if (e < 0)
+				return e;
+		}
 	}
 	return 0;
 }

@@ -23,7 +23,8 @@ typedef int (*modinfo_fn)(void *userdata, const char *key, const char *value);
  * else -EXCISE_E_TOOBIG; -EINVAL for anything else). Calls `fn` for each key,
  * at most EXCISE_MAX_MODINFO_KEYS of them. Returns 0, -EXCISE_E_UNSUPPORTED for
  * a file that does not start as ELF, -EXCISE_E_CORRUPT when libkmod cannot read
- * it as a module, -ENOMEM, or fn's value.
+ * it as a module, -EXCISE_E_LIMIT for a .modinfo of more than EXCISE_MAX_MODINFO_STRINGS
+ * strings (not handed to libkmod), -ENOMEM, or fn's value.
  */
 NODISCARD int modinfo_read_fd(int fd, modinfo_fn fn, void *userdata);
 

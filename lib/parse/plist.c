@@ -307,8 +307,10 @@ int pl_parse(const void *data, size_t len, const char *name, plist_t *ret, struc
 int pl_read_dict(const struct root *r, const char *path, plist_t *ret, struct excise_err *err)
 {
 	*ret = NULL;
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer; read_fd_all refuses it. */
-	_cleanup_close_ int fd = root_openat(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	/* opened only once known to be a regular file: no device or FIFO is opened */
+	_cleanup_close_ int fd = root_open_file(r, path, O_RDONLY, NULL);
+	if (fd == -EXCISE_E_SPECIAL)
+		return err_set(err, fd, "'%s': not a regular file (a device, FIFO or socket): not opened", path);
 	if (fd < 0)
 		return err_setc(err, fd, "'%s'", path);
 	_cleanup_free_ char *data = NULL;

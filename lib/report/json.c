@@ -330,6 +330,17 @@ static json_t *report_doc(struct jb *jb, const struct excise_scan *s)
 	set(jb, host, "root", jstr(jb, s->host.root));
 	set(jb, host, "platform", jstr(jb, s->host.platform));
 	set(jb, host, "live", json_boolean(s->host.live));
+	if (s->host.platforms) {
+		json_t *pl = json_array();
+		if (!pl)
+			jb->err = -ENOMEM;
+		for (const char *p = s->host.platforms; pl && *p; p += strcspn(p, ","), p += *p == ',') {
+			size_t k = strcspn(p, ",");
+			if (json_array_append_new(pl, json_stringn(p, k)) < 0)
+				jb->err = -ENOMEM;
+		}
+		set(jb, host, "platforms", pl);
+	}
 	set(jb, doc, "host", host);
 	set(jb, doc, "started", json_string(t0));
 	set(jb, doc, "finished", json_string(t1));

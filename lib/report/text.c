@@ -259,6 +259,8 @@ static void heading(struct tw *t, const struct excise_scan *s)
 	esc(t, l, s->host.hostname && *s->host.hostname ? s->host.hostname : "(unnamed host)");
 	buf_adds(l, " (");
 	esc(t, l, s->host.os ? s->host.os : s->host.platform);
+	if (s->host.platforms && strchr(s->host.platforms, ','))
+		buf_addf(l, ", platforms %s", s->host.platforms); /* excise's own words: linux,windows */
 	buf_adds(l, s->host.live ? ", live" : ", root ");
 	buf_init(&post, 0);
 	buf_addf(&post, ") at %s, catalog ", t0);

@@ -58,22 +58,10 @@ static bool has_file_nocase(const struct root *r, const char *path)
 	       (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode));
 }
 
-const char *host_platform(const struct root *r)
-{
-	if (r->live)
-		return "linux";
-	if (has_file_nocase(r, "/Windows/System32/config/SOFTWARE"))
-		return "windows";
-	if (has_file_nocase(r, "/System/Library/CoreServices/SystemVersion.plist"))
-		return "macos";
-	return "linux";
-}
-
-bool host_recognised(const struct root *r)
+/* Linux's markers: an os-release file, a dpkg status file, an RPM database. */
+static bool has_linux_marks(const struct root *r)
 {
 	static const char *const marks[] = { "/etc/os-release", "/usr/lib/os-release", "/var/lib/dpkg/status" };
-	if (r->live || strcmp(host_platform(r), "linux") != 0)
-		return true;
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
 		struct stat st;
 		if (root_lstat(r, marks[i], &st) == 0 && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
@@ -82,14 +70,59 @@ bool host_recognised(const struct root *r)
 	return rpmdb_dir(r) != NULL;
 }
 
+unsigned host_platform_marks(const struct root *r)
+{
+	if (r->live)
+		return HOST_LINUX;
+	unsigned m = 0;
+	if (has_linux_marks(r))
+		m |= HOST_LINUX;
+	if (has_file_nocase(r, "/Windows/System32/config/SOFTWARE"))
+		m |= HOST_WINDOWS;
+	if (has_file_nocase(r, "/System/Library/CoreServices/SystemVersion.plist"))
+		m |= HOST_MACOS;
+	return m;
+}
+
+/* The platforms of `marks`, the primary first (see scan_int.h), into `out`. */
+static void platform_list(unsigned marks, char out[32])
+{
+	static const struct { unsigned bit; const char *name; } order[] = {
+		{ HOST_LINUX, "linux" }, { HOST_WINDOWS, "windows" }, { HOST_MACOS, "macos" },
+	};
+	out[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (marks & order[i].bit) {
+			if (out[0])
+				strcat(out, ",");
+			strcat(out, order[i].name);
+		}
+	if (!out[0])
+		strcpy(out, "linux");
+}
+
+const char *host_platform(const struct root *r)
+{
+	unsigned m = host_platform_marks(r);
+	return (m & HOST_LINUX) || !m ? "linux" : (m & HOST_WINDOWS) ? "windows" : "macos";
+}
+
+bool host_recognised(const struct root *r)
+{
+	return r->live || host_platform_marks(r) != 0;
+}
+
 int host_read(const struct root *r, struct excise_host *h)
 {
 	*h = (struct excise_host){ 0 };
 	int e = 0;
 	h->live = r->live;
+	char list[32];
+	platform_list(host_platform_marks(r), list);
 	h->root = strdup(r->path);
-	h->platform = strdup(host_platform(r));
-	if (!h->root || !h->platform)
+	h->platforms = strdup(list);
+	h->platform = strndup(list, strcspn(list, ","));
+	if (!h->root || !h->platform || !h->platforms)
 		return -ENOMEM;
 	if (r->live) {
 		char name[256];

@@ -24,6 +24,11 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	struct root root = { .fd = -1 };
 	if ((r = root_open(opts->root, &root, reterr)) < 0)
 		return r;
+	/* a directory many paths lead to is listed once per name looked up in it */
+	if (root_cache_nocase(&root) < 0) {
+		root_done(&root);
+		return err_set(reterr, -ENOMEM, "out of memory");
+	}
 	struct excise_host host = { 0 };
 	struct excise_engine *e = NULL;
 	struct excise_scan *s = NULL;
@@ -35,12 +40,13 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	}
 	if ((r = host_read(&root, &host)) < 0)
 		goto fail;
-	if ((r = source_check_runnable(&root, host.platform, opts, reterr)) < 0)
+	if ((r = source_check_runnable(&root, host.platforms, opts, reterr)) < 0)
 		goto done;
-	/* Only the indicators of the root's platform are compiled (and tried). */
-	if ((r = excise_engine_new(catalog, host.platform, &host, &e, reterr)) < 0)
+	/* Only the indicators of the root's platforms are compiled (and tried): every platform
+	 * whose markers it carries, so a second one's files are never passed over. */
+	if ((r = excise_engine_new(catalog, host.platforms, &host, &e, reterr)) < 0)
 		goto done;
-	if ((r = source_run_all(e, &root, host.platform, opts)) < 0)
+	if ((r = source_run_all(e, &root, host.platforms, opts)) < 0)
 		goto fail;
 	if ((r = excise_engine_finish(e, &s, reterr)) < 0)
 		goto done;

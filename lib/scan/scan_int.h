@@ -13,14 +13,24 @@ int host_read(const struct root *r, struct excise_host *h);
  * preferences); fills only facts still NULL or empty. 0 or -ENOMEM. */
 int host_read_macos(const struct root *r, struct excise_host *h);
 
-/* The platform of a root: "windows" when Windows/System32/config/SOFTWARE is there,
- * "macos" for System/Library/CoreServices/SystemVersion.plist (both looked up without
- * regard to case), else "linux". The live host is "linux". */
+/* The platforms whose markers a root carries, every one of them (an image may hold
+ * another platform's files: a Linux image with a copied Windows hive is scanned with
+ * both platforms' sources, never taken for only one):
+ *   HOST_LINUX    etc/os-release, usr/lib/os-release, var/lib/dpkg/status, an RPM database;
+ *   HOST_WINDOWS  Windows/System32/config/SOFTWARE;
+ *   HOST_MACOS    System/Library/CoreServices/SystemVersion.plist
+ * (the last two looked up without regard to case). The live host is HOST_LINUX. */
+enum { HOST_LINUX = 1u << 0, HOST_WINDOWS = 1u << 1, HOST_MACOS = 1u << 2 };
+unsigned host_platform_marks(const struct root *r);
+
+/* The primary platform of a root, the one its plan is made for: "linux" when it carries
+ * Linux's markers (or none), else "windows", else "macos". host_read puts it in
+ * host.platform and every platform of the root, primary first, in host.platforms. */
 const char *host_platform(const struct root *r);
 
-/* Whether the root looks like an operating system: the live host; a Windows or macOS
- * root (host_platform); an os-release file (etc/ or usr/lib/); a dpkg status file; an
- * RPM database. False for an empty directory, such as an image that did not mount. */
+/* Whether the root looks like an operating system: the live host, or some platform's
+ * markers (host_platform_marks). False for an empty directory, such as an image that
+ * did not mount. */
 bool host_recognised(const struct root *r);
 
 /* Hostname and OS name of an offline Windows root (winhost.c); each NULL when

@@ -15,6 +15,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,6 +41,8 @@ struct loaded {
 struct kmod {
 	struct source_ctx *ctx;
 	struct loaded ld;
+	struct strset read;  /* "dev:ino" of the module files whose .modinfo was read */
+	unsigned n_modules;  /* module files and links looked at (EXCISE_MAX_KMOD_MODULES) */
 	const char *release; /* running release when live, else NULL */
 	bool any_tree;
 };
@@ -209,13 +212,28 @@ static void minfo_done(struct minfo *m)
 /* The .modinfo of a plain .ko file; problems are item errors, not failures. */
 static int read_modinfo(struct kmod *k, const char *path, struct minfo *m)
 {
-	_cleanup_close_ int fd = root_openat(source_root(k->ctx), path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	int r = fd < 0 ? fd : modinfo_read_fd(fd, on_modinfo, m);
+	struct stat st;
+	_cleanup_close_ int fd = root_open_file(source_root(k->ctx), path, O_RDONLY, &st);
+	int r = fd < 0 ? fd : 0;
+	if (r == 0) {
+		/* A file read once, however many links lead to it: the observation of its
+		 * first path carries what it says, the links only their names. */
+		char key[64];
+		int n = snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st.st_dev,
+				 (unsigned long long)st.st_ino);
+		r = strset_add(&k->read, key, (size_t)n);
+		if (r == 0)
+			return 0;
+		r = r < 0 ? r : modinfo_read_fd(fd, on_modinfo, m);
+	}
 	if (r == -ENOMEM)
 		return r;
 	if (r == -EXCISE_E_TOOBIG)
 		source_item_error(k->ctx, r, "'%s': larger than %u bytes, .modinfo not read", path,
 				  EXCISE_MAX_KMOD_SIZE);
+	else if (r == -EXCISE_E_LIMIT)
+		source_item_error(k->ctx, r, "'%s': more than %u .modinfo strings (EXCISE_MAX_MODINFO_STRINGS), "
+				  ".modinfo not read", path, EXCISE_MAX_MODINFO_STRINGS);
 	else if (r < 0)
 		source_item_error(k->ctx, r, "'%s': .modinfo not read", path);
 	return 0;
@@ -269,8 +287,17 @@ static int on_module_entry(void *ud, const struct walk_entry *e)
 {
 	struct mod_walk *m = ud;
 	size_t ext = module_ext(e->name);
+	if (ext && e->type != DT_REG && e->type != DT_LNK && e->type != DT_DIR)
+		source_item_error(m->k->ctx, -EXCISE_E_SPECIAL, "'%s': named as a module, not read", e->path);
 	if (!ext || (e->type != DT_REG && e->type != DT_LNK))
 		return WALK_CONTINUE;
+	if (++m->k->n_modules > EXCISE_MAX_KMOD_MODULES) {
+		if (m->k->n_modules == EXCISE_MAX_KMOD_MODULES + 1)
+			source_item_error(m->k->ctx, EXCISE_E_LIMIT, "'%s': more than %u module files and links, "
+					  "the rest not read (EXCISE_MAX_KMOD_MODULES)", e->path,
+					  EXCISE_MAX_KMOD_MODULES);
+		return WALK_CONTINUE;
+	}
 	return module_file(m->k, e->path, e->name, ext, m->running_release);
 }
 
@@ -306,6 +333,7 @@ static int run(struct source_ctx *ctx)
 {
 	struct kmod k = { .ctx = ctx };
 	hash_init(&k.ld.h);
+	strset_init(&k.read);
 	struct utsname u;
 	int r = 0;
 	if (source_live(ctx)) {
@@ -328,6 +356,7 @@ static int run(struct source_ctx *ctx)
 	}
 	bool found = k.any_tree || k.ld.n > 0;
 	loaded_done(&k.ld);
+	strset_done(&k.read);
 	if (r < 0)
 		return source_fail(ctx, r, "kernel modules: %s", excise_strerror(r));
 	return found ? 0 : -EXCISE_E_ABSENT;

@@ -85,7 +85,7 @@ static int bundle(struct apps *a, const char *path, const char *kind, const char
 		return 0; /* a file named like a bundle, or a dangling link: not an app */
 	for (size_t i = 0; i < a->depth; i++)
 		if (a->dev[i] == st.st_dev && a->ino[i] == st.st_ino) {
-			source_item_error(a->ctx, EXCISE_E_LIMIT, "'%s': leads back to a bundle that "
+			source_item_error(a->ctx, EXCISE_E_SYMLINK, "'%s': leads back to a bundle that "
 					  "contains it (symlink cycle), not read", path);
 			return 0;
 		}

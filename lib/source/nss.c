@@ -8,8 +8,10 @@
  * read-only (sqlite3_deserialize): the original is never locked or written
  * and no -journal/-wal file appears next to it. A cert9.db in WAL mode is
  * read without its -wal file (what was checkpointed). The schema is trusted
- * no further than needed: nssPublic must be a plain table (a view could run
- * anything), SQLite's defensive mode is on and schema functions are off.
+ * no further than lib/parse/sqlitedb.h allows: plain tables and indexes only
+ * (no view, trigger, virtual table or generated column), defensive mode, no
+ * schema functions, a deadline (EXCISE_MAX_SQLITE_SECONDS); a database refused
+ * for its schema or stopped by the deadline makes the source incomplete.
  *
  * NSS keeps PKCS #11 attributes in columns named "a" + the attribute type in
  * hex, CK_ULONG values as 4 big-endian bytes (checked against what certutil
@@ -35,6 +37,7 @@
 #include <sqlite3.h>
 
 #include "core/limits.h"
+#include "parse/sqlitedb.h"
 #include "source/certobs.h"
 #include "source/profiles.h"
 #include "source/source.h"
@@ -57,7 +60,8 @@ struct db {
 	struct source_ctx *ctx;
 	const struct profile *p;
 	const char *path;
-	sqlite3 *h;
+	struct sqlitedb db;
+	sqlite3 *h;         /* db.h */
 	struct trust *t;
 	size_t nt;
 };
@@ -81,35 +85,38 @@ static uint32_t ulong_col(sqlite3_stmt *s, int i)
 
 static void db_error(struct db *d, const char *what)
 {
-	source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': %s: %s", d->path, what, sqlite3_errmsg(d->h));
+	int e = sqlitedb_error(&d->db, sqlite3_errcode(d->h));
+	if (e == -EXCISE_E_LIMIT)
+		source_incomplete(d->ctx, e, "'%s': %s: past the time limit (EXCISE_MAX_SQLITE_SECONDS)", d->path,
+				  what);
+	else
+		source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': %s: %s", d->path, what, sqlite3_errmsg(d->h));
 }
 
-/* nssPublic must be an ordinary table. */
+/* Only plain tables and indexes (parse/sqlitedb.h), and nssPublic among them. */
 static bool schema_ok(struct db *d)
 {
+	struct excise_err err = { 0 };
+	int r = sqlitedb_check_schema(&d->db, d->path, &err);
+	if (r < 0) {
+		/* a database NSS would read and this scan will not: what it trusts is unknown */
+		source_incomplete(d->ctx, r, "%s", err.msg);
+		return false;
+	}
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(d->h, "SELECT type, sql FROM sqlite_master WHERE name = 'nssPublic'",
-			       -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(d->h, "SELECT 1 FROM sqlite_schema WHERE name = 'nssPublic'", -1, &s, NULL) !=
+	    SQLITE_OK) {
 		db_error(d, "not a readable SQLite database");
 		return false;
 	}
-	bool ok = false;
 	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(s, 0);
-		const char *sql = (const char *)sqlite3_column_text(s, 1);
-		ok = type && strcmp(type, "table") == 0 && sql && strncasecmp(sql, "CREATE TABLE", 12) == 0;
-		if (!ok)
-			source_item_error(d->ctx, EXCISE_E_CORRUPT,
-					  "'%s': nssPublic is not a plain table, not read", d->path);
-	} else if (rc == SQLITE_DONE) {
+	sqlite3_finalize(s);
+	if (rc == SQLITE_DONE)
 		source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': no nssPublic table: not an NSS database",
 				  d->path);
-	} else {
+	else if (rc != SQLITE_ROW)
 		db_error(d, "cannot read the schema");
-	}
-	sqlite3_finalize(s);
-	return ok;
+	return rc == SQLITE_ROW;
 }
 
 /* Read every trust row (sorted by SHA-1). Returns < 0 only for -ENOMEM. */
@@ -123,7 +130,7 @@ static int read_trust(struct db *d)
 	}
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW && d->nt < EXCISE_MAX_CERTS_PER_BUNDLE) {
+	while (sqlitedb_arm(&d->db), (rc = sqlite3_step(s)) == SQLITE_ROW && d->nt < EXCISE_MAX_CERTS_PER_BUNDLE) {
 		const void *h = sqlite3_column_blob(s, 0);
 		if (!h || sqlite3_column_bytes(s, 0) != 20)
 			continue;
@@ -221,7 +228,7 @@ static int read_certs(struct db *d)
 	}
 	size_t i = 0;
 	int rc, r = 0;
-	while (r >= 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (r >= 0 && (sqlitedb_arm(&d->db), (rc = sqlite3_step(s)) == SQLITE_ROW)) {
 		if (i >= EXCISE_MAX_CERTS_PER_BUNDLE) {
 			source_item_error(d->ctx, EXCISE_E_LIMIT,
 					  "'%s': more than %u certificates, only the first %u read",
@@ -239,29 +246,18 @@ static int read_certs(struct db *d)
 /* Read one cert9.db held in `data`. Returns < 0 only for -ENOMEM. */
 static int read_db(struct db *d, unsigned char *data, size_t len)
 {
-	if (len < 100 || memcmp(data, "SQLite format 3", 16) != 0) {
-		source_item_error(d->ctx, EXCISE_E_CORRUPT, "'%s': not an SQLite database", d->path);
+	struct excise_err err = { 0 };
+	int r = sqlitedb_open_mem(d->path, data, len, &d->db, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		source_item_error(d->ctx, EXCISE_E_CORRUPT, "%s", err.msg);
 		return 0;
 	}
-	if (data[18] == 2 && data[19] == 2)
-		data[18] = data[19] = 1; /* WAL: read the main file alone, as a rollback db */
-	int rc = sqlite3_open_v2(":memory:", &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL);
-	if (rc != SQLITE_OK) {
-		sqlite3_close(d->h);
-		return rc == SQLITE_NOMEM ? -ENOMEM : 0;
-	}
-	sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	sqlite3_db_config(d->h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
-	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
-	sqlite3_db_config(d->h, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
-	int r = 0;
-	rc = sqlite3_deserialize(d->h, "main", data, (sqlite3_int64)len, (sqlite3_int64)len,
-				 SQLITE_DESERIALIZE_READONLY);
-	if (rc != SQLITE_OK)
-		db_error(d, "cannot open");
-	else if (schema_ok(d) && (r = read_trust(d)) >= 0)
+	d->h = d->db.h;
+	if (schema_ok(d) && (r = read_trust(d)) >= 0)
 		r = read_certs(d);
-	sqlite3_close(d->h);
+	sqlitedb_close(&d->db);
 	free(d->t);
 	return r;
 }

@@ -4,10 +4,20 @@
  *
  * The database (SQLite rpmdb.sqlite, NDB Packages.db or Berkeley DB Packages)
  * is never opened in place: its files are opened inside the root (confined,
- * no symlink as the last component), copied into a private temporary
- * directory, and librpm reads the copy. So nothing in the root is locked,
+ * no symlink as the last component, regular files only), copied into a
+ * private temporary directory (mkdtemp: 0700; at most EXCISE_MAX_RPMDB_SIZE
+ * bytes; removed on every exit path, excise killed included, by a janitor
+ * process), and librpm reads the copy. So nothing in the root is locked,
  * written or created (no -shm/-wal, .rpm.lock or __db.* files), and a hostile
- * database can only damage a throwaway copy.
+ * database can only damage a throwaway copy. An SQLite copy is read only when
+ * its schema holds plain tables and indexes (lib/parse/sqlitedb.h).
+ *
+ * Of several databases in one directory, the one rpm itself would read comes
+ * first (its dbDetectBackend): the backend the image's macro files name
+ * (%_db_backend, the last setting in rpm's order of /usr/lib/rpm/macros,
+ * macros.d/, redhat/macros, /etc/rpm/macros.*, /etc/rpm/macros) when its file
+ * is there, else the first there of SQLite, NDB, Berkeley DB. Any other is
+ * reported (an item error) and read too: a decoy cannot hide the real one.
  *
  * librpm keeps global state (macros, log callback) and is not thread-safe:
  * every call into it happens under one mutex, the configuration is read once,
@@ -20,7 +30,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <rpm/header.h>
@@ -34,7 +47,9 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "parse/rpmdb.h"
+#include "parse/sqlitedb.h"
 #include "source/source.h"
+#include "source/tree.h"
 
 static pthread_mutex_t rpm_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool rpm_inited;
@@ -122,6 +137,25 @@ static int check_sqlite(struct source_ctx *ctx, int tfd, const char *dbfile)
 	return 0;
 }
 
+/* librpm reads an SQLite database with SQLite, whose schema can run code: the
+ * private copy may hold only plain tables and indexes (parse/sqlitedb.h). */
+static int check_schema(struct source_ctx *ctx, const char *tmp, const char *dbfile)
+{
+	_cleanup_free_ char *copy = path_join(tmp, "rpmdb.sqlite");
+	if (!copy)
+		return -ENOMEM;
+	struct sqlitedb db;
+	struct excise_err err = { 0 };
+	int r = sqlitedb_open_file(dbfile, copy, &db, &err);
+	if (r >= 0) {
+		r = sqlitedb_check_schema(&db, dbfile, &err);
+		sqlitedb_close(&db);
+	}
+	if (r < 0)
+		return source_fail(ctx, r, "%s", err.msg);
+	return 0;
+}
+
 /* Called with rpm_lock held. */
 static int rpm_init(void)
 {
@@ -175,6 +209,83 @@ static bool have_backend(const char *name)
 	return false;
 }
 
+/*
+ * The scratch directory is removed on every exit path, this process killed
+ * included: a child (the janitor) waits on a pipe whose write end only this
+ * process holds, and when it reads end-of-file (the read is done, or this
+ * process died however it died) removes what is in the directory and the
+ * directory. It calls only async-signal-safe functions (it is forked from a
+ * process that may have threads), holds no other descriptor, and leaves the
+ * process group so that a ^C or a kill of excise's group does not stop it.
+ */
+struct janitor {
+	pid_t pid;
+	int wfd;
+};
+
+static void janitor_clean(int dfd, const char *dir)
+{
+	char buf[4096];
+	for (int pass = 0; pass < 64; pass++) {
+		long n = syscall(SYS_getdents64, dfd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			off += de->d_reclen;
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				(void)unlinkat(dfd, de->d_name, 0);
+		}
+		(void)lseek(dfd, 0, SEEK_SET);
+	}
+	(void)rmdir(dir);
+}
+
+static int janitor_start(const char *dir, int dfd, struct janitor *j)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return neg_errno();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = neg_errno();
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	if (pid == 0) {
+		/* the child: the pipe's read end as 0, the directory as 1, nothing else */
+		if (dup2(p[0], 0) < 0 || dup2(dfd, 1) < 0)
+			_exit(1);
+		(void)close_range(2, ~0u, 0);
+		(void)setsid();
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+		sigaction(SIGINT, &ign, NULL);
+		sigaction(SIGTERM, &ign, NULL);
+		sigaction(SIGHUP, &ign, NULL);
+		sigaction(SIGQUIT, &ign, NULL);
+		char c;
+		while (read(0, &c, 1) < 0 && errno == EINTR)
+			;
+		janitor_clean(1, dir);
+		_exit(0);
+	}
+	close(p[0]);
+	*j = (struct janitor){ .pid = pid, .wfd = p[1] };
+	return 0;
+}
+
+/* The read is over (the directory already removed): the janitor is let go and reaped. */
+static void janitor_stop(struct janitor *j)
+{
+	if (j->pid <= 0)
+		return;
+	close(j->wfd);
+	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	j->pid = 0;
+}
+
 /* Remove the temporary copy and everything librpm may have created in it. */
 static void remove_tmpdir(const char *dir)
 {
@@ -220,14 +331,14 @@ static int copy_file(struct source_ctx *ctx, const char *path, const char *name,
 		     uint64_t *total, bool required)
 {
 	const struct root *root = source_root(ctx);
-	_cleanup_close_ int fd = root_openat(root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd = root_open_file(root, path, O_RDONLY | O_NOFOLLOW, NULL);
 	if (fd < 0) {
 		if (fd == -ENOENT && !required)
 			return 0;
 		if (fd == -ELOOP)
 			return source_fail(ctx, -EXCISE_E_SYMLINK,
 					   "'%s': a symlink in the RPM database directory, not read", path);
-		return source_fail(ctx, fd, "'%s': cannot open: %s", path, strerror(-fd));
+		return source_fail(ctx, fd, "'%s': cannot open: %s", path, excise_strerror(fd));
 	}
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -374,12 +485,20 @@ static int read_db(struct source_ctx *ctx, const char *dir, const struct rpmdb_b
 	int k = snprintf(tmp, sizeof(tmp), "%s/excise-rpmdb.XXXXXX", tdir);
 	if (k < 0 || (size_t)k >= sizeof(tmp))
 		return source_fail(ctx, -ENAMETOOLONG, "'%s': TMPDIR is too long", tdir);
+	/* mkdtemp makes it 0700: private to this user */
 	if (!mkdtemp(tmp))
 		return fail_errno(ctx, dbfile, "cannot make a temporary directory for a copy");
 	int r = 0;
+	struct janitor jan = { 0 };
 	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0) {
 		r = fail_errno(ctx, tmp, "cannot open");
+		goto out;
+	}
+	if ((r = janitor_start(tmp, tfd, &jan)) < 0) {
+		close(tfd);
+		r = source_fail(ctx, r, "'%s': cannot start the cleaner of its private copy: %s", dbfile,
+				excise_strerror(r));
 		goto out;
 	}
 	uint64_t total = 0;
@@ -390,6 +509,8 @@ static int read_db(struct source_ctx *ctx, const char *dir, const struct rpmdb_b
 	if (r >= 0 && be == &rpmdb_backends[0])
 		r = check_sqlite(ctx, tfd, dbfile);
 	close(tfd);
+	if (r >= 0 && be == &rpmdb_backends[0])
+		r = check_schema(ctx, tmp, dbfile);
 	if (r < 0)
 		goto out;
 
@@ -419,7 +540,92 @@ static int read_db(struct source_ctx *ctx, const char *dir, const struct rpmdb_b
 	buf_done(&log);
 out:
 	remove_tmpdir(tmp);
+	janitor_stop(&jan);
 	return r;
+}
+
+/*
+ * Which database rpm itself would read in a directory holding several (its
+ * dbDetectBackend): the backend the image's configuration names (%_db_backend)
+ * when its file is there, else the first there in rpm's order (SQLite, NDB,
+ * Berkeley DB). The configuration is the last %_db_backend of the image's macro
+ * files, read in rpm's order.
+ */
+struct dbconf {
+	struct source_ctx *ctx;
+	int backend;          /* index in rpmdb_backends, or -1 */
+	char value[32];       /* as written, when it names no backend */
+	char file[256];       /* where it was set */
+};
+
+static int backend_index(const char *v, size_t n)
+{
+	static const struct { const char *name; int b; } names[] = {
+		{ "sqlite", 0 }, { "ndb", 1 }, { "bdb", 2 }, { "bdb_ro", 2 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == n && !memcmp(names[i].name, v, n))
+			return names[i].b;
+	return -1;
+}
+
+static int macro_file(void *ud, const char *path, const char *name)
+{
+	(void)name;
+	struct dbconf *c = ud;
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = root_read_file(source_root(c->ctx), path, EXCISE_MAX_TEXT_FILE_SIZE, &data, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (r != -ENOENT && r != -ENOTDIR)
+			source_item_error(c->ctx, r, "'%s': cannot read", path);
+		return 0;
+	}
+	for (char *line = data, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		line += strspn(line, " \t");
+		if (strncmp(line, "%_db_backend", 12) != 0 || (line[12] != ' ' && line[12] != '\t'))
+			continue;
+		char *v = line + 12 + strspn(line + 12, " \t");
+		size_t n = strcspn(v, " \t\r");
+		c->backend = backend_index(v, n);
+		snprintf(c->value, sizeof(c->value), "%.*s", (int)(n < 31 ? n : 31), v);
+		snprintf(c->file, sizeof(c->file), "%s", path);
+	}
+	return 0;
+}
+
+static bool macros_name(const char *n)
+{
+	return strncmp(n, "macros.", 7) == 0 && n[7];
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int configured_backend(struct source_ctx *ctx, struct dbconf *c)
+{
+	*c = (struct dbconf){ .ctx = ctx, .backend = -1 };
+	static const struct dirlist macros_d = { .match = macros_name, .compar = cmp_names, .what = "macro files" };
+	int r = macro_file(c, "/usr/lib/rpm/macros", NULL);
+	if (r >= 0)
+		r = source_list(ctx, "/usr/lib/rpm/macros.d", &macros_d, 0, macro_file, c);
+	if (r >= 0)
+		r = macro_file(c, "/usr/lib/rpm/redhat/macros", NULL);
+	if (r >= 0)
+		r = source_list(ctx, "/etc/rpm", &macros_d, 0, macro_file, c);
+	if (r >= 0)
+		r = macro_file(c, "/etc/rpm/macros", NULL);
+	if (r >= 0 && c->backend < 0 && c->value[0])
+		source_item_error(ctx, EXCISE_E_UNSUPPORTED, "'%s': %%_db_backend '%s' names no database "
+				  "format rpm reads: the database is the one its files show", c->file, c->value);
+	return r < 0 ? r : 0;
 }
 
 static int run(struct source_ctx *ctx)
@@ -428,13 +634,17 @@ static int run(struct source_ctx *ctx)
 	struct stat seen[ARRAY_SIZE(rpmdb_dirs)];
 	size_t n_seen = 0;
 	int r = 0, n_read = 0;
+	struct dbconf conf;
+	int k = configured_backend(ctx, &conf);
+	if (k < 0)
+		return source_fail(ctx, k, "RPM configuration: %s", excise_strerror(k));
 
 	for (size_t i = 0; i < ARRAY_SIZE(rpmdb_dirs); i++) {
 		_cleanup_close_ int dfd = root_openat(root, rpmdb_dirs[i], O_PATH | O_DIRECTORY);
 		if (dfd == -ENOENT || dfd == -ENOTDIR)
 			continue;
 		if (dfd < 0) {
-			source_item_error(ctx, dfd, "'%s': cannot open: %s", rpmdb_dirs[i], strerror(-dfd));
+			source_item_error(ctx, dfd, "'%s': cannot open: %s", rpmdb_dirs[i], excise_strerror(dfd));
 			if (r == 0)
 				r = dfd;
 			continue;
@@ -449,18 +659,38 @@ static int run(struct source_ctx *ctx)
 			continue;
 		seen[n_seen++] = st;
 
-		const struct rpmdb_backend *be = rpmdb_backend_of(dfd);
-		if (!be)
+		bool present[ARRAY_SIZE(rpmdb_backends)];
+		int chosen = -1;
+		for (size_t b = 0; b < ARRAY_SIZE(rpmdb_backends); b++) {
+			struct stat bst;
+			present[b] = fstatat(dfd, rpmdb_backends[b].marker, &bst, AT_SYMLINK_NOFOLLOW) == 0;
+			if (present[b] && chosen < 0)
+				chosen = (int)b;
+		}
+		if (conf.backend >= 0 && present[conf.backend])
+			chosen = conf.backend;
+		if (chosen < 0)
 			continue;
-		int k = read_db(ctx, rpmdb_dirs[i], be);
+		k = read_db(ctx, rpmdb_dirs[i], &rpmdb_backends[chosen]);
 		if (k < 0)
 			return k;
 		n_read++;
+		/* Another database beside it is not the one rpm uses, but what it holds is seen too. */
+		for (size_t b = 0; b < ARRAY_SIZE(rpmdb_backends); b++) {
+			if (!present[b] || (int)b == chosen)
+				continue;
+			source_item_error(ctx, 0, "'%s/%s': a second RPM database (%s) beside '%s/%s', the one rpm "
+					  "uses here (%s%s%s): read too", rpmdb_dirs[i], rpmdb_backends[b].marker,
+					  rpmdb_backends[b].label, rpmdb_dirs[i], rpmdb_backends[chosen].marker,
+					  conf.backend == chosen ? "%_db_backend in " : "rpm's order",
+					  conf.backend == chosen ? conf.file : "", "");
+			(void)read_db(ctx, rpmdb_dirs[i], &rpmdb_backends[b]); /* a failure is recorded */
+		}
 	}
 	if (n_read > 0)
 		return 0;
 	if (r < 0)
-		return source_fail(ctx, r, "no RPM database could be opened (%s)", strerror(-r));
+		return source_fail(ctx, r, "no RPM database could be opened (%s)", excise_strerror(r));
 	return -EXCISE_E_ABSENT;
 }
 

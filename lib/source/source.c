@@ -20,7 +20,8 @@ struct source_ctx {
 	struct excise_engine *engine;
 	const struct matcher *m;    /* the engine's, for the hot loops' filters */
 	const struct root *root;
-	const char *platform;
+	const char *platform;       /* the one the running source reads */
+	const char *platforms;      /* the root's, primary first: "linux,windows" */
 	const struct excise_scan_opts *opts;
 	struct excise_source_result *res;
 };
@@ -79,19 +80,40 @@ void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs)
 		ctx->opts->progress(ctx->opts->progress_data, entries, dirs);
 }
 
-void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...)
+static void item_error(struct source_ctx *ctx, int code, bool incomplete, const char *fmt, va_list ap)
+	PRINTF(4, 0);
+static void item_error(struct source_ctx *ctx, int code, bool incomplete, const char *fmt, va_list ap)
 {
 	struct excise_err e;
-	va_list ap;
-	va_start(ap, fmt);
 	char msg[EXCISE_ERR_MSG];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (code < 0)
 		err_set(&e, code, "%s: %s", msg, excise_strerror(code));
 	else
 		err_set(&e, code, "%s", msg);
-	excise_engine_item_error(ctx->engine, ctx->res, e.msg);
+	/* A named limit (a size, a count, a depth) that stopped the source reading something
+	 * it must: what is past it is unknown, so the source is incomplete. */
+	if (incomplete || code == EXCISE_E_TOOBIG || code == -EXCISE_E_TOOBIG || code == EXCISE_E_LIMIT ||
+	    code == -EXCISE_E_LIMIT)
+		engine_limit(ctx->engine, ctx->res, e.msg);
+	else
+		excise_engine_item_error(ctx->engine, ctx->res, e.msg);
+}
+
+void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	item_error(ctx, code, false, fmt, ap);
+	va_end(ap);
+}
+
+void source_incomplete(struct source_ctx *ctx, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	item_error(ctx, code, true, fmt, ap);
+	va_end(ap);
 }
 
 int source_fail(struct source_ctx *ctx, int code, const char *fmt, ...)
@@ -132,6 +154,20 @@ static bool source_runs_on(const struct source *src, const char *platform)
 	return false;
 }
 
+/* The platform of the list `platforms` (the root's, primary first) a source runs under:
+ * the first it reads, or NULL when it reads none of them. */
+static const char *run_platform(const struct source *src, const char *platforms)
+{
+	static const char *const names[] = { "linux", "windows", "macos" };
+	for (const char *p = platforms; *p; p += strcspn(p, ","), p += *p == ',') {
+		size_t k = strcspn(p, ",");
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			if (strlen(names[i]) == k && !strncmp(names[i], p, k) && source_runs_on(src, names[i]))
+				return names[i];
+	}
+	return NULL;
+}
+
 static double seconds_since(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -147,7 +183,7 @@ static const char *why_not(const struct source *src, const struct root *root, co
 	if ((src->flags & SOURCE_FULL_ONLY) && !(opts->flags & EXCISE_SCAN_FULL))
 		return "runs only in a full scan (--full)";
 	*ret = EXCISE_SOURCE_ABSENT;
-	if (!source_runs_on(src, platform))
+	if (!run_platform(src, platform))
 		return "does not read this platform";
 	if ((src->flags & SOURCE_LIVE_ONLY) && !root->live)
 		return "reads only the running system, not a root given with --root";
@@ -161,19 +197,22 @@ static void run_source(struct source_ctx *ctx, const struct source *src)
 		res->status = EXCISE_SOURCE_SKIPPED;
 		return;
 	}
-	if (why_not(src, ctx->root, ctx->platform, ctx->opts, &res->status))
+	if (why_not(src, ctx->root, ctx->platforms, ctx->opts, &res->status))
 		return;
+	ctx->platform = run_platform(src, ctx->platforms);
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int r = src->run(ctx);
 	res->seconds = seconds_since(&t0);
 	if (r == -EXCISE_E_ABSENT) {
-		res->status = EXCISE_SOURCE_ABSENT;
+		/* nothing found in what it read, but a limit left part unread: incomplete */
+		res->status = res->error ? EXCISE_SOURCE_FAILED : EXCISE_SOURCE_ABSENT;
 	} else if (r < 0) {
 		res->status = EXCISE_SOURCE_FAILED;
 		excise_engine_fail(ctx->engine, res, excise_strerror(r)); /* when the source gave no reason */
 	} else {
-		res->status = EXCISE_SOURCE_OK;
+		/* ran, but a limit stopped it (source_item_error, engine_limit): incomplete */
+		res->status = res->error ? EXCISE_SOURCE_FAILED : EXCISE_SOURCE_OK;
 	}
 	/* Without root, /root, other users' homes and processes were not readable: what
 	 * the source saw is not what is there. */
@@ -184,11 +223,11 @@ static void run_source(struct source_ctx *ctx, const struct source *src)
 	}
 }
 
-int source_run_all(struct excise_engine *engine, const struct root *root, const char *platform,
+int source_run_all(struct excise_engine *engine, const struct root *root, const char *platforms,
 		   const struct excise_scan_opts *opts)
 {
 	struct source_ctx ctx = { .engine = engine, .m = engine_matcher(engine), .root = root,
-				  .platform = platform, .opts = opts };
+				  .platforms = platforms, .opts = opts };
 	for (size_t i = 0; i < source_table_len; i++) {
 		if (!(ctx.res = excise_engine_input(engine, source_table[i]->name)))
 			return -ENOMEM;
@@ -214,7 +253,7 @@ int source_check_runnable(const struct root *root, const char *platform, const s
 		const char *w = why_not(src, root, platform, opts, &st);
 		if (!w)
 			return 0;
-		bool other = !source_runs_on(src, platform);
+		bool other = !run_platform(src, platform);
 		int k = snprintf(why + n, sizeof(why) - n, "%s%s %s%s%s%s", n ? "; " : "", src->name, w,
 				 other ? " (" : "", other ? platform : "", other ? ")" : "");
 		if (k > 0)

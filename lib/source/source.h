@@ -52,7 +52,8 @@ const struct root *source_root(struct source_ctx *ctx);
 bool source_live(struct source_ctx *ctx);
 unsigned source_scan_flags(struct source_ctx *ctx);   /* enum excise_scan_flags */
 unsigned source_threads(struct source_ctx *ctx);      /* >= 1 */
-/* The platform of the root being scanned: "linux", "windows" or "macos". */
+/* The platform the running source reads: "linux", "windows" or "macos" (of a root
+ * with several platforms' markers, the first of them, primary first, it reads). */
 const char *source_platform(struct source_ctx *ctx);
 /* The catalog being matched (sources may derive places to look from its indicators). */
 const struct excise_catalog *source_catalog(struct source_ctx *ctx);
@@ -81,8 +82,15 @@ bool source_could_match_below(struct source_ctx *ctx, enum excise_obs_kind kind,
 /* True when some indicator tests (kind, field) at all. */
 bool source_wants(struct source_ctx *ctx, enum excise_obs_kind kind, enum excise_field field);
 
-/* A problem with one item; the source goes on. Thread-safe. */
+/* A problem with one item; the source goes on. Thread-safe. When `code` is a limit
+ * (EXCISE_E_TOOBIG, EXCISE_E_LIMIT, either sign: something the source must read was
+ * not read) the source is incomplete, as with source_incomplete. */
 void source_item_error(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
+
+/* An item the source must read and could not, whatever the reason (a database refused
+ * for its schema): an item error, and the source is incomplete: it ends "failed", its
+ * error "stopped by a limit: MSG" (the first such), so the scan is never clean. */
+void source_incomplete(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
 
 /* Record why the source failed; returns `code` (negative). */
 int source_fail(struct source_ctx *ctx, int code, const char *fmt, ...) PRINTF(3, 4);
@@ -94,11 +102,11 @@ void source_progress(struct source_ctx *ctx, uint64_t entries, uint64_t dirs);
 extern const struct source *const source_table[];
 extern const size_t source_table_len;
 
-/* Every source `opts` asks for that reads `platform` (and, when it reads the
- * running system, only on a live root), in registry order, each as an input of
- * `engine`; the others are inputs too, with status skipped or absent. A source
+/* Every source `opts` asks for that reads one of `platforms` (comma-separated, the
+ * primary first; and, when it reads the running system, only on a live root), in
+ * registry order, each once, as an input of `engine`; the others are inputs too, with status skipped or absent. A source
  * that fails is recorded as failed and the rest go on. Returns 0 or -ENOMEM. */
-NODISCARD int source_run_all(struct excise_engine *engine, const struct root *root, const char *platform,
+NODISCARD int source_run_all(struct excise_engine *engine, const struct root *root, const char *platforms,
 			     const struct excise_scan_opts *opts);
 
 /* 0 when some source `opts` asks for can run on `platform` over `root` (always when

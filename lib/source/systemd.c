@@ -293,6 +293,8 @@ static int unit_entry(void *userdata, const char *entry, const char *name)
 			return add_link(s, path, strdup(path), "link:shadowed", -1);
 		return add_unit(s, strdup(name), path, strdup(path));
 	}
+	if (!S_ISDIR(lst.st_mode)) /* a device, FIFO or socket named as a unit: never opened */
+		source_item_error(l->ctx, -EXCISE_E_SPECIAL, "'%s': not read", path);
 	free(path);
 	return 0;
 }

@@ -163,7 +163,7 @@ static int read_cert_file(struct ts *t, const char *path, bool der_ok)
 	if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
 		return 0; /* absent, or a dangling link */
 	if (r == -EXCISE_E_TOOBIG) {
-		source_item_error(t->ctx, EXCISE_E_TOOBIG, "'%s': larger than %u bytes, not read",
+		source_item_error(t->ctx, EXCISE_E_TOOBIG, "'%s': larger than %u bytes (EXCISE_MAX_PEM_BUNDLE_SIZE), not read",
 				  path, EXCISE_MAX_PEM_BUNDLE_SIZE);
 		return 0;
 	}

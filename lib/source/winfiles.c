@@ -195,9 +195,12 @@ static int item(struct wf *w, int code, const struct excise_err *err, const char
 {
 	if (code == -ENOMEM)
 		return code;
-	/* A positive code: the message already says why. */
+	/* A positive code: the message already says why. A PE file's own limits (its header,
+	 * resources, certificate table) say the file is malformed: its name is still seen,
+	 * so they are not a limit that leaves the source incomplete. */
 	if (err && err->msg[0])
-		source_item_error(w->ctx, -code, "win-files: %s", err->msg);
+		source_item_error(w->ctx, code == -EXCISE_E_TOOBIG || code == -EXCISE_E_LIMIT ? EXCISE_E_CORRUPT : -code,
+				  "win-files: %s", err->msg);
 	else
 		source_item_error(w->ctx, code, "win-files: '%s': %s", path, what);
 	return 0;
@@ -206,8 +209,7 @@ static int item(struct wf *w, int code, const struct excise_err *err, const char
 /* Read one PE file and emit what it says. Returns < 0 only to stop the source. */
 static int read_pe(struct wf *w, const struct walk_entry *e, bool name_hit)
 {
-	_cleanup_close_ int fd = root_openat_nofollow(source_root(w->ctx), e->path,
-						      O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	_cleanup_close_ int fd = root_open_file_nofollow(source_root(w->ctx), e->path, O_RDONLY, NULL);
 	if (fd < 0)
 		return item(w, fd, NULL, e->path, "cannot open");
 	struct stat st;

@@ -281,7 +281,7 @@ ln -s /nonexistent "$HF/linked.default"
 t0=$(date +%s)
 scan_json "$H" "${ONLY[@]}"
 t1=$(date +%s)
-check_eq "hostile: nothing found, scan complete (exit 0)" "$rc" 0
+check_eq "hostile: nothing found, and incomplete (exit 2): limits and a refused schema left data unread" "$rc" 2
 check "hostile: report validates" validate_report "$T/out.json"
 check "hostile: no hang (under 240 s)" test $((t1 - t0)) -lt 240
 check "Preferences over EXCISE_MAX_BROWSER_JSON_SIZE: named, not read" \
@@ -307,16 +307,19 @@ check_eq "hostile: 10001 observations (10000 add-ons and the folder)" \
 check "garbage cert9.db: named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/garbage.default/cert9.db': not an SQLite database"
 check "cert9.db whose nssPublic is a view: not run, named" \
-	has_err nss-certs "'/home/mallory/.mozilla/firefox/view.default/cert9.db': nssPublic is not a plain table, not read"
+	has_err nss-certs "'/home/mallory/.mozilla/firefox/view.default/cert9.db': schema object 'nssPublic' is a view, not a plain table: not read"
 check "cert9.db over EXCISE_MAX_NSSDB_SIZE: named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/big.default/cert9.db': larger than 67108864 bytes"
 check "Berkeley DB cert8.db alone: reported as not read" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/old.default/cert8.db': an NSS database in the old Berkeley DB format, not read"
 check "symlinked Firefox profile: named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/linked.default': a symlink where a profile folder may be"
-check_eq "hostile: both sources ran (ok), 0 certificates" \
+# Both ran; both are incomplete: limits stopped them (browser-extensions: more extensions than
+# EXCISE_MAX_BROWSER_EXTENSIONS; nss-certs: a cert9.db over EXCISE_MAX_NSSDB_SIZE, one refused
+# for its schema).
+check_eq "hostile: both sources ran, incomplete (failed), 0 certificates" \
 	"$(jq_py "$T/out.json" "[(s['name'], s['status']) for s in r['sources'] if s['name'] in ('browser-extensions', 'nss-certs')] + [s['observations'] for s in r['sources'] if s['name']=='nss-certs']")" \
-	'[["browser-extensions", "ok"], ["nss-certs", "ok"], 0]'
+	'[["browser-extensions", "failed"], ["nss-certs", "failed"], 0]'
 
 # --- limits on profiles and users -----------------------------------------------
 P=$T/profiles

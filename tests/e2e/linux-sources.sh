@@ -149,9 +149,14 @@ scan_json "$R"
 check_eq "exit status: covered software found" "$rc" 1
 [ -s "$T/out.json" ] || { sed 's/^/# /' "$T/scan.err"; done_testing; exit 1; }
 O=$T/out.json
-for s in systemd sysv kmod truststore; do
+for s in systemd sysv truststore; do
 	check_eq "source $s ran" "$(jq_py "$O" "[s['status'] for s in r['sources'] if s['name']=='$s']")" '["ok"]'
 done
+# The module tree deeper than EXCISE_MAX_SOURCE_DEPTH (below) stops kmod reading part of it:
+# it ran, and is incomplete.
+check_eq "source kmod ran, stopped by the depth limit: failed" \
+	"$(jq_py "$O" "[(s['status'], s['error'].startswith('stopped by a limit: ') and 'directory levels' in s['error']) for s in r['sources'] if s['name']=='kmod']")" \
+	'[["failed", true]]'
 
 # Evidence of every finding, flattened.
 ev() { jq_py "$O" "sorted(set($1 for f in r['findings'] for e in per_match(f['evidence']) if $2))"; }
@@ -240,7 +245,10 @@ with open(sys.argv[1], "w") as f:
 PY
 dd if=/dev/zero of="$R2/etc/ssl/ca-bundle.pem" bs=1M count=33 status=none
 scan_json "$R2" --only truststore
-check_eq "over-limit bundles: nothing found" "$rc" 0
+check_eq "over-limit bundles: nothing found, and the scan incomplete (a limit stopped the reading)" "$rc" 2
+check_eq "over-limit bundles: truststore failed, stopped by a limit" \
+	"$(jq_py "$T/out.json" "[(s['status'], s['error'].startswith('stopped by a limit: ')) for s in r['sources'] if s['name']=='truststore']")" \
+	'[["failed", true]]'
 check "more than EXCISE_MAX_CERTS_PER_BUNDLE certificates: reported, rest not read" \
 	jq_py_true "any(\"'/etc/ssl/cert.pem': more than 100000 certificates, only the first\" in m for s in r['sources'] for m in s['errors'])"
 check "bundle over EXCISE_MAX_PEM_BUNDLE_SIZE: reported, not read" \

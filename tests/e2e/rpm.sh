@@ -2,7 +2,9 @@
 # e2e: the rpm source. Builds real RPMs with rpmbuild, installs them with
 # rpm --root into fixture roots (SQLite database; converted to Berkeley DB
 # where this host can), scans with --only rpm, and checks the findings, the
-# failure modes (corrupt, too big, unsupported backend), confinement (a
+# failure modes (corrupt, too big, unsupported backend, a generated column), the
+# database rpm itself would read beside a decoy, the private copy removed when excise
+# is killed, confinement (a
 # database symlinked from outside the root is not read) and that the database
 # is byte-for-byte unchanged, with no file added, after every scan.
 # shellcheck source=tests/e2e/lib.sh
@@ -145,10 +147,10 @@ check "corrupt: error names the database file" \
 	grep -q "/var/lib/rpm/rpmdb.sqlite" <<<"$(rpm_error)"
 check "corrupt: database unchanged" cmp "$T/before" "$T/after"
 
-# 6. Over EXCISE_MAX_RPMDB_SIZE (2 GiB): a sparse file, refused before any copy.
+# 6. Over EXCISE_MAX_RPMDB_SIZE (512 MiB): a sparse file, refused before any copy.
 RZ=$T/huge
 mkdir -p "$RZ/var/lib/rpm"
-truncate -s 2049M "$RZ/var/lib/rpm/rpmdb.sqlite"
+truncate -s 513M "$RZ/var/lib/rpm/rpmdb.sqlite"
 scan_json "$RZ" --only rpm
 check_eq "too big: exit code 2" "$rc" 2
 check "too big: error names the limit" grep -q "EXCISE_MAX_RPMDB_SIZE" <<<"$(rpm_error)"
@@ -183,6 +185,73 @@ echo 'ID=rhel' >"$T/empty/etc/os-release"
 scan_json "$T/empty" --only rpm
 check_eq "no database: exit code 0" "$rc" 0
 check_eq "no database: rpm source absent" "$(rpm_status)" '["absent"]'
+
+# 10. A decoy SQLite database (rpmdb --initdb: empty) beside the real Berkeley DB one.
+# With the image configured for Berkeley DB (%_db_backend bdb in its macros), rpm
+# reads Packages: so does the scan, and the decoy is reported (and read too). Without
+# that configuration rpm's own order takes the SQLite one; the other is still read.
+if [ -n "${RB:-}" ] && [ -f "$RB/var/lib/rpm/Packages" ]; then
+	RD=$T/decoy
+	cp -a "$RB" "$RD"
+	mkdir -p "$T/decoy-init"
+	rpmdb --root "$T/decoy-init" --dbpath /var/lib/rpm --initdb
+	cp "$T/decoy-init/var/lib/rpm/rpmdb.sqlite" "$RD/var/lib/rpm/"
+	check "decoy: rpm made an SQLite database beside Packages" test -f "$RD/var/lib/rpm/rpmdb.sqlite"
+	mkdir -p "$RD/usr/lib/rpm"
+	printf '%%_dbpath\t\t%%{_var}/lib/rpm\n%%_db_backend\t      bdb\n' >"$RD/usr/lib/rpm/macros"
+	scan_json "$RD" --only rpm
+	check_eq "decoy, configured bdb: found (exit 1)" "$rc" 1
+	check_eq "decoy, configured bdb: kesl from the Berkeley DB database" \
+		"$(finding_py "$T/out.json" kesl "f and any(e['path'] == '/var/lib/rpm/Packages' for e in per_match(f['evidence']))")" True
+	check_eq "decoy, configured bdb: the second database reported" \
+		"$(jq_py "$T/out.json" "any(\"'/var/lib/rpm/rpmdb.sqlite': a second RPM database (SQLite) beside '/var/lib/rpm/Packages', the one rpm uses here (%_db_backend in /usr/lib/rpm/macros)\" in m for s in r['sources'] if s['name'] == 'rpm' for m in s['errors'])")" True
+	rm -r "$RD/usr/lib/rpm"
+	scan_json "$RD" --only rpm
+	check_eq "decoy, no configuration: still found, from Packages" \
+		"$(finding_py "$T/out.json" kesl "f and any(e['path'] == '/var/lib/rpm/Packages' for e in per_match(f['evidence']))")" True
+	check_eq "decoy, no configuration: rpm's order named, the Berkeley DB one reported as second" \
+		"$(jq_py "$T/out.json" "any(\"a second RPM database (Berkeley DB)\" in m and \"rpm's order\" in m for s in r['sources'] if s['name'] == 'rpm' for m in s['errors'])")" True
+else
+	ok "decoy # SKIP no Berkeley DB fixture"
+fi
+
+# 11. A generated column in rpmdb.sqlite (sqlite3): refused before librpm reads it.
+RG=$T/generated
+cp -a "$R" "$RG"
+sqlite3 "$RG/var/lib/rpm/rpmdb.sqlite" \
+	"ALTER TABLE Packages ADD COLUMN g GENERATED ALWAYS AS (printf('%.*c', 100000000, 'x')) VIRTUAL"
+dbsum "$RG/var/lib/rpm" >"$T/before"
+scan_json "$RG" --only rpm
+dbsum "$RG/var/lib/rpm" >"$T/after"
+check_eq "generated column: incomplete (exit 2)" "$rc" 2
+check "generated column: refused, named" grep -q "table 'Packages' has a generated column" <<<"$(rpm_error)"
+check "generated column: database unchanged" cmp "$T/before" "$T/after"
+
+# 12. excise killed (SIGKILL) while it copies a database: the private copy goes anyway.
+RK=$T/killed
+mkdir -p "$RK/var/lib/rpm" "$RK/etc"
+echo 'ID=rhel' >"$RK/etc/os-release"
+truncate -s 300M "$RK/var/lib/rpm/rpmdb.sqlite"
+"$EXCISE" scan --root "$RK" --only rpm --format json -o "$T/killed.json" 2>/dev/null &
+victim=$!
+seen=''
+for _ in $(seq 200000); do
+	if compgen -G "$TMPDIR/excise-rpmdb.*" >/dev/null; then
+		kill -STOP "$victim" 2>/dev/null && seen=yes
+		break
+	fi
+	kill -0 "$victim" 2>/dev/null || break
+done
+if [ -n "$seen" ]; then
+	check_eq "killed: the copy is private (0700)" "$(stat -c %a "$TMPDIR"/excise-rpmdb.*)" 700
+	kill -KILL "$victim"
+	wait "$victim" 2>/dev/null
+	for _ in $(seq 50); do compgen -G "$TMPDIR/excise-rpmdb.*" >/dev/null || break; sleep 0.1; done
+	check_eq "killed: no copy left behind" "$(ls -A "$TMPDIR")" ""
+else
+	wait "$victim" 2>/dev/null
+	ok "killed # SKIP the copy was over before it was seen"
+fi
 
 check_eq "no temporary copy left behind" "$(ls -A "$TMPDIR")" ""
 

@@ -284,7 +284,41 @@ static void test_evidence_cap(void **state)
 	assert_int_equal(fx->s->findings[0].n_evidence, EXCISE_MAX_EVIDENCE);
 	assert_int_equal(fx->s->sources[0].n_errors, 0);
 	assert_int_equal(fx->s->sources[1].n_errors, 1);
-	assert_non_null(strstr(fx->s->sources[1].errors[0], "only the first 100000 kept"));
+	assert_non_null(strstr(fx->s->sources[1].errors[0], "strong evidence: only the first 100000 kept"));
+	/* the input the limit stopped is incomplete */
+	assert_null(fx->s->sources[0].error);
+	assert_non_null(fx->s->sources[1].error);
+	assert_non_null(strstr(fx->s->sources[1].error, "stopped by a limit: more than 100000"));
+}
+
+/* The cap is per confidence: EXCISE_MAX_EVIDENCE + 1 pieces of weak evidence do not
+ * crowd out the strong and definitive evidence fed after them. */
+static void test_evidence_cap_per_strength(void **state)
+{
+	struct fixture *fx = *state;
+	struct excise_source_result *a = excise_engine_input(fx->e, "a");
+	char name[64];
+	for (unsigned i = 0; i <= EXCISE_MAX_EVIDENCE; i++) {
+		snprintf(name, sizeof(name), "vendorv%u", i);
+		feed(fx, a, EXCISE_OBS_FILE, EXCISE_F_NAME, name, NULL, NULL, false);
+	}
+	assert_int_equal(feed(fx, a, EXCISE_OBS_FILE, EXCISE_F_PATH, "/opt/alpha/bin", NULL, NULL, false), 1);
+	assert_int_equal(feed(fx, a, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "alpha", "/var/lib/dpkg/status", NULL,
+			      true), 1);
+	finish(fx);
+	size_t weak = 0, strong = 0;
+	for (size_t i = 0; i < fx->s->n_findings; i++)
+		for (size_t k = 0; k < fx->s->findings[i].n_evidence; k++) {
+			const struct excise_evidence *ev = &fx->s->findings[i].evidence[k];
+			weak += ev->confidence == EXCISE_CONF_WEAK;
+			strong += ev->confidence >= EXCISE_CONF_STRONG;
+		}
+	assert_int_equal(weak, EXCISE_MAX_EVIDENCE);
+	assert_int_equal(strong, 2);
+	assert_int_equal(excise_scan_count(fx->s, EXCISE_CONF_STRONG) > 0, 1);
+	assert_int_equal(fx->s->sources[0].n_errors, 1);
+	assert_non_null(strstr(fx->s->sources[0].errors[0], "weak evidence: only the first 100000 kept"));
+	assert_non_null(fx->s->sources[0].error);
 }
 
 struct feeder {
@@ -1047,6 +1081,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trust_with_product, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_weak_registrations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recipe_driver, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evidence_cap_per_strength, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

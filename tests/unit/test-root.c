@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "core/limits.h"
 #include "core/root.h"
 #include "excise/error.h"
 
@@ -345,7 +346,7 @@ static void test_read_fifo_dir(void **state)
 	size_t len = 0;
 	signal(SIGALRM, on_alarm);
 	alarm(10);
-	assert_int_equal(root_read_file(&fx->r, "/fifo", 1024, &data, &len), -EINVAL);
+	assert_int_equal(root_read_file(&fx->r, "/fifo", 1024, &data, &len), -EXCISE_E_SPECIAL); /* never opened: O_PATH and fstat first */
 	alarm(0);
 	signal(SIGALRM, SIG_DFL);
 	assert_null(data);
@@ -382,6 +383,28 @@ static void resolves_to(const struct root *r, const char *path, const char *want
 	assert_int_equal(root_resolve_nocase(r, path, &got), 0);
 	assert_string_equal(got, want);
 	free(got);
+}
+
+/* A scan's cache of case-insensitive answers: a folder listed once per name, the answer
+ * kept (even when the folder changes: a scan reads a root that does not), and at most
+ * EXCISE_MAX_NOCASE_CACHE answers before the cache starts again. */
+static void test_resolve_nocase_cache(void **state)
+{
+	struct fixture *fx = *state;
+	assert_int_equal(root_cache_nocase(&fx->r), 0);
+	put_dir(fx->dir, "Users");
+	char *got = NULL;
+	assert_int_equal(root_resolve_nocase(&fx->r, "/USERS/Alice", &got), -ENOENT);
+	put_dir(fx->dir, "Users/alice");
+	/* remembered: no second listing */
+	assert_int_equal(root_resolve_nocase(&fx->r, "/USERS/Alice", &got), -ENOENT);
+	char p[64];
+	for (unsigned i = 0; i < EXCISE_MAX_NOCASE_CACHE; i++) {
+		snprintf(p, sizeof(p), "/Users/Missing%u", i);
+		assert_int_equal(root_resolve_nocase(&fx->r, p, &got), -ENOENT);
+	}
+	/* past the limit the cache started again: the folder is listed anew */
+	resolves_to(&fx->r, "/USERS/Alice", "/Users/alice");
 }
 
 static void test_resolve_nocase(void **state)
@@ -522,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_nocase),
 		cmocka_unit_test(test_realpath),
 		cmocka_unit_test(test_write_and_chunks),
+		cmocka_unit_test(test_resolve_nocase_cache), /* last: it turns the cache on */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -193,11 +193,9 @@ static int open_file(const struct root *r, const char *path, int flags, unsigned
 			e = neg_errno();
 	}
 	close(pfd);
-	if (e < 0)
-		return e;
-	if (ret_st)
-		*ret_st = st;
-	return fd;
+	if (ret_st && (e == 0 || e == -EISDIR || e == -ELOOP || e == -EXCISE_E_SPECIAL))
+		*ret_st = st; /* what it is, also when refused */
+	return e < 0 ? e : fd;
 }
 
 int root_open_file(const struct root *r, const char *path, int flags, struct stat *ret_st)
@@ -669,20 +667,8 @@ const char *root_type_name(mode_t mode)
 
 int root_open_regular(const struct root *r, const char *path, bool nofollow_all, struct stat *ret_st)
 {
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
-	int fd = nofollow_all ? root_openat_nofollow(r, path, flags) : root_openat(r, path, flags);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, ret_st) < 0) {
-		int e = neg_errno();
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(ret_st->st_mode)) {
-		close(fd);
-		return S_ISDIR(ret_st->st_mode) ? -EISDIR : -EINVAL;
-	}
-	return fd;
+	int fd = open_file(r, path, O_RDONLY | O_NOFOLLOW, nofollow_all ? RESOLVE_NO_SYMLINKS : 0, ret_st);
+	return fd == -EXCISE_E_SPECIAL ? -EINVAL : fd;
 }
 
 int root_read_regular(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len,

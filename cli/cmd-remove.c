@@ -193,14 +193,14 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 	/* --resume takes --root (checked against the run's), not the other scan options */
 	bool scan_other = run->scan.scan.flags || run->scan.scan.threads || run->scan.only;
 	if (optind < argc || (resume && (src.plan || src.report || scan_other)) || (src.plan && src.report)) {
-		cli_error("remove: %s", optind < argc ? "unexpected argument" :
+		cli_usage_error(run, "%s", optind < argc ? "unexpected argument" :
 			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
 		return EXIT_ERROR;
 	}
 	if (review_first(&src, resume, ro.apply, yes))
 		return EXIT_ERROR;
 	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
-		cli_error("remove: --runs-dir and --quarantine take absolute paths");
+		cli_usage_error(run, "--runs-dir and --quarantine take absolute paths");
 		return EXIT_ERROR;
 	}
 	struct ui ui = { .quiet = run->scan.quiet, .dry = !ro.apply && !resume, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
@@ -270,7 +270,7 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 		root = optarg;
 	}
 	if (optind + 1 != argc) {
-		cli_error("usage: excise restore RUN_DIR [--root DIR]");
+		cli_usage_error(run, "one run directory to restore");
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };

@@ -220,16 +220,25 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 }
 
 const char cmd_restore_help[] =
-	"usage: excise restore RUN_DIR [--root DIR]\n\n"
+	"usage: excise restore RUN_DIR [--root DIR] [--reinstall FILE...]\n\n"
 	"Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
 	"owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
 	"Packages are not restorable by copying files: their names and versions are listed\n"
 	"so they can be reinstalled. It acts on the root the run records.\n\n"
-	"  --root DIR   must be the run's root; another is refused, nothing touched\n\n"
+	"  --root DIR         must be the run's root; another is refused, nothing touched\n"
+	"  --reinstall FILE...  package files (.deb, .rpm) of packages the run purged, installed\n"
+	"                     back: on the live host with dpkg -i or rpm -i; on an offline root a\n"
+	"                     .deb is unpacked into it and left \"unpacked\" in its dpkg database\n"
+	"                     (configured on the image: dpkg --configure -a), no program of the\n"
+	"                     image run; an rpm is refused there. Each file must hold a package\n"
+	"                     the run purged (another version: a warning); checked first\n\n"
 	"exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n";
+
+enum { OPT_REINSTALL = OPT_VERB };
 
 static const struct option restore_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "reinstall", required_argument, NULL, OPT_REINSTALL },
 	{ 0 },
 };
 
@@ -256,28 +265,55 @@ static void restore_say_dangling(const struct excise_restore_result *res)
 		printf("  restored, but its target is gone: %s\n", *d);
 }
 
+/* The package files of --reinstall: each of its arguments, then the arguments after
+ * RUN_DIR (--reinstall a.deb b.deb). NULL-terminated, into `files` (argc + 1 slots). */
+static size_t restore_files(int argc, char **argv, const char **files, size_t n)
+{
+	for (int i = optind + 1; i < argc; i++)
+		files[n++] = argv[i];
+	files[n] = NULL;
+	return n;
+}
+
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {
 	const char *root = NULL;
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	size_t n_files = 0;
 	int c;
+	if (!files) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
 	while ((c = cli_getopt(run, argc, argv, "", restore_options)) != -1) {
-		if (c != OPT_ROOT)
-			return run->exit;
-		if (!*optarg) {
-			cli_error("--root: empty path");
-			return EXIT_ERROR;
+		if (c == OPT_REINSTALL) {
+			files[n_files++] = optarg;
+			continue;
+		}
+		if (c != OPT_ROOT || !*optarg) {
+			if (c == OPT_ROOT)
+				cli_error("--root: empty path");
+			free(files);
+			return c == OPT_ROOT ? EXIT_ERROR : run->exit;
 		}
 		root = optarg;
 	}
-	if (optind + 1 != argc) {
-		cli_usage_error(run, "one run directory to restore");
+	if (optind >= argc || (optind + 1 != argc && !n_files)) {
+		cli_usage_error(run, "one run directory to restore%s", optind < argc ? " (package files go with --reinstall)" : "");
+		free(files);
 		return EXIT_ERROR;
 	}
+	n_files = restore_files(argc, argv, files, n_files);
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
-	if (cli_check_run_dir(argv[optind]) || restore_target(argv[optind], root))
+	struct excise_restore_opts ro = { .reinstall = files };
+	if (cli_check_run_dir(argv[optind]) || restore_target(argv[optind], root)) {
+		free(files);
 		return EXIT_ERROR;
-	if (excise_restore_run(argv[optind], &res, &err) < 0) {
+	}
+	int r = excise_restore_run_opts(argv[optind], &ro, &res, &err);
+	free(files);
+	if (r < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
@@ -285,6 +321,8 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 	       res->n_conflicts);
 	for (char **n = res->notes; n && *n; n++)
 		printf("  %s\n", *n);
+	for (char **p = res->reinstalled; p && *p; p++)
+		printf("  reinstalled: %s\n", *p);
 	for (char **p = res->packages; p && *p; p++)
 		printf("  not restorable by file copy, reinstall: %s\n", *p);
 	restore_say_dangling(res);

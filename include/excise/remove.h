@@ -104,11 +104,26 @@ struct excise_restore_result {
 	char **notes;              /* NULL-terminated: conflicts, metadata that could not be set */
 	char **packages;           /* NULL-terminated "dpkg kesl 12.1.0-1191": not restorable by file copy */
 	char **dangling;           /* NULL-terminated "PATH -> TARGET": symlinks put back whose target is gone */
+	char **reinstalled;        /* NULL-terminated "dpkg kesl 12.1.0-1191 from FILE: ...": packages put back
+				    * from the operator's package files (excise_restore_opts.reinstall) */
+};
+
+struct excise_restore_opts {
+	/* NULL-terminated package files (.deb, .rpm) to reinstall, each the package of one the
+	 * run purged (by name; another version is allowed, with a warning in notes): on the
+	 * live host by dpkg -i / rpm -i; on an offline root a .deb is unpacked into the root
+	 * and registered "unpacked" in its dpkg database, no program of the image run (it is
+	 * configured on the image, dpkg --configure -a), and an rpm is refused. Every file is
+	 * checked before anything is touched. */
+	const char *const *reinstall;
 };
 
 /* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata. */
 EXCISE_API int excise_restore_run(const char *run_dir, struct excise_restore_result **ret,
 				  struct excise_err *err);
+/* The same, with options (`o` may be NULL). */
+EXCISE_API int excise_restore_run_opts(const char *run_dir, const struct excise_restore_opts *o,
+				       struct excise_restore_result **ret, struct excise_err *err);
 
 EXCISE_API struct excise_remove_result *excise_remove_result_free(struct excise_remove_result *r);
 EXCISE_API struct excise_restore_result *excise_restore_result_free(struct excise_restore_result *r);

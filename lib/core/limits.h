@@ -25,6 +25,10 @@
 #define EXCISE_MAX_DPKG_UPDATES 10000u           /* journal files in /var/lib/dpkg/updates */
 #define EXCISE_MAX_DPKG_LIST_SIZE (64u << 20)    /* bytes of one package's info/PKG.list (removal) */
 #define EXCISE_MAX_DPKG_LIST_PATH 4096u          /* bytes of one path in a package's info/PKG.list (longer: skipped) */
+#define EXCISE_MAX_REINSTALL_FILES 64u           /* package files one excise restore --reinstall takes */
+#define EXCISE_MAX_REINSTALL_ENTRIES 200000u     /* files, links and directories of one reinstalled .deb */
+#define EXCISE_MAX_REINSTALL_DEPTH 64u           /* directory depth of one reinstalled .deb */
+#define EXCISE_MAX_REINSTALL_CONTROL_SIZE (1u << 20) /* bytes of one file of a reinstalled .deb's control area */
 #define EXCISE_MAX_RPMDB_SIZE (2048u << 20)      /* bytes copied from an RPM database */
 #define EXCISE_MAX_RPM_LOG 2048u                 /* bytes of librpm's error messages kept for one failure */
 

@@ -88,7 +88,7 @@ function Step1 {
     $user = 'bob'
     $sub = 'Software\Microsoft\SystemCertificates\ROOT\Certificates\THUMBPRINT'
     $profiles = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList'
-    $sids = @(Get-ChildItem -LiteralPath $profiles | Where-Object { (Split-Path -Leaf ([string]$_.GetValue('ProfileImagePath'))) -eq $user } | ForEach-Object { $_.PSChildName })
+    $sids = @(Get-ChildItem -LiteralPath $profiles | Where-Object { $p = [string]$_.GetValue('ProfileImagePath'); $p -and (Split-Path -Leaf $p) -eq $user } | ForEach-Object { $_.PSChildName })
     if ($sids.Count -ne 1) { throw ('the user ' + $user + ' has ' + $sids.Count + ' profiles in the ProfileList, not one') }
     $sid = $sids[0]
     $loaded = Test-Path -LiteralPath ('Registry::HKEY_USERS\' + $sid)

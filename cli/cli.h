@@ -26,6 +26,11 @@ enum {
  * image's strings): one line, whatever it holds. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A usage error of the verb `run`: "excise: <message>", then "Try 'excise VERB --help' for
+ * more information.", as for an unknown option. */
+struct cli_run;
+void cli_usage_error(const struct cli_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* ---- options shared by the verbs (getopt_long codes) ---- */
 
 enum {

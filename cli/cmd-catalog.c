@@ -49,7 +49,7 @@ static int verb_lint(struct cli_run *run, int argc, char **argv)
 	if (optind < argc)
 		file = argv[optind++];
 	if (optind < argc) {
-		cli_error("catalog lint: one FILE at most");
+		cli_usage_error(run, "one catalog FILE at most, not also '%s'", argv[optind]);
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
@@ -246,7 +246,7 @@ static int verb_show(struct cli_run *run, int argc, char **argv)
 	if (cli_getopt(run, argc, argv, "f:", NULL) != -1)
 		return run->exit;
 	if (optind < argc) {
-		cli_error("catalog show: unexpected argument '%s'", argv[optind]);
+		cli_usage_error(run, "unexpected argument '%s'", argv[optind]);
 		return EXIT_ERROR;
 	}
 	int ret = cli_load_catalog(run);
@@ -277,7 +277,10 @@ static int verb_keygen(struct cli_run *run, int argc, char **argv)
 		}
 	}
 	if (!pub || !sec || optind < argc) {
-		cli_error("catalog keygen: usage: excise catalog keygen -p PUB -s SEC");
+		if (optind < argc)
+			cli_usage_error(run, "unexpected argument '%s'", argv[optind]);
+		else
+			cli_usage_error(run, "-p PUB and -s SEC are needed");
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
@@ -309,7 +312,7 @@ static int verb_sign(struct cli_run *run, int argc, char **argv)
 		}
 	}
 	if (!sec || optind + 1 != argc) {
-		cli_error("catalog sign: usage: excise catalog sign -s SEC [-t COMMENT] FILE");
+		cli_usage_error(run, "%s", !sec ? "-s SEC is needed" : "one catalog FILE to sign");
 		return EXIT_ERROR;
 	}
 	struct excise_err err = { 0 };
@@ -336,7 +339,7 @@ static int verb_verify(struct cli_run *run, int argc, char **argv)
 			return taken < 0 ? EXIT_ERROR : run->exit;
 	}
 	if (optind + 1 != argc) {
-		cli_error("catalog verify: usage: excise catalog verify -p PUB [-x SIG] FILE");
+		cli_usage_error(run, "one catalog FILE to verify");
 		return EXIT_ERROR;
 	}
 	run->catalog_opts.file = argv[optind];

@@ -70,7 +70,7 @@ int cmd_plan(struct cli_run *run, int argc, char **argv)
 	if (optind < argc)
 		src.report = argv[optind++];
 	if (optind < argc || !!src.report + run->scan.given + !!src.plan > 1) {
-		cli_error("plan: %s", optind < argc ? "one report at most" : "one of a report, --root or --plan");
+		cli_usage_error(run, "%s", optind < argc ? "one report at most" : "one of a report, --root or --plan");
 		return EXIT_ERROR;
 	}
 	enum excise_plan_format f = emit >= 0 ? EXCISE_PLAN_SH + emit : EXCISE_PLAN_TEXT + run->format;

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "excise/remove.h"
 
-enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE, OPT_YES };
+enum { OPT_PLAN = OPT_VERB, OPT_REPORT, OPT_APPLY, OPT_RESUME, OPT_RUNS, OPT_QUARANTINE, OPT_YES, OPT_REINSTALL };
 
 static const struct option options[] = {
 	{ "plan", required_argument, NULL, OPT_PLAN },
@@ -201,14 +201,14 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 	/* --resume takes --root (checked against the run's), not the other scan options */
 	bool scan_other = run->scan.scan.flags || run->scan.scan.threads || run->scan.only;
 	if (optind < argc || (resume && (src.plan || src.report || scan_other)) || (src.plan && src.report)) {
-		cli_error("remove: %s", optind < argc ? "unexpected argument" :
+		cli_usage_error(run, "%s", optind < argc ? "unexpected argument" :
 			  resume ? "--resume takes the run directory alone" : "--plan or --report, not both");
 		return EXIT_ERROR;
 	}
 	if (review_first(&src, resume, ro.apply, yes))
 		return EXIT_ERROR;
 	if ((ro.runs_dir && ro.runs_dir[0] != '/') || (ro.quarantine_dir && ro.quarantine_dir[0] != '/')) {
-		cli_error("remove: --runs-dir and --quarantine take absolute paths");
+		cli_usage_error(run, "--runs-dir and --quarantine take absolute paths");
 		return EXIT_ERROR;
 	}
 	struct ui ui = { .quiet = run->scan.quiet, .dry = !ro.apply && !resume, .kill_at = getenv("EXCISE_TEST_KILL_AT") };
@@ -229,20 +229,27 @@ int cmd_remove(struct cli_run *run, int argc, char **argv)
 }
 
 const char cmd_restore_help[] =
-	"usage: excise restore RUN_DIR [--root DIR] [--runs-dir DIR]\n\n"
+	"usage: excise restore RUN_DIR [--root DIR] [--runs-dir DIR] [--reinstall FILE...]\n\n"
 	"Puts back every file the removal run RUN_DIR moved to quarantine, byte-exact with its\n"
 	"owner, mode, times and extended attributes, and the trust bundles it rewrote.\n"
 	"Packages are not restorable by copying files: their names and versions are listed\n"
 	"so they can be reinstalled. It acts only on the root named (none: this host), which\n"
 	"the run's records must name too; the run directory must lie in the runs folder,\n"
 	"outside that root.\n\n"
-	"  --root DIR      the offline root the run worked on; another is refused, nothing touched\n"
-	"  --runs-dir DIR  the folder the run directory is in (default /var/lib/excise/runs)\n\n"
+	"  --root DIR           the offline root the run worked on; another is refused, nothing touched\n"
+	"  --runs-dir DIR       the folder the run directory is in (default /var/lib/excise/runs)\n"
+	"  --reinstall FILE...  package files (.deb, .rpm) of packages the run purged, installed\n"
+	"                       back: on the live host with dpkg -i or rpm -i; on an offline root a\n"
+	"                       .deb is unpacked into it and left \"unpacked\" in its dpkg database\n"
+	"                       (configured on the image: dpkg --configure -a), no program of the\n"
+	"                       image run; an rpm is refused there. Each file must hold a package\n"
+	"                       the run purged (another version: a warning); checked first\n\n"
 	"exit status: 0 everything restored, 1 some entries left in quarantine (listed), 2 error\n";
 
 static const struct option restore_options[] = {
 	{ "root", required_argument, NULL, OPT_ROOT },
 	{ "runs-dir", required_argument, NULL, OPT_RUNS },
+	{ "reinstall", required_argument, NULL, OPT_REINSTALL },
 	{ 0 },
 };
 
@@ -253,33 +260,60 @@ static void restore_say_dangling(const struct excise_restore_result *res)
 		excise_text_printf(stdout, "  restored, but its target is gone: %s\n", *d);
 }
 
+/* The package files of --reinstall: each of its arguments, then the arguments after
+ * RUN_DIR (--reinstall a.deb b.deb). NULL-terminated, into `files` (argc + 1 slots). */
+static size_t restore_files(int argc, char **argv, const char **files, size_t n)
+{
+	for (int i = optind + 1; i < argc; i++)
+		files[n++] = argv[i];
+	files[n] = NULL;
+	return n;
+}
+
 int cmd_restore(struct cli_run *run, int argc, char **argv)
 {
 	struct excise_restore_opts ro = { 0 };
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	size_t n_files = 0;
 	int c;
+	if (!files) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
 	while ((c = cli_getopt(run, argc, argv, "", restore_options)) != -1) {
-		if (c != OPT_ROOT && c != OPT_RUNS)
-			return run->exit;
+		if (c == OPT_REINSTALL) {
+			files[n_files++] = optarg;
+			continue;
+		}
 		if (c == OPT_RUNS) {
 			ro.runs_dir = optarg;
 			continue;
 		}
-		if (!*optarg) {
-			cli_error("--root: empty path");
-			return EXIT_ERROR;
+		if (c != OPT_ROOT || !*optarg) {
+			if (c == OPT_ROOT)
+				cli_error("--root: empty path");
+			free(files);
+			return c == OPT_ROOT ? EXIT_ERROR : run->exit;
 		}
 		ro.root = optarg;
 	}
-	if (optind + 1 != argc) {
-		cli_error("usage: excise restore RUN_DIR [--root DIR] [--runs-dir DIR]");
+	if (optind >= argc || (optind + 1 != argc && !n_files)) {
+		cli_usage_error(run, "one run directory to restore%s", optind < argc ? " (package files go with --reinstall)" : "");
+		free(files);
 		return EXIT_ERROR;
 	}
+	n_files = restore_files(argc, argv, files, n_files);
 	ro.runs_dir = cli_runs_dir(ro.runs_dir);
+	ro.reinstall = files;
 	struct excise_err err = { 0 };
 	struct excise_restore_result *res = NULL;
-	if (cli_check_run_dir(argv[optind]))
+	if (cli_check_run_dir(argv[optind])) {
+		free(files);
 		return EXIT_ERROR;
-	if (excise_restore_run_opts(argv[optind], &ro, &res, &err) < 0) {
+	}
+	int r = excise_restore_run_opts(argv[optind], &ro, &res, &err);
+	free(files);
+	if (r < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
@@ -287,6 +321,8 @@ int cmd_restore(struct cli_run *run, int argc, char **argv)
 	       res->n_conflicts);
 	for (char **n = res->notes; n && *n; n++)
 		excise_text_printf(stdout, "  %s\n", *n);
+	for (char **p = res->reinstalled; p && *p; p++)
+		excise_text_printf(stdout, "  reinstalled: %s\n", *p);
 	for (char **p = res->packages; p && *p; p++)
 		excise_text_printf(stdout, "  not restorable by file copy, reinstall: %s\n", *p);
 	restore_say_dangling(res);

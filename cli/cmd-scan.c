@@ -82,7 +82,7 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		cli_error("scan: unexpected argument '%s'", argv[optind]);
+		cli_usage_error(run, "unexpected argument '%s'", argv[optind]);
 		return EXIT_ERROR;
 	}
 	int rc = cli_load_catalog(run);

@@ -315,7 +315,12 @@ int cmd_verify(struct cli_run *run, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		cli_error("verify: unexpected argument '%s'", argv[optind]);
+		cli_usage_error(run, "unexpected argument '%s'", argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (allow_unsigned && !check_path) {
+		/* it accepts an unchecked attestation: meaningless when none is checked */
+		cli_usage_error(run, "--allow-unsigned goes with --check FILE");
 		return EXIT_ERROR;
 	}
 	if (check_path)

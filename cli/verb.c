@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* verb: running one row of a verb table (main.c's, or a verb's own): dispatch and
  * help, the options every verb shares, and the release of what the verb ran with. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +55,7 @@ int cli_dispatch(const struct cli_verbs *t, int argc, char **argv)
 	}
 	const struct cli_verb *v = find(t, argv[1 + help]);
 	if (!v) {
-		cli_error("%s%sunknown %s '%s'", t->parent ? t->parent : "", t->parent ? ": " : "", t->noun,
+		cli_error("unknown %s%s%s '%s'", t->parent ? t->parent : "", t->parent ? " " : "", t->noun,
 			  argv[1 + help]);
 		fprintf(stderr, "Try 'excise %s%s--help' for more information.\n", t->parent ? t->parent : "",
 			t->parent ? " " : "");
@@ -150,7 +151,7 @@ int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts
 {
 	run->exit = EXIT_ERROR;
 	if (!run->longopts[0].name && !build_options(run, shortopts, options)) {
-		cli_error("%s: too many options", run->name);
+		cli_error("too many options for %s", run->name);
 		return CLI_OPT_EXIT;
 	}
 	opterr = 0; /* said by bad_option(), with the command's prefix */
@@ -180,6 +181,17 @@ int cli_getopt(struct cli_run *run, int argc, char **argv, const char *shortopts
 	}
 }
 
+void cli_usage_error(const struct cli_run *run, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("excise: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fprintf(stderr, "Try 'excise %s --help' for more information.\n", run->name);
+}
+
 int cli_choice(const struct cli_run *run, const char *option, const char *arg, const char *const *names)
 {
 	char allowed[256] = "";
@@ -190,6 +202,6 @@ int cli_choice(const struct cli_run *run, const char *option, const char *arg, c
 	for (size_t i = 0; i < n; i++)
 		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
 			 i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
-	cli_error("%s: %s must be %s, not '%s'", run->name, option, allowed, arg);
+	cli_usage_error(run, "%s must be %s, not '%s'", option, allowed, arg);
 	return -1;
 }

@@ -122,12 +122,21 @@ struct excise_restore_result {
 	char **notes;              /* NULL-terminated: conflicts, metadata that could not be set */
 	char **packages;           /* NULL-terminated "dpkg kesl 12.1.0-1191": not restorable by file copy */
 	char **dangling;           /* NULL-terminated "PATH -> TARGET": symlinks put back whose target is gone */
+	char **reinstalled;        /* NULL-terminated "dpkg kesl 12.1.0-1191 from FILE: ...": packages put back
+				    * from the operator's package files (excise_restore_opts.reinstall) */
 };
 
 /* Whom a restore acts on: named by the operator, never taken from the run's records. */
 struct excise_restore_opts {
 	const char *root;          /* the root named (--root); NULL: the live host */
 	const char *runs_dir;      /* where the run directory must lie; NULL: the host's /var/lib/excise/runs */
+	/* NULL-terminated package files (.deb, .rpm) to reinstall, each the package of one the
+	 * run purged (by name; another version is allowed, with a warning in notes): on the
+	 * live host by dpkg -i / rpm -i; on an offline root a .deb is unpacked into the root
+	 * and registered "unpacked" in its dpkg database, no program of the image run (it is
+	 * configured on the image, dpkg --configure -a), and an rpm is refused. Every file is
+	 * checked before anything is touched. NULL: none. */
+	const char *const *reinstall;
 };
 
 /* Put back every file the run at `run_dir` quarantined, byte-exact with its metadata,

@@ -29,6 +29,10 @@
 						  * scratch directory (all its files together) */
 #define EXCISE_MAX_SQLITE_SECONDS 10u            /* seconds one SQLite database of an image may take
 						  * (lib/parse/sqlitedb.c: a progress-handler deadline) */
+#define EXCISE_MAX_REINSTALL_FILES 64u           /* package files one excise restore --reinstall takes */
+#define EXCISE_MAX_REINSTALL_ENTRIES 200000u     /* files, links and directories of one reinstalled .deb */
+#define EXCISE_MAX_REINSTALL_DEPTH 64u           /* directory depth of one reinstalled .deb */
+#define EXCISE_MAX_REINSTALL_CONTROL_SIZE (1u << 20) /* bytes of one file of a reinstalled .deb's control area */
 #define EXCISE_MAX_RPM_LOG 2048u                 /* bytes of librpm's error messages kept for one failure */
 
 /* Files read whole (units, init scripts, cmdline, PEM bundles, os-release) */

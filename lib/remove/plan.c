@@ -22,6 +22,7 @@
 #include "core/limits.h"
 #include "core/root.h"
 #include "remove/action.h"
+#include "remove/msicode.h"
 #include "remove/pkgdb.h"
 #include "remove/plan_int.h"
 #include "remove/rematch.h"
@@ -561,35 +562,26 @@ static void plan_win_dir(struct builder *b, const struct excise_finding *f, cons
  * comes together. */
 static const char *entry_uninstall_string(struct builder *b, const char *key)
 {
-	const char *c = key ? strrchr(key, '\\') : NULL;
-	if (!c || c - key < 10 || strncasecmp(c - 10, "\\Uninstall", 10))
+	char *hive_path = NULL;
+	const char *sub = NULL;
+	int r = msicode_uninstall_key(key, &hive_path, &sub);
+	if (r != 0) {
+		if (r < 0)
+			b->err = r;
 		return NULL;
-	if (b->us_key && !strcmp(b->us_key, key))
+	}
+	if (b->us_key && !strcmp(b->us_key, key)) {
+		free(hive_path);
 		return b->us_value;
+	}
 	free(b->us_key);
 	free(b->us_value);
 	b->us_key = b->us_value = NULL;
-	char *hive_path = NULL;
-	const char *sub = NULL;
-	if (!strncasecmp(key, "HKLM\\SOFTWARE\\", 14)) {
-		hive_path = strdup(WIN_SOFTWARE_HIVE);
-		sub = key + 14;
-	} else if (!strncasecmp(key, "HKU\\", 4) && (sub = strchr(key + 4, '\\')) && !memchr(key + 4, '/', (size_t)(sub - key - 4)) &&
-		   asprintf(&hive_path, "/Users/%.*s/NTUSER.DAT", (int)(sub - key - 4), key + 4) < 0) {
-		hive_path = NULL;
-		b->err = -ENOMEM;
-	}
-	if (!hive_path || !sub) {
-		free(hive_path);
-		return NULL;
-	}
-	if (*sub == '\\')
-		sub++;
 	struct hive *h = NULL;
 	struct excise_err err = { 0 };
 	hive_node n = 0;
 	char *value = NULL;
-	int r = win_hive_open(&b->root, hive_path, &h, NULL, &err);
+	r = win_hive_open(&b->root, hive_path, &h, NULL, &err);
 	if (r == 0 && hive_lookup(h, hive_root(h), sub, &n) == 0 && hive_string(h, n, "UninstallString", &value) == 0 &&
 	    value && !*value) {
 		free(value);
@@ -603,42 +595,6 @@ static const char *entry_uninstall_string(struct builder *b, const char *key)
 	b->us_key = dup0(key, &b->err);
 	b->us_value = value;
 	return value;
-}
-
-/* Whether `s` begins with a {GUID}; its letters upper-cased into code[39]. */
-static bool guid_into(const char *s, char code[39])
-{
-	static const char form[] = "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}";
-	for (size_t i = 0; form[i]; i++) {
-		bool hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F');
-		if (form[i] == 'x' ? !hex : s[i] != form[i])
-			return false;
-		code[i] = s[i] >= 'a' && s[i] <= 'f' ? (char)(s[i] - 'a' + 'A') : s[i];
-	}
-	code[38] = 0;
-	return true;
-}
-
-/* The MSI product code of an Uninstall entry with no WindowsInstaller flag: the key named
- * InstallWIX_{GUID} (the visible twin of a hidden MSI entry {GUID}), or an UninstallString
- * that runs msiexec on a product code (/X{GUID} to remove, /I{GUID} the maintenance UI). */
-static bool msi_code_of(const char *key, const char *us, char code[39])
-{
-	const char *name = key ? strrchr(key, '\\') : NULL;
-	if (name && !strncasecmp(name + 1, "InstallWIX_", 11) && strlen(name + 12) == 38 && guid_into(name + 12, code))
-		return true;
-	if (!us)
-		return false;
-	const char *p = us + strspn(us, " \t\"");
-	const char *exe = strcasestr(p, "msiexec");
-	/* msiexec itself, by name or by path, not a program whose arguments mention it */
-	if (!exe || (exe != p && exe[-1] != '\\') || (strncasecmp(exe + 7, ".exe", 4) && exe[7] != ' ' && exe[7] != '"'))
-		return false;
-	for (const char *a = exe + 7; (a = strpbrk(a, "/-")); a++)
-		if ((a[1] == 'x' || a[1] == 'X' || a[1] == 'i' || a[1] == 'I') &&
-		    guid_into(a + 2 + strspn(a + 2, " \""), code))
-			return true;
-	return false;
 }
 
 /* Whether a registered UninstallString is how the finding's product is removed: its recipe
@@ -679,7 +635,7 @@ static void plan_win_software(struct builder *b, const struct excise_finding *f,
 	char buf[39];
 	if (!code && e->path && (e->kind == EXCISE_OBS_PACKAGE || e->kind == EXCISE_OBS_REGISTRY)) {
 		us = entry_uninstall_string(b, e->path);
-		if (msi_code_of(e->path, us, buf))
+		if (msicode_of(e->path, us, buf))
 			code = buf;
 	}
 	if (code)
@@ -778,6 +734,27 @@ static void plan_win_cert(struct builder *b, const struct excise_finding *f, con
 			 "with certutil -delstore");
 }
 
+/* A certificate in a user's store (Users/<user>/NTUSER.DAT, shown as HKU\<user>\Software\
+ * Microsoft\SystemCertificates\<store>\Certificates\<thumbprint>): its key is deleted from
+ * that user's hive, exported to the quarantine first, the step in that user's registry (`user`):
+ * the script finds the hive under HKU\<SID> while the user is signed in, else loads it for the
+ * step and unloads it after. */
+static void plan_win_user_cert(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	static const char certs[] = "\\Software\\Microsoft\\SystemCertificates\\";
+	const char *u = e->path && !strncasecmp(e->path, "HKU\\", 4) ? e->path + 4 : NULL;
+	const char *rest = u ? strchr(u, '\\') : NULL;
+	if (!rest || rest == u || strncasecmp(rest, certs, sizeof(certs) - 1) ||
+	    !strcasestr(rest + sizeof(certs) - 1, "\\Certificates\\")) {
+		skip(b, e->path ? e->path : e->value, "not a certificate key of a user's store: remove it from the "
+			 "user's store with certutil -user -delstore");
+		return;
+	}
+	struct excise_plan_step *st = step(b, EXCISE_PLAN_DELETE_REGKEY, e->path, f, e);
+	if (st && !st->user && !(st->user = strndup(u, (size_t)(rest - u))))
+		b->err = -ENOMEM;
+}
+
 typedef void plan_fn(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e);
 
 /* Every kind of evidence the sources report, and what the plan does with it: the first
@@ -802,7 +779,7 @@ static const struct rule {
 	{ "linux,windows,macos", "walk", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
 	{ "windows", "win-files", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
 	{ "windows", "win-software", EXCISE_OBS_CERT, plan_win_cert, NULL },
-	{ "windows", "win-users", EXCISE_OBS_CERT, NULL, "remove it from the user's store with certutil -user -delstore" },
+	{ "windows", "win-users", EXCISE_OBS_CERT, plan_win_user_cert, NULL },
 	{ "windows", "win-software", _EXCISE_OBS_KIND_MAX, plan_win_software, NULL },
 	{ "windows", "win-users", _EXCISE_OBS_KIND_MAX, plan_win_software, NULL },
 	{ "windows", "win-services", _EXCISE_OBS_KIND_MAX, plan_win_service, NULL },

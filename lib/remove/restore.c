@@ -28,6 +28,7 @@
 #include "remove/journal.h"
 #include "remove/quarantine.h"
 #include "remove/rundir.h"
+#include "remove/reinstall.h"
 
 #define BACKUPS_FILE "backups.jsonl"
 
@@ -149,25 +150,49 @@ static int restore_bundles(const struct root *r, int run_fd, const char *run_dir
 	return e;
 }
 
-/* The packages the run purged: reinstall them; files alone cannot bring them back. */
-static int list_packages(const char *run_dir, const struct journal_state *st, const char *plan_text,
-			 size_t plan_len, struct strv *pk, struct excise_err *err)
+/* The packages the run purged (its plan's package steps the journal says are done). */
+static int purged_packages(const char *run_dir, const struct journal_state *st, const char *plan_text,
+			   size_t plan_len, struct excise_plan **ret_plan, struct reinstall_pkg **ret, size_t *ret_n,
+			   struct excise_err *err)
 {
-	struct excise_plan *p = NULL;
 	char name[4200];
 	snprintf(name, sizeof(name), "%s/plan.json", run_dir);
-	int r = excise_plan_read_json(name, plan_text, plan_len, &p, err);
+	int r = excise_plan_read_json(name, plan_text, plan_len, ret_plan, err);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; r == 0 && i < p->n_steps && i < st->n_steps; i++) {
+	const struct excise_plan *p = *ret_plan;
+	*ret = calloc(p->n_steps ? p->n_steps : 1, sizeof(**ret));
+	if (!*ret)
+		return err_set(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < p->n_steps && i < st->n_steps; i++) {
 		const struct excise_plan_step *s = &p->steps[i];
 		bool dpkg = s->action == EXCISE_PLAN_DPKG_PURGE;
-		if ((dpkg || s->action == EXCISE_PLAN_RPM_ERASE) && st->outcomes[i] == EXCISE_STEP_DONE &&
-		    strv_addf(pk, "%s %s %s", dpkg ? "dpkg" : "rpm", s->target, s->version ? s->version : "") < 0)
-			r = err_set(err, -ENOMEM, "out of memory");
+		if ((dpkg || s->action == EXCISE_PLAN_RPM_ERASE) && st->outcomes[i] == EXCISE_STEP_DONE)
+			(*ret)[(*ret_n)++] = (struct reinstall_pkg){ .dpkg = dpkg, .name = s->target, .version = s->version };
 	}
-	excise_plan_free(p);
-	return r;
+	return 0;
+}
+
+/* The purged packages not reinstalled now: reinstall them; files alone cannot bring them back. */
+static int list_packages(const struct reinstall_pkg *purged, size_t n, const struct reinstall_file *re,
+			 size_t n_re, struct strv *pk, struct excise_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool back = false;
+		for (size_t j = 0; j < n_re; j++)
+			back |= re[j].pkg == &purged[i];
+		if (!back && strv_addf(pk, "%s %s %s", purged[i].dpkg ? "dpkg" : "rpm", purged[i].name,
+				       purged[i].version ? purged[i].version : "") < 0)
+			return err_set(err, -ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* restore --reinstall: the package files, each checked against what the run purged before
+ * anything is touched, installed after the files are back (lib/remove/reinstall.c). */
+static int reinstall_log(int run_fd)
+{
+	return openat(run_fd, "reinstall.log", O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 /* The root the operator named (none: the live host) and the run directory checked
@@ -236,9 +261,18 @@ int excise_restore_run_opts(const char *run_dir, const struct excise_restore_opt
 	struct quarantine_report rep = { 0 };
 	struct strv notes = { 0 }, pk = { 0 };
 	size_t bundles = 0;
+	struct excise_plan *plan = NULL;
+	struct reinstall_pkg *purged = NULL;
+	struct reinstall_file *re = NULL;
+	size_t n_purged = 0, n_re = 0;
+	char **warnings = NULL, **reinstalled = NULL;
 	int r = restore_open(run_dir, o, &root, &lock_fd, &j, &plan_text, &plan_len, &st, err);
 	if (r == 0)
 		r = restore_check(&root, run_dir, plan_text, plan_len, err);
+	if (r == 0)
+		r = purged_packages(run_dir, &st, plan_text, plan_len, &plan, &purged, &n_purged, err);
+	if (r == 0 && o->reinstall && o->reinstall[0])
+		r = reinstall_check(&root, o->reinstall, purged, n_purged, &re, &n_re, &warnings, err);
 	if (r == 0)
 		r = quarantine_load(&root, restore_store(&root, st.quarantine, &store), st.run_id, j.dir_fd, &q, err);
 	if (r == 0)
@@ -246,9 +280,17 @@ int excise_restore_run_opts(const char *run_dir, const struct excise_restore_opt
 	if (r == 0)
 		r = restore_bundles(&root, j.dir_fd, run_dir, &notes, &bundles, err);
 	if (r == 0)
-		r = list_packages(run_dir, &st, plan_text, plan_len, &pk, err);
+		r = list_packages(purged, n_purged, re, n_re, &pk, err);
 	if (r == 0)
 		r = journal_restore(&j, rep.n_restored + bundles, rep.n_conflicts, err);
+	/* the packages last, once the files are back and the restore is in the journal */
+	if (r == 0 && n_re) {
+		int log_fd = reinstall_log(j.dir_fd);
+		r = log_fd < 0 ? err_setc(err, -errno, "'%s/reinstall.log'", run_dir)
+			       : reinstall_apply(&root, log_fd, re, n_re, &reinstalled, err);
+		if (log_fd >= 0)
+			close(log_fd);
+	}
 	struct excise_restore_result *res = NULL;
 	if (r == 0 && !(res = calloc(1, sizeof(*res))))
 		r = err_set(err, -ENOMEM, "out of memory");
@@ -256,14 +298,23 @@ int excise_restore_run_opts(const char *run_dir, const struct excise_restore_opt
 		for (size_t i = 0; rep.notes && rep.notes[i] && r == 0; i++)
 			if (strv_addf(&notes, "%s", rep.notes[i]) < 0)
 				r = err_set(err, -ENOMEM, "out of memory");
+		for (size_t i = 0; warnings && warnings[i] && r == 0; i++)
+			if (strv_addf(&notes, "%s", warnings[i]) < 0)
+				r = err_set(err, -ENOMEM, "out of memory");
 		res->n_restored = rep.n_restored + bundles;
 		res->n_conflicts = rep.n_conflicts;
 		res->notes = notes.v;
 		res->packages = pk.v;
 		res->dangling = rep.dangling;
-		notes.v = pk.v = rep.dangling = NULL;
+		res->reinstalled = reinstalled;
+		notes.v = pk.v = rep.dangling = reinstalled = NULL;
 	}
 	quarantine_report_free(&rep);
+	excise_strv_free(warnings);
+	excise_strv_free(reinstalled);
+	reinstall_files_free(re, n_re);
+	free(purged);
+	excise_plan_free(plan);
 	if (q)
 		quarantine_close(q);
 	if (root.fd >= 0)
@@ -294,6 +345,7 @@ struct excise_restore_result *excise_restore_result_free(struct excise_restore_r
 		excise_strv_free(r->notes);
 		excise_strv_free(r->packages);
 		excise_strv_free(r->dangling);
+		excise_strv_free(r->reinstalled);
 		free(r);
 	}
 	return NULL;

@@ -177,6 +177,6 @@ check_eq "show counts every indicator" \
 expect "show text lists products" 0 "kesl +Kaspersky Endpoint Security for Linux" \
 	"$EXCISE" catalog show
 expect "verify --help" 0 "usage: excise catalog verify" "$EXCISE" catalog verify --help
-expect "unknown verb" 2 "unknown verb" "$EXCISE" catalog frobnicate
+expect "unknown verb" 2 "unknown catalog verb" "$EXCISE" catalog frobnicate
 
 done_testing

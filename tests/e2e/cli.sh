@@ -58,8 +58,8 @@ check_eq "unknown command: two lines on stderr, the second where to look" "$rc|$
 	"2|excise: unknown command 'frobnicate'
 Try 'excise --help' for more information.|0"
 expect "help of an unknown command" 2 "unknown command 'frobnicate'" "$EXCISE" help frobnicate
-expect "unknown catalog verb" 2 "catalog: unknown verb 'frobnicate'" "$EXCISE" catalog frobnicate
-expect "help of an unknown catalog verb" 2 "catalog: unknown verb 'frobnicate'" \
+expect "unknown catalog verb" 2 "^excise: unknown catalog verb 'frobnicate'$" "$EXCISE" catalog frobnicate
+expect "help of an unknown catalog verb" 2 "^excise: unknown catalog verb 'frobnicate'$" \
 	"$EXCISE" help catalog frobnicate
 # an option getopt refuses: its words, one line, then "Try 'excise CMD --help'"; nothing on stdout
 # (issue 13; these expected the whole usage before)
@@ -84,13 +84,13 @@ expect "the help is not printed for a bad option" 2 "^Try 'excise remove --help'
 check "no usage text for a bad option" bash -c "! '$EXCISE' remove --bogus 2>&1 | grep -q usage"
 
 # --- --format: one parser, the allowed values named ---
-expect "scan --format xml" 2 "scan: --format must be text, json or csv, not 'xml'" \
+expect "scan --format xml" 2 "^excise: --format must be text, json or csv, not 'xml'$" \
 	"$EXCISE" scan --root "$E" --format xml
-expect "plan --format csv (plans have no CSV)" 2 "plan: --format must be text or json, not 'csv'" \
+expect "plan --format csv (plans have no CSV)" 2 "^excise: --format must be text or json, not 'csv'$" \
 	"$EXCISE" plan --root "$E" --format csv
-expect "catalog show --format yaml" 2 "catalog show: --format must be text or json, not 'yaml'" \
+expect "catalog show --format yaml" 2 "^excise: --format must be text or json, not 'yaml'$" \
 	"$EXCISE" catalog show --format yaml
-expect "catalog show -f yaml" 2 "catalog show: --format must be text or json, not 'yaml'" \
+expect "catalog show -f yaml" 2 "^excise: --format must be text or json, not 'yaml'$" \
 	"$EXCISE" catalog show -f yaml
 expect "scan --format with no value" 2 "requires an argument" "$EXCISE" scan --format
 expect "scan --format '' (empty)" 2 "--format must be text, json or csv, not ''" \
@@ -100,8 +100,8 @@ expect "scan -f is not an option" 2 "^excise: invalid option -- 'f'$" "$EXCISE" 
 expect "verify takes no --format" 2 "^excise: unrecognized option '--format'$" "$EXCISE" verify --root "$E" --format json
 expect "a bad --format is a usage error before the catalog is read" 2 "--format must be" \
 	"$EXCISE" scan --root "$E" --format xml --catalog "$T/missing.json" --trusted-key "$T/missing.pub"
-expect "plan --emit bat" 2 "plan: --emit must be sh or ps1, not 'bat'" "$EXCISE" plan --root "$E" --emit bat
-expect "scan --color pink" 2 "scan: --color must be auto, always or never, not 'pink'" \
+expect "plan --emit bat" 2 "^excise: --emit must be sh or ps1, not 'bat'$" "$EXCISE" plan --root "$E" --emit bat
+expect "scan --color pink" 2 "^excise: --color must be auto, always or never, not 'pink'$" \
 	"$EXCISE" scan --root "$E" --color pink
 for t in 0 65 2x ''; do
 	expect "scan --threads '$t'" 2 "--threads takes a number from 1 to 64, not '$t'" \
@@ -135,13 +135,23 @@ rc=0
 check_eq "verify -q: exit 0, no output, the attestation written" "$rc:$(wc -c <"$T/q.out"):$(test -s "$T/att2.json" && echo yes)" "0:0:yes"
 expect "plan --full of an empty root" 0 "" "$EXCISE" plan --root "$E" --full --xdev --threads 2 -q
 expect "plan --only with an unknown source" 2 "unknown source 'nosuch'" "$EXCISE" plan --root "$E" --only nosuch
-expect "plan: a report and a scan option" 2 "plan: one of a report, --root or --plan" \
+expect "plan: a report and a scan option" 2 "^excise: one of a report, --root or --plan$" \
 	"$EXCISE" plan "$T/plan.json" --full
-expect "remove --resume with a scan option" 2 "remove: --resume takes the run directory alone" \
+expect "remove --resume with a scan option" 2 "^excise: --resume takes the run directory alone$" \
 	"$EXCISE" remove --resume "$T/run" --only dpkg
 expect "remove --root of an empty root: a dry run of nothing" 0 "dry run: 0 steps" \
 	"$EXCISE" remove --root "$E" --only dpkg
-expect "restore takes one run directory" 2 "usage: excise restore RUN_DIR" "$EXCISE" restore
+expect "restore takes one run directory" 2 "^excise: one run directory to restore$" "$EXCISE" restore
+# issue 13: one prefix, "excise: ", never a second naming the verb; a usage error says where to look
+for args in "scan extra" "plan a b" "verify extra" "catalog show extra" "catalog lint a b" "catalog keygen" \
+	"catalog sign" "catalog verify" "restore" "remove --runs-dir rel" "scan --format xml" "catalog nosuch"; do
+	rc=0
+	# shellcheck disable=SC2086
+	"$EXCISE" $args >"$T/p.out" 2>"$T/p.err" || rc=$?
+	check_eq "$args: exit 2; one line 'excise: ...' without a verb prefix, then 'Try'" \
+		"$rc|$(grep -c '^excise: ' "$T/p.err")|$(grep -cE '^excise: (excise|scan|plan|remove|restore|verify|catalog( [a-z]+)?|usage): ' "$T/p.err")|$(grep -c "^Try 'excise .*--help' for more information.$" "$T/p.err")|$(wc -l <"$T/p.err")" \
+		"2|1|0|1|2"
+done
 
 # --- errors about files: what the file was meant to be, and the option for a document of another kind ---
 "$EXCISE" scan --root "$E" --format json -o "$T/r.json" 2>/dev/null

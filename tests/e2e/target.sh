@@ -166,6 +166,12 @@ rc=0
 # A has the products again (restored above): a valid attestation of a host not clean, exit 1
 check "verify --check --allow-unsigned: accepted (exit 1: not clean), still saying it is unchecked" \
 	bash -c "[ $rc = 1 ] && grep -q 'unsigned or unchecked' '$T/chk2.out' && grep -q 'valid' '$T/chk2.out'"
+rc=0
+"$EXCISE" verify --root "$A" -q -o "$T/nocheck.json" --allow-unsigned >"$T/nochk.out" 2>"$T/nochk.err" || rc=$?
+check_eq "verify --allow-unsigned without --check: usage error, one line and where to look, nothing written" \
+	"$rc|$(cat "$T/nochk.err")|$(cat "$T/nochk.out")|$(exists "$T/nocheck.json")" \
+	"2|excise: --allow-unsigned goes with --check FILE
+Try 'excise verify --help' for more information.||no"
 "$EXCISE" catalog keygen -p "$T/op.pub" -s "$T/op.sec" >/dev/null
 rc=0
 "$EXCISE" verify --check "$T/unsigned.json" --trusted-key "$T/op.pub" >"$T/chk3.out" 2>"$T/chk3.err" || rc=$?

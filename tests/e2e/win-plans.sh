@@ -181,4 +181,44 @@ check_eq "unlisted: the entry's UninstallString, no fallback the catalog does no
 check "unlisted: no arguments" grep -qxF '    $arguments = @()' "$T/unlisted.ps1"
 parses unlisted
 
+# ======== a Kaspersky root in a user's store (Users/bob/NTUSER.DAT), as the product puts it
+# there for its web protection: deleted in bob's hive (HKU\<SID> when signed in, else loaded
+# with reg load and unloaded), its key exported to the quarantine first
+C=$T/usercert
+new_root "$C"
+mkdir -p "$C/Users/bob"
+empty_hive "$C/Users/bob/NTUSER.DAT"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -keyout "$T/uc-key.pem" \
+	-outform DER -out "$T/uc.der" -subj "/C=RU/O=AO Kaspersky Lab/CN=Kaspersky Anti-Virus Personal Root Certificate" 2>/dev/null
+# the store's Blob: properties (id, 1, length, data): SHA-1 (3), friendly name (11), the certificate (32)
+py - "$T/uc.der" >"$T/uc.reg" <<'PY'
+import hashlib, struct, sys
+def prop(pid, b):
+    return struct.pack("<III", pid, 1, len(b)) + b
+k = "HKEY_CURRENT_USER\\Software\\Microsoft\\SystemCertificates"
+print("[HKEY_CURRENT_USER\\Software]\n[HKEY_CURRENT_USER\\Software\\Microsoft]")
+print("[%s]\n[%s\\Root]\n[%s\\Root\\Certificates]" % (k, k, k))
+der = open(sys.argv[1], "rb").read()
+sha1 = hashlib.sha1(der).digest()
+blob = prop(3, sha1) + prop(11, "Kaspersky\0".encode("utf-16-le")) + prop(32, der)
+print("[%s\\Root\\Certificates\\%s]" % (k, sha1.hex().upper()))
+print('"Blob"=hex:' + ",".join("%02x" % c for c in blob))
+PY
+merge "$C/Users/bob/NTUSER.DAT" 'HKEY_CURRENT_USER' <"$T/uc.reg"
+UC_SHA1=$(openssl dgst -sha1 -r "$T/uc.der" | cut -c1-40 | tr a-f A-F)
+plan_of "$C" usercert
+sed -i "s|$UC_SHA1|THUMBPRINT|g" "$T/usercert.ps1.norm"
+check_eq "usercert: no step refused" "$(refused usercert)" ""
+check_eq "usercert: the key in bob's hive deleted, in bob's registry" "$(steps usercert | tr '\n' ';')" \
+	"delete-registry-key HKU\\bob\\Software\\Microsoft\\SystemCertificates\\ROOT\\Certificates\\$UC_SHA1 user=bob;"
+check "usercert: no longer left to the operator" \
+	bash -c "! grep -q 'certutil -user -delstore' '$T/usercert.plan.json'"
+check "usercert: bob's SID from the ProfileList" grep -qF "    \$user = 'bob'" "$T/usercert.ps1"
+check "usercert: his hive loaded when he is not signed in, and unloaded" \
+	bash -c "grep -qF '& reg.exe load \$mount \$hive' '$T/usercert.ps1' && grep -qF '& reg.exe unload \$mount' '$T/usercert.ps1'"
+check "usercert: exported before it is deleted" \
+	bash -c "grep -n 'reg.exe export\\|Remove-Item -LiteralPath \$path' '$T/usercert.ps1' | cut -d: -f2 | tr '\n' ' ' | grep -q 'reg.exe export.*Remove-Item'"
+golden user-cert-windows.ps1 "$T/usercert.ps1.norm"
+parses usercert
+
 done_testing

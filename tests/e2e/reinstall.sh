@@ -41,7 +41,7 @@ before=$(state)
 refused() { # NAME PATTERN FILE...
 	local name=$1 pat=$2 rc=0
 	shift 2
-	"$EXCISE" restore "$RUN" --reinstall "$@" >"$T/r.out" 2>"$T/r.err" || rc=$?
+	"$EXCISE" restore --root "$R" "$RUN" --reinstall "$@" >"$T/r.out" 2>"$T/r.err" || rc=$?
 	check "$name: exit 2, saying why" bash -c "[ $rc = 2 ] && grep -q -- \"$pat\" '$T/r.err'"
 	check_eq "$name: nothing restored, nothing written" "$(state)" "$before"
 }
@@ -65,7 +65,7 @@ else
 	ok "# SKIP rpmbuild not installed"
 fi
 rc=0
-"$EXCISE" restore "$RUN" "$KESL_DEB" >/dev/null 2>"$T/r.err" || rc=$?
+"$EXCISE" restore --root "$R" "$RUN" "$KESL_DEB" >/dev/null 2>"$T/r.err" || rc=$?
 check_eq "a package file without --reinstall: usage error" "$rc|$(head -1 "$T/r.err")" \
 	"2|excise: one run directory to restore (package files go with --reinstall)"
 
@@ -81,7 +81,7 @@ ln -s "$OUT" "$R/lib/systemd"
 
 # ---------------------------------------------------------------- reinstalled
 rc=0
-"$EXCISE" restore "$RUN" --reinstall "$KESL_DEB" "$T/kesl-gui-1200.deb" >"$T/re.out" 2>"$T/re.err" || rc=$?
+"$EXCISE" restore --root "$R" "$RUN" --reinstall "$KESL_DEB" "$T/kesl-gui-1200.deb" >"$T/re.out" 2>"$T/re.err" || rc=$?
 check_eq "restore --reinstall: exit 0" "$rc" 0
 check "... reports kesl reinstalled, unpacked, to be configured on the image" \
 	grep -q "^  reinstalled: dpkg kesl $KESL_VER from $KESL_DEB: unpacked, not configured.*dpkg --configure -a" "$T/re.out"
@@ -138,7 +138,7 @@ check_eq "a rescan finds the package again" \
 	'["kesl", "kesl-gui"]'
 
 rc=0
-"$EXCISE" restore "$RUN" --reinstall "$KESL_DEB" >"$T/again.out" 2>"$T/again.err" || rc=$?
+"$EXCISE" restore --root "$R" "$RUN" --reinstall "$KESL_DEB" >"$T/again.out" 2>"$T/again.err" || rc=$?
 check "reinstalling a package the database has: refused" \
 	bash -c "[ $rc = 2 ] && grep -q \"kesl is in the root's dpkg database already\" '$T/again.err'"
 

@@ -629,7 +629,9 @@ int pe_read_signer(struct pe_file *pe, struct pe_signer *s, struct excise_err *e
 			r = decode_pkcs7(pe, t + pos + 8, len - 8, off + pos, s, err);
 			found = true;
 		}
-		pos += ((size_t)len + 7) & ~(size_t)7;
+		/* Entries are 8-byte aligned, but the last one may end unpadded at the table's end. */
+		size_t step = ((size_t)len + 7) & ~(size_t)7;
+		pos = step < size - pos ? pos + step : size;
 	}
 	free(t);
 	if (r >= 0 && !found)

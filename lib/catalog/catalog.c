@@ -249,6 +249,86 @@ _Static_assert(sizeof(enum excise_obs_kind) == sizeof(int) && sizeof(enum excise
 	      sizeof(enum excise_match_type) == sizeof(int) && sizeof(enum excise_confidence) == sizeof(int),
 	      "doc_enum stores an int");
 
+/* What a POSIX ERE costs glibc's regcomp, which copies a repeated unit out: x{m,n} is
+ * max(m, n) copies of x, x+ two, and a repetition of a repetition multiplies (a+++ is
+ * 8 copies of a; ((a{9}){9}){9} 729). An estimate that only errs upwards: every atom
+ * counts 1, a bracket expression or an escape one atom. SIZE_MAX past `max`. */
+static size_t regex_cost(const char *re, size_t max)
+{
+	size_t stack[64], depth = 0, total = 0, last = 0; /* last: the unit a repetition applies to */
+	for (const char *p = re; *p; p++) {
+		size_t unit = 0;
+		switch (*p) {
+		case '(':
+			if (depth == sizeof(stack) / sizeof(stack[0]))
+				return SIZE_MAX;
+			stack[depth++] = total;
+			total = 0;
+			last = 0;
+			continue;
+		case ')':
+			unit = total;
+			total = depth ? stack[--depth] : 0;
+			break;
+		case '*':
+		case '?':
+			continue;
+		case '+':
+		case '{': {
+			size_t times = 2;
+			if (*p == '{') {
+				char *end;
+				unsigned long m = strtoul(p + 1, &end, 10), n = m;
+				if (*end == ',')
+					n = end[1] == '}' ? m + 1 : strtoul(end + 1, &end, 10);
+				else
+					end--;
+				times = (m > n ? m : n) + 1;
+				const char *close = strchr(p, '}');
+				if (!close)
+					break; /* no interval: regcomp says what it is */
+				p = close;
+			}
+			/* the last unit again (times - 1) more */
+			if (last && (times > max || last > max / times))
+				return SIZE_MAX;
+			total += last * (times - 1);
+			last *= times;
+			if (total > max)
+				return SIZE_MAX;
+			continue;
+		}
+		case '[': {
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q += q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=') && strchr(q + 2, ']') ?
+					     (size_t)(strchr(q + 2, ']') - q) + 1 : 1;
+			p = *q ? q : q - 1;
+			unit = 1;
+			break;
+		}
+		case '\\':
+			if (p[1])
+				p++;
+			unit = 1;
+			break;
+		default:
+			unit = 1;
+		}
+		total += unit;
+		last = unit;
+		if (total > max)
+			return SIZE_MAX;
+	}
+	while (depth) /* unbalanced: regcomp says so */
+		total += stack[--depth];
+	return total;
+}
+
 static int indicator_check(struct doc *d, json_t *obj, void *base)
 {
 	(void)obj;
@@ -265,6 +345,9 @@ static int indicator_check(struct doc *d, json_t *obj, void *base)
 		return doc_fail(d, "vendor '%s' is not in the catalog", in->vendor_id);
 	}
 	if (in->match == EXCISE_MATCH_REGEX) {
+		if (regex_cost(in->value, EXCISE_MAX_REGEX_COST) > EXCISE_MAX_REGEX_COST)
+			return doc_fail(d, "regex '%s' is too costly to compile: its repetitions copy out to over %u "
+					"nodes (EXCISE_MAX_REGEX_COST)", in->value, EXCISE_MAX_REGEX_COST);
 		regex_t re;
 		int rc = regcomp(&re, in->value, REG_EXTENDED | REG_NOSUB | (in->nocase ? REG_ICASE : 0));
 		if (rc != 0) {

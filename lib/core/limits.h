@@ -15,6 +15,9 @@
 #define EXCISE_MAX_PRODUCT_PLACES 64u            /* paths of a product's places on one platform (lib/catalog/removal.c) */
 #define EXCISE_MAX_REMOVAL_ITEMS 64u             /* entries of one list of a product's removal (lib/catalog/removal.c) */
 #define EXCISE_MAX_PATTERN_LEN 1024u            /* bytes of one indicator value */
+#define EXCISE_MAX_REGEX_COST 8192u             /* nodes a regex indicator may expand to once its
+						  * repetitions are copied out (glibc copies x{n}
+						  * n times and x+ twice): catalog.c regex_cost */
 #define EXCISE_MAX_TRUSTED_COMMENT 8000u        /* bytes of a signature's trusted comment */
 #define EXCISE_MAX_CATALOG_ID_LEN 128u          /* bytes of one id (catalog, vendor, product, ...) */
 

@@ -56,6 +56,26 @@ static void test_errors_name_the_entry(void **state)
 		     "exactly one of 'product' and 'vendor'");
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"(\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}",
 		     "does not compile");
+	/* glibc's regcomp copies repetitions out: each of these would take seconds and
+	 * gigabytes (the first was found by fuzz-catalog) */
+	static const char *const costly[] = { "O=++++++++++++++++++++++++++++++AO", "((a{90}){90}){90}",
+					      "(x{200}){200}", "[[:alpha:]]{9000}" };
+	for (size_t i = 0; i < sizeof(costly) / sizeof(costly[0]); i++) {
+		char doc[1024];
+		snprintf(doc, sizeof(doc), HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"%s\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}", costly[i]);
+		expect_error(doc, "too costly to compile");
+	}
+	/* ordinary ones still pass */
+	static const char *const fine[] = { "^kav[0-9]{2,4}(\\\\.exe)?$", "(^|,)O=(AO )?Kaspersky( Lab)?", "a+b*c?[x-z]{3}" };
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		char doc[1024];
+		snprintf(doc, sizeof(doc), HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"%s\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}", fine[i]);
+		struct excise_catalog *c = NULL;
+		struct excise_err err = { 0 };
+		if (parse(doc, &c, &err) < 0)
+			fail_msg("'%s' refused: %s", fine[i], err.msg);
+		excise_catalog_free(c);
+	}
 	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ",\"directives\":[{\"id\":\"d\",\"short_name\":\"D\",\"title\":\"T\",\"instrument\":\"statute\",\"issuer\":\"X\",\"issued\":\"2017-13-40\",\"vendors\":[\"v\"],\"scope\":\"branded_only\",\"source\":\"s\"}]}",
 		     "/directives/0/issued (id 'd'): expected a date YYYY-MM-DD");
 	expect_error(HEAD "\"vendors\":[{\"id\":\"v\",\"name\":\"A\"},{\"id\":\"v\",\"name\":\"B\"}],\"products\":[],\"indicators\":[],\"directives\":[]}",

@@ -280,10 +280,9 @@ static size_t regex_cost(const char *re, size_t max)
 				char *end;
 				unsigned long m = strtoul(p + 1, &end, 10), n = m;
 				if (*end == ',')
-					n = end[1] == '}' ? m + 1 : strtoul(end + 1, &end, 10);
-				else
-					end--;
-				times = (m > n ? m : n) + 1;
+					n = end[1] == '}' ? m + 1 : strtoul(end + 1, NULL, 10);
+				unsigned long big = m > n ? m : n;
+				times = big >= max ? max + 1 : (size_t)big + 1; /* never 0, never wrapped */
 				const char *close = strchr(p, '}');
 				if (!close)
 					break; /* no interval: regcomp says what it is */

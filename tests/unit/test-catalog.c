@@ -59,7 +59,7 @@ static void test_errors_name_the_entry(void **state)
 	/* glibc's regcomp copies repetitions out: each of these would take seconds and
 	 * gigabytes (the first was found by fuzz-catalog) */
 	static const char *const costly[] = { "O=++++++++++++++++++++++++++++++AO", "((a{90}){90}){90}",
-					      "(x{200}){200}", "[[:alpha:]]{9000}" };
+					      "(x{200}){200}", "[[:alpha:]]{9000}", "a{18446744073709551615}", "a{1,18446744073709551616}" };
 	for (size_t i = 0; i < sizeof(costly) / sizeof(costly[0]); i++) {
 		char doc[1024];
 		snprintf(doc, sizeof(doc), HEAD VENDOR PRODUCTS "\"indicators\":[{\"id\":\"i\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"%s\",\"confidence\":\"weak\",\"source\":\"s\"}],\"directives\":[]}", costly[i]);

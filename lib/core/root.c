@@ -667,8 +667,7 @@ const char *root_type_name(mode_t mode)
 
 int root_open_regular(const struct root *r, const char *path, bool nofollow_all, struct stat *ret_st)
 {
-	int fd = open_file(r, path, O_RDONLY | O_NOFOLLOW, nofollow_all ? RESOLVE_NO_SYMLINKS : 0, ret_st);
-	return fd == -EXCISE_E_SPECIAL ? -EINVAL : fd;
+	return open_file(r, path, O_RDONLY | O_NOFOLLOW, nofollow_all ? RESOLVE_NO_SYMLINKS : 0, ret_st);
 }
 
 int root_read_regular(const struct root *r, const char *path, size_t max, char **ret_data, size_t *ret_len,

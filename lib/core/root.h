@@ -121,7 +121,7 @@ const char *root_type_name(mode_t mode);
  * followed (O_NOFOLLOW; with `nofollow_all`, no component at all), never blocking
  * (O_NONBLOCK, O_NOCTTY: a FIFO or a device planted there is opened without waiting
  * and never read), its type taken with fstat before any read. Returns the fd, or
- * -ELOOP (a link), -EISDIR, or -EINVAL for a FIFO, socket or device (*ret_st then
+ * -ELOOP (a link), -EISDIR, or -EXCISE_E_SPECIAL for a FIFO, socket or device (*ret_st then
  * says which: root_type_name), or -errno. */
 NODISCARD int root_open_regular(const struct root *r, const char *path, bool nofollow_all, struct stat *ret_st);
 

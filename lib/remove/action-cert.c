@@ -168,7 +168,7 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 	 * the list (RHEL's tls/certs/ca-bundle.crt, Fedora's /etc/ssl/certs) */
 	if (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP || fd == -EXDEV)
 		return 0;
-	if (fd == -EINVAL || fd == -EISDIR)
+	if (fd == -EXCISE_E_SPECIAL || fd == -EISDIR)
 		return err_set(err, -EXCISE_E_REFUSED, "'%s' is a %s, not a certificate bundle: not read, left alone",
 			       path, root_type_name(st.st_mode));
 	if (fd < 0)
@@ -267,7 +267,7 @@ static enum excise_step_outcome do_cert(struct run *x, const struct excise_plan_
 	char *data = NULL;
 	size_t len = 0;
 	r = root_read_regular(&x->root, s->path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len, &st);
-	if (r == -EINVAL || r == -EISDIR || r == -ELOOP) {
+	if (r == -EXCISE_E_SPECIAL || r == -EISDIR || r == -ELOOP) {
 		remove_say(x, "'%s' is now a %s, not a certificate file: not read", s->path,
 			   r == -ELOOP ? "symbolic link" : root_type_name(st.st_mode));
 		return EXCISE_STEP_REFUSED;

@@ -127,7 +127,7 @@ static int dpkg_offline_guard(struct run *x, const char *pkg, struct excise_err 
 		r = lp ? root_read_regular(&x->root, lp, EXCISE_MAX_DPKG_LIST_SIZE, &text, &len, &lst) : -ENOMEM;
 		if (r < 0) {
 			r = r == -EXCISE_E_TOOBIG ? err_set(err, r, "'%s': over %u bytes", lp, EXCISE_MAX_DPKG_LIST_SIZE) :
-			    r == -ELOOP || r == -EINVAL || r == -EISDIR ?
+			    r == -ELOOP || r == -EXCISE_E_SPECIAL || r == -EISDIR ?
 				err_set(err, -EXCISE_E_REFUSED, "'%s' is a %s, not dpkg's file list: not read, dpkg not run",
 					lp, r == -ELOOP ? "symbolic link" : root_type_name(lst.st_mode)) :
 				err_setc(err, r, "'%s'", lp ? lp : de->d_name);

@@ -262,7 +262,7 @@ static int files_dpkg(const struct root *r, const char *pkg, pkgdb_path_fn fn, v
 		e = lp ? root_read_regular(r, lp, EXCISE_MAX_DPKG_LIST_SIZE, &text, &len, &st) : -ENOMEM;
 		if (e == -EXCISE_E_TOOBIG)
 			e = err_set(err, e, "'%s' under '%s': over %u bytes", lp, r->path, EXCISE_MAX_DPKG_LIST_SIZE);
-		else if (e == -ELOOP || e == -EINVAL || e == -EISDIR)
+		else if (e == -ELOOP || e == -EXCISE_E_SPECIAL || e == -EISDIR)
 			e = err_set(err, -EXCISE_E_REFUSED, "'%s' under '%s' is a %s, not dpkg's file list: not read", lp,
 				    r->path, e == -ELOOP ? "symbolic link" : root_type_name(st.st_mode));
 		else if (e < 0)

@@ -33,6 +33,9 @@ ALLOWED = {
     "scan": {"core", "parse", "catalog", "engine", "source"},
     "report": {"core", "catalog", "engine"},
     "remove": {"core", "parse", "catalog", "engine", "report"},
+    "fleet": {"core", "catalog", "engine", "report"},
+    "serve": {"core", "catalog", "engine", "report", "fleet"},
+    "agent": {"core", "catalog", "engine", "report", "fleet"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

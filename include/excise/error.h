@@ -39,6 +39,8 @@ enum excise_errcode {
 	EXCISE_E_CHANGED = 1013,   /* the host changed since it was scanned or planned */
 	EXCISE_E_NOTOS = 1014,     /* a root to scan holds no operating system that excise recognises */
 	EXCISE_E_SPECIAL = 1015,   /* a device, FIFO or socket where a regular file was expected: not opened */
+	EXCISE_E_AUTH = 1016,      /* a request's credentials (secret, key, signature, time) were refused */
+	EXCISE_E_BUSY = 1017,      /* a bounded queue is full: try again later */
 };
 
 /* Room for one message; longer messages are cut at a character boundary. */

@@ -26,6 +26,8 @@
 #include "excise/remove.h"
 #include "excise/attest.h"
 #include "excise/output.h"
+#include "excise/proto.h"
+#include "excise/store.h"
 
 EXCISE_API const char *excise_version(void);
 

@@ -24,6 +24,8 @@ static const char *const domain[] = {
 	[EXCISE_E_CHANGED - 1000] = "changed since the scan",
 	[EXCISE_E_NOTOS - 1000] = "not an operating system root",
 	[EXCISE_E_SPECIAL - 1000] = "a device, FIFO or socket, not a regular file: not opened",
+	[EXCISE_E_AUTH - 1000] = "not authenticated",
+	[EXCISE_E_BUSY - 1000] = "busy: try again later",
 };
 
 const char *excise_strerror(int code)

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The collector's storage (lib/fleet/store*.c): one interface, two backends.
+ * A path (or "sqlite:PATH") opens a SQLite database; a "postgresql://" or
+ * "postgres://" URL opens PostgreSQL through libpq. Both hold the same schema,
+ * brought to the current version by migrations when the store is opened.
+ *
+ * Writes of submitted documents go through one writer thread per store that
+ * commits in groups; excise_store_submit returns only once its document's
+ * transaction is on disk (SQLite: WAL, synchronous=FULL; PostgreSQL:
+ * synchronous_commit on), so a collector may answer 200 when it returns.
+ * Every other call is safe from any thread.
+ */
+#ifndef EXCISE_STORE_H
+#define EXCISE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "excise/catalog.h"
+#include "excise/error.h"
+#include "excise/proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct excise_store;
+
+struct excise_store_opts {
+	const struct excise_catalog *catalog; /* directives and products; borrowed, outlives the store */
+	const uint8_t *master_key;    /* 32 bytes host keys are derived from (HMAC-SHA256(master, host id, epoch)); required */
+	unsigned batch_max;           /* documents per group commit (0: EXCISE_STORE_BATCH_MAX) */
+	unsigned batch_wait_ms;       /* longest a document waits for its group to fill (0: default) */
+	unsigned queue_max;           /* documents waiting for the writer before submit says busy (0: default) */
+	bool sync_normal;             /* SQLite synchronous=NORMAL: faster, the last commits may be lost on power loss */
+};
+
+/* Open (creating a SQLite file and its folder's database files if need be) and migrate.
+ * -EXCISE_E_CORRUPT for a database of a newer schema than this build knows. */
+EXCISE_API int excise_store_open(const char *url, const struct excise_store_opts *o, struct excise_store **ret,
+				 struct excise_err *err);
+/* Stop the writer after committing what it holds, close, free. NULL is fine. */
+EXCISE_API void excise_store_close(struct excise_store *st);
+EXCISE_API const char *excise_store_backend(const struct excise_store *st); /* "sqlite" or "postgresql" */
+
+/* ---- enrollment secrets, scoped to an org unit ("agency/bureau/site", 1 to 3 levels) ---- */
+
+struct excise_secret_info {
+	char *id;             /* short public id, for listing and revoking */
+	char *org_unit;       /* "agency/bureau/site" */
+	int64_t created, expires, revoked; /* unix seconds; revoked 0 when not */
+	char *note;
+	uint64_t hosts;       /* hosts enrolled with it */
+};
+
+/* A new secret for `org_unit` valid until `expires`: its text (shown once; only its hash
+ * is stored) and its id. */
+EXCISE_API int excise_store_secret_create(struct excise_store *st, const char *org_unit, int64_t expires,
+					  const char *note, int64_t now, char **ret_secret, char **ret_id,
+					  struct excise_err *err);
+EXCISE_API int excise_store_secret_list(struct excise_store *st, struct excise_secret_info **ret, size_t *n,
+					struct excise_err *err);
+EXCISE_API void excise_secret_info_free(struct excise_secret_info *v, size_t n);
+EXCISE_API int excise_store_secret_revoke(struct excise_store *st, const char *id, int64_t now,
+					  struct excise_err *err);
+
+/* ---- hosts ---- */
+
+struct excise_enroll_req {
+	const char *secret;
+	const char *machine_id;   /* the host's stable identity (machine-id, MachineGuid, hardware UUID) */
+	const char *hostname;
+	const char *platform;     /* linux, windows, macos */
+	const char *os;           /* free text, "Debian GNU/Linux 12" */
+	const char *version;      /* excise's version */
+};
+
+/* Enroll: a new host in the secret's org unit, or the host already enrolled with that
+ * machine id (it keeps its id and history; its key is rotated). -EXCISE_E_AUTH for an
+ * unknown, expired or revoked secret. */
+EXCISE_API int excise_store_enroll(struct excise_store *st, const struct excise_enroll_req *req, int64_t now,
+				   char **ret_host_id, uint8_t ret_key[EXCISE_HOST_KEY_BYTES], struct excise_err *err);
+
+/* The current key of `host_id`; -EXCISE_E_ABSENT for an unknown host. */
+EXCISE_API int excise_store_host_key(struct excise_store *st, const char *host_id,
+				     uint8_t ret_key[EXCISE_HOST_KEY_BYTES], struct excise_err *err);
+
+/* ---- documents ---- */
+
+enum excise_submit_status { EXCISE_SUBMIT_STORED, EXCISE_SUBMIT_DUPLICATE };
+
+struct excise_submit_result {
+	enum excise_submit_status status;
+	char kind[16];            /* "report", "plan", "removal", "attestation" */
+	char doc_id[80];          /* report_id, attestation_id, run id, or "sha256:<hex>" of the bytes */
+};
+
+/* Store one document a host submitted (an excise.report/1 or /2, excise.plan/1,
+ * excise.removal/1 or excise.attestation/1 as JSON bytes), durably, once: the same
+ * document again is EXCISE_SUBMIT_DUPLICATE and changes nothing. The document must be
+ * about the submitting host (its machine id). -EXCISE_E_CORRUPT (malformed, with the
+ * place), -EXCISE_E_TOOBIG, -EXCISE_E_REFUSED (about another host), -EXCISE_E_ABSENT
+ * (unknown host), -EXCISE_E_BUSY (the writer's queue is full: answer 429). */
+EXCISE_API int excise_store_submit(struct excise_store *st, const char *host_id, const void *body, size_t len,
+				   int64_t now, struct excise_submit_result *ret, struct excise_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

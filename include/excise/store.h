@@ -106,6 +106,24 @@ struct excise_submit_result {
 EXCISE_API int excise_store_submit(struct excise_store *st, const char *host_id, const void *body, size_t len,
 				   int64_t now, struct excise_submit_result *ret, struct excise_err *err);
 
+/* As excise_store_submit, without waiting: 0 when queued, and `done` is called exactly
+ * once, from the writer thread, after the document's group is committed (rc 0) or has
+ * failed (rc < 0, `err` says why). A document refused before queueing (malformed, about
+ * another host, busy) returns its error here and `done` is not called. `body` is not
+ * kept past this call. */
+typedef void (*excise_submit_done_fn)(void *ctx, int rc, const struct excise_submit_result *res,
+				      const struct excise_err *err);
+EXCISE_API int excise_store_submit_async(struct excise_store *st, const char *host_id, const void *body, size_t len,
+					 int64_t now, excise_submit_done_fn done, void *ctx, struct excise_err *err);
+
+/*
+ * excise.removal/1, the summary of one removal run that `excise submit RUN_DIR` sends:
+ *   {"schema":"excise.removal/1", "run_id":"...", "host":{"machine_id":..., "hostname":...},
+ *    "root":"/" or the offline root, "started":"RFC 3339", "finished":"RFC 3339" or null,
+ *    "status":"done"|"failed"|"partial"|"running", "steps":{"total":n,"done":n,"failed":n,"skipped":n},
+ *    "products":["product id", ...]}
+ */
+
 #ifdef __cplusplus
 }
 #endif

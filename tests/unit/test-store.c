@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -857,6 +858,92 @@ static void test_prune(void **state)
 	free(h);
 }
 
+
+/* ---- real documents: tests/fuzz/ingest/, made by tools/make-ingest-corpus with the real
+ * excise from the e2e fixture roots (its head comment says what each is) ---- */
+
+static char *load(const char *name)
+{
+	const char *dir = getenv("EXCISE_TEST_DATA");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/fuzz/ingest/%s", dir ? dir : "tests", name);
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		fail_msg("%s: cannot open", path);
+	char *buf = malloc(1u << 20);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, (1u << 20) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int64_t doc_time(const char *name, const char *key)
+{
+	char *b = load(name);
+	json_t *o = json_loads(b, 0, NULL);
+	free(b);
+	assert_non_null(o);
+	const char *s = json_string_value(json_object_get(o, key));
+	assert_non_null(s);
+	struct tm tm = { 0 };
+	assert_int_equal(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+				&tm.tm_min, &tm.tm_sec),
+			 6);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	json_decref(o);
+	return (int64_t)timegm(&tm);
+}
+
+static void test_real_documents(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	/* fixture-linux's machine id */
+	char *h = host(f, "0123456789abcdef0123456789abcdef");
+	const char *d = "dhs-bod-17-01";
+	submit_ok(f, h, load("linux.report.json"));
+	int64_t t_found = doc_time("linux.report.json", "finished");
+	assert_int_equal(fact(f, h, d, "first_identified"), t_found);
+	char *p = q_text(f, "SELECT products FROM host_directive WHERE directive_id = 'dhs-bod-17-01'");
+	assert_string_equal(p, "kesl,klnagent");
+	free(p);
+	/* the weak traces are a finding, not an identification */
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 3);
+	/* the attestation before the report it names (a spool sends in any order): waits */
+	submit_ok(f, h, load("clean.att.json"));
+	assert_int_equal(fact(f, h, d, "verified"), -1);
+	char *v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "unchecked");
+	free(v);
+	submit_ok(f, h, load("linux.plan.json"));
+	assert_true(fact(f, h, d, "plan_recorded") >= t_found);
+	submit_ok(f, h, load("linux.removal.json"));
+	int64_t t_rm = doc_time("linux.removal.json", "started");
+	assert_int_equal(fact(f, h, d, "removal_started"), t_rm);
+	/* the clean rescan: removed; and the attestation checks against it: verified */
+	submit_ok(f, h, load("clean.att.report.json"));
+	int64_t t_clean = doc_time("clean.att.report.json", "finished");
+	assert_true(t_clean > t_rm && t_rm > t_found);
+	assert_int_equal(fact(f, h, d, "removed"), t_clean);
+	assert_int_equal(fact(f, h, d, "last_complete_covered"), 0);
+	assert_true(fact(f, h, d, "verified") >= t_clean);
+	v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "clean");
+	free(v);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"), 5);
+	/* documents about other machines: refused */
+	char *doc = load("rpm.report.json");
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_REFUSED);
+	free(doc);
+	doc = load("kes-windows.report.json");
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_REFUSED);
+	free(doc);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 5);
+	free(h);
+}
+
 /* ---- the cases, run on each backend ---- */
 
 #define CASES(X)                                                                                               \
@@ -876,7 +963,8 @@ static void test_prune(void **state)
 	X(test_retire_comes_back)                                                                              \
 	X(test_exemption)                                                                                      \
 	X(test_inventory_import)                                                                               \
-	X(test_prune)
+	X(test_prune)                                                                                          \
+	X(test_real_documents)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

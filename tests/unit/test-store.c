@@ -944,6 +944,69 @@ static void test_real_documents(void **state)
 	free(h);
 }
 
+
+/* ---- a group that fails: its good documents are stored, the bad one fails alone ---- */
+
+struct outcome {
+	pthread_mutex_t lock;
+	int n, ok, failed;
+	char msg[EXCISE_ERR_MSG];
+};
+
+static void done_outcome(void *ctx, int rc, const struct excise_submit_result *res, const struct excise_err *err)
+{
+	(void)res;
+	struct outcome *o = ctx;
+	pthread_mutex_lock(&o->lock);
+	o->n++;
+	if (rc == 0)
+		o->ok++;
+	else {
+		o->failed++;
+		snprintf(o->msg, sizeof(o->msg), "%s", err ? err->msg : "");
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+static void test_failed_group(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	/* one group of three: the writer waits for it */
+	o.batch_max = 3;
+	o.batch_wait_ms = 5000;
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	char *h = host(f, "m-grp");
+	/* the database refuses one document (a trigger of the test's own) */
+	if (f->be->pg_url)
+		q_exec(f, "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.doc_id = 'r-bad' THEN"
+			  " RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;"
+			  " CREATE TRIGGER refuse BEFORE INSERT ON document FOR EACH ROW EXECUTE FUNCTION refuse()");
+	else
+		q_exec(f, "CREATE TRIGGER refuse BEFORE INSERT ON document WHEN NEW.doc_id = 'r-bad'"
+			  " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+	struct outcome out = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	const char *ids[] = { "r-good1", "r-bad", "r-good2" };
+	for (int i = 0; i < 3; i++) {
+		char *doc = report("m-grp", ids[i], TIMES[i], false, "kesl", "strong");
+		assert_int_equal(excise_store_submit_async(f->st, h, doc, strlen(doc), 1800000000, done_outcome, &out,
+							   &f->err),
+				 0);
+		free(doc);
+	}
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(out.n, 3);
+	assert_int_equal(out.ok, 2);
+	assert_int_equal(out.failed, 1);
+	assert_non_null(strstr(out.msg, "refused by the test"));
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE doc_id = 'r-bad'"), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 2);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_identified"), T(2));
+	free(h);
+}
+
 /* ---- the cases, run on each backend ---- */
 
 #define CASES(X)                                                                                               \
@@ -964,7 +1027,8 @@ static void test_real_documents(void **state)
 	X(test_exemption)                                                                                      \
 	X(test_inventory_import)                                                                               \
 	X(test_prune)                                                                                          \
-	X(test_real_documents)
+	X(test_real_documents)                                                                                 \
+	X(test_failed_group)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

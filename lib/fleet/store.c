@@ -42,7 +42,8 @@
 #include "fleet/store_int.h"
 
 #define SECRET_PREFIX "exs1_"
-#define HOST_CACHE_BUCKETS 4096u
+#define HOST_CACHE_BUCKETS 65536u
+#define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids); then the cache starts again */
 
 struct job {
 	struct job *next;
@@ -72,12 +73,13 @@ struct excise_store {
 	struct db *rd;
 
 	pthread_mutex_t hc_lock;
-	struct hc_entry *hc[HOST_CACHE_BUCKETS];
+	struct hc_entry **hc;                /* HOST_CACHE_BUCKETS chains */
+	size_t hc_n;
 
 	pthread_mutex_t q_lock;
 	pthread_cond_t q_cond;
 	struct job *head, *tail;
-	size_t queued;
+	size_t queued, queued_bytes;
 	bool stop, started;
 	pthread_t writer;
 	struct db *w;
@@ -213,7 +215,8 @@ static size_t hc_hash(const char *s)
 
 static void hc_clear(struct excise_store *st)
 {
-	for (size_t i = 0; i < HOST_CACHE_BUCKETS; i++)
+	st->hc_n = 0;
+	for (size_t i = 0; st->hc && i < HOST_CACHE_BUCKETS; i++)
 		while (st->hc[i]) {
 			struct hc_entry *e = st->hc[i];
 			st->hc[i] = e->next;
@@ -255,8 +258,11 @@ static int host_machine_id(struct excise_store *st, const char *host_id, char **
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
 	pthread_mutex_lock(&st->hc_lock);
+	if (st->hc_n >= HOST_CACHE_MAX)
+		hc_clear(st);
 	e->next = st->hc[h];
 	st->hc[h] = e;
+	st->hc_n++;
 	pthread_mutex_unlock(&st->hc_lock);
 	*out = mid;
 	return 0;
@@ -337,6 +343,7 @@ static void *writer_main(void *arg)
 		size_t n = 0;
 		while (st->head && n < st->batch_max) {
 			st->jobs[n++] = st->head;
+			st->queued_bytes -= st->head->doc.len;
 			st->head = st->head->next;
 			st->queued--;
 		}
@@ -367,6 +374,7 @@ static void store_free(struct excise_store *st)
 	db_close(st->adm);
 	db_close(st->rd);
 	hc_clear(st);
+	free(st->hc);
 	pthread_mutex_destroy(&st->adm_lock);
 	pthread_mutex_destroy(&st->hc_lock);
 	pthread_mutex_destroy(&st->q_lock);
@@ -403,7 +411,8 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
 	st->jobs = calloc(st->batch_max, sizeof(*st->jobs));
 	st->status = calloc(st->batch_max, sizeof(*st->status));
-	if (!st->jobs || !st->status) {
+	st->hc = calloc(HOST_CACHE_BUCKETS, sizeof(*st->hc));
+	if (!st->jobs || !st->status || !st->hc) {
 		store_free(st);
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
@@ -751,12 +760,15 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 		return r;
 	}
 	pthread_mutex_lock(&st->q_lock);
-	if (st->queued >= st->queue_max || st->stop) {
+	if (st->queued >= st->queue_max || st->stop ||
+	    (st->queued && st->queued_bytes + j->doc.len > EXCISE_STORE_QUEUE_BYTES)) {
 		pthread_mutex_unlock(&st->q_lock);
 		job_free(j);
-		return err_set(err, -EXCISE_E_BUSY, "store: the writer's queue is full (%u documents): try again later",
-			       st->queue_max);
+		return err_set(err, -EXCISE_E_BUSY,
+			       "store: the writer's queue is full (%u documents or %u bytes): try again later",
+			       st->queue_max, EXCISE_STORE_QUEUE_BYTES);
 	}
+	st->queued_bytes += j->doc.len;
 	if (st->tail)
 		st->tail->next = j;
 	else

@@ -1007,6 +1007,41 @@ static void test_failed_group(void **state)
 	free(h);
 }
 
+
+/* ---- PostgreSQL: the store's connections lost (their backends terminated, as when the
+ * server restarts): what was under way fails, then it connects again by itself ---- */
+
+static void test_connection_lost(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-lost");
+	submit_ok(f, h, report("m-lost", "r-l0", TIMES[0], false, NULL, NULL));
+	if (!f->be->pg_url) {
+		/* SQLite has no connection to lose: the case is PostgreSQL's */
+		free(h);
+		return;
+	}
+	assert_true(q_int(f, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+			     " pid <> pg_backend_pid() AND datname = current_database()") >= 2);
+	char *doc = report("m-lost", "r-l1", TIMES[1], false, "kesl", "strong");
+	struct excise_submit_result res;
+	int tries = 0, r;
+	while ((r = submit(f, h, doc, &res)) < 0 && ++tries < 3)
+		;
+	assert_int_equal(r, 0);
+	assert_true(tries <= 1);
+	assert_int_equal(res.status, EXCISE_SUBMIT_STORED);
+	uint8_t k[32];
+	assert_true(excise_store_host_key(f->st, h, k, &f->err) == 0 || excise_store_host_key(f->st, h, k, &f->err) == 0);
+	assert_int_equal(submit(f, h, doc, &res), 0);
+	assert_int_equal(res.status, EXCISE_SUBMIT_DUPLICATE);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 2);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(1));
+	free(doc);
+	free(h);
+}
+
 /* ---- the cases, run on each backend ---- */
 
 #define CASES(X)                                                                                               \
@@ -1028,7 +1063,8 @@ static void test_failed_group(void **state)
 	X(test_inventory_import)                                                                               \
 	X(test_prune)                                                                                          \
 	X(test_real_documents)                                                                                 \
-	X(test_failed_group)
+	X(test_failed_group)                                                                                   \
+	X(test_connection_lost)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

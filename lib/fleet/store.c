@@ -1175,8 +1175,6 @@ static int inv_parse(struct inv *iv, const char *csv, size_t len)
 					r = inv_problem(iv, row_line, "more than EXCISE_MAX_INVENTORY_ROWS (%u) rows",
 							EXCISE_MAX_INVENTORY_ROWS);
 					iv->n_more = 0;
-					for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
-						free(f[k]);
 					break;
 				}
 				if (bad)
@@ -1210,6 +1208,8 @@ static int inv_parse(struct inv *iv, const char *csv, size_t len)
 		}
 		buf_addc(&field, c);
 	}
+	for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+		free(f[k]);
 	buf_done(&field);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "excise/catalog.h"
+#include "excise/limits.h"
 #include "excise/store.h"
 #include "fleet/db.h"
 #include "fleet/store_int.h"
@@ -1042,6 +1043,87 @@ static void test_connection_lost(void **state)
 	free(h);
 }
 
+
+/* ---- the named limits ---- */
+
+static void test_limits(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-lim");
+	/* EXCISE_MAX_SUBMIT_SIZE: one byte over is refused before it is parsed */
+	size_t big = EXCISE_MAX_SUBMIT_SIZE + 1;
+	char *b = malloc(big);
+	assert_non_null(b);
+	memset(b, ' ', big);
+	b[0] = '{';
+	b[big - 1] = '}';
+	assert_int_equal(excise_store_submit(f->st, h, b, big, 1800000000, NULL, &f->err), -EXCISE_E_TOOBIG);
+	assert_non_null(strstr(f->err.msg, "EXCISE_MAX_SUBMIT_SIZE"));
+	free(b);
+	/* EXCISE_MAX_SUBMIT_FINDINGS: a report with one finding more */
+	char *doc = report("m-lim", "r-lim", TIMES[0], false, "kesl", "strong");
+	json_t *o = json_loads(doc, 0, NULL);
+	free(doc);
+	json_t *fs = json_object_get(o, "findings"), *one = json_array_get(fs, 0);
+	for (unsigned i = 1; i <= EXCISE_MAX_SUBMIT_FINDINGS; i++)
+		json_array_append(fs, one);
+	doc = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_LIMIT);
+	assert_non_null(strstr(f->err.msg, "/findings"));
+	free(doc);
+	/* exactly the limit is stored */
+	json_array_remove(fs, 0);
+	doc = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(submit(f, h, doc, NULL), 0);
+	free(doc);
+	json_decref(o);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM finding WHERE doc_id = 'r-lim'");
+	assert_int_equal(q_int(f, sql), EXCISE_MAX_SUBMIT_FINDINGS);
+	/* EXCISE_MAX_SUBMIT_FIELD: a version one byte too long, at its place */
+	char *v = malloc(EXCISE_MAX_SUBMIT_FIELD + 2);
+	memset(v, 'v', EXCISE_MAX_SUBMIT_FIELD + 1);
+	v[EXCISE_MAX_SUBMIT_FIELD + 1] = '\0';
+	doc = report("m-lim", "r-lim2", TIMES[0], false, "kesl", "strong");
+	o = json_loads(doc, 0, NULL);
+	free(doc);
+	json_object_set_new(json_array_get(json_object_get(o, "findings"), 0), "version", json_string(v));
+	doc = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(f->err.msg, "/findings/0/version"));
+	free(doc);
+	json_decref(o);
+	/* enroll fields too */
+	char *secret = new_secret(f, "agency", NULL);
+	struct excise_enroll_req q = { .secret = secret, .machine_id = "m-lim-2", .hostname = v };
+	char *id;
+	uint8_t k[32];
+	assert_int_equal(excise_store_enroll(f->st, &q, 1700000000, &id, k, &f->err), -EXCISE_E_CORRUPT);
+	free(secret);
+	free(v);
+	/* EXCISE_MAX_INVENTORY_SIZE, refused before reading; EXCISE_MAX_INVENTORY_ROWS, one row more */
+	size_t rows;
+	char **problems = NULL;
+	assert_int_equal(excise_store_inventory_import(f->st, "", EXCISE_MAX_INVENTORY_SIZE + 1u, "t", 1700000000, &rows,
+						       &problems, &f->err),
+			 -EXCISE_E_TOOBIG);
+	size_t cap = (size_t)(EXCISE_MAX_INVENTORY_ROWS + 1) * 16, n = 0;
+	char *csv = malloc(cap);
+	for (unsigned i = 0; i <= EXCISE_MAX_INVENTORY_ROWS; i++)
+		n += (size_t)snprintf(csv + n, cap - n, "a,h%u\n", i);
+	assert_int_equal(excise_store_inventory_import(f->st, csv, n, "t", 1700000000, &rows, &problems, &f->err),
+			 -EXCISE_E_CORRUPT);
+	assert_non_null(problems);
+	char want[64];
+	snprintf(want, sizeof(want), "line %u: more than EXCISE_MAX_INVENTORY_ROWS", EXCISE_MAX_INVENTORY_ROWS + 1);
+	assert_int_equal(strncmp(problems[0], want, strlen(want)), 0);
+	excise_strv_free(problems);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM expected_host"), 0);
+	free(csv);
+	free(h);
+}
+
 /* ---- the cases, run on each backend ---- */
 
 #define CASES(X)                                                                                               \
@@ -1064,7 +1146,8 @@ static void test_connection_lost(void **state)
 	X(test_prune)                                                                                          \
 	X(test_real_documents)                                                                                 \
 	X(test_failed_group)                                                                                   \
-	X(test_connection_lost)
+	X(test_connection_lost)                                                                                \
+	X(test_limits)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

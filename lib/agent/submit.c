@@ -200,8 +200,11 @@ int excise_agent_submit(const struct excise_agent_opts *o, const char *url, cons
 			}
 			spool_close(&s);
 		}
-		if (r < 0)
-			err_set(err, r, "%s: %s; and it could not be kept: %s", name, ret->message, err ? err->msg : "");
+		if (r < 0 && err) {
+			char why[sizeof(err->msg)];
+			snprintf(why, sizeof(why), "%s", err->msg);
+			err_set(err, r, "%s: not delivered (%s), and not spooled: %s", name, ret->message, why);
+		}
 	}
 	enrollment_done(&e);
 	agent_doc_done(&d);

@@ -70,7 +70,7 @@ static bool report_result(const struct excise_agent_opts *o, const char *name, c
 		say_time(r->next_try, when);
 		cli_error("%s: not delivered: %s; kept in the spool (%s/%s), next try from %s", name, r->message,
 			  spool_dir(o), r->spool_name, when);
-		return r->tls || r->reenroll;
+		return r->tls || r->reenroll || r->auth;
 	case EXCISE_AGENT_REJECTED:
 		cli_error("%s: %s; kept in %s/rejected/%s", name, r->message, spool_dir(o), r->spool_name);
 		return true;
@@ -98,8 +98,11 @@ static void on_flushed(void *ud, const char *file, const struct excise_agent_res
 		break;
 	case EXCISE_AGENT_SPOOLED:
 		say_time(r->next_try, when);
-		cli_error("spool %s: not delivered (attempt %u): %s; next try from %s", file, r->attempts, r->message,
-			  when);
+		if (r->attempts)
+			cli_error("spool %s: not delivered (attempt %u): %s; next try from %s", file, r->attempts,
+				  r->message, when);
+		else
+			cli_error("spool %s: not sent: %s", file, r->message);
 		break;
 	case EXCISE_AGENT_REJECTED:
 		cli_error("spool %s: %s; moved to %s/rejected/", file, r->message, spool_dir(ui->o));
@@ -122,7 +125,7 @@ static int flush(const struct excise_agent_opts *o, bool quiet)
 	if (!quiet || fr.remaining || fr.rejected)
 		excise_text_printf(info_out ? info_out : stdout, "spool: %zu delivered, %zu refused, %zu kept for later (%zu not due yet)\n",
 				   fr.delivered, fr.rejected, fr.failed + fr.deferred, fr.deferred);
-	return fr.rejected || fr.tls || fr.reenroll ? EXIT_ERROR : 0;
+	return fr.rejected || fr.tls || fr.reenroll || fr.auth ? EXIT_ERROR : 0;
 }
 
 int cli_submit_report(const char *url, const char *name, const char *json, size_t len, bool quiet)

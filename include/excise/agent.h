@@ -79,7 +79,9 @@ struct excise_agent_result {
 	char id[80];               /* the collector's id of the document, when delivered */
 	char spool_name[64];       /* the spool file, when spooled or rejected */
 	char message[512];         /* why it was spooled or rejected (the collector's message) */
-	bool reenroll;             /* 401 host_invalid: the collector does not know this host: enroll again */
+	bool reenroll;             /* 401 host_invalid: the collector does not know this host (or the machine
+				    * has no enrollment here): enroll again */
+	bool auth;                 /* 401: the collector refused the host's signature (its key, the clock) */
 	bool tls;                  /* the collector's certificate or key was refused */
 	unsigned attempts;         /* of this document so far (flush) */
 	int64_t next_try;          /* unix seconds, when spooled */
@@ -107,7 +109,7 @@ typedef void (*excise_agent_flush_fn)(void *userdata, const char *spool_name, co
 
 struct excise_agent_flush_result {
 	size_t delivered, rejected, failed, deferred, remaining;
-	bool reenroll, tls;
+	bool reenroll, tls, auth;
 };
 
 /* Send the spool's due documents, oldest first; a collector that cannot be reached,

@@ -114,7 +114,7 @@ static int attempt(const struct excise_agent_opts *o, const struct enrollment *e
 	*ret_cls = resp.cls;
 	*ret_delay = 0;
 	res->message[0] = 0;
-	res->reenroll = res->tls = false;
+	res->reenroll = res->tls = res->auth = false;
 	if (resp.cls == HTTP_OK) {
 		json_t *j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
 		const char *st = json_string_value(json_object_get(j, "status"));
@@ -139,6 +139,7 @@ static int attempt(const struct excise_agent_opts *o, const struct enrollment *e
 		if (!res->message[0])
 			snprintf(res->message, sizeof(res->message), "%s", resp.message);
 		res->tls = resp.cls == HTTP_TLS;
+		res->auth = resp.cls == HTTP_AUTH;
 		if (resp.cls == HTTP_AUTH && resp.host_invalid) {
 			res->reenroll = true;
 			size_t n = strlen(res->message);
@@ -243,9 +244,14 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 		struct excise_err lerr = { 0 };
 		bool kept = true;
 		if (enrollment_load(o, en->meta.machine_id, &e, &lerr) < 0) {
-			res.outcome = EXCISE_AGENT_DEFERRED;
+			/* kept, not tried: the operator must enroll the machine */
+			res.outcome = EXCISE_AGENT_SPOOLED;
+			res.reenroll = true;
+			res.attempts = 0;
 			snprintf(res.message, sizeof(res.message), "%s", lerr.msg);
-			ret->deferred++;
+			ret->failed++;
+			ret->remaining++;
+			ret->reenroll = true;
 			if (fn)
 				fn(userdata, en->file, &res);
 			continue;
@@ -284,6 +290,7 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 				ret->failed++;
 				ret->reenroll |= res.reenroll;
 				ret->tls |= res.tls;
+				ret->auth |= res.auth;
 				if ((cls == HTTP_DOWN || cls == HTTP_TLS || cls == HTTP_BUSY || cls == HTTP_FAILING) &&
 				    (down[n_down] = strdup(url)))
 					n_down++;

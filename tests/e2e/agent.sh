@@ -195,6 +195,17 @@ mode 401-invalid
 for f in "$SPOOL"/*.spool; do set_next "$f" $((now - 1)); done
 expect "401 host_invalid: kept, the operator told to enroll again" 2 "enroll this machine again" "$EXCISE" submit --spool
 check_eq "... nothing lost" "$(spooled)" 2
+mode 401
+for f in "$SPOOL"/*.spool; do set_next "$f" $((now - 1)); done
+expect "401 (a bad signature, a clock off): kept, exit 2" 2 "HTTP 401: signature time outside the window" \
+	"$EXCISE" submit --spool
+mv "$E" "$T/enrollment.saved"
+for f in "$SPOOL"/*.spool; do set_next "$f" $((now - 1)); done
+n5=$(nreq)
+expect "a spooled document of a machine no longer enrolled: kept, not sent, exit 2" 2 "not sent: machine '$MID' is not enrolled" \
+	"$EXCISE" submit --spool
+check_eq "... no request made, nothing lost" "$(($(nreq) - n5)):$(spooled)" 0:2
+mv "$T/enrollment.saved" "$E"
 mode 301
 for f in "$SPOOL"/*.spool; do set_next "$f" $((now - 1)); done
 expect "a redirect: not followed, kept" 0 "redirect, not followed" "$EXCISE" submit --spool

@@ -1,0 +1,1288 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: the collector's storage (include/excise/store.h) over lib/fleet/db.h.
+ *
+ * Connections: `adm` (secrets, enrollment, host keys, host lookups, admin writes;
+ * one thread at a time under adm_lock), the writer thread's own `w` (submitted
+ * documents, lib/fleet/ingest.c), and `rd`, the read connection store_db_read()
+ * lends to one reporting thread (lib/fleet/store_int.h).
+ *
+ * Submitting: the caller's thread parses the document (ingest_parse) and checks
+ * it is about the host (the host's machine id, from a cache filled from `adm`),
+ * then queues it; a full queue is -EXCISE_E_BUSY. The writer takes what is
+ * queued, up to batch_max documents (waiting at most batch_wait_ms for more once
+ * it has one), applies them in one transaction and commits (SQLite: WAL synced at
+ * every commit with synchronous=FULL; PostgreSQL: synchronous_commit on), and only
+ * then answers each. When the group's transaction fails, each of its documents is
+ * applied again alone, so that one bad document fails alone and the others are
+ * stored. Secrets are shown once and only their SHA-256 is kept; host keys are
+ * derived from the master key, the host id and the key epoch, so nothing secret
+ * is stored per host.
+ */
+#include "excise/store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/macro.h"
+#include "core/text.h"
+#include "fleet/db.h"
+#include "fleet/ingest.h"
+#include "fleet/store_int.h"
+
+#define SECRET_PREFIX "exs1_"
+#define HOST_CACHE_BUCKETS 4096u
+
+struct job {
+	struct job *next;
+	char host_id[80];
+	struct ingest_doc doc;
+	int64_t now;
+	excise_submit_done_fn done;
+	void *ctx;
+};
+
+struct hc_entry {
+	struct hc_entry *next;
+	char *id;
+	char *machine_id;
+};
+
+struct excise_store {
+	char *url;
+	struct db_opts dbo;
+	const struct excise_catalog *cat;
+	uint8_t master[32];
+	unsigned batch_max, batch_wait_ms, queue_max;
+
+	pthread_mutex_t adm_lock;
+	struct db *adm;
+	struct db_stmt *host_get;
+	struct db *rd;
+
+	pthread_mutex_t hc_lock;
+	struct hc_entry *hc[HOST_CACHE_BUCKETS];
+
+	pthread_mutex_t q_lock;
+	pthread_cond_t q_cond;
+	struct job *head, *tail;
+	size_t queued;
+	bool stop, started;
+	pthread_t writer;
+	struct db *w;
+	struct ingest *in;
+	struct job **jobs;                   /* the writer's group, batch_max of them */
+	enum excise_submit_status *status;
+};
+
+/* ---- small helpers ---- */
+
+static const char *begin_sql(struct db *db)
+{
+	return db_is_pg(db) ? "BEGIN" : "BEGIN IMMEDIATE";
+}
+
+static void random_hex(char *out, size_t bytes)
+{
+	uint8_t b[32];
+	randombytes_buf(b, bytes);
+	sodium_bin2hex(out, 2 * bytes + 1, b, bytes);
+}
+
+static void sha256_hex(const char *s, char out[65])
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+static void derive_key(const struct excise_store *st, const char *host_id, int64_t epoch,
+		       uint8_t key[EXCISE_HOST_KEY_BYTES])
+{
+	char ep[24];
+	snprintf(ep, sizeof(ep), "%" PRId64, epoch);
+	crypto_auth_hmacsha256_state s;
+	crypto_auth_hmacsha256_init(&s, st->master, sizeof(st->master));
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)"excise-host-key\n", 16);
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)host_id, strlen(host_id));
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)"\n", 1);
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)ep, strlen(ep));
+	crypto_auth_hmacsha256_final(&s, key);
+	sodium_memzero(&s, sizeof(s));
+}
+
+/* A string from a request: valid UTF-8, no control characters, 1 (or 0 when
+ * `empty_ok`) to EXCISE_MAX_SUBMIT_FIELD bytes. */
+static int check_field(const char *what, const char *s, bool empty_ok, struct excise_err *err)
+{
+	if (!s)
+		return empty_ok ? 0 : err_set(err, -EXCISE_E_CORRUPT, "%s: missing", what);
+	size_t n = strlen(s);
+	if ((!n && !empty_ok) || n > EXCISE_MAX_SUBMIT_FIELD)
+		return err_set(err, -EXCISE_E_CORRUPT, "%s: expected 1 to %u bytes", what, EXCISE_MAX_SUBMIT_FIELD);
+	if (!utf8_valid(s, n))
+		return err_set(err, -EXCISE_E_CORRUPT, "%s: not valid UTF-8", what);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return err_set(err, -EXCISE_E_CORRUPT, "%s: a control character at byte %zu", what, i);
+	return 0;
+}
+
+/* "agency/bureau/site": 1 to 3 components, each 1 to 64 bytes of valid UTF-8
+ * without control characters, no space at either end. */
+static int check_org_unit(const char *path, struct excise_err *err)
+{
+	int r = check_field("org unit", path, false, err);
+	if (r < 0)
+		return r;
+	int levels = 0;
+	for (const char *p = path;;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || n > 64 || p[0] == ' ' || p[n - 1] == ' ')
+			return err_set(err, -EXCISE_E_USAGE,
+				       "org unit '%s': each level must be 1 to 64 characters, no space at either end", path);
+		if (++levels > 3)
+			return err_set(err, -EXCISE_E_USAGE, "org unit '%s': at most 3 levels (agency/bureau/site)",
+				       path);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+static int audit(struct db *db, int64_t now, const char *who, const char *action, const char *subject,
+		 const char *detail, struct excise_err *err)
+{
+	const char *v[5];
+	char at[24];
+	snprintf(at, sizeof(at), "%" PRId64, now);
+	v[0] = at, v[1] = who ? who : "", v[2] = action, v[3] = subject, v[4] = detail;
+	int r = db_run(db, "INSERT INTO audit (at, actor, action, subject, detail) VALUES (CAST($1 AS BIGINT), $2, $3, $4, $5)",
+		       5, v, err);
+	return r < 0 ? r : 0;
+}
+
+/* The org unit rows of `path` and of each of its parents (an org unit's id is its path). */
+static int org_unit_ensure(struct db *db, const char *path, struct excise_err *err)
+{
+	char buf[256 * 3];
+	snprintf(buf, sizeof(buf), "%s", path);
+	int r = 0;
+	for (char *p = strchr(buf, '/');; p = strchr(p + 1, '/')) {
+		if (p)
+			*p = '\0';
+		const char *parent = NULL;
+		char *last = strrchr(buf, '/');
+		char pbuf[sizeof(buf)];
+		if (last) {
+			snprintf(pbuf, sizeof(pbuf), "%.*s", (int)(last - buf), buf);
+			parent = pbuf;
+		}
+		const char *v[3] = { buf, buf, parent };
+		r = db_run(db, "INSERT INTO org_unit (id, path, parent_id) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+			   3, v, err);
+		if (r < 0 || !p)
+			break;
+		*p = '/';
+	}
+	return r < 0 ? r : 0;
+}
+
+/* ---- host cache: host id -> machine id (which never changes for an id) ---- */
+
+static size_t hc_hash(const char *s)
+{
+	size_t h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % HOST_CACHE_BUCKETS;
+}
+
+static void hc_clear(struct excise_store *st)
+{
+	for (size_t i = 0; i < HOST_CACHE_BUCKETS; i++)
+		while (st->hc[i]) {
+			struct hc_entry *e = st->hc[i];
+			st->hc[i] = e->next;
+			free(e->id);
+			free(e->machine_id);
+			free(e);
+		}
+}
+
+/* The host's machine id into `out` (a new string); -EXCISE_E_ABSENT for an unknown host. */
+static int host_machine_id(struct excise_store *st, const char *host_id, char **out, struct excise_err *err)
+{
+	size_t h = hc_hash(host_id);
+	pthread_mutex_lock(&st->hc_lock);
+	for (struct hc_entry *e = st->hc[h]; e; e = e->next)
+		if (!strcmp(e->id, host_id)) {
+			*out = strdup(e->machine_id);
+			pthread_mutex_unlock(&st->hc_lock);
+			return *out ? 0 : err_set(err, -ENOMEM, "store: out of memory");
+		}
+	pthread_mutex_unlock(&st->hc_lock);
+
+	pthread_mutex_lock(&st->adm_lock);
+	db_bind_text(st->host_get, 1, host_id);
+	int r = db_step(st->host_get, err);
+	char *mid = r == 1 ? strdup(db_column_text(st->host_get, 0)) : NULL;
+	db_reset(st->host_get);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(err, -EXCISE_E_ABSENT, "host '%.80s': not enrolled", host_id);
+	struct hc_entry *e = calloc(1, sizeof(*e));
+	if (!mid || !e || !(e->id = strdup(host_id)) || !(e->machine_id = strdup(mid))) {
+		free(mid);
+		if (e)
+			free(e->id);
+		free(e);
+		return err_set(err, -ENOMEM, "store: out of memory");
+	}
+	pthread_mutex_lock(&st->hc_lock);
+	e->next = st->hc[h];
+	st->hc[h] = e;
+	pthread_mutex_unlock(&st->hc_lock);
+	*out = mid;
+	return 0;
+}
+
+/* ---- the writer ---- */
+
+static void job_free(struct job *j)
+{
+	ingest_doc_done(&j->doc);
+	free(j);
+}
+
+static void answer(struct job *j, int rc, enum excise_submit_status status, const struct excise_err *err)
+{
+	struct excise_submit_result res = { .status = status };
+	snprintf(res.kind, sizeof(res.kind), "%s", j->doc.kind_name);
+	snprintf(res.doc_id, sizeof(res.doc_id), "%s", j->doc.doc_id);
+	j->done(j->ctx, rc, &res, err);
+}
+
+/* Apply each job alone (after its group failed). */
+static void apply_each(struct excise_store *st, struct job **jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct excise_err err = { 0 };
+		enum excise_submit_status status = EXCISE_SUBMIT_STORED;
+		int r = db_exec(st->w, begin_sql(st->w), &err);
+		if (r >= 0)
+			r = ingest_apply(st->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status, &err);
+		if (r >= 0)
+			r = db_commit(st->w, &err);
+		if (r < 0)
+			db_rollback(st->w);
+		answer(jobs[i], r < 0 ? r : 0, status, r < 0 ? &err : NULL);
+		job_free(jobs[i]);
+	}
+}
+
+static void apply_group(struct excise_store *st, struct job **jobs, size_t n, enum excise_submit_status *status)
+{
+	struct excise_err err = { 0 };
+	int r = db_exec(st->w, begin_sql(st->w), &err);
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		r = ingest_apply(st->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status[i], &err);
+	if (r >= 0)
+		r = db_commit(st->w, &err);
+	if (r < 0) {
+		db_rollback(st->w);
+		apply_each(st, jobs, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		answer(jobs[i], 0, status[i], NULL);
+		job_free(jobs[i]);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct excise_store *st = arg;
+	pthread_mutex_lock(&st->q_lock);
+	for (;;) {
+		while (!st->head && !st->stop)
+			pthread_cond_wait(&st->q_cond, &st->q_lock);
+		if (!st->head && st->stop)
+			break;
+		if (st->queued < st->batch_max && st->batch_wait_ms && !st->stop) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += (long)st->batch_wait_ms * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			while (st->queued < st->batch_max && !st->stop &&
+			       pthread_cond_timedwait(&st->q_cond, &st->q_lock, &until) == 0)
+				;
+		}
+		size_t n = 0;
+		while (st->head && n < st->batch_max) {
+			st->jobs[n++] = st->head;
+			st->head = st->head->next;
+			st->queued--;
+		}
+		if (!st->head)
+			st->tail = NULL;
+		pthread_mutex_unlock(&st->q_lock);
+		apply_group(st, st->jobs, n, st->status);
+		pthread_mutex_lock(&st->q_lock);
+	}
+	pthread_mutex_unlock(&st->q_lock);
+	return NULL;
+}
+
+/* ---- open, close ---- */
+
+static void store_free(struct excise_store *st)
+{
+	if (st->started) {
+		pthread_mutex_lock(&st->q_lock);
+		st->stop = true;
+		pthread_cond_broadcast(&st->q_cond);
+		pthread_mutex_unlock(&st->q_lock);
+		pthread_join(st->writer, NULL);
+	}
+	ingest_free(st->in);
+	db_close(st->w);
+	db_finalize(st->host_get);
+	db_close(st->adm);
+	db_close(st->rd);
+	hc_clear(st);
+	pthread_mutex_destroy(&st->adm_lock);
+	pthread_mutex_destroy(&st->hc_lock);
+	pthread_mutex_destroy(&st->q_lock);
+	pthread_cond_destroy(&st->q_cond);
+	free(st->jobs);
+	free(st->status);
+	free(st->url);
+	sodium_memzero(st->master, sizeof(st->master));
+	free(st);
+}
+
+int excise_store_open(const char *url, const struct excise_store_opts *o, struct excise_store **ret,
+		      struct excise_err *err)
+{
+	*ret = NULL;
+	if (!o || !o->master_key || !o->catalog)
+		return err_set(err, -EXCISE_E_USAGE, "store: a catalog and a master key are required");
+	if (sodium_init() < 0)
+		return err_set(err, -EXCISE_E_UNSUPPORTED, "store: libsodium did not start");
+	struct excise_store *st = calloc(1, sizeof(*st));
+	if (!st || !(st->url = strdup(url ? url : ""))) {
+		free(st);
+		return err_set(err, -ENOMEM, "store: out of memory");
+	}
+	pthread_mutex_init(&st->adm_lock, NULL);
+	pthread_mutex_init(&st->hc_lock, NULL);
+	pthread_mutex_init(&st->q_lock, NULL);
+	pthread_cond_init(&st->q_cond, NULL);
+	st->cat = o->catalog;
+	memcpy(st->master, o->master_key, sizeof(st->master));
+	st->dbo.sync_normal = o->sync_normal;
+	st->batch_max = o->batch_max ? o->batch_max : EXCISE_STORE_BATCH_MAX;
+	st->batch_wait_ms = o->batch_wait_ms ? o->batch_wait_ms : EXCISE_STORE_BATCH_WAIT_MS;
+	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
+	st->jobs = calloc(st->batch_max, sizeof(*st->jobs));
+	st->status = calloc(st->batch_max, sizeof(*st->status));
+	if (!st->jobs || !st->status) {
+		store_free(st);
+		return err_set(err, -ENOMEM, "store: out of memory");
+	}
+	int r = db_open(url, &st->dbo, &st->adm, err);
+	if (r >= 0)
+		r = schema_migrate(st->adm, err);
+	if (r >= 0)
+		r = db_prepare(st->adm, "SELECT machine_id, key_epoch FROM host WHERE id = $1", &st->host_get, err);
+	if (r >= 0)
+		r = db_open(url, &st->dbo, &st->w, err);
+	if (r >= 0)
+		r = ingest_new(st->w, st->cat, &st->in, err);
+	if (r >= 0 && pthread_create(&st->writer, NULL, writer_main, st) != 0)
+		r = err_set(err, -EAGAIN, "store: the writer thread could not start");
+	if (r < 0) {
+		store_free(st);
+		return r;
+	}
+	st->started = true;
+	*ret = st;
+	return 0;
+}
+
+void excise_store_close(struct excise_store *st)
+{
+	if (st)
+		store_free(st);
+}
+
+const char *excise_store_backend(const struct excise_store *st)
+{
+	return db_backend(st->adm);
+}
+
+int store_db_open_read(struct excise_store *st, struct db **ret, struct excise_err *err)
+{
+	struct db_opts o = st->dbo;
+	o.read_only = true;
+	return db_open(st->url, &o, ret, err);
+}
+
+struct db *store_db_read(struct excise_store *st)
+{
+	if (!st->rd && store_db_open_read(st, &st->rd, NULL) < 0)
+		st->rd = NULL;
+	return st->rd;
+}
+
+const struct excise_catalog *store_catalog(const struct excise_store *st)
+{
+	return st->cat;
+}
+
+/* ---- secrets ---- */
+
+int excise_store_secret_create(struct excise_store *st, const char *org_unit, int64_t expires, const char *note,
+			       int64_t now, char **ret_secret, char **ret_id, struct excise_err *err)
+{
+	*ret_secret = *ret_id = NULL;
+	int r = check_org_unit(org_unit, err);
+	if (r >= 0)
+		r = check_field("note", note, true, err);
+	if (r >= 0 && expires <= now)
+		r = err_set(err, -EXCISE_E_USAGE, "secret: the expiry is not in the future");
+	if (r < 0)
+		return r;
+	uint8_t raw[32];
+	randombytes_buf(raw, sizeof(raw));
+	char text[sizeof(SECRET_PREFIX) + 64], hash[65], id[17];
+	memcpy(text, SECRET_PREFIX, sizeof(SECRET_PREFIX));
+	sodium_bin2base64(text + strlen(SECRET_PREFIX), sizeof(text) - strlen(SECRET_PREFIX), raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+	sha256_hex(text, hash);
+	random_hex(id, 8);
+	char c[24], x[24];
+	snprintf(c, sizeof(c), "%" PRId64, now);
+	snprintf(x, sizeof(x), "%" PRId64, expires);
+	pthread_mutex_lock(&st->adm_lock);
+	r = db_exec(st->adm, begin_sql(st->adm), err);
+	if (r >= 0)
+		r = org_unit_ensure(st->adm, org_unit, err);
+	const char *v[6] = { id, org_unit, hash, c, x, note };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "INSERT INTO enroll_secret (id, org_unit_id, secret_hash, created, expires, revoked, note)"
+			   " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), NULL, $6)",
+			   6, v, err);
+	if (r >= 0)
+		r = audit(st->adm, now, NULL, "secret.create", id, org_unit, err);
+	if (r >= 0)
+		r = db_commit(st->adm, err);
+	if (r < 0)
+		db_rollback(st->adm);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0) {
+		sodium_memzero(text, sizeof(text));
+		return r;
+	}
+	*ret_secret = strdup(text);
+	*ret_id = strdup(id);
+	sodium_memzero(text, sizeof(text));
+	if (!*ret_secret || !*ret_id) {
+		free(*ret_secret);
+		free(*ret_id);
+		*ret_secret = *ret_id = NULL;
+		return err_set(err, -ENOMEM, "store: out of memory");
+	}
+	return 0;
+}
+
+void excise_secret_info_free(struct excise_secret_info *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].id);
+		free(v[i].org_unit);
+		free(v[i].note);
+	}
+	free(v);
+}
+
+int excise_store_secret_list(struct excise_store *st, struct excise_secret_info **ret, size_t *n,
+			     struct excise_err *err)
+{
+	*ret = NULL;
+	*n = 0;
+	struct db_stmt *s;
+	pthread_mutex_lock(&st->adm_lock);
+	int r = db_prepare(st->adm,
+			   "SELECT s.id, s.org_unit_id, s.created, s.expires, s.revoked, s.note,"
+			   " (SELECT COUNT(*) FROM host h WHERE h.secret_id = s.id)"
+			   " FROM enroll_secret s ORDER BY s.created, s.id",
+			   &s, err);
+	struct excise_secret_info *v = NULL;
+	size_t k = 0;
+	while (r >= 0 && (r = db_step(s, err)) == 1) {
+		struct excise_secret_info *nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
+			break;
+		}
+		v = nv;
+		struct excise_secret_info *e = &v[k++];
+		memset(e, 0, sizeof(*e));
+		const char *note = db_column_text(s, 5);
+		e->id = strdup(db_column_text(s, 0));
+		e->org_unit = strdup(db_column_text(s, 1));
+		e->note = note ? strdup(note) : NULL;
+		e->created = db_column_int64(s, 2);
+		e->expires = db_column_int64(s, 3);
+		e->revoked = db_column_int64(s, 4);
+		e->hosts = (uint64_t)db_column_int64(s, 6);
+		if (!e->id || !e->org_unit || (note && !e->note))
+			r = err_set(err, -ENOMEM, "store: out of memory");
+	}
+	if (r >= 0 || s)
+		db_finalize(s);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0) {
+		excise_secret_info_free(v, k);
+		return r;
+	}
+	*ret = v;
+	*n = k;
+	return 0;
+}
+
+int excise_store_secret_revoke(struct excise_store *st, const char *id, int64_t now, struct excise_err *err)
+{
+	char t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	const char *v[2] = { id, t };
+	pthread_mutex_lock(&st->adm_lock);
+	int r = db_exec(st->adm, begin_sql(st->adm), err);
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "UPDATE enroll_secret SET revoked = CAST($2 AS BIGINT) WHERE id = $1 AND revoked IS NULL"
+			   " RETURNING id",
+			   2, v, err);
+	if (r == 0)
+		r = err_set(err, -EXCISE_E_ABSENT, "secret '%.40s': no such secret, or already revoked", id);
+	if (r >= 0)
+		r = audit(st->adm, now, NULL, "secret.revoke", id, NULL, err);
+	if (r >= 0)
+		r = db_commit(st->adm, err);
+	if (r < 0)
+		db_rollback(st->adm);
+	pthread_mutex_unlock(&st->adm_lock);
+	return r < 0 ? r : 0;
+}
+
+/* ---- hosts ---- */
+
+static int enroll_once(struct excise_store *st, const struct excise_enroll_req *q, int64_t now, char *host_id,
+		       int64_t *epoch, struct excise_err *err)
+{
+	char hash[65];
+	sha256_hex(q->secret, hash);
+	struct db *db = st->adm;
+	struct db_stmt *s;
+	int r = db_exec(db, begin_sql(db), err);
+	if (r < 0)
+		return r;
+	r = db_prepare(db, "SELECT id, org_unit_id, expires, revoked FROM enroll_secret WHERE secret_hash = $1", &s,
+		       err);
+	char sid[40] = "", ou[256 * 3] = "";
+	if (r >= 0) {
+		db_bind_text(s, 1, hash);
+		r = db_step(s, err);
+		if (r == 1 && db_column_null(s, 3) && db_column_int64(s, 2) > now) {
+			snprintf(sid, sizeof(sid), "%s", db_column_text(s, 0));
+			snprintf(ou, sizeof(ou), "%s", db_column_text(s, 1));
+		} else if (r >= 0)
+			r = err_set(err, -EXCISE_E_AUTH, "enroll: unknown, expired or revoked secret");
+		db_finalize(s);
+	}
+	char t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	if (r >= 0)
+		r = db_prepare(db, "SELECT id, key_epoch, retired FROM host WHERE machine_id = $1", &s, err);
+	bool found = false, was_retired = false;
+	if (r >= 0) {
+		db_bind_text(s, 1, q->machine_id);
+		r = db_step(s, err);
+		if (r == 1) {
+			found = true;
+			snprintf(host_id, 80, "%s", db_column_text(s, 0));
+			*epoch = db_column_int64(s, 1) + 1;
+			was_retired = !db_column_null(s, 2);
+		}
+		db_finalize(s);
+	}
+	if (r >= 0 && found) {
+		char ep[24];
+		snprintf(ep, sizeof(ep), "%" PRId64, *epoch);
+		const char *v[9] = { host_id, ou, q->hostname, q->platform, q->os, q->version, ep, sid, t };
+		r = db_run(db,
+			   "UPDATE host SET org_unit_id = $2, hostname = $3, platform = $4, os = $5, version = $6,"
+			   " key_epoch = CAST($7 AS BIGINT), secret_id = $8, retired = NULL, retired_reason = NULL,"
+			   " retired_by = NULL, last_seen = CAST($9 AS BIGINT) WHERE id = $1",
+			   9, v, err);
+		if (r >= 0)
+			r = audit(db, now, "enroll", "host.reenroll", host_id, "key rotated", err);
+		if (r >= 0 && was_retired)
+			r = audit(db, now, "enroll", "host.unretire", host_id, "retired host enrolled again", err);
+	} else if (r >= 0) {
+		random_hex(host_id, 16);
+		*epoch = 1;
+		const char *v[9] = { host_id, q->machine_id, ou, q->hostname, q->platform, q->os, q->version, t, sid };
+		r = db_run(db,
+			   "INSERT INTO host (id, machine_id, org_unit_id, hostname, platform, os, version, enrolled,"
+			   " key_epoch, last_seen, secret_id) VALUES ($1, $2, $3, $4, $5, $6, $7, CAST($8 AS BIGINT), 1,"
+			   " CAST($8 AS BIGINT), $9)",
+			   9, v, err);
+		if (r >= 0)
+			r = audit(db, now, "enroll", "host.enroll", host_id, ou, err);
+	}
+	if (r >= 0)
+		r = db_commit(db, err);
+	if (r < 0)
+		db_rollback(db);
+	return r < 0 ? r : 0;
+}
+
+int excise_store_enroll(struct excise_store *st, const struct excise_enroll_req *q, int64_t now, char **ret_host_id,
+			uint8_t ret_key[EXCISE_HOST_KEY_BYTES], struct excise_err *err)
+{
+	*ret_host_id = NULL;
+	int r = check_field("enroll: secret", q->secret, false, err);
+	if (r >= 0)
+		r = check_field("enroll: machine_id", q->machine_id, false, err);
+	if (r >= 0)
+		r = check_field("enroll: hostname", q->hostname, true, err);
+	if (r >= 0)
+		r = check_field("enroll: platform", q->platform, true, err);
+	if (r >= 0)
+		r = check_field("enroll: os", q->os, true, err);
+	if (r >= 0)
+		r = check_field("enroll: version", q->version, true, err);
+	if (r < 0)
+		return r;
+	struct excise_enroll_req req = *q;
+	if (!req.hostname)
+		req.hostname = "";
+	char id[80];
+	int64_t epoch = 0;
+	pthread_mutex_lock(&st->adm_lock);
+	r = enroll_once(st, &req, now, id, &epoch, err);
+	/* another collector enrolled the same machine at the same moment: once more */
+	if (r == -EEXIST || r == -EXCISE_E_BUSY)
+		r = enroll_once(st, &req, now, id, &epoch, err);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0)
+		return r;
+	if (!(*ret_host_id = strdup(id)))
+		return err_set(err, -ENOMEM, "store: out of memory");
+	derive_key(st, id, epoch, ret_key);
+	return 0;
+}
+
+int excise_store_host_key(struct excise_store *st, const char *host_id, uint8_t ret_key[EXCISE_HOST_KEY_BYTES],
+			  struct excise_err *err)
+{
+	if (!host_id || !*host_id || strlen(host_id) >= 80)
+		return err_set(err, -EXCISE_E_ABSENT, "host: no such host");
+	pthread_mutex_lock(&st->adm_lock);
+	db_bind_text(st->host_get, 1, host_id);
+	int r = db_step(st->host_get, err);
+	int64_t epoch = r == 1 ? db_column_int64(st->host_get, 1) : 0;
+	db_reset(st->host_get);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(err, -EXCISE_E_ABSENT, "host '%.80s': not enrolled", host_id);
+	derive_key(st, host_id, epoch, ret_key);
+	return 0;
+}
+
+/* ---- documents ---- */
+
+int excise_store_submit_async(struct excise_store *st, const char *host_id, const void *body, size_t len,
+			      int64_t now, excise_submit_done_fn done, void *ctx, struct excise_err *err)
+{
+	if (!host_id || !*host_id || strlen(host_id) >= sizeof(((struct job *)0)->host_id))
+		return err_set(err, -EXCISE_E_ABSENT, "host: no such host");
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j)
+		return err_set(err, -ENOMEM, "store: out of memory");
+	snprintf(j->host_id, sizeof(j->host_id), "%s", host_id);
+	j->now = now;
+	j->done = done;
+	j->ctx = ctx;
+	int r = ingest_parse(st->cat, body, len, &j->doc, err);
+	char *mid = NULL;
+	if (r >= 0)
+		r = host_machine_id(st, host_id, &mid, err);
+	if (r >= 0 && (!j->doc.machine_id || strcmp(j->doc.machine_id, mid)))
+		r = err_set(err, -EXCISE_E_REFUSED,
+			    "document %s: about machine id '%.80s', not host %.80s's: refused", j->doc.doc_id,
+			    j->doc.machine_id ? j->doc.machine_id : "(none)", host_id);
+	free(mid);
+	if (r < 0) {
+		job_free(j);
+		return r;
+	}
+	pthread_mutex_lock(&st->q_lock);
+	if (st->queued >= st->queue_max || st->stop) {
+		pthread_mutex_unlock(&st->q_lock);
+		job_free(j);
+		return err_set(err, -EXCISE_E_BUSY, "store: the writer's queue is full (%u documents): try again later",
+			       st->queue_max);
+	}
+	if (st->tail)
+		st->tail->next = j;
+	else
+		st->head = j;
+	st->tail = j;
+	st->queued++;
+	pthread_cond_signal(&st->q_cond);
+	pthread_mutex_unlock(&st->q_lock);
+	return 0;
+}
+
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int rc;
+	struct excise_submit_result res;
+	struct excise_err err;
+};
+
+static void wake(void *ctx, int rc, const struct excise_submit_result *res, const struct excise_err *err)
+{
+	struct waiter *w = ctx;
+	pthread_mutex_lock(&w->lock);
+	w->rc = rc;
+	w->res = *res;
+	if (err)
+		w->err = *err;
+	w->done = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+int excise_store_submit(struct excise_store *st, const char *host_id, const void *body, size_t len, int64_t now,
+			struct excise_submit_result *ret, struct excise_err *err)
+{
+	struct waiter w = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	int r = excise_store_submit_async(st, host_id, body, len, now, wake, &w, err);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&w.lock);
+	while (!w.done)
+		pthread_cond_wait(&w.cond, &w.lock);
+	pthread_mutex_unlock(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+	if (ret)
+		*ret = w.res;
+	if (w.rc < 0 && err)
+		*err = w.err;
+	return w.rc;
+}
+
+/* ---- administration ---- */
+
+/* The admin connection, locked, in a transaction. */
+static int adm_begin(struct excise_store *st, struct excise_err *err)
+{
+	pthread_mutex_lock(&st->adm_lock);
+	int r = db_exec(st->adm, begin_sql(st->adm), err);
+	if (r < 0)
+		pthread_mutex_unlock(&st->adm_lock);
+	return r;
+}
+
+/* Commit when `r` >= 0, else roll back; unlock. */
+static int adm_end(struct excise_store *st, int r, struct excise_err *err)
+{
+	if (r >= 0)
+		r = db_commit(st->adm, err);
+	if (r < 0)
+		db_rollback(st->adm);
+	pthread_mutex_unlock(&st->adm_lock);
+	return r < 0 ? r : 0;
+}
+
+/* A host by id, else by name (one only) into out[80]. */
+static int resolve_host(struct db *db, const char *host, char out[80], struct excise_err *err)
+{
+	if (!host || !*host || strlen(host) > EXCISE_MAX_SUBMIT_FIELD)
+		return err_set(err, -EXCISE_E_USAGE, "host: give a host id or a host name");
+	struct db_stmt *s;
+	int r = db_prepare(db, "SELECT id FROM host WHERE id = $1 UNION ALL SELECT id FROM host WHERE hostname = $1"
+			       " AND id <> $1 LIMIT 3",
+			   &s, err);
+	if (r < 0)
+		return r;
+	db_bind_text(s, 1, host);
+	int n = 0;
+	while ((r = db_step(s, err)) == 1) {
+		if (n == 0)
+			snprintf(out, 80, "%s", db_column_text(s, 0));
+		else if (!strcmp(out, host))
+			break; /* the id matched first: it wins */
+		n++;
+	}
+	db_finalize(s);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return err_set(err, -EXCISE_E_ABSENT, "host '%.200s': no host has this id or name", host);
+	if (n > 1 && strcmp(out, host))
+		return err_set(err, -EXCISE_E_USAGE, "host '%.200s': several hosts have this name: give the host id",
+			       host);
+	return 0;
+}
+
+static bool known_directive(const struct excise_store *st, const char *id)
+{
+	for (size_t i = 0; id && i < excise_catalog_n_directives(st->cat); i++)
+		if (!strcmp(excise_catalog_directive(st->cat, i)->id, id))
+			return true;
+	return false;
+}
+
+int excise_store_host_retire(struct excise_store *st, const char *host, const char *reason, const char *who,
+			     int64_t now, struct excise_err *err)
+{
+	int r = check_field("retire: reason", reason, false, err);
+	if (r >= 0)
+		r = check_field("retire: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char id[80], t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	r = resolve_host(st->adm, host, id, err);
+	const char *v[4] = { id, t, reason, who };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "UPDATE host SET retired = CAST($2 AS BIGINT), retired_reason = $3, retired_by = $4 WHERE id = $1",
+			   4, v, err);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "host.retire", id, reason, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_host_unretire(struct excise_store *st, const char *host, const char *who, int64_t now,
+			       struct excise_err *err)
+{
+	int r = check_field("unretire: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char id[80];
+	r = resolve_host(st->adm, host, id, err);
+	const char *v[1] = { id };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "UPDATE host SET retired = NULL, retired_reason = NULL, retired_by = NULL"
+			   " WHERE id = $1 AND retired IS NOT NULL RETURNING id",
+			   1, v, err);
+	if (r == 0)
+		r = err_set(err, -EXCISE_E_USAGE, "host '%.200s': not retired", host);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "host.unretire", id, NULL, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_exempt(struct excise_store *st, const char *host, const char *directive_id, const char *reason,
+			const char *approver, int64_t expires, int64_t now, char **ret_id, struct excise_err *err)
+{
+	if (ret_id)
+		*ret_id = NULL;
+	if (!known_directive(st, directive_id))
+		return err_set(err, -EXCISE_E_USAGE, "exemption: '%.80s' is no directive of the catalog",
+			       directive_id ? directive_id : "");
+	int r = check_field("exemption: reason", reason, false, err);
+	if (r >= 0)
+		r = check_field("exemption: approver", approver, false, err);
+	if (r >= 0 && expires && expires <= now)
+		r = err_set(err, -EXCISE_E_USAGE, "exemption: the expiry is not in the future");
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char hid[80], id[17], t[24], x[24];
+	random_hex(id, 8);
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	snprintf(x, sizeof(x), "%" PRId64, expires);
+	r = resolve_host(st->adm, host, hid, err);
+	const char *v[7] = { id, hid, directive_id, reason, approver, t, expires ? x : NULL };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "INSERT INTO exemption (id, host_id, directive_id, reason, approver, created, expires, revoked)"
+			   " VALUES ($1, $2, $3, $4, $5, CAST($6 AS BIGINT), CAST($7 AS BIGINT), NULL)",
+			   7, v, err);
+	char detail[EXCISE_MAX_SUBMIT_FIELD + 128];
+	snprintf(detail, sizeof(detail), "exemption %s from %s until %s: %s", id, directive_id, expires ? x : "revoked",
+		 reason);
+	if (r >= 0)
+		r = audit(st->adm, now, approver, "exemption.add", hid, detail, err);
+	r = adm_end(st, r, err);
+	if (r >= 0 && ret_id && !(*ret_id = strdup(id)))
+		r = err_set(err, -ENOMEM, "store: out of memory");
+	return r;
+}
+
+int excise_store_exempt_revoke(struct excise_store *st, const char *id, const char *who, int64_t now,
+			       struct excise_err *err)
+{
+	int r = check_field("revoke: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	const char *v[2] = { id, t };
+	r = db_run(st->adm,
+		   "UPDATE exemption SET revoked = CAST($2 AS BIGINT) WHERE id = $1 AND revoked IS NULL RETURNING id", 2,
+		   v, err);
+	if (r == 0)
+		r = err_set(err, -EXCISE_E_ABSENT, "exemption '%.40s': no such exemption, or already revoked",
+			    id ? id : "");
+	if (r >= 0)
+		r = audit(st->adm, now, who, "exemption.revoke", id, NULL, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_directive_start(struct excise_store *st, const char *directive_id, int64_t start, const char *who,
+				 int64_t now, struct excise_err *err)
+{
+	if (!known_directive(st, directive_id))
+		return err_set(err, -EXCISE_E_USAGE, "directive '%.80s': not in the catalog",
+			       directive_id ? directive_id : "");
+	int r = check_field("directive start: who", who, false, err);
+	if (r >= 0 && start < 0)
+		r = err_set(err, -EXCISE_E_USAGE, "directive start: a date before 1970");
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char s[24], t[24];
+	snprintf(s, sizeof(s), "%" PRId64, start);
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	const char *v[4] = { directive_id, s, who, t };
+	if (start)
+		r = db_run(st->adm,
+			   "INSERT INTO directive_start (directive_id, start, set_by, set_at) VALUES ($1, CAST($2 AS BIGINT),"
+			   " $3, CAST($4 AS BIGINT)) ON CONFLICT (directive_id) DO UPDATE SET start = excluded.start,"
+			   " set_by = excluded.set_by, set_at = excluded.set_at",
+			   4, v, err);
+	else
+		r = db_run(st->adm, "DELETE FROM directive_start WHERE directive_id = $1", 1, v, err);
+	if (r >= 0)
+		r = audit(st->adm, now, who, start ? "directive.start" : "directive.start.clear", directive_id,
+			  start ? s : NULL, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_prune(struct excise_store *st, unsigned days, const char *who, int64_t now, uint64_t *ret_docs,
+		       struct excise_err *err)
+{
+	if (ret_docs)
+		*ret_docs = 0;
+	if (!days)
+		return err_set(err, -EXCISE_E_USAGE, "retention: keep at least 1 day");
+	int r = check_field("retention: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char cut[24];
+	snprintf(cut, sizeof(cut), "%" PRId64, now - (int64_t)days * 86400);
+	const char *v[1] = { cut };
+#define LATEST(t)                                                                                              \
+	"COALESCE((SELECT d.doc_id FROM document d WHERE d.host_id = " t ".host_id AND d.kind = 'report'"      \
+	" AND d.complete = 1 ORDER BY d.created DESC, d.doc_id DESC LIMIT 1), '')"
+	r = db_run(st->adm, "DELETE FROM finding WHERE received < CAST($1 AS BIGINT) AND doc_id <> " LATEST("finding"), 1,
+		   v, err);
+	int n = 0;
+	if (r >= 0)
+		r = n = db_run(st->adm,
+			       "DELETE FROM document WHERE received < CAST($1 AS BIGINT) AND doc_id <> " LATEST("document")
+			       " RETURNING 1",
+			       1, v, err);
+#undef LATEST
+	char detail[96];
+	snprintf(detail, sizeof(detail), "%d documents received before %s deleted (%u days kept)", n, cut, days);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "retention.prune", NULL, detail, err);
+	r = adm_end(st, r, err);
+	if (r >= 0 && ret_docs)
+		*ret_docs = (uint64_t)n;
+	return r;
+}
+
+/* ---- expected inventory ---- */
+
+struct inv_row {
+	char *ou, *name;
+	size_t line;
+};
+
+struct inv {
+	struct inv_row *v;
+	size_t n, cap;
+	char **problems;
+	size_t n_problems, n_more;
+};
+
+static int PRINTF(3, 4) inv_problem(struct inv *iv, size_t line, const char *fmt, ...)
+{
+	if (iv->n_problems >= EXCISE_MAX_INVENTORY_PROBLEMS) {
+		iv->n_more++;
+		return 0;
+	}
+	char msg[EXCISE_ERR_MSG], *s;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char **nv = realloc(iv->problems, (iv->n_problems + 2) * sizeof(*nv));
+	if (!nv || asprintf(&s, "line %zu: %s", line, msg) < 0) {
+		if (nv)
+			iv->problems = nv;
+		return -ENOMEM;
+	}
+	iv->problems = nv;
+	iv->problems[iv->n_problems++] = s;
+	iv->problems[iv->n_problems] = NULL;
+	return 0;
+}
+
+/* One row's fields (already unquoted). */
+static int inv_row(struct inv *iv, size_t line, char **f, size_t nf, bool first)
+{
+	if (nf == 1 && !*f[0])
+		return 0; /* an empty line */
+	if (first && nf == 2 && !strcasecmp(f[0], "org_unit") && !strcasecmp(f[1], "hostname"))
+		return 0;
+	if (nf != 2)
+		return inv_problem(iv, line, "expected 2 fields (org unit, host name), found %zu", nf);
+	struct excise_err e = { 0 };
+	if (check_org_unit(f[0], &e) < 0)
+		return inv_problem(iv, line, "%s", e.msg);
+	if (check_field("host name", f[1], false, &e) < 0 || strlen(f[1]) > 255)
+		return inv_problem(iv, line, "%s", e.msg[0] ? e.msg : "host name: more than 255 bytes");
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? 2 * iv->cap : 64;
+		struct inv_row *nv = realloc(iv->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		iv->v = nv;
+		iv->cap = cap;
+	}
+	struct inv_row *r = &iv->v[iv->n];
+	if (!(r->ou = strdup(f[0])) || !(r->name = strdup(f[1]))) {
+		free(r->ou);
+		return -ENOMEM;
+	}
+	r->line = line;
+	iv->n++;
+	return 0;
+}
+
+static int inv_cmp(const void *a, const void *b)
+{
+	const struct inv_row *x = a, *y = b;
+	int c = strcmp(x->ou, y->ou);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* RFC 4180 into rows; a quoted field may hold commas, doubled quotes and newlines. */
+static int inv_parse(struct inv *iv, const char *csv, size_t len)
+{
+	struct buf field;
+	buf_init(&field, EXCISE_MAX_SUBMIT_FIELD + 1);
+	char *f[8];
+	size_t nf = 0, line = 1, row_line = 1, rows = 0;
+	bool quoted = false, was_quoted = false, bad = false;
+	int r = 0;
+	for (size_t i = 0; r >= 0 && i <= len; i++) {
+		char c = i < len ? csv[i] : '\n';
+		bool at_end = i == len;
+		if (quoted) {
+			if (at_end) {
+				r = inv_problem(iv, row_line, "a quoted field is not closed");
+				break;
+			}
+			if (c == '"' && i + 1 < len && csv[i + 1] == '"') {
+				buf_addc(&field, '"');
+				i++;
+			} else if (c == '"')
+				quoted = false;
+			else {
+				if (c == '\n')
+					line++;
+				buf_addc(&field, c);
+			}
+			continue;
+		}
+		if (c == '"' && field.n == 0 && !was_quoted) {
+			quoted = was_quoted = true;
+			continue;
+		}
+		if (c == ',' || c == '\n') {
+			if (at_end && nf == 0 && field.n == 0 && !was_quoted)
+				break; /* the file ended with a newline */
+			if (c == '\n' && field.n && field.p[field.n - 1] == '\r')
+				field.p[--field.n] = '\0';
+			if (field.err)
+				bad = true;
+			if (nf < ARRAY_SIZE(f) && !(f[nf] = strdup(field.p)))
+				r = -ENOMEM;
+			nf++;
+			buf_clear(&field);
+			was_quoted = false;
+			if (c == '\n' && r >= 0) {
+				if (++rows > EXCISE_MAX_INVENTORY_ROWS) {
+					r = inv_problem(iv, row_line, "more than EXCISE_MAX_INVENTORY_ROWS (%u) rows",
+							EXCISE_MAX_INVENTORY_ROWS);
+					iv->n_more = 0;
+					for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+						free(f[k]);
+					break;
+				}
+				if (bad)
+					r = inv_problem(iv, row_line, "a field longer than %u bytes", EXCISE_MAX_SUBMIT_FIELD);
+				else if (nf > ARRAY_SIZE(f))
+					r = inv_problem(iv, row_line, "expected 2 fields (org unit, host name), found %zu", nf);
+				else
+					r = inv_row(iv, row_line, f, nf, rows == 1);
+				for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+					free(f[k]);
+				nf = 0;
+				bad = false;
+				row_line = ++line;
+			}
+			continue;
+		}
+		if (was_quoted && c != '\r') {
+			r = inv_problem(iv, row_line, "text after a closing quote");
+			/* skip to the end of the line */
+			while (i + 1 < len && csv[i + 1] != '\n')
+				i++;
+			for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+				free(f[k]);
+			nf = 0;
+			buf_clear(&field);
+			was_quoted = false;
+			i++;
+			rows++;
+			row_line = ++line;
+			continue;
+		}
+		buf_addc(&field, c);
+	}
+	buf_done(&field);
+	return r;
+}
+
+int excise_store_inventory_import(struct excise_store *st, const char *csv, size_t len, const char *who,
+				  int64_t now, size_t *ret_rows, char ***ret_problems, struct excise_err *err)
+{
+	if (ret_rows)
+		*ret_rows = 0;
+	if (ret_problems)
+		*ret_problems = NULL;
+	if (len > EXCISE_MAX_INVENTORY_SIZE)
+		return err_set(err, -EXCISE_E_TOOBIG, "inventory: %zu bytes, more than EXCISE_MAX_INVENTORY_SIZE (%u)", len,
+			       EXCISE_MAX_INVENTORY_SIZE);
+	int r = check_field("inventory: who", who, false, err);
+	if (r < 0)
+		return r;
+	if (!utf8_valid(csv, len) || memchr(csv, '\0', len))
+		return err_set(err, -EXCISE_E_CORRUPT, "inventory: not UTF-8 text");
+	struct inv iv = { 0 };
+	r = inv_parse(&iv, csv, len);
+	if (r >= 0 && iv.n > 1) {
+		qsort(iv.v, iv.n, sizeof(*iv.v), inv_cmp);
+		for (size_t i = 1; r >= 0 && i < iv.n; i++)
+			if (!strcmp(iv.v[i].ou, iv.v[i - 1].ou) && !strcmp(iv.v[i].name, iv.v[i - 1].name))
+				r = inv_problem(&iv, iv.v[i].line, "the same org unit and host name as line %zu",
+						iv.v[i - 1].line);
+	}
+	if (r >= 0 && iv.n_more) {
+		char *s;
+		if (asprintf(&s, "and %zu more bad rows", iv.n_more) < 0)
+			r = -ENOMEM;
+		else {
+			iv.problems[iv.n_problems++] = s; /* room was left for the NULL */
+			char **nv = realloc(iv.problems, (iv.n_problems + 1) * sizeof(*nv));
+			if (nv)
+				iv.problems = nv;
+			iv.problems[iv.n_problems] = NULL;
+		}
+	}
+	if (r >= 0 && iv.n_problems)
+		r = err_set(err, -EXCISE_E_CORRUPT, "inventory: %zu bad rows, nothing imported (%s)",
+			    iv.n_problems + iv.n_more - (iv.n_more ? 1 : 0), iv.problems[0]);
+	else if (r == -ENOMEM)
+		r = err_set(err, r, "inventory: out of memory");
+	size_t imported = 0;
+	if (r >= 0 && (r = adm_begin(st, err)) >= 0) {
+		struct db_stmt *s = NULL;
+		char t[24];
+		snprintf(t, sizeof(t), "%" PRId64, now);
+		r = db_prepare(st->adm,
+			       "INSERT INTO expected_host (org_unit_id, hostname, imported) VALUES ($1, $2, $3)"
+			       " ON CONFLICT (org_unit_id, hostname) DO NOTHING RETURNING 1",
+			       &s, err);
+		for (size_t i = 0; r >= 0 && i < iv.n; i++) {
+			if (i == 0 || strcmp(iv.v[i].ou, iv.v[i - 1].ou))
+				r = org_unit_ensure(st->adm, iv.v[i].ou, err);
+			if (r < 0)
+				break;
+			db_bind_text(s, 1, iv.v[i].ou);
+			db_bind_text(s, 2, iv.v[i].name);
+			db_bind_int64(s, 3, now);
+			int k;
+			while ((k = db_step(s, err)) == 1)
+				imported++;
+			db_reset(s);
+			r = k;
+		}
+		db_finalize(s);
+		char detail[96];
+		snprintf(detail, sizeof(detail), "%zu rows, %zu new", iv.n, imported);
+		if (r >= 0)
+			r = audit(st->adm, now, who, "inventory.import", NULL, detail, err);
+		r = adm_end(st, r, err);
+	}
+	for (size_t i = 0; i < iv.n; i++) {
+		free(iv.v[i].ou);
+		free(iv.v[i].name);
+	}
+	free(iv.v);
+	if (ret_problems && iv.problems)
+		*ret_problems = iv.problems;
+	else
+		excise_strv_free(iv.problems);
+	if (r >= 0 && ret_rows)
+		*ret_rows = imported;
+	return r < 0 ? r : 0;
+}

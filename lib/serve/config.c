@@ -185,6 +185,7 @@ static const struct doc_table config_table = { .fields = config_fields, .unknown
 
 static int read_small(const char *path, size_t max, struct buf *b, struct excise_err *err)
 {
+	buf_init(b, max + 1);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return err_setc(err, -errno, "'%s'", path);
@@ -193,7 +194,6 @@ static int read_small(const char *path, size_t max, struct buf *b, struct excise
 		close(fd);
 		return err_set(err, -EXCISE_E_SPECIAL, "'%s': not a regular file", path);
 	}
-	buf_init(b, max + 1);
 	char chunk[8192];
 	ssize_t n;
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && !b->err)

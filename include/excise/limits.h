@@ -21,11 +21,20 @@
 /* Catalog trust */
 #define EXCISE_MAX_TRUSTED_KEYS 64u           /* keys read from EXCISE_TRUSTED_KEYS (more are ignored) */
 
+/* The collector's storage (lib/fleet/ingest.c, store.c) */
+#define EXCISE_MAX_SUBMIT_SIZE (16u << 20)    /* bytes of one document a host submits */
+#define EXCISE_MAX_SUBMIT_FINDINGS 10000u     /* findings of one submitted report */
+#define EXCISE_MAX_SUBMIT_PRODUCTS 1000u      /* products a submitted plan or removal names */
+#define EXCISE_MAX_SUBMIT_FIELD 4096u         /* bytes of one string stored from a document or a request */
+#define EXCISE_MAX_INVENTORY_SIZE (64u << 20) /* bytes of an expected-inventory CSV */
+#define EXCISE_MAX_INVENTORY_ROWS 1000000u    /* rows of an expected-inventory CSV */
+#define EXCISE_MAX_INVENTORY_PROBLEMS 100u    /* bad rows of an import listed (the rest counted) */
+
 /* The collector (excise serve, lib/serve/): the defaults of its limits, each one
  * setting of its config file ("limits"), and the ceilings a setting may not pass */
 #define EXCISE_MAX_SERVE_BODY (4u << 20)          /* bytes of one request body (413 beyond; a Content-Length over
 						  * it is answered before the body is read) */
-#define EXCISE_MAX_SERVE_BODY_CEILING EXCISE_MAX_REPORT_SIZE /* the most "body_bytes" may say */
+#define EXCISE_MAX_SERVE_BODY_CEILING EXCISE_MAX_SUBMIT_SIZE /* the most "body_bytes" may say (the store's own limit) */
 #define EXCISE_MAX_SERVE_ENROLL_BODY (16u << 10)  /* bytes of an enroll request's body */
 #define EXCISE_MAX_SERVE_HEADERS (16u << 10)      /* bytes of a request's header lines (431 beyond) */
 #define EXCISE_MAX_SERVE_CONN_MEMORY (64u << 10)  /* libmicrohttpd's memory per connection: headers past it

@@ -56,7 +56,7 @@ stop() {
 S=$EXCISE_STATE_DIR/collector
 start one --listen 127.0.0.1:0 || { echo "Bail out! the collector did not start"; exit 1; }
 BASE=https://localhost:$PORT CA=$S/cert.pem
-SECRET=$(sed -n 's/^  \(es[^ ]*\)$/\1/p' "$T/one.out")
+SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/one.out")
 check "first start: the enrollment secret printed once, saying so" \
 	grep -q "shown this once" "$T/one.out"
 check_eq "first start: one secret line" "$(grep -c '^  ' "$T/one.out"):$([ -n "$SECRET" ] && echo set)" "1:set"
@@ -139,8 +139,9 @@ SID=$(sed -n 's/^id: //p' <<<"$out") SEC2=$(sed -n 's/^secret (shown this once):
 check_eq "secret create: an id and a secret" "$([ -n "$SID" ] && [ -n "$SEC2" ] && echo yes)" yes
 a=$(cl enroll "$SEC2" m-site site-host "$T/h2.json")
 check_eq "enroll with it: 200" "$(st "$a")" 200
+adm secret list >"$T/list.txt"
 check "secret list: it, its org unit, one host, the note as given" \
-	bash -c "grep -E '^$SID +agency/bureau/site .* valid +1  <b>note</b>' <<<'$(adm secret list)'"
+	grep -E "^$SID +agency/bureau/site .* valid +1  <b>note</b>" "$T/list.txt"
 check_eq "secret revoke" "$(adm secret revoke "$SID" >/dev/null 2>&1; echo $?)" 0
 a=$(cl enroll "$SEC2" m-site2 site-host2 "$T/h3.json")
 check_eq "enroll with the revoked secret: 401" "$(st "$a")" 401
@@ -203,6 +204,7 @@ for i in $(seq 100); do grep -q "certificate reloaded" "$T/one.err" && break; sl
 sleep 1
 touch "$T/stop-loop"; wait "$LOOP"
 read -r n bad <"$T/loop.res"
+sed 's/^/# loop: /' "$T/loop.err" | head -5
 check_eq "SIGHUP: reloaded, and of $n requests during the reload none failed" "$(grep -c 'certificate reloaded' "$T/one.err") $bad" "1 0"
 fp() { openssl s_client -connect "127.0.0.1:$PORT" -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
 check_eq "the new certificate is served" "$(fp)" "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)"
@@ -238,7 +240,7 @@ cat >"$T/small.json" <<EOF
 EOF
 start small --config "$T/small.json" || { echo "Bail out! the small collector did not start"; exit 1; }
 BASE=http://127.0.0.1:$PORT CA=-
-SECRET=$(sed -n 's/^  \(es[^ ]*\)$/\1/p' "$T/small.out")
+SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/small.out")
 check_eq "plain HTTP when asked: health" "$(curl -sS "$BASE/v1/health" -w ' %{http_code}')" '{"status":"ok"} 200'
 check_eq "plain HTTP: no certificate made" "$(ls "$T/state2" | grep -c pem)" 0
 cl enroll "$SECRET" "$MID" fixture-host "$T/s.json" >/dev/null

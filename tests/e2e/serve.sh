@@ -179,6 +179,33 @@ assert body and (body[0] if isinstance(body[0], bytes) else body[0].encode()) ==
 assert db.execute("SELECT count(*) FROM document").fetchone()[0] >= 2
 EOF
 
+# ---------- admin verbs on the database the collector is using ----------
+HID=$(jq_py "$T/h.json" 'r["host_id"]')
+expect "host retire: said" 0 "retired $HID" "$EXCISE" serve host retire "$HID" --reason 'decommissioned <b>' --by alice
+expect "host unretire" 0 "counts again" "$EXCISE" serve host unretire "$HID" --by alice
+expect "exempt add" 0 "^exemption [^ ]+: $HID from dhs-bod-17-01" "$EXCISE" serve exempt add "$HID" dhs-bod-17-01 \
+	--reason 'vendor contract until June' --approver 'CISO' --expires 90d --by alice
+EID=$(sed -n 's/^exemption \([^ :]*\):.*/\1/p' "$T/.out")
+expect "exempt revoke" 0 "revoked" "$EXCISE" serve exempt revoke "$EID" --by alice
+expect "exempt add: a directive the catalog lacks is refused" 2 "" "$EXCISE" serve exempt add "$HID" no-such-directive \
+	--reason r --approver a
+expect "exempt add without --approver: a usage error" 2 "approver" "$EXCISE" serve exempt add "$HID" dhs-bod-17-01 --reason r
+printf 'org_unit,hostname\nagency/bureau/site,web-01\nagency/bureau/site,"db, primary"\n' >"$T/inv.csv"
+expect "inventory import" 0 "imported 2 expected hosts" "$EXCISE" serve inventory import "$T/inv.csv" --by alice
+printf 'agency,web-02,extra\n' >"$T/inv-bad.csv"
+expect "inventory import: a bad row is named by its line, nothing imported" 2 "line 1" \
+	"$EXCISE" serve inventory import "$T/inv-bad.csv"
+expect "directive start" 0 "starts on 2026-01-15" "$EXCISE" serve directive start dhs-bod-17-01 2026-01-15 --by alice
+expect "directive start: not a date" 2 "YYYY-MM-DD" "$EXCISE" serve directive start dhs-bod-17-01 15/01/2026
+check "each admin write audited with who did it (an exemption by its approver)" py - "$S/collector.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+rows = sorted(r[0] for r in db.execute("SELECT action FROM audit WHERE actor = 'alice'"))
+assert rows == ["directive.start", "exemption.revoke", "host.retire", "host.unretire", "inventory.import"], rows
+assert db.execute("SELECT count(*) FROM audit WHERE actor = 'CISO'").fetchone()[0] == 1
+assert db.execute("SELECT count(*) FROM expected_host").fetchone()[0] == 2
+EOF
+
 # ---------- limits (HTTPS) ----------
 a=$(cl big-length 100000000)
 check_eq "Content-Length over the limit: 413 before the body is read" \
@@ -186,7 +213,10 @@ check_eq "Content-Length over the limit: 413 before the body is read" \
 a=$(cl big-headers 20000)
 check_eq "headers over the limit: 431, JSON" "$(st "$a") $(body "$a" | cut -c1-9)" '431 {"error":'
 a=$(cl big-headers 200000)
-check_eq "headers past libmicrohttpd's memory: 431 all the same" "$(st "$a")" 431
+# libmicrohttpd answers and closes while the client still sends: the client may see
+# the answer or only the reset that followed it
+check "headers past libmicrohttpd's memory: 431, or the connection cut" grep -Eq '^(431|0) ' <<<"$a"
+check_eq "... and the collector goes on" "$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
 
 # ---------- SIGHUP: a new certificate while serving ----------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/new.key" -out "$T/new.pem" \

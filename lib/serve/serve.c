@@ -167,6 +167,13 @@ struct req {
 	char sig[EXCISE_PROTO_SIG_MAX];
 	uint8_t key[EXCISE_HOST_KEY_BYTES];
 	unsigned status;        /* of the answer sent */
+	/* a refusal decided from the head, sent once the body is read: answering and
+	 * closing while the client still sends makes its kernel reset the connection,
+	 * and the answer is lost (the body is within its limit; it is not kept) */
+	unsigned defer_status, defer_retry;
+	bool defer_host_invalid;
+	char defer_msg[160];
+	size_t body_seen;
 	char note[160];         /* why, for the log */
 	/* the store's answer, from its writer thread */
 	pthread_mutex_t mu;
@@ -277,6 +284,16 @@ static enum MHD_Result send_error(struct req *q, unsigned status, const char *ms
 	return send_json(q, status, o, retry_after, allow);
 }
 
+/* Refuse once the body is read (see struct req). */
+static enum MHD_Result defer_error(struct req *q, unsigned status, const char *msg, bool host_invalid, unsigned retry)
+{
+	q->defer_status = status;
+	q->defer_retry = retry;
+	q->defer_host_invalid = host_invalid;
+	snprintf(q->defer_msg, sizeof(q->defer_msg), "%s", msg);
+	return MHD_YES;
+}
+
 /* ---- the head: before any body byte ---- */
 
 struct head_scan {
@@ -331,23 +348,23 @@ static enum MHD_Result on_head(struct req *q, const char *url, const char *metho
 	if (q->route != SERVE_ROUTE_SUBMIT)
 		return MHD_YES;
 	if (h.n_host != 1 || h.n_sig != 1)
-		return send_error(q, 401, "a signed request needs one " EXCISE_PROTO_HOST_HEADER " and one "
-				  EXCISE_PROTO_SIG_HEADER " header", false, 0, NULL);
+		return defer_error(q, 401, "a signed request needs one " EXCISE_PROTO_HOST_HEADER " and one "
+				   EXCISE_PROTO_SIG_HEADER " header", false, 0);
 	const char *host = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, EXCISE_PROTO_HOST_HEADER);
 	const char *sig = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, EXCISE_PROTO_SIG_HEADER);
 	if (!serve_host_id_ok(host))
-		return send_error(q, 401, EXCISE_PROTO_HOST_HEADER ": not a host id", true, 0, NULL);
+		return defer_error(q, 401, EXCISE_PROTO_HOST_HEADER ": not a host id", true, 0);
 	if (!sig || strlen(sig) >= sizeof(q->sig))
-		return send_error(q, 401, EXCISE_PROTO_SIG_HEADER ": malformed", false, 0, NULL);
+		return defer_error(q, 401, EXCISE_PROTO_SIG_HEADER ": malformed", false, 0);
 	snprintf(q->host, sizeof(q->host), "%s", host);
 	snprintf(q->sig, sizeof(q->sig), "%s", sig);
 	struct excise_err err = { 0 };
 	int r = excise_store_host_key(s->store, q->host, q->key, &err);
 	if (r == -EXCISE_E_ABSENT)
-		return send_error(q, 401, "unknown host: enroll again", true, 0, NULL);
+		return defer_error(q, 401, "unknown host: enroll again", true, 0);
 	if (r < 0) {
 		serve_logf(s, "error: host key of %s: %s", q->host, err.msg);
-		return send_error(q, 503, "storage unavailable", false, 5, NULL);
+		return defer_error(q, 503, "storage unavailable", false, 5);
 	}
 	return MHD_YES;
 }
@@ -524,6 +541,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return done ? answer_stored(q) : MHD_YES;
 	}
 	if (*upload_size) {
+		if (q->defer_status) { /* refused already: the body is counted, not kept */
+			q->body_seen += *upload_size;
+			*upload_size = 0;
+			return q->body_seen > q->body_max ? MHD_NO : MHD_YES;
+		}
 		if (q->body.n + *upload_size > q->body_max) {
 			snprintf(q->note, sizeof(q->note), "body over %zu bytes: connection closed", q->body_max);
 			return MHD_NO; /* chunked past the limit: no answer can be queued mid-body */
@@ -538,6 +560,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return q->body.err ? MHD_NO : MHD_YES;
 	}
 	q->body_in = true;
+	if (q->defer_status)
+		return send_error(q, q->defer_status, q->defer_msg, q->defer_host_invalid, q->defer_retry, NULL);
 	switch (q->route) {
 	case SERVE_ROUTE_HEALTH:
 		return answer_health(q);

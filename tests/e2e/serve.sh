@@ -312,6 +312,35 @@ check_eq "requests per host per minute (5 here): then 429 with Retry-After" \
 	"$(st "$a") $(sed -n 's/.* retry-after=\([0-9]*\)$/\1/p' <<<"$a" | grep -Ec '^[1-9][0-9]?$')" "429 1"
 stop
 
+# ---------- the store's queue full: 429 ----------
+# one document waits up to 3 s for a second to fill its group, and the queue holds one
+cat >"$T/busy.json" <<EOF
+{"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state3",
+ "limits": {"queue": 1, "batch": 2, "batch_wait_ms": 3000}}
+EOF
+start busy --config "$T/busy.json" || { echo "Bail out! the busy collector did not start"; exit 1; }
+BASE=http://127.0.0.1:$PORT CA=-
+SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/busy.out")
+cl enroll "$SECRET" "$MID" fixture-host "$T/b.json" >/dev/null
+for n in 4 5; do
+	py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e" + sys.argv[3]
+open(sys.argv[2], "w").write(json.dumps(r))' "$T/report.json" "$T/report$n.json" "$n"
+done
+# two at once: whichever comes first waits for its group, the other finds the queue full
+python3 "$CLIENT" "$BASE" - submit "$T/b.json" "$T/report4.json" >"$T/sub4.res" 2>&1 &
+P4=$!
+python3 "$CLIENT" "$BASE" - submit "$T/b.json" "$T/report5.json" >"$T/sub5.res" 2>&1 &
+P5=$!
+wait "$P4" "$P5"
+check_eq "two documents while the write queue holds one: one stored, one 429 with Retry-After 1" \
+	"$(cat "$T/sub4.res" "$T/sub5.res" | sed 's/"id":"[^"]*"/ID/' | sort | tr '\n' ' ')" \
+	'200 {"status":"stored","kind":"report",ID} 429 {"error":"busy: the write queue is full, try again later"} retry-after=1 '
+busy=$(grep -l '^429' "$T/sub4.res" "$T/sub5.res" | head -1)
+[ "$busy" = "$T/sub4.res" ] && again=$T/report4.json || again=$T/report5.json
+a=$(cl submit "$T/b.json" "$again")
+check_eq "the refused one is stored when sent again" "$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
+stop
+
 # ---------- config errors ----------
 printf '{"listen": "127.0.0.1:0", "limits": {"body_byte": 5}}' >"$T/bad1.json"
 expect "config: an unknown member is named, with the file" 2 "bad1.json.*body_byte" "$EXCISE" serve --config "$T/bad1.json"

@@ -28,6 +28,8 @@
 #include "excise/output.h"
 #include "excise/proto.h"
 #include "excise/store.h"
+#include "excise/serve.h"
+#include "excise/agent.h"
 
 EXCISE_API const char *excise_version(void);
 

@@ -903,7 +903,8 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	return r;
 }
 
-/* After a report is stored: the attestations that were waiting for it. */
+/* After a report is stored: the attestations that were waiting for it (the query
+ * already queued with the document's insert). */
 static int attest_pending(struct ingest *in, const char *host, const char *report_id, struct excise_err *err)
 {
 	struct pend {
@@ -911,8 +912,6 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 		int64_t t;
 	} *v = NULL;
 	size_t n = 0;
-	db_bind_text(in->att_pending, 1, host);
-	db_bind_text(in->att_pending, 2, report_id);
 	int r;
 	while ((r = db_step(in->att_pending, err)) == 1) {
 		struct pend *nv = realloc(v, (n + 1) * sizeof(*v));
@@ -963,11 +962,18 @@ int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d
 		db_bind_text(in->hd_get, 1, host);
 		r = db_send(in->hd_get, err);
 	}
+	if (r >= 0 && d->kind == INGEST_REPORT) {
+		db_bind_text(in->att_pending, 1, host);
+		db_bind_text(in->att_pending, 2, d->doc_id);
+		r = db_send(in->att_pending, err);
+	}
 	if (r >= 0)
 		r = db_step(s, err);
 	db_reset(s);
-	if (r <= 0)
+	if (r <= 0) {
 		db_reset(in->hd_get);
+		db_reset(in->att_pending);
+	}
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -1013,12 +1019,17 @@ int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d
 	}
 	if (r < 0) {
 		db_reset(in->hd_get);
+		db_reset(in->att_pending);
 		return r;
 	}
 	if (fns[d->kind])
 		r = update_all(in, host, d, d->created, fns[d->kind], true, err);
-	if (r >= 0 && d->kind == INGEST_REPORT)
-		r = attest_pending(in, host, d->doc_id, err);
+	if (d->kind == INGEST_REPORT) {
+		if (r >= 0)
+			r = attest_pending(in, host, d->doc_id, err);
+		else
+			db_reset(in->att_pending);
+	}
 	if (r >= 0 && d->kind == INGEST_ATTESTATION)
 		r = attest(in, host, d->doc_id, d->body, d->len, d->ref, d->created, err);
 	return r;

@@ -15,7 +15,9 @@
  * every commit with synchronous=FULL; PostgreSQL: synchronous_commit on), and only
  * then answers each. When the group's transaction fails, each of its documents is
  * applied again alone, so that one bad document fails alone and the others are
- * stored. Secrets are shown once and only their SHA-256 is kept; host keys are
+ * stored. On SQLite the writer never checkpoints the WAL itself (a checkpoint would
+ * stall its commits): a checkpointer thread with a connection of its own runs a
+ * passive checkpoint every STORE_CHECKPOINT_MS, beside the writer. Secrets are shown once and only their SHA-256 is kept; host keys are
  * derived from the master key, the host id and the key epoch, so nothing secret
  * is stored per host.
  */
@@ -42,6 +44,7 @@
 #include "fleet/store_int.h"
 
 #define SECRET_PREFIX "exs1_"
+#define STORE_CHECKPOINT_MS 200
 #define HOST_CACHE_BUCKETS 65536u
 #define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids); then the cache starts again */
 
@@ -85,6 +88,11 @@ struct excise_store {
 	struct db *w;
 	struct ingest *in;
 	struct job **jobs;                   /* the writer's group, batch_max of them */
+	struct ingest_item *items;
+	struct db *ck;                       /* SQLite: the checkpointer's connection */
+	pthread_t checkpointer;
+	pthread_cond_t ck_cond;              /* wakes the checkpointer to stop (under q_lock) */
+	bool ck_started;
 	enum excise_submit_status *status;
 };
 
@@ -306,8 +314,12 @@ static void apply_group(struct excise_store *st, struct job **jobs, size_t n, en
 {
 	struct excise_err err = { 0 };
 	int r = db_exec(st->w, begin_sql(st->w), &err);
+	for (size_t i = 0; i < n; i++)
+		st->items[i] = (struct ingest_item){ .host = jobs[i]->host_id, .doc = &jobs[i]->doc, .now = jobs[i]->now };
+	if (r >= 0)
+		r = ingest_apply_many(st->in, st->items, n, &err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = ingest_apply(st->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status[i], &err);
+		status[i] = st->items[i].status;
 	if (r >= 0)
 		r = db_commit(st->w, &err);
 	if (r < 0) {
@@ -357,6 +369,29 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* SQLite: passive checkpoints beside the writer, until the store closes. */
+static void *checkpointer_main(void *arg)
+{
+	struct excise_store *st = arg;
+	pthread_mutex_lock(&st->q_lock);
+	while (!st->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += STORE_CHECKPOINT_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&st->ck_cond, &st->q_lock, &until);
+		if (st->stop)
+			break;
+		pthread_mutex_unlock(&st->q_lock);
+		/* busy or failing: the next round tries again, and closing checkpoints */
+		db_exec(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", NULL);
+		pthread_mutex_lock(&st->q_lock);
+	}
+	pthread_mutex_unlock(&st->q_lock);
+	return NULL;
+}
+
 /* ---- open, close ---- */
 
 static void store_free(struct excise_store *st)
@@ -368,6 +403,14 @@ static void store_free(struct excise_store *st)
 		pthread_mutex_unlock(&st->q_lock);
 		pthread_join(st->writer, NULL);
 	}
+	if (st->ck_started) {
+		pthread_mutex_lock(&st->q_lock);
+		st->stop = true;
+		pthread_cond_broadcast(&st->ck_cond);
+		pthread_mutex_unlock(&st->q_lock);
+		pthread_join(st->checkpointer, NULL);
+	}
+	db_close(st->ck);
 	ingest_free(st->in);
 	db_close(st->w);
 	db_finalize(st->host_get);
@@ -379,7 +422,9 @@ static void store_free(struct excise_store *st)
 	pthread_mutex_destroy(&st->hc_lock);
 	pthread_mutex_destroy(&st->q_lock);
 	pthread_cond_destroy(&st->q_cond);
+	pthread_cond_destroy(&st->ck_cond);
 	free(st->jobs);
+	free(st->items);
 	free(st->status);
 	free(st->url);
 	sodium_memzero(st->master, sizeof(st->master));
@@ -403,6 +448,7 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	pthread_mutex_init(&st->hc_lock, NULL);
 	pthread_mutex_init(&st->q_lock, NULL);
 	pthread_cond_init(&st->q_cond, NULL);
+	pthread_cond_init(&st->ck_cond, NULL);
 	st->cat = o->catalog;
 	memcpy(st->master, o->master_key, sizeof(st->master));
 	st->dbo.sync_normal = o->sync_normal;
@@ -411,8 +457,9 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
 	st->jobs = calloc(st->batch_max, sizeof(*st->jobs));
 	st->status = calloc(st->batch_max, sizeof(*st->status));
+	st->items = calloc(st->batch_max, sizeof(*st->items));
 	st->hc = calloc(HOST_CACHE_BUCKETS, sizeof(*st->hc));
-	if (!st->jobs || !st->status || !st->hc) {
+	if (!st->jobs || !st->status || !st->hc || !st->items) {
 		store_free(st);
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
@@ -423,6 +470,15 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 		r = db_prepare(st->adm, "SELECT machine_id, key_epoch FROM host WHERE id = $1", &st->host_get, err);
 	if (r >= 0)
 		r = db_open(url, &st->dbo, &st->w, err);
+	if (r >= 0 && !db_is_pg(st->w)) {
+		r = db_exec(st->w, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864", err);
+		if (r >= 0)
+			r = db_open(url, &st->dbo, &st->ck, err);
+		if (r >= 0 && pthread_create(&st->checkpointer, NULL, checkpointer_main, st) != 0)
+			r = err_set(err, -EAGAIN, "store: the checkpointer thread could not start");
+		if (r >= 0)
+			st->ck_started = true;
+	}
 	if (r >= 0)
 		r = ingest_new(st->w, st->cat, &st->in, err);
 	if (r >= 0 && pthread_create(&st->writer, NULL, writer_main, st) != 0)

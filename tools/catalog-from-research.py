@@ -144,6 +144,11 @@ MALICE = "https://github.com/malice-plugins/kaspersky/blob/master/Dockerfile"
 KAV4FS_DEB = ("https://products.s.kaspersky-labs.com/multilanguage/file_servers/kavlinuxserver8.0/"
               "kav4fs_8.0.4-312_i386.deb")
 CWS_KP = "https://chrome.google.com/webstore/detail/kaspersky-protection/ahkjpbeeocnddjkakilopmfdlnjdpcdm"
+# A Chrome profile committed to a public repository with Kaspersky Protection 2.4.33.0 in
+# Extensions/<id>/: its manifest (native messaging, the extension's public key) and scripts
+# that connect to the native host com.kaspersky.ahkjpbeeocnddjkakilopmfdlnjdpcdm.host.
+KP_PROFILE = ("https://github.com/nguyenhoan1901/CrawlData/tree/f84bb05e6ad937ab116f6a669590ba22b3c700c3/"
+              "crawl-marinetraffic/profile/Default/Extensions/ahkjpbeeocnddjkakilopmfdlnjdpcdm/2.4.33.0_0")
 TDSS = "https://media.kaspersky.com/utilities/VirusUtilities/EN/tdsskiller.exe"
 KRD = "https://rescuedisk.s.kaspersky-labs.com/updatable/2018/krd.iso"
 KVRT_URL = "https://devbuilds.s.kaspersky-labs.com/devbuilds/KVRT/latest/full/KVRT.exe"
@@ -1114,9 +1119,9 @@ def catalog_v2():
         KSOS_GIST, "command-line tool in the versioned install folder", "glob", True)
     # Kaspersky Protection (Chrome web store id).
     add("browser-ext", "extension", "name", "ahkjpbeeocnddjkakilopmfdlnjdpcdm", "strong", CWS_KP,
-        "Chrome web store id of Kaspersky Protection")
+        "Chrome web store id of Kaspersky Protection (a real Chrome profile holds it as " + KP_PROFILE + ")")
     add("browser-ext", "file", "name", "ahkjpbeeocnddjkakilopmfdlnjdpcdm", "strong", CWS_KP,
-        "Chromium profile folder named after the Kaspersky Protection id")
+        "Chromium profile folder named after the Kaspersky Protection id (" + KP_PROFILE + ")")
     # Tools: each file is the vendor's own download.
     add("tdsskiller", "file", "name", "tdsskiller.exe", "strong", TDSS, "TDSSKiller executable", nocase=True)
     add("kvrt", "file", "name", "KVRT.exe", "strong", KVRT_URL, "Virus Removal Tool executable", nocase=True)

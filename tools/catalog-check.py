@@ -63,10 +63,15 @@ KNOWN_GAPS = {
                      "page); excise has no iOS source"),
     ("kaspersky-app", "macos"): ("the Mac application of Standard/Plus/Premium (help Kaspersky/Mac25) shares the "
                                  "KAV layout of kes-mac (/Library/Application Support/Kaspersky Lab/KAV and its "
-                                 "uninstall script), whose strong indicators find it and attribute it to "
+                                 "uninstall script; help Kaspersky/Mac24_patchA 59232 keeps its reports in "
+                                 "~/Library/Application Support/Kaspersky Lab/KAV/Data/Report), whose strong indicators find it and attribute it to "
                                  "kes-mac; no public source names a bundle id, "
                                  "receipt or launchd label of its own (GLPI's test data lists a Kaspersky.app "
                                  "without its id)"),
+    ("security-cloud", "macos"): ("Security Cloud for Mac (help kscloud21mac 59664) writes its trace files to "
+                                  "~/Library/Logs/Kaspersky Lab and /Library/Logs/Kaspersky Lab, places of "
+                                  "kes-mac, whose indicators find and attribute its files; no public source names "
+                                  "a bundle id, receipt or launchd label of its own"),
     ("kts", "macos"): ("no public source found names a Total Security for Mac application, bundle id, "
                        "receipt or launchd label (the Mac help found is that of Internet Security for Mac, kis, "
                        "and of the Kaspersky app)"),
@@ -83,7 +88,7 @@ KNOWN_GAPS = {
 }
 # Indicators and products whose source is the research's unidentified code index, not a
 # URL. The number may only go down: a new indicator must cite a public URL.
-MAX_CODE_INDEX = 153
+MAX_CODE_INDEX = 151
 CODE_INDEX = "github-code-index"
 
 

@@ -131,6 +131,9 @@ KFL = "https://support.kaspersky.com/help/Kaspersky/Linux2.0/en-US/284344.htm"
 KSC_FOLDER = ("https://support.kaspersky.com/help/KSVLA/API/6.1/en-US/"
               "Examples_of_using_KSC_OpenAPI_in_KSV6.1LA.pdf")
 KSOS_GIST = "https://gist.github.com/HiteaFR/f58f7ac21609ec05e43b1ae5fd61cd79"
+# Kaspersky Security Cloud for Mac 21 help, "Creating a trace file": trace files in
+# ~/Library/Logs/Kaspersky Lab/ and /Library/Logs/Kaspersky Lab/.
+KSCLOUD_MAC = "https://support.kaspersky.com/fr/kscloud21mac/59664"
 KESL_SETUP = "https://support.kaspersky.com/KES4Linux/11.1.0/ru-RU/196586.htm"
 KESL_DATA = "https://support.kaspersky.co.uk/kes-for-linux/12.1.0/197654"
 KESL_INITD = ("https://github.com/SigmaHQ/sigma/blob/da9bb07d642a2826e89702445d32c795209ec108/rules/"
@@ -315,7 +318,8 @@ PRODUCTS = [
       KAVREMOVER_LIST, places=PLACES["kaspersky-premium"], removal={"windows": CONSUMER_WIN}),
     P("kaspersky-app", "Kaspersky (the consumer application of Standard, Plus and Premium, 21.9 and later)",
       "consumer", ["windows", "macos", "ios"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
-    P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"],
+    # Security Cloud for Mac (KSCLOUD_MAC) as well; on iOS it became the Kaspersky app.
+    P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "macos", "android"],
       "https://github.com/microsoft/winget-pkgs/blob/master/manifests/k/Kaspersky/KasperskySecurityCloud/"
       "21.3.10.391/Kaspersky.KasperskySecurityCloud.locale.en-US.yaml", places=PLACES["security-cloud"]),
     P("kpm", "Kaspersky Password Manager", "consumer", ["windows", "macos", "android", "ios"], KPM_HELP,
@@ -704,7 +708,13 @@ def map_row(r, drivers):
     elif kind == "mobile_app":
         if "/" in val:
             return  # an accessibility component inside com.kms.free
-        add(owner, "bundle", "name", val, conf, src, "%s application id" % plat)
+        # a mobile application id holds on its own platform only (the same id may be listed
+        # for Android and iOS: the rows' platforms are joined)
+        add(owner, "bundle", "name", val, conf, src, "%s application id" % plat, platforms=[plat])
+        ind = seen[(owner, "bundle", "name", "exact", False, val)]
+        ind["platforms"] = [p for p in ("android", "ios") if p in ind.get("platforms", []) + [plat]]
+        ind["note"] = " and ".join({"android": "Android", "ios": "iOS"}[p] for p in ind["platforms"]) + \
+            " application id"
     elif kind == "domain":
         if val == "kaspersky-safe-kids.firebaseio.com":
             owner = "safe-kids"
@@ -1496,6 +1506,28 @@ def catalog_v5():
     add(None, "file", "path", "/var/log/kaspersky/*", "weak", KESL_TRACES, match="glob")
     add(None, "domain", "name", "devbuilds.s.kaspersky-labs.com", "strong", KVRT_URL, nocase=True)
 
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, last pass: facts the research had only from its unidentified code index,
+# found in a public tool that acts on real hosts (add() keeps the indicator and its confidence
+# and replaces the source).
+# ---------------------------------------------------------------------------------------
+
+# EDRHunt's Kaspersky scanner: a host is Kaspersky's when its processes, drivers or modules
+# include avpui.exe, avpsus.exe, klnagent.exe, kl_platf.exe, ... (at a fixed commit).
+EDRHUNT = ("https://github.com/FourCoreLabs/EDRHunt/blob/22ec3374e42cdf4383eade8afe74334e7ba0dbdb/"
+           "pkg/scanners/scan_kaspersky.go")
+
+
+def catalog_v6():
+    for name in ("avpui.exe", "avpsus.exe"):
+        old = seen[(None, "process", "name", "exact", True, name)]
+        add(None, "process", "name", name, old["confidence"], EDRHUNT, nocase=True)
+    # the scanner's other Kaspersky process names, single-sourced: weak
+    for name in ("kl_platf.exe", "klnagwds.exe", "klnsacwsrv.exe"):
+        add(None, "process", "name", name, "weak", EDRHUNT,
+            "Windows process a public EDR scanner counts as Kaspersky's", nocase=True, platforms=["windows"])
+
+
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):
         best = max(rows, key=lambda r: CONF_RANK[r["confidence"]])
@@ -1633,6 +1665,7 @@ def main():
     catalog_v3()
     catalog_v4()
     catalog_v5()
+    catalog_v6()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

@@ -64,9 +64,9 @@ KNOWN_GAPS = {
     ("kaspersky-app", "macos"): ("the Mac application of Standard/Plus/Premium (help Kaspersky/Mac25) shares the "
                                  "KAV layout of kes-mac (/Library/Application Support/Kaspersky Lab/KAV and its "
                                  "uninstall script; help Kaspersky/Mac24_patchA 59232 keeps its reports in "
-                                 "~/Library/Application Support/Kaspersky Lab/KAV/Data/Report), whose strong indicators find it and attribute it to "
-                                 "kes-mac; no public source names a bundle id, "
-                                 "receipt or launchd label of its own (GLPI's test data lists a Kaspersky.app "
+                                 "~/Library/Application Support/Kaspersky Lab/KAV/Data/Report), whose strong "
+                                 "indicators find it and attribute it to kes-mac; no public source names a bundle "
+                                 "id, receipt or launchd label of its own (GLPI's test data lists a Kaspersky.app "
                                  "without its id)"),
     ("security-cloud", "macos"): ("Security Cloud for Mac (help kscloud21mac 59664) writes its trace files to "
                                   "~/Library/Logs/Kaspersky Lab and /Library/Logs/Kaspersky Lab, places of "
@@ -78,10 +78,10 @@ KNOWN_GAPS = {
     ("ksos", "macos"): ("Small Office Security's admin guide (KSOS/AdministrationGuide 132807) documents only "
                         "installing Password Manager for Mac (kpm, covered on macOS) on Macs; no public source "
                         "names a Small Office Security for Mac bundle, receipt or label"),
-    ("endpoint-agent", "linux"): ("on Linux the EDR agent is KESL 12.4+ in Endpoint Detection and Response "
-                                  "Agent mode (the kesl package, KES4Linux 12.4 help 273064): its artifacts "
-                                  "are kesl's and are found as kesl; the separate Endpoint Agent for Linux that "
-                                  "KATA 5.0 help lists has no public package, path, process or unit name"),
+    ("kata", "any"): ("Anti Targeted Attack Platform's Central Node, Sensor and Sandbox servers run on "
+                      "dedicated physical or virtual servers (KATA help 247136, 247193); no public source "
+                      "names a package, path, unit or process of theirs. Its agents on hosts are "
+                      "endpoint-agent and the Endpoint Security products, each covered"),
     ("kav-engine-oem", "any"): ("the engine inside other vendors' products carries their names and paths; "
                                 "Kaspersky's OEM pages publish no file, module or id list (the one OEM product "
                                 "with a public trace, Parallels Internet Security, is its own product)"),

@@ -212,7 +212,8 @@ KICS_PKGS = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/273064.htm"
 #   consumer: "Kaspersky Lab\<Product> <version>" (pastebin 5e3pRrXH, KSOS_GIST); the
 #     product keys AVP<version> are shared by the consumer line and attribute to none
 #   ksws: "Kaspersky Lab\Kaspersky Security for Windows Server" (KSWS_FOLDER)
-#   endpoint-agent: "Kaspersky Lab\Endpoint Agent" (https://support.kaspersky.com/kea/3.13/197543)
+#   endpoint-agent: "Kaspersky Lab\Endpoint Agent" (https://support.kaspersky.com/kea/3.13/197543);
+#     on Linux its trace folder /var/log/kaspersky/epagent (KEA_LINUX_TRACES)
 #   scanengine: /opt/kaspersky/ScanEngine (https://support.kaspersky.com/ScanEngine/2.1/en-US/210245.htm)
 #   kav4fs: /opt/kaspersky/kav4fs (MALICE); kess, kics, klms: /opt/kaspersky/<id> (research 3.2)
 #   kwts: /opt/kaspersky/kwts (KWTS_GIST, its setup.py and kwts-control)
@@ -254,7 +255,8 @@ PLACES = {
     "safe-kids": consumer_places("Kaspersky Safe Kids"),
     "vpn": consumer_places("Kaspersky VPN Secure Connection"),
     "ksws": {"windows": [PF + "Kaspersky Security for Windows Server"]},
-    "endpoint-agent": {"windows": [PF + "Endpoint Agent", "/ProgramData/Kaspersky Lab/Endpoint Agent"]},
+    "endpoint-agent": {"windows": [PF + "Endpoint Agent", "/ProgramData/Kaspersky Lab/Endpoint Agent"],
+                       "linux": ["/var/log/kaspersky/epagent"]},
     "scanengine": {"linux": ["/opt/kaspersky/ScanEngine"]},
     "kav4fs": {"linux": ["/opt/kaspersky/kav4fs"]},
     "kess": {"linux": ["/opt/kaspersky/kess"]},
@@ -361,6 +363,10 @@ PRODUCTS = [
       removal={"linux": {"uninstall": linux_pkgs("ksmg"), "source": KSMG_PKG}}),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
       "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm", places=PLACES["kwts"]),
+    # The platform's own servers (Central Node, Sensor, Sandbox); its agents on hosts are
+    # endpoint-agent and the Endpoint Security products.
+    P("kata", "Kaspersky Anti Targeted Attack Platform (Central Node, Sensor and Sandbox servers)", "server",
+      ["any"], "https://support.kaspersky.com/KATA/8.0/en-US/247193.htm"),
     P("endpoint-agent", "Kaspersky Endpoint Agent (EDR agent of Anti Targeted Attack and EDR)", "endpoint",
       ["windows", "linux"], "https://support.kaspersky.com/kea/3.13/197543", places=PLACES["endpoint-agent"]),
     P("scanengine", "Kaspersky Scan Engine", "sdk", ["linux", "windows"],
@@ -1518,7 +1524,18 @@ EDRHUNT = ("https://github.com/FourCoreLabs/EDRHunt/blob/22ec3374e42cdf4383eade8
            "pkg/scanners/scan_kaspersky.go")
 
 
+# Anti Targeted Attack Platform 5.0 help (ru-RU), "Data in the trace and dump files of
+# Kaspersky Endpoint Agent for Linux": trace files are kept, by default, in
+# /var/log/kaspersky/epagent/, for as long as the application is used, and are deleted with it.
+KEA_LINUX_TRACES = "https://support.kaspersky.ru/KATA/5.0/ru-RU/210463.htm"
+
+
 def catalog_v6():
+    lin = ["linux"]
+    add("endpoint-agent", "file", "path", "/var/log/kaspersky/epagent", "strong", KEA_LINUX_TRACES,
+        "trace folder of Endpoint Agent for Linux (deleted with the application)", platforms=lin)
+    add("endpoint-agent", "file", "path", "/var/log/kaspersky/epagent/*", "strong", KEA_LINUX_TRACES,
+        "trace file of Endpoint Agent for Linux", "glob", platforms=lin)
     for name in ("avpui.exe", "avpsus.exe"):
         old = seen[(None, "process", "name", "exact", True, name)]
         add(None, "process", "name", name, old["confidence"], EDRHUNT, nocase=True)
@@ -1647,7 +1664,7 @@ def check(cat):
         elif i.get("match", "exact") == "exact" and i["kind"] != "registry":
             assert not any(c in i["value"] for c in "*?["), i
     for p in cat["products"]:
-        if p["id"] not in used and p["id"] not in ("kav-engine-oem",):
+        if p["id"] not in used and p["id"] not in ("kav-engine-oem", "kata"):
             print("note: product %s has no indicator" % p["id"], file=sys.stderr)
 
 

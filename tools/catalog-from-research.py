@@ -131,6 +131,9 @@ KFL = "https://support.kaspersky.com/help/Kaspersky/Linux2.0/en-US/284344.htm"
 KSC_FOLDER = ("https://support.kaspersky.com/help/KSVLA/API/6.1/en-US/"
               "Examples_of_using_KSC_OpenAPI_in_KSV6.1LA.pdf")
 KSOS_GIST = "https://gist.github.com/HiteaFR/f58f7ac21609ec05e43b1ae5fd61cd79"
+# Kaspersky Security Cloud for Mac 21 help, "Creating a trace file": trace files in
+# ~/Library/Logs/Kaspersky Lab/ and /Library/Logs/Kaspersky Lab/.
+KSCLOUD_MAC = "https://support.kaspersky.com/fr/kscloud21mac/59664"
 KESL_SETUP = "https://support.kaspersky.com/KES4Linux/11.1.0/ru-RU/196586.htm"
 KESL_DATA = "https://support.kaspersky.co.uk/kes-for-linux/12.1.0/197654"
 KESL_INITD = ("https://github.com/SigmaHQ/sigma/blob/da9bb07d642a2826e89702445d32c795209ec108/rules/"
@@ -144,6 +147,11 @@ MALICE = "https://github.com/malice-plugins/kaspersky/blob/master/Dockerfile"
 KAV4FS_DEB = ("https://products.s.kaspersky-labs.com/multilanguage/file_servers/kavlinuxserver8.0/"
               "kav4fs_8.0.4-312_i386.deb")
 CWS_KP = "https://chrome.google.com/webstore/detail/kaspersky-protection/ahkjpbeeocnddjkakilopmfdlnjdpcdm"
+# A Chrome profile committed to a public repository with Kaspersky Protection 2.4.33.0 in
+# Extensions/<id>/: its manifest (native messaging, the extension's public key) and scripts
+# that connect to the native host com.kaspersky.ahkjpbeeocnddjkakilopmfdlnjdpcdm.host.
+KP_PROFILE = ("https://github.com/nguyenhoan1901/CrawlData/tree/f84bb05e6ad937ab116f6a669590ba22b3c700c3/"
+              "crawl-marinetraffic/profile/Default/Extensions/ahkjpbeeocnddjkakilopmfdlnjdpcdm/2.4.33.0_0")
 TDSS = "https://media.kaspersky.com/utilities/VirusUtilities/EN/tdsskiller.exe"
 KRD = "https://rescuedisk.s.kaspersky-labs.com/updatable/2018/krd.iso"
 KVRT_URL = "https://devbuilds.s.kaspersky-labs.com/devbuilds/KVRT/latest/full/KVRT.exe"
@@ -204,7 +212,8 @@ KICS_PKGS = "https://support.kaspersky.com/KICS4Linux/1.5/en-US/273064.htm"
 #   consumer: "Kaspersky Lab\<Product> <version>" (pastebin 5e3pRrXH, KSOS_GIST); the
 #     product keys AVP<version> are shared by the consumer line and attribute to none
 #   ksws: "Kaspersky Lab\Kaspersky Security for Windows Server" (KSWS_FOLDER)
-#   endpoint-agent: "Kaspersky Lab\Endpoint Agent" (https://support.kaspersky.com/kea/3.13/197543)
+#   endpoint-agent: "Kaspersky Lab\Endpoint Agent" (https://support.kaspersky.com/kea/3.13/197543);
+#     on Linux its trace folder /var/log/kaspersky/epagent (KEA_LINUX_TRACES)
 #   scanengine: /opt/kaspersky/ScanEngine (https://support.kaspersky.com/ScanEngine/2.1/en-US/210245.htm)
 #   kav4fs: /opt/kaspersky/kav4fs (MALICE); kess, kics, klms: /opt/kaspersky/<id> (research 3.2)
 #   kwts: /opt/kaspersky/kwts (KWTS_GIST, its setup.py and kwts-control)
@@ -246,7 +255,8 @@ PLACES = {
     "safe-kids": consumer_places("Kaspersky Safe Kids"),
     "vpn": consumer_places("Kaspersky VPN Secure Connection"),
     "ksws": {"windows": [PF + "Kaspersky Security for Windows Server"]},
-    "endpoint-agent": {"windows": [PF + "Endpoint Agent", "/ProgramData/Kaspersky Lab/Endpoint Agent"]},
+    "endpoint-agent": {"windows": [PF + "Endpoint Agent", "/ProgramData/Kaspersky Lab/Endpoint Agent"],
+                       "linux": ["/var/log/kaspersky/epagent"]},
     "scanengine": {"linux": ["/opt/kaspersky/ScanEngine"]},
     "kav4fs": {"linux": ["/opt/kaspersky/kav4fs"]},
     "kess": {"linux": ["/opt/kaspersky/kess"]},
@@ -310,7 +320,8 @@ PRODUCTS = [
       KAVREMOVER_LIST, places=PLACES["kaspersky-premium"], removal={"windows": CONSUMER_WIN}),
     P("kaspersky-app", "Kaspersky (the consumer application of Standard, Plus and Premium, 21.9 and later)",
       "consumer", ["windows", "macos", "ios"], WINGET_APP, removal={"windows": CONSUMER_WIN}),
-    P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "android"],
+    # Security Cloud for Mac (KSCLOUD_MAC) as well; on iOS it became the Kaspersky app.
+    P("security-cloud", "Kaspersky Security Cloud", "consumer", ["windows", "macos", "android"],
       "https://github.com/microsoft/winget-pkgs/blob/master/manifests/k/Kaspersky/KasperskySecurityCloud/"
       "21.3.10.391/Kaspersky.KasperskySecurityCloud.locale.en-US.yaml", places=PLACES["security-cloud"]),
     P("kpm", "Kaspersky Password Manager", "consumer", ["windows", "macos", "android", "ios"], KPM_HELP,
@@ -352,6 +363,10 @@ PRODUCTS = [
       removal={"linux": {"uninstall": linux_pkgs("ksmg"), "source": KSMG_PKG}}),
     P("kwts", "Kaspersky Web Traffic Security", "gateway", ["linux"],
       "https://support.kaspersky.com/kwts/6.1/en-US/166243.htm", places=PLACES["kwts"]),
+    # The platform's own servers (Central Node, Sensor, Sandbox); its agents on hosts are
+    # endpoint-agent and the Endpoint Security products.
+    P("kata", "Kaspersky Anti Targeted Attack Platform (Central Node, Sensor and Sandbox servers)", "server",
+      ["any"], "https://support.kaspersky.com/KATA/8.0/en-US/247193.htm"),
     P("endpoint-agent", "Kaspersky Endpoint Agent (EDR agent of Anti Targeted Attack and EDR)", "endpoint",
       ["windows", "linux"], "https://support.kaspersky.com/kea/3.13/197543", places=PLACES["endpoint-agent"]),
     P("scanengine", "Kaspersky Scan Engine", "sdk", ["linux", "windows"],
@@ -699,7 +714,13 @@ def map_row(r, drivers):
     elif kind == "mobile_app":
         if "/" in val:
             return  # an accessibility component inside com.kms.free
-        add(owner, "bundle", "name", val, conf, src, "%s application id" % plat)
+        # a mobile application id holds on its own platform only (the same id may be listed
+        # for Android and iOS: the rows' platforms are joined)
+        add(owner, "bundle", "name", val, conf, src, "%s application id" % plat, platforms=[plat])
+        ind = seen[(owner, "bundle", "name", "exact", False, val)]
+        ind["platforms"] = [p for p in ("android", "ios") if p in ind.get("platforms", []) + [plat]]
+        ind["note"] = " and ".join({"android": "Android", "ios": "iOS"}[p] for p in ind["platforms"]) + \
+            " application id"
     elif kind == "domain":
         if val == "kaspersky-safe-kids.firebaseio.com":
             owner = "safe-kids"
@@ -1114,9 +1135,9 @@ def catalog_v2():
         KSOS_GIST, "command-line tool in the versioned install folder", "glob", True)
     # Kaspersky Protection (Chrome web store id).
     add("browser-ext", "extension", "name", "ahkjpbeeocnddjkakilopmfdlnjdpcdm", "strong", CWS_KP,
-        "Chrome web store id of Kaspersky Protection")
+        "Chrome web store id of Kaspersky Protection (a real Chrome profile holds it as " + KP_PROFILE + ")")
     add("browser-ext", "file", "name", "ahkjpbeeocnddjkakilopmfdlnjdpcdm", "strong", CWS_KP,
-        "Chromium profile folder named after the Kaspersky Protection id")
+        "Chromium profile folder named after the Kaspersky Protection id (" + KP_PROFILE + ")")
     # Tools: each file is the vendor's own download.
     add("tdsskiller", "file", "name", "tdsskiller.exe", "strong", TDSS, "TDSSKiller executable", nocase=True)
     add("kvrt", "file", "name", "KVRT.exe", "strong", KVRT_URL, "Virus Removal Tool executable", nocase=True)
@@ -1491,6 +1512,39 @@ def catalog_v5():
     add(None, "file", "path", "/var/log/kaspersky/*", "weak", KESL_TRACES, match="glob")
     add(None, "domain", "name", "devbuilds.s.kaspersky-labs.com", "strong", KVRT_URL, nocase=True)
 
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, last pass: facts the research had only from its unidentified code index,
+# found in a public tool that acts on real hosts (add() keeps the indicator and its confidence
+# and replaces the source).
+# ---------------------------------------------------------------------------------------
+
+# EDRHunt's Kaspersky scanner: a host is Kaspersky's when its processes, drivers or modules
+# include avpui.exe, avpsus.exe, klnagent.exe, kl_platf.exe, ... (at a fixed commit).
+EDRHUNT = ("https://github.com/FourCoreLabs/EDRHunt/blob/22ec3374e42cdf4383eade8afe74334e7ba0dbdb/"
+           "pkg/scanners/scan_kaspersky.go")
+
+
+# Anti Targeted Attack Platform 5.0 help (ru-RU), "Data in the trace and dump files of
+# Kaspersky Endpoint Agent for Linux": trace files are kept, by default, in
+# /var/log/kaspersky/epagent/, for as long as the application is used, and are deleted with it.
+KEA_LINUX_TRACES = "https://support.kaspersky.ru/KATA/5.0/ru-RU/210463.htm"
+
+
+def catalog_v6():
+    lin = ["linux"]
+    add("endpoint-agent", "file", "path", "/var/log/kaspersky/epagent", "strong", KEA_LINUX_TRACES,
+        "trace folder of Endpoint Agent for Linux (deleted with the application)", platforms=lin)
+    add("endpoint-agent", "file", "path", "/var/log/kaspersky/epagent/*", "strong", KEA_LINUX_TRACES,
+        "trace file of Endpoint Agent for Linux", "glob", platforms=lin)
+    for name in ("avpui.exe", "avpsus.exe"):
+        old = seen[(None, "process", "name", "exact", True, name)]
+        add(None, "process", "name", name, old["confidence"], EDRHUNT, nocase=True)
+    # the scanner's other Kaspersky process names, single-sourced: weak
+    for name in ("kl_platf.exe", "klnagwds.exe", "klnsacwsrv.exe"):
+        add(None, "process", "name", name, "weak", EDRHUNT,
+            "Windows process a public EDR scanner counts as Kaspersky's", nocase=True, platforms=["windows"])
+
+
 def finish_drivers(drivers):
     for low, rows in sorted(drivers.items()):
         best = max(rows, key=lambda r: CONF_RANK[r["confidence"]])
@@ -1610,7 +1664,7 @@ def check(cat):
         elif i.get("match", "exact") == "exact" and i["kind"] != "registry":
             assert not any(c in i["value"] for c in "*?["), i
     for p in cat["products"]:
-        if p["id"] not in used and p["id"] not in ("kav-engine-oem",):
+        if p["id"] not in used and p["id"] not in ("kav-engine-oem", "kata"):
             print("note: product %s has no indicator" % p["id"], file=sys.stderr)
 
 
@@ -1628,6 +1682,7 @@ def main():
     catalog_v3()
     catalog_v4()
     catalog_v5()
+    catalog_v6()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

@@ -23,7 +23,7 @@ static const struct cli_verb verbs[] = {
 	  "rescan and write an attestation of the result (optionally signed), or --check one",
 	  .catalog = true, .root = true },
 	{ "serve", cmd_serve, cmd_serve_help,
-	  "run the collector hosts submit to (HTTPS), or manage its enrollment secrets", .catalog = true },
+	  "run the collector hosts submit to (HTTPS), or administer its database", .catalog = true },
 };
 
 static const struct cli_verbs table = {

@@ -260,8 +260,11 @@ check "the access log escapes what the client sent" bash -c "! grep -qP '[\x00-\
 check_eq "nothing listens after the stop" "$(curl -sS --cacert "$CA" "$BASE/v1/health" >/dev/null 2>&1; echo $?)" 7
 
 # ---------- second start: no secret again ----------
-start two --listen 127.0.0.1:0 || { echo "Bail out! the collector did not start again"; exit 1; }
-BASE=https://localhost:$PORT CA=$T/both.pem
+# with a pair of the operator's (--tls-cert, --tls-key)
+start two --listen 127.0.0.1:0 --tls-cert "$T/new.pem" --tls-key "$T/new.key" ||
+	{ echo "Bail out! the collector did not start again"; exit 1; }
+BASE=https://localhost:$PORT CA=$T/new.pem
+check_eq "--tls-cert and --tls-key: that certificate served" "$(fp)" "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)"
 check_eq "second start: no secret printed" "$(wc -c <"$T/two.out")" 0
 check "second start: says how to make one" grep -q "excise serve secret create" "$T/two.err"
 a=$(cl submit "$T/h.json" "$T/report.json")
@@ -278,7 +281,7 @@ start small --config "$T/small.json" || { echo "Bail out! the small collector di
 BASE=http://127.0.0.1:$PORT CA=-
 SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/small.out")
 check_eq "plain HTTP when asked: health" "$(curl -sS "$BASE/v1/health" -w ' %{http_code}')" '{"status":"ok"} 200'
-check_eq "plain HTTP: no certificate made" "$(ls "$T/state2" | grep -c pem)" 0
+check_eq "plain HTTP: no certificate made" "$(find "$T/state2" -name '*.pem' | wc -l)" 0
 cl enroll "$SECRET" "$MID" fixture-host "$T/s.json" >/dev/null
 # another report (on PostgreSQL the first collector's database is this one's too)
 py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e2"

@@ -24,7 +24,8 @@ unless the exchange itself failed.
     big-length N                                  headers announcing a body of N bytes, no body
     big-headers N                                 a GET /v1/health with N bytes of headers
     chunked STATE N                               a signed submit sent chunked, N bytes
-    slow SECONDS                                  half a request, then silence: seconds until closed
+    slow SECONDS [READY]                          half a request, then silence: seconds until closed
+                                                  (READY: a file made once the half request is out)
     conns N                                       N connections held open: how many stay open
     sign STATE DOC                                the two headers of a submit of DOC, for curl -H
 """
@@ -210,6 +211,8 @@ def main(argv):
         s.settimeout(float(args[0]))
         s.sendall(("GET /v1/health HTTP/1.1\r\nHost: %s\r\nX-Slow: " % host).encode())
         t0 = time.time()
+        if len(args) > 1:
+            open(args[1], "w").close()  # the half request is out
         try:
             data = s.recv(100)
         except (socket.timeout, TimeoutError):

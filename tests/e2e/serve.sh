@@ -274,7 +274,7 @@ stop
 # ---------- plain HTTP with small limits ----------
 cat >"$T/small.json" <<EOF
 {"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state2", "replay_window_seconds": 2,
- "limits": {"body_bytes": 65536, "idle_seconds": 2, "connections_per_address": 4,
+ "limits": {"body_bytes": 65536, "idle_seconds": 2, "request_seconds": 3, "connections_per_address": 4,
             "requests_per_host_per_minute": 5}}
 EOF
 start small --config "$T/small.json" || { echo "Bail out! the small collector did not start"; exit 1; }
@@ -302,6 +302,9 @@ for i in $(seq 100); do [ -e "$T/slow.ready" ] && break; sleep 0.1; done
 check_eq "while a slow client holds a connection, others are served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
 wait "$SLOW"
 check "the slow client is cut by the idle timeout (2 s here)" grep -Eq '^0 closed after [2-5]\.' "$T/slow.res"
+a=$(cl trickle "$T/s.json")
+check "a body trickling in (a byte every 0.5 s, never idle) is cut after request_seconds (3 s here)" \
+	grep -Eq '^0 closed after [3-6]\.' <<<"$a"
 a=$(cl conns 7)
 check_eq "connections from one address: 4 of 7 stay open" "$a" "0 open=4"
 check_eq "and once they are gone, the next is served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200

@@ -228,6 +228,7 @@ static void log_error(struct excise_serve *s, const char *what, const char *host
 	buf_done(&b1), buf_done(&b2);
 }
 
+static void mhd_logger(void *cls, const char *fmt, va_list ap) PRINTF(2, 0);
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	struct excise_serve *s = cls;

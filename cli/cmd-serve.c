@@ -188,6 +188,15 @@ static void say_time(char *out, size_t n, int64_t t)
 
 static int run_server(struct cli_run *run, struct excise_serve_config *c)
 {
+	/* blocked before any thread starts (the store's writer and checkpointer, the
+	 * server's pool), which inherit the mask: only the sigwait below takes these,
+	 * and a SIGTERM can never end the process through another thread */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	struct excise_err err = { 0 };
 	struct excise_store *st = NULL;
 	char *cert = NULL, *key = NULL;
@@ -223,14 +232,6 @@ static int run_server(struct cli_run *run, struct excise_serve_config *c)
 		      "(list: excise serve secret list)\n",
 		      stderr);
 	}
-
-	/* every thread started from here on inherits the mask: only sigwait takes these */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	struct excise_serve *srv = NULL;
 	struct excise_serve_opts so = {

@@ -216,6 +216,19 @@ static const char *esc(struct buf *b, const char *s, size_t max)
 	return b->err ? "?" : b->p;
 }
 
+/* "error: WHAT: MESSAGE", the message escaped (a store's message may quote a request). */
+static void log_error(struct excise_serve *s, const char *what, const char *host, const char *msg)
+{
+	if (!s->log)
+		return;
+	struct buf b1, b2;
+	buf_init(&b1, 4096), buf_init(&b2, 4096);
+	serve_logf(s, "error: %s%s%s: %s", what, host ? " " : "", host ? esc(&b1, host, EXCISE_MAX_SERVE_ID) : "",
+		   esc(&b2, msg, EXCISE_ERR_MSG));
+	buf_done(&b1), buf_done(&b2);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap) PRINTF(2, 0);
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	struct excise_serve *s = cls;
@@ -363,7 +376,7 @@ static enum MHD_Result on_head(struct req *q, const char *url, const char *metho
 	if (r == -EXCISE_E_ABSENT)
 		return defer_error(q, 401, "unknown host: enroll again", true, 0);
 	if (r < 0) {
-		serve_logf(s, "error: host key of %s: %s", q->host, err.msg);
+		log_error(s, "host key of", q->host, err.msg);
 		return defer_error(q, 503, "storage unavailable", false, 5);
 	}
 	return MHD_YES;
@@ -398,7 +411,7 @@ static enum MHD_Result answer_enroll(struct req *q)
 	if (r == -EXCISE_E_CORRUPT || r == -EXCISE_E_TOOBIG || r == -EXCISE_E_USAGE)
 		return send_error(q, 400, err.msg, false, 0, NULL);
 	if (r < 0) {
-		serve_logf(s, "error: enroll: %s", err.msg);
+		log_error(s, "enroll", NULL, err.msg);
 		return send_error(q, 503, "storage unavailable", false, 5, NULL);
 	}
 	char key_text[EXCISE_PROTO_KEY_TEXT];
@@ -435,7 +448,7 @@ static enum MHD_Result answer_stored(struct req *q)
 {
 	struct excise_serve *s = q->sd->srv;
 	if (q->rc < 0) {
-		serve_logf(s, "error: storing a document of %s: %s", q->host, q->err.msg);
+		log_error(s, "storing a document of", q->host, q->err.msg);
 		return send_error(q, 503, "storage failed: try again later", false, 5, NULL);
 	}
 	bool dup = q->res.status == EXCISE_SUBMIT_DUPLICATE;
@@ -480,7 +493,7 @@ static enum MHD_Result answer_submit(struct req *q)
 	case -EXCISE_E_ABSENT:
 		return send_error(q, 401, "unknown host: enroll again", true, 0, NULL);
 	default:
-		serve_logf(s, "error: submit of %s: %s", q->host, err.msg);
+		log_error(s, "submit of", q->host, err.msg);
 		return send_error(q, 503, "storage unavailable", false, 5, NULL);
 	}
 	/* queued: wait for the commit without holding a thread, unless it came already */

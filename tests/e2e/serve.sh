@@ -146,7 +146,7 @@ sql() {
 	else
 		py -c 'import sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-for r in db.execute(sys.argv[2]): print(*r, sep="|")' "$S/collector.db" "$1"
+for r in db.execute(sys.argv[2]): print(*r, sep="|")' "${SQLDB:-$S/collector.db}" "$1"
 	fi
 }
 out=$(adm secret create --org-unit 'agency/bureau/site' --expires 1d --note '<b>note</b>')
@@ -260,8 +260,11 @@ check "the access log escapes what the client sent" bash -c "! grep -qP '[\x00-\
 check_eq "nothing listens after the stop" "$(curl -sS --cacert "$CA" "$BASE/v1/health" >/dev/null 2>&1; echo $?)" 7
 
 # ---------- second start: no secret again ----------
-start two --listen 127.0.0.1:0 || { echo "Bail out! the collector did not start again"; exit 1; }
-BASE=https://localhost:$PORT CA=$T/both.pem
+# with a pair of the operator's (--tls-cert, --tls-key)
+start two --listen 127.0.0.1:0 --tls-cert "$T/new.pem" --tls-key "$T/new.key" ||
+	{ echo "Bail out! the collector did not start again"; exit 1; }
+BASE=https://localhost:$PORT CA=$T/new.pem
+check_eq "--tls-cert and --tls-key: that certificate served" "$(fp)" "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)"
 check_eq "second start: no secret printed" "$(wc -c <"$T/two.out")" 0
 check "second start: says how to make one" grep -q "excise serve secret create" "$T/two.err"
 a=$(cl submit "$T/h.json" "$T/report.json")
@@ -271,14 +274,14 @@ stop
 # ---------- plain HTTP with small limits ----------
 cat >"$T/small.json" <<EOF
 {"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state2", "replay_window_seconds": 2,
- "limits": {"body_bytes": 65536, "idle_seconds": 2, "connections_per_address": 4,
+ "limits": {"body_bytes": 65536, "idle_seconds": 2, "request_seconds": 3, "connections_per_address": 4,
             "requests_per_host_per_minute": 5}}
 EOF
 start small --config "$T/small.json" || { echo "Bail out! the small collector did not start"; exit 1; }
 BASE=http://127.0.0.1:$PORT CA=-
 SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/small.out")
 check_eq "plain HTTP when asked: health" "$(curl -sS "$BASE/v1/health" -w ' %{http_code}')" '{"status":"ok"} 200'
-check_eq "plain HTTP: no certificate made" "$(ls "$T/state2" | grep -c pem)" 0
+check_eq "plain HTTP: no certificate made" "$(find "$T/state2" -name '*.pem' | wc -l)" 0
 cl enroll "$SECRET" "$MID" fixture-host "$T/s.json" >/dev/null
 # another report (on PostgreSQL the first collector's database is this one's too)
 py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e2"
@@ -293,12 +296,15 @@ a=$(cl submit "$T/s.json" "$T/big.json")
 check_eq "a body over body_bytes: 413" "$(st "$a")" 413
 a=$(cl chunked "$T/s.json" 200000)
 check_eq "a chunked body over body_bytes: the connection closed, no document" "$(st "$a")" 0
-python3 "$CLIENT" "$BASE" - slow 8 >"$T/slow.res" 2>&1 &
+python3 "$CLIENT" "$BASE" - slow 8 "$T/slow.ready" >"$T/slow.res" 2>&1 &
 SLOW=$!
-sleep 0.5
+for i in $(seq 100); do [ -e "$T/slow.ready" ] && break; sleep 0.1; done
 check_eq "while a slow client holds a connection, others are served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
 wait "$SLOW"
-check "the slow client is cut by the idle timeout (2 s here)" grep -Eq '^0 closed after [23]\.' "$T/slow.res"
+check "the slow client is cut by the idle timeout (2 s here)" grep -Eq '^0 closed after [2-5]\.' "$T/slow.res"
+a=$(cl trickle "$T/s.json")
+check "a body trickling in (a byte every 0.5 s, never idle) is cut after request_seconds (3 s here)" \
+	grep -Eq '^0 closed after [3-6]\.' <<<"$a"
 a=$(cl conns 7)
 check_eq "connections from one address: 4 of 7 stay open" "$a" "0 open=4"
 check_eq "and once they are gone, the next is served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
@@ -313,10 +319,10 @@ check_eq "requests per host per minute (5 here): then 429 with Retry-After" \
 stop
 
 # ---------- the store's queue full: 429 ----------
-# one document waits up to 3 s for a second to fill its group, and the queue holds one
+# one document waits up to 5 s for a second to fill its group, and the queue holds one
 cat >"$T/busy.json" <<EOF
 {"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state3",
- "limits": {"queue": 1, "batch": 2, "batch_wait_ms": 3000}}
+ "limits": {"queue": 1, "batch": 2, "batch_wait_ms": 5000}}
 EOF
 start busy --config "$T/busy.json" || { echo "Bail out! the busy collector did not start"; exit 1; }
 BASE=http://127.0.0.1:$PORT CA=-
@@ -339,7 +345,20 @@ busy=$(grep -l '^429' "$T/sub4.res" "$T/sub5.res" | head -1)
 [ "$busy" = "$T/sub4.res" ] && again=$T/report4.json || again=$T/report5.json
 a=$(cl submit "$T/b.json" "$again")
 check_eq "the refused one is stored when sent again" "$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
-stop
+# SIGTERM while a document waits for its group: it is committed and answered, then the stop
+py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e6"
+open(sys.argv[2], "w").write(json.dumps(r))' "$T/report.json" "$T/report6.json"
+cl sign "$T/b.json" "$T/report6.json" >"$T/sig6.txt"
+curl -sS "$BASE/v1/submit" -H "$(sed -n 1p "$T/sig6.txt")" -H "$(sed -n 2p "$T/sig6.txt")" \
+	--data-binary @"$T/report6.json" -w ' %{http_code}' >"$T/inflight.res" 2>&1 &
+CURL=$!
+sleep 2
+rc=0; stop || rc=$?
+wait "$CURL"
+check_eq "SIGTERM with a document in flight: it is stored and answered 200, then exit 0" \
+	"$(sed 's/"id":"[^"]*"/ID/' "$T/inflight.res") $rc" '{"status":"stored","kind":"report",ID} 200 0'
+SQLDB=$T/state3/collector.db
+check_eq "... and it is in the database" "$(sql "SELECT count(*) FROM document WHERE doc_id = '00000000-0000-4000-8000-0000000000e6'")" 1
 
 # ---------- config errors ----------
 printf '{"listen": "127.0.0.1:0", "limits": {"body_byte": 5}}' >"$T/bad1.json"

@@ -24,8 +24,12 @@ unless the exchange itself failed.
     big-length N                                  headers announcing a body of N bytes, no body
     big-headers N                                 a GET /v1/health with N bytes of headers
     chunked STATE N                               a signed submit sent chunked, N bytes
-    slow SECONDS                                  half a request, then silence: seconds until closed
+    slow SECONDS [READY]                          half a request, then silence: seconds until closed
+                                                  (READY: a file made once the half request is out)
     conns N                                       N connections held open: how many stay open
+    sign STATE DOC                                the two headers of a submit of DOC, for curl -H
+    trickle STATE                                 a signed submit whose body comes a byte every 0.5 s:
+                                                  seconds until closed
 """
 import base64
 import hashlib
@@ -157,6 +161,32 @@ def main(argv):
             with open(save, "w") as f:
                 json.dump({"headers": headers}, f)
         out(*request(base, ca, "POST", "/v1/submit", body, headers))
+    elif cmd == "sign":
+        with open(args[0]) as f:
+            st = json.load(f)
+        with open(args[1], "rb") as f:
+            body = f.read()
+        print("X-Excise-Host: " + st["host_id"])
+        print("X-Excise-Signature: " + sign(base64.b64decode(st["host_key"]), "POST", "/v1/submit", st["host_id"],
+                                            int(time.time()), body))
+    elif cmd == "trickle":
+        with open(args[0]) as f:
+            st = json.load(f)
+        body = b"{" + b" " * 998 + b"}"
+        sig = sign(base64.b64decode(st["host_key"]), "POST", "/v1/submit", st["host_id"], int(time.time()), body)
+        s = raw_socket(base, ca)
+        s.sendall(("POST /v1/submit HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nX-Excise-Host: %s\r\n"
+                   "X-Excise-Signature: %s\r\n\r\n" % (host, len(body), st["host_id"], sig)).encode())
+        t0 = time.time()
+        try:
+            for i in range(len(body)):
+                s.sendall(body[i:i + 1])
+                time.sleep(0.5)
+                if time.time() - t0 > 20:
+                    break
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+            pass
+        out(0, "closed after %.1f s" % (time.time() - t0))
     elif cmd == "big-length":
         s = raw_socket(base, ca)
         t0 = time.time()
@@ -201,6 +231,8 @@ def main(argv):
         s.settimeout(float(args[0]))
         s.sendall(("GET /v1/health HTTP/1.1\r\nHost: %s\r\nX-Slow: " % host).encode())
         t0 = time.time()
+        if len(args) > 1:
+            open(args[1], "w").close()  # the half request is out
         try:
             data = s.recv(100)
         except (socket.timeout, TimeoutError):

@@ -137,6 +137,7 @@ struct excise_fleet_list {
 	int64_t start;                /* the directive's start day (the organisation's, else issued) */
 	bool start_set;               /* the organisation set it */
 	int64_t now;
+	char *org_unit;               /* the query's, or NULL */
 	struct excise_fleet_host *rows;
 	size_t n;
 	struct excise_fleet_totals totals;

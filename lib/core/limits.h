@@ -148,4 +148,8 @@
  * EXCISE_MAX_HASH_BYTES in the environment may lower it (the tests' seam, never higher) */
 #define EXCISE_MAX_HASH_BYTES (1ull << 30)
 
+/* The fleet reports (lib/fleet/freport.c) */
+#define EXCISE_MAX_FREPORT_CONFIG_SIZE (1u << 20)  /* bytes of a report config file */
+#define EXCISE_MAX_FREPORT_CONFIG_TEXT (64u << 10) /* bytes of one text of it */
+
 #endif

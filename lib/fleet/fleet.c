@@ -41,6 +41,7 @@ void excise_fleet_list_free(struct excise_fleet_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		excise_fleet_host_done(&l->rows[i]);
 	free(l->rows);
+	free(l->org_unit);
 	totals_done(&l->totals);
 	free(l);
 }

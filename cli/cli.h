@@ -151,6 +151,8 @@ int cmd_restore(struct cli_run *run, int argc, char **argv);
 int cmd_verify(struct cli_run *run, int argc, char **argv);
 void cmd_scan_help(FILE *out);
 extern const char cmd_plan_help[], cmd_remove_help[], cmd_restore_help[], cmd_verify_help[];
+int cmd_report(struct cli_run *run, int argc, char **argv);
+extern const char cmd_report_help[];
 
 /* ---- plans, files ---- */
 

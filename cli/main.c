@@ -22,6 +22,9 @@ static const struct cli_verb verbs[] = {
 	{ "verify", cmd_verify, cmd_verify_help,
 	  "rescan and write an attestation of the result (optionally signed), or --check one",
 	  .catalog = true, .root = true },
+	{ "report", cmd_report, cmd_report_help,
+	  "directive reports and host lists from the collector's database",
+	  .catalog = true, .formats = (const char *const[]){ "text", "json", "csv", "html", NULL } },
 };
 
 static const struct cli_verbs table = {

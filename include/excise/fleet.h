@@ -67,8 +67,10 @@ struct excise_fleet_facts {
 	bool enrolled;                /* false: an expected host that never enrolled */
 	int64_t enrolled_at, last_seen, retired;
 	int64_t first_report, last_report;   /* any report */
-	int64_t first_complete, last_complete; /* complete reports (first_complete 0: unknown, last_complete stands in) */
-	int64_t last_complete_covered;       /* the last complete report with a covered finding */
+	int64_t first_complete;       /* first determined: a complete report or a covered finding (the first
+				       * status change out of never_reported/error); 0: unknown, last_complete stands in */
+	int64_t last_complete;        /* the latest complete report */
+	int64_t last_complete_covered;       /* non-zero: that report had a covered finding */
 	int64_t first_identified, last_identified; /* reports with a covered finding */
 	int64_t plan_recorded, removal_started, removed, verified;
 	int64_t last_error;                  /* the last incomplete report */
@@ -150,6 +152,9 @@ EXCISE_API int excise_fleet_track(const struct excise_directive *d, int64_t star
 				  const struct excise_fleet_exemption *ex, size_t n_ex, int64_t now,
 				  const struct excise_fleet_settings *s);
 
+/* "YYYY-MM-DD" (00:00 UTC) or "YYYY-MM-DDTHH:MM:SSZ" into unix seconds; -EINVAL. */
+EXCISE_API int excise_fleet_time_parse(const char *s, int64_t *ret);
+
 /* The start of directive `d`: `org_start` (the organisation's, 0 none) or its issued date.
  * -EXCISE_E_CORRUPT when the catalog's date does not parse. */
 EXCISE_API int excise_fleet_start(const struct excise_directive *d, int64_t org_start, int64_t *ret);
@@ -159,6 +164,11 @@ EXCISE_API int excise_fleet_count(struct excise_fleet_list *l);
 
 EXCISE_API void excise_fleet_host_done(struct excise_fleet_host *h);
 EXCISE_API void excise_fleet_list_free(struct excise_fleet_list *l);
+
+/* Open the database at `url` (a SQLite path, which must exist, or a postgresql:// URL)
+ * for reports. */
+EXCISE_API int excise_fleet_open(const char *url, const struct excise_catalog *c, struct excise_store **ret,
+				 struct excise_err *err);
 
 /* One row per host x directive matching `q`, with its state and milestones, and the
  * totals of those rows: one query. -EXCISE_E_ABSENT for a directive the catalog lacks. */

@@ -5,10 +5,17 @@
  * rows, never by a second query, so a count and its list always agree.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/buf.h"
 #include "core/err.h"
+#include "core/limits.h"
+#include "core/text.h"
+#include "fleet/db.h"
+#include "fleet/store_int.h"
 #include "fleet/track.h"
 
 void excise_fleet_host_done(struct excise_fleet_host *h)
@@ -141,5 +148,372 @@ int excise_fleet_count(struct excise_fleet_list *l)
 	}
 	if (t->n_products)
 		qsort(t->products, t->n_products, sizeof(*t->products), by_hosts);
+	return 0;
+}
+
+/* ---- the database ---- */
+
+int excise_fleet_open(const char *url, const struct excise_catalog *c, struct excise_store **ret,
+		      struct excise_err *err)
+{
+	/* a report reads: a SQLite file that is not there is a mistake, never a new database */
+	bool pg = !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+	const char *path = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
+	if (!pg && access(path, F_OK) < 0)
+		return err_setc(err, -errno, "database '%s'", path);
+	/* reports never derive a host key: the store's master key is not needed for them */
+	static const uint8_t no_key[32];
+	struct excise_store_opts o = { .catalog = c, .master_key = no_key };
+	return excise_store_open(url, &o, ret, err);
+}
+
+static const struct excise_directive *find_directive(const struct excise_catalog *c, const char *id)
+{
+	for (size_t i = 0; c && id && i < excise_catalog_n_directives(c); i++)
+		if (!strcmp(excise_catalog_directive(c, i)->id, id))
+			return excise_catalog_directive(c, i);
+	return NULL;
+}
+
+/* "a/b" -> "a/b/%" for LIKE with '\' escaping % _ and \ */
+static char *like_below(const char *ou)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (const char *p = ou; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_adds(&b, "/%");
+	char *s = NULL;
+	if (buf_take(&b, &s) < 0)
+		s = NULL;
+	buf_done(&b);
+	return s;
+}
+
+static int read_db(struct excise_store *st, struct db **ret, struct excise_err *err)
+{
+	*ret = store_db_read(st);
+	if (*ret)
+		return 0;
+	struct db *tmp = NULL;
+	int r = store_db_open_read(st, &tmp, err);
+	db_close(tmp);
+	return r < 0 ? r : err_set(err, -EIO, "store: no read connection");
+}
+
+static int org_unit_check(const char *ou, struct excise_err *err)
+{
+	if (ou && (!*ou || strlen(ou) > EXCISE_MAX_FLEET_ORG_UNIT || ou[strlen(ou) - 1] == '/'))
+		return err_set(err, -EINVAL, "org unit '%s': expected \"agency\", \"agency/bureau\" or "
+				       "\"agency/bureau/site\"", ou);
+	return 0;
+}
+
+#define ORG_FILTER(alias) " AND (" alias ".path = $2 OR " alias ".path LIKE $3 ESCAPE '\\')"
+
+static const char hosts_sql[] =
+	"SELECT h.id, h.hostname, o.path, h.platform, h.os, h.enrolled, h.last_seen, h.retired,"
+	" hd.first_report, hd.last_report, hd.last_complete, hd.last_complete_covered, hd.first_identified,"
+	" hd.last_identified, hd.plan_recorded, hd.removal_started, hd.removed, hd.verified, hd.last_error,"
+	" hd.products, fd.at, x.id, x.reason, x.approver, x.created, x.expires, x.revoked"
+	" FROM host h JOIN org_unit o ON o.id = h.org_unit_id"
+	" LEFT JOIN host_directive hd ON hd.host_id = h.id AND hd.directive_id = $1"
+	" LEFT JOIN (SELECT host_id, MIN(at) AS at FROM status_change WHERE directive_id = $1"
+	"  AND new_status NOT IN ('error', 'never_reported') GROUP BY host_id) fd ON fd.host_id = h.id"
+	" LEFT JOIN exemption x ON x.host_id = h.id AND x.directive_id = $1"
+	" WHERE 1 = 1%s"
+	" UNION ALL"
+	" SELECT NULL, e.hostname, o.path, NULL, NULL, e.imported, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	" FROM expected_host e JOIN org_unit o ON o.id = e.org_unit_id"
+	" WHERE NOT EXISTS (SELECT 1 FROM host h2 WHERE h2.hostname = e.hostname AND h2.org_unit_id = e.org_unit_id)%s"
+	" ORDER BY 3, 2, 1";
+
+static char *col_dup(struct db_stmt *s, int c, int *r)
+{
+	const char *v = db_column_text(s, c);
+	return strdup_or_null(v, r);
+}
+
+struct exs {
+	struct excise_fleet_exemption *v;
+	size_t n, cap;
+};
+
+static void exs_clear(struct exs *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free((char *)x->v[i].id);
+		free((char *)x->v[i].reason);
+		free((char *)x->v[i].approver);
+	}
+	x->n = 0;
+}
+
+/* Track the host just read and keep it when its state is wanted. */
+static int finish_host(struct excise_fleet_list *l, const struct excise_fleet_query *q, struct exs *x)
+{
+	struct excise_fleet_host *h = &l->rows[l->n];
+	int r = excise_fleet_track(l->directive, l->start, h, x->v, x->n, q->now, &q->settings);
+	exs_clear(x);
+	if (r < 0)
+		return r;
+	if (q->state >= 0 && h->state != (enum excise_fleet_state)q->state)
+		excise_fleet_host_done(h);
+	else
+		l->n++;
+	return 0;
+}
+
+int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, const struct excise_fleet_query *q,
+		       struct excise_fleet_list **ret, struct excise_err *err)
+{
+	*ret = NULL;
+	if (!c)
+		c = store_catalog(st);
+	const struct excise_directive *d = find_directive(c, q->directive);
+	if (!d)
+		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
+	int r = org_unit_check(q->org_unit, err);
+	struct db *db = NULL;
+	if (r >= 0)
+		r = read_db(st, &db, err);
+	if (r < 0)
+		return r;
+	struct excise_fleet_list *l = calloc(1, sizeof(*l));
+	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
+	char *sql = NULL;
+	if (!l || (q->org_unit && (!below || !(l->org_unit = strdup(q->org_unit)))) ||
+	    asprintf(&sql, hosts_sql, q->org_unit ? ORG_FILTER("o") : "", q->org_unit ? ORG_FILTER("o") : "") < 0) {
+		free(below);
+		excise_fleet_list_free(l);
+		return err_set(err, -ENOMEM, "fleet: out of memory");
+	}
+	l->directive = d;
+	l->now = q->now;
+	/* the organisation's start, else the directive's */
+	struct db_stmt *s = NULL;
+	int64_t org_start = 0;
+	r = db_prepare(db, "SELECT start FROM directive_start WHERE directive_id = $1", &s, err);
+	if (r >= 0) {
+		db_bind_text(s, 1, d->id);
+		r = db_step(s, err);
+		if (r == 1)
+			org_start = db_column_int64(s, 0);
+		db_finalize(s);
+		s = NULL;
+	}
+	if (r >= 0 && excise_fleet_start(d, org_start, &l->start) < 0)
+		r = err_set(err, -EXCISE_E_CORRUPT, "directive '%s': issued date '%s' is not a date", d->id,
+			    d->issued ? d->issued : "");
+	l->start_set = org_start != 0;
+	if (r >= 0)
+		r = db_prepare(db, sql, &s, err);
+	if (r >= 0) {
+		db_bind_text(s, 1, d->id);
+		if (q->org_unit) {
+			db_bind_text(s, 2, q->org_unit);
+			db_bind_text(s, 3, below);
+		}
+	}
+	size_t cap = 0;
+	struct exs x = { 0 };
+	bool open = false; /* l->rows[l->n] is being read */
+	while (r >= 0 && (r = db_step(s, err)) == 1) {
+		const char *id = db_column_text(s, 0);
+		bool same = open && id && l->rows[l->n].host_id && !strcmp(id, l->rows[l->n].host_id);
+		if (!same) {
+			if (open && (r = finish_host(l, q, &x)) < 0)
+				break;
+			open = false;
+			if (l->n + 1 >= cap) {
+				size_t nc = cap ? cap * 2 : 256;
+				void *nr = realloc(l->rows, nc * sizeof(*l->rows));
+				if (!nr) {
+					r = -ENOMEM;
+					break;
+				}
+				l->rows = nr;
+				cap = nc;
+			}
+			struct excise_fleet_host *h = &l->rows[l->n];
+			*h = (struct excise_fleet_host){ 0 };
+			open = true;
+			int e = 0;
+			h->host_id = col_dup(s, 0, &e);
+			h->hostname = col_dup(s, 1, &e);
+			h->org_unit = col_dup(s, 2, &e);
+			h->platform = col_dup(s, 3, &e);
+			h->os = col_dup(s, 4, &e);
+			h->products = col_dup(s, 19, &e);
+			struct excise_fleet_facts *f = &h->facts;
+			f->enrolled = id != NULL;
+			f->enrolled_at = db_column_int64(s, 5);
+			f->last_seen = db_column_int64(s, 6);
+			f->retired = db_column_int64(s, 7);
+			f->first_report = db_column_int64(s, 8);
+			f->last_report = db_column_int64(s, 9);
+			f->last_complete = db_column_int64(s, 10);
+			f->last_complete_covered = db_column_int64(s, 11);
+			f->first_identified = db_column_int64(s, 12);
+			f->last_identified = db_column_int64(s, 13);
+			f->plan_recorded = db_column_int64(s, 14);
+			f->removal_started = db_column_int64(s, 15);
+			f->removed = db_column_int64(s, 16);
+			f->verified = db_column_int64(s, 17);
+			f->last_error = db_column_int64(s, 18);
+			f->first_complete = db_column_int64(s, 20);
+			if (e < 0) {
+				r = e;
+				break;
+			}
+		}
+		if (!db_column_null(s, 21)) {
+			if (x.n == x.cap) {
+				size_t nc = x.cap ? x.cap * 2 : 4;
+				void *nv = realloc(x.v, nc * sizeof(*x.v));
+				if (!nv) {
+					r = -ENOMEM;
+					break;
+				}
+				x.v = nv;
+				x.cap = nc;
+			}
+			int e = 0;
+			struct excise_fleet_exemption *ex = &x.v[x.n++];
+			*ex = (struct excise_fleet_exemption){ 0 };
+			ex->id = col_dup(s, 21, &e);
+			ex->reason = col_dup(s, 22, &e);
+			ex->approver = col_dup(s, 23, &e);
+			ex->created = db_column_int64(s, 24);
+			ex->expires = db_column_int64(s, 25);
+			ex->revoked = db_column_int64(s, 26);
+			if (e < 0) {
+				r = e;
+				break;
+			}
+		}
+	}
+	if (r >= 0 && open) {
+		r = finish_host(l, q, &x);
+		open = false;
+	}
+	if (open)
+		excise_fleet_host_done(&l->rows[l->n]);
+	exs_clear(&x);
+	free(x.v);
+	db_finalize(s);
+	free(sql);
+	free(below);
+	if (r >= 0)
+		r = excise_fleet_count(l);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			err_set(err, r, "fleet: out of memory");
+		excise_fleet_list_free(l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+static const char findings_sql[] =
+	"SELECT f.host_id, h.hostname, o.path, f.product_id, f.vendor_id, f.product_name, f.version, f.state,"
+	" f.confidence, f.sources, f.n_artifacts, f.received, f.directives"
+	" FROM finding f JOIN host h ON h.id = f.host_id JOIN org_unit o ON o.id = h.org_unit_id"
+	" WHERE h.retired IS NULL AND f.doc_id = (SELECT d.doc_id FROM document d"
+	"  WHERE d.host_id = f.host_id AND d.kind = 'report' ORDER BY d.created DESC, d.received DESC, d.doc_id DESC"
+	"  LIMIT 1)%s"
+	" ORDER BY o.path, h.hostname, f.host_id, f.product_id";
+
+/* `id` is one of the comma list `list`. */
+static bool in_list(const char *list, const char *id)
+{
+	size_t len = strlen(id);
+	for (const char *p = list ? list : ""; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == len && !memcmp(p, id, len))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+int excise_fleet_findings_get(struct excise_store *st, const struct excise_catalog *c,
+			      const struct excise_fleet_query *q, struct excise_fleet_findings **ret,
+			      struct excise_err *err)
+{
+	*ret = NULL;
+	if (!c)
+		c = store_catalog(st);
+	const struct excise_directive *d = find_directive(c, q->directive);
+	if (!d)
+		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
+	int r = org_unit_check(q->org_unit, err);
+	struct db *db = NULL;
+	if (r >= 0)
+		r = read_db(st, &db, err);
+	if (r < 0)
+		return r;
+	struct excise_fleet_findings *fs = calloc(1, sizeof(*fs));
+	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
+	char *sql = NULL;
+	if (!fs || (q->org_unit && !below) ||
+	    asprintf(&sql, findings_sql, q->org_unit ? " AND (o.path = $1 OR o.path LIKE $2 ESCAPE '\\')" : "") < 0) {
+		free(below);
+		free(fs);
+		return err_set(err, -ENOMEM, "fleet: out of memory");
+	}
+	struct db_stmt *s = NULL;
+	r = db_prepare(db, sql, &s, err);
+	if (r >= 0 && q->org_unit) {
+		db_bind_text(s, 1, q->org_unit);
+		db_bind_text(s, 2, below);
+	}
+	size_t cap = 0;
+	while (r >= 0 && (r = db_step(s, err)) == 1) {
+		if (!in_list(db_column_text(s, 12), d->id))
+			continue;
+		if (fs->n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			void *nv = realloc(fs->rows, nc * sizeof(*fs->rows));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			fs->rows = nv;
+			cap = nc;
+		}
+		struct excise_fleet_finding *f = &fs->rows[fs->n++];
+		*f = (struct excise_fleet_finding){ 0 };
+		int e = 0;
+		f->host_id = col_dup(s, 0, &e);
+		f->hostname = col_dup(s, 1, &e);
+		f->org_unit = col_dup(s, 2, &e);
+		f->product_id = col_dup(s, 3, &e);
+		f->vendor_id = col_dup(s, 4, &e);
+		f->product_name = col_dup(s, 5, &e);
+		f->version = col_dup(s, 6, &e);
+		f->state = col_dup(s, 7, &e);
+		f->confidence = col_dup(s, 8, &e);
+		f->sources = col_dup(s, 9, &e);
+		f->n_artifacts = (uint64_t)db_column_int64(s, 10);
+		f->received = db_column_int64(s, 11);
+		if (e < 0)
+			r = e;
+	}
+	db_finalize(s);
+	free(sql);
+	free(below);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			err_set(err, r, "fleet: out of memory");
+		excise_fleet_findings_free(fs);
+		return r;
+	}
+	*ret = fs;
 	return 0;
 }

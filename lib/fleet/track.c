@@ -102,6 +102,32 @@ int track_date_parse(const char *s, int64_t *ret)
 	return 0;
 }
 
+int excise_fleet_time_parse(const char *s, int64_t *ret)
+{
+	int64_t day;
+	if (!s || strlen(s) < 10)
+		return -EINVAL;
+	char date[11];
+	memcpy(date, s, 10);
+	date[10] = 0;
+	if (track_date_parse(date, &day) < 0)
+		return -EINVAL;
+	if (!s[10]) {
+		*ret = day;
+		return 0;
+	}
+	unsigned h, m, sec;
+	char z, tail;
+	for (int i = 11; i < 19; i++)
+		if (i != 13 && i != 16 && (s[i] < '0' || s[i] > '9'))
+			return -EINVAL;
+	if (strlen(s) != 20 || s[10] != 'T' || sscanf(s + 11, "%2u:%2u:%2u%c%c", &h, &m, &sec, &z, &tail) != 4 ||
+	    z != 'Z' || s[13] != ':' || s[16] != ':' || h > 23 || m > 59 || sec > 59)
+		return -EINVAL;
+	*ret = day + h * 3600 + m * 60 + sec;
+	return 0;
+}
+
 int64_t track_day(int64_t t)
 {
 	int64_t d = t / DAY;

@@ -109,6 +109,16 @@ static void test_dates(void **state)
 	assert_int_equal(track_date_parse("2017/09/13", &t), -EINVAL);
 	assert_int_equal(track_date_parse("", &t), -EINVAL);
 	assert_int_equal(track_date_parse(NULL, &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13", &t), 0);
+	assert_int_equal(t, START);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T01:02:03Z", &t), 0);
+	assert_int_equal(t, START + 3723);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T24:00:00Z", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T01:02:03", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T01:02:03Zx", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13 01:02:03Z", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T+1:02:03Z", &t), -EINVAL);
 	assert_int_equal(track_day(START + DAY - 1), START);
 	assert_int_equal(track_day(START), START);
 	assert_int_equal(track_day(-1), -DAY);
@@ -192,7 +202,7 @@ static struct excise_fleet_facts found_facts(void)
 {
 	int64_t t = START + 10 * DAY;
 	return (struct excise_fleet_facts){ .enrolled = true, .first_report = t, .last_report = t, .first_complete = t,
-					    .last_complete = t, .last_complete_covered = t, .first_identified = t,
+					    .last_complete = t, .last_complete_covered = 1, .first_identified = t,
 					    .last_identified = t };
 }
 
@@ -253,7 +263,7 @@ static void test_identified_plan_removal(void **state)
 	/* found only after day 60 (a new host): the plan is late or overdue by the directive's dates */
 	struct excise_fleet_facts g = found_facts();
 	g.first_report = g.last_report = g.first_identified = g.last_identified = g.first_complete = g.last_complete =
-		g.last_complete_covered = M2 + 10 * DAY;
+		M2 + 10 * DAY;
 	ms_of(&bod, &g, M2 + 10 * DAY, ms);
 	assert_int_equal(ms[0].status, EXCISE_MS_LATE);
 	assert_int_equal(ms[1].status, EXCISE_MS_OVERDUE);
@@ -291,7 +301,8 @@ static void test_removed_verified(void **state)
 	f.verified = START + 22 * DAY + 60;
 	assert_int_equal(state_of(&f, START + 23 * DAY), EXCISE_FLEET_VERIFIED);
 	/* found again after the attestation (reinstalled): identified, with the old plan */
-	f.last_identified = f.last_complete = f.last_complete_covered = f.last_report = START + 30 * DAY;
+	f.last_identified = f.last_complete = f.last_report = START + 30 * DAY;
+	f.last_complete_covered = 1;
 	assert_int_equal(state_of(&f, START + 31 * DAY), EXCISE_FLEET_REMOVAL_STARTED);
 	f.removal_started = 0;
 	f.plan_recorded = 0;
@@ -433,7 +444,7 @@ static void test_other_anchors(void **state)
 	/* FAR: identified on Friday 2017-10-13: the first report due Wednesday, the follow-up 10 business
 	 * days later; no host fact says they were sent: pending */
 	struct excise_fleet_facts f = { .enrolled = true, .first_report = M1 + 3600, .last_report = M1 + 3600,
-					.last_complete = M1 + 3600, .last_complete_covered = M1 + 3600,
+					.last_complete = M1 + 3600, .last_complete_covered = 1,
 					.first_identified = M1 + 3600, .last_identified = M1 + 3600 };
 	ms_of(&far, &f, M1 + 4000, ms);
 	assert_int_equal(ms[0].due, M1 + 5 * DAY);

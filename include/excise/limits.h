@@ -21,4 +21,13 @@
 /* Catalog trust */
 #define EXCISE_MAX_TRUSTED_KEYS 64u           /* keys read from EXCISE_TRUSTED_KEYS (more are ignored) */
 
+/* The collector's storage (lib/fleet/ingest.c, store.c) */
+#define EXCISE_MAX_SUBMIT_SIZE (16u << 20)    /* bytes of one document a host submits */
+#define EXCISE_MAX_SUBMIT_FINDINGS 10000u     /* findings of one submitted report */
+#define EXCISE_MAX_SUBMIT_PRODUCTS 1000u      /* products a submitted plan or removal names */
+#define EXCISE_MAX_SUBMIT_FIELD 4096u         /* bytes of one string stored from a document or a request */
+#define EXCISE_MAX_INVENTORY_SIZE (64u << 20) /* bytes of an expected-inventory CSV */
+#define EXCISE_MAX_INVENTORY_ROWS 1000000u    /* rows of an expected-inventory CSV */
+#define EXCISE_MAX_INVENTORY_PROBLEMS 100u    /* bad rows of an import listed (the rest counted) */
+
 #endif

@@ -12,6 +12,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/hash.h"
 #include "core/limits.h"
 #include "core/text.h"
 #include "fleet/db.h"
@@ -229,8 +230,7 @@ static const char hosts_sql[] =
 	" SELECT NULL, e.hostname, o.path, NULL, NULL, e.imported, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
 	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
 	" FROM expected_host e JOIN org_unit o ON o.id = e.org_unit_id"
-	" WHERE NOT EXISTS (SELECT 1 FROM host h2 WHERE h2.hostname = e.hostname AND h2.org_unit_id = e.org_unit_id)%s"
-	" ORDER BY 3, 2, 1";
+	" WHERE NOT EXISTS (SELECT 1 FROM host h2 WHERE h2.hostname = e.hostname AND h2.org_unit_id = e.org_unit_id)%s";
 
 static char *col_dup(struct db_stmt *s, int c, int *r)
 {
@@ -238,34 +238,143 @@ static char *col_dup(struct db_stmt *s, int c, int *r)
 	return strdup_or_null(v, r);
 }
 
+/* The exemptions read for one row. */
 struct exs {
 	struct excise_fleet_exemption *v;
 	size_t n, cap;
 };
 
-static void exs_clear(struct exs *x)
+static void exs_done(struct exs *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
 		free((char *)x->v[i].id);
 		free((char *)x->v[i].reason);
 		free((char *)x->v[i].approver);
 	}
-	x->n = 0;
+	free(x->v);
+	*x = (struct exs){ 0 };
 }
 
-/* Track the host just read and keep it when its state is wanted. */
-static int finish_host(struct excise_fleet_list *l, const struct excise_fleet_query *q, struct exs *x)
+static int exs_add(struct exs *x, struct db_stmt *s)
 {
-	struct excise_fleet_host *h = &l->rows[l->n];
-	int r = excise_fleet_track(l->directive, l->start, h, x->v, x->n, q->now, &q->settings);
-	exs_clear(x);
-	if (r < 0)
-		return r;
-	if (q->state >= 0 && h->state != (enum excise_fleet_state)q->state)
-		excise_fleet_host_done(h);
-	else
-		l->n++;
-	return 0;
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 2;
+		void *nv = realloc(x->v, nc * sizeof(*x->v));
+		if (!nv)
+			return -ENOMEM;
+		x->v = nv;
+		x->cap = nc;
+	}
+	int e = 0;
+	struct excise_fleet_exemption *ex = &x->v[x->n++];
+	*ex = (struct excise_fleet_exemption){ 0 };
+	ex->id = col_dup(s, 21, &e);
+	ex->reason = col_dup(s, 22, &e);
+	ex->approver = col_dup(s, 23, &e);
+	ex->created = db_column_int64(s, 24);
+	ex->expires = db_column_int64(s, 25);
+	ex->revoked = db_column_int64(s, 26);
+	return e;
+}
+
+/* A new row from the current result row. */
+static int host_read(struct excise_fleet_host *h, struct db_stmt *s)
+{
+	int e = 0;
+	*h = (struct excise_fleet_host){ 0 };
+	h->host_id = col_dup(s, 0, &e);
+	h->hostname = col_dup(s, 1, &e);
+	h->org_unit = col_dup(s, 2, &e);
+	h->platform = col_dup(s, 3, &e);
+	h->os = col_dup(s, 4, &e);
+	h->products = col_dup(s, 19, &e);
+	struct excise_fleet_facts *f = &h->facts;
+	f->enrolled = !db_column_null(s, 0);
+	f->enrolled_at = db_column_int64(s, 5);
+	f->last_seen = db_column_int64(s, 6);
+	f->retired = db_column_int64(s, 7);
+	f->first_report = db_column_int64(s, 8);
+	f->last_report = db_column_int64(s, 9);
+	f->last_complete = db_column_int64(s, 10);
+	f->last_complete_covered = db_column_int64(s, 11);
+	f->first_identified = db_column_int64(s, 12);
+	f->last_identified = db_column_int64(s, 13);
+	f->plan_recorded = db_column_int64(s, 14);
+	f->removal_started = db_column_int64(s, 15);
+	f->removed = db_column_int64(s, 16);
+	f->verified = db_column_int64(s, 17);
+	f->last_error = db_column_int64(s, 18);
+	f->first_complete = db_column_int64(s, 20);
+	return e;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return !a ? (b ? -1 : 0) : !b ? 1 : strcmp(a, b);
+}
+
+/* org unit, host name, host id (the expected hosts, which have none, first) */
+static int by_place(const void *pa, const void *pb)
+{
+	const struct excise_fleet_host *a = pa, *b = pb;
+	int c = cmp_str(a->org_unit, b->org_unit);
+	if (!c)
+		c = cmp_str(a->hostname, b->hostname);
+	return c ? c : cmp_str(a->host_id, b->host_id);
+}
+
+/* Read the rows: one per host (its exemptions, on as many result rows, gathered by
+ * its id) and one per expected host never enrolled. No ORDER BY: sorted here. */
+static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs **ret_ex, struct excise_err *err)
+{
+	struct hash ids;
+	hash_init(&ids);
+	struct exs *ex = NULL;
+	size_t cap = 0;
+	int r;
+	while ((r = db_step(s, err)) == 1) {
+		const char *id = db_column_text(s, 0);
+		size_t i = l->n;
+		struct hash_slot *slot = NULL;
+		if (id) {
+			const struct hash_slot *found = hash_get(&ids, id, strlen(id));
+			if (found)
+				i = (size_t)found->value;
+		}
+		if (i == l->n) {
+			if (l->n == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				void *nr = realloc(l->rows, nc * sizeof(*l->rows));
+				void *ne = nr ? realloc(ex, nc * sizeof(*ex)) : NULL;
+				if (nr)
+					l->rows = nr;
+				if (!nr || !ne) {
+					r = -ENOMEM;
+					break;
+				}
+				ex = ne;
+				cap = nc;
+			}
+			ex[i] = (struct exs){ 0 };
+			r = host_read(&l->rows[i], s);
+			l->n++;
+			if (r < 0)
+				break;
+			if (id) {
+				const char *key = l->rows[i].host_id;
+				if (!(slot = hash_put(&ids, key, strlen(key))) || l->n > INT32_MAX) {
+					r = -ENOMEM;
+					break;
+				}
+				slot->value = (int)i;
+			}
+		}
+		if (!db_column_null(s, 21) && (r = exs_add(&ex[i], s)) < 0)
+			break;
+	}
+	hash_done(&ids);
+	*ret_ex = ex;
+	return r;
 }
 
 int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, const struct excise_fleet_query *q,
@@ -319,95 +428,28 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 			db_bind_text(s, 3, below);
 		}
 	}
-	size_t cap = 0;
-	struct exs x = { 0 };
-	bool open = false; /* l->rows[l->n] is being read */
-	while (r >= 0 && (r = db_step(s, err)) == 1) {
-		const char *id = db_column_text(s, 0);
-		bool same = open && id && l->rows[l->n].host_id && !strcmp(id, l->rows[l->n].host_id);
-		if (!same) {
-			if (open && (r = finish_host(l, q, &x)) < 0)
-				break;
-			open = false;
-			if (l->n + 1 >= cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				void *nr = realloc(l->rows, nc * sizeof(*l->rows));
-				if (!nr) {
-					r = -ENOMEM;
-					break;
-				}
-				l->rows = nr;
-				cap = nc;
-			}
-			struct excise_fleet_host *h = &l->rows[l->n];
-			*h = (struct excise_fleet_host){ 0 };
-			open = true;
-			int e = 0;
-			h->host_id = col_dup(s, 0, &e);
-			h->hostname = col_dup(s, 1, &e);
-			h->org_unit = col_dup(s, 2, &e);
-			h->platform = col_dup(s, 3, &e);
-			h->os = col_dup(s, 4, &e);
-			h->products = col_dup(s, 19, &e);
-			struct excise_fleet_facts *f = &h->facts;
-			f->enrolled = id != NULL;
-			f->enrolled_at = db_column_int64(s, 5);
-			f->last_seen = db_column_int64(s, 6);
-			f->retired = db_column_int64(s, 7);
-			f->first_report = db_column_int64(s, 8);
-			f->last_report = db_column_int64(s, 9);
-			f->last_complete = db_column_int64(s, 10);
-			f->last_complete_covered = db_column_int64(s, 11);
-			f->first_identified = db_column_int64(s, 12);
-			f->last_identified = db_column_int64(s, 13);
-			f->plan_recorded = db_column_int64(s, 14);
-			f->removal_started = db_column_int64(s, 15);
-			f->removed = db_column_int64(s, 16);
-			f->verified = db_column_int64(s, 17);
-			f->last_error = db_column_int64(s, 18);
-			f->first_complete = db_column_int64(s, 20);
-			if (e < 0) {
-				r = e;
-				break;
-			}
-		}
-		if (!db_column_null(s, 21)) {
-			if (x.n == x.cap) {
-				size_t nc = x.cap ? x.cap * 2 : 4;
-				void *nv = realloc(x.v, nc * sizeof(*x.v));
-				if (!nv) {
-					r = -ENOMEM;
-					break;
-				}
-				x.v = nv;
-				x.cap = nc;
-			}
-			int e = 0;
-			struct excise_fleet_exemption *ex = &x.v[x.n++];
-			*ex = (struct excise_fleet_exemption){ 0 };
-			ex->id = col_dup(s, 21, &e);
-			ex->reason = col_dup(s, 22, &e);
-			ex->approver = col_dup(s, 23, &e);
-			ex->created = db_column_int64(s, 24);
-			ex->expires = db_column_int64(s, 25);
-			ex->revoked = db_column_int64(s, 26);
-			if (e < 0) {
-				r = e;
-				break;
-			}
-		}
-	}
-	if (r >= 0 && open) {
-		r = finish_host(l, q, &x);
-		open = false;
-	}
-	if (open)
-		excise_fleet_host_done(&l->rows[l->n]);
-	exs_clear(&x);
-	free(x.v);
+	struct exs *ex = NULL;
+	if (r >= 0)
+		r = read_rows(s, l, &ex, err);
 	db_finalize(s);
 	free(sql);
 	free(below);
+	/* each row's state and milestones; only the rows of the state asked for are kept */
+	size_t kept = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct excise_fleet_host *h = &l->rows[i];
+		if (r >= 0)
+			r = excise_fleet_track(d, l->start, h, ex[i].v, ex[i].n, q->now, &q->settings);
+		exs_done(&ex[i]);
+		if (r < 0 || (q->state >= 0 && h->state != (enum excise_fleet_state)q->state))
+			excise_fleet_host_done(h);
+		else
+			l->rows[kept++] = *h;
+	}
+	free(ex);
+	l->n = kept;
+	if (r >= 0 && l->n)
+		qsort(l->rows, l->n, sizeof(*l->rows), by_place);
 	if (r >= 0)
 		r = excise_fleet_count(l);
 	if (r < 0) {

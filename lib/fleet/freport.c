@@ -651,6 +651,11 @@ static void item(struct rdoc *d, json_t *items, const char *letter, const char *
 	jpush(d, items, o);
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void day60(struct rdoc *d, const struct excise_fleet_list *l, const struct prod *p, size_t n,
 		  const struct excise_freport_config *cfg, const struct excise_catalog *c)
 {
@@ -687,24 +692,32 @@ static void day60(struct rdoc *d, const struct excise_fleet_list *l, const struc
 	fs->t.ncol = 2;
 	row(d, fs, (const char *const[]){ "org unit", "endpoints affected" });
 	json_t *comp = json_object();
-	for (size_t i = 0; i < l->n; i++) {
-		const struct excise_fleet_host *h = &l->rows[i];
-		const char *ou = h->org_unit ? h->org_unit : "";
-		if (!holds(h) || json_object_get(comp, ou))
-			continue;
-		size_t k = 0;
-		for (size_t j = i; j < l->n; j++)
-			k += holds(&l->rows[j]) && !strcmp(l->rows[j].org_unit ? l->rows[j].org_unit : "", ou);
+	/* the org units of the rows that hold a product, sorted, counted by runs */
+	const char **ous = calloc(eps + 1, sizeof(*ous));
+	size_t n_ous = 0;
+	if (!ous)
+		d->err = -ENOMEM;
+	for (size_t i = 0; ous && i < l->n; i++)
+		if (holds(&l->rows[i]))
+			ous[n_ous++] = l->rows[i].org_unit ? l->rows[i].org_unit : "";
+	if (n_ous)
+		qsort(ous, n_ous, sizeof(*ous), cmp_strp);
+	for (size_t i = 0; i < n_ous;) {
+		size_t k = 1;
+		while (i + k < n_ous && !strcmp(ous[i + k], ous[i]))
+			k++;
 		char num[24];
 		snprintf(num, sizeof(num), "%zu", k);
-		row(d, fs, (const char *const[]){ ou, num });
+		row(d, fs, (const char *const[]){ ous[i], num });
 		struct buf b;
 		buf_init(&b, 0);
-		utf8_sanitize(&b, ou, strlen(ou));
+		utf8_sanitize(&b, ous[i], strlen(ous[i]));
 		if (b.err || json_object_set_new(comp, b.p, json_integer((json_int_t)k)) < 0)
 			d->err = -ENOMEM;
 		buf_done(&b);
+		i += k;
 	}
+	free(ous);
 	if (!eps)
 		para(d, fs, "None.");
 	jset(d, d->data, "components", comp);
@@ -1130,6 +1143,26 @@ static int dump_json(struct buf *out, json_t *v)
 	return out->err;
 }
 
+/* `v` as compact JSON text: `open` for its opening brace (it is left out: "{" puts
+ * the members of `v` into an object the caller goes on with), then `close`. */
+static int dump_piece(struct buf *out, json_t *v, const char *open, const char *close)
+{
+	char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (!text)
+		return -ENOMEM;
+	size_t len = strlen(text);
+	const char *p = text;
+	if (*open && len >= 2) { /* the members only: without the braces */
+		buf_adds(out, open);
+		p++;
+		len -= 2;
+	}
+	text_escape(out, p, len, TEXT_ESC_JSON);
+	buf_adds(out, close);
+	free(text);
+	return out->err;
+}
+
 static int flush(FILE *f, struct buf *b, struct excise_err *err)
 {
 	if (b->err)
@@ -1229,14 +1262,16 @@ static int write_hosts(FILE *f, enum excise_freport_format fmt, const struct exc
 		buf_done(&b);
 		return r;
 	}
-	/* JSON: the rows and the totals counted over them */
+	/* JSON, streamed: the rows one by one, then the totals counted over them */
 	struct rdoc d = { 0 };
-	json_t *doc = json_object(), *rows = json_array();
-	jset(&d, doc, "schema", json_string("excise.fleet-hosts/1"));
-	jset(&d, doc, "directive", jstr(&d, l->directive->id));
-	jset(&d, doc, "as_of", jtime(&d, l->now));
-	jset(&d, doc, "start", jday(&d, l->start));
-	for (size_t i = 0; i < l->n && !d.err; i++) {
+	json_t *head = json_object();
+	jset(&d, head, "schema", json_string("excise.fleet-hosts/1"));
+	jset(&d, head, "directive", jstr(&d, l->directive->id));
+	jset(&d, head, "as_of", jtime(&d, l->now));
+	jset(&d, head, "start", jday(&d, l->start));
+	r = d.err ? d.err : dump_piece(&b, head, "{", ",\n\"hosts\": [\n");
+	json_decref(head);
+	for (size_t i = 0; i < l->n && r >= 0; i++) {
 		const struct excise_fleet_host *h = &l->rows[i];
 		char times[13][32];
 		const char *v[24];
@@ -1255,9 +1290,11 @@ static int write_hosts(FILE *f, enum excise_freport_format fmt, const struct exc
 			jpush(&d, ms, mo);
 		}
 		jset(&d, o, "milestones", ms);
-		jpush(&d, rows, o);
+		r = d.err ? d.err : dump_piece(&b, o, "", i + 1 < l->n ? ",\n" : "\n");
+		json_decref(o);
+		if (r >= 0 && b.n > (1u << 20))
+			r = flush(f, &b, err);
 	}
-	jset(&d, doc, "hosts", rows);
 	json_t *tot = json_object(), *st = json_object(), *pr = json_array();
 	jset(&d, tot, "rows", json_integer((json_int_t)l->totals.rows));
 	jset(&d, tot, "counted", json_integer((json_int_t)l->totals.counted));
@@ -1282,10 +1319,12 @@ static int write_hosts(FILE *f, enum excise_freport_format fmt, const struct exc
 		jpush(&d, mst, o);
 	}
 	jset(&d, tot, "milestones", mst);
-	jset(&d, doc, "totals", tot);
-	r = d.err ? d.err : dump_json(&b, doc);
-	json_decref(doc);
-	r = r < 0 ? err_setc(err, r, "report") : flush(f, &b, err);
+	if (r >= 0) {
+		buf_adds(&b, "],\n\"totals\": ");
+		r = d.err ? d.err : dump_piece(&b, tot, "", "}\n");
+	}
+	json_decref(tot);
+	r = r < 0 && r != -EIO ? err_setc(err, r, "report") : r < 0 ? r : flush(f, &b, err);
 	buf_done(&b);
 	return r;
 }

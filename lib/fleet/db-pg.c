@@ -6,6 +6,10 @@
  * session has synchronous_commit on (a commit returns once its WAL is flushed) and
  * client_min_messages at warning; libpq's notices are never printed (the library
  * prints nothing). The URL may hold a password: messages never quote it.
+ *
+ * Statements run for their effect (db_step_defer) are sent in pipeline mode without
+ * waiting, and travel with the next statement that waits: a group of documents costs
+ * a few round trips, not one per row. At most PG_MAX_PENDING wait unanswered.
  */
 #include "fleet/db.h"
 
@@ -19,11 +23,14 @@
 #include "core/err.h"
 
 #define PG_MAX_PARAMS 64
+#define PG_MAX_PENDING 256
 
 struct pdb {
 	struct db base;
 	PGconn *c;
 	unsigned next;      /* statement names s1, s2, ... */
+	int pending;        /* statements sent in pipeline mode, their results unread */
+	struct pstmt *kept[PG_MAX_PENDING + 1]; /* whose result each of them goes to (NULL: none) */
 };
 
 struct pstmt {
@@ -34,6 +41,7 @@ struct pstmt {
 	int nparams;
 	char *vals[PG_MAX_PARAMS];
 	PGresult *res;
+	bool sent;          /* queued in the pipeline, its result not read yet */
 	int row, nrows;
 };
 
@@ -69,9 +77,19 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
+static int drain(struct pdb *d, struct excise_err *err);
+static void p_reset(struct db_stmt *st);
+
 static int p_exec(struct db *db, const char *sql, struct excise_err *err)
 {
 	struct pdb *d = (struct pdb *)db;
+	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF) {
+		/* one statement: it travels with what is pending */
+		if (!PQsendQueryParams(d->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+			return fail(d, NULL, err, sql);
+		d->kept[d->pending++] = NULL;
+		return drain(d, err);
+	}
 	PGresult *res = PQexec(d->c, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int r = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : fail(d, res, err, sql);
@@ -193,9 +211,97 @@ static int p_bind_null(struct db_stmt *st, int i)
 	return set_val((struct pstmt *)st, i, NULL);
 }
 
+/*
+ * Read the results of a pipeline: the d->pending statements sent, each result to the
+ * statement that waits for it (d->kept), then the sync point; then leave pipeline
+ * mode. The first error is returned (a statement after a failed one is aborted by
+ * the server, and the transaction with it).
+ */
+static int drain(struct pdb *d, struct excise_err *err)
+{
+	int r = 0, want = d->pending, idx = 0;
+	if (!PQpipelineSync(d->c))
+		r = fail(d, NULL, err, "pipeline sync");
+	for (;;) {
+		PGresult *res = PQgetResult(d->c);
+		if (!res) {
+			if (idx++ > want) {
+				/* nothing more will come: the connection is lost */
+				if (r >= 0)
+					r = fail(d, NULL, err, "reading a pipeline's results");
+				break;
+			}
+			continue;
+		}
+		ExecStatusType t = PQresultStatus(res);
+		if (t == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (t == PGRES_FATAL_ERROR && r >= 0)
+			r = fail(d, res, err, "a statement sent in a pipeline");
+		else if (t == PGRES_PIPELINE_ABORTED && r >= 0)
+			r = err_set(err, -EIO, "database (postgresql): pipeline aborted");
+		struct pstmt *k = idx < want ? d->kept[idx] : NULL;
+		if (k && !k->res && (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK)) {
+			k->res = res;
+			k->nrows = t == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+			k->row = -1;
+		} else
+			PQclear(res);
+	}
+	for (int i = 0; i < want; i++)
+		if (d->kept[i])
+			d->kept[i]->sent = false;
+	d->pending = 0;
+	if (!PQexitPipelineMode(d->c) && r >= 0)
+		r = fail(d, NULL, err, "leaving pipeline mode");
+	return r;
+}
+
+/* Send `s` in pipeline mode; its result goes to `keep` (may be NULL). */
+static int pipe_send(struct pdb *d, struct pstmt *s, struct pstmt *keep, struct excise_err *err)
+{
+	if (PQpipelineStatus(d->c) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->c))
+		return fail(d, NULL, err, "entering pipeline mode");
+	if (!PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0))
+		return fail(d, NULL, err, s->sql);
+	d->kept[d->pending++] = keep;
+	if (keep)
+		keep->sent = true;
+	return d->pending >= PG_MAX_PENDING ? drain(d, err) : 0;
+}
+
+static int p_step_defer(struct db_stmt *st, struct excise_err *err)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	int r = pipe_send(s->db, s, NULL, err);
+	p_reset(st);
+	return r;
+}
+
+static int p_send(struct db_stmt *st, struct excise_err *err)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	PQclear(s->res);
+	s->res = NULL;
+	return pipe_send(s->db, s, s, err);
+}
+
 static int p_step(struct db_stmt *st, struct excise_err *err)
 {
 	struct pstmt *s = (struct pstmt *)st;
+	if (!s->res && (s->sent || PQpipelineStatus(s->db->c) != PQ_PIPELINE_OFF)) {
+		/* sent with the pending statements, in one round trip */
+		int r = s->sent ? 0 : pipe_send(s->db, s, s, err);
+		if (r >= 0 && s->sent)
+			r = drain(s->db, err);
+		if (r < 0 || !s->res) {
+			PQclear(s->res);
+			s->res = NULL;
+			return r < 0 ? r : err_set(err, -EIO, "database (postgresql): no result for '%.60s'", s->sql);
+		}
+	}
 	if (!s->res) {
 		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
 		ExecStatusType t = PQresultStatus(s->res);
@@ -216,6 +322,11 @@ static int p_step(struct db_stmt *st, struct excise_err *err)
 static void p_reset(struct db_stmt *st)
 {
 	struct pstmt *s = (struct pstmt *)st;
+	if (s->sent)
+		for (int i = 0; i < s->db->pending; i++)
+			if (s->db->kept[i] == s)
+				s->db->kept[i] = NULL;
+	s->sent = false;
 	PQclear(s->res);
 	s->res = NULL;
 	for (int i = 0; i < s->nparams; i++) {
@@ -248,7 +359,8 @@ static void p_finalize(struct db_stmt *st)
 {
 	struct pstmt *s = (struct pstmt *)st;
 	p_reset(st);
-	if (PQstatus(s->db->c) == CONNECTION_OK && PQtransactionStatus(s->db->c) == PQTRANS_IDLE) {
+	if (PQstatus(s->db->c) == CONNECTION_OK && PQpipelineStatus(s->db->c) == PQ_PIPELINE_OFF &&
+	    PQtransactionStatus(s->db->c) == PQTRANS_IDLE) {
 		char sql[48];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(PQexec(s->db->c, sql));
@@ -267,6 +379,8 @@ const struct db_ops db_pg_ops = {
 	.bind_int64 = p_bind_int64,
 	.bind_null = p_bind_null,
 	.step = p_step,
+	.step_defer = p_step_defer,
+	.send = p_send,
 	.reset = p_reset,
 	.column_text = p_column_text,
 	.column_int64 = p_column_int64,

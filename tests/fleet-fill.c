@@ -97,7 +97,6 @@ int main(int argc, char **argv)
 			free(body);
 		}
 	}
-#ifdef FLEET_FILL_ADMIN
 	else if (!strcmp(cmd, "retire") && argc == 5)
 		rc = excise_store_host_retire(st, argv[3], argv[4], "e2e", now, &err) < 0 ? 2 : 0;
 	else if (!strcmp(cmd, "exempt") && argc == 8)
@@ -115,7 +114,6 @@ int main(int argc, char **argv)
 	}
 	else if (!strcmp(cmd, "start") && argc == 5)
 		rc = excise_store_directive_start(st, argv[3], strtoll(argv[4], NULL, 10), "e2e", now, &err) < 0 ? 2 : 0;
-#endif
 	else {
 		snprintf(err.msg, sizeof(err.msg), "bad command");
 		rc = 2;

@@ -197,6 +197,44 @@ EOF
 	check "$b: ... and no output file" test ! -e "$o-bad.txt"
 }
 
+# admin DB LABEL: the organisation's writes move hosts through the other states: foxtrot
+# exempt (reason, approver, expiry), charlie retired (not counted), an expected host that
+# never enrolled, the organisation's own start date (40 days ago: day 30 passed, day 60
+# not yet); then charlie reports again and comes back.
+admin() {
+	local db=$1 b=$2 o=$T/$2-adm day=86400 now
+	now=$(date +%s)
+	check "$b: exempt foxtrot" "$FILL" "$db" exempt foxtrot dhs-bod-17-01 "mission system <b>" "CIO O'Brien" $((now + 30 * day))
+	check "$b: retire charlie" "$FILL" "$db" retire "$CHARLIE" "decommissioned"
+	printf 'org_unit,hostname\nagency/bureau-b,golf\nagency/bureau-a,alpha\n' >"$T/inventory.csv"
+	check "$b: import the expected inventory" "$FILL" "$db" expect "$T/inventory.csv"
+	check "$b: the organisation's start date" "$FILL" "$db" start dhs-bod-17-01 $((now - 40 * day))
+	expect "$b: hosts after the admin writes" 0 "" "$EXCISE" report --db "$db" --kind hosts --format json -o "$o-hosts.json"
+	check_eq "$b: exempt, retired, and the expected host that never enrolled (alpha, enrolled, is not twice)" \
+		"$(jq_py "$o-hosts.json" '" ".join(sorted(h["hostname"][:7] + "=" + h["state"] for h in r["hosts"]))')" \
+		"<script=error =HYPERL=retired alpha=plan_recorded bravo=verified foxtrot=exempt golf=never_reported x'; DRO=never_reported"
+	check_eq "$b: the exemption's reason, approver and expiry on its row" \
+		"$(jq_py "$o-hosts.json" '[(h["exempt_reason"], h["exempt_approver"], h["exempt_expires"] is not None) for h in r["hosts"] if h["state"] == "exempt"]')" \
+		'[["mission system <b>", "CIO O'"'"'Brien", true]]'
+	check_eq "$b: the retired host is not counted" "$(jq_py "$o-hosts.json" '[r["totals"]["rows"], r["totals"]["counted"]]')" "[7, 6]"
+	check_eq "$b: the organisation's dates: alpha identified late (day 30 passed), its plan met, its removal pending" \
+		"$(jq_py "$o-hosts.json" '[m["status"] for h in r["hosts"] if h["hostname"] == "alpha" for m in h["milestones"]]')" \
+		'["late", "met", "pending", "pending"]'
+	expect "$b: status after the admin writes" 0 "" "$EXCISE" report --db "$db" --kind status --format json -o "$o-st.json"
+	check_eq "$b: status: foxtrot exempt, not remaining, not overdue; nothing overdue before day 90" \
+		"$(jq_py "$o-st.json" '[r["status"][k] for k in ("removed", "remaining", "overdue", "exempt")] + [[h["hostname"] for h in r["exempt"]], r["start_set_by_organisation"]]')" \
+		'[1, 1, 0, 1, ["foxtrot"], true]'
+	expect "$b: the status report as HTML lists the exemption, escaped" 0 "" \
+		"$EXCISE" report --db "$db" --kind status --format html -o "$o-st.html"
+	check "$b: ... reason and approver escaped" grep -q "mission system &lt;b&gt;</td><td>CIO O&#39;Brien" "$o-st.html"
+	# the retired host reports again: back in the fleet
+	sleep 1
+	"$EXCISE" scan --root "$T/charlie" --format json -o "$T/charlie.again.json" 2>/dev/null || true
+	check "$b: the retired host reports again" "$FILL" "$db" submit "$(jq_py "$o-hosts.json" '[h["host_id"] for h in r["hosts"] if h["state"] == "retired"][0]')" "$T/charlie.again.json"
+	expect "$b: hosts after that" 0 "" "$EXCISE" report --db "$db" --kind hosts --state clean --format json -o "$o-back.json"
+	check_eq "$b: it counts again, clean" "$(jq_py "$o-back.json" '[h["hostname"][:10] for h in r["hosts"]]')" '["=HYPERLINK"]'
+}
+
 checks_none() {
 	local db=$1 b=$2
 	expect "$b: none found: day30 says so explicitly" 0 "None found\. No product covered by BOD 17-01 was found on any of the 2 hosts" \
@@ -210,6 +248,7 @@ checks_none() {
 # ---- SQLite ----
 check "SQLite: the fleet stored through the storage API" fill "$T/fleet.db"
 checks "$T/fleet.db" sqlite
+admin "$T/fleet.db" sqlite
 check "SQLite: the none-found fleet" fill_none "$T/none.db"
 checks_none "$T/none.db" sqlite
 
@@ -240,6 +279,7 @@ if url=$(bash "$HARNESS" start "$pgdir" 2>"$T/pg.err"); then
 	defer "bash '$HARNESS' stop '$pgdir' >/dev/null 2>&1"
 	check "PostgreSQL: the fleet stored through the storage API" fill "$url"
 	checks "$url" postgresql
+	admin "$url" postgresql
 	# the none-found fleet in a second database of the same server
 	runuser -u postgres -- "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/createdb" -h "$pgdir" \
 		-p "$(cat "$pgdir/port")" -U postgres excise_none 2>/dev/null ||

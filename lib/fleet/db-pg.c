@@ -10,6 +10,9 @@
  * Statements run for their effect (db_step_defer) are sent in pipeline mode without
  * waiting, and travel with the next statement that waits: a group of documents costs
  * a few round trips, not one per row. At most PG_MAX_PENDING wait unanswered.
+ *
+ * A lost connection (the server restarted, the backend was terminated) fails what was
+ * under way; the next call connects again and prepares its statements again.
  */
 #include "fleet/db.h"
 
@@ -30,6 +33,8 @@ struct pdb {
 	PGconn *c;
 	unsigned next;      /* statement names s1, s2, ... */
 	int pending;        /* statements sent in pipeline mode, their results unread */
+	unsigned epoch;     /* connections made: statements are prepared again on a new one */
+	const char *session; /* the SET statements of every new connection */
 	struct pstmt *kept[PG_MAX_PENDING + 1]; /* whose result each of them goes to (NULL: none) */
 };
 
@@ -38,6 +43,7 @@ struct pstmt {
 	struct pdb *db;
 	char name[24];
 	char *sql;
+	unsigned epoch;     /* the connection it was prepared on */
 	int nparams;
 	char *vals[PG_MAX_PARAMS];
 	PGresult *res;
@@ -80,9 +86,28 @@ static void quiet(void *arg, const char *message)
 static int drain(struct pdb *d, struct excise_err *err);
 static void p_reset(struct db_stmt *st);
 
+/* A lost connection made again (its session settings too); 0 when it was not lost. */
+static int revive(struct pdb *d, struct excise_err *err)
+{
+	if (PQstatus(d->c) != CONNECTION_BAD)
+		return 0;
+	PQreset(d->c);
+	d->pending = 0;
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return err_set(err, -ECONNREFUSED, "database (postgresql): connection lost, and connecting again failed");
+	d->epoch++;
+	PGresult *res = PQexec(d->c, d->session);
+	int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail(d, res, err, "the session settings");
+	PQclear(res);
+	return r;
+}
+
 static int p_exec(struct db *db, const char *sql, struct excise_err *err)
 {
 	struct pdb *d = (struct pdb *)db;
+	int rv = revive(d, err);
+	if (rv < 0)
+		return rv;
 	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF) {
 		/* one statement: it travels with what is pending */
 		if (!PQsendQueryParams(d->c, sql, 0, NULL, NULL, NULL, NULL, 0))
@@ -123,11 +148,10 @@ static int p_open(const char *url, const struct db_opts *o, struct db **ret, str
 		return r;
 	}
 	PQsetNoticeProcessor(d->c, quiet, NULL);
-	int r = p_exec(&d->base,
-		       o->read_only ? "SET synchronous_commit = on; SET client_min_messages = warning; "
-				      "SET default_transaction_read_only = on" :
-				      "SET synchronous_commit = on; SET client_min_messages = warning",
-		       err);
+	d->session = o->read_only ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+				    "SET default_transaction_read_only = on" :
+				    "SET synchronous_commit = on; SET client_min_messages = warning";
+	int r = p_exec(&d->base, d->session, err);
 	if (r < 0) {
 		p_close(&d->base);
 		return r;
@@ -169,6 +193,7 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **ret, struc
 	s->db = d;
 	s->nparams = n;
 	snprintf(s->name, sizeof(s->name), "excise_s%u", ++d->next);
+	s->epoch = d->epoch;
 	PGresult *res = PQprepare(d->c, s->name, sql, n, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		int r = fail(d, res, err, sql);
@@ -259,9 +284,29 @@ static int drain(struct pdb *d, struct excise_err *err)
 	return r;
 }
 
+/* Prepared on this connection (again, after a new connection was made). */
+static int ensure_prepared(struct pstmt *s, struct excise_err *err)
+{
+	struct pdb *d = s->db;
+	int r = PQpipelineStatus(d->c) == PQ_PIPELINE_OFF ? revive(d, err) : 0;
+	if (r < 0 || s->epoch == d->epoch)
+		return r;
+	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF && (r = drain(d, err)) < 0)
+		return r;
+	PGresult *res = PQprepare(d->c, s->name, s->sql, s->nparams, NULL);
+	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail(d, res, err, s->sql);
+	PQclear(res);
+	if (r >= 0)
+		s->epoch = d->epoch;
+	return r;
+}
+
 /* Send `s` in pipeline mode; its result goes to `keep` (may be NULL). */
 static int pipe_send(struct pdb *d, struct pstmt *s, struct pstmt *keep, struct excise_err *err)
 {
+	int r = ensure_prepared(s, err);
+	if (r < 0)
+		return r;
 	if (PQpipelineStatus(d->c) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->c))
 		return fail(d, NULL, err, "entering pipeline mode");
 	if (!PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0))
@@ -303,10 +348,13 @@ static int p_step(struct db_stmt *st, struct excise_err *err)
 		}
 	}
 	if (!s->res) {
+		int r = ensure_prepared(s, err);
+		if (r < 0)
+			return r;
 		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
 		ExecStatusType t = PQresultStatus(s->res);
 		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
-			int r = fail(s->db, s->res, err, s->sql);
+			r = fail(s->db, s->res, err, s->sql);
 			PQclear(s->res);
 			s->res = NULL;
 			return r;

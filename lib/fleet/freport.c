@@ -933,10 +933,15 @@ static void far(struct rdoc *d, const struct excise_fleet_list *l, const struct 
 		char *desc = NULL, *mit = NULL, first[16];
 		day_str(p[i].first_found, first);
 		size_t planned = 0, started = 0, gone = 0;
+		int64_t notify_due = 0; /* the earliest first-report date of the directive's rows that hold it */
 		for (size_t k = 0; k < l->n; k++) {
 			const struct excise_fleet_host *h = &l->rows[k];
 			if (!list_has(h->products, p[i].id) || h->state == EXCISE_FLEET_RETIRED)
 				continue;
+			for (size_t m = 0; m < h->n_ms; m++)
+				if (!strcmp(h->ms[m].action, "notify") && h->ms[m].due &&
+				    (!notify_due || h->ms[m].due < notify_due))
+					notify_due = h->ms[m].due;
 			planned += h->facts.plan_recorded != 0;
 			started += h->facts.removal_started != 0;
 			gone += h->progress == EXCISE_FLEET_REMOVED || h->progress == EXCISE_FLEET_VERIFIED;
@@ -957,6 +962,10 @@ static void far(struct rdoc *d, const struct excise_fleet_list *l, const struct 
 						 "findings (version)" });
 		row(d, x, (const char *const[]){ "item description", desc, "findings" });
 		row(d, x, (const char *const[]){ "mitigation", mit, cfg->mitigation ? "measured, config" : "measured" });
+		char nd[16];
+		day_str(notify_due, nd);
+		if (notify_due)
+			row(d, x, (const char *const[]){ "initial report due", nd, "directive (from the first finding)" });
 		json_t *o = json_object();
 		jset(d, o, "supplier", cfg->supplier ? jstr(d, cfg->supplier) : json_null());
 		jset(d, o, "brand", jstr(d, p[i].vendor));
@@ -966,6 +975,7 @@ static void far(struct rdoc *d, const struct excise_fleet_list *l, const struct 
 		jset(d, o, "mitigation", jstr(d, mit));
 		jset(d, o, "endpoints", json_integer((json_int_t)p[i].hosts));
 		jset(d, o, "first_found", jtime(d, p[i].first_found));
+		jset(d, o, "initial_report_due", jday(d, notify_due));
 		jpush(d, arts, o);
 		free(desc);
 		free(mit);
@@ -1412,7 +1422,7 @@ int excise_freport_write(FILE *out, enum excise_freport_kind kind, enum excise_f
 	if (kind == EXCISE_FREPORT_FINDINGS)
 		return write_findings(out, format, l, findings, err);
 	static const char *const titles[] = { "day-30 report: products found", "day-60 plan of action",
-					      "status report", "covered article report (FAR 52.204-23 (c))" };
+					      "status report", "covered article report, paragraph (c)" };
 	struct rdoc d = { 0 };
 	struct prod *p = NULL;
 	size_t n = 0;

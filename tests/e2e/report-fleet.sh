@@ -185,6 +185,8 @@ EOF
 	check_eq "$b: far: the contract from the config, an article per product, brand from the catalog" \
 		"$(jq_py "$o-far.json" '[r["contract"]["contract_number"], r["contract"]["order_numbers"], sorted(a["product_id"] for a in r["articles"]), r["articles"][0]["supplier"], "Kaspersky" in (r["articles"][0]["brand"] or "")]')" \
 		'["GS-00F-0001X", ["47QTCA-1"], ["kesl", "klnagent"], "Reseller Inc.", true]'
+	check_eq "$b: far: the initial report is due 3 business days after the first finding" \
+		"$(jq_py "$o-far.json" 'all(a["initial_report_due"] is not None and a["initial_report_due"] >= a["first_found"][:10] for a in r["articles"])')" True
 	expect "$b: far as text" 0 "contract number +GS-00F-0001X" "$EXCISE" report --db "$db" --kind far --config "$T/config.json"
 	expect "$b: findings as CSV" 0 "" "$EXCISE" report --db "$db" --kind findings --format csv -o "$o-f.csv"
 	check_eq "$b: findings: the covered findings of the latest reports (bravo's are gone)" \

@@ -162,8 +162,8 @@ EXCISE_API int excise_store_directive_start(struct excise_store *st, const char 
 					    const char *who, int64_t now, struct excise_err *err);
 
 /* Retention: delete the documents (and their findings) received more than `days`
- * days before `now`, except each host's latest complete report and whatever the
- * facts of host_directive still rest on (facts, status changes and hosts are kept).
+ * days before `now`, except each host's latest complete report (the facts of
+ * host_directive, status changes, hosts and the audit are kept).
  * *ret_docs (may be NULL) counts the documents deleted. */
 EXCISE_API int excise_store_prune(struct excise_store *st, unsigned days, const char *who, int64_t now,
 				  uint64_t *ret_docs, struct excise_err *err);

@@ -561,6 +561,9 @@ struct ingest {
 	const struct excise_catalog *cat;
 	struct db_stmt *ins_doc, *ins_finding, *seen, *back_audit, *back, *hd_get, *hd_ins, *hd_upd, *sc, *att_pending,
 		*rep_body, *doc_verdict;
+	const char *sql_ins, *sql_hd, *sql_att;
+	struct db_stmt **copies;     /* PostgreSQL: ins_doc, hd_get, att_pending for each document of a run */
+	size_t n_copies;
 };
 
 static const struct {
@@ -609,6 +612,9 @@ void ingest_free(struct ingest *in)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(stmts); i++)
 		db_finalize(*(struct db_stmt **)((char *)in + stmts[i].off));
+	for (size_t k = 0; k < 3 * in->n_copies; k++)
+		db_finalize(in->copies[k]);
+	free(in->copies);
 	free(in);
 }
 
@@ -629,6 +635,12 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 					     " FOR UPDATE" :
 					     "SELECT " FACT_COLS ", directive_id FROM host_directive WHERE host_id = $1";
 		r = db_prepare(db, sql, (struct db_stmt **)((char *)in + stmts[i].off), err);
+		if (stmts[i].off == offsetof(struct ingest, ins_doc))
+			in->sql_ins = sql;
+		else if (stmts[i].off == offsetof(struct ingest, hd_get))
+			in->sql_hd = sql;
+		else if (stmts[i].off == offsetof(struct ingest, att_pending))
+			in->sql_att = sql;
 	}
 	if (r < 0) {
 		ingest_free(in);
@@ -903,7 +915,8 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	return r;
 }
 
-/* After a report is stored: the attestations that were waiting for it. */
+/* After a report is stored: the attestations that were waiting for it (the query
+ * already queued with the document's insert). */
 static int attest_pending(struct ingest *in, const char *host, const char *report_id, struct excise_err *err)
 {
 	struct pend {
@@ -911,8 +924,6 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 		int64_t t;
 	} *v = NULL;
 	size_t n = 0;
-	db_bind_text(in->att_pending, 1, host);
-	db_bind_text(in->att_pending, 2, report_id);
 	int r;
 	while ((r = db_step(in->att_pending, err)) == 1) {
 		struct pend *nv = realloc(v, (n + 1) * sizeof(*v));
@@ -943,38 +954,55 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 	return r;
 }
 
-int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
-		 enum excise_submit_status *ret, struct excise_err *err)
+static const fact_fn fns[] = { fn_report, fn_plan, fn_removal, NULL };
+
+/* Queue the document's insert, its host's facts and (a report) the attestations waiting
+ * for it, on the statements given (copies of ins_doc, hd_get, att_pending). */
+static int send_doc(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
+		    struct db_stmt *ins, struct db_stmt *hd, struct db_stmt *att, struct excise_err *err)
 {
-	struct db_stmt *s = in->ins_doc;
-	db_bind_text(s, 1, host);
-	db_bind_text(s, 2, d->doc_id);
-	db_bind_text(s, 3, d->kind_name);
-	db_bind_int64(s, 4, now);
-	db_bind_int64(s, 5, d->created);
-	db_bind_int64(s, 6, d->complete);
-	db_bind_text(s, 7, d->verdict);
-	db_bind_text(s, 8, d->body);
-	db_bind_text(s, 9, d->ref);
-	/* the document and the host's facts, asked together (one round trip on PostgreSQL) */
-	static const fact_fn fns[] = { fn_report, fn_plan, fn_removal, NULL };
-	int r = db_send(s, err);
+	(void)in;
+	db_bind_text(ins, 1, host);
+	db_bind_text(ins, 2, d->doc_id);
+	db_bind_text(ins, 3, d->kind_name);
+	db_bind_int64(ins, 4, now);
+	db_bind_int64(ins, 5, d->created);
+	db_bind_int64(ins, 6, d->complete);
+	db_bind_text(ins, 7, d->verdict);
+	db_bind_text(ins, 8, d->body);
+	db_bind_text(ins, 9, d->ref);
+	int r = db_send(ins, err);
 	if (r >= 0 && fns[d->kind]) {
-		db_bind_text(in->hd_get, 1, host);
-		r = db_send(in->hd_get, err);
+		db_bind_text(hd, 1, host);
+		r = db_send(hd, err);
 	}
-	if (r >= 0)
-		r = db_step(s, err);
-	db_reset(s);
-	if (r <= 0)
-		db_reset(in->hd_get);
-	if (r < 0)
-		return r;
-	if (r == 0) {
-		*ret = EXCISE_SUBMIT_DUPLICATE;
-		return 0;
+	if (r >= 0 && d->kind == INGEST_REPORT) {
+		db_bind_text(att, 1, host);
+		db_bind_text(att, 2, d->doc_id);
+		r = db_send(att, err);
 	}
-	*ret = EXCISE_SUBMIT_STORED;
+	return r;
+}
+
+/* Whether the queued insert stored the document (1) or found it there (0). */
+static int stored(struct db_stmt *ins, struct db_stmt *hd, struct db_stmt *att, struct excise_err *err)
+{
+	int r = db_step(ins, err);
+	db_reset(ins);
+	if (r <= 0) {
+		db_reset(hd);
+		db_reset(att);
+	}
+	return r;
+}
+
+/* The rest of a stored document: findings, the host, the facts (read from in->hd_get
+ * and in->att_pending, already queued). */
+static int apply_rest(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
+		      struct excise_err *err)
+{
+	struct db_stmt *s;
+	int r = 0;
 	for (size_t i = 0; r >= 0 && i < d->n_findings; i++) {
 		const struct ingest_finding *f = &d->findings[i];
 		s = in->ins_finding;
@@ -1013,13 +1041,118 @@ int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d
 	}
 	if (r < 0) {
 		db_reset(in->hd_get);
+		db_reset(in->att_pending);
 		return r;
 	}
 	if (fns[d->kind])
 		r = update_all(in, host, d, d->created, fns[d->kind], true, err);
-	if (r >= 0 && d->kind == INGEST_REPORT)
-		r = attest_pending(in, host, d->doc_id, err);
+	if (d->kind == INGEST_REPORT) {
+		if (r >= 0)
+			r = attest_pending(in, host, d->doc_id, err);
+		else
+			db_reset(in->att_pending);
+	}
 	if (r >= 0 && d->kind == INGEST_ATTESTATION)
 		r = attest(in, host, d->doc_id, d->body, d->len, d->ref, d->created, err);
 	return r;
+}
+
+int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
+		 enum excise_submit_status *ret, struct excise_err *err)
+{
+	/* the document and the host's facts, asked together (one round trip on PostgreSQL) */
+	int r = send_doc(in, host, d, now, in->ins_doc, in->hd_get, in->att_pending, err);
+	if (r >= 0)
+		r = stored(in->ins_doc, in->hd_get, in->att_pending, err);
+	else {
+		db_reset(in->ins_doc);
+		db_reset(in->hd_get);
+		db_reset(in->att_pending);
+	}
+	if (r < 0)
+		return r;
+	*ret = r ? EXCISE_SUBMIT_STORED : EXCISE_SUBMIT_DUPLICATE;
+	return r ? apply_rest(in, host, d, now, err) : 0;
+}
+
+/* Copies of the statements a run of documents queues at once (PostgreSQL). */
+static int copies(struct ingest *in, size_t n, struct excise_err *err)
+{
+	if (n <= in->n_copies)
+		return 0;
+	struct db_stmt **v = realloc(in->copies, 3 * n * sizeof(*v));
+	if (!v)
+		return err_set(err, -ENOMEM, "store: out of memory");
+	in->copies = v;
+	for (size_t k = in->n_copies; k < n; k++) {
+		v[3 * k] = v[3 * k + 1] = v[3 * k + 2] = NULL;
+		int r = db_prepare(in->db, in->sql_ins, &v[3 * k], err);
+		if (r >= 0)
+			r = db_prepare(in->db, in->sql_hd, &v[3 * k + 1], err);
+		if (r >= 0)
+			r = db_prepare(in->db, in->sql_att, &v[3 * k + 2], err);
+		if (r < 0) {
+			for (int m = 0; m < 3; m++)
+				db_finalize(v[3 * k + m]);
+			return r;
+		}
+		in->n_copies = k + 1;
+	}
+	return 0;
+}
+
+int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, struct excise_err *err)
+{
+	int r = 0;
+	if (!db_is_pg(in->db)) {
+		for (size_t i = 0; r >= 0 && i < n; i++)
+			r = ingest_apply(in, items[i].host, items[i].doc, items[i].now, &items[i].status, err);
+		return r;
+	}
+	/* runs of documents of distinct hosts: each run's inserts and reads in one round trip
+	 * (a host's facts read at the start of a run are its facts until its document) */
+	struct db_stmt *hd0 = in->hd_get, *att0 = in->att_pending;
+	for (size_t i = 0; r >= 0 && i < n;) {
+		size_t e = i + 1;
+		while (e < n) {
+			bool seen = false;
+			for (size_t k = i; k < e && !seen; k++)
+				seen = !strcmp(items[k].host, items[e].host);
+			if (seen)
+				break;
+			e++;
+		}
+		r = copies(in, e - i, err);
+		for (size_t k = i; r >= 0 && k < e; k++) {
+			struct db_stmt **c = &in->copies[3 * (k - i)];
+			r = send_doc(in, items[k].host, items[k].doc, items[k].now, c[0], c[1], c[2], err);
+		}
+		for (size_t k = i; k < e; k++) {
+			struct db_stmt **c = &in->copies[3 * (k - i)];
+			if (r >= 0)
+				r = stored(c[0], c[1], c[2], err);
+			else {
+				db_reset(c[0]);
+				db_reset(c[1]);
+				db_reset(c[2]);
+			}
+			if (r >= 0)
+				items[k].status = r ? EXCISE_SUBMIT_STORED : EXCISE_SUBMIT_DUPLICATE;
+		}
+		for (size_t k = i; k < e; k++) {
+			struct db_stmt **c = &in->copies[3 * (k - i)];
+			if (r >= 0 && items[k].status == EXCISE_SUBMIT_STORED) {
+				in->hd_get = c[1];
+				in->att_pending = c[2];
+				r = apply_rest(in, items[k].host, items[k].doc, items[k].now, err);
+				in->hd_get = hd0;
+				in->att_pending = att0;
+			} else {
+				db_reset(c[1]);
+				db_reset(c[2]);
+			}
+		}
+		i = e;
+	}
+	return r < 0 ? r : 0;
 }

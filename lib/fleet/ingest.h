@@ -65,4 +65,16 @@ void ingest_free(struct ingest *in);
 int ingest_apply(struct ingest *in, const char *host_id, const struct ingest_doc *d, int64_t now,
 		 enum excise_submit_status *ret, struct excise_err *err);
 
+/* One document of a group. */
+struct ingest_item {
+	const char *host;
+	const struct ingest_doc *doc;
+	int64_t now;
+	enum excise_submit_status status;   /* set when it returns 0 */
+};
+/* ingest_apply for each item in order, in the caller's transaction. On PostgreSQL a run of
+ * documents of distinct hosts sends its inserts and reads together: one round trip per
+ * run, not per document. The first error stops it (the caller rolls back). */
+int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, struct excise_err *err);
+
 #endif

@@ -88,6 +88,7 @@ struct excise_store {
 	struct db *w;
 	struct ingest *in;
 	struct job **jobs;                   /* the writer's group, batch_max of them */
+	struct ingest_item *items;
 	struct db *ck;                       /* SQLite: the checkpointer's connection */
 	pthread_t checkpointer;
 	pthread_cond_t ck_cond;              /* wakes the checkpointer to stop (under q_lock) */
@@ -313,8 +314,12 @@ static void apply_group(struct excise_store *st, struct job **jobs, size_t n, en
 {
 	struct excise_err err = { 0 };
 	int r = db_exec(st->w, begin_sql(st->w), &err);
+	for (size_t i = 0; i < n; i++)
+		st->items[i] = (struct ingest_item){ .host = jobs[i]->host_id, .doc = &jobs[i]->doc, .now = jobs[i]->now };
+	if (r >= 0)
+		r = ingest_apply_many(st->in, st->items, n, &err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		r = ingest_apply(st->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status[i], &err);
+		status[i] = st->items[i].status;
 	if (r >= 0)
 		r = db_commit(st->w, &err);
 	if (r < 0) {
@@ -419,6 +424,7 @@ static void store_free(struct excise_store *st)
 	pthread_cond_destroy(&st->q_cond);
 	pthread_cond_destroy(&st->ck_cond);
 	free(st->jobs);
+	free(st->items);
 	free(st->status);
 	free(st->url);
 	sodium_memzero(st->master, sizeof(st->master));
@@ -451,8 +457,9 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
 	st->jobs = calloc(st->batch_max, sizeof(*st->jobs));
 	st->status = calloc(st->batch_max, sizeof(*st->status));
+	st->items = calloc(st->batch_max, sizeof(*st->items));
 	st->hc = calloc(HOST_CACHE_BUCKETS, sizeof(*st->hc));
-	if (!st->jobs || !st->status || !st->hc) {
+	if (!st->jobs || !st->status || !st->hc || !st->items) {
 		store_free(st);
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}

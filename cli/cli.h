@@ -166,6 +166,8 @@ void cli_agent_opts(struct excise_agent_opts *o);
  * delivered, then flush the spool when it was; says what happened. EXIT_ERROR only when
  * the report could be neither delivered nor spooled, else 0. */
 int cli_submit_report(const char *url, const char *name, const char *json, size_t len, bool quiet);
+int cmd_report(struct cli_run *run, int argc, char **argv);
+extern const char cmd_report_help[];
 
 /* ---- plans, files ---- */
 

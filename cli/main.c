@@ -27,6 +27,9 @@ static const struct cli_verb verbs[] = {
 	{ "enroll", cmd_enroll, cmd_enroll_help, "enroll this host or an offline root's machine with a collector" },
 	{ "submit", cmd_submit, cmd_submit_help,
 	  "send reports, plans, attestations and removal runs to the collector, or --spool" },
+	{ "report", cmd_report, cmd_report_help,
+	  "directive reports and host lists from the collector's database",
+	  .catalog = true, .formats = (const char *const[]){ "text", "json", "csv", "html", NULL } },
 };
 
 static const struct cli_verbs table = {

@@ -30,6 +30,7 @@
 #include "excise/store.h"
 #include "excise/serve.h"
 #include "excise/agent.h"
+#include "excise/fleet.h"
 
 EXCISE_API const char *excise_version(void);
 

@@ -153,5 +153,9 @@
 #define EXCISE_MAX_ENROLLMENT_SIZE (64u << 10)  /* bytes of an enrollment file read back */
 #define EXCISE_MAX_SPOOL_META (64u << 10)       /* bytes of a spool file's metadata line */
 #define EXCISE_MAX_SPOOL_ENTRIES 100000u        /* files of the spool listed (beyond: refused) */
+/* The fleet reports (lib/fleet/freport.c) */
+#define EXCISE_MAX_FREPORT_CONFIG_SIZE (1u << 20)  /* bytes of a report config file */
+#define EXCISE_MAX_FREPORT_CONFIG_TEXT (64u << 10) /* bytes of one text of it */
+#define EXCISE_MAX_FLEET_ORG_UNIT 1024u            /* bytes of an org unit path given to a report */
 
 #endif

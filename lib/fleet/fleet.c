@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * fleet: the read side. One query gives a list of hosts for a directive (each row's
+ * state and milestones derived by track.c), and the totals are counted over those
+ * rows, never by a second query, so a count and its list always agree.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/hash.h"
+#include "core/limits.h"
+#include "core/text.h"
+#include "fleet/db.h"
+#include "fleet/store_int.h"
+#include "fleet/track.h"
+
+void excise_fleet_host_done(struct excise_fleet_host *h)
+{
+	if (!h)
+		return;
+	free(h->host_id);
+	free(h->hostname);
+	free(h->org_unit);
+	free(h->platform);
+	free(h->os);
+	free(h->products);
+	free(h->exempt_reason);
+	free(h->exempt_approver);
+	*h = (struct excise_fleet_host){ 0 };
+}
+
+static void totals_done(struct excise_fleet_totals *t)
+{
+	for (size_t i = 0; i < t->n_products; i++)
+		free(t->products[i].product);
+	free(t->products);
+	*t = (struct excise_fleet_totals){ 0 };
+}
+
+void excise_fleet_list_free(struct excise_fleet_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		excise_fleet_host_done(&l->rows[i]);
+	free(l->rows);
+	free(l->org_unit);
+	totals_done(&l->totals);
+	free(l);
+}
+
+void excise_fleet_findings_free(struct excise_fleet_findings *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		struct excise_fleet_finding *x = &f->rows[i];
+		free(x->host_id);
+		free(x->hostname);
+		free(x->org_unit);
+		free(x->product_id);
+		free(x->vendor_id);
+		free(x->product_name);
+		free(x->version);
+		free(x->state);
+		free(x->confidence);
+		free(x->sources);
+	}
+	free(f->rows);
+	free(f);
+}
+
+/* The product is on the host now, as far as its facts say. */
+static bool holds_products(const struct excise_fleet_host *h)
+{
+	return h->state != EXCISE_FLEET_RETIRED &&
+	       (h->progress == EXCISE_FLEET_IDENTIFIED || h->progress == EXCISE_FLEET_PLAN_RECORDED ||
+		h->progress == EXCISE_FLEET_REMOVAL_STARTED);
+}
+
+static int add_product(struct excise_fleet_totals *t, size_t *cap, const char *p, size_t len)
+{
+	for (size_t i = 0; i < t->n_products; i++)
+		if (strlen(t->products[i].product) == len && !memcmp(t->products[i].product, p, len)) {
+			t->products[i].hosts++;
+			return 0;
+		}
+	if (t->n_products == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		void *np = realloc(t->products, nc * sizeof(*t->products));
+		if (!np)
+			return -ENOMEM;
+		t->products = np;
+		*cap = nc;
+	}
+	char *s = strndup(p, len);
+	if (!s)
+		return -ENOMEM;
+	t->products[t->n_products++] = (struct excise_fleet_product_count){ s, 1 };
+	return 0;
+}
+
+static int by_hosts(const void *a, const void *b)
+{
+	const struct excise_fleet_product_count *x = a, *y = b;
+	if (x->hosts != y->hosts)
+		return x->hosts < y->hosts ? 1 : -1;
+	return strcmp(x->product, y->product);
+}
+
+int excise_fleet_count(struct excise_fleet_list *l)
+{
+	totals_done(&l->totals);
+	struct excise_fleet_totals *t = &l->totals;
+	size_t cap = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct excise_fleet_host *h = &l->rows[i];
+		t->rows++;
+		t->state[h->state]++;
+		for (size_t m = 0; m < h->n_ms && m < EXCISE_FLEET_MAX_MILESTONES; m++)
+			t->ms[m][h->ms[m].status]++;
+		if (h->state == EXCISE_FLEET_RETIRED)
+			continue;
+		t->counted++;
+		if (h->state == EXCISE_FLEET_NEVER_REPORTED || h->state == EXCISE_FLEET_STALE ||
+		    h->state == EXCISE_FLEET_ERROR)
+			t->not_determined++;
+		else
+			t->determined++;
+		if (!holds_products(h) || !h->products)
+			continue;
+		/* each product of the row once */
+		for (const char *p = h->products; *p;) {
+			size_t len = strcspn(p, ",");
+			bool seen = false;
+			for (const char *q = h->products; q < p; q += strcspn(q, ",") + (q[strcspn(q, ",")] != 0))
+				if (strcspn(q, ",") == len && !memcmp(q, p, len))
+					seen = true;
+			int r = len && !seen ? add_product(t, &cap, p, len) : 0;
+			if (r < 0)
+				return r;
+			p += len + (p[len] == ',');
+		}
+	}
+	if (t->n_products)
+		qsort(t->products, t->n_products, sizeof(*t->products), by_hosts);
+	return 0;
+}
+
+/* ---- the database ---- */
+
+int excise_fleet_open(const char *url, const struct excise_catalog *c, struct excise_store **ret,
+		      struct excise_err *err)
+{
+	/* a report reads: a SQLite file that is not there is a mistake, never a new database */
+	bool pg = !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+	const char *path = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
+	if (!pg && access(path, F_OK) < 0)
+		return err_setc(err, -errno, "database '%s'", path);
+	/* reports never derive a host key: the store's master key is not needed for them */
+	static const uint8_t no_key[32];
+	struct excise_store_opts o = { .catalog = c, .master_key = no_key };
+	return excise_store_open(url, &o, ret, err);
+}
+
+static const struct excise_directive *find_directive(const struct excise_catalog *c, const char *id)
+{
+	for (size_t i = 0; c && id && i < excise_catalog_n_directives(c); i++)
+		if (!strcmp(excise_catalog_directive(c, i)->id, id))
+			return excise_catalog_directive(c, i);
+	return NULL;
+}
+
+/* "a/b" -> "a/b/%" for LIKE with '\' escaping % _ and \ */
+static char *like_below(const char *ou)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	for (const char *p = ou; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			buf_addc(&b, '\\');
+		buf_addc(&b, *p);
+	}
+	buf_adds(&b, "/%");
+	char *s = NULL;
+	if (buf_take(&b, &s) < 0)
+		s = NULL;
+	buf_done(&b);
+	return s;
+}
+
+static int read_db(struct excise_store *st, struct db **ret, struct excise_err *err)
+{
+	*ret = store_db_read(st);
+	if (*ret)
+		return 0;
+	struct db *tmp = NULL;
+	int r = store_db_open_read(st, &tmp, err);
+	db_close(tmp);
+	return r < 0 ? r : err_set(err, -EIO, "store: no read connection");
+}
+
+static int org_unit_check(const char *ou, struct excise_err *err)
+{
+	if (ou && (!*ou || strlen(ou) > EXCISE_MAX_FLEET_ORG_UNIT || ou[strlen(ou) - 1] == '/'))
+		return err_set(err, -EINVAL, "org unit '%s': expected \"agency\", \"agency/bureau\" or "
+				       "\"agency/bureau/site\"", ou);
+	return 0;
+}
+
+#define ORG_FILTER(alias) " AND (" alias ".path = $2 OR " alias ".path LIKE $3 ESCAPE '\\')"
+
+static const char hosts_sql[] =
+	"SELECT h.id, h.hostname, o.path, h.platform, h.os, h.enrolled, h.last_seen, h.retired,"
+	" hd.first_report, hd.last_report, hd.last_complete, hd.last_complete_covered, hd.first_identified,"
+	" hd.last_identified, hd.plan_recorded, hd.removal_started, hd.removed, hd.verified, hd.last_error,"
+	" hd.products, fd.at, x.id, x.reason, x.approver, x.created, x.expires, x.revoked"
+	" FROM host h JOIN org_unit o ON o.id = h.org_unit_id"
+	" LEFT JOIN host_directive hd ON hd.host_id = h.id AND hd.directive_id = $1"
+	" LEFT JOIN (SELECT host_id, MIN(at) AS at FROM status_change WHERE directive_id = $1"
+	"  AND new_status NOT IN ('error', 'never_reported') GROUP BY host_id) fd ON fd.host_id = h.id"
+	" LEFT JOIN exemption x ON x.host_id = h.id AND x.directive_id = $1"
+	" WHERE 1 = 1%s"
+	" UNION ALL"
+	" SELECT NULL, e.hostname, o.path, NULL, NULL, e.imported, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	" FROM expected_host e JOIN org_unit o ON o.id = e.org_unit_id"
+	" WHERE NOT EXISTS (SELECT 1 FROM host h2 WHERE h2.hostname = e.hostname AND h2.org_unit_id = e.org_unit_id)%s";
+
+static char *col_dup(struct db_stmt *s, int c, int *r)
+{
+	const char *v = db_column_text(s, c);
+	return strdup_or_null(v, r);
+}
+
+/* The exemptions read for one row. */
+struct exs {
+	struct excise_fleet_exemption *v;
+	size_t n, cap;
+};
+
+static void exs_done(struct exs *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free((char *)x->v[i].id);
+		free((char *)x->v[i].reason);
+		free((char *)x->v[i].approver);
+	}
+	free(x->v);
+	*x = (struct exs){ 0 };
+}
+
+static int exs_add(struct exs *x, struct db_stmt *s)
+{
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 2;
+		void *nv = realloc(x->v, nc * sizeof(*x->v));
+		if (!nv)
+			return -ENOMEM;
+		x->v = nv;
+		x->cap = nc;
+	}
+	int e = 0;
+	struct excise_fleet_exemption *ex = &x->v[x->n++];
+	*ex = (struct excise_fleet_exemption){ 0 };
+	ex->id = col_dup(s, 21, &e);
+	ex->reason = col_dup(s, 22, &e);
+	ex->approver = col_dup(s, 23, &e);
+	ex->created = db_column_int64(s, 24);
+	ex->expires = db_column_int64(s, 25);
+	ex->revoked = db_column_int64(s, 26);
+	return e;
+}
+
+/* A new row from the current result row. */
+static int host_read(struct excise_fleet_host *h, struct db_stmt *s)
+{
+	int e = 0;
+	*h = (struct excise_fleet_host){ 0 };
+	h->host_id = col_dup(s, 0, &e);
+	h->hostname = col_dup(s, 1, &e);
+	h->org_unit = col_dup(s, 2, &e);
+	h->platform = col_dup(s, 3, &e);
+	h->os = col_dup(s, 4, &e);
+	h->products = col_dup(s, 19, &e);
+	struct excise_fleet_facts *f = &h->facts;
+	f->enrolled = !db_column_null(s, 0);
+	f->enrolled_at = db_column_int64(s, 5);
+	f->last_seen = db_column_int64(s, 6);
+	f->retired = db_column_int64(s, 7);
+	f->first_report = db_column_int64(s, 8);
+	f->last_report = db_column_int64(s, 9);
+	f->last_complete = db_column_int64(s, 10);
+	f->last_complete_covered = db_column_int64(s, 11);
+	f->first_identified = db_column_int64(s, 12);
+	f->last_identified = db_column_int64(s, 13);
+	f->plan_recorded = db_column_int64(s, 14);
+	f->removal_started = db_column_int64(s, 15);
+	f->removed = db_column_int64(s, 16);
+	f->verified = db_column_int64(s, 17);
+	f->last_error = db_column_int64(s, 18);
+	f->first_complete = db_column_int64(s, 20);
+	return e;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return !a ? (b ? -1 : 0) : !b ? 1 : strcmp(a, b);
+}
+
+/* org unit, host name, host id (the expected hosts, which have none, first) */
+static int by_place(const void *pa, const void *pb)
+{
+	const struct excise_fleet_host *a = pa, *b = pb;
+	int c = cmp_str(a->org_unit, b->org_unit);
+	if (!c)
+		c = cmp_str(a->hostname, b->hostname);
+	return c ? c : cmp_str(a->host_id, b->host_id);
+}
+
+/* Read the rows: one per host (its exemptions, on as many result rows, gathered by
+ * its id) and one per expected host never enrolled. No ORDER BY: sorted here. */
+static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs **ret_ex, struct excise_err *err)
+{
+	struct hash ids;
+	hash_init(&ids);
+	struct exs *ex = NULL;
+	size_t cap = 0;
+	int r;
+	while ((r = db_step(s, err)) == 1) {
+		const char *id = db_column_text(s, 0);
+		size_t i = l->n;
+		struct hash_slot *slot = NULL;
+		if (id) {
+			const struct hash_slot *found = hash_get(&ids, id, strlen(id));
+			if (found)
+				i = (size_t)found->value;
+		}
+		if (i == l->n) {
+			if (l->n == cap) {
+				size_t nc = cap ? cap * 2 : 1024;
+				void *nr = realloc(l->rows, nc * sizeof(*l->rows));
+				void *ne = nr ? realloc(ex, nc * sizeof(*ex)) : NULL;
+				if (nr)
+					l->rows = nr;
+				if (!nr || !ne) {
+					r = -ENOMEM;
+					break;
+				}
+				ex = ne;
+				cap = nc;
+			}
+			ex[i] = (struct exs){ 0 };
+			r = host_read(&l->rows[i], s);
+			l->n++;
+			if (r < 0)
+				break;
+			if (id) {
+				const char *key = l->rows[i].host_id;
+				if (!(slot = hash_put(&ids, key, strlen(key))) || l->n > INT32_MAX) {
+					r = -ENOMEM;
+					break;
+				}
+				slot->value = (int)i;
+			}
+		}
+		if (!db_column_null(s, 21) && (r = exs_add(&ex[i], s)) < 0)
+			break;
+	}
+	hash_done(&ids);
+	*ret_ex = ex;
+	return r;
+}
+
+int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, const struct excise_fleet_query *q,
+		       struct excise_fleet_list **ret, struct excise_err *err)
+{
+	*ret = NULL;
+	if (!c)
+		c = store_catalog(st);
+	const struct excise_directive *d = find_directive(c, q->directive);
+	if (!d)
+		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
+	int r = org_unit_check(q->org_unit, err);
+	struct db *db = NULL;
+	if (r >= 0)
+		r = read_db(st, &db, err);
+	if (r < 0)
+		return r;
+	struct excise_fleet_list *l = calloc(1, sizeof(*l));
+	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
+	char *sql = NULL;
+	if (!l || (q->org_unit && (!below || !(l->org_unit = strdup(q->org_unit)))) ||
+	    asprintf(&sql, hosts_sql, q->org_unit ? ORG_FILTER("o") : "", q->org_unit ? ORG_FILTER("o") : "") < 0) {
+		free(below);
+		excise_fleet_list_free(l);
+		return err_set(err, -ENOMEM, "fleet: out of memory");
+	}
+	l->directive = d;
+	l->now = q->now;
+	/* the organisation's start, else the directive's */
+	struct db_stmt *s = NULL;
+	int64_t org_start = 0;
+	r = db_prepare(db, "SELECT start FROM directive_start WHERE directive_id = $1", &s, err);
+	if (r >= 0) {
+		db_bind_text(s, 1, d->id);
+		r = db_step(s, err);
+		if (r == 1)
+			org_start = db_column_int64(s, 0);
+		db_finalize(s);
+		s = NULL;
+	}
+	if (r >= 0 && excise_fleet_start(d, org_start, &l->start) < 0)
+		r = err_set(err, -EXCISE_E_CORRUPT, "directive '%s': issued date '%s' is not a date", d->id,
+			    d->issued ? d->issued : "");
+	l->start_set = org_start != 0;
+	if (r >= 0)
+		r = db_prepare(db, sql, &s, err);
+	if (r >= 0) {
+		db_bind_text(s, 1, d->id);
+		if (q->org_unit) {
+			db_bind_text(s, 2, q->org_unit);
+			db_bind_text(s, 3, below);
+		}
+	}
+	struct exs *ex = NULL;
+	if (r >= 0)
+		r = read_rows(s, l, &ex, err);
+	db_finalize(s);
+	free(sql);
+	free(below);
+	/* each row's state and milestones; only the rows of the state asked for are kept */
+	size_t kept = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct excise_fleet_host *h = &l->rows[i];
+		if (r >= 0)
+			r = excise_fleet_track(d, l->start, h, ex[i].v, ex[i].n, q->now, &q->settings);
+		exs_done(&ex[i]);
+		if (r < 0 || (q->state >= 0 && h->state != (enum excise_fleet_state)q->state))
+			excise_fleet_host_done(h);
+		else
+			l->rows[kept++] = *h;
+	}
+	free(ex);
+	l->n = kept;
+	if (r >= 0 && l->n)
+		qsort(l->rows, l->n, sizeof(*l->rows), by_place);
+	if (r >= 0)
+		r = excise_fleet_count(l);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			err_set(err, r, "fleet: out of memory");
+		excise_fleet_list_free(l);
+		return r;
+	}
+	*ret = l;
+	return 0;
+}
+
+static const char findings_sql[] =
+	"SELECT f.host_id, h.hostname, o.path, f.product_id, f.vendor_id, f.product_name, f.version, f.state,"
+	" f.confidence, f.sources, f.n_artifacts, f.received, f.directives"
+	" FROM finding f JOIN host h ON h.id = f.host_id JOIN org_unit o ON o.id = h.org_unit_id"
+	" WHERE h.retired IS NULL AND f.doc_id = (SELECT d.doc_id FROM document d"
+	"  WHERE d.host_id = f.host_id AND d.kind = 'report' ORDER BY d.created DESC, d.received DESC, d.doc_id DESC"
+	"  LIMIT 1)%s"
+	" ORDER BY o.path, h.hostname, f.host_id, f.product_id";
+
+/* `id` is one of the comma list `list`. */
+static bool in_list(const char *list, const char *id)
+{
+	size_t len = strlen(id);
+	for (const char *p = list ? list : ""; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == len && !memcmp(p, id, len))
+			return true;
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+int excise_fleet_findings_get(struct excise_store *st, const struct excise_catalog *c,
+			      const struct excise_fleet_query *q, struct excise_fleet_findings **ret,
+			      struct excise_err *err)
+{
+	*ret = NULL;
+	if (!c)
+		c = store_catalog(st);
+	const struct excise_directive *d = find_directive(c, q->directive);
+	if (!d)
+		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
+	int r = org_unit_check(q->org_unit, err);
+	struct db *db = NULL;
+	if (r >= 0)
+		r = read_db(st, &db, err);
+	if (r < 0)
+		return r;
+	struct excise_fleet_findings *fs = calloc(1, sizeof(*fs));
+	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
+	char *sql = NULL;
+	if (!fs || (q->org_unit && !below) ||
+	    asprintf(&sql, findings_sql, q->org_unit ? " AND (o.path = $1 OR o.path LIKE $2 ESCAPE '\\')" : "") < 0) {
+		free(below);
+		free(fs);
+		return err_set(err, -ENOMEM, "fleet: out of memory");
+	}
+	struct db_stmt *s = NULL;
+	r = db_prepare(db, sql, &s, err);
+	if (r >= 0 && q->org_unit) {
+		db_bind_text(s, 1, q->org_unit);
+		db_bind_text(s, 2, below);
+	}
+	size_t cap = 0;
+	while (r >= 0 && (r = db_step(s, err)) == 1) {
+		if (!in_list(db_column_text(s, 12), d->id))
+			continue;
+		if (fs->n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			void *nv = realloc(fs->rows, nc * sizeof(*fs->rows));
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			fs->rows = nv;
+			cap = nc;
+		}
+		struct excise_fleet_finding *f = &fs->rows[fs->n++];
+		*f = (struct excise_fleet_finding){ 0 };
+		int e = 0;
+		f->host_id = col_dup(s, 0, &e);
+		f->hostname = col_dup(s, 1, &e);
+		f->org_unit = col_dup(s, 2, &e);
+		f->product_id = col_dup(s, 3, &e);
+		f->vendor_id = col_dup(s, 4, &e);
+		f->product_name = col_dup(s, 5, &e);
+		f->version = col_dup(s, 6, &e);
+		f->state = col_dup(s, 7, &e);
+		f->confidence = col_dup(s, 8, &e);
+		f->sources = col_dup(s, 9, &e);
+		f->n_artifacts = (uint64_t)db_column_int64(s, 10);
+		f->received = db_column_int64(s, 11);
+		if (e < 0)
+			r = e;
+	}
+	db_finalize(s);
+	free(sql);
+	free(below);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			err_set(err, r, "fleet: out of memory");
+		excise_fleet_findings_free(fs);
+		return r;
+	}
+	*ret = fs;
+	return 0;
+}

@@ -1,0 +1,572 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests of directive tracking (lib/fleet/track.c): every state rule, every milestone
+ * rule, the edges of days, exemptions, staleness and retirement. No database: facts in,
+ * state and milestones out. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "excise/fleet.h"
+#include "fleet/track.h"
+
+#define DAY 86400
+/* BOD 17-01: issued 2017-09-13 (a Wednesday), M1 2017-10-13, M2 2017-11-12, M3 2017-12-12 */
+#define START 1505260800
+#define M1 1507852800
+#define M2 1510444800
+#define M3 1513036800
+#define M4 1515628800 /* 2018-01-11 */
+
+static const struct excise_milestone bod_ms[] = {
+	{ "M1", "identify", "issued_date", 30, "calendar_days", NULL, "identify" },
+	{ "M2", "plan", "issued_date", 60, "calendar_days", NULL, "plan" },
+	{ "M3", "remove", "issued_date", 90, "calendar_days", NULL, "remove" },
+	{ "M4", "status", "previous_milestone", 30, "calendar_days", NULL, "report" },
+};
+static const struct excise_directive bod = {
+	.id = "dhs-bod-17-01", .issued = "2017-09-13", .milestones = bod_ms, .n_milestones = 4,
+};
+
+static const struct excise_milestone far_ms[] = {
+	{ "R1", "initial report", "discovery_event", 3, "business_days", NULL, "notify" },
+	{ "R2", "follow-up", "previous_milestone", 10, "business_days", NULL, "report" },
+};
+static const struct excise_directive far = {
+	.id = "far-52.204-23", .issued = "2018-06-15", .effective = "2018-07-16", .milestones = far_ms,
+	.n_milestones = 2,
+};
+
+static const struct excise_milestone bis_ms[] = {
+	{ "B1", "no new agreements", "absolute", 0, NULL, "2024-07-20", "notify" },
+	{ "E1", "after effect", "effective_date", 10, "calendar_days", NULL, "identify" },
+};
+static const struct excise_directive bis = {
+	.id = "bis", .issued = "2018-06-15", .effective = "2018-10-01", .milestones = bis_ms, .n_milestones = 2,
+};
+
+static const struct excise_fleet_settings settings = { 0 };
+
+static enum excise_fleet_state state_of(const struct excise_fleet_facts *f, int64_t now)
+{
+	return track_state(f, NULL, 0, now, &settings, NULL, NULL);
+}
+
+/* milestones of `d` for facts `f` at `now` */
+static size_t ms_of(const struct excise_directive *d, const struct excise_fleet_facts *f, int64_t now,
+		    struct excise_fleet_milestone *out)
+{
+	size_t n = 0;
+	enum excise_fleet_state p;
+	enum excise_fleet_state s = track_state(f, NULL, 0, now, &settings, &p, NULL);
+	int64_t start;
+	assert_int_equal(excise_fleet_start(d, 0, &start), 0);
+	track_milestones(d, start, f, s, p, now, out, &n);
+	assert_int_equal(n, d->n_milestones);
+	return n;
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i < EXCISE_FLEET_STATE_MAX_; i++) {
+		enum excise_fleet_state s;
+		assert_int_equal(excise_fleet_state_parse(excise_fleet_state_name(i), &s), 0);
+		assert_int_equal(s, i);
+	}
+	enum excise_fleet_state s;
+	assert_int_equal(excise_fleet_state_parse("cleanish", &s), -EINVAL);
+	assert_int_equal(excise_fleet_state_parse(NULL, &s), -EINVAL);
+	assert_string_equal(excise_fleet_state_name(EXCISE_FLEET_STATE_MAX_), "?");
+	assert_string_equal(excise_ms_status_name(EXCISE_MS_OVERDUE), "overdue");
+	assert_string_equal(excise_ms_status_name(EXCISE_MS_NA), "n/a");
+}
+
+static void test_dates(void **state)
+{
+	(void)state;
+	int64_t t;
+	assert_int_equal(track_date_parse("2017-09-13", &t), 0);
+	assert_int_equal(t, START);
+	assert_int_equal(track_date_parse("1970-01-01", &t), 0);
+	assert_int_equal(t, 0);
+	assert_int_equal(track_date_parse("2016-02-29", &t), 0);
+	assert_int_equal(track_date_parse("2000-02-29", &t), 0);
+	assert_int_equal(track_date_parse("1900-02-28", &t), -EINVAL); /* before 1970 */
+	assert_int_equal(track_date_parse("2017-02-29", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2100-02-29", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2017-04-31", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2017-13-01", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2017-00-10", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2017-9-13", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2017-09-13x", &t), -EINVAL);
+	assert_int_equal(track_date_parse("2017/09/13", &t), -EINVAL);
+	assert_int_equal(track_date_parse("", &t), -EINVAL);
+	assert_int_equal(track_date_parse(NULL, &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13", &t), 0);
+	assert_int_equal(t, START);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T01:02:03Z", &t), 0);
+	assert_int_equal(t, START + 3723);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T24:00:00Z", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T01:02:03", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T01:02:03Zx", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13 01:02:03Z", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09", &t), -EINVAL);
+	assert_int_equal(excise_fleet_time_parse("2017-09-13T+1:02:03Z", &t), -EINVAL);
+	assert_int_equal(track_day(START + DAY - 1), START);
+	assert_int_equal(track_day(START), START);
+	assert_int_equal(track_day(-1), -DAY);
+	/* 2017-10-13 is a Friday: one business day is Monday the 16th, three Wednesday the 18th */
+	assert_int_equal(track_add_business_days(M1 + 3600, 1), M1 + 3 * DAY);
+	assert_int_equal(track_add_business_days(M1, 3), M1 + 5 * DAY);
+	assert_int_equal(track_add_business_days(M1 + DAY, 1), M1 + 3 * DAY); /* from a Saturday */
+	assert_int_equal(track_add_business_days(M1, 0), M1);
+	/* 2017-09-13, a Wednesday, + 10 business days: Wednesday the 27th */
+	assert_int_equal(track_add_business_days(START, 10), START + 14 * DAY);
+	/* the start: the organisation's (its day), else issued; a bad catalog date is refused */
+	int64_t s;
+	assert_int_equal(excise_fleet_start(&bod, 0, &s), 0);
+	assert_int_equal(s, START);
+	assert_int_equal(excise_fleet_start(&bod, START + 40 * DAY + 5000, &s), 0);
+	assert_int_equal(s, START + 40 * DAY);
+	struct excise_directive bad = bod;
+	bad.issued = "2017-09-31";
+	assert_int_equal(excise_fleet_start(&bad, 0, &s), -EXCISE_E_CORRUPT);
+}
+
+static void test_never_reported(void **state)
+{
+	(void)state;
+	struct excise_fleet_facts f = { .enrolled = true, .enrolled_at = START };
+	assert_int_equal(state_of(&f, M1), EXCISE_FLEET_NEVER_REPORTED);
+	/* never stale, however long the silence */
+	assert_int_equal(state_of(&f, M1 + 400 * DAY), EXCISE_FLEET_NEVER_REPORTED);
+	struct excise_fleet_facts expected = { .enrolled = false };
+	assert_int_equal(state_of(&expected, M1), EXCISE_FLEET_NEVER_REPORTED);
+	struct excise_fleet_milestone ms[8];
+	/* identify pending up to the end of its day, overdue from the next */
+	ms_of(&bod, &f, M1 + DAY - 1, ms);
+	assert_int_equal(ms[0].due, M1);
+	assert_int_equal(ms[0].status, EXCISE_MS_PENDING);
+	assert_int_equal(ms[1].status, EXCISE_MS_NA);
+	assert_int_equal(ms[2].status, EXCISE_MS_NA);
+	assert_int_equal(ms[3].status, EXCISE_MS_NA);
+	ms_of(&bod, &f, M1 + DAY, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_OVERDUE);
+	assert_int_equal(ms[0].met_at, 0);
+}
+
+static void test_clean(void **state)
+{
+	(void)state;
+	int64_t t = START + 5 * DAY;
+	struct excise_fleet_facts f = { .enrolled = true, .first_report = t, .last_report = t, .first_complete = t,
+					.last_complete = t };
+	assert_int_equal(state_of(&f, t + DAY), EXCISE_FLEET_CLEAN);
+	enum excise_fleet_state p;
+	assert_int_equal(track_progress(&f), EXCISE_FLEET_CLEAN);
+	(void)p;
+	struct excise_fleet_milestone ms[8];
+	ms_of(&bod, &f, t + DAY, ms);
+	assert_string_equal(ms[0].id, "M1");
+	assert_int_equal(ms[0].status, EXCISE_MS_MET);
+	assert_int_equal(ms[0].met_at, t);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(ms[i].status, EXCISE_MS_NA);
+	/* reported complete the day after the due day: late */
+	f.first_report = f.last_report = f.first_complete = f.last_complete = M1 + DAY;
+	ms_of(&bod, &f, M1 + 2 * DAY, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_LATE);
+	/* in the last second of the due day: met */
+	f.first_report = f.last_report = f.first_complete = f.last_complete = M1 + DAY - 1;
+	ms_of(&bod, &f, M1 + 2 * DAY, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_MET);
+	/* first_complete unknown: the last complete report stands in */
+	f.first_complete = 0;
+	f.first_report = START;
+	ms_of(&bod, &f, M1 + 2 * DAY, ms);
+	assert_int_equal(ms[0].met_at, M1 + DAY - 1);
+	/* a clean attestation of a host never found is still clean (from the start) */
+	f.verified = f.last_complete;
+	assert_int_equal(state_of(&f, M1 + 2 * DAY), EXCISE_FLEET_CLEAN);
+}
+
+/* a host found on day 10 with a complete report saying so */
+static struct excise_fleet_facts found_facts(void)
+{
+	int64_t t = START + 10 * DAY;
+	return (struct excise_fleet_facts){ .enrolled = true, .first_report = t, .last_report = t, .first_complete = t,
+					    .last_complete = t, .last_complete_covered = 1, .first_identified = t,
+					    .last_identified = t };
+}
+
+static void test_identified_plan_removal(void **state)
+{
+	(void)state;
+	struct excise_fleet_facts f = found_facts();
+	int64_t t = f.first_identified;
+	assert_int_equal(state_of(&f, t + DAY), EXCISE_FLEET_IDENTIFIED);
+	struct excise_fleet_milestone ms[8];
+	ms_of(&bod, &f, t + DAY, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_MET);
+	assert_int_equal(ms[0].met_at, t);
+	assert_int_equal(ms[1].due, M2);
+	assert_int_equal(ms[1].status, EXCISE_MS_PENDING);
+	assert_int_equal(ms[2].due, M3);
+	assert_int_equal(ms[2].status, EXCISE_MS_PENDING);
+	assert_int_equal(ms[3].due, M4);
+	assert_int_equal(ms[3].status, EXCISE_MS_PENDING);
+	/* no plan by the end of day 60: overdue */
+	f.last_report = M2 + DAY;
+	ms_of(&bod, &f, M2 + DAY, ms);
+	assert_int_equal(ms[1].status, EXCISE_MS_OVERDUE);
+	/* an incomplete report that found it again: still identified, never error */
+	f.last_error = f.last_identified = f.last_report = M2 + DAY;
+	assert_int_equal(state_of(&f, M2 + DAY), EXCISE_FLEET_IDENTIFIED);
+	/* a plan on day 59 */
+	f.plan_recorded = M2 - DAY;
+	assert_int_equal(state_of(&f, M2 + DAY), EXCISE_FLEET_PLAN_RECORDED);
+	ms_of(&bod, &f, M2 + DAY, ms);
+	assert_int_equal(ms[1].status, EXCISE_MS_MET);
+	assert_int_equal(ms[1].met_at, M2 - DAY);
+	/* a plan after day 60: late */
+	f.plan_recorded = M2 + DAY;
+	ms_of(&bod, &f, M2 + DAY, ms);
+	assert_int_equal(ms[1].status, EXCISE_MS_LATE);
+	/* removal begun by day 90: the plan and removal milestones met */
+	f.plan_recorded = 0;
+	f.removal_started = M3;
+	f.last_identified = f.last_report = M3 + 3600;
+	assert_int_equal(state_of(&f, M3 + DAY), EXCISE_FLEET_REMOVAL_STARTED);
+	ms_of(&bod, &f, M3 + DAY, ms);
+	assert_int_equal(ms[1].status, EXCISE_MS_LATE); /* the removal stands in for a plan, but after day 60 */
+	assert_int_equal(ms[2].status, EXCISE_MS_MET);
+	/* no removal by day 90: overdue, and the status series goes on */
+	f.removal_started = 0;
+	f.last_report = f.last_identified = M3 + 5 * DAY;
+	ms_of(&bod, &f, M3 + 5 * DAY, ms);
+	assert_int_equal(ms[2].status, EXCISE_MS_OVERDUE);
+	assert_int_equal(ms[3].status, EXCISE_MS_PENDING);
+	assert_int_equal(ms[3].due, M4);
+	/* the series: the next status date on or after today */
+	f.last_report = f.last_identified = M4 + 45 * DAY;
+	ms_of(&bod, &f, M4 + 45 * DAY, ms);
+	assert_int_equal(ms[3].due, M4 + 60 * DAY);
+	ms_of(&bod, &f, M4 + 30 * DAY + 3600, ms);
+	assert_int_equal(ms[3].due, M4 + 30 * DAY);
+	/* found only after day 60 (a new host): the plan is late or overdue by the directive's dates */
+	struct excise_fleet_facts g = found_facts();
+	g.first_report = g.last_report = g.first_identified = g.last_identified = g.first_complete = g.last_complete =
+		M2 + 10 * DAY;
+	ms_of(&bod, &g, M2 + 10 * DAY, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_LATE);
+	assert_int_equal(ms[1].status, EXCISE_MS_OVERDUE);
+	assert_int_equal(ms[2].status, EXCISE_MS_PENDING);
+}
+
+static void test_removed_verified(void **state)
+{
+	(void)state;
+	struct excise_fleet_facts f = found_facts();
+	f.plan_recorded = START + 20 * DAY;
+	f.removal_started = START + 21 * DAY;
+	/* a complete report without it: removed */
+	f.last_report = f.last_complete = START + 22 * DAY;
+	assert_int_equal(state_of(&f, START + 23 * DAY), EXCISE_FLEET_REMOVED);
+	struct excise_fleet_milestone ms[8];
+	ms_of(&bod, &f, START + 23 * DAY, ms);
+	assert_int_equal(ms[1].status, EXCISE_MS_MET);
+	assert_int_equal(ms[2].status, EXCISE_MS_MET);
+	assert_int_equal(ms[3].status, EXCISE_MS_MET); /* the status series ends with the removal */
+	assert_int_equal(ms[3].met_at, START + 22 * DAY);
+	/* removed without a plan or a run (a vendor's own uninstall): the removal meets both */
+	struct excise_fleet_facts g = found_facts();
+	g.last_report = g.last_complete = g.removed = START + 22 * DAY;
+	assert_int_equal(state_of(&g, START + 23 * DAY), EXCISE_FLEET_REMOVED);
+	ms_of(&bod, &g, START + 23 * DAY, ms);
+	assert_int_equal(ms[1].met_at, START + 22 * DAY);
+	assert_int_equal(ms[2].status, EXCISE_MS_MET);
+	/* a removal run but the product still found by an incomplete report: not removed */
+	struct excise_fleet_facts h = found_facts();
+	h.removal_started = START + 21 * DAY;
+	h.last_report = h.last_error = START + 22 * DAY; /* incomplete, nothing covered in it */
+	assert_int_equal(state_of(&h, START + 23 * DAY), EXCISE_FLEET_ERROR);
+	/* a clean attestation after it: verified */
+	f.verified = START + 22 * DAY + 60;
+	assert_int_equal(state_of(&f, START + 23 * DAY), EXCISE_FLEET_VERIFIED);
+	/* found again after the attestation (reinstalled): identified, with the old plan */
+	f.last_identified = f.last_complete = f.last_report = START + 30 * DAY;
+	f.last_complete_covered = 1;
+	assert_int_equal(state_of(&f, START + 31 * DAY), EXCISE_FLEET_REMOVAL_STARTED);
+	f.removal_started = 0;
+	f.plan_recorded = 0;
+	assert_int_equal(state_of(&f, START + 31 * DAY), EXCISE_FLEET_IDENTIFIED);
+	/* an attestation older than the last finding does not verify */
+	f.last_complete = f.last_report = START + 32 * DAY;
+	assert_int_equal(state_of(&f, START + 33 * DAY), EXCISE_FLEET_REMOVED);
+}
+
+static void test_exemptions(void **state)
+{
+	(void)state;
+	struct excise_fleet_facts f = found_facts();
+	int64_t now = START + 12 * DAY;
+	struct excise_fleet_exemption ex[3] = {
+		{ "e1", "mission system", "CIO", START + 11 * DAY, START + 40 * DAY, 0 },
+		{ "e2", "lab", "CISO", START + 11 * DAY, START + 90 * DAY, 0 },
+		{ "e3", "future", "CIO", START + 20 * DAY, 0, 0 },
+	};
+	size_t which;
+	enum excise_fleet_state p;
+	assert_int_equal(track_state(&f, ex, 3, now, &settings, &p, &which), EXCISE_FLEET_EXEMPT);
+	assert_int_equal(which, 1); /* the one that lasts longest */
+	assert_int_equal(p, EXCISE_FLEET_IDENTIFIED);
+	/* expiry: in force up to the second before, not at it */
+	assert_true(track_exemption_active(&ex[0], START + 40 * DAY - 1));
+	assert_false(track_exemption_active(&ex[0], START + 40 * DAY));
+	assert_false(track_exemption_active(&ex[2], START + 20 * DAY - 1));
+	assert_true(track_exemption_active(&ex[2], START + 400 * DAY)); /* no expiry */
+	/* all expired: the host counts as what its facts say */
+	f.last_report = START + 95 * DAY;
+	assert_int_equal(track_state(&f, ex, 2, START + 95 * DAY, &settings, &p, &which), EXCISE_FLEET_IDENTIFIED);
+	assert_int_equal(which, SIZE_MAX);
+	/* one with no expiry beats one that expires */
+	assert_int_equal(track_state(&f, ex, 3, START + 30 * DAY, &settings, &p, &which), EXCISE_FLEET_EXEMPT);
+	assert_int_equal(which, 2);
+	/* revoked */
+	struct excise_fleet_exemption r = { "e4", "x", "y", START, 0, START + 12 * DAY };
+	assert_int_equal(track_state(&f, &r, 1, START + 12 * DAY - 1, &settings, NULL, NULL), EXCISE_FLEET_EXEMPT);
+	assert_int_equal(track_state(&f, &r, 1, START + 12 * DAY, &settings, NULL, NULL), EXCISE_FLEET_IDENTIFIED);
+	/* an exempt host: plan and removal do not apply; the identify milestone still does */
+	struct excise_fleet_host h = { .facts = found_facts() };
+	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 3, now, &settings), 0);
+	assert_int_equal(h.state, EXCISE_FLEET_EXEMPT);
+	assert_string_equal(h.exempt_reason, "lab");
+	assert_string_equal(h.exempt_approver, "CISO");
+	assert_int_equal(h.exempt_expires, START + 90 * DAY);
+	assert_int_equal(h.n_ms, 4);
+	assert_int_equal(h.ms[0].status, EXCISE_MS_MET);
+	assert_int_equal(h.ms[1].status, EXCISE_MS_NA);
+	assert_int_equal(h.ms[2].status, EXCISE_MS_NA);
+	assert_int_equal(h.ms[3].status, EXCISE_MS_NA);
+	/* tracked again once it expired: the copy goes */
+	h.facts.last_report = START + 95 * DAY;
+	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 3, START + 95 * DAY, &settings), 0);
+	assert_int_equal(h.state, EXCISE_FLEET_EXEMPT); /* e3 has no expiry */
+	assert_string_equal(h.exempt_reason, "future");
+	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 2, START + 95 * DAY, &settings), 0);
+	assert_int_equal(h.state, EXCISE_FLEET_IDENTIFIED);
+	assert_null(h.exempt_reason);
+	assert_int_equal(h.ms[2].status, EXCISE_MS_OVERDUE);
+	excise_fleet_host_done(&h);
+}
+
+static void test_stale(void **state)
+{
+	(void)state;
+	int64_t t = START + DAY;
+	struct excise_fleet_facts f = { .enrolled = true, .first_report = t, .last_report = t, .last_complete = t };
+	int64_t d = EXCISE_FLEET_STALE_DEFAULT;
+	assert_int_equal(state_of(&f, t + d), EXCISE_FLEET_CLEAN);
+	assert_int_equal(state_of(&f, t + d + 1), EXCISE_FLEET_STALE);
+	struct excise_fleet_settings s = { .stale = 30 * DAY };
+	assert_int_equal(track_state(&f, NULL, 0, t + d + 1, &s, NULL, NULL), EXCISE_FLEET_CLEAN);
+	assert_int_equal(track_state(&f, NULL, 0, t + 30 * DAY + 1, &s, NULL, NULL), EXCISE_FLEET_STALE);
+	/* a stale host that was found is stale too (its progress still says identified) */
+	struct excise_fleet_facts g = found_facts();
+	enum excise_fleet_state p;
+	assert_int_equal(track_state(&g, NULL, 0, g.last_report + d + 1, &settings, &p, NULL), EXCISE_FLEET_STALE);
+	assert_int_equal(p, EXCISE_FLEET_IDENTIFIED);
+	/* an exemption outranks staleness; retirement outranks both */
+	struct excise_fleet_exemption ex = { "e", "r", "a", START, 0, 0 };
+	assert_int_equal(track_state(&g, &ex, 1, g.last_report + d + 1, &settings, NULL, NULL), EXCISE_FLEET_EXEMPT);
+	g.retired = g.last_report + DAY;
+	assert_int_equal(track_state(&g, &ex, 1, g.last_report + d + 1, &settings, NULL, NULL), EXCISE_FLEET_RETIRED);
+}
+
+static void test_error(void **state)
+{
+	(void)state;
+	int64_t t = START + DAY;
+	/* only incomplete reports, nothing found: error, its progress too */
+	struct excise_fleet_facts f = { .enrolled = true, .first_report = t, .last_report = t, .last_error = t };
+	enum excise_fleet_state p;
+	assert_int_equal(track_state(&f, NULL, 0, t + 60, &settings, &p, NULL), EXCISE_FLEET_ERROR);
+	assert_int_equal(p, EXCISE_FLEET_ERROR);
+	struct excise_fleet_milestone ms[8];
+	ms_of(&bod, &f, M1 + DAY, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_OVERDUE); /* an incomplete report identifies nothing */
+	/* complete earlier, incomplete last: error (never clean) */
+	f.last_complete = t;
+	f.last_report = f.last_error = t + DAY;
+	assert_int_equal(track_state(&f, NULL, 0, t + DAY + 60, &settings, &p, NULL), EXCISE_FLEET_ERROR);
+	assert_int_equal(p, EXCISE_FLEET_CLEAN);
+	/* incomplete earlier, complete last: clean */
+	f.last_complete = f.last_report = t + 2 * DAY;
+	assert_int_equal(state_of(&f, t + 2 * DAY + 60), EXCISE_FLEET_CLEAN);
+	/* stale outranks error */
+	f.last_report = f.last_error = t + 3 * DAY;
+	assert_int_equal(state_of(&f, t + 3 * DAY + EXCISE_FLEET_STALE_DEFAULT + 1), EXCISE_FLEET_STALE);
+}
+
+static void test_retired(void **state)
+{
+	(void)state;
+	struct excise_fleet_facts f = found_facts();
+	f.retired = f.last_report + DAY;
+	int64_t now = f.retired + DAY;
+	assert_int_equal(state_of(&f, now), EXCISE_FLEET_RETIRED);
+	struct excise_fleet_milestone ms[8];
+	ms_of(&bod, &f, M3 + DAY, ms);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ms[i].status, EXCISE_MS_NA);
+	assert_int_equal(ms[1].due, M2); /* the dates are still there */
+	/* retired in the future: not yet */
+	assert_int_equal(state_of(&f, f.retired - 1), EXCISE_FLEET_IDENTIFIED);
+	/* a retired host that reports again comes back */
+	f.last_report = f.last_complete = f.retired + 3600;
+	assert_int_equal(state_of(&f, now), EXCISE_FLEET_REMOVED);
+	/* a retired host that never reported: retired */
+	struct excise_fleet_facts g = { .enrolled = true, .retired = START };
+	assert_int_equal(state_of(&g, START + DAY), EXCISE_FLEET_RETIRED);
+}
+
+static void test_other_anchors(void **state)
+{
+	(void)state;
+	struct excise_fleet_milestone ms[8];
+	/* FAR: identified on Friday 2017-10-13: the first report due Wednesday, the follow-up 10 business
+	 * days later; no host fact says they were sent: pending */
+	struct excise_fleet_facts f = { .enrolled = true, .first_report = M1 + 3600, .last_report = M1 + 3600,
+					.last_complete = M1 + 3600, .last_complete_covered = 1,
+					.first_identified = M1 + 3600, .last_identified = M1 + 3600 };
+	ms_of(&far, &f, M1 + 4000, ms);
+	assert_int_equal(ms[0].due, M1 + 5 * DAY);
+	assert_int_equal(ms[0].status, EXCISE_MS_PENDING);
+	assert_int_equal(ms[1].due, M1 + 19 * DAY);
+	assert_int_equal(ms[1].status, EXCISE_MS_PENDING);
+	/* a clean host: no discovery, no due date */
+	struct excise_fleet_facts c = { .enrolled = true, .first_report = M1, .last_report = M1, .last_complete = M1 };
+	ms_of(&far, &c, M1 + 60, ms);
+	assert_int_equal(ms[0].due, 0);
+	assert_int_equal(ms[0].status, EXCISE_MS_NA);
+	assert_int_equal(ms[1].status, EXCISE_MS_NA);
+	/* absolute dates and the effective date */
+	ms_of(&bis, &f, M1 + 4000, ms);
+	assert_int_equal(ms[0].due, 1721433600);
+	assert_int_equal(ms[0].status, EXCISE_MS_PENDING);
+	assert_int_equal(ms[1].due, 1538352000 + 10 * DAY);
+	assert_int_equal(ms[1].status, EXCISE_MS_MET);
+	ms_of(&bis, &c, M1 + 60, ms);
+	assert_int_equal(ms[0].status, EXCISE_MS_NA);
+	/* the organisation's own start moves the directive's dates, not the absolute ones */
+	struct excise_fleet_host h = { .facts = c };
+	int64_t start;
+	assert_int_equal(excise_fleet_start(&bod, START + 100 * DAY, &start), 0);
+	assert_int_equal(excise_fleet_track(&bod, start, &h, NULL, 0, M1 + 60, &settings), 0);
+	assert_int_equal(h.ms[0].due, START + 130 * DAY);
+	assert_int_equal(h.ms[0].status, EXCISE_MS_MET);
+	assert_int_equal(h.ms[3].due, START + 220 * DAY);
+	excise_fleet_host_done(&h);
+}
+
+/* The stock catalog's BOD 17-01 gives the same dates as the directive written out here. */
+static void test_stock_catalog(void **state)
+{
+	(void)state;
+	struct excise_catalog *cat = NULL;
+	struct excise_err err = { 0 };
+	assert_int_equal(excise_catalog_load_embedded(&cat, &err), 0);
+	const struct excise_directive *d = NULL;
+	for (size_t i = 0; i < excise_catalog_n_directives(cat); i++)
+		if (!strcmp(excise_catalog_directive(cat, i)->id, "dhs-bod-17-01"))
+			d = excise_catalog_directive(cat, i);
+	assert_non_null(d);
+	struct excise_fleet_host h = { .facts = found_facts() };
+	int64_t start;
+	assert_int_equal(excise_fleet_start(d, 0, &start), 0);
+	assert_int_equal(start, START);
+	assert_int_equal(excise_fleet_track(d, start, &h, NULL, 0, START + 11 * DAY, &settings), 0);
+	assert_int_equal(h.n_ms, 4);
+	int64_t due[] = { M1, M2, M3, M4 };
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(h.ms[i].due, due[i]);
+	assert_int_equal(h.ms[3].status, EXCISE_MS_PENDING);
+	excise_fleet_host_done(&h);
+	excise_catalog_free(cat);
+}
+
+/* Totals are counts over the rows: each row once in its state, each milestone once. */
+static void test_count(void **state)
+{
+	(void)state;
+	struct excise_fleet_list *l = calloc(1, sizeof(*l));
+	assert_non_null(l);
+	l->n = 5;
+	l->rows = calloc(l->n, sizeof(*l->rows));
+	assert_non_null(l->rows);
+	const char *products[] = { "kaspersky:kes", "kaspersky:kes,kaspersky:kav", "", "kaspersky:kav", "kaspersky:kes" };
+	struct excise_fleet_facts facts[5] = { found_facts(), found_facts(), { .enrolled = true }, found_facts(),
+					       found_facts() };
+	facts[3].last_report = facts[3].last_complete = START + 14 * DAY; /* removed */
+	facts[4].retired = START + 11 * DAY;
+	for (size_t i = 0; i < l->n; i++) {
+		l->rows[i].facts = facts[i];
+		l->rows[i].products = strdup(products[i]);
+		assert_int_equal(excise_fleet_track(&bod, START, &l->rows[i], NULL, 0, START + 15 * DAY, &settings), 0);
+	}
+	assert_int_equal(excise_fleet_count(l), 0);
+	const struct excise_fleet_totals *t = &l->totals;
+	assert_int_equal(t->rows, 5);
+	assert_int_equal(t->state[EXCISE_FLEET_IDENTIFIED], 2);
+	assert_int_equal(t->state[EXCISE_FLEET_NEVER_REPORTED], 1);
+	assert_int_equal(t->state[EXCISE_FLEET_REMOVED], 1);
+	assert_int_equal(t->state[EXCISE_FLEET_RETIRED], 1);
+	assert_int_equal(t->counted, 4);
+	assert_int_equal(t->determined, 3);
+	assert_int_equal(t->not_determined, 1);
+	/* products of rows where it is present now (the removed and the retired rows are not) */
+	assert_int_equal(t->n_products, 2);
+	assert_string_equal(t->products[0].product, "kaspersky:kes");
+	assert_int_equal(t->products[0].hosts, 2);
+	assert_string_equal(t->products[1].product, "kaspersky:kav");
+	assert_int_equal(t->products[1].hosts, 1);
+	size_t sum = 0;
+	for (int s = 0; s < EXCISE_MS_STATUS_MAX_; s++)
+		sum += t->ms[1][s];
+	assert_int_equal(sum, 5);
+	assert_int_equal(t->ms[0][EXCISE_MS_MET], 3);
+	assert_int_equal(t->ms[0][EXCISE_MS_PENDING], 1);
+	assert_int_equal(t->ms[0][EXCISE_MS_NA], 1);
+	/* counting again gives the same */
+	assert_int_equal(excise_fleet_count(l), 0);
+	assert_int_equal(t->n_products, 2);
+	excise_fleet_list_free(l);
+	excise_fleet_list_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_never_reported),
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_identified_plan_removal),
+		cmocka_unit_test(test_removed_verified),
+		cmocka_unit_test(test_exemptions),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_retired),
+		cmocka_unit_test(test_other_anchors),
+		cmocka_unit_test(test_stock_catalog),
+		cmocka_unit_test(test_count),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

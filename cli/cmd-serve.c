@@ -130,7 +130,7 @@ static int serve_config(const struct serve_args *a, struct excise_serve_config *
 		return EXIT_ERROR;
 	}
 	if (made)
-		excise_text_printf(stderr, "excise serve: made a self-signed certificate: %s (give it to agents with --cacert)\n",
+		excise_text_printf(stderr, "excise serve: made a self-signed certificate: %s (agents: excise enroll URL --ca cert.pem)\n",
 				   c->tls_cert);
 	return 0;
 }

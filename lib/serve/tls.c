@@ -106,7 +106,7 @@ int excise_serve_cert_generate(const char *cert_file, const char *key_file, cons
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"excise collector", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) ||
 	    !X509_set_issuer_name(x, name) ||
-	    /* its own trust anchor: clients are given it with --cacert (or pin it) */
+	    /* its own trust anchor: agents are given it with excise enroll --ca (or pin its key) */
 	    !add_ext(x, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
 	    !add_ext(x, NID_key_usage, "critical,digitalSignature,keyCertSign") ||
 	    !add_ext(x, NID_ext_key_usage, "serverAuth") || !add_ext(x, NID_subject_key_identifier, "hash") ||

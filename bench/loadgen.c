@@ -739,6 +739,8 @@ int main(int argc, char **argv)
 		die("curl_global_init failed");
 	if (opt.acked_path && !(acked_out = fopen(opt.acked_path, "w")))
 		die("%s: %s", opt.acked_path, strerror(errno));
+	if (acked_out) /* a line at a time: a test watches it grow */
+		setvbuf(acked_out, NULL, _IOLBF, 0);
 	if (opt.log_path && !(log_out = fopen(opt.log_path, "w")))
 		die("%s: %s", opt.log_path, strerror(errno));
 

@@ -153,6 +153,84 @@ backend=sqlite
 db=$T/sqlite/collector.db
 reliability sqlite
 
+# ---------------------------------------------------------------- the spool, the collector down
+# Machines of offline roots, each enrolled by the agent (excise enroll --root): the linux
+# and rpm fixture roots and clean roots of their own machine ids. Then, with the
+# collector down, two `excise scan --root R --submit` and one `excise submit FILE` each.
+spool_run() {
+	backend=sqlite
+	state=$T/sqlite
+	db=$state/collector.db
+	collector_start || { not_ok "spool: collector started"; return; }
+	local url=http://127.0.0.1:$port roots=() r i
+	for r in linux rpm; do
+		r=$(fixture "$r" 2>/dev/null) && roots+=("$r")
+	done
+	for i in 1 2 3; do
+		mkdir -p "$T/spool-clean-$i"
+		cp -a "$T/fleet-clean/." "$T/spool-clean-$i/"
+		printf '5b00%028d\n' "$i" >"$T/spool-clean-$i/etc/machine-id"
+		printf 'spool-host-%d\n' "$i" >"$T/spool-clean-$i/etc/hostname"
+		roots+=("$T/spool-clean-$i")
+	done
+	local enrolled=0
+	for r in "${roots[@]}"; do
+		"$EXCISE" enroll "$url" --secret-file "$state/secret" --root "$r" -q >>"$T/enroll.log" 2>&1 &&
+			enrolled=$((enrolled + 1))
+	done
+	check_eq "spool: ${#roots[@]} offline roots enrolled by the agent" "$enrolled" "${#roots[@]}"
+	local before
+	before=$(q "SELECT count(*) FROM document")
+	collector_stop
+
+	local n=0 rc bad=0
+	for r in "${roots[@]}"; do
+		for i in 1 2; do
+			rc=0
+			"$EXCISE" scan --root "$r" --submit -q >/dev/null 2>>"$T/spool.err" || rc=$?
+			[ "$rc" -le 1 ] || bad=$((bad + 1))
+			n=$((n + 1))
+		done
+		"$EXCISE" scan --root "$r" --format json -o "$T/spool-$n.json" >/dev/null 2>&1
+		"$EXCISE" submit -q "$T/spool-$n.json" >>"$T/spool.err" 2>&1 || bad=$((bad + 1))
+		n=$((n + 1))
+	done
+	check_eq "spool: scan --submit and submit with the collector down: no error" "$bad" 0
+	local files
+	files=$(find "$EXCISE_STATE_DIR/spool" -maxdepth 1 -name '*.spool' | wc -l)
+	check_eq "spool: every document kept in the spool" "$files" "$n"
+	# the report ids the spool holds (a spool file: its metadata line, then the document)
+	for f in "$EXCISE_STATE_DIR"/spool/*.spool; do
+		tail -n +2 "$f" >"$T/spooled.json"
+		jq_py "$T/spooled.json" 'r["report_id"]'
+	done | sort >"$T/spooled.ids"
+	check_eq "spool: $n distinct reports spooled" "$(sort -u "$T/spooled.ids" | wc -l)" "$n"
+	expect "spool: a flush with the collector still down delivers nothing" 0 "0 delivered" "$EXCISE" submit --spool
+
+	collector_start || { not_ok "spool: collector started again"; return; }
+	# the backoff of the documents that were tried has passed (as for the agent's timer
+	# a while later): their next try is now
+	for f in "$EXCISE_STATE_DIR"/spool/*.spool; do
+		py -c 'import json,sys
+p=sys.argv[1]; b=open(p,"rb").read(); i=b.index(b"\n"); m=json.loads(b[:i]); m["next_try"]=0
+open(p,"wb").write(json.dumps(m).encode()+b[i:])' "$f"
+	done
+	expect "spool: excise submit --spool delivers every document" 0 "$n delivered, 0 refused" \
+		"$EXCISE" submit --spool
+	check_eq "spool: the spool is empty" "$(find "$EXCISE_STATE_DIR/spool" -maxdepth 1 -name '*.spool' | wc -l)" 0
+	expect "spool: a second flush sends nothing" 0 "0 delivered" "$EXCISE" submit --spool
+	expect "spool: a report sent again is a duplicate" 0 "duplicate" "$EXCISE" submit "$T/spool-2.json"
+	collector_stop
+	check_eq "spool: the database holds $n more documents" "$(q "SELECT count(*) FROM document")" $((before + n))
+	local missing=0 twice=0 id c
+	while read -r id; do
+		c=$(q "SELECT count(*) FROM document WHERE doc_id = '$id'")
+		[ "$c" = 1 ] || { [ "$c" = 0 ] && missing=$((missing + 1)) || twice=$((twice + 1)); }
+	done <"$T/spooled.ids"
+	check_eq "spool: every spooled report stored, once (missing:twice)" "$missing:$twice" "0:0"
+}
+spool_run
+
 PG_HARNESS=$EXCISE_SRC/tests/pg-harness.sh
 if [ -f "$PG_HARNESS" ] && command -v psql >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 	if db=$(bash "$PG_HARNESS" start "$T/pg" 2>"$T/pg.err"); then

@@ -148,9 +148,11 @@ int cmd_scan(struct cli_run *run, int argc, char **argv);
 int cmd_plan(struct cli_run *run, int argc, char **argv);
 int cmd_remove(struct cli_run *run, int argc, char **argv);
 int cmd_restore(struct cli_run *run, int argc, char **argv);
+int cmd_serve(struct cli_run *run, int argc, char **argv);
 int cmd_verify(struct cli_run *run, int argc, char **argv);
 void cmd_scan_help(FILE *out);
 extern const char cmd_plan_help[], cmd_remove_help[], cmd_restore_help[], cmd_verify_help[];
+extern const char cmd_serve_help[];
 
 /* ---- plans, files ---- */
 

@@ -22,6 +22,8 @@ static const struct cli_verb verbs[] = {
 	{ "verify", cmd_verify, cmd_verify_help,
 	  "rescan and write an attestation of the result (optionally signed), or --check one",
 	  .catalog = true, .root = true },
+	{ "serve", cmd_serve, cmd_serve_help,
+	  "run the collector hosts submit to (HTTPS), or manage its enrollment secrets", .catalog = true },
 };
 
 static const struct cli_verbs table = {

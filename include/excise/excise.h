@@ -28,6 +28,7 @@
 #include "excise/output.h"
 #include "excise/proto.h"
 #include "excise/store.h"
+#include "excise/serve.h"
 
 EXCISE_API const char *excise_version(void);
 

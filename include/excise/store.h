@@ -20,6 +20,7 @@
 
 #include "excise/catalog.h"
 #include "excise/error.h"
+#include "excise/limits.h"
 #include "excise/proto.h"
 
 #ifdef __cplusplus
@@ -28,12 +29,16 @@ extern "C" {
 
 struct excise_store;
 
+#define EXCISE_STORE_BATCH_MAX 256u     /* documents per group commit, by default */
+#define EXCISE_STORE_BATCH_WAIT_MS 1u   /* ms the writer waits for more documents once it has one, by default */
+#define EXCISE_STORE_QUEUE_MAX 4096u    /* documents queued for the writer, by default */
+
 struct excise_store_opts {
 	const struct excise_catalog *catalog; /* directives and products; borrowed, outlives the store */
 	const uint8_t *master_key;    /* 32 bytes host keys are derived from (HMAC-SHA256(master, host id, epoch)); required */
 	unsigned batch_max;           /* documents per group commit (0: EXCISE_STORE_BATCH_MAX) */
-	unsigned batch_wait_ms;       /* longest a document waits for its group to fill (0: default) */
-	unsigned queue_max;           /* documents waiting for the writer before submit says busy (0: default) */
+	unsigned batch_wait_ms;       /* longest a document waits for its group to fill (0: EXCISE_STORE_BATCH_WAIT_MS) */
+	unsigned queue_max;           /* documents waiting for the writer before submit says busy (0: EXCISE_STORE_QUEUE_MAX) */
 	bool sync_normal;             /* SQLite synchronous=NORMAL: faster, the last commits may be lost on power loss */
 };
 
@@ -115,6 +120,52 @@ typedef void (*excise_submit_done_fn)(void *ctx, int rc, const struct excise_sub
 				      const struct excise_err *err);
 EXCISE_API int excise_store_submit_async(struct excise_store *st, const char *host_id, const void *body, size_t len,
 					 int64_t now, excise_submit_done_fn done, void *ctx, struct excise_err *err);
+
+/* ---- administration: every call below writes a row of `audit` (at, actor `who`,
+ * action, subject, detail) in the same transaction as its change ---- */
+
+/* Retire a host (decommissioned: it stops counting in reports) or bring it back.
+ * `host` is a host id or a host name; a name several hosts share is -EXCISE_E_USAGE
+ * (give the id), an unknown one -EXCISE_E_ABSENT. A retired host that submits a
+ * document again comes back by itself (audited as "host.unretire" by "ingest"). */
+EXCISE_API int excise_store_host_retire(struct excise_store *st, const char *host, const char *reason,
+					const char *who, int64_t now, struct excise_err *err);
+EXCISE_API int excise_store_host_unretire(struct excise_store *st, const char *host, const char *who, int64_t now,
+					  struct excise_err *err);
+
+/* Exempt a host (id or name, as above) from directive `directive_id` (one of the
+ * catalog's, else -EXCISE_E_USAGE) with a reason and its approver, until `expires`
+ * (unix seconds; 0: no expiry). *ret_id (may be NULL; free()) names it for revoking. */
+EXCISE_API int excise_store_exempt(struct excise_store *st, const char *host, const char *directive_id,
+				   const char *reason, const char *approver, int64_t expires, int64_t now,
+				   char **ret_id, struct excise_err *err);
+EXCISE_API int excise_store_exempt_revoke(struct excise_store *st, const char *id, const char *who, int64_t now,
+					  struct excise_err *err);
+
+/* Import an expected inventory: CSV (RFC 4180, UTF-8, fields optionally in double
+ * quotes, rows ended by LF or CRLF) of two columns, org unit path and host name,
+ * with an optional header row `org_unit,hostname`. At most EXCISE_MAX_INVENTORY_SIZE
+ * bytes and EXCISE_MAX_INVENTORY_ROWS rows. All or nothing: a bad row (wrong number
+ * of fields, an invalid org unit, an empty or too long name, a duplicate) makes it
+ * -EXCISE_E_CORRUPT with nothing imported, and *ret_problems (NULL-terminated,
+ * excise_strv_free) says "line N: ..." for each (the first
+ * EXCISE_MAX_INVENTORY_PROBLEMS, then how many more). Rows add to the inventory
+ * (one already there is kept). *ret_rows counts the rows imported. */
+EXCISE_API int excise_store_inventory_import(struct excise_store *st, const char *csv, size_t len, const char *who,
+					     int64_t now, size_t *ret_rows, char ***ret_problems,
+					     struct excise_err *err);
+
+/* The organisation's own start date (unix seconds) of directive `directive_id`
+ * (one of the catalog's); 0 removes it (the catalog's dates apply again). */
+EXCISE_API int excise_store_directive_start(struct excise_store *st, const char *directive_id, int64_t start,
+					    const char *who, int64_t now, struct excise_err *err);
+
+/* Retention: delete the documents (and their findings) received more than `days`
+ * days before `now`, except each host's latest complete report and whatever the
+ * facts of host_directive still rest on (facts, status changes and hosts are kept).
+ * *ret_docs (may be NULL) counts the documents deleted. */
+EXCISE_API int excise_store_prune(struct excise_store *st, unsigned days, const char *who, int64_t now,
+				  uint64_t *ret_docs, struct excise_err *err);
 
 /*
  * excise.removal/1, the summary of one removal run that `excise submit RUN_DIR` sends:

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * excise serve: run the collector (lib/serve/) until SIGTERM or SIGINT, reloading
+ * its certificate on SIGHUP; or manage its enrollment secrets on the same database
+ * (`excise serve secret create|list|revoke`). Signals are handled here, in one
+ * sigwait loop: they are blocked before the server's threads start, so none of
+ * those threads ever takes one.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define FIRST_SECRET_DAYS 30 /* the first start's secret is valid this long */
+
+const char cmd_serve_help[] =
+	"usage: excise serve [--config FILE] [--listen ADDR:PORT] [--db PATH|URL] [--state-dir DIR]\n"
+	"                    [--tls-cert FILE --tls-key FILE | --plain-http] [--master-key FILE]\n"
+	"       excise serve secret create --org-unit AGENCY[/BUREAU[/SITE]] [--expires 30d] [--note TEXT]\n"
+	"       excise serve secret list\n"
+	"       excise serve secret revoke ID\n\n"
+	"Runs the collector hosts enroll with and submit their reports, plans, removal\n"
+	"summaries and attestations to (docs/collector.md), until SIGTERM or SIGINT (it stops\n"
+	"accepting, answers what is in flight, closes the database). SIGHUP reads the\n"
+	"certificate and key again and serves new connections with them.\n\n"
+	"With no options it keeps everything in its state folder (/var/lib/excise/collector,\n"
+	"or $EXCISE_STATE_DIR/collector): a SQLite database, a master key, a self-signed\n"
+	"certificate, and on the first start an enrollment secret it prints once.\n\n"
+	"  --config FILE        a JSON config file (docs/collector.md); the options below override it\n"
+	"  --listen ADDR:PORT   where to listen (default 0.0.0.0:8443; port 0: any free port)\n"
+	"  --db PATH|URL        a SQLite file, or a postgresql:// URL (default STATE/collector.db)\n"
+	"  --state-dir DIR      the state folder\n"
+	"  --tls-cert FILE, --tls-key FILE  the certificate and key to serve HTTPS with (PEM)\n"
+	"  --plain-http         serve HTTP without TLS (behind a TLS proxy, or on loopback)\n"
+	"  --master-key FILE    the 32-byte key host keys are derived from (default STATE/master.key)\n"
+	"  --org-unit PATH      secret create: the org unit a host enrolled with it joins\n"
+	"  --expires N[smhd]    secret create: how long it is valid (default 30d)\n"
+	"  --note TEXT          secret create: a note shown by secret list\n\n"
+	"exit status: 0 stopped by a signal or done, 2 error\n";
+
+enum {
+	OPT_CONFIG = OPT_VERB, OPT_LISTEN, OPT_DB, OPT_STATE, OPT_CERT, OPT_KEY, OPT_PLAIN, OPT_MASTER,
+	OPT_ORG, OPT_EXPIRES, OPT_NOTE,
+};
+
+static const struct option serve_options[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "state-dir", required_argument, NULL, OPT_STATE },
+	{ "tls-cert", required_argument, NULL, OPT_CERT },
+	{ "tls-key", required_argument, NULL, OPT_KEY },
+	{ "plain-http", no_argument, NULL, OPT_PLAIN },
+	{ "master-key", required_argument, NULL, OPT_MASTER },
+	{ "org-unit", required_argument, NULL, OPT_ORG },
+	{ "expires", required_argument, NULL, OPT_EXPIRES },
+	{ "note", required_argument, NULL, OPT_NOTE },
+	{ 0 },
+};
+
+struct serve_args {
+	const char *config, *listen, *db, *state, *cert, *key, *master, *org, *expires, *note;
+	bool plain;
+};
+
+static int set_str(char **dst, const char *v)
+{
+	char *d = strdup(v);
+	if (!d) {
+		cli_error("out of memory");
+		return -1;
+	}
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+/* The config file, then the options over it, then the state folder's defaults. */
+static int serve_config(const struct serve_args *a, struct excise_serve_config *c, bool serving)
+{
+	struct excise_err err = { 0 };
+	if (a->config && excise_serve_config_read(c, a->config, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (a->listen && excise_serve_config_listen(c, a->listen, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if ((a->db && set_str(&c->database, a->db)) || (a->state && set_str(&c->state_dir, a->state)) ||
+	    (a->master && set_str(&c->master_key_file, a->master)))
+		return EXIT_ERROR;
+	if (a->cert) {
+		if (set_str(&c->tls_cert, a->cert) || set_str(&c->tls_key, a->key))
+			return EXIT_ERROR;
+		c->plain_http = false;
+	}
+	if (a->plain) {
+		free(c->tls_cert), free(c->tls_key);
+		c->tls_cert = c->tls_key = NULL;
+		c->plain_http = true;
+	}
+	if (!serving)
+		c->plain_http = true; /* the admin verbs make no certificate */
+	bool made = false;
+	if (excise_serve_prepare(c, &made, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (made)
+		excise_text_printf(stderr, "excise serve: made a self-signed certificate: %s (give it to agents with --cacert)\n",
+				   c->tls_cert);
+	return 0;
+}
+
+static int open_store(struct cli_run *run, const struct excise_serve_config *c, struct excise_store **st)
+{
+	struct excise_err err = { 0 };
+	uint8_t key[32];
+	if (excise_serve_master_key(c->master_key_file, key, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	struct excise_store_opts so = {
+		.catalog = run->catalog,
+		.master_key = key,
+		.batch_max = c->limits.batch_max,
+		.batch_wait_ms = c->limits.batch_wait_ms,
+		.queue_max = c->limits.queue_max,
+		.sync_normal = c->sync_normal,
+	};
+	int r = excise_store_open(c->database, &so, st, &err);
+	explicit_bzero(key, sizeof(key));
+	if (r < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+/* ---- the server ---- */
+
+static void log_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	/* one write per line: lines of several threads never interleave */
+	char *l = NULL;
+	int n = asprintf(&l, "%s %s\n", ts, line);
+	if (n > 0) {
+		ssize_t w = write(STDERR_FILENO, l, (size_t)n);
+		(void)w;
+	}
+	free(l);
+}
+
+static void say_time(char *out, size_t n, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	strftime(out, n, "%Y-%m-%d %H:%M UTC", gmtime_r(&tt, &tm));
+}
+
+static int run_server(struct cli_run *run, struct excise_serve_config *c)
+{
+	struct excise_err err = { 0 };
+	struct excise_store *st = NULL;
+	char *cert = NULL, *key = NULL;
+	if (!c->plain_http && excise_serve_pem_pair(c->tls_cert, c->tls_key, &cert, &key, &err) < 0) {
+		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	int rc = open_store(run, c, &st);
+	if (rc)
+		goto out;
+	int64_t now = (int64_t)time(NULL);
+	char *secret = NULL, *id = NULL;
+	int first = excise_serve_first_secret(st, c->state_dir, now, (int64_t)FIRST_SECRET_DAYS * 86400, &secret, &id,
+					      &err);
+	if (first < 0) {
+		cli_error("%s", err.msg);
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	if (first) {
+		char until[40];
+		say_time(until, sizeof(until), now + (int64_t)FIRST_SECRET_DAYS * 86400);
+		excise_text_printf(stdout,
+				   "enrollment secret for org unit '%s' (id %s, valid until %s), shown this once:\n"
+				   "  %s\n",
+				   EXCISE_SERVE_DEFAULT_ORG_UNIT, id, until, secret);
+		fflush(stdout);
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		free(id);
+	} else {
+		fputs("excise serve: enrollment secrets: excise serve secret create --org-unit AGENCY/BUREAU/SITE "
+		      "(list: excise serve secret list)\n",
+		      stderr);
+	}
+
+	/* every thread started from here on inherits the mask: only sigwait takes these */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	struct excise_serve *srv = NULL;
+	struct excise_serve_opts so = {
+		.config = c, .store = st, .catalog = run->catalog, .cert_pem = cert, .key_pem = key,
+		.log = log_line,
+	};
+	if (excise_serve_start(&so, &srv, &err) < 0) {
+		cli_error("%s", err.msg);
+		rc = EXIT_ERROR;
+		goto out;
+	}
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (c->plain_http) {
+				log_line(NULL, "SIGHUP: plain HTTP, no certificate to reload");
+				continue;
+			}
+			char *nc = NULL, *nk = NULL;
+			struct excise_err e2 = { 0 };
+			if (excise_serve_pem_pair(c->tls_cert, c->tls_key, &nc, &nk, &e2) < 0 ||
+			    excise_serve_reload(srv, nc, nk, &e2) < 0) {
+				char *m = excise_text_escape(e2.msg, 0);
+				char line[700];
+				snprintf(line, sizeof(line), "error: SIGHUP: certificate not reloaded, the old one goes on: %s",
+					 m ? m : "?");
+				free(m);
+				log_line(NULL, line);
+			}
+			if (nk)
+				explicit_bzero(nk, strlen(nk));
+			free(nc);
+			free(nk);
+			continue;
+		}
+		log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+		break;
+	}
+	struct excise_serve_stats stats;
+	excise_serve_stats(srv, &stats);
+	excise_serve_stop(srv);
+	char line[200];
+	snprintf(line, sizeof(line), "stopped: %" PRIu64 " requests, %" PRIu64 " stored, %" PRIu64 " duplicates, %" PRIu64
+		 " refused, %" PRIu64 " busy", stats.requests, stats.stored, stats.duplicates, stats.refused, stats.busy);
+	log_line(NULL, line);
+out:
+	excise_store_close(st);
+	if (key)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
+}
+
+/* ---- secrets ---- */
+
+/* N[smhd] in seconds, or -1. */
+static int64_t duration(const char *s)
+{
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || v <= 0 || v > 36500LL * 86400)
+		return -1;
+	int64_t unit = 86400;
+	if (*end) {
+		if (end[1])
+			return -1;
+		switch (*end) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		default: return -1;
+		}
+	}
+	if (v > 36500LL * 86400 / unit)
+		return -1;
+	return (int64_t)v * unit;
+}
+
+static int secret_verb(struct cli_run *run, struct excise_store *st, const struct serve_args *a, int argc,
+		       char **argv)
+{
+	struct excise_err err = { 0 };
+	const char *verb = argv[0];
+	int64_t now = (int64_t)time(NULL);
+	if (strcmp(verb, "create") == 0) {
+		if (argc != 1 || !a->org) {
+			cli_usage_error(run, "secret create takes --org-unit AGENCY[/BUREAU[/SITE]] and no other word");
+			return EXIT_ERROR;
+		}
+		int64_t valid = a->expires ? duration(a->expires) : 30 * 86400;
+		if (valid < 0) {
+			cli_usage_error(run, "--expires '%s': expected N followed by s, m, h or d (at most 100 years)", a->expires);
+			return EXIT_ERROR;
+		}
+		char *secret = NULL, *id = NULL;
+		if (excise_store_secret_create(st, a->org, now + valid, a->note, now, &secret, &id, &err) < 0) {
+			cli_error("%s", err.msg);
+			return EXIT_ERROR;
+		}
+		char until[40];
+		say_time(until, sizeof(until), now + valid);
+		excise_text_printf(stdout, "id: %s\norg unit: %s\nexpires: %s\nsecret (shown this once): %s\n", id, a->org,
+				   until, secret);
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+		free(id);
+		return 0;
+	}
+	if (strcmp(verb, "list") == 0) {
+		if (argc != 1) {
+			cli_usage_error(run, "secret list takes no other word");
+			return EXIT_ERROR;
+		}
+		struct excise_secret_info *v = NULL;
+		size_t n = 0;
+		if (excise_store_secret_list(st, &v, &n, &err) < 0) {
+			cli_error("%s", err.msg);
+			return EXIT_ERROR;
+		}
+		printf("%-24s %-30s %-20s %-20s %-8s %6s  %s\n", "ID", "ORG UNIT", "CREATED", "EXPIRES", "STATE", "HOSTS",
+		       "NOTE");
+		for (size_t i = 0; i < n; i++) {
+			char created[40], expires[40], hosts[24];
+			say_time(created, sizeof(created), v[i].created);
+			say_time(expires, sizeof(expires), v[i].expires);
+			snprintf(hosts, sizeof(hosts), "%" PRIu64, v[i].hosts);
+			const char *state = v[i].revoked ? "revoked" : v[i].expires <= now ? "expired" : "valid";
+			char *id = excise_text_escape(v[i].id, 0), *ou = excise_text_escape(v[i].org_unit, 0),
+			     *note = excise_text_escape(v[i].note ? v[i].note : "", 0);
+			printf("%-24s %-30s %-20s %-20s %-8s %6s  %s\n", id ? id : "?", ou ? ou : "?", created, expires, state,
+			       hosts, note ? note : "?");
+			free(id), free(ou), free(note);
+		}
+		excise_secret_info_free(v, n);
+		return 0;
+	}
+	if (strcmp(verb, "revoke") == 0) {
+		if (argc != 2) {
+			cli_usage_error(run, "secret revoke takes the ID of one secret");
+			return EXIT_ERROR;
+		}
+		if (excise_store_secret_revoke(st, argv[1], now, &err) < 0) {
+			cli_error("%s", err.msg);
+			return EXIT_ERROR;
+		}
+		excise_text_printf(stdout, "revoked %s: hosts can no longer enroll with it\n", argv[1]);
+		return 0;
+	}
+	cli_usage_error(run, "secret: expected create, list or revoke, not '%s'", verb);
+	return EXIT_ERROR;
+}
+
+int cmd_serve(struct cli_run *run, int argc, char **argv)
+{
+	struct serve_args a = { 0 };
+	int c;
+	while ((c = cli_getopt(run, argc, argv, "", serve_options)) != -1) {
+		switch (c) {
+		case OPT_CONFIG: a.config = optarg; break;
+		case OPT_LISTEN: a.listen = optarg; break;
+		case OPT_DB: a.db = optarg; break;
+		case OPT_STATE: a.state = optarg; break;
+		case OPT_CERT: a.cert = optarg; break;
+		case OPT_KEY: a.key = optarg; break;
+		case OPT_PLAIN: a.plain = true; break;
+		case OPT_MASTER: a.master = optarg; break;
+		case OPT_ORG: a.org = optarg; break;
+		case OPT_EXPIRES: a.expires = optarg; break;
+		case OPT_NOTE: a.note = optarg; break;
+		default: return run->exit;
+		}
+	}
+	if (!a.cert != !a.key) {
+		cli_usage_error(run, "--tls-cert and --tls-key go together");
+		return EXIT_ERROR;
+	}
+	if (a.cert && a.plain) {
+		cli_usage_error(run, "--plain-http or a certificate, not both");
+		return EXIT_ERROR;
+	}
+	int words = argc - optind;
+	bool serving = words == 0;
+	if (!serving && strcmp(argv[optind], "secret") != 0) {
+		cli_usage_error(run, "unknown word '%s' (expected: secret)", argv[optind]);
+		return EXIT_ERROR;
+	}
+	if (!serving && words < 2) {
+		cli_usage_error(run, "secret: expected create, list or revoke");
+		return EXIT_ERROR;
+	}
+	if ((a.org || a.expires || a.note) && (serving || strcmp(argv[optind + 1], "create") != 0)) {
+		cli_usage_error(run, "--org-unit, --expires and --note go with secret create");
+		return EXIT_ERROR;
+	}
+	int rc = cli_load_catalog(run);
+	if (rc)
+		return rc;
+	struct excise_serve_config cfg;
+	excise_serve_config_init(&cfg);
+	rc = serve_config(&a, &cfg, serving);
+	if (rc == 0 && serving) {
+		rc = run_server(run, &cfg);
+	} else if (rc == 0) {
+		struct excise_store *st = NULL;
+		rc = open_store(run, &cfg, &st);
+		if (rc == 0)
+			rc = secret_verb(run, st, &a, words - 1, argv + optind + 1);
+		excise_store_close(st);
+	}
+	excise_serve_config_done(&cfg);
+	return rc;
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * db-pg: the PostgreSQL backend of lib/fleet/db.h, through libpq. Each statement
+ * is prepared once on the server (PQprepare, parameter types inferred from the
+ * SQL) and run with text parameters; its rows are read from the one result. The
+ * session has synchronous_commit on (a commit returns once its WAL is flushed) and
+ * client_min_messages at warning; libpq's notices are never printed (the library
+ * prints nothing). The URL may hold a password: messages never quote it.
+ */
+#include "fleet/db.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+
+#define PG_MAX_PARAMS 64
+
+struct pdb {
+	struct db base;
+	PGconn *c;
+	unsigned next;      /* statement names s1, s2, ... */
+};
+
+struct pstmt {
+	struct db_stmt base;
+	struct pdb *db;
+	char name[24];
+	char *sql;
+	int nparams;
+	char *vals[PG_MAX_PARAMS];
+	PGresult *res;
+	int row, nrows;
+};
+
+static int code_of_state(const char *state)
+{
+	if (!state)
+		return -EIO;
+	if (!strcmp(state, "23505"))
+		return -EEXIST;
+	if (!strncmp(state, "23", 2))
+		return -EXCISE_E_REFUSED;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03"))
+		return -EXCISE_E_BUSY;
+	return -EIO;
+}
+
+/* The server's message for `res` (or the connection's), its trailing newline cut. */
+static int fail(struct pdb *d, PGresult *res, struct excise_err *err, const char *what)
+{
+	const char *m = res ? PQresultErrorMessage(res) : "";
+	if (!m || !*m)
+		m = PQerrorMessage(d->c);
+	size_t n = strlen(m);
+	while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+		n--;
+	int code = res ? code_of_state(PQresultErrorField(res, PG_DIAG_SQLSTATE)) : -EIO;
+	return err_set(err, code, "database (postgresql): %.80s: %.*s", what, (int)n, m);
+}
+
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static int p_exec(struct db *db, const char *sql, struct excise_err *err)
+{
+	struct pdb *d = (struct pdb *)db;
+	PGresult *res = PQexec(d->c, sql);
+	ExecStatusType st = PQresultStatus(res);
+	int r = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : fail(d, res, err, sql);
+	PQclear(res);
+	return r;
+}
+
+static void p_close(struct db *db)
+{
+	struct pdb *d = (struct pdb *)db;
+	PQfinish(d->c);
+	free(d);
+}
+
+static int p_open(const char *url, const struct db_opts *o, struct db **ret, struct excise_err *err)
+{
+	struct pdb *d = calloc(1, sizeof(*d));
+	if (!d)
+		return err_set(err, -ENOMEM, "database (postgresql): out of memory");
+	d->base.ops = &db_pg_ops;
+	d->c = PQconnectdb(url);
+	if (!d->c || PQstatus(d->c) != CONNECTION_OK) {
+		int r = d->c ? fail(d, NULL, err, "connecting") :
+			       err_set(err, -ENOMEM, "database (postgresql): out of memory");
+		if (r == -EIO) {
+			r = -ECONNREFUSED;
+			if (err)
+				err->code = r;
+		}
+		p_close(&d->base);
+		return r;
+	}
+	PQsetNoticeProcessor(d->c, quiet, NULL);
+	int r = p_exec(&d->base,
+		       o->read_only ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+				      "SET default_transaction_read_only = on" :
+				      "SET synchronous_commit = on; SET client_min_messages = warning",
+		       err);
+	if (r < 0) {
+		p_close(&d->base);
+		return r;
+	}
+	*ret = &d->base;
+	return 0;
+}
+
+/* The highest $N in `sql` (outside quoted strings). */
+static int count_params(const char *sql)
+{
+	int max = 0;
+	bool quoted = false;
+	for (const char *p = sql; *p; p++) {
+		if (*p == '\'')
+			quoted = !quoted;
+		else if (!quoted && *p == '$' && p[1] >= '0' && p[1] <= '9') {
+			int n = (int)strtol(p + 1, NULL, 10);
+			if (n > max)
+				max = n;
+		}
+	}
+	return max;
+}
+
+static int p_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct excise_err *err)
+{
+	struct pdb *d = (struct pdb *)db;
+	int n = count_params(sql);
+	if (n > PG_MAX_PARAMS)
+		return err_set(err, -EXCISE_E_USAGE, "database (postgresql): more than %d parameters in '%.60s'",
+			       PG_MAX_PARAMS, sql);
+	struct pstmt *s = calloc(1, sizeof(*s));
+	if (!s || !(s->sql = strdup(sql))) {
+		free(s);
+		return err_set(err, -ENOMEM, "database (postgresql): out of memory");
+	}
+	s->base.ops = &db_pg_ops;
+	s->db = d;
+	s->nparams = n;
+	snprintf(s->name, sizeof(s->name), "excise_s%u", ++d->next);
+	PGresult *res = PQprepare(d->c, s->name, sql, n, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		int r = fail(d, res, err, sql);
+		PQclear(res);
+		free(s->sql);
+		free(s);
+		return r;
+	}
+	PQclear(res);
+	*ret = &s->base;
+	return 0;
+}
+
+static int set_val(struct pstmt *s, int i, char *v)
+{
+	if (i < 1 || i > s->nparams) {
+		free(v);
+		return -EXCISE_E_USAGE;
+	}
+	free(s->vals[i - 1]);
+	s->vals[i - 1] = v;
+	return 0;
+}
+
+static int p_bind_text(struct db_stmt *st, int i, const char *v)
+{
+	char *c = strdup(v);
+	return c ? set_val((struct pstmt *)st, i, c) : -ENOMEM;
+}
+
+static int p_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%" PRId64, v);
+	return p_bind_text(st, i, buf);
+}
+
+static int p_bind_null(struct db_stmt *st, int i)
+{
+	return set_val((struct pstmt *)st, i, NULL);
+}
+
+static int p_step(struct db_stmt *st, struct excise_err *err)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	if (!s->res) {
+		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+		ExecStatusType t = PQresultStatus(s->res);
+		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
+			int r = fail(s->db, s->res, err, s->sql);
+			PQclear(s->res);
+			s->res = NULL;
+			return r;
+		}
+		s->nrows = t == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+		s->row = -1;
+	}
+	if (s->row < s->nrows)
+		s->row++;
+	return s->row < s->nrows ? 1 : 0;
+}
+
+static void p_reset(struct db_stmt *st)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	PQclear(s->res);
+	s->res = NULL;
+	for (int i = 0; i < s->nparams; i++) {
+		free(s->vals[i]);
+		s->vals[i] = NULL;
+	}
+}
+
+static const char *p_column_text(struct db_stmt *st, int col)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	if (!s->res || s->row < 0 || s->row >= s->nrows || col >= PQnfields(s->res) ||
+	    PQgetisnull(s->res, s->row, col))
+		return NULL;
+	return PQgetvalue(s->res, s->row, col);
+}
+
+static int64_t p_column_int64(struct db_stmt *st, int col)
+{
+	const char *v = p_column_text(st, col);
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static bool p_column_null(struct db_stmt *st, int col)
+{
+	return p_column_text(st, col) == NULL;
+}
+
+static void p_finalize(struct db_stmt *st)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	p_reset(st);
+	if (PQstatus(s->db->c) == CONNECTION_OK && PQtransactionStatus(s->db->c) == PQTRANS_IDLE) {
+		char sql[48];
+		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+		PQclear(PQexec(s->db->c, sql));
+	}
+	free(s->sql);
+	free(s);
+}
+
+const struct db_ops db_pg_ops = {
+	.name = "postgresql",
+	.open = p_open,
+	.close = p_close,
+	.exec = p_exec,
+	.prepare = p_prepare,
+	.bind_text = p_bind_text,
+	.bind_int64 = p_bind_int64,
+	.bind_null = p_bind_null,
+	.step = p_step,
+	.reset = p_reset,
+	.column_text = p_column_text,
+	.column_int64 = p_column_int64,
+	.column_null = p_column_null,
+	.finalize = p_finalize,
+};

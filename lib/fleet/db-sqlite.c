@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * db-sqlite: the SQLite backend of lib/fleet/db.h. A database is a file opened in
+ * WAL mode (readers never wait for the writer), synchronous=FULL (every commit's
+ * WAL frames are synced: an acknowledged document survives a power loss) unless the
+ * caller asks for NORMAL, a busy timeout, and foreign keys enforced. $N parameters
+ * are SQLite's own syntax; they are bound by index through
+ * sqlite3_bind_parameter_index, so the same number may appear twice.
+ */
+#include "fleet/db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/err.h"
+
+struct sdb {
+	struct db base;
+	sqlite3 *h;
+	char *path;
+};
+
+struct sstmt {
+	struct db_stmt base;
+	struct sdb *db;
+	sqlite3_stmt *st;
+	int nparams;
+};
+
+static int code_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		return (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) ? -EEXIST : -EXCISE_E_REFUSED;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EXCISE_E_BUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EXCISE_E_CORRUPT;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
+}
+
+static int fail(struct sdb *d, struct excise_err *err, int rc, const char *what)
+{
+	return err_set(err, code_of(rc), "database '%s': %s: %s", d->path, what, sqlite3_errmsg(d->h));
+}
+
+static void s_close(struct db *db)
+{
+	struct sdb *d = (struct sdb *)db;
+	sqlite3_close_v2(d->h);
+	free(d->path);
+	free(d);
+}
+
+static int s_exec(struct db *db, const char *sql, struct excise_err *err)
+{
+	struct sdb *d = (struct sdb *)db;
+	int rc = sqlite3_exec(d->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail(d, err, sqlite3_extended_errcode(d->h), sql);
+	return 0;
+}
+
+static int s_open(const char *path, const struct db_opts *o, struct db **ret, struct excise_err *err)
+{
+	struct sdb *d = calloc(1, sizeof(*d));
+	if (!d || !(d->path = strdup(path))) {
+		free(d);
+		return err_set(err, -ENOMEM, "database '%s': out of memory", path);
+	}
+	d->base.ops = &db_sqlite_ops;
+	if (!o->read_only) {
+		/* The file holds secret hashes: readable by its owner only. */
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			int e = -errno;
+			free(d->path);
+			free(d);
+			return err_setc(err, e, "database '%s'", path);
+		}
+		close(fd);
+	}
+	int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	int rc = sqlite3_open_v2(path, &d->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		int r = d->h ? fail(d, err, rc, "open") : err_set(err, -ENOMEM, "database '%s': out of memory", path);
+		s_close(&d->base);
+		return r;
+	}
+	sqlite3_extended_result_codes(d->h, 1);
+	sqlite3_busy_timeout(d->h, (int)(o->busy_ms ? o->busy_ms : DB_BUSY_MS));
+	char sql[160];
+	snprintf(sql, sizeof(sql), "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;%s",
+		 o->sync_normal ? "NORMAL" : "FULL", o->read_only ? "" : " PRAGMA journal_mode=WAL;");
+	int r = s_exec(&d->base, sql, err);
+	if (r < 0) {
+		s_close(&d->base);
+		return r;
+	}
+	*ret = &d->base;
+	return 0;
+}
+
+static int s_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct excise_err *err)
+{
+	struct sdb *d = (struct sdb *)db;
+	struct sstmt *s = calloc(1, sizeof(*s));
+	if (!s)
+		return err_set(err, -ENOMEM, "database: out of memory");
+	int rc = sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(s);
+		return fail(d, err, rc, sql);
+	}
+	s->base.ops = &db_sqlite_ops;
+	s->db = d;
+	s->nparams = sqlite3_bind_parameter_count(s->st);
+	*ret = &s->base;
+	return 0;
+}
+
+/* The index SQLite gave "$i" (0 when the statement has no such parameter). */
+static int param(struct sstmt *s, int i)
+{
+	char name[16];
+	snprintf(name, sizeof(name), "$%d", i);
+	return sqlite3_bind_parameter_index(s->st, name);
+}
+
+static int bind_rc(int rc)
+{
+	return rc == SQLITE_OK ? 0 : rc == SQLITE_RANGE ? -EXCISE_E_USAGE : code_of(rc);
+}
+
+static int s_bind_text(struct db_stmt *st, int i, const char *v)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_TRANSIENT)) : -EXCISE_E_USAGE;
+}
+
+static int s_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_int64(s->st, k, v)) : -EXCISE_E_USAGE;
+}
+
+static int s_bind_null(struct db_stmt *st, int i)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_null(s->st, k)) : -EXCISE_E_USAGE;
+}
+
+static int s_step(struct db_stmt *st, struct excise_err *err)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int rc = sqlite3_step(s->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	rc = sqlite3_extended_errcode(s->db->h);
+	return fail(s->db, err, rc, sqlite3_sql(s->st));
+}
+
+static void s_reset(struct db_stmt *st)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+}
+
+static const char *s_column_text(struct db_stmt *st, int col)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	return (const char *)sqlite3_column_text(s->st, col);
+}
+
+static int64_t s_column_int64(struct db_stmt *st, int col)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	return sqlite3_column_int64(s->st, col);
+}
+
+static bool s_column_null(struct db_stmt *st, int col)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	return sqlite3_column_type(s->st, col) == SQLITE_NULL;
+}
+
+static void s_finalize(struct db_stmt *st)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	sqlite3_finalize(s->st);
+	free(s);
+}
+
+const struct db_ops db_sqlite_ops = {
+	.name = "sqlite",
+	.open = s_open,
+	.close = s_close,
+	.exec = s_exec,
+	.prepare = s_prepare,
+	.bind_text = s_bind_text,
+	.bind_int64 = s_bind_int64,
+	.bind_null = s_bind_null,
+	.step = s_step,
+	.reset = s_reset,
+	.column_text = s_column_text,
+	.column_int64 = s_column_int64,
+	.column_null = s_column_null,
+	.finalize = s_finalize,
+};

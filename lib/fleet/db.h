@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * db: the one small SQL driver interface the collector's storage is written
+ * against, implemented by SQLite (db-sqlite.c) and PostgreSQL through libpq
+ * (db-pg.c). SQL given to it is the portable subset both accept: TEXT, BIGINT and
+ * INTEGER columns, parameters written $1..$n (each bound as text, a 64-bit integer
+ * or NULL), INSERT ... ON CONFLICT ... DO NOTHING / DO UPDATE, RETURNING, CASE,
+ * COALESCE. Backend differences the callers need are asked with db_backend().
+ *
+ * A connection is used by one thread at a time; statements belong to it.
+ * Errors come back as -EXCISE_E_* or -errno with the message in `err`:
+ * -EEXIST for a unique or primary key violation, -EXCISE_E_BUSY when SQLite's
+ * busy timeout ran out, -EIO for the rest (a lost server, a full disk).
+ */
+#ifndef EXCISE_FLEET_DB_H
+#define EXCISE_FLEET_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "excise/error.h"
+
+struct db;
+struct db_stmt;
+
+struct db_opts {
+	bool sync_normal;     /* SQLite synchronous=NORMAL instead of FULL */
+	bool read_only;       /* SQLite: opened read-only (the file must exist); PostgreSQL: a read-only session */
+	unsigned busy_ms;     /* SQLite busy_timeout (0: DB_BUSY_MS) */
+};
+
+#define DB_BUSY_MS 10000u
+
+/* "postgresql://..." or "postgres://..." (libpq), "sqlite:PATH" or a plain PATH (SQLite,
+ * created with its folder's files when absent unless read_only). */
+int db_open(const char *url, const struct db_opts *o, struct db **ret, struct excise_err *err);
+void db_close(struct db *db);
+/* "sqlite" or "postgresql" */
+const char *db_backend(const struct db *db);
+bool db_is_pg(const struct db *db);
+
+/* Run SQL without parameters or results (one or several statements). */
+int db_exec(struct db *db, const char *sql, struct excise_err *err);
+
+int db_begin(struct db *db, struct excise_err *err);
+int db_commit(struct db *db, struct excise_err *err);
+/* Never fails from the caller's view: a rollback that cannot run leaves the
+ * connection marked broken (the next call fails). */
+void db_rollback(struct db *db);
+
+/* A statement with parameters $1..$n, reusable: db_reset before binding again. */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct excise_err *err);
+/* i counts from 1. A NULL string binds NULL. */
+int db_bind_text(struct db_stmt *s, int i, const char *v);
+int db_bind_int64(struct db_stmt *s, int i, int64_t v);
+int db_bind_null(struct db_stmt *s, int i);
+/* 1: a row is there to read; 0: done; < 0: failed (err says why). */
+int db_step(struct db_stmt *s, struct excise_err *err);
+/* Forget results and bindings. */
+void db_reset(struct db_stmt *s);
+/* Columns of the current row, counted from 0. Text is valid until the next step or
+ * reset; NULL for SQL NULL. */
+const char *db_column_text(struct db_stmt *s, int col);
+int64_t db_column_int64(struct db_stmt *s, int col); /* 0 for NULL */
+bool db_column_null(struct db_stmt *s, int col);
+void db_finalize(struct db_stmt *s);
+
+/* Run a one-shot statement: prepare, bind each of `n` values (NULL for SQL NULL),
+ * step to the end. Returns the number of rows it returned (0 or more), or < 0. */
+int db_run(struct db *db, const char *sql, int n, const char *const *vals, struct excise_err *err);
+
+/* ---- the backends' tables (db.c dispatches) ---- */
+
+struct db_ops {
+	const char *name;
+	int (*open)(const char *target, const struct db_opts *o, struct db **ret, struct excise_err *err);
+	void (*close)(struct db *db);
+	int (*exec)(struct db *db, const char *sql, struct excise_err *err);
+	int (*prepare)(struct db *db, const char *sql, struct db_stmt **ret, struct excise_err *err);
+	int (*bind_text)(struct db_stmt *s, int i, const char *v);
+	int (*bind_int64)(struct db_stmt *s, int i, int64_t v);
+	int (*bind_null)(struct db_stmt *s, int i);
+	int (*step)(struct db_stmt *s, struct excise_err *err);
+	void (*reset)(struct db_stmt *s);
+	const char *(*column_text)(struct db_stmt *s, int col);
+	int64_t (*column_int64)(struct db_stmt *s, int col);
+	bool (*column_null)(struct db_stmt *s, int col);
+	void (*finalize)(struct db_stmt *s);
+};
+
+/* Every backend's struct db and struct db_stmt start with these. */
+struct db {
+	const struct db_ops *ops;
+};
+struct db_stmt {
+	const struct db_ops *ops;
+};
+
+extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
+
+#endif

@@ -1,0 +1,1001 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ingest: a submitted document into the rows the store keeps (lib/fleet/ingest.h).
+ *
+ * Parsing (any thread): the JSON (jansson, duplicate members refused, at most
+ * EXCISE_MAX_SUBMIT_SIZE bytes) is read for what is stored; every other member is
+ * left as it is in the stored body. The kind comes from `schema`, the id from
+ * report_id, attestation_id or run_id, and for a plan (which has none) from the
+ * SHA-256 of its bytes. A report is complete when no source failed (a source of
+ * status "failed", a name in summary.sources_failed or the verdict "incomplete",
+ * docs/report-format.md): an incomplete report never counts as clean. A finding
+ * is covered by a directive of the collector's catalog when excise_directive_covers
+ * says so for its product; a product the catalog lacks is covered by the
+ * directives the report itself lists for it. Only strong and definitive findings
+ * identify a host (weak ones never make a verdict "found").
+ *
+ * Applying (the writer thread, in the group's transaction): the document row
+ * (a duplicate of (host, doc id) stops here and changes nothing), its findings,
+ * the host's last_seen (a retired host comes back, audited), then per directive
+ * the FACTS of host_directive, each from the document's own time so that
+ * documents arriving out of order never move a "last" fact backwards:
+ *   first_report, last_report      min / max time of any report
+ *   last_complete(+_covered)       the latest complete report and whether it had a covered finding
+ *   first/last_identified, products  reports with a covered finding; products of the latest
+ *   plan_recorded                  the first plan with a step on a covered product
+ *   removal_started                the first excise.removal/1 of a covered product
+ *   removed                        the first complete report without a covered finding after the
+ *                                  last identification (cleared when one is identified again later)
+ *   verified                       the first clean attestation after the last identification,
+ *                                  checked with excise_attest_check against the stored report it
+ *                                  names (an attestation whose report is not stored yet waits,
+ *                                  verdict "unchecked", and is checked when that report arrives)
+ *   last_error                     the latest incomplete report
+ * A change of the facts' phase (never_reported, error, clean, identified,
+ * plan_recorded, removal_started, removed, verified) is a row of status_change.
+ */
+#include "fleet/ingest.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/limits.h"
+#include "core/macro.h"
+#include "excise/attest.h"
+
+/* ---- parsing ---- */
+
+static int bad(struct excise_err *err, const char *ptr, const char *what)
+{
+	return err_set(err, -EXCISE_E_CORRUPT, "document: %s: %s", ptr, what);
+}
+
+enum { OPT = 0, REQ = 1, NUL_OK = 2 };
+
+/* The string member `key` of `o` (NULL when absent or, with NUL_OK, null). */
+static int get_str(json_t *o, const char *key, const char *at, unsigned flags, const char **ret,
+		   struct excise_err *err)
+{
+	char ptr[320];
+	snprintf(ptr, sizeof(ptr), "%s/%s", at, key);
+	json_t *v = json_object_get(o, key);
+	*ret = NULL;
+	if (!v || (json_is_null(v) && (flags & NUL_OK)))
+		return (!v && (flags & REQ)) ? bad(err, ptr, "required member missing") : 0;
+	if (!json_is_string(v) || json_string_length(v) > EXCISE_MAX_SUBMIT_FIELD)
+		return err_set(err, -EXCISE_E_CORRUPT, "document: %s: expected a string of at most %u bytes", ptr,
+			       EXCISE_MAX_SUBMIT_FIELD);
+	*ret = json_string_value(v);
+	return 0;
+}
+
+static int dup_str(json_t *o, const char *key, const char *at, unsigned flags, char **ret, struct excise_err *err)
+{
+	const char *s;
+	int r = get_str(o, key, at, flags, &s, err);
+	if (r < 0)
+		return r;
+	*ret = NULL;
+	if (s && !(*ret = strdup(s)))
+		return err_set(err, -ENOMEM, "document: out of memory");
+	return 0;
+}
+
+static json_t *get_obj(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_object(v) ? v : NULL;
+}
+
+/* "2026-11-22T09:14:03.512Z" or without the fraction -> unix seconds; -1 when malformed. */
+static int64_t parse_time(const char *s)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+			 &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	const char *p = s + n;
+	if (*p == '.') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (strcmp(p, "Z") || tm.tm_year < 1970 || tm.tm_year > 9999 || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+	    tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 ||
+	    tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0)
+		return -1;
+	int mday = tm.tm_mday;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	return (t < 0 || tm.tm_mday != mday) ? -1 : (int64_t)t;
+}
+
+static int get_time(json_t *o, const char *key, const char *at, int64_t *ret, struct excise_err *err)
+{
+	const char *s;
+	int r = get_str(o, key, at, REQ, &s, err);
+	if (r < 0)
+		return r;
+	*ret = parse_time(s);
+	if (*ret < 0) {
+		char ptr[320];
+		snprintf(ptr, sizeof(ptr), "%s/%s", at, key);
+		return bad(err, ptr, "expected an RFC 3339 UTC time like 2026-11-22T09:14:03.512Z");
+	}
+	return 0;
+}
+
+/* Ids become keys: printable ASCII of a small set, 1 to 79 bytes. */
+static int set_id(struct ingest_doc *d, const char *id, const char *ptr, struct excise_err *err)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n >= sizeof(d->doc_id))
+		return bad(err, ptr, "expected an id of 1 to 79 characters");
+	for (size_t i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') ||
+		      strchr("-_.:", id[i])))
+			return bad(err, ptr, "expected an id of letters, digits and - _ . :");
+	memcpy(d->doc_id, id, n + 1);
+	return 0;
+}
+
+/* A growing list of strings (borrowed), kept sorted and unique. */
+struct strset {
+	const char **v;
+	size_t n, cap;
+};
+
+static int strset_add(struct strset *s, const char *x)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(s->v[mid], x);
+		if (!c)
+			return 0;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 8;
+		const char **v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	memmove(s->v + lo + 1, s->v + lo, (s->n - lo) * sizeof(*s->v));
+	s->v[lo] = x;
+	s->n++;
+	return 0;
+}
+
+/* The strings joined with commas (a new string; "" for none). */
+static char *strset_join(const struct strset *s)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < s->n; i++)
+		len += strlen(s->v[i]) + 1;
+	char *out = malloc(len), *p = out;
+	if (!out)
+		return NULL;
+	*p = '\0';
+	for (size_t i = 0; i < s->n; i++)
+		p = stpcpy(stpcpy(p, i ? "," : ""), s->v[i]);
+	return out;
+}
+
+static void strset_done(struct strset *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+static bool strong(const char *confidence)
+{
+	return confidence && (!strcmp(confidence, "strong") || !strcmp(confidence, "definitive"));
+}
+
+/* One finding of a report. `prod` collects, per catalog directive, the covered products. */
+static int parse_finding(const struct excise_catalog *cat, json_t *fo, size_t i, struct ingest_doc *d,
+			 struct strset *prod, struct excise_err *err)
+{
+	char at[64];
+	snprintf(at, sizeof(at), "/findings/%zu", i);
+	if (!json_is_object(fo))
+		return bad(err, at, "expected an object");
+	struct ingest_finding *f = &d->findings[d->n_findings++];
+	char sub[96];
+	snprintf(sub, sizeof(sub), "%s/product", at);
+	json_t *po = get_obj(fo, "product");
+	if (!po)
+		return bad(err, sub, "expected an object");
+	int r = dup_str(po, "id", sub, REQ, &f->product_id, err);
+	if (r >= 0 && !*f->product_id)
+		r = bad(err, sub, "empty product id");
+	if (r >= 0)
+		r = dup_str(po, "name", sub, NUL_OK, &f->product_name, err);
+	json_t *vo = get_obj(fo, "vendor");
+	snprintf(sub, sizeof(sub), "%s/vendor", at);
+	if (r >= 0 && vo)
+		r = dup_str(vo, "id", sub, NUL_OK, &f->vendor_id, err);
+	if (r >= 0)
+		r = dup_str(fo, "version", at, NUL_OK, &f->version, err);
+	if (r >= 0)
+		r = dup_str(fo, "state", at, NUL_OK, &f->state, err);
+	if (r >= 0)
+		r = dup_str(fo, "confidence", at, NUL_OK, &f->confidence, err);
+	if (r < 0)
+		return r;
+
+	/* the report's own directive ids (used for products the collector's catalog lacks) */
+	struct strset own = { 0 }, srcs = { 0 }, cover = { 0 };
+	json_t *dv = json_object_get(fo, "directives"), *x;
+	size_t k;
+	if (dv && !json_is_array(dv))
+		r = bad(err, at, "directives: expected an array");
+	json_array_foreach(json_is_array(dv) ? dv : NULL, k, x)
+	{
+		const char *id = json_is_object(x) ? json_string_value(json_object_get(x, "id")) : json_string_value(x);
+		if (r >= 0 && (!id || !*id || strlen(id) > EXCISE_MAX_SUBMIT_FIELD || strchr(id, ',')))
+			r = err_set(err, -EXCISE_E_CORRUPT, "document: %s/directives/%zu: expected an id", at, k);
+		if (r >= 0)
+			r = strset_add(&own, id);
+	}
+	json_t *ev = json_object_get(fo, "evidence");
+	if (r >= 0 && ev && !json_is_array(ev))
+		r = bad(err, at, "evidence: expected an array");
+	json_array_foreach(json_is_array(ev) ? ev : NULL, k, x)
+	{
+		const char *src = json_is_object(x) ? json_string_value(json_object_get(x, "source")) : NULL;
+		if (r >= 0 && src && *src && !strchr(src, ',') && strlen(src) <= EXCISE_MAX_SUBMIT_FIELD)
+			r = strset_add(&srcs, src);
+		f->n_artifacts++;
+	}
+	const struct excise_product *p = excise_catalog_find_product(cat, f->product_id);
+	for (size_t j = 0; r >= 0 && j < d->n_dirs; j++) {
+		const struct excise_directive *dir = excise_catalog_directive(cat, j);
+		bool cov = false;
+		if (p)
+			cov = excise_directive_covers(dir, p);
+		else
+			for (size_t m = 0; m < own.n && !cov; m++)
+				cov = !strcmp(own.v[m], dir->id);
+		if (cov && p)
+			r = strset_add(&cover, dir->id);
+		if (cov && strong(f->confidence)) {
+			d->dirs[j].covered = true;
+			if (r >= 0)
+				r = strset_add(&prod[j], f->product_id);
+		}
+	}
+	if (r >= 0 && (!(f->directives = strset_join(p ? &cover : &own)) || !(f->sources = strset_join(&srcs))))
+		r = err_set(err, -ENOMEM, "document: out of memory");
+	if (r == -ENOMEM && !err)
+		r = -ENOMEM;
+	strset_done(&own);
+	strset_done(&srcs);
+	strset_done(&cover);
+	return r;
+}
+
+static int parse_report(const struct excise_catalog *cat, json_t *o, struct ingest_doc *d, struct excise_err *err)
+{
+	const char *id, *verdict;
+	int r = get_str(o, "report_id", "", REQ, &id, err);
+	if (r >= 0)
+		r = set_id(d, id, "/report_id", err);
+	if (r >= 0)
+		r = get_time(o, "finished", "", &d->created, err);
+	json_t *sum = get_obj(o, "summary");
+	if (r >= 0 && !sum)
+		r = bad(err, "/summary", "expected an object");
+	if (r >= 0)
+		r = get_str(sum, "verdict", "/summary", REQ, &verdict, err);
+	if (r >= 0 && strcmp(verdict, "clean") && strcmp(verdict, "found") && strcmp(verdict, "incomplete"))
+		r = bad(err, "/summary/verdict", "expected one of clean|found|incomplete");
+	if (r < 0)
+		return r;
+	if (!(d->verdict = strdup(verdict)))
+		return err_set(err, -ENOMEM, "document: out of memory");
+	d->complete = strcmp(verdict, "incomplete") != 0;
+	json_t *sf = json_object_get(sum, "sources_failed");
+	if (sf && !json_is_array(sf))
+		return bad(err, "/summary/sources_failed", "expected an array");
+	if (json_array_size(sf))
+		d->complete = false;
+	json_t *srcs = json_object_get(o, "sources"), *x;
+	size_t k;
+	if (!json_is_array(srcs))
+		return bad(err, "/sources", "expected an array");
+	json_array_foreach(srcs, k, x)
+	{
+		const char *st = json_is_object(x) ? json_string_value(json_object_get(x, "status")) : NULL;
+		if (!st)
+			return err_set(err, -EXCISE_E_CORRUPT, "document: /sources/%zu/status: expected a string", k);
+		if (!strcmp(st, "failed"))
+			d->complete = false;
+	}
+	json_t *fs = json_object_get(o, "findings");
+	if (!json_is_array(fs))
+		return bad(err, "/findings", "expected an array");
+	if (json_array_size(fs) > EXCISE_MAX_SUBMIT_FINDINGS)
+		return err_set(err, -EXCISE_E_LIMIT, "document: /findings: more than %u findings",
+			       EXCISE_MAX_SUBMIT_FINDINGS);
+	if (json_array_size(fs) && !(d->findings = calloc(json_array_size(fs), sizeof(*d->findings))))
+		return err_set(err, -ENOMEM, "document: out of memory");
+	struct strset *prod = calloc(d->n_dirs + 1, sizeof(*prod));
+	if (!prod)
+		return err_set(err, -ENOMEM, "document: out of memory");
+	json_array_foreach(fs, k, x)
+	{
+		if (r >= 0)
+			r = parse_finding(cat, x, k, d, prod, err);
+	}
+	for (size_t j = 0; j < d->n_dirs; j++) {
+		if (r >= 0 && d->dirs[j].covered && !(d->dirs[j].products = strset_join(&prod[j])))
+			r = err_set(err, -ENOMEM, "document: out of memory");
+		strset_done(&prod[j]);
+	}
+	free(prod);
+	return r;
+}
+
+/* The directives covering any of `products` (catalog products only). */
+static int cover_products(const struct excise_catalog *cat, struct ingest_doc *d, const char *product)
+{
+	const struct excise_product *p = excise_catalog_find_product(cat, product);
+	for (size_t j = 0; p && j < d->n_dirs; j++)
+		if (excise_directive_covers(excise_catalog_directive(cat, j), p))
+			d->dirs[j].covered = true;
+	return 0;
+}
+
+static int parse_plan(const struct excise_catalog *cat, json_t *o, struct ingest_doc *d, struct excise_err *err)
+{
+	/* no id of its own: the hash of its bytes */
+	uint8_t h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)d->body, d->len);
+	memcpy(d->doc_id, "sha256:", 7);
+	sodium_bin2hex(d->doc_id + 7, sizeof(d->doc_id) - 7, h, sizeof(h));
+	json_t *cn = json_object_get(o, "created_ns");
+	int r = 0;
+	if (json_is_integer(cn) && json_integer_value(cn) >= 0)
+		d->created = (int64_t)(json_integer_value(cn) / 1000000000);
+	else
+		r = get_time(o, "created", "", &d->created, err);
+	if (r >= 0)
+		r = dup_str(o, "report_id", "", NUL_OK, &d->ref, err);
+	json_t *steps = json_object_get(o, "steps"), *x;
+	size_t k;
+	if (r >= 0 && !json_is_array(steps))
+		r = bad(err, "/steps", "expected an array");
+	json_array_foreach(r >= 0 ? steps : NULL, k, x)
+	{
+		if (!json_is_object(x)) {
+			r = err_set(err, -EXCISE_E_CORRUPT, "document: /steps/%zu: expected an object", k);
+			break;
+		}
+		const char *p = json_string_value(json_object_get(x, "product"));
+		if (p)
+			cover_products(cat, d, p);
+	}
+	return r;
+}
+
+static int parse_removal(const struct excise_catalog *cat, json_t *o, struct ingest_doc *d, struct excise_err *err)
+{
+	const char *id;
+	int r = get_str(o, "run_id", "", REQ, &id, err);
+	if (r >= 0)
+		r = set_id(d, id, "/run_id", err);
+	if (r >= 0)
+		r = get_time(o, "started", "", &d->created, err);
+	if (r >= 0)
+		r = dup_str(o, "status", "", REQ, &d->verdict, err);
+	if (r < 0)
+		return r;
+	json_t *ps = json_object_get(o, "products"), *x;
+	size_t k;
+	if (ps && !json_is_array(ps) && !json_is_null(ps))
+		return bad(err, "/products", "expected an array of product ids");
+	if (json_array_size(ps) > EXCISE_MAX_SUBMIT_PRODUCTS)
+		return err_set(err, -EXCISE_E_LIMIT, "document: /products: more than %u products",
+			       EXCISE_MAX_SUBMIT_PRODUCTS);
+	d->all_products = json_array_size(ps) == 0;
+	json_array_foreach(json_is_array(ps) ? ps : NULL, k, x)
+	{
+		if (!json_is_string(x))
+			return err_set(err, -EXCISE_E_CORRUPT, "document: /products/%zu: expected a string", k);
+		cover_products(cat, d, json_string_value(x));
+	}
+	return 0;
+}
+
+static int parse_attestation(json_t *o, struct ingest_doc *d, struct excise_err *err)
+{
+	struct excise_attest_info info = { 0 };
+	int r = excise_attest_check("document", d->body, d->len, NULL, 0, &info, err);
+	if (r < 0)
+		return r;
+	excise_attest_info_done(&info);
+	const char *id;
+	r = get_str(o, "attestation_id", "", REQ, &id, err);
+	if (r >= 0)
+		r = set_id(d, id, "/attestation_id", err);
+	if (r >= 0)
+		r = get_time(o, "created", "", &d->created, err);
+	json_t *rep = get_obj(o, "report");
+	if (r >= 0 && !rep)
+		r = bad(err, "/report", "expected an object");
+	if (r >= 0)
+		r = dup_str(rep, "id", "/report", REQ, &d->ref, err);
+	/* checked against its report when stored */
+	if (r >= 0 && !(d->verdict = strdup("unchecked")))
+		r = err_set(err, -ENOMEM, "document: out of memory");
+	return r;
+}
+
+int ingest_parse(const struct excise_catalog *cat, const void *body, size_t len, struct ingest_doc *d,
+		 struct excise_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	if (len > EXCISE_MAX_SUBMIT_SIZE)
+		return err_set(err, -EXCISE_E_TOOBIG, "document: %zu bytes, more than EXCISE_MAX_SUBMIT_SIZE (%u)", len,
+			       EXCISE_MAX_SUBMIT_SIZE);
+	if (sodium_init() < 0)
+		return err_set(err, -EXCISE_E_UNSUPPORTED, "document: libsodium did not start");
+	d->n_dirs = excise_catalog_n_directives(cat);
+	if (!(d->body = malloc(len + 1)) || !(d->dirs = calloc(d->n_dirs + 1, sizeof(*d->dirs))))
+		return err_set(err, -ENOMEM, "document: out of memory");
+	memcpy(d->body, body, len);
+	d->body[len] = '\0';
+	d->len = len;
+	if (memchr(d->body, '\0', len))
+		return bad(err, "/", "a NUL byte in the document");
+	json_error_t je;
+	json_t *o = json_loadb(d->body, len, JSON_REJECT_DUPLICATES, &je);
+	if (!o)
+		return err_set(err, -EXCISE_E_CORRUPT, "document: line %d, column %d: %s", je.line, je.column, je.text);
+	int r = 0;
+	const char *schema = NULL;
+	if (!json_is_object(o))
+		r = bad(err, "/", "expected a JSON object");
+	if (r >= 0)
+		r = get_str(o, "schema", "", REQ, &schema, err);
+	json_t *host = r >= 0 ? get_obj(o, "host") : NULL;
+	if (r >= 0 && !host)
+		r = bad(err, "/host", "expected an object");
+	if (r >= 0)
+		r = dup_str(host, "machine_id", "/host", NUL_OK, &d->machine_id, err);
+	if (r < 0) {
+	} else if (!strcmp(schema, "excise.report/2") || !strcmp(schema, "excise.report/1")) {
+		d->kind = INGEST_REPORT;
+		r = parse_report(cat, o, d, err);
+	} else if (!strcmp(schema, "excise.plan/1")) {
+		d->kind = INGEST_PLAN;
+		r = parse_plan(cat, o, d, err);
+	} else if (!strcmp(schema, "excise.removal/1")) {
+		d->kind = INGEST_REMOVAL;
+		r = parse_removal(cat, o, d, err);
+	} else if (!strcmp(schema, EXCISE_ATTEST_SCHEMA)) {
+		d->kind = INGEST_ATTESTATION;
+		r = parse_attestation(o, d, err);
+	} else
+		r = bad(err, "/schema",
+			"expected excise.report/2, excise.report/1, excise.plan/1, excise.removal/1 or "
+			"excise.attestation/1");
+	static const char *const kinds[] = { "report", "plan", "removal", "attestation" };
+	snprintf(d->kind_name, sizeof(d->kind_name), "%s", kinds[d->kind]);
+	json_decref(o);
+	return r;
+}
+
+void ingest_doc_done(struct ingest_doc *d)
+{
+	for (size_t i = 0; i < d->n_findings; i++) {
+		struct ingest_finding *f = &d->findings[i];
+		free(f->product_id);
+		free(f->vendor_id);
+		free(f->product_name);
+		free(f->version);
+		free(f->state);
+		free(f->confidence);
+		free(f->directives);
+		free(f->sources);
+	}
+	free(d->findings);
+	for (size_t j = 0; d->dirs && j < d->n_dirs; j++)
+		free(d->dirs[j].products);
+	free(d->dirs);
+	free(d->machine_id);
+	free(d->verdict);
+	free(d->ref);
+	free(d->body);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- applying ---- */
+
+enum {
+	F_FIRST_REPORT,
+	F_LAST_REPORT,
+	F_LAST_COMPLETE,
+	F_LAST_COMPLETE_COVERED,
+	F_FIRST_IDENT,
+	F_LAST_IDENT,
+	F_PLAN,
+	F_REMOVAL,
+	F_REMOVED,
+	F_VERIFIED,
+	F_LAST_ERROR,
+	F_N,
+};
+
+#define FACT_COLS                                                                                              \
+	"first_report, last_report, last_complete, last_complete_covered, first_identified, last_identified, " \
+	"plan_recorded, removal_started, removed, verified, last_error, products"
+
+struct facts {
+	bool exists;
+	bool set[F_N];
+	int64_t v[F_N];
+	char *products;
+};
+
+struct ingest {
+	struct db *db;
+	const struct excise_catalog *cat;
+	struct db_stmt *ins_doc, *ins_finding, *seen, *back, *audit, *hd_get, *hd_ins, *hd_upd, *sc, *att_pending,
+		*rep_body, *doc_verdict;
+};
+
+static const struct {
+	size_t off;
+	const char *sql;
+} stmts[] = {
+	{ offsetof(struct ingest, ins_doc),
+	  "INSERT INTO document (host_id, doc_id, kind, received, created, complete, verdict, body, ref)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (host_id, doc_id) DO NOTHING RETURNING 1" },
+	{ offsetof(struct ingest, ins_finding),
+	  "INSERT INTO finding (host_id, doc_id, received, created, product_id, vendor_id, product_name, version,"
+	  " state, confidence, directives, sources, n_artifacts)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)" },
+	{ offsetof(struct ingest, seen),
+	  "UPDATE host SET last_seen = $2 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)" },
+	{ offsetof(struct ingest, back),
+	  "UPDATE host SET retired = NULL, retired_reason = NULL, retired_by = NULL"
+	  " WHERE id = $1 AND retired IS NOT NULL RETURNING hostname" },
+	{ offsetof(struct ingest, audit), "INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)" },
+	{ offsetof(struct ingest, hd_get), NULL },
+	{ offsetof(struct ingest, hd_ins),
+	  "INSERT INTO host_directive (host_id, directive_id, " FACT_COLS ")"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)" },
+	{ offsetof(struct ingest, hd_upd),
+	  "UPDATE host_directive SET first_report = $3, last_report = $4, last_complete = $5,"
+	  " last_complete_covered = $6, first_identified = $7, last_identified = $8, plan_recorded = $9,"
+	  " removal_started = $10, removed = $11, verified = $12, last_error = $13, products = $14"
+	  " WHERE host_id = $1 AND directive_id = $2" },
+	{ offsetof(struct ingest, sc),
+	  "INSERT INTO status_change (host_id, directive_id, old_status, new_status, at, doc_id)"
+	  " VALUES ($1, $2, $3, $4, $5, $6)" },
+	{ offsetof(struct ingest, att_pending),
+	  "SELECT doc_id, body, created FROM document WHERE host_id = $1 AND kind = 'attestation' AND ref = $2"
+	  " AND verdict = 'unchecked' ORDER BY created, doc_id" },
+	{ offsetof(struct ingest, rep_body),
+	  "SELECT body FROM document WHERE host_id = $1 AND doc_id = $2 AND kind = 'report'" },
+	{ offsetof(struct ingest, doc_verdict),
+	  "UPDATE document SET verdict = $3, complete = $4 WHERE host_id = $1 AND doc_id = $2" },
+};
+
+void ingest_free(struct ingest *in)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(stmts); i++)
+		db_finalize(*(struct db_stmt **)((char *)in + stmts[i].off));
+	free(in);
+}
+
+int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **ret, struct excise_err *err)
+{
+	struct ingest *in = calloc(1, sizeof(*in));
+	if (!in)
+		return err_set(err, -ENOMEM, "store: out of memory");
+	in->db = db;
+	in->cat = cat;
+	int r = 0;
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(stmts); i++) {
+		const char *sql = stmts[i].sql;
+		/* several collectors may share a PostgreSQL database: the row is locked
+		 * from its read to its update */
+		if (!sql)
+			sql = db_is_pg(db) ? "SELECT " FACT_COLS " FROM host_directive WHERE host_id = $1 AND"
+					     " directive_id = $2 FOR UPDATE" :
+					     "SELECT " FACT_COLS " FROM host_directive WHERE host_id = $1 AND"
+					     " directive_id = $2";
+		r = db_prepare(db, sql, (struct db_stmt **)((char *)in + stmts[i].off), err);
+	}
+	if (r < 0) {
+		ingest_free(in);
+		return r;
+	}
+	*ret = in;
+	return 0;
+}
+
+static int step_done(struct db_stmt *s, struct excise_err *err)
+{
+	int r;
+	while ((r = db_step(s, err)) == 1)
+		;
+	db_reset(s);
+	return r;
+}
+
+static int bind_opt(struct db_stmt *s, int i, bool set, int64_t v)
+{
+	return set ? db_bind_int64(s, i, v) : db_bind_null(s, i);
+}
+
+static int facts_get(struct ingest *in, const char *host, const char *dir, struct facts *f, struct excise_err *err)
+{
+	memset(f, 0, sizeof(*f));
+	db_bind_text(in->hd_get, 1, host);
+	db_bind_text(in->hd_get, 2, dir);
+	int r = db_step(in->hd_get, err);
+	if (r == 1) {
+		f->exists = true;
+		for (int i = 0; i < F_N; i++)
+			if ((f->set[i] = !db_column_null(in->hd_get, i)))
+				f->v[i] = db_column_int64(in->hd_get, i);
+		const char *p = db_column_text(in->hd_get, F_N);
+		if (p && !(f->products = strdup(p)))
+			r = err_set(err, -ENOMEM, "store: out of memory");
+	}
+	db_reset(in->hd_get);
+	return r < 0 ? r : 0;
+}
+
+static int facts_put(struct ingest *in, const char *host, const char *dir, const struct facts *f,
+		     struct excise_err *err)
+{
+	struct db_stmt *s = f->exists ? in->hd_upd : in->hd_ins;
+	db_bind_text(s, 1, host);
+	db_bind_text(s, 2, dir);
+	for (int i = 0; i < F_N; i++)
+		bind_opt(s, 3 + i, f->set[i], f->v[i]);
+	db_bind_text(s, 3 + F_N, f->products);
+	return step_done(s, err);
+}
+
+static bool facts_same(const struct facts *a, const struct facts *b)
+{
+	for (int i = 0; i < F_N; i++)
+		if (a->set[i] != b->set[i] || (a->set[i] && a->v[i] != b->v[i]))
+			return false;
+	return (!a->products && !b->products) || (a->products && b->products && !strcmp(a->products, b->products));
+}
+
+/* The phase the facts are in (not the host's state: that is track.c's, with time,
+ * exemptions and retirement), for status_change. NULL when nothing is known. */
+static const char *phase(const struct facts *f)
+{
+	if (f->set[F_LAST_IDENT]) {
+		if (f->set[F_VERIFIED])
+			return "verified";
+		if (f->set[F_REMOVED])
+			return "removed";
+		if (f->set[F_REMOVAL])
+			return "removal_started";
+		if (f->set[F_PLAN])
+			return "plan_recorded";
+		return "identified";
+	}
+	if (f->set[F_LAST_ERROR] && (!f->set[F_LAST_COMPLETE] || f->v[F_LAST_ERROR] > f->v[F_LAST_COMPLETE]))
+		return "error";
+	if (f->set[F_LAST_COMPLETE] || f->set[F_VERIFIED])
+		return "clean";
+	return f->set[F_LAST_REPORT] ? "never_reported" : NULL;
+}
+
+static void set_min(struct facts *f, int i, int64_t t)
+{
+	if (!f->set[i] || t < f->v[i]) {
+		f->set[i] = true;
+		f->v[i] = t;
+	}
+}
+
+static void set_max(struct facts *f, int i, int64_t t)
+{
+	if (!f->set[i] || t > f->v[i]) {
+		f->set[i] = true;
+		f->v[i] = t;
+	}
+}
+
+static void unset(struct facts *f, int i)
+{
+	f->set[i] = false;
+	f->v[i] = 0;
+}
+
+/* A report at `t` about one directive. */
+static int facts_report(struct facts *f, int64_t t, bool complete, bool covered, const char *products)
+{
+	set_min(f, F_FIRST_REPORT, t);
+	set_max(f, F_LAST_REPORT, t);
+	if (complete && (!f->set[F_LAST_COMPLETE] || t >= f->v[F_LAST_COMPLETE])) {
+		f->set[F_LAST_COMPLETE] = f->set[F_LAST_COMPLETE_COVERED] = true;
+		f->v[F_LAST_COMPLETE] = t;
+		f->v[F_LAST_COMPLETE_COVERED] = covered;
+	}
+	if (!complete)
+		set_max(f, F_LAST_ERROR, t);
+	if (covered) {
+		set_min(f, F_FIRST_IDENT, t);
+		if (!f->set[F_LAST_IDENT] || t >= f->v[F_LAST_IDENT]) {
+			f->set[F_LAST_IDENT] = true;
+			f->v[F_LAST_IDENT] = t;
+			free(f->products);
+			if (!(f->products = strdup(products ? products : "")))
+				return -ENOMEM;
+		}
+		/* found again at or after a removal or verification: those no longer hold */
+		if (f->set[F_REMOVED] && f->v[F_REMOVED] <= f->v[F_LAST_IDENT])
+			unset(f, F_REMOVED);
+		if (f->set[F_VERIFIED] && f->v[F_VERIFIED] <= f->v[F_LAST_IDENT])
+			unset(f, F_VERIFIED);
+	}
+	if (f->set[F_LAST_IDENT]) {
+		int64_t li = f->v[F_LAST_IDENT];
+		if (complete && !covered && t > li && (!f->set[F_REMOVED] || t < f->v[F_REMOVED]))
+			f->set[F_REMOVED] = true, f->v[F_REMOVED] = t;
+		/* an identification that arrived after the clean report it precedes */
+		if (!f->set[F_REMOVED] && f->set[F_LAST_COMPLETE] && f->v[F_LAST_COMPLETE] > li &&
+		    !f->v[F_LAST_COMPLETE_COVERED])
+			f->set[F_REMOVED] = true, f->v[F_REMOVED] = f->v[F_LAST_COMPLETE];
+	}
+	return 0;
+}
+
+static int audit(struct ingest *in, int64_t now, const char *action, const char *subject, const char *detail,
+		 struct excise_err *err)
+{
+	db_bind_int64(in->audit, 1, now);
+	db_bind_text(in->audit, 2, "ingest");
+	db_bind_text(in->audit, 3, action);
+	db_bind_text(in->audit, 4, subject);
+	db_bind_text(in->audit, 5, detail);
+	return step_done(in->audit, err);
+}
+
+/* Apply what one document says about directive `j` (its facts read, changed, written). */
+typedef int (*fact_fn)(struct facts *f, const struct ingest_doc *d, size_t j, int64_t t);
+
+static int update(struct ingest *in, const char *host, const struct ingest_doc *d, size_t j, int64_t t, fact_fn fn,
+		  struct excise_err *err)
+{
+	const char *dir = excise_catalog_directive(in->cat, j)->id;
+	struct facts old, f;
+	int r = facts_get(in, host, dir, &old, err);
+	if (r < 0)
+		return r;
+	f = old;
+	if (old.products && !(f.products = strdup(old.products)))
+		r = -ENOMEM;
+	if (r >= 0)
+		r = fn(&f, d, j, t);
+	if (r == -ENOMEM)
+		r = err_set(err, r, "store: out of memory");
+	if (r > 0 && !facts_same(&old, &f)) {
+		r = facts_put(in, host, dir, &f, err);
+		const char *p0 = old.exists ? phase(&old) : NULL, *p1 = phase(&f);
+		if (r >= 0 && p1 && (!p0 || strcmp(p0, p1))) {
+			db_bind_text(in->sc, 1, host);
+			db_bind_text(in->sc, 2, dir);
+			db_bind_text(in->sc, 3, p0);
+			db_bind_text(in->sc, 4, p1);
+			db_bind_int64(in->sc, 5, t);
+			db_bind_text(in->sc, 6, d->doc_id);
+			r = step_done(in->sc, err);
+		}
+	}
+	free(old.products);
+	free(f.products);
+	return r < 0 ? r : 0;
+}
+
+/* Each fn returns 1 when it applies (the facts may have changed), 0 when not, < 0. */
+static int fn_report(struct facts *f, const struct ingest_doc *d, size_t j, int64_t t)
+{
+	int r = facts_report(f, t, d->complete, d->dirs[j].covered, d->dirs[j].products);
+	return r < 0 ? r : 1;
+}
+
+static int fn_plan(struct facts *f, const struct ingest_doc *d, size_t j, int64_t t)
+{
+	if (!d->dirs[j].covered)
+		return 0;
+	set_min(f, F_PLAN, t);
+	return 1;
+}
+
+static int fn_removal(struct facts *f, const struct ingest_doc *d, size_t j, int64_t t)
+{
+	if (!(d->dirs[j].covered || (d->all_products && f->set[F_LAST_IDENT])))
+		return 0;
+	set_min(f, F_REMOVAL, t);
+	return 1;
+}
+
+/* A clean attestation, checked, at `t`. */
+static int fn_verified(struct facts *f, const struct ingest_doc *d, size_t j, int64_t t)
+{
+	(void)d;
+	(void)j;
+	if (f->set[F_LAST_IDENT] && t <= f->v[F_LAST_IDENT])
+		return 0;
+	if (f->set[F_VERIFIED] && (!f->set[F_LAST_IDENT] || f->v[F_VERIFIED] > f->v[F_LAST_IDENT]) &&
+	    f->v[F_VERIFIED] <= t)
+		return 0;
+	f->set[F_VERIFIED] = true;
+	f->v[F_VERIFIED] = t;
+	return 1;
+}
+
+/* Check the attestation `att` (stored as doc `att_id`) against the stored report it
+ * names; record its verdict and, when clean, the verified fact. Attestations whose
+ * report is not stored are left "unchecked". */
+static int attest(struct ingest *in, const char *host, const char *att_id, const char *att, size_t att_len,
+		  const char *ref, int64_t t, struct excise_err *err)
+{
+	db_bind_text(in->rep_body, 1, host);
+	db_bind_text(in->rep_body, 2, ref);
+	int r = db_step(in->rep_body, err);
+	if (r <= 0) {
+		db_reset(in->rep_body);
+		return r;
+	}
+	const char *rep = db_column_text(in->rep_body, 0);
+	struct excise_attest_info info = { 0 };
+	struct excise_err e2 = { 0 };
+	int c = excise_attest_check("attestation", att, att_len, rep, rep ? strlen(rep) : 0, &info, &e2);
+	db_reset(in->rep_body);
+	const char *verdict = c < 0 ? "invalid" : info.verdict;
+	bool clean = c >= 0 && !strcmp(info.verdict, "clean");
+	db_bind_text(in->doc_verdict, 1, host);
+	db_bind_text(in->doc_verdict, 2, att_id);
+	db_bind_text(in->doc_verdict, 3, verdict);
+	db_bind_int64(in->doc_verdict, 4, c >= 0 && strcmp(info.verdict, "incomplete"));
+	r = step_done(in->doc_verdict, err);
+	excise_attest_info_done(&info);
+	struct ingest_doc fake = { .doc_id = { 0 } };
+	snprintf(fake.doc_id, sizeof(fake.doc_id), "%s", att_id);
+	for (size_t j = 0; r >= 0 && clean && j < excise_catalog_n_directives(in->cat); j++)
+		r = update(in, host, &fake, j, t, fn_verified, err);
+	return r;
+}
+
+/* After a report is stored: the attestations that were waiting for it. */
+static int attest_pending(struct ingest *in, const char *host, const char *report_id, struct excise_err *err)
+{
+	struct pend {
+		char *id, *body;
+		int64_t t;
+	} *v = NULL;
+	size_t n = 0;
+	db_bind_text(in->att_pending, 1, host);
+	db_bind_text(in->att_pending, 2, report_id);
+	int r;
+	while ((r = db_step(in->att_pending, err)) == 1) {
+		struct pend *nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv) {
+			r = -ENOMEM;
+			break;
+		}
+		v = nv;
+		v[n].id = strdup(db_column_text(in->att_pending, 0));
+		v[n].body = strdup(db_column_text(in->att_pending, 1));
+		v[n].t = db_column_int64(in->att_pending, 2);
+		n++;
+		if (!v[n - 1].id || !v[n - 1].body) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	db_reset(in->att_pending);
+	if (r == -ENOMEM)
+		r = err_set(err, r, "store: out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0)
+			r = attest(in, host, v[i].id, v[i].body, strlen(v[i].body), report_id, v[i].t, err);
+		free(v[i].id);
+		free(v[i].body);
+	}
+	free(v);
+	return r;
+}
+
+int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
+		 enum excise_submit_status *ret, struct excise_err *err)
+{
+	struct db_stmt *s = in->ins_doc;
+	db_bind_text(s, 1, host);
+	db_bind_text(s, 2, d->doc_id);
+	db_bind_text(s, 3, d->kind_name);
+	db_bind_int64(s, 4, now);
+	db_bind_int64(s, 5, d->created);
+	db_bind_int64(s, 6, d->complete);
+	db_bind_text(s, 7, d->verdict);
+	db_bind_text(s, 8, d->body);
+	db_bind_text(s, 9, d->ref);
+	int r = db_step(s, err);
+	db_reset(s);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		*ret = EXCISE_SUBMIT_DUPLICATE;
+		return 0;
+	}
+	*ret = EXCISE_SUBMIT_STORED;
+	for (size_t i = 0; r >= 0 && i < d->n_findings; i++) {
+		const struct ingest_finding *f = &d->findings[i];
+		s = in->ins_finding;
+		db_bind_text(s, 1, host);
+		db_bind_text(s, 2, d->doc_id);
+		db_bind_int64(s, 3, now);
+		db_bind_int64(s, 4, d->created);
+		db_bind_text(s, 5, f->product_id);
+		db_bind_text(s, 6, f->vendor_id);
+		db_bind_text(s, 7, f->product_name);
+		db_bind_text(s, 8, f->version);
+		db_bind_text(s, 9, f->state);
+		db_bind_text(s, 10, f->confidence);
+		db_bind_text(s, 11, f->directives);
+		db_bind_text(s, 12, f->sources);
+		db_bind_int64(s, 13, f->n_artifacts);
+		r = step_done(s, err);
+	}
+	if (r < 0)
+		return r;
+	db_bind_text(in->seen, 1, host);
+	db_bind_int64(in->seen, 2, now);
+	r = step_done(in->seen, err);
+	if (r < 0)
+		return r;
+	db_bind_text(in->back, 1, host);
+	r = db_step(in->back, err);
+	db_reset(in->back);
+	if (r == 1) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "retired host submitted %s %s: back in the fleet", d->kind_name,
+			 d->doc_id);
+		r = audit(in, now, "host.unretire", host, detail, err);
+	}
+	if (r < 0)
+		return r;
+	static const fact_fn fns[] = { fn_report, fn_plan, fn_removal, NULL };
+	if (fns[d->kind])
+		for (size_t j = 0; r >= 0 && j < d->n_dirs; j++)
+			r = update(in, host, d, j, d->created, fns[d->kind], err);
+	if (r >= 0 && d->kind == INGEST_REPORT)
+		r = attest_pending(in, host, d->doc_id, err);
+	if (r >= 0 && d->kind == INGEST_ATTESTATION)
+		r = attest(in, host, d->doc_id, d->body, d->len, d->ref, d->created, err);
+	return r;
+}

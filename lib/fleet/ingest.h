@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ingest: a document a host submitted, parsed (ingest_parse, in the submitting
+ * thread, before it is queued) into what the store keeps, and applied
+ * (ingest_apply, in the writer thread, inside the group's transaction): the
+ * document row, its findings, and the FACTS of host_directive (docs/storage.md).
+ */
+#ifndef EXCISE_FLEET_INGEST_H
+#define EXCISE_FLEET_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "excise/catalog.h"
+#include "excise/store.h"
+#include "fleet/db.h"
+
+enum ingest_kind { INGEST_REPORT, INGEST_PLAN, INGEST_REMOVAL, INGEST_ATTESTATION };
+
+struct ingest_finding {
+	char *product_id, *vendor_id, *product_name, *version, *state, *confidence;
+	char *directives;  /* comma list of the covering directive ids */
+	char *sources;     /* comma list of the sources of its evidence, each once */
+	int64_t n_artifacts;
+};
+
+/* What one document says about one directive of the collector's catalog. */
+struct ingest_dir {
+	bool covered;      /* report: a strong or definitive covered finding; plan, removal: a covered product */
+	char *products;    /* report: the covered products found (comma list, sorted) */
+};
+
+struct ingest_doc {
+	enum ingest_kind kind;
+	char kind_name[16];
+	char doc_id[80];
+	char *machine_id;           /* host.machine_id */
+	int64_t created;            /* the document's own time (unix s): report finished, plan made, removal
+				     * started, attestation made */
+	bool complete;              /* report: no source failed; attestation: checked clean or found */
+	char *verdict;              /* report/attestation verdict, removal status; NULL for a plan */
+	char *ref;                  /* plan: the report_id it was made from; attestation: the report it names */
+	bool all_products;          /* removal without a product list: every directive the host was identified for */
+	struct ingest_finding *findings;
+	size_t n_findings;
+	struct ingest_dir *dirs;    /* one per catalog directive */
+	size_t n_dirs;
+	char *body;                 /* the bytes, NUL-terminated */
+	size_t len;
+};
+
+/* Parse `body` (at most EXCISE_MAX_SUBMIT_SIZE bytes) against `cat`.
+ * -EXCISE_E_TOOBIG, -EXCISE_E_CORRUPT with the place, -ENOMEM. */
+int ingest_parse(const struct excise_catalog *cat, const void *body, size_t len, struct ingest_doc *ret,
+		 struct excise_err *err);
+void ingest_doc_done(struct ingest_doc *d);
+
+struct ingest;
+/* The writer's statements, prepared once on its connection. */
+int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **ret, struct excise_err *err);
+void ingest_free(struct ingest *in);
+/* Store `d` for `host_id` inside the caller's transaction; res->status says stored or
+ * duplicate (then nothing was changed). */
+int ingest_apply(struct ingest *in, const char *host_id, const struct ingest_doc *d, int64_t now,
+		 enum excise_submit_status *ret, struct excise_err *err);
+
+#endif

@@ -1,0 +1,283 @@
+#!/bin/bash
+# End-to-end: the collector (excise serve, issue 15 items 1 and 2) over real HTTPS and
+# HTTP on loopback, private ports, its state folder under $T. The client side is
+# tests/e2e/serve_client.py: Python's own hmac, hashlib and ssl, written from
+# docs/collector.md, so the signature is checked against an independent one.
+#  - first start: state folder, self-signed certificate (SAN), master key, the
+#    enrollment secret printed once and never again;
+#  - HTTPS verified with the generated certificate, TLS 1.1 refused, 1.2 and 1.3 taken;
+#  - enroll, re-enroll (same host, new key), signed submit of a real report (excise scan
+#    of the Linux fixture) stored, then a duplicate; bad HMAC, tampered body, stale and
+#    future time, a replay, another path, an unknown host (host_invalid), malformed JSON;
+#  - secrets made, listed, revoked and expired with `excise serve secret`;
+#  - SQL metacharacters and HTML stored verbatim;
+#  - limits: 413 before the body is read, 431, a chunked body over the limit, a slow
+#    client cut while others are served, connections per address, requests per host
+#    per minute (429 + Retry-After), the replay window;
+#  - SIGHUP: a new certificate while clients keep connecting (none refused), a wrong
+#    pair refused with the old one kept; SIGTERM: a graceful stop; the config file's errors.
+# shellcheck source=tests/e2e/lib.sh
+. "$(dirname "$0")/lib.sh"
+for t in curl openssl; do command -v $t >/dev/null || skip_all "$t not installed"; done
+CLIENT=$EXCISE_SRC/tests/e2e/serve_client.py
+BASE='' CA=''
+cl() { py "$CLIENT" "$BASE" "$CA" "$@"; }
+# status of the client's answer line, and its JSON body as r for jq-like checks
+st() { cut -d' ' -f1 <<<"$1"; }
+body() { cut -d' ' -f2- <<<"$1"; }
+field() { py -c 'import json,sys; v=json.loads(sys.argv[1]); print(eval(sys.argv[2], {"r": v}))' "$(body "$1")" "$2"; }
+
+PID=''
+# start NAME ARGS...: excise serve ARGS in the background (stdout $T/NAME.out, log $T/NAME.err),
+# then PORT is the port it listens on
+start() {
+	local name=$1 i
+	shift
+	"$EXCISE" serve "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	PID=$!
+	defer "kill -KILL $PID 2>/dev/null; wait $PID 2>/dev/null"
+	for i in $(seq 300); do
+		PORT=$(sed -n 's/.* listening on .* port \([0-9]*\) .*/\1/p' "$T/$name.err" | head -1)
+		[ -n "$PORT" ] && return 0
+		kill -0 "$PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# excise serve $* did not start:"; sed 's/^/#   /' "$T/$name.err" | head -20
+	return 1
+}
+stop() {
+	local rc=0
+	kill -TERM "$PID"
+	wait "$PID" || rc=$?
+	return $rc
+}
+
+# ---------- first start, HTTPS ----------
+S=$EXCISE_STATE_DIR/collector
+start one --listen 127.0.0.1:0 || { echo "Bail out! the collector did not start"; exit 1; }
+BASE=https://localhost:$PORT CA=$S/cert.pem
+SECRET=$(sed -n 's/^  \(es[^ ]*\)$/\1/p' "$T/one.out")
+check "first start: the enrollment secret printed once, saying so" \
+	grep -q "shown this once" "$T/one.out"
+check_eq "first start: one secret line" "$(grep -c '^  ' "$T/one.out"):$([ -n "$SECRET" ] && echo set)" "1:set"
+check_eq "state folder 0700, key and master key 0600, master key 32 bytes" \
+	"$(stat -c %a "$S") $(stat -c %a "$S/key.pem") $(stat -c %a "$S/master.key") $(stat -c %s "$S/master.key")" \
+	"700 600 600 32"
+san=$(openssl x509 -in "$S/cert.pem" -noout -ext subjectAltName 2>&1)
+check "certificate: EC P-256, SAN with localhost and 127.0.0.1" \
+	bash -c "grep -q 'DNS:localhost' <<<'$san' && grep -q 'IP Address:127.0.0.1' <<<'$san' && openssl x509 -in '$S/cert.pem' -noout -text | grep -q 'prime256v1'"
+check_eq "health over HTTPS, verified with the generated certificate" \
+	"$(curl -sS --cacert "$CA" "$BASE/v1/health" -w ' %{http_code}')" '{"status":"ok"} 200'
+expect "without the certificate the client refuses the collector (it is really verified)" 60 "" \
+	curl -sS "$BASE/v1/health"
+tls() { openssl s_client -connect "127.0.0.1:$PORT" -servername localhost "$@" -cipher 'DEFAULT:@SECLEVEL=0' </dev/null; }
+check "TLS 1.2 accepted" bash -c "$(declare -f tls); PORT=$PORT; tls -tls1_2 2>&1 | grep -q 'Protocol *: TLSv1.2'"
+check "TLS 1.3 accepted" bash -c "$(declare -f tls); PORT=$PORT; tls -tls1_3 2>&1 | grep -q 'TLSv1.3'"
+expect "TLS 1.1 refused" 1 "" bash -c "$(declare -f tls); PORT=$PORT; tls -tls1_1"
+expect "TLS 1.0 refused" 1 "" bash -c "$(declare -f tls); PORT=$PORT; tls -tls1"
+
+# ---------- enroll and submit ----------
+R=$(fixture linux) || { echo "Bail out! fixture linux"; exit 1; }
+scan_json "$R" -q
+cp "$T/out.json" "$T/report.json"
+MID=$(jq_py "$T/report.json" 'r["host"]["machine_id"]')
+RID=$(jq_py "$T/report.json" 'r["report_id"]')
+a=$(cl enroll "$SECRET" "$MID" fixture-host "$T/h.json")
+check_eq "enroll: 200" "$(st "$a")" 200
+check_eq "enroll: a host id, a 32-byte key in base64, the catalog's directives" \
+	"$(field "$a" 'bool(r["host_id"]) and len(__import__("base64").b64decode(r["host_key"])) == 32 and len(r["directives"]) > 0')" True
+cp "$T/h.json" "$T/h-old.json"
+a2=$(cl enroll "$SECRET" "$MID" fixture-host "$T/h.json")
+check_eq "re-enroll of the same machine: the same host id, a new key" \
+	"$(field "$a2" 'r["host_id"]') $(field "$a2" 'r["host_key"]' | cmp -s - <(field "$a" 'r["host_key"]') && echo same || echo new)" \
+	"$(field "$a" 'r["host_id"]') new"
+a=$(cl submit "$T/h.json" "$T/report.json" --save "$T/saved.json")
+check_eq "signed submit of a real report: stored, kind report, its report_id" "$a" \
+	"200 {\"status\":\"stored\",\"kind\":\"report\",\"id\":\"$RID\"}"
+a=$(cl submit "$T/h.json" "$T/report.json")
+check_eq "the same report again: duplicate" "$(st "$a") $(field "$a" 'r["status"]')" "200 duplicate"
+a=$(cl submit "$T/h.json" "$T/report.json" --replay "$T/saved.json")
+check_eq "the same request replayed inside the window: a duplicate, never stored twice" \
+	"$(st "$a") $(field "$a" 'r["status"]')" "200 duplicate"
+a=$(cl submit "$T/h-old.json" "$T/report.json")
+check_eq "signed with the key the re-enrollment replaced: 401" "$(st "$a")" 401
+a=$(cl submit "$T/h.json" "$T/report.json" --bad-mac)
+check_eq "bad HMAC: 401, signature does not match" "$(st "$a") $(field "$a" '"does not match" in r["error"]')" "401 True"
+a=$(cl submit "$T/h.json" "$T/report.json" --tamper)
+check_eq "body changed after signing: 401" "$(st "$a")" 401
+a=$(cl submit "$T/h.json" "$T/report.json" --t-offset -400)
+check_eq "stale time (400 s ago): 401, the window named" "$(st "$a") $(field "$a" '"300 s" in r["error"]')" "401 True"
+a=$(cl submit "$T/h.json" "$T/report.json" --t-offset 400)
+check_eq "future time (in 400 s): 401" "$(st "$a")" 401
+a=$(cl submit "$T/h.json" "$T/report.json" --sign-path /v1/enroll)
+check_eq "signed for another path: 401" "$(st "$a")" 401
+a=$(cl submit "$T/h.json" "$T/report.json" --host h0000000000000000)
+check_eq "unknown host: 401 with host_invalid" "$(st "$a") $(field "$a" 'r.get("host_invalid")')" "401 True"
+a=$(cl submit "$T/h.json" "$T/report.json" --host 'a b')
+check_eq "a host id that is no id: 401 with host_invalid" "$(st "$a") $(field "$a" 'r.get("host_invalid")')" "401 True"
+printf '{"schema": "excise.report/2", "report_id": ' >"$T/broken.json"
+a=$(cl submit "$T/h.json" "$T/broken.json")
+check_eq "signed, malformed JSON document: 400" "$(st "$a")" 400
+printf '{"secret": "x", ' >"$T/e1.json"
+a=$(cl enroll-raw "$T/e1.json")
+check_eq "enroll, malformed JSON: 400" "$(st "$a")" 400
+printf '{"secret":"%s","machine_id":"m","hostname":"h","platform":"linux","extra":1}' "$SECRET" >"$T/e2.json"
+a=$(cl enroll-raw "$T/e2.json")
+check_eq "enroll, an unknown member: 400 naming it" "$(st "$a") $(field "$a" '"extra" in r["error"]')" "400 True"
+printf '{"secret":"%s","machine_id":"m","hostname":"h","platform":"plan9"}' "$SECRET" >"$T/e3.json"
+a=$(cl enroll-raw "$T/e3.json")
+check_eq "enroll, a platform not known: 400" "$(st "$a")" 400
+a=$(cl enroll not-a-secret m-x h "$T/hx.json")
+check_eq "enroll with a wrong secret: 401" "$(st "$a")" 401
+check_eq "wrong method: 405 with Allow" "$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "$BASE/v1/submit")" 405
+check_eq "unknown path: 404" "$(curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "$BASE/v2/x")" 404
+
+# ---------- secrets ----------
+adm() { "$EXCISE" serve "$@" 2>&1; }
+out=$(adm secret create --org-unit 'agency/bureau/site' --expires 1d --note '<b>note</b>')
+SID=$(sed -n 's/^id: //p' <<<"$out") SEC2=$(sed -n 's/^secret (shown this once): //p' <<<"$out")
+check_eq "secret create: an id and a secret" "$([ -n "$SID" ] && [ -n "$SEC2" ] && echo yes)" yes
+a=$(cl enroll "$SEC2" m-site site-host "$T/h2.json")
+check_eq "enroll with it: 200" "$(st "$a")" 200
+check "secret list: it, its org unit, one host, the note as given" \
+	bash -c "grep -E '^$SID +agency/bureau/site .* valid +1  <b>note</b>' <<<'$(adm secret list)'"
+check_eq "secret revoke" "$(adm secret revoke "$SID" >/dev/null 2>&1; echo $?)" 0
+a=$(cl enroll "$SEC2" m-site2 site-host2 "$T/h3.json")
+check_eq "enroll with the revoked secret: 401" "$(st "$a")" 401
+out=$(adm secret create --org-unit agency --expires 1s)
+SEC3=$(sed -n 's/^secret (shown this once): //p' <<<"$out")
+sleep 2
+a=$(cl enroll "$SEC3" m-late late-host "$T/h4.json")
+check_eq "enroll with an expired secret: 401" "$(st "$a")" 401
+expect "secret create without --org-unit: a usage error" 2 "org-unit" "$EXCISE" serve secret create
+
+# ---------- SQL metacharacters and HTML, verbatim ----------
+EVIL="x'); DROP TABLE host;--<script>alert(1)</script>\"&amp;"
+a=$(cl enroll "$SECRET" "m-evil'--" "$EVIL" "$T/h5.json")
+check_eq "enroll with SQL and HTML in the host name: 200" "$(st "$a")" 200
+py - "$T/report.json" "$T/evil.json" "m-evil'--" "$EVIL" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["host"]["machine_id"] = sys.argv[3]
+r["host"]["hostname"] = sys.argv[4]
+r["host"]["os"] = "<img src=x onerror=alert(1)>'; DELETE FROM document;--"
+r["report_id"] = "00000000-0000-4000-8000-0000000000e1"
+open(sys.argv[2], "w").write(json.dumps(r))
+EOF
+a=$(cl submit "$T/h5.json" "$T/evil.json")
+check_eq "a report with SQL and HTML in its fields: stored" "$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
+DB=$S/collector.db
+check "the host name and the document stored byte for byte, the tables all there" py - "$DB" "$EVIL" "$T/evil.json" "$(field "$a" 'r["id"]')" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+names = [r[0] for r in db.execute("SELECT hostname FROM host")]
+assert sys.argv[2] in names, names
+body = [r[0] for r in db.execute("SELECT body FROM document WHERE doc_id = ?", (sys.argv[4],))]
+want = open(sys.argv[3], "rb").read()
+assert body and (body[0] if isinstance(body[0], bytes) else body[0].encode()) == want, "body differs"
+assert db.execute("SELECT count(*) FROM document").fetchone()[0] >= 2
+EOF
+
+# ---------- limits (HTTPS) ----------
+a=$(cl big-length 100000000)
+check_eq "Content-Length over the limit: 413 before the body is read" \
+	"$(st "$a") $(py -c 'import sys; print(float(sys.argv[1].rsplit("seconds=",1)[1]) < 5)' "$a")" "413 True"
+a=$(cl big-headers 20000)
+check_eq "headers over the limit: 431, JSON" "$(st "$a") $(body "$a" | cut -c1-9)" '431 {"error":'
+a=$(cl big-headers 200000)
+check_eq "headers past libmicrohttpd's memory: 431 all the same" "$(st "$a")" 431
+
+# ---------- SIGHUP: a new certificate while serving ----------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/new.key" -out "$T/new.pem" \
+	-days 30 -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1' 2>/dev/null
+cat "$S/cert.pem" "$T/new.pem" >"$T/both.pem"
+( n=0 bad=0; while [ ! -e "$T/stop-loop" ]; do
+	curl -sS --cacert "$T/both.pem" "$BASE/v1/health" >/dev/null 2>>"$T/loop.err" || bad=$((bad + 1)); n=$((n + 1))
+  done; echo "$n $bad" >"$T/loop.res" ) &
+LOOP=$!
+defer "touch $T/stop-loop; wait $LOOP 2>/dev/null"
+sleep 1
+cp "$T/new.key" "$S/key.pem" && cp "$T/new.pem" "$S/cert.pem"
+kill -HUP "$PID"
+for i in $(seq 100); do grep -q "certificate reloaded" "$T/one.err" && break; sleep 0.1; done
+sleep 1
+touch "$T/stop-loop"; wait "$LOOP"
+read -r n bad <"$T/loop.res"
+check_eq "SIGHUP: reloaded, and of $n requests during the reload none failed" "$(grep -c 'certificate reloaded' "$T/one.err") $bad" "1 0"
+fp() { openssl s_client -connect "127.0.0.1:$PORT" -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
+check_eq "the new certificate is served" "$(fp)" "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/other.key" -out /dev/null \
+	-days 1 -subj /CN=x 2>/dev/null
+cp "$T/other.key" "$S/key.pem"
+kill -HUP "$PID"
+for i in $(seq 100); do grep -q "certificate not reloaded" "$T/one.err" && break; sleep 0.1; done
+check "SIGHUP with a key of another certificate: refused, said" grep -q "is not the key of the certificate" "$T/one.err"
+check_eq "... and the collector goes on with the one it had" "$(fp)" "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)"
+cp "$T/new.key" "$S/key.pem"
+
+# ---------- SIGTERM ----------
+rc=0; stop || rc=$?
+check_eq "SIGTERM: a graceful stop, exit 0, its counts logged" "$rc $(grep -c 'stopped: .* stored' "$T/one.err")" "0 1"
+check "the access log escapes what the client sent" bash -c "! grep -qP '[\x00-\x08\x0b-\x1f\x7f]' '$T/one.err'"
+check_eq "nothing listens after the stop" "$(curl -sS --cacert "$CA" "$BASE/v1/health" >/dev/null 2>&1; echo $?)" 7
+
+# ---------- second start: no secret again ----------
+start two --listen 127.0.0.1:0 || { echo "Bail out! the collector did not start again"; exit 1; }
+BASE=https://localhost:$PORT CA=$T/both.pem
+check_eq "second start: no secret printed" "$(wc -c <"$T/two.out")" 0
+check "second start: says how to make one" grep -q "excise serve secret create" "$T/two.err"
+a=$(cl submit "$T/h.json" "$T/report.json")
+check_eq "after the restart the stored report is still a duplicate" "$(st "$a") $(field "$a" 'r["status"]')" "200 duplicate"
+stop
+
+# ---------- plain HTTP with small limits ----------
+cat >"$T/small.json" <<EOF
+{"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state2", "replay_window_seconds": 2,
+ "limits": {"body_bytes": 65536, "idle_seconds": 2, "connections_per_address": 4,
+            "requests_per_host_per_minute": 5}}
+EOF
+start small --config "$T/small.json" || { echo "Bail out! the small collector did not start"; exit 1; }
+BASE=http://127.0.0.1:$PORT CA=-
+SECRET=$(sed -n 's/^  \(es[^ ]*\)$/\1/p' "$T/small.out")
+check_eq "plain HTTP when asked: health" "$(curl -sS "$BASE/v1/health" -w ' %{http_code}')" '{"status":"ok"} 200'
+check_eq "plain HTTP: no certificate made" "$(ls "$T/state2" | grep -c pem)" 0
+cl enroll "$SECRET" "$MID" fixture-host "$T/s.json" >/dev/null
+a=$(cl submit "$T/s.json" "$T/report.json" --save "$T/saved2.json")
+check_eq "plain HTTP: stored" "$(field "$a" 'r["status"]')" stored
+sleep 3
+a=$(cl submit "$T/s.json" "$T/report.json" --replay "$T/saved2.json")
+check_eq "replayed after the window (2 s here): 401" "$(st "$a")" 401
+head -c 70000 /dev/zero | tr '\0' ' ' >"$T/big.json"
+a=$(cl submit "$T/s.json" "$T/big.json")
+check_eq "a body over body_bytes: 413" "$(st "$a")" 413
+a=$(cl chunked "$T/s.json" 200000)
+check_eq "a chunked body over body_bytes: the connection closed, no document" "$(st "$a")" 0
+python3 "$CLIENT" "$BASE" - slow 8 >"$T/slow.res" 2>&1 &
+SLOW=$!
+sleep 0.5
+check_eq "while a slow client holds a connection, others are served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
+wait "$SLOW"
+check "the slow client is cut by the idle timeout (2 s here)" grep -Eq '^0 closed after [23]\.' "$T/slow.res"
+a=$(cl conns 7)
+check_eq "connections from one address: 4 of 7 stay open" "$a" "0 open=4"
+check_eq "and once they are gone, the next is served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
+# the count is per minute: start the burst early in one
+[ $(($(date +%s) % 60)) -lt 50 ] || sleep $((61 - $(date +%s) % 60))
+for i in 1 2 3 4 5 6; do
+	a=$(cl submit "$T/s.json" "$T/report.json")
+	[ "$(st "$a")" = 200 ] || break
+done
+check_eq "requests per host per minute (5 here): then 429 with Retry-After" \
+	"$(st "$a") $(sed -n 's/.* retry-after=\([0-9]*\)$/\1/p' <<<"$a" | grep -Ec '^[1-9][0-9]?$')" "429 1"
+stop
+
+# ---------- config errors ----------
+printf '{"listen": "127.0.0.1:0", "limits": {"body_byte": 5}}' >"$T/bad1.json"
+expect "config: an unknown member is named, with the file" 2 "bad1.json.*body_byte" "$EXCISE" serve --config "$T/bad1.json"
+printf '{"listen": 8443}' >"$T/bad2.json"
+expect "config: a wrong type is named" 2 "bad2.json.*/listen" "$EXCISE" serve --config "$T/bad2.json"
+printf '{"limits": {"idle_seconds": 0}}' >"$T/bad3.json"
+expect "config: a limit out of range is named" 2 "bad3.json.*/limits/idle_seconds" "$EXCISE" serve --config "$T/bad3.json"
+expect "--listen: a bad port" 2 "65535" "$EXCISE" serve --listen 127.0.0.1:99999
+expect "--tls-cert without --tls-key" 2 "go together" "$EXCISE" serve --tls-cert "$S/cert.pem"
+done_testing

@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of the collector's storage (lib/fleet/store.c, ingest.c, schema.c,
+ * db*.c). Every case runs on SQLite (a file in a fresh temporary directory) and,
+ * when EXCISE_TEST_PG_URL names a PostgreSQL database (tests/pg-harness.sh starts
+ * one for the `store-pg` test), on PostgreSQL too, whose tables are dropped before
+ * each case. Reports are made by jansson here, each test saying what it builds,
+ * in the excise.report/2 shape of docs/report-format.md.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "excise/catalog.h"
+#include "excise/store.h"
+#include "fleet/db.h"
+#include "fleet/store_int.h"
+
+struct backend {
+	const char *name;
+	const char *pg_url; /* NULL: SQLite */
+};
+
+struct fx {
+	const struct backend *be;
+	char dir[64];
+	char url[512];
+	struct excise_catalog *cat;
+	uint8_t master[32];
+	struct excise_store *st;
+	struct excise_err err;
+};
+
+static const struct backend be_sqlite = { "sqlite", NULL };
+static struct backend be_pg = { "postgresql", NULL };
+
+/* PostgreSQL: the database emptied (every table of a previous case dropped). */
+static void pg_reset(const char *url)
+{
+	struct db *db;
+	struct excise_err err = { 0 };
+	if (db_open(url, NULL, &db, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public", &err) < 0)
+		fail_msg("%s", err.msg);
+	db_close(db);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->be = *state;
+	if (f->be->pg_url) {
+		pg_reset(f->be->pg_url);
+		snprintf(f->url, sizeof(f->url), "%s", f->be->pg_url);
+	} else {
+		snprintf(f->dir, sizeof(f->dir), "/tmp/excise-store.XXXXXX");
+		assert_non_null(mkdtemp(f->dir));
+		snprintf(f->url, sizeof(f->url), "%s/collector.db", f->dir);
+	}
+	assert_int_equal(excise_catalog_load_embedded(&f->cat, &f->err), 0);
+	for (int i = 0; i < 32; i++)
+		f->master[i] = (uint8_t)(0xa0 + i);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	excise_store_close(f->st);
+	excise_catalog_free(f->cat);
+	if (f->dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	free(f);
+	return 0;
+}
+
+static struct excise_store_opts opts(struct fx *f)
+{
+	struct excise_store_opts o = { .catalog = f->cat, .master_key = f->master };
+	return o;
+}
+
+static void open_store(struct fx *f)
+{
+	struct excise_store_opts o = opts(f);
+	if (excise_store_open(f->url, &o, &f->st, &f->err) < 0)
+		fail_msg("open %s: %s", f->url, f->err.msg);
+}
+
+/* One integer a query gives (through a connection of the test's own). */
+static int64_t q_int(struct fx *f, const char *sql)
+{
+	struct db *db;
+	struct db_stmt *s;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 || db_prepare(db, sql, &s, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	if (db_step(s, &err) != 1)
+		fail_msg("%s: no row: %s", sql, err.msg);
+	int64_t v = db_column_int64(s, 0);
+	db_finalize(s);
+	db_close(db);
+	return v;
+}
+
+static void q_exec(struct fx *f, const char *sql)
+{
+	struct db *db;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 || db_exec(db, sql, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	db_close(db);
+}
+
+
+/* ---- helpers: enrollment and documents ---- */
+
+static char *new_secret(struct fx *f, const char *ou, char **ret_id)
+{
+	char *secret = NULL, *id = NULL;
+	if (excise_store_secret_create(f->st, ou, 2000000000, "test", 1700000000, &secret, &id, &f->err) < 0)
+		fail_msg("secret: %s", f->err.msg);
+	if (ret_id)
+		*ret_id = id;
+	else
+		free(id);
+	return secret;
+}
+
+static char *enroll(struct fx *f, const char *secret, const char *machine_id, const char *hostname,
+		    uint8_t key[EXCISE_HOST_KEY_BYTES])
+{
+	struct excise_enroll_req q = { .secret = secret, .machine_id = machine_id, .hostname = hostname,
+				       .platform = "linux", .os = "Debian GNU/Linux 12", .version = "0.1.0" };
+	char *id = NULL;
+	uint8_t k[EXCISE_HOST_KEY_BYTES];
+	if (excise_store_enroll(f->st, &q, 1700000000, &id, key ? key : k, &f->err) < 0)
+		fail_msg("enroll: %s", f->err.msg);
+	return id;
+}
+
+/* An enrolled host with machine id `mid` (a secret of its own, org unit "agency/bureau/site"). */
+static char *host(struct fx *f, const char *mid)
+{
+	char *secret = new_secret(f, "agency/bureau/site", NULL);
+	char *id = enroll(f, secret, mid, mid, NULL);
+	free(secret);
+	return id;
+}
+
+static const char *const TIMES[] = { "2026-11-01T10:00:00.000Z", "2026-11-02T10:00:00.000Z",
+				     "2026-11-03T10:00:00.000Z", "2026-11-04T10:00:00.000Z",
+				     "2026-11-05T10:00:00.000Z" };
+#define T(i) (1793527200 + 86400 * (i)) /* unix seconds of TIMES[i] */
+
+/*
+ * An excise.report/2 as `excise scan` writes it, trimmed to what the store reads:
+ * schema, report_id, host, started, finished, catalog, one source ("dpkg", status
+ * ok or failed), the findings (each given as product id and confidence: product and
+ * vendor objects, state "installed", the report's own directives list naming
+ * dhs-bod-17-01, one piece of dpkg evidence) and the summary with the verdict the
+ * findings and the source make.
+ */
+static char *report(const char *mid, const char *rid, const char *finished, bool failed, const char *product,
+		    const char *confidence)
+{
+	json_t *fs = json_array();
+	bool found = product && (!strcmp(confidence, "strong") || !strcmp(confidence, "definitive"));
+	if (product)
+		json_array_append_new(
+			fs, json_pack("{s:{s:s,s:s,s:s,s:b,s:[]}, s:s, s:{s:s,s:s}, s:s, s:s, s:s,"
+				      " s:[{s:s,s:s,s:s}], s:[{s:s,s:s,s:s,s:n,s:s,s:n,s:b,s:s,s:[]}]}",
+				      "product", "id", product, "name", product, "family", "", "branded", 1, "platforms",
+				      "kind", "product", "vendor", "id", "kaspersky", "name", "AO Kaspersky Lab",
+				      "version", "12.0.0.6672", "state", "installed", "confidence", confidence,
+				      "directives", "id", "dhs-bod-17-01", "short_name", "BOD 17-01", "title", "t",
+				      "evidence", "source", "dpkg", "kind", "package", "path", "/var/lib/dpkg/status",
+				      "path_hex", "version", "1", "state", "active", 1, "confidence", confidence,
+				      "matches"));
+	const char *verdict = found ? "found" : failed ? "incomplete" : "clean";
+	json_t *o = json_pack(
+		"{s:s, s:s, s:{s:s,s:s,s:s,s:s,s:s,s:s,s:b}, s:s, s:s, s:{s:s,s:s,s:s,s:s},"
+		" s:[{s:s,s:s,s:i,s:i,s:i,s:[],s:o,s:f}], s:o,"
+		" s:{s:s,s:i,s:{},s:{},s:o,s:i}}",
+		"schema", "excise.report/2", "report_id", rid, "host", "hostname", "h", "os", "Debian", "os_id", "debian",
+		"machine_id", mid, "root", "/", "platform", "linux", "live", 1, "started", finished, "finished", finished,
+		"catalog", "id", "excise-stock", "version", "1", "origin", "embedded", "sha256",
+		"0000000000000000000000000000000000000000000000000000000000000000", "sources", "name", "dpkg", "status",
+		failed ? "failed" : "ok", "observations", 10, "matched", product ? 1 : 0, "n_errors", 0, "errors",
+		"error", failed ? json_string("stopped by a limit: x") : json_null(), "seconds", 0.1, "findings", fs,
+		"summary", "verdict", verdict, "findings", product ? 1 : 0, "by_state", "by_confidence",
+		"sources_failed", failed ? json_pack("[s]", "dpkg") : json_array(), "exit_code",
+		found ? 1 : failed ? 2 : 0);
+	assert_non_null(o);
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	assert_non_null(s);
+	return s;
+}
+
+static int submit(struct fx *f, const char *host_id, const char *doc, struct excise_submit_result *res)
+{
+	struct excise_submit_result tmp;
+	return excise_store_submit(f->st, host_id, doc, strlen(doc), 1800000000, res ? res : &tmp, &f->err);
+}
+
+static void submit_ok(struct fx *f, const char *host_id, char *doc)
+{
+	struct excise_submit_result res;
+	if (submit(f, host_id, doc, &res) < 0)
+		fail_msg("submit: %s", f->err.msg);
+	assert_int_equal(res.status, EXCISE_SUBMIT_STORED);
+	free(doc);
+}
+
+/* A fact of host_directive (NULL as -1). */
+static int64_t fact(struct fx *f, const char *host_id, const char *dir, const char *col)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT COALESCE(%s, -1) FROM host_directive WHERE host_id = '%s' AND directive_id = '%s'",
+		 col, host_id, dir);
+	return q_int(f, sql);
+}
+
+/* ---- migrations ---- */
+
+static void test_migrate_fresh_and_reopen(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	assert_string_equal(excise_store_backend(f->st), f->be->name);
+	assert_int_equal(q_int(f, "SELECT MAX(version) FROM schema_version"), SCHEMA_VERSION);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM host_directive"), 0);
+	/* the read connection sees the tables */
+	struct db *rd = store_db_read(f->st);
+	assert_non_null(rd);
+	struct db_stmt *s;
+	assert_int_equal(db_prepare(rd, "SELECT COUNT(*) FROM host", &s, &f->err), 0);
+	assert_int_equal(db_step(s, &f->err), 1);
+	assert_int_equal(db_column_int64(s, 0), 0);
+	db_finalize(s);
+	excise_store_close(f->st);
+	f->st = NULL;
+	/* opened again: nothing migrated twice */
+	open_store(f);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM schema_version"), SCHEMA_VERSION);
+}
+
+static void test_migrate_newer_refused(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	excise_store_close(f->st);
+	f->st = NULL;
+	q_exec(f, "INSERT INTO schema_version (version) VALUES (99)");
+	struct excise_store_opts o = opts(f);
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), -EXCISE_E_CORRUPT);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err.msg, "schema version 99 is newer"));
+	/* left as it was */
+	assert_int_equal(q_int(f, "SELECT MAX(version) FROM schema_version"), 99);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM schema_version"), SCHEMA_VERSION + 1);
+}
+
+static void test_open_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	o.master_key = NULL;
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), -EXCISE_E_USAGE);
+	o = opts(f);
+	assert_int_equal(excise_store_open("sqlite:", &o, &f->st, &f->err), -EXCISE_E_USAGE);
+	assert_true(excise_store_open("/nonexistent-dir/x/collector.db", &o, &f->st, &f->err) < 0);
+	assert_null(f->st);
+}
+
+
+static char *q_text(struct fx *f, const char *sql)
+{
+	struct db *db;
+	struct db_stmt *s;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 || db_prepare(db, sql, &s, &err) < 0)
+		fail_msg("%s: %s", sql, err.msg);
+	if (db_step(s, &err) != 1)
+		fail_msg("%s: no row: %s", sql, err.msg);
+	const char *v = db_column_text(s, 0);
+	char *r = strdup(v ? v : "(null)");
+	db_finalize(s);
+	db_close(db);
+	return r;
+}
+
+/* ---- secrets ---- */
+
+static void test_secrets(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *id1, *id2;
+	char *s1 = new_secret(f, "agency/bureau/site", &id1);
+	char *s2 = new_secret(f, "agency", &id2);
+	assert_int_equal(strncmp(s1, "exs1_", 5), 0);
+	assert_int_equal(strlen(s1), 5 + 43); /* 32 bytes in base64url without padding */
+	assert_string_not_equal(s1, s2);
+	/* only the hash is stored */
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM enroll_secret WHERE secret_hash = '%s'", s1);
+	assert_int_equal(q_int(f, sql), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM org_unit"), 3); /* agency, agency/bureau, agency/bureau/site */
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM org_unit WHERE id = 'agency/bureau/site' AND parent_id = 'agency/bureau'"), 1);
+	free(enroll(f, s1, "m1", "h1", NULL));
+	struct excise_secret_info *v;
+	size_t n;
+	assert_int_equal(excise_store_secret_list(f->st, &v, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	size_t a = strcmp(v[0].id, id1) ? 1 : 0;
+	assert_string_equal(v[a].id, id1);
+	assert_string_equal(v[a].org_unit, "agency/bureau/site");
+	assert_int_equal(v[a].hosts, 1);
+	assert_int_equal(v[1 - a].hosts, 0);
+	assert_int_equal(v[a].revoked, 0);
+	assert_int_equal(v[a].expires, 2000000000);
+	excise_secret_info_free(v, n);
+	/* revoked: enrolling with it is refused, revoking twice says so */
+	assert_int_equal(excise_store_secret_revoke(f->st, id1, 1700000100, &f->err), 0);
+	assert_int_equal(excise_store_secret_revoke(f->st, id1, 1700000100, &f->err), -EXCISE_E_ABSENT);
+	struct excise_enroll_req q = { .secret = s1, .machine_id = "m2", .hostname = "h2" };
+	char *hid = NULL;
+	uint8_t k[32];
+	assert_int_equal(excise_store_enroll(f->st, &q, 1700000200, &hid, k, &f->err), -EXCISE_E_AUTH);
+	/* expired: s2 expires at 2000000000 */
+	q.secret = s2;
+	assert_int_equal(excise_store_enroll(f->st, &q, 2000000000, &hid, k, &f->err), -EXCISE_E_AUTH);
+	assert_int_equal(excise_store_enroll(f->st, &q, 1999999999, &hid, k, &f->err), 0);
+	free(hid);
+	/* unknown */
+	q.secret = "exs1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+	assert_int_equal(excise_store_enroll(f->st, &q, 1700000200, &hid, k, &f->err), -EXCISE_E_AUTH);
+	/* org units: 1 to 3 levels, no empty level; expiry in the future */
+	char *x, *xid;
+	assert_int_equal(excise_store_secret_create(f->st, "a/b/c/d", 2000000000, NULL, 1700000000, &x, &xid, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_secret_create(f->st, "a//c", 2000000000, NULL, 1700000000, &x, &xid, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_secret_create(f->st, "", 2000000000, NULL, 1700000000, &x, &xid, &f->err),
+			 -EXCISE_E_CORRUPT);
+	assert_int_equal(excise_store_secret_create(f->st, "a", 1700000000, NULL, 1700000000, &x, &xid, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'secret.create'"), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'secret.revoke'"), 1);
+	free(s1);
+	free(s2);
+	free(id1);
+	free(id2);
+}
+
+/* ---- hosts ---- */
+
+static void test_enroll_rotates_key(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *secret = new_secret(f, "agency/bureau", NULL);
+	uint8_t k1[32], k2[32], k3[32], kk[32];
+	char *id1 = enroll(f, secret, "machine-1", "one", k1);
+	assert_int_equal(excise_store_host_key(f->st, id1, kk, &f->err), 0);
+	assert_memory_equal(k1, kk, 32);
+	char *id2 = enroll(f, secret, "machine-1", "one-renamed", k2);
+	assert_string_equal(id1, id2);
+	assert_memory_not_equal(k1, k2, 32);
+	assert_int_equal(excise_store_host_key(f->st, id1, kk, &f->err), 0);
+	assert_memory_equal(k2, kk, 32);
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT key_epoch FROM host WHERE id = '%s'", id1);
+	assert_int_equal(q_int(f, sql), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM host"), 1);
+	/* another machine: another host, another key */
+	char *id3 = enroll(f, secret, "machine-2", "two", k3);
+	assert_string_not_equal(id1, id3);
+	assert_memory_not_equal(k3, k2, 32);
+	/* the key is the documented derivation: reopened with the same master key, the same */
+	excise_store_close(f->st);
+	f->st = NULL;
+	open_store(f);
+	assert_int_equal(excise_store_host_key(f->st, id1, kk, &f->err), 0);
+	assert_memory_equal(k2, kk, 32);
+	/* history kept across re-enrollment */
+	submit_ok(f, id1, report("machine-1", "r-1", TIMES[0], false, NULL, NULL));
+	free(enroll(f, secret, "machine-1", "one", k1));
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM document WHERE host_id = '%s'", id1);
+	assert_int_equal(q_int(f, sql), 1);
+	free(id1);
+	free(id2);
+	free(id3);
+	free(secret);
+}
+
+static void test_unknown_host(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	uint8_t k[32];
+	assert_int_equal(excise_store_host_key(f->st, "nosuchhost", k, &f->err), -EXCISE_E_ABSENT);
+	char *doc = report("m", "r-x", TIMES[0], false, NULL, NULL);
+	assert_int_equal(submit(f, "nosuchhost", doc, NULL), -EXCISE_E_ABSENT);
+	free(doc);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 0);
+}
+
+/* ---- documents ---- */
+
+static void test_submit_stored_duplicate(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-dup");
+	char *doc = report("m-dup", "1b4e28ba-2fa1-41d2-883f-0016d3cca427", TIMES[0], false, "kesl", "definitive");
+	struct excise_submit_result res;
+	assert_int_equal(submit(f, h, doc, &res), 0);
+	assert_int_equal(res.status, EXCISE_SUBMIT_STORED);
+	assert_string_equal(res.kind, "report");
+	assert_string_equal(res.doc_id, "1b4e28ba-2fa1-41d2-883f-0016d3cca427");
+	assert_int_equal(submit(f, h, doc, &res), 0);
+	assert_int_equal(res.status, EXCISE_SUBMIT_DUPLICATE);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding WHERE product_id = 'kesl' AND sources = 'dpkg'"
+				  " AND confidence = 'definitive' AND n_artifacts = 1"),
+			 1);
+	/* covered by the collector's catalog: every Kaspersky directive */
+	char *dirs = q_text(f, "SELECT directives FROM finding");
+	assert_non_null(strstr(dirs, "dhs-bod-17-01"));
+	assert_non_null(strstr(dirs, "far-52.204-23"));
+	free(dirs);
+	/* the body is stored byte for byte */
+	char *body = q_text(f, "SELECT body FROM document");
+	assert_string_equal(body, doc);
+	free(body);
+	/* malformed: refused with the place, nothing stored */
+	assert_int_equal(submit(f, h, "{\"schema\":\"excise.report/2\"", NULL), -EXCISE_E_CORRUPT);
+	assert_int_equal(submit(f, h, "{\"schema\":\"excise.nope/1\",\"host\":{}}", NULL), -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(f->err.msg, "/schema"));
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 1);
+	free(doc);
+	free(h);
+}
+
+static void test_submit_about_other_host(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *a = host(f, "machine-a");
+	char *b = host(f, "machine-b");
+	char *doc = report("machine-b", "r-other", TIMES[0], false, NULL, NULL);
+	assert_int_equal(submit(f, a, doc, NULL), -EXCISE_E_REFUSED);
+	assert_non_null(strstr(f->err.msg, "machine-b"));
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 0);
+	assert_int_equal(submit(f, b, doc, NULL), 0);
+	free(doc);
+	free(a);
+	free(b);
+}
+
+static void test_incomplete_never_clean(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-inc");
+	submit_ok(f, h, report("m-inc", "r-inc", TIMES[1], true, NULL, NULL));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_report"), T(1));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), -1);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_error"), T(1));
+	assert_int_equal(q_int(f, "SELECT complete FROM document"), 0);
+	/* a weak finding alone, complete: clean, not identified */
+	submit_ok(f, h, report("m-inc", "r-weak", TIMES[2], false, "kesl", "weak"));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), T(2));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete_covered"), 0);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), -1);
+	/* an incomplete report that found something: identified, still not complete */
+	submit_ok(f, h, report("m-inc", "r-inc2", TIMES[3], true, "kesl", "strong"));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(3));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), T(2));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_error"), T(3));
+	free(h);
+}
+
+static void test_facts_out_of_order(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-ooo");
+	const char *d = "dhs-bod-17-01";
+	/* the spool delivers: clean (day 3), found (day 1), found (day 2), clean (day 0) */
+	submit_ok(f, h, report("m-ooo", "r3", TIMES[3], false, NULL, NULL));
+	assert_int_equal(fact(f, h, d, "removed"), -1); /* never identified: clean from the start */
+	submit_ok(f, h, report("m-ooo", "r1", TIMES[1], false, "kesl", "definitive"));
+	assert_int_equal(fact(f, h, d, "first_identified"), T(1));
+	assert_int_equal(fact(f, h, d, "removed"), T(3)); /* the later clean report removes it */
+	submit_ok(f, h, report("m-ooo", "r2", TIMES[2], false, "kes-windows", "strong"));
+	assert_int_equal(fact(f, h, d, "last_identified"), T(2));
+	assert_int_equal(fact(f, h, d, "removed"), T(3));
+	char *p = q_text(f, "SELECT products FROM host_directive WHERE directive_id = 'dhs-bod-17-01'");
+	assert_string_equal(p, "kes-windows"); /* the products of the latest identification */
+	free(p);
+	submit_ok(f, h, report("m-ooo", "r0", TIMES[0], false, NULL, NULL));
+	/* nothing moved backwards */
+	assert_int_equal(fact(f, h, d, "first_report"), T(0));
+	assert_int_equal(fact(f, h, d, "last_report"), T(3));
+	assert_int_equal(fact(f, h, d, "last_complete"), T(3));
+	assert_int_equal(fact(f, h, d, "last_complete_covered"), 0);
+	assert_int_equal(fact(f, h, d, "first_identified"), T(1));
+	assert_int_equal(fact(f, h, d, "last_identified"), T(2));
+	assert_int_equal(fact(f, h, d, "removed"), T(3));
+	/* found again on day 4: no longer removed */
+	submit_ok(f, h, report("m-ooo", "r4", TIMES[4], false, "kesl", "strong"));
+	assert_int_equal(fact(f, h, d, "removed"), -1);
+	assert_int_equal(fact(f, h, d, "last_complete_covered"), 1);
+	/* the status changes follow the facts' phases, in the order they were learnt: clean (r3),
+	 * removed (r1: identified, and removed by the later r3), identified again (r4) */
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"), 3);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"
+				  " AND old_status = 'removed' AND new_status = 'identified' AND doc_id = 'r4'"),
+			 1);
+	free(h);
+}
+
+static void done_count(void *ctx, int rc, const struct excise_submit_result *res, const struct excise_err *err)
+{
+	(void)res;
+	(void)err;
+	if (rc == 0)
+		__atomic_add_fetch((int *)ctx, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_busy_when_full(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	/* the writer waits up to 3 s for a group of 2 while holding 1: the queue stays full */
+	o.queue_max = 1;
+	o.batch_max = 2;
+	o.batch_wait_ms = 3000;
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	char *h = host(f, "m-busy");
+	char *d1 = report("m-busy", "r-b1", TIMES[0], false, NULL, NULL);
+	char *d2 = report("m-busy", "r-b2", TIMES[1], false, NULL, NULL);
+	int done = 0;
+	assert_int_equal(excise_store_submit_async(f->st, h, d1, strlen(d1), 1800000000, done_count, &done, &f->err), 0);
+	assert_int_equal(excise_store_submit_async(f->st, h, d2, strlen(d2), 1800000000, done_count, &done, &f->err),
+			 -EXCISE_E_BUSY);
+	assert_int_equal(excise_store_submit(f->st, h, d2, strlen(d2), 1800000000, NULL, &f->err), -EXCISE_E_BUSY);
+	/* closing commits what the writer holds, then answers it */
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(done, 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 1);
+	free(d1);
+	free(d2);
+	free(h);
+}
+
+/* ---- several submitting threads ---- */
+
+#define THREADS 8
+#define PER_THREAD 150
+
+struct submitter {
+	struct fx *f;
+	char *host_id;
+	char mid[32];
+	int stored, dup, failed;
+};
+
+static void *submit_many(void *arg)
+{
+	struct submitter *s = arg;
+	for (int i = 0; i < PER_THREAD; i++) {
+		char rid[64];
+		snprintf(rid, sizeof(rid), "%s-r%d", s->mid, i);
+		char *doc = report(s->mid, rid, TIMES[i % 5], false, i % 3 ? NULL : "kesl", "strong");
+		struct excise_submit_result res;
+		struct excise_err err;
+		/* every third document twice: counted once */
+		for (int k = 0; k < (i % 3 ? 1 : 2); k++) {
+			int r;
+			while ((r = excise_store_submit(s->f->st, s->host_id, doc, strlen(doc), 1800000000, &res, &err)) ==
+			       -EXCISE_E_BUSY)
+				usleep(1000);
+			if (r < 0)
+				s->failed++;
+			else if (res.status == EXCISE_SUBMIT_STORED)
+				s->stored++;
+			else
+				s->dup++;
+		}
+		free(doc);
+	}
+	return NULL;
+}
+
+static void test_concurrent_submitters(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	o.queue_max = 64;
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	struct submitter s[THREADS];
+	pthread_t t[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		memset(&s[i], 0, sizeof(s[i]));
+		s[i].f = f;
+		snprintf(s[i].mid, sizeof(s[i].mid), "machine-%d", i);
+		s[i].host_id = host(f, s[i].mid);
+	}
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, submit_many, &s[i]), 0);
+	int stored = 0, dup = 0;
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(s[i].failed, 0);
+		stored += s[i].stored;
+		dup += s[i].dup;
+		free(s[i].host_id);
+	}
+	assert_int_equal(stored, THREADS * PER_THREAD);
+	assert_int_equal(dup, THREADS * (PER_THREAD / 3));
+	/* durable: what a closed and reopened store holds, through another connection */
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), THREADS * PER_THREAD);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), THREADS * (PER_THREAD / 3));
+	assert_int_equal(q_int(f, "SELECT COUNT(DISTINCT host_id) FROM host_directive"), THREADS);
+}
+
+/* SQL metacharacters and HTML in every field a host or an operator gives: stored verbatim. */
+static const char NASTY[] = "'; DROP TABLE host; -- <script>alert(\"x\")</script> & \\ %_ $1 \xc3\xa9";
+
+static void test_metacharacters_verbatim(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *sid;
+	char ou[128];
+	snprintf(ou, sizeof(ou), "%s/b", NASTY);
+	char *secret;
+	assert_int_equal(excise_store_secret_create(f->st, ou, 2000000000, NASTY, 1700000000, &secret, &sid, &f->err), 0);
+	struct excise_enroll_req q = { .secret = secret, .machine_id = NASTY, .hostname = NASTY, .platform = NASTY,
+				       .os = NASTY, .version = NASTY };
+	char *h;
+	uint8_t k[32];
+	assert_int_equal(excise_store_enroll(f->st, &q, 1700000000, &h, k, &f->err), 0);
+	char *doc = report(NASTY, "r-nasty", TIMES[0], false, NASTY, "strong");
+	submit_ok(f, h, doc);
+	const char *const cols[] = { "SELECT hostname FROM host",        "SELECT machine_id FROM host",
+				     "SELECT os FROM host",              "SELECT note FROM enroll_secret",
+				     "SELECT product_id FROM finding",   "SELECT product_name FROM finding" };
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		char *v = q_text(f, cols[i]);
+		assert_string_equal(v, NASTY);
+		free(v);
+	}
+	char *v = q_text(f, "SELECT org_unit_id FROM host");
+	assert_string_equal(v, ou);
+	free(v);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM host"), 1);
+	/* a product the catalog lacks: covered by the report's own list */
+	v = q_text(f, "SELECT directives FROM finding");
+	assert_string_equal(v, "dhs-bod-17-01");
+	free(v);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM host_directive WHERE first_identified IS NOT NULL");
+	assert_int_equal(q_int(f, sql), 1);
+	free(secret);
+	free(sid);
+	free(h);
+}
+
+/* ---- the cases, run on each backend ---- */
+
+#define CASES(X)                                                                                               \
+	X(test_migrate_fresh_and_reopen)                                                                       \
+	X(test_migrate_newer_refused)                                                                          \
+	X(test_open_refusals)                                                                                  \
+	X(test_secrets)                                                                                        \
+	X(test_enroll_rotates_key)                                                                             \
+	X(test_unknown_host)                                                                                   \
+	X(test_submit_stored_duplicate)                                                                        \
+	X(test_submit_about_other_host)                                                                        \
+	X(test_incomplete_never_clean)                                                                         \
+	X(test_facts_out_of_order)                                                                             \
+	X(test_busy_when_full)                                                                                 \
+	X(test_concurrent_submitters)                                                                          \
+	X(test_metacharacters_verbatim)
+
+#define NAMED(fn) #fn,
+static const char *const case_names[] = { CASES(NAMED) };
+#define FN(fn) fn,
+static void (*const case_fns[])(void **) = { CASES(FN) };
+
+int main(void)
+{
+	const struct backend *bes[2] = { &be_sqlite, NULL };
+	size_t nb = 1;
+	const char *pg = getenv("EXCISE_TEST_PG_URL");
+	if (pg && *pg) {
+		be_pg.pg_url = pg;
+		bes[nb++] = &be_pg;
+	}
+	size_t nc = sizeof(case_names) / sizeof(case_names[0]);
+	struct CMUnitTest *tests = calloc(nb * nc, sizeof(*tests));
+	char **names = calloc(nb * nc, sizeof(*names));
+	if (!tests || !names)
+		return 1;
+	for (size_t b = 0; b < nb; b++)
+		for (size_t c = 0; c < nc; c++) {
+			size_t i = b * nc + c;
+			if (asprintf(&names[i], "%s/%s", bes[b]->name, case_names[c]) < 0)
+				return 1;
+			tests[i] = (struct CMUnitTest){ .name = names[i], .test_func = case_fns[c],
+							.setup_func = setup, .teardown_func = teardown,
+							.initial_state = (void *)bes[b] };
+		}
+	int r = _cmocka_run_group_tests("store", tests, nb * nc, NULL, NULL);
+	for (size_t i = 0; i < nb * nc; i++)
+		free(names[i]);
+	free(names);
+	free(tests);
+	return r;
+}

@@ -153,6 +153,19 @@ int cmd_verify(struct cli_run *run, int argc, char **argv);
 void cmd_scan_help(FILE *out);
 extern const char cmd_plan_help[], cmd_remove_help[], cmd_restore_help[], cmd_verify_help[];
 extern const char cmd_serve_help[];
+int cmd_enroll(struct cli_run *run, int argc, char **argv);
+int cmd_submit(struct cli_run *run, int argc, char **argv);
+extern const char cmd_enroll_help[], cmd_submit_help[];
+
+/* ---- the agent (cmd-agent.c) ---- */
+
+/* The agent's folders (EXCISE_STATE_DIR/agent and /spool when that is set, else the
+ * library's defaults) and the spool's bounds (EXCISE_SPOOL_MAX_FILES, EXCISE_SPOOL_MAX_BYTES). */
+void cli_agent_opts(struct excise_agent_opts *o);
+/* Submit a scan's JSON report (`excise scan --submit`), spooled when it cannot be
+ * delivered, then flush the spool when it was; says what happened. EXIT_ERROR only when
+ * the report could be neither delivered nor spooled, else 0. */
+int cli_submit_report(const char *url, const char *name, const char *json, size_t len, bool quiet);
 
 /* ---- plans, files ---- */
 

@@ -9,12 +9,13 @@
 
 #include "cli.h"
 
-enum { OPT_COLOR = OPT_VERB };
+enum { OPT_COLOR = OPT_VERB, OPT_SUBMIT };
 
 static const struct option options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "submit", optional_argument, NULL, OPT_SUBMIT },
 	{ 0 },
 };
 
@@ -27,7 +28,7 @@ void cmd_scan_help(FILE *out)
 {
 	fputs("usage: excise scan [--root DIR] [--full] [--xdev] [--threads N] [--only SOURCE,...]\n"
 	      "                   [--format text|json|csv] [-o FILE] [--color auto|always|never] [-v] [-q]\n"
-	      "                   [--catalog FILE [--catalog-sig SIG] --trusted-key KEY...]\n\n"
+	      "                   [--catalog FILE [--catalog-sig SIG] --trusted-key KEY...] [--submit [URL]]\n\n"
 	      "  --root DIR        scan an offline root (mounted image, VM or container tree)\n"
 	      "  --full            also walk the whole filesystem (one filesystem unless --xdev)\n"
 	      "  --xdev            let the full walk cross into other filesystems\n"
@@ -44,9 +45,13 @@ void cmd_scan_help(FILE *out)
 	      "  -q, --quiet       no progress line\n"
 	      "  --catalog FILE    use a signed catalog file instead of the embedded one\n"
 	      "  --catalog-sig SIG its signature (default FILE.minisig)\n"
-	      "  --trusted-key KEY a minisign public key (file or base64 line) to trust; repeatable\n\n"
+	      "  --trusted-key KEY a minisign public key (file or base64 line) to trust; repeatable\n"
+	      "  --submit [URL]    also send the JSON report (whatever --format shows) to the collector\n"
+	      "                    the machine enrolled with (or URL), spooled when it cannot be\n"
+	      "                    delivered, then send what the spool holds (excise submit)\n\n"
 	      "exit status: 0 nothing covered found, 1 covered software found, 2 error or\n"
-	      "incomplete scan, 3 catalog refused\n",
+	      "incomplete scan (or, with --submit, a report neither delivered nor spooled),\n"
+	      "3 catalog refused\n",
 	      out);
 }
 
@@ -63,16 +68,43 @@ static unsigned text_width(FILE *out)
 	return n > 0 && n <= EXCISE_MAX_TEXT_WIDTH && !*end ? (unsigned)n : EXCISE_REPORT_TEXT_WIDTH;
 }
 
+/* --submit: the scan's JSON report to the collector; EXIT_ERROR (said) only when it
+ * could be neither delivered nor spooled. */
+static int submit_report(const struct excise_scan *scan, const char *url, bool quiet)
+{
+	char *json = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&json, &len);
+	int r = m ? excise_report_json(scan, m) : -ENOMEM;
+	if (m && fclose(m) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(json);
+		cli_error("--submit: cannot make the JSON report: %s", excise_strerror(r));
+		return EXIT_ERROR;
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "report %s", scan->report_id);
+	int rc = cli_submit_report(url, name, json, len, quiet);
+	free(json);
+	return rc;
+}
+
 int cmd_scan(struct cli_run *run, int argc, char **argv)
 {
 	int color = COLOR_AUTO;
 	bool verbose = false;
-	const char *outpath = NULL;
+	const char *outpath = NULL, *submit_url = NULL;
+	bool submit = false;
 	int c;
 	while ((c = cli_getopt(run, argc, argv, "o:v", options)) != -1) {
 		switch (c) {
 		case 'o': outpath = optarg; break;
 		case 'v': verbose = true; break;
+		case OPT_SUBMIT:
+			submit = true;
+			submit_url = optarg;
+			break;
 		case OPT_COLOR:
 			if ((color = cli_choice(run, "--color", optarg, colors)) < 0)
 				return EXIT_ERROR;
@@ -80,6 +112,13 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 		default:
 			return run->exit;
 		}
+	}
+	/* --submit URL: the URL as the next word */
+	if (submit && !submit_url && optind + 1 == argc)
+		submit_url = argv[optind++];
+	if (submit_url && !*submit_url) {
+		cli_usage_error(run, "--submit: empty URL");
+		return EXIT_ERROR;
 	}
 	if (optind < argc) {
 		cli_usage_error(run, "unexpected argument '%s'", argv[optind]);
@@ -114,6 +153,8 @@ int cmd_scan(struct cli_run *run, int argc, char **argv)
 			  excise_strerror(r));
 	cli_scan_failures(scan);
 	rc = r < 0 ? EXIT_ERROR : excise_scan_verdict(scan, NULL);
+	if (submit && submit_report(scan, submit_url, run->scan.quiet))
+		rc = EXIT_ERROR;
 	excise_scan_free(scan);
 	return rc;
 }

@@ -24,6 +24,9 @@ static const struct cli_verb verbs[] = {
 	  .catalog = true, .root = true },
 	{ "serve", cmd_serve, cmd_serve_help,
 	  "run the collector hosts submit to (HTTPS), or manage its enrollment secrets", .catalog = true },
+	{ "enroll", cmd_enroll, cmd_enroll_help, "enroll this host or an offline root's machine with a collector" },
+	{ "submit", cmd_submit, cmd_submit_help,
+	  "send reports, plans, attestations and removal runs to the collector, or --spool" },
 };
 
 static const struct cli_verbs table = {

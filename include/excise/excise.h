@@ -29,6 +29,7 @@
 #include "excise/proto.h"
 #include "excise/store.h"
 #include "excise/serve.h"
+#include "excise/agent.h"
 
 EXCISE_API const char *excise_version(void);
 

@@ -148,6 +148,13 @@ EXCISE_API int excise_restore_run_opts(const char *run_dir, const struct excise_
 EXCISE_API int excise_restore_run(const char *run_dir, struct excise_restore_result **ret,
 				  struct excise_err *err);
 
+/* excise.removal/1 (the shape is in excise/store.h): the summary of the run at `run_dir`
+ * for a collector, from its journal (counts, times, whether it ended) and its plan (the
+ * machine, the products), read without following links. "running" when another excise
+ * holds the run's lock, "partial" when it stopped before its last step without a
+ * failure (resume it). *ret (free()) is NUL-terminated JSON ending in a newline. */
+EXCISE_API int excise_removal_summary(const char *run_dir, char **ret, size_t *ret_len, struct excise_err *err);
+
 EXCISE_API struct excise_remove_result *excise_remove_result_free(struct excise_remove_result *r);
 EXCISE_API struct excise_restore_result *excise_restore_result_free(struct excise_restore_result *r);
 EXCISE_API const char *excise_step_outcome_name(enum excise_step_outcome o);

@@ -161,6 +161,9 @@ EXCISE_API int excise_scan_run(const struct excise_catalog *catalog, const struc
 EXCISE_API struct excise_scan *excise_scan_free(struct excise_scan *s);
 /* Free the strings of a host and zero it. */
 EXCISE_API void excise_host_done(struct excise_host *h);
+/* The facts a scan of `root` (NULL: the live host) would record about its host, without
+ * scanning: hostname, OS, machine id, platform (`excise enroll`). */
+EXCISE_API int excise_host_read(const char *root, struct excise_host *ret, struct excise_err *err);
 
 /* True when every source that should have run ran (none failed). */
 EXCISE_API bool excise_scan_complete(const struct excise_scan *s);

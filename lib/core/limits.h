@@ -148,4 +148,10 @@
  * EXCISE_MAX_HASH_BYTES in the environment may lower it (the tests' seam, never higher) */
 #define EXCISE_MAX_HASH_BYTES (1ull << 30)
 
+/* The agent (lib/agent/) */
+#define EXCISE_MAX_AGENT_RESPONSE (64u << 10)   /* bytes of a collector's answer read */
+#define EXCISE_MAX_ENROLLMENT_SIZE (64u << 10)  /* bytes of an enrollment file read back */
+#define EXCISE_MAX_SPOOL_META (64u << 10)       /* bytes of a spool file's metadata line */
+#define EXCISE_MAX_SPOOL_ENTRIES 100000u        /* files of the spool listed (beyond: refused) */
+
 #endif

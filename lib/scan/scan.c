@@ -62,6 +62,24 @@ done:
 	return r;
 }
 
+int excise_host_read(const char *path, struct excise_host *ret, struct excise_err *reterr)
+{
+	*ret = (struct excise_host){ 0 };
+	struct root root = { .fd = -1 };
+	int r = root_open(path, &root, reterr);
+	if (r < 0)
+		return r;
+	if (!host_recognised(&root))
+		r = err_set(reterr, -EXCISE_E_NOTOS, "'%s' does not look like an operating system root: was the "
+			    "image mounted?", path);
+	else if ((r = host_read(&root, ret)) < 0)
+		r = err_setc(reterr, r, "the host facts of '%s'", path ? path : "/");
+	if (r < 0)
+		excise_host_done(ret);
+	root_done(&root);
+	return r;
+}
+
 const char *excise_version(void)
 {
 	return EXCISE_VERSION;

@@ -13,7 +13,6 @@
 #define EXCISE_MAX_REPORT_SIZE (256u << 20)   /* bytes of an excise.report document */
 #define EXCISE_MAX_ATTEST_SIZE (16u << 20)    /* bytes of an excise.attestation/1 document */
 #define EXCISE_MAX_PLAN_SIZE (64u << 20)      /* bytes of an excise.plan/1 document read back */
-#define EXCISE_MAX_SUBMIT_SIZE (64u << 20)    /* bytes of a document `excise submit` sends or spools */
 #define EXCISE_MAX_SECRET_SIZE 4096u          /* bytes of an enrollment secret (--secret-file, --secret-env) */
 
 /* Scans */

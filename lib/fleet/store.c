@@ -24,12 +24,15 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/macro.h"
@@ -805,4 +808,481 @@ int excise_store_submit(struct excise_store *st, const char *host_id, const void
 	if (w.rc < 0 && err)
 		*err = w.err;
 	return w.rc;
+}
+
+/* ---- administration ---- */
+
+/* The admin connection, locked, in a transaction. */
+static int adm_begin(struct excise_store *st, struct excise_err *err)
+{
+	pthread_mutex_lock(&st->adm_lock);
+	int r = db_exec(st->adm, begin_sql(st->adm), err);
+	if (r < 0)
+		pthread_mutex_unlock(&st->adm_lock);
+	return r;
+}
+
+/* Commit when `r` >= 0, else roll back; unlock. */
+static int adm_end(struct excise_store *st, int r, struct excise_err *err)
+{
+	if (r >= 0)
+		r = db_commit(st->adm, err);
+	if (r < 0)
+		db_rollback(st->adm);
+	pthread_mutex_unlock(&st->adm_lock);
+	return r < 0 ? r : 0;
+}
+
+/* A host by id, else by name (one only) into out[80]. */
+static int resolve_host(struct db *db, const char *host, char out[80], struct excise_err *err)
+{
+	if (!host || !*host || strlen(host) > EXCISE_MAX_SUBMIT_FIELD)
+		return err_set(err, -EXCISE_E_USAGE, "host: give a host id or a host name");
+	struct db_stmt *s;
+	int r = db_prepare(db, "SELECT id FROM host WHERE id = $1 UNION ALL SELECT id FROM host WHERE hostname = $1"
+			       " AND id <> $1 LIMIT 3",
+			   &s, err);
+	if (r < 0)
+		return r;
+	db_bind_text(s, 1, host);
+	int n = 0;
+	while ((r = db_step(s, err)) == 1) {
+		if (n == 0)
+			snprintf(out, 80, "%s", db_column_text(s, 0));
+		else if (!strcmp(out, host))
+			break; /* the id matched first: it wins */
+		n++;
+	}
+	db_finalize(s);
+	if (r < 0)
+		return r;
+	if (n == 0)
+		return err_set(err, -EXCISE_E_ABSENT, "host '%.200s': no host has this id or name", host);
+	if (n > 1 && strcmp(out, host))
+		return err_set(err, -EXCISE_E_USAGE, "host '%.200s': several hosts have this name: give the host id",
+			       host);
+	return 0;
+}
+
+static bool known_directive(const struct excise_store *st, const char *id)
+{
+	for (size_t i = 0; id && i < excise_catalog_n_directives(st->cat); i++)
+		if (!strcmp(excise_catalog_directive(st->cat, i)->id, id))
+			return true;
+	return false;
+}
+
+int excise_store_host_retire(struct excise_store *st, const char *host, const char *reason, const char *who,
+			     int64_t now, struct excise_err *err)
+{
+	int r = check_field("retire: reason", reason, false, err);
+	if (r >= 0)
+		r = check_field("retire: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char id[80], t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	r = resolve_host(st->adm, host, id, err);
+	const char *v[4] = { id, t, reason, who };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "UPDATE host SET retired = CAST($2 AS BIGINT), retired_reason = $3, retired_by = $4 WHERE id = $1",
+			   4, v, err);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "host.retire", id, reason, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_host_unretire(struct excise_store *st, const char *host, const char *who, int64_t now,
+			       struct excise_err *err)
+{
+	int r = check_field("unretire: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char id[80];
+	r = resolve_host(st->adm, host, id, err);
+	const char *v[1] = { id };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "UPDATE host SET retired = NULL, retired_reason = NULL, retired_by = NULL"
+			   " WHERE id = $1 AND retired IS NOT NULL RETURNING id",
+			   1, v, err);
+	if (r == 0)
+		r = err_set(err, -EXCISE_E_USAGE, "host '%.200s': not retired", host);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "host.unretire", id, NULL, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_exempt(struct excise_store *st, const char *host, const char *directive_id, const char *reason,
+			const char *approver, int64_t expires, int64_t now, char **ret_id, struct excise_err *err)
+{
+	if (ret_id)
+		*ret_id = NULL;
+	if (!known_directive(st, directive_id))
+		return err_set(err, -EXCISE_E_USAGE, "exemption: '%.80s' is no directive of the catalog",
+			       directive_id ? directive_id : "");
+	int r = check_field("exemption: reason", reason, false, err);
+	if (r >= 0)
+		r = check_field("exemption: approver", approver, false, err);
+	if (r >= 0 && expires && expires <= now)
+		r = err_set(err, -EXCISE_E_USAGE, "exemption: the expiry is not in the future");
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char hid[80], id[17], t[24], x[24];
+	random_hex(id, 8);
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	snprintf(x, sizeof(x), "%" PRId64, expires);
+	r = resolve_host(st->adm, host, hid, err);
+	const char *v[7] = { id, hid, directive_id, reason, approver, t, expires ? x : NULL };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "INSERT INTO exemption (id, host_id, directive_id, reason, approver, created, expires, revoked)"
+			   " VALUES ($1, $2, $3, $4, $5, CAST($6 AS BIGINT), CAST($7 AS BIGINT), NULL)",
+			   7, v, err);
+	char detail[EXCISE_MAX_SUBMIT_FIELD + 128];
+	snprintf(detail, sizeof(detail), "exemption %s from %s until %s: %s", id, directive_id, expires ? x : "revoked",
+		 reason);
+	if (r >= 0)
+		r = audit(st->adm, now, approver, "exemption.add", hid, detail, err);
+	r = adm_end(st, r, err);
+	if (r >= 0 && ret_id && !(*ret_id = strdup(id)))
+		r = err_set(err, -ENOMEM, "store: out of memory");
+	return r;
+}
+
+int excise_store_exempt_revoke(struct excise_store *st, const char *id, const char *who, int64_t now,
+			       struct excise_err *err)
+{
+	int r = check_field("revoke: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	const char *v[2] = { id, t };
+	r = db_run(st->adm,
+		   "UPDATE exemption SET revoked = CAST($2 AS BIGINT) WHERE id = $1 AND revoked IS NULL RETURNING id", 2,
+		   v, err);
+	if (r == 0)
+		r = err_set(err, -EXCISE_E_ABSENT, "exemption '%.40s': no such exemption, or already revoked",
+			    id ? id : "");
+	if (r >= 0)
+		r = audit(st->adm, now, who, "exemption.revoke", id, NULL, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_directive_start(struct excise_store *st, const char *directive_id, int64_t start, const char *who,
+				 int64_t now, struct excise_err *err)
+{
+	if (!known_directive(st, directive_id))
+		return err_set(err, -EXCISE_E_USAGE, "directive '%.80s': not in the catalog",
+			       directive_id ? directive_id : "");
+	int r = check_field("directive start: who", who, false, err);
+	if (r >= 0 && start < 0)
+		r = err_set(err, -EXCISE_E_USAGE, "directive start: a date before 1970");
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char s[24], t[24];
+	snprintf(s, sizeof(s), "%" PRId64, start);
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	const char *v[4] = { directive_id, s, who, t };
+	if (start)
+		r = db_run(st->adm,
+			   "INSERT INTO directive_start (directive_id, start, set_by, set_at) VALUES ($1, CAST($2 AS BIGINT),"
+			   " $3, CAST($4 AS BIGINT)) ON CONFLICT (directive_id) DO UPDATE SET start = excluded.start,"
+			   " set_by = excluded.set_by, set_at = excluded.set_at",
+			   4, v, err);
+	else
+		r = db_run(st->adm, "DELETE FROM directive_start WHERE directive_id = $1", 1, v, err);
+	if (r >= 0)
+		r = audit(st->adm, now, who, start ? "directive.start" : "directive.start.clear", directive_id,
+			  start ? s : NULL, err);
+	return adm_end(st, r, err);
+}
+
+int excise_store_prune(struct excise_store *st, unsigned days, const char *who, int64_t now, uint64_t *ret_docs,
+		       struct excise_err *err)
+{
+	if (ret_docs)
+		*ret_docs = 0;
+	if (!days)
+		return err_set(err, -EXCISE_E_USAGE, "retention: keep at least 1 day");
+	int r = check_field("retention: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char cut[24];
+	snprintf(cut, sizeof(cut), "%" PRId64, now - (int64_t)days * 86400);
+	const char *v[1] = { cut };
+#define LATEST(t)                                                                                              \
+	"COALESCE((SELECT d.doc_id FROM document d WHERE d.host_id = " t ".host_id AND d.kind = 'report'"      \
+	" AND d.complete = 1 ORDER BY d.created DESC, d.doc_id DESC LIMIT 1), '')"
+	r = db_run(st->adm, "DELETE FROM finding WHERE received < CAST($1 AS BIGINT) AND doc_id <> " LATEST("finding"), 1,
+		   v, err);
+	int n = 0;
+	if (r >= 0)
+		r = n = db_run(st->adm,
+			       "DELETE FROM document WHERE received < CAST($1 AS BIGINT) AND doc_id <> " LATEST("document")
+			       " RETURNING 1",
+			       1, v, err);
+#undef LATEST
+	char detail[96];
+	snprintf(detail, sizeof(detail), "%d documents received before %s deleted (%u days kept)", n, cut, days);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "retention.prune", NULL, detail, err);
+	r = adm_end(st, r, err);
+	if (r >= 0 && ret_docs)
+		*ret_docs = (uint64_t)n;
+	return r;
+}
+
+/* ---- expected inventory ---- */
+
+struct inv_row {
+	char *ou, *name;
+	size_t line;
+};
+
+struct inv {
+	struct inv_row *v;
+	size_t n, cap;
+	char **problems;
+	size_t n_problems, n_more;
+};
+
+static int PRINTF(3, 4) inv_problem(struct inv *iv, size_t line, const char *fmt, ...)
+{
+	if (iv->n_problems >= EXCISE_MAX_INVENTORY_PROBLEMS) {
+		iv->n_more++;
+		return 0;
+	}
+	char msg[EXCISE_ERR_MSG], *s;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	char **nv = realloc(iv->problems, (iv->n_problems + 2) * sizeof(*nv));
+	if (!nv || asprintf(&s, "line %zu: %s", line, msg) < 0) {
+		if (nv)
+			iv->problems = nv;
+		return -ENOMEM;
+	}
+	iv->problems = nv;
+	iv->problems[iv->n_problems++] = s;
+	iv->problems[iv->n_problems] = NULL;
+	return 0;
+}
+
+/* One row's fields (already unquoted). */
+static int inv_row(struct inv *iv, size_t line, char **f, size_t nf, bool first)
+{
+	if (nf == 1 && !*f[0])
+		return 0; /* an empty line */
+	if (first && nf == 2 && !strcasecmp(f[0], "org_unit") && !strcasecmp(f[1], "hostname"))
+		return 0;
+	if (nf != 2)
+		return inv_problem(iv, line, "expected 2 fields (org unit, host name), found %zu", nf);
+	struct excise_err e = { 0 };
+	if (check_org_unit(f[0], &e) < 0)
+		return inv_problem(iv, line, "%s", e.msg);
+	if (check_field("host name", f[1], false, &e) < 0 || strlen(f[1]) > 255)
+		return inv_problem(iv, line, "%s", e.msg[0] ? e.msg : "host name: more than 255 bytes");
+	if (iv->n == iv->cap) {
+		size_t cap = iv->cap ? 2 * iv->cap : 64;
+		struct inv_row *nv = realloc(iv->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		iv->v = nv;
+		iv->cap = cap;
+	}
+	struct inv_row *r = &iv->v[iv->n];
+	if (!(r->ou = strdup(f[0])) || !(r->name = strdup(f[1]))) {
+		free(r->ou);
+		return -ENOMEM;
+	}
+	r->line = line;
+	iv->n++;
+	return 0;
+}
+
+static int inv_cmp(const void *a, const void *b)
+{
+	const struct inv_row *x = a, *y = b;
+	int c = strcmp(x->ou, y->ou);
+	if (!c)
+		c = strcmp(x->name, y->name);
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* RFC 4180 into rows; a quoted field may hold commas, doubled quotes and newlines. */
+static int inv_parse(struct inv *iv, const char *csv, size_t len)
+{
+	struct buf field;
+	buf_init(&field, EXCISE_MAX_SUBMIT_FIELD + 1);
+	char *f[8];
+	size_t nf = 0, line = 1, row_line = 1, rows = 0;
+	bool quoted = false, was_quoted = false, bad = false;
+	int r = 0;
+	for (size_t i = 0; r >= 0 && i <= len; i++) {
+		char c = i < len ? csv[i] : '\n';
+		bool at_end = i == len;
+		if (quoted) {
+			if (at_end) {
+				r = inv_problem(iv, row_line, "a quoted field is not closed");
+				break;
+			}
+			if (c == '"' && i + 1 < len && csv[i + 1] == '"') {
+				buf_addc(&field, '"');
+				i++;
+			} else if (c == '"')
+				quoted = false;
+			else {
+				if (c == '\n')
+					line++;
+				buf_addc(&field, c);
+			}
+			continue;
+		}
+		if (c == '"' && field.n == 0 && !was_quoted) {
+			quoted = was_quoted = true;
+			continue;
+		}
+		if (c == ',' || c == '\n') {
+			if (at_end && nf == 0 && field.n == 0 && !was_quoted)
+				break; /* the file ended with a newline */
+			if (c == '\n' && field.n && field.p[field.n - 1] == '\r')
+				field.p[--field.n] = '\0';
+			if (field.err)
+				bad = true;
+			if (nf < ARRAY_SIZE(f) && !(f[nf] = strdup(field.p)))
+				r = -ENOMEM;
+			nf++;
+			buf_clear(&field);
+			was_quoted = false;
+			if (c == '\n' && r >= 0) {
+				if (++rows > EXCISE_MAX_INVENTORY_ROWS) {
+					r = inv_problem(iv, row_line, "more than EXCISE_MAX_INVENTORY_ROWS (%u) rows",
+							EXCISE_MAX_INVENTORY_ROWS);
+					iv->n_more = 0;
+					for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+						free(f[k]);
+					break;
+				}
+				if (bad)
+					r = inv_problem(iv, row_line, "a field longer than %u bytes", EXCISE_MAX_SUBMIT_FIELD);
+				else if (nf > ARRAY_SIZE(f))
+					r = inv_problem(iv, row_line, "expected 2 fields (org unit, host name), found %zu", nf);
+				else
+					r = inv_row(iv, row_line, f, nf, rows == 1);
+				for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+					free(f[k]);
+				nf = 0;
+				bad = false;
+				row_line = ++line;
+			}
+			continue;
+		}
+		if (was_quoted && c != '\r') {
+			r = inv_problem(iv, row_line, "text after a closing quote");
+			/* skip to the end of the line */
+			while (i + 1 < len && csv[i + 1] != '\n')
+				i++;
+			for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+				free(f[k]);
+			nf = 0;
+			buf_clear(&field);
+			was_quoted = false;
+			i++;
+			rows++;
+			row_line = ++line;
+			continue;
+		}
+		buf_addc(&field, c);
+	}
+	buf_done(&field);
+	return r;
+}
+
+int excise_store_inventory_import(struct excise_store *st, const char *csv, size_t len, const char *who,
+				  int64_t now, size_t *ret_rows, char ***ret_problems, struct excise_err *err)
+{
+	if (ret_rows)
+		*ret_rows = 0;
+	if (ret_problems)
+		*ret_problems = NULL;
+	if (len > EXCISE_MAX_INVENTORY_SIZE)
+		return err_set(err, -EXCISE_E_TOOBIG, "inventory: %zu bytes, more than EXCISE_MAX_INVENTORY_SIZE (%u)", len,
+			       EXCISE_MAX_INVENTORY_SIZE);
+	int r = check_field("inventory: who", who, false, err);
+	if (r < 0)
+		return r;
+	if (!utf8_valid(csv, len) || memchr(csv, '\0', len))
+		return err_set(err, -EXCISE_E_CORRUPT, "inventory: not UTF-8 text");
+	struct inv iv = { 0 };
+	r = inv_parse(&iv, csv, len);
+	if (r >= 0 && iv.n > 1) {
+		qsort(iv.v, iv.n, sizeof(*iv.v), inv_cmp);
+		for (size_t i = 1; r >= 0 && i < iv.n; i++)
+			if (!strcmp(iv.v[i].ou, iv.v[i - 1].ou) && !strcmp(iv.v[i].name, iv.v[i - 1].name))
+				r = inv_problem(&iv, iv.v[i].line, "the same org unit and host name as line %zu",
+						iv.v[i - 1].line);
+	}
+	if (r >= 0 && iv.n_more) {
+		char *s;
+		if (asprintf(&s, "and %zu more bad rows", iv.n_more) < 0)
+			r = -ENOMEM;
+		else {
+			iv.problems[iv.n_problems++] = s; /* room was left for the NULL */
+			char **nv = realloc(iv.problems, (iv.n_problems + 1) * sizeof(*nv));
+			if (nv)
+				iv.problems = nv;
+			iv.problems[iv.n_problems] = NULL;
+		}
+	}
+	if (r >= 0 && iv.n_problems)
+		r = err_set(err, -EXCISE_E_CORRUPT, "inventory: %zu bad rows, nothing imported (%s)",
+			    iv.n_problems + iv.n_more - (iv.n_more ? 1 : 0), iv.problems[0]);
+	else if (r == -ENOMEM)
+		r = err_set(err, r, "inventory: out of memory");
+	size_t imported = 0;
+	if (r >= 0 && (r = adm_begin(st, err)) >= 0) {
+		struct db_stmt *s = NULL;
+		char t[24];
+		snprintf(t, sizeof(t), "%" PRId64, now);
+		r = db_prepare(st->adm,
+			       "INSERT INTO expected_host (org_unit_id, hostname, imported) VALUES ($1, $2, $3)"
+			       " ON CONFLICT (org_unit_id, hostname) DO NOTHING RETURNING 1",
+			       &s, err);
+		for (size_t i = 0; r >= 0 && i < iv.n; i++) {
+			if (i == 0 || strcmp(iv.v[i].ou, iv.v[i - 1].ou))
+				r = org_unit_ensure(st->adm, iv.v[i].ou, err);
+			if (r < 0)
+				break;
+			db_bind_text(s, 1, iv.v[i].ou);
+			db_bind_text(s, 2, iv.v[i].name);
+			db_bind_int64(s, 3, now);
+			int k;
+			while ((k = db_step(s, err)) == 1)
+				imported++;
+			db_reset(s);
+			r = k;
+		}
+		db_finalize(s);
+		char detail[96];
+		snprintf(detail, sizeof(detail), "%zu rows, %zu new", iv.n, imported);
+		if (r >= 0)
+			r = audit(st->adm, now, who, "inventory.import", NULL, detail, err);
+		r = adm_end(st, r, err);
+	}
+	for (size_t i = 0; i < iv.n; i++) {
+		free(iv.v[i].ou);
+		free(iv.v[i].name);
+	}
+	free(iv.v);
+	if (ret_problems && iv.problems)
+		*ret_problems = iv.problems;
+	else
+		excise_strv_free(iv.problems);
+	if (r >= 0 && ret_rows)
+		*ret_rows = imported;
+	return r < 0 ? r : 0;
 }

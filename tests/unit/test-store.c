@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -687,8 +688,259 @@ static void test_metacharacters_verbatim(void **state)
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM host_directive WHERE first_identified IS NOT NULL");
 	assert_int_equal(q_int(f, sql), 1);
+	/* the operator's fields */
+	assert_int_equal(excise_store_host_retire(f->st, h, NASTY, NASTY, 1700000001, &f->err), 0);
+	assert_int_equal(excise_store_exempt(f->st, h, "dhs-bod-17-01", NASTY, NASTY, 0, 1700000002, NULL, &f->err), 0);
+	/* a CSV cell: quoted, its quotes doubled */
+	char csv[256], *o = csv;
+	o += sprintf(o, "agency,\"");
+	for (const char *c = NASTY; *c; c++)
+		o += sprintf(o, *c == '"' ? "\"\"" : "%c", *c);
+	sprintf(o, "\"\n");
+	size_t rows;
+	assert_int_equal(excise_store_inventory_import(f->st, csv, strlen(csv), NASTY, 1700000003, &rows, NULL, &f->err), 0);
+	const char *const ops[] = { "SELECT retired_reason FROM host", "SELECT retired_by FROM host",
+				    "SELECT reason FROM exemption",    "SELECT approver FROM exemption",
+				    "SELECT hostname FROM expected_host", "SELECT actor FROM audit WHERE action = 'inventory.import'" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		v = q_text(f, ops[i]);
+		assert_string_equal(v, NASTY);
+		free(v);
+	}
 	free(secret);
 	free(sid);
+	free(h);
+}
+
+
+/* ---- administration ---- */
+
+static void test_retire_comes_back(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-ret");
+	char sql[200];
+	snprintf(sql, sizeof(sql), "SELECT COALESCE(retired, -1) FROM host WHERE id = '%s'", h);
+	/* by name */
+	assert_int_equal(excise_store_host_retire(f->st, "m-ret", "decommissioned", "alice", 1700000500, &f->err), 0);
+	assert_int_equal(q_int(f, sql), 1700000500);
+	char *v = q_text(f, "SELECT retired_by FROM host");
+	assert_string_equal(v, "alice");
+	free(v);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'host.retire' AND actor = 'alice'"), 1);
+	/* it reports again: back, audited */
+	submit_ok(f, h, report("m-ret", "r-back", TIMES[0], false, NULL, NULL));
+	assert_int_equal(q_int(f, sql), -1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'host.unretire' AND actor = 'ingest'"), 1);
+	/* by id; unretire; refusals */
+	assert_int_equal(excise_store_host_retire(f->st, h, "lost", "bob", 1700000600, &f->err), 0);
+	assert_int_equal(excise_store_host_unretire(f->st, h, "bob", 1700000700, &f->err), 0);
+	assert_int_equal(q_int(f, sql), -1);
+	assert_int_equal(excise_store_host_unretire(f->st, h, "bob", 1700000700, &f->err), -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_host_retire(f->st, "nobody", "x", "bob", 1700000600, &f->err), -EXCISE_E_ABSENT);
+	assert_int_equal(excise_store_host_retire(f->st, h, "", "bob", 1700000600, &f->err), -EXCISE_E_CORRUPT);
+	/* two hosts of one name: the id is needed */
+	char *secret = new_secret(f, "agency", NULL);
+	free(enroll(f, secret, "m-twin-1", "twin", NULL));
+	free(enroll(f, secret, "m-twin-2", "twin", NULL));
+	assert_int_equal(excise_store_host_retire(f->st, "twin", "x", "bob", 1700000600, &f->err), -EXCISE_E_USAGE);
+	assert_non_null(strstr(f->err.msg, "host id"));
+	free(secret);
+	free(h);
+}
+
+static void test_exemption(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-ex");
+	char *id = NULL;
+	assert_int_equal(excise_store_exempt(f->st, "m-ex", "dhs-bod-17-01", "air-gapped lab, removal in Q3", "CISO",
+					     1900000000, 1700000000, &id, &f->err),
+			 0);
+	assert_non_null(id);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT expires FROM exemption WHERE id = '%s' AND host_id = '%s' AND revoked IS NULL"
+				   " AND approver = 'CISO'", id, h);
+	assert_int_equal(q_int(f, sql), 1900000000);
+	assert_int_equal(excise_store_exempt(f->st, h, "no-such-directive", "r", "a", 0, 1700000000, NULL, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_exempt(f->st, h, "dhs-bod-17-01", "r", "a", 1600000000, 1700000000, NULL, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_exempt_revoke(f->st, id, "CISO", 1700000100, &f->err), 0);
+	assert_int_equal(excise_store_exempt_revoke(f->st, id, "CISO", 1700000100, &f->err), -EXCISE_E_ABSENT);
+	snprintf(sql, sizeof(sql), "SELECT revoked FROM exemption WHERE id = '%s'", id);
+	assert_int_equal(q_int(f, sql), 1700000100);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action LIKE 'exemption.%'"), 2);
+	/* without expiry */
+	assert_int_equal(excise_store_exempt(f->st, h, "far-52.204-23", "r", "a", 0, 1700000000, NULL, &f->err), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM exemption WHERE expires IS NULL"), 1);
+	/* directive start dates */
+	assert_int_equal(excise_store_directive_start(f->st, "dhs-bod-17-01", 1700000000, "alice", 1700000000, &f->err), 0);
+	assert_int_equal(excise_store_directive_start(f->st, "dhs-bod-17-01", 1710000000, "alice", 1700000000, &f->err), 0);
+	assert_int_equal(q_int(f, "SELECT start FROM directive_start WHERE directive_id = 'dhs-bod-17-01'"), 1710000000);
+	assert_int_equal(excise_store_directive_start(f->st, "dhs-bod-17-01", 0, "alice", 1700000000, &f->err), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM directive_start"), 0);
+	assert_int_equal(excise_store_directive_start(f->st, "nope", 1, "alice", 1700000000, &f->err), -EXCISE_E_USAGE);
+	free(id);
+	free(h);
+}
+
+static void test_inventory_import(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	const char good[] = "org_unit,hostname\r\n"
+			    "agency/bureau/site,web-01\r\n"
+			    "\"agency/bureau/site\",\"db-01\"\r\n"
+			    "agency,\"name, with comma\"\n"
+			    "\n"
+			    "agency,web-01\n";
+	size_t rows = 0;
+	char **problems = NULL;
+	assert_int_equal(excise_store_inventory_import(f->st, good, strlen(good), "alice", 1700000000, &rows, &problems,
+						       &f->err),
+			 0);
+	assert_null(problems);
+	assert_int_equal(rows, 4);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM expected_host WHERE hostname = 'name, with comma'"), 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM org_unit"), 3);
+	/* again: nothing new */
+	assert_int_equal(excise_store_inventory_import(f->st, good, strlen(good), "alice", 1700000000, &rows, &problems,
+						       &f->err),
+			 0);
+	assert_int_equal(rows, 0);
+	/* bad rows: each named by its line, nothing imported */
+	const char bad[] = "agency,new-01\n"          /* 1: fine */
+			   "agency\n"                 /* 2: one field */
+			   "a/b/c/d,x\n"              /* 3: four levels */
+			   "agency,\n"                /* 4: no name */
+			   "agency,new-01\n"          /* 5: the same as line 1 */
+			   "agency,\"unclosed\n";     /* 6: a quote not closed */
+	assert_int_equal(excise_store_inventory_import(f->st, bad, strlen(bad), "alice", 1700000000, &rows, &problems,
+						       &f->err),
+			 -EXCISE_E_CORRUPT);
+	assert_non_null(problems);
+	const char *want[] = { "line 2: ", "line 3: ", "line 4: ", "line 6: ", "line 5: " };
+	size_t n = 0;
+	while (problems[n])
+		n++;
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(strncmp(problems[i], want[i], strlen(want[i])), 0);
+	assert_non_null(strstr(problems[4], "line 1"));
+	excise_strv_free(problems);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM expected_host WHERE hostname = 'new-01'"), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'inventory.import'"), 2);
+}
+
+static void test_prune(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-prune");
+	/* received at 1800000000 (submit's now): 3 reports, the latest complete one is r-p1 */
+	submit_ok(f, h, report("m-prune", "r-p0", TIMES[0], false, "kesl", "strong"));
+	submit_ok(f, h, report("m-prune", "r-p1", TIMES[1], false, "kesl", "strong"));
+	submit_ok(f, h, report("m-prune", "r-p2", TIMES[2], true, NULL, NULL));
+	uint64_t n = 99;
+	assert_int_equal(excise_store_prune(f->st, 30, "alice", 1800000000 + 29 * 86400, &n, &f->err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(excise_store_prune(f->st, 30, "alice", 1800000000 + 31 * 86400, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE doc_id = 'r-p1'"), 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 1);
+	/* the facts stay */
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(0));
+	assert_int_equal(excise_store_prune(f->st, 0, "alice", 1800000000, &n, &f->err), -EXCISE_E_USAGE);
+	free(h);
+}
+
+
+/* ---- real documents: tests/fuzz/ingest/, made by tools/make-ingest-corpus with the real
+ * excise from the e2e fixture roots (its head comment says what each is) ---- */
+
+static char *load(const char *name)
+{
+	const char *dir = getenv("EXCISE_TEST_DATA");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/fuzz/ingest/%s", dir ? dir : "tests", name);
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		fail_msg("%s: cannot open", path);
+	char *buf = malloc(1u << 20);
+	assert_non_null(buf);
+	size_t n = fread(buf, 1, (1u << 20) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int64_t doc_time(const char *name, const char *key)
+{
+	char *b = load(name);
+	json_t *o = json_loads(b, 0, NULL);
+	free(b);
+	assert_non_null(o);
+	const char *s = json_string_value(json_object_get(o, key));
+	assert_non_null(s);
+	struct tm tm = { 0 };
+	assert_int_equal(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+				&tm.tm_min, &tm.tm_sec),
+			 6);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	json_decref(o);
+	return (int64_t)timegm(&tm);
+}
+
+static void test_real_documents(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	/* fixture-linux's machine id */
+	char *h = host(f, "0123456789abcdef0123456789abcdef");
+	const char *d = "dhs-bod-17-01";
+	submit_ok(f, h, load("linux.report.json"));
+	int64_t t_found = doc_time("linux.report.json", "finished");
+	assert_int_equal(fact(f, h, d, "first_identified"), t_found);
+	char *p = q_text(f, "SELECT products FROM host_directive WHERE directive_id = 'dhs-bod-17-01'");
+	assert_string_equal(p, "kesl,klnagent");
+	free(p);
+	/* the weak traces are a finding, not an identification */
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 3);
+	/* the attestation before the report it names (a spool sends in any order): waits */
+	submit_ok(f, h, load("clean.att.json"));
+	assert_int_equal(fact(f, h, d, "verified"), -1);
+	char *v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "unchecked");
+	free(v);
+	submit_ok(f, h, load("linux.plan.json"));
+	assert_true(fact(f, h, d, "plan_recorded") >= t_found);
+	submit_ok(f, h, load("linux.removal.json"));
+	int64_t t_rm = doc_time("linux.removal.json", "started");
+	assert_int_equal(fact(f, h, d, "removal_started"), t_rm);
+	/* the clean rescan: removed; and the attestation checks against it: verified */
+	submit_ok(f, h, load("clean.att.report.json"));
+	int64_t t_clean = doc_time("clean.att.report.json", "finished");
+	assert_true(t_clean > t_rm && t_rm > t_found);
+	assert_int_equal(fact(f, h, d, "removed"), t_clean);
+	assert_int_equal(fact(f, h, d, "last_complete_covered"), 0);
+	assert_true(fact(f, h, d, "verified") >= t_clean);
+	v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "clean");
+	free(v);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"), 5);
+	/* documents about other machines: refused */
+	char *doc = load("rpm.report.json");
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_REFUSED);
+	free(doc);
+	doc = load("kes-windows.report.json");
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_REFUSED);
+	free(doc);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 5);
 	free(h);
 }
 
@@ -707,7 +959,12 @@ static void test_metacharacters_verbatim(void **state)
 	X(test_facts_out_of_order)                                                                             \
 	X(test_busy_when_full)                                                                                 \
 	X(test_concurrent_submitters)                                                                          \
-	X(test_metacharacters_verbatim)
+	X(test_metacharacters_verbatim)                                                                        \
+	X(test_retire_comes_back)                                                                              \
+	X(test_exemption)                                                                                      \
+	X(test_inventory_import)                                                                               \
+	X(test_prune)                                                                                          \
+	X(test_real_documents)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

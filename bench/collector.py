@@ -216,7 +216,7 @@ class Bench:
         keys = os.path.join(self.tmp, label.replace(" ", "-") + ".keys")
         a = self.a
         rows = []
-        enroll = self.load(port, keys, ["--count", "1", "--concurrency", "16"], secret=secret, hosts=a.hosts)
+        enroll = self.load(port, keys, ["--count", "0", "--concurrency", "16"], secret=secret, hosts=a.hosts)
         e = enroll["enroll"]
         rows.append((label, "enroll", e))
         acked = 1
@@ -279,7 +279,7 @@ class Bench:
                 table += [r for r in rows if r[1] != "enroll"]
             p, port, secret = self.baseline_py("baseline-py")
             keys = os.path.join(self.tmp, "baseline.keys")
-            self.load(port, keys, ["--count", "1", "--concurrency", "16"], secret=secret, hosts=a.hosts)
+            self.load(port, keys, ["--count", "0", "--concurrency", "16"], secret=secret, hosts=a.hosts)
             c0 = cpu_of(p.pid)
             r = self.load(port, keys, ["--duration", str(a.seconds), "--count", "5000000", "--drain", "10",
                                        "--concurrency", str(a.concurrency)])

@@ -56,6 +56,14 @@ static uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
+/* A fixed mix of a host's number: which template it sends, the same every run. */
+static uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
 static void uuid4(char out[37])
 {
 	uint8_t b[16];
@@ -175,7 +183,7 @@ int main(int argc, char **argv)
 		die("out of memory", NULL);
 	double t0 = mono();
 	for (unsigned i = 0; i < nhosts; i++) {
-		unsigned x = (unsigned)(((uint64_t)i * 2654435761u) % weight_sum), k = 0;
+		unsigned x = (unsigned)(mix((uint64_t)i) % weight_sum), k = 0;
 		while (x >= tmpls[k].weight)
 			x -= tmpls[k++].weight;
 		tmpl_of[i] = k;

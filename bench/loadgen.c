@@ -15,7 +15,7 @@
  *            sends one template, picked by weight (--body FILE:WEIGHT), so a rare
  *            large report stays rare. Hosts take turns.
  *
- * Bounded in count (--count reports) and time (--duration seconds, then at most
+ * Bounded in count (--count reports; 0 with --enroll: enroll only) and time (--duration seconds, then at most
  * --drain seconds for the requests in flight), and loopback only: the URL must be
  * http:// or https:// to 127.0.0.1. With --rate the reports start on a fixed
  * schedule and each latency counts from its scheduled start; without it every
@@ -158,6 +158,14 @@ static uint64_t rnd(void)
 	return z ^ (z >> 31);
 }
 
+/* A fixed mix of a host's number: which template it sends, the same every run. */
+static uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
 /* A version 4 UUID in lower case, as excise scan makes report ids. */
 static void uuid4(char out[37])
 {
@@ -223,8 +231,8 @@ static void hosts_make(void)
 		struct host *h = &hosts[i];
 		snprintf(h->mid, sizeof(h->mid), "%.8s%024x", opt.prefix, i);
 		snprintf(h->name, sizeof(h->name), "lg-%.8s-%06u", opt.prefix, i);
-		/* the template by weight, spread evenly over the hosts */
-		unsigned x = (unsigned)(((uint64_t)i * 2654435761u) % weight_sum), k = 0;
+		/* the template by weight, by a fixed hash of the host's number */
+		unsigned x = (unsigned)(mix((uint64_t)i) % weight_sum), k = 0;
 		while (x >= tmpls[k].weight)
 			x -= tmpls[k++].weight;
 		h->tmpl = k;
@@ -699,7 +707,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--resume"))
 			opt.resume = true;
 		else if (ARG("--count"))
-			opt.count = (uint64_t)num(a, v, 1, MAX_COUNT);
+			opt.count = (uint64_t)num(a, v, 0, MAX_COUNT);
 		else if (ARG("--duration"))
 			opt.duration = num(a, v, 0.1, MAX_DURATION);
 		else if (ARG("--drain"))
@@ -775,7 +783,8 @@ int main(int argc, char **argv)
 		hosts_load();
 	}
 	struct stats ss = { 0 };
-	drive(false, &ss);
+	if (opt.count) /* --count 0: enroll only */
+		drive(false, &ss);
 	json_object_set_new(out, "hosts", json_integer(nhosts));
 	json_object_set_new(out, "submit", stats_json(&ss));
 	char *s = json_dumps(out, JSON_INDENT(2));

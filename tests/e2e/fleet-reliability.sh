@@ -81,7 +81,7 @@ reliability() {
 	collector_start || { not_ok "$backend: collector started"; return; }
 
 	"$LOADGEN" --url "http://127.0.0.1:$port" --keys "$state/keys" --enroll "$state/secret" --hosts $HOSTS \
-		"${body_args[@]}" --count 1 --concurrency 8 --duration 60 >"$state/enroll.json" 2>&1
+		"${body_args[@]}" --count 0 --concurrency 8 --duration 60 >"$state/enroll.json" 2>&1
 	check_eq "$backend: $HOSTS hosts enrolled" "$(wc -l <"$state/keys")" $HOSTS
 
 	"$LOADGEN" --url "http://127.0.0.1:$port" --keys "$state/keys" --resume "${body_args[@]}" --retry --dup 5 \
@@ -155,8 +155,8 @@ reliability sqlite
 
 # ---------------------------------------------------------------- the spool, the collector down
 # Machines of offline roots, each enrolled by the agent (excise enroll --root): the linux
-# and rpm fixture roots and clean roots of their own machine ids. Then, with the
-# collector down, two `excise scan --root R --submit` and one `excise submit FILE` each.
+# and rpm fixture roots and two clean roots of their own machine ids. Then, with the
+# collector down, `excise scan --root R --submit` and `excise submit FILE` of each.
 spool_run() {
 	backend=sqlite
 	state=$T/sqlite
@@ -166,7 +166,7 @@ spool_run() {
 	for r in linux rpm; do
 		r=$(fixture "$r" 2>/dev/null) && roots+=("$r")
 	done
-	for i in 1 2 3; do
+	for i in 1 2; do
 		mkdir -p "$T/spool-clean-$i"
 		cp -a "$T/fleet-clean/." "$T/spool-clean-$i/"
 		printf '5b00%028d\n' "$i" >"$T/spool-clean-$i/etc/machine-id"
@@ -185,12 +185,10 @@ spool_run() {
 
 	local n=0 rc bad=0
 	for r in "${roots[@]}"; do
-		for i in 1 2; do
-			rc=0
-			"$EXCISE" scan --root "$r" --submit -q >/dev/null 2>>"$T/spool.err" || rc=$?
-			[ "$rc" -le 1 ] || bad=$((bad + 1))
-			n=$((n + 1))
-		done
+		rc=0
+		"$EXCISE" scan --root "$r" --submit -q >/dev/null 2>>"$T/spool.err" || rc=$?
+		[ "$rc" -le 1 ] || bad=$((bad + 1))
+		n=$((n + 1))
 		"$EXCISE" scan --root "$r" --format json -o "$T/spool-$n.json" >/dev/null 2>&1
 		"$EXCISE" submit -q "$T/spool-$n.json" >>"$T/spool.err" 2>&1 || bad=$((bad + 1))
 		n=$((n + 1))
@@ -200,41 +198,40 @@ spool_run() {
 	files=$(find "$EXCISE_STATE_DIR/spool" -maxdepth 1 -name '*.spool' | wc -l)
 	check_eq "spool: every document kept in the spool" "$files" "$n"
 	# the report ids the spool holds (a spool file: its metadata line, then the document)
-	for f in "$EXCISE_STATE_DIR"/spool/*.spool; do
-		tail -n +2 "$f" >"$T/spooled.json"
-		jq_py "$T/spooled.json" 'r["report_id"]'
-	done | sort >"$T/spooled.ids"
+	py -c 'import glob, json, sys
+for p in sorted(glob.glob(sys.argv[1] + "/*.spool")):
+    print(json.loads(open(p, "rb").read().split(b"\n", 1)[1])["report_id"])' "$EXCISE_STATE_DIR/spool" >"$T/spooled.ids"
 	check_eq "spool: $n distinct reports spooled" "$(sort -u "$T/spooled.ids" | wc -l)" "$n"
 	expect "spool: a flush with the collector still down delivers nothing" 0 "0 delivered" "$EXCISE" submit --spool
 
 	collector_start || { not_ok "spool: collector started again"; return; }
 	# the backoff of the documents that were tried has passed (as for the agent's timer
 	# a while later): their next try is now
-	for f in "$EXCISE_STATE_DIR"/spool/*.spool; do
-		py -c 'import json,sys
-p=sys.argv[1]; b=open(p,"rb").read(); i=b.index(b"\n"); m=json.loads(b[:i]); m["next_try"]=0
-open(p,"wb").write(json.dumps(m).encode()+b[i:])' "$f"
-	done
+	py -c 'import glob, json, sys
+for p in glob.glob(sys.argv[1] + "/*.spool"):
+    b = open(p, "rb").read(); i = b.index(b"\n"); m = json.loads(b[:i]); m["next_try"] = 0
+    open(p, "wb").write(json.dumps(m).encode() + b[i:])' "$EXCISE_STATE_DIR/spool"
 	expect "spool: excise submit --spool delivers every document" 0 "$n delivered, 0 refused" \
 		"$EXCISE" submit --spool
 	check_eq "spool: the spool is empty" "$(find "$EXCISE_STATE_DIR/spool" -maxdepth 1 -name '*.spool' | wc -l)" 0
 	expect "spool: a second flush sends nothing" 0 "0 delivered" "$EXCISE" submit --spool
-	expect "spool: a report sent again is a duplicate" 0 "duplicate" "$EXCISE" submit "$T/spool-2.json"
+	expect "spool: a report sent again is a duplicate" 0 "duplicate" "$EXCISE" submit "$T/spool-1.json"
 	collector_stop
 	check_eq "spool: the database holds $n more documents" "$(q "SELECT count(*) FROM document")" $((before + n))
-	local missing=0 twice=0 id c
-	while read -r id; do
-		c=$(q "SELECT count(*) FROM document WHERE doc_id = '$id'")
-		[ "$c" = 1 ] || { [ "$c" = 0 ] && missing=$((missing + 1)) || twice=$((twice + 1)); }
-	done <"$T/spooled.ids"
-	check_eq "spool: every spooled report stored, once (missing:twice)" "$missing:$twice" "0:0"
+	local ids
+	ids=$(sed "s/.*/'&'/" "$T/spooled.ids" | paste -sd,)
+	check_eq "spool: every spooled report stored, once" \
+		"$(q "SELECT count(*), count(DISTINCT doc_id) FROM document WHERE doc_id IN ($ids)")" "$n|$n"
 }
 spool_run
 
 PG_HARNESS=$EXCISE_SRC/tests/pg-harness.sh
 if [ -f "$PG_HARNESS" ] && command -v psql >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-	if db=$(bash "$PG_HARNESS" start "$T/pg" 2>"$T/pg.err"); then
-		defer "bash '$PG_HARNESS' stop '$T/pg'"
+	# the server runs as postgres: its folder must be reachable by that user
+	pgdir=$(mktemp -d "${TMPDIR:-/tmp}/excise-pg.XXXXXX")
+	chmod 755 "$pgdir"
+	defer "bash '$PG_HARNESS' stop '$pgdir/pg'; rmdir '$pgdir'"
+	if db=$(bash "$PG_HARNESS" start "$pgdir/pg" 2>"$T/pg.err"); then
 		reliability postgresql
 	else
 		not_ok "postgresql: the harness started a server"

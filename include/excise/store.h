@@ -30,8 +30,9 @@ extern "C" {
 struct excise_store;
 
 #define EXCISE_STORE_BATCH_MAX 256u     /* documents per group commit, by default */
-#define EXCISE_STORE_BATCH_WAIT_MS 1u   /* ms the writer waits for more documents once it has one, by default */
+#define EXCISE_STORE_BATCH_WAIT_MS 0u   /* ms the writer waits for more documents once it has one, by default (0: it takes what queued while it committed the group before) */
 #define EXCISE_STORE_QUEUE_MAX 4096u    /* documents queued for the writer, by default */
+#define EXCISE_STORE_QUEUE_BYTES (256u << 20) /* bytes of documents queued for the writer: then busy too */
 
 struct excise_store_opts {
 	const struct excise_catalog *catalog; /* directives and products; borrowed, outlives the store */

@@ -6,6 +6,13 @@
  * session has synchronous_commit on (a commit returns once its WAL is flushed) and
  * client_min_messages at warning; libpq's notices are never printed (the library
  * prints nothing). The URL may hold a password: messages never quote it.
+ *
+ * Statements run for their effect (db_step_defer) are sent in pipeline mode without
+ * waiting, and travel with the next statement that waits: a group of documents costs
+ * a few round trips, not one per row. At most PG_MAX_PENDING wait unanswered.
+ *
+ * A lost connection (the server restarted, the backend was terminated) fails what was
+ * under way; the next call connects again and prepares its statements again.
  */
 #include "fleet/db.h"
 
@@ -19,11 +26,16 @@
 #include "core/err.h"
 
 #define PG_MAX_PARAMS 64
+#define PG_MAX_PENDING 256
 
 struct pdb {
 	struct db base;
 	PGconn *c;
 	unsigned next;      /* statement names s1, s2, ... */
+	int pending;        /* statements sent in pipeline mode, their results unread */
+	unsigned epoch;     /* connections made: statements are prepared again on a new one */
+	const char *session; /* the SET statements of every new connection */
+	struct pstmt *kept[PG_MAX_PENDING + 1]; /* whose result each of them goes to (NULL: none) */
 };
 
 struct pstmt {
@@ -31,9 +43,11 @@ struct pstmt {
 	struct pdb *db;
 	char name[24];
 	char *sql;
+	unsigned epoch;     /* the connection it was prepared on */
 	int nparams;
 	char *vals[PG_MAX_PARAMS];
 	PGresult *res;
+	bool sent;          /* queued in the pipeline, its result not read yet */
 	int row, nrows;
 };
 
@@ -69,9 +83,38 @@ static void quiet(void *arg, const char *message)
 	(void)message;
 }
 
+static int drain(struct pdb *d, struct excise_err *err);
+static void p_reset(struct db_stmt *st);
+
+/* A lost connection made again (its session settings too); 0 when it was not lost. */
+static int revive(struct pdb *d, struct excise_err *err)
+{
+	if (PQstatus(d->c) != CONNECTION_BAD)
+		return 0;
+	PQreset(d->c);
+	d->pending = 0;
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return err_set(err, -ECONNREFUSED, "database (postgresql): connection lost, and connecting again failed");
+	d->epoch++;
+	PGresult *res = PQexec(d->c, d->session);
+	int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail(d, res, err, "the session settings");
+	PQclear(res);
+	return r;
+}
+
 static int p_exec(struct db *db, const char *sql, struct excise_err *err)
 {
 	struct pdb *d = (struct pdb *)db;
+	int rv = revive(d, err);
+	if (rv < 0)
+		return rv;
+	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF) {
+		/* one statement: it travels with what is pending */
+		if (!PQsendQueryParams(d->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+			return fail(d, NULL, err, sql);
+		d->kept[d->pending++] = NULL;
+		return drain(d, err);
+	}
 	PGresult *res = PQexec(d->c, sql);
 	ExecStatusType st = PQresultStatus(res);
 	int r = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? 0 : fail(d, res, err, sql);
@@ -105,11 +148,10 @@ static int p_open(const char *url, const struct db_opts *o, struct db **ret, str
 		return r;
 	}
 	PQsetNoticeProcessor(d->c, quiet, NULL);
-	int r = p_exec(&d->base,
-		       o->read_only ? "SET synchronous_commit = on; SET client_min_messages = warning; "
-				      "SET default_transaction_read_only = on" :
-				      "SET synchronous_commit = on; SET client_min_messages = warning",
-		       err);
+	d->session = o->read_only ? "SET synchronous_commit = on; SET client_min_messages = warning; "
+				    "SET default_transaction_read_only = on" :
+				    "SET synchronous_commit = on; SET client_min_messages = warning";
+	int r = p_exec(&d->base, d->session, err);
 	if (r < 0) {
 		p_close(&d->base);
 		return r;
@@ -151,6 +193,7 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **ret, struc
 	s->db = d;
 	s->nparams = n;
 	snprintf(s->name, sizeof(s->name), "excise_s%u", ++d->next);
+	s->epoch = d->epoch;
 	PGresult *res = PQprepare(d->c, s->name, sql, n, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		int r = fail(d, res, err, sql);
@@ -193,14 +236,125 @@ static int p_bind_null(struct db_stmt *st, int i)
 	return set_val((struct pstmt *)st, i, NULL);
 }
 
+/*
+ * Read the results of a pipeline: the d->pending statements sent, each result to the
+ * statement that waits for it (d->kept), then the sync point; then leave pipeline
+ * mode. The first error is returned (a statement after a failed one is aborted by
+ * the server, and the transaction with it).
+ */
+static int drain(struct pdb *d, struct excise_err *err)
+{
+	int r = 0, want = d->pending, idx = 0;
+	if (!PQpipelineSync(d->c))
+		r = fail(d, NULL, err, "pipeline sync");
+	for (;;) {
+		PGresult *res = PQgetResult(d->c);
+		if (!res) {
+			if (idx++ > want) {
+				/* nothing more will come: the connection is lost */
+				if (r >= 0)
+					r = fail(d, NULL, err, "reading a pipeline's results");
+				break;
+			}
+			continue;
+		}
+		ExecStatusType t = PQresultStatus(res);
+		if (t == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (t == PGRES_FATAL_ERROR && r >= 0)
+			r = fail(d, res, err, "a statement sent in a pipeline");
+		else if (t == PGRES_PIPELINE_ABORTED && r >= 0)
+			r = err_set(err, -EIO, "database (postgresql): pipeline aborted");
+		struct pstmt *k = idx < want ? d->kept[idx] : NULL;
+		if (k && !k->res && (t == PGRES_TUPLES_OK || t == PGRES_COMMAND_OK)) {
+			k->res = res;
+			k->nrows = t == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+			k->row = -1;
+		} else
+			PQclear(res);
+	}
+	for (int i = 0; i < want; i++)
+		if (d->kept[i])
+			d->kept[i]->sent = false;
+	d->pending = 0;
+	if (!PQexitPipelineMode(d->c) && r >= 0)
+		r = fail(d, NULL, err, "leaving pipeline mode");
+	return r;
+}
+
+/* Prepared on this connection (again, after a new connection was made). */
+static int ensure_prepared(struct pstmt *s, struct excise_err *err)
+{
+	struct pdb *d = s->db;
+	int r = PQpipelineStatus(d->c) == PQ_PIPELINE_OFF ? revive(d, err) : 0;
+	if (r < 0 || s->epoch == d->epoch)
+		return r;
+	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF && (r = drain(d, err)) < 0)
+		return r;
+	PGresult *res = PQprepare(d->c, s->name, s->sql, s->nparams, NULL);
+	r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail(d, res, err, s->sql);
+	PQclear(res);
+	if (r >= 0)
+		s->epoch = d->epoch;
+	return r;
+}
+
+/* Send `s` in pipeline mode; its result goes to `keep` (may be NULL). */
+static int pipe_send(struct pdb *d, struct pstmt *s, struct pstmt *keep, struct excise_err *err)
+{
+	int r = ensure_prepared(s, err);
+	if (r < 0)
+		return r;
+	if (PQpipelineStatus(d->c) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->c))
+		return fail(d, NULL, err, "entering pipeline mode");
+	if (!PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0))
+		return fail(d, NULL, err, s->sql);
+	d->kept[d->pending++] = keep;
+	if (keep)
+		keep->sent = true;
+	return d->pending >= PG_MAX_PENDING ? drain(d, err) : 0;
+}
+
+static int p_step_defer(struct db_stmt *st, struct excise_err *err)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	int r = pipe_send(s->db, s, NULL, err);
+	p_reset(st);
+	return r;
+}
+
+static int p_send(struct db_stmt *st, struct excise_err *err)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	PQclear(s->res);
+	s->res = NULL;
+	return pipe_send(s->db, s, s, err);
+}
+
 static int p_step(struct db_stmt *st, struct excise_err *err)
 {
 	struct pstmt *s = (struct pstmt *)st;
+	if (!s->res && (s->sent || PQpipelineStatus(s->db->c) != PQ_PIPELINE_OFF)) {
+		/* sent with the pending statements, in one round trip */
+		int r = s->sent ? 0 : pipe_send(s->db, s, s, err);
+		if (r >= 0 && s->sent)
+			r = drain(s->db, err);
+		if (r < 0 || !s->res) {
+			PQclear(s->res);
+			s->res = NULL;
+			return r < 0 ? r : err_set(err, -EIO, "database (postgresql): no result for '%.60s'", s->sql);
+		}
+	}
 	if (!s->res) {
+		int r = ensure_prepared(s, err);
+		if (r < 0)
+			return r;
 		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
 		ExecStatusType t = PQresultStatus(s->res);
 		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
-			int r = fail(s->db, s->res, err, s->sql);
+			r = fail(s->db, s->res, err, s->sql);
 			PQclear(s->res);
 			s->res = NULL;
 			return r;
@@ -216,6 +370,11 @@ static int p_step(struct db_stmt *st, struct excise_err *err)
 static void p_reset(struct db_stmt *st)
 {
 	struct pstmt *s = (struct pstmt *)st;
+	if (s->sent)
+		for (int i = 0; i < s->db->pending; i++)
+			if (s->db->kept[i] == s)
+				s->db->kept[i] = NULL;
+	s->sent = false;
 	PQclear(s->res);
 	s->res = NULL;
 	for (int i = 0; i < s->nparams; i++) {
@@ -248,7 +407,8 @@ static void p_finalize(struct db_stmt *st)
 {
 	struct pstmt *s = (struct pstmt *)st;
 	p_reset(st);
-	if (PQstatus(s->db->c) == CONNECTION_OK && PQtransactionStatus(s->db->c) == PQTRANS_IDLE) {
+	if (PQstatus(s->db->c) == CONNECTION_OK && PQpipelineStatus(s->db->c) == PQ_PIPELINE_OFF &&
+	    PQtransactionStatus(s->db->c) == PQTRANS_IDLE) {
 		char sql[48];
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 		PQclear(PQexec(s->db->c, sql));
@@ -267,6 +427,8 @@ const struct db_ops db_pg_ops = {
 	.bind_int64 = p_bind_int64,
 	.bind_null = p_bind_null,
 	.step = p_step,
+	.step_defer = p_step_defer,
+	.send = p_send,
 	.reset = p_reset,
 	.column_text = p_column_text,
 	.column_int64 = p_column_int64,

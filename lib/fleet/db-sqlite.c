@@ -105,8 +105,8 @@ static int s_open(const char *path, const struct db_opts *o, struct db **ret, st
 	}
 	sqlite3_extended_result_codes(d->h, 1);
 	sqlite3_busy_timeout(d->h, (int)(o->busy_ms ? o->busy_ms : DB_BUSY_MS));
-	char sql[160];
-	snprintf(sql, sizeof(sql), "PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;%s",
+	char sql[200];
+	snprintf(sql, sizeof(sql), "PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768; PRAGMA synchronous=%s;%s",
 		 o->sync_normal ? "NORMAL" : "FULL", o->read_only ? "" : " PRAGMA journal_mode=WAL;");
 	int r = s_exec(&d->base, sql, err);
 	if (r < 0) {

@@ -85,6 +85,22 @@ int db_step(struct db_stmt *s, struct excise_err *err)
 	return s->ops->step(s, err);
 }
 
+int db_send(struct db_stmt *s, struct excise_err *err)
+{
+	return s->ops->send ? s->ops->send(s, err) : 0;
+}
+
+int db_step_defer(struct db_stmt *s, struct excise_err *err)
+{
+	if (s->ops->step_defer)
+		return s->ops->step_defer(s, err);
+	int r;
+	while ((r = s->ops->step(s, err)) == 1)
+		;
+	s->ops->reset(s);
+	return r;
+}
+
 void db_reset(struct db_stmt *s)
 {
 	s->ops->reset(s);

@@ -56,6 +56,16 @@ int db_bind_int64(struct db_stmt *s, int i, int64_t v);
 int db_bind_null(struct db_stmt *s, int i);
 /* 1: a row is there to read; 0: done; < 0: failed (err says why). */
 int db_step(struct db_stmt *s, struct excise_err *err);
+/* Queue `s` (bound) to run; its rows are then read with db_step as usual. PostgreSQL
+ * sends it at once without waiting, so that statements queued together (and those of
+ * db_step_defer) cost one round trip, at the first db_step; SQLite runs it at that
+ * db_step. Step queued statements in the order they were queued. */
+int db_send(struct db_stmt *s, struct excise_err *err);
+/* Run `s` (bound) for its effect only, its rows never read, and reset it. SQLite runs it
+ * at once. PostgreSQL sends it without waiting (libpq pipeline mode): several such
+ * statements travel together with the next statement that waits (a db_step, db_exec,
+ * db_commit), and an error of one of them is returned by that call. */
+int db_step_defer(struct db_stmt *s, struct excise_err *err);
 /* Forget results and bindings. */
 void db_reset(struct db_stmt *s);
 /* Columns of the current row, counted from 0. Text is valid until the next step or
@@ -81,6 +91,8 @@ struct db_ops {
 	int (*bind_int64)(struct db_stmt *s, int i, int64_t v);
 	int (*bind_null)(struct db_stmt *s, int i);
 	int (*step)(struct db_stmt *s, struct excise_err *err);
+	int (*step_defer)(struct db_stmt *s, struct excise_err *err); /* NULL: step to the end, then reset */
+	int (*send)(struct db_stmt *s, struct excise_err *err);       /* NULL: nothing until db_step */
 	void (*reset)(struct db_stmt *s);
 	const char *(*column_text)(struct db_stmt *s, int col);
 	int64_t (*column_int64)(struct db_stmt *s, int col);

@@ -559,7 +559,7 @@ struct facts {
 struct ingest {
 	struct db *db;
 	const struct excise_catalog *cat;
-	struct db_stmt *ins_doc, *ins_finding, *seen, *back, *audit, *hd_get, *hd_ins, *hd_upd, *sc, *att_pending,
+	struct db_stmt *ins_doc, *ins_finding, *seen, *back_audit, *back, *hd_get, *hd_ins, *hd_upd, *sc, *att_pending,
 		*rep_body, *doc_verdict;
 };
 
@@ -576,10 +576,12 @@ static const struct {
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)" },
 	{ offsetof(struct ingest, seen),
 	  "UPDATE host SET last_seen = $2 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)" },
+	{ offsetof(struct ingest, back_audit),
+	  "INSERT INTO audit (at, actor, action, subject, detail) SELECT CAST($1 AS BIGINT), 'ingest', 'host.unretire',"
+	  " id, CAST($3 AS TEXT) FROM host WHERE id = $2 AND retired IS NOT NULL" },
 	{ offsetof(struct ingest, back),
 	  "UPDATE host SET retired = NULL, retired_reason = NULL, retired_by = NULL"
-	  " WHERE id = $1 AND retired IS NOT NULL RETURNING hostname" },
-	{ offsetof(struct ingest, audit), "INSERT INTO audit (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)" },
+	  " WHERE id = $1 AND retired IS NOT NULL" },
 	{ offsetof(struct ingest, hd_get), NULL },
 	{ offsetof(struct ingest, hd_ins),
 	  "INSERT INTO host_directive (host_id, directive_id, " FACT_COLS ")"
@@ -623,10 +625,9 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 		/* several collectors may share a PostgreSQL database: the row is locked
 		 * from its read to its update */
 		if (!sql)
-			sql = db_is_pg(db) ? "SELECT " FACT_COLS " FROM host_directive WHERE host_id = $1 AND"
-					     " directive_id = $2 FOR UPDATE" :
-					     "SELECT " FACT_COLS " FROM host_directive WHERE host_id = $1 AND"
-					     " directive_id = $2";
+			sql = db_is_pg(db) ? "SELECT " FACT_COLS ", directive_id FROM host_directive WHERE host_id = $1"
+					     " FOR UPDATE" :
+					     "SELECT " FACT_COLS ", directive_id FROM host_directive WHERE host_id = $1";
 		r = db_prepare(db, sql, (struct db_stmt **)((char *)in + stmts[i].off), err);
 	}
 	if (r < 0) {
@@ -637,13 +638,10 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 	return 0;
 }
 
+/* A write whose rows are not read: PostgreSQL sends it with the next statement that waits. */
 static int step_done(struct db_stmt *s, struct excise_err *err)
 {
-	int r;
-	while ((r = db_step(s, err)) == 1)
-		;
-	db_reset(s);
-	return r;
+	return db_step_defer(s, err);
 }
 
 static int bind_opt(struct db_stmt *s, int i, bool set, int64_t v)
@@ -651,20 +649,32 @@ static int bind_opt(struct db_stmt *s, int i, bool set, int64_t v)
 	return set ? db_bind_int64(s, i, v) : db_bind_null(s, i);
 }
 
-static int facts_get(struct ingest *in, const char *host, const char *dir, struct facts *f, struct excise_err *err)
+/* The facts of `host` for every directive of the catalog, in one query (already queued
+ * with db_send when `sent`). */
+static int facts_get(struct ingest *in, const char *host, bool sent, struct facts *v, size_t n,
+		     struct excise_err *err)
 {
-	memset(f, 0, sizeof(*f));
-	db_bind_text(in->hd_get, 1, host);
-	db_bind_text(in->hd_get, 2, dir);
-	int r = db_step(in->hd_get, err);
-	if (r == 1) {
+	memset(v, 0, n * sizeof(*v));
+	if (!sent)
+		db_bind_text(in->hd_get, 1, host);
+	int r;
+	while ((r = db_step(in->hd_get, err)) == 1) {
+		const char *dir = db_column_text(in->hd_get, F_N + 1);
+		size_t j = 0;
+		while (j < n && (!dir || strcmp(excise_catalog_directive(in->cat, j)->id, dir)))
+			j++;
+		if (j == n)
+			continue; /* a directive the collector's catalog no longer has */
+		struct facts *f = &v[j];
 		f->exists = true;
 		for (int i = 0; i < F_N; i++)
 			if ((f->set[i] = !db_column_null(in->hd_get, i)))
 				f->v[i] = db_column_int64(in->hd_get, i);
 		const char *p = db_column_text(in->hd_get, F_N);
-		if (p && !(f->products = strdup(p)))
+		if (p && !(f->products = strdup(p))) {
 			r = err_set(err, -ENOMEM, "store: out of memory");
+			break;
+		}
 	}
 	db_reset(in->hd_get);
 	return r < 0 ? r : 0;
@@ -773,38 +783,24 @@ static int facts_report(struct facts *f, int64_t t, bool complete, bool covered,
 	return 0;
 }
 
-static int audit(struct ingest *in, int64_t now, const char *action, const char *subject, const char *detail,
-		 struct excise_err *err)
-{
-	db_bind_int64(in->audit, 1, now);
-	db_bind_text(in->audit, 2, "ingest");
-	db_bind_text(in->audit, 3, action);
-	db_bind_text(in->audit, 4, subject);
-	db_bind_text(in->audit, 5, detail);
-	return step_done(in->audit, err);
-}
-
 /* Apply what one document says about directive `j` (its facts read, changed, written). */
 typedef int (*fact_fn)(struct facts *f, const struct ingest_doc *d, size_t j, int64_t t);
 
 static int update(struct ingest *in, const char *host, const struct ingest_doc *d, size_t j, int64_t t, fact_fn fn,
-		  struct excise_err *err)
+		  const struct facts *old, struct excise_err *err)
 {
 	const char *dir = excise_catalog_directive(in->cat, j)->id;
-	struct facts old, f;
-	int r = facts_get(in, host, dir, &old, err);
-	if (r < 0)
-		return r;
-	f = old;
-	if (old.products && !(f.products = strdup(old.products)))
+	struct facts f = *old;
+	int r = 0;
+	if (old->products && !(f.products = strdup(old->products)))
 		r = -ENOMEM;
 	if (r >= 0)
 		r = fn(&f, d, j, t);
 	if (r == -ENOMEM)
 		r = err_set(err, r, "store: out of memory");
-	if (r > 0 && !facts_same(&old, &f)) {
+	if (r > 0 && !facts_same(old, &f)) {
 		r = facts_put(in, host, dir, &f, err);
-		const char *p0 = old.exists ? phase(&old) : NULL, *p1 = phase(&f);
+		const char *p0 = old->exists ? phase(old) : NULL, *p1 = phase(&f);
 		if (r >= 0 && p1 && (!p0 || strcmp(p0, p1))) {
 			db_bind_text(in->sc, 1, host);
 			db_bind_text(in->sc, 2, dir);
@@ -815,9 +811,25 @@ static int update(struct ingest *in, const char *host, const struct ingest_doc *
 			r = step_done(in->sc, err);
 		}
 	}
-	free(old.products);
 	free(f.products);
 	return r < 0 ? r : 0;
+}
+
+/* Apply `fn` to every directive of the catalog. */
+static int update_all(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t t, fact_fn fn,
+		      bool sent, struct excise_err *err)
+{
+	size_t n = excise_catalog_n_directives(in->cat);
+	struct facts *old = calloc(n + 1, sizeof(*old));
+	if (!old)
+		return err_set(err, -ENOMEM, "store: out of memory");
+	int r = facts_get(in, host, sent, old, n, err);
+	for (size_t j = 0; r >= 0 && j < n; j++)
+		r = update(in, host, d, j, t, fn, &old[j], err);
+	for (size_t j = 0; j < n; j++)
+		free(old[j].products);
+	free(old);
+	return r;
 }
 
 /* Each fn returns 1 when it applies (the facts may have changed), 0 when not, < 0. */
@@ -886,8 +898,8 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	excise_attest_info_done(&info);
 	struct ingest_doc fake = { .doc_id = { 0 } };
 	snprintf(fake.doc_id, sizeof(fake.doc_id), "%s", att_id);
-	for (size_t j = 0; r >= 0 && clean && j < excise_catalog_n_directives(in->cat); j++)
-		r = update(in, host, &fake, j, t, fn_verified, err);
+	if (r >= 0 && clean)
+		r = update_all(in, host, &fake, t, fn_verified, false, err);
 	return r;
 }
 
@@ -944,8 +956,18 @@ int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d
 	db_bind_text(s, 7, d->verdict);
 	db_bind_text(s, 8, d->body);
 	db_bind_text(s, 9, d->ref);
-	int r = db_step(s, err);
+	/* the document and the host's facts, asked together (one round trip on PostgreSQL) */
+	static const fact_fn fns[] = { fn_report, fn_plan, fn_removal, NULL };
+	int r = db_send(s, err);
+	if (r >= 0 && fns[d->kind]) {
+		db_bind_text(in->hd_get, 1, host);
+		r = db_send(in->hd_get, err);
+	}
+	if (r >= 0)
+		r = db_step(s, err);
 	db_reset(s);
+	if (r <= 0)
+		db_reset(in->hd_get);
 	if (r < 0)
 		return r;
 	if (r == 0) {
@@ -971,28 +993,30 @@ int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d
 		db_bind_int64(s, 13, f->n_artifacts);
 		r = step_done(s, err);
 	}
-	if (r < 0)
-		return r;
-	db_bind_text(in->seen, 1, host);
-	db_bind_int64(in->seen, 2, now);
-	r = step_done(in->seen, err);
-	if (r < 0)
-		return r;
-	db_bind_text(in->back, 1, host);
-	r = db_step(in->back, err);
-	db_reset(in->back);
-	if (r == 1) {
-		char detail[160];
-		snprintf(detail, sizeof(detail), "retired host submitted %s %s: back in the fleet", d->kind_name,
-			 d->doc_id);
-		r = audit(in, now, "host.unretire", host, detail, err);
+	if (r >= 0) {
+		db_bind_text(in->seen, 1, host);
+		db_bind_int64(in->seen, 2, now);
+		r = step_done(in->seen, err);
 	}
-	if (r < 0)
+	/* a retired host that submits comes back, audited (both only when it was retired) */
+	char detail[160];
+	snprintf(detail, sizeof(detail), "retired host submitted %s %s: back in the fleet", d->kind_name, d->doc_id);
+	if (r >= 0) {
+		db_bind_int64(in->back_audit, 1, now);
+		db_bind_text(in->back_audit, 2, host);
+		db_bind_text(in->back_audit, 3, detail);
+		r = step_done(in->back_audit, err);
+	}
+	if (r >= 0) {
+		db_bind_text(in->back, 1, host);
+		r = step_done(in->back, err);
+	}
+	if (r < 0) {
+		db_reset(in->hd_get);
 		return r;
-	static const fact_fn fns[] = { fn_report, fn_plan, fn_removal, NULL };
+	}
 	if (fns[d->kind])
-		for (size_t j = 0; r >= 0 && j < d->n_dirs; j++)
-			r = update(in, host, d, j, d->created, fns[d->kind], err);
+		r = update_all(in, host, d, d->created, fns[d->kind], true, err);
 	if (r >= 0 && d->kind == INGEST_REPORT)
 		r = attest_pending(in, host, d->doc_id, err);
 	if (r >= 0 && d->kind == INGEST_ATTESTATION)

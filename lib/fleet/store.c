@@ -15,7 +15,9 @@
  * every commit with synchronous=FULL; PostgreSQL: synchronous_commit on), and only
  * then answers each. When the group's transaction fails, each of its documents is
  * applied again alone, so that one bad document fails alone and the others are
- * stored. Secrets are shown once and only their SHA-256 is kept; host keys are
+ * stored. On SQLite the writer never checkpoints the WAL itself (a checkpoint would
+ * stall its commits): a checkpointer thread with a connection of its own runs a
+ * passive checkpoint every STORE_CHECKPOINT_MS, beside the writer. Secrets are shown once and only their SHA-256 is kept; host keys are
  * derived from the master key, the host id and the key epoch, so nothing secret
  * is stored per host.
  */
@@ -42,7 +44,9 @@
 #include "fleet/store_int.h"
 
 #define SECRET_PREFIX "exs1_"
-#define HOST_CACHE_BUCKETS 4096u
+#define STORE_CHECKPOINT_MS 200
+#define HOST_CACHE_BUCKETS 65536u
+#define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids); then the cache starts again */
 
 struct job {
 	struct job *next;
@@ -72,17 +76,22 @@ struct excise_store {
 	struct db *rd;
 
 	pthread_mutex_t hc_lock;
-	struct hc_entry *hc[HOST_CACHE_BUCKETS];
+	struct hc_entry **hc;                /* HOST_CACHE_BUCKETS chains */
+	size_t hc_n;
 
 	pthread_mutex_t q_lock;
 	pthread_cond_t q_cond;
 	struct job *head, *tail;
-	size_t queued;
+	size_t queued, queued_bytes;
 	bool stop, started;
 	pthread_t writer;
 	struct db *w;
 	struct ingest *in;
 	struct job **jobs;                   /* the writer's group, batch_max of them */
+	struct db *ck;                       /* SQLite: the checkpointer's connection */
+	pthread_t checkpointer;
+	pthread_cond_t ck_cond;              /* wakes the checkpointer to stop (under q_lock) */
+	bool ck_started;
 	enum excise_submit_status *status;
 };
 
@@ -213,7 +222,8 @@ static size_t hc_hash(const char *s)
 
 static void hc_clear(struct excise_store *st)
 {
-	for (size_t i = 0; i < HOST_CACHE_BUCKETS; i++)
+	st->hc_n = 0;
+	for (size_t i = 0; st->hc && i < HOST_CACHE_BUCKETS; i++)
 		while (st->hc[i]) {
 			struct hc_entry *e = st->hc[i];
 			st->hc[i] = e->next;
@@ -255,8 +265,11 @@ static int host_machine_id(struct excise_store *st, const char *host_id, char **
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
 	pthread_mutex_lock(&st->hc_lock);
+	if (st->hc_n >= HOST_CACHE_MAX)
+		hc_clear(st);
 	e->next = st->hc[h];
 	st->hc[h] = e;
+	st->hc_n++;
 	pthread_mutex_unlock(&st->hc_lock);
 	*out = mid;
 	return 0;
@@ -337,6 +350,7 @@ static void *writer_main(void *arg)
 		size_t n = 0;
 		while (st->head && n < st->batch_max) {
 			st->jobs[n++] = st->head;
+			st->queued_bytes -= st->head->doc.len;
 			st->head = st->head->next;
 			st->queued--;
 		}
@@ -344,6 +358,29 @@ static void *writer_main(void *arg)
 			st->tail = NULL;
 		pthread_mutex_unlock(&st->q_lock);
 		apply_group(st, st->jobs, n, st->status);
+		pthread_mutex_lock(&st->q_lock);
+	}
+	pthread_mutex_unlock(&st->q_lock);
+	return NULL;
+}
+
+/* SQLite: passive checkpoints beside the writer, until the store closes. */
+static void *checkpointer_main(void *arg)
+{
+	struct excise_store *st = arg;
+	pthread_mutex_lock(&st->q_lock);
+	while (!st->stop) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += STORE_CHECKPOINT_MS * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&st->ck_cond, &st->q_lock, &until);
+		if (st->stop)
+			break;
+		pthread_mutex_unlock(&st->q_lock);
+		/* busy or failing: the next round tries again, and closing checkpoints */
+		db_exec(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", NULL);
 		pthread_mutex_lock(&st->q_lock);
 	}
 	pthread_mutex_unlock(&st->q_lock);
@@ -361,16 +398,26 @@ static void store_free(struct excise_store *st)
 		pthread_mutex_unlock(&st->q_lock);
 		pthread_join(st->writer, NULL);
 	}
+	if (st->ck_started) {
+		pthread_mutex_lock(&st->q_lock);
+		st->stop = true;
+		pthread_cond_broadcast(&st->ck_cond);
+		pthread_mutex_unlock(&st->q_lock);
+		pthread_join(st->checkpointer, NULL);
+	}
+	db_close(st->ck);
 	ingest_free(st->in);
 	db_close(st->w);
 	db_finalize(st->host_get);
 	db_close(st->adm);
 	db_close(st->rd);
 	hc_clear(st);
+	free(st->hc);
 	pthread_mutex_destroy(&st->adm_lock);
 	pthread_mutex_destroy(&st->hc_lock);
 	pthread_mutex_destroy(&st->q_lock);
 	pthread_cond_destroy(&st->q_cond);
+	pthread_cond_destroy(&st->ck_cond);
 	free(st->jobs);
 	free(st->status);
 	free(st->url);
@@ -395,6 +442,7 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	pthread_mutex_init(&st->hc_lock, NULL);
 	pthread_mutex_init(&st->q_lock, NULL);
 	pthread_cond_init(&st->q_cond, NULL);
+	pthread_cond_init(&st->ck_cond, NULL);
 	st->cat = o->catalog;
 	memcpy(st->master, o->master_key, sizeof(st->master));
 	st->dbo.sync_normal = o->sync_normal;
@@ -403,7 +451,8 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
 	st->jobs = calloc(st->batch_max, sizeof(*st->jobs));
 	st->status = calloc(st->batch_max, sizeof(*st->status));
-	if (!st->jobs || !st->status) {
+	st->hc = calloc(HOST_CACHE_BUCKETS, sizeof(*st->hc));
+	if (!st->jobs || !st->status || !st->hc) {
 		store_free(st);
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
@@ -414,6 +463,15 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 		r = db_prepare(st->adm, "SELECT machine_id, key_epoch FROM host WHERE id = $1", &st->host_get, err);
 	if (r >= 0)
 		r = db_open(url, &st->dbo, &st->w, err);
+	if (r >= 0 && !db_is_pg(st->w)) {
+		r = db_exec(st->w, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864", err);
+		if (r >= 0)
+			r = db_open(url, &st->dbo, &st->ck, err);
+		if (r >= 0 && pthread_create(&st->checkpointer, NULL, checkpointer_main, st) != 0)
+			r = err_set(err, -EAGAIN, "store: the checkpointer thread could not start");
+		if (r >= 0)
+			st->ck_started = true;
+	}
 	if (r >= 0)
 		r = ingest_new(st->w, st->cat, &st->in, err);
 	if (r >= 0 && pthread_create(&st->writer, NULL, writer_main, st) != 0)
@@ -751,12 +809,15 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 		return r;
 	}
 	pthread_mutex_lock(&st->q_lock);
-	if (st->queued >= st->queue_max || st->stop) {
+	if (st->queued >= st->queue_max || st->stop ||
+	    (st->queued && st->queued_bytes + j->doc.len > EXCISE_STORE_QUEUE_BYTES)) {
 		pthread_mutex_unlock(&st->q_lock);
 		job_free(j);
-		return err_set(err, -EXCISE_E_BUSY, "store: the writer's queue is full (%u documents): try again later",
-			       st->queue_max);
+		return err_set(err, -EXCISE_E_BUSY,
+			       "store: the writer's queue is full (%u documents or %u bytes): try again later",
+			       st->queue_max, EXCISE_STORE_QUEUE_BYTES);
 	}
+	st->queued_bytes += j->doc.len;
 	if (st->tail)
 		st->tail->next = j;
 	else
@@ -1163,8 +1224,6 @@ static int inv_parse(struct inv *iv, const char *csv, size_t len)
 					r = inv_problem(iv, row_line, "more than EXCISE_MAX_INVENTORY_ROWS (%u) rows",
 							EXCISE_MAX_INVENTORY_ROWS);
 					iv->n_more = 0;
-					for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
-						free(f[k]);
 					break;
 				}
 				if (bad)
@@ -1198,6 +1257,8 @@ static int inv_parse(struct inv *iv, const char *csv, size_t len)
 		}
 		buf_addc(&field, c);
 	}
+	for (size_t k = 0; k < nf && k < ARRAY_SIZE(f); k++)
+		free(f[k]);
 	buf_done(&field);
 	return r;
 }

@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "excise/catalog.h"
+#include "excise/limits.h"
 #include "excise/store.h"
 #include "fleet/db.h"
 #include "fleet/store_int.h"
@@ -944,6 +945,185 @@ static void test_real_documents(void **state)
 	free(h);
 }
 
+
+/* ---- a group that fails: its good documents are stored, the bad one fails alone ---- */
+
+struct outcome {
+	pthread_mutex_t lock;
+	int n, ok, failed;
+	char msg[EXCISE_ERR_MSG];
+};
+
+static void done_outcome(void *ctx, int rc, const struct excise_submit_result *res, const struct excise_err *err)
+{
+	(void)res;
+	struct outcome *o = ctx;
+	pthread_mutex_lock(&o->lock);
+	o->n++;
+	if (rc == 0)
+		o->ok++;
+	else {
+		o->failed++;
+		snprintf(o->msg, sizeof(o->msg), "%s", err ? err->msg : "");
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+static void test_failed_group(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	/* one group of three: the writer waits for it */
+	o.batch_max = 3;
+	o.batch_wait_ms = 5000;
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	char *h = host(f, "m-grp");
+	/* the database refuses one document (a trigger of the test's own) */
+	if (f->be->pg_url)
+		q_exec(f, "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN IF NEW.doc_id = 'r-bad' THEN"
+			  " RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;"
+			  " CREATE TRIGGER refuse BEFORE INSERT ON document FOR EACH ROW EXECUTE FUNCTION refuse()");
+	else
+		q_exec(f, "CREATE TRIGGER refuse BEFORE INSERT ON document WHEN NEW.doc_id = 'r-bad'"
+			  " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+	struct outcome out = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	const char *ids[] = { "r-good1", "r-bad", "r-good2" };
+	for (int i = 0; i < 3; i++) {
+		char *doc = report("m-grp", ids[i], TIMES[i], false, "kesl", "strong");
+		assert_int_equal(excise_store_submit_async(f->st, h, doc, strlen(doc), 1800000000, done_outcome, &out,
+							   &f->err),
+				 0);
+		free(doc);
+	}
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(out.n, 3);
+	assert_int_equal(out.ok, 2);
+	assert_int_equal(out.failed, 1);
+	assert_non_null(strstr(out.msg, "refused by the test"));
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE doc_id = 'r-bad'"), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 2);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_identified"), T(2));
+	free(h);
+}
+
+
+/* ---- PostgreSQL: the store's connections lost (their backends terminated, as when the
+ * server restarts): what was under way fails, then it connects again by itself ---- */
+
+static void test_connection_lost(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-lost");
+	submit_ok(f, h, report("m-lost", "r-l0", TIMES[0], false, NULL, NULL));
+	if (!f->be->pg_url) {
+		/* SQLite has no connection to lose: the case is PostgreSQL's */
+		free(h);
+		return;
+	}
+	assert_true(q_int(f, "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
+			     " pid <> pg_backend_pid() AND datname = current_database()") >= 2);
+	char *doc = report("m-lost", "r-l1", TIMES[1], false, "kesl", "strong");
+	struct excise_submit_result res;
+	int tries = 0, r;
+	while ((r = submit(f, h, doc, &res)) < 0 && ++tries < 3)
+		;
+	assert_int_equal(r, 0);
+	assert_true(tries <= 1);
+	assert_int_equal(res.status, EXCISE_SUBMIT_STORED);
+	uint8_t k[32];
+	assert_true(excise_store_host_key(f->st, h, k, &f->err) == 0 || excise_store_host_key(f->st, h, k, &f->err) == 0);
+	assert_int_equal(submit(f, h, doc, &res), 0);
+	assert_int_equal(res.status, EXCISE_SUBMIT_DUPLICATE);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 2);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(1));
+	free(doc);
+	free(h);
+}
+
+
+/* ---- the named limits ---- */
+
+static void test_limits(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-lim");
+	/* EXCISE_MAX_SUBMIT_SIZE: one byte over is refused before it is parsed */
+	size_t big = EXCISE_MAX_SUBMIT_SIZE + 1;
+	char *b = malloc(big);
+	assert_non_null(b);
+	memset(b, ' ', big);
+	b[0] = '{';
+	b[big - 1] = '}';
+	assert_int_equal(excise_store_submit(f->st, h, b, big, 1800000000, NULL, &f->err), -EXCISE_E_TOOBIG);
+	assert_non_null(strstr(f->err.msg, "EXCISE_MAX_SUBMIT_SIZE"));
+	free(b);
+	/* EXCISE_MAX_SUBMIT_FINDINGS: a report with one finding more */
+	char *doc = report("m-lim", "r-lim", TIMES[0], false, "kesl", "strong");
+	json_t *o = json_loads(doc, 0, NULL);
+	free(doc);
+	json_t *fs = json_object_get(o, "findings"), *one = json_array_get(fs, 0);
+	for (unsigned i = 1; i <= EXCISE_MAX_SUBMIT_FINDINGS; i++)
+		json_array_append(fs, one);
+	doc = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_LIMIT);
+	assert_non_null(strstr(f->err.msg, "/findings"));
+	free(doc);
+	/* exactly the limit is stored */
+	json_array_remove(fs, 0);
+	doc = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(submit(f, h, doc, NULL), 0);
+	free(doc);
+	json_decref(o);
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM finding WHERE doc_id = 'r-lim'");
+	assert_int_equal(q_int(f, sql), EXCISE_MAX_SUBMIT_FINDINGS);
+	/* EXCISE_MAX_SUBMIT_FIELD: a version one byte too long, at its place */
+	char *v = malloc(EXCISE_MAX_SUBMIT_FIELD + 2);
+	memset(v, 'v', EXCISE_MAX_SUBMIT_FIELD + 1);
+	v[EXCISE_MAX_SUBMIT_FIELD + 1] = '\0';
+	doc = report("m-lim", "r-lim2", TIMES[0], false, "kesl", "strong");
+	o = json_loads(doc, 0, NULL);
+	free(doc);
+	json_object_set_new(json_array_get(json_object_get(o, "findings"), 0), "version", json_string(v));
+	doc = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(submit(f, h, doc, NULL), -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(f->err.msg, "/findings/0/version"));
+	free(doc);
+	json_decref(o);
+	/* enroll fields too */
+	char *secret = new_secret(f, "agency", NULL);
+	struct excise_enroll_req q = { .secret = secret, .machine_id = "m-lim-2", .hostname = v };
+	char *id;
+	uint8_t k[32];
+	assert_int_equal(excise_store_enroll(f->st, &q, 1700000000, &id, k, &f->err), -EXCISE_E_CORRUPT);
+	free(secret);
+	free(v);
+	/* EXCISE_MAX_INVENTORY_SIZE, refused before reading; EXCISE_MAX_INVENTORY_ROWS, one row more */
+	size_t rows;
+	char **problems = NULL;
+	assert_int_equal(excise_store_inventory_import(f->st, "", EXCISE_MAX_INVENTORY_SIZE + 1u, "t", 1700000000, &rows,
+						       &problems, &f->err),
+			 -EXCISE_E_TOOBIG);
+	size_t cap = (size_t)(EXCISE_MAX_INVENTORY_ROWS + 1) * 16, n = 0;
+	char *csv = malloc(cap);
+	for (unsigned i = 0; i <= EXCISE_MAX_INVENTORY_ROWS; i++)
+		n += (size_t)snprintf(csv + n, cap - n, "a,h%u\n", i);
+	assert_int_equal(excise_store_inventory_import(f->st, csv, n, "t", 1700000000, &rows, &problems, &f->err),
+			 -EXCISE_E_CORRUPT);
+	assert_non_null(problems);
+	char want[64];
+	snprintf(want, sizeof(want), "line %u: more than EXCISE_MAX_INVENTORY_ROWS", EXCISE_MAX_INVENTORY_ROWS + 1);
+	assert_int_equal(strncmp(problems[0], want, strlen(want)), 0);
+	excise_strv_free(problems);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM expected_host"), 0);
+	free(csv);
+	free(h);
+}
+
 /* ---- the cases, run on each backend ---- */
 
 #define CASES(X)                                                                                               \
@@ -964,7 +1144,10 @@ static void test_real_documents(void **state)
 	X(test_exemption)                                                                                      \
 	X(test_inventory_import)                                                                               \
 	X(test_prune)                                                                                          \
-	X(test_real_documents)
+	X(test_real_documents)                                                                                 \
+	X(test_failed_group)                                                                                   \
+	X(test_connection_lost)                                                                                \
+	X(test_limits)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

@@ -64,7 +64,8 @@ static bool report_result(const struct excise_agent_opts *o, const char *name, c
 	switch (r->outcome) {
 	case EXCISE_AGENT_STORED:
 	case EXCISE_AGENT_DUPLICATE:
-		excise_text_printf(info_out ? info_out : stdout, "%s: %s %s %s\n", name, excise_agent_outcome_name(r->outcome), r->kind, r->id);
+		excise_text_printf(info_out ? info_out : stdout, "%s: %s %s %s\n", name,
+				   excise_agent_outcome_name(r->outcome), r->kind, r->id);
 		return false;
 	case EXCISE_AGENT_SPOOLED:
 		say_time(r->next_try, when);
@@ -123,8 +124,9 @@ static int flush(const struct excise_agent_opts *o, bool quiet)
 		return EXIT_ERROR;
 	}
 	if (!quiet || fr.remaining || fr.rejected)
-		excise_text_printf(info_out ? info_out : stdout, "spool: %zu delivered, %zu refused, %zu kept for later (%zu not due yet)\n",
-				   fr.delivered, fr.rejected, fr.failed + fr.deferred, fr.deferred);
+		excise_text_printf(info_out ? info_out : stdout,
+				   "spool: %zu delivered, %zu refused, %zu kept for later (%zu not tried now)\n", fr.delivered,
+				   fr.rejected, fr.failed + fr.deferred, fr.deferred);
 	return fr.rejected || fr.tls || fr.reenroll || fr.auth ? EXIT_ERROR : 0;
 }
 

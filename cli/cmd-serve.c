@@ -26,7 +26,12 @@ const char cmd_serve_help[] =
 	"                    [--tls-cert FILE --tls-key FILE | --plain-http] [--master-key FILE]\n"
 	"       excise serve secret create --org-unit AGENCY[/BUREAU[/SITE]] [--expires 30d] [--note TEXT]\n"
 	"       excise serve secret list\n"
-	"       excise serve secret revoke ID\n\n"
+	"       excise serve secret revoke ID\n"
+	"       excise serve host retire HOST --reason TEXT | host unretire HOST\n"
+	"       excise serve exempt add HOST DIRECTIVE --reason TEXT --approver NAME [--expires 90d]\n"
+	"       excise serve exempt revoke ID\n"
+	"       excise serve inventory import FILE.csv\n"
+	"       excise serve directive start DIRECTIVE YYYY-MM-DD|none\n\n"
 	"Runs the collector hosts enroll with and submit their reports, plans, removal\n"
 	"summaries and attestations to (docs/collector.md), until SIGTERM or SIGINT (it stops\n"
 	"accepting, answers what is in flight, closes the database). SIGHUP reads the\n"
@@ -43,12 +48,18 @@ const char cmd_serve_help[] =
 	"  --master-key FILE    the 32-byte key host keys are derived from (default STATE/master.key)\n"
 	"  --org-unit PATH      secret create: the org unit a host enrolled with it joins\n"
 	"  --expires N[smhd]    secret create: how long it is valid (default 30d)\n"
-	"  --note TEXT          secret create: a note shown by secret list\n\n"
+	"  --note TEXT          secret create: a note shown by secret list\n"
+	"  --reason TEXT        host retire, exempt add: why (kept in the audit trail)\n"
+	"  --approver NAME      exempt add: who approved the exemption\n"
+	"  --by NAME            who does it, for the audit trail (default: the login name)\n\n"
+	"The admin verbs work on the database a running collector uses (the same options\n"
+	"find it). HOST is a host id or a host name; the inventory CSV has the columns\n"
+	"org_unit,hostname.\n\n"
 	"exit status: 0 stopped by a signal or done, 2 error\n";
 
 enum {
 	OPT_CONFIG = OPT_VERB, OPT_LISTEN, OPT_DB, OPT_STATE, OPT_CERT, OPT_KEY, OPT_PLAIN, OPT_MASTER,
-	OPT_ORG, OPT_EXPIRES, OPT_NOTE,
+	OPT_ORG, OPT_EXPIRES, OPT_NOTE, OPT_REASON, OPT_APPROVER, OPT_BY,
 };
 
 static const struct option serve_options[] = {
@@ -63,11 +74,14 @@ static const struct option serve_options[] = {
 	{ "org-unit", required_argument, NULL, OPT_ORG },
 	{ "expires", required_argument, NULL, OPT_EXPIRES },
 	{ "note", required_argument, NULL, OPT_NOTE },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "approver", required_argument, NULL, OPT_APPROVER },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ 0 },
 };
 
 struct serve_args {
-	const char *config, *listen, *db, *state, *cert, *key, *master, *org, *expires, *note;
+	const char *config, *listen, *db, *state, *cert, *key, *master, *org, *expires, *note, *reason, *approver, *by;
 	bool plain;
 };
 
@@ -374,6 +388,160 @@ static int secret_verb(struct cli_run *run, struct excise_store *st, const struc
 	return EXIT_ERROR;
 }
 
+/* ---- hosts, exemptions, inventory, directive start dates ---- */
+
+static const char *who_am_i(const struct serve_args *a)
+{
+	if (a->by)
+		return a->by;
+	const char *u = getenv("SUDO_USER");
+	if (!u || !*u)
+		u = getenv("USER");
+	if (!u || !*u)
+		u = getenv("LOGNAME");
+	return u && *u ? u : "admin";
+}
+
+/* YYYY-MM-DD as unix seconds at 00:00 UTC, or -1. */
+static int64_t day_of(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end || *end || strlen(s) != 10)
+		return -1;
+	time_t t = timegm(&tm);
+	return t <= 0 ? -1 : (int64_t)t;
+}
+
+static int admin_fail(const struct excise_err *err)
+{
+	cli_error("%s", err->msg);
+	return EXIT_ERROR;
+}
+
+static int read_file_whole(const char *path, char **ret, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		cli_error("'%s': %s", path, strerror(errno));
+		return EXIT_ERROR;
+	}
+	size_t cap = 0, n = 0;
+	char *b = NULL;
+	for (;;) {
+		if (n == cap) {
+			if (cap > EXCISE_MAX_INVENTORY_SIZE) {
+				cli_error("'%s': over %u bytes", path, EXCISE_MAX_INVENTORY_SIZE);
+				free(b);
+				fclose(f);
+				return EXIT_ERROR;
+			}
+			cap = cap ? 2 * cap : 65536;
+			char *nb = realloc(b, cap + 1);
+			if (!nb) {
+				cli_error("out of memory");
+				free(b);
+				fclose(f);
+				return EXIT_ERROR;
+			}
+			b = nb;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		cli_error("reading '%s' failed", path);
+		free(b);
+		return EXIT_ERROR;
+	}
+	b[n] = '\0';
+	*ret = b;
+	*len = n;
+	return 0;
+}
+
+static int admin_verb(struct cli_run *run, struct excise_store *st, const struct serve_args *a, int argc, char **argv)
+{
+	struct excise_err err = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	const char *noun = argv[0], *verb = argv[1], *who = who_am_i(a);
+	if (strcmp(noun, "host") == 0 && strcmp(verb, "retire") == 0 && argc == 3) {
+		if (!a->reason) {
+			cli_usage_error(run, "host retire: --reason TEXT says why");
+			return EXIT_ERROR;
+		}
+		if (excise_store_host_retire(st, argv[2], a->reason, who, now, &err) < 0)
+			return admin_fail(&err);
+		excise_text_printf(stdout, "retired %s: it no longer counts (it comes back if it reports again)\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(noun, "host") == 0 && strcmp(verb, "unretire") == 0 && argc == 3) {
+		if (excise_store_host_unretire(st, argv[2], who, now, &err) < 0)
+			return admin_fail(&err);
+		excise_text_printf(stdout, "%s counts again\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(noun, "exempt") == 0 && strcmp(verb, "add") == 0 && argc == 4) {
+		if (!a->reason || !a->approver) {
+			cli_usage_error(run, "exempt add: --reason TEXT and --approver NAME");
+			return EXIT_ERROR;
+		}
+		int64_t valid = a->expires ? duration(a->expires) : 0;
+		if (valid < 0) {
+			cli_usage_error(run, "--expires '%s': expected N followed by s, m, h or d", a->expires);
+			return EXIT_ERROR;
+		}
+		char *id = NULL;
+		if (excise_store_exempt(st, argv[2], argv[3], a->reason, a->approver, valid ? now + valid : 0, now, &id,
+					&err) < 0)
+			return admin_fail(&err);
+		excise_text_printf(stdout, "exemption %s: %s from %s\n", id ? id : "?", argv[2], argv[3]);
+		free(id);
+		return 0;
+	}
+	if (strcmp(noun, "exempt") == 0 && strcmp(verb, "revoke") == 0 && argc == 3) {
+		if (excise_store_exempt_revoke(st, argv[2], who, now, &err) < 0)
+			return admin_fail(&err);
+		excise_text_printf(stdout, "exemption %s revoked\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(noun, "inventory") == 0 && strcmp(verb, "import") == 0 && argc == 3) {
+		char *csv = NULL, **problems = NULL;
+		size_t len = 0, rows = 0;
+		if (read_file_whole(argv[2], &csv, &len))
+			return EXIT_ERROR;
+		int r = excise_store_inventory_import(st, csv, len, who, now, &rows, &problems, &err);
+		free(csv);
+		for (char **p = problems; p && *p; p++)
+			excise_text_printf(stderr, "excise: %s: %s\n", argv[2], *p);
+		excise_strv_free(problems);
+		if (r < 0)
+			return admin_fail(&err);
+		printf("imported %zu expected host%s\n", rows, rows == 1 ? "" : "s");
+		return 0;
+	}
+	if (strcmp(noun, "directive") == 0 && strcmp(verb, "start") == 0 && argc == 4) {
+		int64_t day = strcmp(argv[3], "none") == 0 ? 0 : day_of(argv[3]);
+		if (day < 0) {
+			cli_usage_error(run, "directive start: '%s' is not YYYY-MM-DD or none", argv[3]);
+			return EXIT_ERROR;
+		}
+		if (excise_store_directive_start(st, argv[2], day, who, now, &err) < 0)
+			return admin_fail(&err);
+		if (day)
+			excise_text_printf(stdout, "%s starts on %s for this organisation\n", argv[2], argv[3]);
+		else
+			excise_text_printf(stdout, "%s: the catalog's dates apply again\n", argv[2]);
+		return 0;
+	}
+	cli_usage_error(run, "%s %s: not an admin verb, or not its arguments (excise serve --help)", noun, verb);
+	return EXIT_ERROR;
+}
+
 int cmd_serve(struct cli_run *run, int argc, char **argv)
 {
 	struct serve_args a = { 0 };
@@ -391,6 +559,9 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 		case OPT_ORG: a.org = optarg; break;
 		case OPT_EXPIRES: a.expires = optarg; break;
 		case OPT_NOTE: a.note = optarg; break;
+		case OPT_REASON: a.reason = optarg; break;
+		case OPT_APPROVER: a.approver = optarg; break;
+		case OPT_BY: a.by = optarg; break;
 		default: return run->exit;
 		}
 	}
@@ -404,16 +575,25 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 	}
 	int words = argc - optind;
 	bool serving = words == 0;
-	if (!serving && strcmp(argv[optind], "secret") != 0) {
-		cli_usage_error(run, "unknown word '%s' (expected: secret)", argv[optind]);
+	static const char *const nouns[] = { "secret", "host", "exempt", "inventory", "directive", NULL };
+	if (!serving && cli_choice(run, "the admin verb", argv[optind], nouns) < 0)
 		return EXIT_ERROR;
-	}
 	if (!serving && words < 2) {
-		cli_usage_error(run, "secret: expected create, list or revoke");
+		cli_usage_error(run, "%s: expected a verb after it (excise serve --help)", argv[optind]);
 		return EXIT_ERROR;
 	}
-	if ((a.org || a.expires || a.note) && (serving || strcmp(argv[optind + 1], "create") != 0)) {
-		cli_usage_error(run, "--org-unit, --expires and --note go with secret create");
+	const char *pair = serving ? "" : argv[optind + 1];
+	bool secret_create = !serving && strcmp(argv[optind], "secret") == 0 && strcmp(pair, "create") == 0;
+	bool exempt_add = !serving && strcmp(argv[optind], "exempt") == 0 && strcmp(pair, "add") == 0;
+	bool retire = !serving && strcmp(argv[optind], "host") == 0 && strcmp(pair, "retire") == 0;
+	if ((a.org || a.note) && !secret_create) {
+		cli_usage_error(run, "--org-unit and --note go with secret create");
+		return EXIT_ERROR;
+	}
+	if ((a.expires && !secret_create && !exempt_add) || (a.approver && !exempt_add) ||
+	    (a.reason && !exempt_add && !retire) || (a.by && serving)) {
+		cli_usage_error(run, "--expires, --approver, --reason and --by go with the admin verbs that take them "
+				     "(excise serve --help)");
 		return EXIT_ERROR;
 	}
 	int rc = cli_load_catalog(run);
@@ -428,7 +608,8 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 		struct excise_store *st = NULL;
 		rc = open_store(run, &cfg, &st);
 		if (rc == 0)
-			rc = secret_verb(run, st, &a, words - 1, argv + optind + 1);
+			rc = strcmp(argv[optind], "secret") == 0 ? secret_verb(run, st, &a, words - 1, argv + optind + 1)
+							      : admin_verb(run, st, &a, words, argv + optind);
 		excise_store_close(st);
 	}
 	excise_serve_config_done(&cfg);

@@ -44,6 +44,18 @@ struct http_resp {
 NODISCARD int http_post(const struct http_conn *c, const char *path, const uint8_t *key, const char *host_id,
 			const void *body, size_t len, struct http_resp *resp, struct excise_err *err);
 void http_resp_done(struct http_resp *r);
+/* What an answer means: r->cls, r->host_invalid and r->message from r->status and
+ * r->body (untrusted); `over`: the body was cut at EXCISE_MAX_AGENT_RESPONSE. */
+void http_classify(struct http_resp *r, bool over);
+/* A Retry-After value (delay-seconds or an HTTP-date) as seconds from `now`, at most
+ * EXCISE_AGENT_RETRY_AFTER_MAX; -1 when it is neither. */
+int64_t http_retry_after(const char *value, int64_t now);
+/* The collector's answer to a submit (200): delivered (stored or duplicate, with its kind
+ * and id into res), or false when it says neither. */
+bool http_submit_answer(const char *body, size_t len, struct excise_agent_result *res);
+/* The collector's answer to enrolling (200): the host id (free()) and key, or < 0. */
+NODISCARD int http_enroll_answer(const char *body, size_t len, char **ret_host_id,
+				 uint8_t key[EXCISE_HOST_KEY_BYTES]);
 
 /* ---- state.c: enrollments, and the agent's directories ---- */
 
@@ -124,6 +136,10 @@ NODISCARD int spool_update(struct spool *s, struct spool_entry *e, struct excise
 NODISCARD int spool_remove(struct spool *s, struct spool_entry *e, struct excise_err *err);
 /* Refused: move it to rejected/ with the reason in its metadata. */
 NODISCARD int spool_reject(struct spool *s, struct spool_entry *e, const char *reason, struct excise_err *err);
+
+/* A spool file's metadata line (len bytes, no newline), `label` naming it in errors. */
+NODISCARD int spool_meta_parse(const char *label, const char *line, size_t len, struct spool_meta *m,
+			       struct excise_err *err);
 
 /* Which entries to evict to make room for a new document of `new_len` bytes, kind
  * `kind`, machine `machine_id`, given the bounds: indexes into s->v, oldest first,

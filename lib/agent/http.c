@@ -53,6 +53,25 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return add;
 }
 
+int64_t http_retry_after(const char *value, int64_t now)
+{
+	const char *b = value + strspn(value, " \t");
+	char *end;
+	int64_t secs = -1;
+	errno = 0;
+	long long n = strtoll(b, &end, 10);
+	if (*b >= '0' && *b <= '9' && !*end)
+		secs = errno == ERANGE ? EXCISE_AGENT_RETRY_AFTER_MAX : n;
+	else if (*b) {
+		time_t t = curl_getdate(b, NULL);
+		if (t != (time_t)-1)
+			secs = (int64_t)t > now ? (int64_t)t - now : 0;
+	}
+	if (secs > EXCISE_AGENT_RETRY_AFTER_MAX)
+		secs = EXCISE_AGENT_RETRY_AFTER_MAX;
+	return secs;
+}
+
 /* Retry-After: delay-seconds or an HTTP-date. */
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
@@ -63,21 +82,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		char v[200];
 		memcpy(v, p + sizeof(name) - 1, len - (sizeof(name) - 1));
 		v[len - (sizeof(name) - 1)] = 0;
-		char *b = v + strspn(v, " \t");
-		b[strcspn(b, "\r\n")] = 0;
-		char *end;
-		long long secs = strtoll(b, &end, 10);
-		if (*b >= '0' && *b <= '9' && !*end)
-			s->retry_after = secs;
-		else {
-			time_t t = curl_getdate(b, NULL);
-			if (t != (time_t)-1)
-				s->retry_after = (int64_t)t - (int64_t)time(NULL);
-		}
-		if (s->retry_after < 0)
-			s->retry_after = 0;
-		if (s->retry_after > EXCISE_AGENT_RETRY_AFTER_MAX)
-			s->retry_after = EXCISE_AGENT_RETRY_AFTER_MAX;
+		v[strcspn(v, "\r\n")] = 0;
+		s->retry_after = http_retry_after(v, (int64_t)time(NULL));
 	}
 	return len;
 }
@@ -143,7 +149,7 @@ done:
 	return r;
 }
 
-static void classify(struct http_resp *r, bool over)
+void http_classify(struct http_resp *r, bool over)
 {
 	long s = r->status;
 	json_t *j = r->body ? json_loadb(r->body, r->len, 0, NULL) : NULL;
@@ -258,7 +264,7 @@ int http_post(const struct http_conn *c, const char *path, const uint8_t *key, c
 			 tls ? "the collector's certificate was refused" : "the collector cannot be reached",
 			 "", ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	} else {
-		classify(resp, sink.over);
+		http_classify(resp, sink.over);
 	}
 out:
 	curl_slist_free_all(h);

@@ -100,8 +100,7 @@ static char *json_dup(json_t *o, const char *key)
 	return s ? strdup(s) : NULL;
 }
 
-/* The metadata line `line` (len bytes, no newline) into *m. */
-static int meta_parse(const char *label, const char *line, size_t len, struct spool_meta *m, struct excise_err *err)
+int spool_meta_parse(const char *label, const char *line, size_t len, struct spool_meta *m, struct excise_err *err)
 {
 	*m = (struct spool_meta){ 0 };
 	struct doc d;
@@ -239,7 +238,7 @@ int spool_open(const struct excise_agent_opts *o, struct spool *s, struct excise
 		struct spool_meta m;
 		char label[512];
 		snprintf(label, sizeof(label), "%s/%s", dir, de->d_name);
-		if (!nl || meta_parse(label, head, (size_t)(nl - head), &m, NULL) < 0) {
+		if (!nl || spool_meta_parse(label, head, (size_t)(nl - head), &m, NULL) < 0) {
 			free(head);
 			continue;  /* not ours, or torn: left where it is */
 		}

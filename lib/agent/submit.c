@@ -72,16 +72,9 @@ int excise_agent_enroll(const struct excise_agent_opts *o, const char *url, cons
 	free(body);
 	if (r >= 0) {
 		if (resp.cls == HTTP_OK) {
-			json_t *j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-			const char *id = json_string_value(json_object_get(j, "host_id"));
-			const char *key = json_string_value(json_object_get(j, "host_key"));
-			if (!id || !*id || strlen(id) > 128 || strpbrk(id, "\r\n") || !key ||
-			    excise_proto_key_decode(key, e.key, NULL) < 0)
+			if (http_enroll_answer(resp.body, resp.len, &e.host_id, e.key) < 0)
 				r = err_set(err, -EXCISE_E_CORRUPT, "%s: the collector's answer to enrolling has no "
 					    "host_id and host_key", url);
-			else if (!(e.host_id = strdup(id)))
-				r = err_set(err, -ENOMEM, "out of memory");
-			json_decref(j);
 			if (r >= 0)
 				r = enrollment_save(o, &e, agent_now(), err);
 			if (r >= 0 && ret_host_id && !(*ret_host_id = strdup(e.host_id)))
@@ -115,21 +108,9 @@ static int attempt(const struct excise_agent_opts *o, const struct enrollment *e
 	*ret_delay = 0;
 	res->message[0] = 0;
 	res->reenroll = res->tls = res->auth = false;
-	if (resp.cls == HTTP_OK) {
-		json_t *j = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
-		const char *st = json_string_value(json_object_get(j, "status"));
-		const char *kind = json_string_value(json_object_get(j, "kind"));
-		const char *id = json_string_value(json_object_get(j, "id"));
-		if (st && (strcmp(st, "stored") == 0 || strcmp(st, "duplicate") == 0)) {
-			res->outcome = strcmp(st, "stored") == 0 ? EXCISE_AGENT_STORED : EXCISE_AGENT_DUPLICATE;
-			if (kind)
-				snprintf(res->kind, sizeof(res->kind), "%s", kind);
-			snprintf(res->id, sizeof(res->id), "%s", id ? id : "");
-		} else {
-			*ret_cls = HTTP_FAILING;
-			snprintf(res->message, sizeof(res->message), "the collector answered 200 without a status");
-		}
-		json_decref(j);
+	if (resp.cls == HTTP_OK && !http_submit_answer(resp.body, resp.len, res)) {
+		*ret_cls = HTTP_FAILING;
+		snprintf(res->message, sizeof(res->message), "the collector answered 200 without a status");
 	}
 	if (*ret_cls == HTTP_REFUSED) {
 		res->outcome = EXCISE_AGENT_REJECTED;
@@ -209,6 +190,42 @@ int excise_agent_submit(const struct excise_agent_opts *o, const char *url, cons
 	}
 	enrollment_done(&e);
 	agent_doc_done(&d);
+	return r;
+}
+
+bool http_submit_answer(const char *body, size_t len, struct excise_agent_result *res)
+{
+	json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
+	const char *st = json_string_value(json_object_get(j, "status"));
+	const char *kind = json_string_value(json_object_get(j, "kind"));
+	const char *id = json_string_value(json_object_get(j, "id"));
+	bool ok = st && (strcmp(st, "stored") == 0 || strcmp(st, "duplicate") == 0);
+	if (ok) {
+		res->outcome = strcmp(st, "stored") == 0 ? EXCISE_AGENT_STORED : EXCISE_AGENT_DUPLICATE;
+		if (kind)
+			snprintf(res->kind, sizeof(res->kind), "%s", kind);
+		snprintf(res->id, sizeof(res->id), "%s", id ? id : "");
+	}
+	json_decref(j);
+	return ok;
+}
+
+int http_enroll_answer(const char *body, size_t len, char **ret_host_id, uint8_t key[EXCISE_HOST_KEY_BYTES])
+{
+	*ret_host_id = NULL;
+	json_t *j = body ? json_loadb(body, len, 0, NULL) : NULL;
+	const char *id = json_string_value(json_object_get(j, "host_id"));
+	const char *k = json_string_value(json_object_get(j, "host_key"));
+	int r = 0;
+	/* the host id goes into a header line: printable ASCII, no space */
+	bool printable = id && *id && strlen(id) <= 128;
+	for (const char *p = id; printable && *p; p++)
+		printable = *p > 0x20 && *p < 0x7f;
+	if (!printable || !k || excise_proto_key_decode(k, key, NULL) < 0)
+		r = -EXCISE_E_CORRUPT;
+	else if (!(*ret_host_id = strdup(id)))
+		r = -ENOMEM;
+	json_decref(j);
 	return r;
 }
 

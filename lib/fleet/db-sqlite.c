@@ -85,15 +85,21 @@ static int s_open(const char *path, const struct db_opts *o, struct db **ret, st
 	}
 	d->base.ops = &db_sqlite_ops;
 	if (!o->read_only) {
-		/* The file holds secret hashes: readable by its owner only. */
-		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0) {
+		/* The file holds secret hashes: readable by its owner only. Made here only
+		 * when absent: closing a descriptor of a file the process has open in SQLite
+		 * drops every POSIX lock the process holds on it (SQLite's shared lock
+		 * among them), and another process could then delete the WAL under it. */
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 && errno == EEXIST)
+			fd = -2;
+		if (fd == -1) {
 			int e = -errno;
 			free(d->path);
 			free(d);
 			return err_setc(err, e, "database '%s'", path);
 		}
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 	int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
 		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;

@@ -119,9 +119,14 @@ static unsigned rate_hit(struct rate *r, const char *host, int64_t now, unsigned
 
 /* ---- the server ---- */
 
+/* A connection that has not yet begun a request gets this long to send it when its
+ * daemon drains (a client that connected as a reload or a stop began). */
+#define SERVE_FRESH_GRACE_MS 3000
+
 struct serve_daemon {
 	struct excise_serve *srv;
 	struct MHD_Daemon *mhd;
+	atomic_uint fresh;      /* connections accepted that have not begun a request */
 	atomic_uint inflight;   /* requests begun, not yet completed */
 	atomic_uint waiting;    /* requests suspended on the store */
 	atomic_bool draining;   /* quiesced: answers say Connection: close */
@@ -139,6 +144,8 @@ struct excise_serve {
 	unsigned port;
 	pthread_mutex_t mu;     /* cur, reloads and stop */
 	struct serve_daemon *cur;
+	pthread_t drains[8];    /* old daemons finishing after reloads */
+	size_t n_drains;
 	struct rate rate;
 	atomic_uint_fast64_t requests, stored, duplicates, refused, busy;
 };
@@ -160,6 +167,13 @@ struct req {
 	char sig[EXCISE_PROTO_SIG_MAX];
 	uint8_t key[EXCISE_HOST_KEY_BYTES];
 	unsigned status;        /* of the answer sent */
+	/* a refusal decided from the head, sent once the body is read: answering and
+	 * closing while the client still sends makes its kernel reset the connection,
+	 * and the answer is lost (the body is within its limit; it is not kept) */
+	unsigned defer_status, defer_retry;
+	bool defer_host_invalid;
+	char defer_msg[160];
+	size_t body_seen;
 	char note[160];         /* why, for the log */
 	/* the store's answer, from its writer thread */
 	pthread_mutex_t mu;
@@ -270,6 +284,16 @@ static enum MHD_Result send_error(struct req *q, unsigned status, const char *ms
 	return send_json(q, status, o, retry_after, allow);
 }
 
+/* Refuse once the body is read (see struct req). */
+static enum MHD_Result defer_error(struct req *q, unsigned status, const char *msg, bool host_invalid, unsigned retry)
+{
+	q->defer_status = status;
+	q->defer_retry = retry;
+	q->defer_host_invalid = host_invalid;
+	snprintf(q->defer_msg, sizeof(q->defer_msg), "%s", msg);
+	return MHD_YES;
+}
+
 /* ---- the head: before any body byte ---- */
 
 struct head_scan {
@@ -324,23 +348,23 @@ static enum MHD_Result on_head(struct req *q, const char *url, const char *metho
 	if (q->route != SERVE_ROUTE_SUBMIT)
 		return MHD_YES;
 	if (h.n_host != 1 || h.n_sig != 1)
-		return send_error(q, 401, "a signed request needs one " EXCISE_PROTO_HOST_HEADER " and one "
-				  EXCISE_PROTO_SIG_HEADER " header", false, 0, NULL);
+		return defer_error(q, 401, "a signed request needs one " EXCISE_PROTO_HOST_HEADER " and one "
+				   EXCISE_PROTO_SIG_HEADER " header", false, 0);
 	const char *host = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, EXCISE_PROTO_HOST_HEADER);
 	const char *sig = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, EXCISE_PROTO_SIG_HEADER);
 	if (!serve_host_id_ok(host))
-		return send_error(q, 401, EXCISE_PROTO_HOST_HEADER ": not a host id", true, 0, NULL);
+		return defer_error(q, 401, EXCISE_PROTO_HOST_HEADER ": not a host id", true, 0);
 	if (!sig || strlen(sig) >= sizeof(q->sig))
-		return send_error(q, 401, EXCISE_PROTO_SIG_HEADER ": malformed", false, 0, NULL);
+		return defer_error(q, 401, EXCISE_PROTO_SIG_HEADER ": malformed", false, 0);
 	snprintf(q->host, sizeof(q->host), "%s", host);
 	snprintf(q->sig, sizeof(q->sig), "%s", sig);
 	struct excise_err err = { 0 };
 	int r = excise_store_host_key(s->store, q->host, q->key, &err);
 	if (r == -EXCISE_E_ABSENT)
-		return send_error(q, 401, "unknown host: enroll again", true, 0, NULL);
+		return defer_error(q, 401, "unknown host: enroll again", true, 0);
 	if (r < 0) {
 		serve_logf(s, "error: host key of %s: %s", q->host, err.msg);
-		return send_error(q, 503, "storage unavailable", false, 5, NULL);
+		return defer_error(q, 503, "storage unavailable", false, 5);
 	}
 	return MHD_YES;
 }
@@ -491,6 +515,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		buf_init(&q->body, 0);
 		*con_cls = q;
 		atomic_fetch_add(&sd->inflight, 1);
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		bool *used = ci ? ci->socket_context : NULL;
+		if (used && !*used) {
+			*used = true;
+			atomic_fetch_sub(&sd->fresh, 1);
+		}
 		atomic_fetch_add(&sd->srv->requests, 1);
 		if (!q->path)
 			return MHD_NO;
@@ -511,6 +541,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return done ? answer_stored(q) : MHD_YES;
 	}
 	if (*upload_size) {
+		if (q->defer_status) { /* refused already: the body is counted, not kept */
+			q->body_seen += *upload_size;
+			*upload_size = 0;
+			return q->body_seen > q->body_max ? MHD_NO : MHD_YES;
+		}
 		if (q->body.n + *upload_size > q->body_max) {
 			snprintf(q->note, sizeof(q->note), "body over %zu bytes: connection closed", q->body_max);
 			return MHD_NO; /* chunked past the limit: no answer can be queued mid-body */
@@ -525,6 +560,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return q->body.err ? MHD_NO : MHD_YES;
 	}
 	q->body_in = true;
+	if (q->defer_status)
+		return send_error(q, q->defer_status, q->defer_msg, q->defer_host_invalid, q->defer_retry, NULL);
 	switch (q->route) {
 	case SERVE_ROUTE_HEALTH:
 		return answer_health(q);
@@ -582,6 +619,25 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&sd->inflight, 1);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	(void)conn;
+	struct serve_daemon *sd = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		bool *used = calloc(1, sizeof(*used));
+		*socket_context = used;
+		if (used)
+			atomic_fetch_add(&sd->fresh, 1);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		bool *used = *socket_context;
+		if (used && !*used)
+			atomic_fetch_sub(&sd->fresh, 1);
+		free(used);
+		*socket_context = NULL;
+	}
+}
+
 /* ---- daemons ---- */
 
 static unsigned pool_size(const struct excise_serve_limits *l)
@@ -622,6 +678,7 @@ static int daemon_start(struct excise_serve *s, const char *cert, const char *ke
 		MHD_OPTION_CONNECTION_TIMEOUT, s->lim.idle_seconds,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)EXCISE_MAX_SERVE_CONN_MEMORY,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, sd,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, sd,
 		MHD_OPTION_ARRAY, cert ? tls : none,
 		MHD_OPTION_END);
 	if (!sd->mhd) {
@@ -634,22 +691,35 @@ static int daemon_start(struct excise_serve *s, const char *cert, const char *ke
 	return 0;
 }
 
-/* Stop `sd` from accepting, let it finish its requests, stop it. */
+/* Stop `sd` from accepting, let it finish its requests (and a connection just
+ * accepted send its first), stop it. Its answers meanwhile close their connections. */
 static void daemon_drain(struct serve_daemon *sd)
 {
 	if (!sd)
 		return;
 	sd->draining = true;
 	MHD_quiesce_daemon(sd->mhd); /* the socket stays open: it is the server's */
-	int64_t until = now_ms() + (int64_t)EXCISE_MAX_SERVE_DRAIN_SECONDS * 1000;
-	while (atomic_load(&sd->inflight) && now_ms() < until)
+	int64_t start = now_ms(), until = start + (int64_t)EXCISE_MAX_SERVE_DRAIN_SECONDS * 1000;
+	for (;;) {
+		int64_t t = now_ms();
+		bool busy = atomic_load(&sd->inflight) ||
+			    (atomic_load(&sd->fresh) && t - start < SERVE_FRESH_GRACE_MS);
+		if (!busy || t >= until)
+			break;
 		usleep(10000);
+	}
 	/* a request suspended on the store is always resumed (its callback comes exactly
 	 * once); libmicrohttpd may not stop with one suspended */
 	while (atomic_load(&sd->waiting))
 		usleep(10000);
 	MHD_stop_daemon(sd->mhd);
 	free(sd);
+}
+
+static void *drain_thread(void *p)
+{
+	daemon_drain(p);
+	return NULL;
 }
 
 static int listen_socket(struct excise_serve *s, const char *address, unsigned port, struct excise_err *err)
@@ -747,15 +817,20 @@ int excise_serve_reload(struct excise_serve *s, const char *cert_pem, const char
 	if (!cert_pem || !key_pem)
 		return err_set(err, -EXCISE_E_USAGE, "reload: a certificate and a key");
 	pthread_mutex_lock(&s->mu);
+	if (s->n_drains == ARRAY_SIZE(s->drains)) { /* reloads in a burst: wait for the oldest */
+		pthread_join(s->drains[0], NULL);
+		memmove(s->drains, s->drains + 1, (--s->n_drains) * sizeof(s->drains[0]));
+	}
 	struct serve_daemon *old = s->cur, *fresh = NULL;
 	/* the new daemon accepts on the socket before the old one stops accepting */
 	int r = daemon_start(s, cert_pem, key_pem, &fresh, err);
 	if (r == 0) {
 		s->cur = fresh;
-		pthread_mutex_unlock(&s->mu);
-		daemon_drain(old);
+		if (pthread_create(&s->drains[s->n_drains], NULL, drain_thread, old) == 0)
+			s->n_drains++;
+		else
+			daemon_drain(old);
 		serve_logf(s, "certificate reloaded");
-		return 0;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return r;
@@ -768,6 +843,9 @@ void excise_serve_stop(struct excise_serve *s)
 	pthread_mutex_lock(&s->mu);
 	daemon_drain(s->cur);
 	s->cur = NULL;
+	for (size_t i = 0; i < s->n_drains; i++)
+		pthread_join(s->drains[i], NULL);
+	s->n_drains = 0;
 	pthread_mutex_unlock(&s->mu);
 	if (s->fd >= 0)
 		close(s->fd);

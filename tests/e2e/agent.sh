@@ -145,7 +145,7 @@ SHAS="$(meta "${F[1]}" 'm["sha256"][:12]') $(meta "${F[2]}" 'm["sha256"][:12]')"
 set_next "${F[0]}" $((now + 3600))
 for f in "${F[@]:1}"; do set_next "$f" $((now - 1)); done
 n0=$(nreq)
-expect "collector back: submit --spool delivers what is due" 0 "2 delivered, 0 refused, 1 kept for later \(1 not due yet\)" \
+expect "collector back: submit --spool delivers what is due" 0 "2 delivered, 0 refused, 1 kept for later \(1 not tried now\)" \
 	"$EXCISE" submit --spool
 check_eq "... r1, whose next try is in an hour, was not sent" "$(grep -c "$SHA1" "$S/requests.jsonl")" 0
 check_eq "... the others sent once each, oldest first" \
@@ -171,7 +171,7 @@ nt=$(meta "$F" 'm["next_try"]')
 check "... its next try is Retry-After from now (not the backoff)" test "$nt" -ge $((now + 118)) -a "$nt" -le $((now + 125))
 n2=$(nreq)
 mode ok
-expect "... a flush before then sends nothing" 0 "0 delivered.*1 not due" "$EXCISE" submit --spool
+expect "... a flush before then sends nothing" 0 "0 delivered.*1 not tried now" "$EXCISE" submit --spool
 check_eq "... no request made" "$(nreq)" "$n2"
 set_next "$F" $((now - 1))
 mode 500
@@ -188,7 +188,7 @@ mode 429 60
 "$EXCISE" scan --root "$ROOT" --submit -q >/dev/null 2>&1
 for f in "$SPOOL"/*.spool; do set_next "$f" $((now - 1)); done
 n3=$(nreq)
-expect "a busy collector (429): the flush tries one document and stops" 0 "2 kept for later \(1 not due yet\)" \
+expect "a busy collector (429): the flush tries one document and stops" 0 "2 kept for later \(1 not tried now\)" \
 	"$EXCISE" submit --spool
 check_eq "... one request made" "$(($(nreq) - n3))" 1
 mode 401-invalid

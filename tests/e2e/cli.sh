@@ -11,7 +11,7 @@
 E=$T/empty
 mkdir -p "$E/etc"
 echo 'ID=debian' >"$E/etc/os-release"
-COMMANDS="scan catalog plan remove restore verify enroll submit"
+COMMANDS="scan catalog plan remove restore verify serve enroll submit"
 CATALOG_VERBS="lint show keygen sign verify"
 
 # --- the usage listing, from the verb table ---

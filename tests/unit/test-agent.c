@@ -152,8 +152,8 @@ static void test_order(void **state)
 }
 
 /* A spool in memory: kinds, machines, keep flags, sizes. */
-static void fake(struct spool *s, struct spool_entry *v, size_t n, const char *const *kinds, const char *const *machines,
-		 const bool *keep)
+static void fake(struct spool *s, struct spool_entry *v, size_t n, const char *const *kinds,
+		 const char *const *machines, const bool *keep)
 {
 	*s = (struct spool){ .fd = -1, .lock_fd = -1, .v = v, .n = n };
 	for (size_t i = 0; i < n; i++) {

@@ -23,7 +23,7 @@ static const struct cli_verb verbs[] = {
 	  "rescan and write an attestation of the result (optionally signed), or --check one",
 	  .catalog = true, .root = true },
 	{ "serve", cmd_serve, cmd_serve_help,
-	  "run the collector hosts submit to (HTTPS), or manage its enrollment secrets", .catalog = true },
+	  "run the collector hosts submit to (HTTPS), or administer its database", .catalog = true },
 	{ "enroll", cmd_enroll, cmd_enroll_help, "enroll this host or an offline root's machine with a collector" },
 	{ "submit", cmd_submit, cmd_submit_help,
 	  "send reports, plans, attestations and removal runs to the collector, or --spool" },

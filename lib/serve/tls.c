@@ -72,7 +72,12 @@ static char *bio_text(BIO *b)
 {
 	char *p = NULL;
 	long n = BIO_get_mem_data(b, &p);
-	return n > 0 ? strndup(p, (size_t)n) : NULL;
+	char *t = n > 0 ? malloc((size_t)n + 1) : NULL; /* the BIO's bytes end with no NUL */
+	if (t) {
+		memcpy(t, p, (size_t)n);
+		t[n] = '\0';
+	}
+	return t;
 }
 
 int excise_serve_cert_generate(const char *cert_file, const char *key_file, const char *hostname,

@@ -146,7 +146,7 @@ sql() {
 	else
 		py -c 'import sqlite3, sys
 db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-for r in db.execute(sys.argv[2]): print(*r, sep="|")' "$S/collector.db" "$1"
+for r in db.execute(sys.argv[2]): print(*r, sep="|")' "${SQLDB:-$S/collector.db}" "$1"
 	fi
 }
 out=$(adm secret create --org-unit 'agency/bureau/site' --expires 1d --note '<b>note</b>')
@@ -260,8 +260,11 @@ check "the access log escapes what the client sent" bash -c "! grep -qP '[\x00-\
 check_eq "nothing listens after the stop" "$(curl -sS --cacert "$CA" "$BASE/v1/health" >/dev/null 2>&1; echo $?)" 7
 
 # ---------- second start: no secret again ----------
-start two --listen 127.0.0.1:0 || { echo "Bail out! the collector did not start again"; exit 1; }
-BASE=https://localhost:$PORT CA=$T/both.pem
+# with a pair of the operator's (--tls-cert, --tls-key)
+start two --listen 127.0.0.1:0 --tls-cert "$T/new.pem" --tls-key "$T/new.key" ||
+	{ echo "Bail out! the collector did not start again"; exit 1; }
+BASE=https://localhost:$PORT CA=$T/new.pem
+check_eq "--tls-cert and --tls-key: that certificate served" "$(fp)" "$(openssl x509 -in "$T/new.pem" -noout -fingerprint -sha256)"
 check_eq "second start: no secret printed" "$(wc -c <"$T/two.out")" 0
 check "second start: says how to make one" grep -q "excise serve secret create" "$T/two.err"
 a=$(cl submit "$T/h.json" "$T/report.json")
@@ -278,7 +281,7 @@ start small --config "$T/small.json" || { echo "Bail out! the small collector di
 BASE=http://127.0.0.1:$PORT CA=-
 SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/small.out")
 check_eq "plain HTTP when asked: health" "$(curl -sS "$BASE/v1/health" -w ' %{http_code}')" '{"status":"ok"} 200'
-check_eq "plain HTTP: no certificate made" "$(ls "$T/state2" | grep -c pem)" 0
+check_eq "plain HTTP: no certificate made" "$(find "$T/state2" -name '*.pem' | wc -l)" 0
 cl enroll "$SECRET" "$MID" fixture-host "$T/s.json" >/dev/null
 # another report (on PostgreSQL the first collector's database is this one's too)
 py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e2"
@@ -339,7 +342,20 @@ busy=$(grep -l '^429' "$T/sub4.res" "$T/sub5.res" | head -1)
 [ "$busy" = "$T/sub4.res" ] && again=$T/report4.json || again=$T/report5.json
 a=$(cl submit "$T/b.json" "$again")
 check_eq "the refused one is stored when sent again" "$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
-stop
+# SIGTERM while a document waits for its group: it is committed and answered, then the stop
+py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e6"
+open(sys.argv[2], "w").write(json.dumps(r))' "$T/report.json" "$T/report6.json"
+cl sign "$T/b.json" "$T/report6.json" >"$T/sig6.txt"
+curl -sS "$BASE/v1/submit" -H "$(sed -n 1p "$T/sig6.txt")" -H "$(sed -n 2p "$T/sig6.txt")" \
+	--data-binary @"$T/report6.json" -w ' %{http_code}' >"$T/inflight.res" 2>&1 &
+CURL=$!
+sleep 1
+rc=0; stop || rc=$?
+wait "$CURL"
+check_eq "SIGTERM with a document in flight: it is stored and answered 200, then exit 0" \
+	"$(sed 's/"id":"[^"]*"/ID/' "$T/inflight.res") $rc" '{"status":"stored","kind":"report",ID} 200 0'
+SQLDB=$T/state3/collector.db
+check_eq "... and it is in the database" "$(sql "SELECT count(*) FROM document WHERE doc_id = '00000000-0000-4000-8000-0000000000e6'")" 1
 
 # ---------- config errors ----------
 printf '{"listen": "127.0.0.1:0", "limits": {"body_byte": 5}}' >"$T/bad1.json"

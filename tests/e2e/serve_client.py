@@ -26,6 +26,7 @@ unless the exchange itself failed.
     chunked STATE N                               a signed submit sent chunked, N bytes
     slow SECONDS                                  half a request, then silence: seconds until closed
     conns N                                       N connections held open: how many stay open
+    sign STATE DOC                                the two headers of a submit of DOC, for curl -H
 """
 import base64
 import hashlib
@@ -157,6 +158,14 @@ def main(argv):
             with open(save, "w") as f:
                 json.dump({"headers": headers}, f)
         out(*request(base, ca, "POST", "/v1/submit", body, headers))
+    elif cmd == "sign":
+        with open(args[0]) as f:
+            st = json.load(f)
+        with open(args[1], "rb") as f:
+            body = f.read()
+        print("X-Excise-Host: " + st["host_id"])
+        print("X-Excise-Signature: " + sign(base64.b64decode(st["host_key"]), "POST", "/v1/submit", st["host_id"],
+                                            int(time.time()), body))
     elif cmd == "big-length":
         s = raw_socket(base, ca)
         t0 = time.time()

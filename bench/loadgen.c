@@ -15,9 +15,10 @@
  *            sends one template, picked by weight (--body FILE:WEIGHT), so a rare
  *            large report stays rare. Hosts take turns.
  *
- * Bounded in count (--count reports; 0 with --enroll: enroll only) and time (--duration seconds, then at most
- * --drain seconds for the requests in flight), and loopback only: the URL must be
- * http:// or https:// to 127.0.0.1. With --rate the reports start on a fixed
+ * Bounded in count (--count reports; 0 with --enroll: enroll only) and time
+ * (--duration seconds, then at most --drain seconds for the requests in flight;
+ * enrollment apart, at most --enroll-time seconds, default 600), and loopback
+ * only: the URL must be http:// or https:// to 127.0.0.1. With --rate the reports start on a fixed
  * schedule and each latency counts from its scheduled start; without it every
  * connection sends its next report as soon as the last is answered.
  *
@@ -104,8 +105,8 @@ static struct {
 	bool resume, retry, insecure;
 	unsigned hosts, conc, dup_pct;
 	uint64_t count;
-	double duration, drain, rate;
-} opt = { .conc = 16, .count = 1000, .duration = 30, .drain = 10, .prefix = "10adbe9c" };
+	double duration, drain, rate, enroll_time;
+} opt = { .conc = 16, .count = 1000, .duration = 30, .drain = 10, .enroll_time = 600, .prefix = "10adbe9c" };
 
 static struct doctmpl tmpls[MAX_TEMPLATES];
 static unsigned ntmpl, weight_sum;
@@ -524,7 +525,9 @@ static void drive(bool enroll, struct stats *s)
 		die("out of memory");
 	for (unsigned i = 0; i < opt.conc; i++)
 		slot_init(&slots[i]);
-	double start = mono(), deadline = start + opt.duration, hard = deadline + opt.drain;
+	/* enrollment is bounded apart: every host must be enrolled before the load, however
+	 * slowly the collector enrolls (one transaction each) */
+	double start = mono(), deadline = start + (enroll ? opt.enroll_time : opt.duration), hard = deadline + opt.drain;
 	uint64_t issued = 0; /* new jobs started, for the schedule */
 	uint64_t limit = enroll ? nhosts : opt.count;
 	unsigned inflight = 0;
@@ -652,7 +655,7 @@ static void usage(void)
 {
 	fputs("usage: loadgen --url http://127.0.0.1:PORT --keys FILE --body FILE[:WEIGHT]...\n"
 	      "               (--enroll SECRET_FILE --hosts N | --resume)\n"
-	      "               [--count N] [--duration S] [--drain S] [--concurrency C] [--rate R]\n"
+	      "               [--count N] [--duration S] [--drain S] [--enroll-time S] [--concurrency C] [--rate R]\n"
 	      "               [--retry] [--dup PCT] [--acked FILE] [--log FILE] [--prefix HEX8]\n"
 	      "               [--cacert FILE | --insecure]\n",
 	      stderr);
@@ -710,6 +713,8 @@ int main(int argc, char **argv)
 			opt.count = (uint64_t)num(a, v, 0, MAX_COUNT);
 		else if (ARG("--duration"))
 			opt.duration = num(a, v, 0.1, MAX_DURATION);
+		else if (ARG("--enroll-time"))
+			opt.enroll_time = num(a, v, 1, MAX_DURATION);
 		else if (ARG("--drain"))
 			opt.drain = num(a, v, 0, 120);
 		else if (ARG("--concurrency"))

@@ -81,7 +81,7 @@ reliability() {
 	collector_start || { not_ok "$backend: collector started"; return; }
 
 	"$LOADGEN" --url "http://127.0.0.1:$port" --keys "$state/keys" --enroll "$state/secret" --hosts $HOSTS \
-		"${body_args[@]}" --count 0 --concurrency 8 --duration 60 >"$state/enroll.json" 2>&1
+		"${body_args[@]}" --count 0 --concurrency 8 --enroll-time 60 >"$state/enroll.json" 2>&1
 	check_eq "$backend: $HOSTS hosts enrolled" "$(wc -l <"$state/keys")" $HOSTS
 
 	"$LOADGEN" --url "http://127.0.0.1:$port" --keys "$state/keys" --resume "${body_args[@]}" --retry --dup 5 \

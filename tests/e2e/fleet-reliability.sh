@@ -17,10 +17,10 @@
 #     twice; each report's findings were recorded once (as many rows as every other
 #     copy of the same template has);
 #   - SQLite: PRAGMA integrity_check is ok.
-# Then with the collector down: `excise scan --root ROOT --submit URL` and `excise
-# submit FILE` of offline roots put their documents in the spool; the collector
-# starts; `excise submit --spool` delivers every one; a second flush sends nothing
-# and the database holds each once.
+# Then (SQLite) with the collector down: `excise scan --root ROOT --submit` and
+# `excise submit FILE` of offline roots the agent enrolled put their documents in the
+# spool; the collector starts; `excise submit --spool` delivers every one; a second
+# flush sends nothing and the database holds each once.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/fleetbodies.sh

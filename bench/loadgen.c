@@ -792,6 +792,7 @@ int main(int argc, char **argv)
 		drive(false, &ss);
 	json_object_set_new(out, "hosts", json_integer(nhosts));
 	json_object_set_new(out, "submit", stats_json(&ss));
+	free(ss.lat);
 	char *s = json_dumps(out, JSON_INDENT(2));
 	puts(s);
 	free(s);
@@ -800,6 +801,11 @@ int main(int argc, char **argv)
 		die("%s: %s", opt.acked_path, strerror(errno));
 	if (log_out)
 		fclose(log_out);
+	free(jobs);
+	free(hosts);
+	free(acked_jobs);
+	free(rq);
+	free(secret);
 	curl_global_cleanup();
 	return 0;
 }

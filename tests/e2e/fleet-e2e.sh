@@ -15,11 +15,16 @@ RPM=$(fixture rpm) || skip_all "no rpm fixture root"
 
 free_port() { py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 cpid=''
+# collector_stop [NAME]: SIGTERM, and with NAME a check that it stopped cleanly (exit 0:
+# under ASan a leak or an error at shutdown fails it)
 collector_stop() {
 	[ -n "$cpid" ] || return 0
+	local rc=0
 	kill -TERM "$cpid" 2>/dev/null
-	wait "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null || rc=$?
 	cpid=''
+	[ -z "${1:-}" ] || check_eq "$1: SIGTERM: the collector stopped cleanly" "$rc" 0
+	[ "$rc" = 0 ] || [ -z "${1:-}" ] || tail -20 "$T/$1-serve.err" | sed 's/^/# /'
 }
 defer collector_stop
 
@@ -117,7 +122,7 @@ fleet() {
 	check_eq "$b: the Linux host's status changes recorded" \
 		"$(q "SELECT DISTINCT s.new_status FROM status_change s JOIN host h ON h.id = s.host_id WHERE h.machine_id = '$MA' AND s.directive_id = 'dhs-bod-17-01' ORDER BY s.new_status" | paste -sd' ')" \
 		"identified plan_recorded removal_started removed verified"
-	collector_stop
+	collector_stop "$b"
 }
 
 fleet sqlite

@@ -55,10 +55,16 @@ collector_start() {
 	sed 's/^/#   /' "$state/serve.log" | tail -20 >&2
 	return 1
 }
+# collector_stop [NAME]: SIGTERM, and with NAME a check that it stopped cleanly (exit 0:
+# under ASan a leak or an error at shutdown fails it)
 collector_stop() {
 	[ -n "${cpid:-}" ] || return 0
-	kill -TERM "$cpid" 2>/dev/null && wait "$cpid" 2>/dev/null
+	local rc=0
+	kill -TERM "$cpid" 2>/dev/null
+	wait "$cpid" 2>/dev/null || rc=$?
 	cpid=''
+	[ -z "${1:-}" ] || check_eq "$1: SIGTERM: the collector stopped cleanly" "$rc" 0
+	[ "$rc" = 0 ] || [ -z "${1:-}" ] || tail -20 "$state/serve.log" | sed 's/^/# /'
 }
 defer 'collector_stop'
 
@@ -119,7 +125,7 @@ reliability() {
 	check_eq "$backend: the acknowledged ids written" "$(wc -l <"$state/acked")" "$acked"
 	echo "# $backend: $sent requests, $acked reports acknowledged, $no_answer without an answer (the kill)"
 
-	collector_stop
+	collector_stop "$backend"
 	# the database against the acknowledged ids: each there once, nothing else
 	q "CREATE TABLE acked(doc_id TEXT, host_id TEXT, status TEXT)" >/dev/null
 	if [ "$backend" = sqlite ]; then
@@ -181,7 +187,7 @@ spool_run() {
 	check_eq "spool: ${#roots[@]} offline roots enrolled by the agent" "$enrolled" "${#roots[@]}"
 	local before
 	before=$(q "SELECT count(*) FROM document")
-	collector_stop
+	collector_stop "spool, before the documents"
 
 	local n=0 rc bad=0
 	for r in "${roots[@]}"; do
@@ -216,7 +222,7 @@ for p in glob.glob(sys.argv[1] + "/*.spool"):
 	check_eq "spool: the spool is empty" "$(find "$EXCISE_STATE_DIR/spool" -maxdepth 1 -name '*.spool' | wc -l)" 0
 	expect "spool: a second flush sends nothing" 0 "0 delivered" "$EXCISE" submit --spool
 	expect "spool: a report sent again is a duplicate" 0 "duplicate" "$EXCISE" submit "$T/spool-1.json"
-	collector_stop
+	collector_stop spool
 	check_eq "spool: the database holds $n more documents" "$(q "SELECT count(*) FROM document")" $((before + n))
 	local ids
 	ids=$(sed "s/.*/'&'/" "$T/spooled.ids" | paste -sd,)

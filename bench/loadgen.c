@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * loadgen: a load client for the collector (`excise serve`), for the reliability
+ * test (tests/e2e/fleet-reliability.sh) and the collector benchmark
+ * (bench/collector.py). One process impersonates N hosts over libcurl's multi
+ * interface (one thread, keep-alive connections, at most C requests in flight):
+ *
+ *   enroll   POST /v1/enroll once per host with the secret read from a file; the
+ *            host ids and keys go to the keys file (one host a line:
+ *            host_id machine_id hostname template base64-key)
+ *   resume   read the keys file instead (no enrollment)
+ *   submit   POST /v1/submit, signed with excise_proto_sign, of real excise.report/2
+ *            documents (made by `excise scan --root` of fixture roots), each copy with
+ *            its host's machine id and host name and a fresh report_id. Each host
+ *            sends one template, picked by weight (--body FILE:WEIGHT), so a rare
+ *            large report stays rare. Hosts take turns.
+ *
+ * Bounded in count (--count reports; 0 with --enroll: enroll only) and time
+ * (--duration seconds, then at most --drain seconds for the requests in flight;
+ * enrollment apart, at most --enroll-time seconds, default 600), and loopback
+ * only: the URL must be http:// or https:// to 127.0.0.1. With --rate the reports start on a fixed
+ * schedule and each latency counts from its scheduled start; without it every
+ * connection sends its next report as soon as the last is answered.
+ *
+ * --retry resends a report that got no answer, a 429 or a 5xx with the same bytes
+ * (as the agent's spool does) until acknowledged or out of time; --dup PCT resends
+ * PCT % of acknowledged reports, which must come back "duplicate" (a second
+ * "stored" is counted in double_stored). Every acknowledged report (200, stored or
+ * duplicate, the answer naming its report_id) is written once to --acked:
+ * "report_id host_id status" a line.
+ *
+ * It prints one JSON object: sent (requests), stored, duplicate, status_429,
+ * errors (no answer, or any other status), double_stored, acked, seconds,
+ * reports_per_s (acknowledged reports over the time from the first request to the
+ * last answer), latency_ms p50/p95/p99/max over the 200s, by_status, bytes.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "excise/proto.h"
+
+#include "doctmpl.h"
+
+#define MAX_HOSTS 1000000u
+#define MAX_COUNT 5000000u
+#define MAX_CONC 1024u
+#define MAX_DURATION 3600.0
+#define MAX_TEMPLATES 32u
+#define MAX_ATTEMPTS 200u
+#define RESP_MAX 4096u
+
+struct host {
+	char id[96], mid[33], name[48];
+	uint8_t key[EXCISE_HOST_KEY_BYTES];
+	unsigned tmpl;
+	bool enrolled;
+};
+
+struct job {
+	uint32_t host;
+	uint16_t attempts;
+	bool kind_enroll, dup, acked;
+	char rid[37];
+};
+
+struct slot {
+	CURL *h;
+	struct curl_slist *hdrs;
+	char *body;
+	size_t cap, len;
+	char resp[RESP_MAX + 1];
+	size_t resp_len;
+	size_t job;
+	double t0;
+	bool busy;
+};
+
+struct retry {
+	size_t job;
+	double at;
+};
+
+struct stats {
+	uint64_t sent, stored, duplicate, s429, errors, double_stored, acked, bytes, gave_up, neterr, mismatch;
+	uint64_t by_status[600];
+	double *lat;
+	size_t nlat, caplat;
+	double first, last;
+};
+
+static struct {
+	const char *url, *keys, *secret_file, *acked_path, *cacert, *prefix, *log_path;
+	bool resume, retry, insecure;
+	unsigned hosts, conc, dup_pct;
+	uint64_t count;
+	double duration, drain, rate, enroll_time;
+} opt = { .conc = 16, .count = 1000, .duration = 30, .drain = 10, .enroll_time = 600, .prefix = "10adbe9c" };
+
+static struct doctmpl tmpls[MAX_TEMPLATES];
+static unsigned ntmpl, weight_sum;
+static struct host *hosts;
+static unsigned nhosts;
+static struct job *jobs;
+static size_t njobs, capjobs;
+static struct retry *rq;
+static size_t rq_head, rq_len, rq_cap;
+static size_t *acked_jobs;
+static size_t nacked;
+static FILE *acked_out, *log_out;
+static char url_enroll[256], url_submit[256];
+static char *secret; /* the enrollment secret, read from its file */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("loadgen: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+	/* splitmix64: the choice of which report to resend; ids come from getrandom */
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* A fixed mix of a host's number: which template it sends, the same every run. */
+static uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* A version 4 UUID in lower case, as excise scan makes report ids. */
+static void uuid4(char out[37])
+{
+	static uint8_t pool[4096];
+	static size_t left;
+	if (left < 16) {
+		size_t got = 0;
+		while (got < sizeof(pool)) {
+			ssize_t k = getrandom(pool + got, sizeof(pool) - got, 0);
+			if (k < 0 && errno != EINTR)
+				die("getrandom: %s", strerror(errno));
+			got += k > 0 ? (size_t)k : 0;
+		}
+		left = sizeof(pool);
+	}
+	uint8_t *b = pool + sizeof(pool) - left;
+	left -= 16;
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+		 b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* ---- templates ---- */
+
+static void tmpl_load(const char *arg)
+{
+	char why[512];
+	if (ntmpl == MAX_TEMPLATES)
+		die("more than %u --body", MAX_TEMPLATES);
+	if (doctmpl_load(&tmpls[ntmpl], arg, why, sizeof(why)) < 0)
+		die("%s", why);
+	weight_sum += tmpls[ntmpl++].weight;
+}
+
+/* The body of job j into the slot's buffer: the host's template, its machine id and
+ * name, the job's report id, the time now. */
+static void body_build(struct slot *sl, const struct job *j)
+{
+	const struct host *h = &hosts[j->host];
+	const struct doctmpl *t = &tmpls[h->tmpl];
+	size_t need = doctmpl_need(t);
+	if (sl->cap < need) {
+		sl->body = xrealloc(sl->body, need);
+		sl->cap = need;
+	}
+	char now[32];
+	doctmpl_time((long long)time(NULL), now);
+	const char *vals[DOCTMPL_NMARKS] = { [DOCTMPL_RID] = j->rid, [DOCTMPL_MID] = h->mid, [DOCTMPL_HOST] = h->name,
+					     [DOCTMPL_STARTED] = now, [DOCTMPL_FINISHED] = now };
+	sl->len = doctmpl_fill(t, sl->body, vals);
+}
+
+/* ---- hosts ---- */
+
+static void hosts_make(void)
+{
+	hosts = calloc(opt.hosts, sizeof(*hosts));
+	if (!hosts)
+		die("out of memory");
+	nhosts = opt.hosts;
+	for (unsigned i = 0; i < nhosts; i++) {
+		struct host *h = &hosts[i];
+		snprintf(h->mid, sizeof(h->mid), "%.8s%024x", opt.prefix, i);
+		snprintf(h->name, sizeof(h->name), "lg-%.8s-%06u", opt.prefix, i);
+		/* the template by weight, by a fixed hash of the host's number */
+		unsigned x = (unsigned)(mix((uint64_t)i) % weight_sum), k = 0;
+		while (x >= tmpls[k].weight)
+			x -= tmpls[k++].weight;
+		h->tmpl = k;
+	}
+}
+
+static void hosts_save(void)
+{
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", opt.keys);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		die("%s: %s", tmp, strerror(errno));
+	for (unsigned i = 0; i < nhosts; i++) {
+		char k[EXCISE_PROTO_KEY_TEXT];
+		excise_proto_key_encode(hosts[i].key, k);
+		fprintf(f, "%s %s %s %s %s\n", hosts[i].id, hosts[i].mid, hosts[i].name, tmpls[hosts[i].tmpl].name, k);
+	}
+	if (fflush(f) || fsync(fileno(f)) || fclose(f) || rename(tmp, opt.keys))
+		die("%s: %s", opt.keys, strerror(errno));
+}
+
+static void hosts_load(void)
+{
+	FILE *f = fopen(opt.keys, "r");
+	if (!f)
+		die("%s: %s", opt.keys, strerror(errno));
+	char line[512];
+	unsigned cap = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (nhosts == MAX_HOSTS)
+			die("%s: more than %u hosts", opt.keys, MAX_HOSTS);
+		if (nhosts == cap) {
+			cap = cap ? cap * 2 : 1024;
+			hosts = xrealloc(hosts, cap * sizeof(*hosts));
+		}
+		struct host *h = &hosts[nhosts];
+		memset(h, 0, sizeof(*h));
+		char tn[128], k[64];
+		if (sscanf(line, "%95s %32s %47s %127s %63s", h->id, h->mid, h->name, tn, k) != 5)
+			die("%s: line %u: not \"host_id machine_id hostname template key\"", opt.keys, nhosts + 1);
+		struct excise_err err = { 0 };
+		if (excise_proto_key_decode(k, h->key, &err) < 0)
+			die("%s: line %u: bad key", opt.keys, nhosts + 1);
+		unsigned t = 0;
+		while (t < ntmpl && strcmp(tmpls[t].name, tn))
+			t++;
+		if (t == ntmpl)
+			die("%s: line %u: template %s not given with --body", opt.keys, nhosts + 1, tn);
+		h->tmpl = t;
+		h->enrolled = true;
+		nhosts++;
+	}
+	fclose(f);
+	if (!nhosts)
+		die("%s: no hosts", opt.keys);
+}
+
+/* ---- jobs and the retry queue ---- */
+
+static size_t job_new(uint32_t host, bool enroll)
+{
+	if (njobs == capjobs) {
+		capjobs = capjobs ? capjobs * 2 : 4096;
+		jobs = xrealloc(jobs, capjobs * sizeof(*jobs));
+	}
+	struct job *j = &jobs[njobs];
+	memset(j, 0, sizeof(*j));
+	j->host = host;
+	j->kind_enroll = enroll;
+	if (!enroll)
+		uuid4(j->rid);
+	return njobs++;
+}
+
+static void rq_push(size_t job, double at)
+{
+	if (rq_len == rq_cap) {
+		size_t nc = rq_cap ? rq_cap * 2 : 1024;
+		struct retry *n = xrealloc(NULL, nc * sizeof(*n));
+		for (size_t i = 0; i < rq_len; i++)
+			n[i] = rq[(rq_head + i) % (rq_cap ? rq_cap : 1)];
+		free(rq);
+		rq = n, rq_cap = nc, rq_head = 0;
+	}
+	rq[(rq_head + rq_len) % rq_cap] = (struct retry){ job, at };
+	rq_len++;
+}
+
+/* The oldest retry when its time has come (backoffs grow with attempts, so the
+ * queue is nearly in time order; a later one waits behind an earlier one). */
+static bool rq_pop(double now, size_t *job)
+{
+	if (!rq_len || rq[rq_head].at > now)
+		return false;
+	*job = rq[rq_head].job;
+	rq_head = (rq_head + 1) % rq_cap;
+	rq_len--;
+	return true;
+}
+
+/* ---- requests ---- */
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+	struct slot *sl = ud;
+	size_t len = sz * n, room = RESP_MAX - sl->resp_len;
+	memcpy(sl->resp + sl->resp_len, p, len < room ? len : room);
+	sl->resp_len += len < room ? len : room;
+	return len;
+}
+
+static void slot_init(struct slot *sl)
+{
+	sl->h = curl_easy_init();
+	if (!sl->h)
+		die("curl_easy_init failed");
+	curl_easy_setopt(sl->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(sl->h, CURLOPT_PROXY, "");
+	curl_easy_setopt(sl->h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(sl->h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(sl->h, CURLOPT_WRITEDATA, sl);
+	curl_easy_setopt(sl->h, CURLOPT_PRIVATE, (void *)sl);
+	curl_easy_setopt(sl->h, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(sl->h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(sl->h, CURLOPT_TIMEOUT_MS, 30000L);
+	if (opt.cacert)
+		curl_easy_setopt(sl->h, CURLOPT_CAINFO, opt.cacert);
+	if (opt.insecure) { /* loopback only: the collector's own self-signed certificate */
+		curl_easy_setopt(sl->h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(sl->h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static void slot_start(CURLM *m, struct slot *sl, size_t job, double t0)
+{
+	struct job *j = &jobs[job];
+	struct host *h = &hosts[j->host];
+	curl_slist_free_all(sl->hdrs);
+	sl->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	sl->hdrs = curl_slist_append(sl->hdrs, "Expect:");
+	if (j->kind_enroll) {
+		json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "secret", secret, "machine_id", h->mid, "hostname",
+				      h->name, "platform", tmpls[h->tmpl].platform, "os", tmpls[h->tmpl].os, "version",
+				      "loadgen");
+		char *s = json_dumps(b, JSON_COMPACT);
+		json_decref(b);
+		size_t n = strlen(s);
+		if (sl->cap < n + 1)
+			sl->body = xrealloc(sl->body, sl->cap = n + 1);
+		memcpy(sl->body, s, n + 1);
+		sl->len = n;
+		free(s);
+		curl_easy_setopt(sl->h, CURLOPT_URL, url_enroll);
+	} else {
+		body_build(sl, j);
+		char sig[EXCISE_PROTO_SIG_MAX], line[EXCISE_PROTO_SIG_MAX + 64];
+		if (excise_proto_sign(h->key, h->id, "POST", "/v1/submit", (int64_t)time(NULL), sl->body, sl->len, sig) <
+		    0)
+			die("host %s: cannot sign", h->id);
+		snprintf(line, sizeof(line), "%s: %s", EXCISE_PROTO_HOST_HEADER, h->id);
+		sl->hdrs = curl_slist_append(sl->hdrs, line);
+		snprintf(line, sizeof(line), "%s: %s", EXCISE_PROTO_SIG_HEADER, sig);
+		sl->hdrs = curl_slist_append(sl->hdrs, line);
+		curl_easy_setopt(sl->h, CURLOPT_URL, url_submit);
+	}
+	if (!sl->hdrs)
+		die("out of memory");
+	curl_easy_setopt(sl->h, CURLOPT_HTTPHEADER, sl->hdrs);
+	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDS, sl->body);
+	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sl->len);
+	sl->resp_len = 0;
+	sl->job = job;
+	sl->t0 = t0;
+	sl->busy = true;
+	if (j->attempts < UINT16_MAX)
+		j->attempts++;
+	curl_multi_add_handle(m, sl->h);
+}
+
+static void lat_add(struct stats *s, double ms)
+{
+	if (s->nlat == s->caplat) {
+		s->caplat = s->caplat ? s->caplat * 2 : 65536;
+		s->lat = xrealloc(s->lat, s->caplat * sizeof(*s->lat));
+	}
+	s->lat[s->nlat++] = ms;
+}
+
+/* What an answer means for its job: true when it is done with (acknowledged, or
+ * failed for good), false when it should be sent again. */
+static bool slot_finish(struct slot *sl, CURLcode cc, double now, struct stats *s)
+{
+	struct job *j = &jobs[sl->job];
+	long code = 0;
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(sl->h, CURLINFO_RESPONSE_CODE, &code);
+	sl->busy = false;
+	s->sent++;
+	s->bytes += sl->len;
+	if (!s->first || sl->t0 < s->first)
+		s->first = sl->t0;
+	s->last = now;
+	double ms = (now - sl->t0) * 1000.0;
+	if (log_out)
+		fprintf(log_out, "%.6f %.3f %ld %s%s%s\n", sl->t0, ms, cc == CURLE_OK ? code : -1L,
+			j->kind_enroll ? "enroll" : j->rid, cc == CURLE_OK ? "" : " ", cc == CURLE_OK ? "" : curl_easy_strerror(cc));
+	if (cc != CURLE_OK) {
+		s->errors++;
+		s->neterr++;
+		return !opt.retry;
+	}
+	if (code >= 0 && code < 600)
+		s->by_status[code]++;
+	sl->resp[sl->resp_len] = 0;
+	if (code == 429)
+		s->s429++;
+	if (code != 200) {
+		if (code != 429)
+			s->errors++;
+		return !(opt.retry && (code == 429 || code >= 500));
+	}
+	json_t *r = json_loadb(sl->resp, sl->resp_len, 0, NULL);
+	bool done = true;
+	if (j->kind_enroll) {
+		const char *id = json_string_value(json_object_get(r, "host_id"));
+		const char *key = json_string_value(json_object_get(r, "host_key"));
+		struct host *h = &hosts[j->host];
+		struct excise_err err = { 0 };
+		if (id && key && strlen(id) < sizeof(h->id) && !strpbrk(id, " \n") &&
+		    excise_proto_key_decode(key, h->key, &err) == 0) {
+			snprintf(h->id, sizeof(h->id), "%s", id);
+			h->enrolled = true;
+			s->stored++;
+			s->acked++;
+			lat_add(s, ms);
+		} else {
+			s->errors++;
+			s->mismatch++;
+		}
+	} else {
+		const char *st = json_string_value(json_object_get(r, "status"));
+		const char *id = json_string_value(json_object_get(r, "id"));
+		bool stored = st && !strcmp(st, "stored"), dup = st && !strcmp(st, "duplicate");
+		if (!(stored || dup) || !id || strcmp(id, j->rid)) {
+			s->errors++;
+			s->mismatch++;
+		} else {
+			lat_add(s, ms);
+			if (stored)
+				s->stored++;
+			else
+				s->duplicate++;
+			if (stored && j->acked)
+				s->double_stored++;
+			if (!j->acked) {
+				j->acked = true;
+				s->acked++;
+				acked_jobs = xrealloc(acked_jobs, (nacked + 1) * sizeof(*acked_jobs));
+				acked_jobs[nacked++] = sl->job;
+				if (acked_out)
+					fprintf(acked_out, "%s %s %s\n", j->rid, hosts[j->host].id, st);
+			}
+		}
+	}
+	json_decref(r);
+	return done;
+}
+
+/* How long a failed job waits before it is sent again: 20 ms doubling to 1 s, jittered. */
+static double backoff(unsigned attempts)
+{
+	double b = 0.02 * (double)(1u << (attempts < 6 ? attempts : 6));
+	if (b > 1.0)
+		b = 1.0;
+	return b / 2 + (double)(rnd() % 1000) / 1000.0 * b / 2;
+}
+
+/* Run one phase: enrollment of every host, or the submissions. */
+static void drive(bool enroll, struct stats *s)
+{
+	CURLM *m = curl_multi_init();
+	if (!m)
+		die("curl_multi_init failed");
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt.conc);
+	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)opt.conc);
+	struct slot *slots = calloc(opt.conc, sizeof(*slots));
+	if (!slots)
+		die("out of memory");
+	for (unsigned i = 0; i < opt.conc; i++)
+		slot_init(&slots[i]);
+	/* enrollment is bounded apart: every host must be enrolled before the load, however
+	 * slowly the collector enrolls (one transaction each) */
+	double start = mono(), deadline = start + (enroll ? opt.enroll_time : opt.duration), hard = deadline + opt.drain;
+	uint64_t issued = 0; /* new jobs started, for the schedule */
+	uint64_t limit = enroll ? nhosts : opt.count;
+	unsigned inflight = 0;
+	for (;;) {
+		double now = mono();
+		for (unsigned i = 0; i < opt.conc && now < deadline; i++) {
+			struct slot *sl = &slots[i];
+			if (sl->busy)
+				continue;
+			size_t job;
+			double t0 = now;
+			if (rq_pop(now, &job)) {
+				/* a resend, timed from when it is sent again */
+			} else if (!enroll && opt.dup_pct && nacked && issued < limit && rnd() % 100 < opt.dup_pct &&
+				   (!opt.rate || now >= start + (double)issued / opt.rate)) {
+				job = acked_jobs[rnd() % nacked];
+				if (opt.rate)
+					t0 = start + (double)issued / opt.rate;
+				issued++;
+			} else if (issued < limit && (!opt.rate || now >= start + (double)issued / opt.rate)) {
+				if (opt.rate)
+					t0 = start + (double)issued / opt.rate;
+				job = enroll ? job_new((uint32_t)issued, true) : job_new((uint32_t)(issued % nhosts), false);
+				issued++;
+			} else {
+				break;
+			}
+			slot_start(m, sl, job, t0);
+			inflight++;
+		}
+		if (!inflight && (now >= deadline || (issued >= limit && !rq_len)))
+			break;
+		if (now >= hard) {
+			for (unsigned i = 0; i < opt.conc; i++)
+				if (slots[i].busy) {
+					curl_multi_remove_handle(m, slots[i].h);
+					slots[i].busy = false;
+					s->sent++;
+					s->errors++;
+					s->neterr++;
+				}
+			break;
+		}
+		int running;
+		curl_multi_perform(m, &running);
+		CURLMsg *msg;
+		int left;
+		now = mono();
+		while ((msg = curl_multi_info_read(m, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct slot *sl = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+			CURLcode cc = msg->data.result;
+			curl_multi_remove_handle(m, sl->h);
+			inflight--;
+			size_t job = sl->job;
+			if (!slot_finish(sl, cc, now, s)) {
+				if (jobs[job].attempts >= MAX_ATTEMPTS)
+					s->gave_up++;
+				else
+					rq_push(job, now + backoff(jobs[job].attempts));
+			}
+		}
+		/* sleep until an answer, the next scheduled start, or a retry's time */
+		double wake = now + 0.05;
+		if (opt.rate && issued < limit)
+			wake = start + (double)issued / opt.rate < wake ? start + (double)issued / opt.rate : wake;
+		if (rq_len && rq[rq_head].at < wake)
+			wake = rq[rq_head].at;
+		int ms = (int)((wake - now) * 1000.0);
+		if (inflight < opt.conc && ((issued < limit && !opt.rate) || (rq_len && rq[rq_head].at <= now)))
+			ms = 0;
+		curl_multi_poll(m, NULL, 0, ms > 0 ? ms : 0, NULL);
+	}
+	s->gave_up += rq_len;
+	rq_len = 0;
+	for (unsigned i = 0; i < opt.conc; i++) {
+		curl_easy_cleanup(slots[i].h);
+		curl_slist_free_all(slots[i].hdrs);
+		free(slots[i].body);
+	}
+	free(slots);
+	curl_multi_cleanup(m);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double pct(const struct stats *s, double p)
+{
+	if (!s->nlat)
+		return 0;
+	size_t i = (size_t)(p / 100.0 * (double)(s->nlat - 1) + 0.5);
+	return s->lat[i];
+}
+
+static json_t *stats_json(struct stats *s)
+{
+	qsort(s->lat, s->nlat, sizeof(*s->lat), cmp_double);
+	double secs = s->last > s->first ? s->last - s->first : 0;
+	json_t *by = json_object();
+	for (unsigned c = 0; c < 600; c++)
+		if (s->by_status[c]) {
+			char k[8];
+			snprintf(k, sizeof(k), "%u", c);
+			json_object_set_new(by, k, json_integer((json_int_t)s->by_status[c]));
+		}
+	if (s->neterr)
+		json_object_set_new(by, "no_answer", json_integer((json_int_t)s->neterr));
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:{s:f, s:f, s:f, s:f}, s:o, s:I}",
+			 "sent", (json_int_t)s->sent, "stored", (json_int_t)s->stored, "duplicate",
+			 (json_int_t)s->duplicate, "status_429", (json_int_t)s->s429, "errors", (json_int_t)s->errors,
+			 "bad_answer", (json_int_t)s->mismatch, "double_stored", (json_int_t)s->double_stored,
+			 "acked", (json_int_t)s->acked, "gave_up", (json_int_t)s->gave_up, "seconds", secs,
+			 "reports_per_s", secs > 0 ? (double)s->acked / secs : 0.0, "latency_ms", "p50", pct(s, 50),
+			 "p95", pct(s, 95), "p99", pct(s, 99), "max", s->nlat ? s->lat[s->nlat - 1] : 0.0, "by_status",
+			 by, "bytes", (json_int_t)s->bytes);
+}
+
+static void usage(void)
+{
+	fputs("usage: loadgen --url http://127.0.0.1:PORT --keys FILE --body FILE[:WEIGHT]...\n"
+	      "               (--enroll SECRET_FILE --hosts N | --resume)\n"
+	      "               [--count N] [--duration S] [--drain S] [--enroll-time S] [--concurrency C] [--rate R]\n"
+	      "               [--retry] [--dup PCT] [--acked FILE] [--log FILE] [--prefix HEX8]\n"
+	      "               [--cacert FILE | --insecure]\n",
+	      stderr);
+	exit(2);
+}
+
+static double num(const char *name, const char *v, double lo, double hi)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (errno || end == v || *end || d < lo || d > hi)
+		die("%s %s: a number from %g to %g", name, v, lo, hi);
+	return d;
+}
+
+/* The URL must name 127.0.0.1 and a port, nothing else: loadgen never loads another host. */
+static void url_check(const char *u)
+{
+	const char *rest = !strncmp(u, "http://", 7) ? u + 7 : !strncmp(u, "https://", 8) ? u + 8 : NULL;
+	if (!rest || strncmp(rest, "127.0.0.1:", 10))
+		die("%s: only http(s)://127.0.0.1:PORT (loopback) is allowed", u);
+	const char *port = rest + 10;
+	size_t n = strspn(port, "0123456789");
+	if (!n || n > 5 || (port[n] && strcmp(port + n, "/")))
+		die("%s: only http(s)://127.0.0.1:PORT (loopback) is allowed", u);
+	int len = (int)(port + n - u);
+	snprintf(url_enroll, sizeof(url_enroll), "%.*s/v1/enroll", len, u);
+	snprintf(url_submit, sizeof(url_submit), "%.*s/v1/submit", len, u);
+}
+
+int main(int argc, char **argv)
+{
+	const char *bodies[MAX_TEMPLATES];
+	unsigned nb = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG(name) (!strcmp(a, name) && (v ? (i++, true) : (die("%s needs a value", name), false)))
+		if (ARG("--url"))
+			opt.url = v;
+		else if (ARG("--keys"))
+			opt.keys = v;
+		else if (ARG("--body")) {
+			if (nb == MAX_TEMPLATES)
+				die("more than %u --body", MAX_TEMPLATES);
+			bodies[nb++] = v;
+		} else if (ARG("--enroll"))
+			opt.secret_file = v;
+		else if (ARG("--hosts"))
+			opt.hosts = (unsigned)num(a, v, 1, MAX_HOSTS);
+		else if (!strcmp(a, "--resume"))
+			opt.resume = true;
+		else if (ARG("--count"))
+			opt.count = (uint64_t)num(a, v, 0, MAX_COUNT);
+		else if (ARG("--duration"))
+			opt.duration = num(a, v, 0.1, MAX_DURATION);
+		else if (ARG("--enroll-time"))
+			opt.enroll_time = num(a, v, 1, MAX_DURATION);
+		else if (ARG("--drain"))
+			opt.drain = num(a, v, 0, 120);
+		else if (ARG("--concurrency"))
+			opt.conc = (unsigned)num(a, v, 1, MAX_CONC);
+		else if (ARG("--rate"))
+			opt.rate = num(a, v, 1, 1e6);
+		else if (!strcmp(a, "--retry"))
+			opt.retry = true;
+		else if (ARG("--dup"))
+			opt.dup_pct = (unsigned)num(a, v, 0, 50);
+		else if (ARG("--acked"))
+			opt.acked_path = v;
+		else if (ARG("--log"))
+			opt.log_path = v;
+		else if (ARG("--prefix")) {
+			if (strlen(v) != 8 || strspn(v, "0123456789abcdef") != 8)
+				die("--prefix: 8 lower-case hex digits");
+			opt.prefix = v;
+		} else if (ARG("--cacert"))
+			opt.cacert = v;
+		else if (!strcmp(a, "--insecure"))
+			opt.insecure = true;
+		else
+			usage();
+#undef ARG
+	}
+	if (!opt.url || !opt.keys || !nb || (!opt.resume == !opt.secret_file) || (opt.secret_file && !opt.hosts))
+		usage();
+	url_check(opt.url);
+	for (unsigned i = 0; i < nb; i++)
+		tmpl_load(bodies[i]);
+	if (getrandom(&rng_state, sizeof(rng_state), 0) != (ssize_t)sizeof(rng_state))
+		die("getrandom failed");
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		die("curl_global_init failed");
+	if (opt.acked_path && !(acked_out = fopen(opt.acked_path, "w")))
+		die("%s: %s", opt.acked_path, strerror(errno));
+	if (acked_out) /* a line at a time: a test watches it grow */
+		setvbuf(acked_out, NULL, _IOLBF, 0);
+	if (opt.log_path && !(log_out = fopen(opt.log_path, "w")))
+		die("%s: %s", opt.log_path, strerror(errno));
+
+	json_t *out = json_object();
+	if (opt.secret_file) {
+		FILE *f = fopen(opt.secret_file, "r");
+		char buf[512];
+		if (!f || !fgets(buf, sizeof(buf), f))
+			die("%s: cannot read the secret", opt.secret_file);
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = 0;
+		secret = strdup(buf);
+		hosts_make();
+		struct stats es = { 0 };
+		bool retry = opt.retry;
+		opt.retry = true; /* every host must enroll: 429s and lost answers are sent again */
+		drive(true, &es);
+		opt.retry = retry;
+		json_object_set_new(out, "enroll", stats_json(&es));
+		free(es.lat);
+		unsigned missing = 0;
+		for (unsigned i = 0; i < nhosts; i++)
+			missing += !hosts[i].enrolled;
+		if (missing) {
+			char *s = json_dumps(out, JSON_INDENT(2));
+			puts(s);
+			die("%u of %u hosts did not enroll", missing, nhosts);
+		}
+		hosts_save();
+		njobs = 0;
+	} else {
+		hosts_load();
+	}
+	struct stats ss = { 0 };
+	if (opt.count) /* --count 0: enroll only */
+		drive(false, &ss);
+	json_object_set_new(out, "hosts", json_integer(nhosts));
+	json_object_set_new(out, "submit", stats_json(&ss));
+	free(ss.lat);
+	char *s = json_dumps(out, JSON_INDENT(2));
+	puts(s);
+	free(s);
+	json_decref(out);
+	if (acked_out && (fflush(acked_out) || fclose(acked_out)))
+		die("%s: %s", opt.acked_path, strerror(errno));
+	if (log_out)
+		fclose(log_out);
+	free(jobs);
+	free(hosts);
+	free(acked_jobs);
+	free(rq);
+	free(secret);
+	curl_global_cleanup();
+	return 0;
+}

@@ -236,6 +236,30 @@ int root_realpath(const struct root *r, const char *path, char **ret)
 	return 0;
 }
 
+int read_host_file(const char *what, const char *path, size_t max, char **ret_data, size_t *ret_len,
+		   struct excise_err *err)
+{
+	*ret_data = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return err_setc(err, neg_errno(), "%s '%s'", what, path);
+	struct stat st;
+	int r = fstat(fd, &st) < 0 ? neg_errno() : 0;
+	if (r == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		r = -EXCISE_E_SPECIAL;
+	size_t len = 0;
+	if (r == 0)
+		r = read_fd_all(fd, max, ret_data, &len);
+	close(fd);
+	if (r == -EXCISE_E_TOOBIG)
+		return err_set(err, r, "%s '%s': over %zu bytes", what, path, max);
+	if (r < 0)
+		return err_setc(err, r, "%s '%s'", what, path);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
 int read_fd_all(int fd, size_t max, char **ret_data, size_t *ret_len)
 {
 	struct stat st;

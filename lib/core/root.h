@@ -129,6 +129,14 @@ NODISCARD int root_open_regular(const struct root *r, const char *path, bool nof
 NODISCARD int root_read_regular(const struct root *r, const char *path, size_t max, char **ret_data,
 				size_t *ret_len, struct stat *ret_st);
 
+/* A whole regular file of the host named by the operator (a config file, a PEM, a
+ * key), up to `max` bytes: opened without blocking and its type checked before any
+ * read, as root_open_regular does in a root. -errno, -EXCISE_E_SPECIAL (a device,
+ * FIFO or socket), -EISDIR or -EXCISE_E_TOOBIG, with `what` and the path in `err`.
+ * *ret_data is NUL-terminated; free() it. */
+NODISCARD int read_host_file(const char *what, const char *path, size_t max, char **ret_data, size_t *ret_len,
+			     struct excise_err *err);
+
 /* Join a directory and a name into a new string ("/" + "x" gives "/x"); NULL on OOM. */
 char *path_join(const char *dir, const char *name);
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/root.h"
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
@@ -88,31 +89,19 @@ void excise_freport_config_free(struct excise_freport_config *c)
 
 int excise_freport_config_read(const char *path, struct excise_freport_config **ret, struct excise_err *err)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return err_setc(err, -errno, "report config '%s'", path);
-	struct buf b;
-	buf_init(&b, EXCISE_MAX_FREPORT_CONFIG_SIZE + 1);
-	char chunk[8192];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && !b.err)
-		buf_add(&b, chunk, n);
-	bool rerr = ferror(f);
-	fclose(f);
-	if (rerr) {
-		buf_done(&b);
-		return err_setc(err, -EIO, "report config '%s'", path);
-	}
+	char *text = NULL;
+	size_t len = 0;
+	int r = read_host_file("report config", path, EXCISE_MAX_FREPORT_CONFIG_SIZE, &text, &len, err);
+	if (r < 0)
+		return r;
 	struct doc d;
 	doc_init(&d, "report config", path, err);
-	int r = b.err == -EXCISE_E_TOOBIG ? doc_size(&d, EXCISE_MAX_FREPORT_CONFIG_SIZE + 1,
-						  EXCISE_MAX_FREPORT_CONFIG_SIZE) : b.err;
 	struct excise_freport_config *c = calloc(1, sizeof(*c));
-	if (!r && !c)
+	if (!c)
 		r = -ENOMEM;
 	if (!r)
-		r = doc_load(&d, b.p, b.n, EXCISE_MAX_FREPORT_CONFIG_SIZE, &c->root);
-	buf_done(&b);
+		r = doc_load(&d, text, len, EXCISE_MAX_FREPORT_CONFIG_SIZE, &c->root);
+	free(text);
 	if (!r) {
 		/* the nested objects fill the same struct */
 		r = doc_dispatch(&d, c->root, &config_table, c);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/root.h"
 #include "core/buf.h"
 #include "core/doc.h"
 #include "core/err.h"
@@ -183,46 +184,21 @@ static const struct doc_field config_fields[] = {
 };
 static const struct doc_table config_table = { .fields = config_fields, .unknown = DOC_UNKNOWN_REFUSE };
 
-static int read_small(const char *path, size_t max, struct buf *b, struct excise_err *err)
-{
-	buf_init(b, max + 1);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return err_setc(err, -errno, "'%s'", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(err, -EXCISE_E_SPECIAL, "'%s': not a regular file", path);
-	}
-	char chunk[8192];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && !b->err)
-		buf_add(b, chunk, (size_t)n);
-	int e = n < 0 ? -errno : 0;
-	close(fd);
-	if (e < 0)
-		return err_setc(err, e, "reading '%s'", path);
-	if (b->err || b->n > max)
-		return err_set(err, -EXCISE_E_TOOBIG, "'%s': over %zu bytes", path, max);
-	return 0;
-}
-
 int excise_serve_config_read(struct excise_serve_config *c, const char *path, struct excise_err *err)
 {
-	struct buf b;
-	int r = read_small(path, EXCISE_MAX_SERVE_CONFIG, &b, err);
-	if (r < 0) {
-		buf_done(&b);
+	char *text = NULL;
+	size_t len = 0;
+	int r = read_host_file("config", path, EXCISE_MAX_SERVE_CONFIG, &text, &len, err);
+	if (r < 0)
 		return r;
-	}
 	struct doc d;
 	doc_init(&d, "config", path, err);
 	json_t *o = NULL;
-	r = doc_load(&d, b.p, b.n, EXCISE_MAX_SERVE_CONFIG, &o);
+	r = doc_load(&d, text, len, EXCISE_MAX_SERVE_CONFIG, &o);
 	if (r == 0)
 		r = doc_dispatch(&d, o, &config_table, c);
 	json_decref(o);
-	buf_done(&b);
+	free(text);
 	if (r == 0 && c->tls_cert && c->plain_http)
 		r = err_set(err, -EXCISE_E_CORRUPT, "config '%s': /plain_http: true with a /tls pair: choose one", path);
 	return r;

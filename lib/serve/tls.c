@@ -24,7 +24,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "core/buf.h"
+#include "core/root.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/macro.h"
@@ -136,36 +136,14 @@ out:
 /* A whole PEM file into a string (at most EXCISE_MAX_SERVE_PEM bytes). */
 static int read_pem(const char *path, char **ret, struct excise_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return err_setc(err, -errno, "'%s'", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(err, -EXCISE_E_SPECIAL, "'%s': not a regular file", path);
-	}
-	struct buf b;
-	buf_init(&b, EXCISE_MAX_SERVE_PEM);
-	char chunk[8192];
-	ssize_t n;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_add(&b, chunk, (size_t)n);
-	int e = n < 0 ? -errno : 0;
-	close(fd);
-	if (e < 0) {
-		buf_done(&b);
-		return err_setc(err, e, "reading '%s'", path);
-	}
-	if (b.err == -EXCISE_E_TOOBIG) {
-		buf_done(&b);
-		return err_set(err, -EXCISE_E_TOOBIG, "'%s': over %u bytes", path, EXCISE_MAX_SERVE_PEM);
-	}
-	if (strlen(b.p) != b.n) {
-		buf_done(&b);
+	size_t len = 0;
+	int r = read_host_file("PEM file", path, EXCISE_MAX_SERVE_PEM, ret, &len, err);
+	if (r == 0 && strlen(*ret) != len) {
+		free(*ret);
+		*ret = NULL;
 		return err_set(err, -EXCISE_E_CORRUPT, "'%s': a NUL byte in a PEM file", path);
 	}
-	int r = buf_take(&b, ret);
-	return r < 0 ? err_setc(err, r, "reading '%s'", path) : 0;
+	return r;
 }
 
 int excise_serve_pem_pair(const char *cert_file, const char *key_file, char **ret_cert, char **ret_key,

@@ -27,9 +27,9 @@ sha256sum "$CANARY/file" >"$T/canary.sum"
 # the O_PATH open that lets excise fstat it first is not.
 R=$T/special
 fixture_copy linux "$R"
-rm -f "$R/etc/os-release" "$R/etc/hostname" "$R/etc/ssl/certs/ca-certificates.crt"
+rm -f "$R/etc/os-release" "$R/etc/hostname" "$R/etc/machine-id" "$R/etc/ssl/certs/ca-certificates.crt"
 mknod "$R/etc/os-release" c 1 3
-mkfifo "$R/etc/hostname"
+mkfifo "$R/etc/hostname" "$R/etc/machine-id"
 mknod "$R/etc/ssl/certs/ca-certificates.crt" c 1 3
 mkdir -p "$R/etc/pki/tls/certs" "$R/lib/modules/6.1.0-9-amd64/extra" "$R/etc/init.d" \
 	"$R/var/lib/dpkg/updates" "$R/home/alice/.mozilla/firefox/abcd.default"
@@ -39,7 +39,7 @@ mknod "$R/lib/modules/6.1.0-9-amd64/extra/kl_dev.ko" c 1 3
 mkfifo "$R/etc/systemd/system/kesl-fifo.service" "$R/etc/init.d/kesl-fifo" "$R/var/lib/dpkg/updates/0001"
 printf '[Profile0]\nName=default\nIsRelative=1\nPath=abcd.default\n' >"$R/home/alice/.mozilla/firefox/profiles.ini"
 mkfifo "$R/home/alice/.mozilla/firefox/abcd.default/cert9.db"
-specials=("$R/etc/os-release" "$R/etc/hostname" "$R/etc/ssl/certs/ca-certificates.crt"
+specials=("$R/etc/os-release" "$R/etc/hostname" "$R/etc/machine-id" "$R/etc/ssl/certs/ca-certificates.crt"
 	"$R/etc/pki/tls/certs/ca-bundle.crt" "$R/lib/modules/6.1.0-9-amd64/extra/kl_fifo.ko"
 	"$R/lib/modules/6.1.0-9-amd64/extra/kl_dev.ko" "$R/etc/systemd/system/kesl-fifo.service"
 	"$R/etc/init.d/kesl-fifo" "$R/var/lib/dpkg/updates/0001"
@@ -70,7 +70,7 @@ for _ in $(seq 100); do [ -e "$T/opens" ] && break; sleep 0.1; done
 rc=0
 timeout 120 "$EXCISE" scan --root "$R" --format json -o "$T/out.json" 2>"$T/scan.err" || rc=$?
 check_eq "special files: the scan finished (no hang), found KESL" "$rc" 1
-check_eq "special files: none of the 10 device nodes and FIFOs was opened" "$(cat "$T/opens")" ""
+check_eq "special files: none of the 11 device nodes and FIFOs was opened" "$(cat "$T/opens")" ""
 check_eq "special files: a device as the trust bundle is an item error naming it" \
 	"$(has_err truststore "'/etc/ssl/certs/ca-certificates.crt': cannot read: a device, FIFO or socket")" True
 check_eq "special files: a FIFO as a trust bundle too" \
@@ -85,6 +85,18 @@ check_eq "special files: a FIFO as cert9.db is an item error naming it" \
 	"$(has_err nss-certs "abcd.default/cert9.db")" True
 check_eq "special files: the hostname FIFO is not read" "$(jq_py "$T/out.json" "r['host']['hostname']")" ""
 check_eq "special files: the device os-release is not read" "$(jq_py "$T/out.json" "r['host']['os']")" None
+# and the report says which host facts it could not read, and why (an input named "host")
+check_eq "special files: the hostname FIFO is said" \
+	"$(has_err host "'/etc/hostname': cannot read the host name: a device, FIFO or socket")" True
+check_eq "special files: the machine-id FIFO is said" \
+	"$(has_err host "'/etc/machine-id': cannot read the machine id: a device, FIFO or socket")" True
+check_eq "special files: the os-release device is said" \
+	"$(has_err host "'/etc/os-release': cannot read the OS release: a device, FIFO or socket")" True
+check_eq "special files: the host facts' input comes first and did not fail" \
+	"$(jq_py "$T/out.json" "[r['sources'][0]['name'], r['sources'][0]['status'], r['sources'][0]['n_errors']]")" '["host", "ok", 3]'
+check_eq "special files: the machine id is unknown" "$(jq_py "$T/out.json" "r['host']['machine_id']")" None
+expect "special files: the text report says it" 1 "source host: 3 item errors" \
+	"$EXCISE" scan --root "$R" --format text
 kill "$watcher" 2>/dev/null
 wait "$watcher" 2>/dev/null
 

@@ -38,9 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > FUZZ_MAX_INPUT)
 		return 0;
-	char *v = strndup((const char *)data, size);
+	char *v = malloc(size + 1); /* not strndup: the input has no NUL to stop strlen */
 	if (!v)
 		return 0;
+	memcpy(v, data, size);
+	v[size] = 0;
 	size_t len = strlen(v);
 	struct imagepath ip;
 	imagepath_split(v, len, &ip);

@@ -15,6 +15,21 @@ static bool blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The n bytes at p up to the first NUL, as a string. Not strndup: the script need not
+ * end in a NUL, and nothing past its n bytes may be looked at. */
+static char *dup_bytes(const char *p, size_t n)
+{
+	const char *z = memchr(p, 0, n);
+	if (z)
+		n = (size_t)(z - p);
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = 0;
+	}
+	return s;
+}
+
 /* The value of a header line "# Key: value" starting at `line` (len bytes), or NULL. */
 static char *lsb_value(const char *line, size_t len, const char *key, int *err)
 {
@@ -29,12 +44,13 @@ static char *lsb_value(const char *line, size_t len, const char *key, int *err)
 	i += kl;
 	while (i < len && blank(line[i]))
 		i++;
-	size_t end = len;
+	const char *nul = memchr(line + i, 0, len - i); /* a NUL ends the value, as it ends a string */
+	size_t end = nul ? (size_t)(nul - line) : len;
 	while (end > i && (blank(line[end - 1]) || line[end - 1] == '\r'))
 		end--;
 	if (end == i)
 		return NULL;
-	char *v = strndup(line + i, end - i);
+	char *v = dup_bytes(line + i, end - i);
 	if (!v)
 		*err = -ENOMEM;
 	return v;

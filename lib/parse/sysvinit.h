@@ -6,7 +6,8 @@
  * Lines are split at '\n' (a missing final newline is tolerated). The
  * description is the value of the first LSB header line "# Short-Description:
  * value" (the key compared ignoring ASCII case, blanks after '#' and after the
- * colon skipped, trailing blanks and '\r' stripped, an empty value ignored),
+ * colon skipped, the value ending at a NUL byte if any, trailing blanks and '\r'
+ * stripped, an empty value ignored),
  * else of the first "# Description:" line. The daemon is the value of the first
  * line whose first non-blank bytes are "DAEMON=" followed by at least one byte,
  * read as one shell assignment (keyfile_parse_env); a line that is not one is

@@ -60,6 +60,12 @@ static void test_daemon(void **state)
 	EXPECT("# Short-Description: s\nDAEMON=/usr/sbin/last", "s", "/usr/sbin/last");
 	static const char nul[] = "# Short-Description: a\0b\nDAEMON=/d\n";
 	expect(nul, sizeof(nul) - 1, "a", "/d");
+	/* a value that a NUL ends: cut there, then trimmed; nothing before the NUL is no value
+	 * (found by fuzz-sysvinit: an empty description) */
+	static const char nul_first[] = "#\tshort-description:\t  \0\0CRLF\n# Description: long\n";
+	expect(nul_first, sizeof(nul_first) - 1, "long", NULL);
+	static const char nul_blank[] = "# Short-Description: kept  \0 after the NUL\n";
+	expect(nul_blank, sizeof(nul_blank) - 1, "kept", NULL);
 }
 
 /* A script of blanks only, without a NUL after it: nothing read past its end (ASan). */

@@ -38,6 +38,31 @@ static void harden(struct sqlitedb *db)
 	sqlite3_progress_handler(db->h, 1000, progress, db);
 }
 
+int sqlitedb_check_header(const char *name, const char *what, const unsigned char *h, size_t hlen,
+			  uint64_t size, bool wal, struct excise_err *err)
+{
+	if (size == 0 && wal)
+		return 0;
+	if (hlen < 100 || memcmp(h, "SQLite format 3", 16) != 0)
+		return err_set(err, -EXCISE_E_CORRUPT, "'%s': corrupt %s: no SQLite header", name, what);
+	uint32_t psize = (uint32_t)h[16] << 8 | h[17];
+	if (psize == 1)
+		psize = 65536;
+	if (psize < 512 || (psize & (psize - 1)) != 0)
+		return err_set(err, -EXCISE_E_CORRUPT, "'%s': corrupt %s: page size %u at offset 16", name, what,
+			       (unsigned)psize);
+	if (size % psize != 0)
+		return err_set(err, -EXCISE_E_CORRUPT, "'%s': corrupt %s: size %llu is not a multiple of its page "
+			       "size %u (truncated?)", name, what, (unsigned long long)size, (unsigned)psize);
+	uint32_t pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 | (uint32_t)h[30] << 8 | h[31];
+	bool valid = memcmp(h + 24, h + 92, 4) == 0 && pages > 0;
+	if (valid && !wal && size < (uint64_t)pages * psize)
+		return err_set(err, -EXCISE_E_CORRUPT, "'%s': corrupt %s: %llu bytes, but its header says %u pages "
+			       "of %u (truncated)", name, what, (unsigned long long)size, (unsigned)pages,
+			       (unsigned)psize);
+	return 0;
+}
+
 int sqlitedb_open_mem(const char *name, unsigned char *data, size_t len, struct sqlitedb *db,
 		      struct excise_err *err)
 {

@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "core/macro.h"
 #include "excise/error.h"
 
 struct sqlitedb {
@@ -26,6 +27,19 @@ struct sqlitedb {
 	int64_t deadline_ns;   /* CLOCK_MONOTONIC: statements are interrupted past it */
 	bool expired;          /* the deadline interrupted a statement */
 };
+
+/* The 100-byte header at the start of an SQLite file, checked before SQLite (or
+ * librpm, which leaks its handle when it cannot open a database) sees the file:
+ * `h` is the first `hlen` bytes of the file, `size` its size, `wal` whether a
+ * non-empty -wal file lies beside it. Refused with -EXCISE_E_CORRUPT, `err` saying
+ * "'<name>': corrupt <what>: ...": fewer than 100 bytes or no "SQLite format 3\0"
+ * magic, a page size (offset 16, big-endian, 1 for 65536) not a power of two from
+ * 512, a size not a multiple of the page size, or, when the header's page count
+ * (offset 28) is valid (its change counter at 24 equals the one at 92) and no WAL
+ * may hold the rest, a size below that many pages. An empty file with a WAL beside
+ * it is accepted (the database is all in the WAL). Else 0. */
+NODISCARD int sqlitedb_check_header(const char *name, const char *what, const unsigned char *h, size_t hlen,
+				    uint64_t size, bool wal, struct excise_err *err);
 
 /* Open the `len` bytes at `data` (kept by the caller until sqlitedb_close) as a
  * read-only in-memory database; a WAL database is read as a rollback one (its -wal

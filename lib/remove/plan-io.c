@@ -210,9 +210,10 @@ static const struct doc_field seen_known_fields[] = {
 	{ "known", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan_object, known), DOC_REQUIRED },
 	{ 0 },
 };
-static const struct doc_table seen_known_table = { seen_known_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table seen_known_table = { seen_known_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 /* dev, ino and size are written as JSON's signed integers: their bits are read back */
 static const struct doc_field seen_fields[] = {
+	{ "known", DOC_BOOLEAN, NULL, 0, DOC_REQUIRED },
 	{ "type", DOC_STRING, seen_type, offsetof(struct excise_plan_object, type), DOC_REQUIRED, .values = seen_types },
 	OBJ_FIELD("dev", doc_int64, dev, DOC_REQUIRED),
 	OBJ_FIELD("ino", doc_int64, ino, DOC_REQUIRED),
@@ -220,17 +221,18 @@ static const struct doc_field seen_fields[] = {
 	OBJ_FIELD("mtime_ns", doc_int64, mtime_ns, DOC_REQUIRED),
 	{ 0 },
 };
-static const struct doc_table seen_table = { seen_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table seen_table = { seen_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
-/* "seen": {"known": false}, or what was at the path. */
+/* "seen": {"known": false}, or what was at the path: {"known": true, "type", ...}. Each
+ * form is read by a table that refuses any other member. */
 static int seen_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
 {
 	(void)f;
 	struct excise_plan_object *o = ret;
-	int r = doc_dispatch(d, v, &seen_known_table, o);
-	if (r >= 0 && o->known)
-		r = doc_dispatch(d, v, &seen_table, o);
-	return r;
+	if (!json_is_true(json_object_get(v, "known")))
+		return doc_dispatch(d, v, &seen_known_table, o);
+	o->known = true;
+	return doc_dispatch(d, v, &seen_table, o);
 }
 
 static const char *const confidences[] = { "none", "weak", "strong", "definitive", NULL };
@@ -247,7 +249,7 @@ static const struct doc_field evidence_fields[] = {
 	  .min = EXCISE_CONF_WEAK, .values = confidences },
 	{ 0 },
 };
-static const struct doc_table evidence_table = { evidence_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table evidence_table = { evidence_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
 static int step_check(struct doc *d, json_t *obj, void *base)
 {
@@ -303,7 +305,7 @@ static const struct doc_field step_fields[] = {
 	  .count = offsetof(struct excise_plan_step, n_evidence) },
 	{ 0 },
 };
-static const struct doc_table step_table = { step_fields, DOC_UNKNOWN_IGNORE, NULL, step_check };
+static const struct doc_table step_table = { step_fields, DOC_UNKNOWN_REFUSE, NULL, step_check };
 
 static const struct doc_field skip_fields[] = {
 	BYTES(struct excise_plan_skip, "what", what, 0),
@@ -311,7 +313,7 @@ static const struct doc_field skip_fields[] = {
 	{ "refused", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan_skip, refused), DOC_REQUIRED },
 	{ 0 },
 };
-static const struct doc_table skip_table = { skip_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table skip_table = { skip_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
 static const char *const platforms[] = { "linux", "windows", "macos", NULL };
 
@@ -338,7 +340,7 @@ static const struct doc_field host_fields[] = {
 	{ "live", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan, live), DOC_REQUIRED },
 	{ 0 },
 };
-static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_IGNORE, NULL, host_check };
+static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_REFUSE, NULL, host_check };
 
 static const struct doc_field catalog_fields[] = {
 	BYTES(struct excise_plan, "id", catalog_id, DOC_NULLABLE),
@@ -346,7 +348,7 @@ static const struct doc_field catalog_fields[] = {
 	BYTES(struct excise_plan, "sha256", catalog_sha256, DOC_NULLABLE),
 	{ 0 },
 };
-static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table catalog_table = { catalog_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
 static const char *const plan_schema[] = { PLAN_SCHEMA, NULL };
 
@@ -360,6 +362,9 @@ static const struct doc_field plan_fields[] = {
 	{ "catalog", DOC_OBJECT, doc_object, 0, DOC_REQUIRED, .table = &catalog_table },
 	PLAN_FIELD("scanned_ns", DOC_INTEGER, doc_int64, scanned_ns),
 	PLAN_FIELD("created_ns", DOC_INTEGER, doc_int64, created_ns),
+	/* the same times for people to read: the _ns members are what counts */
+	{ "scanned", DOC_STRING, NULL, 0, 0, .max = 64 },
+	{ "created", DOC_STRING, NULL, 0, 0, .max = 64 },
 	PLAN_FIELD("reboot_required", DOC_BOOLEAN, doc_bool, reboot_required),
 	{ "steps", DOC_ARRAY, doc_objects, offsetof(struct excise_plan, steps), DOC_REQUIRED,
 	  .max = EXCISE_MAX_PLAN_STEPS, .table = &step_table, .size = sizeof(struct excise_plan_step),
@@ -369,7 +374,7 @@ static const struct doc_field plan_fields[] = {
 	  .count = offsetof(struct excise_plan, n_skipped) },
 	{ 0 },
 };
-static const struct doc_table plan_table = { plan_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table plan_table = { plan_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
 
 int excise_plan_read_json(const char *name, const char *bytes, size_t len, struct excise_plan **ret,
 			  struct excise_err *err)

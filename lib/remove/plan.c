@@ -810,26 +810,54 @@ bool plan_has_rule(const char *platform, const char *source)
 	return false;
 }
 
+static const char *platform_title(const char *platform)
+{
+	return !strcmp(platform, "linux") ? "Linux" : !strcmp(platform, "windows") ? "Windows" : "macOS";
+}
+
+/* The rule for evidence `e` on `platform`, or NULL. */
+static const struct rule *rule_of(const struct excise_evidence *e, const char *platform)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const struct rule *r = &rules[i];
+		if (!strcmp(r->source, e->source) && (r->kind == _EXCISE_OBS_KIND_MAX || r->kind == e->kind) &&
+		    names_platform(r->platforms, platform))
+			return r;
+	}
+	return NULL;
+}
+
 static void plan_evidence(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *platform = b->p->platform;
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		const struct rule *r = &rules[i];
-		if (strcmp(r->source, e->source) || (r->kind != _EXCISE_OBS_KIND_MAX && r->kind != e->kind) ||
-		    !names_platform(r->platforms, platform))
-			continue;
-		if (r->plan) {
-			r->plan(b, f, e);
-		} else {
-			char what[600];
-			what_of(e, what, sizeof(what));
-			skipf(b, false, what, "%s evidence: not removed by excise on %s (%s)", e->source,
-			      !strcmp(platform, "linux") ? "Linux" : !strcmp(platform, "windows") ? "Windows" : "macOS",
-			      r->why);
-		}
+	const struct rule *r = rule_of(e, platform);
+	char what[600];
+	if (r && r->plan) {
+		r->plan(b, f, e);
 		return;
 	}
-	char what[600];
+	if (r) {
+		what_of(e, what, sizeof(what));
+		skipf(b, false, what, "%s evidence: not removed by excise on %s (%s)", e->source, platform_title(platform),
+		      r->why);
+		return;
+	}
+	/* Evidence of another platform whose markers the root also carried (a Linux image with a
+	 * copied Windows hive): the plan acts on its own platform's install; the rest is the
+	 * scan's word, not acted on, and no reason to refuse the plan. */
+	const char *list = b->s->host.platforms;
+	for (const char *c = list; c && *c; c += strcspn(c, ","), c += *c == ',') {
+		char other[16];
+		snprintf(other, sizeof(other), "%.*s", (int)strcspn(c, ","), c);
+		if (!strcmp(other, platform) || !rule_of(e, other))
+			continue;
+		what_of(e, what, sizeof(what));
+		skipf(b, false, what, "%s evidence of %s, in a %s root that also carries %s's markers: not acted on by "
+		      "this %s plan; remove it by hand, or on the %s system it came from", e->source,
+		      platform_title(other), platform_title(platform), platform_title(other), platform_title(platform),
+		      platform_title(other));
+		return;
+	}
 	what_of(e, what, sizeof(what));
 	skipf(b, true, what, "no removal rule for %s evidence from source %s on %s: a report of another excise "
 	      "version? plan it with the excise that scanned it", excise_obs_kind_name(e->kind), e->source, platform);
@@ -1238,7 +1266,8 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 	if (r == 0)
 		r = open_target(&b, err);
 	if (r == 0)
-		r = matcher_new(o->catalog, p->platform, &b.m, err);
+		/* the indicators of every platform the scan had: evidence of each is checked against its own */
+		r = matcher_new(o->catalog, h->platforms ? h->platforms : p->platform, &b.m, err);
 	for (size_t i = 0; r == 0 && i < s->n_findings && !b.err; i++) {
 		const struct excise_finding *f = &s->findings[i];
 		for (size_t j = 0; j < f->n_evidence && !b.err; j++) {

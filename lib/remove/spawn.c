@@ -43,23 +43,31 @@ bool spawn_have(const char *tool)
 	return find_tool(tool, path, sizeof(path));
 }
 
-/* Keep the last line of what was printed. */
-static void keep_tail(char *tail, size_t size, size_t *used, const char *p, size_t len)
+/* The last line a tool printed, kept as its output arrives in reads of any size: a line
+ * is whole from one '\n' to the next whatever reads it spans (its first size-1 bytes when
+ * longer); blank lines do not replace it. */
+struct tail {
+	char *buf;
+	size_t size, used;
+	bool ended; /* the line in buf ended: the next byte begins another */
+};
+
+static void keep_tail(struct tail *t, const char *p, size_t len)
 {
-	if (!tail || size < 2)
+	if (!t->buf || t->size < 2)
 		return;
 	for (size_t i = 0; i < len; i++) {
-		char c = p[i];
-		if (c == '\n') {
-			if (*used)
-				tail[*used] = 0;
+		if (p[i] == '\n') {
+			t->ended = t->used > 0;
 			continue;
 		}
-		if (i > 0 && p[i - 1] == '\n')
-			*used = 0; /* a new line begins */
-		if (*used + 1 < size)
-			tail[(*used)++] = c;
-		tail[*used] = 0;
+		if (t->ended) {
+			t->used = 0;
+			t->ended = false;
+		}
+		if (t->used + 1 < t->size)
+			t->buf[t->used++] = p[i];
+		t->buf[t->used] = 0;
 	}
 }
 
@@ -151,7 +159,7 @@ static int run(const struct root *r, const char *const argv[], int log_fd, bool 
 	bool too_big = false, timed_out = false;
 	if (capture && !(obuf = malloc(max + 1)))
 		too_big = true; /* read and drop; reported below */
-	size_t used = 0;
+	struct tail kept = { .buf = tail, .size = tail_size };
 	if (tail && tail_size)
 		tail[0] = 0;
 	char why[300] = "";
@@ -192,7 +200,7 @@ static int run(const struct root *r, const char *const argv[], int log_fd, bool 
 			if (i == 0) {
 				if (log_fd >= 0)
 					(void)!write_fd_all(log_fd, buf, (size_t)n);
-				keep_tail(tail, tail_size, &used, buf, (size_t)n);
+				keep_tail(&kept, buf, (size_t)n);
 			} else if (i == 2) {
 				size_t c = (size_t)n < sizeof(why) - 1 - why_len ? (size_t)n : sizeof(why) - 1 - why_len;
 				memcpy(why + why_len, buf, c);
@@ -227,7 +235,7 @@ static int run(const struct root *r, const char *const argv[], int log_fd, bool 
 				       argv[0], r->path, why);
 		return err_set(err, -ENOEXEC, "running %s: %s", exe, why);
 	}
-	if (confined && WIFEXITED(st) && WEXITSTATUS(st) == CONFINE_SETUP_FAILED && !olen && !used) {
+	if (confined && WIFEXITED(st) && WEXITSTATUS(st) == CONFINE_SETUP_FAILED && !olen && !kept.used) {
 		free(obuf);
 		return err_set(err, -EXCISE_E_REFUSED, "%s not run on the offline root '%s': its confinement ended "
 			       "before the tool started; a tool acting on an image never runs unconfined", argv[0], r->path);

@@ -385,6 +385,53 @@ static int seconds_field(struct doc *d, const struct doc_field *f, json_t *v, vo
 	return 0;
 }
 
+/* host.platforms: every platform whose markers the root carried, the primary first, each
+ * once ("linux", "windows", "macos"), kept as the scan keeps it: "linux,windows". */
+static int platforms_field(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	(void)f;
+	static const char *const known[] = { "linux", "windows", "macos" };
+	char list[32] = "";
+	unsigned seen = 0;
+	size_t n = json_array_size(v);
+	if (n < 1 || n > ARRAY_SIZE(known))
+		return doc_fail(d, "expected 1 to %zu platforms", ARRAY_SIZE(known));
+	for (size_t i = 0; i < n; i++) {
+		size_t mark = doc_enter_index(d, i);
+		const char *p = json_string_value(json_array_get(v, i));
+		size_t k = 0;
+		while (k < ARRAY_SIZE(known) && !(p && !strcmp(p, known[k])))
+			k++;
+		if (k == ARRAY_SIZE(known))
+			return doc_fail(d, "expected one of linux|windows|macos");
+		if (seen & 1u << k)
+			return doc_fail(d, "platform '%s' listed twice", p);
+		seen |= 1u << k;
+		if (list[0])
+			strcat(list, ",");
+		strcat(list, p);
+		doc_leave(d, mark);
+	}
+	char *dup = strdup(list);
+	if (!dup)
+		return doc_failc(d, -ENOMEM, "out of memory");
+	*(char **)ret = dup;
+	return 0;
+}
+
+/* The primary platform is the first of the list, as the scan writes it. */
+static int host_check(struct doc *d, json_t *obj, void *base)
+{
+	(void)obj;
+	const struct excise_host *h = base;
+	size_t n = h->platforms ? strcspn(h->platforms, ",") : 0;
+	if (h->platforms && (strlen(h->platform) != n || strncmp(h->platform, h->platforms, n) != 0)) {
+		doc_enter_key(d, "platforms");
+		return doc_fail(d, "expected the platform '%s' first", h->platform);
+	}
+	return 0;
+}
+
 #define SOURCE(key, type, handler, member, flags) \
 	{ key, type, handler, offsetof(struct excise_source_result, member), flags }
 static const struct doc_field source_fields[] = {
@@ -411,9 +458,10 @@ static const struct doc_field host_fields[] = {
 	BYTES(struct excise_host, "root", root, DOC_REQUIRED | DOC_ABSOLUTE),
 	BYTES(struct excise_host, "platform", platform, DOC_REQUIRED),
 	{ "live", DOC_BOOLEAN, doc_bool, offsetof(struct excise_host, live), 0 },
+	{ "platforms", DOC_ARRAY, platforms_field, offsetof(struct excise_host, platforms), 0 },
 	{ 0 },
 };
-static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_IGNORE, NULL, NULL };
+static const struct doc_table host_table = { host_fields, DOC_UNKNOWN_IGNORE, NULL, host_check };
 
 /* The catalog the report was made with (when it says). */
 static const struct doc_field catalog_fields[] = {
@@ -493,7 +541,9 @@ static int rematch(struct rd *d, struct excise_scan *s)
 	struct excise_scan *m = NULL;
 	struct excise_source_result *ins[EXCISE_MAX_REPORT_SOURCES], *in = NULL;
 	size_t n_ins = 0;
-	int r = excise_engine_new(d->c, s->host.platform, &s->host, &e, d->err);
+	/* every platform the scan had (a report without the list: its one platform) */
+	int r = excise_engine_new(d->c, s->host.platforms ? s->host.platforms : s->host.platform, &s->host, &e,
+				  d->err);
 	for (size_t i = 0; r >= 0 && i < s->n_findings; i++) {
 		const struct excise_finding *f = &s->findings[i];
 		struct report_artifacts as;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host: the facts that identify the scanned system (hostname, OS, machine id). */
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,13 +12,28 @@
 #include "parse/rpmdb.h"
 #include "scan/scan_int.h"
 
+/* A host fact's file there but not read (a device, a FIFO, a directory, too big, a link
+ * loop): said in the report. An absent file is not worth a word. 0 or -ENOMEM. */
+static int note(struct host_notes *notes, const char *path, const char *what, int e)
+{
+	if (e == -ENOMEM)
+		return e;
+	if (e == -ENOENT || notes->n == ARRAY_SIZE(notes->msg))
+		return 0;
+	snprintf(notes->msg[notes->n++], sizeof(notes->msg[0]), "'%s': cannot read the %s: %s", path, what,
+		 excise_strerror(e));
+	return 0;
+}
+
 /* First line of a small file inside the root, stripped; NULL when absent or empty. */
-static int read_line(const struct root *r, const char *path, char **ret)
+static int read_line(const struct root *r, const char *path, const char *what, struct host_notes *notes,
+		     char **ret)
 {
 	_cleanup_free_ char *data = NULL;
 	*ret = NULL;
-	if (root_read_file(r, path, 4096, &data, NULL) < 0)
-		return 0;
+	int e = root_read_file(r, path, 4096, &data, NULL);
+	if (e < 0)
+		return note(notes, path, what, e);
 	data[strcspn(data, "\r\n")] = 0;
 	char *s = strip(data);
 	if (!*s || !utf8_valid(s, strlen(s)))
@@ -112,9 +128,10 @@ bool host_recognised(const struct root *r)
 	return r->live || host_platform_marks(r) != 0;
 }
 
-int host_read(const struct root *r, struct excise_host *h)
+int host_read(const struct root *r, struct excise_host *h, struct host_notes *notes)
 {
 	*h = (struct excise_host){ 0 };
+	notes->n = 0;
 	int e = 0;
 	h->live = r->live;
 	char list[32];
@@ -141,16 +158,19 @@ int host_read(const struct root *r, struct excise_host *h)
 			return -ENOMEM;
 		return 0;
 	}
-	if (!h->hostname && (e = read_line(r, "/etc/hostname", &h->hostname)) < 0)
+	if (!h->hostname && (e = read_line(r, "/etc/hostname", "host name", notes, &h->hostname)) < 0)
 		return e;
-	if ((e = read_line(r, "/etc/machine-id", &h->machine_id)) < 0)
+	if ((e = read_line(r, "/etc/machine-id", "machine id", notes, &h->machine_id)) < 0)
 		return e;
 	static const char *const osrel_paths[] = { "/etc/os-release", "/usr/lib/os-release" };
 	for (size_t i = 0; i < ARRAY_SIZE(osrel_paths); i++) {
 		_cleanup_free_ char *data = NULL;
 		size_t len;
-		if (root_read_file(r, osrel_paths[i], EXCISE_MAX_TEXT_FILE_SIZE, &data, &len) < 0)
+		if ((e = root_read_file(r, osrel_paths[i], EXCISE_MAX_TEXT_FILE_SIZE, &data, &len)) < 0) {
+			if ((e = note(notes, osrel_paths[i], "OS release", e)) < 0)
+				return e;
 			continue;
+		}
 		struct osrel o = { 0 };
 		/* A malformed line does not hide the rest; the parser keeps going. */
 		int pr = keyfile_parse_env(data, len, osrel_paths[i], osrel_field, &o, NULL);

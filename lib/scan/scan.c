@@ -4,6 +4,7 @@
  * (excise/engine.h): open the root, read the host, create the engine, run the
  * sources (lib/source/source.c), finish into findings.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "core/err.h"
@@ -30,6 +31,7 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 		return err_set(reterr, -ENOMEM, "out of memory");
 	}
 	struct excise_host host = { 0 };
+	struct host_notes notes = { 0 };
 	struct excise_engine *e = NULL;
 	struct excise_scan *s = NULL;
 	if (!host_recognised(&root)) {
@@ -38,7 +40,7 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 			    "registry hives or SystemVersion.plist): was the image mounted?", opts->root);
 		goto done;
 	}
-	if ((r = host_read(&root, &host)) < 0)
+	if ((r = host_read(&root, &host, &notes)) < 0)
 		goto fail;
 	if ((r = source_check_runnable(&root, host.platforms, opts, reterr)) < 0)
 		goto done;
@@ -46,6 +48,15 @@ int excise_scan_run(const struct excise_catalog *catalog, const struct excise_sc
 	 * whose markers it carries, so a second one's files are never passed over. */
 	if ((r = excise_engine_new(catalog, host.platforms, &host, &e, reterr)) < 0)
 		goto done;
+	if (notes.n) { /* the host facts the scan could not read, before the sources' own errors */
+		struct excise_source_result *in = excise_engine_input(e, "host");
+		if (!in) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		for (size_t i = 0; i < notes.n; i++)
+			excise_engine_item_error(e, in, notes.msg[i]);
+	}
 	if ((r = source_run_all(e, &root, host.platforms, opts)) < 0)
 		goto fail;
 	if ((r = excise_engine_finish(e, &s, reterr)) < 0)

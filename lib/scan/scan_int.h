@@ -6,9 +6,18 @@
 #include "core/root.h"
 #include "excise/scan.h"
 
-/* Fill `h` from the root (hostname, os-release, machine-id). Missing facts stay NULL;
- * only OOM fails. Free with excise_host_done. */
-int host_read(const struct root *r, struct excise_host *h);
+/* What host_read could not read: a fact's file that is there but is a device, a FIFO
+ * or a socket (never opened), a directory, too big, unreadable. The scan puts each in
+ * the report as an item error of an input named "host". */
+struct host_notes {
+	char msg[4][EXCISE_ERR_MSG];
+	size_t n;
+};
+
+/* Fill `h` from the root (hostname, os-release, machine-id). Missing facts stay NULL,
+ * and those whose file is there but could not be read are in `notes`; only OOM fails.
+ * Free with excise_host_done. */
+int host_read(const struct root *r, struct excise_host *h, struct host_notes *notes);
 /* OS and host name of a macOS root (SystemVersion.plist, SystemConfiguration
  * preferences); fills only facts still NULL or empty. 0 or -ENOMEM. */
 int host_read_macos(const struct root *r, struct excise_host *h);

@@ -24,6 +24,7 @@
 #include "core/hash.h"
 #include "core/limits.h"
 #include "parse/modinfo.h"
+#include "parse/procmodules.h"
 #include "source/source.h"
 #include "source/tree.h"
 
@@ -109,6 +110,16 @@ static int loaded_add(struct loaded *l, const char *name, size_t nlen, const cha
 	return 0;
 }
 
+static int on_proc_module(void *ud, const struct procmodules_line *l)
+{
+	struct kmod *k = ud;
+	if (!l->name) {
+		source_item_error(k->ctx, EXCISE_E_CORRUPT, "'/proc/modules': line %zu: malformed", l->line);
+		return 0;
+	}
+	return loaded_add(&k->ld, l->name, l->name_len, l->state, l->state_len);
+}
+
 /* /proc/modules: "name size refcount deps state address" per line. */
 static int read_proc_modules(struct kmod *k)
 {
@@ -124,40 +135,7 @@ static int read_proc_modules(struct kmod *k)
 		source_item_error(k->ctx, r, "'/proc/modules': cannot read");
 		return 0;
 	}
-	const char *p = data, *end = data + len;
-	size_t line = 0;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end;
-		line++;
-		const char *f[5] = { 0 };
-		size_t fl[5] = { 0 };
-		size_t nf = 0;
-		const char *q = p;
-		while (q < e && nf < 5) {
-			while (q < e && *q == ' ')
-				q++;
-			if (q >= e)
-				break;
-			f[nf] = q;
-			while (q < e && *q != ' ')
-				q++;
-			fl[nf] = (size_t)(q - f[nf]);
-			nf++;
-		}
-		if (nf >= 1 && fl[0] > 0 && !memchr(f[0], 0, fl[0])) {
-			const char *state = nf >= 5 ? f[4] : "Live";
-			size_t slen = nf >= 5 ? fl[4] : 4;
-			r = loaded_add(&k->ld, f[0], fl[0], state, slen);
-			if (r < 0)
-				return r;
-		} else if (e > p) {
-			source_item_error(k->ctx, EXCISE_E_CORRUPT, "'/proc/modules': line %zu: malformed",
-					  line);
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return 0;
+	return procmodules_parse(data, len, on_proc_module, k);
 }
 
 static size_t module_ext(const char *name)

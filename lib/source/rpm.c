@@ -109,32 +109,11 @@ static int check_sqlite(struct source_ctx *ctx, int tfd, const char *dbfile)
 		return fail_errno(ctx, dbfile, "cannot read the private copy");
 	struct stat wst;
 	bool wal = fstatat(tfd, "rpmdb.sqlite-wal", &wst, 0) == 0 && wst.st_size > 0;
-	if (st.st_size == 0 && wal)
-		return 0;
-	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
-	    memcmp(h, "SQLite format 3", 16) != 0)
-		return source_fail(ctx, -EXCISE_E_CORRUPT,
-				   "'%s': corrupt SQLite RPM database: no SQLite header", dbfile);
-	uint32_t psize = (uint32_t)h[16] << 8 | h[17];
-	if (psize == 1)
-		psize = 65536;
-	if (psize < 512 || (psize & (psize - 1)) != 0)
-		return source_fail(ctx, -EXCISE_E_CORRUPT,
-				   "'%s': corrupt SQLite RPM database: page size %u at offset 16",
-				   dbfile, (unsigned)psize);
-	if ((uint64_t)st.st_size % psize != 0)
-		return source_fail(ctx, -EXCISE_E_CORRUPT,
-				   "'%s': corrupt SQLite RPM database: size %llu is not a multiple "
-				   "of its page size %u (truncated?)", dbfile,
-				   (unsigned long long)st.st_size, (unsigned)psize);
-	uint32_t pages = (uint32_t)h[28] << 24 | (uint32_t)h[29] << 16 | (uint32_t)h[30] << 8 | h[31];
-	bool valid = memcmp(h + 24, h + 92, 4) == 0 && pages > 0;
-	if (valid && !wal && (uint64_t)st.st_size < (uint64_t)pages * psize)
-		return source_fail(ctx, -EXCISE_E_CORRUPT,
-				   "'%s': corrupt SQLite RPM database: %llu bytes, but its header "
-				   "says %u pages of %u (truncated)", dbfile,
-				   (unsigned long long)st.st_size, (unsigned)pages, (unsigned)psize);
-	return 0;
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	struct excise_err err = { 0 };
+	int r = sqlitedb_check_header(dbfile, "SQLite RPM database", h, n > 0 ? (size_t)n : 0,
+				      (uint64_t)st.st_size, wal, &err);
+	return r < 0 ? source_fail(ctx, r, "%s", err.msg) : 0;
 }
 
 /* librpm reads an SQLite database with SQLite, whose schema can run code: the

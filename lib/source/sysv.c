@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/limits.h"
-#include "parse/keyfile.h"
+#include "parse/sysvinit.h"
 #include "source/source.h"
 #include "source/tree.h"
 
@@ -104,72 +104,6 @@ static int read_rc_dir(struct source_ctx *ctx, struct rcset *s, const char *dir)
 	return r < 0 ? r : 0;
 }
 
-/* The value of a header line "# Key: value" starting at `line` (len bytes), or NULL. */
-static char *lsb_value(const char *line, size_t len, const char *key)
-{
-	size_t i = 0;
-	if (len == 0 || line[0] != '#')
-		return NULL;
-	i = 1;
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	size_t kl = strlen(key);
-	if (len - i < kl || strncasecmp(line + i, key, kl) != 0)
-		return NULL;
-	i += kl;
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	size_t end = len;
-	while (end > i && (line[end - 1] == ' ' || line[end - 1] == '\t' || line[end - 1] == '\r'))
-		end--;
-	return end > i ? strndup(line + i, end - i) : NULL;
-}
-
-static int on_daemon(void *ud, const char *section, const char *key, const char *value)
-{
-	(void)section;
-	char **out = ud;
-	if (strcmp(key, "DAEMON") == 0 && !*out && value[0]) {
-		*out = strdup(value);
-		if (!*out)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
-struct script_info {
-	char *description, *daemon;
-};
-
-/* Look through the script text for the LSB header and a DAEMON= assignment. */
-static int scan_script(const char *data, size_t len, struct script_info *si)
-{
-	_cleanup_free_ char *longdesc = NULL;
-	const char *p = data, *end = data + len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		if (!si->description)
-			si->description = lsb_value(p, n, "Short-Description:");
-		if (!longdesc)
-			longdesc = lsb_value(p, n, "Description:");
-		if (!si->daemon) {
-			size_t i = strspn(p, " \t");
-			if (i < n && n - i > 7 && strncmp(p + i, "DAEMON=", 7) == 0) {
-				/* One line as a shell assignment; a line that is not one is ignored. */
-				int r = keyfile_parse_env(p + i, n - i, NULL, on_daemon, &si->daemon,
-							  NULL);
-				if (r == -ENOMEM)
-					return r;
-			}
-		}
-		p = nl ? nl + 1 : end;
-	}
-	if (!si->description)
-		si->description = TAKE_PTR(longdesc);
-	return 0;
-}
-
 static bool skip_name(const char *n)
 {
 	if (n[0] == '.')
@@ -189,7 +123,7 @@ static int one_script(struct source_ctx *ctx, const struct rcset *rc, const char
 	struct stat st;
 	if (root_stat(root, path, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
-	struct script_info si = { 0 };
+	struct sysvinit_info si = { 0 };
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
 	int r = root_read_file(root, path, EXCISE_MAX_TEXT_FILE_SIZE, &data, &len);
@@ -197,7 +131,7 @@ static int one_script(struct source_ctx *ctx, const struct rcset *rc, const char
 		return r;
 	if (r < 0)
 		source_item_error(ctx, r, "'%s': cannot read", path);
-	else if ((r = scan_script(data, len, &si)) < 0)
+	else if ((r = sysvinit_scan(data, len, &si)) < 0)
 		goto out;
 	bool enabled = false;
 	for (size_t i = 0; i < rc->n; i++)
@@ -223,8 +157,7 @@ static int one_script(struct source_ctx *ctx, const struct rcset *rc, const char
 		r = source_emit(ctx, &lo);
 	}
 out:
-	free(si.description);
-	free(si.daemon);
+	sysvinit_info_done(&si);
 	return r;
 }
 

@@ -38,6 +38,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/limits.h"
+#include "parse/imagepath.h"
 #include "source/wincommon.h"
 
 #define SERVICES_SHOWN "HKLM\\SYSTEM\\CurrentControlSet\\Services"
@@ -141,11 +142,6 @@ static bool image_present(struct source_ctx *ctx, const char *p, char **real)
 	return true;
 }
 
-static bool ends_with_image(const char *s, size_t len)
-{
-	return len >= 4 && (strncasecmp(s + len - 4, ".exe", 4) == 0 || strncasecmp(s + len - 4, ".sys", 4) == 0);
-}
-
 /* The image file of ImagePath `image` (NULL for a driver: the default path) as a
  * root path, with the real case when present (see the head comment). 0 or -ENOMEM. */
 static int image_file(struct source_ctx *ctx, const char *image, const char *name, char **ret, bool *present)
@@ -159,31 +155,10 @@ static int image_file(struct source_ctx *ctx, const char *image, const char *nam
 			return -ENOMEM;
 		image = dflt;
 	}
-	while (*image == ' ' || *image == '\t')
-		image++;
-	size_t len = strlen(image);
-	while (len && (image[len - 1] == ' ' || image[len - 1] == '\t'))
-		len--;
-	if (image[0] == '"') {
-		const char *q = memchr(image + 1, '"', len - 1);
-		image++;
-		len = q ? (size_t)(q - image) : len - 1;
-		char *p = image_root_path(image, len);
-		if (!p)
-			return -ENOMEM;
-		char *real = NULL;
-		*present = image_present(ctx, p, &real);
-		*ret = *present ? (free(p), real) : p;
-		return 0;
-	}
-	/* unquoted: each prefix cut at a space, shortest first, then the whole */
-	size_t shown = 0, cuts = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && (image[i] != ' ' || ++cuts > EXCISE_MAX_IMAGE_PATH_CUTS))
-			continue; /* a hostile ImagePath of many spaces: so many cuts, then the whole */
-		if (!shown && ends_with_image(image, i))
-			shown = i;
-		char *p = image_root_path(image, i);
+	struct imagepath ip;
+	imagepath_split(image, strlen(image), &ip);
+	for (size_t i = 0; i < ip.n; i++) {
+		char *p = image_root_path(ip.start, ip.len[i]);
 		if (!p)
 			return -ENOMEM;
 		char *real = NULL;
@@ -195,7 +170,7 @@ static int image_file(struct source_ctx *ctx, const char *image, const char *nam
 		}
 		free(p);
 	}
-	*ret = image_root_path(image, shown ? shown : len);
+	*ret = image_root_path(ip.start, ip.fallback);
 	return *ret ? 0 : -ENOMEM;
 }
 

@@ -27,9 +27,9 @@ sha256sum "$CANARY/file" >"$T/canary.sum"
 # the O_PATH open that lets excise fstat it first is not.
 R=$T/special
 fixture_copy linux "$R"
-rm -f "$R/etc/os-release" "$R/etc/hostname" "$R/etc/ssl/certs/ca-certificates.crt"
+rm -f "$R/etc/os-release" "$R/etc/hostname" "$R/etc/machine-id" "$R/etc/ssl/certs/ca-certificates.crt"
 mknod "$R/etc/os-release" c 1 3
-mkfifo "$R/etc/hostname"
+mkfifo "$R/etc/hostname" "$R/etc/machine-id"
 mknod "$R/etc/ssl/certs/ca-certificates.crt" c 1 3
 mkdir -p "$R/etc/pki/tls/certs" "$R/lib/modules/6.1.0-9-amd64/extra" "$R/etc/init.d" \
 	"$R/var/lib/dpkg/updates" "$R/home/alice/.mozilla/firefox/abcd.default"
@@ -39,7 +39,7 @@ mknod "$R/lib/modules/6.1.0-9-amd64/extra/kl_dev.ko" c 1 3
 mkfifo "$R/etc/systemd/system/kesl-fifo.service" "$R/etc/init.d/kesl-fifo" "$R/var/lib/dpkg/updates/0001"
 printf '[Profile0]\nName=default\nIsRelative=1\nPath=abcd.default\n' >"$R/home/alice/.mozilla/firefox/profiles.ini"
 mkfifo "$R/home/alice/.mozilla/firefox/abcd.default/cert9.db"
-specials=("$R/etc/os-release" "$R/etc/hostname" "$R/etc/ssl/certs/ca-certificates.crt"
+specials=("$R/etc/os-release" "$R/etc/hostname" "$R/etc/machine-id" "$R/etc/ssl/certs/ca-certificates.crt"
 	"$R/etc/pki/tls/certs/ca-bundle.crt" "$R/lib/modules/6.1.0-9-amd64/extra/kl_fifo.ko"
 	"$R/lib/modules/6.1.0-9-amd64/extra/kl_dev.ko" "$R/etc/systemd/system/kesl-fifo.service"
 	"$R/etc/init.d/kesl-fifo" "$R/var/lib/dpkg/updates/0001"
@@ -70,7 +70,7 @@ for _ in $(seq 100); do [ -e "$T/opens" ] && break; sleep 0.1; done
 rc=0
 timeout 120 "$EXCISE" scan --root "$R" --format json -o "$T/out.json" 2>"$T/scan.err" || rc=$?
 check_eq "special files: the scan finished (no hang), found KESL" "$rc" 1
-check_eq "special files: none of the 10 device nodes and FIFOs was opened" "$(cat "$T/opens")" ""
+check_eq "special files: none of the 11 device nodes and FIFOs was opened" "$(cat "$T/opens")" ""
 check_eq "special files: a device as the trust bundle is an item error naming it" \
 	"$(has_err truststore "'/etc/ssl/certs/ca-certificates.crt': cannot read: a device, FIFO or socket")" True
 check_eq "special files: a FIFO as a trust bundle too" \
@@ -85,6 +85,18 @@ check_eq "special files: a FIFO as cert9.db is an item error naming it" \
 	"$(has_err nss-certs "abcd.default/cert9.db")" True
 check_eq "special files: the hostname FIFO is not read" "$(jq_py "$T/out.json" "r['host']['hostname']")" ""
 check_eq "special files: the device os-release is not read" "$(jq_py "$T/out.json" "r['host']['os']")" None
+# and the report says which host facts it could not read, and why (an input named "host")
+check_eq "special files: the hostname FIFO is said" \
+	"$(has_err host "'/etc/hostname': cannot read the host name: a device, FIFO or socket")" True
+check_eq "special files: the machine-id FIFO is said" \
+	"$(has_err host "'/etc/machine-id': cannot read the machine id: a device, FIFO or socket")" True
+check_eq "special files: the os-release device is said" \
+	"$(has_err host "'/etc/os-release': cannot read the OS release: a device, FIFO or socket")" True
+check_eq "special files: the host facts' input comes first and did not fail" \
+	"$(jq_py "$T/out.json" "[r['sources'][0]['name'], r['sources'][0]['status'], r['sources'][0]['n_errors']]")" '["host", "ok", 3]'
+check_eq "special files: the machine id is unknown" "$(jq_py "$T/out.json" "r['host']['machine_id']")" None
+expect "special files: the text report says it" 1 "source host: 3 item errors" \
+	"$EXCISE" scan --root "$R" --format text
 kill "$watcher" 2>/dev/null
 wait "$watcher" 2>/dev/null
 
@@ -107,6 +119,51 @@ check_eq "linux+windows: KES for Windows from the hive" \
 check "linux+windows: the report validates" validate_report "$T/out.json"
 expect "linux+windows: the text report says the platforms" 1 "platforms linux,windows" \
 	"$EXCISE" scan --root "$MW" --format text
+# Read back, the report keeps both platforms: the plan re-matches the hive's evidence
+# against Windows' indicators and accepts it, not acted on (the plan is Linux's), so it
+# is not refused and excise remove takes it; KESL's packages are still purged.
+cp "$T/out.json" "$T/mw-report.json"
+"$EXCISE" plan "$T/mw-report.json" --format json -o "$T/mw-plan.json" 2>"$T/plan.err"
+check_eq "linux+windows: the plan is written, nothing refused" "$?" 0
+check "linux+windows: the Windows evidence accepted, not acted on, with the reason" \
+	py - "$T/mw-plan.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["host"]["platform"] == "linux", p["host"]
+refused = [k["why"] for k in p["skipped"] if k["refused"]]
+assert not refused, refused
+win = [k for k in p["skipped"] if "win-software evidence of Windows, in a Linux root that also carries Windows's markers" in k["why"]]
+assert win and all(not k["refused"] for k in win), p["skipped"]
+assert any(s["action"] == "dpkg-purge" and s["target"] == "kesl" for s in p["steps"]), p["steps"]
+assert not any(s["action"] in ("msi-uninstall", "delete-regkey", "uninstall-string") for s in p["steps"]), p["steps"]
+PY
+# a plan must be newer than the package database it was made from
+[ $(($(date +%s) - $(stat -c %Y "$MW/var/lib/dpkg/status"))) -ge 2 ] || sleep 2
+"$EXCISE" plan "$T/mw-report.json" --format json -o "$T/mw-plan.json" 2>"$T/plan.err"
+rc=0
+"$EXCISE" remove --root "$MW" --plan "$T/mw-plan.json" --runs-dir "$T/runs" >"$T/remove.out" 2>&1 || rc=$?
+check_eq "linux+windows: excise remove's dry run takes the plan" "$rc" 0
+# A report of an excise that did not write host.platforms is still read: its one platform,
+# so the hive's evidence is refused as before (no rule for it on Linux)
+py - "$T/mw-report.json" "$T/mw-old.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); del r["host"]["platforms"]; json.dump(r, open(sys.argv[2], "w"))
+PY
+rc=0
+"$EXCISE" plan "$T/mw-old.json" --format json -o "$T/mw-old-plan.json" 2>"$T/plan.err" || rc=$?
+check_eq "linux+windows: a report without host.platforms is read, its Windows evidence refused" \
+	"$rc:$(jq_py "$T/mw-old-plan.json" "any(k['refused'] and 'no removal rule for package evidence from source win-software on linux' in k['why'] for k in r['skipped'])")" 1:True
+# host.platforms edited: another order, a platform twice, an unknown one, refused by name
+for bad in '["windows", "linux"]:expected the platform '"'"'linux'"'"' first' \
+	'["linux", "linux"]:platform '"'"'linux'"'"' listed twice' '["linux", "beos"]:expected one of linux|windows|macos' \
+	'[]:expected 1 to 3 platforms'; do
+	py - "$T/mw-report.json" "$T/mw-bad.json" "${bad%%:*}" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); r["host"]["platforms"] = json.loads(sys.argv[3]); json.dump(r, open(sys.argv[2], "w"))
+PY
+	expect "linux+windows: host.platforms ${bad%%:*} refused" 2 "/host/platforms.*: ${bad#*:}" \
+		"$EXCISE" plan "$T/mw-bad.json" --format json -o "$T/mw-bad-plan.json"
+done
 
 # A Debian root with KESL and a SystemVersion.plist (plistutil): macOS sources too.
 MM=$T/linux-mac

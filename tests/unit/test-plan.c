@@ -723,6 +723,56 @@ static void test_read_refusals(void **state)
 	}
 }
 
+/* `doc` with `text` inserted just after the first `after` in it. */
+static char *insert_after(char *doc, const char *after, const char *text)
+{
+	char *at = strstr(doc, after);
+	assert_non_null(at);
+	at += strlen(after);
+	char *out = NULL;
+	assert_true(asprintf(&out, "%.*s%s%s", (int)(at - doc), doc, text, at) > 0);
+	free(doc);
+	return out;
+}
+
+/* excise.plan/1 is read strictly: a member the format does not have, at any level, is
+ * refused naming it and its place (what excise writes is read: test_json_round_trip). */
+static void test_read_unknown(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *after, *text, *msg;
+	} cases[] = {
+		{ "{", "\"steps_extra\":[],", ": unknown member 'steps_extra'" },
+		{ "\"host\":{", "\"platforms\":[\"linux\"],", "/host: unknown member 'platforms'" },
+		{ "\"catalog\":{", "\"signed\":true,", "/catalog: unknown member 'signed'" },
+		{ "\"steps\":[{", "\"shell\":\"rm -rf /\",", "/steps/0: unknown member 'shell'" },
+		{ "\"evidence\":[{", "\"sha256\":\"00\",", "/steps/0/evidence/0: unknown member 'sha256'" },
+		{ "\"seen\":{", "\"dev\":1,", "/steps/0/seen: unknown member 'dev'" },
+		{ "\"skipped\":[", "{\"what\":\"w\",\"why\":\"y\",\"refused\":false,\"force\":true}",
+		  "/skipped/0: unknown member 'force'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		read_is(insert_after(plan_doc("excise.plan/1", "remove-path", 0, true), cases[i].after, cases[i].text),
+			-EXCISE_E_CORRUPT, cases[i].msg);
+	/* a seen object of a path that was there: its members, and no others */
+	static const char known[] = "\"seen\":{\"known\":true,\"type\":\"d\",\"dev\":1,\"ino\":2,\"size\":3,"
+				    "\"mtime_ns\":4";
+	char *doc = plan_doc("excise.plan/1", "remove-path", 0, true);
+	char *at = strstr(doc, "\"seen\":{\"known\":false");
+	assert_non_null(at);
+	char *ok = NULL, *bad = NULL;
+	const char *rest = at + strlen("\"seen\":{\"known\":false");
+	assert_true(asprintf(&ok, "%.*s%s%s", (int)(at - doc), doc, known, rest) > 0);
+	assert_true(asprintf(&bad, "%.*s%s,\"mode\":420%s", (int)(at - doc), doc, known, rest) > 0);
+	free(doc);
+	read_is(ok, 0, NULL);
+	read_is(bad, -EXCISE_E_CORRUPT, "/steps/0/seen: unknown member 'mode'");
+	/* the times written for people to read are members of the format */
+	read_is(insert_after(plan_doc("excise.plan/1", "remove-path", 0, true), "{",
+			     "\"scanned\":\"2026-12-07T16:00:00Z\",\"created\":\"2026-12-07T16:00:01Z\","), 0, NULL);
+}
+
 /* Package names for dpkg and rpm: at most EXCISE_MAX_PACKAGE_NAME_LEN bytes of a safe alphabet. */
 static void test_package_names(void **state)
 {
@@ -946,6 +996,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protected_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unheld_evidence, setup, teardown),
+		cmocka_unit_test(test_read_unknown),
 		cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown),
 		cmocka_unit_test(test_read_refusals),
 		cmocka_unit_test(test_package_names),

@@ -8,6 +8,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -110,12 +111,60 @@ static void test_deadline(void **state)
 	free(data);
 }
 
+/* The header check the rpm source runs before librpm opens a copy: a real database
+ * passes, each damage is refused saying which. */
+static void expect_header(const unsigned char *h, size_t hlen, uint64_t size, bool wal, const char *why)
+{
+	struct excise_err err = { 0 };
+	int r = sqlitedb_check_header("rpmdb.sqlite", "SQLite RPM database", h, hlen, size, wal, &err);
+	if (!why) {
+		if (r != 0)
+			fail_msg("%s", err.msg);
+		return;
+	}
+	assert_int_equal(r, -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(err.msg, "'rpmdb.sqlite': corrupt SQLite RPM database: "));
+	if (!strstr(err.msg, why))
+		fail_msg("'%s' does not say '%s'", err.msg, why);
+}
+
+static void test_header(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	unsigned char *db = make("PRAGMA page_size=1024; CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, "
+				 "blob BLOB); INSERT INTO Packages VALUES (1, zeroblob(3000));", &len);
+	assert_true(len >= 4096 && len % 1024 == 0);
+	expect_header(db, len, len, false, NULL);
+	expect_header(db, len, len + 1024, false, NULL);       /* free pages past the count: SQLite's own */
+	expect_header(db, 99, len, false, "no SQLite header");  /* a short file */
+	expect_header(db, len, len - 1, false, "size 4095 is not a multiple of its page size 1024");
+	expect_header(db, len, len - 1024, false, "but its header says 4 pages of 1024 (truncated)");
+	expect_header(db, len, len - 1024, true, NULL);        /* the rest may be in the WAL */
+	expect_header(NULL, 0, 0, true, NULL);                  /* all in the WAL */
+	expect_header(NULL, 0, 0, false, "no SQLite header");
+	db[92] ^= 1;                                            /* a stale page count is not trusted */
+	expect_header(db, len, len - 1024, false, NULL);
+	db[92] ^= 1;
+	db[16] = 0, db[17] = 1;                                 /* 1 stands for 65536 */
+	expect_header(db, len, 4 * 65536, false, NULL);
+	expect_header(db, len, len, false, "size 4096 is not a multiple of its page size 65536");
+	db[16] = 3, db[17] = 0;
+	expect_header(db, len, len, false, "page size 768 at offset 16");
+	db[16] = 1, db[17] = 0;
+	expect_header(db, len, len, false, "page size 256 at offset 16");
+	db[0] = 's';
+	expect_header(db, len, len, false, "no SQLite header");
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_deadline),
+		cmocka_unit_test(test_header),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,14 +77,17 @@ int excise_host_read(const char *path, struct excise_host *ret, struct excise_er
 {
 	*ret = (struct excise_host){ 0 };
 	struct root root = { .fd = -1 };
+	struct host_notes notes = { 0 };
 	int r = root_open(path, &root, reterr);
 	if (r < 0)
 		return r;
 	if (!host_recognised(&root))
 		r = err_set(reterr, -EXCISE_E_NOTOS, "'%s' does not look like an operating system root: was the "
 			    "image mounted?", path);
-	else if ((r = host_read(&root, ret)) < 0)
+	else if ((r = host_read(&root, ret, &notes)) < 0)
 		r = err_setc(reterr, r, "the host facts of '%s'", path ? path : "/");
+	else if (notes.n && !ret->machine_id)
+		r = err_set(reterr, -EXCISE_E_SPECIAL, "%s", notes.msg[0]); /* no machine id, and a fact unreadable: say which */
 	if (r < 0)
 		excise_host_done(ret);
 	root_done(&root);

@@ -147,6 +147,7 @@ struct rdoc {
 	int err;
 };
 
+static char *vfmt(struct rdoc *d, const char *fmt, va_list ap) PRINTF(2, 0);
 static char *vfmt(struct rdoc *d, const char *fmt, va_list ap)
 {
 	char *s = NULL;

@@ -116,9 +116,9 @@ int spool_meta_parse(const char *label, const char *line, size_t len, struct spo
 	       *att = json_object_get(j, "attempts");
 	if (!schema || strcmp(schema, SPOOL_SCHEMA) != 0)
 		r = doc_fail(&d, "/schema: expected \"%s\"", SPOOL_SCHEMA);
-	else if (!kind || strlen(kind) >= sizeof(m->kind))
+	else if (!kind || !*kind || strlen(kind) >= sizeof(m->kind))
 		r = doc_fail(&d, "/kind: expected a document kind");
-	else if (!sha || strlen(sha) != 64)
+	else if (!sha || strlen(sha) != 64 || strspn(sha, "0123456789abcdef") != 64)
 		r = doc_fail(&d, "/sha256: expected 64 hex digits");
 	else if (!json_is_integer(created) || !json_is_integer(next) || !json_is_integer(att) ||
 		 json_integer_value(att) < 0 || json_integer_value(att) > 1000000)

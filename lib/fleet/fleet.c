@@ -377,19 +377,27 @@ static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs 
 	return r;
 }
 
+/* What both lists start with: the query's directive in `c` (the store's catalog when
+ * NULL), its org unit checked, and the read connection. */
+static int query_begin(struct excise_store *st, const struct excise_catalog *c, const struct excise_fleet_query *q,
+		       const struct excise_directive **ret_d, struct db **ret_db, struct excise_err *err)
+{
+	if (!c)
+		c = store_catalog(st);
+	*ret_d = find_directive(c, q->directive);
+	if (!*ret_d)
+		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
+	int r = org_unit_check(q->org_unit, err);
+	return r < 0 ? r : read_db(st, ret_db, err);
+}
+
 int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, const struct excise_fleet_query *q,
 		       struct excise_fleet_list **ret, struct excise_err *err)
 {
 	*ret = NULL;
-	if (!c)
-		c = store_catalog(st);
-	const struct excise_directive *d = find_directive(c, q->directive);
-	if (!d)
-		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
-	int r = org_unit_check(q->org_unit, err);
+	const struct excise_directive *d = NULL;
 	struct db *db = NULL;
-	if (r >= 0)
-		r = read_db(st, &db, err);
+	int r = query_begin(st, c, q, &d, &db, err);
 	if (r < 0)
 		return r;
 	struct excise_fleet_list *l = calloc(1, sizeof(*l));
@@ -489,15 +497,9 @@ int excise_fleet_findings_get(struct excise_store *st, const struct excise_catal
 			      struct excise_err *err)
 {
 	*ret = NULL;
-	if (!c)
-		c = store_catalog(st);
-	const struct excise_directive *d = find_directive(c, q->directive);
-	if (!d)
-		return err_set(err, -EXCISE_E_ABSENT, "directive '%s': not in the catalog", q->directive ? q->directive : "");
-	int r = org_unit_check(q->org_unit, err);
+	const struct excise_directive *d = NULL;
 	struct db *db = NULL;
-	if (r >= 0)
-		r = read_db(st, &db, err);
+	int r = query_begin(st, c, q, &d, &db, err);
 	if (r < 0)
 		return r;
 	struct excise_fleet_findings *fs = calloc(1, sizeof(*fs));

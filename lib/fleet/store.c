@@ -524,6 +524,27 @@ const struct excise_catalog *store_catalog(const struct excise_store *st)
 
 /* ---- secrets ---- */
 
+/* The admin connection, locked, in a transaction. */
+static int adm_begin(struct excise_store *st, struct excise_err *err)
+{
+	pthread_mutex_lock(&st->adm_lock);
+	int r = db_exec(st->adm, begin_sql(st->adm), err);
+	if (r < 0)
+		pthread_mutex_unlock(&st->adm_lock);
+	return r;
+}
+
+/* Commit when `r` >= 0, else roll back; unlock. */
+static int adm_end(struct excise_store *st, int r, struct excise_err *err)
+{
+	if (r >= 0)
+		r = db_commit(st->adm, err);
+	if (r < 0)
+		db_rollback(st->adm);
+	pthread_mutex_unlock(&st->adm_lock);
+	return r < 0 ? r : 0;
+}
+
 int excise_store_secret_create(struct excise_store *st, const char *org_unit, int64_t expires, const char *note,
 			       int64_t now, char **ret_secret, char **ret_id, struct excise_err *err)
 {
@@ -547,23 +568,19 @@ int excise_store_secret_create(struct excise_store *st, const char *org_unit, in
 	char c[24], x[24];
 	snprintf(c, sizeof(c), "%" PRId64, now);
 	snprintf(x, sizeof(x), "%" PRId64, expires);
-	pthread_mutex_lock(&st->adm_lock);
-	r = db_exec(st->adm, begin_sql(st->adm), err);
-	if (r >= 0)
-		r = org_unit_ensure(st->adm, org_unit, err);
 	const char *v[6] = { id, org_unit, hash, c, x, note };
-	if (r >= 0)
-		r = db_run(st->adm,
-			   "INSERT INTO enroll_secret (id, org_unit_id, secret_hash, created, expires, revoked, note)"
-			   " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), NULL, $6)",
-			   6, v, err);
-	if (r >= 0)
-		r = audit(st->adm, now, NULL, "secret.create", id, org_unit, err);
-	if (r >= 0)
-		r = db_commit(st->adm, err);
-	if (r < 0)
-		db_rollback(st->adm);
-	pthread_mutex_unlock(&st->adm_lock);
+	r = adm_begin(st, err);
+	if (r >= 0) {
+		r = org_unit_ensure(st->adm, org_unit, err);
+		if (r >= 0)
+			r = db_run(st->adm,
+				   "INSERT INTO enroll_secret (id, org_unit_id, secret_hash, created, expires, revoked, note)"
+				   " VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), NULL, $6)",
+				   6, v, err);
+		if (r >= 0)
+			r = audit(st->adm, now, NULL, "secret.create", id, org_unit, err);
+		r = adm_end(st, r, err);
+	}
 	if (r < 0) {
 		sodium_memzero(text, sizeof(text));
 		return r;
@@ -641,23 +658,18 @@ int excise_store_secret_revoke(struct excise_store *st, const char *id, int64_t 
 	char t[24];
 	snprintf(t, sizeof(t), "%" PRId64, now);
 	const char *v[2] = { id, t };
-	pthread_mutex_lock(&st->adm_lock);
-	int r = db_exec(st->adm, begin_sql(st->adm), err);
-	if (r >= 0)
-		r = db_run(st->adm,
-			   "UPDATE enroll_secret SET revoked = CAST($2 AS BIGINT) WHERE id = $1 AND revoked IS NULL"
-			   " RETURNING id",
-			   2, v, err);
+	int r = adm_begin(st, err);
+	if (r < 0)
+		return r;
+	r = db_run(st->adm,
+		   "UPDATE enroll_secret SET revoked = CAST($2 AS BIGINT) WHERE id = $1 AND revoked IS NULL"
+		   " RETURNING id",
+		   2, v, err);
 	if (r == 0)
 		r = err_set(err, -EXCISE_E_ABSENT, "secret '%.40s': no such secret, or already revoked", id);
 	if (r >= 0)
 		r = audit(st->adm, now, NULL, "secret.revoke", id, NULL, err);
-	if (r >= 0)
-		r = db_commit(st->adm, err);
-	if (r < 0)
-		db_rollback(st->adm);
-	pthread_mutex_unlock(&st->adm_lock);
-	return r < 0 ? r : 0;
+	return adm_end(st, r, err);
 }
 
 /* ---- hosts ---- */
@@ -879,27 +891,6 @@ int excise_store_submit(struct excise_store *st, const char *host_id, const void
 }
 
 /* ---- administration ---- */
-
-/* The admin connection, locked, in a transaction. */
-static int adm_begin(struct excise_store *st, struct excise_err *err)
-{
-	pthread_mutex_lock(&st->adm_lock);
-	int r = db_exec(st->adm, begin_sql(st->adm), err);
-	if (r < 0)
-		pthread_mutex_unlock(&st->adm_lock);
-	return r;
-}
-
-/* Commit when `r` >= 0, else roll back; unlock. */
-static int adm_end(struct excise_store *st, int r, struct excise_err *err)
-{
-	if (r >= 0)
-		r = db_commit(st->adm, err);
-	if (r < 0)
-		db_rollback(st->adm);
-	pthread_mutex_unlock(&st->adm_lock);
-	return r < 0 ? r : 0;
-}
 
 /* A host by id, else by name (one only) into out[80]. */
 static int resolve_host(struct db *db, const char *host, char out[80], struct excise_err *err)

@@ -113,6 +113,10 @@
 #define EXCISE_MAX_JOURNAL_RECORDS 1000000u   /* lines of one journal */
 #define EXCISE_MAX_JOURNAL_STEPS 100000u      /* steps a journal's start record may announce */
 
+/* Documents a host submits (lib/fleet/fjson.c; the sizes are in excise/limits.h) */
+#define EXCISE_MAX_SUBMIT_DEPTH 1000u         /* arrays and objects nested in one document (cJSON's
+					       * CJSON_NESTING_LIMIT; jansson would take 2048 values) */
+
 /* Reports read back (lib/report/read.c) */
 #define EXCISE_MAX_REPORT_FINDINGS 10000u     /* findings of one report */
 #define EXCISE_MAX_REPORT_EVIDENCE 100000u    /* evidence of one finding */

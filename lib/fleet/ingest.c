@@ -2,9 +2,12 @@
 /*
  * ingest: a submitted document into the rows the store keeps (lib/fleet/ingest.h).
  *
- * Parsing (any thread): the JSON (jansson, duplicate members refused, at most
- * EXCISE_MAX_SUBMIT_SIZE bytes) is read for what is stored; every other member is
- * left as it is in the stored body. The kind comes from `schema`, the id from
+ * Parsing (any thread): the JSON (at most EXCISE_MAX_SUBMIT_SIZE bytes) is read by
+ * fjson (lib/fleet/fjson.c: a strict pass that refuses whatever jansson refuses,
+ * duplicate members included, then cJSON's tree: the collector parses every document
+ * on its request threads, and jansson alone took more CPU than a report has at the
+ * goal rate) for what is stored; every other member is left as it is in the stored
+ * body. Every member is read as jansson's typed reads would. The kind comes from `schema`, the id from
  * report_id, attestation_id or run_id, and for a plan (which has none) from the
  * SHA-256 of its bytes. A report is complete when no source failed (a source of
  * status "failed", a name in summary.sources_failed or the verdict "incomplete",
@@ -38,7 +41,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <jansson.h>
+#include <cjson/cJSON.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +52,7 @@
 #include "core/limits.h"
 #include "core/macro.h"
 #include "excise/attest.h"
+#include "fleet/fjson.h"
 
 /* ---- parsing ---- */
 
@@ -59,24 +63,43 @@ static int bad(struct excise_err *err, const char *ptr, const char *what)
 
 enum { OPT = 0, REQ = 1, NUL_OK = 2 };
 
+/* The member `key` of `o`, NULL when `o` is not an object or has none (jansson's
+ * json_object_get: names compared byte for byte; fjson refused duplicates). */
+static cJSON *get(const cJSON *o, const char *key)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+/* Elements of an array, 0 for anything else (json_array_size). */
+static size_t arr_size(const cJSON *a)
+{
+	size_t n = 0;
+	for (const cJSON *x = cJSON_IsArray(a) ? a->child : NULL; x; x = x->next)
+		n++;
+	return n;
+}
+
+/* for (k, x) over the elements of `a` when it is an array (json_array_foreach) */
+#define arr_foreach(a, k, x) for (k = 0, x = cJSON_IsArray(a) ? (a)->child : NULL; x; k++, x = x->next)
+
 /* The string member `key` of `o` (NULL when absent or, with NUL_OK, null). */
-static int get_str(json_t *o, const char *key, const char *at, unsigned flags, const char **ret,
+static int get_str(const cJSON *o, const char *key, const char *at, unsigned flags, const char **ret,
 		   struct excise_err *err)
 {
 	char ptr[320];
 	snprintf(ptr, sizeof(ptr), "%s/%s", at, key);
-	json_t *v = json_object_get(o, key);
+	const cJSON *v = get(o, key);
 	*ret = NULL;
-	if (!v || (json_is_null(v) && (flags & NUL_OK)))
+	if (!v || (cJSON_IsNull(v) && (flags & NUL_OK)))
 		return (!v && (flags & REQ)) ? bad(err, ptr, "required member missing") : 0;
-	if (!json_is_string(v) || json_string_length(v) > EXCISE_MAX_SUBMIT_FIELD)
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > EXCISE_MAX_SUBMIT_FIELD)
 		return err_set(err, -EXCISE_E_CORRUPT, "document: %s: expected a string of at most %u bytes", ptr,
 			       EXCISE_MAX_SUBMIT_FIELD);
-	*ret = json_string_value(v);
+	*ret = v->valuestring;
 	return 0;
 }
 
-static int dup_str(json_t *o, const char *key, const char *at, unsigned flags, char **ret, struct excise_err *err)
+static int dup_str(const cJSON *o, const char *key, const char *at, unsigned flags, char **ret, struct excise_err *err)
 {
 	const char *s;
 	int r = get_str(o, key, at, flags, &s, err);
@@ -88,10 +111,16 @@ static int dup_str(json_t *o, const char *key, const char *at, unsigned flags, c
 	return 0;
 }
 
-static json_t *get_obj(json_t *o, const char *key)
+static const cJSON *get_obj(const cJSON *o, const char *key)
 {
-	json_t *v = json_object_get(o, key);
-	return json_is_object(v) ? v : NULL;
+	const cJSON *v = get(o, key);
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+/* The string value of `v`, NULL when it is not a string (json_string_value). */
+static const char *str_of(const cJSON *v)
+{
+	return cJSON_GetStringValue(v);
 }
 
 /* "2026-11-22T09:14:03.512Z" or without the fraction -> unix seconds; -1 when malformed. */
@@ -121,7 +150,7 @@ static int64_t parse_time(const char *s)
 	return (t < 0 || tm.tm_mday != mday) ? -1 : (int64_t)t;
 }
 
-static int get_time(json_t *o, const char *key, const char *at, int64_t *ret, struct excise_err *err)
+static int get_time(const cJSON *o, const char *key, const char *at, int64_t *ret, struct excise_err *err)
 {
 	const char *s;
 	int r = get_str(o, key, at, REQ, &s, err);
@@ -210,17 +239,17 @@ static bool strong(const char *confidence)
 }
 
 /* One finding of a report. `prod` collects, per catalog directive, the covered products. */
-static int parse_finding(const struct excise_catalog *cat, json_t *fo, size_t i, struct ingest_doc *d,
+static int parse_finding(const struct excise_catalog *cat, const cJSON *fo, size_t i, struct ingest_doc *d,
 			 struct strset *prod, struct excise_err *err)
 {
 	char at[64];
 	snprintf(at, sizeof(at), "/findings/%zu", i);
-	if (!json_is_object(fo))
+	if (!cJSON_IsObject(fo))
 		return bad(err, at, "expected an object");
 	struct ingest_finding *f = &d->findings[d->n_findings++];
 	char sub[96];
 	snprintf(sub, sizeof(sub), "%s/product", at);
-	json_t *po = get_obj(fo, "product");
+	const cJSON *po = get_obj(fo, "product");
 	if (!po)
 		return bad(err, sub, "expected an object");
 	int r = dup_str(po, "id", sub, REQ, &f->product_id, err);
@@ -228,7 +257,7 @@ static int parse_finding(const struct excise_catalog *cat, json_t *fo, size_t i,
 		r = bad(err, sub, "empty product id");
 	if (r >= 0)
 		r = dup_str(po, "name", sub, NUL_OK, &f->product_name, err);
-	json_t *vo = get_obj(fo, "vendor");
+	const cJSON *vo = get_obj(fo, "vendor");
 	snprintf(sub, sizeof(sub), "%s/vendor", at);
 	if (r >= 0 && vo)
 		r = dup_str(vo, "id", sub, NUL_OK, &f->vendor_id, err);
@@ -243,24 +272,24 @@ static int parse_finding(const struct excise_catalog *cat, json_t *fo, size_t i,
 
 	/* the report's own directive ids (used for products the collector's catalog lacks) */
 	struct strset own = { 0 }, srcs = { 0 }, cover = { 0 };
-	json_t *dv = json_object_get(fo, "directives"), *x;
+	const cJSON *dv = get(fo, "directives"), *x;
 	size_t k;
-	if (dv && !json_is_array(dv))
+	if (dv && !cJSON_IsArray(dv))
 		r = bad(err, at, "directives: expected an array");
-	json_array_foreach(json_is_array(dv) ? dv : NULL, k, x)
+	arr_foreach(dv, k, x)
 	{
-		const char *id = json_is_object(x) ? json_string_value(json_object_get(x, "id")) : json_string_value(x);
+		const char *id = cJSON_IsObject(x) ? str_of(get(x, "id")) : str_of(x);
 		if (r >= 0 && (!id || !*id || strlen(id) > EXCISE_MAX_SUBMIT_FIELD || strchr(id, ',')))
 			r = err_set(err, -EXCISE_E_CORRUPT, "document: %s/directives/%zu: expected an id", at, k);
 		if (r >= 0)
 			r = strset_add(&own, id);
 	}
-	json_t *ev = json_object_get(fo, "evidence");
-	if (r >= 0 && ev && !json_is_array(ev))
+	const cJSON *ev = get(fo, "evidence");
+	if (r >= 0 && ev && !cJSON_IsArray(ev))
 		r = bad(err, at, "evidence: expected an array");
-	json_array_foreach(json_is_array(ev) ? ev : NULL, k, x)
+	arr_foreach(ev, k, x)
 	{
-		const char *src = json_is_object(x) ? json_string_value(json_object_get(x, "source")) : NULL;
+		const char *src = cJSON_IsObject(x) ? str_of(get(x, "source")) : NULL;
 		if (r >= 0 && src && *src && !strchr(src, ',') && strlen(src) <= EXCISE_MAX_SUBMIT_FIELD)
 			r = strset_add(&srcs, src);
 		f->n_artifacts++;
@@ -292,7 +321,7 @@ static int parse_finding(const struct excise_catalog *cat, json_t *fo, size_t i,
 	return r;
 }
 
-static int parse_report(const struct excise_catalog *cat, json_t *o, struct ingest_doc *d, struct excise_err *err)
+static int parse_report(const struct excise_catalog *cat, const cJSON *o, struct ingest_doc *d, struct excise_err *err)
 {
 	const char *id, *verdict;
 	int r = get_str(o, "report_id", "", REQ, &id, err);
@@ -300,7 +329,7 @@ static int parse_report(const struct excise_catalog *cat, json_t *o, struct inge
 		r = set_id(d, id, "/report_id", err);
 	if (r >= 0)
 		r = get_time(o, "finished", "", &d->created, err);
-	json_t *sum = get_obj(o, "summary");
+	const cJSON *sum = get_obj(o, "summary");
 	if (r >= 0 && !sum)
 		r = bad(err, "/summary", "expected an object");
 	if (r >= 0)
@@ -312,35 +341,36 @@ static int parse_report(const struct excise_catalog *cat, json_t *o, struct inge
 	if (!(d->verdict = strdup(verdict)))
 		return err_set(err, -ENOMEM, "document: out of memory");
 	d->complete = strcmp(verdict, "incomplete") != 0;
-	json_t *sf = json_object_get(sum, "sources_failed");
-	if (sf && !json_is_array(sf))
+	const cJSON *sf = get(sum, "sources_failed");
+	if (sf && !cJSON_IsArray(sf))
 		return bad(err, "/summary/sources_failed", "expected an array");
-	if (json_array_size(sf))
+	if (arr_size(sf))
 		d->complete = false;
-	json_t *srcs = json_object_get(o, "sources"), *x;
+	const cJSON *srcs = get(o, "sources"), *x;
 	size_t k;
-	if (!json_is_array(srcs))
+	if (!cJSON_IsArray(srcs))
 		return bad(err, "/sources", "expected an array");
-	json_array_foreach(srcs, k, x)
+	arr_foreach(srcs, k, x)
 	{
-		const char *st = json_is_object(x) ? json_string_value(json_object_get(x, "status")) : NULL;
+		const char *st = cJSON_IsObject(x) ? str_of(get(x, "status")) : NULL;
 		if (!st)
 			return err_set(err, -EXCISE_E_CORRUPT, "document: /sources/%zu/status: expected a string", k);
 		if (!strcmp(st, "failed"))
 			d->complete = false;
 	}
-	json_t *fs = json_object_get(o, "findings");
-	if (!json_is_array(fs))
+	const cJSON *fs = get(o, "findings");
+	if (!cJSON_IsArray(fs))
 		return bad(err, "/findings", "expected an array");
-	if (json_array_size(fs) > EXCISE_MAX_SUBMIT_FINDINGS)
+	size_t n_fs = arr_size(fs);
+	if (n_fs > EXCISE_MAX_SUBMIT_FINDINGS)
 		return err_set(err, -EXCISE_E_LIMIT, "document: /findings: more than %u findings",
 			       EXCISE_MAX_SUBMIT_FINDINGS);
-	if (json_array_size(fs) && !(d->findings = calloc(json_array_size(fs), sizeof(*d->findings))))
+	if (n_fs && !(d->findings = calloc(n_fs, sizeof(*d->findings))))
 		return err_set(err, -ENOMEM, "document: out of memory");
 	struct strset *prod = calloc(d->n_dirs + 1, sizeof(*prod));
 	if (!prod)
 		return err_set(err, -ENOMEM, "document: out of memory");
-	json_array_foreach(fs, k, x)
+	arr_foreach(fs, k, x)
 	{
 		if (r >= 0)
 			r = parse_finding(cat, x, k, d, prod, err);
@@ -364,39 +394,42 @@ static int cover_products(const struct excise_catalog *cat, struct ingest_doc *d
 	return 0;
 }
 
-static int parse_plan(const struct excise_catalog *cat, json_t *o, struct ingest_doc *d, struct excise_err *err)
+static int parse_plan(const struct excise_catalog *cat, const cJSON *o, size_t created_ns, struct ingest_doc *d,
+		      struct excise_err *err)
 {
 	/* no id of its own: the hash of its bytes */
 	uint8_t h[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(h, (const unsigned char *)d->body, d->len);
 	memcpy(d->doc_id, "sha256:", 7);
 	sodium_bin2hex(d->doc_id + 7, sizeof(d->doc_id) - 7, h, sizeof(h));
-	json_t *cn = json_object_get(o, "created_ns");
+	/* an integer (jansson's json_is_integer: no fraction or exponent) read from its
+	 * text, exactly (cJSON keeps a double) */
+	int64_t cn;
 	int r = 0;
-	if (json_is_integer(cn) && json_integer_value(cn) >= 0)
-		d->created = (int64_t)(json_integer_value(cn) / 1000000000);
+	if (created_ns != SIZE_MAX && fjson_int(d->body, created_ns, &cn) && cn >= 0)
+		d->created = cn / 1000000000;
 	else
 		r = get_time(o, "created", "", &d->created, err);
 	if (r >= 0)
 		r = dup_str(o, "report_id", "", NUL_OK, &d->ref, err);
-	json_t *steps = json_object_get(o, "steps"), *x;
+	const cJSON *steps = get(o, "steps"), *x;
 	size_t k;
-	if (r >= 0 && !json_is_array(steps))
+	if (r >= 0 && !cJSON_IsArray(steps))
 		r = bad(err, "/steps", "expected an array");
-	json_array_foreach(r >= 0 ? steps : NULL, k, x)
+	arr_foreach(r >= 0 ? steps : NULL, k, x)
 	{
-		if (!json_is_object(x)) {
+		if (!cJSON_IsObject(x)) {
 			r = err_set(err, -EXCISE_E_CORRUPT, "document: /steps/%zu: expected an object", k);
 			break;
 		}
-		const char *p = json_string_value(json_object_get(x, "product"));
+		const char *p = str_of(get(x, "product"));
 		if (p)
 			cover_products(cat, d, p);
 	}
 	return r;
 }
 
-static int parse_removal(const struct excise_catalog *cat, json_t *o, struct ingest_doc *d, struct excise_err *err)
+static int parse_removal(const struct excise_catalog *cat, const cJSON *o, struct ingest_doc *d, struct excise_err *err)
 {
 	const char *id;
 	int r = get_str(o, "run_id", "", REQ, &id, err);
@@ -408,24 +441,25 @@ static int parse_removal(const struct excise_catalog *cat, json_t *o, struct ing
 		r = dup_str(o, "status", "", REQ, &d->verdict, err);
 	if (r < 0)
 		return r;
-	json_t *ps = json_object_get(o, "products"), *x;
+	const cJSON *ps = get(o, "products"), *x;
 	size_t k;
-	if (ps && !json_is_array(ps) && !json_is_null(ps))
+	if (ps && !cJSON_IsArray(ps) && !cJSON_IsNull(ps))
 		return bad(err, "/products", "expected an array of product ids");
-	if (json_array_size(ps) > EXCISE_MAX_SUBMIT_PRODUCTS)
+	size_t n_ps = arr_size(ps);
+	if (n_ps > EXCISE_MAX_SUBMIT_PRODUCTS)
 		return err_set(err, -EXCISE_E_LIMIT, "document: /products: more than %u products",
 			       EXCISE_MAX_SUBMIT_PRODUCTS);
-	d->all_products = json_array_size(ps) == 0;
-	json_array_foreach(json_is_array(ps) ? ps : NULL, k, x)
+	d->all_products = n_ps == 0;
+	arr_foreach(ps, k, x)
 	{
-		if (!json_is_string(x))
+		if (!cJSON_IsString(x))
 			return err_set(err, -EXCISE_E_CORRUPT, "document: /products/%zu: expected a string", k);
-		cover_products(cat, d, json_string_value(x));
+		cover_products(cat, d, x->valuestring);
 	}
 	return 0;
 }
 
-static int parse_attestation(json_t *o, struct ingest_doc *d, struct excise_err *err)
+static int parse_attestation(const cJSON *o, struct ingest_doc *d, struct excise_err *err)
 {
 	struct excise_attest_info info = { 0 };
 	int r = excise_attest_check("document", d->body, d->len, NULL, 0, &info, err);
@@ -438,7 +472,7 @@ static int parse_attestation(json_t *o, struct ingest_doc *d, struct excise_err 
 		r = set_id(d, id, "/attestation_id", err);
 	if (r >= 0)
 		r = get_time(o, "created", "", &d->created, err);
-	json_t *rep = get_obj(o, "report");
+	const cJSON *rep = get_obj(o, "report");
 	if (r >= 0 && !rep)
 		r = bad(err, "/report", "expected an object");
 	if (r >= 0)
@@ -466,17 +500,17 @@ int ingest_parse(const struct excise_catalog *cat, const void *body, size_t len,
 	d->len = len;
 	if (memchr(d->body, '\0', len))
 		return bad(err, "/", "a NUL byte in the document");
-	json_error_t je;
-	json_t *o = json_loadb(d->body, len, JSON_REJECT_DUPLICATES, &je);
-	if (!o)
-		return err_set(err, -EXCISE_E_CORRUPT, "document: line %d, column %d: %s", je.line, je.column, je.text);
-	int r = 0;
+	struct fjson j;
+	int r = fjson_parse(&j, d->body, len, "created_ns", err);
+	if (r < 0)
+		return r;
+	const cJSON *o = j.root;
 	const char *schema = NULL;
-	if (!json_is_object(o))
+	if (!cJSON_IsObject(o))
 		r = bad(err, "/", "expected a JSON object");
 	if (r >= 0)
 		r = get_str(o, "schema", "", REQ, &schema, err);
-	json_t *host = r >= 0 ? get_obj(o, "host") : NULL;
+	const cJSON *host = r >= 0 ? get_obj(o, "host") : NULL;
 	if (r >= 0 && !host)
 		r = bad(err, "/host", "expected an object");
 	if (r >= 0)
@@ -487,7 +521,7 @@ int ingest_parse(const struct excise_catalog *cat, const void *body, size_t len,
 		r = parse_report(cat, o, d, err);
 	} else if (!strcmp(schema, "excise.plan/1")) {
 		d->kind = INGEST_PLAN;
-		r = parse_plan(cat, o, d, err);
+		r = parse_plan(cat, o, j.member_at, d, err);
 	} else if (!strcmp(schema, "excise.removal/1")) {
 		d->kind = INGEST_REMOVAL;
 		r = parse_removal(cat, o, d, err);
@@ -500,7 +534,7 @@ int ingest_parse(const struct excise_catalog *cat, const void *body, size_t len,
 			"excise.attestation/1");
 	static const char *const kinds[] = { "report", "plan", "removal", "attestation" };
 	snprintf(d->kind_name, sizeof(d->kind_name), "%s", kinds[d->kind]);
-	json_decref(o);
+	fjson_done(&j);
 	return r;
 }
 

@@ -525,28 +525,33 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp((*(const cJSON *const *)a)->string, (*(const cJSON *const *)b)->string);
 }
 
-/* A member name of path[n] (an object) given twice: its name, or NULL. -ENOMEM on no memory. */
+/* A member name of `o` given twice: *dup is its name, or NULL. -ENOMEM on no memory. */
 static int object_dup(const cJSON *o, const char **dup)
 {
 	enum { SMALL = 16 };
+	const char *name[SMALL];
 	size_t n = 0;
 	*dup = NULL;
-	for (const cJSON *x = o->child; x; x = x->next)
-		n++;
-	if (n <= SMALL) {
-		for (const cJSON *x = o->child; x; x = x->next)
-			for (const cJSON *y = x->next; y; y = y->next)
-				if (x->string[0] == y->string[0] && !strcmp(x->string, y->string)) {
-					*dup = y->string;
+	const cJSON *x = o->child;
+	for (; x && n < SMALL; x = x->next)
+		name[n++] = x->string;
+	if (!x) {
+		/* pairwise, the first bytes compared before the names */
+		for (size_t i = 1; i < n; i++)
+			for (size_t k = 0; k < i; k++)
+				if (name[i][0] == name[k][0] && !strcmp(name[i], name[k])) {
+					*dup = name[i];
 					return 0;
 				}
 		return 0;
 	}
+	for (; x; x = x->next)
+		n++;
 	const cJSON **v = malloc(n * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	n = 0;
-	for (const cJSON *x = o->child; x; x = x->next)
+	for (x = o->child; x; x = x->next)
 		v[n++] = x;
 	qsort(v, n, sizeof(*v), cmp_name);
 	for (size_t i = 1; i < n && !*dup; i++)

@@ -122,6 +122,16 @@ typedef void (*excise_submit_done_fn)(void *ctx, int rc, const struct excise_sub
 EXCISE_API int excise_store_submit_async(struct excise_store *st, const char *host_id, const void *body, size_t len,
 					 int64_t now, excise_submit_done_fn done, void *ctx, struct excise_err *err);
 
+/* What the store's writer threads have done since it opened: for benchmarks and
+ * monitoring. Safe from any thread. */
+struct excise_store_stats {
+	unsigned writers;         /* writer threads (SQLite 1; PostgreSQL EXCISE_STORE_PG_WRITERS by default) */
+	uint64_t documents;       /* documents applied (stored, duplicate or failed) */
+	uint64_t groups;          /* group transactions committed or failed */
+	uint64_t writer_cpu_ns;   /* CPU time the writer threads used (CLOCK_THREAD_CPUTIME_ID), added up */
+};
+EXCISE_API void excise_store_stats(struct excise_store *st, struct excise_store_stats *ret);
+
 /* ---- administration: every call below writes a row of `audit` (at, actor `who`,
  * action, subject, detail) in the same transaction as its change ---- */
 

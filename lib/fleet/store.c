@@ -94,6 +94,7 @@ struct excise_store {
 	pthread_cond_t ck_cond;              /* wakes the checkpointer to stop (under q_lock) */
 	bool ck_started;
 	enum excise_submit_status *status;
+	uint64_t n_docs, n_groups, cpu_ns;   /* the writer's (under q_lock) */
 };
 
 /* ---- small helpers ---- */
@@ -336,6 +337,7 @@ static void apply_group(struct excise_store *st, struct job **jobs, size_t n, en
 static void *writer_main(void *arg)
 {
 	struct excise_store *st = arg;
+	pthread_setname_np(pthread_self(), "excise-writer");
 	pthread_mutex_lock(&st->q_lock);
 	for (;;) {
 		while (!st->head && !st->stop)
@@ -363,7 +365,12 @@ static void *writer_main(void *arg)
 			st->tail = NULL;
 		pthread_mutex_unlock(&st->q_lock);
 		apply_group(st, st->jobs, n, st->status);
+		struct timespec cpu;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 		pthread_mutex_lock(&st->q_lock);
+		st->n_docs += n;
+		st->n_groups++;
+		st->cpu_ns = (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec;
 	}
 	pthread_mutex_unlock(&st->q_lock);
 	return NULL;
@@ -846,6 +853,14 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 	pthread_cond_signal(&st->q_cond);
 	pthread_mutex_unlock(&st->q_lock);
 	return 0;
+}
+
+void excise_store_stats(struct excise_store *st, struct excise_store_stats *ret)
+{
+	pthread_mutex_lock(&st->q_lock);
+	*ret = (struct excise_store_stats){ .writers = 1, .documents = st->n_docs, .groups = st->n_groups,
+					    .writer_cpu_ns = st->cpu_ns };
+	pthread_mutex_unlock(&st->q_lock);
 }
 
 struct waiter {

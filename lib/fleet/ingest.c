@@ -577,8 +577,7 @@ static const struct {
 	  "INSERT INTO finding (host_id, doc_id, received, created, product_id, vendor_id, product_name, version,"
 	  " state, confidence, directives, sources, n_artifacts)"
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)" },
-	{ offsetof(struct ingest, seen),
-	  "UPDATE host SET last_seen = $2 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)" },
+	{ offsetof(struct ingest, seen), NULL },
 	{ offsetof(struct ingest, back_audit),
 	  "INSERT INTO audit (at, actor, action, subject, detail) SELECT CAST($1 AS BIGINT), 'ingest', 'host.unretire',"
 	  " id, CAST($3 AS TEXT) FROM host WHERE id = $2 AND retired IS NOT NULL" },
@@ -630,7 +629,11 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 		const char *sql = stmts[i].sql;
 		/* several collectors may share a PostgreSQL database: the row is locked
 		 * from its read to its update */
-		if (!sql)
+		if (!sql && stmts[i].off == offsetof(struct ingest, seen))
+			sql = db_is_pg(db) ? "UPDATE host SET last_seen = $2 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)" :
+					     "UPDATE host SET last_seen = CASE WHEN last_seen IS NULL OR last_seen < $2 THEN $2"
+					     " ELSE last_seen END WHERE id = $1 RETURNING retired";
+		else if (!sql)
 			sql = db_is_pg(db) ? "SELECT " FACT_COLS ", directive_id FROM host_directive WHERE host_id = $1"
 					     " FOR UPDATE" :
 					     "SELECT " FACT_COLS ", directive_id FROM host_directive WHERE host_id = $1";
@@ -1021,23 +1024,32 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 		db_bind_int64(s, 13, f->n_artifacts);
 		r = step_done(s, err);
 	}
+	/* the host's last_seen and whether it is retired, in one statement. PostgreSQL: the
+	 * three statements are sent without waiting (each does nothing when the host is
+	 * not retired), a round trip dearer than two statements */
+	bool pg = db_is_pg(in->db), retired = pg;
 	if (r >= 0) {
 		db_bind_text(in->seen, 1, host);
 		db_bind_int64(in->seen, 2, now);
-		r = step_done(in->seen, err);
+		r = pg ? step_done(in->seen, err) : db_step(in->seen, err);
+		if (!pg) {
+			retired = r == 1 && !db_column_null(in->seen, 0);
+			db_reset(in->seen);
+		}
 	}
-	/* a retired host that submits comes back, audited (both only when it was retired) */
-	char detail[160];
-	snprintf(detail, sizeof(detail), "retired host submitted %s %s: back in the fleet", d->kind_name, d->doc_id);
-	if (r >= 0) {
+	/* a retired host that submits comes back, audited */
+	if (r >= 0 && retired) {
+		char detail[160];
+		snprintf(detail, sizeof(detail), "retired host submitted %s %s: back in the fleet", d->kind_name,
+			 d->doc_id);
 		db_bind_int64(in->back_audit, 1, now);
 		db_bind_text(in->back_audit, 2, host);
 		db_bind_text(in->back_audit, 3, detail);
 		r = step_done(in->back_audit, err);
-	}
-	if (r >= 0) {
-		db_bind_text(in->back, 1, host);
-		r = step_done(in->back, err);
+		if (r >= 0) {
+			db_bind_text(in->back, 1, host);
+			r = step_done(in->back, err);
+		}
 	}
 	if (r < 0) {
 		db_reset(in->hd_get);

@@ -178,6 +178,18 @@ static int s_bind_text(struct db_stmt *st, int i, const char *v)
 	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_TRANSIENT)) : -EXCISE_E_USAGE;
 }
 
+static int s_bind_text_static(struct db_stmt *st, int i, const char *v)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_STATIC)) : -EXCISE_E_USAGE;
+}
+
+static int64_t s_changes(struct db *db)
+{
+	return sqlite3_changes64(((struct sdb *)db)->h);
+}
+
 static int s_bind_int64(struct db_stmt *st, int i, int64_t v)
 {
 	struct sstmt *s = (struct sstmt *)st;
@@ -246,6 +258,8 @@ const struct db_ops db_sqlite_ops = {
 	.bind_text = s_bind_text,
 	.bind_int64 = s_bind_int64,
 	.bind_null = s_bind_null,
+	.bind_text_static = s_bind_text_static,
+	.changes = s_changes,
 	.step = s_step,
 	.reset = s_reset,
 	.column_text = s_column_text,

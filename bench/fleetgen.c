@@ -215,6 +215,8 @@ int main(int argc, char **argv)
 	}
 	double t_enroll = mono() - t0;
 
+	/* for a script that measures a database server's CPU over the submissions alone */
+	fprintf(stderr, "fleetgen: submitting\n");
 	struct excise_store_stats s0, s1;
 	excise_store_stats(st, &s0);
 	double c0 = cpu_self();
@@ -276,6 +278,7 @@ int main(int argc, char **argv)
 		usleep(1000);
 	}
 	double c_submit = cpu_self() - c0;
+	fprintf(stderr, "fleetgen: submitted\n");
 	excise_store_close(st);
 	if (failed)
 		die("a submission failed", &first_err);

@@ -10,10 +10,14 @@
  * writer's group commit (excise_store_submit_async), waiting when it says busy.
  *
  *   fleetgen DB-URL --hosts N --body FILE[:WEIGHT]... [--reports R] [--days D]
- *            [--bureaus B] [--sites S] [--prefix HEX8]
+ *            [--bureaus B] [--sites S] [--prefix HEX8] [--sync normal|full]
  *
  * Prints one JSON object: hosts, documents, stored, seconds for enrollment and for
- * the submissions.
+ * the submissions, and for the submissions: documents a second, and CPU microseconds
+ * a document of the whole process (getrusage: parsing in this thread, the writers,
+ * the database library; not a PostgreSQL server's) and of the store's writer threads
+ * alone (excise_store_stats). --sync full keeps the collector's own durability
+ * (SQLite synchronous=FULL; the default here is NORMAL, sparing an fsync a commit).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +105,14 @@ static void on_done(void *ctx, int rc, const struct excise_submit_result *res, c
 	pthread_mutex_unlock(&mu);
 }
 
+static double cpu_self(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static unsigned long num(const char *name, const char *v, unsigned long lo, unsigned long hi)
 {
 	char *end;
@@ -117,6 +130,7 @@ int main(int argc, char **argv)
 	static struct doctmpl tmpls[MAX_TEMPLATES];
 	unsigned ntmpl = 0, weight_sum = 0, nhosts = 0, reports = 1, days = 30, bureaus = 10, sites = 5;
 	const char *url = NULL, *prefix = "f1ee7000";
+	bool sync_full = false;
 	char why[512];
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -141,6 +155,8 @@ int main(int argc, char **argv)
 			sites = (unsigned)num(a, v, 1, 1000);
 		else if (!strcmp(a, "--prefix") && strlen(v) == 8 && strspn(v, "0123456789abcdef") == 8)
 			prefix = v;
+		else if (!strcmp(a, "--sync") && (!strcmp(v, "normal") || !strcmp(v, "full")))
+			sync_full = !strcmp(v, "full");
 		else if (!strcmp(a, "--body")) {
 			if (ntmpl == MAX_TEMPLATES || doctmpl_load(&tmpls[ntmpl], v, why, sizeof(why)) < 0)
 				die(ntmpl == MAX_TEMPLATES ? "too many --body" : why, NULL);
@@ -159,7 +175,7 @@ int main(int argc, char **argv)
 	if (getrandom(master, sizeof(master), 0) != (ssize_t)sizeof(master))
 		die("getrandom failed", NULL);
 	/* the generator's own durability does not matter: NORMAL spares an fsync a commit */
-	struct excise_store_opts so = { .catalog = cat, .master_key = master, .sync_normal = true };
+	struct excise_store_opts so = { .catalog = cat, .master_key = master, .sync_normal = !sync_full };
 	struct excise_store *st = NULL;
 	if (excise_store_open(url, &so, &st, &err) < 0)
 		die(url, &err);
@@ -199,6 +215,11 @@ int main(int argc, char **argv)
 	}
 	double t_enroll = mono() - t0;
 
+	/* for a script that measures a database server's CPU over the submissions alone */
+	fprintf(stderr, "fleetgen: submitting\n");
+	struct excise_store_stats s0, s1;
+	excise_store_stats(st, &s0);
+	double c0 = cpu_self();
 	t0 = mono();
 	size_t cap = 0;
 	for (unsigned i = 0; i < nhosts; i++)
@@ -249,13 +270,25 @@ int main(int argc, char **argv)
 		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
 	double t_submit = mono() - t0;
+	/* the writers count a group's CPU just after answering it */
+	for (int k = 0; k < 1000; k++) {
+		excise_store_stats(st, &s1);
+		if (s1.documents - s0.documents >= sent)
+			break;
+		usleep(1000);
+	}
+	double c_submit = cpu_self() - c0;
+	fprintf(stderr, "fleetgen: submitted\n");
 	excise_store_close(st);
 	if (failed)
 		die("a submission failed", &first_err);
+	double nd = sent ? (double)sent : 1;
 	printf("{\"hosts\": %u, \"documents\": %llu, \"stored\": %llu, \"duplicate\": %llu, \"enroll_seconds\": %.3f, "
-	       "\"submit_seconds\": %.3f}\n",
+	       "\"submit_seconds\": %.3f, \"submit_docs_per_s\": %.0f, \"process_cpu_us_per_doc\": %.1f, "
+	       "\"writers\": %u, \"writer_cpu_us_per_doc\": %.1f, \"groups\": %llu}\n",
 	       nhosts, (unsigned long long)sent, (unsigned long long)stored, (unsigned long long)duplicates, t_enroll,
-	       t_submit);
+	       t_submit, (double)sent / t_submit, c_submit * 1e6 / nd, s1.writers,
+	       (double)(s1.writer_cpu_ns - s0.writer_cpu_ns) / 1e3 / nd, (unsigned long long)(s1.groups - s0.groups));
 	for (unsigned i = 0; i < nhosts; i++)
 		free(ids[i]);
 	for (unsigned u = 0; u < nunits; u++)

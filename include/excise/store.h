@@ -5,8 +5,8 @@
  * "postgres://" URL opens PostgreSQL through libpq. Both hold the same schema,
  * brought to the current version by migrations when the store is opened.
  *
- * Writes of submitted documents go through one writer thread per store that
- * commits in groups; excise_store_submit returns only once its document's
+ * Writes of submitted documents go through a writer thread that commits in groups
+ * (SQLite: one per store; PostgreSQL: pg_writers, a host's documents always on one); excise_store_submit returns only once its document's
  * transaction is on disk (SQLite: WAL, synchronous=FULL; PostgreSQL:
  * synchronous_commit on), so a collector may answer 200 when it returns.
  * Every other call is safe from any thread.
@@ -33,6 +33,8 @@ struct excise_store;
 #define EXCISE_STORE_BATCH_WAIT_MS 0u   /* ms the writer waits for more documents once it has one, by default (0: it takes what queued while it committed the group before) */
 #define EXCISE_STORE_QUEUE_MAX 4096u    /* documents queued for the writer, by default */
 #define EXCISE_STORE_QUEUE_BYTES (256u << 20) /* bytes of documents queued for the writer: then busy too */
+#define EXCISE_STORE_PG_WRITERS 4u      /* writer threads on PostgreSQL, by default (SQLite: always 1) */
+#define EXCISE_STORE_MAX_WRITERS 32u    /* writer threads at most */
 
 struct excise_store_opts {
 	const struct excise_catalog *catalog; /* directives and products; borrowed, outlives the store */
@@ -41,6 +43,9 @@ struct excise_store_opts {
 	unsigned batch_wait_ms;       /* longest a document waits for its group to fill (0: EXCISE_STORE_BATCH_WAIT_MS) */
 	unsigned queue_max;           /* documents waiting for the writer before submit says busy (0: EXCISE_STORE_QUEUE_MAX) */
 	bool sync_normal;             /* SQLite synchronous=NORMAL: faster, the last commits may be lost on power loss */
+	unsigned pg_writers;          /* PostgreSQL: writer threads, each with its connection and group commit; a host's
+				       * documents always on the same one (0: EXCISE_STORE_PG_WRITERS; at most
+				       * EXCISE_STORE_MAX_WRITERS) */
 };
 
 /* Open (creating a SQLite file and its folder's database files if need be) and migrate.
@@ -121,6 +126,16 @@ typedef void (*excise_submit_done_fn)(void *ctx, int rc, const struct excise_sub
 				      const struct excise_err *err);
 EXCISE_API int excise_store_submit_async(struct excise_store *st, const char *host_id, const void *body, size_t len,
 					 int64_t now, excise_submit_done_fn done, void *ctx, struct excise_err *err);
+
+/* What the store's writer threads have done since it opened: for benchmarks and
+ * monitoring. Safe from any thread. */
+struct excise_store_stats {
+	unsigned writers;         /* writer threads (SQLite 1; PostgreSQL EXCISE_STORE_PG_WRITERS by default) */
+	uint64_t documents;       /* documents applied (stored, duplicate or failed) */
+	uint64_t groups;          /* group transactions committed or failed */
+	uint64_t writer_cpu_ns;   /* CPU time the writer threads used (CLOCK_THREAD_CPUTIME_ID), added up */
+};
+EXCISE_API void excise_store_stats(struct excise_store *st, struct excise_store_stats *ret);
 
 /* ---- administration: every call below writes a row of `audit` (at, actor `who`,
  * action, subject, detail) in the same transaction as its change ---- */

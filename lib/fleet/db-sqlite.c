@@ -30,6 +30,8 @@ struct sstmt {
 	struct sdb *db;
 	sqlite3_stmt *st;
 	int nparams;
+	int nmap;      /* map[N] is the index of "$N" (0: none), N <= nmap */
+	int *map;
 };
 
 static int code_of(int rc)
@@ -137,6 +139,23 @@ static int s_prepare(struct db *db, const char *sql, struct db_stmt **ret, struc
 	s->base.ops = &db_sqlite_ops;
 	s->db = d;
 	s->nparams = sqlite3_bind_parameter_count(s->st);
+	/* "$N" to SQLite's index once here, not at every bind */
+	for (int k = 1; k <= s->nparams; k++) {
+		const char *name = sqlite3_bind_parameter_name(s->st, k);
+		int n = name && name[0] == '$' ? atoi(name + 1) : 0;
+		s->nmap = n > s->nmap ? n : s->nmap;
+	}
+	if (s->nmap && !(s->map = calloc((size_t)s->nmap + 1, sizeof(*s->map)))) {
+		sqlite3_finalize(s->st);
+		free(s);
+		return err_set(err, -ENOMEM, "database: out of memory");
+	}
+	for (int k = 1; k <= s->nparams; k++) {
+		const char *name = sqlite3_bind_parameter_name(s->st, k);
+		int n = name && name[0] == '$' ? atoi(name + 1) : 0;
+		if (n > 0)
+			s->map[n] = k;
+	}
 	*ret = &s->base;
 	return 0;
 }
@@ -144,9 +163,7 @@ static int s_prepare(struct db *db, const char *sql, struct db_stmt **ret, struc
 /* The index SQLite gave "$i" (0 when the statement has no such parameter). */
 static int param(struct sstmt *s, int i)
 {
-	char name[16];
-	snprintf(name, sizeof(name), "$%d", i);
-	return sqlite3_bind_parameter_index(s->st, name);
+	return i > 0 && i <= s->nmap ? s->map[i] : 0;
 }
 
 static int bind_rc(int rc)
@@ -159,6 +176,18 @@ static int s_bind_text(struct db_stmt *st, int i, const char *v)
 	struct sstmt *s = (struct sstmt *)st;
 	int k = param(s, i);
 	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_TRANSIENT)) : -EXCISE_E_USAGE;
+}
+
+static int s_bind_text_static(struct db_stmt *st, int i, const char *v)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_STATIC)) : -EXCISE_E_USAGE;
+}
+
+static int64_t s_changes(struct db *db)
+{
+	return sqlite3_changes64(((struct sdb *)db)->h);
 }
 
 static int s_bind_int64(struct db_stmt *st, int i, int64_t v)
@@ -216,6 +245,7 @@ static void s_finalize(struct db_stmt *st)
 {
 	struct sstmt *s = (struct sstmt *)st;
 	sqlite3_finalize(s->st);
+	free(s->map);
 	free(s);
 }
 
@@ -228,6 +258,8 @@ const struct db_ops db_sqlite_ops = {
 	.bind_text = s_bind_text,
 	.bind_int64 = s_bind_int64,
 	.bind_null = s_bind_null,
+	.bind_text_static = s_bind_text_static,
+	.changes = s_changes,
 	.step = s_step,
 	.reset = s_reset,
 	.column_text = s_column_text,

@@ -70,6 +70,18 @@ int db_bind_text(struct db_stmt *s, int i, const char *v)
 	return v ? s->ops->bind_text(s, i, v) : s->ops->bind_null(s, i);
 }
 
+int db_bind_text_static(struct db_stmt *s, int i, const char *v)
+{
+	if (!v)
+		return s->ops->bind_null(s, i);
+	return s->ops->bind_text_static ? s->ops->bind_text_static(s, i, v) : s->ops->bind_text(s, i, v);
+}
+
+int64_t db_changes(struct db *db)
+{
+	return db->ops->changes ? db->ops->changes(db) : -1;
+}
+
 int db_bind_int64(struct db_stmt *s, int i, int64_t v)
 {
 	return s->ops->bind_int64(s, i, v);

@@ -54,6 +54,9 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct exci
 int db_bind_text(struct db_stmt *s, int i, const char *v);
 int db_bind_int64(struct db_stmt *s, int i, int64_t v);
 int db_bind_null(struct db_stmt *s, int i);
+/* As db_bind_text, but `v` is not copied where the backend can avoid it (SQLite): it must
+ * stay valid and unchanged until the statement is reset. */
+int db_bind_text_static(struct db_stmt *s, int i, const char *v);
 /* 1: a row is there to read; 0: done; < 0: failed (err says why). */
 int db_step(struct db_stmt *s, struct excise_err *err);
 /* Queue `s` (bound) to run; its rows are then read with db_step as usual. PostgreSQL
@@ -66,6 +69,9 @@ int db_send(struct db_stmt *s, struct excise_err *err);
  * statements travel together with the next statement that waits (a db_step, db_exec,
  * db_commit), and an error of one of them is returned by that call. */
 int db_step_defer(struct db_stmt *s, struct excise_err *err);
+/* Rows the last INSERT, UPDATE or DELETE run on `db` changed: SQLite; -1 on PostgreSQL
+ * (whose statements may still be in the pipeline: ask with RETURNING there). */
+int64_t db_changes(struct db *db);
 /* Forget results and bindings. */
 void db_reset(struct db_stmt *s);
 /* Columns of the current row, counted from 0. Text is valid until the next step or
@@ -90,6 +96,8 @@ struct db_ops {
 	int (*bind_text)(struct db_stmt *s, int i, const char *v);
 	int (*bind_int64)(struct db_stmt *s, int i, int64_t v);
 	int (*bind_null)(struct db_stmt *s, int i);
+	int (*bind_text_static)(struct db_stmt *s, int i, const char *v); /* NULL: bind_text */
+	int64_t (*changes)(struct db *db);                                  /* NULL: -1 */
 	int (*step)(struct db_stmt *s, struct excise_err *err);
 	int (*step_defer)(struct db_stmt *s, struct excise_err *err); /* NULL: step to the end, then reset */
 	int (*send)(struct db_stmt *s, struct excise_err *err);       /* NULL: nothing until db_step */

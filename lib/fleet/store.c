@@ -57,6 +57,24 @@ struct job {
 	void *ctx;
 };
 
+/* One writer thread: its queue, its connection, its group. SQLite has one; PostgreSQL
+ * several, each host's documents always on the same one (by a hash of its id), so a
+ * host's documents apply in arrival order and two writers never touch one host's rows. */
+struct writer {
+	struct excise_store *st;
+	pthread_t th;
+	bool started;
+	pthread_cond_t cond;                 /* a job queued, or stop (under st->q_lock) */
+	struct job *head, *tail;
+	size_t queued;
+	struct db *w;
+	struct ingest *in;
+	struct job **jobs;                   /* the group, batch_max of them */
+	struct ingest_item *items;
+	enum excise_submit_status *status;
+	uint64_t n_docs, n_groups, cpu_ns;   /* under st->q_lock */
+};
+
 struct hc_entry {
 	struct hc_entry *next;
 	char *id;
@@ -80,20 +98,14 @@ struct excise_store {
 	size_t hc_n;
 
 	pthread_mutex_t q_lock;
-	pthread_cond_t q_cond;
-	struct job *head, *tail;
-	size_t queued, queued_bytes;
-	bool stop, started;
-	pthread_t writer;
-	struct db *w;
-	struct ingest *in;
-	struct job **jobs;                   /* the writer's group, batch_max of them */
-	struct ingest_item *items;
+	size_t queued, queued_bytes;         /* of every writer: bounded together */
+	bool stop;
+	struct writer *wr;
+	unsigned n_wr;
 	struct db *ck;                       /* SQLite: the checkpointer's connection */
 	pthread_t checkpointer;
 	pthread_cond_t ck_cond;              /* wakes the checkpointer to stop (under q_lock) */
 	bool ck_started;
-	enum excise_submit_status *status;
 };
 
 /* ---- small helpers ---- */
@@ -293,38 +305,38 @@ static void answer(struct job *j, int rc, enum excise_submit_status status, cons
 }
 
 /* Apply each job alone (after its group failed). */
-static void apply_each(struct excise_store *st, struct job **jobs, size_t n)
+static void apply_each(struct writer *wr, struct job **jobs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct excise_err err = { 0 };
 		enum excise_submit_status status = EXCISE_SUBMIT_STORED;
-		int r = db_exec(st->w, begin_sql(st->w), &err);
+		int r = db_exec(wr->w, begin_sql(wr->w), &err);
 		if (r >= 0)
-			r = ingest_apply(st->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status, &err);
+			r = ingest_apply(wr->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status, &err);
 		if (r >= 0)
-			r = db_commit(st->w, &err);
+			r = db_commit(wr->w, &err);
 		if (r < 0)
-			db_rollback(st->w);
+			db_rollback(wr->w);
 		answer(jobs[i], r < 0 ? r : 0, status, r < 0 ? &err : NULL);
 		job_free(jobs[i]);
 	}
 }
 
-static void apply_group(struct excise_store *st, struct job **jobs, size_t n, enum excise_submit_status *status)
+static void apply_group(struct writer *wr, struct job **jobs, size_t n, enum excise_submit_status *status)
 {
 	struct excise_err err = { 0 };
-	int r = db_exec(st->w, begin_sql(st->w), &err);
+	int r = db_exec(wr->w, begin_sql(wr->w), &err);
 	for (size_t i = 0; i < n; i++)
-		st->items[i] = (struct ingest_item){ .host = jobs[i]->host_id, .doc = &jobs[i]->doc, .now = jobs[i]->now };
+		wr->items[i] = (struct ingest_item){ .host = jobs[i]->host_id, .doc = &jobs[i]->doc, .now = jobs[i]->now };
 	if (r >= 0)
-		r = ingest_apply_many(st->in, st->items, n, &err);
+		r = ingest_apply_many(wr->in, wr->items, n, &err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
-		status[i] = st->items[i].status;
+		status[i] = wr->items[i].status;
 	if (r >= 0)
-		r = db_commit(st->w, &err);
+		r = db_commit(wr->w, &err);
 	if (r < 0) {
-		db_rollback(st->w);
-		apply_each(st, jobs, n);
+		db_rollback(wr->w);
+		apply_each(wr, jobs, n);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -335,38 +347,105 @@ static void apply_group(struct excise_store *st, struct job **jobs, size_t n, en
 
 static void *writer_main(void *arg)
 {
-	struct excise_store *st = arg;
+	struct writer *wr = arg;
+	struct excise_store *st = wr->st;
+	pthread_setname_np(pthread_self(), "excise-writer");
 	pthread_mutex_lock(&st->q_lock);
 	for (;;) {
-		while (!st->head && !st->stop)
-			pthread_cond_wait(&st->q_cond, &st->q_lock);
-		if (!st->head && st->stop)
+		while (!wr->head && !st->stop)
+			pthread_cond_wait(&wr->cond, &st->q_lock);
+		if (!wr->head && st->stop)
 			break;
-		if (st->queued < st->batch_max && st->batch_wait_ms && !st->stop) {
+		if (wr->queued < st->batch_max && st->batch_wait_ms && !st->stop) {
 			struct timespec until;
 			clock_gettime(CLOCK_REALTIME, &until);
 			until.tv_nsec += (long)st->batch_wait_ms * 1000000L;
 			until.tv_sec += until.tv_nsec / 1000000000L;
 			until.tv_nsec %= 1000000000L;
-			while (st->queued < st->batch_max && !st->stop &&
-			       pthread_cond_timedwait(&st->q_cond, &st->q_lock, &until) == 0)
+			while (wr->queued < st->batch_max && !st->stop &&
+			       pthread_cond_timedwait(&wr->cond, &st->q_lock, &until) == 0)
 				;
 		}
 		size_t n = 0;
-		while (st->head && n < st->batch_max) {
-			st->jobs[n++] = st->head;
-			st->queued_bytes -= st->head->doc.len;
-			st->head = st->head->next;
+		while (wr->head && n < st->batch_max) {
+			wr->jobs[n++] = wr->head;
+			st->queued_bytes -= wr->head->doc.len;
+			wr->head = wr->head->next;
+			wr->queued--;
 			st->queued--;
 		}
-		if (!st->head)
-			st->tail = NULL;
+		if (!wr->head)
+			wr->tail = NULL;
 		pthread_mutex_unlock(&st->q_lock);
-		apply_group(st, st->jobs, n, st->status);
+		apply_group(wr, wr->jobs, n, wr->status);
+		struct timespec cpu;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 		pthread_mutex_lock(&st->q_lock);
+		wr->n_docs += n;
+		wr->n_groups++;
+		wr->cpu_ns = (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec;
 	}
 	pthread_mutex_unlock(&st->q_lock);
 	return NULL;
+}
+
+/* The writers: one on SQLite (it allows one writer), o->pg_writers (or
+ * EXCISE_STORE_PG_WRITERS) on PostgreSQL, each with its own connection and statements. */
+static int writers_start(struct excise_store *st, const struct excise_store_opts *o, bool pg, struct excise_err *err)
+{
+	unsigned n = pg ? (o->pg_writers ? o->pg_writers : EXCISE_STORE_PG_WRITERS) : 1;
+	if (n > EXCISE_STORE_MAX_WRITERS)
+		return err_set(err, -EXCISE_E_USAGE, "store: %u writers, more than EXCISE_STORE_MAX_WRITERS (%u)", n,
+			       EXCISE_STORE_MAX_WRITERS);
+	if (!(st->wr = calloc(n, sizeof(*st->wr))))
+		return err_set(err, -ENOMEM, "store: out of memory");
+	int r = 0;
+	for (unsigned i = 0; r >= 0 && i < n; i++) {
+		struct writer *wr = &st->wr[i];
+		wr->st = st;
+		pthread_cond_init(&wr->cond, NULL);
+		st->n_wr = i + 1;
+		wr->jobs = calloc(st->batch_max, sizeof(*wr->jobs));
+		wr->status = calloc(st->batch_max, sizeof(*wr->status));
+		wr->items = calloc(st->batch_max, sizeof(*wr->items));
+		if (!wr->jobs || !wr->status || !wr->items)
+			r = err_set(err, -ENOMEM, "store: out of memory");
+		if (r >= 0)
+			r = db_open(st->url, &st->dbo, &wr->w, err);
+		if (r >= 0 && !db_is_pg(wr->w))
+			r = db_exec(wr->w, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864", err);
+		if (r >= 0)
+			r = ingest_new(wr->w, st->cat, &wr->in, err);
+		if (r >= 0 && pthread_create(&wr->th, NULL, writer_main, wr) != 0)
+			r = err_set(err, -EAGAIN, "store: a writer thread could not start");
+		if (r >= 0)
+			wr->started = true;
+	}
+	return r;
+}
+
+/* Stop every writer after what it holds, free them. */
+static void writers_stop(struct excise_store *st)
+{
+	pthread_mutex_lock(&st->q_lock);
+	st->stop = true;
+	for (unsigned i = 0; i < st->n_wr; i++)
+		pthread_cond_broadcast(&st->wr[i].cond);
+	pthread_mutex_unlock(&st->q_lock);
+	for (unsigned i = 0; i < st->n_wr; i++) {
+		struct writer *wr = &st->wr[i];
+		if (wr->started)
+			pthread_join(wr->th, NULL);
+		ingest_free(wr->in);
+		db_close(wr->w);
+		pthread_cond_destroy(&wr->cond);
+		free(wr->jobs);
+		free(wr->items);
+		free(wr->status);
+	}
+	free(st->wr);
+	st->wr = NULL;
+	st->n_wr = 0;
 }
 
 /* SQLite: passive checkpoints beside the writer, until the store closes. */
@@ -396,13 +475,7 @@ static void *checkpointer_main(void *arg)
 
 static void store_free(struct excise_store *st)
 {
-	if (st->started) {
-		pthread_mutex_lock(&st->q_lock);
-		st->stop = true;
-		pthread_cond_broadcast(&st->q_cond);
-		pthread_mutex_unlock(&st->q_lock);
-		pthread_join(st->writer, NULL);
-	}
+	writers_stop(st);
 	if (st->ck_started) {
 		pthread_mutex_lock(&st->q_lock);
 		st->stop = true;
@@ -411,8 +484,6 @@ static void store_free(struct excise_store *st)
 		pthread_join(st->checkpointer, NULL);
 	}
 	db_close(st->ck);
-	ingest_free(st->in);
-	db_close(st->w);
 	db_finalize(st->host_get);
 	db_close(st->adm);
 	db_close(st->rd);
@@ -421,11 +492,7 @@ static void store_free(struct excise_store *st)
 	pthread_mutex_destroy(&st->adm_lock);
 	pthread_mutex_destroy(&st->hc_lock);
 	pthread_mutex_destroy(&st->q_lock);
-	pthread_cond_destroy(&st->q_cond);
 	pthread_cond_destroy(&st->ck_cond);
-	free(st->jobs);
-	free(st->items);
-	free(st->status);
 	free(st->url);
 	sodium_memzero(st->master, sizeof(st->master));
 	free(st);
@@ -447,7 +514,6 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	pthread_mutex_init(&st->adm_lock, NULL);
 	pthread_mutex_init(&st->hc_lock, NULL);
 	pthread_mutex_init(&st->q_lock, NULL);
-	pthread_cond_init(&st->q_cond, NULL);
 	pthread_cond_init(&st->ck_cond, NULL);
 	st->cat = o->catalog;
 	memcpy(st->master, o->master_key, sizeof(st->master));
@@ -455,11 +521,8 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	st->batch_max = o->batch_max ? o->batch_max : EXCISE_STORE_BATCH_MAX;
 	st->batch_wait_ms = o->batch_wait_ms ? o->batch_wait_ms : EXCISE_STORE_BATCH_WAIT_MS;
 	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
-	st->jobs = calloc(st->batch_max, sizeof(*st->jobs));
-	st->status = calloc(st->batch_max, sizeof(*st->status));
-	st->items = calloc(st->batch_max, sizeof(*st->items));
 	st->hc = calloc(HOST_CACHE_BUCKETS, sizeof(*st->hc));
-	if (!st->jobs || !st->status || !st->hc || !st->items) {
+	if (!st->hc) {
 		store_free(st);
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
@@ -468,26 +531,19 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 		r = schema_migrate(st->adm, err);
 	if (r >= 0)
 		r = db_prepare(st->adm, "SELECT machine_id, key_epoch FROM host WHERE id = $1", &st->host_get, err);
-	if (r >= 0)
-		r = db_open(url, &st->dbo, &st->w, err);
-	if (r >= 0 && !db_is_pg(st->w)) {
-		r = db_exec(st->w, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864", err);
-		if (r >= 0)
-			r = db_open(url, &st->dbo, &st->ck, err);
+	if (r >= 0 && !db_is_pg(st->adm)) {
+		r = db_open(url, &st->dbo, &st->ck, err);
 		if (r >= 0 && pthread_create(&st->checkpointer, NULL, checkpointer_main, st) != 0)
 			r = err_set(err, -EAGAIN, "store: the checkpointer thread could not start");
 		if (r >= 0)
 			st->ck_started = true;
 	}
 	if (r >= 0)
-		r = ingest_new(st->w, st->cat, &st->in, err);
-	if (r >= 0 && pthread_create(&st->writer, NULL, writer_main, st) != 0)
-		r = err_set(err, -EAGAIN, "store: the writer thread could not start");
+		r = writers_start(st, o, db_is_pg(st->adm), err);
 	if (r < 0) {
 		store_free(st);
 		return r;
 	}
-	st->started = true;
 	*ret = st;
 	return 0;
 }
@@ -827,6 +883,8 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 		job_free(j);
 		return r;
 	}
+	/* a host's documents always go to the same writer */
+	struct writer *wr = &st->wr[hc_hash(host_id) % st->n_wr];
 	pthread_mutex_lock(&st->q_lock);
 	if (st->queued >= st->queue_max || st->stop ||
 	    (st->queued && st->queued_bytes + j->doc.len > EXCISE_STORE_QUEUE_BYTES)) {
@@ -837,15 +895,28 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 			       st->queue_max, EXCISE_STORE_QUEUE_BYTES);
 	}
 	st->queued_bytes += j->doc.len;
-	if (st->tail)
-		st->tail->next = j;
+	if (wr->tail)
+		wr->tail->next = j;
 	else
-		st->head = j;
-	st->tail = j;
+		wr->head = j;
+	wr->tail = j;
+	wr->queued++;
 	st->queued++;
-	pthread_cond_signal(&st->q_cond);
+	pthread_cond_signal(&wr->cond);
 	pthread_mutex_unlock(&st->q_lock);
 	return 0;
+}
+
+void excise_store_stats(struct excise_store *st, struct excise_store_stats *ret)
+{
+	pthread_mutex_lock(&st->q_lock);
+	*ret = (struct excise_store_stats){ .writers = st->n_wr };
+	for (unsigned i = 0; i < st->n_wr; i++) {
+		ret->documents += st->wr[i].n_docs;
+		ret->groups += st->wr[i].n_groups;
+		ret->writer_cpu_ns += st->wr[i].cpu_ns;
+	}
+	pthread_mutex_unlock(&st->q_lock);
 }
 
 struct waiter {

@@ -651,6 +651,125 @@ static void test_concurrent_submitters(void **state)
 	assert_int_equal(q_int(f, "SELECT COUNT(DISTINCT host_id) FROM host_directive"), THREADS);
 }
 
+/* ---- several writers (PostgreSQL): each host's documents in arrival order ---- */
+
+#define ORDER_HOSTS 12
+#define ORDER_DOCS 5
+
+struct order_done {
+	int stored, dup, failed;
+};
+
+static void done_order(void *ctx, int rc, const struct excise_submit_result *res, const struct excise_err *err)
+{
+	(void)err;
+	struct order_done *o = ctx;
+	if (rc < 0)
+		__atomic_add_fetch(&o->failed, 1, __ATOMIC_SEQ_CST);
+	else if (res->status == EXCISE_SUBMIT_STORED)
+		__atomic_add_fetch(&o->stored, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_add_fetch(&o->dup, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_writers_order_per_host(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	o.pg_writers = 4;
+	o.batch_max = 3; /* small groups: a host's documents spread over several commits */
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	struct excise_store_stats s0;
+	excise_store_stats(f->st, &s0);
+	assert_int_equal(s0.writers, f->be->pg_url ? 4 : 1);
+	assert_int_equal(s0.documents, 0);
+	char *ids[ORDER_HOSTS];
+	for (int i = 0; i < ORDER_HOSTS; i++) {
+		char mid[32];
+		snprintf(mid, sizeof(mid), "m-order-%d", i);
+		ids[i] = host(f, mid);
+	}
+	/* every host: clean, found, clean, found, clean, queued at once, hosts interleaved; each
+	 * host's second document twice. In order, the phases go clean, identified, removed,
+	 * identified, removed; a document applied before the one it follows would record
+	 * other changes (r1 before r0: no "clean" first) */
+	struct order_done d = { 0 };
+	int queued = 0;
+	for (int k = 0; k < ORDER_DOCS; k++)
+		for (int i = 0; i < ORDER_HOSTS; i++)
+			for (int rep = 0; rep < (k == 1 ? 2 : 1); rep++) {
+				char mid[32], rid[48];
+				snprintf(mid, sizeof(mid), "m-order-%d", i);
+				snprintf(rid, sizeof(rid), "m-order-%d-r%d", i, k);
+				char *doc = report(mid, rid, TIMES[k], false, k % 2 ? "kesl" : NULL, "strong");
+				int r;
+				while ((r = excise_store_submit_async(f->st, ids[i], doc, strlen(doc), 1800000000 + k,
+								      done_order, &d, &f->err)) == -EXCISE_E_BUSY)
+					usleep(1000);
+				assert_int_equal(r, 0);
+				queued++;
+				free(doc);
+			}
+	struct excise_store_stats s1;
+	for (int w = 0; w < 30000; w++) {
+		excise_store_stats(f->st, &s1);
+		if (s1.documents == (uint64_t)queued)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(s1.documents, queued);
+	assert_true(s1.groups >= (uint64_t)queued / 3);
+	assert_true(s1.writer_cpu_ns > 0);
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(d.failed, 0);
+	assert_int_equal(d.stored, ORDER_HOSTS * ORDER_DOCS);
+	assert_int_equal(d.dup, ORDER_HOSTS);
+	static const char *const want[ORDER_DOCS][2] = {
+		{ NULL, "clean" }, { "clean", "identified" }, { "identified", "removed" },
+		{ "removed", "identified" }, { "identified", "removed" },
+	};
+	for (int i = 0; i < ORDER_HOSTS; i++) {
+		char sql[512];
+		snprintf(sql, sizeof(sql),
+			 "SELECT COUNT(*) FROM status_change WHERE host_id = '%s' AND directive_id = 'dhs-bod-17-01'", ids[i]);
+		assert_int_equal(q_int(f, sql), ORDER_DOCS);
+		for (int k = 0; k < ORDER_DOCS; k++) {
+			snprintf(sql, sizeof(sql),
+				 "SELECT COUNT(*) FROM status_change WHERE host_id = '%s' AND directive_id = 'dhs-bod-17-01'"
+				 " AND %s%s%s AND new_status = '%s' AND doc_id = 'm-order-%d-r%d'",
+				 ids[i], want[k][0] ? "old_status = '" : "old_status IS NULL", want[k][0] ? want[k][0] : "",
+				 want[k][0] ? "'" : "", want[k][1], i, k);
+			assert_int_equal(q_int(f, sql), 1);
+		}
+		assert_int_equal(fact(f, ids[i], "dhs-bod-17-01", "removed"), T(4));
+		free(ids[i]);
+	}
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), ORDER_HOSTS * ORDER_DOCS);
+}
+
+/* pg_writers above EXCISE_STORE_MAX_WRITERS is refused (PostgreSQL; SQLite has one writer). */
+static void test_writers_limit(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	o.pg_writers = EXCISE_STORE_MAX_WRITERS + 1;
+	int r = excise_store_open(f->url, &o, &f->st, &f->err);
+	if (f->be->pg_url) {
+		assert_int_equal(r, -EXCISE_E_USAGE);
+		assert_non_null(strstr(f->err.msg, "EXCISE_STORE_MAX_WRITERS"));
+		assert_null(f->st);
+		o.pg_writers = EXCISE_STORE_MAX_WRITERS;
+	}
+	if (f->be->pg_url)
+		assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	else
+		assert_int_equal(r, 0);
+	struct excise_store_stats s;
+	excise_store_stats(f->st, &s);
+	assert_int_equal(s.writers, f->be->pg_url ? EXCISE_STORE_MAX_WRITERS : 1);
+}
+
 /* SQL metacharacters and HTML in every field a host or an operator gives: stored verbatim. */
 static const char NASTY[] = "'; DROP TABLE host; -- <script>alert(\"x\")</script> & \\ %_ $1 \xc3\xa9";
 
@@ -1139,6 +1258,8 @@ static void test_limits(void **state)
 	X(test_facts_out_of_order)                                                                             \
 	X(test_busy_when_full)                                                                                 \
 	X(test_concurrent_submitters)                                                                          \
+	X(test_writers_order_per_host)                                                                         \
+	X(test_writers_limit)                                                                                  \
 	X(test_metacharacters_verbatim)                                                                        \
 	X(test_retire_comes_back)                                                                              \
 	X(test_exemption)                                                                                      \

@@ -3,6 +3,7 @@
 #include "doctmpl.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,7 @@ size_t doctmpl_need(const struct doctmpl *t)
 	return t->fixed + t->nseg * 96 + 2;
 }
 
-size_t doctmpl_fill(const struct doctmpl *t, char *out, const char *const vals[DOCTMPL_NMARKS])
+size_t doctmpl_fill_at(const struct doctmpl *t, char *out, const char *const vals[DOCTMPL_NMARKS], size_t *offs)
 {
 	char *o = out;
 	for (size_t i = 0; i < t->nseg; i++) {
@@ -107,6 +108,8 @@ size_t doctmpl_fill(const struct doctmpl *t, char *out, const char *const vals[D
 		memcpy(o, t->seg[i], n);
 		o += n;
 		if (i + 1 < t->nseg) {
+			if (offs)
+				offs[i] = (size_t)(o - out);
 			n = strnlen(vals[t->marks[i]], 95);
 			memcpy(o, vals[t->marks[i]], n);
 			o += n;
@@ -117,10 +120,41 @@ size_t doctmpl_fill(const struct doctmpl *t, char *out, const char *const vals[D
 	return (size_t)(o - out);
 }
 
+size_t doctmpl_fill(const struct doctmpl *t, char *out, const char *const vals[DOCTMPL_NMARKS])
+{
+	return doctmpl_fill_at(t, out, vals, NULL);
+}
+
 void doctmpl_time(long long t, char out[32])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 	gmtime_r(&tt, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+uint64_t doctmpl_mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+uint64_t doctmpl_rnd(uint64_t *state)
+{
+	return doctmpl_mix(*state += 0x9e3779b97f4a7c15u);
+}
+
+void doctmpl_uuid4(const uint8_t b[16], char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	for (unsigned i = 0; i < 16; i++) {
+		uint8_t v = i == 6 ? (uint8_t)((b[i] & 0x0f) | 0x40) : i == 8 ? (uint8_t)((b[i] & 0x3f) | 0x80) : b[i];
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[v >> 4];
+		*o++ = hex[v & 15];
+	}
+	*o = 0;
 }

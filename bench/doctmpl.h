@@ -9,6 +9,7 @@
 #define DOCTMPL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum doctmpl_mark { DOCTMPL_RID, DOCTMPL_MID, DOCTMPL_HOST, DOCTMPL_STARTED, DOCTMPL_FINISHED, DOCTMPL_NMARKS };
 
@@ -28,7 +29,18 @@ int doctmpl_load(struct doctmpl *t, const char *arg, char *why, size_t whylen);
 size_t doctmpl_need(const struct doctmpl *t);
 /* A copy into `out` (doctmpl_need bytes) with the values of the marks; its length. */
 size_t doctmpl_fill(const struct doctmpl *t, char *out, const char *const vals[DOCTMPL_NMARKS]);
+/* The same, and where each value went: offs[i] for the value after piece i (nseg - 1 of
+ * them). Another copy with values of the same lengths differs only there: a caller may
+ * overwrite them in place instead of copying the template again. */
+size_t doctmpl_fill_at(const struct doctmpl *t, char *out, const char *const vals[DOCTMPL_NMARKS], size_t *offs);
 /* RFC 3339 UTC with milliseconds of unix time `t`, as excise writes it (25 bytes). */
 void doctmpl_time(long long t, char out[32]);
+
+/* splitmix64: the next number of the sequence `*state` steps through. */
+uint64_t doctmpl_rnd(uint64_t *state);
+/* splitmix64's mix of one number: which template a host sends, the same every run. */
+uint64_t doctmpl_mix(uint64_t z);
+/* A version 4 UUID in lower case, as excise scan makes report ids, of 16 random bytes. */
+void doctmpl_uuid4(const uint8_t b[16], char out[37]);
 
 #endif

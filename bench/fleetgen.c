@@ -53,33 +53,15 @@ static double mono(void)
 }
 
 static uint64_t rng_state = 0x243f6a8885a308d3u;
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-/* A fixed mix of a host's number: which template it sends, the same every run. */
-static uint64_t mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
 
 static void uuid4(char out[37])
 {
 	uint8_t b[16];
 	for (int i = 0; i < 2; i++) {
-		uint64_t r = rnd();
+		uint64_t r = doctmpl_rnd(&rng_state);
 		memcpy(b + 8 * i, &r, 8);
 	}
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-		 b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+	doctmpl_uuid4(b, out);
 }
 
 /* The writer's completions: how many are in flight, how many failed. */
@@ -199,7 +181,7 @@ int main(int argc, char **argv)
 		die("out of memory", NULL);
 	double t0 = mono();
 	for (unsigned i = 0; i < nhosts; i++) {
-		unsigned x = (unsigned)(mix((uint64_t)i) % weight_sum), k = 0;
+		unsigned x = (unsigned)(doctmpl_mix((uint64_t)i) % weight_sum), k = 0;
 		while (x >= tmpls[k].weight)
 			x -= tmpls[k++].weight;
 		tmpl_of[i] = k;
@@ -233,7 +215,7 @@ int main(int argc, char **argv)
 			const struct doctmpl *t = &tmpls[tmpl_of[i]];
 			/* report r of R falls in the r-th slice of the period, the last one ending now */
 			int64_t span = (int64_t)days * 86400 / reports;
-			int64_t at = now - (int64_t)days * 86400 + span * r + (int64_t)(rnd() % (uint64_t)span);
+			int64_t at = now - (int64_t)days * 86400 + span * r + (int64_t)(doctmpl_rnd(&rng_state) % (uint64_t)span);
 			char rid[37], mid[33], name[48], ts[32];
 			uuid4(rid);
 			snprintf(mid, sizeof(mid), "%.8s%024x", prefix, i);

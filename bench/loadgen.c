@@ -32,7 +32,14 @@
  * It prints one JSON object: sent (requests), stored, duplicate, status_429,
  * errors (no answer, or any other status), double_stored, acked, seconds,
  * reports_per_s (acknowledged reports over the time from the first request to the
- * last answer), latency_ms p50/p95/p99/max over the 200s, by_status, bytes.
+ * last answer), latency_ms p50/p95/p99/max over the 200s, by_status, bytes, and
+ * the client's own CPU (user and system) over the phase: cpu_s, cpu_us_per_request.
+ *
+ * The client shares the machine with the collector it measures, so a request costs it
+ * little: a report is the copy of its template in the slot's buffer with only the
+ * report id, times, machine id and name written over (doctmpl_fill_at), signed
+ * (excise_proto_sign: libcrypto's SHA-256), sent with the slot's reused easy handle
+ * and header list; the collector's usual answer is compared, not parsed.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -45,7 +52,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,9 +86,15 @@ struct job {
 
 struct slot {
 	CURL *h;
-	struct curl_slist *hdrs;
+	/* the request's header lines: the slot's own list, filled in place (libcurl only reads it) */
+	struct curl_slist hdrs[4];
+	char h_host[sizeof(EXCISE_PROTO_HOST_HEADER) + 2 + 96], h_sig[sizeof(EXCISE_PROTO_SIG_HEADER) + 2 + EXCISE_PROTO_SIG_MAX];
+	const char *url;         /* the URL last set on h */
 	char *body;
 	size_t cap, len;
+	int built;               /* the template `body` holds a copy of (-1: none) */
+	size_t *offs;            /* where its values are (doctmpl_fill_at) */
+	size_t vlen[DOCTMPL_NMARKS]; /* and their lengths */
 	char resp[RESP_MAX + 1];
 	size_t resp_len;
 	size_t job;
@@ -98,6 +113,7 @@ struct stats {
 	double *lat;
 	size_t nlat, caplat;
 	double first, last;
+	double cpu;          /* the process's CPU seconds, user and system, over the phase */
 };
 
 static struct {
@@ -117,7 +133,8 @@ static size_t njobs, capjobs;
 static struct retry *rq;
 static size_t rq_head, rq_len, rq_cap;
 static size_t *acked_jobs;
-static size_t nacked;
+static size_t nacked, capacked;
+static size_t max_nseg; /* pieces of the largest template */
 static FILE *acked_out, *log_out;
 static char url_enroll[256], url_submit[256];
 static char *secret; /* the enrollment secret, read from its file */
@@ -149,26 +166,10 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t rng_state;
-static uint64_t rnd(void)
-{
-	/* splitmix64: the choice of which report to resend; ids come from getrandom */
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15u);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
+static uint64_t rng_state; /* doctmpl_rnd: the choice of which report to resend; ids come from getrandom */
 
-/* A fixed mix of a host's number: which template it sends, the same every run. */
-static uint64_t mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-	return z ^ (z >> 31);
-}
-
-/* A version 4 UUID in lower case, as excise scan makes report ids. */
-static void uuid4(char out[37])
+/* A fresh report id, as excise scan makes them, of 16 bytes of getrandom. */
+static void rid_new(char out[37])
 {
 	static uint8_t pool[4096];
 	static size_t left;
@@ -182,12 +183,16 @@ static void uuid4(char out[37])
 		}
 		left = sizeof(pool);
 	}
-	uint8_t *b = pool + sizeof(pool) - left;
+	doctmpl_uuid4(pool + sizeof(pool) - left, out);
 	left -= 16;
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-		 b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+static double cpu_now(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* ---- templates ---- */
@@ -199,25 +204,47 @@ static void tmpl_load(const char *arg)
 		die("more than %u --body", MAX_TEMPLATES);
 	if (doctmpl_load(&tmpls[ntmpl], arg, why, sizeof(why)) < 0)
 		die("%s", why);
+	if (tmpls[ntmpl].nseg > max_nseg)
+		max_nseg = tmpls[ntmpl].nseg;
 	weight_sum += tmpls[ntmpl++].weight;
 }
 
 /* The body of job j into the slot's buffer: the host's template, its machine id and
- * name, the job's report id, the time now. */
+ * name, the job's report id, the time now. When the buffer holds a copy of the same
+ * template with values of the same lengths (report ids and times always are; machine
+ * ids and names of hosts loadgen made too), only the values are written over. */
 static void body_build(struct slot *sl, const struct job *j)
 {
 	const struct host *h = &hosts[j->host];
 	const struct doctmpl *t = &tmpls[h->tmpl];
+	static long long now_t = -1;
+	static char now[32];
+	long long tt = (long long)time(NULL);
+	if (tt != now_t) {
+		doctmpl_time(tt, now);
+		now_t = tt;
+	}
+	const char *vals[DOCTMPL_NMARKS] = { [DOCTMPL_RID] = j->rid, [DOCTMPL_MID] = h->mid, [DOCTMPL_HOST] = h->name,
+					     [DOCTMPL_STARTED] = now, [DOCTMPL_FINISHED] = now };
+	size_t vlen[DOCTMPL_NMARKS];
+	bool same = sl->built == (int)h->tmpl;
+	for (unsigned m = 0; m < DOCTMPL_NMARKS; m++) {
+		vlen[m] = strnlen(vals[m], 95);
+		same = same && vlen[m] == sl->vlen[m];
+	}
+	if (same) {
+		for (size_t i = 0; i + 1 < t->nseg; i++)
+			memcpy(sl->body + sl->offs[i], vals[t->marks[i]], vlen[t->marks[i]]);
+		return;
+	}
 	size_t need = doctmpl_need(t);
 	if (sl->cap < need) {
 		sl->body = xrealloc(sl->body, need);
 		sl->cap = need;
 	}
-	char now[32];
-	doctmpl_time((long long)time(NULL), now);
-	const char *vals[DOCTMPL_NMARKS] = { [DOCTMPL_RID] = j->rid, [DOCTMPL_MID] = h->mid, [DOCTMPL_HOST] = h->name,
-					     [DOCTMPL_STARTED] = now, [DOCTMPL_FINISHED] = now };
-	sl->len = doctmpl_fill(t, sl->body, vals);
+	sl->len = doctmpl_fill_at(t, sl->body, vals, sl->offs);
+	sl->built = (int)h->tmpl;
+	memcpy(sl->vlen, vlen, sizeof(vlen));
 }
 
 /* ---- hosts ---- */
@@ -233,7 +260,7 @@ static void hosts_make(void)
 		snprintf(h->mid, sizeof(h->mid), "%.8s%024x", opt.prefix, i);
 		snprintf(h->name, sizeof(h->name), "lg-%.8s-%06u", opt.prefix, i);
 		/* the template by weight, by a fixed hash of the host's number */
-		unsigned x = (unsigned)(mix((uint64_t)i) % weight_sum), k = 0;
+		unsigned x = (unsigned)(doctmpl_mix((uint64_t)i) % weight_sum), k = 0;
 		while (x >= tmpls[k].weight)
 			x -= tmpls[k++].weight;
 		h->tmpl = k;
@@ -305,7 +332,7 @@ static size_t job_new(uint32_t host, bool enroll)
 	j->host = host;
 	j->kind_enroll = enroll;
 	if (!enroll)
-		uuid4(j->rid);
+		rid_new(j->rid);
 	return njobs++;
 }
 
@@ -359,6 +386,12 @@ static void slot_init(struct slot *sl)
 	curl_easy_setopt(sl->h, CURLOPT_PRIVATE, (void *)sl);
 	curl_easy_setopt(sl->h, CURLOPT_TCP_NODELAY, 1L);
 	curl_easy_setopt(sl->h, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	sl->built = -1;
+	sl->offs = xrealloc(NULL, (max_nseg ? max_nseg : 1) * sizeof(*sl->offs));
+	sl->hdrs[0] = (struct curl_slist){ (char *)"Content-Type: application/json", &sl->hdrs[1] };
+	sl->hdrs[1] = (struct curl_slist){ (char *)"Expect:", NULL };
+	sl->hdrs[2] = (struct curl_slist){ sl->h_host, &sl->hdrs[3] };
+	sl->hdrs[3] = (struct curl_slist){ sl->h_sig, NULL };
 	curl_easy_setopt(sl->h, CURLOPT_TIMEOUT_MS, 30000L);
 	if (opt.cacert)
 		curl_easy_setopt(sl->h, CURLOPT_CAINFO, opt.cacert);
@@ -372,9 +405,7 @@ static void slot_start(CURLM *m, struct slot *sl, size_t job, double t0)
 {
 	struct job *j = &jobs[job];
 	struct host *h = &hosts[j->host];
-	curl_slist_free_all(sl->hdrs);
-	sl->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	sl->hdrs = curl_slist_append(sl->hdrs, "Expect:");
+	const char *url;
 	if (j->kind_enroll) {
 		json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "secret", secret, "machine_id", h->mid, "hostname",
 				      h->name, "platform", tmpls[h->tmpl].platform, "os", tmpls[h->tmpl].os, "version",
@@ -386,22 +417,23 @@ static void slot_start(CURLM *m, struct slot *sl, size_t job, double t0)
 			sl->body = xrealloc(sl->body, sl->cap = n + 1);
 		memcpy(sl->body, s, n + 1);
 		sl->len = n;
+		sl->built = -1;
 		free(s);
-		curl_easy_setopt(sl->h, CURLOPT_URL, url_enroll);
+		sl->hdrs[1].next = NULL;
+		url = url_enroll;
 	} else {
 		body_build(sl, j);
-		char sig[EXCISE_PROTO_SIG_MAX], line[EXCISE_PROTO_SIG_MAX + 64];
+		char sig[EXCISE_PROTO_SIG_MAX];
 		if (excise_proto_sign(h->key, h->id, "POST", "/v1/submit", (int64_t)time(NULL), sl->body, sl->len, sig) <
 		    0)
 			die("host %s: cannot sign", h->id);
-		snprintf(line, sizeof(line), "%s: %s", EXCISE_PROTO_HOST_HEADER, h->id);
-		sl->hdrs = curl_slist_append(sl->hdrs, line);
-		snprintf(line, sizeof(line), "%s: %s", EXCISE_PROTO_SIG_HEADER, sig);
-		sl->hdrs = curl_slist_append(sl->hdrs, line);
-		curl_easy_setopt(sl->h, CURLOPT_URL, url_submit);
+		snprintf(sl->h_host, sizeof(sl->h_host), "%s: %s", EXCISE_PROTO_HOST_HEADER, h->id);
+		snprintf(sl->h_sig, sizeof(sl->h_sig), "%s: %s", EXCISE_PROTO_SIG_HEADER, sig);
+		sl->hdrs[1].next = &sl->hdrs[2];
+		url = url_submit;
 	}
-	if (!sl->hdrs)
-		die("out of memory");
+	if (sl->url != url) /* libcurl copies a URL each time it is set */
+		curl_easy_setopt(sl->h, CURLOPT_URL, sl->url = url);
 	curl_easy_setopt(sl->h, CURLOPT_HTTPHEADER, sl->hdrs);
 	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDS, sl->body);
 	curl_easy_setopt(sl->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)sl->len);
@@ -421,6 +453,29 @@ static void lat_add(struct stats *s, double ms)
 		s->lat = xrealloc(s->lat, s->caplat * sizeof(*s->lat));
 	}
 	s->lat[s->nlat++] = ms;
+}
+
+/* A report's 200: stored or duplicate. */
+static void report_acked(struct slot *sl, struct job *j, struct stats *s, double ms, bool stored)
+{
+	lat_add(s, ms);
+	if (stored)
+		s->stored++;
+	else
+		s->duplicate++;
+	if (stored && j->acked)
+		s->double_stored++;
+	if (!j->acked) {
+		j->acked = true;
+		s->acked++;
+		if (nacked == capacked) {
+			capacked = capacked ? 2 * capacked : 65536;
+			acked_jobs = xrealloc(acked_jobs, capacked * sizeof(*acked_jobs));
+		}
+		acked_jobs[nacked++] = sl->job;
+		if (acked_out)
+			fprintf(acked_out, "%s %s %s\n", j->rid, hosts[j->host].id, stored ? "stored" : "duplicate");
+	}
 }
 
 /* What an answer means for its job: true when it is done with (acknowledged, or
@@ -456,8 +511,17 @@ static bool slot_finish(struct slot *sl, CURLcode cc, double now, struct stats *
 			s->errors++;
 		return !(opt.retry && (code == 429 || code >= 500));
 	}
-	json_t *r = json_loadb(sl->resp, sl->resp_len, 0, NULL);
 	bool done = true;
+	if (!j->kind_enroll) { /* the collector's own answer, as it writes it: no parsing */
+		char want[128];
+		int n = snprintf(want, sizeof(want), "{\"status\":\"%s\",\"kind\":\"report\",\"id\":\"%s\"}",
+				 j->acked ? "duplicate" : "stored", j->rid);
+		if ((size_t)n == sl->resp_len && !memcmp(want, sl->resp, (size_t)n)) {
+			report_acked(sl, j, s, ms, !j->acked);
+			return done;
+		}
+	}
+	json_t *r = json_loadb(sl->resp, sl->resp_len, 0, NULL);
 	if (j->kind_enroll) {
 		const char *id = json_string_value(json_object_get(r, "host_id"));
 		const char *key = json_string_value(json_object_get(r, "host_key"));
@@ -482,21 +546,7 @@ static bool slot_finish(struct slot *sl, CURLcode cc, double now, struct stats *
 			s->errors++;
 			s->mismatch++;
 		} else {
-			lat_add(s, ms);
-			if (stored)
-				s->stored++;
-			else
-				s->duplicate++;
-			if (stored && j->acked)
-				s->double_stored++;
-			if (!j->acked) {
-				j->acked = true;
-				s->acked++;
-				acked_jobs = xrealloc(acked_jobs, (nacked + 1) * sizeof(*acked_jobs));
-				acked_jobs[nacked++] = sl->job;
-				if (acked_out)
-					fprintf(acked_out, "%s %s %s\n", j->rid, hosts[j->host].id, st);
-			}
+			report_acked(sl, j, s, ms, stored);
 		}
 	}
 	json_decref(r);
@@ -509,7 +559,35 @@ static double backoff(unsigned attempts)
 	double b = 0.02 * (double)(1u << (attempts < 6 ? attempts : 6));
 	if (b > 1.0)
 		b = 1.0;
-	return b / 2 + (double)(rnd() % 1000) / 1000.0 * b / 2;
+	return b / 2 + (double)(doctmpl_rnd(&rng_state) % 1000) / 1000.0 * b / 2;
+}
+
+/* ---- libcurl's sockets on one epoll set: a request costs O(1), not a poll of every connection ---- */
+
+#define MAX_EVENTS 256
+
+static int ep = -1;
+static double timer_at; /* when libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT) (0: never) */
+
+static int on_socket(CURL *e, curl_socket_t fd, int what, void *up, void *sp)
+{
+	(void)e, (void)up, (void)sp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	struct epoll_event ev = { .events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
+				  .data.fd = fd };
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) < 0 && (errno != ENOENT || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0))
+		die("epoll_ctl: %s", strerror(errno));
+	return 0;
+}
+
+static int on_timer(CURLM *m, long ms, void *up)
+{
+	(void)m, (void)up;
+	timer_at = ms < 0 ? 0 : mono() + (double)ms / 1000.0;
+	return 0;
 }
 
 /* Run one phase: enrollment of every host, or the submissions. */
@@ -520,11 +598,19 @@ static void drive(bool enroll, struct stats *s)
 		die("curl_multi_init failed");
 	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)opt.conc);
 	curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)opt.conc);
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		die("epoll_create1: %s", strerror(errno));
+	timer_at = 0;
+	curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer);
+	struct epoll_event evs[MAX_EVENTS];
+	int nev = 0;
 	struct slot *slots = calloc(opt.conc, sizeof(*slots));
 	if (!slots)
 		die("out of memory");
 	for (unsigned i = 0; i < opt.conc; i++)
 		slot_init(&slots[i]);
+	double cpu0 = cpu_now();
 	/* enrollment is bounded apart: every host must be enrolled before the load, however
 	 * slowly the collector enrolls (one transaction each) */
 	double start = mono(), deadline = start + (enroll ? opt.enroll_time : opt.duration), hard = deadline + opt.drain;
@@ -541,9 +627,9 @@ static void drive(bool enroll, struct stats *s)
 			double t0 = now;
 			if (rq_pop(now, &job)) {
 				/* a resend, timed from when it is sent again */
-			} else if (!enroll && opt.dup_pct && nacked && issued < limit && rnd() % 100 < opt.dup_pct &&
+			} else if (!enroll && opt.dup_pct && nacked && issued < limit && doctmpl_rnd(&rng_state) % 100 < opt.dup_pct &&
 				   (!opt.rate || now >= start + (double)issued / opt.rate)) {
-				job = acked_jobs[rnd() % nacked];
+				job = acked_jobs[doctmpl_rnd(&rng_state) % nacked];
 				if (opt.rate)
 					t0 = start + (double)issued / opt.rate;
 				issued++;
@@ -572,7 +658,17 @@ static void drive(bool enroll, struct stats *s)
 			break;
 		}
 		int running;
-		curl_multi_perform(m, &running);
+		for (int i = 0; i < nev; i++) {
+			uint32_t e = evs[i].events;
+			int flags = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) | ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+				    ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+			curl_multi_socket_action(m, evs[i].data.fd, flags, &running);
+		}
+		nev = 0;
+		if (timer_at && mono() >= timer_at) {
+			timer_at = 0;
+			curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
+		}
 		CURLMsg *msg;
 		int left;
 		now = mono();
@@ -599,19 +695,29 @@ static void drive(bool enroll, struct stats *s)
 		if (rq_len && rq[rq_head].at < wake)
 			wake = rq[rq_head].at;
 		int ms = (int)((wake - now) * 1000.0);
+		if (timer_at && timer_at < wake)
+			ms = (int)((timer_at - now) * 1000.0 + 0.999);
 		if (inflight < opt.conc && ((issued < limit && !opt.rate) || (rq_len && rq[rq_head].at <= now)))
 			ms = 0;
-		curl_multi_poll(m, NULL, 0, ms > 0 ? ms : 0, NULL);
+		nev = epoll_wait(ep, evs, MAX_EVENTS, ms > 0 ? ms : 0);
+		if (nev < 0) {
+			if (errno != EINTR)
+				die("epoll_wait: %s", strerror(errno));
+			nev = 0;
+		}
 	}
 	s->gave_up += rq_len;
 	rq_len = 0;
+	s->cpu = cpu_now() - cpu0;
 	for (unsigned i = 0; i < opt.conc; i++) {
 		curl_easy_cleanup(slots[i].h);
-		curl_slist_free_all(slots[i].hdrs);
 		free(slots[i].body);
+		free(slots[i].offs);
 	}
 	free(slots);
 	curl_multi_cleanup(m);
+	close(ep);
+	ep = -1;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -641,14 +747,16 @@ static json_t *stats_json(struct stats *s)
 		}
 	if (s->neterr)
 		json_object_set_new(by, "no_answer", json_integer((json_int_t)s->neterr));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:{s:f, s:f, s:f, s:f}, s:o, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:{s:f, s:f, s:f, s:f}, s:o, s:I, "
+			 "s:f, s:f}",
 			 "sent", (json_int_t)s->sent, "stored", (json_int_t)s->stored, "duplicate",
 			 (json_int_t)s->duplicate, "status_429", (json_int_t)s->s429, "errors", (json_int_t)s->errors,
 			 "bad_answer", (json_int_t)s->mismatch, "double_stored", (json_int_t)s->double_stored,
 			 "acked", (json_int_t)s->acked, "gave_up", (json_int_t)s->gave_up, "seconds", secs,
 			 "reports_per_s", secs > 0 ? (double)s->acked / secs : 0.0, "latency_ms", "p50", pct(s, 50),
 			 "p95", pct(s, 95), "p99", pct(s, 99), "max", s->nlat ? s->lat[s->nlat - 1] : 0.0, "by_status",
-			 by, "bytes", (json_int_t)s->bytes);
+			 by, "bytes", (json_int_t)s->bytes, "cpu_s", s->cpu, "cpu_us_per_request",
+			 s->sent ? s->cpu * 1e6 / (double)s->sent : 0.0);
 }
 
 static void usage(void)

@@ -170,13 +170,16 @@ static void log_line(void *ctx, const char *line)
 	struct tm tm;
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 	/* one write per line: lines of several threads never interleave */
-	char *l = NULL;
-	int n = asprintf(&l, "%s %s\n", ts, line);
-	if (n > 0) {
+	char small[1280], *l = small;
+	int n = snprintf(small, sizeof(small), "%s %s\n", ts, line);
+	if (n >= (int)sizeof(small) && asprintf(&l, "%s %s\n", ts, line) < 0)
+		l = NULL;
+	if (n > 0 && l) {
 		ssize_t w = write(STDERR_FILENO, l, (size_t)n);
 		(void)w;
 	}
-	free(l);
+	if (l != small)
+		free(l);
 }
 
 static void say_time(char *out, size_t n, int64_t t)

@@ -39,7 +39,8 @@ extern "C" {
 #define EXCISE_PROTO_REPLAY_WINDOW 300     /* seconds a signature's time may differ from the collector's clock */
 
 /* The signature header value for one request into `out` (EXCISE_PROTO_SIG_MAX bytes).
- * 0, or -EXCISE_E_USAGE (a method, path or host id with a newline or empty). */
+ * 0, or -EXCISE_E_USAGE (a method, path or host id with a newline or empty), or
+ * -EXCISE_E_UNSUPPORTED (libcrypto has no SHA-256 or HMAC). */
 EXCISE_API int excise_proto_sign(const uint8_t key[EXCISE_HOST_KEY_BYTES], const char *host_id, const char *method,
 				 const char *path, int64_t t, const void *body, size_t len, char *out);
 

@@ -35,6 +35,7 @@ struct excise_store;
 #define EXCISE_STORE_QUEUE_BYTES (256u << 20) /* bytes of documents queued for the writer: then busy too */
 #define EXCISE_STORE_PG_WRITERS 4u      /* writer threads on PostgreSQL, by default (SQLite: always 1) */
 #define EXCISE_STORE_MAX_WRITERS 32u    /* writer threads at most */
+#define EXCISE_STORE_KEY_CACHE_SECONDS 30u /* a host key read from the database is used from memory this long, by default */
 
 struct excise_store_opts {
 	const struct excise_catalog *catalog; /* directives and products; borrowed, outlives the store */
@@ -46,6 +47,8 @@ struct excise_store_opts {
 	unsigned pg_writers;          /* PostgreSQL: writer threads, each with its connection and group commit; a host's
 				       * documents always on the same one (0: EXCISE_STORE_PG_WRITERS; at most
 				       * EXCISE_STORE_MAX_WRITERS) */
+	unsigned key_cache_ms;        /* ms excise_store_host_key_cached uses a host key before reading its epoch again
+	                               * (0: EXCISE_STORE_KEY_CACHE_SECONDS s) */
 };
 
 /* Open (creating a SQLite file and its folder's database files if need be) and migrate.
@@ -94,9 +97,20 @@ struct excise_enroll_req {
 EXCISE_API int excise_store_enroll(struct excise_store *st, const struct excise_enroll_req *req, int64_t now,
 				   char **ret_host_id, uint8_t ret_key[EXCISE_HOST_KEY_BYTES], struct excise_err *err);
 
-/* The current key of `host_id`; -EXCISE_E_ABSENT for an unknown host. */
+/* The current key of `host_id`, read from the database; -EXCISE_E_ABSENT for an unknown host. */
 EXCISE_API int excise_store_host_key(struct excise_store *st, const char *host_id,
 				     uint8_t ret_key[EXCISE_HOST_KEY_BYTES], struct excise_err *err);
+
+/* The key of `host_id` from the store's memory when it was read (or made by an
+ * enrollment through this store) less than key_cache_ms ago (*ret_cached true), else
+ * as excise_store_host_key. An enrollment through this store replaces the key at once;
+ * one through another store on the same database (another collector) is seen once the
+ * cached key is key_cache_ms old. A signature that does not match a cached key should
+ * be checked once more with excise_store_host_key's: the host may have enrolled again
+ * through another collector. */
+EXCISE_API int excise_store_host_key_cached(struct excise_store *st, const char *host_id,
+					    uint8_t ret_key[EXCISE_HOST_KEY_BYTES], bool *ret_cached,
+					    struct excise_err *err);
 
 /* ---- documents ---- */
 

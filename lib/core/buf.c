@@ -53,6 +53,11 @@ static int grow(struct buf *b, size_t extra)
 	return 0;
 }
 
+void buf_reserve(struct buf *b, size_t len)
+{
+	(void)grow(b, len);
+}
+
 void buf_add(struct buf *b, const void *data, size_t len)
 {
 	if (grow(b, len) < 0)

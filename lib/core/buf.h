@@ -27,6 +27,8 @@ void buf_init(struct buf *b, size_t cap);
 void buf_done(struct buf *b);
 void buf_clear(struct buf *b);
 void buf_add(struct buf *b, const void *data, size_t len);
+/* Room for `len` more bytes now (appends within it do not allocate); an error as an append's. */
+void buf_reserve(struct buf *b, size_t len);
 void buf_adds(struct buf *b, const char *s);
 void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) PRINTF(2, 3);

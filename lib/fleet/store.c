@@ -46,7 +46,7 @@
 #define SECRET_PREFIX "exs1_"
 #define STORE_CHECKPOINT_MS 200
 #define HOST_CACHE_BUCKETS 65536u
-#define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids); then the cache starts again */
+#define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids and keys); then the cache starts again */
 
 struct job {
 	struct job *next;
@@ -79,6 +79,9 @@ struct hc_entry {
 	struct hc_entry *next;
 	char *id;
 	char *machine_id;
+	int64_t epoch;                       /* the key epoch `key` is of */
+	int64_t key_ms;                      /* when it was read (CLOCK_MONOTONIC ms) */
+	uint8_t key[EXCISE_HOST_KEY_BYTES];
 };
 
 struct excise_store {
@@ -96,6 +99,7 @@ struct excise_store {
 	pthread_mutex_t hc_lock;
 	struct hc_entry **hc;                /* HOST_CACHE_BUCKETS chains */
 	size_t hc_n;
+	int64_t key_cache_ms;                /* a cached key is used this long, then read again */
 
 	pthread_mutex_t q_lock;
 	size_t queued, queued_bytes;         /* of every writer: bounded together */
@@ -223,7 +227,20 @@ static int org_unit_ensure(struct db *db, const char *path, struct excise_err *e
 	return r < 0 ? r : 0;
 }
 
-/* ---- host cache: host id -> machine id (which never changes for an id) ---- */
+/* ---- host cache: host id -> machine id (which never changes for an id) and host key ----
+ *
+ * An entry is made by every read of a host's row (host_read, under adm_lock) and by
+ * enrollment. Its machine id is good for ever; its key for st->key_cache_ms, after
+ * which excise_store_host_key_cached reads the key epoch again (another collector
+ * sharing the database may have re-enrolled the host). Key epochs only grow: an entry
+ * never goes back to an older one. Over HOST_CACHE_MAX entries the cache starts again. */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static size_t hc_hash(const char *s)
 {
@@ -242,8 +259,75 @@ static void hc_clear(struct excise_store *st)
 			st->hc[i] = e->next;
 			free(e->id);
 			free(e->machine_id);
+			sodium_memzero(e->key, sizeof(e->key));
 			free(e);
 		}
+}
+
+/* The entry of `host_id` in chain `h` (under hc_lock), or NULL. */
+static struct hc_entry *hc_find(struct excise_store *st, size_t h, const char *host_id)
+{
+	for (struct hc_entry *e = st->hc[h]; e; e = e->next)
+		if (!strcmp(e->id, host_id))
+			return e;
+	return NULL;
+}
+
+/* Remember a host's machine id and its key of `epoch`, read now (unless the cache
+ * holds a newer epoch). Out of memory, nothing is remembered: the cache is only a cache. */
+static void hc_put(struct excise_store *st, const char *host_id, const char *machine_id, int64_t epoch,
+		   const uint8_t key[EXCISE_HOST_KEY_BYTES])
+{
+	size_t h = hc_hash(host_id);
+	pthread_mutex_lock(&st->hc_lock);
+	struct hc_entry *e = hc_find(st, h, host_id);
+	if (!e) {
+		if (st->hc_n >= HOST_CACHE_MAX)
+			hc_clear(st);
+		e = calloc(1, sizeof(*e));
+		if (!e || !(e->id = strdup(host_id)) || !(e->machine_id = strdup(machine_id))) {
+			if (e)
+				free(e->id);
+			free(e);
+			pthread_mutex_unlock(&st->hc_lock);
+			return;
+		}
+		e->next = st->hc[h];
+		st->hc[h] = e;
+		st->hc_n++;
+	}
+	if (epoch >= e->epoch) {
+		e->epoch = epoch;
+		e->key_ms = mono_ms();
+		memcpy(e->key, key, sizeof(e->key));
+	}
+	pthread_mutex_unlock(&st->hc_lock);
+}
+
+/* The host's row, read now: its machine id (a new string, when `mid` is not NULL) and
+ * its current key; the cache updated. -EXCISE_E_ABSENT for an unknown host. */
+static int host_read(struct excise_store *st, const char *host_id, char **mid, uint8_t key[EXCISE_HOST_KEY_BYTES],
+		     struct excise_err *err)
+{
+	pthread_mutex_lock(&st->adm_lock);
+	db_bind_text(st->host_get, 1, host_id);
+	int r = db_step(st->host_get, err);
+	if (r == 1) {
+		const char *m = db_column_text(st->host_get, 0);
+		int64_t epoch = db_column_int64(st->host_get, 1);
+		derive_key(st, host_id, epoch, key);
+		if (mid && !(*mid = strdup(m)))
+			r = err_set(err, -ENOMEM, "store: out of memory");
+		else
+			hc_put(st, host_id, m, epoch, key); /* under adm_lock: no older read overtakes it */
+	}
+	db_reset(st->host_get);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return err_set(err, -EXCISE_E_ABSENT, "host '%.80s': not enrolled", host_id);
+	return 0;
 }
 
 /* The host's machine id into `out` (a new string); -EXCISE_E_ABSENT for an unknown host. */
@@ -251,41 +335,17 @@ static int host_machine_id(struct excise_store *st, const char *host_id, char **
 {
 	size_t h = hc_hash(host_id);
 	pthread_mutex_lock(&st->hc_lock);
-	for (struct hc_entry *e = st->hc[h]; e; e = e->next)
-		if (!strcmp(e->id, host_id)) {
-			*out = strdup(e->machine_id);
-			pthread_mutex_unlock(&st->hc_lock);
-			return *out ? 0 : err_set(err, -ENOMEM, "store: out of memory");
-		}
-	pthread_mutex_unlock(&st->hc_lock);
-
-	pthread_mutex_lock(&st->adm_lock);
-	db_bind_text(st->host_get, 1, host_id);
-	int r = db_step(st->host_get, err);
-	char *mid = r == 1 ? strdup(db_column_text(st->host_get, 0)) : NULL;
-	db_reset(st->host_get);
-	pthread_mutex_unlock(&st->adm_lock);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return err_set(err, -EXCISE_E_ABSENT, "host '%.80s': not enrolled", host_id);
-	struct hc_entry *e = calloc(1, sizeof(*e));
-	if (!mid || !e || !(e->id = strdup(host_id)) || !(e->machine_id = strdup(mid))) {
-		free(mid);
-		if (e)
-			free(e->id);
-		free(e);
-		return err_set(err, -ENOMEM, "store: out of memory");
+	struct hc_entry *e = hc_find(st, h, host_id);
+	if (e) {
+		*out = strdup(e->machine_id);
+		pthread_mutex_unlock(&st->hc_lock);
+		return *out ? 0 : err_set(err, -ENOMEM, "store: out of memory");
 	}
-	pthread_mutex_lock(&st->hc_lock);
-	if (st->hc_n >= HOST_CACHE_MAX)
-		hc_clear(st);
-	e->next = st->hc[h];
-	st->hc[h] = e;
-	st->hc_n++;
 	pthread_mutex_unlock(&st->hc_lock);
-	*out = mid;
-	return 0;
+	uint8_t key[EXCISE_HOST_KEY_BYTES];
+	int r = host_read(st, host_id, out, key, err);
+	sodium_memzero(key, sizeof(key));
+	return r;
 }
 
 /* ---- the writer ---- */
@@ -521,6 +581,7 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 	st->batch_max = o->batch_max ? o->batch_max : EXCISE_STORE_BATCH_MAX;
 	st->batch_wait_ms = o->batch_wait_ms ? o->batch_wait_ms : EXCISE_STORE_BATCH_WAIT_MS;
 	st->queue_max = o->queue_max ? o->queue_max : EXCISE_STORE_QUEUE_MAX;
+	st->key_cache_ms = o->key_cache_ms ? (int64_t)o->key_cache_ms : (int64_t)EXCISE_STORE_KEY_CACHE_SECONDS * 1000;
 	st->hc = calloc(HOST_CACHE_BUCKETS, sizeof(*st->hc));
 	if (!st->hc) {
 		store_free(st);
@@ -828,12 +889,16 @@ int excise_store_enroll(struct excise_store *st, const struct excise_enroll_req 
 	/* another collector enrolled the same machine at the same moment: once more */
 	if (r == -EEXIST || r == -EXCISE_E_BUSY)
 		r = enroll_once(st, &req, now, id, &epoch, err);
+	if (r >= 0) {
+		/* this collector's cache has the new key at once (the old one is refused) */
+		derive_key(st, id, epoch, ret_key);
+		hc_put(st, id, req.machine_id, epoch, ret_key);
+	}
 	pthread_mutex_unlock(&st->adm_lock);
 	if (r < 0)
 		return r;
 	if (!(*ret_host_id = strdup(id)))
 		return err_set(err, -ENOMEM, "store: out of memory");
-	derive_key(st, id, epoch, ret_key);
 	return 0;
 }
 
@@ -842,18 +907,24 @@ int excise_store_host_key(struct excise_store *st, const char *host_id, uint8_t 
 {
 	if (!host_id || !*host_id || strlen(host_id) >= 80)
 		return err_set(err, -EXCISE_E_ABSENT, "host: no such host");
-	pthread_mutex_lock(&st->adm_lock);
-	db_bind_text(st->host_get, 1, host_id);
-	int r = db_step(st->host_get, err);
-	int64_t epoch = r == 1 ? db_column_int64(st->host_get, 1) : 0;
-	db_reset(st->host_get);
-	pthread_mutex_unlock(&st->adm_lock);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return err_set(err, -EXCISE_E_ABSENT, "host '%.80s': not enrolled", host_id);
-	derive_key(st, host_id, epoch, ret_key);
-	return 0;
+	return host_read(st, host_id, NULL, ret_key, err);
+}
+
+int excise_store_host_key_cached(struct excise_store *st, const char *host_id,
+				 uint8_t ret_key[EXCISE_HOST_KEY_BYTES], bool *ret_cached, struct excise_err *err)
+{
+	*ret_cached = false;
+	if (!host_id || !*host_id || strlen(host_id) >= 80)
+		return err_set(err, -EXCISE_E_ABSENT, "host: no such host");
+	size_t h = hc_hash(host_id);
+	pthread_mutex_lock(&st->hc_lock);
+	const struct hc_entry *e = hc_find(st, h, host_id);
+	if (e && mono_ms() - e->key_ms < st->key_cache_ms) {
+		memcpy(ret_key, e->key, EXCISE_HOST_KEY_BYTES);
+		*ret_cached = true;
+	}
+	pthread_mutex_unlock(&st->hc_lock);
+	return *ret_cached ? 0 : host_read(st, host_id, NULL, ret_key, err);
 }
 
 /* ---- documents ---- */

@@ -24,6 +24,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -122,6 +123,9 @@ static unsigned rate_hit(struct rate *r, const char *host, int64_t now, unsigned
 /* A connection that has not yet begun a request gets this long to send it when its
  * daemon drains (a client that connected as a reload or a stop began). */
 #define SERVE_FRESH_GRACE_MS 3000
+/* Bytes of a body allocated at once from its Content-Length; a larger one grows as it
+ * arrives (a client that only claims a large body holds no more than this). */
+#define SERVE_BODY_RESERVE (256u << 10)
 
 struct serve_daemon {
 	struct excise_serve *srv;
@@ -166,6 +170,7 @@ struct req {
 	char host[EXCISE_MAX_SERVE_ID + 1];
 	char sig[EXCISE_PROTO_SIG_MAX];
 	uint8_t key[EXCISE_HOST_KEY_BYTES];
+	bool key_cached;        /* key came from the store's cache: a mismatch reads it again */
 	unsigned status;        /* of the answer sent */
 	/* a refusal decided from the head, sent once the body is read: answering and
 	 * closing while the client still sends makes its kernel reset the connection,
@@ -210,6 +215,11 @@ static const char *esc(struct buf *b, const char *s, size_t max)
 	if (!s)
 		return "-";
 	size_t n = strnlen(s, max);
+	size_t plain = 0; /* printable ASCII but the backslash is as text_escape leaves it */
+	while (plain < n && s[plain] >= 0x20 && s[plain] < 0x7f && s[plain] != '\\')
+		plain++;
+	if (plain == n && !s[n])
+		return s;
 	text_escape(b, s, n, TEXT_ESC_BACKSLASH);
 	if (s[n])
 		buf_adds(b, "...");
@@ -247,19 +257,13 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
 
 /* ---- answers ---- */
 
-static enum MHD_Result send_json(struct req *q, unsigned status, json_t *o, unsigned retry_after,
+/* Answer `len` bytes of JSON `text` (copied). */
+static enum MHD_Result send_text(struct req *q, unsigned status, const char *text, size_t len, unsigned retry_after,
 				 const char *allow)
 {
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	if (!text)
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
+	if (!r)
 		return MHD_NO;
-	size_t len = strlen(text);
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(text);
-		return MHD_NO;
-	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -277,6 +281,27 @@ static enum MHD_Result send_json(struct req *q, unsigned status, json_t *o, unsi
 	MHD_destroy_response(r);
 	q->phase = REQ_ANSWERED;
 	return ret;
+}
+
+static enum MHD_Result send_json(struct req *q, unsigned status, json_t *o, unsigned retry_after,
+				 const char *allow)
+{
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!text)
+		return MHD_NO;
+	enum MHD_Result ret = send_text(q, status, text, strlen(text), retry_after, allow);
+	free(text);
+	return ret;
+}
+
+/* True when `s` is its own JSON string body: printable ASCII without '"' or '\\'. */
+static bool json_plain(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' || *s == '\\')
+			return false;
+	return true;
 }
 
 /* {"error": message} (sanitised to UTF-8), and "host_invalid": true when asked. */
@@ -357,6 +382,8 @@ static enum MHD_Result on_head(struct req *q, const char *url, const char *metho
 		return send_error(q, 413, m, false, 0, NULL);
 	}
 	buf_init(&q->body, q->body_max);
+	if (cl && len) /* room for the body at once (up to SERVE_BODY_RESERVE), not doubling as it arrives */
+		buf_reserve(&q->body, len < SERVE_BODY_RESERVE ? (size_t)len : SERVE_BODY_RESERVE);
 
 	if (q->route != SERVE_ROUTE_SUBMIT)
 		return MHD_YES;
@@ -372,7 +399,7 @@ static enum MHD_Result on_head(struct req *q, const char *url, const char *metho
 	snprintf(q->host, sizeof(q->host), "%s", host);
 	snprintf(q->sig, sizeof(q->sig), "%s", sig);
 	struct excise_err err = { 0 };
-	int r = excise_store_host_key(s->store, q->host, q->key, &err);
+	int r = excise_store_host_key_cached(s->store, q->host, q->key, &q->key_cached, &err);
 	if (r == -EXCISE_E_ABSENT)
 		return defer_error(q, 401, "unknown host: enroll again", true, 0);
 	if (r < 0) {
@@ -386,7 +413,8 @@ static enum MHD_Result on_head(struct req *q, const char *url, const char *metho
 
 static enum MHD_Result answer_health(struct req *q)
 {
-	return send_json(q, 200, json_pack("{s:s}", "status", "ok"), 0, NULL);
+	static const char ok[] = "{\"status\":\"ok\"}";
+	return send_text(q, 200, ok, sizeof(ok) - 1, 0, NULL);
 }
 
 static enum MHD_Result answer_enroll(struct req *q)
@@ -455,13 +483,19 @@ static enum MHD_Result answer_stored(struct req *q)
 	atomic_fetch_add(dup ? &s->duplicates : &s->stored, 1);
 	q->res.kind[sizeof(q->res.kind) - 1] = '\0';
 	q->res.doc_id[sizeof(q->res.doc_id) - 1] = '\0';
+	snprintf(q->note, sizeof(q->note), "%s", dup ? "duplicate" : "stored");
+	if (json_plain(q->res.kind) && json_plain(q->res.doc_id)) { /* report ids, run ids, sha256:...: as they are */
+		char text[64 + sizeof(q->res.kind) + sizeof(q->res.doc_id)];
+		int n = snprintf(text, sizeof(text), "{\"status\":\"%s\",\"kind\":\"%s\",\"id\":\"%s\"}",
+				 dup ? "duplicate" : "stored", q->res.kind, q->res.doc_id);
+		return send_text(q, 200, text, (size_t)n, 0, NULL);
+	}
 	struct buf id;
 	buf_init(&id, 1024);
 	utf8_sanitize(&id, q->res.doc_id, strlen(q->res.doc_id));
 	json_t *o = json_pack("{s:s, s:s, s:s}", "status", dup ? "duplicate" : "stored", "kind", q->res.kind, "id",
 			      id.err ? "" : id.p);
 	buf_done(&id);
-	snprintf(q->note, sizeof(q->note), "%s", dup ? "duplicate" : "stored");
 	return send_json(q, 200, o, 0, NULL);
 }
 
@@ -471,8 +505,20 @@ static enum MHD_Result answer_submit(struct req *q)
 	struct excise_err err = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	if (excise_proto_verify(q->key, q->host, q->method, q->path, q->sig, q->body.p, q->body.n, now,
-				s->replay_window, &err) < 0)
-		return send_error(q, 401, err.msg, false, 0, NULL);
+				s->replay_window, &err) < 0) {
+		/* the host may have enrolled again through another collector on this database
+		 * since its key was cached: once more with the key read now */
+		uint8_t key[EXCISE_HOST_KEY_BYTES];
+		struct excise_err e2 = { 0 };
+		bool again = q->key_cached && excise_store_host_key(s->store, q->host, key, &e2) == 0 &&
+			     sodium_memcmp(key, q->key, sizeof(key)) != 0;
+		if (again)
+			memcpy(q->key, key, sizeof(key));
+		sodium_memzero(key, sizeof(key));
+		if (!again || excise_proto_verify(q->key, q->host, q->method, q->path, q->sig, q->body.p, q->body.n, now,
+						  s->replay_window, &err) < 0)
+			return send_error(q, 401, err.msg, false, 0, NULL);
+	}
 	unsigned wait = rate_hit(&s->rate, q->host, now, s->lim.host_per_minute);
 	if (wait)
 		return send_error(q, 429, "too many requests from this host this minute", false, wait, NULL);

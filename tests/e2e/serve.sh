@@ -14,6 +14,8 @@
 #  - limits: 413 before the body is read, 431, a chunked body over the limit, a slow
 #    client cut while others are served, connections per address, requests per host
 #    per minute (429 + Retry-After), the replay window;
+#  - two collectors on one database: a host enrolled again through one is taken at once
+#    by the other that had its old key cached, and the old key refused there;
 #  - SIGHUP: a new certificate while clients keep connecting (none refused), a wrong
 #    pair refused with the old one kept; SIGTERM: a graceful stop; the config file's errors.
 # shellcheck source=tests/e2e/lib.sh
@@ -359,6 +361,32 @@ check_eq "SIGTERM with a document in flight: it is stored and answered 200, then
 	"$(sed 's/"id":"[^"]*"/ID/' "$T/inflight.res") $rc" '{"status":"stored","kind":"report",ID} 200 0'
 SQLDB=$T/state3/collector.db
 check_eq "... and it is in the database" "$(sql "SELECT count(*) FROM document WHERE doc_id = '00000000-0000-4000-8000-0000000000e6'")" 1
+
+# ---------- two collectors on one database: a host key cached by one, rotated by the other ----------
+cat >"$T/twin.json" <<EOF
+{"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state4"}
+EOF
+start twin-a --config "$T/twin.json" || { echo "Bail out! the first twin did not start"; exit 1; }
+PID_A=$PID BASE_A=http://127.0.0.1:$PORT
+start twin-b --config "$T/twin.json" || { echo "Bail out! the second twin did not start"; exit 1; }
+PID_B=$PID BASE_B=http://127.0.0.1:$PORT
+CA=-
+SECRET=$(sed -n 's/^  \([^ ]*\)$/\1/p' "$T/twin-a.out")
+for n in 7 8 9; do
+	py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["report_id"] = "00000000-0000-4000-8000-0000000000e" + sys.argv[3]
+open(sys.argv[2], "w").write(json.dumps(r))' "$T/report.json" "$T/report$n.json" "$n"
+done
+BASE=$BASE_A cl enroll "$SECRET" "$MID" fixture-host "$T/w-old.json" >/dev/null
+a=$(BASE=$BASE_A cl submit "$T/w-old.json" "$T/report7.json")
+check_eq "twins: enrolled and stored through the first (its key cached there)" "$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
+BASE=$BASE_B cl enroll "$SECRET" "$MID" fixture-host "$T/w-new.json" >/dev/null
+a=$(BASE=$BASE_A cl submit "$T/w-new.json" "$T/report8.json")
+check_eq "enrolled again through the second: the first takes the new key at once (it reads the key again when a cached one does not match)" \
+	"$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
+a=$(BASE=$BASE_A cl submit "$T/w-old.json" "$T/report9.json")
+check_eq "... and refuses the old key from then on" "$(st "$a")" 401
+kill -TERM "$PID_A" "$PID_B"
+wait "$PID_A" "$PID_B"
 
 # ---------- config errors ----------
 printf '{"listen": "127.0.0.1:0", "limits": {"body_byte": 5}}' >"$T/bad1.json"

@@ -103,6 +103,28 @@ static void test_grow_large(void **state)
 	buf_done(&b);
 }
 
+/* buf_reserve: appends within the room keep the same allocation; past the cap it is the sticky error */
+static void test_reserve(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b, 10000);
+	buf_reserve(&b, 8500);
+	assert_int_equal(b.err, 0);
+	assert_true(b.size >= 8501);
+	assert_int_equal(b.n, 0);
+	assert_string_equal(b.p, "");
+	char *p = b.p;
+	for (int i = 0; i < 85; i++)
+		buf_add(&b, "0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789", 100);
+	assert_int_equal(b.err, 0);
+	assert_ptr_equal(b.p, p);
+	assert_int_equal(b.n, 8500);
+	buf_reserve(&b, 1501);
+	assert_int_equal(b.err, -EXCISE_E_TOOBIG);
+	buf_done(&b);
+}
+
 static void test_cap_exact(void **state)
 {
 	(void)state;
@@ -195,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_binary_safe),
 		cmocka_unit_test(test_addf),
 		cmocka_unit_test(test_grow_large),
+		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_cap_exact),
 		cmocka_unit_test(test_cap_toobig_sticky),
 		cmocka_unit_test(test_cap_addf),

@@ -414,6 +414,92 @@ static void test_enroll_rotates_key(void **state)
 	free(secret);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The host key cache (excise_store_host_key_cached): an enrollment through this store
+ * replaces the cached key at once, and a request signed with the old key fails; one
+ * through a second store on the same database (another collector) is seen here once
+ * the cached key is key_cache_ms old (1.5 s here), or at once by excise_store_host_key,
+ * which reads the database and refreshes the cache. */
+static void test_key_cache(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	o.key_cache_ms = 1500;
+	if (excise_store_open(f->url, &o, &f->st, &f->err) < 0)
+		fail_msg("open: %s", f->err.msg);
+	struct excise_store *other = NULL;
+	if (excise_store_open(f->url, &o, &other, &f->err) < 0)
+		fail_msg("open a second store: %s", f->err.msg);
+	char *secret = new_secret(f, "agency/bureau", NULL);
+	uint8_t k1[32], k2[32], k3[32], k4[32], kk[32];
+	bool cached = false;
+	char *id = enroll(f, secret, "machine-1", "one", k1);
+	assert_int_equal(excise_store_host_key_cached(f->st, id, kk, &cached, &f->err), 0);
+	assert_true(cached); /* enrolled here: cached at once */
+	assert_memory_equal(kk, k1, 32);
+
+	/* enrolled again here: the new key at once, a request signed with the old one refused */
+	int64_t t_put = mono_ms();
+	free(enroll(f, secret, "machine-1", "one", k2));
+	int64_t t_done = mono_ms(); /* the key was cached between t_put and t_done */
+	assert_memory_not_equal(k1, k2, 32);
+	assert_int_equal(excise_store_host_key_cached(f->st, id, kk, &cached, &f->err), 0);
+	assert_true(cached);
+	assert_memory_equal(kk, k2, 32);
+	char sig[EXCISE_PROTO_SIG_MAX];
+	assert_int_equal(excise_proto_sign(k1, id, "POST", "/v1/submit", 1700000000, "{}", 2, sig), 0);
+	assert_int_equal(excise_proto_verify(kk, id, "POST", "/v1/submit", sig, "{}", 2, 1700000000, 300, &f->err),
+			 -EXCISE_E_AUTH);
+
+	/* enrolled again through the other store: here the cached key until it is 1.5 s old */
+	struct excise_enroll_req q = { .secret = secret, .machine_id = "machine-1", .hostname = "one",
+				       .platform = "linux", .os = "Debian GNU/Linux 12", .version = "0.1.0" };
+	char *id2 = NULL;
+	if (excise_store_enroll(other, &q, 1700000000, &id2, k3, &f->err) < 0)
+		fail_msg("enroll through the second store: %s", f->err.msg);
+	assert_string_equal(id, id2);
+	free(id2);
+	assert_int_equal(excise_store_host_key_cached(f->st, id, kk, &cached, &f->err), 0);
+	if (mono_ms() - t_put < 1400) { /* (a machine too busy to get here in time proves nothing) */
+		assert_true(cached);
+		assert_memory_equal(kk, k2, 32);
+	}
+	while (mono_ms() - t_done <= 1500)
+		usleep(50 * 1000);
+	assert_int_equal(excise_store_host_key_cached(f->st, id, kk, &cached, &f->err), 0);
+	assert_false(cached); /* 1.5 s old: read again, the other store's key */
+	assert_memory_equal(kk, k3, 32);
+	assert_int_equal(excise_store_host_key_cached(f->st, id, kk, &cached, &f->err), 0);
+	assert_true(cached);
+	assert_memory_equal(kk, k3, 32);
+
+	/* once more through the other store: excise_store_host_key reads it at once, and the
+	 * cache has it from then on */
+	if (excise_store_enroll(other, &q, 1700000000, &id2, k4, &f->err) < 0)
+		fail_msg("enroll through the second store: %s", f->err.msg);
+	free(id2);
+	assert_int_equal(excise_store_host_key(f->st, id, kk, &f->err), 0);
+	assert_memory_equal(kk, k4, 32);
+	assert_int_equal(excise_store_host_key_cached(f->st, id, kk, &cached, &f->err), 0);
+	assert_true(cached);
+	assert_memory_equal(kk, k4, 32);
+	assert_int_equal(excise_store_host_key_cached(f->st, "nosuchhost", kk, &cached, &f->err), -EXCISE_E_ABSENT);
+	/* the machine id of the same cache entry still checks documents */
+	submit_ok(f, id, report("machine-1", "r-1", TIMES[0], false, NULL, NULL));
+	char *doc = report("machine-2", "r-2", TIMES[0], false, NULL, NULL);
+	assert_int_equal(submit(f, id, doc, NULL), -EXCISE_E_REFUSED);
+	free(doc);
+	excise_store_close(other);
+	free(id);
+	free(secret);
+}
+
 static void test_unknown_host(void **state)
 {
 	struct fx *f = *state;
@@ -1251,6 +1337,7 @@ static void test_limits(void **state)
 	X(test_open_refusals)                                                                                  \
 	X(test_secrets)                                                                                        \
 	X(test_enroll_rotates_key)                                                                             \
+	X(test_key_cache)                                                                                      \
 	X(test_unknown_host)                                                                                   \
 	X(test_submit_stored_duplicate)                                                                        \
 	X(test_submit_about_other_host)                                                                        \

@@ -58,8 +58,12 @@ struct scan {
 
 static const unsigned char *ws(const unsigned char *p, const unsigned char *end)
 {
-	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
 		p++;
+		/* an indentation: eight spaces at a time */
+		while (end - p >= 8 && !memcmp(p, "        ", 8))
+			p += 8;
+	}
 	return p;
 }
 
@@ -530,16 +534,19 @@ static int object_dup(const cJSON *o, const char **dup)
 {
 	enum { SMALL = 16 };
 	const char *name[SMALL];
+	unsigned head[SMALL];
 	size_t n = 0;
 	*dup = NULL;
 	const cJSON *x = o->child;
-	for (; x && n < SMALL; x = x->next)
-		name[n++] = x->string;
+	for (; x && n < SMALL; x = x->next, n++) {
+		name[n] = x->string;
+		head[n] = (unsigned char)name[n][0] ? (unsigned char)name[n][0] | (unsigned char)name[n][1] << 8 : 0;
+	}
 	if (!x) {
-		/* pairwise, the first bytes compared before the names */
+		/* pairwise, the first two bytes compared before the names */
 		for (size_t i = 1; i < n; i++)
 			for (size_t k = 0; k < i; k++)
-				if (name[i][0] == name[k][0] && !strcmp(name[i], name[k])) {
+				if (head[i] == head[k] && !strcmp(name[i], name[k])) {
 					*dup = name[i];
 					return 0;
 				}
@@ -567,7 +574,8 @@ static int check_dups(const cJSON *root, struct excise_err *err)
 	size_t n = 0;
 	const cJSON *x = path[0] = root;
 	for (;;) {
-		if (cJSON_IsObject(x)) {
+		int type = x->type & 0xFF;
+		if (type == cJSON_Object) {
 			const char *dup;
 			if (object_dup(x, &dup) < 0)
 				return err_set(err, -ENOMEM, "document: out of memory");
@@ -578,7 +586,7 @@ static int check_dups(const cJSON *root, struct excise_err *err)
 					       dup);
 			}
 		}
-		if ((cJSON_IsObject(x) || cJSON_IsArray(x)) && x->child) {
+		if ((type == cJSON_Object || type == cJSON_Array) && x->child) {
 			x = path[++n] = x->child;
 			continue;
 		}

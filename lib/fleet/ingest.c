@@ -7,9 +7,10 @@
  * duplicate members included, then cJSON's tree: the collector parses every document
  * on its request threads, and jansson alone took more CPU than a report has at the
  * goal rate) for what is stored; every other member is left as it is in the stored
- * body. Every member is read as jansson's typed reads would. The kind comes from `schema`, the id from
- * report_id, attestation_id or run_id, and for a plan (which has none) from the
- * SHA-256 of its bytes. A report is complete when no source failed (a source of
+ * body. Every member is read as jansson's typed reads would (an integer from its
+ * text, exactly). The kind comes from `schema`, the id from report_id,
+ * attestation_id or run_id, and for a plan (which has none) from the SHA-256 of its
+ * bytes. A report is complete when no source failed (a source of
  * status "failed", a name in summary.sources_failed or the verdict "incomplete",
  * docs/report-format.md): an incomplete report never counts as clean. A finding
  * is covered by a directive of the collector's catalog when excise_directive_covers

@@ -7,8 +7,9 @@
 #   receipt ROOT FORM ID VERSION, sysver ROOT FORM VERSION
 #   build_kes_macos DIR    Kaspersky Anti-Virus for Mac 21 with Network Agent: apps,
 #                          launchd jobs, a kext, receipts, Application Support
-#                          and ByHost preferences of anna and root named after the hardware
-#                          UUID $MAC_UUID (the machine id, host_macos.c)
+#                          and ByHost preferences of anna named after the hardware UUID
+#                          $MAC_UUID (the machine id, host_macos.c; no private/var/root:
+#                          var/ is the root's real folder, as the tests' plans expect)
 #   KAV, NAG               the daemons' paths inside that root
 KAV="/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav"
 NAG="/Library/Application Support/Kaspersky Lab/klnagent/Binaries/klnagent"
@@ -119,7 +120,6 @@ EOF
 	mkdir -p "$R/Library/Logs/Kaspersky Lab"
 	byhost "$R/Users/anna" com.apple.screensaver bin
 	byhost "$R/Users/anna" .GlobalPreferences xml
-	byhost "$R/private/var/root" com.apple.loginwindow bin
 }
 # byhost HOME DOMAIN FORM [UUID]: HOME's per-host preference DOMAIN, named after UUID
 # ($MAC_UUID) as CoreFoundation names it.

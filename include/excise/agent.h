@@ -110,9 +110,11 @@ typedef void (*excise_agent_flush_fn)(void *userdata, const char *spool_name, co
 struct excise_agent_flush_result {
 	size_t delivered, rejected, failed, deferred, remaining;
 	bool reenroll, tls, auth;
+	unsigned long connections; /* connections opened (the documents of a collector share one: keep-alive) */
 };
 
-/* Send the spool's due documents, oldest first; a collector that cannot be reached,
+/* Send the spool's due documents, oldest first, over one connection a collector kept
+ * open across them (keep-alive); a collector that cannot be reached,
  * is busy (429) or failing (5xx) is not tried again in this flush (its later documents
  * are deferred). A failed document's next try is backed off (excise_agent_backoff),
  * or set by the collector's Retry-After. 0, or < 0 when the spool cannot be read. */

@@ -38,11 +38,22 @@ struct http_resp {
 	bool host_invalid;         /* 401 {"host_invalid":true} */
 };
 
+/* A libcurl handle kept across requests, so that they share a connection (keep-alive:
+ * libcurl reuses an open one to the same host, port and TLS settings, and connects
+ * anew when it was closed). Zero-initialised; http_client_done closes it. */
+struct http_client {
+	void *curl;                /* CURL *, made by the first request */
+	unsigned long connects;    /* connections opened so far (CURLINFO_NUM_CONNECTS) */
+};
+void http_client_done(struct http_client *cl);
+
 /* POST `body` to the collector's `path` ("/v1/enroll", "/v1/submit"), signed with `key`
- * as `host_id` when `key` is not NULL. 0 with *resp filled (whatever the status), or < 0
- * when the request could not even be made (a bad URL: -EXCISE_E_USAGE; out of memory). */
-NODISCARD int http_post(const struct http_conn *c, const char *path, const uint8_t *key, const char *host_id,
-			const void *body, size_t len, struct http_resp *resp, struct excise_err *err);
+ * as `host_id` when `key` is not NULL, through the client `cl` (NULL: a connection of
+ * its own). 0 with *resp filled (whatever the status), or < 0 when the request could
+ * not even be made (a bad URL: -EXCISE_E_USAGE; out of memory). */
+NODISCARD int http_post(const struct http_conn *c, struct http_client *cl, const char *path, const uint8_t *key,
+			const char *host_id, const void *body, size_t len, struct http_resp *resp,
+			struct excise_err *err);
 void http_resp_done(struct http_resp *r);
 /* What an answer means: r->cls, r->host_invalid and r->message from r->status and
  * r->body (untrusted); `over`: the body was cut at EXCISE_MAX_AGENT_RESPONSE. */

@@ -4,7 +4,8 @@
  * https (plain http to a loopback address alone), no redirect followed, no user
  * name or query in it; TLS 1.2 or later, verified against the system CAs, a CA
  * file, or a pinned public key; a deadline for connecting and for the whole
- * request; the answer read up to EXCISE_MAX_AGENT_RESPONSE bytes.
+ * request; the answer read up to EXCISE_MAX_AGENT_RESPONSE bytes. A client
+ * (struct http_client) keeps its connection open across requests (a flush).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -180,8 +181,15 @@ void http_classify(struct http_resp *r, bool over)
 	json_decref(j);
 }
 
-int http_post(const struct http_conn *c, const char *path, const uint8_t *key, const char *host_id,
-	      const void *body, size_t len, struct http_resp *resp, struct excise_err *err)
+void http_client_done(struct http_client *cl)
+{
+	if (cl->curl)
+		curl_easy_cleanup(cl->curl);
+	cl->curl = NULL;
+}
+
+int http_post(const struct http_conn *c, struct http_client *cl, const char *path, const uint8_t *key,
+	      const char *host_id, const void *body, size_t len, struct http_resp *resp, struct excise_err *err)
 {
 	*resp = (struct http_resp){ .retry_after = -1 };
 	pthread_once(&curl_once, curl_init);
@@ -206,9 +214,13 @@ int http_post(const struct http_conn *c, const char *path, const uint8_t *key, c
 		snprintf(line, sizeof(line), "%s: %s", EXCISE_PROTO_SIG_HEADER, sig);
 		h = curl_slist_append(h, line);
 	}
-	CURL *e = curl_easy_init();
+	/* the client's handle, whose connection cache keeps the connection open for the next
+	 * request (keep-alive), or one of its own; every option is set afresh below */
+	CURL *e = cl && cl->curl ? cl->curl : curl_easy_init();
+	if (cl && e)
+		cl->curl = e;
 	if (!e || !h) {
-		if (e)
+		if (e && !cl)
 			curl_easy_cleanup(e);
 		r = err_set(err, -ENOMEM, "out of memory");
 		goto out;
@@ -250,8 +262,17 @@ int http_post(const struct http_conn *c, const char *path, const uint8_t *key, c
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &sink);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf);
 	CURLcode cc = curl_easy_perform(e);
+	long connects = 0;
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &resp->status);
-	curl_easy_cleanup(e);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &connects);
+	if (cl) {
+		cl->connects += (unsigned long)connects;
+		/* its options point at this call's buffers and headers: cleared, the connection
+		 * cache kept */
+		curl_easy_reset(e);
+	} else {
+		curl_easy_cleanup(e);
+	}
 	resp->body = sink.data;
 	resp->len = sink.len;
 	resp->retry_after = sink.retry_after;

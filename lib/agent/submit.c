@@ -46,8 +46,9 @@ int excise_agent_enroll(const struct excise_agent_opts *o, const char *url, cons
 	if (!url || !*url || !secret || !*secret || !host)
 		return err_set(err, -EXCISE_E_USAGE, "enroll: a URL, a secret and the machine are needed");
 	if (!host->machine_id || !*host->machine_id)
-		return err_set(err, -EXCISE_E_ABSENT, "'%s' has no machine id (/etc/machine-id): it cannot be "
-			       "enrolled", host->root ? host->root : "/");
+		return err_set(err, -EXCISE_E_ABSENT, "'%s' has no machine id (Linux: /etc/machine-id; Windows: "
+			       "MachineGuid; macOS: the hardware UUID of the ByHost preferences): it cannot be enrolled",
+			       host->root ? host->root : "/");
 	struct enrollment e = { 0 };
 	if (tls && tls->ca_file && !(e.ca_file = realpath(tls->ca_file, NULL)))
 		return err_setc(err, -errno, "CA file '%s'", tls->ca_file);
@@ -56,8 +57,10 @@ int excise_agent_enroll(const struct excise_agent_opts *o, const char *url, cons
 		enrollment_done(&e);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
+	/* a root with no host name (an image whose hive names none) is named after its machine */
 	json_t *req = json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:s}", "secret", secret, "machine_id", host->machine_id,
-				"hostname", host->hostname ? host->hostname : "", "platform", host->platform, "os",
+				"hostname", host->hostname && *host->hostname ? host->hostname : host->machine_id,
+				"platform", host->platform, "os",
 				host->os, "version", EXCISE_VERSION);
 	char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
@@ -67,7 +70,7 @@ int excise_agent_enroll(const struct excise_agent_opts *o, const char *url, cons
 	}
 	struct http_conn c = conn_of(&e, NULL);
 	struct http_resp resp;
-	int r = http_post(&c, "/v1/enroll", NULL, NULL, body, strlen(body), &resp, err);
+	int r = http_post(&c, NULL, "/v1/enroll", NULL, NULL, body, strlen(body), &resp, err);
 	explicit_bzero(body, strlen(body));
 	free(body);
 	if (r >= 0) {
@@ -95,13 +98,13 @@ int excise_agent_enroll(const struct excise_agent_opts *o, const char *url, cons
 /* One try: send `body` signed for enrollment `e` to `url`, and say what came of it
  * in *res (outcome DELIVERED/STORED, SPOOLED meaning "keep it", REJECTED), with
  * *ret_next the delay before the next try for a kept one given `attempts` so far. */
-static int attempt(const struct excise_agent_opts *o, const struct enrollment *e, const char *url, const void *body,
-		   size_t len, unsigned attempts, struct excise_agent_result *res, enum http_class *ret_cls,
-		   int64_t *ret_delay, struct excise_err *err)
+static int attempt(const struct excise_agent_opts *o, struct http_client *cl, const struct enrollment *e,
+		   const char *url, const void *body, size_t len, unsigned attempts, struct excise_agent_result *res,
+		   enum http_class *ret_cls, int64_t *ret_delay, struct excise_err *err)
 {
 	struct http_conn c = conn_of(e, url);
 	struct http_resp resp;
-	int r = http_post(&c, "/v1/submit", e->key, e->host_id, body, len, &resp, err);
+	int r = http_post(&c, cl, "/v1/submit", e->key, e->host_id, body, len, &resp, err);
 	if (r < 0)
 		return r;
 	*ret_cls = resp.cls;
@@ -155,7 +158,7 @@ int excise_agent_submit(const struct excise_agent_opts *o, const char *url, cons
 	int64_t delay = 0;
 	unsigned attempts = 0;
 	if (!(flags & EXCISE_AGENT_SPOOL_ONLY)) {
-		r = attempt(o, &e, url, body, len, 0, ret, &cls, &delay, err);
+		r = attempt(o, NULL, &e, url, body, len, 0, ret, &cls, &delay, err);
 		attempts = 1;
 	} else {
 		ret->outcome = EXCISE_AGENT_SPOOLED;
@@ -252,6 +255,9 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 		return err_set(err, -ENOMEM, "out of memory");
 	}
 	int64_t now = agent_now();
+	/* one connection for the whole flush (keep-alive), each document still answered,
+	 * classified and backed off on its own */
+	struct http_client client = { 0 };
 	for (size_t i = 0; i < s.n && r >= 0; i++) {
 		struct spool_entry *en = &s.v[i];
 		struct excise_agent_result res = { .attempts = en->meta.attempts, .next_try = en->meta.next_try };
@@ -286,7 +292,7 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 			int64_t delay;
 			r = spool_read_body(&s, en, &body, &len, err);
 			if (r >= 0)
-				r = attempt(o, &e, url, body, len, en->meta.attempts, &res, &cls, &delay, err);
+				r = attempt(o, &client, &e, url, body, len, en->meta.attempts, &res, &cls, &delay, err);
 			free(body);
 			if (r >= 0 && (res.outcome == EXCISE_AGENT_STORED || res.outcome == EXCISE_AGENT_DUPLICATE)) {
 				r = spool_remove(&s, en, err);
@@ -319,6 +325,8 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 			fn(userdata, en->file, &res);
 		enrollment_done(&e);
 	}
+	ret->connections = client.connects;
+	http_client_done(&client);
 	for (size_t i = 0; i < n_down; i++)
 		free(down[i]);
 	free(down);

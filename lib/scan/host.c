@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host: the facts that identify the scanned system (hostname, OS, machine id). */
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +25,32 @@ static int note(struct host_notes *notes, const char *path, const char *what, in
 	snprintf(notes->msg[notes->n++], sizeof(notes->msg[0]), "'%s': cannot read the %s: %s", path, what,
 		 excise_strerror(e));
 	return 0;
+}
+
+int host_note(struct host_notes *notes, const char *fmt, ...)
+{
+	if (notes->n == ARRAY_SIZE(notes->msg))
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(notes->msg[notes->n++], sizeof(notes->msg[0]), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+bool host_guid(const char *s, bool upper, char out[HOST_GUID_LEN + 1])
+{
+	static const char form[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	if (!s || strlen(s) != HOST_GUID_LEN)
+		return false;
+	for (size_t i = 0; i < HOST_GUID_LEN; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (form[i] == '-' ? c != '-' : !isxdigit(c))
+			return false;
+		out[i] = (char)(upper ? toupper(c) : tolower(c));
+	}
+	out[HOST_GUID_LEN] = 0;
+	return true;
 }
 
 /* First line of a small file inside the root, stripped; NULL when absent or empty. */
@@ -150,7 +178,7 @@ int host_read(const struct root *r, struct excise_host *h, struct host_notes *no
 	}
 	if (strcmp(h->platform, "windows") == 0 && !r->live) {
 		/* an offline Windows root: the facts are in its SYSTEM and SOFTWARE hives */
-		if ((e = host_read_windows(r, &h->hostname, &h->os)) < 0)
+		if ((e = host_read_windows(r, h, notes)) < 0)
 			return e;
 		if (!(h->os_id = strdup("windows")))
 			return -ENOMEM;
@@ -183,7 +211,7 @@ int host_read(const struct root *r, struct excise_host *h, struct host_notes *no
 			return o.err;
 		break;
 	}
-	if (strcmp(h->platform, "macos") == 0 && (e = host_read_macos(r, h)) < 0)
+	if (strcmp(h->platform, "macos") == 0 && (e = host_read_macos(r, h, notes)) < 0)
 		return e;
 	if (!h->hostname && (h->hostname = strdup("")) == NULL)
 		return -ENOMEM;

@@ -14,13 +14,23 @@ struct host_notes {
 	size_t n;
 };
 
+/* Add a note (printf format); past the notes' room it is dropped. Returns 0. */
+int host_note(struct host_notes *notes, const char *fmt, ...) PRINTF(2, 3);
+
+/* Whether `s` is a GUID, "8-4-4-4-12" hex digits, nothing more: then `out` is it in
+ * upper or lower case. */
+#define HOST_GUID_LEN 36
+bool host_guid(const char *s, bool upper, char out[HOST_GUID_LEN + 1]);
+
 /* Fill `h` from the root (hostname, os-release, machine-id). Missing facts stay NULL,
  * and those whose file is there but could not be read are in `notes`; only OOM fails.
  * Free with excise_host_done. */
 int host_read(const struct root *r, struct excise_host *h, struct host_notes *notes);
-/* OS and host name of a macOS root (SystemVersion.plist, SystemConfiguration
- * preferences); fills only facts still NULL or empty. 0 or -ENOMEM. */
-int host_read_macos(const struct root *r, struct excise_host *h);
+/* OS, host name and machine id of a macOS root (SystemVersion.plist, SystemConfiguration
+ * preferences, the hardware UUID in the names of the users' ByHost preferences: see
+ * host_macos.c); fills only facts still NULL or empty; what is wrong with the machine
+ * id goes to `notes`. 0 or -ENOMEM. */
+int host_read_macos(const struct root *r, struct excise_host *h, struct host_notes *notes);
 
 /* The platforms whose markers a root carries, every one of them (an image may hold
  * another platform's files: a Linux image with a copied Windows hive is scanned with
@@ -42,8 +52,9 @@ const char *host_platform(const struct root *r);
  * did not mount. */
 bool host_recognised(const struct root *r);
 
-/* Hostname and OS name of an offline Windows root (winhost.c); each NULL when
- * unknown. Only OOM fails. */
-int host_read_windows(const struct root *r, char **ret_hostname, char **ret_os);
+/* Hostname, OS name and machine id (MachineGuid) of an offline Windows root
+ * (winhost.c) into h; each NULL when unknown, and why the machine id is in `notes`.
+ * Only OOM fails. */
+int host_read_windows(const struct root *r, struct excise_host *h, struct host_notes *notes);
 
 #endif

@@ -53,6 +53,29 @@ expect "submit it again: a duplicate" 0 "duplicate report $RID" "$EXCISE" submit
 "$EXCISE" plan "$T/r0.json" --format json -o "$T/plan.json"
 expect "submit its plan: stored" 0 "stored plan" "$EXCISE" submit "$T/plan.json"
 
+# ---------------------------------------------------------------- Windows and macOS roots
+# Their machine ids (MachineGuid; the hardware UUID of the ByHost preferences: machine-id.sh)
+# enroll them, and their reports are stored as theirs.
+# shellcheck source=tests/e2e/winfix.sh
+. "$(dirname "$0")/winfix.sh"
+# shellcheck source=tests/e2e/macfix.sh
+. "$(dirname "$0")/macfix.sh"
+MID=$(cat "$ROOT/etc/machine-id")
+NOTLINUX=0
+for f in windows:"$WIN_GUID" kes-macos:"$MAC_UUID"; do
+	name=${f%%:*} want=${f#*:}
+	R=$(fixture "$name") && [ -d "$R" ] || { ok "# SKIP $name: its fixture root was not built (hivex or plist tools)"; continue; }
+	expect "$name root: enrolled by its machine id" 0 "enrolled machine $want" \
+		"$EXCISE" enroll "$URL" --secret-file "$T/secret" --root "$R" --pin "$PIN"
+	rc=0
+	"$EXCISE" scan --root "$R" --submit --format json -o "$T/$name.json" 2>"$T/s.err" >/dev/null || rc=$?
+	check_eq "$name root: scan --submit, the report stored" "$(grep -c 'stored report' "$T/s.err"):$(jq_py "$T/$name.json" 'r["host"]["machine_id"]')" "1:$want"
+	id=$(jq_py "$T/$name.json" 'r["report_id"]')
+	NOTLINUX=$((NOTLINUX + 1))
+	check_eq "$name root: in the database as its host's" \
+		"$(db "select h.machine_id from document d join host h on h.id = d.host_id where d.doc_id = '$id'")" "$want"
+done
+
 # ---------------------------------------------------------------- killed mid-way, started again
 for i in 1 2 3; do "$EXCISE" scan --root "$ROOT" --format json -o "$T/r$i.json" -q >/dev/null 2>&1; done
 expect "r1 delivered" 0 "stored report" "$EXCISE" submit "$T/r1.json"
@@ -76,6 +99,74 @@ for i in 1 2 3; do
 	check_eq "r$i in the database once" "$(db "select count(*) from document where doc_id = '$id'")" 1
 done
 check_eq "every report of the machine stored once: 5 reports" \
-	"$(db "select count(*) from document where kind = 'report'"):$(db "select count(distinct doc_id) from document where kind = 'report'")" 5:5
+	"$(db "select count(*) from document d join host h on h.id = d.host_id where d.kind = 'report' and h.machine_id = '$MID'"):$(db "select count(distinct doc_id) from document where kind = 'report'")" "5:$((5 + NOTLINUX))"
+
+# ---------------------------------------------------------------- one connection a flush
+# A TCP relay on loopback in front of the collector (the TLS inside goes through it
+# untouched) writes a line for each connection it accepts. Four reports are spooled
+# for the relay's URL while the collector is down (the relay closes what it cannot pass
+# on), then one flush delivers all four over one connection (keep-alive).
+py_relay() {
+	python3 - "$1" "$2" <<'EOF' &
+import socket, sys, threading
+log, upstream = sys.argv[1], int(sys.argv[2])
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(16)
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            b.sendall(d)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+with open(log + ".port", "w") as f:
+    f.write(str(ls.getsockname()[1]))
+while True:
+    c, _ = ls.accept()
+    with open(log, "a") as f:
+        f.write("accepted\n")
+    try:
+        u = socket.create_connection(("127.0.0.1", upstream), timeout=5)
+        u.settimeout(None)
+    except OSError:
+        c.close()
+        continue
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+EOF
+	RELAY=$!
+}
+RELAY=''
+defer '[ -z "$RELAY" ] || kill "$RELAY"'
+: >"$T/relay.log"
+py_relay "$T/relay.log" "$PORT"
+for i in $(seq 100); do [ -s "$T/relay.log.port" ] && break; sleep 0.1; done
+RURL=https://127.0.0.1:$(cat "$T/relay.log.port")
+for i in 4 5 6 7; do "$EXCISE" scan --root "$ROOT" --format json -o "$T/r$i.json" -q >/dev/null 2>&1; done
+kill9
+expect "the collector down behind the relay: four reports spooled for the relay's URL" 0 "kept in the spool" \
+	"$EXCISE" submit --url "$RURL" "$T/r4.json" "$T/r5.json" "$T/r6.json" "$T/r7.json"
+start "127.0.0.1:$PORT" || { echo "Bail out! the collector did not start again"; exit 1; }
+for f in "$SPOOL"/*.spool; do
+	py -c 'import json,sys
+p=sys.argv[1]; b=open(p,"rb").read(); i=b.index(b"\n"); m=json.loads(b[:i]); m["next_try"]=0
+open(p,"wb").write(json.dumps(m).encode()+b[i:])' "$f"
+done
+before=$(wc -l <"$T/relay.log")
+expect "one flush delivers the four through the relay" 0 "4 delivered, 0 refused, 0 kept" "$EXCISE" submit --spool
+check_eq "... over one connection" "$(($(wc -l <"$T/relay.log") - before))" 1
+for i in 4 5 6 7; do
+	id=$(jq_py "$T/r$i.json" 'r["report_id"]')
+	check_eq "r$i in the database once" "$(db "select count(*) from document where doc_id = '$id'")" 1
+done
 kill9
 done_testing

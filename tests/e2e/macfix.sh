@@ -7,9 +7,13 @@
 #   receipt ROOT FORM ID VERSION, sysver ROOT FORM VERSION
 #   build_kes_macos DIR    Kaspersky Anti-Virus for Mac 21 with Network Agent: apps,
 #                          launchd jobs, a kext, receipts, Application Support
+#                          and ByHost preferences of anna named after the hardware UUID
+#                          $MAC_UUID (the machine id, host_macos.c; no private/var/root:
+#                          var/ is the root's real folder, as the tests' plans expect)
 #   KAV, NAG               the daemons' paths inside that root
 KAV="/Library/Application Support/Kaspersky Lab/KAV/Binaries/kav"
 NAG="/Library/Application Support/Kaspersky Lab/klnagent/Binaries/klnagent"
+MAC_UUID=3F2504E0-4F89-41D3-9A0C-0305E82C3301
 # plist FILE FORM: the XML on stdin written to FILE, as is (xml) or converted (bin).
 plist() {
 	local f=$1 form=$2
@@ -114,4 +118,11 @@ EOF
 	receipt "$R" xml com.apple.pkg.XProtectPayloads 2180
 	mkdir -p "$R/Library/Receipts/Kaspersky Network Agent.pkg/Contents"
 	mkdir -p "$R/Library/Logs/Kaspersky Lab"
+	byhost "$R/Users/anna" com.apple.screensaver bin
+	byhost "$R/Users/anna" .GlobalPreferences xml
+}
+# byhost HOME DOMAIN FORM [UUID]: HOME's per-host preference DOMAIN, named after UUID
+# ($MAC_UUID) as CoreFoundation names it.
+byhost() {
+	plist "$1/Library/Preferences/ByHost/$2.${4:-$MAC_UUID}.plist" "$3" <<<'<dict><key>idleTime</key><integer>300</integer></dict>'
 }

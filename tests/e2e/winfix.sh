@@ -3,8 +3,9 @@
 # empty hive by mkhive.py (checked with hivexsh), then keys merged from .reg text by
 # hivexregedit. Needs lib.sh's $T.
 #
-#   new_root DIR           empty SOFTWARE and SYSTEM hives, OS version, one control set
-#                          (a copy of the fixture root "windows", build_windows_root)
+#   new_root DIR           empty SOFTWARE and SYSTEM hives, OS version, one control set,
+#                          MachineGuid $WIN_GUID (a copy of the fixture root "windows",
+#                          build_windows_root)
 #   build_kes_windows DIR  KES 12.9 with Network Agent (both registry views, a Cyrillic
 #                          publisher, ControlSet002 current with decoys in ControlSet001)
 #   build_kes_windows_ru DIR  KES 11.11 on a Russian-language Windows, its Uninstall entry
@@ -13,6 +14,7 @@
 #                          the key name
 #   sw DIR / sy DIR        merge the .reg text on stdin into SOFTWARE / SYSTEM
 MKHIVE=$EXCISE_SRC/tests/e2e/mkhive.py
+WIN_GUID=6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f
 # empty_hive FILE: a hive holding only its root key, checked by hivexsh.
 empty_hive() {
 	py "$MKHIVE" "$1" "${@:2}" && printf 'ls\n' | hivexsh "$1" >/dev/null ||
@@ -60,6 +62,8 @@ build_windows_root() {
 	empty_hive "$1/Windows/System32/config/SYSTEM"
 	sw "$1" <<'EOF'
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft]
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography]
+"MachineGuid"="$WIN_GUID"
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows]
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion]
 [HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall]
@@ -95,6 +99,11 @@ EOF
 "Start"=dword:00000002
 "ImagePath"=expand:%SystemRoot%\system32\svchost.exe -k NetworkService
 "DisplayName"="DNS Client"
+EOF
+	# the machine id (winhost.c)
+	sw "$1" <<EOF
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography]
+"MachineGuid"="$WIN_GUID"
 EOF
 }
 

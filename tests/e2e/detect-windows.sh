@@ -71,6 +71,27 @@ entry ru-guillemets '{8F1E2D3C-4B5A-4968-A7B6-C5D4E3F2A1B0}' \
 entry ru-zao '{6C5B4A39-2817-4F6E-9D8C-7B6A5F4E3D2C}' \
 	'Kaspersky Endpoint Security 10 для Windows' 'ЗАО «Лаборатория Касперского»' 10.3.3.304
 
+# Decomposed text, a letter then its combining mark (as some installers and file systems
+# write it): "fu" + U+0308 for "für", "и" + U+0306 for "й". NFKC composes them, so the
+# catalog's names match; the hive is checked to hold the decomposed form.
+DE_DECOMP=$'Kaspersky Endpoint Security fu\xcc\x88r Windows'
+entry de-decomposed '{2B3C4D5E-6F70-4182-93A4-B5C6D7E8F901}' "$DE_DECOMP" 'AO Kaspersky Lab' 12.4.0.467
+check_eq "de-decomposed: the hive holds u + U+0308, not ü" \
+	"$(hivexget "$T/de-decomposed/Windows/System32/config/SOFTWARE" \
+		'\Microsoft\Windows\CurrentVersion\Uninstall\{2B3C4D5E-6F70-4182-93A4-B5C6D7E8F901}' DisplayName |
+		py -c 'import sys; t = sys.stdin.buffer.read().decode(); print("\u0308" in t, "\u00fc" in t)')" 'True False'
+LA_DECOMP=$'Kaspersky Security \xd0\xb4\xd0\xbb\xd1\x8f \xd0\xb2\xd0\xb8\xd1\x80\xd1\x82\xd1\x83\xd0\xb0\xd0\xbb\xd1\x8c\xd0\xbd\xd1\x8b\xd1\x85 \xd1\x81\xd1\x80\xd0\xb5\xd0\xb4 5.2 \xd0\x9b\xd0\xb5\xd0\xb3\xd0\xba\xd0\xb8\xd0\xb8\xcc\x86 \xd0\xb0\xd0\xb3\xd0\xb5\xd0\xbd\xd1\x82'
+check_eq "ru-decomposed: the name is Легки + и + U+0306 агент" \
+	"$(printf '%s' "$LA_DECOMP" | py -c 'import sys; t = sys.stdin.buffer.read().decode(); print("Легки\u0438\u0306 агент" in t, "й" in t)')" 'True False'
+R=$(uninstall_root ru-decomposed '{4D5E6F70-8192-4A3B-8C4D-5E6F70819203}' "$LA_DECOMP" \
+	'АО «Лаборатория Касперского»' 5.2.44.1420)
+scan_json "$R"
+check_eq "ru-decomposed: found (exit 1)" "$rc" 1
+check "ru-decomposed: report validates" validate_report "$T/out.json"
+check_eq "ru-decomposed: Light Agent (ksv-la), installed, by its Uninstall entry alone" \
+	"$(jq_py "$T/out.json" "[(f['product']['id'], f['state'], f['version']) for f in r['findings']]")" \
+	'[["ksv-la", "installed", "5.2.44.1420"]]'
+
 # A Cyrillic а (U+0430) or a Greek Κ (U+039A) for the Latin letter: another vendor's
 # name, not normalised away.
 decoy() { # NAME KEY DISPLAYNAME PUBLISHER

@@ -3,7 +3,8 @@
 # hives are written at test time (mkhive.py, then hivexregedit): localised Uninstall
 # entries (a Russian KES with the quoted Cyrillic publisher and the MSI product code
 # as its key name, a German one with „…“ quotes, one with «guillemets»), decoys whose
-# Latin names hide a Cyrillic or Greek letter, a per-user Password Manager in a user's
+# Latin names hide a Cyrillic or Greek letter, decomposed names (u + U+0308, и + U+0306),
+# Security Center services under their French and Italian names, a per-user Password Manager in a user's
 # NTUSER.DAT, a boot driver registered alone (its image a PE built with MinGW and
 # signed with osslsigncode, then missing), MSI UserData and Classes\Installer registrations with nothing else, and
 # an Uninstall entry of the vendor that the catalog does not know.
@@ -106,6 +107,46 @@ decoy() { # NAME KEY DISPLAYNAME PUBLISHER
 }
 decoy decoy-cyrillic '{5D4C3B2A-1F0E-4D9C-8B7A-6E5F4D3C2B1A}' 'Kаspersky Endpoint Security' 'Kаspersky Lab'
 decoy decoy-greek '{7E6D5C4B-3A29-4180-9F8E-7D6C5B4A3928}' 'Κaspersky Endpoint Security' 'Κaspersky Lab'
+
+# French and Italian builds: the products keep their English names in these languages
+# (their French and Italian help uses them), but Security Center's services are shown
+# under translated names (KSC 14.2 help, fr-FR and it-IT, "changes in the system after
+# installing"): the French Network Agent service and the Italian Web Server service, each
+# registered with its image present, matched by its displayed name.
+# svc_root NAME KEY DISPLAYNAME IMAGE: a root with that service alone, its image file
+# (IMAGE, under Program Files (x86)\Kaspersky Lab) present
+svc_root() {
+	local R=$T/$1 rel=${4//\\//}
+	new_root "$R"
+	sy "$R" <<EOF
+[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\$2]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ErrorControl"=dword:00000001
+"DisplayName"=sz:$3
+"ImagePath"=expand:"C:\\Program Files (x86)\\Kaspersky Lab\\$4"
+"ObjectName"="LocalSystem"
+EOF
+	mkdir -p "$(dirname "$R/Program Files (x86)/Kaspersky Lab/$rel")"
+	printf 'MZ' >"$R/Program Files (x86)/Kaspersky Lab/$rel"
+	echo "$R"
+}
+# localised_service NAME PRODUCT KEY DISPLAYNAME INDICATOR IMAGE
+localised_service() {
+	scan_json "$(svc_root "$1" "$3" "$4" "$6")"
+	check_eq "$1: found (exit 1)" "$rc" 1
+	check "$1: report validates" validate_report "$T/out.json"
+	check_eq "$1: the service $3 is $2's, installed (registered, its image present)" \
+		"$(jq_py "$T/out.json" "sorted(set((f['product']['id'], f['state']) for f in r['findings'] for e in f['evidence'] if e['kind']=='service'))")" \
+		"[[\"$2\", \"installed\"]]"
+	check_eq "$1: matched by its displayed name, $4" \
+		"$(jq_py "$T/out.json" "sorted(set((m['field'], m['value']) for f in r['findings'] for e in f['evidence'] if e['kind']=='service' for m in e['matches'] if m['indicator']['id']=='$5'))")" \
+		"[[\"description\", \"$4\"]]"
+}
+localised_service fr-service klnagent klnagent "Agent d'administration de Kaspersky Security Center" \
+	klnagent.service.description.agent-d-administration-de-kaspersky-security-center 'NetworkAgent\klnagent.exe'
+localised_service it-service ksc klwebsrv 'Server Web di Kaspersky' \
+	ksc.service.description.server-web-di-kaspersky 'Kaspersky Security Center\klwebsrv.exe'
 
 # === 2. a per-user Kaspersky Password Manager =================================
 P=$T/kpm

@@ -112,8 +112,8 @@ IND="[(m[0]['indicator']['id'], len(m) - 1, m[0]['indicator']['confidence'] == e
 check_eq "three files: each record's first match is its strongest, by the certificate's name, with others" \
 	"$(jq_py "$T/out.json" "(len(set($IND)), sorted(set(x[3] for x in $IND if x[1] > 0 and x[2])))")" \
 	"(1, ['name'])"
-ID=$(jq_py "$T/out.json" "$IND[0][0]")
-N=$(jq_py "$T/out.json" "$IND[0][1]")
+ID=$(jq_py "$T/out.json" "${IND}[0][0]")
+N=$(jq_py "$T/out.json" "${IND}[0][1]")
 COLUMNS=250 "$EXCISE" scan --root "$D" >"$T/three.txt" 2>/dev/null
 {
 	printf '    strong     cert %s at %s (trusted) [%s +%s more]\n' "$CN" "/etc/ssl/certs/$HASH.0" "$ID" "$N"

@@ -9,15 +9,19 @@ must accept it without a problem. Then, from the same file:
 
 - every product has, on each platform it lists, at least one indicator of `strong`
   or `definitive` confidence that a scan of that platform can see (for `any`: on
-  at least one platform). An indicator counts on a platform when its `platforms`
-  name it, or when it names none and its kind is observed there (a registry key
-  only on Windows, a bundle id on macOS and the mobile platforms...);
+  at least one platform). An indicator counts on a platform when some scan source
+  of that platform emits its kind (read from the code of lib/source/, see
+  source_table: a registry key only on Windows, a process only on Linux, a domain
+  nowhere) and fills its field, within the indicator's own `platforms`; an
+  application id listed for Android or iOS counts there (MOBILE_KINDS);
 - every indicator, product and removal recipe names a public source URL
   (http:// or https://).
 
 --self-test breaks copies of the catalog on purpose (a product's strong
 indicators removed, a source that is not a URL, an indicator that only another
-platform can see) and fails unless each broken copy is refused.
+platform can see, a product seen only through a domain or a process) and fails
+unless each broken copy is refused; it also checks the table read from the code
+(every registered source found, kinds followed through helper calls).
 """
 import copy
 import json

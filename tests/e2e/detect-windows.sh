@@ -142,6 +142,13 @@ localised_service() {
 	check_eq "$1: matched by its displayed name, $4" \
 		"$(jq_py "$T/out.json" "sorted(set((m['field'], m['value']) for f in r['findings'] for e in f['evidence'] if e['kind']=='service' for m in e['matches'] if m['indicator']['id']=='$5'))")" \
 		"[[\"description\", \"$4\"]]"
+	# the plan stops the service by its key, not by the name it is shown under
+	cp "$T/out.json" "$T/$1.json"
+	rc=0
+	"$EXCISE" plan "$T/$1.json" --format json -o "$T/$1-plan.json" 2>"$T/plan.err" || rc=$?
+	check_eq "$1: the plan stops the service $3 once, by its key" \
+		"$rc $(jq_py "$T/$1-plan.json" "[s['target'] for s in r['steps'] if s['action']=='stop-service']")" \
+		"0 [\"$3\"]"
 }
 localised_service fr-service klnagent klnagent "Agent d'administration de Kaspersky Security Center" \
 	klnagent.service.description.agent-d-administration-de-kaspersky-security-center 'NetworkAgent\klnagent.exe'

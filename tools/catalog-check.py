@@ -9,34 +9,109 @@ must accept it without a problem. Then, from the same file:
 
 - every product has, on each platform it lists, at least one indicator of `strong`
   or `definitive` confidence that a scan of that platform can see (for `any`: on
-  at least one platform). An indicator counts on a platform when its `platforms`
-  name it, or when it names none and its kind is observed there (a registry key
-  only on Windows, a bundle id on macOS and the mobile platforms...);
+  at least one platform). An indicator counts on a platform when some scan source
+  of that platform emits its kind (read from the code of lib/source/, see
+  source_table: a registry key only on Windows, a process only on Linux, a domain
+  nowhere) and fills its field, within the indicator's own `platforms`; an
+  application id listed for Android or iOS counts there (MOBILE_KINDS);
 - every indicator, product and removal recipe names a public source URL
   (http:// or https://).
 
 --self-test breaks copies of the catalog on purpose (a product's strong
 indicators removed, a source that is not a URL, an indicator that only another
-platform can see) and fails unless each broken copy is refused.
+platform can see, a product seen only through a domain or a process) and fails
+unless each broken copy is refused; it also checks the table read from the code
+(every registered source found, kinds followed through helper calls).
 """
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 RANK = {"weak": 1, "strong": 2, "definitive": 3}
-DESKTOP = {"linux", "windows", "macos"}
-# Where an indicator that names no platform can be seen, by observation kind
-# (docs/catalog-format.md, "Observation kinds"). Mobile apps are listed by their
-# application id, a `bundle` name.
-SEEN_ON = {
-    "package": DESKTOP, "file": DESKTOP, "process": DESKTOP, "service": DESKTOP,
-    "kmod": DESKTOP, "extension": DESKTOP, "cert": DESKTOP, "domain": DESKTOP,
-    "bundle": {"macos", "android", "ios"},
-    "signer": {"windows"}, "registry": {"windows"},
-}
+DESKTOP = ("linux", "windows", "macos")
+ALL_PLATFORMS = ("android", "ios", "linux", "windows", "macos")
+SOURCE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib", "source")
+# Mobile platforms have no source: an application id (a `bundle` name listed for android or
+# ios) serves imports of MDM inventories later, and counts there; nothing else does.
+MOBILE_KINDS = {"bundle"}
+
+
+def c_text(path):
+    with open(path, encoding="utf-8") as f:
+        return re.sub(r"/\*.*?\*/|//[^\n]*", " ", f.read(), flags=re.S)
+
+
+FUNC_RE = re.compile(r"^[A-Za-z_][\w \t\*]*?\b(\w+)\s*\(([^;{}]*?)\)\s*\{(.*?)^\}", re.S | re.M)
+
+
+def source_table(src_dir=SOURCE_DIR):
+    """The observation kinds each scan source emits, read from the code of lib/source/.
+
+    Returns {source name: (platforms, kinds, flags)}. A function's kinds are the
+    EXCISE_OBS_* constants it assigns to an observation's `.kind`, and those of every
+    function it names (calls, or passes as a callback): of its own file first, else the
+    one a header of lib/source/ declares (certobs.h, wincommon.h, macbundle.h...). A
+    source's kinds are those of its `.run` function; its platforms are its `.platform`
+    ("any": the three desktop platforms a scan reads).
+    """
+    files = sorted(f for f in os.listdir(src_dir) if f.endswith(".c"))
+    texts = {f: c_text(os.path.join(src_dir, f)) for f in files}
+    funcs = {}   # (file, function) -> (own kinds, names it mentions)
+    exported = {}
+    for f, t in texts.items():
+        for m in FUNC_RE.finditer(t):
+            body = m.group(3)
+            own = set()
+            for k in re.finditer(r"\.kind\s*=\s*([^,;}]*)", body):
+                own |= {x.lower() for x in re.findall(r"\bEXCISE_OBS_([A-Z]+)\b", k.group(1))}
+            funcs[(f, m.group(1))] = (own, set(re.findall(r"\b[a-z_]\w*\b", body)))
+            if not m.group(0).startswith("static"):
+                exported.setdefault(m.group(1), (f, m.group(1)))
+
+    def resolve(f, name):
+        return (f, name) if (f, name) in funcs else exported.get(name)
+
+    kinds = {key: set(own) for key, (own, _) in funcs.items()}
+    changed = True
+    while changed:
+        changed = False
+        for key, (_, names) in funcs.items():
+            for n in names:
+                callee = resolve(key[0], n)
+                if callee and callee != key and not kinds[callee] <= kinds[key]:
+                    kinds[key] |= kinds[callee]
+                    changed = True
+    table = {}
+    for f, t in texts.items():
+        for body in re.findall(r"const struct source source_\w+\s*=\s*\{(.*?)\n\};", t, flags=re.S):
+            def field(key):
+                m = re.search(r"\.%s\s*=\s*(\"[^\"]*\"|[^,\n]*)" % key, body)
+                return m.group(1).strip().strip('"') if m else ""
+            name, plat = field("name"), field("platform")
+            run = resolve(f, field("run"))
+            plats = set(DESKTOP) if plat == "any" else set(plat.split(","))
+            table[name] = (plats, set(kinds[run]) if run else set(),
+                           set(re.findall(r"\bSOURCE_([A-Z_]+)\b", field("flags"))))
+    return table
+
+
+def seen_on_table(src_dir=SOURCE_DIR):
+    """{observation kind: the platforms some source of which emits it} (from the code)."""
+    out = {}
+    for plats, kinds, _ in source_table(src_dir).values():
+        for k in kinds:
+            out.setdefault(k, set()).update(plats)
+    return out
+
+
+# Where an indicator can be seen, by observation kind: on the platforms of the sources
+# that emit that kind (lib/source/, read above), so a kind no source produces (`domain`)
+# counts nowhere, and `process` (the proc source, a live Linux host) only on Linux.
+SEEN_ON = seen_on_table()
 
 
 # Platforms a product shipped on for which no public source names an artifact a scan
@@ -78,6 +153,12 @@ KNOWN_GAPS = {
     ("ksos", "macos"): ("Small Office Security's admin guide (KSOS/AdministrationGuide 132807) documents only "
                         "installing Password Manager for Mac (kpm, covered on macOS) on Macs; no public source "
                         "names a Small Office Security for Mac bundle, receipt or label"),
+    ("safe-kids", "macos"): ("Safe Kids for Mac (help KSK/Mac1.0MR8, Mac1.0MR9 96079, 172001) names its trace "
+                             "files ksk_agent_*.log and ksk_app_*.log (weak, only with tracing on) but no bundle "
+                             "id, receipt, launchd label or app path; com.kaspersky.safekids is the mobile id "
+                             "(the Echap watchware list) and kaspersky-safe-kids.firebaseio.com a domain, which no "
+                             "scan source observes. Searched: docs and pages corpora (Safe Kids Mac uninstall, "
+                             "command line, LaunchDaemons, Kaspersky Safe Kids.app), the code index"),
     ("kata", "any"): ("Anti Targeted Attack Platform's Central Node, Sensor and Sandbox servers run on "
                       "dedicated physical or virtual servers (KATA help 247136, 247193); no public source "
                       "names a package, path, unit or process of theirs. Its agents on hosts are "
@@ -106,14 +187,23 @@ SEEN_ON_FIELD = {
 }
 
 
-def seen_on(ind):
-    kinds = SEEN_ON_FIELD.get((ind["kind"], ind["field"]), SEEN_ON.get(ind["kind"], set()))
-    if ind.get("platforms"):
-        plats = set(ind["platforms"])
-        if "any" in plats:
-            plats = {"android", "ios", "linux", "windows", "macos"}
-        return plats & kinds
-    return kinds
+def seen_on(ind, seen=None):
+    """The platforms whose scan can see the indicator: those of the sources that emit its
+    kind (and fill its field), within its own `platforms`; a `bundle` id listed for a
+    mobile platform counts there (no source yet, see MOBILE_KINDS)."""
+    seen = SEEN_ON if seen is None else seen
+    kinds = set(seen.get(ind["kind"], set()))
+    field = SEEN_ON_FIELD.get((ind["kind"], ind["field"]))
+    if field is not None:
+        kinds &= field
+    if not ind.get("platforms"):
+        return kinds
+    plats = set(ind["platforms"])
+    if "any" in plats:
+        plats = set(ALL_PLATFORMS)
+    if ind["kind"] in MOBILE_KINDS:
+        kinds |= {"android", "ios"}
+    return plats & kinds
 
 
 def problems(cat, gaps=None):
@@ -229,6 +319,55 @@ def self_test(excise, path):
                             "source": "https://example.org/"})
     expect("registry evidence counted for linux", b, "product ksws: no strong or definitive "
            "indicator a linux scan can see")
+    # The table of what each platform's scan can see is the code's: every registered source
+    # is read, `domain` (no source emits it) counts nowhere, `process` only on Linux.
+    reg = c_text(os.path.join(SOURCE_DIR, "registry.c"))
+    registered = len(re.findall(r"&source_\w+\s*,", reg.split("source_table[] =", 1)[1]))
+    table = source_table()
+    checks = [
+        ("every registered source is read from lib/source/", len(table) == registered and registered > 0),
+        ("the table holds dpkg (package, linux)", table.get("dpkg", (set(), set(), set()))[:2]
+         == ({"linux"}, {"package"})),
+        ("no source emits a domain", "domain" not in SEEN_ON),
+        ("process is seen on linux only", SEEN_ON.get("process") == {"linux"}),
+        ("registry is seen on windows only", SEEN_ON.get("registry") == {"windows"}),
+        ("a cert is seen on every desktop platform (nss-certs)", SEEN_ON.get("cert") == set(DESKTOP)),
+    ]
+    for name, ok in checks:
+        print("%s - %s" % ("ok" if ok else "not ok", name))
+        failures += 0 if ok else 1
+    # A source that emits a kind through a helper is credited with it; one that does not is not.
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "help.h"), "w") as f:
+            f.write("int help_emit(struct source_ctx *ctx);\nint help_name(void);\n")
+        with open(os.path.join(d, "help.c"), "w") as f:
+            f.write("int help_emit(struct source_ctx *ctx)\n{\n\tstruct excise_obs o = { .kind = "
+                    "EXCISE_OBS_DOMAIN };\n\treturn source_emit(ctx, &o);\n}\n\n"
+                    "int help_name(void)\n{\n\treturn 0;\n}\n")
+        with open(os.path.join(d, "a.c"), "w") as f:
+            f.write("static int a_run(struct source_ctx *ctx)\n{\n\treturn help_emit(ctx);\n}\n\n"
+                    "const struct source source_a = {\n\t.name = \"a\",\n\t.platform = \"linux,macos\","
+                    "\n\t.run = a_run,\n};\n")
+        with open(os.path.join(d, "b.c"), "w") as f:
+            f.write("static int b_run(struct source_ctx *ctx)\n{\n\tstruct excise_obs o = { .kind = "
+                    "EXCISE_OBS_FILE };\n\treturn help_name() + source_emit(ctx, &o);\n}\n\n"
+                    "const struct source source_b = {\n\t.name = \"b\",\n\t.platform = \"any\","
+                    "\n\t.run = b_run,\n};\n")
+        t = source_table(d)
+        ok = (t.get("a", (None, None))[:2] == ({"linux", "macos"}, {"domain"})
+              and t.get("b", (None, None))[:2] == (set(DESKTOP), {"file"}))
+        print("%s - kinds follow helper calls, not mere use of a helper file" % ("ok" if ok else "not ok"))
+        failures += 0 if ok else 1
+    # A product seen on a platform only through a kind no source of that platform observes.
+    for kind, field, plat, pid in (("domain", "name", "linux", "kesl"), ("process", "name", "windows", "ksws")):
+        b = copy.deepcopy(cat)
+        p = next(p for p in b["products"] if p["id"] == pid)
+        b["indicators"] = [i for i in b["indicators"] if i.get("product") != pid]
+        b["indicators"].append({"id": pid + ".test", "product": pid, "kind": kind, "field": field,
+                                "value": "x.example.org", "confidence": "strong",
+                                "source": "https://example.org/"})
+        expect("%s evidence counted for %s" % (kind, plat), b,
+               "product %s: no strong or definitive indicator a %s scan can see" % (pid, plat))
     # An indicator whose source is not a URL.
     b = copy.deepcopy(cat)
     b["indicators"][0]["source"] = "a forum post"

@@ -1668,6 +1668,47 @@ def check(cat):
             print("note: product %s has no indicator" % p["id"], file=sys.stderr)
 
 
+# ---------------------------------------------------------------------------------------
+# Issue 12, item 1, localised names (review pass): the names Windows shows for Security
+# Center's services in the French and Italian builds, from the French and Italian pages of
+# the KSC 14.2 help "changes in the system after installing Kaspersky Security Center"
+# (columns: service name, displayed service name). The product names themselves are not
+# translated in these languages: the French and Italian help of Endpoint Security for
+# Windows, Security Center and Password Manager use the English names (Kaspersky Endpoint
+# Security for Windows, Kaspersky Security Center Network Agent in Italian), already in
+# the catalog; the Russian help of Password Manager (KPM Mac10.2 ru-RU) calls it Kaspersky
+# Password Manager too.
+# ---------------------------------------------------------------------------------------
+
+KSC_SERVICES_FR = "https://support.kaspersky.com/KSC/14.2/fr-FR/25950.htm"
+
+
+def catalog_v7():
+    win = ["windows"]
+    for owner, name, src, what in (
+            ("klnagent", "Agent d'administration de Kaspersky Security Center", KSC_SERVICES_FR,
+             "display name of the klnagent service (French build)"),
+            ("ksc", "Serveur d'administration de Kaspersky Security Center", KSC_SERVICES_FR,
+             "display name of the kladminserver service (French build)"),
+            ("ksc", "Serveur Web de Kaspersky", KSC_SERVICES_FR,
+             "display name of the klwebsrv service (French build)"),
+            ("ksc", "Serveur proxy d'activation de Kaspersky", KSC_SERVICES_FR,
+             "display name of the klactprx service (French build)"),
+            ("ksc", "Serveur proxy Kaspersky Security Network", KSC_SERVICES_FR,
+             "display name of the ksnproxy service (French build)"),
+            ("klnagent", "Kaspersky Security Center Network Agent", KSC_SERVICES_IT,
+             "display name of the klnagent service (English, and the Italian build)"),
+            ("ksc", "Kaspersky Security Center Administration Server", KSC_SERVICES_IT,
+             "display name of the kladminserver service (English, and the Italian build)"),
+            ("ksc", "Server Web di Kaspersky", KSC_SERVICES_IT,
+             "display name of the klwebsrv service (Italian build)"),
+            ("ksc", "Server proxy di attivazione Kaspersky", KSC_SERVICES_IT,
+             "display name of the klactprx service (Italian build)"),
+            ("ksc", "Server proxy Kaspersky Security Network", KSC_SERVICES_IT,
+             "display name of the ksnproxy service (Italian build)")):
+        add(owner, "service", "description", name, "strong", src, what, nocase=True, platforms=win)
+
+
 def main():
     research, out = sys.argv[1:3]
     rows = json.load(open(research, encoding="utf-8"))
@@ -1683,6 +1724,7 @@ def main():
     catalog_v4()
     catalog_v5()
     catalog_v6()
+    catalog_v7()
     cat = {
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",

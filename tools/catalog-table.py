@@ -11,8 +11,22 @@ to standard output. --check fails (exit 1, with a diff) when MARKDOWN is not wha
 script writes for CATALOG_JSON, so the committed docs/products.md cannot go stale.
 """
 import difflib
+import importlib.util
 import json
+import os
 import sys
+
+
+def _check_module():
+    """tools/catalog-check.py, for its KNOWN_GAPS and its table of what each platform sees."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "catalog-check.py")
+    spec = importlib.util.spec_from_file_location("catalog_check", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+CHECK = _check_module()
 
 FAMILIES = ["endpoint", "consumer", "server", "management", "gateway", "embedded", "mobile", "tool",
             "sdk", "unknown"]
@@ -37,13 +51,29 @@ def ind_sort(ind):
     return (RANK[ind["confidence"]], ind["kind"], ind["field"], ind["value"])
 
 
-def rows(inds):
-    out = ["| confidence | kind | field | match | value |", "|---|---|---|---|---|"]
+def rows(inds, plat=None):
+    """The indicators as a table; with `plat`, a column says whether a scan of that platform
+    can see each one (catalog-check.py's table, read from the sources in lib/source/)."""
+    head = "| confidence | kind | field | match | value |"
+    if plat:
+        head += " seen |"
+    out = [head, "|---|---|---|---|---|" + ("---|" if plat else "")]
     for i in sorted(inds, key=ind_sort):
         m = i.get("match", "exact") + (", nocase" if i.get("nocase") else "")
-        out.append("| %s | %s | %s | %s | %s |" % (i["confidence"], i["kind"], i["field"], m,
-                                                  cell(i["value"])))
+        row = "| %s | %s | %s | %s | %s |" % (i["confidence"], i["kind"], i["field"], m, cell(i["value"]))
+        if plat:
+            seen = CHECK.seen_on(i)
+            row += " %s |" % ("yes" if (seen if plat == "any" else plat in seen) else "**no**")
+        out.append(row)
     return out
+
+
+def gap_line(pid, plat):
+    reason = CHECK.KNOWN_GAPS.get((pid, plat))
+    if reason is None:
+        return []
+    where = "on any platform" if plat == "any" else "on %s" % plat
+    return ["", "**Known gap: no strong indicator a scan can see %s.** %s" % (where, reason)]
 
 
 def render(cat):
@@ -67,7 +97,11 @@ def render(cat):
         "the indicators a scan of that platform tries and the places evidence is attributed by.",
         "An indicator without `platforms` is listed under each platform of its product. Sources and",
         "notes are in the catalog itself (`excise catalog show`, `catalog/excise-catalog.json`); the",
-        "format is [catalog-format.md](catalog-format.md).",
+        "format is [catalog-format.md](catalog-format.md). The column `seen` says whether a scan of",
+        "that platform can observe the indicator at all: some source of the platform emits its kind",
+        "and field (`tools/catalog-check.py` reads that from `lib/source/`; an Android or iOS",
+        "application id counts on its platform, for inventories imported later). A platform on",
+        "which no strong indicator is seen is a **known gap**, listed with the searches done.",
         "",
         "%d products, %d indicators (%s)." % (
             len(cat["products"]), len(cat["indicators"]),
@@ -82,6 +116,12 @@ def render(cat):
                           for p in cat["products"] if p["family"] == f)
         out.append("- %s: %s" % (f, names))
     out.append("- [vendor-wide indicators](#vendor-wide-indicators)")
+    gaps = sorted(CHECK.KNOWN_GAPS)
+    out += ["", "## Known gaps", "",
+            "%d product platforms with no strong indicator a scan of that platform can see "
+            "(`KNOWN_GAPS` in `tools/catalog-check.py`):" % len(gaps), ""]
+    for pid, plat in gaps:
+        out.append("- **%s / %s**: %s" % (pid, plat, CHECK.KNOWN_GAPS[(pid, plat)]))
     for f in fams:
         out += ["", "## Family: %s" % f]
         for p in (p for p in cat["products"] if p["family"] == f):
@@ -95,9 +135,10 @@ def render(cat):
                 mine = [i for i in inds if plat == "any" or applies(i, plat)]
                 out += ["", "#### %s / %s" % (p["id"], plat), ""]
                 if mine:
-                    out += rows(mine)
+                    out += rows(mine, plat)
                 else:
                     out.append("No indicator of its own (see the vendor-wide indicators).")
+                out += gap_line(p["id"], plat)
                 places = (p.get("places") or {}).get(plat)
                 if places:
                     out += ["", "Places: " + ", ".join(cell(x) for x in places)]

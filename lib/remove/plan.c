@@ -650,10 +650,15 @@ static void plan_win_software(struct builder *b, const struct excise_finding *f,
 }
 
 /* A Windows service or driver: stopped by its service key (a driver's NAME is its image
- * file, klif.sys; the service is the key, klif). */
+ * file, klif.sys; the service is the key, klif). A service matched by another field than
+ * its name (its display name, "Agent d'administration de Kaspersky Security Center") is
+ * stopped by its key too: the last component of its path under ...\Services\. */
 static void plan_win_service(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *svc = attr(e, "service");
+	if (!svc && e->kind == EXCISE_OBS_SERVICE && e->field != EXCISE_F_NAME && e->path &&
+	    !attr(e, "autorun") && strstr(e->path, "\\Services\\") && strrchr(e->path, '\\')[1])
+		svc = strrchr(e->path, '\\') + 1;
 	struct excise_plan_step *st = step(b, EXCISE_PLAN_STOP_SERVICE, svc ? svc : e->value, f, e);
 	if (st && e->kind == EXCISE_OBS_KMOD)
 		st->reboot = true;

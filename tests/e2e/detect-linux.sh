@@ -3,9 +3,10 @@
 # by side (the fixture root "linux": KESL and Network Agent installed with dpkg) with
 # every piece of evidence under the product whose place holds it; the units
 # kess.service and kics.service enabled with no package; an older product's SysV
-# script (kav4fs-supervisor) with its rc link; and a stray document named after the
+# script (kav4fs-supervisor) with its rc link; a stray document named after the
 # vendor in a home folder, which a --full scan lists as an unattributed trace of the
-# vendor, never under a product.
+# vendor, never under a product; and a dpkg and an rpm package of the vendor that the
+# catalog does not know, each a finding named after the package.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -95,6 +96,56 @@ check_eq "stray on the linux fixture (--full): /opt/other/notes-about-kaspersky.
 	"$(jq_py "$T/out.json" "sorted(set((f.get('kind'), f['product']['id']) for f in r['findings'] for e in f['evidence'] if e['path']=='/opt/other/notes-about-kaspersky.txt'))")" \
 	'[["traces", "kaspersky:traces"]]'
 check "stray on the linux fixture (--full): report validates" validate_report "$T/out.json"
+
+# === 3. a package of the vendor that the catalog does not know ====================
+# A dpkg package (built with dpkg-deb, installed with dpkg --root) and an rpm package
+# (rpmbuild, rpm --root) whose Maintainer / Vendor is the vendor and whose name no
+# indicator knows: a strong finding named after the package, as an Uninstall entry on
+# Windows is ("<name> <version>, not in catalog").
+# unlisted_checks NAME NAMEVERSION: the checks over $T/out.json
+unlisted_checks() {
+	check_eq "$1: found (exit 1)" "$rc" 1
+	check "$1: report validates" validate_report "$T/out.json"
+	check_eq "$1: one finding, of kind unlisted, strong, installed" \
+		"$(jq_py "$T/out.json" "[(f.get('kind'), f['confidence'] in ('strong', 'definitive'), f['state']) for f in r['findings']]")" \
+		'[["unlisted", true, "installed"]]'
+	check_eq "$1: named after the package" \
+		"$(jq_py "$T/out.json" "[(f['product']['id'].startswith('kaspersky:unlisted:'), f['product']['name']) for f in r['findings']]")" \
+		"[[true, \"$2, not in catalog\"]]"
+	check_eq "$1: the summary counts it as installed" \
+		"$(jq_py "$T/out.json" "(r['summary']['verdict'], r['summary']['by_state']['installed'])")" "('found', 1)"
+}
+P=$T/unlisted-deb
+mkdir -p "$P/var/lib/dpkg/info" "$P/var/lib/dpkg/updates" "$P/etc"
+: >"$P/var/lib/dpkg/status"
+: >"$P/var/lib/dpkg/available"
+printf 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$P/etc/os-release"
+_addfile kfoo-agent /usr/lib/kfoo-agent/kfoo 0755
+_mkdeb kfoo-agent 3.1.0-42 "Kaspersky Lab <support@kaspersky.com>" "Foo agent" ||
+	{ echo "Bail out! dpkg-deb kfoo-agent"; exit 1; }
+dpkg --root="$P" --admindir="$P/var/lib/dpkg" --force-script-chrootless --no-triggers -i "$_FIX/kfoo-agent.deb" \
+	>"$T/dpkg.log" 2>&1 || { sed 's/^/# /' "$T/dpkg.log"; echo "Bail out! dpkg -i kfoo-agent"; exit 1; }
+scan_json "$P"
+unlisted_checks "unlisted dpkg package (Maintainer Kaspersky Lab)" "kfoo-agent 3.1.0-42"
+check_eq "unlisted dpkg package: its evidence is the package, matched by its Maintainer" \
+	"$(jq_py "$T/out.json" "sorted((e['kind'], e['source'], sorted(set(m['field'] for m in e['matches']))) for f in r['findings'] for e in f['evidence'] if e['kind']=='package')")" \
+	'[["package", "dpkg", ["publisher"]]]'
+if command -v rpmbuild >/dev/null && command -v rpm >/dev/null; then
+	mkrpm kbar-server 2.5.1 7 "AO Kaspersky Lab" "Bar server" "" /opt/kbar/bin/kbard ||
+		{ echo "Bail out! rpmbuild kbar-server"; exit 1; }
+	P=$T/unlisted-rpm
+	mkdir -p "$P/etc"
+	printf 'ID=rhel\nPRETTY_NAME="Red Hat Enterprise Linux 9"\n' >"$P/etc/os-release"
+	rpm --root "$P" --dbpath /var/lib/rpm --nodeps --noscripts -i "$RPMS/kbar-server-2.5.1-7.$(uname -m).rpm" \
+		>"$T/rpm.log" 2>&1 || { sed 's/^/# /' "$T/rpm.log"; echo "Bail out! rpm -i kbar-server"; exit 1; }
+	scan_json "$P"
+	unlisted_checks "unlisted rpm package (Vendor AO Kaspersky Lab)" "kbar-server 2.5.1-7"
+	check_eq "unlisted rpm package: its evidence is the package, matched by its Vendor" \
+		"$(jq_py "$T/out.json" "sorted((e['kind'], e['source'], sorted(set(m['field'] for m in e['matches']))) for f in r['findings'] for e in f['evidence'] if e['kind']=='package')")" \
+		'[["package", "rpm", ["publisher"]]]'
+else
+	ok "unlisted rpm package # SKIP rpmbuild or rpm not installed"
+fi
 
 # === 6. kess.service and kics.service, no package ================================
 U=$T/units

@@ -2,7 +2,8 @@
 # End-to-end, issue 12 ("Detection you can trust"): the text view people read. On
 # the fixture root "linux" (KESL and Network Agent, a planted root certificate):
 # no line wider than the terminal (COLUMNS), no line twice in a finding, one line per
-# artifact (a file matched by three indicators is one line), and -v showing more:
+# artifact (a file matched by three indicators is one line) ending in exactly
+# "[<strongest indicator id> +N more]" (N the others, no count when alone), -v showing more:
 # every indicator of an artifact. On the fixture roots "kes-windows" and
 # "kes-windows-ru": registry paths as Windows writes them, with single backslashes,
 # and Cyrillic text within the width counted in characters.
@@ -54,9 +55,26 @@ if command -v dpkg >/dev/null && command -v openssl >/dev/null; then
 	check_eq "linux: $INI is one line of the text view" "$(lines_with "$T/wide.txt" "$INI")" 1
 	check_eq "linux: the planted certificate is one line per file that holds it" \
 		"$(lines_with "$T/wide.txt" /etc/ssl/certs/ca-certificates.crt)" 1
-	check_eq "linux: its line names the strongest indicator and counts the others" \
-		"$(jq_py "$T/out.json" "[(m[0]['indicator']['id'] in l, str(len(m) - 1) in l.replace(m[0]['indicator']['id'], '').replace('$INI', '')) for f in r['findings'] for e in f['evidence'] if e['path']=='$INI' for m in [e['matches']] for l in open('$T/wide.txt', encoding='utf-8').read().splitlines() if '$INI' in l]")" \
-		'[[true, true]]'
+	# the line of an artifact: "<confidence> <kind> <path> (<state>) [<indicator id> +N more]",
+	# the id the strongest indicator (the record's first match), N the number of the others;
+	# "[<indicator id>]" alone when it is the only one (N and the id from the report)
+	# line_want PATH: the line the report says PATH's artifact must have
+	line_want() {
+		jq_py "$T/out.json" "[('    %-10s %s %s (%s) [%s%s]' % (e['confidence'], e['kind'], e['path'], e['state'], m[0]['indicator']['id'], ' +%d more' % (len(m) - 1) if len(m) > 1 else '')) for f in r['findings'] for e in f['evidence'] if e['path']=='$1' for m in [e['matches']]]"
+	}
+	line_got() { py -c 'import json, sys; print(json.dumps([l for l in open(sys.argv[1], encoding="utf-8").read().splitlines() if (" %s (" % sys.argv[2]) in l]))' "$T/wide.txt" "$1"; }
+	check_eq "linux: $INI's line is exactly [<strongest indicator id> +N more]" "$(line_got "$INI")" "$(line_want "$INI")"
+	check_eq "linux: ... with N = 2 and the strongest indicator first in the report" \
+		"$(jq_py "$T/out.json" "[(len(e['matches']) - 1, e['matches'][0]['indicator']['confidence'] == e['confidence']) for f in r['findings'] for e in f['evidence'] if e['path']=='$INI']")" \
+		'[[2, true]]'
+	check "linux: ... and it ends in ' +2 more]'" sh -c "grep -F ' $INI (' '$T/wide.txt' | grep -Eq ' \\[[a-z0-9._:-]+ \\+2 more\\]\$'"
+	KCTL=/opt/kaspersky/kesl/bin/kesl-control
+	check_eq "linux: $KCTL's line likewise" "$(line_got "$KCTL")" "$(line_want "$KCTL")"
+	ONE=/etc/opt/kaspersky
+	check_eq "linux: $ONE, matched by one indicator, shows [<id>] with no count" \
+		"$(jq_py "$T/out.json" "[len(e['matches']) for f in r['findings'] for e in f['evidence'] if e['path']=='$ONE']") $(line_got "$ONE")" \
+		"[1] $(line_want "$ONE")"
+	check "linux: ... and no line says '+0 more'" sh -c "! grep -qF '+0 more' '$T/wide.txt'"
 	rc=0
 	COLUMNS=100 "$EXCISE" scan -v --root "$L" >"$T/v.txt" 2>"$T/v.err" || rc=$?
 	check_eq "linux -v: found (exit 1)" "$rc" 1

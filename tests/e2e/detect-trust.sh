@@ -7,7 +7,8 @@
 # ("C,,") in a Firefox profile's cert9.db made with certutil, (c) in the machine ROOT
 # store of an offline Windows root (a hive written with hivexregedit). Each alone is an
 # interception exposure: verdict found (exit 1), the finding's state `trust`, never
-# `installed`, and `excise plan` plans the certificate's removal or lists it.
+# `installed`, and `excise plan` plans the certificate's removal or lists it. (d) One
+# certificate in three files (source, symlink, hash link): exactly three text lines.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -82,6 +83,49 @@ check_eq "system: the bundle holds the Acme root alone" \
 scan_json "$A"
 check_eq "system: after the removal, clean (exit 0)" "$rc" 0
 check "system: after the removal, report validates" validate_report "$T/out.json"
+
+# === (d) one certificate in three files: one line per file ==========================
+# The root as update-ca-certificates leaves it: the source file, the symlink to it in
+# /etc/ssl/certs and the hash link openssl names (`openssl x509 -hash`). Three artifacts,
+# three lines in the text view (not one per indicator that matched: 15 before), each
+# naming the certificate once, with its strongest indicator and the count of the others.
+D=$T/three
+debian_root "$D"
+mkdir -p "$D/usr/local/share/ca-certificates"
+cp "$T/kav.pem" "$D/usr/local/share/ca-certificates/kaspersky.crt"
+ln -s /usr/local/share/ca-certificates/kaspersky.crt "$D/etc/ssl/certs/kaspersky.pem"
+HASH=$(openssl x509 -hash -noout -in "$T/kav.pem")
+ln -s kaspersky.pem "$D/etc/ssl/certs/$HASH.0"
+check_eq "three files: the hash link and the symlink lead to the source file" \
+	"$(readlink "$D/etc/ssl/certs/$HASH.0") $(readlink "$D/etc/ssl/certs/kaspersky.pem")" \
+	"kaspersky.pem /usr/local/share/ca-certificates/kaspersky.crt"
+scan_json "$D"
+check_eq "three files: found (exit 1), state trust" \
+	"$rc $(jq_py "$T/out.json" "sorted(set(f['state'] for f in r['findings']))")" '1 ["trust"]'
+check "three files: report validates" validate_report "$T/out.json"
+check_eq "three files: three evidence records, one per file, each the certificate" \
+	"$(jq_py "$T/out.json" "sorted((e['kind'], e['path']) for f in r['findings'] for e in f['evidence'])")" \
+	"[[\"cert\", \"/etc/ssl/certs/$HASH.0\"], [\"cert\", \"/etc/ssl/certs/kaspersky.pem\"], [\"cert\", \"/usr/local/share/ca-certificates/kaspersky.crt\"]]"
+# the strongest indicator of each record (the first, of the record's confidence) and the
+# number of the others, from the report
+IND="[(m[0]['indicator']['id'], len(m) - 1, m[0]['indicator']['confidence'] == e['confidence'], m[0]['field']) for f in r['findings'] for e in f['evidence'] for m in [e['matches']]]"
+check_eq "three files: each record's first match is its strongest, by the certificate's name, with others" \
+	"$(jq_py "$T/out.json" "(len(set($IND)), sorted(set(x[3] for x in $IND if x[1] > 0 and x[2])))")" \
+	"(1, ['name'])"
+ID=$(jq_py "$T/out.json" "${IND}[0][0]")
+N=$(jq_py "$T/out.json" "${IND}[0][1]")
+COLUMNS=250 "$EXCISE" scan --root "$D" >"$T/three.txt" 2>/dev/null
+{
+	printf '    strong     cert %s at %s (trusted) [%s +%s more]\n' "$CN" "/etc/ssl/certs/$HASH.0" "$ID" "$N"
+	printf '    strong     cert %s at %s (trusted) [%s +%s more]\n' "$CN" /etc/ssl/certs/kaspersky.pem "$ID" "$N"
+	printf '    strong     cert %s at %s (trusted) [%s +%s more]\n' "$CN" /usr/local/share/ca-certificates/kaspersky.crt "$ID" "$N"
+} >"$T/three.want"
+grep '^ ' "$T/three.txt" >"$T/three.got" || true
+check "three files: the evidence lines of the text view are exactly one per file" diff -u "$T/three.want" "$T/three.got"
+check_eq "three files: the certificate's name once a line, its subject DN and digest not repeated" \
+	"$(grep -cF "$CN" "$T/three.txt") $(grep -cF "CN=$CN" "$T/three.txt") $(grep -cF "$SHA256" "$T/three.txt")" '3 0 0'
+check_eq "three files: one finding heading, the trusted root, no product installed" \
+	"$(grep -v '^ ' "$T/three.txt" | grep -c 'trusted root certificate (no product installed), strong confidence')" 1
 
 # === (b) a browser store: Firefox's cert9.db ======================================
 if command -v certutil >/dev/null; then

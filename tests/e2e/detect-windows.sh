@@ -3,7 +3,8 @@
 # hives are written at test time (mkhive.py, then hivexregedit): localised Uninstall
 # entries (a Russian KES with the quoted Cyrillic publisher and the MSI product code
 # as its key name, a German one with „…“ quotes, one with «guillemets»), decoys whose
-# Latin names hide a Cyrillic or Greek letter, a per-user Password Manager in a user's
+# Latin names hide a Cyrillic or Greek letter, decomposed names (u + U+0308, и + U+0306),
+# Security Center services under their French and Italian names, a per-user Password Manager in a user's
 # NTUSER.DAT, a boot driver registered alone (its image a PE built with MinGW and
 # signed with osslsigncode, then missing), MSI UserData and Classes\Installer registrations with nothing else, and
 # an Uninstall entry of the vendor that the catalog does not know.
@@ -71,6 +72,27 @@ entry ru-guillemets '{8F1E2D3C-4B5A-4968-A7B6-C5D4E3F2A1B0}' \
 entry ru-zao '{6C5B4A39-2817-4F6E-9D8C-7B6A5F4E3D2C}' \
 	'Kaspersky Endpoint Security 10 для Windows' 'ЗАО «Лаборатория Касперского»' 10.3.3.304
 
+# Decomposed text, a letter then its combining mark (as some installers and file systems
+# write it): "fu" + U+0308 for "für", "и" + U+0306 for "й". NFKC composes them, so the
+# catalog's names match; the hive is checked to hold the decomposed form.
+DE_DECOMP=$'Kaspersky Endpoint Security fu\xcc\x88r Windows'
+entry de-decomposed '{2B3C4D5E-6F70-4182-93A4-B5C6D7E8F901}' "$DE_DECOMP" 'AO Kaspersky Lab' 12.4.0.467
+check_eq "de-decomposed: the hive holds u + U+0308, not ü" \
+	"$(hivexget "$T/de-decomposed/Windows/System32/config/SOFTWARE" \
+		'\Microsoft\Windows\CurrentVersion\Uninstall\{2B3C4D5E-6F70-4182-93A4-B5C6D7E8F901}' DisplayName |
+		py -c 'import sys; t = sys.stdin.buffer.read().decode(); print("\u0308" in t, "\u00fc" in t)')" 'True False'
+LA_DECOMP=$'Kaspersky Security \xd0\xb4\xd0\xbb\xd1\x8f \xd0\xb2\xd0\xb8\xd1\x80\xd1\x82\xd1\x83\xd0\xb0\xd0\xbb\xd1\x8c\xd0\xbd\xd1\x8b\xd1\x85 \xd1\x81\xd1\x80\xd0\xb5\xd0\xb4 5.2 \xd0\x9b\xd0\xb5\xd0\xb3\xd0\xba\xd0\xb8\xd0\xb8\xcc\x86 \xd0\xb0\xd0\xb3\xd0\xb5\xd0\xbd\xd1\x82'
+check_eq "ru-decomposed: the name is Легки + и + U+0306 агент" \
+	"$(printf '%s' "$LA_DECOMP" | py -c 'import sys; t = sys.stdin.buffer.read().decode(); print("Легки\u0438\u0306 агент" in t, "й" in t)')" 'True False'
+R=$(uninstall_root ru-decomposed '{4D5E6F70-8192-4A3B-8C4D-5E6F70819203}' "$LA_DECOMP" \
+	'АО «Лаборатория Касперского»' 5.2.44.1420)
+scan_json "$R"
+check_eq "ru-decomposed: found (exit 1)" "$rc" 1
+check "ru-decomposed: report validates" validate_report "$T/out.json"
+check_eq "ru-decomposed: Light Agent (ksv-la), installed, by its Uninstall entry alone" \
+	"$(jq_py "$T/out.json" "[(f['product']['id'], f['state'], f['version']) for f in r['findings']]")" \
+	'[["ksv-la", "installed", "5.2.44.1420"]]'
+
 # A Cyrillic а (U+0430) or a Greek Κ (U+039A) for the Latin letter: another vendor's
 # name, not normalised away.
 decoy() { # NAME KEY DISPLAYNAME PUBLISHER
@@ -85,6 +107,53 @@ decoy() { # NAME KEY DISPLAYNAME PUBLISHER
 }
 decoy decoy-cyrillic '{5D4C3B2A-1F0E-4D9C-8B7A-6E5F4D3C2B1A}' 'Kаspersky Endpoint Security' 'Kаspersky Lab'
 decoy decoy-greek '{7E6D5C4B-3A29-4180-9F8E-7D6C5B4A3928}' 'Κaspersky Endpoint Security' 'Κaspersky Lab'
+
+# French and Italian builds: the products keep their English names in these languages
+# (their French and Italian help uses them), but Security Center's services are shown
+# under translated names (KSC 14.2 help, fr-FR and it-IT, "changes in the system after
+# installing"): the French Network Agent service and the Italian Web Server service, each
+# registered with its image present, matched by its displayed name.
+# svc_root NAME KEY DISPLAYNAME IMAGE: a root with that service alone, its image file
+# (IMAGE, under Program Files (x86)\Kaspersky Lab) present
+svc_root() {
+	local R=$T/$1 rel=${4//\\//}
+	new_root "$R"
+	sy "$R" <<EOF
+[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\$2]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ErrorControl"=dword:00000001
+"DisplayName"=sz:$3
+"ImagePath"=expand:"C:\\Program Files (x86)\\Kaspersky Lab\\$4"
+"ObjectName"="LocalSystem"
+EOF
+	mkdir -p "$(dirname "$R/Program Files (x86)/Kaspersky Lab/$rel")"
+	printf 'MZ' >"$R/Program Files (x86)/Kaspersky Lab/$rel"
+	echo "$R"
+}
+# localised_service NAME PRODUCT KEY DISPLAYNAME INDICATOR IMAGE
+localised_service() {
+	scan_json "$(svc_root "$1" "$3" "$4" "$6")"
+	check_eq "$1: found (exit 1)" "$rc" 1
+	check "$1: report validates" validate_report "$T/out.json"
+	check_eq "$1: the service $3 is $2's, installed (registered, its image present)" \
+		"$(jq_py "$T/out.json" "sorted(set((f['product']['id'], f['state']) for f in r['findings'] for e in f['evidence'] if e['kind']=='service'))")" \
+		"[[\"$2\", \"installed\"]]"
+	check_eq "$1: matched by its displayed name, $4" \
+		"$(jq_py "$T/out.json" "sorted(set((m['field'], m['value']) for f in r['findings'] for e in f['evidence'] if e['kind']=='service' for m in e['matches'] if m['indicator']['id']=='$5'))")" \
+		"[[\"description\", \"$4\"]]"
+	# the plan stops the service by its key, not by the name it is shown under
+	cp "$T/out.json" "$T/$1.json"
+	rc=0
+	"$EXCISE" plan "$T/$1.json" --format json -o "$T/$1-plan.json" 2>"$T/plan.err" || rc=$?
+	check_eq "$1: the plan stops the service $3 once, by its key" \
+		"$rc $(jq_py "$T/$1-plan.json" "[s['target'] for s in r['steps'] if s['action']=='stop-service']")" \
+		"0 [\"$3\"]"
+}
+localised_service fr-service klnagent klnagent "Agent d'administration de Kaspersky Security Center" \
+	klnagent.service.description.agent-d-administration-de-kaspersky-security-center 'NetworkAgent\klnagent.exe'
+localised_service it-service ksc klwebsrv 'Server Web di Kaspersky' \
+	ksc.service.description.server-web-di-kaspersky 'Kaspersky Security Center\klwebsrv.exe'
 
 # === 2. a per-user Kaspersky Password Manager =================================
 P=$T/kpm

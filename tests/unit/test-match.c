@@ -308,7 +308,13 @@ static const char i18n[] =
 	"{\"id\":\"kmod-kess\",\"product\":\"p\",\"kind\":\"kmod\",\"field\":\"name\",\"value\":\"kess\",\"confidence\":\"strong\",\"source\":\"https://e/17\"},"
 	"{\"id\":\"file-dash\",\"product\":\"p\",\"kind\":\"file\",\"field\":\"name\",\"value\":\"kesl-control\",\"confidence\":\"strong\",\"source\":\"https://e/18\"},"
 	"{\"id\":\"only-quotes\",\"vendor\":\"v\",\"kind\":\"package\",\"field\":\"publisher\",\"value\":\"«-»\",\"confidence\":\"weak\",\"source\":\"https://e/20\"},"
-	"{\"id\":\"ru-name\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"Kaspersky Endpoint Security для Windows\",\"confidence\":\"strong\",\"source\":\"https://e/19\"}"
+	"{\"id\":\"ru-name\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"Kaspersky Endpoint Security для Windows\",\"confidence\":\"strong\",\"source\":\"https://e/19\"},"
+	/* composed in the catalog (ü, й), and one written decomposed (и + U+0306) */
+	"{\"id\":\"de-name\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"nocase\":true,\"value\":\"Kaspersky Endpoint Security für Windows\",\"confidence\":\"strong\",\"source\":\"https://e/21\"},"
+	"{\"id\":\"de-glob\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"description\",\"match\":\"glob\",\"nocase\":true,\"value\":\"Netzwerkagent für *\",\"confidence\":\"weak\",\"source\":\"https://e/22\"},"
+	"{\"id\":\"de-re\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"match\":\"regex\",\"value\":\"^Kaspersky Security für [A-Za-z]+ [0-9]+$\",\"confidence\":\"strong\",\"source\":\"https://e/23\"},"
+	"{\"id\":\"ru-short\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"nocase\":true,\"value\":\"Касперский Total Security\",\"confidence\":\"strong\",\"source\":\"https://e/24\"},"
+	"{\"id\":\"ru-decomposed\",\"product\":\"p\",\"kind\":\"package\",\"field\":\"name\",\"value\":\"Мой Касперски\\u0438\\u0306\",\"confidence\":\"strong\",\"source\":\"https://e/25\"}"
 	"],\"directives\":[]}";
 
 static int setup_i18n(void **state)
@@ -398,6 +404,44 @@ static void test_width_and_case(void **state)
 			    "ru-name");
 	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, "«Kaspersky Endpoint Security для Windows»"),
 			    "ru-name");
+}
+
+/* Decomposed text (a letter followed by its combining mark, as some installers and
+ * file systems write it) matches a composed indicator and the other way round: NFKC
+ * composes both sides, in exact, glob and regex indicators alike. */
+#define U_DIAERESIS "\xcc\x88" /* U+0308 COMBINING DIAERESIS */
+#define BREVE "\xcc\x86"       /* U+0306 COMBINING BREVE */
+#define CYR_I "\xd0\xb8"       /* и */
+#define CYR_SHORT_I "\xd0\xb9" /* й */
+static void test_decomposed(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const name[][2] = {
+		{ "Kaspersky Endpoint Security fu" U_DIAERESIS "r Windows", "de-name" },
+		{ "KASPERSKY ENDPOINT SECURITY FU" U_DIAERESIS "R WINDOWS", "de-name" },
+		{ "«Kaspersky Endpoint Security fu" U_DIAERESIS "r Windows»", "de-name" },
+		{ "Kaspersky Endpoint Security f\xc3\xbcr Windows", "de-name" }, /* composed ü */
+		{ "Kaspersky Endpoint Security fur Windows", "" },               /* the mark dropped */
+		{ "Kaspersky Security fu" U_DIAERESIS "r Linux 11", "de-re" },
+		{ "Kaspersky Security f\xc3\xbcr Linux 11", "de-re" },
+		{ "Kaspersky Security fur Linux 11", "" },
+		{ "Касперски" CYR_I BREVE " Total Security", "ru-short" },      /* и + breve */
+		{ "КАСПЕРСКИ" "\xd0\x98" BREVE " TOTAL SECURITY", "ru-short" },  /* И + breve */
+		{ "Касперски" CYR_SHORT_I " Total Security", "ru-short" },      /* й */
+		{ "Касперски" CYR_I " Total Security", "" },                    /* и alone is another letter */
+		{ "Мой Касперски" CYR_SHORT_I, "ru-decomposed" },               /* the catalog's is decomposed */
+		{ "Мой Касперски" CYR_I BREVE, "ru-decomposed" },
+		{ "Мой Касперски" CYR_I, "" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(name); i++)
+		if (strcmp(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, name[i][0]), name[i][1]) != 0)
+			fail_msg("name '%s' gave '%s', not '%s'", name[i][0],
+				 hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_NAME, name[i][0]), name[i][1]);
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_DESCRIPTION, "Netzwerkagent fu" U_DIAERESIS "r Linux"),
+			    "de-glob");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_DESCRIPTION, "NETZWERKAGENT FU" U_DIAERESIS "R LINUX"),
+			    "de-glob");
+	assert_string_equal(hits(f, EXCISE_OBS_PACKAGE, EXCISE_F_DESCRIPTION, "Netzwerkagent fur Linux"), "");
 }
 
 /* A Cyrillic or Greek letter standing in for a Latin one is not the vendor. */
@@ -577,6 +621,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_quotes_every_form, setup_i18n, teardown),
 		cmocka_unit_test_setup_teardown(test_spaces_and_punctuation, setup_i18n, teardown),
 		cmocka_unit_test_setup_teardown(test_width_and_case, setup_i18n, teardown),
+		cmocka_unit_test_setup_teardown(test_decomposed, setup_i18n, teardown),
 		cmocka_unit_test_setup_teardown(test_decoys, setup_i18n, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_utf8, setup_i18n, teardown),
 		cmocka_unit_test_setup_teardown(test_glob_and_regex_normalised, setup_i18n, teardown),

@@ -43,12 +43,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <cjson/cJSON.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/digest.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/macro.h"
@@ -399,10 +399,10 @@ static int parse_plan(const struct excise_catalog *cat, const cJSON *o, size_t c
 		      struct excise_err *err)
 {
 	/* no id of its own: the hash of its bytes */
-	uint8_t h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, (const unsigned char *)d->body, d->len);
-	memcpy(d->doc_id, "sha256:", 7);
-	sodium_bin2hex(d->doc_id + 7, sizeof(d->doc_id) - 7, h, sizeof(h));
+	char hex[65];
+	if (sha256_hex(d->body, d->len, hex) < 0)
+		return err_set(err, -EIO, "plan: its SHA-256 could not be computed");
+	snprintf(d->doc_id, sizeof(d->doc_id), "sha256:%s", hex);
 	/* an integer (jansson's json_is_integer: no fraction or exponent) read from its
 	 * text, exactly (cJSON keeps a double) */
 	int64_t cn;
@@ -491,8 +491,6 @@ int ingest_parse(const struct excise_catalog *cat, const void *body, size_t len,
 	if (len > EXCISE_MAX_SUBMIT_SIZE)
 		return err_set(err, -EXCISE_E_TOOBIG, "document: %zu bytes, more than EXCISE_MAX_SUBMIT_SIZE (%u)", len,
 			       EXCISE_MAX_SUBMIT_SIZE);
-	if (sodium_init() < 0)
-		return err_set(err, -EXCISE_E_UNSUPPORTED, "document: libsodium did not start");
 	d->n_dirs = excise_catalog_n_directives(cat);
 	if (!(d->body = malloc(len + 1)) || !(d->dirs = calloc(d->n_dirs + 1, sizeof(*d->dirs))))
 		return err_set(err, -ENOMEM, "document: out of memory");

@@ -41,10 +41,16 @@ struct excise_store_opts {
 	unsigned batch_wait_ms;       /* longest a document waits for its group to fill (0: EXCISE_STORE_BATCH_WAIT_MS) */
 	unsigned queue_max;           /* documents waiting for the writer before submit says busy (0: EXCISE_STORE_QUEUE_MAX) */
 	bool sync_normal;             /* SQLite synchronous=NORMAL: faster, the last commits may be lost on power loss */
+	bool read_only;               /* for reading only (excise report): SQLite opened read-only (a missing file is
+				       * an error, nothing is created beside it), PostgreSQL a read-only session; no
+				       * writer thread, no migration (a database of another schema version is refused:
+				       * an older one needs `excise serve` started once); every write fails,
+				       * -EXCISE_E_REFUSED */
 };
 
 /* Open (creating a SQLite file and its folder's database files if need be) and migrate.
- * -EXCISE_E_CORRUPT for a database of a newer schema than this build knows. */
+ * -EXCISE_E_CORRUPT for a database of a newer schema than this build knows (read_only:
+ * of any other schema version). */
 EXCISE_API int excise_store_open(const char *url, const struct excise_store_opts *o, struct excise_store **ret,
 				 struct excise_err *err);
 /* Stop the writer after committing what it holds, close, free. NULL is fine. */

@@ -174,7 +174,7 @@ EXCISE_API void excise_fleet_host_done(struct excise_fleet_host *h);
 EXCISE_API void excise_fleet_list_free(struct excise_fleet_list *l);
 
 /* Open the database at `url` (a SQLite path, which must exist, or a postgresql:// URL)
- * for reports. */
+ * for reports: read-only (excise_store_opts.read_only; an older schema is refused). */
 EXCISE_API int excise_fleet_open(const char *url, const struct excise_catalog *c, struct excise_store **ret,
 				 struct excise_err *err);
 

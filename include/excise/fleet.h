@@ -106,6 +106,9 @@ struct excise_fleet_host {
 	int64_t exempt_expires;
 	struct excise_fleet_milestone ms[EXCISE_FLEET_MAX_MILESTONES];
 	size_t n_ms;
+	size_t expected_matches;      /* an expected host (host_id NULL): the enrolled hosts of its org unit its
+				       * name matches (docs/fleet.md, "Expected inventory"): 0 none, 2 or more
+				       * ambiguous (never joined; a single match is joined and the row not listed) */
 };
 
 /* Counts over the rows of a list (never a second query). */
@@ -125,6 +128,8 @@ struct excise_fleet_totals {
 	size_t n_products;
 };
 
+struct excise_fleet_strings;
+
 /* Which rows. */
 struct excise_fleet_query {
 	const char *directive;        /* required */
@@ -143,6 +148,9 @@ struct excise_fleet_list {
 	struct excise_fleet_host *rows;
 	size_t n;
 	struct excise_fleet_totals totals;
+	struct excise_fleet_strings *strings; /* a list read from a store: its rows' strings live here (freed with
+					       * the list; NULL: each row owns its strings, as excise_fleet_host_done
+					       * frees them); exempt_reason and exempt_approver are always the row's */
 };
 
 /* Derive state and milestones for one host (lib/fleet/track.c) from h->facts; `ex` are the
@@ -166,7 +174,7 @@ EXCISE_API void excise_fleet_host_done(struct excise_fleet_host *h);
 EXCISE_API void excise_fleet_list_free(struct excise_fleet_list *l);
 
 /* Open the database at `url` (a SQLite path, which must exist, or a postgresql:// URL)
- * for reports. */
+ * for reports: read-only (excise_store_opts.read_only; an older schema is refused). */
 EXCISE_API int excise_fleet_open(const char *url, const struct excise_catalog *c, struct excise_store **ret,
 				 struct excise_err *err);
 

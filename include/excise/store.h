@@ -49,10 +49,16 @@ struct excise_store_opts {
 				       * EXCISE_STORE_MAX_WRITERS) */
 	unsigned key_cache_ms;        /* ms excise_store_host_key_cached uses a host key before reading its epoch again
 	                               * (0: EXCISE_STORE_KEY_CACHE_SECONDS s) */
+	bool read_only;               /* for reading only (excise report): SQLite opened read-only (a missing file is
+				       * an error, nothing is created beside it), PostgreSQL a read-only session; no
+				       * writer thread, no migration (a database of another schema version is refused:
+				       * an older one needs `excise serve` started once); every write fails,
+				       * -EXCISE_E_REFUSED */
 };
 
 /* Open (creating a SQLite file and its folder's database files if need be) and migrate.
- * -EXCISE_E_CORRUPT for a database of a newer schema than this build knows. */
+ * -EXCISE_E_CORRUPT for a database of a newer schema than this build knows (read_only:
+ * of any other schema version). */
 EXCISE_API int excise_store_open(const char *url, const struct excise_store_opts *o, struct excise_store **ret,
 				 struct excise_err *err);
 /* Stop the writer after committing what it holds, close, free. NULL is fine. */

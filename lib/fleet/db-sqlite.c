@@ -78,6 +78,27 @@ static int s_exec(struct db *db, const char *sql, struct excise_err *err)
 	return 0;
 }
 
+/* "file:PATH?immutable=1" (PATH's % ? # escaped) when PATH has no -wal beside it, else NULL. */
+static char *s_immutable_uri(const char *path)
+{
+	size_t n = strlen(path);
+	char *wal = malloc(n + 5);
+	if (!wal)
+		return NULL;
+	memcpy(wal, path, n);
+	memcpy(wal + n, "-wal", 5);
+	bool has_wal = access(wal, F_OK) == 0;
+	free(wal);
+	char *uri = has_wal ? NULL : malloc(3 * n + 32);
+	if (!uri)
+		return NULL;
+	char *p = uri + sprintf(uri, "file:%s", path[0] == '/' ? "//" : "");
+	for (const char *c = path; *c; c++)
+		p += *c == '%' || *c == '?' || *c == '#' ? sprintf(p, "%%%02X", (unsigned char)*c) : (*p = *c, 1);
+	strcpy(p, "?immutable=1");
+	return uri;
+}
+
 static int s_open(const char *path, const struct db_opts *o, struct db **ret, struct excise_err *err)
 {
 	struct sdb *d = calloc(1, sizeof(*d));
@@ -105,7 +126,14 @@ static int s_open(const char *path, const struct db_opts *o, struct db **ret, st
 	}
 	int flags = (o->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
 		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
-	int rc = sqlite3_open_v2(path, &d->h, flags, NULL);
+	/* Read-only, and no -wal beside the file (no collector has it open): opened immutable,
+	 * so that nothing is created beside it (a read-only connection otherwise makes the
+	 * -wal and -shm files, and cannot without write access to the folder). */
+	char *uri = o->read_only ? s_immutable_uri(path) : NULL;
+	if (uri)
+		flags |= SQLITE_OPEN_URI;
+	int rc = sqlite3_open_v2(uri ? uri : path, &d->h, flags, NULL);
+	free(uri);
 	if (rc != SQLITE_OK) {
 		int r = d->h ? fail(d, err, rc, "open") : err_set(err, -ENOMEM, "database '%s': out of memory", path);
 		s_close(&d->base);

@@ -5,6 +5,7 @@
  * rows, never by a second query, so a count and its list always agree.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +43,65 @@ static void totals_done(struct excise_fleet_totals *t)
 	*t = (struct excise_fleet_totals){ 0 };
 }
 
+/* ---- the strings of a list read from a store: blocks, freed together ---- */
+
+#define STRINGS_BLOCK (1u << 20)
+
+struct excise_fleet_strings {
+	struct excise_fleet_strings *next;
+	size_t used, size;
+	char data[];
+};
+
+static void strings_free(struct excise_fleet_strings *b)
+{
+	while (b) {
+		struct excise_fleet_strings *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+/* A copy of `s` (NULL: NULL) in the blocks of *head; *err = -ENOMEM when out of memory. */
+static char *strings_dup(struct excise_fleet_strings **head, const char *s, int *err)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	struct excise_fleet_strings *b = *head;
+	if (!b || b->size - b->used < n) {
+		size_t size = n > STRINGS_BLOCK ? n : STRINGS_BLOCK;
+		if (!(b = malloc(sizeof(*b) + size))) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		*b = (struct excise_fleet_strings){ .next = *head, .size = size };
+		*head = b;
+	}
+	char *p = memcpy(b->data + b->used, s, n);
+	b->used += n;
+	return p;
+}
+
+/* A row of `l` no longer wanted: what it owns freed. */
+static void row_done(const struct excise_fleet_list *l, struct excise_fleet_host *h)
+{
+	if (!l->strings) {
+		excise_fleet_host_done(h);
+		return;
+	}
+	free(h->exempt_reason);
+	free(h->exempt_approver);
+	*h = (struct excise_fleet_host){ 0 };
+}
+
 void excise_fleet_list_free(struct excise_fleet_list *l)
 {
 	if (!l)
 		return;
 	for (size_t i = 0; i < l->n; i++)
-		excise_fleet_host_done(&l->rows[i]);
+		row_done(l, &l->rows[i]);
+	strings_free(l->strings);
 	free(l->rows);
 	free(l->org_unit);
 	totals_done(&l->totals);
@@ -157,14 +211,9 @@ int excise_fleet_count(struct excise_fleet_list *l)
 int excise_fleet_open(const char *url, const struct excise_catalog *c, struct excise_store **ret,
 		      struct excise_err *err)
 {
-	/* a report reads: a SQLite file that is not there is a mistake, never a new database */
-	bool pg = !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
-	const char *path = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
-	if (!pg && access(path, F_OK) < 0)
-		return err_setc(err, -errno, "database '%s'", path);
 	/* reports never derive a host key: the store's master key is not needed for them */
 	static const uint8_t no_key[32];
-	struct excise_store_opts o = { .catalog = c, .master_key = no_key };
+	struct excise_store_opts o = { .catalog = c, .master_key = no_key, .read_only = true };
 	return excise_store_open(url, &o, ret, err);
 }
 
@@ -194,9 +243,15 @@ static char *like_below(const char *ou)
 	return s;
 }
 
+#define FLEET_MMAP_BYTES "4294967296"
+
 static int read_db(struct excise_store *st, struct db **ret, struct excise_err *err)
 {
 	*ret = store_db_read(st);
+	/* SQLite: a list reads every host's rows, scattered over a file mostly of documents:
+	 * mapped, its pages cost no read(2) and no copy each (errors aside: it is an optimisation) */
+	if (*ret && !db_is_pg(*ret))
+		db_exec(*ret, "PRAGMA mmap_size=" FLEET_MMAP_BYTES, NULL);
 	if (*ret)
 		return 0;
 	struct db *tmp = NULL;
@@ -213,24 +268,34 @@ static int org_unit_check(const char *ou, struct excise_err *err)
 	return 0;
 }
 
-#define ORG_FILTER(alias) " AND (" alias ".path = $2 OR " alias ".path LIKE $3 ESCAPE '\\')"
+/* org_unit.id is the unit's path (store.c, org_unit_ensure): rows name it without a join */
+#define ORG_FILTER(col) " AND (" col " = $2 OR " col " LIKE $3 ESCAPE '\\')"
 
+/* Each host's first determination (docs/fleet.md, milestone identify): SQLite seeks it
+ * per host in status_change_host (schema v2, covering); PostgreSQL groups the status
+ * changes once and hash-joins them (a seek per host costs it more). */
+#define FIRST_DET_WHERE "directive_id = $1 AND new_status NOT IN ('error', 'never_reported')"
+static const char first_det_seek[] =
+	"(SELECT MIN(s.at) FROM status_change s WHERE s.host_id = h.id AND s." FIRST_DET_WHERE ")";
+static const char first_det_join[] =
+	" LEFT JOIN (SELECT host_id, MIN(at) AS at FROM status_change WHERE " FIRST_DET_WHERE
+	" GROUP BY host_id) fd ON fd.host_id = h.id";
+
+/* One row per host (one per exemption of it, when it has several) and one per expected
+ * host (matched to the hosts in C: docs/fleet.md, "Expected inventory"). */
 static const char hosts_sql[] =
-	"SELECT h.id, h.hostname, o.path, h.platform, h.os, h.enrolled, h.last_seen, h.retired,"
+	"SELECT h.id, h.hostname, h.org_unit_id, h.platform, h.os, h.enrolled, h.last_seen, h.retired,"
 	" hd.first_report, hd.last_report, hd.last_complete, hd.last_complete_covered, hd.first_identified,"
 	" hd.last_identified, hd.plan_recorded, hd.removal_started, hd.removed, hd.verified, hd.last_error,"
-	" hd.products, fd.at, x.id, x.reason, x.approver, x.created, x.expires, x.revoked"
-	" FROM host h JOIN org_unit o ON o.id = h.org_unit_id"
-	" LEFT JOIN host_directive hd ON hd.host_id = h.id AND hd.directive_id = $1"
-	" LEFT JOIN (SELECT host_id, MIN(at) AS at FROM status_change WHERE directive_id = $1"
-	"  AND new_status NOT IN ('error', 'never_reported') GROUP BY host_id) fd ON fd.host_id = h.id"
+	" hd.products, %s, x.id, x.reason, x.approver, x.created, x.expires, x.revoked"
+	" FROM host h"
+	" LEFT JOIN host_directive hd ON hd.host_id = h.id AND hd.directive_id = $1%s"
 	" LEFT JOIN exemption x ON x.host_id = h.id AND x.directive_id = $1"
 	" WHERE 1 = 1%s"
 	" UNION ALL"
-	" SELECT NULL, e.hostname, o.path, NULL, NULL, e.imported, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-	" FROM expected_host e JOIN org_unit o ON o.id = e.org_unit_id"
-	" WHERE NOT EXISTS (SELECT 1 FROM host h2 WHERE h2.hostname = e.hostname AND h2.org_unit_id = e.org_unit_id)%s";
+	" SELECT NULL, e.hostname, e.org_unit_id, NULL, NULL, e.imported, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+	" FROM expected_host e WHERE 1 = 1%s";
 
 static char *col_dup(struct db_stmt *s, int c, int *r)
 {
@@ -277,17 +342,20 @@ static int exs_add(struct exs *x, struct db_stmt *s)
 	return e;
 }
 
-/* A new row from the current result row. */
-static int host_read(struct excise_fleet_host *h, struct db_stmt *s)
+/* A new row from the current result row, its strings in *strs. */
+static int host_read(struct excise_fleet_host *h, struct db_stmt *s, struct excise_fleet_strings **strs)
 {
 	int e = 0;
-	*h = (struct excise_fleet_host){ 0 };
-	h->host_id = col_dup(s, 0, &e);
-	h->hostname = col_dup(s, 1, &e);
-	h->org_unit = col_dup(s, 2, &e);
-	h->platform = col_dup(s, 3, &e);
-	h->os = col_dup(s, 4, &e);
-	h->products = col_dup(s, 19, &e);
+	/* not the milestones (most of the row): excise_fleet_track writes the first n_ms */
+	memset(h, 0, offsetof(struct excise_fleet_host, ms));
+	h->n_ms = 0;
+	h->expected_matches = 0;
+	h->host_id = strings_dup(strs, db_column_text(s, 0), &e);
+	h->hostname = strings_dup(strs, db_column_text(s, 1), &e);
+	h->org_unit = strings_dup(strs, db_column_text(s, 2), &e);
+	h->platform = strings_dup(strs, db_column_text(s, 3), &e);
+	h->os = strings_dup(strs, db_column_text(s, 4), &e);
+	h->products = strings_dup(strs, db_column_text(s, 19), &e);
 	struct excise_fleet_facts *f = &h->facts;
 	f->enrolled = !db_column_null(s, 0);
 	f->enrolled_at = db_column_int64(s, 5);
@@ -324,8 +392,10 @@ static int by_place(const void *pa, const void *pb)
 }
 
 /* Read the rows: one per host (its exemptions, on as many result rows, gathered by
- * its id) and one per expected host never enrolled. No ORDER BY: sorted here. */
-static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs **ret_ex, struct excise_err *err)
+ * its id: only a host with exemptions has several) and one per expected host. No
+ * ORDER BY: sorted here. */
+static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs **ret_ex, size_t *ret_n_exp,
+		     struct excise_err *err)
 {
 	struct hash ids;
 	hash_init(&ids);
@@ -334,16 +404,16 @@ static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs 
 	int r;
 	while ((r = db_step(s, err)) == 1) {
 		const char *id = db_column_text(s, 0);
+		bool has_ex = !db_column_null(s, 21);
 		size_t i = l->n;
-		struct hash_slot *slot = NULL;
-		if (id) {
+		if (id && has_ex) {
 			const struct hash_slot *found = hash_get(&ids, id, strlen(id));
 			if (found)
 				i = (size_t)found->value;
 		}
 		if (i == l->n) {
 			if (l->n == cap) {
-				size_t nc = cap ? cap * 2 : 1024;
+				size_t nc = cap ? cap * 2 : 4096;
 				void *nr = realloc(l->rows, nc * sizeof(*l->rows));
 				void *ne = nr ? realloc(ex, nc * sizeof(*ex)) : NULL;
 				if (nr)
@@ -356,25 +426,130 @@ static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs 
 				cap = nc;
 			}
 			ex[i] = (struct exs){ 0 };
-			r = host_read(&l->rows[i], s);
+			*ret_n_exp += !id;
+			r = host_read(&l->rows[i], s, &l->strings);
 			l->n++;
 			if (r < 0)
 				break;
-			if (id) {
+			if (id && has_ex) {
 				const char *key = l->rows[i].host_id;
-				if (!(slot = hash_put(&ids, key, strlen(key))) || l->n > INT32_MAX) {
+				struct hash_slot *slot = hash_put(&ids, key, strlen(key));
+				if (!slot || l->n > INT32_MAX) {
 					r = -ENOMEM;
 					break;
 				}
 				slot->value = (int)i;
 			}
 		}
-		if (!db_column_null(s, 21) && (r = exs_add(&ex[i], s)) < 0)
+		if (has_ex && (r = exs_add(&ex[i], s)) < 0)
 			break;
 	}
 	hash_done(&ids);
 	*ret_ex = ex;
 	return r;
+}
+
+/* ---- expected hosts matched to enrolled ones (docs/fleet.md, "Expected inventory") ---- */
+
+/* The length of `name`'s first label (up to its first dot). */
+static size_t first_label(const char *name)
+{
+	return strcspn(name, ".");
+}
+
+/* "org unit\n" + `len` bytes of `name`, ASCII letters folded to lower case, into *strs. */
+static const char *match_key(struct excise_fleet_strings **strs, const char *ou, const char *name, size_t len,
+			     int *e)
+{
+	size_t no = strlen(ou);
+	char small[512], *k = no + len + 2 <= sizeof(small) ? small : malloc(no + len + 2);
+	if (!k) {
+		*e = -ENOMEM;
+		return NULL;
+	}
+	memcpy(k, ou, no);
+	k[no] = '\n';
+	for (size_t i = 0; i < len; i++)
+		k[no + 1 + i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
+	k[no + 1 + len] = 0;
+	const char *r = strings_dup(strs, k, e);
+	if (k != small)
+		free(k);
+	return r;
+}
+
+/* The enrolled hosts under `key` in `h` (a chain through `next`), counted. */
+static size_t chain_count(const struct hash *h, const int *next, const char *key)
+{
+	const struct hash_slot *slot = key ? hash_get(h, key, strlen(key)) : NULL;
+	size_t n = 0;
+	for (int i = slot ? slot->value : -1; i >= 0; i = next[i])
+		n++;
+	return n;
+}
+
+/*
+ * Each expected host against the enrolled hosts of its org unit, names compared with
+ * ASCII letters folded: its full name first; when no enrolled host has it, its short
+ * name against their first labels (an expected "web01" is the enrolled
+ * "web01.example.gov"), or its first label against their full names (an expected
+ * "web01.example.gov" is the enrolled "web01"). The count goes to expected_matches:
+ * 1, the enrolled host stands for it (the caller drops the row); 2 or more, ambiguous
+ * (kept and marked, never joined); 0, never enrolled.
+ */
+static int match_expected(struct excise_fleet_list *l, size_t n_exp)
+{
+	if (!n_exp)
+		return 0;
+	struct hash full, label;
+	hash_init(&full);
+	hash_init(&label);
+	struct excise_fleet_strings *keys = NULL;
+	int *next_full = malloc(l->n * sizeof(int)), *next_label = malloc(l->n * sizeof(int));
+	int e = next_full && next_label && l->n <= INT32_MAX ? 0 : -ENOMEM;
+	for (size_t i = 0; !e && i < l->n; i++) {
+		const struct excise_fleet_host *h = &l->rows[i];
+		if (!h->host_id || !h->hostname || !h->org_unit)
+			continue;
+		size_t n = strlen(h->hostname), fl = first_label(h->hostname);
+		const char *kf = match_key(&keys, h->org_unit, h->hostname, n, &e);
+		struct hash_slot *sf = kf ? hash_put(&full, kf, strlen(kf)) : NULL;
+		if (!sf) {
+			e = -ENOMEM;
+			break;
+		}
+		next_full[i] = sf->value;
+		sf->value = (int)i;
+		next_label[i] = -1;
+		if (fl == n || !fl)
+			continue;
+		const char *kl = match_key(&keys, h->org_unit, h->hostname, fl, &e);
+		struct hash_slot *sl = kl ? hash_put(&label, kl, strlen(kl)) : NULL;
+		if (!sl) {
+			e = -ENOMEM;
+			break;
+		}
+		next_label[i] = sl->value;
+		sl->value = (int)i;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		struct excise_fleet_host *h = &l->rows[i];
+		if (!e && !h->host_id && h->hostname && h->org_unit) {
+			size_t n = strlen(h->hostname), fl = first_label(h->hostname);
+			size_t m = chain_count(&full, next_full, match_key(&keys, h->org_unit, h->hostname, n, &e));
+			if (!m && fl == n)
+				m = chain_count(&label, next_label, match_key(&keys, h->org_unit, h->hostname, n, &e));
+			else if (!m && fl)
+				m = chain_count(&full, next_full, match_key(&keys, h->org_unit, h->hostname, fl, &e));
+			h->expected_matches = m;
+		}
+	}
+	hash_done(&full);
+	hash_done(&label);
+	strings_free(keys);
+	free(next_full);
+	free(next_label);
+	return e;
 }
 
 /* What both lists start with: the query's directive in `c` (the store's catalog when
@@ -403,8 +578,10 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 	struct excise_fleet_list *l = calloc(1, sizeof(*l));
 	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
 	char *sql = NULL;
+	bool pg = db_is_pg(db);
 	if (!l || (q->org_unit && (!below || !(l->org_unit = strdup(q->org_unit)))) ||
-	    asprintf(&sql, hosts_sql, q->org_unit ? ORG_FILTER("o") : "", q->org_unit ? ORG_FILTER("o") : "") < 0) {
+	    asprintf(&sql, hosts_sql, pg ? "fd.at" : first_det_seek, pg ? first_det_join : "",
+		     q->org_unit ? ORG_FILTER("h.org_unit_id") : "", q->org_unit ? ORG_FILTER("e.org_unit_id") : "") < 0) {
 		free(below);
 		excise_fleet_list_free(l);
 		return err_set(err, -ENOMEM, "fleet: out of memory");
@@ -437,11 +614,14 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 		}
 	}
 	struct exs *ex = NULL;
+	size_t n_exp = 0;
 	if (r >= 0)
-		r = read_rows(s, l, &ex, err);
+		r = read_rows(s, l, &ex, &n_exp, err);
 	db_finalize(s);
 	free(sql);
 	free(below);
+	if (r >= 0 && (r = match_expected(l, n_exp)) < 0)
+		err_set(err, r, "fleet: out of memory");
 	/* each row's state and milestones; only the rows of the state asked for are kept */
 	size_t kept = 0;
 	for (size_t i = 0; i < l->n; i++) {
@@ -449,10 +629,12 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 		if (r >= 0)
 			r = excise_fleet_track(d, l->start, h, ex[i].v, ex[i].n, q->now, &q->settings);
 		exs_done(&ex[i]);
-		if (r < 0 || (q->state >= 0 && h->state != (enum excise_fleet_state)q->state))
-			excise_fleet_host_done(h);
-		else
-			l->rows[kept++] = *h;
+		/* an expected host one enrolled host stands for is not a row of its own */
+		if (r < 0 || (!h->host_id && h->expected_matches == 1) ||
+		    (q->state >= 0 && h->state != (enum excise_fleet_state)q->state))
+			row_done(l, h);
+		else if (kept++ != i)
+			l->rows[kept - 1] = *h;
 	}
 	free(ex);
 	l->n = kept;

@@ -512,16 +512,21 @@ static void coverage(struct rdoc *d, const struct excise_fleet_list *l)
 		const struct excise_fleet_host *h = &l->rows[i];
 		if (!undetermined(h->state))
 			continue;
-		char last[16];
+		char last[16], amb[96];
 		day_str(h->facts.last_report, last);
+		snprintf(amb, sizeof(amb), "(expected; its name matches %zu enrolled hosts: ambiguous, not joined)",
+			 h->expected_matches);
 		row(d, u, (const char *const[]){ h->hostname, h->org_unit, excise_fleet_state_name(h->state), last,
-						 h->host_id ? h->host_id : "(expected, not enrolled)" });
+						 h->host_id ? h->host_id : h->expected_matches > 1 ? amb
+												   : "(expected, not enrolled)" });
 		json_t *o = json_object();
 		jset(d, o, "host_id", jstr(d, h->host_id));
 		jset(d, o, "hostname", jstr(d, h->hostname));
 		jset(d, o, "org_unit", jstr(d, h->org_unit));
 		jset(d, o, "state", json_string(excise_fleet_state_name(h->state)));
 		jset(d, o, "last_report", jtime(d, h->facts.last_report));
+		if (!h->host_id)
+			jset(d, o, "expected_matches", json_integer((json_int_t)h->expected_matches));
 		jpush(d, ua, o);
 	}
 	if (!t->not_determined)
@@ -1280,6 +1285,8 @@ static int write_hosts(FILE *f, enum excise_freport_format fmt, const struct exc
 		for (size_t c = 0; c < 23; c++)
 			jset(&d, o, host_cols[c], c >= 8 && c < 21 ? (v[c][0] ? jstr(&d, v[c]) : json_null()) : jstr(&d, v[c]));
 		jset(&d, o, "exempt_expires", jtime(&d, h->exempt_expires));
+		if (!h->host_id)
+			jset(&d, o, "expected_matches", json_integer((json_int_t)h->expected_matches));
 		json_t *ms = json_array();
 		for (size_t m = 0; m < h->n_ms; m++) {
 			json_t *mo = json_object();

@@ -66,7 +66,21 @@ static const char *const v1[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { NULL, v1 };
+/* Version 2: indexes the reports read by (lib/fleet/fleet.c, docs/storage.md). Each
+ * host's first determination (its first status change out of never_reported and
+ * error) is one seek of a covering index per host instead of a grouping of every
+ * status change; each host's latest report is one seek of a covering index (the
+ * order of "latest": created, received, doc_id) instead of a read of the document
+ * row and a sort. document_latest starts with document_host_kind's columns, which it
+ * replaces. */
+static const char *const v2[] = {
+	"CREATE INDEX status_change_host ON status_change(host_id, directive_id, at, new_status)",
+	"CREATE INDEX document_latest ON document(host_id, kind, created, received, doc_id)",
+	"DROP INDEX document_host_kind",
+	NULL,
+};
+
+static const char *const *const migrations[] = { NULL, v1, v2 };
 
 /* The version the database says it is at (0: a new database). */
 static int current(struct db *db, int64_t *ret, struct excise_err *err)
@@ -113,4 +127,31 @@ int schema_migrate(struct db *db, struct excise_err *err)
 	if (r < 0)
 		db_rollback(db);
 	return r;
+}
+
+int schema_check(struct db *db, const char *where, struct excise_err *err)
+{
+	struct db_stmt *s;
+	/* sqlite_master / information_schema differ: ask the table itself, and read its failure */
+	struct excise_err e2 = { 0 };
+	int r = db_prepare(db, "SELECT MAX(version) FROM schema_version", &s, &e2);
+	if (r < 0)
+		return err_set(err, -EXCISE_E_CORRUPT, "database '%s': not a collector database (no schema version: %s)",
+			       where, e2.msg);
+	r = db_step(s, err);
+	int64_t v = r == 1 ? db_column_int64(s, 0) : 0;
+	db_finalize(s);
+	if (r < 0)
+		return r;
+	if (v > SCHEMA_VERSION)
+		return err_set(err, -EXCISE_E_CORRUPT,
+			       "database '%s': schema version %" PRId64 " is newer than this excise knows (%d): "
+			       "run a newer excise",
+			       where, v, SCHEMA_VERSION);
+	if (v < SCHEMA_VERSION)
+		return err_set(err, -EXCISE_E_CORRUPT,
+			       "database '%s': schema version %" PRId64 ", this excise reads version %d: start "
+			       "`excise serve` on it once to migrate it (a report opens it read-only, never migrates)",
+			       where, v, SCHEMA_VERSION);
+	return 0;
 }

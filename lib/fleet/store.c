@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/err.h"
@@ -44,6 +45,7 @@
 #include "fleet/store_int.h"
 
 #define SECRET_PREFIX "exs1_"
+#define HOST_GET_SQL "SELECT machine_id, key_epoch FROM host WHERE id = $1" /* a host's machine id and key epoch */
 #define STORE_CHECKPOINT_MS 200
 #define HOST_CACHE_BUCKETS 65536u
 #define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids and keys); then the cache starts again */
@@ -90,6 +92,7 @@ struct excise_store {
 	const struct excise_catalog *cat;
 	uint8_t master[32];
 	unsigned batch_max, batch_wait_ms, queue_max;
+	bool read_only;                      /* opts.read_only: no writer, every write refused */
 
 	pthread_mutex_t adm_lock;
 	struct db *adm;
@@ -543,10 +546,11 @@ static void store_free(struct excise_store *st)
 		pthread_mutex_unlock(&st->q_lock);
 		pthread_join(st->checkpointer, NULL);
 	}
+	/* the read-only connection first: the last to close checkpoints and removes the -wal */
+	db_close(st->rd);
 	db_close(st->ck);
 	db_finalize(st->host_get);
 	db_close(st->adm);
-	db_close(st->rd);
 	hc_clear(st);
 	free(st->hc);
 	pthread_mutex_destroy(&st->adm_lock);
@@ -556,6 +560,30 @@ static void store_free(struct excise_store *st)
 	free(st->url);
 	sodium_memzero(st->master, sizeof(st->master));
 	free(st);
+}
+
+/* opts.read_only: the admin connection read-only (SQLite: the file must exist; PostgreSQL:
+ * a read-only session), the schema checked, never migrated; no writer, no checkpointer. */
+static int store_open_read_only(struct excise_store *st, const char *url, struct excise_err *err)
+{
+	bool pg = !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+	const char *path = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
+	if (!pg && access(path, F_OK) < 0)
+		return err_setc(err, -errno, "database '%s'", path);
+	st->read_only = true;
+	st->dbo.read_only = true;
+	int r = db_open(url, &st->dbo, &st->adm, err);
+	if (r >= 0)
+		r = schema_check(st->adm, pg ? "postgresql" : path, err);
+	if (r >= 0)
+		r = db_prepare(st->adm, HOST_GET_SQL, &st->host_get, err);
+	return r;
+}
+
+/* A write to a store opened read-only: refused before it starts. */
+static int store_refuse_write(const struct excise_store *st, const char *what, struct excise_err *err)
+{
+	return st->read_only ? err_set(err, -EXCISE_E_REFUSED, "%s: the store was opened read-only", what) : 0;
 }
 
 int excise_store_open(const char *url, const struct excise_store_opts *o, struct excise_store **ret,
@@ -587,11 +615,20 @@ int excise_store_open(const char *url, const struct excise_store_opts *o, struct
 		store_free(st);
 		return err_set(err, -ENOMEM, "store: out of memory");
 	}
+	if (o->read_only) {
+		int r = store_open_read_only(st, url, err);
+		if (r < 0) {
+			store_free(st);
+			return r;
+		}
+		*ret = st;
+		return 0;
+	}
 	int r = db_open(url, &st->dbo, &st->adm, err);
 	if (r >= 0)
 		r = schema_migrate(st->adm, err);
 	if (r >= 0)
-		r = db_prepare(st->adm, "SELECT machine_id, key_epoch FROM host WHERE id = $1", &st->host_get, err);
+		r = db_prepare(st->adm, HOST_GET_SQL, &st->host_get, err);
 	if (r >= 0 && !db_is_pg(st->adm)) {
 		r = db_open(url, &st->dbo, &st->ck, err);
 		if (r >= 0 && pthread_create(&st->checkpointer, NULL, checkpointer_main, st) != 0)
@@ -644,6 +681,8 @@ const struct excise_catalog *store_catalog(const struct excise_store *st)
 /* The admin connection, locked, in a transaction. */
 static int adm_begin(struct excise_store *st, struct excise_err *err)
 {
+	if (st->read_only)
+		return store_refuse_write(st, "store", err);
 	pthread_mutex_lock(&st->adm_lock);
 	int r = db_exec(st->adm, begin_sql(st->adm), err);
 	if (r < 0)
@@ -866,7 +905,9 @@ int excise_store_enroll(struct excise_store *st, const struct excise_enroll_req 
 			uint8_t ret_key[EXCISE_HOST_KEY_BYTES], struct excise_err *err)
 {
 	*ret_host_id = NULL;
-	int r = check_field("enroll: secret", q->secret, false, err);
+	int r = store_refuse_write(st, "enroll", err);
+	if (r >= 0)
+		r = check_field("enroll: secret", q->secret, false, err);
 	if (r >= 0)
 		r = check_field("enroll: machine_id", q->machine_id, false, err);
 	if (r >= 0)
@@ -932,6 +973,8 @@ int excise_store_host_key_cached(struct excise_store *st, const char *host_id,
 int excise_store_submit_async(struct excise_store *st, const char *host_id, const void *body, size_t len,
 			      int64_t now, excise_submit_done_fn done, void *ctx, struct excise_err *err)
 {
+	if (st->read_only)
+		return store_refuse_write(st, "submit", err);
 	if (!host_id || !*host_id || strlen(host_id) >= sizeof(((struct job *)0)->host_id))
 		return err_set(err, -EXCISE_E_ABSENT, "host: no such host");
 	struct job *j = calloc(1, sizeof(*j));

@@ -23,11 +23,16 @@
 #include "excise/store.h"
 #include "fleet/db.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define SCHEMA_LOCK_ID "735839471"   /* pg_advisory_xact_lock key of migrations: "excise" */
 
 /* Bring `db` to SCHEMA_VERSION in one transaction; -EXCISE_E_CORRUPT for a newer one. */
 int schema_migrate(struct db *db, struct excise_err *err);
+/* A read-only store's check, nothing written: the database (`where` names it in
+ * messages, never a URL's password) is at SCHEMA_VERSION; an older one is
+ * -EXCISE_E_CORRUPT saying to start `excise serve` once to migrate it, a newer one
+ * -EXCISE_E_CORRUPT too. */
+int schema_check(struct db *db, const char *where, struct excise_err *err);
 
 /* The store's read connection (see above); NULL when it cannot be opened (then
  * store_db_open_read says why). */

@@ -274,6 +274,22 @@ expect "--now moves the clock: before day 30 the identify milestone is pending" 
 check_eq "... and nobody is stale yet (reports from the future are not silence)" \
 	"$(jq_py "$T/early.json" 'r["totals"]["states"]["stale"]')" 0
 
+# the report reads only: a missing database is named and never made; the fleet's file,
+# read-only in a read-only folder, gives the same report and is left as it was
+expect "a missing database is named, never created" 2 "database '$T/none/missing.db'" \
+	"$EXCISE" report --db "$T/none/missing.db" --kind day30 -o "$T/missing.txt"
+check "... nothing made" test ! -e "$T/none/missing.db" -a ! -e "$T/none"
+mkdir "$T/ro" && cp "$T/fleet.db" "$T/ro/fleet.db" && chmod 0444 "$T/ro/fleet.db" && chmod 0555 "$T/ro"
+sum_before=$(cd "$T/ro" && ls -lA --time-style=full-iso && stat -c %y . && sha256sum fleet.db)
+expect "a read-only file in a read-only folder: the hosts report" 0 "" \
+	"$EXCISE" report --db "$T/ro/fleet.db" --kind hosts --format json -o "$T/ro-hosts.json"
+"$EXCISE" report --db "$T/fleet.db" --kind hosts --format json -o "$T/rw-hosts.json" 2>/dev/null
+check_eq "... the same hosts as the writable file" "$(jq_py "$T/ro-hosts.json" 'sorted(h["hostname"] + "=" + h["state"] for h in r["hosts"])')" \
+	"$(jq_py "$T/rw-hosts.json" 'sorted(h["hostname"] + "=" + h["state"] for h in r["hosts"])')"
+check_eq "... the folder and the file as they were (no -wal, no -shm)" \
+	"$(cd "$T/ro" && ls -lA --time-style=full-iso && stat -c %y . && sha256sum fleet.db)" "$sum_before"
+chmod 0755 "$T/ro"
+
 # ---- PostgreSQL ----
 chmod 711 "$T" # the postgres user reaches its directory in it
 pgdir=$T/pg

@@ -316,6 +316,30 @@ static void test_config(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/config.json"));
 }
 
+/* An expected host whose name matches two enrolled hosts is listed as such (fleet.c
+ * keeps it unjoined): in the text's hosts not determined and in the JSON. */
+static void test_expected_ambiguous(void **state)
+{
+	(void)state;
+	struct excise_fleet_list *l = list_new(false);
+	struct excise_fleet_host *h = &l->rows[l->n - 1];
+	free(h->host_id);
+	h->host_id = NULL;
+	h->facts.enrolled = false;
+	h->expected_matches = 2;
+	assert_int_equal(excise_fleet_count(l), 0);
+	char *txt = render(EXCISE_FREPORT_DAY30, EXCISE_FREPORT_TEXT, l, NULL, NULL, 0);
+	assert_non_null(strstr(txt, "(expected; its name matches 2 enrolled hosts: ambiguous, not joined)"));
+	free(txt);
+	char *js = render(EXCISE_FREPORT_DAY30, EXCISE_FREPORT_JSON, l, NULL, NULL, 0);
+	assert_non_null(strstr(js, "\"expected_matches\": 2"));
+	free(js);
+	js = render(EXCISE_FREPORT_HOSTS, EXCISE_FREPORT_JSON, l, NULL, NULL, 0);
+	assert_non_null(strstr(js, "\"expected_matches\":2"));
+	free(js);
+	excise_fleet_list_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_text_and_none_found),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_expected_ambiguous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

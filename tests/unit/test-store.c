@@ -16,12 +16,15 @@
 #include <string.h>
 #include <pthread.h>
 #include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "excise/catalog.h"
+#include "excise/fleet.h"
 #include "excise/limits.h"
 #include "excise/store.h"
 #include "fleet/db.h"
@@ -1041,6 +1044,222 @@ static void test_inventory_import(void **state)
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'inventory.import'"), 2);
 }
 
+
+/* ---- reading only (excise report) ---- */
+
+static struct excise_store_opts ro_opts(struct fx *f)
+{
+	struct excise_store_opts o = opts(f);
+	o.read_only = true;
+	return o;
+}
+
+/* A list of dhs-bod-17-01 from store `st`: its rows as "name=state[ matches]" sorted, into out. */
+static void list_of(struct fx *f, struct excise_store *st, char *out, size_t size)
+{
+	struct excise_fleet_query q = { .directive = "dhs-bod-17-01", .state = -1, .now = T(3) };
+	struct excise_fleet_list *l = NULL;
+	if (excise_fleet_hosts(st, f->cat, &q, &l, &f->err) < 0)
+		fail_msg("list: %s", f->err.msg);
+	size_t n = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s %s=%s%s", i ? ", " : "", l->rows[i].org_unit,
+				      l->rows[i].hostname, excise_fleet_state_name(l->rows[i].state),
+				      l->rows[i].host_id ? "" : l->rows[i].expected_matches ? " (ambiguous)" : " (expected)");
+	assert_true(n < size);
+	assert_int_equal(l->totals.rows, l->n);
+	excise_fleet_list_free(l);
+}
+
+static void test_read_only(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = ro_opts(f);
+	if (!f->be->pg_url) {
+		/* a missing file: an error naming it, nothing created */
+		assert_true(excise_store_open(f->url, &o, &f->st, &f->err) < 0);
+		assert_null(f->st);
+		assert_non_null(strstr(f->err.msg, f->url));
+		assert_int_equal(access(f->url, F_OK), -1);
+	}
+	open_store(f);
+	char *h = host(f, "m-ro-1");
+	submit_ok(f, h, report("m-ro-1", "r-1", TIMES[0], false, "kesl", "definitive"));
+	excise_store_close(f->st);
+	f->st = NULL;
+	char want[512];
+	{
+		struct excise_store *rw = NULL;
+		struct excise_store_opts w = opts(f);
+		assert_int_equal(excise_store_open(f->url, &w, &rw, &f->err), 0);
+		list_of(f, rw, want, sizeof(want));
+		excise_store_close(rw);
+	}
+	assert_string_equal(want, "agency/bureau/site m-ro-1=identified");
+	/* SQLite: the file read-only in a read-only folder, no -wal or -shm beside it */
+	char wal[600], shm[600];
+	snprintf(wal, sizeof(wal), "%s-wal", f->url);
+	snprintf(shm, sizeof(shm), "%s-shm", f->url);
+	struct stat before, after;
+	if (!f->be->pg_url) {
+		assert_int_equal(access(wal, F_OK), -1);
+		assert_int_equal(chmod(f->url, 0444), 0);
+		assert_int_equal(chmod(f->dir, 0555), 0);
+		assert_int_equal(stat(f->url, &before), 0);
+	}
+	o = ro_opts(f);
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	char got[512];
+	list_of(f, f->st, got, sizeof(got));
+	assert_string_equal(got, want);
+	/* every write refused, and said so */
+	char *secret = NULL, *sid = NULL;
+	assert_int_equal(excise_store_secret_create(f->st, "agency", 2000000000, "x", 1700000000, &secret, &sid, &f->err),
+			 -EXCISE_E_REFUSED);
+	assert_non_null(strstr(f->err.msg, "read-only"));
+	assert_int_equal(excise_store_host_retire(f->st, h, "gone", "alice", 1700000000, &f->err), -EXCISE_E_REFUSED);
+	struct excise_submit_result res;
+	char *doc = report("m-ro-1", "r-2", TIMES[1], false, NULL, NULL);
+	assert_int_equal(excise_store_submit(f->st, h, doc, strlen(doc), 1800000000, &res, &f->err), -EXCISE_E_REFUSED);
+	free(doc);
+	struct excise_enroll_req q = { .secret = "exs1_x", .machine_id = "m-ro-2", .hostname = "n" };
+	char *nid = NULL;
+	uint8_t key[EXCISE_HOST_KEY_BYTES];
+	assert_int_equal(excise_store_enroll(f->st, &q, 1700000000, &nid, key, &f->err), -EXCISE_E_REFUSED);
+	excise_store_close(f->st);
+	f->st = NULL;
+	if (!f->be->pg_url) {
+		assert_int_equal(stat(f->url, &after), 0);
+		assert_int_equal(after.st_size, before.st_size);
+		assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+		assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+		assert_int_equal(access(wal, F_OK), -1);
+		assert_int_equal(access(shm, F_OK), -1);
+		/* as a user who may not write there (root may): the same list, in a child */
+		if (geteuid() == 0) {
+			pid_t pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0) {
+				struct excise_store *st = NULL;
+				char g[512];
+				int ok = setgid(65534) == 0 && setuid(65534) == 0 && access(f->dir, W_OK) < 0 &&
+					 excise_store_open(f->url, &o, &st, &f->err) == 0;
+				if (ok) {
+					list_of(f, st, g, sizeof(g));
+					ok = !strcmp(g, want);
+				}
+				excise_store_close(st);
+				_exit(ok ? 0 : 1);
+			}
+			int status = 0;
+			assert_int_equal(waitpid(pid, &status, 0), pid);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			assert_int_equal(access(wal, F_OK), -1);
+			assert_int_equal(access(shm, F_OK), -1);
+		}
+		assert_int_equal(chmod(f->dir, 0700), 0);
+		assert_int_equal(chmod(f->url, 0600), 0);
+	}
+	free(h);
+}
+
+/* A database of schema version 1: the store's own, its version-2 changes undone. */
+static void to_version_1(struct fx *f)
+{
+	q_exec(f, "DROP INDEX status_change_host; DROP INDEX document_latest;"
+		  " CREATE INDEX document_host_kind ON document(host_id, kind, created);"
+		  " DELETE FROM schema_version WHERE version > 1");
+}
+
+static void test_migrate_v1(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *a = host(f, "m-v1-a"), *b = host(f, "m-v1-b");
+	submit_ok(f, a, report("m-v1-a", "r-1", TIMES[0], false, "kesl", "definitive"));
+	submit_ok(f, b, report("m-v1-b", "r-2", TIMES[0], false, NULL, NULL));
+	submit_ok(f, b, report("m-v1-b", "r-3", TIMES[1], false, NULL, NULL));
+	char want[512];
+	list_of(f, f->st, want, sizeof(want));
+	excise_store_close(f->st);
+	f->st = NULL;
+	to_version_1(f);
+	int64_t docs = q_int(f, "SELECT COUNT(*) FROM document"), changes = q_int(f, "SELECT COUNT(*) FROM status_change");
+	/* read-only: refused, saying what to do, nothing changed */
+	struct excise_store_opts o = ro_opts(f);
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), -EXCISE_E_CORRUPT);
+	assert_null(f->st);
+	assert_non_null(strstr(f->err.msg, "schema version 1"));
+	assert_non_null(strstr(f->err.msg, "excise serve"));
+	assert_int_equal(q_int(f, "SELECT MAX(version) FROM schema_version"), 1);
+	/* opened for writing: migrated, the data as it was */
+	open_store(f);
+	assert_int_equal(q_int(f, "SELECT MAX(version) FROM schema_version"), SCHEMA_VERSION);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), docs);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change"), changes);
+	assert_int_equal(docs, 3);
+	excise_store_close(f->st);
+	f->st = NULL;
+	o = ro_opts(f);
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	char got[512];
+	list_of(f, f->st, got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_string_equal(got, "agency/bureau/site m-v1-a=identified, agency/bureau/site m-v1-b=clean");
+	free(a);
+	free(b);
+}
+
+/* Expected hosts matched to the enrolled ones of their org unit (docs/fleet.md). */
+static void test_inventory_match(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *sec = new_secret(f, "agency/bureau", NULL);
+	const char *names[] = { "web01.example.gov", "DB02", "app.one.example", "app.two.example", "Mail.Example.Gov" };
+	char *ids[5];
+	for (int i = 0; i < 5; i++) {
+		char mid[32];
+		snprintf(mid, sizeof(mid), "m-inv-%d", i);
+		ids[i] = enroll(f, sec, mid, names[i], NULL);
+	}
+	free(sec);
+	const char csv[] = "agency/bureau,WEB01\n"              /* a short name, another case: web01.example.gov */
+			   "agency/bureau,db02.example.gov\n"   /* an FQDN whose first label is DB02 */
+			   "agency/bureau,app\n"                /* two hosts' first label: ambiguous */
+			   "agency/bureau,mail.example.gov\n"   /* the same name, another case */
+			   "agency/bureau,web01.other.gov\n"    /* another domain: not web01.example.gov */
+			   "agency/bureau,nothere\n"            /* no such host */
+			   "agency/other,web01\n";              /* another org unit: not matched */
+	size_t rows = 0;
+	assert_int_equal(excise_store_inventory_import(f->st, csv, strlen(csv), "alice", 1700000000, &rows, NULL, &f->err),
+			 0);
+	assert_int_equal(rows, 7);
+	char got[1024];
+	list_of(f, f->st, got, sizeof(got));
+	assert_string_equal(got, "agency/bureau DB02=never_reported, agency/bureau Mail.Example.Gov=never_reported, "
+				 "agency/bureau app=never_reported (ambiguous), "
+				 "agency/bureau app.one.example=never_reported, agency/bureau app.two.example=never_reported, "
+				 "agency/bureau nothere=never_reported (expected), "
+				 "agency/bureau web01.example.gov=never_reported, "
+				 "agency/bureau web01.other.gov=never_reported (expected), "
+				 "agency/other web01=never_reported (expected)");
+	/* the ambiguous row says how many hosts it matches; the totals count it as not determined */
+	struct excise_fleet_query q = { .directive = "dhs-bod-17-01", .state = -1, .now = T(3) };
+	struct excise_fleet_list *l = NULL;
+	assert_int_equal(excise_fleet_hosts(f->st, f->cat, &q, &l, &f->err), 0);
+	size_t amb = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->rows[i].host_id && !strcmp(l->rows[i].hostname, "app"))
+			amb = l->rows[i].expected_matches;
+	assert_int_equal(amb, 2);
+	assert_int_equal(l->totals.not_determined, 9);
+	excise_fleet_list_free(l);
+	for (int i = 0; i < 5; i++)
+		free(ids[i]);
+}
+
 static void test_prune(void **state)
 {
 	struct fx *f = *state;
@@ -1351,6 +1570,9 @@ static void test_limits(void **state)
 	X(test_retire_comes_back)                                                                              \
 	X(test_exemption)                                                                                      \
 	X(test_inventory_import)                                                                               \
+	X(test_inventory_match)                                                                                \
+	X(test_read_only)                                                                                      \
+	X(test_migrate_v1)                                                                                     \
 	X(test_prune)                                                                                          \
 	X(test_real_documents)                                                                                 \
 	X(test_failed_group)                                                                                   \

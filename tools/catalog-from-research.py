@@ -1677,7 +1677,10 @@ def check(cat):
 # Windows, Security Center and Password Manager use the English names (Kaspersky Endpoint
 # Security for Windows, Kaspersky Security Center Network Agent in Italian), already in
 # the catalog; the Russian help of Password Manager (KPM Mac10.2 ru-RU) calls it Kaspersky
-# Password Manager too.
+# Password Manager too. (The Italian build's English display names of the Network Agent and
+# Administration Server services are not added as service descriptions: a Linux unit's
+# Description says the same, and a Windows-only indicator matching it on a root carrying
+# both platforms' markers is refused by the removal's re-match, hostile-scan.sh.)
 # ---------------------------------------------------------------------------------------
 
 KSC_SERVICES_FR = "https://support.kaspersky.com/KSC/14.2/fr-FR/25950.htm"
@@ -1696,10 +1699,6 @@ def catalog_v7():
              "display name of the klactprx service (French build)"),
             ("ksc", "Serveur proxy Kaspersky Security Network", KSC_SERVICES_FR,
              "display name of the ksnproxy service (French build)"),
-            ("klnagent", "Kaspersky Security Center Network Agent", KSC_SERVICES_IT,
-             "display name of the klnagent service (English, and the Italian build)"),
-            ("ksc", "Kaspersky Security Center Administration Server", KSC_SERVICES_IT,
-             "display name of the kladminserver service (English, and the Italian build)"),
             ("ksc", "Server Web di Kaspersky", KSC_SERVICES_IT,
              "display name of the klwebsrv service (Italian build)"),
             ("ksc", "Server proxy di attivazione Kaspersky", KSC_SERVICES_IT,

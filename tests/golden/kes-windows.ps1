@@ -101,7 +101,7 @@ function Step2 {
 }
 
 # step 3: stop-service klnagent
-# evidence: win-services service klnagent @HKLM\SYSTEM\CurrentControlSet\Services\klnagent [klnagent.service.klnagent, strong]; win-services service Kaspersky Security Center Network Agent @HKLM\SYSTEM\CurrentControlSet\Services\klnagent [klnagent.service.description.kaspersky-security-center-network-agent, strong]
+# evidence: win-services service klnagent @HKLM\SYSTEM\CurrentControlSet\Services\klnagent [klnagent.service.klnagent, strong]
 function Step3 {
     $svc = Get-Service -Name 'klnagent' -ErrorAction SilentlyContinue
     if (-not $svc) { Write-Log '  not installed'; return }

@@ -688,13 +688,18 @@ static void drive(bool enroll, struct stats *s)
 					rq_push(job, now + backoff(jobs[job].attempts));
 			}
 		}
-		/* sleep until an answer, the next scheduled start, or a retry's time */
+		/* sleep until an answer, the next scheduled start (when a connection is free for it),
+		 * or a retry's time; with --rate at least 1 ms, the starts due by then made together
+		 * (each still timed from its own schedule): never a busy loop that takes the CPU the
+		 * collector on the same machine needs */
 		double wake = now + 0.05;
-		if (opt.rate && issued < limit)
+		if (opt.rate && issued < limit && inflight < opt.conc)
 			wake = start + (double)issued / opt.rate < wake ? start + (double)issued / opt.rate : wake;
 		if (rq_len && rq[rq_head].at < wake)
 			wake = rq[rq_head].at;
-		int ms = (int)((wake - now) * 1000.0);
+		int ms = (int)((wake - now) * 1000.0 + 0.999);
+		if (opt.rate && ms < 1)
+			ms = 1;
 		if (timer_at && timer_at < wake)
 			ms = (int)((timer_at - now) * 1000.0 + 0.999);
 		if (inflight < opt.conc && ((issued < limit && !opt.rate) || (rq_len && rq[rq_head].at <= now)))

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/digest.h"
 #include "core/err.h"
 #include "core/limits.h"
 #include "core/macro.h"
@@ -47,6 +48,7 @@
 #define SECRET_PREFIX "exs1_"
 #define HOST_GET_SQL "SELECT machine_id, key_epoch FROM host WHERE id = $1" /* a host's machine id and key epoch */
 #define STORE_CHECKPOINT_MS 200
+#define STORE_WAL_RESTART_FRAMES 1024 /* WAL pages (4 MiB of 4 KiB pages) past which the checkpointer restarts the WAL */
 #define HOST_CACHE_BUCKETS 65536u
 #define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids and keys); then the cache starts again */
 
@@ -127,13 +129,6 @@ static void random_hex(char *out, size_t bytes)
 	uint8_t b[32];
 	randombytes_buf(b, bytes);
 	sodium_bin2hex(out, 2 * bytes + 1, b, bytes);
-}
-
-static void sha256_hex(const char *s, char out[65])
-{
-	uint8_t h[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
-	sodium_bin2hex(out, 65, h, sizeof(h));
 }
 
 static void derive_key(const struct excise_store *st, const char *host_id, int64_t epoch,
@@ -526,8 +521,20 @@ static void *checkpointer_main(void *arg)
 		if (st->stop)
 			break;
 		pthread_mutex_unlock(&st->q_lock);
-		/* busy or failing: the next round tries again, and closing checkpoints */
-		db_exec(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", NULL);
+		/* busy or failing: the next round tries again, and closing checkpoints. Under a
+		 * steady stream a passive checkpoint never reaches the WAL's end, so the WAL
+		 * would only grow, and each commit's sync would then also wait for the file's
+		 * new blocks and the database's written pages (a second and more); past
+		 * STORE_WAL_RESTART_FRAMES the checkpoint waits for the writer's commit and
+		 * restarts the WAL, a stall of what is left to copy (passive rounds copied the
+		 * rest) */
+		struct db_stmt *ck = NULL;
+		int64_t frames = 0;
+		if (db_prepare(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", &ck, NULL) >= 0 && db_step(ck, NULL) == 1)
+			frames = db_column_int64(ck, 1);
+		db_finalize(ck);
+		if (frames > STORE_WAL_RESTART_FRAMES)
+			db_exec(st->ck, "PRAGMA wal_checkpoint(RESTART)", NULL);
 		pthread_mutex_lock(&st->q_lock);
 	}
 	pthread_mutex_unlock(&st->q_lock);
@@ -719,7 +726,10 @@ int excise_store_secret_create(struct excise_store *st, const char *org_unit, in
 	sodium_bin2base64(text + strlen(SECRET_PREFIX), sizeof(text) - strlen(SECRET_PREFIX), raw, sizeof(raw),
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_memzero(raw, sizeof(raw));
-	sha256_hex(text, hash);
+	if (sha256_hex(text, strlen(text), hash) < 0) {
+		sodium_memzero(text, sizeof(text));
+		return err_set(err, -EIO, "secret: its SHA-256 could not be computed");
+	}
 	random_hex(id, 8);
 	char c[24], x[24];
 	snprintf(c, sizeof(c), "%" PRId64, now);
@@ -834,7 +844,8 @@ static int enroll_once(struct excise_store *st, const struct excise_enroll_req *
 		       int64_t *epoch, struct excise_err *err)
 {
 	char hash[65];
-	sha256_hex(q->secret, hash);
+	if (sha256_hex(q->secret, strlen(q->secret), hash) < 0)
+		return err_set(err, -EIO, "enroll: the secret's SHA-256 could not be computed");
 	struct db *db = st->adm;
 	struct db_stmt *s;
 	int r = db_exec(db, begin_sql(db), err);

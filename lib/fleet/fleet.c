@@ -488,6 +488,21 @@ static size_t chain_count(const struct hash *h, const int *next, const char *key
 	return n;
 }
 
+/* Enrolled host `i` (row `h`) put at the head of the chain of its key (its org unit and
+ * the first `len` bytes of its name) in `t`. 0 or -ENOMEM. */
+static int chain_add(struct hash *t, int *next, struct excise_fleet_strings **keys,
+		     const struct excise_fleet_host *h, size_t len, size_t i)
+{
+	int e = 0;
+	const char *k = match_key(keys, h->org_unit, h->hostname, len, &e);
+	struct hash_slot *slot = k ? hash_put(t, k, strlen(k)) : NULL;
+	if (!slot)
+		return -ENOMEM;
+	next[i] = slot->value;
+	slot->value = (int)i;
+	return 0;
+}
+
 /*
  * Each expected host against the enrolled hosts of its org unit, names compared with
  * ASCII letters folded: its full name first; when no enrolled host has it, its short
@@ -512,25 +527,10 @@ static int match_expected(struct excise_fleet_list *l, size_t n_exp)
 		if (!h->host_id || !h->hostname || !h->org_unit)
 			continue;
 		size_t n = strlen(h->hostname), fl = first_label(h->hostname);
-		const char *kf = match_key(&keys, h->org_unit, h->hostname, n, &e);
-		struct hash_slot *sf = kf ? hash_put(&full, kf, strlen(kf)) : NULL;
-		if (!sf) {
-			e = -ENOMEM;
-			break;
-		}
-		next_full[i] = sf->value;
-		sf->value = (int)i;
 		next_label[i] = -1;
-		if (fl == n || !fl)
-			continue;
-		const char *kl = match_key(&keys, h->org_unit, h->hostname, fl, &e);
-		struct hash_slot *sl = kl ? hash_put(&label, kl, strlen(kl)) : NULL;
-		if (!sl) {
-			e = -ENOMEM;
-			break;
-		}
-		next_label[i] = sl->value;
-		sl->value = (int)i;
+		e = chain_add(&full, next_full, &keys, h, n, i);
+		if (!e && fl && fl != n)
+			e = chain_add(&label, next_label, &keys, h, fl, i);
 	}
 	for (size_t i = 0; i < l->n; i++) {
 		struct excise_fleet_host *h = &l->rows[i];

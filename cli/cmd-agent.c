@@ -113,13 +113,13 @@ static void on_flushed(void *ud, const char *file, const struct excise_agent_res
 	}
 }
 
-/* Flush the spool; EXIT_ERROR when it cannot be read or something needs the operator. */
-static int flush(const struct excise_agent_opts *o, bool quiet)
+/* Flush the spool over `conn`; EXIT_ERROR when it cannot be read or something needs the operator. */
+static int flush(const struct excise_agent_opts *o, struct excise_agent_conn *conn, bool quiet)
 {
 	struct flush_ui ui = { o, quiet };
 	struct excise_agent_flush_result fr;
 	struct excise_err err = { 0 };
-	if (excise_agent_flush(o, on_flushed, &ui, &fr, &err) < 0) {
+	if (excise_agent_flush(o, conn, on_flushed, &ui, &fr, &err) < 0) {
 		cli_error("%s", err.msg);
 		return EXIT_ERROR;
 	}
@@ -137,14 +137,22 @@ int cli_submit_report(const char *url, const char *name, const char *json, size_
 	struct excise_agent_result r;
 	struct excise_err err = { 0 };
 	info_out = stderr;
-	if (excise_agent_submit(&o, url, name, json, len, 0, &r, &err) < 0) {
+	/* the report and the spool's flush after it over one connection */
+	struct excise_agent_conn *conn = excise_agent_conn_new();
+	if (!conn) {
+		cli_error("out of memory");
+		return EXIT_ERROR;
+	}
+	if (excise_agent_submit(&o, conn, url, name, json, len, 0, &r, &err) < 0) {
 		cli_error("the report could be neither delivered nor spooled: %s", err.msg);
+		excise_agent_conn_free(conn);
 		return EXIT_ERROR;
 	}
 	if (!quiet || (r.outcome != EXCISE_AGENT_STORED && r.outcome != EXCISE_AGENT_DUPLICATE))
 		(void)report_result(&o, name, &r);
 	if (r.outcome == EXCISE_AGENT_STORED || r.outcome == EXCISE_AGENT_DUPLICATE)
-		(void)flush(&o, true);
+		(void)flush(&o, conn, true);
+	excise_agent_conn_free(conn);
 	return 0;
 }
 
@@ -355,6 +363,7 @@ static char *report_beside(const char *att)
 
 struct submit_state {
 	const struct excise_agent_opts *o;
+	struct excise_agent_conn *conn; /* every document of the command, and the flush after, over it */
 	const char *url;
 	bool down;        /* a document could not be delivered: the rest go to the spool */
 	bool delivered;
@@ -366,8 +375,8 @@ static int submit_one(struct submit_state *st, const char *name, const char *tex
 {
 	struct excise_agent_result r;
 	struct excise_err err = { 0 };
-	if (excise_agent_submit(st->o, st->url, name, text, len, flags | (st->down ? EXCISE_AGENT_SPOOL_ONLY : 0), &r,
-				&err) < 0) {
+	if (excise_agent_submit(st->o, st->conn, st->url, name, text, len,
+				flags | (st->down ? EXCISE_AGENT_SPOOL_ONLY : 0), &r, &err) < 0) {
 		cli_error("%s", err.msg);
 		st->act = true;
 		return EXIT_ERROR;
@@ -451,10 +460,14 @@ int cmd_submit(struct cli_run *run, int argc, char **argv)
 					"keeps its own)");
 			return EXIT_ERROR;
 		}
-		return flush(&o, st.quiet);
+		return flush(&o, NULL, st.quiet);
 	}
 	if (optind >= argc) {
 		cli_usage_error(run, "no document to submit (FILE, RUN_DIR, or --spool)");
+		return EXIT_ERROR;
+	}
+	if (!(st.conn = excise_agent_conn_new())) {
+		cli_error("out of memory");
 		return EXIT_ERROR;
 	}
 	int rc = 0;
@@ -462,7 +475,8 @@ int cmd_submit(struct cli_run *run, int argc, char **argv)
 		if (submit_path(&st, argv[i]))
 			rc = EXIT_ERROR;
 	/* the collector answered: what waited in the spool goes too */
-	if (st.delivered && !st.down && flush(&o, true))
+	if (st.delivered && !st.down && flush(&o, st.conn, true))
 		rc = EXIT_ERROR;
+	excise_agent_conn_free(st.conn);
 	return rc || st.act ? EXIT_ERROR : 0;
 }

@@ -93,16 +93,28 @@ enum {
 	EXCISE_AGENT_SPOOL_ONLY = 1u << 1, /* do not try now: spool it (the collector is known down) */
 };
 
+/* A connection to the collector kept open across the requests of one command
+ * (keep-alive: one libcurl handle, whose connection is used again for the same
+ * collector and opened anew when it was closed). Every excise_agent_submit and
+ * excise_agent_flush given the same one shares it; NULL to either: a connection of its
+ * own, closed when it returns. */
+struct excise_agent_conn;
+EXCISE_API struct excise_agent_conn *excise_agent_conn_new(void); /* NULL: out of memory */
+EXCISE_API void excise_agent_conn_free(struct excise_agent_conn *c); /* NULL is fine */
+/* Connections it opened so far. */
+EXCISE_API unsigned long excise_agent_conn_connections(const struct excise_agent_conn *c);
+
 /* Submit one document (an excise.report/1 or /2, excise.plan/1, excise.removal/1 or
  * excise.attestation/1, by its schema) for the machine it names (host.machine_id),
  * with that machine's enrollment, to `url` (NULL: the enrollment's). Delivered,
  * spooled or rejected as ret->outcome says; < 0 (nothing sent, nothing kept) when
  * the document is not one of those, names no machine, the machine is not enrolled
  * (-EXCISE_E_ABSENT), or it could not be spooled (-EXCISE_E_BUSY: the spool is full
- * of documents that may not be evicted). `name` labels messages. */
-EXCISE_API int excise_agent_submit(const struct excise_agent_opts *o, const char *url, const char *name,
-				   const void *body, size_t len, unsigned flags, struct excise_agent_result *ret,
-				   struct excise_err *err);
+ * of documents that may not be evicted). `name` labels messages. `conn` (may be NULL):
+ * the connection it goes over (excise_agent_conn_new). */
+EXCISE_API int excise_agent_submit(const struct excise_agent_opts *o, struct excise_agent_conn *conn,
+				   const char *url, const char *name, const void *body, size_t len, unsigned flags,
+				   struct excise_agent_result *ret, struct excise_err *err);
 
 /* Called by the flush for each spooled document it considered. */
 typedef void (*excise_agent_flush_fn)(void *userdata, const char *spool_name, const struct excise_agent_result *r);
@@ -110,16 +122,18 @@ typedef void (*excise_agent_flush_fn)(void *userdata, const char *spool_name, co
 struct excise_agent_flush_result {
 	size_t delivered, rejected, failed, deferred, remaining;
 	bool reenroll, tls, auth;
-	unsigned long connections; /* connections opened (the documents of a collector share one: keep-alive) */
+	unsigned long connections; /* connections opened by this flush (the documents of a collector share one:
+				    * keep-alive; none when the connection it was given was still open) */
 };
 
 /* Send the spool's due documents, oldest first, over one connection a collector kept
- * open across them (keep-alive); a collector that cannot be reached,
+ * open across them (keep-alive; `conn`, or one of its own when NULL); a collector that cannot be reached,
  * is busy (429) or failing (5xx) is not tried again in this flush (its later documents
  * are deferred). A failed document's next try is backed off (excise_agent_backoff),
  * or set by the collector's Retry-After. 0, or < 0 when the spool cannot be read. */
-EXCISE_API int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn fn, void *userdata,
-				  struct excise_agent_flush_result *ret, struct excise_err *err);
+EXCISE_API int excise_agent_flush(const struct excise_agent_opts *o, struct excise_agent_conn *conn,
+				  excise_agent_flush_fn fn, void *userdata, struct excise_agent_flush_result *ret,
+				  struct excise_err *err);
 
 /* The delay before the try after `attempts` failed ones (1, 2, ...): exponential
  * backoff with full jitter, `rnd` scaled into [0, min(cap, base * 2^(attempts-1))]

@@ -47,6 +47,11 @@ struct http_client {
 };
 void http_client_done(struct http_client *cl);
 
+/* The API's connection (include/excise/agent.h) is a client. */
+struct excise_agent_conn {
+	struct http_client http;
+};
+
 /* POST `body` to the collector's `path` ("/v1/enroll", "/v1/submit"), signed with `key`
  * as `host_id` when `key` is not NULL, through the client `cl` (NULL: a connection of
  * its own). 0 with *resp filled (whatever the status), or < 0 when the request could

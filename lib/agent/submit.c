@@ -33,6 +33,24 @@ const char *excise_agent_outcome_name(enum excise_agent_outcome o)
 	return "?";
 }
 
+struct excise_agent_conn *excise_agent_conn_new(void)
+{
+	return calloc(1, sizeof(struct excise_agent_conn));
+}
+
+void excise_agent_conn_free(struct excise_agent_conn *c)
+{
+	if (!c)
+		return;
+	http_client_done(&c->http);
+	free(c);
+}
+
+unsigned long excise_agent_conn_connections(const struct excise_agent_conn *c)
+{
+	return c ? c->http.connects : 0;
+}
+
 static struct http_conn conn_of(const struct enrollment *e, const char *url)
 {
 	return (struct http_conn){ .url = url ? url : e->url, .ca_file = e->ca_file, .pin = e->pin };
@@ -140,8 +158,9 @@ static int attempt(const struct excise_agent_opts *o, struct http_client *cl, co
 	return 0;
 }
 
-int excise_agent_submit(const struct excise_agent_opts *o, const char *url, const char *name, const void *body,
-			size_t len, unsigned flags, struct excise_agent_result *ret, struct excise_err *err)
+int excise_agent_submit(const struct excise_agent_opts *o, struct excise_agent_conn *conn, const char *url,
+			const char *name, const void *body, size_t len, unsigned flags, struct excise_agent_result *ret,
+			struct excise_err *err)
 {
 	*ret = (struct excise_agent_result){ 0 };
 	struct agent_doc d;
@@ -158,7 +177,7 @@ int excise_agent_submit(const struct excise_agent_opts *o, const char *url, cons
 	int64_t delay = 0;
 	unsigned attempts = 0;
 	if (!(flags & EXCISE_AGENT_SPOOL_ONLY)) {
-		r = attempt(o, NULL, &e, url, body, len, 0, ret, &cls, &delay, err);
+		r = attempt(o, conn ? &conn->http : NULL, &e, url, body, len, 0, ret, &cls, &delay, err);
 		attempts = 1;
 	} else {
 		ret->outcome = EXCISE_AGENT_SPOOLED;
@@ -240,8 +259,8 @@ static bool listed(char **v, size_t n, const char *s)
 	return false;
 }
 
-int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn fn, void *userdata,
-		       struct excise_agent_flush_result *ret, struct excise_err *err)
+int excise_agent_flush(const struct excise_agent_opts *o, struct excise_agent_conn *conn, excise_agent_flush_fn fn,
+		       void *userdata, struct excise_agent_flush_result *ret, struct excise_err *err)
 {
 	*ret = (struct excise_agent_flush_result){ 0 };
 	struct spool s;
@@ -255,9 +274,10 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 		return err_set(err, -ENOMEM, "out of memory");
 	}
 	int64_t now = agent_now();
-	/* one connection for the whole flush (keep-alive), each document still answered,
-	 * classified and backed off on its own */
-	struct http_client client = { 0 };
+	/* one connection for the whole flush (keep-alive; the caller's, which may be open
+	 * already), each document still answered, classified and backed off on its own */
+	struct http_client own = { 0 }, *client = conn ? &conn->http : &own;
+	unsigned long connects0 = client->connects;
 	for (size_t i = 0; i < s.n && r >= 0; i++) {
 		struct spool_entry *en = &s.v[i];
 		struct excise_agent_result res = { .attempts = en->meta.attempts, .next_try = en->meta.next_try };
@@ -292,7 +312,7 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 			int64_t delay;
 			r = spool_read_body(&s, en, &body, &len, err);
 			if (r >= 0)
-				r = attempt(o, &client, &e, url, body, len, en->meta.attempts, &res, &cls, &delay, err);
+				r = attempt(o, client, &e, url, body, len, en->meta.attempts, &res, &cls, &delay, err);
 			free(body);
 			if (r >= 0 && (res.outcome == EXCISE_AGENT_STORED || res.outcome == EXCISE_AGENT_DUPLICATE)) {
 				r = spool_remove(&s, en, err);
@@ -325,8 +345,8 @@ int excise_agent_flush(const struct excise_agent_opts *o, excise_agent_flush_fn 
 			fn(userdata, en->file, &res);
 		enrollment_done(&e);
 	}
-	ret->connections = client.connects;
-	http_client_done(&client);
+	ret->connections = client->connects - connects0;
+	http_client_done(&own);
 	for (size_t i = 0; i < n_down; i++)
 		free(down[i]);
 	free(down);

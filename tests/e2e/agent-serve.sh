@@ -168,5 +168,32 @@ for i in 4 5 6 7; do
 	id=$(jq_py "$T/r$i.json" 'r["report_id"]')
 	check_eq "r$i in the database once" "$(db "select count(*) from document where doc_id = '$id'")" 1
 done
+# ---------------------------------------------------------------- one connection a command
+# excise submit FILE... sends its documents (and the flush after them) over one
+# connection; scan --submit its report and the spool's flush after it.
+for i in 8 9 10 11; do "$EXCISE" scan --root "$ROOT" --format json -o "$T/r$i.json" -q >/dev/null 2>&1; done
+before=$(wc -l <"$T/relay.log")
+expect "submit of three reports through the relay: each stored" 0 "stored report.*stored report.*stored report" \
+	bash -c '"$0" submit --url "$1" "$2" "$3" "$4" 2>&1 | tr "\n" " "' "$EXCISE" "$RURL" "$T/r8.json" "$T/r9.json" "$T/r10.json"
+check_eq "... over one connection" "$(($(wc -l <"$T/relay.log") - before))" 1
+kill9
+expect "the collector down: one report spooled for the relay's URL" 0 "kept in the spool" \
+	"$EXCISE" submit --url "$RURL" "$T/r11.json"
+start "127.0.0.1:$PORT" || { echo "Bail out! the collector did not start a third time"; exit 1; }
+for f in "$SPOOL"/*.spool; do
+	py -c 'import json,sys
+p=sys.argv[1]; b=open(p,"rb").read(); i=b.index(b"\n"); m=json.loads(b[:i]); m["next_try"]=0
+open(p,"wb").write(json.dumps(m).encode()+b[i:])' "$f"
+done
+before=$(wc -l <"$T/relay.log")
+rc=0
+"$EXCISE" scan --root "$ROOT" --submit "$RURL" --format json -o "$T/r12.json" 2>"$T/s12.err" >/dev/null || rc=$?
+check_eq "scan --submit through the relay: its report stored, the spooled one delivered by the flush after" \
+	"$rc:$(grep -c 'stored report' "$T/s12.err"):$(ls "$SPOOL"/*.spool 2>/dev/null | wc -l)" 1:1:0
+check_eq "... both over one connection" "$(($(wc -l <"$T/relay.log") - before))" 1
+for i in 8 9 10 11 12; do
+	id=$(jq_py "$T/r$i.json" 'r["report_id"]')
+	check_eq "r$i in the database once" "$(db "select count(*) from document where doc_id = '$id'")" 1
+done
 kill9
 done_testing

@@ -24,6 +24,7 @@
 const char cmd_serve_help[] =
 	"usage: excise serve [--config FILE] [--listen ADDR:PORT] [--db PATH|URL] [--state-dir DIR]\n"
 	"                    [--tls-cert FILE --tls-key FILE | --plain-http] [--master-key FILE]\n"
+	"                    [--pg-writers N]\n"
 	"       excise serve secret create --org-unit AGENCY[/BUREAU[/SITE]] [--expires 30d] [--note TEXT]\n"
 	"       excise serve secret list\n"
 	"       excise serve secret revoke ID\n"
@@ -46,6 +47,8 @@ const char cmd_serve_help[] =
 	"  --tls-cert FILE, --tls-key FILE  the certificate and key to serve HTTPS with (PEM)\n"
 	"  --plain-http         serve HTTP without TLS (behind a TLS proxy, or on loopback)\n"
 	"  --master-key FILE    the 32-byte key host keys are derived from (default STATE/master.key)\n"
+	"  --pg-writers N       PostgreSQL: writer threads, each with its connection (1 to 32, default 4;\n"
+	"                       a host's documents always on one); SQLite has one writer\n"
 	"  --org-unit PATH      secret create: the org unit a host enrolled with it joins\n"
 	"  --expires N[smhd]    secret create: how long it is valid (default 30d)\n"
 	"  --note TEXT          secret create: a note shown by secret list\n"
@@ -59,7 +62,7 @@ const char cmd_serve_help[] =
 
 enum {
 	OPT_CONFIG = OPT_VERB, OPT_LISTEN, OPT_DB, OPT_STATE, OPT_CERT, OPT_KEY, OPT_PLAIN, OPT_MASTER,
-	OPT_ORG, OPT_EXPIRES, OPT_NOTE, OPT_REASON, OPT_APPROVER, OPT_BY,
+	OPT_ORG, OPT_EXPIRES, OPT_NOTE, OPT_REASON, OPT_APPROVER, OPT_BY, OPT_PG_WRITERS,
 };
 
 static const struct option serve_options[] = {
@@ -77,13 +80,34 @@ static const struct option serve_options[] = {
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "approver", required_argument, NULL, OPT_APPROVER },
 	{ "by", required_argument, NULL, OPT_BY },
+	{ "pg-writers", required_argument, NULL, OPT_PG_WRITERS },
 	{ 0 },
 };
 
 struct serve_args {
 	const char *config, *listen, *db, *state, *cert, *key, *master, *org, *expires, *note, *reason, *approver, *by;
+	unsigned pg_writers; /* 0: not given */
 	bool plain;
 };
+
+static bool is_pg_url(const char *url)
+{
+	return url && (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11));
+}
+
+/* --pg-writers N: 1 to EXCISE_STORE_MAX_WRITERS, or 0 (said) */
+static unsigned pg_writers_arg(struct cli_run *run, const char *v)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long n = *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
+	if (errno || !end || *end || n < 1 || n > EXCISE_STORE_MAX_WRITERS) {
+		cli_usage_error(run, "--pg-writers '%s': expected a number of writer threads from 1 to %u "
+				     "(EXCISE_STORE_MAX_WRITERS)", v, EXCISE_STORE_MAX_WRITERS);
+		return 0;
+	}
+	return (unsigned)n;
+}
 
 static int set_str(char **dst, const char *v)
 {
@@ -112,6 +136,8 @@ static int serve_config(const struct serve_args *a, struct excise_serve_config *
 	if ((a->db && set_str(&c->database, a->db)) || (a->state && set_str(&c->state_dir, a->state)) ||
 	    (a->master && set_str(&c->master_key_file, a->master)))
 		return EXIT_ERROR;
+	if (a->pg_writers)
+		c->limits.pg_writers = a->pg_writers;
 	if (a->cert) {
 		if (set_str(&c->tls_cert, a->cert) || set_str(&c->tls_key, a->key))
 			return EXIT_ERROR;
@@ -127,6 +153,11 @@ static int serve_config(const struct serve_args *a, struct excise_serve_config *
 	bool made = false;
 	if (excise_serve_prepare(c, &made, &err) < 0) {
 		cli_error("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (a->pg_writers && !is_pg_url(c->database)) {
+		cli_error("--pg-writers: the database '%s' is SQLite, which has one writer (it applies to a "
+			  "postgresql:// database)", c->database);
 		return EXIT_ERROR;
 	}
 	if (made)
@@ -150,6 +181,7 @@ static int open_store(struct cli_run *run, const struct excise_serve_config *c, 
 		.batch_wait_ms = c->limits.batch_wait_ms,
 		.queue_max = c->limits.queue_max,
 		.sync_normal = c->sync_normal,
+		.pg_writers = c->limits.pg_writers,
 	};
 	int r = excise_store_open(c->database, &so, st, &err);
 	explicit_bzero(key, sizeof(key));
@@ -210,6 +242,12 @@ static int run_server(struct cli_run *run, struct excise_serve_config *c)
 	int rc = open_store(run, c, &st);
 	if (rc)
 		goto out;
+	struct excise_store_stats ss;
+	excise_store_stats(st, &ss);
+	char sline[120];
+	snprintf(sline, sizeof(sline), "store: %s, %u writer%s", excise_store_backend(st), ss.writers,
+		 ss.writers == 1 ? "" : "s");
+	log_line(NULL, sline);
 	int64_t now = (int64_t)time(NULL);
 	char *secret = NULL, *id = NULL;
 	int first = excise_serve_first_secret(st, c->state_dir, now, (int64_t)FIRST_SECRET_DAYS * 86400, &secret, &id,
@@ -276,8 +314,7 @@ static int run_server(struct cli_run *run, struct excise_serve_config *c)
 		break;
 	}
 	struct excise_serve_stats stats;
-	excise_serve_stats(srv, &stats);
-	excise_serve_stop(srv);
+	excise_serve_stop_stats(srv, &stats); /* counted after the drain: what was in flight too */
 	char line[200];
 	snprintf(line, sizeof(line), "stopped: %" PRIu64 " requests, %" PRIu64 " stored, %" PRIu64 " duplicates, %" PRIu64
 		 " refused, %" PRIu64 " busy", stats.requests, stats.stored, stats.duplicates, stats.refused, stats.busy);
@@ -566,6 +603,10 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 		case OPT_REASON: a.reason = optarg; break;
 		case OPT_APPROVER: a.approver = optarg; break;
 		case OPT_BY: a.by = optarg; break;
+		case OPT_PG_WRITERS:
+			if (!(a.pg_writers = pg_writers_arg(run, optarg)))
+				return EXIT_ERROR;
+			break;
 		default: return run->exit;
 		}
 	}

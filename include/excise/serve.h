@@ -46,6 +46,10 @@ struct excise_serve_limits {
 	unsigned queue_max;            /* the store's write queue (0: the store's default) */
 	unsigned batch_max;            /* documents per group commit (0: the store's default) */
 	unsigned batch_wait_ms;        /* (0: the store's default) */
+	unsigned pg_writers;           /* PostgreSQL writer threads (0: EXCISE_STORE_PG_WRITERS; at most
+	                                * EXCISE_STORE_MAX_WRITERS; SQLite has one) */
+	unsigned rate_hosts;           /* hosts the rate counts in one minute, EXCISE_MAX_SERVE_RATE_HOSTS (one
+	                                * beyond: 429 until the minute ends) */
 };
 
 /* Everything `excise serve` runs with: the config file's members, then the flags. */
@@ -129,6 +133,8 @@ struct excise_serve_stats {
 	uint64_t requests, stored, duplicates, refused, busy;
 };
 EXCISE_API void excise_serve_stats(const struct excise_serve *s, struct excise_serve_stats *ret);
+/* excise_serve_stop, and the counts once what was in flight is done (ret may be NULL). */
+EXCISE_API void excise_serve_stop_stats(struct excise_serve *s, struct excise_serve_stats *ret);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,7 @@ void excise_serve_config_init(struct excise_serve_config *c)
 			.idle_seconds = EXCISE_MAX_SERVE_IDLE_SECONDS,
 			.request_seconds = EXCISE_MAX_SERVE_REQUEST_SECONDS,
 			.host_per_minute = EXCISE_MAX_SERVE_HOST_PER_MINUTE,
+			.rate_hosts = EXCISE_MAX_SERVE_RATE_HOSTS,
 		},
 	};
 }
@@ -142,6 +143,8 @@ static const struct doc_field limit_fields[] = {
 	LIMIT("queue", queue_max, doc_unsigned, 0, 10000000),
 	LIMIT("batch", batch_max, doc_unsigned, 0, 100000),
 	LIMIT("batch_wait_ms", batch_wait_ms, doc_unsigned, 0, 10000),
+	LIMIT("pg_writers", pg_writers, doc_unsigned, 0, EXCISE_STORE_MAX_WRITERS),
+	LIMIT("rate_hosts", rate_hosts, doc_unsigned, 1, EXCISE_MAX_SERVE_RATE_HOSTS),
 	{ 0 },
 };
 static const struct doc_table limit_table = { .fields = limit_fields, .unknown = DOC_UNKNOWN_REFUSE };

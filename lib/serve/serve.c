@@ -67,8 +67,9 @@ static void rate_clear(struct rate *r)
 	r->n = 0;
 }
 
-/* Count a request of `host`: 0 within the limit, else the seconds until the next minute. */
-static unsigned rate_hit(struct rate *r, const char *host, int64_t now, unsigned per_minute)
+/* Count a request of `host`: 0 within the limit, else the seconds until the next minute
+ * (a host not yet counted when `max_hosts` are: refused too). */
+static unsigned rate_hit(struct rate *r, const char *host, int64_t now, unsigned per_minute, size_t max_hosts)
 {
 	if (per_minute == 0)
 		return 0;
@@ -86,7 +87,7 @@ static unsigned rate_hit(struct rate *r, const char *host, int64_t now, unsigned
 			ret = wait;
 		else
 			r->counts[s->value]++;
-	} else if (r->n >= EXCISE_MAX_SERVE_RATE_HOSTS) {
+	} else if (r->n >= max_hosts) {
 		ret = wait;
 	} else {
 		if (r->n == r->cap) {
@@ -519,7 +520,7 @@ static enum MHD_Result answer_submit(struct req *q)
 						  s->replay_window, &err) < 0)
 			return send_error(q, 401, err.msg, false, 0, NULL);
 	}
-	unsigned wait = rate_hit(&s->rate, q->host, now, s->lim.host_per_minute);
+	unsigned wait = rate_hit(&s->rate, q->host, now, s->lim.host_per_minute, s->lim.rate_hosts);
 	if (wait)
 		return send_error(q, 429, "too many requests from this host this minute", false, wait, NULL);
 	int r = excise_store_submit_async(s->store, q->host, q->body.p, q->body.n, now, on_stored, q, &err);
@@ -897,6 +898,11 @@ int excise_serve_reload(struct excise_serve *s, const char *cert_pem, const char
 
 void excise_serve_stop(struct excise_serve *s)
 {
+	excise_serve_stop_stats(s, NULL);
+}
+
+void excise_serve_stop_stats(struct excise_serve *s, struct excise_serve_stats *ret)
+{
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->mu);
@@ -906,6 +912,8 @@ void excise_serve_stop(struct excise_serve *s)
 		pthread_join(s->drains[i], NULL);
 	s->n_drains = 0;
 	pthread_mutex_unlock(&s->mu);
+	if (ret) /* the requests drained counted too */
+		excise_serve_stats(s, ret);
 	if (s->fd >= 0)
 		close(s->fd);
 	rate_clear(&s->rate);

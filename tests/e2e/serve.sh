@@ -388,6 +388,52 @@ check_eq "... and refuses the old key from then on" "$(st "$a")" 401
 kill -TERM "$PID_A" "$PID_B"
 wait "$PID_A" "$PID_B"
 
+# ---------- the store's writers: --pg-writers ----------
+# PostgreSQL: N writer threads (each host's documents on one, in order: the store-pg unit
+# test's writers_order_per_host); hosts submitting at once, every document stored once.
+# SQLite has one writer: the option is refused there.
+if [ -n "$DB" ]; then
+	cat >"$T/pgw.json" <<EOF
+{"listen": "127.0.0.1:0", "plain_http": true, "state_dir": "$T/state5", "limits": {"pg_writers": 2}}
+EOF
+	start pgw --config "$T/pgw.json" --pg-writers 3 || { echo "Bail out! the collector with 3 writers did not start"; exit 1; }
+	BASE=http://127.0.0.1:$PORT CA=-
+	check "--pg-writers 3 (over the config's 2): the store runs 3 writers" grep -q "store: postgresql, 3 writers" "$T/pgw.err"
+	SECRET=$(adm secret create --org-unit agency | sed -n 's/^secret (shown this once): //p')
+	for h in 1 2 3 4 5 6; do
+		cl enroll "$SECRET" "m-pgw-$h" "pgw-$h" "$T/pgw-$h.json" >/dev/null
+		for k in 1 2 3; do
+			py -c 'import json, sys; r = json.load(open(sys.argv[1])); r["host"]["machine_id"] = sys.argv[3]
+r["report_id"] = "00000000-0000-4000-a%03d-%012d" % (int(sys.argv[4]), int(sys.argv[5]))
+open(sys.argv[2], "w").write(json.dumps(r))' "$T/report.json" "$T/pgw-$h-$k.json" "m-pgw-$h" "$h" "$k"
+		done
+	done
+	pids=()
+	for h in 1 2 3 4 5 6; do
+		# python3 itself: the script's one Python (pyserver.py) takes one request at a time
+		( for k in 1 2 3; do python3 "$CLIENT" "$BASE" - submit "$T/pgw-$h.json" "$T/pgw-$h-$k.json"; done \
+			>"$T/pgw-$h.res" 2>&1 ) &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	check_eq "six hosts at once through 3 writers: all 18 documents stored" \
+		"$(cat "$T"/pgw-?.res | cut -d' ' -f1 | sort | uniq -c | tr -s ' ')" " 18 200"
+	check_eq "... each once, three for each of the six hosts" \
+		"$(sql "SELECT count(*) FROM document WHERE doc_id LIKE '00000000-0000-4000-a%'") $(sql "SELECT count(*) FROM (SELECT host_id FROM document WHERE doc_id LIKE '00000000-0000-4000-a%' GROUP BY host_id HAVING count(*) = 3) x")" \
+		"18 6"
+	stop
+else
+	expect "--pg-writers on a SQLite database: refused, saying it has one writer" 2 "SQLite, which has one writer" \
+		"$EXCISE" serve --state-dir "$T/state5" --pg-writers 2
+	check "the first start said its store: sqlite, 1 writer" grep -q "store: sqlite, 1 writer$" "$T/one.err"
+fi
+expect "--pg-writers above EXCISE_STORE_MAX_WRITERS: refused, the bound said" 2 "from 1 to 32" \
+	"$EXCISE" serve "${DBARGS[@]}" --pg-writers 33
+expect "--pg-writers 0: refused" 2 "from 1 to 32" "$EXCISE" serve "${DBARGS[@]}" --pg-writers 0
+expect "--pg-writers not a number: refused" 2 "from 1 to 32" "$EXCISE" serve "${DBARGS[@]}" --pg-writers 3x
+printf '{"limits": {"pg_writers": 33}}' >"$T/bad4.json"
+expect "config: limits.pg_writers over 32 named" 2 "bad4.json.*/limits/pg_writers" "$EXCISE" serve --config "$T/bad4.json"
+
 # ---------- config errors ----------
 printf '{"listen": "127.0.0.1:0", "limits": {"body_byte": 5}}' >"$T/bad1.json"
 expect "config: an unknown member is named, with the file" 2 "bad1.json.*body_byte" "$EXCISE" serve --config "$T/bad1.json"

@@ -209,6 +209,8 @@ static void test_listen(void **state)
 	assert_int_equal(c.limits.connections_per_address, EXCISE_MAX_SERVE_CONN_PER_ADDRESS);
 	assert_int_equal(c.limits.idle_seconds, EXCISE_MAX_SERVE_IDLE_SECONDS);
 	assert_int_equal(c.limits.host_per_minute, EXCISE_MAX_SERVE_HOST_PER_MINUTE);
+	assert_int_equal(c.limits.rate_hosts, EXCISE_MAX_SERVE_RATE_HOSTS);
+	assert_int_equal(c.limits.pg_writers, 0);
 	assert_int_equal(c.replay_window, EXCISE_PROTO_REPLAY_WINDOW);
 	assert_int_equal(excise_serve_config_listen(&c, "127.0.0.1:0", &err), 0);
 	assert_string_equal(c.address, "127.0.0.1");
@@ -291,6 +293,17 @@ static void test_config(void **state)
 	snprintf(text, sizeof(text), "{\"limits\":{\"threads\":%u}}", EXCISE_MAX_SERVE_THREADS + 1);
 	assert_int_equal(config_text(text, &c, &err), -EXCISE_E_CORRUPT);
 	assert_int_equal(config_text("{\"limits\":{\"idle_seconds\":0}}", &c, &err), -EXCISE_E_CORRUPT);
+	snprintf(text, sizeof(text), "{\"limits\":{\"pg_writers\":%u,\"rate_hosts\":%u}}", EXCISE_STORE_MAX_WRITERS,
+		 EXCISE_MAX_SERVE_RATE_HOSTS);
+	assert_int_equal(config_text(text, &c, &err), 0);
+	assert_int_equal(c.limits.pg_writers, EXCISE_STORE_MAX_WRITERS);
+	snprintf(text, sizeof(text), "{\"limits\":{\"pg_writers\":%u}}", EXCISE_STORE_MAX_WRITERS + 1);
+	assert_int_equal(config_text(text, &c, &err), -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(err.msg, "/limits/pg_writers"));
+	snprintf(text, sizeof(text), "{\"limits\":{\"rate_hosts\":%u}}", EXCISE_MAX_SERVE_RATE_HOSTS + 1);
+	assert_int_equal(config_text(text, &c, &err), -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(err.msg, "/limits/rate_hosts"));
+	assert_int_equal(config_text("{\"limits\":{\"rate_hosts\":0}}", &c, &err), -EXCISE_E_CORRUPT);
 	excise_serve_config_done(&c);
 	/* the file itself: at most EXCISE_MAX_SERVE_CONFIG bytes */
 	size_t n = EXCISE_MAX_SERVE_CONFIG + 1;

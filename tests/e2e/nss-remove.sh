@@ -127,7 +127,7 @@ rm "$R$C/cert9.db-journal"
 # === edited plans are refused ====================================================
 # a copy of the profile's database elsewhere in the root, which no evidence names
 mkdir -p "$R/home/alice/copy"
-cp -p "$R$P/cert9.db" "$R/home/alice/copy/cert9.db"
+cp -p "$R$P/cert9.db" "$R$P/key4.db" "$R$P/pkcs11.txt" "$R/home/alice/copy/"
 py - "$T/plan.json" "$T/other-sha.json" "$T/other-db.json" "$ACME" "$FF/evil.default/cert9.db" \
 	"$T/copy-db.json" /home/alice/copy/cert9.db <<'PY'
 import json, sys

@@ -156,6 +156,17 @@ check "edited: a database no evidence names, holding the same root, is refused (
 	sh -c "[ $rc = 2 ] && grep -q 'no evidence of the step names it' '$T/edit.out'"
 check_eq "edited: that database still holds the root" "$(trusted "$R/home/alice/copy" "$CN")" "C,,"
 rm -r "$R/home/alice/copy"
+# a database swapped after the plan for one whose schema runs code (a trigger on delete)
+if command -v sqlite3 >/dev/null; then
+	cp -p "$R$P/cert9.db" "$T/cert9.keep"
+	sqlite3 "$R$P/cert9.db" "CREATE TABLE canary(x); CREATE TRIGGER t AFTER DELETE ON nssPublic BEGIN INSERT INTO canary VALUES (1); END;"
+	rc=0
+	"$EXCISE" remove --plan "$T/plan.json" --apply >"$T/edit.out" 2>&1 || rc=$?
+	sed 's/^/# /' "$T/edit.out"
+	check "hostile: a database with a trigger is refused (exit $rc), never opened for the change" \
+		sh -c "[ $rc = 2 ] && grep -q \"is a trigger, not a plain table\" '$T/edit.out'"
+	cp -p "$T/cert9.keep" "$R$P/cert9.db"
+fi
 check "edited: the Firefox database is byte-identical" diff "$T/ff.before" <(sums "$R$P")
 check "edited: the ~/.pki/nssdb database is byte-identical" diff "$T/pki.before" <(sums "$R$C")
 

@@ -142,17 +142,21 @@ KNOWN_GAPS = {
                                  "~/Library/Application Support/Kaspersky Lab/KAV/Data/Report), whose strong "
                                  "indicators find it and attribute it to kes-mac; no public source names a bundle "
                                  "id, receipt or launchd label of its own (GLPI's test data lists a Kaspersky.app "
-                                 "without its id)"),
+                                 "without its id). Searched again 2026-12-07 (code: com.kaspersky bundle ids, "
+                                 "whose Mac ones are kes-mac's com.kaspersky.kav*): none of its own"),
     ("security-cloud", "macos"): ("Security Cloud for Mac (help kscloud21mac 59664) writes its trace files to "
                                   "~/Library/Logs/Kaspersky Lab and /Library/Logs/Kaspersky Lab, places of "
                                   "kes-mac, whose indicators find and attribute its files; no public source names "
-                                  "a bundle id, receipt or launchd label of its own"),
+                                  "a bundle id, receipt or launchd label of its own. Searched again 2026-12-07 (code: "
+                                  "com.kaspersky bundle ids, only kes-mac's com.kaspersky.kav*): none of its own"),
     ("kts", "macos"): ("no public source found names a Total Security for Mac application, bundle id, "
                        "receipt or launchd label (the Mac help found is that of Internet Security for Mac, kis, "
-                       "and of the Kaspersky app)"),
+                       "and of the Kaspersky app). Searched again 2026-12-07 (code: com.kaspersky "
+                       "bundle ids, only kes-mac's com.kaspersky.kav*): none of its own"),
     ("ksos", "macos"): ("Small Office Security's admin guide (KSOS/AdministrationGuide 132807) documents only "
                         "installing Password Manager for Mac (kpm, covered on macOS) on Macs; no public source "
-                        "names a Small Office Security for Mac bundle, receipt or label"),
+                        "names a Small Office Security for Mac bundle, receipt or label. Searched again "
+                        "2026-12-07 (code: com.kaspersky bundle ids, only kes-mac's com.kaspersky.kav*): none of its own"),
     ("safe-kids", "macos"): ("Safe Kids for Mac (help KSK/Mac1.0MR8, Mac1.0MR9 96079, 172001) names its trace "
                              "files ksk_agent_*.log and ksk_app_*.log (weak, only with tracing on) but no bundle "
                              "id, receipt, launchd label or app path; com.kaspersky.safekids is the mobile id "
@@ -162,10 +166,36 @@ KNOWN_GAPS = {
     ("kata", "any"): ("Anti Targeted Attack Platform's Central Node, Sensor and Sandbox servers run on "
                       "dedicated physical or virtual servers (KATA help 247136, 247193); no public source "
                       "names a package, path, unit or process of theirs. Its agents on hosts are "
-                      "endpoint-agent and the Endpoint Security products, each covered"),
+                      "endpoint-agent and the Endpoint Security products, each covered. Searched again "
+                      "2026-12-07 (docs: KATA Central Node packages, folders): only Endpoint Agent's "
+                      "integration with it"),
     ("kav-engine-oem", "any"): ("the engine inside other vendors' products carries their names and paths; "
                                 "Kaspersky's OEM pages publish no file, module or id list (the one OEM product "
                                 "with a public trace, Parallels Internet Security, is its own product)"),
+}
+# Searched for and not in the catalog, for want of a public source to cite (docs/products.md
+# lists them with the gaps). Issue 12 leftover pass (2026-12-07), in the docs, pages and code
+# corpora and the code index: each entry says what was searched and what was found.
+NO_SOURCE = {
+    "Kaspersky Software Updater (Windows)": (
+        "no product: searched Kaspersky's help (docs corpus: Software Updater install, remove, "
+        "process, folder), public pages (pages corpus: Kaspersky Software Updater uninstall, "
+        "download, review, German and other languages) and code (Uninstall DisplayName, ksu.exe, "
+        "winget KasperskyLab.SoftwareUpdater; microsoft/winget-pkgs has manifests/k/Kaspersky for eight "
+        "other products, none for it). Found only the display name \"Kaspersky Software "
+        "Updater\" in admins' uninstall scripts and a startup shortcut \"Kaspersky Software Updater "
+        "Beta.lnk\", all in unidentified code-index files with no address (unverifiable); no help "
+        "page, publisher, install folder, service or process name with an address. Kaspersky's own "
+        "help documents only the App Updater component inside the consumer products, covered by "
+        "their indicators"),
+    "Edge, Password Manager and Safe Money browser extension ids": (
+        "searched the pages, docs and code corpora and the code index for Edge Add-ons and Chrome "
+        "Web Store links (addons/detail/kaspersky*, detail/kaspersky-password-manager) and ids of "
+        "the Password Manager extension (KPM for Windows 10.3 and 24.0 help names the extension, "
+        "not its id), Safe Money and Kaspersky Protection for Edge (Kaspersky Free help 97156: "
+        "installed automatically in Edge, no id); the only id with an address is Kaspersky "
+        "Protection's Chrome Web Store id ahkjpbeeocnddjkakilopmfdlnjdpcdm, already in "
+        "browser-ext"),
 }
 # Indicators and products whose source is the research's unidentified code index, not a
 # URL. The number may only go down: a new indicator must cite a public URL.

@@ -122,6 +122,12 @@ def render(cat):
             "(`KNOWN_GAPS` in `tools/catalog-check.py`):" % len(gaps), ""]
     for pid, plat in gaps:
         out.append("- **%s / %s**: %s" % (pid, plat, CHECK.KNOWN_GAPS[(pid, plat)]))
+    nos = getattr(CHECK, "NO_SOURCE", {})
+    if nos:
+        out += ["", "Searched for, and not in the catalog for want of a public source to cite "
+                "(`NO_SOURCE` in `tools/catalog-check.py`):", ""]
+        for topic in sorted(nos):
+            out.append("- **%s**: %s" % (topic, nos[topic]))
     for f in fams:
         out += ["", "## Family: %s" % f]
         for p in (p for p in cat["products"] if p["family"] == f):

@@ -43,6 +43,8 @@ enum excise_plan_action {
 	EXCISE_PLAN_RELOAD_UNITS,    /* systemctl daemon-reload; live Linux hosts only */
 	EXCISE_PLAN_UNINSTALL_STRING, /* target: an Uninstall entry's key (HKLM\... or HKU\<user>\...); args[0]: its
 				       * UninstallString as the image registers it (a non-MSI install); Windows */
+	EXCISE_PLAN_REMOVE_NSS_CERT, /* target: certificate sha256 (hex); path: an NSS cert9.db (Firefox, Thunderbird,
+				      * ~/.pki/nssdb); args[0]: its nickname, when it has one */
 	EXCISE_PLAN_ACTION_MAX
 };
 

@@ -88,6 +88,39 @@ int sqlitedb_open_mem(const char *name, unsigned char *data, size_t len, struct 
 	return 0;
 }
 
+int sqlitedb_open_mem_rw(const char *name, unsigned char *data, size_t len, struct sqlitedb *db,
+			 struct excise_err *err)
+{
+	*db = (struct sqlitedb){ 0 };
+	if (len < 100 || memcmp(data, "SQLite format 3", 16) != 0) {
+		sqlite3_free(data);
+		return err_set(err, -EXCISE_E_CORRUPT, "'%s': not an SQLite database", name);
+	}
+	if (data[18] == 2 || data[19] == 2) {
+		sqlite3_free(data);
+		return err_set(err, -EXCISE_E_UNSUPPORTED, "'%s': a database in WAL mode: not changed (its -wal file "
+			       "may hold part of it)", name);
+	}
+	int rc = sqlite3_open_v2(":memory:", &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_free(data);
+		sqlitedb_close(db);
+		return rc == SQLITE_NOMEM ? err_set(err, -ENOMEM, "'%s': out of memory", name)
+					  : err_set(err, -EXCISE_E_CORRUPT, "'%s': cannot open", name);
+	}
+	harden(db);
+	/* FREEONCLOSE: SQLite owns `data` now, whatever the outcome */
+	rc = sqlite3_deserialize(db->h, "main", data, (sqlite3_int64)len, (sqlite3_int64)len,
+				 SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+	if (rc != SQLITE_OK) {
+		int e = err_set(err, rc == SQLITE_NOMEM ? -ENOMEM : -EXCISE_E_CORRUPT, "'%s': cannot open: %s", name,
+				sqlite3_errmsg(db->h));
+		sqlitedb_close(db);
+		return e;
+	}
+	return 0;
+}
+
 int sqlitedb_open_file(const char *name, const char *path, struct sqlitedb *db, struct excise_err *err)
 {
 	*db = (struct sqlitedb){ 0 };

@@ -48,6 +48,13 @@ NODISCARD int sqlitedb_check_header(const char *name, const char *what, const un
 int sqlitedb_open_mem(const char *name, unsigned char *data, size_t len, struct sqlitedb *db,
 		      struct excise_err *err);
 
+/* The same, writable, for a change made in memory (lib/remove/nssdb.c): `data` must come
+ * from sqlite3_malloc64 and is SQLite's from the call on (freed with the connection,
+ * also on failure). A WAL database is refused (-EXCISE_E_UNSUPPORTED): its main file
+ * alone may not be the database. sqlite3_serialize gives the changed file's bytes. */
+int sqlitedb_open_mem_rw(const char *name, unsigned char *data, size_t len, struct sqlitedb *db,
+			 struct excise_err *err);
+
 /* Open the file `path` (a private copy, never a file in an image: SQLite may make
  * its -shm beside it) read-only. */
 int sqlitedb_open_file(const char *name, const char *path, struct sqlitedb *db, struct excise_err *err);

@@ -115,12 +115,20 @@ static int cert_in(const char *data, size_t len, const char *sha, bool *alone)
 	return r < 0 ? r : (int)cc.matched;
 }
 
-/* Record a bundle's original bytes in the run directory before it is rewritten. */
-static int save_backup(struct run *x, const char *path, const char *data, size_t len, const struct stat *st,
+static bool is_nssdb(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b && !strcmp(b + 1, "cert9.db");
+}
+
+/* Record a file's original bytes in the run directory before it is rewritten (a trust
+ * bundle; an NSS database, action-nss.c): restore puts them back while the file still
+ * has the sha256 `after_hex`. */
+int remove_save_backup(struct run *x, const char *path, const char *data, size_t len, const struct stat *st,
 		       const char *after_hex, struct excise_err *err)
 {
 	char name[64];
-	snprintf(name, sizeof(name), "bundle-%lld.orig", (long long)(now_ns() / 1000));
+	snprintf(name, sizeof(name), "%s-%lld.orig", is_nssdb(path) ? "nssdb" : "bundle", (long long)(now_ns() / 1000));
 	int fd = openat(x->j.dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return err_setc(err, -errno, "'%s/%s': create", x->j.dir, name);
@@ -191,7 +199,7 @@ static int filter_bundle(struct run *x, const char *path, const char *const *tar
 	char after[65];
 	(void)!sha256_hex(keep.p, keep.n, after);
 	if (r == 0)
-		r = save_backup(x, path, data, len, &st, after, err);
+		r = remove_save_backup(x, path, data, len, &st, after, err);
 	free(data);
 	/* nothing may have written it since it was read: that write would be lost */
 	struct stat now;

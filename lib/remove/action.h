@@ -2,7 +2,7 @@
 /*
  * Internal to lib/remove: each action a plan step can take is defined once, in the
  * file of its kind (action-package.c, action-service.c, action-path.c,
- * action-cert.c, action-registry.c, action-vendor.c): its name, where it runs in the
+ * action-cert.c, action-nss.c, action-registry.c, action-vendor.c): its name, where it runs in the
  * order, whether it means anything offline, the plan's note, how excise remove
  * carries it out, and its sh and ps1 forms. plan.c, remove.c and the emitters only
  * look it up.
@@ -40,6 +40,6 @@ const struct action_ops *plan_action(enum excise_plan_action a);
 extern const struct action_ops action_stop_service, action_disable_service, action_kill_process,
 	action_unload_module, action_reload_units, action_dpkg_purge, action_rpm_erase, action_msi_uninstall,
 	action_vendor_remover, action_remove_path, action_remove_cert, action_regen_trust, action_delete_regkey,
-	action_uninstall_string;
+	action_uninstall_string, action_remove_nss_cert;
 
 #endif

@@ -19,6 +19,7 @@
 #include "core/root.h"
 #include "core/text.h"
 #include "remove/action.h"
+#include "remove/nssdb.h"
 #include "remove/remove_int.h"
 #include "remove/spawn.h"
 
@@ -134,6 +135,46 @@ static enum excise_step_outcome dry_cert(struct run *x, const struct excise_plan
 	return EXCISE_STEP_DONE;
 }
 
+/* What remove-nss-cert would do: the certificate still there, the database not in use. */
+static enum excise_step_outcome dry_nss(struct run *x, const struct excise_plan_step *s, FILE *out)
+{
+	struct excise_err err = { 0 };
+	struct nssdb d;
+	int r = nssdb_open(&x->root, s->path, &d, &err);
+	if (r == -ENOENT) {
+		text_printf(out, "already gone: %s\n", s->path);
+		return EXCISE_STEP_ALREADY;
+	}
+	if (r < 0) {
+		text_printf(out, "%s\n", err.msg);
+		return r == -ENOMEM ? EXCISE_STEP_FAILED : EXCISE_STEP_REFUSED;
+	}
+	size_t n = 0;
+	char nick[256] = "", why[1200];
+	r = nssdb_count(&d, s->target, &n, nick, sizeof(nick), &err);
+	nssdb_close(&d);
+	if (r < 0) {
+		text_printf(out, "%s\n", err.msg);
+		return EXCISE_STEP_FAILED;
+	}
+	if (n == 0) {
+		char sha[17];
+		snprintf(sha, sizeof(sha), "%s", s->target);
+		text_printf(out, "already gone: certificate %s… from %s\n", sha, s->path);
+		return EXCISE_STEP_ALREADY;
+	}
+	int busy = nssdb_busy(&x->root, s->path, why, sizeof(why));
+	if (busy) {
+		text_printf(out, "%s\n", busy < 0 ? "out of memory" : why);
+		return busy < 0 ? EXCISE_STEP_FAILED : EXCISE_STEP_REFUSED;
+	}
+	char sha[17];
+	snprintf(sha, sizeof(sha), "%s", s->target);
+	text_printf(out, "edit: %s (certificate %s…%s%s%s and its trust record deleted; the original kept in the run "
+		    "directory)\n", s->path, sha, nick[0] ? " '" : "", nick, nick[0] ? "'" : "");
+	return EXCISE_STEP_DONE;
+}
+
 static enum excise_step_outcome dry_step(struct run *x, const struct excise_plan_step *s, FILE *out)
 {
 	struct excise_err err = { 0 };
@@ -155,6 +196,8 @@ static enum excise_step_outcome dry_step(struct run *x, const struct excise_plan
 		return dry_disable(x, s, out);
 	case EXCISE_PLAN_REMOVE_CERT:
 		return dry_cert(x, s, out);
+	case EXCISE_PLAN_REMOVE_NSS_CERT:
+		return dry_nss(x, s, out);
 	case EXCISE_PLAN_STOP_SERVICE: {
 		const char *argv[] = { "systemctl", "stop", "--", s->target, NULL };
 		say_run(out, argv);

@@ -38,6 +38,7 @@ static const struct action_ops *const actions[] = {
 	[EXCISE_PLAN_REMOVE_PATH] = &action_remove_path,       [EXCISE_PLAN_REMOVE_CERT] = &action_remove_cert,
 	[EXCISE_PLAN_REGEN_TRUST] = &action_regen_trust,       [EXCISE_PLAN_DELETE_REGKEY] = &action_delete_regkey,
 	[EXCISE_PLAN_RELOAD_UNITS] = &action_reload_units,     [EXCISE_PLAN_UNINSTALL_STRING] = &action_uninstall_string,
+	[EXCISE_PLAN_REMOVE_NSS_CERT] = &action_remove_nss_cert,
 };
 
 const struct action_ops *plan_action(enum excise_plan_action a)
@@ -451,6 +452,46 @@ static void plan_trust_cert(struct builder *b, const struct excise_finding *f, c
 	step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
 }
 
+/* A certificate in an NSS database (a Firefox or Thunderbird profile's cert9.db, a user's
+ * ~/.pki/nssdb): deleted from the database by its sha256 (action-nss.c). The database is
+ * acted on where it really is inside the root (a profile folder reached through a link:
+ * its real path); a path the safety rules refuse is refused. */
+static char **strv_dup(const char *const *v, size_t n, int *err);
+static void plan_nss_cert(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	const char *sha = attr(e, "sha256");
+	const char *base = e->path ? strrchr(e->path, '/') : NULL;
+	char what[600];
+	snprintf(what, sizeof(what), "certificate %s in %s", sha ? sha : e->value, e->path ? e->path : "?");
+	if (!sha || !base || strcmp(base, "/cert9.db")) {
+		skip_as(b, true, what, "not a certificate of an NSS cert9.db (no sha256 or another file): the report was "
+			"edited or comes from another excise; scan again");
+		return;
+	}
+	struct excise_err err = { 0 };
+	const char *path = e->path;
+	int r = safety_check_path(&b->root, path, &err);
+	char *real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, path) : NULL;
+	if (real) {
+		path = real;
+		err = (struct excise_err){ 0 };
+		r = safety_check_path(&b->root, path, &err);
+	}
+	if (r < 0) {
+		if (r != -ENOENT)
+			skip_as(b, is_safety_error(r), what, err.msg);
+		free(real);
+		return;
+	}
+	struct excise_plan_step *st = step_at(b, EXCISE_PLAN_REMOVE_NSS_CERT, sha, path, f, e);
+	const char *nick = attr(e, "nickname");
+	if (st && !st->args && nick && *nick) {
+		const char *v[] = { nick };
+		st->args = strv_dup(v, 1, &b->err);
+	}
+	free(real);
+}
+
 /* The product that an MSI product code belongs to: the first whose own indicator (not a
  * vendor-wide one) matched evidence carrying the code. An install is often found through a
  * vendor-wide indicator (the publisher), while which product it is shows in another finding
@@ -794,8 +835,9 @@ static const struct rule {
 	{ "macos", "macos-apps", _EXCISE_OBS_KIND_MAX, plan_evidence_path, NULL },
 	{ "linux,windows,macos", "browser-extensions", _EXCISE_OBS_KIND_MAX, NULL,
 	  "remove it through the browser, NSS certutil -D or the owning tool" },
+	{ "linux", "nss-certs", EXCISE_OBS_CERT, plan_nss_cert, NULL },
 	{ "linux,windows,macos", "nss-certs", _EXCISE_OBS_KIND_MAX, NULL,
-	  "remove it through the browser, NSS certutil -D or the owning tool" },
+	  "remove it in the browser's certificate manager, or with NSS certutil -D -d sql:PROFILE -n NICKNAME" },
 };
 
 static bool names_platform(const char *list, const char *platform)
@@ -974,7 +1016,9 @@ static int cmp_steps(const void *x, const void *y)
 		return d;
 	if (actions[a->action]->keeps_order)
 		return a->id < b->id ? -1 : a->id > b->id;
-	return strcmp(a->target, b->target);
+	d = strcmp(a->target, b->target);
+	/* one certificate in several files or databases: by path, so the order is the same every time */
+	return d ? d : strcmp(a->path ? a->path : "", b->path ? b->path : "");
 }
 
 static bool needs(const struct pkg_info *a, const char *bname, const struct pkg_info *b)

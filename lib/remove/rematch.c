@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rematch: evidence observed again on the target before anything rests on it (rematch.h). */
 #include "remove/rematch.h"
+#include "remove/nssdb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,6 +210,51 @@ static int rematch_cert(const struct root *r, const struct matcher *m, const str
 	return -EXCISE_E_CHANGED;
 }
 
+static int nss_cert(void *ud, const unsigned char *der, size_t len)
+{
+	const unsigned char *q = der;
+	X509 *x = len <= 0x7fffffff ? d2i_X509(NULL, &q, (long)len) : NULL;
+	cert_one(ud, x);
+	X509_free(x);
+	ERR_clear_error();
+	return 0;
+}
+
+/* A certificate of an NSS database (source nss-certs): the same test, over the database's
+ * certificates (nssdb.h: read through the root, opened in memory). */
+static int rematch_nss_cert(const struct root *r, const struct matcher *m, const struct rematch_claim *c, char *why,
+			    size_t size)
+{
+	struct nssdb d;
+	struct excise_err err = { 0 };
+	int k = nssdb_open(r, c->path, &d, &err);
+	if (k == -ENOMEM || k == -ENOENT)
+		return k;
+	if (k < 0) {
+		snprintf(why, size, "%s", err.msg);
+		return -EXCISE_E_CHANGED;
+	}
+	struct cert_seek cs = { .m = m, .c = c };
+	k = nssdb_each_cert(&d, nss_cert, &cs, &err);
+	nssdb_close(&d);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		snprintf(why, size, "%s", err.msg);
+		return -EXCISE_E_CHANGED;
+	}
+	if (cs.held)
+		return 0;
+	if (!c->sha256 || !cs.hash_seen) {
+		snprintf(why, size, "'%s' holds no certificate %s%s", c->path, c->sha256 ? "with sha256 " :
+			 "the indicator matches", c->sha256 ? c->sha256 : "");
+		return -ENOENT;
+	}
+	snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match", c->sha256,
+		 c->path, cs.field, c->ind->id);
+	return -EXCISE_E_CHANGED;
+}
+
 /* ---- processes ---- */
 
 static int rematch_process(const struct root *r, const struct matcher *m, const struct rematch_claim *c, char *why,
@@ -291,7 +337,8 @@ int rematch_claim(const struct root *r, const struct matcher *m, const struct re
 	if (c->kind == EXCISE_OBS_PROCESS && src(c, "proc"))
 		return c->pid ? rematch_process(r, m, c, why, size) : 0;
 	bool observed = (c->kind == EXCISE_OBS_FILE && c->path && c->path[0] == '/') ||
-			((src(c, "systemd") || src(c, "sysv") || src(c, "kmod") || src(c, "truststore")) && c->path);
+			((src(c, "systemd") || src(c, "sysv") || src(c, "kmod") || src(c, "truststore") ||
+			  (src(c, "nss-certs") && c->kind == EXCISE_OBS_CERT)) && c->path);
 	if (!observed)
 		return 0;
 	struct stat st;
@@ -305,7 +352,7 @@ int rematch_claim(const struct root *r, const struct matcher *m, const struct re
 		return -EXCISE_E_CHANGED;
 	}
 	if (c->kind == EXCISE_OBS_CERT)
-		return rematch_cert(r, m, c, why, size);
+		return src(c, "nss-certs") ? rematch_nss_cert(r, m, c, why, size) : rematch_cert(r, m, c, why, size);
 	if (c->kind == EXCISE_OBS_FILE) {
 		const char *now = ind->field == EXCISE_F_NAME ? base_name(c->path) : ind->field == EXCISE_F_PATH ? c->path
 														     : NULL;

@@ -16,12 +16,14 @@
  *   certificate     the file at the path holds a certificate whose sha256 is the claimed
  *                   one, and that certificate's own field (CN, O, subject, issuer)
  *                   matches the indicator (no certificate with that hash: gone)
+ *   NSS certificate the database at the path (nssdb.h) holds a certificate with the
+ *                   claimed sha256 whose field matches the indicator, the same test
  *   process         the live host; the pid runs the executable claimed, and its name,
  *                   executable or command line (the indicator's field) still matches
  *   package         a NAME indicator's value is the package acted on (the package
  *                   database and the vendor rule are checked where packages are)
  *
- * Evidence of other sources (registry, bundles, receipts, browsers) is checked on its
+ * Evidence of other sources (registry, bundles, receipts, browser extensions) is checked on its
  * value only: excise remove acts on Linux plans alone, and their scripts say what they do.
  */
 #ifndef EXCISE_REMATCH_H

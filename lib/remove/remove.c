@@ -34,6 +34,7 @@
 #include "remove/journal.h"
 #include "remove/pkgdb.h"
 #include "remove/quarantine.h"
+#include "remove/nssdb.h"
 #include "remove/rematch.h"
 #include "remove/remove_int.h"
 #include "remove/rundir.h"
@@ -102,7 +103,8 @@ int remove_check_package(struct run *x, const struct excise_plan_step *s, bool *
 
 static bool acts_on_path(const struct excise_plan_step *s)
 {
-	return s->action == EXCISE_PLAN_REMOVE_PATH || s->action == EXCISE_PLAN_REMOVE_CERT;
+	return s->action == EXCISE_PLAN_REMOVE_PATH || s->action == EXCISE_PLAN_REMOVE_CERT ||
+	       s->action == EXCISE_PLAN_REMOVE_NSS_CERT;
 }
 
 static char type_of(mode_t m)
@@ -269,6 +271,18 @@ static int check_target_derived(struct run *x, const struct excise_plan_step *s,
 		for (size_t i = 0; i < s->n_evidence && !ok; i++)
 			ok = s->evidence[i].path && !strcmp(s->evidence[i].path, s->target);
 		break;
+	case EXCISE_PLAN_REMOVE_NSS_CERT: {
+		/* an NSS database of the step's own evidence (source nss-certs), where it really is */
+		const char *b = s->path ? strrchr(s->path, '/') : NULL;
+		for (size_t i = 0; i < s->n_evidence && !ok && b && !strcmp(b, "/cert9.db"); i++) {
+			const struct excise_plan_evidence *e = &s->evidence[i];
+			char *real = NULL;
+			ok = !strcmp(e->source, "nss-certs") && e->path &&
+			     (!strcmp(e->path, s->path) || (root_realpath(&x->root, e->path, &real) == 0 && !strcmp(real, s->path)));
+			free(real);
+		}
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -294,7 +308,8 @@ static int check_evidence(struct run *x, const struct excise_plan_step *s, struc
 			.source = e->source, .kind = rematch_kind(e->kind), .ind = ind, .value = e->value, .path = e->path,
 			.package = pkg ? s->target : NULL,
 		};
-		if (s->action == EXCISE_PLAN_REMOVE_CERT && c.kind == EXCISE_OBS_CERT) {
+		if ((s->action == EXCISE_PLAN_REMOVE_CERT || s->action == EXCISE_PLAN_REMOVE_NSS_CERT) &&
+		    c.kind == EXCISE_OBS_CERT) {
 			c.sha256 = s->target;
 			c.path = s->path ? s->path : e->path;
 		}
@@ -324,6 +339,17 @@ int remove_check_one(struct run *x, const struct excise_plan_step *s, struct exc
 	}
 	if (r == 0)
 		r = check_evidence(x, s, err);
+	if (r == 0 && s->action == EXCISE_PLAN_REMOVE_NSS_CERT) {
+		/* a browser with the database open would lose the change or be corrupted by it: the
+		 * whole run is refused before anything is touched (and the step checks again) */
+		char why[1200];
+		int busy = nssdb_busy(&x->root, s->path, why, sizeof(why));
+		if (busy < 0)
+			r = err_set(err, busy, "out of memory");
+		else if (busy)
+			r = err_set(err, -EXCISE_E_REFUSED, "step %u: %s %s: %s", s->id, excise_plan_action_name(s->action),
+				    s->path, why);
+	}
 	return r;
 }
 

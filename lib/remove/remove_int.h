@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "catalog/match.h"
@@ -66,6 +67,11 @@ bool remove_entry_is(DIR *dh, const struct dirent *de, mode_t type);
 /* The links that enable systemd unit `unit` under the root (action-service.c): owned,
  * NULL-terminated, *n of them; NULL on OOM. */
 char **remove_unit_links(struct run *x, const char *unit, size_t *n);
+/* lib/remove/action-cert.c: the original bytes of a file the run rewrites (a trust bundle,
+ * an NSS database) into the run directory and backups.jsonl, synced, before the rewrite;
+ * restore puts them back while the file's sha256 is still `after_hex`. */
+int remove_save_backup(struct run *x, const char *path, const char *data, size_t len, const struct stat *st,
+		       const char *after_hex, struct excise_err *err);
 
 /* lib/remove/recover.c: a step the journal ended as done or already gone whose effect
  * is not on the target (the package still in the database, the path still there). */

@@ -27,10 +27,13 @@
 #include "core/text.h"
 #include "remove/journal.h"
 #include "remove/quarantine.h"
+#include "remove/nssdb.h"
 #include "remove/rundir.h"
 #include "remove/reinstall.h"
 
 #define BACKUPS_FILE "backups.jsonl"
+/* the largest file a backup holds: a trust bundle or an NSS database */
+#define BACKUP_MAX (EXCISE_MAX_PEM_BUNDLE_SIZE > EXCISE_MAX_NSSDB_SIZE ? EXCISE_MAX_PEM_BUNDLE_SIZE : EXCISE_MAX_NSSDB_SIZE)
 
 struct strv {
 	char **v;
@@ -54,7 +57,8 @@ static int strv_addf(struct strv *s, const char *fmt, ...)
 	return 0;
 }
 
-/* Put one rewritten bundle back: only when it still holds what the run wrote. */
+/* Put one rewritten bundle or NSS database back: only when it still holds what the run wrote
+ * (and a database only while no browser has it open: nssdb_busy). */
 static int restore_bundle(const struct root *r, int run_fd, json_t *rec, struct strv *notes, size_t *restored)
 {
 	const char *path = json_string_value(json_object_get(rec, "path"));
@@ -68,32 +72,42 @@ static int restore_bundle(const struct root *r, int run_fd, json_t *rec, struct 
 		tv[1] = (struct timespec){ json_integer_value(mt) / 1000000000, json_integer_value(mt) % 1000000000 };
 		times = tv;
 	}
+	const char *base = strrchr(path, '/');
+	bool nss = base && !strcmp(base, "/cert9.db");
+	const char *what = nss ? "NSS database" : "bundle";
+	char why[1200];
+	int busy = nss ? nssdb_busy(r, path, why, sizeof(why)) : 0;
+	if (busy < 0)
+		return busy;
+	if (busy)
+		return strv_addf(notes, "NSS database %s: not restored: %s; then run excise restore again (its original is "
+				 "kept as %s)", path, why, backup);
 	char *cur = NULL, *orig = NULL;
 	size_t cur_len = 0, orig_len = 0;
 	int fd = root_openat_nofollow(r, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
-	int e = fd < 0 ? fd : fstat(fd, &st) < 0 ? -errno : read_fd_all(fd, EXCISE_MAX_PEM_BUNDLE_SIZE, &cur, &cur_len);
+	int e = fd < 0 ? fd : fstat(fd, &st) < 0 ? -errno : read_fd_all(fd, BACKUP_MAX, &cur, &cur_len);
 	if (fd >= 0)
 		close(fd);
 	if (e < 0)
-		return strv_addf(notes, "bundle %s: not restored: %s", path, excise_strerror(e));
+		return strv_addf(notes, "%s %s: not restored: %s", what, path, excise_strerror(e));
 	char now[65];
 	(void)!sha256_hex(cur, cur_len, now);
 	free(cur);
 	if (strcmp(now, after) != 0)
-		return strv_addf(notes, "bundle %s: changed since the removal (regenerated?); its original is kept as %s",
-				 path, backup);
+		return strv_addf(notes, "%s %s: changed since the removal%s; its original is kept as %s",
+				 what, path, nss ? "" : " (regenerated?)", backup);
 	int bfd = openat(run_fd, backup, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	e = bfd < 0 ? -errno : read_fd_all(bfd, EXCISE_MAX_PEM_BUNDLE_SIZE, &orig, &orig_len);
+	e = bfd < 0 ? -errno : read_fd_all(bfd, BACKUP_MAX, &orig, &orig_len);
 	if (bfd >= 0)
 		close(bfd);
 	if (e < 0)
-		return strv_addf(notes, "bundle %s: its saved original %s cannot be read: %s", path, backup,
+		return strv_addf(notes, "%s %s: its saved original %s cannot be read: %s", what, path, backup,
 				 excise_strerror(e));
 	e = root_replace_file(r, path, orig, orig_len, &st, times);
 	free(orig);
 	if (e < 0)
-		return strv_addf(notes, "bundle %s: not restored: %s", path, excise_strerror(e));
+		return strv_addf(notes, "%s %s: not restored: %s", what, path, excise_strerror(e));
 	(*restored)++;
 	return 0;
 }

@@ -59,9 +59,9 @@ print(sys.argv[2] in t, "trust" in t, [l for l in t.splitlines() if re.search(r"
 	rc=0
 	"$EXCISE" plan "$T/$name.json" --format json -o "$T/plan.json" 2>"$T/plan.err" || rc=$?
 	check_eq "$name: excise plan of the report: written (exit 0)" "$rc" 0
-	# (a store excise does not write, NSS or Windows, is listed with the way to do it)
+	# (a store excise does not write is listed with the way to do it)
 	check_eq "$name: the plan removes the certificate at $where, or lists it with the reason" \
-		"$(jq_py "$T/plan.json" "any(s['action']=='remove-cert' and s['path']==r'$where' and s['target']=='$SHA256' for s in r['steps']) or any(s['action']=='delete-registry-key' and s['target']==r'$where' for s in r['steps']) or any(any(w in k['what'] for w in ('$CN', '$SHA256', r'$where')) and not k['why'].startswith('weak evidence') for k in r['skipped'])")" True
+		"$(jq_py "$T/plan.json" "any(s['action'] in ('remove-cert', 'remove-nss-cert') and s['path']==r'$where' and s['target']=='$SHA256' for s in r['steps']) or any(s['action']=='delete-registry-key' and s['target']==r'$where' for s in r['steps']) or any(any(w in k['what'] for w in ('$CN', '$SHA256', r'$where')) and not k['why'].startswith('weak evidence') for k in r['skipped'])")" True
 	rc=0
 	"$EXCISE" plan --root "$R" -o "$T/plan.txt" 2>"$T/plan.err" || rc=$?
 	check "$name: excise plan --root (text) names the certificate" \

@@ -42,8 +42,7 @@
  * not parsed. Over http:// the client speaks HTTP/1.1 itself (raw_*): each connection
  * is on the epoll set once, a request is one sendmsg of its head and body, its answer
  * one or two recv; libcurl's multi interface took about half the client's CPU. Over
- * https:// (and for --log's error texts) libcurl sends, with the slot's reused easy
- * handle and header list. A reused connection that the collector closed before
+ * https:// libcurl sends, with the slot's reused easy handle and header list. A reused connection that the collector closed before
  * answering (its idle timeout) is connected again and the request sent once more, as
  * libcurl does.
  */

@@ -476,13 +476,51 @@ int ingest_ref_parse(const struct excise_catalog *cat, const void *body, size_t 
 	return r;
 }
 
+/* fjson's tree `x` is jansson's `o`: the same types, strings (decoded), members and
+ * their order-free names, array values in order; else false. */
+static bool tree_same(const cJSON *x, const json_t *o)
+{
+	switch (x->type & 0xFF) {
+	case cJSON_Object: {
+		if (!json_is_object(o))
+			return false;
+		size_t n = 0;
+		for (const cJSON *c = x->child; c; c = c->next, n++)
+			if (!c->string || !tree_same(c, json_object_get(o, c->string)))
+				return false;
+		return n == json_object_size(o);
+	}
+	case cJSON_Array: {
+		if (!json_is_array(o))
+			return false;
+		size_t n = 0;
+		for (const cJSON *c = x->child; c; c = c->next, n++)
+			if (c->string || !tree_same(c, json_array_get(o, n)))
+				return false;
+		return n == json_array_size(o);
+	}
+	case cJSON_String:
+		return json_is_string(o) && x->valuestring && strlen(x->valuestring) == json_string_length(o) &&
+		       !strcmp(x->valuestring, json_string_value(o));
+	case cJSON_Number:
+		return json_is_number(o);
+	case cJSON_True:
+		return json_is_true(o);
+	case cJSON_False:
+		return json_is_false(o);
+	case cJSON_NULL:
+		return json_is_null(o);
+	default:
+		return false;
+	}
+}
+
 void ingest_ref_json(const void *body, size_t len, int *jansson, char *jerr, int *fjson, char *ferr)
 {
 	json_error_t je;
 	json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	*jansson = o ? 0 : -EXCISE_E_CORRUPT;
 	snprintf(jerr, 256, "%.250s", o ? "" : je.text);
-	json_decref(o);
 	char *s = malloc(len + 1);
 	if (!s)
 		abort();
@@ -492,6 +530,11 @@ void ingest_ref_json(const void *body, size_t len, int *jansson, char *jerr, int
 	struct excise_err err = { 0 };
 	*fjson = fjson_parse(&j, s, len, NULL, &err);
 	snprintf(ferr, 256, "%.250s", *fjson < 0 ? err.msg : "");
+	if (*fjson >= 0 && o && !tree_same(j.root, o)) {
+		fprintf(stderr, "ingest-ref: fjson's tree is not jansson's\n");
+		abort();
+	}
+	json_decref(o);
 	if (*fjson >= 0)
 		fjson_done(&j);
 	free(s);

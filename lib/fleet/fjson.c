@@ -6,25 +6,23 @@
  * threads, and jansson's json_loadb (which reads a character at a time through a
  * function pointer and a saved-text buffer) took 65 us of CPU for a 4.7 KB report and
  * 600 us for a 50 KB one: more than the whole CPU a report has at the goal rate
- * (10,000 reports/s on 2 cores). cJSON builds the same tree several times faster. The
- * rest of excise keeps jansson.
+ * (10,000 reports/s on 2 cores). The rest of excise keeps jansson.
  *
- * cJSON is more lenient than jansson (invalid UTF-8, raw control characters, \u0000,
- * leading zeros, "1.", a UTF-8 BOM, any byte up to 0x20 as whitespace, numbers past
- * int64 or double, duplicate members), and every other reader of a stored document
- * (attestation checks, reports) uses jansson: the collector must never store a body
- * they refuse, nor read a value differently. So fjson_check first goes once over the
- * bytes and refuses what jansson (JSON_REJECT_DUPLICATES) refuses, and fjson_parse
- * refuses a member name given twice in any object, on the tree: pairwise in small
- * objects, sorted in large ones (no quadratic cost on a 100,000-member object). What
- * fjson refuses that jansson would take: arrays and objects nested deeper than
- * EXCISE_MAX_SUBMIT_DEPTH (cJSON stops at 1000 levels; jansson at 2048 values).
+ * Every other reader of a stored document (attestation checks, reports) uses jansson:
+ * the collector must never store a body they refuse, nor read a value differently. So
+ * the one pass over the bytes (walk) refuses what jansson (JSON_REJECT_DUPLICATES)
+ * refuses, and fjson_parse refuses a member name given twice in any object, on the
+ * tree: pairwise in small objects, sorted in large ones (no quadratic cost on a
+ * 100,000-member object). What fjson refuses that jansson would take: arrays and
+ * objects nested deeper than EXCISE_MAX_SUBMIT_DEPTH (jansson stops at 2048 values).
  *
- * The tree lives in an arena: cJSON's allocation hooks (set once for the process; no
- * other part of excise uses cJSON) take memory from the arena of the struct fjson the
- * calling thread is parsing, and plain malloc and free otherwise. cJSON 1.7.15 writes
- * its static global_error on every parse (never read here): a benign race between
- * request threads, which only ever store to it.
+ * The same pass builds the tree, as cJSON nodes (ingest reads it with cJSON's
+ * accessors) in an arena of the struct fjson, so that freeing it is one free per
+ * chunk. cJSON's own parser built it until 2026-12 (after this check, a second pass):
+ * it took more CPU than the check, trying "null", "false" and "true" with strncmp
+ * before every value and converting every number with strtod. A string is copied and
+ * decoded (escapes to UTF-8) once; a number's node carries no value (the collector
+ * reads none but the watched member's, with fjson_int from the text).
  *
  * Strings are scanned eight bytes at a time: a word with no quote, backslash, control
  * character or byte >= 0x80 is skipped whole.
@@ -42,8 +40,6 @@
 #include "core/err.h"
 #include "core/limits.h"
 
-_Static_assert(EXCISE_MAX_SUBMIT_DEPTH <= CJSON_NESTING_LIMIT, "cJSON refuses deeper documents");
-
 static int fail(struct excise_err *err, size_t at, const char *what)
 {
 	return err_set(err, -EXCISE_E_CORRUPT, "document: byte %zu: %s", at, what);
@@ -54,6 +50,7 @@ static int fail(struct excise_err *err, size_t at, const char *what)
 struct scan {
 	const unsigned char *b, *end;
 	struct excise_err *err;
+	bool esc;                 /* the last string had an escape */
 };
 
 static const unsigned char *ws(const unsigned char *p, const unsigned char *end)
@@ -126,6 +123,7 @@ static const unsigned char *string(struct scan *sc, const unsigned char *p)
 {
 	const unsigned char *end = sc->end;
 	p++;
+	sc->esc = false;
 	for (;;) {
 		while (end - p >= 8) {
 			uint64_t w;
@@ -162,6 +160,7 @@ static const unsigned char *string(struct scan *sc, const unsigned char *p)
 			continue;
 		}
 		size_t at = (size_t)(p - sc->b);
+		sc->esc = true;
 		if (end - p < 2)
 			return fail(sc->err, at, "a string without its closing quote"), NULL;
 		c = p[1];
@@ -188,45 +187,55 @@ static const unsigned char *string(struct scan *sc, const unsigned char *p)
 	}
 }
 
+/* The character at *p of a string checked by string(): its UTF-8 bytes into u,
+ * their count returned, *p past it (an escape decoded, else one byte as it is). */
+static size_t unescape(const unsigned char **pp, unsigned char u[4])
+{
+	const unsigned char *p = *pp;
+	size_t n = 1;
+	if (*p != '\\')
+		u[0] = *p++;
+	else if (p[1] != 'u') {
+		static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+		u[0] = (unsigned char)to[strchr(from, p[1]) - from];
+		p += 2;
+	} else {
+		uint32_t cp = (uint32_t)hex4(p + 2);
+		p += 6;
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)hex4(p + 2) - 0xDC00);
+			p += 6;
+		}
+		if (cp < 0x80)
+			u[0] = (unsigned char)cp;
+		else if (cp < 0x800) {
+			u[0] = (unsigned char)(0xC0 | cp >> 6);
+			u[1] = (unsigned char)(0x80 | (cp & 0x3F));
+			n = 2;
+		} else if (cp < 0x10000) {
+			u[0] = (unsigned char)(0xE0 | cp >> 12);
+			u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+			u[2] = (unsigned char)(0x80 | (cp & 0x3F));
+			n = 3;
+		} else {
+			u[0] = (unsigned char)(0xF0 | cp >> 18);
+			u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+			u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+			u[3] = (unsigned char)(0x80 | (cp & 0x3F));
+			n = 4;
+		}
+	}
+	*pp = p;
+	return n;
+}
+
 /* The name between p and e (checked by string()) decoded equals `want`. */
 static bool name_eq(const unsigned char *p, const unsigned char *e, const char *want)
 {
 	const unsigned char *w = (const unsigned char *)want;
 	while (p < e) {
 		unsigned char u[4];
-		size_t n = 1;
-		if (*p != '\\')
-			u[0] = *p++;
-		else if (p[1] != 'u') {
-			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-			u[0] = (unsigned char)to[strchr(from, p[1]) - from];
-			p += 2;
-		} else {
-			uint32_t cp = (uint32_t)hex4(p + 2);
-			p += 6;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)hex4(p + 2) - 0xDC00);
-				p += 6;
-			}
-			if (cp < 0x80)
-				u[0] = (unsigned char)cp;
-			else if (cp < 0x800) {
-				u[0] = (unsigned char)(0xC0 | cp >> 6);
-				u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-				n = 2;
-			} else if (cp < 0x10000) {
-				u[0] = (unsigned char)(0xE0 | cp >> 12);
-				u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-				u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-				n = 3;
-			} else {
-				u[0] = (unsigned char)(0xF0 | cp >> 18);
-				u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
-				u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
-				u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-				n = 4;
-			}
-		}
+		size_t n = unescape(&p, u);
 		for (size_t i = 0; i < n; i++)
 			if (*w++ != u[i])   /* u[i] is never 0: the end of want stops it */
 				return false;
@@ -307,10 +316,117 @@ static const unsigned char *literal(struct scan *sc, const unsigned char *p, con
 	return p + n;
 }
 
+/* ---- the tree, in an arena ---- */
+
+struct fjson_chunk {
+	struct fjson_chunk *next;
+	size_t used, cap;
+	alignas(max_align_t) unsigned char data[];
+};
+
+/* The largest chunk of the thread's last document, kept for its next one (a fresh
+ * chunk costs a page fault per page touched): freed when the thread ends. */
+static pthread_key_t spare_key;
+enum { SPARE_MAX = 1 << 20 };
+
+/* n bytes aligned to `align` (a power of two), or NULL (j->oom). */
+static void *arena_alloc(struct fjson *j, size_t n, size_t align)
+{
+	struct fjson_chunk *c = j->chunks;
+	if (c) {
+		size_t at = (c->used + align - 1) & ~(align - 1);
+		if (at <= c->cap && c->cap - at >= n) {
+			c->used = at + n;
+			return c->data + at;
+		}
+	} else if ((c = pthread_getspecific(spare_key)) && c->cap >= n) {
+		pthread_setspecific(spare_key, NULL);
+		c->next = NULL;
+		c->used = n;
+		j->chunks = c;
+		return c->data;
+	} else
+		c = NULL;
+	size_t cap = c ? 2 * c->cap : 0;
+	if (cap < n)
+		cap = n;
+	if (cap < 16384)
+		cap = 16384;
+	struct fjson_chunk *nc = malloc(sizeof(*nc) + cap);
+	if (!nc) {
+		j->oom = true;
+		return NULL;
+	}
+	nc->next = c;
+	nc->used = n;
+	nc->cap = cap;
+	j->chunks = nc;
+	return nc->data;
+}
+
+static cJSON *node(struct fjson *j, int type)
+{
+	cJSON *x = arena_alloc(j, sizeof(*x), alignof(cJSON));
+	if (x) {
+		memset(x, 0, sizeof(*x));
+		x->type = type;
+	}
+	return x;
+}
+
+/* The string between p and e (checked by string(); `esc` when it has an escape),
+ * decoded, NUL-terminated (never longer than as written: an escape is at least as
+ * long as the UTF-8 it stands for). */
+static char *text(struct fjson *j, const unsigned char *p, const unsigned char *e, bool esc)
+{
+	size_t n = (size_t)(e - p);
+	unsigned char *out = arena_alloc(j, n + 1, 1), *o = out;
+	if (!out)
+		return NULL;
+	if (!esc) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+		return (char *)out;
+	}
+	while (p < e) {
+		const unsigned char *bs = memchr(p, '\\', (size_t)(e - p));
+		if (!bs)
+			bs = e;
+		memcpy(o, p, (size_t)(bs - p));
+		o += bs - p;
+		p = bs;
+		if (p < e)
+			o += unescape(&p, o);
+	}
+	*o = '\0';
+	return (char *)out;
+}
+
+/* x into the array or object `parent` (NULL: x is the root), named `name` in an
+ * object; cJSON's lists: next and prev, the first child's prev its last. */
+static void attach(struct fjson *j, cJSON *parent, cJSON *x, char *name)
+{
+	x->string = name;
+	if (!parent) {
+		j->root = x;
+		return;
+	}
+	cJSON *first = parent->child;
+	if (!first) {
+		parent->child = x;
+	} else {
+		first->prev->next = x;
+		x->prev = first->prev;
+	}
+	parent->child->prev = x;
+}
+
+/* ---- the one pass: checked, and the tree built when j is not NULL ---- */
+
 /* A member's name at p and its ':' (p at the name's quote): where the value starts
- * (whitespace skipped), or NULL. */
+ * (whitespace skipped), or NULL; with j, *ret the name decoded. */
 static const unsigned char *member_name(struct scan *sc, const unsigned char *p, bool top, const char *member,
-					size_t *member_at)
+					size_t *member_at, struct fjson *j, char **ret)
 {
 	if (p >= sc->end || *p != '"')
 		return fail(sc->err, (size_t)(p - sc->b), "expected a member name (a string)"), NULL;
@@ -320,7 +436,9 @@ static const unsigned char *member_name(struct scan *sc, const unsigned char *p,
 	/* the watched member: as written, or decoded when it has escapes */
 	size_t n = (size_t)(p - 1 - name);
 	bool match = top && member &&
-		     ((n == strlen(member) && !memcmp(name, member, n)) || (memchr(name, '\\', n) && name_eq(name, p - 1, member)));
+		     ((n == strlen(member) && !memcmp(name, member, n)) || (sc->esc && name_eq(name, p - 1, member)));
+	if (j && !(*ret = text(j, name, p - 1, sc->esc)))
+		return NULL;
 	p = ws(p, sc->end);
 	if (p >= sc->end || *p != ':')
 		return fail(sc->err, (size_t)(p - sc->b), "expected ':' after a member name"), NULL;
@@ -330,19 +448,25 @@ static const unsigned char *member_name(struct scan *sc, const unsigned char *p,
 	return p;
 }
 
-int fjson_check(const char *s, size_t len, const char *member, size_t *member_at, struct excise_err *err)
+static int walk(const char *s, size_t len, const char *member, size_t *member_at, struct fjson *j,
+		struct excise_err *err)
 {
-	struct scan sc = { (const unsigned char *)s, (const unsigned char *)s + len, err };
+	struct scan sc = { (const unsigned char *)s, (const unsigned char *)s + len, err, false };
 	const unsigned char *p = ws(sc.b, sc.end);
 	uint64_t is_obj[(EXCISE_MAX_SUBMIT_DEPTH + 63) / 64] = { 0 };
+	cJSON *parent[EXCISE_MAX_SUBMIT_DEPTH]; /* with j: the open arrays and objects */
+	char *name = NULL;                      /* with j: the next value's member name */
 	size_t depth = 0;
 	*member_at = SIZE_MAX;
 	if (p >= sc.end || (*p != '{' && *p != '['))
 		return fail(err, (size_t)(p - sc.b), "expected '{' or '['");
+#define OOM() (j && j->oom ? err_set(err, -ENOMEM, "document: out of memory") : -EXCISE_E_CORRUPT)
 	for (;;) {
 		/* a value */
 		if (p >= sc.end)
 			return fail(err, len, "the document ends where a value should be");
+		const unsigned char *v = p;
+		int type = cJSON_Invalid;
 		switch (*p) {
 		case '{':
 		case '[': {
@@ -356,6 +480,14 @@ int fjson_check(const char *s, size_t len, const char *member, size_t *member_at
 				is_obj[depth / 64] |= 1ull << (depth % 64);
 			else
 				is_obj[depth / 64] &= ~(1ull << (depth % 64));
+			if (j) {
+				cJSON *x = node(j, obj ? cJSON_Object : cJSON_Array);
+				if (!x)
+					return OOM();
+				attach(j, depth ? parent[depth - 1] : NULL, x, name);
+				parent[depth] = x;
+				name = NULL; /* an array's values have none; an object's come with each */
+			}
 			depth++;
 			p = ws(p + 1, sc.end);
 			if (p < sc.end && *p == (obj ? '}' : ']')) {
@@ -363,30 +495,43 @@ int fjson_check(const char *s, size_t len, const char *member, size_t *member_at
 				depth--;
 				break;
 			}
-			if (obj && !(p = member_name(&sc, p, depth == 1, member, member_at)))
-				return -EXCISE_E_CORRUPT;
+			if (obj && !(p = member_name(&sc, p, depth == 1, member, member_at, j, &name)))
+				return OOM();
 			continue;
 		}
 		case '"':
 			p = string(&sc, p);
+			type = cJSON_String;
 			break;
 		case 't':
 			p = literal(&sc, p, "true");
+			type = cJSON_True;
 			break;
 		case 'f':
 			p = literal(&sc, p, "false");
+			type = cJSON_False;
 			break;
 		case 'n':
 			p = literal(&sc, p, "null");
+			type = cJSON_NULL;
 			break;
 		default:
 			if (*p == '-' || digit(*p))
 				p = number(&sc, p);
 			else
 				return fail(err, (size_t)(p - sc.b), "expected a value");
+			type = cJSON_Number;
 		}
 		if (!p)
 			return -EXCISE_E_CORRUPT;
+		if (j && *v != '{' && *v != '[') { /* a scalar (an empty array or object is built) */
+			cJSON *x = node(j, type);
+			if (!x || (type == cJSON_String && !(x->valuestring = text(j, v + 1, p - 1, sc.esc))))
+				return OOM();
+			if (type == cJSON_True)
+				x->valueint = 1; /* as cJSON sets it */
+			attach(j, parent[depth - 1], x, name);
+		}
 		/* after a value: the ends of arrays and objects, then a comma */
 		for (;;) {
 			p = ws(p, sc.end);
@@ -401,8 +546,10 @@ int fjson_check(const char *s, size_t len, const char *member, size_t *member_at
 				p = ws(p + 1, sc.end);
 				if (p < sc.end && *p == close)
 					return fail(err, (size_t)(p - sc.b), obj ? "a comma before '}'" : "a comma before ']'");
-				if (obj && !(p = member_name(&sc, p, depth == 1, member, member_at)))
-					return -EXCISE_E_CORRUPT;
+				if (obj && !(p = member_name(&sc, p, depth == 1, member, member_at, j, &name)))
+					return OOM();
+				if (!obj)
+					name = NULL;
 				break;
 			}
 			if (p < sc.end && *p == close) {
@@ -413,6 +560,12 @@ int fjson_check(const char *s, size_t len, const char *member, size_t *member_at
 			return fail(err, (size_t)(p - sc.b), obj ? "expected ',' or '}'" : "expected ',' or ']'");
 		}
 	}
+#undef OOM
+}
+
+int fjson_check(const char *s, size_t len, const char *member, size_t *member_at, struct excise_err *err)
+{
+	return walk(s, len, member, member_at, NULL, err);
 }
 
 bool fjson_int(const char *s, size_t at, int64_t *ret)
@@ -428,68 +581,10 @@ bool fjson_int(const char *s, size_t at, int64_t *ret)
 	return true;
 }
 
-/* ---- the tree, in an arena ---- */
-
-struct fjson_chunk {
-	struct fjson_chunk *next;
-	size_t used, cap;
-	alignas(max_align_t) unsigned char data[];
-};
-
-static _Thread_local struct fjson *active;
-/* The largest chunk of the thread's last document, kept for its next one (a fresh
- * chunk costs a page fault per page touched): freed when the thread ends. */
-static pthread_key_t spare_key;
-enum { SPARE_MAX = 1 << 20 };
-
-static void *arena_alloc(size_t n)
-{
-	struct fjson *j = active;
-	if (!j)
-		return malloc(n);
-	n = (n + alignof(max_align_t) - 1) & ~(alignof(max_align_t) - 1);
-	struct fjson_chunk *c = j->chunks;
-	if (!c && (c = pthread_getspecific(spare_key)) && c->cap >= n) {
-		pthread_setspecific(spare_key, NULL);
-		c->next = NULL;
-		c->used = 0;
-		j->chunks = c;
-	} else if (!j->chunks)
-		c = NULL;
-	if (!c || c->cap - c->used < n) {
-		size_t cap = c ? 2 * c->cap : 0;
-		if (cap < n)
-			cap = n;
-		if (cap < 16384)
-			cap = 16384;
-		struct fjson_chunk *nc = malloc(sizeof(*nc) + cap);
-		if (!nc) {
-			j->oom = true;
-			return NULL;
-		}
-		nc->next = c;
-		nc->used = 0;
-		nc->cap = cap;
-		j->chunks = c = nc;
-	}
-	void *p = c->data + c->used;
-	c->used += n;
-	j->n_allocs++;
-	return p;
-}
-
-static void arena_free(void *p)
-{
-	if (!active)
-		free(p);
-}
-
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void init(void)
 {
-	cJSON_Hooks h = { arena_alloc, arena_free };
-	cJSON_InitHooks(&h);
 	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 	if (pthread_key_create(&spare_key, free))
 		c_locale = (locale_t)0;   /* reported as out of memory */
@@ -604,25 +699,9 @@ int fjson_parse(struct fjson *j, const char *s, size_t len, const char *member, 
 	pthread_once(&once, init);
 	if (!c_locale)
 		return err_set(err, -ENOMEM, "document: out of memory");
-	int r = fjson_check(s, len, member, &j->member_at, err);
-	if (r < 0)
-		return r;
-	const char *end = NULL;
-	active = j;
-	j->root = cJSON_ParseWithLengthOpts(s, len, &end, false);
-	active = NULL;
-	if (end)
-		end = (const char *)ws((const unsigned char *)end, (const unsigned char *)s + len);
-	if (!j->root || end != s + len) {
-		/* fjson_check took it: cJSON ran out of memory, or (a case fjson_check would
-		 * miss) cJSON refused it: refused all the same */
-		bool oom = j->oom;
-		fjson_done(j);
-		return oom ? err_set(err, -ENOMEM, "document: out of memory")
-			   : err_set(err, -EXCISE_E_CORRUPT, "document: byte %zu: cJSON refused it",
-				     end ? (size_t)(end - s) : 0);
-	}
-	r = check_dups(j->root, err);
+	int r = walk(s, len, member, &j->member_at, j, err);
+	if (r >= 0)
+		r = check_dups(j->root, err);
 	if (r < 0)
 		fjson_done(j);
 	return r;
@@ -630,9 +709,6 @@ int fjson_parse(struct fjson *j, const char *s, size_t len, const char *member, 
 
 void fjson_done(struct fjson *j)
 {
-	/* nothing came from the arena: another user of cJSON replaced the hooks */
-	if (j->root && !j->n_allocs)
-		cJSON_Delete(j->root);
 	struct fjson_chunk *keep = NULL;
 	for (struct fjson_chunk *c = j->chunks, *next; c; c = next) {
 		next = c->next;

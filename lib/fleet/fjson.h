@@ -5,8 +5,9 @@
  * fjson_check is one strict pass over the bytes that refuses whatever jansson's
  * json_loadb (flags JSON_REJECT_DUPLICATES, which every other reader of a stored
  * document uses) refuses, except duplicate members, which fjson_parse finds on the
- * tree; then cJSON builds the tree (in an arena of the struct fjson, so that
- * freeing it is one free per chunk). See fjson.c for why.
+ * tree. fjson_parse makes the same pass and builds the tree as it goes, as cJSON
+ * nodes (read them with cJSON's accessors; never cJSON_Delete them) in an arena of
+ * the struct fjson, so that freeing it is one free per chunk. See fjson.c for why.
  */
 #ifndef EXCISE_FLEET_FJSON_H
 #define EXCISE_FLEET_FJSON_H
@@ -24,7 +25,6 @@ struct fjson {
 	cJSON *root;              /* the document: an object or an array; lives until fjson_done */
 	size_t member_at;         /* byte offset of the value of the watched top-level member, SIZE_MAX when absent */
 	struct fjson_chunk *chunks;
-	size_t n_allocs;
 	bool oom;
 };
 
@@ -37,9 +37,11 @@ struct fjson {
  * SIZE_MAX). Allocates nothing. 0, or -EXCISE_E_CORRUPT naming the byte offset. */
 int fjson_check(const char *s, size_t len, const char *member, size_t *member_at, struct excise_err *err);
 
-/* fjson_check, then the tree, then the same member name twice in any object refused
- * (the message names the object by its JSON pointer). On error j is left empty.
- * -EXCISE_E_CORRUPT, -ENOMEM. */
+/* fjson_check and the tree in one pass, then the same member name twice in any object
+ * refused (the message names the object by its JSON pointer). Strings are decoded
+ * (valuestring, and string for a member's name); a number's node has the type
+ * cJSON_Number but no value (read the watched member's with fjson_int). On error j is
+ * left empty. -EXCISE_E_CORRUPT, -ENOMEM. */
 int fjson_parse(struct fjson *j, const char *s, size_t len, const char *member, struct excise_err *err);
 void fjson_done(struct fjson *j);
 

@@ -213,6 +213,13 @@ static int s_bind_text_static(struct db_stmt *st, int i, const char *v)
 	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_STATIC)) : -EXCISE_E_USAGE;
 }
 
+static int s_bind_blob_static(struct db_stmt *st, int i, const void *v, size_t n)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_blob64(s->st, k, v, n, SQLITE_STATIC)) : -EXCISE_E_USAGE;
+}
+
 static int64_t s_changes(struct db *db)
 {
 	return sqlite3_changes64(((struct sdb *)db)->h);
@@ -257,6 +264,16 @@ static const char *s_column_text(struct db_stmt *st, int col)
 	return (const char *)sqlite3_column_text(s->st, col);
 }
 
+static int s_column_blob(struct db_stmt *st, int col, const void **ret, size_t *len)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	*ret = sqlite3_column_blob(s->st, col);
+	*len = (size_t)sqlite3_column_bytes(s->st, col);
+	if (!*ret && sqlite3_column_type(s->st, col) != SQLITE_NULL && *len) /* out of memory converting it */
+		return -ENOMEM;
+	return 0;
+}
+
 static int64_t s_column_int64(struct db_stmt *st, int col)
 {
 	struct sstmt *s = (struct sstmt *)st;
@@ -293,5 +310,7 @@ const struct db_ops db_sqlite_ops = {
 	.column_text = s_column_text,
 	.column_int64 = s_column_int64,
 	.column_null = s_column_null,
+	.bind_blob_static = s_bind_blob_static,
+	.column_blob = s_column_blob,
 	.finalize = s_finalize,
 };

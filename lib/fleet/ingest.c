@@ -53,6 +53,7 @@
 #include "core/limits.h"
 #include "core/macro.h"
 #include "excise/attest.h"
+#include "fleet/docbody.h"
 #include "fleet/fjson.h"
 
 /* ---- parsing ---- */
@@ -558,6 +559,7 @@ void ingest_doc_done(struct ingest_doc *d)
 	free(d->verdict);
 	free(d->ref);
 	free(d->body);
+	free(d->body_z);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -607,8 +609,9 @@ struct ingest {
 };
 
 #define INS_DOC                                                                                   \
-	"INSERT INTO document (host_id, doc_id, kind, received, created, complete, verdict, body, ref)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (host_id, doc_id) DO NOTHING"
+	"INSERT INTO document (host_id, doc_id, kind, received, created, complete, verdict, body, ref, body_z," \
+	" body_codec, body_len) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"                  \
+	" ON CONFLICT (host_id, doc_id) DO NOTHING"
 
 /* "HEAD" k rows of `cols` parameters each, "($1, ..., $cols), ($cols+1, ...)", then "TAIL". */
 static int prepare_rows(struct db *db, struct db_stmt **ret, size_t k, struct excise_err *err, const char *head,
@@ -644,10 +647,10 @@ static const struct {
 	  "INSERT INTO status_change (host_id, directive_id, old_status, new_status, at, doc_id)"
 	  " VALUES ($1, $2, $3, $4, $5, $6)" },
 	{ offsetof(struct ingest, att_pending),
-	  "SELECT doc_id, body, created FROM document WHERE host_id = $1 AND kind = 'attestation' AND ref = $2"
+	  "SELECT doc_id, created, " DOCBODY_COLS " FROM document WHERE host_id = $1 AND kind = 'attestation' AND ref = $2"
 	  " AND verdict = 'unchecked' ORDER BY created, doc_id" },
 	{ offsetof(struct ingest, rep_body),
-	  "SELECT body FROM document WHERE host_id = $1 AND doc_id = $2 AND kind = 'report'" },
+	  "SELECT " DOCBODY_COLS " FROM document WHERE host_id = $1 AND doc_id = $2 AND kind = 'report'" },
 	{ offsetof(struct ingest, doc_verdict),
 	  "UPDATE document SET verdict = $3, complete = $4 WHERE host_id = $1 AND doc_id = $2" },
 };
@@ -983,15 +986,17 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	db_bind_text(in->rep_body, 1, host);
 	db_bind_text(in->rep_body, 2, ref);
 	int r = db_step(in->rep_body, err);
-	if (r <= 0) {
-		db_reset(in->rep_body);
+	char *rep = NULL;
+	size_t rep_len = 0;
+	if (r == 1 && (r = docbody_read(in->rep_body, 0, ref, &rep, &rep_len, err)) == 0)
+		r = 1;
+	db_reset(in->rep_body);
+	if (r <= 0) /* failed, or the report is not stored yet */
 		return r;
-	}
-	const char *rep = db_column_text(in->rep_body, 0);
 	struct excise_attest_info info = { 0 };
 	struct excise_err e2 = { 0 };
-	int c = excise_attest_check("attestation", att, att_len, rep, rep ? strlen(rep) : 0, &info, &e2);
-	db_reset(in->rep_body);
+	int c = excise_attest_check("attestation", att, att_len, rep, rep_len, &info, &e2);
+	free(rep);
 	const char *verdict = c < 0 ? "invalid" : info.verdict;
 	bool clean = c >= 0 && !strcmp(info.verdict, "clean");
 	db_bind_text(in->doc_verdict, 1, host);
@@ -1013,6 +1018,7 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 {
 	struct pend {
 		char *id, *body;
+		size_t len;
 		int64_t t;
 	} *v = NULL;
 	size_t n = 0;
@@ -1020,25 +1026,23 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 	while ((r = db_step(in->att_pending, err)) == 1) {
 		struct pend *nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
-			r = -ENOMEM;
+			r = err_set(err, -ENOMEM, "store: out of memory");
 			break;
 		}
 		v = nv;
-		v[n].id = strdup(db_column_text(in->att_pending, 0));
-		v[n].body = strdup(db_column_text(in->att_pending, 1));
-		v[n].t = db_column_int64(in->att_pending, 2);
-		n++;
-		if (!v[n - 1].id || !v[n - 1].body) {
-			r = -ENOMEM;
+		v[n] = (struct pend){ .id = strdup(db_column_text(in->att_pending, 0)),
+				      .t = db_column_int64(in->att_pending, 1) };
+		if (!v[n++].id) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
 			break;
 		}
+		if ((r = docbody_read(in->att_pending, 2, v[n - 1].id, &v[n - 1].body, &v[n - 1].len, err)) < 0)
+			break;
 	}
 	db_reset(in->att_pending);
-	if (r == -ENOMEM)
-		r = err_set(err, r, "store: out of memory");
 	for (size_t i = 0; i < n; i++) {
 		if (r >= 0)
-			r = attest(in, host, v[i].id, v[i].body, strlen(v[i].body), report_id, v[i].t, err);
+			r = attest(in, host, v[i].id, v[i].body, v[i].len, report_id, v[i].t, err);
 		free(v[i].id);
 		free(v[i].body);
 	}
@@ -1061,8 +1065,15 @@ static int send_doc(struct ingest *in, const char *host, const struct ingest_doc
 	db_bind_int64(ins, 5, d->created);
 	db_bind_int64(ins, 6, d->complete);
 	db_bind_text(ins, 7, d->verdict);
-	db_bind_text_static(ins, 8, d->body); /* the document outlives the statement's run */
+	/* the document outlives the statement's run; compressed, body is '' (NOT NULL since version 1) */
+	db_bind_text_static(ins, 8, d->body_z ? "" : d->body);
 	db_bind_text(ins, 9, d->ref);
+	db_bind_blob_static(ins, 10, d->body_z, d->body_z_len);
+	db_bind_text_static(ins, 11, d->body_z ? DOCBODY_CODEC : NULL);
+	if (d->body_z)
+		db_bind_int64(ins, 12, (int64_t)d->len);
+	else
+		db_bind_null(ins, 12);
 	int r = db_send(ins, err);
 	if (r >= 0 && fns[d->kind]) {
 		db_bind_text(hd, 1, host);

@@ -42,6 +42,7 @@
 #include "core/macro.h"
 #include "core/text.h"
 #include "fleet/db.h"
+#include "fleet/docbody.h"
 #include "fleet/ingest.h"
 #include "fleet/store_int.h"
 
@@ -1004,6 +1005,9 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 			    "document %s: about machine id '%.80s', not host %.80s's: refused", j->doc.doc_id,
 			    j->doc.machine_id ? j->doc.machine_id : "(none)", host_id);
 	free(mid);
+	/* compressed here, in the submitting thread: the writer, one thread, only stores it */
+	if (r >= 0)
+		r = docbody_pack(j->doc.body, j->doc.len, &j->doc.body_z, &j->doc.body_z_len, err);
 	if (r < 0) {
 		job_free(j);
 		return r;

@@ -39,6 +39,11 @@ void db_close(struct db *db);
 const char *db_backend(const struct db *db);
 bool db_is_pg(const struct db *db);
 
+/* SQLite: the database file (not its WAL) synced to disk through the connection's own
+ * file (no other descriptor is opened: closing one would drop SQLite's locks); 0 at once
+ * on PostgreSQL. */
+int db_sync_main(struct db *db, struct excise_err *err);
+
 /* Run SQL without parameters or results (one or several statements). */
 int db_exec(struct db *db, const char *sql, struct excise_err *err);
 
@@ -114,6 +119,7 @@ struct db_ops {
 	bool (*column_null)(struct db_stmt *s, int col);
 	int (*bind_blob_static)(struct db_stmt *s, int i, const void *v, size_t n);
 	int (*column_blob)(struct db_stmt *s, int col, const void **ret, size_t *len);
+	int (*sync_main)(struct db *db, struct excise_err *err);      /* NULL: nothing to do */
 	void (*finalize)(struct db_stmt *s);
 };
 

@@ -752,7 +752,7 @@ static int facts_get(struct ingest *in, const char *host, bool sent, struct fact
 {
 	memset(v, 0, n * sizeof(*v));
 	if (!sent)
-		db_bind_text(in->hd_get, 1, host);
+		db_bind_text_static(in->hd_get, 1, host);
 	int r;
 	while ((r = db_step(in->hd_get, err)) == 1) {
 		const char *dir = db_column_text(in->hd_get, F_N + 1);
@@ -786,11 +786,12 @@ static int facts_put(struct ingest *in, const char *host, const size_t *dirs, si
 		for (size_t m = 0; m < k; m++) {
 			const struct facts *f = &in->nw[dirs[i + m]];
 			int b = (int)m * (F_N + 3);
-			db_bind_text(s, b + 1, host);
-			db_bind_text(s, b + 2, excise_catalog_directive(in->cat, dirs[i + m])->id);
+			/* each string outlives the statement's run (at once on SQLite): no copy */
+			db_bind_text_static(s, b + 1, host);
+			db_bind_text_static(s, b + 2, excise_catalog_directive(in->cat, dirs[i + m])->id);
 			for (int c = 0; c < F_N; c++)
 				bind_opt(s, b + 3 + c, f->set[c], f->v[c]);
-			db_bind_text(s, b + 3 + F_N, f->products);
+			db_bind_text_static(s, b + 3 + F_N, f->products);
 		}
 		r = step_done(s, err);
 	}
@@ -899,12 +900,12 @@ static int status_change(struct ingest *in, const char *host, const struct inges
 	const char *p0 = old->exists ? phase(old) : NULL, *p1 = phase(f);
 	if (!p1 || (p0 && !strcmp(p0, p1)))
 		return 0;
-	db_bind_text(in->sc, 1, host);
-	db_bind_text(in->sc, 2, excise_catalog_directive(in->cat, j)->id);
-	db_bind_text(in->sc, 3, p0);
-	db_bind_text(in->sc, 4, p1);
+	db_bind_text_static(in->sc, 1, host);
+	db_bind_text_static(in->sc, 2, excise_catalog_directive(in->cat, j)->id);
+	db_bind_text_static(in->sc, 3, p0);
+	db_bind_text_static(in->sc, 4, p1);
 	db_bind_int64(in->sc, 5, t);
-	db_bind_text(in->sc, 6, d->doc_id);
+	db_bind_text_static(in->sc, 6, d->doc_id);
 	return step_done(in->sc, err);
 }
 
@@ -1058,16 +1059,17 @@ static int send_doc(struct ingest *in, const char *host, const struct ingest_doc
 		    struct db_stmt *ins, struct db_stmt *hd, struct db_stmt *att, struct excise_err *err)
 {
 	(void)in;
-	db_bind_text(ins, 1, host);
-	db_bind_text(ins, 2, d->doc_id);
-	db_bind_text(ins, 3, d->kind_name);
+	/* the document and its host's id (the writer's job) outlive the statement's run: bound
+	 * without a copy (SQLite); compressed, body is '' (NOT NULL since version 1) */
+	db_bind_text_static(ins, 1, host);
+	db_bind_text_static(ins, 2, d->doc_id);
+	db_bind_text_static(ins, 3, d->kind_name);
 	db_bind_int64(ins, 4, now);
 	db_bind_int64(ins, 5, d->created);
 	db_bind_int64(ins, 6, d->complete);
-	db_bind_text(ins, 7, d->verdict);
-	/* the document outlives the statement's run; compressed, body is '' (NOT NULL since version 1) */
+	db_bind_text_static(ins, 7, d->verdict);
 	db_bind_text_static(ins, 8, d->body_z ? "" : d->body);
-	db_bind_text(ins, 9, d->ref);
+	db_bind_text_static(ins, 9, d->ref);
 	db_bind_blob_static(ins, 10, d->body_z, d->body_z_len);
 	db_bind_text_static(ins, 11, d->body_z ? DOCBODY_CODEC : NULL);
 	if (d->body_z)
@@ -1076,12 +1078,12 @@ static int send_doc(struct ingest *in, const char *host, const struct ingest_doc
 		db_bind_null(ins, 12);
 	int r = db_send(ins, err);
 	if (r >= 0 && fns[d->kind]) {
-		db_bind_text(hd, 1, host);
+		db_bind_text_static(hd, 1, host);
 		r = db_send(hd, err);
 	}
 	if (r >= 0 && d->kind == INGEST_REPORT) {
-		db_bind_text(att, 1, host);
-		db_bind_text(att, 2, d->doc_id);
+		db_bind_text_static(att, 1, host);
+		db_bind_text_static(att, 2, d->doc_id);
 		r = db_send(att, err);
 	}
 	return r;
@@ -1115,18 +1117,18 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 		for (size_t m = 0; m < k; m++) {
 			const struct ingest_finding *f = &d->findings[i + m];
 			int b = (int)m * 13;
-			db_bind_text(s, b + 1, host);
-			db_bind_text(s, b + 2, d->doc_id);
+			db_bind_text_static(s, b + 1, host); /* the document outlives the statement's run */
+			db_bind_text_static(s, b + 2, d->doc_id);
 			db_bind_int64(s, b + 3, now);
 			db_bind_int64(s, b + 4, d->created);
-			db_bind_text(s, b + 5, f->product_id);
-			db_bind_text(s, b + 6, f->vendor_id);
-			db_bind_text(s, b + 7, f->product_name);
-			db_bind_text(s, b + 8, f->version);
-			db_bind_text(s, b + 9, f->state);
-			db_bind_text(s, b + 10, f->confidence);
-			db_bind_text(s, b + 11, f->directives);
-			db_bind_text(s, b + 12, f->sources);
+			db_bind_text_static(s, b + 5, f->product_id);
+			db_bind_text_static(s, b + 6, f->vendor_id);
+			db_bind_text_static(s, b + 7, f->product_name);
+			db_bind_text_static(s, b + 8, f->version);
+			db_bind_text_static(s, b + 9, f->state);
+			db_bind_text_static(s, b + 10, f->confidence);
+			db_bind_text_static(s, b + 11, f->directives);
+			db_bind_text_static(s, b + 12, f->sources);
 			db_bind_int64(s, b + 13, f->n_artifacts);
 		}
 		r = step_done(s, err);
@@ -1136,7 +1138,7 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 	 * not retired), a round trip dearer than two statements */
 	bool pg = db_is_pg(in->db), retired = pg;
 	if (r >= 0) {
-		db_bind_text(in->seen, 1, host);
+		db_bind_text_static(in->seen, 1, host);
 		db_bind_int64(in->seen, 2, now);
 		r = pg ? step_done(in->seen, err) : db_step(in->seen, err);
 		if (!pg) {

@@ -186,10 +186,11 @@ a=$(cl submit "$T/h5.json" "$T/evil.json")
 check_eq "a report with SQL and HTML in its fields: stored" "$(st "$a") $(field "$a" 'r["status"]')" "200 stored"
 check "the host name stored byte for byte" grep -Fxq -- "$EVIL" <(sql "SELECT hostname FROM host")
 DID=$(field "$a" 'r["id"]')
-# schema version 3: the bytes zstd-compressed in body_z, read back by the zstd tool
+# schema version 3: the bytes zstd-compressed in body_z, read back by the zstd tool (the
+# hex decoded by a python3 of its own: py's server does not read this stdin)
 stored_body() {
 	sql "SELECT $([ -n "$DB" ] && echo "encode(body_z, 'hex')" || echo "hex(body_z)") FROM document WHERE doc_id = '$1'" |
-		py -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' | zstd -dcq
+		python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()))' | zstd -dcq
 }
 check "the document stored byte for byte" cmp <(stored_body "$DID") "$T/evil.json"
 check_eq "... compressed, its codec and length said" \

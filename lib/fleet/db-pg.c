@@ -51,6 +51,7 @@ struct pstmt {
 	PGresult *res;
 	bool sent;          /* queued in the pipeline, its result not read yet */
 	int row, nrows;
+	unsigned char *blob; /* db_column_blob's bytes (PQfreemem), until the next call or reset */
 };
 
 static int code_of_state(const char *state)
@@ -247,6 +248,23 @@ static int p_bind_int64(struct db_stmt *st, int i, int64_t v)
 	return p_bind_text(st, i, buf);
 }
 
+/* BYTEA's hex input form: "\\x" and two hex digits a byte. */
+static int p_bind_blob(struct db_stmt *st, int i, const void *v, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *c = n <= (SIZE_MAX - 3) / 2 ? malloc(2 * n + 3) : NULL;
+	if (!c)
+		return -ENOMEM;
+	const unsigned char *b = v;
+	c[0] = '\\', c[1] = 'x';
+	for (size_t k = 0; k < n; k++) {
+		c[2 + 2 * k] = hex[b[k] >> 4];
+		c[3 + 2 * k] = hex[b[k] & 15];
+	}
+	c[2 + 2 * n] = '\0';
+	return set_val((struct pstmt *)st, i, c);
+}
+
 static int p_bind_null(struct db_stmt *st, int i)
 {
 	return set_val((struct pstmt *)st, i, NULL);
@@ -393,6 +411,8 @@ static void p_reset(struct db_stmt *st)
 	s->sent = false;
 	PQclear(s->res);
 	s->res = NULL;
+	PQfreemem(s->blob);
+	s->blob = NULL;
 	for (int i = 0; i < s->nparams; i++) {
 		free(s->vals[i]);
 		s->vals[i] = NULL;
@@ -406,6 +426,24 @@ static const char *p_column_text(struct db_stmt *st, int col)
 	    PQgetisnull(s->res, s->row, col))
 		return NULL;
 	return PQgetvalue(s->res, s->row, col);
+}
+
+static int p_column_blob(struct db_stmt *st, int col, const void **ret, size_t *len)
+{
+	struct pstmt *s = (struct pstmt *)st;
+	const char *v = p_column_text(st, col);
+	PQfreemem(s->blob);
+	s->blob = NULL;
+	*ret = NULL;
+	*len = 0;
+	if (!v)
+		return 0;
+	if (v[0] != '\\' || v[1] != 'x') /* bytea_output = hex, the default: the escape form is refused */
+		return -EXCISE_E_CORRUPT;
+	if (!(s->blob = PQunescapeBytea((const unsigned char *)v, len)))
+		return -ENOMEM;
+	*ret = s->blob;
+	return 0;
 }
 
 static int64_t p_column_int64(struct db_stmt *st, int col)
@@ -447,6 +485,8 @@ const struct db_ops db_pg_ops = {
 	.send = p_send,
 	.reset = p_reset,
 	.column_text = p_column_text,
+	.bind_blob_static = p_bind_blob,
+	.column_blob = p_column_blob,
 	.column_int64 = p_column_int64,
 	.column_null = p_column_null,
 	.finalize = p_finalize,

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,16 @@ static void s_close(struct db *db)
 	free(d);
 }
 
+static int s_sync_main(struct db *db, struct excise_err *err)
+{
+	struct sdb *d = (struct sdb *)db;
+	sqlite3_file *f = NULL;
+	int rc = sqlite3_file_control(d->h, "main", SQLITE_FCNTL_FILE_POINTER, &f);
+	if (rc == SQLITE_OK && f && f->pMethods)
+		rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	return rc == SQLITE_OK ? 0 : fail(d, err, rc, "syncing the database file");
+}
+
 static int s_exec(struct db *db, const char *sql, struct excise_err *err)
 {
 	struct sdb *d = (struct sdb *)db;
@@ -99,8 +110,20 @@ static char *s_immutable_uri(const char *path)
 	return uri;
 }
 
+/* Before SQLite's first use in the process: no count of its memory, which every
+ * allocation would otherwise take a global mutex for (a few per cent of the writer
+ * thread). When SQLite was already started (another part of the process used it
+ * first), sqlite3_config refuses and nothing changes. */
+static pthread_once_t s_config_once = PTHREAD_ONCE_INIT;
+
+static void s_config(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int s_open(const char *path, const struct db_opts *o, struct db **ret, struct excise_err *err)
 {
+	pthread_once(&s_config_once, s_config);
 	struct sdb *d = calloc(1, sizeof(*d));
 	if (!d || !(d->path = strdup(path))) {
 		free(d);
@@ -213,6 +236,13 @@ static int s_bind_text_static(struct db_stmt *st, int i, const char *v)
 	return k ? bind_rc(sqlite3_bind_text(s->st, k, v, -1, SQLITE_STATIC)) : -EXCISE_E_USAGE;
 }
 
+static int s_bind_blob_static(struct db_stmt *st, int i, const void *v, size_t n)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	int k = param(s, i);
+	return k ? bind_rc(sqlite3_bind_blob64(s->st, k, v, n, SQLITE_STATIC)) : -EXCISE_E_USAGE;
+}
+
 static int64_t s_changes(struct db *db)
 {
 	return sqlite3_changes64(((struct sdb *)db)->h);
@@ -257,6 +287,16 @@ static const char *s_column_text(struct db_stmt *st, int col)
 	return (const char *)sqlite3_column_text(s->st, col);
 }
 
+static int s_column_blob(struct db_stmt *st, int col, const void **ret, size_t *len)
+{
+	struct sstmt *s = (struct sstmt *)st;
+	*ret = sqlite3_column_blob(s->st, col);
+	*len = (size_t)sqlite3_column_bytes(s->st, col);
+	if (!*ret && sqlite3_column_type(s->st, col) != SQLITE_NULL && *len) /* out of memory converting it */
+		return -ENOMEM;
+	return 0;
+}
+
 static int64_t s_column_int64(struct db_stmt *st, int col)
 {
 	struct sstmt *s = (struct sstmt *)st;
@@ -293,5 +333,8 @@ const struct db_ops db_sqlite_ops = {
 	.column_text = s_column_text,
 	.column_int64 = s_column_int64,
 	.column_null = s_column_null,
+	.bind_blob_static = s_bind_blob_static,
+	.column_blob = s_column_blob,
+	.sync_main = s_sync_main,
 	.finalize = s_finalize,
 };

@@ -77,6 +77,21 @@ int db_bind_text_static(struct db_stmt *s, int i, const char *v)
 	return s->ops->bind_text_static ? s->ops->bind_text_static(s, i, v) : s->ops->bind_text(s, i, v);
 }
 
+int db_bind_blob_static(struct db_stmt *s, int i, const void *v, size_t n)
+{
+	return v ? s->ops->bind_blob_static(s, i, v, n) : s->ops->bind_null(s, i);
+}
+
+int db_sync_main(struct db *db, struct excise_err *err)
+{
+	return db->ops->sync_main ? db->ops->sync_main(db, err) : 0;
+}
+
+int db_column_blob(struct db_stmt *s, int col, const void **ret, size_t *len)
+{
+	return s->ops->column_blob(s, col, ret, len);
+}
+
 int64_t db_changes(struct db *db)
 {
 	return db->ops->changes ? db->ops->changes(db) : -1;

@@ -39,6 +39,11 @@ void db_close(struct db *db);
 const char *db_backend(const struct db *db);
 bool db_is_pg(const struct db *db);
 
+/* SQLite: the database file (not its WAL) synced to disk through the connection's own
+ * file (no other descriptor is opened: closing one would drop SQLite's locks); 0 at once
+ * on PostgreSQL. */
+int db_sync_main(struct db *db, struct excise_err *err);
+
 /* Run SQL without parameters or results (one or several statements). */
 int db_exec(struct db *db, const char *sql, struct excise_err *err);
 
@@ -57,6 +62,9 @@ int db_bind_null(struct db_stmt *s, int i);
 /* As db_bind_text, but `v` is not copied where the backend can avoid it (SQLite): it must
  * stay valid and unchanged until the statement is reset. */
 int db_bind_text_static(struct db_stmt *s, int i, const char *v);
+/* `n` bytes (a SQLite BLOB, a PostgreSQL BYTEA), not copied where the backend can avoid
+ * it (SQLite): they must stay valid and unchanged until the statement is reset. */
+int db_bind_blob_static(struct db_stmt *s, int i, const void *v, size_t n);
 /* 1: a row is there to read; 0: done; < 0: failed (err says why). */
 int db_step(struct db_stmt *s, struct excise_err *err);
 /* Queue `s` (bound) to run; its rows are then read with db_step as usual. PostgreSQL
@@ -79,6 +87,10 @@ void db_reset(struct db_stmt *s);
 const char *db_column_text(struct db_stmt *s, int col);
 int64_t db_column_int64(struct db_stmt *s, int col); /* 0 for NULL */
 bool db_column_null(struct db_stmt *s, int col);
+/* A BLOB (BYTEA) column of the current row: *ret and *len, valid until the next step or
+ * reset (*ret NULL for SQL NULL). -ENOMEM, or -EXCISE_E_CORRUPT for a value that is not
+ * bytes (PostgreSQL: not its hex form). */
+int db_column_blob(struct db_stmt *s, int col, const void **ret, size_t *len);
 void db_finalize(struct db_stmt *s);
 
 /* Run a one-shot statement: prepare, bind each of `n` values (NULL for SQL NULL),
@@ -105,6 +117,9 @@ struct db_ops {
 	const char *(*column_text)(struct db_stmt *s, int col);
 	int64_t (*column_int64)(struct db_stmt *s, int col);
 	bool (*column_null)(struct db_stmt *s, int col);
+	int (*bind_blob_static)(struct db_stmt *s, int i, const void *v, size_t n);
+	int (*column_blob)(struct db_stmt *s, int col, const void **ret, size_t *len);
+	int (*sync_main)(struct db *db, struct excise_err *err);      /* NULL: nothing to do */
 	void (*finalize)(struct db_stmt *s);
 };
 

@@ -53,6 +53,7 @@
 #include "core/limits.h"
 #include "core/macro.h"
 #include "excise/attest.h"
+#include "fleet/docbody.h"
 #include "fleet/fjson.h"
 
 /* ---- parsing ---- */
@@ -558,6 +559,7 @@ void ingest_doc_done(struct ingest_doc *d)
 	free(d->verdict);
 	free(d->ref);
 	free(d->body);
+	free(d->body_z);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -607,8 +609,9 @@ struct ingest {
 };
 
 #define INS_DOC                                                                                   \
-	"INSERT INTO document (host_id, doc_id, kind, received, created, complete, verdict, body, ref)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (host_id, doc_id) DO NOTHING"
+	"INSERT INTO document (host_id, doc_id, kind, received, created, complete, verdict, body, ref, body_z," \
+	" body_codec, body_len) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"                  \
+	" ON CONFLICT (host_id, doc_id) DO NOTHING"
 
 /* "HEAD" k rows of `cols` parameters each, "($1, ..., $cols), ($cols+1, ...)", then "TAIL". */
 static int prepare_rows(struct db *db, struct db_stmt **ret, size_t k, struct excise_err *err, const char *head,
@@ -644,10 +647,10 @@ static const struct {
 	  "INSERT INTO status_change (host_id, directive_id, old_status, new_status, at, doc_id)"
 	  " VALUES ($1, $2, $3, $4, $5, $6)" },
 	{ offsetof(struct ingest, att_pending),
-	  "SELECT doc_id, body, created FROM document WHERE host_id = $1 AND kind = 'attestation' AND ref = $2"
+	  "SELECT doc_id, created, " DOCBODY_COLS " FROM document WHERE host_id = $1 AND kind = 'attestation' AND ref = $2"
 	  " AND verdict = 'unchecked' ORDER BY created, doc_id" },
 	{ offsetof(struct ingest, rep_body),
-	  "SELECT body FROM document WHERE host_id = $1 AND doc_id = $2 AND kind = 'report'" },
+	  "SELECT " DOCBODY_COLS " FROM document WHERE host_id = $1 AND doc_id = $2 AND kind = 'report'" },
 	{ offsetof(struct ingest, doc_verdict),
 	  "UPDATE document SET verdict = $3, complete = $4 WHERE host_id = $1 AND doc_id = $2" },
 };
@@ -749,7 +752,7 @@ static int facts_get(struct ingest *in, const char *host, bool sent, struct fact
 {
 	memset(v, 0, n * sizeof(*v));
 	if (!sent)
-		db_bind_text(in->hd_get, 1, host);
+		db_bind_text_static(in->hd_get, 1, host);
 	int r;
 	while ((r = db_step(in->hd_get, err)) == 1) {
 		const char *dir = db_column_text(in->hd_get, F_N + 1);
@@ -783,11 +786,12 @@ static int facts_put(struct ingest *in, const char *host, const size_t *dirs, si
 		for (size_t m = 0; m < k; m++) {
 			const struct facts *f = &in->nw[dirs[i + m]];
 			int b = (int)m * (F_N + 3);
-			db_bind_text(s, b + 1, host);
-			db_bind_text(s, b + 2, excise_catalog_directive(in->cat, dirs[i + m])->id);
+			/* each string outlives the statement's run (at once on SQLite): no copy */
+			db_bind_text_static(s, b + 1, host);
+			db_bind_text_static(s, b + 2, excise_catalog_directive(in->cat, dirs[i + m])->id);
 			for (int c = 0; c < F_N; c++)
 				bind_opt(s, b + 3 + c, f->set[c], f->v[c]);
-			db_bind_text(s, b + 3 + F_N, f->products);
+			db_bind_text_static(s, b + 3 + F_N, f->products);
 		}
 		r = step_done(s, err);
 	}
@@ -896,12 +900,12 @@ static int status_change(struct ingest *in, const char *host, const struct inges
 	const char *p0 = old->exists ? phase(old) : NULL, *p1 = phase(f);
 	if (!p1 || (p0 && !strcmp(p0, p1)))
 		return 0;
-	db_bind_text(in->sc, 1, host);
-	db_bind_text(in->sc, 2, excise_catalog_directive(in->cat, j)->id);
-	db_bind_text(in->sc, 3, p0);
-	db_bind_text(in->sc, 4, p1);
+	db_bind_text_static(in->sc, 1, host);
+	db_bind_text_static(in->sc, 2, excise_catalog_directive(in->cat, j)->id);
+	db_bind_text_static(in->sc, 3, p0);
+	db_bind_text_static(in->sc, 4, p1);
 	db_bind_int64(in->sc, 5, t);
-	db_bind_text(in->sc, 6, d->doc_id);
+	db_bind_text_static(in->sc, 6, d->doc_id);
 	return step_done(in->sc, err);
 }
 
@@ -983,15 +987,17 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	db_bind_text(in->rep_body, 1, host);
 	db_bind_text(in->rep_body, 2, ref);
 	int r = db_step(in->rep_body, err);
-	if (r <= 0) {
-		db_reset(in->rep_body);
+	char *rep = NULL;
+	size_t rep_len = 0;
+	if (r == 1 && (r = docbody_read(in->rep_body, 0, ref, &rep, &rep_len, err)) == 0)
+		r = 1;
+	db_reset(in->rep_body);
+	if (r <= 0) /* failed, or the report is not stored yet */
 		return r;
-	}
-	const char *rep = db_column_text(in->rep_body, 0);
 	struct excise_attest_info info = { 0 };
 	struct excise_err e2 = { 0 };
-	int c = excise_attest_check("attestation", att, att_len, rep, rep ? strlen(rep) : 0, &info, &e2);
-	db_reset(in->rep_body);
+	int c = excise_attest_check("attestation", att, att_len, rep, rep_len, &info, &e2);
+	free(rep);
 	const char *verdict = c < 0 ? "invalid" : info.verdict;
 	bool clean = c >= 0 && !strcmp(info.verdict, "clean");
 	db_bind_text(in->doc_verdict, 1, host);
@@ -1013,6 +1019,7 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 {
 	struct pend {
 		char *id, *body;
+		size_t len;
 		int64_t t;
 	} *v = NULL;
 	size_t n = 0;
@@ -1020,25 +1027,23 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 	while ((r = db_step(in->att_pending, err)) == 1) {
 		struct pend *nv = realloc(v, (n + 1) * sizeof(*v));
 		if (!nv) {
-			r = -ENOMEM;
+			r = err_set(err, -ENOMEM, "store: out of memory");
 			break;
 		}
 		v = nv;
-		v[n].id = strdup(db_column_text(in->att_pending, 0));
-		v[n].body = strdup(db_column_text(in->att_pending, 1));
-		v[n].t = db_column_int64(in->att_pending, 2);
-		n++;
-		if (!v[n - 1].id || !v[n - 1].body) {
-			r = -ENOMEM;
+		v[n] = (struct pend){ .id = strdup(db_column_text(in->att_pending, 0)),
+				      .t = db_column_int64(in->att_pending, 1) };
+		if (!v[n++].id) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
 			break;
 		}
+		if ((r = docbody_read(in->att_pending, 2, v[n - 1].id, &v[n - 1].body, &v[n - 1].len, err)) < 0)
+			break;
 	}
 	db_reset(in->att_pending);
-	if (r == -ENOMEM)
-		r = err_set(err, r, "store: out of memory");
 	for (size_t i = 0; i < n; i++) {
 		if (r >= 0)
-			r = attest(in, host, v[i].id, v[i].body, strlen(v[i].body), report_id, v[i].t, err);
+			r = attest(in, host, v[i].id, v[i].body, v[i].len, report_id, v[i].t, err);
 		free(v[i].id);
 		free(v[i].body);
 	}
@@ -1054,23 +1059,31 @@ static int send_doc(struct ingest *in, const char *host, const struct ingest_doc
 		    struct db_stmt *ins, struct db_stmt *hd, struct db_stmt *att, struct excise_err *err)
 {
 	(void)in;
-	db_bind_text(ins, 1, host);
-	db_bind_text(ins, 2, d->doc_id);
-	db_bind_text(ins, 3, d->kind_name);
+	/* the document and its host's id (the writer's job) outlive the statement's run: bound
+	 * without a copy (SQLite); compressed, body is '' (NOT NULL since version 1) */
+	db_bind_text_static(ins, 1, host);
+	db_bind_text_static(ins, 2, d->doc_id);
+	db_bind_text_static(ins, 3, d->kind_name);
 	db_bind_int64(ins, 4, now);
 	db_bind_int64(ins, 5, d->created);
 	db_bind_int64(ins, 6, d->complete);
-	db_bind_text(ins, 7, d->verdict);
-	db_bind_text_static(ins, 8, d->body); /* the document outlives the statement's run */
-	db_bind_text(ins, 9, d->ref);
+	db_bind_text_static(ins, 7, d->verdict);
+	db_bind_text_static(ins, 8, d->body_z ? "" : d->body);
+	db_bind_text_static(ins, 9, d->ref);
+	db_bind_blob_static(ins, 10, d->body_z, d->body_z_len);
+	db_bind_text_static(ins, 11, d->body_z ? DOCBODY_CODEC : NULL);
+	if (d->body_z)
+		db_bind_int64(ins, 12, (int64_t)d->len);
+	else
+		db_bind_null(ins, 12);
 	int r = db_send(ins, err);
 	if (r >= 0 && fns[d->kind]) {
-		db_bind_text(hd, 1, host);
+		db_bind_text_static(hd, 1, host);
 		r = db_send(hd, err);
 	}
 	if (r >= 0 && d->kind == INGEST_REPORT) {
-		db_bind_text(att, 1, host);
-		db_bind_text(att, 2, d->doc_id);
+		db_bind_text_static(att, 1, host);
+		db_bind_text_static(att, 2, d->doc_id);
 		r = db_send(att, err);
 	}
 	return r;
@@ -1104,18 +1117,18 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 		for (size_t m = 0; m < k; m++) {
 			const struct ingest_finding *f = &d->findings[i + m];
 			int b = (int)m * 13;
-			db_bind_text(s, b + 1, host);
-			db_bind_text(s, b + 2, d->doc_id);
+			db_bind_text_static(s, b + 1, host); /* the document outlives the statement's run */
+			db_bind_text_static(s, b + 2, d->doc_id);
 			db_bind_int64(s, b + 3, now);
 			db_bind_int64(s, b + 4, d->created);
-			db_bind_text(s, b + 5, f->product_id);
-			db_bind_text(s, b + 6, f->vendor_id);
-			db_bind_text(s, b + 7, f->product_name);
-			db_bind_text(s, b + 8, f->version);
-			db_bind_text(s, b + 9, f->state);
-			db_bind_text(s, b + 10, f->confidence);
-			db_bind_text(s, b + 11, f->directives);
-			db_bind_text(s, b + 12, f->sources);
+			db_bind_text_static(s, b + 5, f->product_id);
+			db_bind_text_static(s, b + 6, f->vendor_id);
+			db_bind_text_static(s, b + 7, f->product_name);
+			db_bind_text_static(s, b + 8, f->version);
+			db_bind_text_static(s, b + 9, f->state);
+			db_bind_text_static(s, b + 10, f->confidence);
+			db_bind_text_static(s, b + 11, f->directives);
+			db_bind_text_static(s, b + 12, f->sources);
 			db_bind_int64(s, b + 13, f->n_artifacts);
 		}
 		r = step_done(s, err);
@@ -1125,7 +1138,7 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 	 * not retired), a round trip dearer than two statements */
 	bool pg = db_is_pg(in->db), retired = pg;
 	if (r >= 0) {
-		db_bind_text(in->seen, 1, host);
+		db_bind_text_static(in->seen, 1, host);
 		db_bind_int64(in->seen, 2, now);
 		r = pg ? step_done(in->seen, err) : db_step(in->seen, err);
 		if (!pg) {

@@ -48,6 +48,9 @@ struct ingest_doc {
 	size_t n_dirs;
 	char *body;                 /* the bytes, NUL-terminated */
 	size_t len;
+	void *body_z;               /* the bytes compressed (docbody_pack, in the submitting thread) and stored so;
+				     * NULL: stored as text */
+	size_t body_z_len;
 };
 
 /* Parse `body` (at most EXCISE_MAX_SUBMIT_SIZE bytes) against `cat`.

@@ -80,7 +80,19 @@ static const char *const v2[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { NULL, v1, v2 };
+/* Version 3: document bodies stored compressed (lib/fleet/docbody.c): body_z the
+ * compressed bytes, body_codec their codec ('zstd'), body_len the bytes' length; body is
+ * then '' (its NOT NULL stays). A row of an older version keeps its text in body, its
+ * body_codec NULL, and reads as before. BYTEA is PostgreSQL's type of bytes; SQLite
+ * stores a blob whatever the column's declared type. */
+static const char *const v3[] = {
+	"ALTER TABLE document ADD COLUMN body_z BYTEA",
+	"ALTER TABLE document ADD COLUMN body_codec TEXT",
+	"ALTER TABLE document ADD COLUMN body_len BIGINT",
+	NULL,
+};
+
+static const char *const *const migrations[] = { NULL, v1, v2, v3 };
 
 /* The version the database says it is at (0: a new database). */
 static int current(struct db *db, int64_t *ret, struct excise_err *err)

@@ -17,7 +17,9 @@
  * applied again alone, so that one bad document fails alone and the others are
  * stored. On SQLite the writer never checkpoints the WAL itself (a checkpoint would
  * stall its commits): a checkpointer thread with a connection of its own runs a
- * passive checkpoint every STORE_CHECKPOINT_MS, beside the writer. Secrets are shown once and only their SHA-256 is kept; host keys are
+ * passive checkpoint every STORE_CHECKPOINT_MS, beside the writer, and holds the
+ * writer between two groups only for the short copy that lets the WAL start again
+ * (checkpointer_main). Secrets are shown once and only their SHA-256 is kept; host keys are
  * derived from the master key, the host id and the key epoch, so nothing secret
  * is stored per host.
  */
@@ -42,13 +44,15 @@
 #include "core/macro.h"
 #include "core/text.h"
 #include "fleet/db.h"
+#include "fleet/docbody.h"
 #include "fleet/ingest.h"
 #include "fleet/store_int.h"
 
 #define SECRET_PREFIX "exs1_"
 #define HOST_GET_SQL "SELECT machine_id, key_epoch FROM host WHERE id = $1" /* a host's machine id and key epoch */
 #define STORE_CHECKPOINT_MS 200
-#define STORE_WAL_RESTART_FRAMES 1024 /* WAL pages (4 MiB of 4 KiB pages) past which the checkpointer restarts the WAL */
+#define STORE_WAL_HOLD_FRAMES 256   /* WAL pages a catching-up round may leave for the held one */
+#define STORE_WAL_RESTART_FRAMES 8192 /* WAL pages (32 MiB of 4 KiB pages) past which the checkpointer starts the WAL again */
 #define HOST_CACHE_BUCKETS 65536u
 #define HOST_CACHE_MAX 1000000u   /* hosts cached (machine ids and keys); then the cache starts again */
 
@@ -113,8 +117,10 @@ struct excise_store {
 	unsigned n_wr;
 	struct db *ck;                       /* SQLite: the checkpointer's connection */
 	pthread_t checkpointer;
-	pthread_cond_t ck_cond;              /* wakes the checkpointer to stop (under q_lock) */
+	pthread_cond_t ck_cond;              /* wakes the checkpointer: to stop, the writer idle (under q_lock) */
 	bool ck_started;
+	bool ck_hold;                        /* SQLite: the writer starts no group (the checkpointer's last copy) */
+	bool w_busy;                         /* SQLite: the writer is applying a group (under q_lock) */
 };
 
 /* ---- small helpers ---- */
@@ -410,7 +416,7 @@ static void *writer_main(void *arg)
 	pthread_setname_np(pthread_self(), "excise-writer");
 	pthread_mutex_lock(&st->q_lock);
 	for (;;) {
-		while (!wr->head && !st->stop)
+		while ((!wr->head || st->ck_hold) && !st->stop)
 			pthread_cond_wait(&wr->cond, &st->q_lock);
 		if (!wr->head && st->stop)
 			break;
@@ -434,11 +440,15 @@ static void *writer_main(void *arg)
 		}
 		if (!wr->head)
 			wr->tail = NULL;
+		st->w_busy = true;
 		pthread_mutex_unlock(&st->q_lock);
 		apply_group(wr, wr->jobs, n, wr->status);
 		struct timespec cpu;
 		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
 		pthread_mutex_lock(&st->q_lock);
+		st->w_busy = false;
+		if (st->ck_hold)
+			pthread_cond_broadcast(&st->ck_cond);
 		wr->n_docs += n;
 		wr->n_groups++;
 		wr->cpu_ns = (uint64_t)cpu.tv_sec * 1000000000u + (uint64_t)cpu.tv_nsec;
@@ -506,7 +516,30 @@ static void writers_stop(struct excise_store *st)
 	st->n_wr = 0;
 }
 
-/* SQLite: passive checkpoints beside the writer, until the store closes. */
+/* A passive checkpoint on the checkpointer's connection: the WAL's frames then (-1: failed). */
+static int64_t checkpoint(struct excise_store *st)
+{
+	struct db_stmt *ck = NULL;
+	int64_t frames = -1;
+	if (db_prepare(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", &ck, NULL) >= 0 && db_step(ck, NULL) == 1)
+		frames = db_column_int64(ck, 1);
+	db_finalize(ck);
+	return frames;
+}
+
+/*
+ * SQLite: passive checkpoints beside the writer, until the store closes. Under a
+ * steady stream a passive checkpoint never reaches the WAL's end, so the WAL would
+ * only grow, and each commit's sync would then also wait for the file's new blocks.
+ * Past STORE_WAL_RESTART_FRAMES: the pages copied are synced to the database file
+ * (beside the writer), then the writer is held between two groups for one more
+ * passive checkpoint, which copies only what was committed meanwhile, so every frame
+ * is in the database: the writer's next transaction then starts the WAL again from
+ * its beginning (SQLite does so when no reader still reads the WAL). The writer
+ * waits for that short copy only, never in SQLite's busy handler (whose sleeps
+ * grow to 100 ms) behind a RESTART checkpoint, as it did: the commits' tail.
+ * Busy or failing: the next round tries again, and closing checkpoints.
+ */
 static void *checkpointer_main(void *arg)
 {
 	struct excise_store *st = arg;
@@ -521,20 +554,30 @@ static void *checkpointer_main(void *arg)
 		if (st->stop)
 			break;
 		pthread_mutex_unlock(&st->q_lock);
-		/* busy or failing: the next round tries again, and closing checkpoints. Under a
-		 * steady stream a passive checkpoint never reaches the WAL's end, so the WAL
-		 * would only grow, and each commit's sync would then also wait for the file's
-		 * new blocks and the database's written pages (a second and more); past
-		 * STORE_WAL_RESTART_FRAMES the checkpoint waits for the writer's commit and
-		 * restarts the WAL, a stall of what is left to copy (passive rounds copied the
-		 * rest) */
-		struct db_stmt *ck = NULL;
-		int64_t frames = 0;
-		if (db_prepare(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", &ck, NULL) >= 0 && db_step(ck, NULL) == 1)
-			frames = db_column_int64(ck, 1);
-		db_finalize(ck);
-		if (frames > STORE_WAL_RESTART_FRAMES)
-			db_exec(st->ck, "PRAGMA wal_checkpoint(RESTART)", NULL);
+		int64_t frames = checkpoint(st), prev = 0;
+		/* catch up beside the writer: each round copies what the one before left, until
+		 * a round finds little new (or a few rounds) */
+		for (int k = 0; frames > STORE_WAL_RESTART_FRAMES && k < 4; k++) {
+			if (db_sync_main(st->ck, NULL) < 0)
+				break;
+			prev = frames;
+			frames = checkpoint(st);
+			if (frames < prev || frames - prev < STORE_WAL_HOLD_FRAMES)
+				break;
+		}
+		if (frames > STORE_WAL_RESTART_FRAMES && db_sync_main(st->ck, NULL) >= 0) {
+			pthread_mutex_lock(&st->q_lock);
+			st->ck_hold = true;
+			while (st->w_busy && !st->stop)
+				pthread_cond_wait(&st->ck_cond, &st->q_lock);
+			pthread_mutex_unlock(&st->q_lock);
+			checkpoint(st);
+			pthread_mutex_lock(&st->q_lock);
+			st->ck_hold = false;
+			for (unsigned i = 0; i < st->n_wr; i++)
+				pthread_cond_broadcast(&st->wr[i].cond);
+			pthread_mutex_unlock(&st->q_lock);
+		}
 		pthread_mutex_lock(&st->q_lock);
 	}
 	pthread_mutex_unlock(&st->q_lock);
@@ -545,7 +588,8 @@ static void *checkpointer_main(void *arg)
 
 static void store_free(struct excise_store *st)
 {
-	writers_stop(st);
+	/* the checkpointer first: it wakes the writers after holding them (the writers then
+	 * store what is queued, and closing checkpoints) */
 	if (st->ck_started) {
 		pthread_mutex_lock(&st->q_lock);
 		st->stop = true;
@@ -553,6 +597,7 @@ static void store_free(struct excise_store *st)
 		pthread_mutex_unlock(&st->q_lock);
 		pthread_join(st->checkpointer, NULL);
 	}
+	writers_stop(st);
 	/* the read-only connection first: the last to close checkpoints and removes the -wal */
 	db_close(st->rd);
 	db_close(st->ck);
@@ -1004,6 +1049,9 @@ int excise_store_submit_async(struct excise_store *st, const char *host_id, cons
 			    "document %s: about machine id '%.80s', not host %.80s's: refused", j->doc.doc_id,
 			    j->doc.machine_id ? j->doc.machine_id : "(none)", host_id);
 	free(mid);
+	/* compressed here, in the submitting thread: the writer, one thread, only stores it */
+	if (r >= 0)
+		r = docbody_pack(j->doc.body, j->doc.len, &j->doc.body_z, &j->doc.body_z_len, err);
 	if (r < 0) {
 		job_free(j);
 		return r;

@@ -28,6 +28,7 @@
 #include "excise/limits.h"
 #include "excise/store.h"
 #include "fleet/db.h"
+#include "fleet/docbody.h"
 #include "fleet/store_int.h"
 
 struct backend {
@@ -312,6 +313,28 @@ static char *q_text(struct fx *f, const char *sql)
 	return r;
 }
 
+/* The body of the document `doc_id` as the store keeps it, read back through docbody_read
+ * (NULL with f->err set when it cannot be). */
+static char *stored_body(struct fx *f, const char *doc_id)
+{
+	struct db *db;
+	struct db_stmt *s;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 ||
+	    db_prepare(db, "SELECT " DOCBODY_COLS " FROM document WHERE doc_id = $1", &s, &err) < 0)
+		fail_msg("%s", err.msg);
+	db_bind_text(s, 1, doc_id);
+	if (db_step(s, &err) != 1)
+		fail_msg("document %s: no row: %s", doc_id, err.msg);
+	char *body = NULL;
+	size_t len = 0;
+	if (docbody_read(s, 0, doc_id, &body, &len, &f->err) >= 0)
+		assert_int_equal(len, strlen(body));
+	db_finalize(s);
+	db_close(db);
+	return body;
+}
+
 /* ---- secrets ---- */
 
 static void test_secrets(void **state)
@@ -540,10 +563,15 @@ static void test_submit_stored_duplicate(void **state)
 	assert_non_null(strstr(dirs, "dhs-bod-17-01"));
 	assert_non_null(strstr(dirs, "far-52.204-23"));
 	free(dirs);
-	/* the body is stored byte for byte */
-	char *body = q_text(f, "SELECT body FROM document");
+	/* the body is stored byte for byte, compressed (schema version 3) */
+	char *body = stored_body(f, "1b4e28ba-2fa1-41d2-883f-0016d3cca427");
 	assert_string_equal(body, doc);
 	free(body);
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+		 "SELECT COUNT(*) FROM document WHERE body = '' AND body_codec = 'zstd' AND body_len = %zu", strlen(doc));
+	assert_int_equal(q_int(f, sql), 1);
+	assert_true(q_int(f, "SELECT LENGTH(body_z) FROM document") < (int64_t)strlen(doc));
 	/* malformed: refused with the place, nothing stored */
 	assert_int_equal(submit(f, h, "{\"schema\":\"excise.report/2\"", NULL), -EXCISE_E_CORRUPT);
 	assert_int_equal(submit(f, h, "{\"schema\":\"excise.nope/1\",\"host\":{}}", NULL), -EXCISE_E_CORRUPT);
@@ -1164,9 +1192,50 @@ static void test_read_only(void **state)
 	free(h);
 }
 
-/* A database of schema version 1: the store's own, its version-2 changes undone. */
+/* A database of schema version 2: the store's own, its version-3 changes undone (each
+ * body back in its text column, as version 2 stored it). */
+static void to_version_2(struct fx *f)
+{
+	struct db *db;
+	struct db_stmt *s, *u;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 ||
+	    db_prepare(db, "SELECT host_id, doc_id, " DOCBODY_COLS " FROM document", &s, &err) < 0 ||
+	    db_prepare(db, "UPDATE document SET body = $3 WHERE host_id = $1 AND doc_id = $2", &u, &err) < 0)
+		fail_msg("%s", err.msg);
+	char *rows[64][3];
+	size_t n = 0;
+	while (db_step(s, &err) == 1) {
+		assert_true(n < 64);
+		rows[n][0] = strdup(db_column_text(s, 0));
+		rows[n][1] = strdup(db_column_text(s, 1));
+		size_t len;
+		if (docbody_read(s, 2, rows[n][1], &rows[n][2], &len, &err) < 0)
+			fail_msg("%s", err.msg);
+		n++;
+	}
+	db_finalize(s);
+	for (size_t i = 0; i < n; i++) {
+		for (int k = 0; k < 3; k++)
+			db_bind_text(u, k + 1, rows[i][k]);
+		if (db_step(u, &err) < 0)
+			fail_msg("%s", err.msg);
+		db_reset(u);
+		for (int k = 0; k < 3; k++)
+			free(rows[i][k]);
+	}
+	db_finalize(u);
+	if (db_exec(db, "ALTER TABLE document DROP COLUMN body_z; ALTER TABLE document DROP COLUMN body_codec;"
+			" ALTER TABLE document DROP COLUMN body_len; DELETE FROM schema_version WHERE version > 2",
+		    &err) < 0)
+		fail_msg("%s", err.msg);
+	db_close(db);
+}
+
+/* A database of schema version 1: the store's own, its version-3 and version-2 changes undone. */
 static void to_version_1(struct fx *f)
 {
+	to_version_2(f);
 	q_exec(f, "DROP INDEX status_change_host; DROP INDEX document_latest;"
 		  " CREATE INDEX document_host_kind ON document(host_id, kind, created);"
 		  " DELETE FROM schema_version WHERE version > 1");
@@ -1369,6 +1438,140 @@ static void test_real_documents(void **state)
 	free(h);
 }
 
+
+/* A version-2 database (bodies as text) migrated to version 3 with its data: the old rows
+ * read as they were (an attestation stored before waits for its report and is checked
+ * against it after), the new ones are stored compressed. */
+static void test_migrate_v2(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "0123456789abcdef0123456789abcdef");
+	char *att = load("clean.att.json"), *rep = load("linux.report.json");
+	submit_ok(f, h, strdup(rep));
+	submit_ok(f, h, strdup(att));
+	excise_store_close(f->st);
+	f->st = NULL;
+	to_version_2(f);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE body = ''"), 0);
+	open_store(f);
+	assert_int_equal(q_int(f, "SELECT MAX(version) FROM schema_version"), SCHEMA_VERSION);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE body_codec IS NULL AND body_z IS NULL"), 2);
+	char *v = q_text(f, "SELECT doc_id FROM document WHERE kind = 'attestation'");
+	char *b = stored_body(f, v);
+	assert_non_null(b);
+	assert_string_equal(b, att);
+	free(b);
+	free(v);
+	v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "unchecked");
+	free(v);
+	/* the report the old attestation names: stored compressed, and the attestation read
+	 * from its text column and checked */
+	char *clean = load("clean.att.report.json");
+	submit_ok(f, h, strdup(clean));
+	v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "clean");
+	free(v);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE body_codec = 'zstd' AND body = ''"), 1);
+	v = q_text(f, "SELECT doc_id FROM document WHERE body_codec = 'zstd'");
+	b = stored_body(f, v);
+	assert_non_null(b);
+	assert_string_equal(b, clean);
+	free(b);
+	free(v);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 3);
+	free(clean);
+	free(att);
+	free(rep);
+	free(h);
+}
+
+/* Set the stored report `rid`'s compressed body to `n` bytes of `z`, its length and codec. */
+static void set_body(struct fx *f, const char *rid, const void *z, size_t n, int64_t len, const char *codec)
+{
+	struct db *db;
+	struct db_stmt *s;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 ||
+	    db_prepare(db, "UPDATE document SET body_z = $2, body_len = $3, body_codec = $4 WHERE doc_id = $1", &s,
+		       &err) < 0)
+		fail_msg("%s", err.msg);
+	db_bind_text(s, 1, rid);
+	db_bind_blob_static(s, 2, z, n);
+	db_bind_int64(s, 3, len);
+	db_bind_text(s, 4, codec);
+	if (db_step(s, &err) < 0)
+		fail_msg("%s", err.msg);
+	db_finalize(s);
+	db_close(db);
+}
+
+/* A stored body that does not decode (changed bytes, cut short, another length or codec):
+ * the attestation that needs it fails with an error naming the report, nothing is
+ * stored, and the store goes on; once the body is right again the attestation is checked. */
+static void test_corrupt_body(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "0123456789abcdef0123456789abcdef");
+	char *clean = load("clean.att.report.json"), *att = load("clean.att.json");
+	submit_ok(f, h, strdup(clean));
+	char *rid = q_text(f, "SELECT doc_id FROM document");
+	void *z;
+	size_t zn;
+	assert_int_equal(docbody_pack(clean, strlen(clean), &z, &zn, &f->err), 0);
+	int64_t len = (int64_t)strlen(clean);
+	unsigned char *bad = malloc(zn);
+	assert_non_null(bad);
+	struct {
+		size_t n;       /* bytes of the frame kept */
+		size_t flip;    /* a byte changed (0: none) */
+		int64_t len;
+		const char *codec;
+		const char *says;
+	} cases[] = {
+		{ zn, zn / 2, len, "zstd", "corrupt" },            /* a byte changed: the checksum */
+		{ zn / 2, 0, len, "zstd", "corrupt" },             /* cut short */
+		{ zn, 0, len + 1, "zstd", "corrupt" },             /* another length */
+		{ zn, 0, -5, "zstd", "out of bounds" },
+		{ zn, 0, (int64_t)EXCISE_MAX_SUBMIT_SIZE + 1, "zstd", "out of bounds" },
+		{ zn, 0, len, "lz4", "unknown codec 'lz4'" },
+		{ 3, 0, len, "zstd", "corrupt" },                  /* not even a frame header */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(bad, z, zn);
+		if (cases[i].flip)
+			bad[cases[i].flip] ^= 0x5a;
+		set_body(f, rid, bad, cases[i].n, cases[i].len, cases[i].codec);
+		struct excise_submit_result res;
+		assert_int_equal(submit(f, h, att, &res), -EXCISE_E_CORRUPT);
+		assert_non_null(strstr(f->err.msg, rid));
+		if (!strstr(f->err.msg, cases[i].says))
+			fail_msg("case %zu: %s", i, f->err.msg);
+		assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 1);
+		/* the reader says the same */
+		char *b = stored_body(f, rid);
+		assert_null(b);
+		assert_non_null(strstr(f->err.msg, rid));
+	}
+	/* the store goes on: another host's report is stored */
+	char *other = host(f, "m-other");
+	submit_ok(f, other, report("m-other", "r-other", TIMES[0], false, NULL, NULL));
+	/* the body right again: the attestation is stored and checked clean */
+	set_body(f, rid, z, zn, len, "zstd");
+	submit_ok(f, h, strdup(att));
+	char *v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, "clean");
+	free(v);
+	free(other);
+	free(bad);
+	free(z);
+	free(rid);
+	free(att);
+	free(clean);
+	free(h);
+}
 
 /* ---- a group that fails: its good documents are stored, the bad one fails alone ---- */
 
@@ -1575,6 +1778,8 @@ static void test_limits(void **state)
 	X(test_migrate_v1)                                                                                     \
 	X(test_prune)                                                                                          \
 	X(test_real_documents)                                                                                 \
+	X(test_migrate_v2)                                                                                     \
+	X(test_corrupt_body)                                                                                   \
 	X(test_failed_group)                                                                                   \
 	X(test_connection_lost)                                                                                \
 	X(test_limits)

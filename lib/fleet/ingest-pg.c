@@ -10,8 +10,9 @@
  *   in memory:    each stored document's facts folded in group order (ingest.c's fold),
  *                 its phase changes and findings collected;
  *   with COMMIT:  one INSERT of the findings, one UPDATE of the hosts (last_seen, a
- *                 retired host back in the fleet and audited), one upsert of the changed
- *                 host_directive rows, one INSERT of status_change rows.
+ *                 retired host back in the fleet and audited), one UPDATE of the changed
+ *                 host_directive rows it read, one upsert of the others, one INSERT of
+ *                 status_change rows.
  *
  * A document whose (host, doc_id) came earlier in the group is a duplicate without
  * being sent. Attestations (checked against the stored report, rare) go through
@@ -67,7 +68,7 @@ struct ingest_pg {
 	struct db *db;
 	const struct excise_catalog *cat;
 	size_t n_dirs;
-	struct db_stmt *ins_doc, *hd_get, *pend, *fin, *hosts, *hd_put, *sc;
+	struct db_stmt *ins_doc, *hd_get, *pend, *fin, *hosts, *hd_put, *hd_upd, *sc;
 };
 
 static const char *const type_names[] = { "text", "bigint", "bytea" };
@@ -101,6 +102,7 @@ void ingest_pg_free(struct ingest_pg *g)
 	db_finalize(g->fin);
 	db_finalize(g->hosts);
 	db_finalize(g->hd_put);
+	db_finalize(g->hd_upd);
 	db_finalize(g->sc);
 	free(g);
 }
@@ -189,6 +191,22 @@ int ingest_pg_new(struct db *db, const struct excise_catalog *cat, struct ingest
 	}
 	if (r >= 0)
 		r = prepare(db, sql, n, cap, &g->hd_put, err);
+	/* those whose row was loaded (and locked): an UPDATE, no conflict to look for */
+	n = (size_t)snprintf(sql, cap, "UPDATE host_directive AS h SET ");
+	for (const char *c = ingest_fact_cols; *c && n < cap;) {
+		size_t l = strcspn(c, ",");
+		n += (size_t)snprintf(sql + n, n < cap ? cap - n : 0, "%s%.*s = u.%.*s", c == ingest_fact_cols ? "" : ", ",
+				      (int)l, c, (int)l, c);
+		c += l;
+		c += strspn(c, ", ");
+	}
+	n += (size_t)snprintf(sql + n, n < cap ? cap - n : 0, " FROM ");
+	n = unnest_of(sql, cap, n, t, INGEST_FACT_N + 3);
+	n += (size_t)snprintf(sql + n, n < cap ? cap - n : 0,
+			      " AS u(host_id, directive_id, %s) WHERE h.host_id = u.host_id AND h.directive_id = u.directive_id",
+			      ingest_fact_cols);
+	if (r >= 0)
+		r = prepare(db, sql, n, cap, &g->hd_upd, err);
 	if (r >= 0)
 		r = db_prepare(db,
 			       "INSERT INTO status_change (host_id, directive_id, old_status, new_status, at, doc_id)"
@@ -581,33 +599,36 @@ static int grp_write(struct grp *gr, size_t m, struct excise_err *err)
 		r = r < 0 ? err_set(err, r, "store: binding the group's hosts") : db_step_defer(g->hosts, err);
 	}
 
-	/* the changed facts */
-	nrow = 0;
-	for (size_t h = 0; r >= 0 && h < m; h++)
-		for (size_t j = 0; j < nd; j++) {
-			bool s[INGEST_FACT_N];
-			int64_t x[INGEST_FACT_N];
-			const char *products;
-			if (!ingest_facts_get(gr->facts[h], j, s, x, &products))
-				continue;
-			t[0][nrow] = gr->hname[h];
-			t[1][nrow] = excise_catalog_directive(g->cat, j)->id;
-			t[2][nrow] = products;
-			for (int c = 0; c < INGEST_FACT_N; c++) {
-				set[c][nrow] = s[c];
-				v[c][nrow] = x[c];
+	/* the changed facts: those loaded updated, the others inserted or updated */
+	for (int pass = 0; r >= 0 && pass < 2; pass++) {
+		struct db_stmt *st = pass ? g->hd_put : g->hd_upd;
+		nrow = 0;
+		for (size_t h = 0; h < m; h++)
+			for (size_t j = 0; j < nd; j++) {
+				bool s[INGEST_FACT_N], loaded;
+				int64_t x[INGEST_FACT_N];
+				const char *products;
+				if (!ingest_facts_get(gr->facts[h], j, s, x, &products, &loaded) || loaded == (pass == 1))
+					continue;
+				t[0][nrow] = gr->hname[h];
+				t[1][nrow] = excise_catalog_directive(g->cat, j)->id;
+				t[2][nrow] = products;
+				for (int c = 0; c < INGEST_FACT_N; c++) {
+					set[c][nrow] = s[c];
+					v[c][nrow] = x[c];
+				}
+				nrow++;
 			}
-			nrow++;
-		}
-	if (r >= 0 && nrow) {
-		r = db_bind_text_array(g->hd_put, 1, t[0], nrow);
+		if (!nrow)
+			continue;
+		r = db_bind_text_array(st, 1, t[0], nrow);
 		if (r >= 0)
-			r = db_bind_text_array(g->hd_put, 2, t[1], nrow);
+			r = db_bind_text_array(st, 2, t[1], nrow);
 		for (int c = 0; r >= 0 && c < INGEST_FACT_N; c++)
-			r = db_bind_int64_array(g->hd_put, 3 + c, v[c], set[c], nrow);
+			r = db_bind_int64_array(st, 3 + c, v[c], set[c], nrow);
 		if (r >= 0)
-			r = db_bind_text_array(g->hd_put, 3 + INGEST_FACT_N, t[2], nrow);
-		r = r < 0 ? err_set(err, r, "store: binding the group's facts") : db_step_defer(g->hd_put, err);
+			r = db_bind_text_array(st, 3 + INGEST_FACT_N, t[2], nrow);
+		r = r < 0 ? err_set(err, r, "store: binding the group's facts") : db_step_defer(st, err);
 	}
 
 	/* the phase changes, in the order they happened */

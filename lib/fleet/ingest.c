@@ -1055,6 +1055,7 @@ struct ingest_facts {
 	size_t n;
 	struct facts *f;   /* one per directive of the catalog */
 	bool *dirty;       /* changed since loaded */
+	bool *loaded;      /* its row was there when loaded (locked: still there) */
 };
 
 _Static_assert(F_N == INGEST_FACT_N, "INGEST_FACT_N is the number of fact columns before products");
@@ -1064,7 +1065,8 @@ int ingest_facts_new(const struct excise_catalog *cat, struct ingest_facts **ret
 {
 	struct ingest_facts *h = calloc(1, sizeof(*h));
 	size_t n = excise_catalog_n_directives(cat);
-	if (!h || !(h->f = calloc(n + 1, sizeof(*h->f))) || !(h->dirty = calloc(n + 1, sizeof(*h->dirty)))) {
+	if (!h || !(h->f = calloc(n + 1, sizeof(*h->f))) || !(h->dirty = calloc(n + 1, sizeof(*h->dirty))) ||
+	    !(h->loaded = calloc(n + 1, sizeof(*h->loaded)))) {
 		ingest_facts_free(h);
 		return -ENOMEM;
 	}
@@ -1082,6 +1084,7 @@ void ingest_facts_free(struct ingest_facts *h)
 		free(h->f[j].products);
 	free(h->f);
 	free(h->dirty);
+	free(h->loaded);
 	free(h);
 }
 
@@ -1094,7 +1097,7 @@ int ingest_facts_load(struct ingest_facts *h, struct db_stmt *s, int col)
 	if (j == h->n)
 		return 0; /* a directive the collector's catalog no longer has */
 	struct facts *f = &h->f[j];
-	f->exists = true;
+	f->exists = h->loaded[j] = true;
 	for (int i = 0; i < F_N; i++)
 		f->v[i] = (f->set[i] = !db_column_null(s, col + i)) ? db_column_int64(s, col + i) : 0;
 	const char *p = db_column_text(s, col + F_N);
@@ -1131,10 +1134,11 @@ int ingest_facts_fold(struct ingest_facts *h, const struct ingest_doc *d, ingest
 }
 
 bool ingest_facts_get(const struct ingest_facts *h, size_t j, bool set[INGEST_FACT_N], int64_t v[INGEST_FACT_N],
-		      const char **products)
+		      const char **products, bool *loaded)
 {
 	if (j >= h->n || !h->dirty[j])
 		return false;
+	*loaded = h->loaded[j];
 	memcpy(set, h->f[j].set, sizeof(h->f[j].set));
 	memcpy(v, h->f[j].v, sizeof(h->f[j].v));
 	*products = h->f[j].products;

@@ -96,8 +96,9 @@ typedef int (*ingest_phase_fn)(void *ctx, size_t j, const char *from, const char
  * attestation (ingest_apply checks it against its report), -ENOMEM. */
 int ingest_facts_fold(struct ingest_facts *h, const struct ingest_doc *d, ingest_phase_fn pf, void *ctx);
 /* Directive j's facts when they changed since loaded (false when not): set[k], v[k] for
- * the integer columns, `products` valid until the next fold or free. */
+ * the integer columns, `products` valid until the next fold or free; `loaded`: its row
+ * was loaded (an UPDATE writes it), else it may be new. */
 bool ingest_facts_get(const struct ingest_facts *h, size_t j, bool set[INGEST_FACT_N], int64_t v[INGEST_FACT_N],
-		      const char **products);
+		      const char **products, bool *loaded);
 
 #endif

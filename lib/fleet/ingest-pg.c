@@ -62,13 +62,21 @@ static const struct col doc_cols[] = {
 };
 #define N_DOC_COLS (sizeof(doc_cols) / sizeof(doc_cols[0]))
 
+/* The documents' insert goes in pieces of DOC_CHUNK documents (more when a group holds
+ * more than DOC_CHUNK x DOC_COPIES), each a copy of the statement: the server's arrays
+ * of bodies stay small, so that it reuses its memory instead of faulting fresh pages
+ * in for each group's megabytes. */
+#define DOC_CHUNK 32
+#define DOC_COPIES 8
+
 #define FIN_TEXT_COLS "product_id, vendor_id, product_name, version, state, confidence, directives, sources"
 
 struct ingest_pg {
 	struct db *db;
 	const struct excise_catalog *cat;
 	size_t n_dirs;
-	struct db_stmt *ins_doc, *hd_get, *pend, *fin, *hosts, *hd_put, *hd_upd, *sc;
+	struct db_stmt *ins_doc[DOC_COPIES], *hd_get, *pend, *fin, *hosts, *hd_put, *hd_upd, *sc;
+	size_t n_ins;   /* how many of ins_doc the group sent */
 };
 
 static const char *const type_names[] = { "text", "bigint", "bytea" };
@@ -96,7 +104,8 @@ void ingest_pg_free(struct ingest_pg *g)
 {
 	if (!g)
 		return;
-	db_finalize(g->ins_doc);
+	for (size_t k = 0; k < DOC_COPIES; k++)
+		db_finalize(g->ins_doc[k]);
 	db_finalize(g->hd_get);
 	db_finalize(g->pend);
 	db_finalize(g->fin);
@@ -129,7 +138,9 @@ int ingest_pg_new(struct db *db, const struct excise_catalog *cat, struct ingest
 	n = unnest_of(sql, cap, n, t, N_DOC_COLS);
 	n += (size_t)snprintf(sql + n, n < cap ? cap - n : 0,
 			      " ON CONFLICT (host_id, doc_id) DO NOTHING RETURNING host_id, doc_id");
-	int r = prepare(db, sql, n, cap, &g->ins_doc, err);
+	int r = 0;
+	for (size_t k = 0; r >= 0 && k < DOC_COPIES; k++)
+		r = prepare(db, sql, n, cap, &g->ins_doc[k], err);
 
 	/* the hosts' facts, locked until the commit (several collectors may share a database).
 	 * Each lookup by the key, a nested loop whatever the statistics say (a generic plan
@@ -379,29 +390,45 @@ static int grp_send(struct grp *gr, bool *pend_sent, struct excise_err *err)
 	const void **bv = calloc(n + 1, sizeof(*bv));
 	size_t *lv = calloc(n + 1, sizeof(*lv));
 	int r = tv && rv && iv && bv && lv ? 0 : err_set(err, -ENOMEM, "store: out of memory");
-	for (size_t c = 0; r >= 0 && c < N_DOC_COLS; c++) {
-		ns = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (gr->state[i] != S_SENT)
-				continue;
-			const struct ingest_item *it = &gr->items[i];
-			if (doc_cols[c].type == COL_TEXT)
-				tv[ns] = doc_cols[c].text(it);
-			else if (doc_cols[c].type == COL_INT)
-				iv[ns] = doc_cols[c].num(it);
-			else
-				bv[ns] = doc_cols[c].blob(it, &lv[ns]);
-			ns++;
+	size_t nsent = 0;
+	for (size_t i = 0; i < n; i++)
+		nsent += gr->state[i] == S_SENT;
+	size_t chunk = (nsent + DOC_COPIES - 1) / DOC_COPIES;
+	if (chunk < DOC_CHUNK)
+		chunk = DOC_CHUNK;
+	g->n_ins = 0;
+	for (size_t from = 0; r >= 0 && from < n;) {
+		struct db_stmt *ins = g->ins_doc[g->n_ins];
+		size_t to = from;
+		for (size_t c = 0; r >= 0 && c < N_DOC_COLS; c++) {
+			ns = 0;
+			for (to = from; to < n && ns < chunk; to++) {
+				if (gr->state[to] != S_SENT)
+					continue;
+				const struct ingest_item *it = &gr->items[to];
+				if (doc_cols[c].type == COL_TEXT)
+					tv[ns] = doc_cols[c].text(it);
+				else if (doc_cols[c].type == COL_INT)
+					iv[ns] = doc_cols[c].num(it);
+				else
+					bv[ns] = doc_cols[c].blob(it, &lv[ns]);
+				ns++;
+			}
+			int b = (int)c + 1;
+			r = doc_cols[c].type == COL_TEXT ? db_bind_text_array(ins, b, tv, ns) :
+			    doc_cols[c].type == COL_INT	 ? db_bind_int64_array(ins, b, iv, NULL, ns) :
+							   db_bind_blob_array(ins, b, bv, lv, ns);
+			if (r < 0)
+				r = err_set(err, r, "store: binding the group's documents (column %s)", doc_cols[c].name);
 		}
-		int b = (int)c + 1;
-		r = doc_cols[c].type == COL_TEXT ? db_bind_text_array(g->ins_doc, b, tv, ns) :
-		    doc_cols[c].type == COL_INT	 ? db_bind_int64_array(g->ins_doc, b, iv, NULL, ns) :
-						   db_bind_blob_array(g->ins_doc, b, bv, lv, ns);
-		if (r < 0)
-			r = err_set(err, r, "store: binding the group's documents (column %s)", doc_cols[c].name);
+		if (r >= 0 && ns)
+			r = db_send(ins, err);
+		if (ns)
+			g->n_ins++;
+		else
+			db_reset(ins);
+		from = to;
 	}
-	if (r >= 0)
-		r = db_send(g->ins_doc, err);
 	if (r >= 0) {
 		r = db_bind_text_array(g->hd_get, 1, gr->hname, gr->nh);
 		r = r < 0 ? err_set(err, r, "store: binding the group's hosts") : db_send(g->hd_get, err);
@@ -435,17 +462,21 @@ static int grp_read(struct grp *gr, bool pend_sent, struct excise_err *err)
 {
 	struct ingest_pg *g = gr->g;
 	int r;
-	while ((r = db_step(g->ins_doc, err)) == 1) {
-		size_t at;
-		const char *host = db_column_text(g->ins_doc, 0), *id = db_column_text(g->ins_doc, 1);
-		int k = host && id ? tab_find(&gr->docs, host, id, same_doc, gr, &at) : -1;
-		if (k < 0) {
-			r = err_set(err, -EIO, "store: the database stored a document the group does not hold");
-			break;
+	r = 0;
+	for (size_t c = 0; c < g->n_ins; c++) {
+		struct db_stmt *ins = g->ins_doc[c];
+		while (r >= 0 && (r = db_step(ins, err)) == 1) {
+			size_t at;
+			const char *host = db_column_text(ins, 0), *id = db_column_text(ins, 1);
+			int k = host && id ? tab_find(&gr->docs, host, id, same_doc, gr, &at) : -1;
+			if (k < 0) {
+				r = err_set(err, -EIO, "store: the database stored a document the group does not hold");
+				break;
+			}
+			gr->state[k] = S_STORED;
 		}
-		gr->state[k] = S_STORED;
+		db_reset(ins);
 	}
-	db_reset(g->ins_doc);
 	while (r >= 0 && (r = db_step(g->hd_get, err)) == 1) {
 		size_t at;
 		const char *host = db_column_text(g->hd_get, INGEST_FACT_N + 2);
@@ -672,7 +703,8 @@ int ingest_pg_apply(struct ingest_pg *g, struct ingest *in, struct ingest_item *
 	if (r >= 0)
 		r = grp_read(&gr, pend_sent, err);
 	else {
-		db_reset(g->ins_doc);
+		for (size_t c = 0; c < DOC_COPIES; c++)
+			db_reset(g->ins_doc[c]);
 		db_reset(g->hd_get);
 		db_reset(g->pend);
 	}

@@ -8,6 +8,9 @@
  * where the server has it; libpq's notices are never printed (the library prints
  * nothing). The URL may hold a password: messages never quote it.
  *
+ * Arrays (db_bind_text_array, db_bind_int64_array, db_bind_blob_array) go in PostgreSQL's binary array
+ * format, the rest as text.
+ *
  * Statements run for their effect (db_step_defer) are sent in pipeline mode without
  * waiting, and travel with the next statement that waits: a group of documents costs
  * a few round trips, not one per row. At most PG_MAX_PENDING wait unanswered.
@@ -18,8 +21,10 @@
 #include "fleet/db.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +53,9 @@ struct pstmt {
 	unsigned epoch;     /* the connection it was prepared on */
 	int nparams;
 	char *vals[PG_MAX_PARAMS];
+	int lens[PG_MAX_PARAMS];  /* a binary value's length */
+	int fmts[PG_MAX_PARAMS];  /* 1: vals[i] is binary (an array) */
+	int n_bin;                /* how many are */
 	PGresult *res;
 	bool sent;          /* queued in the pipeline, its result not read yet */
 	int row, nrows;
@@ -201,6 +209,13 @@ static int p_prepare(struct db *db, const char *sql, struct db_stmt **ret, struc
 	if (n > PG_MAX_PARAMS)
 		return err_set(err, -EXCISE_E_USAGE, "database (postgresql): more than %d parameters in '%.60s'",
 			       PG_MAX_PARAMS, sql);
+	/* PQprepare waits for its answer, which pipeline mode forbids: the statements sent
+	 * before it go first (their first error is this call's) */
+	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF) {
+		int r = drain(d, err);
+		if (r < 0)
+			return r;
+	}
 	struct pstmt *s = calloc(1, sizeof(*s));
 	if (!s || !(s->sql = strdup(sql))) {
 		free(s);
@@ -232,7 +247,122 @@ static int set_val(struct pstmt *s, int i, char *v)
 	}
 	free(s->vals[i - 1]);
 	s->vals[i - 1] = v;
+	if (s->fmts[i - 1]) {
+		s->fmts[i - 1] = 0;
+		s->n_bin--;
+	}
 	return 0;
+}
+
+/* Parameter i as a binary value of `len` bytes (owned from here). */
+static int set_bin(struct pstmt *s, int i, char *v, size_t len)
+{
+	int r = set_val(s, i, v);
+	if (r >= 0) {
+		s->fmts[i - 1] = 1;
+		s->lens[i - 1] = (int)len;
+		s->n_bin++;
+	}
+	return r;
+}
+
+/* PostgreSQL's binary array (array_recv): ndim, has-nulls, element type, then the one
+ * dimension's length and lower bound; then each element as its length (-1: NULL) and bytes. */
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_TEXT 25
+
+static char *put32(char *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+static char *array_head(size_t total, size_t n, bool nulls, uint32_t oid)
+{
+	char *b = malloc(total);
+	if (!b)
+		return NULL;
+	char *p = put32(b, n ? 1 : 0);
+	p = put32(p, nulls);
+	p = put32(p, oid);
+	if (n) {
+		p = put32(p, (uint32_t)n);
+		put32(p, 1);
+	}
+	return b;
+}
+
+#define ARRAY_HEAD(n) ((n) ? 20u : 12u)
+
+/* Entry k: lens[k] bytes at v[k] (NULL: SQL NULL), elements of type `oid`. */
+static int bind_var_array(struct db_stmt *st, int i, uint32_t oid, const void *const *v, const size_t *lens, size_t n)
+{
+	size_t total = ARRAY_HEAD(n);
+	bool nulls = false;
+	for (size_t k = 0; k < n; k++) {
+		total += 4 + (v[k] ? lens[k] : 0);
+		nulls |= !v[k];
+		if (v[k] && lens[k] > INT_MAX)
+			return -EXCISE_E_LIMIT;
+	}
+	if (total > INT_MAX || n > INT_MAX)
+		return -EXCISE_E_LIMIT;
+	char *b = array_head(total, n, nulls, oid);
+	if (!b)
+		return -ENOMEM;
+	char *p = b + ARRAY_HEAD(n);
+	for (size_t k = 0; k < n; k++) {
+		size_t len = v[k] ? lens[k] : 0;
+		p = put32(p, v[k] ? (uint32_t)len : UINT32_MAX);
+		if (len)
+			memcpy(p, v[k], len);
+		p += len;
+	}
+	return set_bin((struct pstmt *)st, i, b, total);
+}
+
+static int p_bind_blob_array(struct db_stmt *st, int i, const void *const *v, const size_t *lens, size_t n)
+{
+	return bind_var_array(st, i, OID_BYTEA, v, lens, n);
+}
+
+static int p_bind_text_array(struct db_stmt *st, int i, const char *const *v, size_t n)
+{
+	size_t *lens = malloc((n + 1) * sizeof(*lens));
+	if (!lens)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		lens[k] = v[k] ? strlen(v[k]) : 0;
+	int r = bind_var_array(st, i, OID_TEXT, (const void *const *)v, lens, n);
+	free(lens);
+	return r;
+}
+
+static int p_bind_int64_array(struct db_stmt *st, int i, const int64_t *v, const bool *set, size_t n)
+{
+	if (n > INT_MAX / 12)
+		return -EXCISE_E_LIMIT;
+	bool nulls = false;
+	for (size_t k = 0; set && k < n; k++)
+		nulls |= !set[k];
+	size_t total = ARRAY_HEAD(n) + 12 * n;
+	char *b = array_head(total, n, nulls, OID_INT8);
+	if (!b)
+		return -ENOMEM;
+	char *p = b + ARRAY_HEAD(n);
+	for (size_t k = 0; k < n; k++) {
+		if (set && !set[k]) {
+			p = put32(p, UINT32_MAX);
+			continue;
+		}
+		uint64_t u = (uint64_t)v[k];
+		p = put32(p, 8);
+		p = put32(p, (uint32_t)(u >> 32));
+		p = put32(p, (uint32_t)u);
+	}
+	return set_bin((struct pstmt *)st, i, b, (size_t)(p - b));
 }
 
 static int p_bind_text(struct db_stmt *st, int i, const char *v)
@@ -343,7 +473,8 @@ static int pipe_send(struct pdb *d, struct pstmt *s, struct pstmt *keep, struct 
 		return r;
 	if (PQpipelineStatus(d->c) == PQ_PIPELINE_OFF && !PQenterPipelineMode(d->c))
 		return fail(d, NULL, err, "entering pipeline mode");
-	if (!PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0))
+	if (!PQsendQueryPrepared(d->c, s->name, s->nparams, (const char *const *)s->vals, s->n_bin ? s->lens : NULL,
+				 s->n_bin ? s->fmts : NULL, 0))
 		return fail(d, NULL, err, s->sql);
 	d->kept[d->pending++] = keep;
 	if (keep)
@@ -385,7 +516,8 @@ static int p_step(struct db_stmt *st, struct excise_err *err)
 		int r = ensure_prepared(s, err);
 		if (r < 0)
 			return r;
-		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals, NULL, NULL, 0);
+		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals,
+					s->n_bin ? s->lens : NULL, s->n_bin ? s->fmts : NULL, 0);
 		ExecStatusType t = PQresultStatus(s->res);
 		if (t != PGRES_TUPLES_OK && t != PGRES_COMMAND_OK) {
 			r = fail(s->db, s->res, err, s->sql);
@@ -416,7 +548,9 @@ static void p_reset(struct db_stmt *st)
 	for (int i = 0; i < s->nparams; i++) {
 		free(s->vals[i]);
 		s->vals[i] = NULL;
+		s->fmts[i] = 0;
 	}
+	s->n_bin = 0;
 }
 
 static const char *p_column_text(struct db_stmt *st, int col)
@@ -480,6 +614,9 @@ const struct db_ops db_pg_ops = {
 	.bind_text = p_bind_text,
 	.bind_int64 = p_bind_int64,
 	.bind_null = p_bind_null,
+	.bind_text_array = p_bind_text_array,
+	.bind_int64_array = p_bind_int64_array,
+	.bind_blob_array = p_bind_blob_array,
 	.step = p_step,
 	.step_defer = p_step_defer,
 	.send = p_send,

@@ -92,6 +92,21 @@ int db_column_blob(struct db_stmt *s, int col, const void **ret, size_t *len)
 	return s->ops->column_blob(s, col, ret, len);
 }
 
+int db_bind_text_array(struct db_stmt *s, int i, const char *const *v, size_t n)
+{
+	return s->ops->bind_text_array ? s->ops->bind_text_array(s, i, v, n) : -EXCISE_E_USAGE;
+}
+
+int db_bind_int64_array(struct db_stmt *s, int i, const int64_t *v, const bool *set, size_t n)
+{
+	return s->ops->bind_int64_array ? s->ops->bind_int64_array(s, i, v, set, n) : -EXCISE_E_USAGE;
+}
+
+int db_bind_blob_array(struct db_stmt *s, int i, const void *const *v, const size_t *lens, size_t n)
+{
+	return s->ops->bind_blob_array ? s->ops->bind_blob_array(s, i, v, lens, n) : -EXCISE_E_USAGE;
+}
+
 int64_t db_changes(struct db *db)
 {
 	return db->ops->changes ? db->ops->changes(db) : -1;
@@ -130,7 +145,8 @@ int db_step_defer(struct db_stmt *s, struct excise_err *err)
 
 void db_reset(struct db_stmt *s)
 {
-	s->ops->reset(s);
+	if (s)
+		s->ops->reset(s);
 }
 
 const char *db_column_text(struct db_stmt *s, int col)

@@ -16,6 +16,7 @@
 #define EXCISE_FLEET_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "excise/error.h"
@@ -53,7 +54,9 @@ int db_commit(struct db *db, struct excise_err *err);
  * connection marked broken (the next call fails). */
 void db_rollback(struct db *db);
 
-/* A statement with parameters $1..$n, reusable: db_reset before binding again. */
+/* A statement with parameters $1..$n, reusable: db_reset before binding again. On
+ * PostgreSQL the statements sent before without waiting are waited for first (an error
+ * of theirs is this call's). */
 int db_prepare(struct db *db, const char *sql, struct db_stmt **ret, struct excise_err *err);
 /* i counts from 1. A NULL string binds NULL. */
 int db_bind_text(struct db_stmt *s, int i, const char *v);
@@ -65,6 +68,14 @@ int db_bind_text_static(struct db_stmt *s, int i, const char *v);
 /* `n` bytes (a SQLite BLOB, a PostgreSQL BYTEA), not copied where the backend can avoid
  * it (SQLite): they must stay valid and unchanged until the statement is reset. */
 int db_bind_blob_static(struct db_stmt *s, int i, const void *v, size_t n);
+/* PostgreSQL only (elsewhere -EXCISE_E_USAGE): bind parameter i, written $i::text[] or
+ * $i::bigint[] in the SQL, to a one-dimensional array of n values, sent in binary (no
+ * quoting, no parsing): a NULL text entry, or an int64 entry whose `set` is false (`set`
+ * may be NULL: none is), is SQL NULL. The values are copied. */
+int db_bind_text_array(struct db_stmt *s, int i, const char *const *v, size_t n);
+int db_bind_int64_array(struct db_stmt *s, int i, const int64_t *v, const bool *set, size_t n);
+/* As db_bind_text_array for $i::bytea[]: entry k is lens[k] bytes at v[k] (NULL: SQL NULL). */
+int db_bind_blob_array(struct db_stmt *s, int i, const void *const *v, const size_t *lens, size_t n);
 /* 1: a row is there to read; 0: done; < 0: failed (err says why). */
 int db_step(struct db_stmt *s, struct excise_err *err);
 /* Queue `s` (bound) to run; its rows are then read with db_step as usual. PostgreSQL
@@ -80,7 +91,7 @@ int db_step_defer(struct db_stmt *s, struct excise_err *err);
 /* Rows the last INSERT, UPDATE or DELETE run on `db` changed: SQLite; -1 on PostgreSQL
  * (whose statements may still be in the pipeline: ask with RETURNING there). */
 int64_t db_changes(struct db *db);
-/* Forget results and bindings. */
+/* Forget results and bindings (NULL: nothing). */
 void db_reset(struct db_stmt *s);
 /* Columns of the current row, counted from 0. Text is valid until the next step or
  * reset; NULL for SQL NULL. */
@@ -110,6 +121,9 @@ struct db_ops {
 	int (*bind_null)(struct db_stmt *s, int i);
 	int (*bind_text_static)(struct db_stmt *s, int i, const char *v); /* NULL: bind_text */
 	int64_t (*changes)(struct db *db);                                  /* NULL: -1 */
+	int (*bind_text_array)(struct db_stmt *s, int i, const char *const *v, size_t n); /* NULL: none */
+	int (*bind_int64_array)(struct db_stmt *s, int i, const int64_t *v, const bool *set, size_t n);
+	int (*bind_blob_array)(struct db_stmt *s, int i, const void *const *v, const size_t *lens, size_t n);
 	int (*step)(struct db_stmt *s, struct excise_err *err);
 	int (*step_defer)(struct db_stmt *s, struct excise_err *err); /* NULL: step to the end, then reset */
 	int (*send)(struct db_stmt *s, struct excise_err *err);       /* NULL: nothing until db_step */

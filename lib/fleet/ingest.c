@@ -1053,6 +1053,103 @@ static int attest_pending(struct ingest *in, const char *host, const char *repor
 
 static const fact_fn fns[] = { fn_report, fn_plan, fn_removal, NULL };
 
+/* ---- a host's facts folded in memory, for ingest-pg.c's set-based group apply ---- */
+
+struct ingest_facts {
+	const struct excise_catalog *cat;
+	size_t n;
+	struct facts *f;   /* one per directive of the catalog */
+	bool *dirty;       /* changed since loaded */
+	bool *loaded;      /* its row was there when loaded (locked: still there) */
+};
+
+_Static_assert(F_N == INGEST_FACT_N, "INGEST_FACT_N is the number of fact columns before products");
+const char ingest_fact_cols[] = FACT_COLS;
+
+int ingest_facts_new(const struct excise_catalog *cat, struct ingest_facts **ret)
+{
+	struct ingest_facts *h = calloc(1, sizeof(*h));
+	size_t n = excise_catalog_n_directives(cat);
+	if (!h || !(h->f = calloc(n + 1, sizeof(*h->f))) || !(h->dirty = calloc(n + 1, sizeof(*h->dirty))) ||
+	    !(h->loaded = calloc(n + 1, sizeof(*h->loaded)))) {
+		ingest_facts_free(h);
+		return -ENOMEM;
+	}
+	h->cat = cat;
+	h->n = n;
+	*ret = h;
+	return 0;
+}
+
+void ingest_facts_free(struct ingest_facts *h)
+{
+	if (!h)
+		return;
+	for (size_t j = 0; h->f && j < h->n; j++)
+		free(h->f[j].products);
+	free(h->f);
+	free(h->dirty);
+	free(h->loaded);
+	free(h);
+}
+
+int ingest_facts_load(struct ingest_facts *h, struct db_stmt *s, int col)
+{
+	const char *dir = db_column_text(s, col + F_N + 1);
+	size_t j = 0;
+	while (j < h->n && (!dir || strcmp(excise_catalog_directive(h->cat, j)->id, dir)))
+		j++;
+	if (j == h->n)
+		return 0; /* a directive the collector's catalog no longer has */
+	struct facts *f = &h->f[j];
+	f->exists = h->loaded[j] = true;
+	for (int i = 0; i < F_N; i++)
+		f->v[i] = (f->set[i] = !db_column_null(s, col + i)) ? db_column_int64(s, col + i) : 0;
+	const char *p = db_column_text(s, col + F_N);
+	free(f->products);
+	f->products = NULL;
+	return p && !(f->products = strdup(p)) ? -ENOMEM : 0;
+}
+
+int ingest_facts_fold(struct ingest_facts *h, const struct ingest_doc *d, ingest_phase_fn pf, void *ctx)
+{
+	fact_fn fn = fns[d->kind];
+	if (!fn)
+		return -EXCISE_E_USAGE; /* an attestation is checked against its report: ingest_apply */
+	int r = 0;
+	for (size_t j = 0; r >= 0 && j < h->n; j++) {
+		struct facts *old = &h->f[j], nw = *old;
+		nw.products = NULL;
+		if (old->products && !(nw.products = strdup(old->products)))
+			r = -ENOMEM;
+		if (r >= 0)
+			r = fn(&nw, d, j, d->created);
+		if (r > 0 && !facts_same(old, &nw)) {
+			/* as update_all and status_change: the phase before and after */
+			const char *p0 = old->exists ? phase(old) : NULL, *p1 = phase(&nw);
+			if (p1 && !(p0 && !strcmp(p0, p1)))
+				r = pf(ctx, j, p0, p1);
+			free(old->products);
+			*old = nw;
+			old->exists = h->dirty[j] = true;
+		} else
+			free(nw.products);
+	}
+	return r < 0 ? r : 0;
+}
+
+bool ingest_facts_get(const struct ingest_facts *h, size_t j, bool set[INGEST_FACT_N], int64_t v[INGEST_FACT_N],
+		      const char **products, bool *loaded)
+{
+	if (j >= h->n || !h->dirty[j])
+		return false;
+	*loaded = h->loaded[j];
+	memcpy(set, h->f[j].set, sizeof(h->f[j].set));
+	memcpy(v, h->f[j].v, sizeof(h->f[j].v));
+	*products = h->f[j].products;
+	return true;
+}
+
 /* Queue the document's insert, its host's facts and (a report) the attestations waiting
  * for it, on the statements given (copies of ins_doc, hd_get, att_pending). */
 static int send_doc(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,

@@ -80,4 +80,28 @@ struct ingest_item {
  * run, not per document. The first error stops it (the caller rolls back). */
 int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, struct excise_err *err);
 
+/* ---- one host's facts held in memory, for ingest-pg.c's set-based group apply ---- */
+
+/* The integer fact columns of host_directive; ingest_fact_cols lists them, then products. */
+#define INGEST_FACT_N 11
+extern const char ingest_fact_cols[];
+struct ingest_facts;
+/* A host's facts for every directive of `cat`, none known yet. -ENOMEM. */
+int ingest_facts_new(const struct excise_catalog *cat, struct ingest_facts **ret);
+void ingest_facts_free(struct ingest_facts *h);
+/* One host_directive row of the host, read by `s`: the columns of ingest_fact_cols from
+ * `col` on, then directive_id. -ENOMEM. */
+int ingest_facts_load(struct ingest_facts *h, struct db_stmt *s, int col);
+/* The host's phase of directive `j` went from `from` (NULL: none) to `to` (static strings). */
+typedef int (*ingest_phase_fn)(void *ctx, size_t j, const char *from, const char *to);
+/* Fold in what report, plan or removal `d` says, exactly as ingest_apply does (each phase
+ * change to `pf`, which may fail the fold with its own error); -EXCISE_E_USAGE for an
+ * attestation (ingest_apply checks it against its report), -ENOMEM. */
+int ingest_facts_fold(struct ingest_facts *h, const struct ingest_doc *d, ingest_phase_fn pf, void *ctx);
+/* Directive j's facts when they changed since loaded (false when not): set[k], v[k] for
+ * the integer columns, `products` valid until the next fold or free; `loaded`: its row
+ * was loaded (an UPDATE writes it), else it may be new. */
+bool ingest_facts_get(const struct ingest_facts *h, size_t j, bool set[INGEST_FACT_N], int64_t v[INGEST_FACT_N],
+		      const char **products, bool *loaded);
+
 #endif

@@ -46,6 +46,7 @@
 #include "fleet/db.h"
 #include "fleet/docbody.h"
 #include "fleet/ingest.h"
+#include "fleet/ingest-pg.h"
 #include "fleet/store_int.h"
 
 #define SECRET_PREFIX "exs1_"
@@ -77,6 +78,7 @@ struct writer {
 	size_t queued;
 	struct db *w;
 	struct ingest *in;
+	struct ingest_pg *pg;                /* PostgreSQL: the group applied set-based */
 	struct job **jobs;                   /* the group, batch_max of them */
 	struct ingest_item *items;
 	enum excise_submit_status *status;
@@ -393,7 +395,8 @@ static void apply_group(struct writer *wr, struct job **jobs, size_t n, enum exc
 	for (size_t i = 0; i < n; i++)
 		wr->items[i] = (struct ingest_item){ .host = jobs[i]->host_id, .doc = &jobs[i]->doc, .now = jobs[i]->now };
 	if (r >= 0)
-		r = ingest_apply_many(wr->in, wr->items, n, &err);
+		r = wr->pg ? ingest_pg_apply(wr->pg, wr->in, wr->items, n, &err) :
+			     ingest_apply_many(wr->in, wr->items, n, &err);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		status[i] = wr->items[i].status;
 	if (r >= 0)
@@ -484,6 +487,8 @@ static int writers_start(struct excise_store *st, const struct excise_store_opts
 			r = db_exec(wr->w, "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864", err);
 		if (r >= 0)
 			r = ingest_new(wr->w, st->cat, &wr->in, err);
+		if (r >= 0 && db_is_pg(wr->w))
+			r = ingest_pg_new(wr->w, st->cat, &wr->pg, err);
 		if (r >= 0 && pthread_create(&wr->th, NULL, writer_main, wr) != 0)
 			r = err_set(err, -EAGAIN, "store: a writer thread could not start");
 		if (r >= 0)
@@ -505,6 +510,7 @@ static void writers_stop(struct excise_store *st)
 		if (wr->started)
 			pthread_join(wr->th, NULL);
 		ingest_free(wr->in);
+		ingest_pg_free(wr->pg);
 		db_close(wr->w);
 		pthread_cond_destroy(&wr->cond);
 		free(wr->jobs);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "fleet/docbody.h"
 
 /* The columns of a document row, each with where its value comes from: adding a column
  * is one line here (a bytea one: COL_BLOB with a `blob` getter). */
@@ -37,6 +38,7 @@ struct col {
 	const char *(*text)(const struct ingest_item *it);
 	int64_t (*num)(const struct ingest_item *it);
 	const void *(*blob)(const struct ingest_item *it, size_t *len);
+	bool (*set)(const struct ingest_item *it);  /* a COL_INT that may be NULL: whether it is not */
 };
 
 static const char *c_host(const struct ingest_item *it) { return it->host; }
@@ -46,7 +48,16 @@ static int64_t c_received(const struct ingest_item *it) { return it->now; }
 static int64_t c_created(const struct ingest_item *it) { return it->doc->created; }
 static int64_t c_complete(const struct ingest_item *it) { return it->doc->complete; }
 static const char *c_verdict(const struct ingest_item *it) { return it->doc->verdict; }
-static const char *c_body(const struct ingest_item *it) { return it->doc->body; }
+/* compressed (docbody_pack, in the submitting thread): body '' (NOT NULL since version 1) */
+static const char *c_body(const struct ingest_item *it) { return it->doc->body_z ? "" : it->doc->body; }
+static const void *c_body_z(const struct ingest_item *it, size_t *len)
+{
+	*len = it->doc->body_z_len;
+	return it->doc->body_z;
+}
+static const char *c_body_codec(const struct ingest_item *it) { return it->doc->body_z ? DOCBODY_CODEC : NULL; }
+static int64_t c_body_len(const struct ingest_item *it) { return (int64_t)it->doc->len; }
+static bool c_packed(const struct ingest_item *it) { return it->doc->body_z != NULL; }
 static const char *c_ref(const struct ingest_item *it) { return it->doc->ref; }
 
 static const struct col doc_cols[] = {
@@ -59,6 +70,9 @@ static const struct col doc_cols[] = {
 	{ "verdict", COL_TEXT, .text = c_verdict },
 	{ "body", COL_TEXT, .text = c_body },
 	{ "ref", COL_TEXT, .text = c_ref },
+	{ "body_z", COL_BLOB, .blob = c_body_z },
+	{ "body_codec", COL_TEXT, .text = c_body_codec },
+	{ "body_len", COL_INT, .num = c_body_len, .set = c_packed },
 };
 #define N_DOC_COLS (sizeof(doc_cols) / sizeof(doc_cols[0]))
 
@@ -389,7 +403,8 @@ static int grp_send(struct grp *gr, bool *pend_sent, struct excise_err *err)
 	int64_t *iv = calloc(n + 1, sizeof(*iv));
 	const void **bv = calloc(n + 1, sizeof(*bv));
 	size_t *lv = calloc(n + 1, sizeof(*lv));
-	int r = tv && rv && iv && bv && lv ? 0 : err_set(err, -ENOMEM, "store: out of memory");
+	bool *sv = calloc(n + 1, sizeof(*sv));
+	int r = tv && rv && iv && bv && lv && sv ? 0 : err_set(err, -ENOMEM, "store: out of memory");
 	size_t nsent = 0;
 	for (size_t i = 0; i < n; i++)
 		nsent += gr->state[i] == S_SENT;
@@ -408,15 +423,17 @@ static int grp_send(struct grp *gr, bool *pend_sent, struct excise_err *err)
 				const struct ingest_item *it = &gr->items[to];
 				if (doc_cols[c].type == COL_TEXT)
 					tv[ns] = doc_cols[c].text(it);
-				else if (doc_cols[c].type == COL_INT)
+				else if (doc_cols[c].type == COL_INT) {
 					iv[ns] = doc_cols[c].num(it);
+					sv[ns] = !doc_cols[c].set || doc_cols[c].set(it);
+				}
 				else
 					bv[ns] = doc_cols[c].blob(it, &lv[ns]);
 				ns++;
 			}
 			int b = (int)c + 1;
 			r = doc_cols[c].type == COL_TEXT ? db_bind_text_array(ins, b, tv, ns) :
-			    doc_cols[c].type == COL_INT	 ? db_bind_int64_array(ins, b, iv, NULL, ns) :
+			    doc_cols[c].type == COL_INT	 ? db_bind_int64_array(ins, b, iv, sv, ns) :
 							   db_bind_blob_array(ins, b, bv, lv, ns);
 			if (r < 0)
 				r = err_set(err, r, "store: binding the group's documents (column %s)", doc_cols[c].name);
@@ -453,6 +470,7 @@ static int grp_send(struct grp *gr, bool *pend_sent, struct excise_err *err)
 	free(iv);
 	free(bv);
 	free(lv);
+	free(sv);
 	return r;
 }
 

@@ -271,25 +271,15 @@ static int org_unit_check(const char *ou, struct excise_err *err)
 /* org_unit.id is the unit's path (store.c, org_unit_ensure): rows name it without a join */
 #define ORG_FILTER(col) " AND (" col " = $2 OR " col " LIKE $3 ESCAPE '\\')"
 
-/* Each host's first determination (docs/fleet.md, milestone identify): SQLite seeks it
- * per host in status_change_host (schema v2, covering); PostgreSQL groups the status
- * changes once and hash-joins them (a seek per host costs it more). */
-#define FIRST_DET_WHERE "directive_id = $1 AND new_status NOT IN ('error', 'never_reported')"
-static const char first_det_seek[] =
-	"(SELECT MIN(s.at) FROM status_change s WHERE s.host_id = h.id AND s." FIRST_DET_WHERE ")";
-static const char first_det_join[] =
-	" LEFT JOIN (SELECT host_id, MIN(at) AS at FROM status_change WHERE " FIRST_DET_WHERE
-	" GROUP BY host_id) fd ON fd.host_id = h.id";
-
 /* One row per host (one per exemption of it, when it has several) and one per expected
  * host (matched to the hosts in C: docs/fleet.md, "Expected inventory"). */
 static const char hosts_sql[] =
 	"SELECT h.id, h.hostname, h.org_unit_id, h.platform, h.os, h.enrolled, h.last_seen, h.retired,"
 	" hd.first_report, hd.last_report, hd.last_complete, hd.last_complete_covered, hd.first_identified,"
 	" hd.last_identified, hd.plan_recorded, hd.removal_started, hd.removed, hd.verified, hd.last_error,"
-	" hd.products, %s, x.id, x.reason, x.approver, x.created, x.expires, x.revoked"
+	" hd.products, hd.first_determined, x.id, x.reason, x.approver, x.created, x.expires, x.revoked"
 	" FROM host h"
-	" LEFT JOIN host_directive hd ON hd.host_id = h.id AND hd.directive_id = $1%s"
+	" LEFT JOIN host_directive hd ON hd.host_id = h.id AND hd.directive_id = $1"
 	" LEFT JOIN exemption x ON x.host_id = h.id AND x.directive_id = $1"
 	" WHERE 1 = 1%s"
 	" UNION ALL"
@@ -578,10 +568,8 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 	struct excise_fleet_list *l = calloc(1, sizeof(*l));
 	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
 	char *sql = NULL;
-	bool pg = db_is_pg(db);
 	if (!l || (q->org_unit && (!below || !(l->org_unit = strdup(q->org_unit)))) ||
-	    asprintf(&sql, hosts_sql, pg ? "fd.at" : first_det_seek, pg ? first_det_join : "",
-		     q->org_unit ? ORG_FILTER("h.org_unit_id") : "", q->org_unit ? ORG_FILTER("e.org_unit_id") : "") < 0) {
+	    asprintf(&sql, hosts_sql, q->org_unit ? ORG_FILTER("h.org_unit_id") : "", q->org_unit ? ORG_FILTER("e.org_unit_id") : "") < 0) {
 		free(below);
 		excise_fleet_list_free(l);
 		return err_set(err, -ENOMEM, "fleet: out of memory");

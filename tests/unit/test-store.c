@@ -578,17 +578,20 @@ static void test_incomplete_never_clean(void **state)
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_report"), T(1));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), -1);
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_error"), T(1));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_determined"), -1); /* error: not determined */
 	assert_int_equal(q_int(f, "SELECT complete FROM document"), 0);
 	/* a weak finding alone, complete: clean, not identified */
 	submit_ok(f, h, report("m-inc", "r-weak", TIMES[2], false, "kesl", "weak"));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), T(2));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete_covered"), 0);
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), -1);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_determined"), T(2));
 	/* an incomplete report that found something: identified, still not complete */
 	submit_ok(f, h, report("m-inc", "r-inc2", TIMES[3], true, "kesl", "strong"));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(3));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), T(2));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_error"), T(3));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_determined"), T(2));
 	free(h);
 }
 
@@ -604,6 +607,7 @@ static void test_facts_out_of_order(void **state)
 	submit_ok(f, h, report("m-ooo", "r1", TIMES[1], false, "kesl", "definitive"));
 	assert_int_equal(fact(f, h, d, "first_identified"), T(1));
 	assert_int_equal(fact(f, h, d, "removed"), T(3)); /* the later clean report removes it */
+	assert_int_equal(fact(f, h, d, "first_determined"), T(1)); /* the earliest change out of never_reported */
 	submit_ok(f, h, report("m-ooo", "r2", TIMES[2], false, "kes-windows", "strong"));
 	assert_int_equal(fact(f, h, d, "last_identified"), T(2));
 	assert_int_equal(fact(f, h, d, "removed"), T(3));
@@ -629,6 +633,11 @@ static void test_facts_out_of_order(void **state)
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"
 				  " AND old_status = 'removed' AND new_status = 'identified' AND doc_id = 'r4'"),
 			 1);
+	/* first_determined is the earliest of those changes */
+	assert_int_equal(fact(f, h, d, "first_determined"), T(1));
+	assert_int_equal(q_int(f, "SELECT MIN(at) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"
+				  " AND new_status NOT IN ('error', 'never_reported')"),
+			 T(1));
 	free(h);
 }
 
@@ -1164,10 +1173,10 @@ static void test_read_only(void **state)
 	free(h);
 }
 
-/* A database of schema version 1: the store's own, its version-2 changes undone. */
+/* A database of schema version 1: the store's own, its version-2 and -4 changes undone. */
 static void to_version_1(struct fx *f)
 {
-	q_exec(f, "DROP INDEX status_change_host; DROP INDEX document_latest;"
+	q_exec(f, "ALTER TABLE host_directive DROP COLUMN first_determined; DROP INDEX document_latest;"
 		  " CREATE INDEX document_host_kind ON document(host_id, kind, created);"
 		  " DELETE FROM schema_version WHERE version > 1");
 }
@@ -1199,6 +1208,9 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), docs);
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change"), changes);
 	assert_int_equal(docs, 3);
+	/* version 4: each host's first determination, from its status changes */
+	assert_int_equal(fact(f, a, "dhs-bod-17-01", "first_determined"), T(0));
+	assert_int_equal(fact(f, b, "dhs-bod-17-01", "first_determined"), T(0));
 	excise_store_close(f->st);
 	f->st = NULL;
 	o = ro_opts(f);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/buf.h"
@@ -43,9 +44,34 @@ static void totals_done(struct excise_fleet_totals *t)
 	*t = (struct excise_fleet_totals){ 0 };
 }
 
+/* ---- large arrays ---- */
+
+/* A list of 100,000 hosts is tens of MB of rows and strings, each 4 KiB page of which
+ * costs a page fault when first written: on a virtual machine more than the copy of
+ * the row itself. Arrays of HUGE_MIN bytes or more ask for transparent huge pages
+ * (madvise: the kernel's default mode), 512 times fewer faults; realloc keeps the
+ * advice when it moves them (mremap). An optimisation: where it fails nothing else
+ * changes. */
+#define HUGE_MIN (4u << 20)
+
+static void *grow(void *p, size_t size)
+{
+	void *n = realloc(p, size);
+#ifdef MADV_HUGEPAGE
+	if (n && size >= HUGE_MIN) {
+		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		/* the whole mapping, malloc's header page too: a part of it would be a mapping of
+		 * its own, which the next realloc could no longer mremap */
+		uintptr_t a = (uintptr_t)n & ~(page - 1), e = ((uintptr_t)n + size + page - 1) & ~(page - 1);
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+	}
+#endif
+	return n;
+}
+
 /* ---- the strings of a list read from a store: blocks, freed together ---- */
 
-#define STRINGS_BLOCK (1u << 20)
+#define STRINGS_BLOCK HUGE_MIN
 
 struct excise_fleet_strings {
 	struct excise_fleet_strings *next;
@@ -71,7 +97,7 @@ static char *strings_dup(struct excise_fleet_strings **head, const char *s, int 
 	struct excise_fleet_strings *b = *head;
 	if (!b || b->size - b->used < n) {
 		size_t size = n > STRINGS_BLOCK ? n : STRINGS_BLOCK;
-		if (!(b = malloc(sizeof(*b) + size))) {
+		if (!(b = grow(NULL, sizeof(*b) + size))) {
 			*err = -ENOMEM;
 			return NULL;
 		}
@@ -404,8 +430,8 @@ static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs 
 		if (i == l->n) {
 			if (l->n == cap) {
 				size_t nc = cap ? cap * 2 : 4096;
-				void *nr = realloc(l->rows, nc * sizeof(*l->rows));
-				void *ne = nr ? realloc(ex, nc * sizeof(*ex)) : NULL;
+				void *nr = grow(l->rows, nc * sizeof(*l->rows));
+				void *ne = nr ? grow(ex, nc * sizeof(*ex)) : NULL;
 				if (nr)
 					l->rows = nr;
 				if (!nr || !ne) {

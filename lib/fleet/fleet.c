@@ -53,6 +53,7 @@ static void totals_done(struct excise_fleet_totals *t)
  * advice when it moves them (mremap). An optimisation: where it fails nothing else
  * changes. */
 #define HUGE_MIN (4u << 20)
+#define HUGE_PAGE (2u << 20)
 
 static void *grow(void *p, size_t size)
 {
@@ -69,9 +70,21 @@ static void *grow(void *p, size_t size)
 	return n;
 }
 
+/* A block of `size` bytes that is never resized, on huge pages from its start. */
+static void *huge_block(size_t size)
+{
+	void *p = NULL;
+	if (posix_memalign(&p, HUGE_PAGE, size))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 /* ---- the strings of a list read from a store: blocks, freed together ---- */
 
-#define STRINGS_BLOCK HUGE_MIN
+#define STRINGS_BLOCK (HUGE_MIN - sizeof(struct excise_fleet_strings))
 
 struct excise_fleet_strings {
 	struct excise_fleet_strings *next;
@@ -97,7 +110,7 @@ static char *strings_dup(struct excise_fleet_strings **head, const char *s, int 
 	struct excise_fleet_strings *b = *head;
 	if (!b || b->size - b->used < n) {
 		size_t size = n > STRINGS_BLOCK ? n : STRINGS_BLOCK;
-		if (!(b = grow(NULL, sizeof(*b) + size))) {
+		if (!(b = huge_block(sizeof(*b) + size))) {
 			*err = -ENOMEM;
 			return NULL;
 		}
@@ -429,7 +442,8 @@ static int read_rows(struct db_stmt *s, struct excise_fleet_list *l, struct exs 
 		}
 		if (i == l->n) {
 			if (l->n == cap) {
-				size_t nc = cap ? cap * 2 : 4096;
+				/* large enough for huge pages from the start (grow) */
+				size_t nc = cap ? cap * 2 : HUGE_MIN / sizeof(*l->rows) + 1;
 				void *nr = grow(l->rows, nc * sizeof(*l->rows));
 				void *ne = nr ? grow(ex, nc * sizeof(*ex)) : NULL;
 				if (nr)

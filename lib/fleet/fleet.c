@@ -282,15 +282,12 @@ static char *like_below(const char *ou)
 	return s;
 }
 
-#define FLEET_MMAP_BYTES "4294967296"
-
 static int read_db(struct excise_store *st, struct db **ret, struct excise_err *err)
 {
+	/* SQLite: read(2) into the connection's page cache, not mmap: a list touches pages
+	 * scattered over a file mostly of documents, and a page fault (with the pages the
+	 * kernel maps around it, documents' mostly) cost more here than a read and a copy */
 	*ret = store_db_read(st);
-	/* SQLite: a list reads every host's rows, scattered over a file mostly of documents:
-	 * mapped, its pages cost no read(2) and no copy each (errors aside: it is an optimisation) */
-	if (*ret && !db_is_pg(*ret))
-		db_exec(*ret, "PRAGMA mmap_size=" FLEET_MMAP_BYTES, NULL);
 	if (*ret)
 		return 0;
 	struct db *tmp = NULL;

@@ -282,12 +282,21 @@ static char *like_below(const char *ou)
 	return s;
 }
 
+#define FLEET_PG_WORK_MEM "64MB"
+
 static int read_db(struct excise_store *st, struct db **ret, struct excise_err *err)
 {
 	/* SQLite: read(2) into the connection's page cache, not mmap: a list touches pages
 	 * scattered over a file mostly of documents, and a page fault (with the pages the
 	 * kernel maps around it, documents' mostly) cost more here than a read and a copy */
 	*ret = store_db_read(st);
+	/* PostgreSQL: a list's query is a join of every host, costed above jit_above_cost,
+	 * and compiling it (JIT) took longer than running it; its hash and sort fit in
+	 * memory at 100,000 hosts with FLEET_PG_WORK_MEM (errors aside: optimisations) */
+	if (*ret && db_is_pg(*ret)) {
+		db_exec(*ret, "SET jit = off", NULL);
+		db_exec(*ret, "SET work_mem = '" FLEET_PG_WORK_MEM "'", NULL);
+	}
 	if (*ret)
 		return 0;
 	struct db *tmp = NULL;
@@ -677,14 +686,24 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 	return 0;
 }
 
+/* The findings of each host's latest report (created, received, doc_id: the order of
+ * document_latest). SQLite seeks it per finding in that index; PostgreSQL, whose
+ * executor costs more a seek, takes the latest of each host with findings in one pass.
+ * org_unit.id is the unit's path (store.c, org_unit_ensure). */
 static const char findings_sql[] =
-	"SELECT f.host_id, h.hostname, o.path, f.product_id, f.vendor_id, f.product_name, f.version, f.state,"
+	"SELECT f.host_id, h.hostname, h.org_unit_id, f.product_id, f.vendor_id, f.product_name, f.version, f.state,"
 	" f.confidence, f.sources, f.n_artifacts, f.received, f.directives"
-	" FROM finding f JOIN host h ON h.id = f.host_id JOIN org_unit o ON o.id = h.org_unit_id"
-	" WHERE h.retired IS NULL AND f.doc_id = (SELECT d.doc_id FROM document d"
+	" FROM finding f%s JOIN host h ON h.id = f.host_id"
+	" WHERE h.retired IS NULL%s%s"
+	" ORDER BY h.org_unit_id, h.hostname, f.host_id, f.product_id";
+static const char latest_seek[] =
+	" AND f.doc_id = (SELECT d.doc_id FROM document d"
 	"  WHERE d.host_id = f.host_id AND d.kind = 'report' ORDER BY d.created DESC, d.received DESC, d.doc_id DESC"
-	"  LIMIT 1)%s"
-	" ORDER BY o.path, h.hostname, f.host_id, f.product_id";
+	"  LIMIT 1)";
+static const char latest_join[] =
+	" JOIN (SELECT DISTINCT ON (host_id) host_id, doc_id FROM document"
+	"  WHERE kind = 'report' AND host_id IN (SELECT host_id FROM finding)"
+	"  ORDER BY host_id, created DESC, received DESC, doc_id DESC) ld ON ld.host_id = f.host_id AND ld.doc_id = f.doc_id";
 
 /* `id` is one of the comma list `list`. */
 static bool in_list(const char *list, const char *id)
@@ -713,7 +732,8 @@ int excise_fleet_findings_get(struct excise_store *st, const struct excise_catal
 	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
 	char *sql = NULL;
 	if (!fs || (q->org_unit && !below) ||
-	    asprintf(&sql, findings_sql, q->org_unit ? " AND (o.path = $1 OR o.path LIKE $2 ESCAPE '\\')" : "") < 0) {
+	    asprintf(&sql, findings_sql, db_is_pg(db) ? latest_join : "", db_is_pg(db) ? "" : latest_seek,
+		     q->org_unit ? " AND (h.org_unit_id = $1 OR h.org_unit_id LIKE $2 ESCAPE '\\')" : "") < 0) {
 		free(below);
 		free(fs);
 		return err_set(err, -ENOMEM, "fleet: out of memory");

@@ -2,10 +2,14 @@
 /* excise report: the directive reports and the host and finding lists, from the
  * collector's database (docs/fleet.md). */
 #include <getopt.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "excise/fleet.h"
@@ -56,6 +60,36 @@ const char cmd_report_help[] =
 	"  --stale-days N    days of silence before a host is stale (default: the config's, else 7)\n"
 	"  -o, --output FILE write to FILE (it appears only when the report is complete)\n\n"
 	"exit status: 0 report written, 2 error, 3 catalog refused\n";
+
+/* A report of 100,000 hosts allocates some 100 MB in small pieces (SQLite's page cache,
+ * libpq's copy of a result, the rows' exemptions), and on a virtual machine the first
+ * write of each 4 KiB page is a fault that costs more than what is written: the heap
+ * grows in HEAP_PAD steps, the first of them on transparent huge pages (madvise, the
+ * kernel's default mode), 512 times fewer faults. An optimisation: where any of it
+ * fails nothing else changes. */
+#define HEAP_PAD (256u << 20)
+#define HEAP_HUGE_PAGE (2u << 20)
+
+static void heap_on_huge_pages(void)
+{
+#if defined(M_TOP_PAD) && defined(MADV_HUGEPAGE)
+	if (!mallopt(M_TOP_PAD, HEAP_PAD) || !mallopt(M_TRIM_THRESHOLD, 2 * HEAP_PAD))
+		return;
+	uintptr_t before = (uintptr_t)sbrk(0), after = before;
+	/* blocks below the mmap threshold come from the heap: the first that does not fit
+	 * grows it by HEAP_PAD */
+	void *p[8] = { 0 };
+	for (size_t i = 0; i < 8 && after == before; i++) {
+		p[i] = malloc(96u << 10);
+		after = (uintptr_t)sbrk(0);
+	}
+	for (size_t i = 0; i < 8; i++)
+		free(p[i]);
+	uintptr_t a = (before + HEAP_HUGE_PAGE - 1) & ~(uintptr_t)(HEAP_HUGE_PAGE - 1);
+	if (before != (uintptr_t)-1 && after > a + HEAP_HUGE_PAGE)
+		madvise((void *)a, (after - a) & ~(uintptr_t)(HEAP_HUGE_PAGE - 1), MADV_HUGEPAGE);
+#endif
+}
 
 static int bad(struct cli_run *run, const char *what, const char *arg)
 {
@@ -133,6 +167,7 @@ int cmd_report(struct cli_run *run, int argc, char **argv)
 	if (config && excise_freport_config_read(config, &cfg, &err) < 0)
 		rc = EXIT_ERROR;
 	q.settings.stale = stale_days ? stale_days * 86400 : excise_freport_config_stale(cfg);
+	heap_on_huge_pages();
 	if (!rc && excise_fleet_open(db, run->catalog, &st, &err) < 0)
 		rc = EXIT_ERROR;
 	if (!rc && excise_fleet_hosts(st, run->catalog, &q, &l, &err) < 0)

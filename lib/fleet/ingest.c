@@ -35,6 +35,8 @@
  *                                  names (an attestation whose report is not stored yet waits,
  *                                  verdict "unchecked", and is checked when that report arrives)
  *   last_error                     the latest incomplete report
+ *   first_determined               the first change of phase out of never_reported and error
+ *                                  (the earliest such status_change; schema v4)
  * A change of the facts' phase (never_reported, error, clean, identified,
  * plan_recorded, removal_started, removed, verified) is a row of status_change.
  */
@@ -577,12 +579,13 @@ enum {
 	F_REMOVED,
 	F_VERIFIED,
 	F_LAST_ERROR,
+	F_FIRST_DET,
 	F_N,
 };
 
 #define FACT_COLS                                                                                              \
 	"first_report, last_report, last_complete, last_complete_covered, first_identified, last_identified, " \
-	"plan_recorded, removal_started, removed, verified, last_error, products"
+	"plan_recorded, removal_started, removed, verified, last_error, first_determined, products"
 
 struct facts {
 	bool exists;
@@ -591,7 +594,7 @@ struct facts {
 	char *products;
 };
 
-/* Rows a multi-row INSERT writes at once: 4 x 14 parameters stay within PostgreSQL's
+/* Rows a multi-row INSERT writes at once: 4 x 15 parameters stay within PostgreSQL's
  * PG_MAX_PARAMS (db-pg.c). */
 #define PUT_ROWS 4
 
@@ -688,14 +691,14 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 		r = err_set(err, -ENOMEM, "store: out of memory");
 	for (size_t k = 1; r >= 0 && k <= PUT_ROWS; k++) {
 		r = prepare_rows(db, &in->hd_put[k - 1], k, err,
-				 "INSERT INTO host_directive (host_id, directive_id, " FACT_COLS ") VALUES ", 14,
+				 "INSERT INTO host_directive (host_id, directive_id, " FACT_COLS ") VALUES ", F_N + 3,
 				 " ON CONFLICT (host_id, directive_id) DO UPDATE SET first_report = excluded.first_report,"
 				 " last_report = excluded.last_report, last_complete = excluded.last_complete,"
 				 " last_complete_covered = excluded.last_complete_covered,"
 				 " first_identified = excluded.first_identified, last_identified = excluded.last_identified,"
 				 " plan_recorded = excluded.plan_recorded, removal_started = excluded.removal_started,"
 				 " removed = excluded.removed, verified = excluded.verified, last_error = excluded.last_error,"
-				 " products = excluded.products");
+				 " first_determined = excluded.first_determined, products = excluded.products");
 		if (r >= 0)
 			r = prepare_rows(db, &in->fin_put[k - 1], k, err,
 					 "INSERT INTO finding (host_id, doc_id, received, created, product_id, vendor_id,"
@@ -909,6 +912,15 @@ static int status_change(struct ingest *in, const char *host, const struct inges
 	return step_done(in->sc, err);
 }
 
+/* first_determined: the earliest change of phase out of never_reported and error, the
+ * time of the status_change row status_change writes for it. */
+static void first_determined(const struct facts *old, struct facts *f, int64_t t)
+{
+	const char *p0 = old->exists ? phase(old) : NULL, *p1 = phase(f);
+	if (p1 && (!p0 || strcmp(p0, p1)) && strcmp(p1, "error") && strcmp(p1, "never_reported"))
+		set_min(f, F_FIRST_DET, t);
+}
+
 /* Apply `fn` to every directive of the catalog: the facts read, changed, and those that
  * changed written (in one statement for up to PUT_ROWS directives) with their phase changes. */
 static int update_all(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t t, fact_fn fn,
@@ -926,6 +938,8 @@ static int update_all(struct ingest *in, const char *host, const struct ingest_d
 			r = fn(&in->nw[j], d, j, t);
 		if (r == -ENOMEM)
 			r = err_set(err, r, "store: out of memory");
+		if (r > 0)
+			first_determined(&in->old[j], &in->nw[j], t);
 		if (r > 0 && !facts_same(&in->old[j], &in->nw[j]))
 			in->changed[nc++] = j;
 	}

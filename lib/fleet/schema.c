@@ -92,7 +92,22 @@ static const char *const v3[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { NULL, v1, v2, v3 };
+/* Version 4: each host's first determination (docs/fleet.md, milestone identify) as a
+ * fact of host_directive, first_determined: the earliest status change out of
+ * never_reported and error, kept by the writer (lib/fleet/ingest.c) as it writes that
+ * change, so that a report reads it with the row instead of seeking status_change per
+ * host. Existing rows get it from their status changes; status_change_host (version 2),
+ * which only that seek read, goes. */
+static const char *const v4[] = {
+	"ALTER TABLE host_directive ADD COLUMN first_determined BIGINT",
+	"UPDATE host_directive SET first_determined = (SELECT MIN(s.at) FROM status_change s"
+	" WHERE s.host_id = host_directive.host_id AND s.directive_id = host_directive.directive_id"
+	" AND s.new_status NOT IN ('error', 'never_reported'))",
+	"DROP INDEX status_change_host",
+	NULL,
+};
+
+static const char *const *const migrations[] = { NULL, v1, v2, v3, v4 };
 
 /* The version the database says it is at (0: a new database). */
 static int current(struct db *db, int64_t *ret, struct excise_err *err)

@@ -23,7 +23,7 @@
 #include "excise/store.h"
 #include "fleet/db.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define SCHEMA_LOCK_ID "735839471"   /* pg_advisory_xact_lock key of migrations: "excise" */
 
 /* Bring `db` to SCHEMA_VERSION in one transaction; -EXCISE_E_CORRUPT for a newer one. */

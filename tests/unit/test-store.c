@@ -606,17 +606,20 @@ static void test_incomplete_never_clean(void **state)
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_report"), T(1));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), -1);
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_error"), T(1));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_determined"), -1); /* error: not determined */
 	assert_int_equal(q_int(f, "SELECT complete FROM document"), 0);
 	/* a weak finding alone, complete: clean, not identified */
 	submit_ok(f, h, report("m-inc", "r-weak", TIMES[2], false, "kesl", "weak"));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), T(2));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete_covered"), 0);
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), -1);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_determined"), T(2));
 	/* an incomplete report that found something: identified, still not complete */
 	submit_ok(f, h, report("m-inc", "r-inc2", TIMES[3], true, "kesl", "strong"));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(3));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_complete"), T(2));
 	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_error"), T(3));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_determined"), T(2));
 	free(h);
 }
 
@@ -632,6 +635,7 @@ static void test_facts_out_of_order(void **state)
 	submit_ok(f, h, report("m-ooo", "r1", TIMES[1], false, "kesl", "definitive"));
 	assert_int_equal(fact(f, h, d, "first_identified"), T(1));
 	assert_int_equal(fact(f, h, d, "removed"), T(3)); /* the later clean report removes it */
+	assert_int_equal(fact(f, h, d, "first_determined"), T(1)); /* the earliest change out of never_reported */
 	submit_ok(f, h, report("m-ooo", "r2", TIMES[2], false, "kes-windows", "strong"));
 	assert_int_equal(fact(f, h, d, "last_identified"), T(2));
 	assert_int_equal(fact(f, h, d, "removed"), T(3));
@@ -657,6 +661,11 @@ static void test_facts_out_of_order(void **state)
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"
 				  " AND old_status = 'removed' AND new_status = 'identified' AND doc_id = 'r4'"),
 			 1);
+	/* first_determined is the earliest of those changes */
+	assert_int_equal(fact(f, h, d, "first_determined"), T(1));
+	assert_int_equal(q_int(f, "SELECT MIN(at) FROM status_change WHERE directive_id = 'dhs-bod-17-01'"
+				  " AND new_status NOT IN ('error', 'never_reported')"),
+			 T(1));
 	free(h);
 }
 
@@ -1192,7 +1201,7 @@ static void test_read_only(void **state)
 	free(h);
 }
 
-/* A database of schema version 2: the store's own, its version-3 changes undone (each
+/* A database of schema version 2: the store's own, its version-4 and version-3 changes undone (each
  * body back in its text column, as version 2 stored it). */
 static void to_version_2(struct fx *f)
 {
@@ -1225,14 +1234,16 @@ static void to_version_2(struct fx *f)
 			free(rows[i][k]);
 	}
 	db_finalize(u);
-	if (db_exec(db, "ALTER TABLE document DROP COLUMN body_z; ALTER TABLE document DROP COLUMN body_codec;"
+	if (db_exec(db, "ALTER TABLE host_directive DROP COLUMN first_determined;"
+			" CREATE INDEX status_change_host ON status_change(host_id, directive_id, at, new_status);"
+			" ALTER TABLE document DROP COLUMN body_z; ALTER TABLE document DROP COLUMN body_codec;"
 			" ALTER TABLE document DROP COLUMN body_len; DELETE FROM schema_version WHERE version > 2",
 		    &err) < 0)
 		fail_msg("%s", err.msg);
 	db_close(db);
 }
 
-/* A database of schema version 1: the store's own, its version-3 and version-2 changes undone. */
+/* A database of schema version 1: the store's own, its version-4, -3 and -2 changes undone. */
 static void to_version_1(struct fx *f)
 {
 	to_version_2(f);
@@ -1268,6 +1279,9 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), docs);
 	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM status_change"), changes);
 	assert_int_equal(docs, 3);
+	/* version 4: each host's first determination, from its status changes */
+	assert_int_equal(fact(f, a, "dhs-bod-17-01", "first_determined"), T(0));
+	assert_int_equal(fact(f, b, "dhs-bod-17-01", "first_determined"), T(0));
 	excise_store_close(f->st);
 	f->st = NULL;
 	o = ro_opts(f);

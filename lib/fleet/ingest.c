@@ -1138,6 +1138,8 @@ int ingest_facts_fold(struct ingest_facts *h, const struct ingest_doc *d, ingest
 			r = -ENOMEM;
 		if (r >= 0)
 			r = fn(&nw, d, j, d->created);
+		if (r > 0)
+			first_determined(old, &nw, d->created);
 		if (r > 0 && !facts_same(old, &nw)) {
 			/* as update_all and status_change: the phase before and after */
 			const char *p0 = old->exists ? phase(old) : NULL, *p1 = phase(&nw);

@@ -83,7 +83,7 @@ int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, st
 /* ---- one host's facts held in memory, for ingest-pg.c's set-based group apply ---- */
 
 /* The integer fact columns of host_directive; ingest_fact_cols lists them, then products. */
-#define INGEST_FACT_N 11
+#define INGEST_FACT_N 12
 extern const char ingest_fact_cols[];
 struct ingest_facts;
 /* A host's facts for every directive of `cat`, none known yet. -ENOMEM. */

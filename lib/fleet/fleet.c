@@ -618,7 +618,8 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 	char *below = q->org_unit ? like_below(q->org_unit) : NULL;
 	char *sql = NULL;
 	if (!l || (q->org_unit && (!below || !(l->org_unit = strdup(q->org_unit)))) ||
-	    asprintf(&sql, hosts_sql, q->org_unit ? ORG_FILTER("h.org_unit_id") : "", q->org_unit ? ORG_FILTER("e.org_unit_id") : "") < 0) {
+	    asprintf(&sql, hosts_sql, q->org_unit ? ORG_FILTER("h.org_unit_id") : "",
+		     q->org_unit ? ORG_FILTER("e.org_unit_id") : "") < 0) {
 		free(below);
 		excise_fleet_list_free(l);
 		return err_set(err, -ENOMEM, "fleet: out of memory");
@@ -706,7 +707,8 @@ static const char latest_seek[] =
 static const char latest_join[] =
 	" JOIN (SELECT DISTINCT ON (host_id) host_id, doc_id FROM document"
 	"  WHERE kind = 'report' AND host_id IN (SELECT host_id FROM finding)"
-	"  ORDER BY host_id, created DESC, received DESC, doc_id DESC) ld ON ld.host_id = f.host_id AND ld.doc_id = f.doc_id";
+	"  ORDER BY host_id, created DESC, received DESC, doc_id DESC) ld"
+	" ON ld.host_id = f.host_id AND ld.doc_id = f.doc_id";
 
 /* `id` is one of the comma list `list`. */
 static bool in_list(const char *list, const char *id)

@@ -53,7 +53,7 @@ enum excise_ms_status {
 	EXCISE_MS_STATUS_MAX_,
 };
 
-#define EXCISE_FLEET_MAX_MILESTONES 8u    /* milestones of one directive the tracker follows (the catalog's have 4 at most) */
+#define EXCISE_FLEET_MAX_MILESTONES 8u    /* milestones of one directive the tracker follows (catalog: 4 at most) */
 #define EXCISE_FLEET_STALE_DEFAULT (7 * 86400) /* seconds of silence before a host is stale */
 
 EXCISE_API const char *excise_fleet_state_name(enum excise_fleet_state s);

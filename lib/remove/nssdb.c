@@ -209,14 +209,13 @@ static int find(struct nssdb *d, const char *hex, struct hit **ret, size_t *n, c
 		if (*n == 0 && nick_size) {
 			const char *l = sqlite3_column_blob(s, 2);
 			int ll = sqlite3_column_bytes(s, 2);
-			size_t k = 0;
-			/* NSS's explicit NULL (a5 00 5a) and any byte that is not printable are no nickname */
-			for (int i = 0; l && i < ll && k + 1 < nick_size; i++)
-				if ((unsigned char)l[i] >= 0x20 && l[i] != 0x7f)
-					nick[k++] = l[i];
-				else
-					k = 0, i = ll;
-			nick[k] = 0;
+			/* NSS's explicit NULL (a5 00 5a), a control byte or one too long is no nickname */
+			bool ok = l && ll > 0 && (size_t)ll < nick_size;
+			for (int i = 0; ok && i < ll; i++)
+				ok = (unsigned char)l[i] >= 0x20 && l[i] != 0x7f;
+			if (ok)
+				memcpy(nick, l, (size_t)ll);
+			nick[ok ? ll : 0] = 0;
 		}
 		(*n)++;
 	}

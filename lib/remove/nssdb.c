@@ -47,16 +47,23 @@ int nssdb_open(const struct root *r, const char *path, struct nssdb *d, struct e
 			       EXCISE_MAX_NSSDB_SIZE);
 	if (k < 0)
 		return err_setc(err, k, "'%s': read", path);
+	struct stat st = d->st;
+	k = nssdb_open_bytes(path, data, len, d, err);
+	d->st = st;
+	return k;
+}
+
+int nssdb_open_bytes(const char *path, char *data, size_t len, struct nssdb *d, struct excise_err *err)
+{
+	*d = (struct nssdb){ .path = path, .orig = data, .orig_len = len };
 	unsigned char *copy = sqlite3_malloc64(len ? len : 1);
-	if (copy && len)
-		memcpy(copy, data, len);
 	if (!copy) {
-		free(data);
+		nssdb_close(d);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
-	d->orig = data;
-	d->orig_len = len;
-	k = sqlitedb_open_mem_rw(path, copy, len, &d->db, err);
+	if (len)
+		memcpy(copy, data, len);
+	int k = sqlitedb_open_mem_rw(path, copy, len, &d->db, err);
 	if (k < 0) {
 		nssdb_close(d);
 		return k;

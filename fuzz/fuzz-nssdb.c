@@ -64,7 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (r == 0 && f.n)
 		r = nssdb_delete(&d, f.hex, &certs, &trusts, &err);
-	if (r == 0 && f.n && certs != n)
+	/* fewer only in a damaged file (a b-tree a scan walks but a seek misses), which the
+	 * check below refuses */
+	if (r == 0 && f.n && certs > n)
 		__builtin_trap();
 	unsigned char *img = NULL;
 	size_t len = 0;
@@ -75,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int k = nssdb_check_image("cert9.db", img, len, f.hex, f.n - certs, &e2);
 		if (k < 0)
 			refused(k, &e2);
+		else if (certs != n)
+			__builtin_trap(); /* a partial removal passed the check */
 	}
 	if (r < 0)
 		refused(r, &err);

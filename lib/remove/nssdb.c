@@ -47,16 +47,23 @@ int nssdb_open(const struct root *r, const char *path, struct nssdb *d, struct e
 			       EXCISE_MAX_NSSDB_SIZE);
 	if (k < 0)
 		return err_setc(err, k, "'%s': read", path);
+	struct stat st = d->st;
+	k = nssdb_open_bytes(path, data, len, d, err);
+	d->st = st;
+	return k;
+}
+
+int nssdb_open_bytes(const char *path, char *data, size_t len, struct nssdb *d, struct excise_err *err)
+{
+	*d = (struct nssdb){ .path = path, .orig = data, .orig_len = len };
 	unsigned char *copy = sqlite3_malloc64(len ? len : 1);
-	if (copy && len)
-		memcpy(copy, data, len);
 	if (!copy) {
-		free(data);
+		nssdb_close(d);
 		return err_set(err, -ENOMEM, "out of memory");
 	}
-	d->orig = data;
-	d->orig_len = len;
-	k = sqlitedb_open_mem_rw(path, copy, len, &d->db, err);
+	if (len)
+		memcpy(copy, data, len);
+	int k = sqlitedb_open_mem_rw(path, copy, len, &d->db, err);
 	if (k < 0) {
 		nssdb_close(d);
 		return k;
@@ -166,7 +173,8 @@ static bool same_sha256(const unsigned char *der, size_t len, const char *hex)
 	return strcasecmp(h, hex) == 0;
 }
 
-/* A certificate with that sha256: its row and its SHA-1 (what its trust row names). */
+/* A certificate with that sha256: its row (by rowid: the table itself, not an index a
+ * damaged file may have wrong) and its SHA-1 (what its trust row names). */
 struct hit {
 	sqlite3_int64 id;
 	unsigned char sha1[SHA_DIGEST_LENGTH];
@@ -183,7 +191,7 @@ static int find(struct nssdb *d, const char *hex, struct hit **ret, size_t *n, c
 		return err_set(err, -EXCISE_E_CORRUPT, "'%s': a certificate sha256 is 64 hex digits, not '%.80s'", d->path,
 			       hex);
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(d->db.h, "SELECT id, a11, a3 FROM nssPublic WHERE a0 = " CKO_CERTIFICATE, -1, &s,
+	if (sqlite3_prepare_v2(d->db.h, "SELECT rowid, a11, a3 FROM nssPublic WHERE a0 = " CKO_CERTIFICATE, -1, &s,
 			       NULL) != SQLITE_OK)
 		return db_err(d, sqlite3_errcode(d->db.h), "cannot read the certificates", err);
 	int rc, r = 0;
@@ -209,14 +217,13 @@ static int find(struct nssdb *d, const char *hex, struct hit **ret, size_t *n, c
 		if (*n == 0 && nick_size) {
 			const char *l = sqlite3_column_blob(s, 2);
 			int ll = sqlite3_column_bytes(s, 2);
-			size_t k = 0;
-			/* NSS's explicit NULL (a5 00 5a) and any byte that is not printable are no nickname */
-			for (int i = 0; l && i < ll && k + 1 < nick_size; i++)
-				if ((unsigned char)l[i] >= 0x20 && l[i] != 0x7f)
-					nick[k++] = l[i];
-				else
-					k = 0, i = ll;
-			nick[k] = 0;
+			/* NSS's explicit NULL (a5 00 5a), a control byte or one too long is no nickname */
+			bool ok = l && ll > 0 && (size_t)ll < nick_size;
+			for (int i = 0; ok && i < ll; i++)
+				ok = (unsigned char)l[i] >= 0x20 && l[i] != 0x7f;
+			if (ok)
+				memcpy(nick, l, (size_t)ll);
+			nick[ok ? ll : 0] = 0;
 		}
 		(*n)++;
 	}
@@ -262,11 +269,11 @@ int nssdb_delete(struct nssdb *d, const char *hex, size_t *certs, size_t *trusts
 	sqlite3_stmt *dc = NULL, *dt = NULL;
 	/* a trust row names its certificate by SHA-1 (CKA_CERT_SHA1_HASH); one without that
 	 * attribute by the certificate's issuer and serial number */
-	if (r == 0 && (sqlite3_prepare_v2(d->db.h, "DELETE FROM nssPublic WHERE id = ?1 AND a0 = " CKO_CERTIFICATE, -1,
+	if (r == 0 && (sqlite3_prepare_v2(d->db.h, "DELETE FROM nssPublic WHERE rowid = ?1 AND a0 = " CKO_CERTIFICATE, -1,
 					  &dc, NULL) != SQLITE_OK ||
 		       sqlite3_prepare_v2(d->db.h, "DELETE FROM nssPublic WHERE a0 = " CKO_NSS_TRUST " AND (ace5363b4 = ?1 "
 					  "OR ((ace5363b4 IS NULL OR length(ace5363b4) <> 20) AND a81 = (SELECT a81 FROM "
-					  "nssPublic WHERE id = ?2) AND a82 = (SELECT a82 FROM nssPublic WHERE id = ?2)))",
+					  "nssPublic WHERE rowid = ?2) AND a82 = (SELECT a82 FROM nssPublic WHERE rowid = ?2)))",
 					  -1, &dt, NULL) != SQLITE_OK))
 		r = db_err(d, sqlite3_errcode(d->db.h), "cannot prepare the deletion", err);
 	for (size_t i = 0; r == 0 && i < n; i++) {

@@ -42,6 +42,10 @@ struct nssdb {
  * that is no NSS database or whose schema is refused; -EXCISE_E_UNSUPPORTED for WAL. */
 int nssdb_open(const struct root *r, const char *path, struct nssdb *db, struct excise_err *err);
 
+/* The same over `len` bytes at `data` (malloc'd; the nssdb owns them from the call on,
+ * also on failure): what nssdb_open does once it has read the file (fuzz/fuzz-nssdb.c). */
+int nssdb_open_bytes(const char *path, char *data, size_t len, struct nssdb *db, struct excise_err *err);
+
 /* Call `fn` with the DER of each certificate (stops at fn's nonzero return, which it
  * returns). < 0 with `err` set when the database cannot be read. */
 int nssdb_each_cert(struct nssdb *db, int (*fn)(void *ud, const unsigned char *der, size_t len), void *ud,

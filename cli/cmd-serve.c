@@ -194,24 +194,181 @@ static int open_store(struct cli_run *run, const struct excise_serve_config *c, 
 
 /* ---- the server ---- */
 
+/*
+ * The log (stderr) is written in blocks, not a write(2) a line: a request thread appends
+ * its line to `buf` under `mu` and goes on. The thread whose line fills the buffer past
+ * EXCISE_SERVE_LOG_FLUSH_BYTES, or the log's own thread once the oldest line is
+ * EXCISE_SERVE_LOG_FLUSH_MS old, swaps it with the spare under `mu` and writes the spare
+ * holding `wmu`: blocks go out whole and in order, and appending never waits for a write.
+ * An "error:" line, every line while buffering is off (the start, the stop) and the
+ * main thread's own lines are written at once, after everything before them.
+ */
+#define SLOG_CAP (2 * EXCISE_SERVE_LOG_FLUSH_BYTES)
+static char slog_blocks[2][SLOG_CAP];
+
+static struct {
+	pthread_mutex_t mu, wmu; /* wmu before mu */
+	pthread_cond_t cv;       /* the log thread waits on it: a first line, or stop */
+	char *buf, *spare;       /* SLOG_CAP bytes each */
+	size_t len;
+	struct timespec oldest;  /* CLOCK_MONOTONIC of buf's first line */
+	bool buffered, stop;
+	pthread_t tid;
+	time_t ts_at;            /* the second ts is formatted for */
+	char ts[32];
+	size_t ts_len;
+} slog = { .mu = PTHREAD_MUTEX_INITIALIZER, .wmu = PTHREAD_MUTEX_INITIALIZER, .buf = slog_blocks[0],
+	    .spare = slog_blocks[1], .ts_at = -1 };
+
+static void write_all(const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w, n -= (size_t)w;
+	}
+}
+
+/* Write what is buffered; `extra` (one whole line, may be NULL) right after it. */
+static void slog_flush_with(const char *extra, size_t extra_n)
+{
+	pthread_mutex_lock(&slog.wmu);
+	pthread_mutex_lock(&slog.mu);
+	char *p = slog.buf;
+	size_t n = slog.len;
+	slog.buf = slog.spare, slog.spare = p, slog.len = 0;
+	pthread_mutex_unlock(&slog.mu);
+	write_all(p, n);
+	if (extra)
+		write_all(extra, extra_n);
+	pthread_mutex_unlock(&slog.wmu);
+}
+
+static void slog_flush(void)
+{
+	slog_flush_with(NULL, 0);
+}
+
+/* `ts line\n`; `now`: written before this returns, with everything before it. */
+static void slog_add(const char *line, bool now)
+{
+	size_t ln = strlen(line);
+	pthread_mutex_lock(&slog.mu);
+	time_t t = time(NULL);
+	if (t != slog.ts_at) {
+		struct tm tm;
+		slog.ts_len = strftime(slog.ts, sizeof(slog.ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		slog.ts_at = t;
+	}
+	size_t n = slog.ts_len + 1 + ln + 1;
+	if (n > SLOG_CAP) { /* never from serve_logf's 1 KiB lines; written alone, after the buffer */
+		char *l = NULL;
+		int k = asprintf(&l, "%s %s\n", slog.ts, line);
+		pthread_mutex_unlock(&slog.mu);
+		if (k > 0)
+			slog_flush_with(l, (size_t)k);
+		free(l);
+		return;
+	}
+	while (slog.len + n > SLOG_CAP) { /* full: only when its writer is slow */
+		pthread_mutex_unlock(&slog.mu);
+		slog_flush();
+		pthread_mutex_lock(&slog.mu);
+	}
+	bool first = slog.len == 0;
+	char *o = slog.buf + slog.len;
+	memcpy(o, slog.ts, slog.ts_len);
+	o[slog.ts_len] = ' ';
+	memcpy(o + slog.ts_len + 1, line, ln);
+	o[n - 1] = '\n';
+	slog.len += n;
+	if (now || !slog.buffered || slog.len >= EXCISE_SERVE_LOG_FLUSH_BYTES) {
+		pthread_mutex_unlock(&slog.mu);
+		slog_flush();
+		return;
+	}
+	if (first) {
+		clock_gettime(CLOCK_MONOTONIC, &slog.oldest);
+		pthread_cond_signal(&slog.cv);
+	}
+	pthread_mutex_unlock(&slog.mu);
+}
+
+static void *slog_main(void *arg)
+{
+	(void)arg;
+	pthread_setname_np(pthread_self(), "excise-log");
+	pthread_mutex_lock(&slog.mu);
+	while (!slog.stop) {
+		if (!slog.len) {
+			pthread_cond_wait(&slog.cv, &slog.mu);
+			continue;
+		}
+		struct timespec due = slog.oldest, now;
+		due.tv_sec += EXCISE_SERVE_LOG_FLUSH_MS / 1000;
+		due.tv_nsec += (long)(EXCISE_SERVE_LOG_FLUSH_MS % 1000) * 1000000L;
+		if (due.tv_nsec >= 1000000000L)
+			due.tv_sec++, due.tv_nsec -= 1000000000L;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec < due.tv_sec || (now.tv_sec == due.tv_sec && now.tv_nsec < due.tv_nsec)) {
+			pthread_cond_timedwait(&slog.cv, &slog.mu, &due);
+			continue;
+		}
+		pthread_mutex_unlock(&slog.mu);
+		slog_flush();
+		pthread_mutex_lock(&slog.mu);
+	}
+	pthread_mutex_unlock(&slog.mu);
+	return NULL;
+}
+
+/* Buffer the lines from here on; false (and lines go on at once) when no thread starts. */
+static bool slog_start(void)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	int r = pthread_cond_init(&slog.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (r)
+		return false;
+	if (pthread_create(&slog.tid, NULL, slog_main, NULL)) {
+		pthread_cond_destroy(&slog.cv);
+		return false;
+	}
+	pthread_mutex_lock(&slog.mu);
+	slog.buffered = true;
+	pthread_mutex_unlock(&slog.mu);
+	return true;
+}
+
+/* Every line at once again, the buffer written: after the server's drain. */
+static void slog_stop(void)
+{
+	pthread_mutex_lock(&slog.mu);
+	slog.buffered = false;
+	slog.stop = true;
+	pthread_cond_signal(&slog.cv);
+	pthread_mutex_unlock(&slog.mu);
+	pthread_join(slog.tid, NULL);
+	pthread_cond_destroy(&slog.cv);
+	slog_flush();
+}
+
+/* The server's lines: an access line waits in the buffer, an error goes out at once. */
 static void log_line(void *ctx, const char *line)
 {
 	(void)ctx;
-	char ts[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	/* one write per line: lines of several threads never interleave */
-	char small[1280], *l = small;
-	int n = snprintf(small, sizeof(small), "%s %s\n", ts, line);
-	if (n >= (int)sizeof(small) && asprintf(&l, "%s %s\n", ts, line) < 0)
-		l = NULL;
-	if (n > 0 && l) {
-		ssize_t w = write(STDERR_FILENO, l, (size_t)n);
-		(void)w;
-	}
-	if (l != small)
-		free(l);
+	slog_add(line, strncmp(line, "error:", 6) == 0);
+}
+
+/* The main thread's own lines (the start, SIGHUP, the stop): at once. */
+static void log_now(const char *line)
+{
+	slog_add(line, true);
 }
 
 static void say_time(char *out, size_t n, int64_t t)
@@ -247,7 +404,7 @@ static int run_server(struct cli_run *run, struct excise_serve_config *c)
 	char sline[120];
 	snprintf(sline, sizeof(sline), "store: %s, %u writer%s", excise_store_backend(st), ss.writers,
 		 ss.writers == 1 ? "" : "s");
-	log_line(NULL, sline);
+	log_now(sline);
 	int64_t now = (int64_t)time(NULL);
 	char *secret = NULL, *id = NULL;
 	int first = excise_serve_first_secret(st, c->state_dir, now, (int64_t)FIRST_SECRET_DAYS * 86400, &secret, &id,
@@ -284,13 +441,14 @@ static int run_server(struct cli_run *run, struct excise_serve_config *c)
 		rc = EXIT_ERROR;
 		goto out;
 	}
+	bool buffered = slog_start();
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
 			if (c->plain_http) {
-				log_line(NULL, "SIGHUP: plain HTTP, no certificate to reload");
+				log_now("SIGHUP: plain HTTP, no certificate to reload");
 				continue;
 			}
 			char *nc = NULL, *nk = NULL;
@@ -302,23 +460,26 @@ static int run_server(struct cli_run *run, struct excise_serve_config *c)
 				snprintf(line, sizeof(line), "error: SIGHUP: certificate not reloaded, the old one goes on: %s",
 					 m ? m : "?");
 				free(m);
-				log_line(NULL, line);
+				log_now(line);
 			}
+			slog_flush(); /* "certificate reloaded" */
 			if (nk)
 				explicit_bzero(nk, strlen(nk));
 			free(nc);
 			free(nk);
 			continue;
 		}
-		log_line(NULL, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
+		log_now(sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping");
 		break;
 	}
 	struct excise_serve_stats stats;
 	excise_serve_stop_stats(srv, &stats); /* counted after the drain: what was in flight too */
+	if (buffered)
+		slog_stop(); /* the drain's lines written, and every line after at once */
 	char line[200];
 	snprintf(line, sizeof(line), "stopped: %" PRIu64 " requests, %" PRIu64 " stored, %" PRIu64 " duplicates, %" PRIu64
 		 " refused, %" PRIu64 " busy", stats.requests, stats.stored, stats.duplicates, stats.refused, stats.busy);
-	log_line(NULL, line);
+	log_now(line);
 out:
 	excise_store_close(st);
 	if (key)

@@ -104,6 +104,11 @@ EXCISE_API int excise_serve_first_secret(struct excise_store *st, const char *st
 struct excise_serve;
 
 /* One line of the access or error log, every string from a request escaped, no newline. */
+/* `excise serve` writes these lines in blocks, to spare a write(2) a request: a line
+ * waits in a buffer until the buffer holds LOG_FLUSH_BYTES or its oldest line is
+ * LOG_FLUSH_MS old; error lines, startup lines and the stop flush it at once. */
+#define EXCISE_SERVE_LOG_FLUSH_BYTES 65536u
+#define EXCISE_SERVE_LOG_FLUSH_MS 200u
 typedef void (*excise_serve_log_fn)(void *ctx, const char *line);
 
 struct excise_serve_opts {

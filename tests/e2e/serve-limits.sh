@@ -11,7 +11,10 @@
 #    minute the table starts empty and the new host is served;
 #  - SIGTERM with a request whose body is half sent and an idle connection open: the
 #    request completes (200, stored), the idle connection does not hold the stop, the
-#    process exits 0 in seconds (not EXCISE_MAX_SERVE_DRAIN_SECONDS).
+#    process exits 0 in seconds (not EXCISE_MAX_SERVE_DRAIN_SECONDS);
+#  - the log in blocks (EXCISE_SERVE_LOG_FLUSH_MS): an error line is written at once,
+#    after every line before it; after SIGTERM every request's line is in it, once and
+#    whole.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 for t in curl python3; do command -v $t >/dev/null || skip_all "$t not installed"; done
@@ -199,6 +202,8 @@ check_eq "... while a counted host goes on" "$(st "$(cl submit "$T/rate-1.json" 
 sleep $((wait4 + 1))
 check_eq "the next minute the table starts empty: the refused host is served" \
 	"$(st "$(cl submit "$T/rate-4.json" "$T/rate-4-1.json")")" 200
+# access lines may wait EXCISE_SERVE_LOG_FLUSH_MS in the log's buffer
+for i in $(seq 50); do grep -q '"POST /v1/submit" 429' "$T/rate.err" && break; sleep 0.1; done
 check "the log names the refusals: 429" grep -q '"POST /v1/submit" 429' "$T/rate.err"
 stop
 
@@ -231,4 +236,50 @@ check_eq "the document is in the database" \
 	"$(py -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM document WHERE doc_id = ?", (sys.argv[2],)).fetchone()[0])' \
 		"$T/state-drain/collector.db" 00000000-0000-4000-9000-000000000099)" 1
 check "the stop was logged with its counts" grep -q "stopped: .* 1 stored" "$T/drain.err"
+
+# ---------- the log in blocks ----------
+# N requests on one keep-alive connection, each with its own path (libmicrohttpd may
+# finish one after the next has started: their lines are not always in the order
+# sent); then headers past libmicrohttpd's memory, whose
+# "error:" line must be in the log when the 431 comes back or very soon after (well
+# within EXCISE_SERVE_LOG_FLUSH_MS), after the N lines; then N more and SIGTERM at once.
+cat >"$T/logblk.py" <<'EOF'
+import http.client, socket, sys, time
+port, log, tag, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+def burst(part):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    for i in range(n):
+        c.request("GET", f"/v1/{tag}-{part}-{i}")
+        c.getresponse().read()
+    c.close()
+burst("a")
+if sys.argv[5] == "error":
+    time.sleep(0.05)  # the last line finished, still in the buffer
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /v1/health HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 200000 + b"\r\n\r\n")
+    got = s.recv(64)
+    t0 = time.monotonic()
+    while b"error: libmicrohttpd" not in open(log, "rb").read() and time.monotonic() - t0 < 5:
+        time.sleep(0.005)
+    text = open(log).read()
+    ms = (time.monotonic() - t0) * 1000
+    before = text.split("error: libmicrohttpd")[0]
+    print(got.split(b"\r\n")[0].decode(), "error" if "error: libmicrohttpd" in text else "none",
+          "fast" if ms < 100 else f"slow:{ms:.0f}ms", sum(f"/v1/{tag}-a-" in l for l in before.splitlines()))
+burst("b")
+EOF
+config logblk '{}'
+start logblk || { echo "Bail out! the collector did not start"; exit 1; }
+N=300
+python3 "$T/logblk.py" "$PORT" "$T/logblk.err" blk "$N" error >"$T/logblk.res"
+check_eq "an error line is in the log as soon as its request is answered, after the $N lines before it" \
+	"$(cat "$T/logblk.res")" "HTTP/1.1 431 Request Header Fields Too Large error fast $N"
+python3 "$T/logblk.py" "$PORT" "$T/logblk.err" blk2 "$N" none
+rc=0; stop || rc=$?
+want=$(for p in blk-a blk-b blk2-a blk2-b; do for i in $(seq 0 $((N - 1))); do echo "/v1/$p-$i"; done; done)
+check_eq "SIGTERM at once after $((4 * N)) requests: exit 0, every request's line in the log, once" \
+	"$rc $(sed -n 's/.*"GET \(\/v1\/blk[^" ]*\)" 404.*/\1/p' "$T/logblk.err" | sort | md5sum)" "0 $(sort <<<"$want" | md5sum)"
+check "... every line whole: a time stamp, then one line (none cut, none run into another)" \
+	bash -c "! grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [^ ]' '$T/logblk.err'"
+check_eq "... the stop's line last" "$(tail -1 "$T/logblk.err" | sed 's/^[^ ]* \([a-z]*\):.*/\1/')" stopped
 done_testing

@@ -379,8 +379,10 @@ static void apply_each(struct writer *wr, struct job **jobs, size_t n)
 			r = ingest_apply(wr->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status, &err);
 		if (r >= 0)
 			r = db_commit(wr->w, &err);
-		if (r < 0)
+		if (r < 0) {
 			db_rollback(wr->w);
+			ingest_rolled_back(wr->in);
+		}
 		answer(jobs[i], r < 0 ? r : 0, status, r < 0 ? &err : NULL);
 		job_free(jobs[i]);
 	}
@@ -400,6 +402,7 @@ static void apply_group(struct writer *wr, struct job **jobs, size_t n, enum exc
 		r = db_commit(wr->w, &err);
 	if (r < 0) {
 		db_rollback(wr->w);
+		ingest_rolled_back(wr->in);
 		apply_each(wr, jobs, n);
 		return;
 	}

@@ -1225,7 +1225,8 @@ static void to_version_2(struct fx *f)
 			free(rows[i][k]);
 	}
 	db_finalize(u);
-	if (db_exec(db, "ALTER TABLE document DROP COLUMN body_z; ALTER TABLE document DROP COLUMN body_codec;"
+	if (db_exec(db, "DROP INDEX document_unchecked;"
+			" ALTER TABLE document DROP COLUMN body_z; ALTER TABLE document DROP COLUMN body_codec;"
 			" ALTER TABLE document DROP COLUMN body_len; DELETE FROM schema_version WHERE version > 2",
 		    &err) < 0)
 		fail_msg("%s", err.msg);

@@ -609,6 +609,12 @@ struct ingest {
 	const char *sql_ins, *sql_hd, *sql_att;
 	struct db_stmt **copies;     /* PostgreSQL: ins_doc, hd_get, att_pending for each document of a run */
 	size_t n_copies;
+	/* SQLite: the unchecked attestations in the database (-1: not known), exact while no
+	 * other connection commits (data_version, read at each transaction's start, says when
+	 * one did) and no transaction of this writer rolls back (ingest_rolled_back); at 0 a
+	 * report's att_pending is not run. PostgreSQL: always -1 (writers share the database) */
+	struct db_stmt *att_count, *data_version;
+	int64_t n_unchecked, data_ver;
 };
 
 #define INS_DOC                                                                                   \
@@ -674,6 +680,8 @@ void ingest_free(struct ingest *in)
 	for (size_t k = 0; k < 3 * in->n_copies; k++)
 		db_finalize(in->copies[k]);
 	free(in->copies);
+	db_finalize(in->att_count);
+	db_finalize(in->data_version);
 	free(in);
 }
 
@@ -684,10 +692,16 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 		return err_set(err, -ENOMEM, "store: out of memory");
 	in->db = db;
 	in->cat = cat;
+	in->n_unchecked = -1;
 	size_t n = excise_catalog_n_directives(cat);
 	int r = 0;
-	if (!(in->old = calloc(n + 1, sizeof(*in->old))) || !(in->nw = calloc(n + 1, sizeof(*in->nw))) ||
-	    !(in->changed = calloc(n + 1, sizeof(*in->changed))))
+	if (!db_is_pg(db))
+		r = db_prepare(db, "SELECT COUNT(*) FROM document WHERE kind = 'attestation' AND verdict = 'unchecked'",
+			       &in->att_count, err);
+	if (r >= 0 && !db_is_pg(db))
+		r = db_prepare(db, "PRAGMA data_version", &in->data_version, err);
+	if (r >= 0 && (!(in->old = calloc(n + 1, sizeof(*in->old))) || !(in->nw = calloc(n + 1, sizeof(*in->nw))) ||
+		       !(in->changed = calloc(n + 1, sizeof(*in->changed)))))
 		r = err_set(err, -ENOMEM, "store: out of memory");
 	for (size_t k = 1; r >= 0 && k <= PUT_ROWS; k++) {
 		r = prepare_rows(db, &in->hd_put[k - 1], k, err,
@@ -1019,6 +1033,8 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	db_bind_text(in->doc_verdict, 3, verdict);
 	db_bind_int64(in->doc_verdict, 4, c >= 0 && strcmp(info.verdict, "incomplete"));
 	r = step_done(in->doc_verdict, err);
+	if (r >= 0 && in->n_unchecked > 0) /* the attestation (stored unchecked) is checked */
+		in->n_unchecked--;
 	excise_attest_info_done(&info);
 	struct ingest_doc fake = { .doc_id = { 0 } };
 	snprintf(fake.doc_id, sizeof(fake.doc_id), "%s", att_id);
@@ -1171,7 +1187,6 @@ bool ingest_facts_get(const struct ingest_facts *h, size_t j, bool set[INGEST_FA
 static int send_doc(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
 		    struct db_stmt *ins, struct db_stmt *hd, struct db_stmt *att, struct excise_err *err)
 {
-	(void)in;
 	/* the document and its host's id (the writer's job) outlive the statement's run: bound
 	 * without a copy (SQLite); compressed, body is '' (NOT NULL since version 1) */
 	db_bind_text_static(ins, 1, host);
@@ -1194,7 +1209,7 @@ static int send_doc(struct ingest *in, const char *host, const struct ingest_doc
 		db_bind_text_static(hd, 1, host);
 		r = db_send(hd, err);
 	}
-	if (r >= 0 && d->kind == INGEST_REPORT) {
+	if (r >= 0 && d->kind == INGEST_REPORT && in->n_unchecked != 0) {
 		db_bind_text_static(att, 1, host);
 		db_bind_text_static(att, 2, d->doc_id);
 		r = db_send(att, err);
@@ -1280,19 +1295,46 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 	}
 	if (fns[d->kind])
 		r = update_all(in, host, d, d->created, fns[d->kind], true, err);
-	if (d->kind == INGEST_REPORT) {
+	if (d->kind == INGEST_REPORT && in->n_unchecked != 0) { /* (as send_doc saw it) */
 		if (r >= 0)
 			r = attest_pending(in, host, d->doc_id, err);
 		else
 			db_reset(in->att_pending);
 	}
+	if (d->kind == INGEST_ATTESTATION && in->n_unchecked >= 0)
+		in->n_unchecked++; /* stored unchecked */
 	if (r >= 0 && d->kind == INGEST_ATTESTATION)
 		r = attest(in, host, d->doc_id, d->body, d->len, d->ref, d->created, err);
 	return r;
 }
 
-int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
-		 enum excise_submit_status *ret, struct excise_err *err)
+/* SQLite, at a transaction's start: in->n_unchecked read again when another connection
+ * committed since the last transaction's start, or it is not known. */
+static int att_sync(struct ingest *in, struct excise_err *err)
+{
+	if (!in->data_version)
+		return 0;
+	int r = db_step(in->data_version, err);
+	int64_t v = r == 1 ? db_column_int64(in->data_version, 0) : -1;
+	db_reset(in->data_version);
+	if (r >= 0 && (in->n_unchecked < 0 || v != in->data_ver)) {
+		in->n_unchecked = -1;
+		if ((r = db_step(in->att_count, err)) == 1) {
+			in->n_unchecked = db_column_int64(in->att_count, 0);
+			in->data_ver = v;
+		}
+		db_reset(in->att_count);
+	}
+	return r < 0 ? r : 0;
+}
+
+void ingest_rolled_back(struct ingest *in)
+{
+	in->n_unchecked = -1;
+}
+
+static int apply_one(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
+		     enum excise_submit_status *ret, struct excise_err *err)
 {
 	/* the document and the host's facts, asked together (one round trip on PostgreSQL) */
 	int r = send_doc(in, host, d, now, in->ins_doc, in->hd_get, in->att_pending, err);
@@ -1307,6 +1349,13 @@ int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d
 		return r;
 	*ret = r ? EXCISE_SUBMIT_STORED : EXCISE_SUBMIT_DUPLICATE;
 	return r ? apply_rest(in, host, d, now, err) : 0;
+}
+
+int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
+		 enum excise_submit_status *ret, struct excise_err *err)
+{
+	int r = att_sync(in, err);
+	return r < 0 ? r : apply_one(in, host, d, now, ret, err);
 }
 
 /* Copies of the statements a run of documents queues at once (PostgreSQL). */
@@ -1339,8 +1388,9 @@ int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, st
 {
 	int r = 0;
 	if (!db_is_pg(in->db)) {
+		r = att_sync(in, err);
 		for (size_t i = 0; r >= 0 && i < n; i++)
-			r = ingest_apply(in, items[i].host, items[i].doc, items[i].now, &items[i].status, err);
+			r = apply_one(in, items[i].host, items[i].doc, items[i].now, &items[i].status, err);
 		return r;
 	}
 	/* runs of documents of distinct hosts: each run's inserts and reads in one round trip

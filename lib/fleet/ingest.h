@@ -79,6 +79,10 @@ struct ingest_item {
  * documents of distinct hosts sends its inserts and reads together: one round trip per
  * run, not per document. The first error stops it (the caller rolls back). */
 int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, struct excise_err *err);
+/* After the caller rolled back a transaction ingest_apply or ingest_apply_many ran in:
+ * what the writer knows of the database (SQLite: its unchecked attestations' count) is
+ * read again at the next. */
+void ingest_rolled_back(struct ingest *in);
 
 /* ---- one host's facts held in memory, for ingest-pg.c's set-based group apply ---- */
 

@@ -84,11 +84,14 @@ static const char *const v2[] = {
  * compressed bytes, body_codec their codec ('zstd'), body_len the bytes' length; body is
  * then '' (its NOT NULL stays). A row of an older version keeps its text in body, its
  * body_codec NULL, and reads as before. BYTEA is PostgreSQL's type of bytes; SQLite
- * stores a blob whatever the column's declared type. */
+ * stores a blob whatever the column's declared type. document_unchecked: the attestations
+ * waiting for their report (few), so that counting them (the SQLite writer, when
+ * another connection committed) and finding a report's are seeks, not scans. */
 static const char *const v3[] = {
 	"ALTER TABLE document ADD COLUMN body_z BYTEA",
 	"ALTER TABLE document ADD COLUMN body_codec TEXT",
 	"ALTER TABLE document ADD COLUMN body_len BIGINT",
+	"CREATE INDEX document_unchecked ON document(host_id, ref) WHERE kind = 'attestation' AND verdict = 'unchecked'",
 	NULL,
 };
 

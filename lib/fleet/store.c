@@ -381,8 +381,10 @@ static void apply_each(struct writer *wr, struct job **jobs, size_t n)
 			r = ingest_apply(wr->in, jobs[i]->host_id, &jobs[i]->doc, jobs[i]->now, &status, &err);
 		if (r >= 0)
 			r = db_commit(wr->w, &err);
-		if (r < 0)
+		if (r < 0) {
 			db_rollback(wr->w);
+			ingest_rolled_back(wr->in);
+		}
 		answer(jobs[i], r < 0 ? r : 0, status, r < 0 ? &err : NULL);
 		job_free(jobs[i]);
 	}
@@ -403,6 +405,7 @@ static void apply_group(struct writer *wr, struct job **jobs, size_t n, enum exc
 		r = db_commit(wr->w, &err);
 	if (r < 0) {
 		db_rollback(wr->w);
+		ingest_rolled_back(wr->in);
 		apply_each(wr, jobs, n);
 		return;
 	}
@@ -522,13 +525,17 @@ static void writers_stop(struct excise_store *st)
 	st->n_wr = 0;
 }
 
-/* A passive checkpoint on the checkpointer's connection: the WAL's frames then (-1: failed). */
-static int64_t checkpoint(struct excise_store *st)
+/* A passive checkpoint on the checkpointer's connection: the WAL's frames then (-1:
+ * failed); *all: every one of them is in the database (no reader kept some back). */
+static int64_t checkpoint(struct excise_store *st, bool *all)
 {
 	struct db_stmt *ck = NULL;
 	int64_t frames = -1;
-	if (db_prepare(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", &ck, NULL) >= 0 && db_step(ck, NULL) == 1)
+	*all = false;
+	if (db_prepare(st->ck, "PRAGMA wal_checkpoint(PASSIVE)", &ck, NULL) >= 0 && db_step(ck, NULL) == 1) {
 		frames = db_column_int64(ck, 1);
+		*all = db_column_int64(ck, 2) == frames;
+	}
 	db_finalize(ck);
 	return frames;
 }
@@ -560,24 +567,26 @@ static void *checkpointer_main(void *arg)
 		if (st->stop)
 			break;
 		pthread_mutex_unlock(&st->q_lock);
-		int64_t frames = checkpoint(st), prev = 0;
+		bool all;
+		int64_t frames = checkpoint(st, &all), prev = 0;
 		/* catch up beside the writer: each round copies what the one before left, until
-		 * a round finds little new (or a few rounds) */
-		for (int k = 0; frames > STORE_WAL_RESTART_FRAMES && k < 4; k++) {
+		 * a round finds little new (or a few rounds). A reader that keeps frames back (a
+		 * report's long read): no hold, the WAL could not start again */
+		for (int k = 0; frames > STORE_WAL_RESTART_FRAMES && all && k < 4; k++) {
 			if (db_sync_main(st->ck, NULL) < 0)
 				break;
 			prev = frames;
-			frames = checkpoint(st);
+			frames = checkpoint(st, &all);
 			if (frames < prev || frames - prev < STORE_WAL_HOLD_FRAMES)
 				break;
 		}
-		if (frames > STORE_WAL_RESTART_FRAMES && db_sync_main(st->ck, NULL) >= 0) {
+		if (frames > STORE_WAL_RESTART_FRAMES && all && db_sync_main(st->ck, NULL) >= 0) {
 			pthread_mutex_lock(&st->q_lock);
 			st->ck_hold = true;
 			while (st->w_busy && !st->stop)
 				pthread_cond_wait(&st->ck_cond, &st->q_lock);
 			pthread_mutex_unlock(&st->q_lock);
-			checkpoint(st);
+			checkpoint(st, &all);
 			pthread_mutex_lock(&st->q_lock);
 			st->ck_hold = false;
 			for (unsigned i = 0; i < st->n_wr; i++)

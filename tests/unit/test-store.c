@@ -1236,6 +1236,7 @@ static void to_version_2(struct fx *f)
 	db_finalize(u);
 	if (db_exec(db, "ALTER TABLE host_directive DROP COLUMN first_determined;"
 			" CREATE INDEX status_change_host ON status_change(host_id, directive_id, at, new_status);"
+			" DROP INDEX document_unchecked;"
 			" ALTER TABLE document DROP COLUMN body_z; ALTER TABLE document DROP COLUMN body_codec;"
 			" ALTER TABLE document DROP COLUMN body_len; DELETE FROM schema_version WHERE version > 2",
 		    &err) < 0)
@@ -1452,6 +1453,59 @@ static void test_real_documents(void **state)
 	free(h);
 }
 
+
+/* The attestation's verdict (only one in these tests). */
+static void att_verdict_is(struct fx *f, const char *want)
+{
+	char *v = q_text(f, "SELECT verdict FROM document WHERE kind = 'attestation'");
+	assert_string_equal(v, want);
+	free(v);
+}
+
+/* An attestation stored before its report is checked when the report arrives, though the
+ * writer skips that query while it knows of no unchecked attestation: stored before the
+ * store was closed (reopened, it knows of one), or through a second store on the same
+ * database (another collector) while this store's writer knew of none. */
+static void test_attest_waits_reopen(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "0123456789abcdef0123456789abcdef");
+	submit_ok(f, h, load("clean.att.json"));
+	att_verdict_is(f, "unchecked");
+	excise_store_close(f->st);
+	f->st = NULL;
+	open_store(f);
+	submit_ok(f, h, load("linux.report.json")); /* another report: it still waits */
+	att_verdict_is(f, "unchecked");
+	submit_ok(f, h, load("clean.att.report.json"));
+	att_verdict_is(f, "clean");
+	assert_true(fact(f, h, "dhs-bod-17-01", "verified") > 0);
+	/* checked: the next report finds nothing waiting (and changes nothing) */
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE verdict = 'unchecked'"), 0);
+	free(h);
+}
+
+static void test_attest_waits_other_store(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "0123456789abcdef0123456789abcdef");
+	submit_ok(f, h, load("linux.report.json")); /* this store's writer: no attestation waits */
+	struct excise_store *mine = f->st, *other = NULL;
+	struct excise_store_opts o = opts(f);
+	if (excise_store_open(f->url, &o, &other, &f->err) < 0)
+		fail_msg("open a second store: %s", f->err.msg);
+	f->st = other;
+	submit_ok(f, h, load("clean.att.json"));
+	f->st = mine;
+	att_verdict_is(f, "unchecked");
+	submit_ok(f, h, load("clean.att.report.json"));
+	att_verdict_is(f, "clean");
+	assert_true(fact(f, h, "dhs-bod-17-01", "verified") > 0);
+	excise_store_close(other);
+	free(h);
+}
 
 /* A version-2 database (bodies as text) migrated to version 3 with its data: the old rows
  * read as they were (an attestation stored before waits for its report and is checked
@@ -1792,6 +1846,8 @@ static void test_limits(void **state)
 	X(test_migrate_v1)                                                                                     \
 	X(test_prune)                                                                                          \
 	X(test_real_documents)                                                                                 \
+	X(test_attest_waits_reopen)                                                                            \
+	X(test_attest_waits_other_store)                                                                       \
 	X(test_migrate_v2)                                                                                     \
 	X(test_corrupt_body)                                                                                   \
 	X(test_failed_group)                                                                                   \

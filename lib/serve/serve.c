@@ -133,8 +133,12 @@ struct serve_daemon {
 	struct MHD_Daemon *mhd;
 	atomic_uint fresh;      /* connections accepted that have not begun a request */
 	atomic_uint inflight;   /* requests begun, not yet completed */
-	atomic_uint waiting;    /* requests suspended on the store */
+	/* submits handed to the store whose callback has not returned yet (it resumes the
+	 * connection: the daemon must outlive that call); none begins once `stopping` */
+	atomic_uint waiting;
 	atomic_bool draining;   /* quiesced: answers say Connection: close */
+	pthread_mutex_t submit_mu; /* orders a submit's check of `stopping` and the drain's setting it */
+	bool stopping;          /* draining, past the wait for requests in flight: no more submits */
 };
 
 struct excise_serve {
@@ -468,9 +472,11 @@ static void on_stored(void *ctx, int rc, const struct excise_submit_result *res,
 	q->done = true;
 	bool resume = q->suspended;
 	struct MHD_Connection *c = q->conn;
+	struct serve_daemon *sd = q->sd; /* q may be gone once unlocked; sd lives until waiting is 0 */
 	pthread_mutex_unlock(&q->mu);
 	if (resume) /* suspended until now: q and c live until it is resumed */
 		MHD_resume_connection(c);
+	atomic_fetch_sub(&sd->waiting, 1);
 }
 
 static enum MHD_Result answer_stored(struct req *q)
@@ -523,7 +529,20 @@ static enum MHD_Result answer_submit(struct req *q)
 	unsigned wait = rate_hit(&s->rate, q->host, now, s->lim.host_per_minute, s->lim.rate_hosts);
 	if (wait)
 		return send_error(q, 429, "too many requests from this host this minute", false, wait, NULL);
+	/* counted before it is handed over, so that a stopping daemon waits for its callback;
+	 * a daemon past its drain's wait takes no more (libmicrohttpd may not stop with a
+	 * connection suspended, and the callback resumes it through the daemon) */
+	struct serve_daemon *sd = q->sd;
+	pthread_mutex_lock(&sd->submit_mu);
+	bool stopping = sd->stopping;
+	if (!stopping)
+		atomic_fetch_add(&sd->waiting, 1);
+	pthread_mutex_unlock(&sd->submit_mu);
+	if (stopping)
+		return send_error(q, 503, "the collector is stopping: try again", false, 1, NULL);
 	int r = excise_store_submit_async(s->store, q->host, q->body.p, q->body.n, now, on_stored, q, &err);
+	if (r < 0) /* refused: no callback comes */
+		atomic_fetch_sub(&sd->waiting, 1);
 	switch (r) {
 	case 0:
 		break;
@@ -549,7 +568,6 @@ static enum MHD_Result answer_submit(struct req *q)
 	bool done = q->done;
 	if (!done) {
 		q->suspended = true;
-		atomic_fetch_add(&q->sd->waiting, 1);
 		MHD_suspend_connection(q->conn);
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -593,10 +611,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (q->phase == REQ_WAITING) {
 		pthread_mutex_lock(&q->mu);
 		bool done = q->done;
-		if (q->suspended) {
-			q->suspended = false;
-			atomic_fetch_sub(&sd->waiting, 1);
-		}
+		q->suspended = false;
 		pthread_mutex_unlock(&q->mu);
 		return done ? answer_stored(q) : MHD_YES;
 	}
@@ -715,6 +730,7 @@ static int daemon_start(struct excise_serve *s, const char *cert, const char *ke
 	if (!sd)
 		return err_set(err, -ENOMEM, "out of memory");
 	sd->srv = s;
+	pthread_mutex_init(&sd->submit_mu, NULL);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (s->ipv6)
 		flags |= MHD_USE_IPv6;
@@ -742,6 +758,7 @@ static int daemon_start(struct excise_serve *s, const char *cert, const char *ke
 		MHD_OPTION_ARRAY, cert ? tls : none,
 		MHD_OPTION_END);
 	if (!sd->mhd) {
+		pthread_mutex_destroy(&sd->submit_mu);
 		free(sd);
 		return err_set(err, -EXCISE_E_UNSUPPORTED,
 			       cert ? "the HTTPS server did not start (the certificate or key refused by GnuTLS?)"
@@ -768,11 +785,17 @@ static void daemon_drain(struct serve_daemon *sd)
 			break;
 		usleep(10000);
 	}
-	/* a request suspended on the store is always resumed (its callback comes exactly
-	 * once); libmicrohttpd may not stop with one suspended */
+	/* no submit begins from here on (a keep-alive client may still send one); each
+	 * handed over has its callback come exactly once, resuming its connection:
+	 * libmicrohttpd may not stop with one suspended, and the callback's resume must
+	 * return before the daemon goes */
+	pthread_mutex_lock(&sd->submit_mu);
+	sd->stopping = true;
+	pthread_mutex_unlock(&sd->submit_mu);
 	while (atomic_load(&sd->waiting))
 		usleep(10000);
 	MHD_stop_daemon(sd->mhd);
+	pthread_mutex_destroy(&sd->submit_mu);
 	free(sd);
 }
 

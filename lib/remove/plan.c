@@ -422,6 +422,20 @@ static void plan_process(struct builder *b, const struct excise_finding *f, cons
 		st->pid = strtoll(pid, NULL, 10);
 }
 
+/* `*path` checked by the safety rules; when it is reached through a directory link, its
+ * real path inside the root instead (*real, the caller's to free; else NULL), checked. */
+static int safe_real_path(struct builder *b, const char **path, char **real, struct excise_err *err)
+{
+	int r = safety_check_path(&b->root, *path, err);
+	*real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, *path) : NULL;
+	if (*real) {
+		*path = *real;
+		*err = (struct excise_err){ 0 };
+		r = safety_check_path(&b->root, *path, err);
+	}
+	return r;
+}
+
 static void plan_trust_cert(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
 {
 	const char *sha = attr(e, "sha256");
@@ -429,15 +443,10 @@ static void plan_trust_cert(struct builder *b, const struct excise_finding *f, c
 		return;
 	struct excise_err err = { 0 };
 	const char *path = e->path;
-	int r = safety_check_path(&b->root, path, &err);
+	char *real;
 	/* a trust store reached through a directory link (Fedora's /etc/ssl/certs ->
 	 * ../pki/tls/certs) is acted on where it really is */
-	char *real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, path) : NULL;
-	if (real) {
-		path = real;
-		err = (struct excise_err){ 0 };
-		r = safety_check_path(&b->root, path, &err);
-	}
+	int r = safe_real_path(b, &path, &real, &err);
 	char what[600];
 	snprintf(what, sizeof(what), "certificate %s in %s", sha, e->path);
 	/* a bundle that is itself protected (ca-certificates.crt) is rewritten, not removed */
@@ -470,13 +479,8 @@ static void plan_nss_cert(struct builder *b, const struct excise_finding *f, con
 	}
 	struct excise_err err = { 0 };
 	const char *path = e->path;
-	int r = safety_check_path(&b->root, path, &err);
-	char *real = r == -EXCISE_E_SYMLINK ? real_dir_path(b, path) : NULL;
-	if (real) {
-		path = real;
-		err = (struct excise_err){ 0 };
-		r = safety_check_path(&b->root, path, &err);
-	}
+	char *real;
+	int r = safe_real_path(b, &path, &real, &err);
 	if (r < 0) {
 		if (r != -ENOENT)
 			skip_as(b, is_safety_error(r), what, err.msg);

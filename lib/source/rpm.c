@@ -190,10 +190,12 @@ static bool have_backend(const char *name)
 
 /*
  * The scratch directory is removed on every exit path, this process killed
- * included: a child (the janitor) waits on a pipe whose write end only this
- * process holds, and when it reads end-of-file (the read is done, or this
- * process died however it died) removes what is in the directory and the
- * directory. It calls only async-signal-safe functions (it is forked from a
+ * included: a child (the janitor) makes it, then waits on a pipe whose write end
+ * only this process holds, and when it reads end-of-file (the read is done, or
+ * this process died however it died, even before it learnt the directory's name)
+ * removes what is in the directory and the directory. Because the janitor makes
+ * it, there is no moment when the directory exists and nobody will remove it. It
+ * calls only async-signal-safe functions and system calls (it is forked from a
  * process that may have threads), holds no other descriptor, and leaves the
  * process group so that a ^C or a kill of excise's group does not stop it.
  */
@@ -220,21 +222,57 @@ static void janitor_clean(int dfd, const char *dir)
 	(void)rmdir(dir);
 }
 
-static int janitor_start(const char *dir, int dfd, struct janitor *j)
+/* The janitor's mkdtemp: the template's last JANITOR_RANDOM characters (X's) made
+ * random by getrandom(2), the directory made 0700; only system calls. */
+#define JANITOR_RANDOM 6
+static int janitor_mkdir(char *tmpl, size_t len)
 {
-	int p[2];
+	static const char set[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned char rnd[JANITOR_RANDOM];
+		if (syscall(SYS_getrandom, rnd, sizeof(rnd), 0) != (long)sizeof(rnd))
+			return -1;
+		for (size_t i = 0; i < JANITOR_RANDOM; i++)
+			tmpl[len - JANITOR_RANDOM + i] = set[rnd[i] % (sizeof(set) - 1)];
+		if (mkdir(tmpl, 0700) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+static void janitor_stop(struct janitor *j);
+
+/* Start the janitor, which makes the directory `tmpl` names (its last X's replaced
+ * by random characters, written back into `tmpl`). */
+static int janitor_start(char *tmpl, struct janitor *j)
+{
+	size_t len = strlen(tmpl);
+	if (len < JANITOR_RANDOM || strcmp(tmpl + len - JANITOR_RANDOM, "XXXXXX"))
+		return -EINVAL;
+	int p[2], q[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return neg_errno();
-	pid_t pid = fork();
-	if (pid < 0) {
+	if (pipe2(q, O_CLOEXEC) < 0) {
 		int e = neg_errno();
 		close(p[0]);
 		close(p[1]);
 		return e;
 	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = neg_errno();
+		close(p[0]);
+		close(p[1]);
+		close(q[0]);
+		close(q[1]);
+		return e;
+	}
 	if (pid == 0) {
-		/* the child: the pipe's read end as 0, the directory as 1, nothing else */
-		if (dup2(p[0], 0) < 0 || dup2(dfd, 1) < 0)
+		/* the child: the pipe's read end as 0, the name's pipe as 1, nothing else;
+		 * then the directory as 1 */
+		if (dup2(p[0], 0) < 0 || dup2(q[1], 1) < 0)
 			_exit(1);
 		(void)close_range(2, ~0u, 0);
 		(void)setsid();
@@ -243,14 +281,46 @@ static int janitor_start(const char *dir, int dfd, struct janitor *j)
 		sigaction(SIGTERM, &ign, NULL);
 		sigaction(SIGHUP, &ign, NULL);
 		sigaction(SIGQUIT, &ign, NULL);
+		sigaction(SIGPIPE, &ign, NULL);
+		if (janitor_mkdir(tmpl, len) < 0)
+			_exit(1);
+		int dfd = open(tmpl, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+		if (dfd < 0) {
+			(void)rmdir(tmpl);
+			_exit(1);
+		}
+		if (write(1, tmpl + len - JANITOR_RANDOM, JANITOR_RANDOM) != JANITOR_RANDOM) {
+			janitor_clean(dfd, tmpl);
+			_exit(1);
+		}
+		if (dup2(dfd, 1) < 0)
+			_exit(1);
+		close(dfd);
 		char c;
 		while (read(0, &c, 1) < 0 && errno == EINTR)
 			;
-		janitor_clean(1, dir);
+		janitor_clean(1, tmpl);
 		_exit(0);
 	}
 	close(p[0]);
+	close(q[1]);
+	char got[JANITOR_RANDOM];
+	size_t n = 0;
+	while (n < sizeof(got)) {
+		ssize_t k = read(q[0], got + n, sizeof(got) - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(q[0]);
 	*j = (struct janitor){ .pid = pid, .wfd = p[1] };
+	if (n < sizeof(got)) { /* it could not make the directory: it has ended */
+		janitor_stop(j);
+		return -EIO;
+	}
+	memcpy(tmpl + len - JANITOR_RANDOM, got, sizeof(got));
 	return 0;
 }
 
@@ -464,20 +534,15 @@ static int read_db(struct source_ctx *ctx, const char *dir, const struct rpmdb_b
 	int k = snprintf(tmp, sizeof(tmp), "%s/excise-rpmdb.XXXXXX", tdir);
 	if (k < 0 || (size_t)k >= sizeof(tmp))
 		return source_fail(ctx, -ENAMETOOLONG, "'%s': TMPDIR is too long", tdir);
-	/* mkdtemp makes it 0700: private to this user */
-	if (!mkdtemp(tmp))
-		return fail_errno(ctx, dbfile, "cannot make a temporary directory for a copy");
-	int r = 0;
+	/* the janitor makes it, 0700: private to this user, and removed however we end */
 	struct janitor jan = { 0 };
-	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = janitor_start(tmp, &jan);
+	if (r < 0)
+		return source_fail(ctx, r, "'%s': cannot make a private directory in '%s' for a copy: %s", dbfile,
+				   tdir, excise_strerror(r));
+	int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (tfd < 0) {
 		r = fail_errno(ctx, tmp, "cannot open");
-		goto out;
-	}
-	if ((r = janitor_start(tmp, tfd, &jan)) < 0) {
-		close(tfd);
-		r = source_fail(ctx, r, "'%s': cannot start the cleaner of its private copy: %s", dbfile,
-				excise_strerror(r));
 		goto out;
 	}
 	uint64_t total = 0;

@@ -32,7 +32,10 @@ const char cmd_serve_help[] =
 	"       excise serve exempt add HOST DIRECTIVE --reason TEXT --approver NAME [--expires 90d]\n"
 	"       excise serve exempt revoke ID\n"
 	"       excise serve inventory import FILE.csv\n"
-	"       excise serve directive start DIRECTIVE YYYY-MM-DD|none\n\n"
+	"       excise serve directive start DIRECTIVE YYYY-MM-DD|none\n"
+	"       excise serve filing add DIRECTIVE MILESTONE YYYY-MM-DD --reference TEXT [--org-unit PATH]\n"
+	"       excise serve filing list [DIRECTIVE]\n"
+	"       excise serve filing revoke ID --reason TEXT\n\n"
 	"Runs the collector hosts enroll with and submit their reports, plans, removal\n"
 	"summaries and attestations to (docs/collector.md), until SIGTERM or SIGINT (it stops\n"
 	"accepting, answers what is in flight, closes the database). SIGHUP reads the\n"
@@ -49,20 +52,25 @@ const char cmd_serve_help[] =
 	"  --master-key FILE    the 32-byte key host keys are derived from (default STATE/master.key)\n"
 	"  --pg-writers N       PostgreSQL: writer threads, each with its connection (1 to 32, default 4;\n"
 	"                       a host's documents always on one); SQLite has one writer\n"
-	"  --org-unit PATH      secret create: the org unit a host enrolled with it joins\n"
+	"  --org-unit PATH      secret create: the org unit a host enrolled with it joins;\n"
+	"                       filing add: the unit the report covers, and those below (default: all)\n"
 	"  --expires N[smhd]    secret create: how long it is valid (default 30d)\n"
 	"  --note TEXT          secret create: a note shown by secret list\n"
-	"  --reason TEXT        host retire, exempt add: why (kept in the audit trail)\n"
+	"  --reason TEXT        host retire, exempt add, filing revoke: why (kept in the audit trail)\n"
+	"  --reference TEXT     filing add: what identifies the report filed (a DIBNet report number,\n"
+	"                       a ticket)\n"
 	"  --approver NAME      exempt add: who approved the exemption\n"
 	"  --by NAME            who does it, for the audit trail (default: the login name)\n\n"
 	"The admin verbs work on the database a running collector uses (the same options\n"
 	"find it). HOST is a host id or a host name; the inventory CSV has the columns\n"
-	"org_unit,hostname.\n\n"
+	"org_unit,hostname. A filing records that the organisation filed the report a\n"
+	"milestone asks for (FAR 52.204-23 R1, R2) on that day: the milestone is met for the\n"
+	"hosts of the unit identified on or before it (docs/fleet.md, \"Reports filed\").\n\n"
 	"exit status: 0 stopped by a signal or done, 2 error\n";
 
 enum {
 	OPT_CONFIG = OPT_VERB, OPT_LISTEN, OPT_DB, OPT_STATE, OPT_CERT, OPT_KEY, OPT_PLAIN, OPT_MASTER,
-	OPT_ORG, OPT_EXPIRES, OPT_NOTE, OPT_REASON, OPT_APPROVER, OPT_BY, OPT_PG_WRITERS,
+	OPT_ORG, OPT_EXPIRES, OPT_NOTE, OPT_REASON, OPT_APPROVER, OPT_BY, OPT_PG_WRITERS, OPT_REFERENCE,
 };
 
 static const struct option serve_options[] = {
@@ -81,11 +89,13 @@ static const struct option serve_options[] = {
 	{ "approver", required_argument, NULL, OPT_APPROVER },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "pg-writers", required_argument, NULL, OPT_PG_WRITERS },
+	{ "reference", required_argument, NULL, OPT_REFERENCE },
 	{ 0 },
 };
 
 struct serve_args {
-	const char *config, *listen, *db, *state, *cert, *key, *master, *org, *expires, *note, *reason, *approver, *by;
+	const char *config, *listen, *db, *state, *cert, *key, *master, *org, *expires, *note, *reason, *approver, *by,
+		*reference;
 	unsigned pg_writers; /* 0: not given */
 	bool plain;
 };
@@ -666,6 +676,69 @@ static int read_file_whole(const char *path, char **ret, size_t *len)
 	return 0;
 }
 
+/* filing add|list|revoke: the organisation's filed reports (docs/fleet.md, "Reports filed") */
+static int filing_verb(struct cli_run *run, struct excise_store *st, const struct serve_args *a, int argc,
+		       char **argv)
+{
+	struct excise_err err = { 0 };
+	int64_t now = (int64_t)time(NULL);
+	const char *verb = argv[1], *who = who_am_i(a);
+	if (strcmp(verb, "add") == 0 && argc == 5) {
+		int64_t day = day_of(argv[4]);
+		if (day < 0) {
+			cli_usage_error(run, "filing add: '%s' is not YYYY-MM-DD (the day the report was filed)", argv[4]);
+			return EXIT_ERROR;
+		}
+		if (!a->reference) {
+			cli_usage_error(run, "filing add: --reference TEXT says what identifies the report (a DIBNet "
+					     "report number, a ticket)");
+			return EXIT_ERROR;
+		}
+		char *id = NULL;
+		if (excise_store_filing_add(st, argv[2], argv[3], a->org, day, a->reference, who, now, &id, &err) < 0)
+			return admin_fail(&err);
+		excise_text_printf(stdout, "filing %s: %s %s filed on %s for %s\n", id ? id : "?", argv[2], argv[3],
+				   argv[4], a->org ? a->org : "the whole organisation");
+		free(id);
+		return 0;
+	}
+	if (strcmp(verb, "revoke") == 0 && argc == 3) {
+		if (!a->reason) {
+			cli_usage_error(run, "filing revoke: --reason TEXT says why");
+			return EXIT_ERROR;
+		}
+		if (excise_store_filing_revoke(st, argv[2], a->reason, who, now, &err) < 0)
+			return admin_fail(&err);
+		excise_text_printf(stdout, "filing %s revoked: it no longer counts\n", argv[2]);
+		return 0;
+	}
+	if (strcmp(verb, "list") == 0 && argc <= 3) {
+		struct excise_filing *v = NULL;
+		size_t n = 0;
+		if (excise_store_filing_list(st, argc == 3 ? argv[2] : NULL, &v, &n, &err) < 0)
+			return admin_fail(&err);
+		printf("%-16s %-16s %-4s %-10s %-24s %-20s %-10s %s\n", "ID", "DIRECTIVE", "MS", "FILED", "ORG UNIT",
+		       "RECORDED BY", "STATE", "REFERENCE");
+		for (size_t i = 0; i < n; i++) {
+			char filed[40];
+			say_time(filed, sizeof(filed), v[i].filed);
+			filed[10] = 0; /* the day */
+			char *ou = excise_text_escape(v[i].org_unit ? v[i].org_unit : "(all)", 0),
+			     *by = excise_text_escape(v[i].recorded_by, 0), *ref = excise_text_escape(v[i].reference, 0),
+			     *why = v[i].revoked ? excise_text_escape(v[i].revoke_reason ? v[i].revoke_reason : "", 0) : NULL;
+			printf("%-16s %-16s %-4s %-10s %-24s %-20s %-10s %s%s%s%s\n", v[i].id, v[i].directive, v[i].milestone,
+			       filed, ou ? ou : "?", by ? by : "?", v[i].revoked ? "revoked" : "in force", ref ? ref : "?",
+			       why ? " (revoked: " : "", why ? why : "", why ? ")" : "");
+			free(ou), free(by), free(ref), free(why);
+		}
+		excise_filing_free(v, n);
+		return 0;
+	}
+	cli_usage_error(run, "filing %s: expected add DIRECTIVE MILESTONE YYYY-MM-DD, list [DIRECTIVE] or revoke ID "
+			     "(excise serve --help)", verb);
+	return EXIT_ERROR;
+}
+
 static int admin_verb(struct cli_run *run, struct excise_store *st, const struct serve_args *a, int argc, char **argv)
 {
 	struct excise_err err = { 0 };
@@ -740,6 +813,8 @@ static int admin_verb(struct cli_run *run, struct excise_store *st, const struct
 			excise_text_printf(stdout, "%s: the catalog's dates apply again\n", argv[2]);
 		return 0;
 	}
+	if (strcmp(noun, "filing") == 0)
+		return filing_verb(run, st, a, argc, argv);
 	cli_usage_error(run, "%s %s: not an admin verb, or not its arguments (excise serve --help)", noun, verb);
 	return EXIT_ERROR;
 }
@@ -764,6 +839,7 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 		case OPT_REASON: a.reason = optarg; break;
 		case OPT_APPROVER: a.approver = optarg; break;
 		case OPT_BY: a.by = optarg; break;
+		case OPT_REFERENCE: a.reference = optarg; break;
 		case OPT_PG_WRITERS:
 			if (!(a.pg_writers = pg_writers_arg(run, optarg)))
 				return EXIT_ERROR;
@@ -781,7 +857,7 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 	}
 	int words = argc - optind;
 	bool serving = words == 0;
-	static const char *const nouns[] = { "secret", "host", "exempt", "inventory", "directive", NULL };
+	static const char *const nouns[] = { "secret", "host", "exempt", "inventory", "directive", "filing", NULL };
 	if (!serving && cli_choice(run, "the admin verb", argv[optind], nouns) < 0)
 		return EXIT_ERROR;
 	if (!serving && words < 2) {
@@ -792,12 +868,15 @@ int cmd_serve(struct cli_run *run, int argc, char **argv)
 	bool secret_create = !serving && strcmp(argv[optind], "secret") == 0 && strcmp(pair, "create") == 0;
 	bool exempt_add = !serving && strcmp(argv[optind], "exempt") == 0 && strcmp(pair, "add") == 0;
 	bool retire = !serving && strcmp(argv[optind], "host") == 0 && strcmp(pair, "retire") == 0;
-	if ((a.org || a.note) && !secret_create) {
-		cli_usage_error(run, "--org-unit and --note go with secret create");
+	bool filing_add = !serving && strcmp(argv[optind], "filing") == 0 && strcmp(pair, "add") == 0;
+	bool filing_revoke = !serving && strcmp(argv[optind], "filing") == 0 && strcmp(pair, "revoke") == 0;
+	if ((a.org && !secret_create && !filing_add) || (a.note && !secret_create) || (a.reference && !filing_add)) {
+		cli_usage_error(run, "--org-unit goes with secret create and filing add, --note with secret create, "
+				     "--reference with filing add");
 		return EXIT_ERROR;
 	}
 	if ((a.expires && !secret_create && !exempt_add) || (a.approver && !exempt_add) ||
-	    (a.reason && !exempt_add && !retire) || (a.by && serving)) {
+	    (a.reason && !exempt_add && !retire && !filing_revoke) || (a.by && serving)) {
 		cli_usage_error(run, "--expires, --approver, --reason and --by go with the admin verbs that take them "
 				     "(excise serve --help)");
 		return EXIT_ERROR;

@@ -45,7 +45,7 @@ enum excise_fleet_state {
 
 /* A milestone for one host. */
 enum excise_ms_status {
-	EXCISE_MS_PENDING,   /* not met, not yet due (or an organisation's report: no host fact says it was sent) */
+	EXCISE_MS_PENDING,   /* not met, not yet due (or a vendor's deadline: no fact says it was kept) */
 	EXCISE_MS_MET,       /* met by its due date */
 	EXCISE_MS_LATE,      /* met after its due date */
 	EXCISE_MS_OVERDUE,   /* not met, due date passed */
@@ -151,14 +151,27 @@ struct excise_fleet_list {
 	struct excise_fleet_strings *strings; /* a list read from a store: its rows' strings live here (freed with
 					       * the list; NULL: each row owns its strings, as excise_fleet_host_done
 					       * frees them); exempt_reason and exempt_approver are always the row's */
+	struct excise_filing *filings; /* the directive's filings, revoked ones too (the list owns them) */
+	size_t n_filings;
 };
 
 /* Derive state and milestones for one host (lib/fleet/track.c) from h->facts; `ex` are the
- * host's exemptions from this directive, `start` the directive's start day. The exemption
- * in force is copied into h. 0 or -ENOMEM. */
+ * host's exemptions from this directive, `fl` the organisation's filings of this directive's
+ * reports (every org unit's, revoked ones too: track.c picks), `start` the directive's start
+ * day. The exemption in force is copied into h. 0 or -ENOMEM. */
 EXCISE_API int excise_fleet_track(const struct excise_directive *d, int64_t start, struct excise_fleet_host *h,
-				  const struct excise_fleet_exemption *ex, size_t n_ex, int64_t now,
-				  const struct excise_fleet_settings *s);
+				  const struct excise_fleet_exemption *ex, size_t n_ex, const struct excise_filing *fl,
+				  size_t n_fl, int64_t now, const struct excise_fleet_settings *s);
+
+/* Milestone `i` of `d` is a report the organisation files, met by a recorded filing
+ * (excise_store_filing_add): action "notify" or "report", anchored on the host's
+ * discovery or on such a milestone before it, and not the status series that follows
+ * a removal (met by the removal). A vendor's deadline (anchor "absolute") is not. */
+EXCISE_API bool excise_fleet_takes_filing(const struct excise_directive *d, size_t i);
+
+/* Filing `f` is in force at `now` (recorded by then, not revoked by then) and covers a
+ * host of org unit `org_unit` (its own unit, one above it, or the whole organisation). */
+EXCISE_API bool excise_fleet_filing_covers(const struct excise_filing *f, const char *org_unit, int64_t now);
 
 /* "YYYY-MM-DD" (00:00 UTC) or "YYYY-MM-DDTHH:MM:SSZ" into unix seconds; -EINVAL. */
 EXCISE_API int excise_fleet_time_parse(const char *s, int64_t *ret);

@@ -196,6 +196,37 @@ EXCISE_API int excise_store_inventory_import(struct excise_store *st, const char
 EXCISE_API int excise_store_directive_start(struct excise_store *st, const char *directive_id, int64_t start,
 					    const char *who, int64_t now, struct excise_err *err);
 
+/* The organisation filed the report a milestone of a directive asks for (FAR 52.204-23
+ * R1 and R2: docs/fleet.md, "Reports filed"). Times are unix seconds, 0 for never. */
+struct excise_filing {
+	char *id;
+	char *directive, *milestone;  /* the catalog's ids ("far-52.204-23", "R1") */
+	char *org_unit;               /* the unit it covers and those below it; NULL: the whole organisation */
+	char *reference;              /* what identifies it: the DIBNet report number, a ticket */
+	char *recorded_by;
+	int64_t filed;                /* 00:00 UTC of the day it was filed */
+	int64_t recorded;             /* when it was recorded */
+	int64_t revoked;              /* when it was revoked (recorded in error), 0: it stands */
+	char *revoked_by, *revoke_reason;
+};
+
+/* Record a filing of milestone `milestone_id` of directive `directive_id` (a milestone
+ * that takes filings: excise_fleet_takes_filing, else -EXCISE_E_USAGE), filed on
+ * the day of `filed` (not after the day of `now`), covering org unit `org_unit` (one
+ * already known: a secret's or an inventory's; NULL: the whole organisation), with its
+ * `reference`, recorded by `who`. *ret_id (may be NULL; free()) names it for revoking. */
+EXCISE_API int excise_store_filing_add(struct excise_store *st, const char *directive_id, const char *milestone_id,
+				       const char *org_unit, int64_t filed, const char *reference, const char *who,
+				       int64_t now, char **ret_id, struct excise_err *err);
+/* Revoke a filing recorded in error, saying why: it no longer counts from `now`. */
+EXCISE_API int excise_store_filing_revoke(struct excise_store *st, const char *id, const char *reason,
+					  const char *who, int64_t now, struct excise_err *err);
+/* Every filing (of `directive_id`, or of all directives when NULL), revoked ones too, by
+ * directive, milestone, filing day and id. */
+EXCISE_API int excise_store_filing_list(struct excise_store *st, const char *directive_id,
+					struct excise_filing **ret, size_t *n, struct excise_err *err);
+EXCISE_API void excise_filing_free(struct excise_filing *v, size_t n);
+
 /* Retention: delete the documents (and their findings) received more than `days`
  * days before `now`, except each host's latest complete report (the facts of
  * host_directive, status changes, hosts and the audit are kept).

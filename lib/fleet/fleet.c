@@ -141,6 +141,7 @@ void excise_fleet_list_free(struct excise_fleet_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		row_done(l, &l->rows[i]);
 	strings_free(l->strings);
+	excise_filing_free(l->filings, l->n_filings);
 	free(l->rows);
 	free(l->org_unit);
 	totals_done(&l->totals);
@@ -642,6 +643,9 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 		r = err_set(err, -EXCISE_E_CORRUPT, "directive '%s': issued date '%s' is not a date", d->id,
 			    d->issued ? d->issued : "");
 	l->start_set = org_start != 0;
+	/* the organisation's filings of the directive's reports (track.c picks those that count) */
+	if (r >= 0)
+		r = store_filings_read(db, d->id, &l->filings, &l->n_filings, err);
 	if (r >= 0)
 		r = db_prepare(db, sql, &s, err);
 	if (r >= 0) {
@@ -665,7 +669,7 @@ int excise_fleet_hosts(struct excise_store *st, const struct excise_catalog *c, 
 	for (size_t i = 0; i < l->n; i++) {
 		struct excise_fleet_host *h = &l->rows[i];
 		if (r >= 0)
-			r = excise_fleet_track(d, l->start, h, ex[i].v, ex[i].n, q->now, &q->settings);
+			r = excise_fleet_track(d, l->start, h, ex[i].v, ex[i].n, l->filings, l->n_filings, q->now, &q->settings);
 		exs_done(&ex[i]);
 		/* an expected host one enrolled host stands for is not a row of its own */
 		if (r < 0 || (!h->host_id && h->expected_matches == 1) ||

@@ -460,8 +460,8 @@ static void head(struct rdoc *d, const char *what, const struct excise_fleet_lis
 	struct excise_fleet_facts none = { 0 };
 	struct excise_fleet_milestone m[EXCISE_FLEET_MAX_MILESTONES];
 	size_t n = 0;
-	track_milestones(dir, l->start, &none, EXCISE_FLEET_NEVER_REPORTED, EXCISE_FLEET_NEVER_REPORTED, l->now, m,
-			 &n);
+	track_milestones(dir, l->start, &none, EXCISE_FLEET_NEVER_REPORTED, EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0,
+			 l->now, m, &n);
 	for (size_t i = 0; i < n; i++) {
 		char due[16];
 		day_str(m[i].due, due);
@@ -749,7 +749,7 @@ static void day60(struct rdoc *d, const struct excise_fleet_list *l, const struc
 			struct excise_fleet_milestone m[EXCISE_FLEET_MAX_MILESTONES];
 			size_t k = 0;
 			track_milestones(l->directive, l->start, &nf, EXCISE_FLEET_NEVER_REPORTED,
-					 EXCISE_FLEET_NEVER_REPORTED, l->now, m, &k);
+					 EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0, l->now, m, &k);
 			if (i < k)
 				day_str(m[i].due, due);
 		}
@@ -822,6 +822,100 @@ static void host_list(struct rdoc *d, const char *title, const char *key, const 
 	jset(d, d->data, key, a);
 }
 
+/* Filing `f` bears on the list's scope: it covers the whole organisation, the scope's
+ * unit or one above it, or a unit below it. */
+static bool filing_in_scope(const struct excise_filing *f, const char *scope)
+{
+	if (!f->org_unit || !scope)
+		return true;
+	size_t a = strlen(f->org_unit), b = strlen(scope);
+	const char *s = a <= b ? scope : f->org_unit, *p = a <= b ? f->org_unit : scope;
+	size_t n = a <= b ? a : b;
+	return !strncmp(s, p, n) && (s[n] == '\0' || s[n] == '/');
+}
+
+/* The organisation's reports a milestone asks for (excise_fleet_takes_filing): the filings
+ * in force, and the identified hosts no filing covers yet, listed from the rows whose
+ * milestone is pending or overdue, counted over the same rows (the list's totals). */
+static void filings(struct rdoc *d, const struct excise_fleet_list *l)
+{
+	const struct excise_directive *dir = l->directive;
+	json_t *all = json_array();
+	for (size_t i = 0; i < dir->n_milestones && i < EXCISE_FLEET_MAX_MILESTONES; i++) {
+		if (!excise_fleet_takes_filing(dir, i))
+			continue;
+		const struct excise_milestone *m = &dir->milestones[i];
+		json_t *mo = json_object();
+		jset(d, mo, "milestone", jstr(d, m->id));
+		jset(d, mo, "name", jstr(d, m->name));
+		struct rsec *s = section(d, "recorded", "Reports filed: %s (%s)", m->id, m->name);
+		s->t.ncol = 4;
+		row(d, s, (const char *const[]){ "filed", "reference", "org unit", "recorded by" });
+		json_t *fa = json_array();
+		size_t nf = 0;
+		for (size_t k = 0; k < l->n_filings; k++) {
+			const struct excise_filing *f = &l->filings[k];
+			/* in force at the report's date, and bearing on its scope */
+			if (strcmp(f->milestone, m->id) || f->recorded > l->now || (f->revoked && f->revoked <= l->now) ||
+			    !filing_in_scope(f, l->org_unit))
+				continue;
+			nf++;
+			char filed[16];
+			day_str(f->filed, filed);
+			row(d, s, (const char *const[]){ filed, f->reference, f->org_unit ? f->org_unit : "(whole organisation)",
+							 f->recorded_by });
+			json_t *o = json_object();
+			jset(d, o, "id", jstr(d, f->id));
+			jset(d, o, "filed", jday(d, f->filed));
+			jset(d, o, "reference", jstr(d, f->reference));
+			jset(d, o, "org_unit", jstr(d, f->org_unit));
+			jset(d, o, "recorded_by", jstr(d, f->recorded_by));
+			jset(d, o, "recorded", jtime(d, f->recorded));
+			jpush(d, fa, o);
+		}
+		if (!nf)
+			para(d, s, "None recorded (excise serve filing add).");
+		jset(d, mo, "filings", fa);
+		const size_t *c = l->totals.ms[i];
+		size_t open = c[EXCISE_MS_PENDING] + c[EXCISE_MS_OVERDUE];
+		struct rsec *u = section(d, "measured", "Identified hosts no %s filing covers yet: %zu", m->id, open);
+		para(d, u, "%zu met on time, %zu late, %zu not yet filed and not yet due, %zu overdue. A filing covers the "
+			   "hosts of its org unit first identified on or before the day it was filed.",
+		     c[EXCISE_MS_MET], c[EXCISE_MS_LATE], c[EXCISE_MS_PENDING], c[EXCISE_MS_OVERDUE]);
+		u->t.ncol = 6;
+		row(d, u, (const char *const[]){ "host", "org unit", "first identified", "due", "status", "host id" });
+		json_t *ua = json_array();
+		for (size_t k = 0; k < l->n; k++) {
+			const struct excise_fleet_host *h = &l->rows[k];
+			if (i >= h->n_ms || (h->ms[i].status != EXCISE_MS_PENDING && h->ms[i].status != EXCISE_MS_OVERDUE))
+				continue;
+			char found[16], due[16];
+			int64_t fi = h->facts.first_identified ? h->facts.first_identified : h->facts.last_identified;
+			day_str(fi, found);
+			day_str(h->ms[i].due, due);
+			const char *st = excise_ms_status_name(h->ms[i].status);
+			row(d, u, (const char *const[]){ h->hostname, h->org_unit, found, due, st, h->host_id });
+			json_t *o = json_object();
+			jset(d, o, "host_id", jstr(d, h->host_id));
+			jset(d, o, "hostname", jstr(d, h->hostname));
+			jset(d, o, "org_unit", jstr(d, h->org_unit));
+			jset(d, o, "first_identified", jtime(d, fi));
+			jset(d, o, "due", jday(d, h->ms[i].due));
+			jset(d, o, "status", json_string(st));
+			jpush(d, ua, o);
+		}
+		if (!open)
+			para(d, u, "None.");
+		json_t *counts = json_object();
+		for (int k = 0; k < EXCISE_MS_STATUS_MAX_; k++)
+			jset(d, counts, excise_ms_status_name(k), json_integer((json_int_t)c[k]));
+		jset(d, mo, "hosts", counts);
+		jset(d, mo, "not_covered", ua);
+		jpush(d, all, mo);
+	}
+	jset(d, d->data, "filings", all);
+}
+
 static bool remaining(const struct excise_fleet_host *h, const struct excise_fleet_list *l)
 {
 	(void)l;
@@ -889,6 +983,7 @@ static void status(struct rdoc *d, const struct excise_fleet_list *l)
 							 h->exempt_expires ? exp : "never" });
 		}
 	}
+	filings(d, l);
 	coverage(d, l);
 }
 
@@ -977,6 +1072,7 @@ static void far(struct rdoc *d, const struct excise_fleet_list *l, const struct 
 	}
 	jset(d, d->data, "articles", arts);
 	jset(d, d->data, "none_found", json_boolean(n == 0));
+	filings(d, l);
 	coverage(d, l);
 }
 

@@ -110,7 +110,20 @@ static const char *const v4[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { NULL, v1, v2, v3, v4 };
+/* Version 5: the organisation's filings of the reports a directive asks for (docs/fleet.md,
+ * "Reports filed"; lib/fleet/track.c reads them as a milestone met): which milestone of which
+ * directive, the day it was filed, its reference, the org unit it covers (NULL: the whole
+ * organisation), who recorded it and when; revoked, with who and why, when recorded in
+ * error (kept, never deleted). A report reads every filing of its directive. */
+static const char *const v5[] = {
+	"CREATE TABLE filing (id TEXT PRIMARY KEY, directive_id TEXT NOT NULL, milestone_id TEXT NOT NULL,"
+	" org_unit_id TEXT REFERENCES org_unit(id), filed BIGINT NOT NULL, reference TEXT NOT NULL,"
+	" recorded_by TEXT NOT NULL, recorded BIGINT NOT NULL, revoked BIGINT, revoked_by TEXT, revoke_reason TEXT)",
+	"CREATE INDEX filing_directive ON filing(directive_id, milestone_id, filed)",
+	NULL,
+};
+
+static const char *const *const migrations[] = { NULL, v1, v2, v3, v4, v5 };
 
 /* The version the database says it is at (0: a new database). */
 static int current(struct db *db, int64_t *ret, struct excise_err *err)

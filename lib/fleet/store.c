@@ -43,6 +43,7 @@
 #include "core/limits.h"
 #include "core/macro.h"
 #include "core/text.h"
+#include "excise/fleet.h"
 #include "fleet/db.h"
 #include "fleet/docbody.h"
 #include "fleet/ingest.h"
@@ -1316,6 +1317,178 @@ int excise_store_directive_start(struct excise_store *st, const char *directive_
 		r = audit(st->adm, now, who, start ? "directive.start" : "directive.start.clear", directive_id,
 			  start ? s : NULL, err);
 	return adm_end(st, r, err);
+}
+
+/* ---- filings of the organisation's reports (docs/fleet.md, "Reports filed") ---- */
+
+static const struct excise_directive *directive_of(const struct excise_store *st, const char *id)
+{
+	for (size_t i = 0; id && i < excise_catalog_n_directives(st->cat); i++)
+		if (!strcmp(excise_catalog_directive(st->cat, i)->id, id))
+			return excise_catalog_directive(st->cat, i);
+	return NULL;
+}
+
+int excise_store_filing_add(struct excise_store *st, const char *directive_id, const char *milestone_id,
+			    const char *org_unit, int64_t filed, const char *reference, const char *who, int64_t now,
+			    char **ret_id, struct excise_err *err)
+{
+	if (ret_id)
+		*ret_id = NULL;
+	const struct excise_directive *d = directive_of(st, directive_id);
+	if (!d)
+		return err_set(err, -EXCISE_E_USAGE, "filing: '%.80s' is no directive of the catalog",
+			       directive_id ? directive_id : "");
+	size_t m = 0;
+	while (m < d->n_milestones && (!milestone_id || strcmp(d->milestones[m].id, milestone_id)))
+		m++;
+	if (m == d->n_milestones)
+		return err_set(err, -EXCISE_E_USAGE, "filing: '%.40s' is no milestone of %s", milestone_id ? milestone_id : "",
+			       d->id);
+	if (!excise_fleet_takes_filing(d, m))
+		return err_set(err, -EXCISE_E_USAGE,
+			       "filing: milestone %s of %s (%s) is not a report the organisation files (its status comes "
+			       "from the hosts' documents or a fixed date)",
+			       d->milestones[m].id, d->id, d->milestones[m].action);
+	int r = check_field("filing: reference", reference, false, err);
+	if (r >= 0)
+		r = check_field("filing: who", who, false, err);
+	if (r >= 0 && org_unit)
+		r = check_org_unit(org_unit, err);
+	if (r >= 0 && (filed < 0 || filed >= (now / 86400 + 1) * 86400))
+		r = err_set(err, -EXCISE_E_USAGE, "filing: the day it was filed is after today (or before 1970)");
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char id[17], fd[24], t[24];
+	random_hex(id, 8);
+	snprintf(fd, sizeof(fd), "%" PRId64, filed - filed % 86400);
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	if (org_unit) {
+		/* a unit nothing names covers nothing: a typing error, refused */
+		const char *ov[1] = { org_unit };
+		r = db_run(st->adm, "SELECT id FROM org_unit WHERE id = $1", 1, ov, err);
+		if (r == 0)
+			r = err_set(err, -EXCISE_E_USAGE,
+				    "filing: org unit '%.200s' is unknown (no secret or inventory names it)", org_unit);
+	}
+	const char *v[8] = { id, d->id, d->milestones[m].id, org_unit, fd, reference, who, t };
+	if (r >= 0)
+		r = db_run(st->adm,
+			   "INSERT INTO filing (id, directive_id, milestone_id, org_unit_id, filed, reference, recorded_by,"
+			   " recorded, revoked, revoked_by, revoke_reason) VALUES ($1, $2, $3, $4, CAST($5 AS BIGINT), $6, $7,"
+			   " CAST($8 AS BIGINT), NULL, NULL, NULL)",
+			   8, v, err);
+	char detail[2 * EXCISE_MAX_SUBMIT_FIELD + 256];
+	snprintf(detail, sizeof(detail), "%s %s filed %s for %s: %s", d->id, d->milestones[m].id, fd,
+		 org_unit ? org_unit : "the whole organisation", reference);
+	if (r >= 0)
+		r = audit(st->adm, now, who, "filing.add", id, detail, err);
+	r = adm_end(st, r, err);
+	if (r >= 0 && ret_id && !(*ret_id = strdup(id)))
+		r = err_set(err, -ENOMEM, "store: out of memory");
+	return r;
+}
+
+int excise_store_filing_revoke(struct excise_store *st, const char *id, const char *reason, const char *who,
+			       int64_t now, struct excise_err *err)
+{
+	int r = check_field("filing revoke: reason", reason, false, err);
+	if (r >= 0)
+		r = check_field("filing revoke: who", who, false, err);
+	if (r < 0 || (r = adm_begin(st, err)) < 0)
+		return r;
+	char t[24];
+	snprintf(t, sizeof(t), "%" PRId64, now);
+	const char *v[4] = { id, t, who, reason };
+	r = db_run(st->adm,
+		   "UPDATE filing SET revoked = CAST($2 AS BIGINT), revoked_by = $3, revoke_reason = $4"
+		   " WHERE id = $1 AND revoked IS NULL RETURNING id",
+		   4, v, err);
+	if (r == 0)
+		r = err_set(err, -EXCISE_E_ABSENT, "filing '%.40s': no such filing, or already revoked", id ? id : "");
+	if (r >= 0)
+		r = audit(st->adm, now, who, "filing.revoke", id, reason, err);
+	return adm_end(st, r, err);
+}
+
+void excise_filing_free(struct excise_filing *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].id);
+		free(v[i].directive);
+		free(v[i].milestone);
+		free(v[i].org_unit);
+		free(v[i].reference);
+		free(v[i].recorded_by);
+		free(v[i].revoked_by);
+		free(v[i].revoke_reason);
+	}
+	free(v);
+}
+
+int store_filings_read(struct db *db, const char *directive_id, struct excise_filing **ret, size_t *n,
+		       struct excise_err *err)
+{
+	*ret = NULL;
+	*n = 0;
+	struct db_stmt *s = NULL;
+	int r = db_prepare(db,
+			   directive_id ? "SELECT id, directive_id, milestone_id, org_unit_id, filed, reference, recorded_by,"
+					  " recorded, revoked, revoked_by, revoke_reason FROM filing WHERE directive_id = $1"
+					  " ORDER BY directive_id, milestone_id, filed, id"
+					: "SELECT id, directive_id, milestone_id, org_unit_id, filed, reference, recorded_by,"
+					  " recorded, revoked, revoked_by, revoke_reason FROM filing"
+					  " ORDER BY directive_id, milestone_id, filed, id",
+			   &s, err);
+	if (r < 0)
+		return r;
+	if (directive_id)
+		db_bind_text(s, 1, directive_id);
+	struct excise_filing *v = NULL;
+	size_t k = 0;
+	while ((r = db_step(s, err)) == 1) {
+		struct excise_filing *nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
+			break;
+		}
+		v = nv;
+		struct excise_filing *e = &v[k++];
+		int e2 = 0;
+		*e = (struct excise_filing){ 0 };
+		e->id = strdup_or_null(db_column_text(s, 0), &e2);
+		e->directive = strdup_or_null(db_column_text(s, 1), &e2);
+		e->milestone = strdup_or_null(db_column_text(s, 2), &e2);
+		e->org_unit = strdup_or_null(db_column_text(s, 3), &e2);
+		e->filed = db_column_int64(s, 4);
+		e->reference = strdup_or_null(db_column_text(s, 5), &e2);
+		e->recorded_by = strdup_or_null(db_column_text(s, 6), &e2);
+		e->recorded = db_column_int64(s, 7);
+		e->revoked = db_column_int64(s, 8);
+		e->revoked_by = strdup_or_null(db_column_text(s, 9), &e2);
+		e->revoke_reason = strdup_or_null(db_column_text(s, 10), &e2);
+		if (e2 < 0) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
+			break;
+		}
+	}
+	db_finalize(s);
+	if (r < 0) {
+		excise_filing_free(v, k);
+		return r;
+	}
+	*ret = v;
+	*n = k;
+	return 0;
+}
+
+int excise_store_filing_list(struct excise_store *st, const char *directive_id, struct excise_filing **ret,
+			     size_t *n, struct excise_err *err)
+{
+	pthread_mutex_lock(&st->adm_lock);
+	int r = store_filings_read(st->adm, directive_id, ret, n, err);
+	pthread_mutex_unlock(&st->adm_lock);
+	return r;
 }
 
 int excise_store_prune(struct excise_store *st, unsigned days, const char *who, int64_t now, uint64_t *ret_docs,

@@ -23,7 +23,7 @@
 #include "excise/store.h"
 #include "fleet/db.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define SCHEMA_LOCK_ID "735839471"   /* pg_advisory_xact_lock key of migrations: "excise" */
 
 /* Bring `db` to SCHEMA_VERSION in one transaction; -EXCISE_E_CORRUPT for a newer one. */
@@ -41,5 +41,9 @@ struct db *store_db_read(struct excise_store *st);
 int store_db_open_read(struct excise_store *st, struct db **ret, struct excise_err *err);
 /* The catalog the store was opened with (directives, products). */
 const struct excise_catalog *store_catalog(const struct excise_store *st);
+/* Every filing of `directive_id` (NULL: all), revoked ones too, read on `db`
+ * (excise_store_filing_list's order); *ret for excise_filing_free. */
+int store_filings_read(struct db *db, const char *directive_id, struct excise_filing **ret, size_t *n,
+		       struct excise_err *err);
 
 #endif

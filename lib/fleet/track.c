@@ -19,6 +19,19 @@
  *   clean            complete reports, never a covered finding
  *
  * Days are UTC. A milestone is due on its day and met when done before that day ends.
+ *
+ * A report the organisation files (excise_fleet_takes_filing: FAR 52.204-23 R1 and R2) is
+ * met by a recorded filing (docs/fleet.md, "Reports filed"): for a host it applies to
+ * (found, not exempt, its due date known), it is met on the day of the earliest filing of
+ * that milestone that is in force at `now` (recorded by then, not revoked by then), covers
+ * the host's org unit (that unit, one above it, or the whole organisation) and was filed
+ * on or after the day of the event it reports:
+ *   anchored on the discovery (R1)          the host's first identification
+ *   following a filed report (R2 after R1)  the day that report was met for this host
+ *                                           (not met: the follow-up cannot be either)
+ * So a filing never counts for a host first identified after the day it was filed: a new
+ * discovery needs a new report. A vendor's deadline (anchor "absolute": BIS B1, B2) is
+ * not filed by the organisation and stays pending once due for a host found.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -286,9 +299,48 @@ static bool recurs(const struct excise_directive *d, size_t i)
 	       !strcmp(d->milestones[i - 1].action, "remove") && m->offset > 0;
 }
 
+bool excise_fleet_takes_filing(const struct excise_directive *d, size_t i)
+{
+	if (!d || i >= d->n_milestones)
+		return false;
+	const struct excise_milestone *m = &d->milestones[i];
+	return (!strcmp(m->action, "notify") || !strcmp(m->action, "report")) && strcmp(m->anchor, "absolute") &&
+	       !recurs(d, i);
+}
+
+bool excise_fleet_filing_covers(const struct excise_filing *f, const char *org_unit, int64_t now)
+{
+	if (f->recorded > now || (f->revoked && f->revoked <= now))
+		return false;
+	if (!f->org_unit)
+		return true;
+	size_t n = strlen(f->org_unit);
+	return org_unit && !strncmp(org_unit, f->org_unit, n) && (org_unit[n] == '\0' || org_unit[n] == '/');
+}
+
+/* The day the earliest filing of milestone `m` in force at `now`, covering `org_unit`, filed
+ * on or after the day of `event` was filed; 0: none. */
+static int64_t filed_at(const struct excise_directive *d, const struct excise_milestone *m, const char *org_unit,
+			int64_t event, const struct excise_filing *fl, size_t n_fl, int64_t now)
+{
+	int64_t best = 0, from = track_day(event);
+	for (size_t i = 0; event && i < n_fl; i++) {
+		const struct excise_filing *f = &fl[i];
+		if (f->directive && strcmp(f->directive, d->id))
+			continue;
+		if (!f->milestone || strcmp(f->milestone, m->id) || !excise_fleet_filing_covers(f, org_unit, now))
+			continue;
+		int64_t day = track_day(f->filed);
+		if (day >= from && (!best || day < best))
+			best = day;
+	}
+	return best;
+}
+
 void track_milestones(const struct excise_directive *d, int64_t start, const struct excise_fleet_facts *f,
-		      enum excise_fleet_state state, enum excise_fleet_state progress, int64_t now,
-		      struct excise_fleet_milestone *out, size_t *n)
+		      enum excise_fleet_state state, enum excise_fleet_state progress, const char *org_unit,
+		      const struct excise_filing *fl, size_t n_fl, int64_t now, struct excise_fleet_milestone *out,
+		      size_t *n)
 {
 	size_t k = 0;
 	int64_t prev_due = 0;
@@ -342,8 +394,20 @@ void track_milestones(const struct excise_directive *d, int64_t start, const str
 			else
 				o->status = EXCISE_MS_PENDING;
 		}
+		else if (excise_fleet_takes_filing(d, i)) {
+			/* the organisation's report: met by a filing (the rule above) */
+			if (!found || exempt || !o->due) {
+				o->status = EXCISE_MS_NA;
+				continue;
+			}
+			int64_t event = min_set(f->first_identified, f->last_identified);
+			if (!strcmp(m->anchor, "previous_milestone") && excise_fleet_takes_filing(d, i - 1))
+				event = out[i - 1].met_at;
+			o->met_at = filed_at(d, m, org_unit, event, fl, n_fl, now);
+			o->status = judge(o->due, o->met_at, now);
+		}
 		else {
-			/* an organisation's report or a vendor's deadline: no host fact says it was done */
+			/* a vendor's deadline: no fact says it was kept */
 			o->status = found && !exempt && o->due ? EXCISE_MS_PENDING : EXCISE_MS_NA;
 		}
 	}
@@ -351,8 +415,8 @@ void track_milestones(const struct excise_directive *d, int64_t start, const str
 }
 
 int excise_fleet_track(const struct excise_directive *d, int64_t start, struct excise_fleet_host *h,
-		       const struct excise_fleet_exemption *ex, size_t n_ex, int64_t now,
-		       const struct excise_fleet_settings *s)
+		       const struct excise_fleet_exemption *ex, size_t n_ex, const struct excise_filing *fl, size_t n_fl,
+		       int64_t now, const struct excise_fleet_settings *s)
 {
 	size_t which;
 	h->state = track_state(&h->facts, ex, n_ex, now, s, &h->progress, &which);
@@ -368,6 +432,6 @@ int excise_fleet_track(const struct excise_directive *d, int64_t start, struct e
 		if (r < 0)
 			return r;
 	}
-	track_milestones(d, start, &h->facts, h->state, h->progress, now, h->ms, &h->n_ms);
+	track_milestones(d, start, &h->facts, h->state, h->progress, h->org_unit, fl, n_fl, now, h->ms, &h->n_ms);
 	return 0;
 }

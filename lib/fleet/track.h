@@ -27,9 +27,11 @@ enum excise_fleet_state track_state(const struct excise_fleet_facts *f, const st
 				    size_t n_ex, int64_t now, const struct excise_fleet_settings *s,
 				    enum excise_fleet_state *ret_progress, size_t *ret_exemption);
 
-/* Each milestone of `d` (at most EXCISE_FLEET_MAX_MILESTONES) for a host in `state`. */
+/* Each milestone of `d` (at most EXCISE_FLEET_MAX_MILESTONES) for a host of org unit
+ * `org_unit` in `state`; `fl` the organisation's filings (track.c: which count). */
 void track_milestones(const struct excise_directive *d, int64_t start, const struct excise_fleet_facts *f,
-		      enum excise_fleet_state state, enum excise_fleet_state progress, int64_t now,
-		      struct excise_fleet_milestone *out, size_t *n);
+		      enum excise_fleet_state state, enum excise_fleet_state progress, const char *org_unit,
+		      const struct excise_filing *fl, size_t n_fl, int64_t now, struct excise_fleet_milestone *out,
+		      size_t *n);
 
 #endif

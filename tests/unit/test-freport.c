@@ -67,7 +67,7 @@ static struct excise_fleet_list *list_new(bool found)
 								.last_complete_covered = holds };
 		else
 			h->facts = (struct excise_fleet_facts){ .enrolled = true };
-		assert_int_equal(excise_fleet_track(&bod, START, h, NULL, 0, l->now, NULL), 0);
+		assert_int_equal(excise_fleet_track(&bod, START, h, NULL, 0, NULL, 0, l->now, NULL), 0);
 	}
 	assert_int_equal(excise_fleet_count(l), 0);
 	return l;

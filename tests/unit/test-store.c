@@ -1201,10 +1201,17 @@ static void test_read_only(void **state)
 	free(h);
 }
 
-/* A database of schema version 2: the store's own, its version-4 and version-3 changes undone (each
+/* A database of schema version 4: the store's own, its version-5 change (the filings) undone. */
+static void to_version_4(struct fx *f)
+{
+	q_exec(f, "DROP INDEX filing_directive; DROP TABLE filing; DELETE FROM schema_version WHERE version > 4");
+}
+
+/* A database of schema version 2: the store's own, its version-5, -4 and -3 changes undone (each
  * body back in its text column, as version 2 stored it). */
 static void to_version_2(struct fx *f)
 {
+	to_version_4(f);
 	struct db *db;
 	struct db_stmt *s, *u;
 	struct excise_err err = { 0 };
@@ -1293,6 +1300,158 @@ static void test_migrate_v1(void **state)
 	assert_string_equal(got, "agency/bureau/site m-v1-a=identified, agency/bureau/site m-v1-b=clean");
 	free(a);
 	free(b);
+}
+
+/* A version-4 database (no filings) migrated to version 5: the filing table made, the data as
+ * it was, a filing recorded and read after. */
+static void test_migrate_v4(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *a = host(f, "m-v4-a");
+	submit_ok(f, a, report("m-v4-a", "r-1", TIMES[0], false, "kesl", "definitive"));
+	char want[512];
+	list_of(f, f->st, want, sizeof(want));
+	excise_store_close(f->st);
+	f->st = NULL;
+	to_version_4(f);
+	int64_t docs = q_int(f, "SELECT COUNT(*) FROM document");
+	struct excise_store_opts o = ro_opts(f);
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), -EXCISE_E_CORRUPT);
+	assert_non_null(strstr(f->err.msg, "schema version 4"));
+	open_store(f);
+	assert_int_equal(q_int(f, "SELECT MAX(version) FROM schema_version"), 5);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM filing"), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), docs);
+	assert_int_equal(excise_store_filing_add(f->st, "far-52.204-23", "R1", NULL, T(1), "DIBNet 1", "alice", T(2),
+						 NULL, &f->err),
+			 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM filing WHERE org_unit_id IS NULL AND revoked IS NULL"), 1);
+	char got[512];
+	list_of(f, f->st, got, sizeof(got));
+	assert_string_equal(got, want);
+	free(a);
+}
+
+/* FAR R1 for each host of the list of far-52.204-23 at `now`, "name=status" in order. */
+static void far_r1_of(struct fx *f, int64_t now, char *out, size_t size, size_t *ret_n_filings)
+{
+	struct excise_fleet_query q = { .directive = "far-52.204-23", .state = -1, .now = now };
+	struct excise_fleet_list *l = NULL;
+	if (excise_fleet_hosts(f->st, f->cat, &q, &l, &f->err) < 0)
+		fail_msg("list: %s", f->err.msg);
+	size_t n = 0, counted[EXCISE_MS_STATUS_MAX_] = { 0 };
+	out[0] = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		assert_string_equal(l->rows[i].ms[0].id, "R1");
+		counted[l->rows[i].ms[0].status]++;
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s=%s", i ? ", " : "", l->rows[i].hostname,
+				      excise_ms_status_name(l->rows[i].ms[0].status));
+	}
+	assert_true(n < size);
+	/* the totals are those of the rows */
+	for (int k = 0; k < EXCISE_MS_STATUS_MAX_; k++)
+		assert_int_equal(l->totals.ms[0][k], counted[k]);
+	*ret_n_filings = l->n_filings;
+	excise_fleet_list_free(l);
+}
+
+/* The organisation's filings (excise_store_filing_*): recorded, refused, listed, revoked, and
+ * read by the list of FAR 52.204-23 as R1 met for the hosts of the unit they cover. */
+static void test_filings(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *a = host(f, "m-fi-a");
+	char *sec = new_secret(f, "agency/other", NULL);
+	char *b = enroll(f, sec, "m-fi-b", "m-fi-b", NULL);
+	free(sec);
+	submit_ok(f, a, report("m-fi-a", "r-1", TIMES[0], false, "kesl", "definitive"));
+	submit_ok(f, b, report("m-fi-b", "r-2", TIMES[0], false, "kesl", "definitive"));
+	assert_int_equal(fact(f, a, "far-52.204-23", "first_identified"), T(0));
+	/* refused: not a directive, not its milestone, not one the organisation files, in the future,
+	 * an org unit nothing names, no reference */
+	const char *far = "far-52.204-23";
+	assert_int_equal(excise_store_filing_add(f->st, "nope", "R1", NULL, T(1), "x", "alice", T(2), NULL, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_filing_add(f->st, far, "M1", NULL, T(1), "x", "alice", T(2), NULL, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_filing_add(f->st, "dhs-bod-17-01", "M4", NULL, T(1), "x", "alice", T(2), NULL,
+						 &f->err),
+			 -EXCISE_E_USAGE);
+	assert_non_null(strstr(f->err.msg, "not a report the organisation files"));
+	assert_int_equal(excise_store_filing_add(f->st, "bis-icts-2021-002", "B1", NULL, T(1), "x", "alice", T(2), NULL,
+						 &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_filing_add(f->st, far, "R1", NULL, T(3), "x", "alice", T(2), NULL, &f->err),
+			 -EXCISE_E_USAGE);
+	assert_int_equal(excise_store_filing_add(f->st, far, "R1", "agency/nowhere", T(1), "x", "alice", T(2), NULL,
+						 &f->err),
+			 -EXCISE_E_USAGE);
+	assert_non_null(strstr(f->err.msg, "agency/nowhere"));
+	assert_true(excise_store_filing_add(f->st, far, "R1", NULL, T(1), "", "alice", T(2), NULL, &f->err) < 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM filing"), 0);
+	/* none: R1 (due Wednesday 2026-11-04, three business days after Sunday's finding) pending, then overdue */
+	char got[256];
+	size_t nf = 0;
+	far_r1_of(f, T(3), got, sizeof(got), &nf);
+	assert_string_equal(got, "m-fi-a=pending, m-fi-b=pending");
+	far_r1_of(f, T(4), got, sizeof(got), &nf);
+	assert_string_equal(got, "m-fi-a=overdue, m-fi-b=overdue");
+	/* filed for agency/bureau on 2026-11-02 (a metacharacter in the reference, stored verbatim):
+	 * a's unit is below it, b's a sibling */
+	char *id = NULL;
+	assert_int_equal(excise_store_filing_add(f->st, far, "R1", "agency/bureau", T(1), "DIBNet 'x'; --<b>", "alice",
+						 T(2), &id, &f->err),
+			 0);
+	assert_non_null(id);
+	far_r1_of(f, T(4), got, sizeof(got), &nf);
+	assert_string_equal(got, "m-fi-a=met, m-fi-b=overdue");
+	assert_int_equal(nf, 1);
+	struct excise_filing *v = NULL;
+	size_t n = 0;
+	assert_int_equal(excise_store_filing_list(f->st, NULL, &v, &n, &f->err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, id);
+	assert_string_equal(v[0].directive, far);
+	assert_string_equal(v[0].milestone, "R1");
+	assert_string_equal(v[0].org_unit, "agency/bureau");
+	assert_string_equal(v[0].reference, "DIBNet 'x'; --<b>");
+	assert_string_equal(v[0].recorded_by, "alice");
+	assert_int_equal(v[0].filed, T(1) - T(1) % 86400);
+	assert_int_equal(v[0].recorded, T(2));
+	assert_int_equal(v[0].revoked, 0);
+	excise_filing_free(v, n);
+	assert_int_equal(excise_store_filing_list(f->st, "dhs-bod-17-01", &v, &n, &f->err), 0);
+	assert_int_equal(n, 0);
+	excise_filing_free(v, n);
+	/* revoked, with a reason: it no longer counts; revoking again is refused */
+	assert_int_equal(excise_store_filing_revoke(f->st, id, "", "alice", T(3), &f->err) < 0, 1);
+	assert_int_equal(excise_store_filing_revoke(f->st, id, "wrong contract", "bob", T(3), &f->err), 0);
+	assert_int_equal(excise_store_filing_revoke(f->st, id, "again", "bob", T(3), &f->err), -EXCISE_E_ABSENT);
+	far_r1_of(f, T(4), got, sizeof(got), &nf);
+	assert_string_equal(got, "m-fi-a=overdue, m-fi-b=overdue");
+	assert_int_equal(excise_store_filing_list(f->st, far, &v, &n, &f->err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].revoked, T(3));
+	assert_string_equal(v[0].revoked_by, "bob");
+	assert_string_equal(v[0].revoke_reason, "wrong contract");
+	excise_filing_free(v, n);
+	/* the whole organisation, filed on the due day: both met; a host identified after it stays out */
+	assert_int_equal(excise_store_filing_add(f->st, far, "R1", NULL, T(3), "DIBNet 2", "alice", T(3), NULL, &f->err),
+			 0);
+	char *c = host(f, "m-fi-c");
+	submit_ok(f, c, report("m-fi-c", "r-3", TIMES[4], false, "kesl", "definitive"));
+	far_r1_of(f, T(4), got, sizeof(got), &nf);
+	assert_string_equal(got, "m-fi-a=met, m-fi-c=pending, m-fi-b=met");
+	assert_int_equal(nf, 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'filing.add'"), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM audit WHERE action = 'filing.revoke' AND actor = 'bob'"
+				  " AND detail = 'wrong contract'"), 1);
+	free(id);
+	free(a);
+	free(b);
+	free(c);
 }
 
 /* Expected hosts matched to the enrolled ones of their org unit (docs/fleet.md). */
@@ -1852,7 +2011,9 @@ static void test_limits(void **state)
 	X(test_corrupt_body)                                                                                   \
 	X(test_failed_group)                                                                                   \
 	X(test_connection_lost)                                                                                \
-	X(test_limits)
+	X(test_limits)                                                                                         \
+	X(test_migrate_v4)                                                                                     \
+	X(test_filings)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

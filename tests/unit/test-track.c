@@ -67,7 +67,7 @@ static size_t ms_of(const struct excise_directive *d, const struct excise_fleet_
 	enum excise_fleet_state s = track_state(f, NULL, 0, now, &settings, &p, NULL);
 	int64_t start;
 	assert_int_equal(excise_fleet_start(d, 0, &start), 0);
-	track_milestones(d, start, f, s, p, now, out, &n);
+	track_milestones(d, start, f, s, p, NULL, NULL, 0, now, out, &n);
 	assert_int_equal(n, d->n_milestones);
 	return n;
 }
@@ -345,7 +345,7 @@ static void test_exemptions(void **state)
 	assert_int_equal(track_state(&f, &r, 1, START + 12 * DAY, &settings, NULL, NULL), EXCISE_FLEET_IDENTIFIED);
 	/* an exempt host: plan and removal do not apply; the identify milestone still does */
 	struct excise_fleet_host h = { .facts = found_facts() };
-	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 3, now, &settings), 0);
+	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 3, NULL, 0, now, &settings), 0);
 	assert_int_equal(h.state, EXCISE_FLEET_EXEMPT);
 	assert_string_equal(h.exempt_reason, "lab");
 	assert_string_equal(h.exempt_approver, "CISO");
@@ -357,10 +357,10 @@ static void test_exemptions(void **state)
 	assert_int_equal(h.ms[3].status, EXCISE_MS_NA);
 	/* tracked again once it expired: the copy goes */
 	h.facts.last_report = START + 95 * DAY;
-	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 3, START + 95 * DAY, &settings), 0);
+	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 3, NULL, 0, START + 95 * DAY, &settings), 0);
 	assert_int_equal(h.state, EXCISE_FLEET_EXEMPT); /* e3 has no expiry */
 	assert_string_equal(h.exempt_reason, "future");
-	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 2, START + 95 * DAY, &settings), 0);
+	assert_int_equal(excise_fleet_track(&bod, START, &h, ex, 2, NULL, 0, START + 95 * DAY, &settings), 0);
 	assert_int_equal(h.state, EXCISE_FLEET_IDENTIFIED);
 	assert_null(h.exempt_reason);
 	assert_int_equal(h.ms[2].status, EXCISE_MS_OVERDUE);
@@ -442,7 +442,7 @@ static void test_other_anchors(void **state)
 	(void)state;
 	struct excise_fleet_milestone ms[8];
 	/* FAR: identified on Friday 2017-10-13: the first report due Wednesday, the follow-up 10 business
-	 * days later; no host fact says they were sent: pending */
+	 * days later; no filing recorded (test_filings): pending */
 	struct excise_fleet_facts f = { .enrolled = true, .first_report = M1 + 3600, .last_report = M1 + 3600,
 					.last_complete = M1 + 3600, .last_complete_covered = 1,
 					.first_identified = M1 + 3600, .last_identified = M1 + 3600 };
@@ -469,11 +469,116 @@ static void test_other_anchors(void **state)
 	struct excise_fleet_host h = { .facts = c };
 	int64_t start;
 	assert_int_equal(excise_fleet_start(&bod, START + 100 * DAY, &start), 0);
-	assert_int_equal(excise_fleet_track(&bod, start, &h, NULL, 0, M1 + 60, &settings), 0);
+	assert_int_equal(excise_fleet_track(&bod, start, &h, NULL, 0, NULL, 0, M1 + 60, &settings), 0);
 	assert_int_equal(h.ms[0].due, START + 130 * DAY);
 	assert_int_equal(h.ms[0].status, EXCISE_MS_MET);
 	assert_int_equal(h.ms[3].due, START + 220 * DAY);
 	excise_fleet_host_done(&h);
+}
+
+/* FAR R1 at `now` for a host of `ou` with facts `f` and filings `fl`: its status, *met the day met. */
+static enum excise_ms_status far_ms_at(const struct excise_fleet_facts *f, const char *ou,
+				       const struct excise_filing *fl, size_t n, int64_t now, size_t which, int64_t *met)
+{
+	struct excise_fleet_host h = { .facts = *f, .org_unit = (char *)ou };
+	int64_t start;
+	assert_int_equal(excise_fleet_start(&far, 0, &start), 0);
+	assert_int_equal(excise_fleet_track(&far, start, &h, NULL, 0, fl, n, now, &settings), 0);
+	assert_int_equal(h.n_ms, 2);
+	if (met)
+		*met = h.ms[which].met_at;
+	return h.ms[which].status;
+}
+
+#define FILING(ms, ou, day, at, gone) \
+	{ .directive = "far-52.204-23", .milestone = ms, .org_unit = ou, .reference = "DIBNet 1", \
+	  .recorded_by = "t", .filed = day, .recorded = at, .revoked = gone }
+
+/* The organisation's filings meet FAR R1 and R2 (track.c, docs/fleet.md "Reports filed"). */
+static void test_filings(void **state)
+{
+	(void)state;
+	/* identified on Friday 2017-10-13 at 01:00: R1 due Wednesday M1 + 5, R2 M1 + 19 */
+	struct excise_fleet_facts f = { .enrolled = true, .first_report = M1 + 3600, .last_report = M1 + 3600,
+					.last_complete = M1 + 3600, .last_complete_covered = 1,
+					.first_identified = M1 + 3600, .last_identified = M1 + 3600 };
+	const char *ou = "agency/bureau/site";
+	int64_t late = M1 + 30 * DAY, met = 0;
+	/* which milestones take filings: FAR's two, none of BOD 17-01 (M4 follows the removal), not BIS's
+	 * absolute "notify" (a vendor's deadline) */
+	assert_true(excise_fleet_takes_filing(&far, 0));
+	assert_true(excise_fleet_takes_filing(&far, 1));
+	for (size_t i = 0; i < 4; i++)
+		assert_false(excise_fleet_takes_filing(&bod, i));
+	assert_false(excise_fleet_takes_filing(&bis, 0));
+	assert_false(excise_fleet_takes_filing(&far, 2));
+	/* none: pending, then overdue */
+	assert_int_equal(far_ms_at(&f, ou, NULL, 0, M1 + 4000, 0, NULL), EXCISE_MS_PENDING);
+	assert_int_equal(far_ms_at(&f, ou, NULL, 0, late, 0, NULL), EXCISE_MS_OVERDUE);
+	/* filed the day before the identification: it reports something else */
+	struct excise_filing before[] = { FILING("R1", NULL, M1 - DAY, M1 - DAY, 0) };
+	assert_int_equal(far_ms_at(&f, ou, before, 1, late, 0, NULL), EXCISE_MS_OVERDUE);
+	/* filed the same day (at 00:00, before the finding's hour): the day counts */
+	struct excise_filing same[] = { FILING("R1", NULL, M1, M1 + 7200, 0) };
+	assert_int_equal(far_ms_at(&f, ou, same, 1, late, 0, &met), EXCISE_MS_MET);
+	assert_int_equal(met, M1);
+	/* by the due day: met; the day after: late; the earliest that counts is the one */
+	struct excise_filing two[] = { FILING("R1", NULL, M1 + 6 * DAY, M1 + 6 * DAY, 0),
+				       FILING("R1", "agency", M1 + 5 * DAY, M1 + 5 * DAY, 0) };
+	assert_int_equal(far_ms_at(&f, ou, two, 2, late, 0, &met), EXCISE_MS_MET);
+	assert_int_equal(met, M1 + 5 * DAY);
+	assert_int_equal(far_ms_at(&f, ou, two, 1, late, 0, &met), EXCISE_MS_LATE);
+	assert_int_equal(met, M1 + 6 * DAY);
+	/* org units: the host's own and those above it cover it; a sibling, one below, or a name
+	 * that only starts like it does not */
+	struct excise_filing units[] = { FILING("R1", "agency/bureau/site", M1 + DAY, M1 + DAY, 0),
+					 FILING("R1", "agency/bureau", M1 + DAY, M1 + DAY, 0),
+					 FILING("R1", "agency/other", M1 + DAY, M1 + DAY, 0),
+					 FILING("R1", "agency/bureau/site/x", M1 + DAY, M1 + DAY, 0),
+					 FILING("R1", "agency/bureau/si", M1 + DAY, M1 + DAY, 0),
+					 FILING("R1", "agenc", M1 + DAY, M1 + DAY, 0) };
+	assert_int_equal(far_ms_at(&f, ou, units, 1, late, 0, NULL), EXCISE_MS_MET);
+	assert_int_equal(far_ms_at(&f, ou, units + 1, 1, late, 0, NULL), EXCISE_MS_MET);
+	for (size_t i = 2; i < 6; i++)
+		assert_int_equal(far_ms_at(&f, ou, units + i, 1, late, 0, NULL), EXCISE_MS_OVERDUE);
+	assert_int_equal(far_ms_at(&f, "agency/other", units + 2, 1, late, 0, NULL), EXCISE_MS_MET);
+	/* revoked: counts until the revocation; recorded after `now`: not yet */
+	struct excise_filing revoked[] = { FILING("R1", NULL, M1 + DAY, M1 + DAY, late - 1) };
+	assert_int_equal(far_ms_at(&f, ou, revoked, 1, late, 0, NULL), EXCISE_MS_OVERDUE);
+	assert_int_equal(far_ms_at(&f, ou, revoked, 1, late - 2, 0, NULL), EXCISE_MS_MET);
+	struct excise_filing future[] = { FILING("R1", NULL, M1 + DAY, late + 1, 0) };
+	assert_int_equal(far_ms_at(&f, ou, future, 1, late, 0, NULL), EXCISE_MS_OVERDUE);
+	/* another milestone's or another directive's filing does not count */
+	struct excise_filing other[] = { FILING("R2", NULL, M1 + DAY, M1 + DAY, 0), FILING("R1", NULL, M1 + DAY, M1 + DAY, 0) };
+	other[1].directive = "dhs-bod-17-01";
+	assert_int_equal(far_ms_at(&f, ou, other, 2, late, 0, NULL), EXCISE_MS_OVERDUE);
+	/* R2: a follow-up filed on or after the day R1 was met for the host */
+	struct excise_filing r2[] = { FILING("R1", NULL, M1 + 3 * DAY, M1 + 3 * DAY, 0),
+				      FILING("R2", NULL, M1 + 2 * DAY, M1 + 2 * DAY, 0),
+				      FILING("R2", NULL, M1 + 12 * DAY, M1 + 12 * DAY, 0),
+				      FILING("R2", NULL, M1 + 3 * DAY, M1 + 3 * DAY, 0) };
+	assert_int_equal(far_ms_at(&f, ou, r2, 2, late, 1, NULL), EXCISE_MS_OVERDUE); /* filed before R1 */
+	assert_int_equal(far_ms_at(&f, ou, r2, 3, late, 1, &met), EXCISE_MS_MET);
+	assert_int_equal(met, M1 + 12 * DAY);
+	assert_int_equal(far_ms_at(&f, ou, r2, 4, late, 1, &met), EXCISE_MS_MET);
+	assert_int_equal(met, M1 + 3 * DAY);
+	assert_int_equal(far_ms_at(&f, ou, r2 + 1, 3, late, 1, NULL), EXCISE_MS_OVERDUE); /* no R1: no follow-up */
+	assert_int_equal(far_ms_at(&f, ou, r2 + 1, 3, M1 + 4000, 1, NULL), EXCISE_MS_PENDING);
+	/* a host first identified after the filing's day: not covered, pending then overdue */
+	struct excise_fleet_facts g = f;
+	g.first_identified = g.last_identified = M1 + 10 * DAY;
+	assert_int_equal(far_ms_at(&g, ou, r2, 4, M1 + 10 * DAY + 60, 0, NULL), EXCISE_MS_PENDING);
+	assert_int_equal(far_ms_at(&g, ou, r2, 4, late, 0, NULL), EXCISE_MS_OVERDUE);
+	assert_int_equal(far_ms_at(&g, ou, r2, 4, late, 1, NULL), EXCISE_MS_OVERDUE);
+	/* a clean host: nothing to report, whatever is filed */
+	struct excise_fleet_facts c = { .enrolled = true, .first_report = M1, .last_report = M1, .last_complete = M1 };
+	assert_int_equal(far_ms_at(&c, ou, r2, 4, late, 0, NULL), EXCISE_MS_NA);
+	/* BIS B1 (a vendor's deadline): a filing named after it changes nothing */
+	struct excise_filing b1[] = { { .directive = "bis", .milestone = "B1", .filed = M1, .recorded = M1 } };
+	struct excise_fleet_host h = { .facts = f, .org_unit = (char *)ou };
+	assert_int_equal(excise_fleet_track(&bis, START, &h, NULL, 0, b1, 1, 1721433600 + 60, &settings), 0);
+	assert_int_equal(h.ms[0].status, EXCISE_MS_PENDING);
+	assert_int_equal(h.ms[0].met_at, 0);
 }
 
 /* The stock catalog's BOD 17-01 gives the same dates as the directive written out here. */
@@ -492,7 +597,7 @@ static void test_stock_catalog(void **state)
 	int64_t start;
 	assert_int_equal(excise_fleet_start(d, 0, &start), 0);
 	assert_int_equal(start, START);
-	assert_int_equal(excise_fleet_track(d, start, &h, NULL, 0, START + 11 * DAY, &settings), 0);
+	assert_int_equal(excise_fleet_track(d, start, &h, NULL, 0, NULL, 0, START + 11 * DAY, &settings), 0);
 	assert_int_equal(h.n_ms, 4);
 	int64_t due[] = { M1, M2, M3, M4 };
 	for (int i = 0; i < 4; i++)
@@ -519,7 +624,7 @@ static void test_count(void **state)
 	for (size_t i = 0; i < l->n; i++) {
 		l->rows[i].facts = facts[i];
 		l->rows[i].products = strdup(products[i]);
-		assert_int_equal(excise_fleet_track(&bod, START, &l->rows[i], NULL, 0, START + 15 * DAY, &settings), 0);
+		assert_int_equal(excise_fleet_track(&bod, START, &l->rows[i], NULL, 0, NULL, 0, START + 15 * DAY, &settings), 0);
 	}
 	assert_int_equal(excise_fleet_count(l), 0);
 	const struct excise_fleet_totals *t = &l->totals;
@@ -565,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_error),
 		cmocka_unit_test(test_retired),
 		cmocka_unit_test(test_other_anchors),
+		cmocka_unit_test(test_filings),
 		cmocka_unit_test(test_stock_catalog),
 		cmocka_unit_test(test_count),
 	};

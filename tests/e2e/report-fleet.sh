@@ -229,12 +229,68 @@ admin() {
 	expect "$b: the status report as HTML lists the exemption, escaped" 0 "" \
 		"$EXCISE" report --db "$db" --kind status --format html -o "$o-st.html"
 	check "$b: ... reason and approver escaped" grep -q "mission system &lt;b&gt;</td><td>CIO O&#39;Brien" "$o-st.html"
+	filings "$db" "$b"
 	# the retired host reports again: back in the fleet
 	sleep 1
 	"$EXCISE" scan --root "$T/charlie" --format json -o "$T/charlie.again.json" 2>/dev/null || true
 	check "$b: the retired host reports again" "$FILL" "$db" submit "$(jq_py "$o-hosts.json" '[h["host_id"] for h in r["hosts"] if h["state"] == "retired"][0]')" "$T/charlie.again.json"
 	expect "$b: hosts after that" 0 "" "$EXCISE" report --db "$db" --kind hosts --state clean --format json -o "$o-back.json"
 	check_eq "$b: it counts again, clean" "$(jq_py "$o-back.json" '[h["hostname"][:10] for h in r["hosts"]]')" '["=HYPERLINK"]'
+}
+
+# filings DB LABEL: the organisation's filed FAR reports, recorded with `excise serve filing`
+# (its admin verbs on the same database), then shown by `excise report`: R1 filed today for
+# agency/bureau-a covers the three hosts identified there today; revoked, it no longer does.
+filings() {
+	local db=$1 b=$2 o=$T/$2-fil today far=far-52.204-23 fid
+	local srv=("$EXCISE" serve --state-dir "$T/$2-state" --db "$db")
+	today=$(date -u +%F)
+	expect "$b: far before any filing: R1 pending for the three hosts found, none filed" 0 "" \
+		"$EXCISE" report --db "$db" --kind far --format json -o "$o-far0.json"
+	check_eq "$b: ... R1 and R2 take filings; the hosts no filing covers listed and counted alike" \
+		"$(jq_py "$o-far0.json" '[(m["milestone"], len(m["filings"]), sorted(h["hostname"] for h in m["not_covered"]), m["hosts"]["pending"] + m["hosts"]["overdue"]) for m in r["filings"]]')" \
+		'[["R1", 0, ["alpha", "bravo", "foxtrot"], 3], ["R2", 0, ["alpha", "bravo", "foxtrot"], 3]]'
+	expect "$b: filing add: R1 for agency/bureau-a" 0 "^filing [0-9a-f]+: $far R1 filed on $today for agency/bureau-a" \
+		"${srv[@]}" filing add "$far" R1 "$today" --reference "DIBNet <1>'; --" --org-unit agency/bureau-a --by alice
+	fid=$(sed -n 's/^filing \([0-9a-f]*\):.*/\1/p' "$T/.out")
+	expect "$b: filing add: a milestone the tracker derives is refused" 2 "not a report the organisation files" \
+		"${srv[@]}" filing add dhs-bod-17-01 M4 "$today" --reference x
+	expect "$b: filing add: a vendor's deadline is refused" 2 "not a report the organisation files" \
+		"${srv[@]}" filing add bis-icts-2021-002 B1 "$today" --reference x
+	expect "$b: filing add: no such milestone" 2 "no milestone of $far" "${srv[@]}" filing add "$far" R9 "$today" --reference x
+	expect "$b: filing add: a day after today" 2 "after today" "${srv[@]}" filing add "$far" R1 2999-01-01 --reference x
+	expect "$b: filing add: an org unit nothing names" 2 "agency/bureau-z' is unknown" \
+		"${srv[@]}" filing add "$far" R1 "$today" --reference x --org-unit agency/bureau-z
+	expect "$b: filing add without --reference: a usage error" 2 "reference" "${srv[@]}" filing add "$far" R1 "$today"
+	expect "$b: filing revoke without --reason: a usage error" 2 "reason" "${srv[@]}" filing revoke "$fid"
+	expect "$b: filing list" 0 "^$fid +$far +R1 +$today +agency/bureau-a +alice +in force +DIBNet <1>'; --" "${srv[@]}" filing list
+	expect "$b: far after the filing" 0 "" "$EXCISE" report --db "$db" --kind far --format json -o "$o-far1.json"
+	check_eq "$b: ... R1 met for the three (the filing listed), R2 still not covered" \
+		"$(jq_py "$o-far1.json" '[(m["milestone"], [(f["filed"], f["reference"], f["org_unit"], f["recorded_by"]) for f in m["filings"]], sorted(h["hostname"] for h in m["not_covered"]), m["hosts"]["met"]) for m in r["filings"]]')" \
+		"[[\"R1\", [[\"$today\", \"DIBNet <1>'; --\", \"agency/bureau-a\", \"alice\"]], [], 3], [\"R2\", [], [\"alpha\", \"bravo\", \"foxtrot\"], 0]]"
+	expect "$b: hosts of FAR: the same milestones on the rows" 0 "" \
+		"$EXCISE" report --db "$db" --kind hosts --directive "$far" --format json -o "$o-hosts.json"
+	check_eq "$b: ... alpha: R1 met today, R2 pending" \
+		"$(jq_py "$o-hosts.json" '[(m["id"], m["status"]) for h in r["hosts"] if h["hostname"] == "alpha" for m in h["milestones"]]')" \
+		'[["R1", "met"], ["R2", "pending"]]'
+	expect "$b: far as text shows the filing" 0 "Reports filed: R1.*" "$EXCISE" report --db "$db" --kind far
+	check "$b: ... its day and reference" grep -Eq "$today +DIBNet <1>'; -- +agency/bureau-a" "$T/.out"
+	expect "$b: far as HTML: the reference escaped" 0 "" "$EXCISE" report --db "$db" --kind far --format html -o "$o-far.html"
+	check "$b: ... escaped" grep -q "DIBNet &lt;1&gt;&#39;; --" "$o-far.html"
+	expect "$b: the status report of FAR shows the filings too" 0 "" \
+		"$EXCISE" report --db "$db" --kind status --directive "$far" --format json -o "$o-st.json"
+	check_eq "$b: ... R1's filing" "$(jq_py "$o-st.json" '[len(m["filings"]) for m in r["filings"]]')" "[1, 0]"
+	expect "$b: a report of agency/bureau-b (a sibling): the filing is not its" 0 "" \
+		"$EXCISE" report --db "$db" --kind far --org-unit agency/bureau-b --format json -o "$o-far-b.json"
+	check_eq "$b: ... no filing, no host found" "$(jq_py "$o-far-b.json" '[(len(m["filings"]), len(m["not_covered"])) for m in r["filings"]]')" \
+		"[[0, 0], [0, 0]]"
+	expect "$b: filing revoke" 0 "filing $fid revoked" "${srv[@]}" filing revoke "$fid" --reason "wrong contract" --by bob
+	expect "$b: filing revoke again: refused" 2 "already revoked" "${srv[@]}" filing revoke "$fid" --reason again
+	expect "$b: filing list shows it revoked, and why" 0 "revoked +DIBNet <1>'; -- \(revoked: wrong contract\)" \
+		"${srv[@]}" filing list "$far"
+	expect "$b: far after the revocation" 0 "" "$EXCISE" report --db "$db" --kind far --format json -o "$o-far2.json"
+	check_eq "$b: ... R1 no longer covered" \
+		"$(jq_py "$o-far2.json" '[(len(m["filings"]), len(m["not_covered"])) for m in r["filings"]]')" "[[0, 3], [0, 3]]"
 }
 
 checks_none() {

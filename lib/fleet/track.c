@@ -30,7 +30,9 @@
  *   following a filed report (R2 after R1)  the day that report was met for this host
  *                                           (not met: the follow-up cannot be either)
  * So a filing never counts for a host first identified after the day it was filed: a new
- * discovery needs a new report. A vendor's deadline (anchor "absolute": BIS B1, B2) is
+ * discovery needs a new report. A follow-up is due its offset after the day the report
+ * before it was met for the host (FAR (c)(2)(ii): 10 business days after the initial
+ * report is submitted), and after that report's due day while it is not. A vendor's deadline (anchor "absolute": BIS B1, B2) is
  * not filed by the organisation and stays pending once due for a host found.
  */
 #include <errno.h>
@@ -353,6 +355,10 @@ void track_milestones(const struct excise_directive *d, int64_t start, const str
 		const struct excise_milestone *m = &d->milestones[i];
 		struct excise_fleet_milestone *o = &out[k++];
 		*o = (struct excise_fleet_milestone){ .id = m->id, .action = m->action };
+		/* a follow-up counts from the day the report before it was filed, once it was */
+		if (!strcmp(m->anchor, "previous_milestone") && excise_fleet_takes_filing(d, i) &&
+		    excise_fleet_takes_filing(d, i - 1) && out[i - 1].met_at)
+			prev_due = out[i - 1].met_at;
 		o->due = due_of(d, m, start, prev_due, f);
 		if (recurs(d, i) && o->due) {
 			/* the next status date on or after today, the first one at least */

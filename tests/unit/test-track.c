@@ -562,6 +562,23 @@ static void test_filings(void **state)
 	assert_int_equal(met, M1 + 12 * DAY);
 	assert_int_equal(far_ms_at(&f, ou, r2, 4, late, 1, &met), EXCISE_MS_MET);
 	assert_int_equal(met, M1 + 3 * DAY);
+	/* R2 is due 10 business days after the day R1 was filed: R1 filed Monday M1 + 3, R2 due
+	 * Monday M1 + 17 (not M1 + 19, 10 business days after R1's due day) */
+	struct excise_fleet_host h2 = { .facts = f, .org_unit = (char *)ou };
+	assert_int_equal(excise_fleet_track(&far, START, &h2, NULL, 0, r2, 1, late, &settings), 0);
+	assert_int_equal(h2.ms[0].met_at, M1 + 3 * DAY);
+	assert_int_equal(h2.ms[1].due, M1 + 17 * DAY);
+	/* R1 filed late, Friday M1 + 7: R2 due 10 business days after, Friday M1 + 21 */
+	struct excise_filing r1_late[] = { FILING("R1", NULL, M1 + 7 * DAY, M1 + 7 * DAY, 0),
+					   FILING("R2", NULL, M1 + 20 * DAY, M1 + 20 * DAY, 0) };
+	assert_int_equal(excise_fleet_track(&far, START, &h2, NULL, 0, r1_late, 2, late, &settings), 0);
+	assert_int_equal(h2.ms[0].status, EXCISE_MS_LATE);
+	assert_int_equal(h2.ms[1].due, M1 + 21 * DAY);
+	assert_int_equal(h2.ms[1].status, EXCISE_MS_MET);
+	/* no R1 filed: R2 keeps the date from R1's due day */
+	assert_int_equal(excise_fleet_track(&far, START, &h2, NULL, 0, r1_late + 1, 1, late, &settings), 0);
+	assert_int_equal(h2.ms[1].due, M1 + 19 * DAY);
+	assert_int_equal(h2.ms[1].status, EXCISE_MS_OVERDUE);
 	assert_int_equal(far_ms_at(&f, ou, r2 + 1, 3, late, 1, NULL), EXCISE_MS_OVERDUE); /* no R1: no follow-up */
 	assert_int_equal(far_ms_at(&f, ou, r2 + 1, 3, M1 + 4000, 1, NULL), EXCISE_MS_PENDING);
 	/* a host first identified after the filing's day: not covered, pending then overdue */

@@ -723,13 +723,16 @@ static int filing_verb(struct cli_run *run, struct excise_store *st, const struc
 			char filed[40];
 			say_time(filed, sizeof(filed), v[i].filed);
 			filed[10] = 0; /* the day */
-			char *ou = excise_text_escape(v[i].org_unit ? v[i].org_unit : "(all)", 0),
+			/* every string as the database holds it, escaped for a terminal */
+			char *id = excise_text_escape(v[i].id, 0), *dir = excise_text_escape(v[i].directive, 0),
+			     *ms = excise_text_escape(v[i].milestone, 0),
+			     *ou = excise_text_escape(v[i].org_unit ? v[i].org_unit : "(all)", 0),
 			     *by = excise_text_escape(v[i].recorded_by, 0), *ref = excise_text_escape(v[i].reference, 0),
 			     *why = v[i].revoked ? excise_text_escape(v[i].revoke_reason ? v[i].revoke_reason : "", 0) : NULL;
-			printf("%-16s %-16s %-4s %-10s %-24s %-20s %-10s %s%s%s%s\n", v[i].id, v[i].directive, v[i].milestone,
-			       filed, ou ? ou : "?", by ? by : "?", v[i].revoked ? "revoked" : "in force", ref ? ref : "?",
-			       why ? " (revoked: " : "", why ? why : "", why ? ")" : "");
-			free(ou), free(by), free(ref), free(why);
+			printf("%-16s %-16s %-4s %-10s %-24s %-20s %-10s %s%s%s%s\n", id ? id : "?", dir ? dir : "?",
+			       ms ? ms : "?", filed, ou ? ou : "?", by ? by : "?", v[i].revoked ? "revoked" : "in force",
+			       ref ? ref : "?", why ? " (revoked: " : "", why ? why : "", why ? ")" : "");
+			free(id), free(dir), free(ms), free(ou), free(by), free(ref), free(why);
 		}
 		excise_filing_free(v, n);
 		return 0;

@@ -32,8 +32,9 @@
  * So a filing never counts for a host first identified after the day it was filed: a new
  * discovery needs a new report. A follow-up is due its offset after the day the report
  * before it was met for the host (FAR (c)(2)(ii): 10 business days after the initial
- * report is submitted), and after that report's due day while it is not. A vendor's deadline (anchor "absolute": BIS B1, B2) is
- * not filed by the organisation and stays pending once due for a host found.
+ * report is submitted), and after that report's due day while it is not. A vendor's
+ * deadline (anchor "absolute": BIS B1, B2) is not filed by the organisation and stays
+ * pending once due for a host found.
  */
 #include <errno.h>
 #include <stdint.h>

@@ -38,8 +38,9 @@
 #define EXCISE_MAX_SERVE_BODY_CEILING EXCISE_MAX_SUBMIT_SIZE /* the most "body_bytes" may say (the store's own limit) */
 #define EXCISE_MAX_SERVE_ENROLL_BODY (16u << 10)  /* bytes of an enroll request's body */
 #define EXCISE_MAX_SERVE_HEADERS (16u << 10)      /* bytes of a request's header lines (431 beyond) */
-#define EXCISE_MAX_SERVE_CONN_MEMORY (64u << 10)  /* libmicrohttpd's memory per connection: headers past it
-						  * are refused by libmicrohttpd itself (431, its own page) */
+#define EXCISE_MAX_SERVE_CONN_MEMORY (32u << 10)  /* libmicrohttpd's memory per connection: headers past it
+						  * are refused by libmicrohttpd itself (431, its own page);
+						  * it zeroes it all after each request: no larger than needed */
 #define EXCISE_MAX_SERVE_CONNECTIONS 4096u        /* connections open at once */
 #define EXCISE_MAX_SERVE_CONN_PER_ADDRESS 64u     /* connections from one address (more are closed at once) */
 #define EXCISE_MAX_SERVE_IDLE_SECONDS 30u         /* a connection silent this long is closed (slow clients) */

@@ -90,17 +90,21 @@ static size_t arr_size(const cJSON *a)
 static int get_str(const cJSON *o, const char *key, const char *at, unsigned flags, const char **ret,
 		   struct excise_err *err)
 {
-	char ptr[320];
-	snprintf(ptr, sizeof(ptr), "%s/%s", at, key);
 	const cJSON *v = get(o, key);
 	*ret = NULL;
-	if (!v || (cJSON_IsNull(v) && (flags & NUL_OK)))
-		return (!v && (flags & REQ)) ? bad(err, ptr, "required member missing") : 0;
-	if (!cJSON_IsString(v) || strlen(v->valuestring) > EXCISE_MAX_SUBMIT_FIELD)
-		return err_set(err, -EXCISE_E_CORRUPT, "document: %s: expected a string of at most %u bytes", ptr,
-			       EXCISE_MAX_SUBMIT_FIELD);
-	*ret = v->valuestring;
-	return 0;
+	bool missing = !v && (flags & REQ);
+	if (!missing && (!v || (cJSON_IsNull(v) && (flags & NUL_OK))))
+		return 0;
+	if (!missing && cJSON_IsString(v) && strnlen(v->valuestring, EXCISE_MAX_SUBMIT_FIELD + 1) <= EXCISE_MAX_SUBMIT_FIELD) {
+		*ret = v->valuestring;
+		return 0;
+	}
+	char ptr[320]; /* the member's path, for the error only (every document reads several) */
+	snprintf(ptr, sizeof(ptr), "%s/%s", at, key);
+	if (missing)
+		return bad(err, ptr, "required member missing");
+	return err_set(err, -EXCISE_E_CORRUPT, "document: %s: expected a string of at most %u bytes", ptr,
+		       EXCISE_MAX_SUBMIT_FIELD);
 }
 
 static int dup_str(const cJSON *o, const char *key, const char *at, unsigned flags, char **ret, struct excise_err *err)

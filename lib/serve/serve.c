@@ -744,11 +744,17 @@ static int daemon_start(struct excise_serve *s, const char *cert, const char *ke
 		{ MHD_OPTION_END, 0, NULL },
 	};
 	struct MHD_OptionItem none[] = { { MHD_OPTION_END, 0, NULL } };
+	/* a pool only of two or more: libmicrohttpd takes 0 or 1 as "no pool" but logs a
+	 * warning for either; one thread is the daemon's own polling thread */
+	struct MHD_OptionItem pool[] = {
+		{ threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	sd->mhd = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, sd,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s, /* first, so that every message goes to it */
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->fd,
-		MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u,
+		MHD_OPTION_ARRAY, pool,
 		MHD_OPTION_CONNECTION_LIMIT, s->lim.connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->lim.connections_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, s->lim.idle_seconds,

@@ -164,6 +164,9 @@ check_eq "... and once one of them closes, the waiting one is accepted and answe
 	"$(sed -n 3p "$T/global.res")" "once one closed, the waiting one: 200 within 3 s: True"
 check_eq "after the burst, a client is served" "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/v1/health")" 200
 stop
+# "threads": 1 is libmicrohttpd's one polling thread: no pool asked for, so no warning of its
+check_eq '"threads": 1: one thread, and libmicrohttpd says nothing of a pool' \
+	"$(grep -c 'libmicrohttpd' "$T/global.err") $(grep -c 'HTTP, 1 threads)' "$T/global.err")" "0 1"
 
 # ---------- connections per address ----------
 if py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.2", 0))' 2>/dev/null; then

@@ -275,6 +275,25 @@ static void test_around(void **state)
 	refused("a number at the top", "1", 1, "byte 0", "'{' or '['");
 	refused("an array at the top", "[]", 2, "/", "expected a JSON object");
 	refused("an empty object", "{}", 2, "/schema", "required member missing");
+	refused("schema a number", "{\"schema\":1}", 12, "/schema", "expected a string of at most");
+	refused("schema null", "{\"schema\":null}", 15, "/schema", "expected a string of at most");
+	/* a string member one byte over EXCISE_MAX_SUBMIT_FIELD, and one at it */
+	static const char head[] = "{\"schema\":\"excise.report/2\",\"report_id\":\"r-1\",\"host\":{\"machine_id\":\"";
+	size_t hl = strlen(head), n = EXCISE_MAX_SUBMIT_FIELD + 1;
+	char *big = malloc(hl + n + 8);
+	assert_non_null(big);
+	memcpy(big, head, hl);
+	memset(big + hl, 'm', n);
+	memcpy(big + hl + n, "\"}}", 4);
+	refused("machine_id over EXCISE_MAX_SUBMIT_FIELD", big, hl + n + 3, "/host/machine_id",
+		"expected a string of at most");
+	memcpy(big + hl + n - 1, "\"}}", 4);
+	struct outcome o;
+	if (same("machine_id at EXCISE_MAX_SUBMIT_FIELD", big, hl + n + 2, &o) < 0 &&
+	    strstr(o.err.msg, "/host/machine_id"))
+		fail_msg("machine_id at EXCISE_MAX_SUBMIT_FIELD refused: %s", o.err.msg);
+	outcome_done(&o);
+	free(big);
 }
 
 static void test_duplicates(void **state)

@@ -84,6 +84,9 @@ struct excise_fleet_exemption {
 
 struct excise_fleet_settings {
 	int64_t stale;                /* seconds; 0: EXCISE_FLEET_STALE_DEFAULT */
+	const int64_t *closed;        /* the organisation's own closed days (00:00 UTC each), borrowed: business
+				       * days skip them besides the directive's calendar (lib/fleet/calendar.c) */
+	size_t n_closed;
 };
 
 struct excise_fleet_milestone {

@@ -461,7 +461,7 @@ static void head(struct rdoc *d, const char *what, const struct excise_fleet_lis
 	struct excise_fleet_milestone m[EXCISE_FLEET_MAX_MILESTONES];
 	size_t n = 0;
 	track_milestones(dir, l->start, &none, EXCISE_FLEET_NEVER_REPORTED, EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0,
-			 l->now, m, &n);
+			 l->now, NULL, m, &n);
 	for (size_t i = 0; i < n; i++) {
 		char due[16];
 		day_str(m[i].due, due);
@@ -749,7 +749,7 @@ static void day60(struct rdoc *d, const struct excise_fleet_list *l, const struc
 			struct excise_fleet_milestone m[EXCISE_FLEET_MAX_MILESTONES];
 			size_t k = 0;
 			track_milestones(l->directive, l->start, &nf, EXCISE_FLEET_NEVER_REPORTED,
-					 EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0, l->now, m, &k);
+					 EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0, l->now, NULL, m, &k);
 			if (i < k)
 				day_str(m[i].due, due);
 		}

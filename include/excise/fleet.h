@@ -237,6 +237,9 @@ EXCISE_API int excise_freport_config_read(const char *path, struct excise_frepor
 EXCISE_API void excise_freport_config_free(struct excise_freport_config *c);
 /* The stale period the config sets (seconds), or 0. */
 EXCISE_API int64_t excise_freport_config_stale(const struct excise_freport_config *c);
+/* The config's closed_days (00:00 UTC each, owned by the config; NULL and *n 0 when none): the
+ * organisation's own closures, for excise_fleet_settings.closed. */
+EXCISE_API const int64_t *excise_freport_config_closed(const struct excise_freport_config *c, size_t *n);
 
 /* Write report `kind` in `format` to `out`. `findings` may be NULL for kinds that do not
  * use them (status, hosts). -EINVAL for a kind and format that do not go together

@@ -167,6 +167,7 @@ int cmd_report(struct cli_run *run, int argc, char **argv)
 	if (config && excise_freport_config_read(config, &cfg, &err) < 0)
 		rc = EXIT_ERROR;
 	q.settings.stale = stale_days ? stale_days * 86400 : excise_freport_config_stale(cfg);
+	q.settings.closed = excise_freport_config_closed(cfg, &q.settings.n_closed);
 	heap_on_huge_pages();
 	if (!rc && excise_fleet_open(db, run->catalog, &st, &err) < 0)
 		rc = EXIT_ERROR;

@@ -31,6 +31,7 @@ const char cmd_serve_help[] =
 	"       excise serve host retire HOST --reason TEXT | host unretire HOST\n"
 	"       excise serve exempt add HOST DIRECTIVE --reason TEXT --approver NAME [--expires 90d]\n"
 	"       excise serve exempt revoke ID\n"
+	"       excise serve exempt list [DIRECTIVE]\n"
 	"       excise serve inventory import FILE.csv\n"
 	"       excise serve directive start DIRECTIVE YYYY-MM-DD|none\n"
 	"       excise serve filing add DIRECTIVE MILESTONE YYYY-MM-DD --reference TEXT [--org-unit PATH]\n"
@@ -779,6 +780,36 @@ static int admin_verb(struct cli_run *run, struct excise_store *st, const struct
 			return admin_fail(&err);
 		excise_text_printf(stdout, "exemption %s: %s from %s\n", id ? id : "?", argv[2], argv[3]);
 		free(id);
+		return 0;
+	}
+	if (strcmp(noun, "exempt") == 0 && strcmp(verb, "list") == 0 && argc <= 3) {
+		struct excise_exemption *v = NULL;
+		size_t n = 0;
+		if (excise_store_exempt_list(st, argc == 3 ? argv[2] : NULL, &v, &n, &err) < 0)
+			return admin_fail(&err);
+		printf("%-16s %-16s %-24s %-20s %-10s %-10s %-20s %s\n", "ID", "HOST", "HOSTNAME", "DIRECTIVE", "CREATED",
+		       "EXPIRES", "APPROVER", "STATE (REASON)");
+		for (size_t i = 0; i < n; i++) {
+			char created[40], expires[40] = "never";
+			say_time(created, sizeof(created), v[i].created);
+			created[10] = 0; /* the day */
+			if (v[i].expires) {
+				say_time(expires, sizeof(expires), v[i].expires);
+				expires[10] = 0;
+			}
+			const char *state = v[i].revoked && v[i].revoked <= now ? "revoked"
+					    : v[i].expires && v[i].expires <= now ? "expired"
+										   : "in force";
+			/* every string as the database holds it, escaped for a terminal */
+			char *id = excise_text_escape(v[i].id, 0), *host = excise_text_escape(v[i].host_id, 0),
+			     *name = excise_text_escape(v[i].hostname ? v[i].hostname : "-", 0),
+			     *dir = excise_text_escape(v[i].directive, 0), *by = excise_text_escape(v[i].approver, 0),
+			     *why = excise_text_escape(v[i].reason, 0);
+			printf("%-16s %-16s %-24s %-20s %-10s %-10s %-20s %s (%s)\n", id ? id : "?", host ? host : "?",
+			       name ? name : "?", dir ? dir : "?", created, expires, by ? by : "?", state, why ? why : "?");
+			free(id), free(host), free(name), free(dir), free(by), free(why);
+		}
+		excise_exemption_free(v, n);
 		return 0;
 	}
 	if (strcmp(noun, "exempt") == 0 && strcmp(verb, "revoke") == 0 && argc == 3) {

@@ -1616,6 +1616,7 @@ DIRECTIVES = [
         ],
         "source": ("https://github.com/GSA/GSA-Acquisition-FAR/blob/"
                    "e11bba2cad6ba33d3fdc89a3af60f7987f97790b/dita/52.204-23.dita"),
+        "calendar": "us-federal",
     },
     {
         "id": "bis-icts-2021-002", "short_name": "BIS ICTS-2021-002",
@@ -1638,6 +1639,68 @@ DIRECTIVES = [
 ]
 
 
+# The days the business days of a directive skip besides weekends (lib/fleet/calendar.c).
+USC_6103 = "https://www.law.cornell.edu/uscode/text/5/6103"
+OPM_HOLIDAYS = "https://www.opm.gov/policy-data-oversight/pay-leave/federal-holidays/"
+CALENDARS = [
+    {
+        "id": "us-federal",
+        "name": "US federal holidays (5 U.S.C. 6103(a)), observed in lieu for federal employees "
+                "(5 U.S.C. 6103(b), Executive Order 11582), and executive orders closing the "
+                "executive departments. Inauguration Day (5 U.S.C. 6103(c)) is a holiday only in "
+                "the Washington, DC area: list it in the report config's closed days.",
+        "observed": "in_lieu",
+        "holidays": [
+            {"name": "New Year's Day", "month": 1, "day": 1},
+            {"name": "Birthday of Martin Luther King, Jr.", "month": 1, "weekday": "monday",
+             "nth": "third", "from": 1986},
+            {"name": "Washington's Birthday", "month": 2, "weekday": "monday", "nth": "third"},
+            {"name": "Memorial Day", "month": 5, "weekday": "monday", "nth": "last"},
+            {"name": "Juneteenth National Independence Day", "month": 6, "day": 19, "from": 2021,
+             "source": "https://www.congress.gov/bill/117th-congress/senate-bill/475"},
+            {"name": "Independence Day", "month": 7, "day": 4},
+            {"name": "Labor Day", "month": 9, "weekday": "monday", "nth": "first"},
+            {"name": "Columbus Day", "month": 10, "weekday": "monday", "nth": "second"},
+            {"name": "Veterans Day", "month": 11, "day": 11},
+            {"name": "Thanksgiving Day", "month": 11, "weekday": "thursday", "nth": "fourth"},
+            {"name": "Christmas Day", "month": 12, "day": 25},
+        ],
+        "closures": [
+            {"date": "2018-12-05", "name": "executive order closing the executive departments: "
+             "national day of mourning for President George H. W. Bush",
+             "source": "https://www.businessinsider.com/trump-ordered-the-government-closed-"
+                       "december-5-for-george-hw-bush-2018-12"},
+            {"date": "2018-12-24", "name": "Executive Order 13854 (83 FR 65481)",
+             "source": "https://www.federalregister.gov/d/2018-27945"},
+            {"date": "2019-12-24", "name": "Executive Order 13900 (84 FR 69983)",
+             "source": "https://www.federalregister.gov/d/2019-27678"},
+            {"date": "2020-12-24", "name": "executive order of 11 December 2020 closing the executive "
+             "departments on Christmas Eve",
+             "source": "https://theepochtimes.com/president-trump-makes-christmas-eve-a-federal-"
+                       "holiday-except-for-certain-employees_3617589.html"},
+            {"date": "2024-12-24", "name": "executive order of 19 December 2024 closing the executive "
+             "departments on Christmas Eve",
+             "source": "https://governmentexecutiveconsultingservices.com/2025/01/biden-to-close-"
+                       "federal-agencies-jan-9-for-carter-day-of-mourning"},
+            {"date": "2025-01-09", "name": "Executive Order 14133 (90 FR 187): national day of "
+             "mourning for President Jimmy Carter",
+             "source": "https://regulations.justia.com/regulations/fedreg/2025/01/03/2024-31766.html"},
+            {"date": "2025-12-24", "name": "executive order of 18 December 2025 closing the executive "
+             "departments on 24 and 26 December 2025",
+             "source": "https://thefollowup.ai/article/providing-for-the-closure-of-executive-"
+                       "departments-and-agencies-of-the-federal-government-on-december-24-2025-"
+                       "and-december-26-2025"},
+            {"date": "2025-12-26", "name": "executive order of 18 December 2025 closing the executive "
+             "departments on 24 and 26 December 2025",
+             "source": "https://thefollowup.ai/article/providing-for-the-closure-of-executive-"
+                       "departments-and-agencies-of-the-federal-government-on-december-24-2025-"
+                       "and-december-26-2025"},
+        ],
+        "source": USC_6103,
+    },
+]
+
+
 def check(cat):
     ids = {}
     for arr in ("vendors", "products", "indicators", "directives"):
@@ -1647,6 +1710,8 @@ def check(cat):
             assert o["id"] not in s, "duplicate id %s" % o["id"]
             s.add(o["id"])
         ids[arr] = s
+    for d in cat["directives"]:
+        assert d.get("calendar", "us-federal") in {c["id"] for c in cat["calendars"]}, d["id"]
     used = set()
     for i in cat["indicators"]:
         assert ("product" in i) != ("vendor" in i)
@@ -1728,7 +1793,7 @@ def main():
         "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
         "serial": 2026112201, "issued": "2026-11-22",
         "vendors": VENDORS, "products": PRODUCTS, "indicators": indicators,
-        "directives": DIRECTIVES,
+        "calendars": CALENDARS, "directives": DIRECTIVES,
     }
     check(cat)
     with open(out, "w", encoding="utf-8") as f:

@@ -186,6 +186,37 @@ struct excise_milestone {
 	const char *action;
 };
 
+/* A holiday rule of a calendar: a fixed date (`day` set) or the nth weekday of its month. */
+struct excise_holiday {
+	const char *name;
+	int month;                     /* 1-12 */
+	int day;                       /* 1-31: a fixed date; 0: `nth` `weekday` of the month */
+	int weekday;                   /* 0 Sunday .. 6 Saturday (day 0) */
+	int nth;                       /* 0-3 the first .. fourth, 4 the last (day 0) */
+	int from, until;               /* the first and last year it holds; 0: no bound */
+	const char *source_url;        /* may be NULL: the calendar's source */
+};
+
+/* A one-off day off (an executive order closing the executive departments). */
+struct excise_closure {
+	const char *date;              /* YYYY-MM-DD */
+	const char *name;
+	const char *source_url;
+};
+
+/* The days a directive's business days skip besides Saturdays and Sundays (lib/fleet/calendar.c). */
+struct excise_calendar {
+	const char *id;                /* "us-federal" */
+	const char *name;
+	bool in_lieu;                  /* a holiday on a Saturday is observed the Friday before, on a Sunday the
+					* Monday after (5 U.S.C. 6103(b), Executive Order 11582) */
+	const struct excise_holiday *holidays;
+	size_t n_holidays;
+	const struct excise_closure *closures;
+	size_t n_closures;
+	const char *source_url;
+};
+
 struct excise_directive {
 	const char *id;
 	const char *short_name;
@@ -201,6 +232,7 @@ struct excise_directive {
 	const struct excise_milestone *milestones;
 	size_t n_milestones;
 	const char *source_url;
+	const struct excise_calendar *calendar; /* the holidays its business days skip; NULL: weekends only */
 };
 
 struct excise_catalog;
@@ -259,6 +291,8 @@ EXCISE_API const struct excise_product *excise_catalog_product(const struct exci
 EXCISE_API size_t excise_catalog_n_indicators(const struct excise_catalog *c);
 EXCISE_API const struct excise_indicator *excise_catalog_indicator(const struct excise_catalog *c, size_t i);
 EXCISE_API size_t excise_catalog_n_directives(const struct excise_catalog *c);
+/* The calendar `id` ("us-federal"), or NULL. */
+EXCISE_API const struct excise_calendar *excise_catalog_find_calendar(const struct excise_catalog *c, const char *id);
 EXCISE_API const struct excise_directive *excise_catalog_directive(const struct excise_catalog *c, size_t i);
 
 EXCISE_API const struct excise_vendor *excise_catalog_find_vendor(const struct excise_catalog *c, const char *id);

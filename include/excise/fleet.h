@@ -84,6 +84,9 @@ struct excise_fleet_exemption {
 
 struct excise_fleet_settings {
 	int64_t stale;                /* seconds; 0: EXCISE_FLEET_STALE_DEFAULT */
+	const int64_t *closed;        /* the organisation's own closed days (00:00 UTC each), borrowed: business
+				       * days skip them besides the directive's calendar (lib/fleet/calendar.c) */
+	size_t n_closed;
 };
 
 struct excise_fleet_milestone {
@@ -234,6 +237,9 @@ EXCISE_API int excise_freport_config_read(const char *path, struct excise_frepor
 EXCISE_API void excise_freport_config_free(struct excise_freport_config *c);
 /* The stale period the config sets (seconds), or 0. */
 EXCISE_API int64_t excise_freport_config_stale(const struct excise_freport_config *c);
+/* The config's closed_days (00:00 UTC each, owned by the config; NULL and *n 0 when none): the
+ * organisation's own closures, for excise_fleet_settings.closed. */
+EXCISE_API const int64_t *excise_freport_config_closed(const struct excise_freport_config *c, size_t *n);
 
 /* Write report `kind` in `format` to `out`. `findings` may be NULL for kinds that do not
  * use them (status, hosts). -EINVAL for a kind and format that do not go together

@@ -178,6 +178,17 @@ EXCISE_API int excise_store_exempt(struct excise_store *st, const char *host, co
 EXCISE_API int excise_store_exempt_revoke(struct excise_store *st, const char *id, const char *who, int64_t now,
 					  struct excise_err *err);
 
+/* One exemption as stored (times unix seconds, 0 for never). */
+struct excise_exemption {
+	char *id, *host_id, *hostname, *directive, *reason, *approver;
+	int64_t created, expires, revoked;
+};
+/* Every exemption (of `directive_id`, or of all directives when NULL), revoked and expired
+ * ones too, by directive, creation time and id. */
+EXCISE_API int excise_store_exempt_list(struct excise_store *st, const char *directive_id,
+					struct excise_exemption **ret, size_t *n, struct excise_err *err);
+EXCISE_API void excise_exemption_free(struct excise_exemption *v, size_t n);
+
 /* Import an expected inventory: CSV (RFC 4180, UTF-8, fields optionally in double
  * quotes, rows ended by LF or CRLF) of two columns, org unit path and host name,
  * with an optional header row `org_unit,hostname`. At most EXCISE_MAX_INVENTORY_SIZE

@@ -410,6 +410,99 @@ static const struct doc_field milestone_fields[] = {
 };
 static const struct doc_table milestone_table = { milestone_fields, DOC_UNKNOWN_REFUSE, "id", milestone_check };
 
+/* ---- calendars: the holidays business days skip ---- */
+
+static const char *const weekdays[] = { "sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
+					"saturday", NULL };
+static const char *const nths[] = { "first", "second", "third", "fourth", "last", NULL };
+
+static int holiday_check(struct doc *d, json_t *obj, void *base)
+{
+	const struct excise_holiday *h = base;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool fixed = json_object_get(obj, "day") != NULL;
+	if (fixed == (json_object_get(obj, "weekday") != NULL) || fixed == (json_object_get(obj, "nth") != NULL))
+		return doc_fail(d, "give 'day' for a fixed date, else 'weekday' and 'nth'");
+	if (fixed && h->day > mdays[h->month - 1])
+		return doc_fail(d, "month %d has no day %d", h->month, h->day);
+	if (h->from && h->until && h->until < h->from)
+		return doc_fail(d, "'until' %d is before 'from' %d", h->until, h->from);
+	return 0;
+}
+
+static const struct doc_field holiday_fields[] = {
+	STR(struct excise_holiday, "name", name, REQ),
+	{ "month", DOC_INTEGER, doc_int, offsetof(struct excise_holiday, month), DOC_REQUIRED, .min = 1, .max = 12 },
+	{ "day", DOC_INTEGER, doc_int, offsetof(struct excise_holiday, day), 0, .min = 1, .max = 31 },
+	{ "weekday", DOC_STRING, doc_enum, offsetof(struct excise_holiday, weekday), 0, .values = weekdays },
+	{ "nth", DOC_STRING, doc_enum, offsetof(struct excise_holiday, nth), 0, .values = nths },
+	{ "from", DOC_INTEGER, doc_int, offsetof(struct excise_holiday, from), 0, .min = 1900, .max = 9999 },
+	{ "until", DOC_INTEGER, doc_int, offsetof(struct excise_holiday, until), 0, .min = 1900, .max = 9999 },
+	STR(struct excise_holiday, "source", source_url, DOC_NULLABLE),
+	{ 0 },
+};
+static const struct doc_table holiday_table = { holiday_fields, DOC_UNKNOWN_REFUSE, "name", holiday_check };
+
+static const struct doc_field closure_fields[] = {
+	{ "date", DOC_STRING, date_field, offsetof(struct excise_closure, date), DOC_REQUIRED },
+	STR(struct excise_closure, "name", name, REQ),
+	STR(struct excise_closure, "source", source_url, REQ),
+	{ 0 },
+};
+static const struct doc_table closure_table = { closure_fields, DOC_UNKNOWN_REFUSE, "date", NULL };
+
+static const char *const observances[] = { "as_listed", "in_lieu", NULL };
+
+static int calendar_check(struct doc *d, json_t *obj, void *base)
+{
+	struct excise_catalog *c = cat(d);
+	struct excise_calendar *cal = base;
+	json_t *o = json_object_get(obj, "observed");
+	cal->in_lieu = o && json_is_string(o) && !strcmp(json_string_value(o), "in_lieu");
+	for (struct excise_calendar *p = c->calendars; p < cal; p++)
+		if (p->id && !strcmp(p->id, cal->id))
+			return doc_fail(d, "duplicate id '%s'", cal->id);
+	return 0;
+}
+
+static const struct doc_field calendar_fields[] = {
+	ID_FIELD(struct excise_calendar),
+	STR(struct excise_calendar, "name", name, REQ),
+	/* as_listed: each day as it falls; in_lieu: Saturday's the Friday before, Sunday's the Monday after */
+	{ "observed", DOC_STRING, NULL, 0, DOC_REQUIRED, .values = observances },
+	{ "holidays", DOC_ARRAY, doc_objects, offsetof(struct excise_calendar, holidays), DOC_REQUIRED,
+	  .table = &holiday_table, .size = sizeof(struct excise_holiday),
+	  .count = offsetof(struct excise_calendar, n_holidays) },
+	{ "closures", DOC_ARRAY, doc_objects, offsetof(struct excise_calendar, closures), 0,
+	  .table = &closure_table, .size = sizeof(struct excise_closure),
+	  .count = offsetof(struct excise_calendar, n_closures) },
+	STR(struct excise_calendar, "source", source_url, REQ),
+	{ 0 },
+};
+static const struct doc_table calendar_table = { calendar_fields, DOC_UNKNOWN_REFUSE, "id", calendar_check };
+
+const struct excise_calendar *excise_catalog_find_calendar(const struct excise_catalog *c, const char *id)
+{
+	for (size_t i = 0; id && i < c->n_calendars; i++)
+		if (c->calendars[i].id && !strcmp(c->calendars[i].id, id)) /* lint reads on past a failed one */
+			return &c->calendars[i];
+	return NULL;
+}
+
+/* "calendar": the id of one of the catalog's calendars (read before the directives). */
+static int calendar_ref(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	const char *id = NULL;
+	int r = doc_string(d, f, v, &id);
+	if (r < 0)
+		return r;
+	const struct excise_calendar *cal = excise_catalog_find_calendar(cat(d), id);
+	if (!cal)
+		return doc_fail(d, "calendar '%s' is not in the catalog", id);
+	*(const struct excise_calendar **)ret = cal;
+	return 0;
+}
+
 static int directive_check(struct doc *d, json_t *obj, void *base)
 {
 	(void)obj;
@@ -447,6 +540,7 @@ static const struct doc_field directive_fields[] = {
 	  .table = &milestone_table, .size = sizeof(struct excise_milestone),
 	  .count = offsetof(struct excise_directive, n_milestones) },
 	STR(struct excise_directive, "source", source_url, REQ),
+	{ "calendar", DOC_STRING, calendar_ref, offsetof(struct excise_directive, calendar), 0 },
 	{ 0 },
 };
 static const struct doc_table directive_table = { directive_fields, DOC_UNKNOWN_REFUSE, "id", directive_check };
@@ -469,6 +563,10 @@ static const struct doc_field catalog_fields[] = {
 	{ "indicators", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, indicators), DOC_REQUIRED, .min = 1,
 	  .table = &indicator_table, .size = sizeof(struct excise_indicator),
 	  .count = offsetof(struct excise_catalog, n_indicators) },
+	/* before the directives, which name them */
+	{ "calendars", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, calendars), 0,
+	  .table = &calendar_table, .size = sizeof(struct excise_calendar),
+	  .count = offsetof(struct excise_catalog, n_calendars) },
 	{ "directives", DOC_ARRAY, doc_objects, offsetof(struct excise_catalog, directives), DOC_REQUIRED,
 	  .table = &directive_table, .size = sizeof(struct excise_directive),
 	  .count = offsetof(struct excise_catalog, n_directives) },
@@ -493,7 +591,7 @@ static int parse(const char *name, const void *data, size_t len, struct excise_c
 	hash_init(&c->directive_ids);
 	int r = doc_load(&d, data, len, EXCISE_MAX_CATALOG_SIZE, &c->json);
 	if (r >= 0) {
-		static const char *const arrays[] = { "vendors", "products", "indicators", "directives" };
+		static const char *const arrays[] = { "vendors", "products", "indicators", "directives", "calendars" };
 		size_t n = 0;
 		for (size_t i = 0; i < ARRAY_SIZE(arrays); i++)
 			n += json_array_size(json_object_get(c->json, arrays[i]));
@@ -639,6 +737,11 @@ struct excise_catalog *excise_catalog_free(struct excise_catalog *c)
 	free(c->products);
 	free(c->indicators);
 	free(c->directives);
+	for (size_t i = 0; c->calendars && i < c->n_calendars; i++) {
+		free((void *)c->calendars[i].holidays);
+		free((void *)c->calendars[i].closures);
+	}
+	free(c->calendars);
 	free(c->unidentified_names);
 	hash_done(&c->vendor_ids);
 	hash_done(&c->product_ids);
@@ -781,10 +884,32 @@ int excise_catalog_lint(const struct excise_catalog *c, char ***ret)
 		    val[0] != '/' && !is_glob_char(val[0]))
 			r = catalog_add_problem(&v, &n, "indicator '%s': path '%s' is not absolute", in->id, val);
 	}
-	for (size_t i = 0; i < c->n_directives && r >= 0; i++)
-		if (c->directives[i].n_milestones == 0 &&
-		    strcmp(c->directives[i].instrument, "statute") != 0)
-			r = catalog_add_problem(&v, &n, "directive '%s': no milestones", c->directives[i].id);
+	for (size_t i = 0; i < c->n_directives && r >= 0; i++) {
+		const struct excise_directive *di = &c->directives[i];
+		if (di->n_milestones == 0 && strcmp(di->instrument, "statute") != 0)
+			r = catalog_add_problem(&v, &n, "directive '%s': no milestones", di->id);
+		for (size_t k = 0; k < di->n_milestones && r >= 0 && !di->calendar; k++)
+			if (di->milestones[k].unit && !strcmp(di->milestones[k].unit, "business_days")) {
+				r = catalog_add_problem(&v, &n, "directive '%s': milestone '%s' counts business days "
+						"and the directive names no calendar (holidays would count as "
+						"business days)", di->id, di->milestones[k].id);
+				break;
+			}
+	}
+	for (size_t i = 0; i < c->n_calendars && r >= 0; i++) {
+		const struct excise_calendar *cal = &c->calendars[i];
+		if (!catalog_is_source(cal->source_url))
+			r = catalog_add_problem(&v, &n, "calendar '%s': source '%s' is not a URL", cal->id,
+					cal->source_url);
+		for (size_t k = 0; k < cal->n_holidays && r >= 0; k++)
+			if (cal->holidays[k].source_url && !catalog_is_source(cal->holidays[k].source_url))
+				r = catalog_add_problem(&v, &n, "calendar '%s': holiday '%s': source '%s' is not a URL",
+						cal->id, cal->holidays[k].name, cal->holidays[k].source_url);
+		for (size_t k = 0; k < cal->n_closures && r >= 0; k++)
+			if (!catalog_is_source(cal->closures[k].source_url))
+				r = catalog_add_problem(&v, &n, "calendar '%s': closure %s: source '%s' is not a URL",
+						cal->id, cal->closures[k].date, cal->closures[k].source_url);
+	}
 	for (size_t i = 0; i < c->n_products && r >= 0; i++) {
 		const struct excise_product *p = &c->products[i];
 		if (p->source_url && !catalog_is_source(p->source_url))

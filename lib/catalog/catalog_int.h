@@ -22,6 +22,8 @@ struct excise_catalog {
 	struct excise_product *products;    /* catalog products, then one "<vendor>:unidentified" each */
 	struct excise_indicator *indicators;
 	struct excise_directive *directives;
+	struct excise_calendar *calendars;
+	size_t n_calendars;
 	char **unidentified_names;          /* "<vendor>:unidentified\0<name>" per vendor */
 	size_t n_vendors, n_products, n_indicators, n_directives;
 	size_t n_own_products;              /* products from the document (own their platforms) */

@@ -160,6 +160,7 @@
 /* The fleet reports (lib/fleet/freport.c) */
 #define EXCISE_MAX_FREPORT_CONFIG_SIZE (1u << 20)  /* bytes of a report config file */
 #define EXCISE_MAX_FREPORT_CONFIG_TEXT (64u << 10) /* bytes of one text of it */
+#define EXCISE_MAX_FREPORT_CLOSED_DAYS 1000u      /* days of its closed_days (the organisation's closures) */
 #define EXCISE_MAX_FLEET_ORG_UNIT 1024u            /* bytes of an org unit path given to a report */
 
 #endif

@@ -36,7 +36,26 @@ struct excise_freport_config {
 	const char *contract_number, *supplier, *mitigation;
 	const char **order_numbers;
 	int64_t stale_days;
+	int64_t *closed;              /* closed_days, 00:00 UTC each */
+	size_t n_closed;
 };
+
+/* "closed_days": the days the organisation is closed besides the directive's calendar
+ * (Inauguration Day in the Washington, DC area, a site's own closures): business days skip them. */
+static int closed_days(struct doc *d, const struct doc_field *f, json_t *v, void *ret)
+{
+	struct excise_freport_config *c = (struct excise_freport_config *)((char *)ret - f->offset);
+	size_t n = json_array_size(v);
+	if (!(c->closed = calloc(n ? n : 1, sizeof(*c->closed))))
+		return doc_failc(d, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(v, i));
+		if (!s || track_date_parse(s, &c->closed[i]) < 0)
+			return doc_fail(d, "item %zu: expected a date YYYY-MM-DD", i);
+	}
+	c->n_closed = n;
+	return 0;
+}
 
 #define TXT(key, member)                                                                                  \
 	{ key, DOC_STRING, doc_string, offsetof(struct excise_freport_config, member), 0, 0,              \
@@ -74,6 +93,8 @@ static const struct doc_field config_fields[] = {
 	TXT("removal_timeline", removal_timeline),
 	{ "stale_days", DOC_INTEGER, doc_int64, offsetof(struct excise_freport_config, stale_days), 0, 1, 3650 },
 	{ "far", DOC_OBJECT, doc_object, 0, 0, .table = &far_table },
+	{ "closed_days", DOC_ARRAY, closed_days, offsetof(struct excise_freport_config, closed), 0, 0,
+	  EXCISE_MAX_FREPORT_CLOSED_DAYS },
 	{ 0 },
 };
 static const struct doc_table config_table = { config_fields, DOC_UNKNOWN_REFUSE, NULL, NULL };
@@ -83,6 +104,7 @@ void excise_freport_config_free(struct excise_freport_config *c)
 	if (!c)
 		return;
 	free(c->order_numbers);
+	free(c->closed);
 	json_decref(c->root);
 	free(c);
 }
@@ -119,6 +141,12 @@ int excise_freport_config_read(const char *path, struct excise_freport_config **
 int64_t excise_freport_config_stale(const struct excise_freport_config *c)
 {
 	return c && c->stale_days ? c->stale_days * 86400 : 0;
+}
+
+const int64_t *excise_freport_config_closed(const struct excise_freport_config *c, size_t *n)
+{
+	*n = c ? c->n_closed : 0;
+	return c ? c->closed : NULL;
 }
 
 /* ---- the report, as sections any format renders ---- */
@@ -461,7 +489,7 @@ static void head(struct rdoc *d, const char *what, const struct excise_fleet_lis
 	struct excise_fleet_milestone m[EXCISE_FLEET_MAX_MILESTONES];
 	size_t n = 0;
 	track_milestones(dir, l->start, &none, EXCISE_FLEET_NEVER_REPORTED, EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0,
-			 l->now, m, &n);
+			 l->now, NULL, m, &n);
 	for (size_t i = 0; i < n; i++) {
 		char due[16];
 		day_str(m[i].due, due);
@@ -749,7 +777,7 @@ static void day60(struct rdoc *d, const struct excise_fleet_list *l, const struc
 			struct excise_fleet_milestone m[EXCISE_FLEET_MAX_MILESTONES];
 			size_t k = 0;
 			track_milestones(l->directive, l->start, &nf, EXCISE_FLEET_NEVER_REPORTED,
-					 EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0, l->now, m, &k);
+					 EXCISE_FLEET_NEVER_REPORTED, NULL, NULL, 0, l->now, NULL, m, &k);
 			if (i < k)
 				day_str(m[i].due, due);
 		}

@@ -1411,6 +1411,73 @@ int excise_store_filing_revoke(struct excise_store *st, const char *id, const ch
 	return adm_end(st, r, err);
 }
 
+void excise_exemption_free(struct excise_exemption *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].id);
+		free(v[i].host_id);
+		free(v[i].hostname);
+		free(v[i].directive);
+		free(v[i].reason);
+		free(v[i].approver);
+	}
+	free(v);
+}
+
+int excise_store_exempt_list(struct excise_store *st, const char *directive_id, struct excise_exemption **ret,
+			     size_t *n, struct excise_err *err)
+{
+	*ret = NULL;
+	*n = 0;
+	pthread_mutex_lock(&st->adm_lock);
+	struct db_stmt *s = NULL;
+	int r = db_prepare(st->adm,
+			   directive_id ? "SELECT e.id, e.host_id, h.hostname, e.directive_id, e.reason, e.approver, e.created,"
+					  " e.expires, e.revoked FROM exemption e LEFT JOIN host h ON h.id = e.host_id"
+					  " WHERE e.directive_id = $1 ORDER BY e.directive_id, e.created, e.id"
+					: "SELECT e.id, e.host_id, h.hostname, e.directive_id, e.reason, e.approver, e.created,"
+					  " e.expires, e.revoked FROM exemption e LEFT JOIN host h ON h.id = e.host_id"
+					  " ORDER BY e.directive_id, e.created, e.id",
+			   &s, err);
+	if (r >= 0 && directive_id)
+		db_bind_text(s, 1, directive_id);
+	struct excise_exemption *v = NULL;
+	size_t k = 0;
+	while (r >= 0 && (r = db_step(s, err)) == 1) {
+		struct excise_exemption *nv = realloc(v, (k + 1) * sizeof(*v));
+		if (!nv) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
+			break;
+		}
+		v = nv;
+		struct excise_exemption *e = &v[k++];
+		int e2 = 0;
+		*e = (struct excise_exemption){ 0 };
+		e->id = strdup_or_null(db_column_text(s, 0), &e2);
+		e->host_id = strdup_or_null(db_column_text(s, 1), &e2);
+		e->hostname = strdup_or_null(db_column_text(s, 2), &e2);
+		e->directive = strdup_or_null(db_column_text(s, 3), &e2);
+		e->reason = strdup_or_null(db_column_text(s, 4), &e2);
+		e->approver = strdup_or_null(db_column_text(s, 5), &e2);
+		e->created = db_column_int64(s, 6);
+		e->expires = db_column_int64(s, 7);
+		e->revoked = db_column_int64(s, 8);
+		if (e2 < 0) {
+			r = err_set(err, -ENOMEM, "store: out of memory");
+			break;
+		}
+	}
+	db_finalize(s);
+	pthread_mutex_unlock(&st->adm_lock);
+	if (r < 0) {
+		excise_exemption_free(v, k);
+		return r;
+	}
+	*ret = v;
+	*n = k;
+	return 0;
+}
+
 void excise_filing_free(struct excise_filing *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {

@@ -44,6 +44,7 @@
 
 #include "core/err.h"
 #include "core/text.h"
+#include "fleet/calendar.h"
 #include "fleet/track.h"
 
 #define DAY 86400
@@ -152,17 +153,18 @@ int64_t track_day(int64_t t)
 	return d * DAY;
 }
 
-/* `n` weekdays after the day of `t` (Saturdays and Sundays skipped; holidays are not known). */
-int64_t track_add_business_days(int64_t t, int n)
+/* The `n`th business day after the day of `t`: Saturdays, Sundays, the holidays and closures
+ * of `cal` and the organisation's closed days (s->closed) skipped (calendar.c). */
+int64_t track_add_business_days(int64_t t, int n, const struct excise_calendar *cal,
+				const struct excise_fleet_settings *s)
 {
-	int64_t day = track_day(t) / DAY;
+	int64_t day = track_day(t);
 	while (n > 0) {
-		day++;
-		int64_t wd = ((day % 7) + 7 + 4) % 7; /* 0 Sunday; 1970-01-01 was a Thursday */
-		if (wd != 0 && wd != 6)
+		day += DAY;
+		if (!calendar_closed(cal, s ? s->closed : NULL, s ? s->n_closed : 0, day))
 			n--;
 	}
-	return day * DAY;
+	return day;
 }
 
 int excise_fleet_start(const struct excise_directive *d, int64_t org_start, int64_t *ret)
@@ -267,7 +269,7 @@ static enum excise_ms_status judge(int64_t due, int64_t met, int64_t now)
 
 /* The due day of `m`, given the previous milestone's; 0 when it has none for this host. */
 static int64_t due_of(const struct excise_directive *d, const struct excise_milestone *m, int64_t start,
-		      int64_t prev_due, const struct excise_fleet_facts *f)
+		      int64_t prev_due, const struct excise_fleet_facts *f, const struct excise_fleet_settings *s)
 {
 	int64_t base = 0;
 	if (!strcmp(m->anchor, "absolute")) {
@@ -289,7 +291,7 @@ static int64_t due_of(const struct excise_directive *d, const struct excise_mile
 	if (!base)
 		return 0;
 	if (m->unit && !strcmp(m->unit, "business_days"))
-		return track_add_business_days(base, m->offset);
+		return track_add_business_days(base, m->offset, d->calendar, s);
 	return track_day(base) + (int64_t)m->offset * DAY;
 }
 
@@ -342,8 +344,8 @@ static int64_t filed_at(const struct excise_directive *d, const struct excise_mi
 
 void track_milestones(const struct excise_directive *d, int64_t start, const struct excise_fleet_facts *f,
 		      enum excise_fleet_state state, enum excise_fleet_state progress, const char *org_unit,
-		      const struct excise_filing *fl, size_t n_fl, int64_t now, struct excise_fleet_milestone *out,
-		      size_t *n)
+		      const struct excise_filing *fl, size_t n_fl, int64_t now, const struct excise_fleet_settings *s,
+		      struct excise_fleet_milestone *out, size_t *n)
 {
 	size_t k = 0;
 	int64_t prev_due = 0;
@@ -360,7 +362,7 @@ void track_milestones(const struct excise_directive *d, int64_t start, const str
 		if (!strcmp(m->anchor, "previous_milestone") && excise_fleet_takes_filing(d, i) &&
 		    excise_fleet_takes_filing(d, i - 1) && out[i - 1].met_at)
 			prev_due = out[i - 1].met_at;
-		o->due = due_of(d, m, start, prev_due, f);
+		o->due = due_of(d, m, start, prev_due, f, s);
 		if (recurs(d, i) && o->due) {
 			/* the next status date on or after today, the first one at least */
 			int64_t step = (int64_t)m->offset * DAY;
@@ -439,6 +441,6 @@ int excise_fleet_track(const struct excise_directive *d, int64_t start, struct e
 		if (r < 0)
 			return r;
 	}
-	track_milestones(d, start, &h->facts, h->state, h->progress, h->org_unit, fl, n_fl, now, h->ms, &h->n_ms);
+	track_milestones(d, start, &h->facts, h->state, h->progress, h->org_unit, fl, n_fl, now, s, h->ms, &h->n_ms);
 	return 0;
 }

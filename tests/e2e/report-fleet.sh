@@ -187,6 +187,12 @@ EOF
 		'["GS-00F-0001X", ["47QTCA-1"], ["kesl", "klnagent"], "Reseller Inc.", true]'
 	check_eq "$b: far: the initial report is due 3 business days after the first finding" \
 		"$(jq_py "$o-far.json" 'all(a["initial_report_due"] is not None and a["initial_report_due"] >= a["first_found"][:10] for a in r["articles"])')" True
+	# the organisation closes each initial report's due day (closed_days): each moves to a later business day
+	py -c 'import json,sys; r=json.load(open(sys.argv[1])); json.dump({"closed_days": sorted({a["initial_report_due"][:10] for a in r["articles"]})}, open(sys.argv[2], "w"))' \
+		"$o-far.json" "$T/closed-$b.json"
+	expect "$b: far as JSON, the config closing the due days" 0 "" "$EXCISE" report --db "$db" --kind far --config "$T/closed-$b.json" --format json -o "$o-far2.json"
+	check_eq "$b: far: each initial report due later, on a day not closed" \
+		"$(py -c 'import json,sys; a=sorted(json.load(open(sys.argv[1]))["articles"], key=lambda x: x["product_id"]); b=sorted(json.load(open(sys.argv[2]))["articles"], key=lambda x: x["product_id"]); c=set(json.load(open(sys.argv[3]))["closed_days"]); print(len(a) == len(b) > 0 and all(y["initial_report_due"][:10] > x["initial_report_due"][:10] and y["initial_report_due"][:10] not in c for x, y in zip(a, b)))' "$o-far.json" "$o-far2.json" "$T/closed-$b.json")" True
 	expect "$b: far as text" 0 "contract number +GS-00F-0001X" "$EXCISE" report --db "$db" --kind far --config "$T/config.json"
 	expect "$b: findings as CSV" 0 "" "$EXCISE" report --db "$db" --kind findings --format csv -o "$o-f.csv"
 	check_eq "$b: findings: the covered findings of the latest reports (bravo's are gone)" \

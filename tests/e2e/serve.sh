@@ -205,6 +205,18 @@ expect "exempt add" 0 "^exemption [^ ]+: $HID from dhs-bod-17-01" "$EXCISE" serv
 	--reason 'vendor contract until June' --approver 'CISO' --expires 90d --by alice
 EID=$(sed -n 's/^exemption \([^ :]*\):.*/\1/p' "$T/.out")
 expect "exempt revoke" 0 "revoked" "$EXCISE" serve "${DBARGS[@]}" exempt revoke "$EID" --by alice
+expect "exempt list: the exemption, revoked, with its approver and reason" 0 \
+	"^$EID +$HID +[^ ]+ +dhs-bod-17-01 +[0-9-]{10} +[0-9-]{10} +CISO +revoked \(vendor contract until June\)" \
+	"$EXCISE" serve "${DBARGS[@]}" exempt list
+expect "exempt add: a second, never expiring" 0 "^exemption " "$EXCISE" serve "${DBARGS[@]}" \
+	exempt add "$HID" far-52.204-23 --reason 'lab machine <b>' --approver 'Deputy CIO'
+EID2=$(sed -n 's/^exemption \([^ :]*\):.*/\1/p' "$T/.out")
+expect "exempt list DIRECTIVE: only that directive's, in force, never expiring" 0 \
+	"^$EID2 +$HID +[^ ]+ +far-52.204-23 +[0-9-]{10} +never +Deputy CIO +in force \(lab machine <b>\)" \
+	"$EXCISE" serve "${DBARGS[@]}" exempt list far-52.204-23
+check "... and not the other directive's" bash -c "! grep -q dhs-bod-17-01 '$T/.out'"
+check_eq "exempt list of a directive with none: the header only" \
+	"$("$EXCISE" serve "${DBARGS[@]}" exempt list bis-icts-2021-002 | wc -l)" 1
 expect "exempt add: a directive the catalog lacks is refused" 2 "" "$EXCISE" serve "${DBARGS[@]}" exempt add "$HID" no-such-directive \
 	--reason r --approver a
 expect "exempt add without --approver: a usage error" 2 "approver" "$EXCISE" serve "${DBARGS[@]}" exempt add "$HID" dhs-bod-17-01 --reason r

@@ -205,6 +205,88 @@ static void test_lint(void **state)
 	excise_catalog_free(c);
 }
 
+/* Calendars: holiday rules checked on reading, a directive naming one that is not there
+ * refused, business days without a calendar and unsourced closures listed by lint. */
+#define CAL_DIRECTIVE(cal)                                                                                  \
+	"{\"id\":\"far\",\"short_name\":\"FAR\",\"title\":\"T\",\"instrument\":\"regulation_clause\",\"issuer\":\"X\"," \
+	"\"issued\":\"2018-06-15\",\"vendors\":[\"v\"],\"scope\":\"in_whole_or_in_part\",\"source\":\"https://e\","  \
+	"\"milestones\":[{\"id\":\"R1\",\"name\":\"r\",\"anchor\":\"discovery_event\",\"offset\":3,"             \
+	"\"unit\":\"business_days\",\"action\":\"notify\"}]" cal "}"
+#define CALENDAR(holiday, closures)                                                                         \
+	"\"calendars\":[{\"id\":\"us\",\"name\":\"US\",\"observed\":\"in_lieu\",\"source\":\"https://e/c\","      \
+	"\"holidays\":[{\"name\":\"New Year\",\"month\":1,\"day\":1}," holiday "]" closures "}],"
+
+static void test_calendars(void **state)
+{
+	(void)state;
+	const char *ok = HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		CALENDAR("{\"name\":\"Thanksgiving\",\"month\":11,\"weekday\":\"thursday\",\"nth\":\"fourth\",\"from\":1942}",
+			 ",\"closures\":[{\"date\":\"2025-12-26\",\"name\":\"EO\",\"source\":\"https://e/eo\"}]")
+		"\"directives\":[" CAL_DIRECTIVE(",\"calendar\":\"us\"") "]}";
+	struct excise_catalog *c;
+	struct excise_err err = { 0 };
+	assert_int_equal(parse(ok, &c, &err), 0);
+	const struct excise_calendar *cal = excise_catalog_find_calendar(c, "us");
+	assert_non_null(cal);
+	assert_ptr_equal(excise_catalog_directive(c, 0)->calendar, cal);
+	assert_true(cal->in_lieu);
+	assert_int_equal(cal->n_holidays, 2);
+	assert_int_equal(cal->holidays[1].weekday, 4);
+	assert_int_equal(cal->holidays[1].nth, 3);
+	assert_int_equal(cal->holidays[1].from, 1942);
+	assert_int_equal(cal->n_closures, 1);
+	assert_string_equal(cal->closures[0].date, "2025-12-26");
+	char **v = NULL;
+	assert_int_equal(excise_catalog_lint(c, &v), 0);
+	excise_strv_free(v);
+	excise_catalog_free(c);
+
+	/* reading refuses */
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR "," CALENDAR("{\"name\":\"Y\",\"month\":7,\"day\":4}", "")
+		     "\"directives\":[" CAL_DIRECTIVE(",\"calendar\":\"uk\"") "]}",
+		     "/directives/0/calendar (id 'far'): calendar 'uk' is not in the catalog");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":5,\"day\":1,\"weekday\":\"monday\",\"nth\":\"last\"}", "")
+		     "\"directives\":[]}", "give 'day' for a fixed date, else 'weekday' and 'nth'");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":5,\"weekday\":\"monday\"}", "") "\"directives\":[]}",
+		     "give 'day' for a fixed date, else 'weekday' and 'nth'");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":2,\"day\":30}", "") "\"directives\":[]}", "month 2 has no day 30");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":13,\"day\":1}", "") "\"directives\":[]}", "/calendars/0/holidays/1/month");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":6,\"weekday\":\"someday\",\"nth\":\"first\"}", "") "\"directives\":[]}",
+		     "/calendars/0/holidays/1/weekday");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":6,\"day\":19,\"from\":2021,\"until\":2020}", "") "\"directives\":[]}",
+		     "'until' 2020 is before 'from' 2021");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     CALENDAR("{\"name\":\"X\",\"month\":6,\"day\":19}", ",\"closures\":[{\"date\":\"2025-02-30x\",\"name\":\"n\",\"source\":\"https://e\"}]")
+		     "\"directives\":[]}", "/calendars/0/closures/0/date");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     "\"calendars\":[{\"id\":\"us\",\"name\":\"US\",\"observed\":\"whenever\",\"source\":\"s\",\"holidays\":[]}],"
+		     "\"directives\":[]}", "/calendars/0/observed");
+	expect_error(HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		     "\"calendars\":[{\"id\":\"us\",\"name\":\"US\",\"observed\":\"as_listed\",\"source\":\"s\",\"holidays\":[]},"
+		     "{\"id\":\"us\",\"name\":\"US\",\"observed\":\"as_listed\",\"source\":\"s\",\"holidays\":[]}],"
+		     "\"directives\":[]}", "duplicate id 'us'");
+
+	/* lint: business days counted without a calendar; a closure without a URL */
+	const char *weak = HEAD VENDOR PRODUCTS "\"indicators\":" ONE_INDICATOR ","
+		"\"calendars\":[{\"id\":\"us\",\"name\":\"US\",\"observed\":\"as_listed\",\"source\":\"https://e\",\"holidays\":[],"
+		"\"closures\":[{\"date\":\"2025-12-26\",\"name\":\"EO\",\"source\":\"an EO\"}]}],"
+		"\"directives\":[" CAL_DIRECTIVE("") "]}";
+	assert_int_equal(parse(weak, &c, &err), 0);
+	assert_false(excise_catalog_find_calendar(c, "us")->in_lieu);
+	assert_null(excise_catalog_directive(c, 0)->calendar);
+	assert_int_equal(excise_catalog_lint(c, &v), 2);
+	assert_non_null(strstr(v[0], "directive 'far': milestone 'R1' counts business days and the directive names no calendar"));
+	assert_non_null(strstr(v[1], "calendar 'us': closure 2025-12-26: source 'an EO' is not a URL"));
+	excise_strv_free(v);
+	excise_catalog_free(c);
+}
+
 /* A catalog with no products, or no indicators, is refused: it could find nothing. */
 static void test_empty_catalog(void **state)
 {
@@ -463,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_catalog_is_clean),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lint),
+		cmocka_unit_test(test_calendars),
 		cmocka_unit_test(test_empty_catalog),
 		cmocka_unit_test(test_lint_every_problem),
 		cmocka_unit_test(test_removal),

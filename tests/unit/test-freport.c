@@ -258,6 +258,9 @@ static void test_config(void **state)
 			    "\"contact\":{\"name\":\"Pat\"},\"far\":{\"contract_number\":\"=1+1\",\"order_numbers\":[\"A\",\"B\"]}}");
 	assert_int_equal(excise_freport_config_read(p, &c, &err), 0);
 	assert_int_equal(excise_freport_config_stale(c), 30 * DAY);
+	size_t n_closed = 1;
+	assert_null(excise_freport_config_closed(c, &n_closed)); /* none listed */
+	assert_int_equal(n_closed, 0);
 	/* the config's strings escaped in every format too */
 	struct excise_fleet_list *l = list_new(true);
 	struct excise_fleet_findings *f = findings_new(l);
@@ -276,9 +279,41 @@ static void test_config(void **state)
 	unlink(p);
 	free(p);
 
+	/* the organisation's closed days: the days business days skip besides the calendar's */
+	p = write_tmp("{\"closed_days\":[\"2025-01-20\",\"2026-12-24\"]}");
+	assert_int_equal(excise_freport_config_read(p, &c, &err), 0);
+	const int64_t *closed = excise_freport_config_closed(c, &n_closed);
+	assert_int_equal(n_closed, 2);
+	assert_int_equal(closed[0], 1737331200); /* 2025-01-20 00:00 UTC */
+	assert_int_equal(closed[1], 1798070400); /* 2026-12-24 */
+	excise_freport_config_free(c);
+	unlink(p);
+	free(p);
+	/* at most EXCISE_MAX_FREPORT_CLOSED_DAYS (1000) */
+	for (int k = 1000; k <= 1001; k++) {
+		char *txt = malloc(16 * 1001 + 32);
+		size_t o = (size_t)sprintf(txt, "{\"closed_days\":[");
+		for (int i = 0; i < k; i++)
+			o += (size_t)sprintf(txt + o, "%s\"2026-01-02\"", i ? "," : "");
+		strcpy(txt + o, "]}");
+		p = write_tmp(txt);
+		c = NULL;
+		err = (struct excise_err){ 0 };
+		assert_int_equal(excise_freport_config_read(p, &c, &err) < 0, k > 1000);
+		if (k > 1000)
+			assert_non_null(strstr(err.msg, "/closed_days"));
+		excise_freport_config_free(c);
+		unlink(p);
+		free(p);
+		free(txt);
+	}
+
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
+		{ "{\"closed_days\":[\"2026-12-24\",\"2026-13-01\"]}", "/closed_days: item 1: expected a date" },
+		{ "{\"closed_days\":[20261224]}", "/closed_days: item 0: expected a date" },
+		{ "{\"closed_days\":\"2026-12-24\"}", "/closed_days" },
 		{ "{\"agnecy\":\"x\"}", "unknown member 'agnecy'" },
 		{ "{\"far\":{\"contract_number\":1}}", "/far/contract_number: expected a string" },
 		{ "{\"contact\":{\"mail\":\"x\"}}", "/contact: unknown member 'mail'" },

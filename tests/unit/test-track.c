@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "excise/fleet.h"
+#include "excise/catalog.h"
+#include "fleet/calendar.h"
 #include "fleet/track.h"
 
 #define DAY 86400
@@ -67,7 +69,7 @@ static size_t ms_of(const struct excise_directive *d, const struct excise_fleet_
 	enum excise_fleet_state s = track_state(f, NULL, 0, now, &settings, &p, NULL);
 	int64_t start;
 	assert_int_equal(excise_fleet_start(d, 0, &start), 0);
-	track_milestones(d, start, f, s, p, NULL, NULL, 0, now, out, &n);
+	track_milestones(d, start, f, s, p, NULL, NULL, 0, now, &settings, out, &n);
 	assert_int_equal(n, d->n_milestones);
 	return n;
 }
@@ -123,12 +125,12 @@ static void test_dates(void **state)
 	assert_int_equal(track_day(START), START);
 	assert_int_equal(track_day(-1), -DAY);
 	/* 2017-10-13 is a Friday: one business day is Monday the 16th, three Wednesday the 18th */
-	assert_int_equal(track_add_business_days(M1 + 3600, 1), M1 + 3 * DAY);
-	assert_int_equal(track_add_business_days(M1, 3), M1 + 5 * DAY);
-	assert_int_equal(track_add_business_days(M1 + DAY, 1), M1 + 3 * DAY); /* from a Saturday */
-	assert_int_equal(track_add_business_days(M1, 0), M1);
+	assert_int_equal(track_add_business_days(M1 + 3600, 1, NULL, NULL), M1 + 3 * DAY);
+	assert_int_equal(track_add_business_days(M1, 3, NULL, NULL), M1 + 5 * DAY);
+	assert_int_equal(track_add_business_days(M1 + DAY, 1, NULL, NULL), M1 + 3 * DAY); /* from a Saturday */
+	assert_int_equal(track_add_business_days(M1, 0, NULL, NULL), M1);
 	/* 2017-09-13, a Wednesday, + 10 business days: Wednesday the 27th */
-	assert_int_equal(track_add_business_days(START, 10), START + 14 * DAY);
+	assert_int_equal(track_add_business_days(START, 10, NULL, NULL), START + 14 * DAY);
 	/* the start: the organisation's (its day), else issued; a bad catalog date is refused */
 	int64_t s;
 	assert_int_equal(excise_fleet_start(&bod, 0, &s), 0);
@@ -624,6 +626,189 @@ static void test_stock_catalog(void **state)
 	excise_catalog_free(cat);
 }
 
+/* ---- the holiday calendar (lib/fleet/calendar.c, the catalog's "us-federal") ---- */
+
+static int64_t date(const char *s)
+{
+	int64_t t;
+	assert_int_equal(track_date_parse(s, &t), 0);
+	return t;
+}
+
+static const struct excise_calendar *us_federal(struct excise_catalog **cat, const struct excise_directive **far_d)
+{
+	struct excise_err err = { 0 };
+	assert_int_equal(excise_catalog_load_embedded(cat, &err), 0);
+	const struct excise_calendar *cal = excise_catalog_find_calendar(*cat, "us-federal");
+	assert_non_null(cal);
+	assert_null(excise_catalog_find_calendar(*cat, "us-federa"));
+	*far_d = NULL;
+	for (size_t i = 0; i < excise_catalog_n_directives(*cat); i++)
+		if (!strcmp(excise_catalog_directive(*cat, i)->id, "far-52.204-23"))
+			*far_d = excise_catalog_directive(*cat, i);
+	assert_non_null(*far_d);
+	assert_ptr_equal((*far_d)->calendar, cal); /* the directive names it */
+	return cal;
+}
+
+/* The days OPM lists as observed for employees on a Monday-Friday schedule, 2017-2030: a
+ * Saturday's holiday the Friday before, a Sunday's the Monday after; New Year's Day 2022 and
+ * 2028 (Saturdays) on Friday December 31 of the year before; Juneteenth from 2021 only. */
+static const char *const holiday_names[11] = {
+	"New Year's Day", "Birthday of Martin Luther King, Jr.", "Washington's Birthday", "Memorial Day",
+	"Juneteenth National Independence Day", "Independence Day", "Labor Day", "Columbus Day", "Veterans Day",
+	"Thanksgiving Day", "Christmas Day",
+};
+static const struct {
+	int year;
+	const char *observed[11];
+} opm[] = {
+	{ 2017, { "2017-01-02", "2017-01-16", "2017-02-20", "2017-05-29", NULL, "2017-07-04", "2017-09-04", "2017-10-09", "2017-11-10", "2017-11-23", "2017-12-25" } },
+	{ 2018, { "2018-01-01", "2018-01-15", "2018-02-19", "2018-05-28", NULL, "2018-07-04", "2018-09-03", "2018-10-08", "2018-11-12", "2018-11-22", "2018-12-25" } },
+	{ 2019, { "2019-01-01", "2019-01-21", "2019-02-18", "2019-05-27", NULL, "2019-07-04", "2019-09-02", "2019-10-14", "2019-11-11", "2019-11-28", "2019-12-25" } },
+	{ 2020, { "2020-01-01", "2020-01-20", "2020-02-17", "2020-05-25", NULL, "2020-07-03", "2020-09-07", "2020-10-12", "2020-11-11", "2020-11-26", "2020-12-25" } },
+	{ 2021, { "2021-01-01", "2021-01-18", "2021-02-15", "2021-05-31", "2021-06-18", "2021-07-05", "2021-09-06", "2021-10-11", "2021-11-11", "2021-11-25", "2021-12-24" } },
+	{ 2022, { "2021-12-31", "2022-01-17", "2022-02-21", "2022-05-30", "2022-06-20", "2022-07-04", "2022-09-05", "2022-10-10", "2022-11-11", "2022-11-24", "2022-12-26" } },
+	{ 2023, { "2023-01-02", "2023-01-16", "2023-02-20", "2023-05-29", "2023-06-19", "2023-07-04", "2023-09-04", "2023-10-09", "2023-11-10", "2023-11-23", "2023-12-25" } },
+	{ 2024, { "2024-01-01", "2024-01-15", "2024-02-19", "2024-05-27", "2024-06-19", "2024-07-04", "2024-09-02", "2024-10-14", "2024-11-11", "2024-11-28", "2024-12-25" } },
+	{ 2025, { "2025-01-01", "2025-01-20", "2025-02-17", "2025-05-26", "2025-06-19", "2025-07-04", "2025-09-01", "2025-10-13", "2025-11-11", "2025-11-27", "2025-12-25" } },
+	{ 2026, { "2026-01-01", "2026-01-19", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03", "2026-09-07", "2026-10-12", "2026-11-11", "2026-11-26", "2026-12-25" } },
+	{ 2027, { "2027-01-01", "2027-01-18", "2027-02-15", "2027-05-31", "2027-06-18", "2027-07-05", "2027-09-06", "2027-10-11", "2027-11-11", "2027-11-25", "2027-12-24" } },
+	{ 2028, { "2027-12-31", "2028-01-17", "2028-02-21", "2028-05-29", "2028-06-19", "2028-07-04", "2028-09-04", "2028-10-09", "2028-11-10", "2028-11-23", "2028-12-25" } },
+	{ 2029, { "2029-01-01", "2029-01-15", "2029-02-19", "2029-05-28", "2029-06-19", "2029-07-04", "2029-09-03", "2029-10-08", "2029-11-12", "2029-11-22", "2029-12-25" } },
+	{ 2030, { "2030-01-01", "2030-01-21", "2030-02-18", "2030-05-27", "2030-06-19", "2030-07-04", "2030-09-02", "2030-10-14", "2030-11-11", "2030-11-28", "2030-12-25" } },
+};
+
+static bool listed(const char *const *v, size_t n, int64_t day)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] && date(v[i]) == day)
+			return true;
+	return false;
+}
+
+static void test_holidays(void **state)
+{
+	(void)state;
+	struct excise_catalog *cat;
+	const struct excise_directive *far_d;
+	const struct excise_calendar *cal = us_federal(&cat, &far_d);
+	assert_true(cal->in_lieu);
+	assert_int_equal(cal->n_holidays, 11);
+	for (size_t k = 0; k < 11; k++)
+		assert_string_equal(cal->holidays[k].name, holiday_names[k]);
+	for (size_t y = 0; y < sizeof(opm) / sizeof(opm[0]); y++) {
+		/* each rule, that year */
+		for (size_t k = 0; k < 11; k++) {
+			int64_t t = 0;
+			bool holds = calendar_observed(&cal->holidays[k], opm[y].year, true, &t);
+			if (!opm[y].observed[k]) {
+				assert_false(holds); /* Juneteenth before 2021 */
+				continue;
+			}
+			assert_true(holds);
+			if (t != date(opm[y].observed[k]))
+				fail_msg("%s %d: observed %lld, OPM %s", holiday_names[k], opm[y].year, (long long)t,
+					 opm[y].observed[k]);
+		}
+		/* every weekday of the year: closed exactly on the observed days and the closures */
+		char first[32];
+		snprintf(first, sizeof(first), "%d-01-01", opm[y].year);
+		int64_t from = date(first);
+		snprintf(first, sizeof(first), "%d-01-01", opm[y].year + 1);
+		int64_t to = date(first);
+		size_t closed = 0;
+		for (int64_t t = from; t < to; t += DAY) {
+			int wd = (int)(((t / DAY) % 7 + 7 + 4) % 7);
+			bool weekend = wd == 0 || wd == 6;
+			bool want = weekend;
+			for (size_t yy = 0; !want && yy < sizeof(opm) / sizeof(opm[0]); yy++)
+				want = listed(opm[yy].observed, 11, t);
+			for (size_t c = 0; !want && c < cal->n_closures; c++)
+				want = date(cal->closures[c].date) == t;
+			if (calendar_closed(cal, NULL, 0, t) != want)
+				fail_msg("day %lld of %d: closed %d, expected %d", (long long)t / DAY, opm[y].year, !want,
+					 want);
+			closed += want && !weekend;
+			/* without the calendar only weekends */
+			assert_int_equal(calendar_closed(NULL, NULL, 0, t), weekend);
+		}
+		/* 10 holidays before Juneteenth, 11 from 2021; 2021 holds 2022's New Year's Day, 2022 not */
+		size_t n_closures = 0;
+		for (size_t c = 0; c < cal->n_closures; c++)
+			n_closures += date(cal->closures[c].date) >= from && date(cal->closures[c].date) < to;
+		size_t want_n = (opm[y].year < 2021 ? 10 : 11) + (opm[y].year == 2021 || opm[y].year == 2027) -
+				(opm[y].year == 2022 || opm[y].year == 2028) + n_closures;
+		if (closed != want_n)
+			fail_msg("%d: %zu weekdays closed, expected %zu", opm[y].year, closed, want_n);
+	}
+	/* the Saturday and Sunday a holiday falls on stay closed (weekends); the rule's own year bounds */
+	assert_true(calendar_closed(cal, NULL, 0, date("2022-01-01")));
+	assert_false(calendar_closed(cal, NULL, 0, date("2020-06-19"))); /* a Friday, before Pub. L. 117-17 */
+	assert_true(calendar_closed(cal, NULL, 0, date("2021-06-18")));
+	/* executive orders: 24 and 26 December 2025, 9 January 2025 */
+	assert_true(calendar_closed(cal, NULL, 0, date("2025-12-24")));
+	assert_true(calendar_closed(cal, NULL, 0, date("2025-12-26")));
+	assert_true(calendar_closed(cal, NULL, 0, date("2025-01-09")));
+	assert_false(calendar_closed(cal, NULL, 0, date("2025-12-23")));
+	/* a day the organisation closes */
+	int64_t extra[] = { date("2026-12-24"), date("2026-12-31") };
+	assert_true(calendar_closed(cal, extra, 2, date("2026-12-31")));
+	assert_false(calendar_closed(cal, NULL, 0, date("2026-12-31")));
+	assert_true(calendar_closed(NULL, extra, 2, date("2026-12-24") + 3600));
+	excise_catalog_free(cat);
+}
+
+/* FAR 52.204-23 R1 (3 business days) and R2 (10 after R1) counted over the holidays. */
+static int64_t far_due(const struct excise_directive *d, int64_t found, const struct excise_fleet_settings *s,
+		       int64_t *r2)
+{
+	struct excise_fleet_host h = { 0 };
+	h.facts = (struct excise_fleet_facts){ .enrolled = true, .first_report = found, .last_report = found,
+					       .first_complete = found, .last_complete = found,
+					       .last_complete_covered = 1, .first_identified = found,
+					       .last_identified = found };
+	int64_t start;
+	assert_int_equal(excise_fleet_start(d, 0, &start), 0);
+	assert_int_equal(excise_fleet_track(d, start, &h, NULL, 0, NULL, 0, found + DAY, s), 0);
+	assert_int_equal(h.n_ms, 2);
+	*r2 = h.ms[1].due;
+	int64_t r1 = h.ms[0].due;
+	excise_fleet_host_done(&h);
+	return r1;
+}
+
+static void test_far_holidays(void **state)
+{
+	(void)state;
+	struct excise_catalog *cat;
+	const struct excise_directive *d;
+	const struct excise_calendar *cal = us_federal(&cat, &d);
+	int64_t r2;
+	/* found Wednesday 2026-11-25: Thanksgiving Thursday skipped: Friday, Monday, Tuesday 2026-12-01 */
+	assert_int_equal(far_due(d, date("2026-11-25") + 9 * 3600, &settings, &r2), date("2026-12-01"));
+	/* weekends only, it would be Monday the 30th */
+	assert_int_equal(track_add_business_days(date("2026-11-25"), 3, NULL, NULL), date("2026-11-30"));
+	/* found Tuesday 2026-12-22: Wednesday, Thursday, (Christmas), Monday the 28th; R2 ten business days
+	 * after that day, over New Year's Day (Friday 2027-01-01): Tuesday 2027-01-12 */
+	assert_int_equal(far_due(d, date("2026-12-22"), &settings, &r2), date("2026-12-28"));
+	assert_int_equal(r2, date("2027-01-12"));
+	/* 2025: the executive order closed the 24th and the 26th too: Tuesday 23, Monday 29, Tuesday 30 */
+	assert_int_equal(far_due(d, date("2025-12-22"), &settings, &r2), date("2025-12-30"));
+	/* the organisation's config closes 2026-12-24 as well: Wednesday 23, Monday 28, Tuesday 29 */
+	int64_t extra[] = { date("2026-12-24") };
+	struct excise_fleet_settings closed = { .closed = extra, .n_closed = 1 };
+	assert_int_equal(far_due(d, date("2026-12-22"), &closed, &r2), date("2026-12-29"));
+	assert_int_equal(r2, date("2027-01-13"));
+	/* the JUL 2018 clause's one business day, found the day before Thanksgiving 2018: Friday the 23rd;
+	 * on Christmas Eve 2018 (closed by Executive Order 13854): Wednesday the 26th */
+	assert_int_equal(track_add_business_days(date("2018-11-21"), 1, cal, NULL), date("2018-11-23"));
+	assert_int_equal(track_add_business_days(date("2018-12-21"), 1, cal, NULL), date("2018-12-26"));
+	/* over the in-lieu New Year's Day of 2022 (Friday 2021-12-31): Monday 2022-01-03 */
+	assert_int_equal(track_add_business_days(date("2021-12-30"), 1, cal, NULL), date("2022-01-03"));
+	excise_catalog_free(cat);
+}
+
 /* Totals are counts over the rows: each row once in its state, each milestone once. */
 static void test_count(void **state)
 {
@@ -689,6 +874,8 @@ int main(void)
 		cmocka_unit_test(test_other_anchors),
 		cmocka_unit_test(test_filings),
 		cmocka_unit_test(test_stock_catalog),
+		cmocka_unit_test(test_holidays),
+		cmocka_unit_test(test_far_holidays),
 		cmocka_unit_test(test_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

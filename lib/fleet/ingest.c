@@ -39,6 +39,9 @@
  *                                  (the earliest such status_change; schema v4)
  * A change of the facts' phase (never_reported, error, clean, identified,
  * plan_recorded, removal_started, removed, verified) is a row of status_change.
+ * The SQLite writer keeps what it read and wrote of each host (its facts, last_seen,
+ * not retired) in memory, forgotten when another connection commits (PRAGMA
+ * data_version) and at a rollback (struct hcache).
  */
 #include "fleet/ingest.h"
 
@@ -884,8 +887,8 @@ static int facts_get(struct ingest *in, const char *host, bool sent, struct fact
 	return r < 0 ? r : 0;
 }
 
-/* The facts in->nw[j] of each directive j of `dirs`, inserted or updated, PUT_ROWS a
- * statement. SQLite: a row the host has (in->old[j].exists) by an UPDATE of that one row,
+/* The facts in->nw[j] of each directive j of `dirs`, inserted or updated, in->put_rows
+ * a statement. SQLite: a row the host has (in->old[j].exists) by an UPDATE of that one row,
  * which SQLite runs without a statement journal (a multi-row INSERT that may abort on a
  * constraint copies each page it changes to one first) */
 static int facts_put(struct ingest *in, const char *host, const size_t *dirs, size_t n, struct excise_err *err)
@@ -1050,8 +1053,9 @@ static void first_determined(const struct facts *old, struct facts *f, int64_t t
 		set_min(f, F_FIRST_DET, t);
 }
 
-/* Apply `fn` to every directive of the catalog: the facts read, changed, and those that
- * changed written (in one statement for up to PUT_ROWS directives) with their phase changes. */
+/* Apply `fn` to every directive of the catalog: the facts read (SQLite: unless `e`, the
+ * host's cache entry, has them), changed, and those that changed written (facts_put) with
+ * their phase changes; `e` then has them. */
 static int update_all(struct ingest *in, struct hcache *e, const char *host, const struct ingest_doc *d, int64_t t,
 		      fact_fn fn, bool sent, struct excise_err *err)
 {

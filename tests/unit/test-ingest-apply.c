@@ -331,8 +331,9 @@ static char *dump(struct db *db)
 		"SELECT id, last_seen, retired FROM host ORDER BY id",
 		"SELECT at, action, subject, detail FROM audit ORDER BY 1, 3, 4",
 	};
-	size_t len = 0;
-	char *out = calloc(1, 1);
+	size_t len = 0, cap = 1u << 16; /* grown by doubling: a realloc a cell copied it all under ASan */
+	char *out = calloc(1, cap);
+	assert_non_null(out);
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		struct db_stmt *s;
 		struct excise_err err = { 0 };
@@ -344,8 +345,11 @@ static char *dump(struct db *db)
 				const char *t = db_column_text(s, c);
 				char cell[256];
 				int n = snprintf(cell, sizeof(cell), "%s%c", t ? t : "NULL", c == 15 ? '\n' : '|');
-				out = realloc(out, len + (size_t)n + 1);
-				assert_non_null(out);
+				if (len + (size_t)n + 1 > cap) {
+					cap = 2 * (len + (size_t)n + 1);
+					out = realloc(out, cap);
+					assert_non_null(out);
+				}
 				memcpy(out + len, cell, (size_t)n + 1);
 				len += (size_t)n;
 			}

@@ -162,5 +162,8 @@
 #define EXCISE_MAX_FREPORT_CONFIG_TEXT (64u << 10) /* bytes of one text of it */
 #define EXCISE_MAX_FREPORT_CLOSED_DAYS 1000u      /* days of its closed_days (the organisation's closures) */
 #define EXCISE_MAX_FLEET_ORG_UNIT 1024u            /* bytes of an org unit path given to a report */
+/* The collector's SQLite writer (lib/fleet/ingest.c): hosts whose facts, last_seen and
+ * retirement it keeps in memory between documents (slots of 4-way sets; a power of 2) */
+#define EXCISE_MAX_INGEST_CACHE 65536u
 
 #endif

@@ -39,6 +39,9 @@
  *                                  (the earliest such status_change; schema v4)
  * A change of the facts' phase (never_reported, error, clean, identified,
  * plan_recorded, removal_started, removed, verified) is a row of status_change.
+ * The SQLite writer keeps what it read and wrote of each host (its facts, last_seen,
+ * not retired) in memory, forgotten when another connection commits (PRAGMA
+ * data_version) and at a rollback (struct hcache).
  */
 #include "fleet/ingest.h"
 
@@ -598,8 +601,10 @@ struct facts {
 	char *products;
 };
 
-/* Rows a multi-row INSERT writes at once: 4 x 15 parameters stay within PostgreSQL's
- * PG_MAX_PARAMS (db-pg.c). */
+/* Rows a multi-row INSERT writes at once on PostgreSQL: 4 x 15 parameters stay within
+ * PG_MAX_PARAMS (db-pg.c). SQLite: one (in->put_rows), as SQLite runs a statement that
+ * writes several rows and may fail on a constraint with a statement journal, a copy of
+ * each page it changes first (measured: most of the findings' insert) */
 #define PUT_ROWS 4
 
 struct ingest {
@@ -608,8 +613,10 @@ struct ingest {
 	struct db_stmt *ins_doc, *seen, *back_audit, *back, *hd_get, *sc, *att_pending, *rep_body, *doc_verdict;
 	struct db_stmt *hd_put[PUT_ROWS];   /* hd_put[k - 1]: the facts of k directives, inserted or updated */
 	struct db_stmt *fin_put[PUT_ROWS];  /* fin_put[k - 1]: k findings */
+	size_t put_rows;                    /* rows of hd_put and fin_put used a statement */
 	struct facts *old, *nw;             /* update_all's, one per directive of the catalog */
-	size_t *changed;
+	size_t *changed, *rest;
+	struct db_stmt *hd_upd;             /* SQLite: the facts of one directive the host has, updated */
 	const char *sql_ins, *sql_hd, *sql_att;
 	struct db_stmt **copies;     /* PostgreSQL: ins_doc, hd_get, att_pending for each document of a run */
 	size_t n_copies;
@@ -619,6 +626,26 @@ struct ingest {
 	 * report's att_pending is not run. PostgreSQL: always -1 (writers share the database) */
 	struct db_stmt *att_count, *data_version;
 	int64_t n_unchecked, data_ver;
+	/* SQLite: what the writer knows of each host it stored a document of (struct hcache),
+	 * valid under the same two conditions: hc_gen moves on (every entry then stale) when
+	 * data_version says another connection committed, and at ingest_rolled_back. NULL on
+	 * PostgreSQL. host_get: a host's last_seen and retirement, read when not known */
+	struct hcache **hc;
+	uint64_t hc_gen;
+	unsigned hc_clock;
+	struct db_stmt *host_get;
+};
+
+/* One host in the SQLite writer's cache: its facts as the writer last read or wrote
+ * them (the rows of host_directive), and its last_seen once it is not retired. */
+struct hcache {
+	char host[80];        /* "": none */
+	uint64_t gen;         /* valid when in->hc_gen */
+	bool facts_ok;        /* f[] is the host's facts */
+	bool seen_ok;         /* last_seen is the host row's, and the host is not retired */
+	bool seen_set;        /* last_seen is not NULL */
+	int64_t last_seen;
+	struct facts f[];     /* one per directive of the catalog; products owned */
 };
 
 #define INS_DOC                                                                                   \
@@ -668,6 +695,54 @@ static const struct {
 	  "UPDATE document SET verdict = $3, complete = $4 WHERE host_id = $1 AND doc_id = $2" },
 };
 
+static void hcache_free(struct hcache *e, size_t n)
+{
+	if (!e)
+		return;
+	for (size_t j = 0; j < n; j++)
+		free(e->f[j].products);
+	free(e);
+}
+
+/* The SQLite writer's entry of `host`, nothing known in it unless it was valid (the
+ * same generation): its set of 4 slots (chosen by the FNV-1a hash of the id) holds it, or
+ * takes it in an empty or stale slot, or in place of one of the 4 in turn. NULL on
+ * PostgreSQL, or out of memory (the host is then read from the database as uncached). */
+static struct hcache *hcache_get(struct ingest *in, const char *host)
+{
+	if (!in->hc)
+		return NULL;
+	uint32_t h = 2166136261u;
+	const char *p = host;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	if ((size_t)(p - host) >= sizeof(in->hc[0]->host))
+		return NULL; /* (ids are 32 characters) */
+	struct hcache **set = &in->hc[h & (EXCISE_MAX_INGEST_CACHE - 1) & ~3u], *e;
+	int k, free_k = -1;
+	for (k = 0; k < 4; k++) {
+		e = set[k];
+		if (e && !strcmp(e->host, host))
+			break;
+		if (free_k < 0 && (!e || e->gen != in->hc_gen))
+			free_k = k;
+	}
+	if (k == 4) {
+		k = free_k >= 0 ? free_k : (int)(in->hc_clock++ & 3);
+		e = set[k];
+		if (!e && !(e = calloc(1, sizeof(*e) + excise_catalog_n_directives(in->cat) * sizeof(e->f[0]))))
+			return NULL;
+		memcpy(e->host, host, (size_t)(p - host) + 1);
+		e->gen = in->hc_gen + 1; /* not valid: reset below */
+		set[k] = e;
+	}
+	if (e->gen != in->hc_gen) {
+		e->gen = in->hc_gen;
+		e->facts_ok = e->seen_ok = false;
+	}
+	return e;
+}
+
 void ingest_free(struct ingest *in)
 {
 	if (!in)
@@ -681,11 +756,18 @@ void ingest_free(struct ingest *in)
 	free(in->old);
 	free(in->nw);
 	free(in->changed);
+	free(in->rest);
+	db_finalize(in->hd_upd);
 	for (size_t k = 0; k < 3 * in->n_copies; k++)
 		db_finalize(in->copies[k]);
 	free(in->copies);
 	db_finalize(in->att_count);
 	db_finalize(in->data_version);
+	db_finalize(in->host_get);
+	size_t n = excise_catalog_n_directives(in->cat);
+	for (size_t k = 0; in->hc && k < EXCISE_MAX_INGEST_CACHE; k++)
+		hcache_free(in->hc[k], n);
+	free(in->hc);
 	free(in);
 }
 
@@ -696,7 +778,8 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 		return err_set(err, -ENOMEM, "store: out of memory");
 	in->db = db;
 	in->cat = cat;
-	in->n_unchecked = -1;
+	in->n_unchecked = in->data_ver = -1;
+	in->put_rows = db_is_pg(db) ? PUT_ROWS : 1;
 	size_t n = excise_catalog_n_directives(cat);
 	int r = 0;
 	if (!db_is_pg(db))
@@ -704,8 +787,21 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 			       &in->att_count, err);
 	if (r >= 0 && !db_is_pg(db))
 		r = db_prepare(db, "PRAGMA data_version", &in->data_version, err);
+	if (r >= 0 && !db_is_pg(db))
+		r = db_prepare(db, "SELECT retired, last_seen FROM host WHERE id = $1", &in->host_get, err);
+	if (r >= 0 && !db_is_pg(db))
+		r = db_prepare(db,
+			       "UPDATE host_directive SET first_report = $3, last_report = $4, last_complete = $5,"
+			       " last_complete_covered = $6, first_identified = $7, last_identified = $8, plan_recorded = $9,"
+			       " removal_started = $10, removed = $11, verified = $12, last_error = $13,"
+			       " first_determined = $14, products = $15 WHERE host_id = $1 AND directive_id = $2",
+			       &in->hd_upd, err);
+	_Static_assert((EXCISE_MAX_INGEST_CACHE & (EXCISE_MAX_INGEST_CACHE - 1)) == 0 && EXCISE_MAX_INGEST_CACHE >= 4,
+		       "EXCISE_MAX_INGEST_CACHE is a power of 2");
+	if (r >= 0 && !db_is_pg(db) && !(in->hc = calloc(EXCISE_MAX_INGEST_CACHE, sizeof(*in->hc))))
+		r = err_set(err, -ENOMEM, "store: out of memory");
 	if (r >= 0 && (!(in->old = calloc(n + 1, sizeof(*in->old))) || !(in->nw = calloc(n + 1, sizeof(*in->nw))) ||
-		       !(in->changed = calloc(n + 1, sizeof(*in->changed)))))
+		       !(in->changed = calloc(n + 1, sizeof(*in->changed))) || !(in->rest = calloc(n + 1, sizeof(*in->rest)))))
 		r = err_set(err, -ENOMEM, "store: out of memory");
 	for (size_t k = 1; r >= 0 && k <= PUT_ROWS; k++) {
 		r = prepare_rows(db, &in->hd_put[k - 1], k, err,
@@ -732,9 +828,7 @@ int ingest_new(struct db *db, const struct excise_catalog *cat, struct ingest **
 		if (!sql && stmts[i].off == offsetof(struct ingest, ins_doc))
 			sql = db_is_pg(db) ? INS_DOC " RETURNING 1" : INS_DOC;
 		else if (!sql && stmts[i].off == offsetof(struct ingest, seen))
-			sql = db_is_pg(db) ? "UPDATE host SET last_seen = $2 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)" :
-					     "UPDATE host SET last_seen = CASE WHEN last_seen IS NULL OR last_seen < $2 THEN $2"
-					     " ELSE last_seen END WHERE id = $1 RETURNING retired";
+			sql = "UPDATE host SET last_seen = $2 WHERE id = $1 AND (last_seen IS NULL OR last_seen < $2)";
 		else if (!sql)
 			sql = db_is_pg(db) ? "SELECT " FACT_COLS ", directive_id FROM host_directive WHERE host_id = $1"
 					     " FOR UPDATE" :
@@ -797,12 +891,36 @@ static int facts_get(struct ingest *in, const char *host, bool sent, struct fact
 	return r < 0 ? r : 0;
 }
 
-/* The facts in->nw[j] of each directive j of `dirs`, inserted or updated, PUT_ROWS a statement. */
+/* The facts in->nw[j] of each directive j of `dirs`, inserted or updated, in->put_rows
+ * a statement. SQLite: a row the host has (in->old[j].exists) by an UPDATE of that one row,
+ * which SQLite runs without a statement journal (a multi-row INSERT that may abort on a
+ * constraint copies each page it changes to one first) */
 static int facts_put(struct ingest *in, const char *host, const size_t *dirs, size_t n, struct excise_err *err)
 {
 	int r = 0;
-	for (size_t i = 0; r >= 0 && i < n; i += PUT_ROWS) {
-		size_t k = n - i < PUT_ROWS ? n - i : PUT_ROWS;
+	if (in->hd_upd) {
+		size_t nr = 0;
+		for (size_t i = 0; r >= 0 && i < n; i++) {
+			const struct facts *f = &in->nw[dirs[i]];
+			if (!in->old[dirs[i]].exists) {
+				in->rest[nr++] = dirs[i];
+				continue;
+			}
+			struct db_stmt *s = in->hd_upd;
+			db_bind_text_static(s, 1, host);
+			db_bind_text_static(s, 2, excise_catalog_directive(in->cat, dirs[i])->id);
+			for (int c = 0; c < F_N; c++)
+				bind_opt(s, 3 + c, f->set[c], f->v[c]);
+			db_bind_text_static(s, 3 + F_N, f->products);
+			r = step_done(s, err);
+			if (r >= 0 && db_changes(in->db) == 0) /* gone meanwhile: inserted below */
+				in->rest[nr++] = dirs[i];
+		}
+		dirs = in->rest;
+		n = r >= 0 ? nr : 0;
+	}
+	for (size_t i = 0; r >= 0 && i < n; i += in->put_rows) {
+		size_t k = n - i < in->put_rows ? n - i : in->put_rows;
 		struct db_stmt *s = in->hd_put[k - 1];
 		for (size_t m = 0; m < k; m++) {
 			const struct facts *f = &in->nw[dirs[i + m]];
@@ -939,14 +1057,24 @@ static void first_determined(const struct facts *old, struct facts *f, int64_t t
 		set_min(f, F_FIRST_DET, t);
 }
 
-/* Apply `fn` to every directive of the catalog: the facts read, changed, and those that
- * changed written (in one statement for up to PUT_ROWS directives) with their phase changes. */
-static int update_all(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t t, fact_fn fn,
-		      bool sent, struct excise_err *err)
+/* Apply `fn` to every directive of the catalog: the facts read (SQLite: unless `e`, the
+ * host's cache entry, has them), changed, and those that changed written (facts_put) with
+ * their phase changes; `e` then has them. */
+static int update_all(struct ingest *in, struct hcache *e, const char *host, const struct ingest_doc *d, int64_t t,
+		      fact_fn fn, bool sent, struct excise_err *err)
 {
 	size_t n = excise_catalog_n_directives(in->cat), nc = 0;
 	memset(in->nw, 0, n * sizeof(*in->nw));
-	int r = facts_get(in, host, sent, in->old, n, err);
+	/* SQLite: the facts the writer last read or wrote for the host, when still valid
+	 * (its products borrowed from the cache); else read */
+	bool hit = e && e->facts_ok;
+	int r = 0;
+	if (hit) {
+		memcpy(in->old, e->f, n * sizeof(*in->old));
+		if (sent)
+			db_reset(in->hd_get);
+	} else
+		r = facts_get(in, host, sent, in->old, n, err);
 	for (size_t j = 0; r >= 0 && j < n; j++) {
 		in->nw[j] = in->old[j];
 		in->nw[j].products = NULL;
@@ -965,8 +1093,19 @@ static int update_all(struct ingest *in, const char *host, const struct ingest_d
 		r = facts_put(in, host, in->changed, nc, err);
 	for (size_t i = 0; r >= 0 && i < nc; i++)
 		r = status_change(in, host, d, in->changed[i], t, err);
+	/* the cache takes the facts as written (a row written now exists) */
+	for (size_t i = 0; r >= 0 && e && i < nc; i++)
+		in->nw[in->changed[i]].exists = true;
+	for (size_t j = 0; r >= 0 && e && j < n; j++) {
+		free(e->f[j].products);
+		e->f[j] = in->nw[j];
+		in->nw[j].products = NULL;
+	}
+	if (e)
+		e->facts_ok = r >= 0;
 	for (size_t j = 0; j < n; j++) {
-		free(in->old[j].products);
+		if (!hit)
+			free(in->old[j].products);
 		free(in->nw[j].products);
 	}
 	return r < 0 ? r : 0;
@@ -1043,7 +1182,7 @@ static int attest(struct ingest *in, const char *host, const char *att_id, const
 	struct ingest_doc fake = { .doc_id = { 0 } };
 	snprintf(fake.doc_id, sizeof(fake.doc_id), "%s", att_id);
 	if (r >= 0 && clean)
-		r = update_all(in, host, &fake, t, fn_verified, false, err);
+		r = update_all(in, hcache_get(in, host), host, &fake, t, fn_verified, false, err);
 	return r;
 }
 
@@ -1242,9 +1381,9 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 		      struct excise_err *err)
 {
 	int r = 0;
-	/* the findings, PUT_ROWS a statement */
-	for (size_t i = 0; r >= 0 && i < d->n_findings; i += PUT_ROWS) {
-		size_t k = d->n_findings - i < PUT_ROWS ? d->n_findings - i : PUT_ROWS;
+	/* the findings, in->put_rows a statement */
+	for (size_t i = 0; r >= 0 && i < d->n_findings; i += in->put_rows) {
+		size_t k = d->n_findings - i < in->put_rows ? d->n_findings - i : in->put_rows;
 		struct db_stmt *s = in->fin_put[k - 1];
 		for (size_t m = 0; m < k; m++) {
 			const struct ingest_finding *f = &d->findings[i + m];
@@ -1265,18 +1404,35 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 		}
 		r = step_done(s, err);
 	}
-	/* the host's last_seen and whether it is retired, in one statement. PostgreSQL: the
-	 * three statements are sent without waiting (each does nothing when the host is
-	 * not retired), a round trip dearer than two statements */
-	bool pg = db_is_pg(in->db), retired = pg;
-	if (r >= 0) {
+	/* the host's last_seen and whether it is retired. PostgreSQL: the three statements
+	 * are sent without waiting (each does nothing when the host is not retired), a round
+	 * trip dearer than two statements. SQLite: both read once (host_get) and then known
+	 * (the cache), so that a document whose last_seen is not newer writes no host row */
+	struct hcache *e = hcache_get(in, host);
+	bool retired = !in->host_get, seen_set = false;
+	int64_t seen = 0;
+	if (r >= 0 && e && e->seen_ok) {
+		retired = false;
+		seen_set = e->seen_set;
+		seen = e->last_seen;
+	} else if (r >= 0 && in->host_get) {
+		db_bind_text_static(in->host_get, 1, host);
+		if ((r = db_step(in->host_get, err)) == 1) {
+			retired = !db_column_null(in->host_get, 0);
+			seen_set = !db_column_null(in->host_get, 1);
+			seen = db_column_int64(in->host_get, 1);
+		}
+		db_reset(in->host_get);
+	}
+	if (r >= 0 && (!seen_set || seen < now)) {
 		db_bind_text_static(in->seen, 1, host);
 		db_bind_int64(in->seen, 2, now);
-		r = pg ? step_done(in->seen, err) : db_step(in->seen, err);
-		if (!pg) {
-			retired = r == 1 && !db_column_null(in->seen, 0);
-			db_reset(in->seen);
-		}
+		r = step_done(in->seen, err);
+	}
+	if (r >= 0 && e) {
+		e->seen_ok = true; /* (and not retired: below) */
+		e->seen_set = true;
+		e->last_seen = seen_set && seen > now ? seen : now;
 	}
 	/* a retired host that submits comes back, audited */
 	if (r >= 0 && retired) {
@@ -1298,7 +1454,7 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 		return r;
 	}
 	if (fns[d->kind])
-		r = update_all(in, host, d, d->created, fns[d->kind], true, err);
+		r = update_all(in, e, host, d, d->created, fns[d->kind], true, err);
 	if (d->kind == INGEST_REPORT && in->n_unchecked != 0) { /* (as send_doc saw it) */
 		if (r >= 0)
 			r = attest_pending(in, host, d->doc_id, err);
@@ -1312,17 +1468,22 @@ static int apply_rest(struct ingest *in, const char *host, const struct ingest_d
 	return r;
 }
 
-/* SQLite, at a transaction's start: in->n_unchecked read again when another connection
- * committed since the last transaction's start, or it is not known. */
-static int att_sync(struct ingest *in, struct excise_err *err)
+/* SQLite, at a transaction's start: what the writer knows of the database forgotten
+ * when another connection committed since the last transaction's start (the host cache
+ * then stale) or a transaction rolled back; in->n_unchecked read again then. */
+static int writer_sync(struct ingest *in, struct excise_err *err)
 {
 	if (!in->data_version)
 		return 0;
 	int r = db_step(in->data_version, err);
 	int64_t v = r == 1 ? db_column_int64(in->data_version, 0) : -1;
 	db_reset(in->data_version);
-	if (r >= 0 && (in->n_unchecked < 0 || v != in->data_ver)) {
+	if (r >= 0 && v != in->data_ver) {
+		in->hc_gen++;
 		in->n_unchecked = -1;
+	}
+	if (r >= 0 && in->n_unchecked < 0) {
+		in->data_ver = -1;
 		if ((r = db_step(in->att_count, err)) == 1) {
 			in->n_unchecked = db_column_int64(in->att_count, 0);
 			in->data_ver = v;
@@ -1335,6 +1496,7 @@ static int att_sync(struct ingest *in, struct excise_err *err)
 void ingest_rolled_back(struct ingest *in)
 {
 	in->n_unchecked = -1;
+	in->hc_gen++;
 }
 
 static int apply_one(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
@@ -1358,7 +1520,7 @@ static int apply_one(struct ingest *in, const char *host, const struct ingest_do
 int ingest_apply(struct ingest *in, const char *host, const struct ingest_doc *d, int64_t now,
 		 enum excise_submit_status *ret, struct excise_err *err)
 {
-	int r = att_sync(in, err);
+	int r = writer_sync(in, err);
 	return r < 0 ? r : apply_one(in, host, d, now, ret, err);
 }
 
@@ -1392,7 +1554,7 @@ int ingest_apply_many(struct ingest *in, struct ingest_item *items, size_t n, st
 {
 	int r = 0;
 	if (!db_is_pg(in->db)) {
-		r = att_sync(in, err);
+		r = writer_sync(in, err);
 		for (size_t i = 0; r >= 0 && i < n; i++)
 			r = apply_one(in, items[i].host, items[i].doc, items[i].now, &items[i].status, err);
 		return r;

@@ -13,7 +13,9 @@
  *
  * Statements run for their effect (db_step_defer) are sent in pipeline mode without
  * waiting, and travel with the next statement that waits: a group of documents costs
- * a few round trips, not one per row. At most PG_MAX_PENDING wait unanswered.
+ * a few round trips, not one per row. At most PG_MAX_PENDING wait unanswered. A
+ * "BEGIN" is sent so too (with the transaction's first statement). db_session's
+ * settings are run again on a new connection, as the session's own are.
  *
  * A lost connection (the server restarted, the backend was terminated) fails what was
  * under way; the next call connects again and prepares its statements again.
@@ -41,6 +43,7 @@ struct pdb {
 	int pending;        /* statements sent in pipeline mode, their results unread */
 	unsigned epoch;     /* connections made: statements are prepared again on a new one */
 	const char *session; /* the SET statements of every new connection */
+	char *more;          /* and those db_session added (NULL: none) */
 	bool read_only;
 	struct pstmt *kept[PG_MAX_PENDING + 1]; /* whose result each of them goes to (NULL: none) */
 };
@@ -120,6 +123,11 @@ static int revive(struct pdb *d, struct excise_err *err)
 	PGresult *res = PQexec(d->c, d->session);
 	int r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail(d, res, err, "the session settings");
 	PQclear(res);
+	if (r >= 0 && d->more) {
+		res = PQexec(d->c, d->more);
+		r = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : fail(d, res, err, "the session settings");
+		PQclear(res);
+	}
 	if (r >= 0)
 		prefer_lz4(d, d->read_only);
 	return r;
@@ -131,6 +139,17 @@ static int p_exec(struct db *db, const char *sql, struct excise_err *err)
 	int rv = revive(d, err);
 	if (rv < 0)
 		return rv;
+	if (!strcmp(sql, "BEGIN") && PQpipelineStatus(d->c) == PQ_PIPELINE_OFF &&
+	    PQtransactionStatus(d->c) == PQTRANS_IDLE) {
+		/* a transaction's start waits for nothing: it travels with what follows (its
+		 * error, a lost connection, is that call's), one round trip less a transaction */
+		if (!PQenterPipelineMode(d->c))
+			return fail(d, NULL, err, "entering pipeline mode");
+		if (!PQsendQueryParams(d->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+			return fail(d, NULL, err, sql);
+		d->kept[d->pending++] = NULL;
+		return 0;
+	}
 	if (PQpipelineStatus(d->c) != PQ_PIPELINE_OFF) {
 		/* one statement: it travels with what is pending */
 		if (!PQsendQueryParams(d->c, sql, 0, NULL, NULL, NULL, NULL, 0))
@@ -149,7 +168,23 @@ static void p_close(struct db *db)
 {
 	struct pdb *d = (struct pdb *)db;
 	PQfinish(d->c);
+	free(d->more);
 	free(d);
+}
+
+static int p_session(struct db *db, const char *sql, struct excise_err *err)
+{
+	struct pdb *d = (struct pdb *)db;
+	int r = p_exec(db, sql, err);
+	if (r < 0)
+		return r;
+	size_t n = d->more ? strlen(d->more) : 0, m = strlen(sql);
+	char *more = realloc(d->more, n + m + 3);
+	if (!more)
+		return err_set(err, -ENOMEM, "database (postgresql): out of memory");
+	snprintf(more + n, m + 3, "%s%s", n ? "; " : "", sql);
+	d->more = more;
+	return 0;
 }
 
 static int p_open(const char *url, const struct db_opts *o, struct db **ret, struct excise_err *err)
@@ -627,4 +662,5 @@ const struct db_ops db_pg_ops = {
 	.column_int64 = p_column_int64,
 	.column_null = p_column_null,
 	.finalize = p_finalize,
+	.session = p_session,
 };

@@ -45,6 +45,11 @@ int db_exec(struct db *db, const char *sql, struct excise_err *err)
 	return db->ops->exec(db, sql, err);
 }
 
+int db_session(struct db *db, const char *sql, struct excise_err *err)
+{
+	return db->ops->session ? db->ops->session(db, sql, err) : db->ops->exec(db, sql, err);
+}
+
 int db_begin(struct db *db, struct excise_err *err)
 {
 	return db->ops->exec(db, "BEGIN", err);

@@ -48,6 +48,10 @@ int db_sync_main(struct db *db, struct excise_err *err);
 /* Run SQL without parameters or results (one or several statements). */
 int db_exec(struct db *db, const char *sql, struct excise_err *err);
 
+/* Run `sql` (SET statements, no results) now and, on PostgreSQL, again on each connection
+ * made after a lost one, as the connection's own settings are; SQLite: db_exec. */
+int db_session(struct db *db, const char *sql, struct excise_err *err);
+
 int db_begin(struct db *db, struct excise_err *err);
 int db_commit(struct db *db, struct excise_err *err);
 /* Never fails from the caller's view: a rollback that cannot run leaves the
@@ -135,6 +139,7 @@ struct db_ops {
 	int (*column_blob)(struct db_stmt *s, int col, const void **ret, size_t *len);
 	int (*sync_main)(struct db *db, struct excise_err *err);      /* NULL: nothing to do */
 	void (*finalize)(struct db_stmt *s);
+	int (*session)(struct db *db, const char *sql, struct excise_err *err); /* NULL: exec */
 };
 
 /* Every backend's struct db and struct db_stmt start with these. */

@@ -29,9 +29,9 @@
 #include "core/err.h"
 #include "fleet/docbody.h"
 
-/* The columns of a document row, each with where its value comes from: adding a column
- * is one line here (a bytea one: COL_BLOB with a `blob` getter). */
-enum col_type { COL_TEXT, COL_INT, COL_BLOB };
+/* The columns of a document row (ingest.h's INGEST_DOC_COLS, the list ingest.c's insert is
+ * made from too), each with where its value comes from: c_<column>, a getter of its type. */
+enum col_type { COL_TEXT, COL_INT, COL_BLOB, COL_INTNULL = COL_INT };
 struct col {
 	const char *name;
 	enum col_type type;
@@ -41,7 +41,7 @@ struct col {
 	bool (*set)(const struct ingest_item *it);  /* a COL_INT that may be NULL: whether it is not */
 };
 
-static const char *c_host(const struct ingest_item *it) { return it->host; }
+static const char *c_host_id(const struct ingest_item *it) { return it->host; }
 static const char *c_doc_id(const struct ingest_item *it) { return it->doc->doc_id; }
 static const char *c_kind(const struct ingest_item *it) { return it->doc->kind_name; }
 static int64_t c_received(const struct ingest_item *it) { return it->now; }
@@ -57,23 +57,16 @@ static const void *c_body_z(const struct ingest_item *it, size_t *len)
 }
 static const char *c_body_codec(const struct ingest_item *it) { return it->doc->body_z ? DOCBODY_CODEC : NULL; }
 static int64_t c_body_len(const struct ingest_item *it) { return (int64_t)it->doc->len; }
-static bool c_packed(const struct ingest_item *it) { return it->doc->body_z != NULL; }
+static bool c_body_len_set(const struct ingest_item *it) { return it->doc->body_z != NULL; }
 static const char *c_ref(const struct ingest_item *it) { return it->doc->ref; }
 
-static const struct col doc_cols[] = {
-	{ "host_id", COL_TEXT, .text = c_host },  /* first two: the key RETURNING gives back */
-	{ "doc_id", COL_TEXT, .text = c_doc_id },
-	{ "kind", COL_TEXT, .text = c_kind },
-	{ "received", COL_INT, .num = c_received },
-	{ "created", COL_INT, .num = c_created },
-	{ "complete", COL_INT, .num = c_complete },
-	{ "verdict", COL_TEXT, .text = c_verdict },
-	{ "body", COL_TEXT, .text = c_body },
-	{ "ref", COL_TEXT, .text = c_ref },
-	{ "body_z", COL_BLOB, .blob = c_body_z },
-	{ "body_codec", COL_TEXT, .text = c_body_codec },
-	{ "body_len", COL_INT, .num = c_body_len, .set = c_packed },
-};
+#define GET_TEXT(col) .text = c_##col
+#define GET_INT(col) .num = c_##col
+#define GET_INTNULL(col) .num = c_##col, .set = c_##col##_set
+#define GET_BLOB(col) .blob = c_##col
+#define DOC_COL(col, sep, param, how) { #col, COL_##how, GET_##how(col) },
+/* the first two: the key RETURNING gives back */
+static const struct col doc_cols[] = { INGEST_DOC_COLS(DOC_COL) };
 #define N_DOC_COLS (sizeof(doc_cols) / sizeof(doc_cols[0]))
 
 /* The documents' insert goes in pieces of DOC_CHUNK documents (more when a group holds
@@ -152,7 +145,11 @@ int ingest_pg_new(struct db *db, const struct excise_catalog *cat, struct ingest
 	n = unnest_of(sql, cap, n, t, N_DOC_COLS);
 	n += (size_t)snprintf(sql + n, n < cap ? cap - n : 0,
 			      " ON CONFLICT (host_id, doc_id) DO NOTHING RETURNING host_id, doc_id");
-	int r = 0;
+	/* every statement here (and ingest.c's, on the same connection) is planned once: its
+	 * generic plan looks each row up by its key whatever the group's size, and a custom
+	 * plan (chosen for small groups, whose estimate is a little lower) was planned again
+	 * at each run */
+	int r = db_session(db, "SET plan_cache_mode = force_generic_plan", err);
 	for (size_t k = 0; r >= 0 && k < DOC_COPIES; k++)
 		r = prepare(db, sql, n, cap, &g->ins_doc[k], err);
 

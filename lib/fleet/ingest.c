@@ -648,9 +648,11 @@ struct hcache {
 	struct facts f[];     /* one per directive of the catalog; products owned */
 };
 
-#define INS_DOC                                                                                   \
-	"INSERT INTO document (host_id, doc_id, kind, received, created, complete, verdict, body, ref, body_z," \
-	" body_codec, body_len) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"                  \
+/* from the one list of the document's columns (ingest.h); send_doc binds them in its order */
+#define INS_DOC_NAME(col, sep, param, how) sep #col
+#define INS_DOC_PARAM(col, sep, param, how) sep param
+#define INS_DOC                                                                                               \
+	"INSERT INTO document (" INGEST_DOC_COLS(INS_DOC_NAME) ") VALUES (" INGEST_DOC_COLS(INS_DOC_PARAM) ")" \
 	" ON CONFLICT (host_id, doc_id) DO NOTHING"
 
 /* "HEAD" k rows of `cols` parameters each, "($1, ..., $cols), ($cols+1, ...)", then "TAIL". */

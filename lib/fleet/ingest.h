@@ -75,6 +75,17 @@ struct ingest_item {
 	int64_t now;
 	enum excise_submit_status status;   /* set when it returns 0 */
 };
+/* The document table's columns as a writer inserts a row, in the order of their
+ * parameters: X(column, what comes before it in a list, its parameter, how it is bound:
+ * TEXT, INT, INTNULL (NULL unless the body is compressed), BLOB). The one list both
+ * inserts are made from: ingest.c's one document a statement, ingest-pg.c's set-based
+ * one (doc_cols). */
+#define INGEST_DOC_COLS(X)                                                                          \
+	X(host_id, "", "$1", TEXT) X(doc_id, ", ", "$2", TEXT) X(kind, ", ", "$3", TEXT)           \
+	X(received, ", ", "$4", INT) X(created, ", ", "$5", INT) X(complete, ", ", "$6", INT)      \
+	X(verdict, ", ", "$7", TEXT) X(body, ", ", "$8", TEXT) X(ref, ", ", "$9", TEXT)            \
+	X(body_z, ", ", "$10", BLOB) X(body_codec, ", ", "$11", TEXT) X(body_len, ", ", "$12", INTNULL)
+
 /* ingest_apply for each item in order, in the caller's transaction. On PostgreSQL a run of
  * documents of distinct hosts sends its inserts and reads together: one round trip per
  * run, not per document. The first error stops it (the caller rolls back). */

@@ -292,6 +292,71 @@ static void test_attestation_groups(void **state)
 		free(s[i].body);
 }
 
+/* The writer's connection lost between two groups (its backend terminated): the next
+ * group's BEGIN (sent with its first statement) fails with it, then the connection is
+ * made again with the writer's own settings (plan_cache_mode, db_session) and its
+ * statements prepared again, and a group is stored. */
+static void test_reconnect_keeps_settings(void **state)
+{
+	(void)state;
+	if (!pg_url)
+		skip();
+	struct db *db = fresh(), *other;
+	struct excise_err err = { 0 };
+	struct ingest *in;
+	struct ingest_pg *g;
+	if (ingest_new(db, cat, &in, &err) < 0 || ingest_pg_new(db, cat, &g, &err) < 0 ||
+	    db_open(pg_url, NULL, &other, &err) < 0)
+		fail_msg("%s", err.msg);
+	struct db_stmt *show;
+	assert_int_equal(db_prepare(db, "SHOW plan_cache_mode", &show, &err), 0);
+	assert_int_equal(db_step(show, &err), 1);
+	assert_string_equal(db_column_text(show, 0), "force_generic_plan");
+	db_reset(show);
+	assert_int_equal(db_run(other, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+				       " pid <> pg_backend_pid() AND datname = current_database()",
+				0, NULL, &err),
+			 1);
+	struct step s[] = { { "A", report("a-1", 3, false, "kesl", "strong"), 1000 },
+			    { "C", report("c-1", 4, false, NULL, NULL), 1001 } };
+	struct ingest_doc docs[2];
+	struct ingest_item items[2];
+	for (size_t i = 0; i < 2; i++) {
+		parse(&s[i], &docs[i]);
+		items[i] = (struct ingest_item){ .host = s[i].host, .doc = &docs[i], .now = s[i].now };
+	}
+	int tries = 0, r;
+	for (;;) {
+		r = db_exec(db, "BEGIN", &err);
+		if (r >= 0)
+			r = ingest_pg_apply(g, in, items, 2, &err);
+		if (r >= 0)
+			r = db_commit(db, &err);
+		if (r >= 0 || ++tries == 3)
+			break;
+		db_rollback(db);
+	}
+	if (r < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(tries, 1); /* the first try saw the connection lost */
+	assert_int_equal(items[0].status, EXCISE_SUBMIT_STORED);
+	assert_int_equal(items[1].status, EXCISE_SUBMIT_STORED);
+	assert_int_equal(db_step(show, &err), 1);
+	assert_string_equal(db_column_text(show, 0), "force_generic_plan");
+	db_reset(show);
+	assert_int_equal(db_run(other, "SELECT 1 FROM document", 0, NULL, &err), 2);
+	assert_int_equal(db_run(other, "SELECT 1 FROM finding WHERE doc_id = 'a-1'", 0, NULL, &err), 1);
+	db_finalize(show);
+	for (size_t i = 0; i < 2; i++) {
+		ingest_doc_done(&docs[i]);
+		free(s[i].body);
+	}
+	ingest_pg_free(g);
+	ingest_free(in);
+	db_close(other);
+	db_close(db);
+}
+
 int main(void)
 {
 	const char *u = getenv("EXCISE_TEST_PG_URL");
@@ -304,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_group_as_one_by_one),
 		cmocka_unit_test(test_attestation_groups),
+		cmocka_unit_test(test_reconnect_keeps_settings),
 	};
 	int r = cmocka_run_group_tests_name("ingest-pg", tests, NULL, NULL);
 	excise_catalog_free(cat);

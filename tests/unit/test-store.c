@@ -1863,6 +1863,50 @@ static void test_failed_group(void **state)
 }
 
 
+/* The same when the database refuses a row of the group's last writes (a finding: on
+ * PostgreSQL it goes in the pipeline with the commit, after the group's reads): the
+ * group rolls back, each document is applied alone, the bad one fails alone. */
+static void test_failed_group_late(void **state)
+{
+	struct fx *f = *state;
+	struct excise_store_opts o = opts(f);
+	o.batch_max = 3;
+	o.batch_wait_ms = 5000;
+	assert_int_equal(excise_store_open(f->url, &o, &f->st, &f->err), 0);
+	char *h = host(f, "m-late");
+	if (f->be->pg_url)
+		q_exec(f, "CREATE FUNCTION refuse_finding() RETURNS trigger AS $$ BEGIN IF NEW.doc_id = 'r-bad' THEN"
+			  " RAISE EXCEPTION 'finding refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;"
+			  " CREATE TRIGGER refuse_finding BEFORE INSERT ON finding FOR EACH ROW"
+			  " EXECUTE FUNCTION refuse_finding()");
+	else
+		q_exec(f, "CREATE TRIGGER refuse_finding BEFORE INSERT ON finding WHEN NEW.doc_id = 'r-bad'"
+			  " BEGIN SELECT RAISE(ABORT, 'finding refused by the test'); END");
+	struct outcome out = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	const char *ids[] = { "r-good1", "r-bad", "r-good2" };
+	for (int i = 0; i < 3; i++) {
+		char *doc = report("m-late", ids[i], TIMES[i], false, "kesl", "strong");
+		assert_int_equal(excise_store_submit_async(f->st, h, doc, strlen(doc), 1800000000, done_outcome, &out,
+							   &f->err),
+				 0);
+		free(doc);
+	}
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(out.n, 3);
+	assert_int_equal(out.ok, 2);
+	assert_int_equal(out.failed, 1);
+	assert_non_null(strstr(out.msg, "finding refused by the test"));
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE doc_id = 'r-bad'"), 0);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM finding"), 2);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE doc_id IN ('r-good1', 'r-good2')"), 2);
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "first_identified"), T(0));
+	assert_int_equal(fact(f, h, "dhs-bod-17-01", "last_identified"), T(2));
+	free(h);
+}
+
+
 /* ---- PostgreSQL: the store's connections lost (their backends terminated, as when the
  * server restarts): what was under way fails, then it connects again by itself ---- */
 
@@ -2013,7 +2057,8 @@ static void test_limits(void **state)
 	X(test_connection_lost)                                                                                \
 	X(test_limits)                                                                                         \
 	X(test_migrate_v4)                                                                                     \
-	X(test_filings)
+	X(test_filings)                                                                                        \
+	X(test_failed_group_late)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

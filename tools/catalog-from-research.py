@@ -1790,8 +1790,8 @@ def main():
     catalog_v6()
     catalog_v7()
     cat = {
-        "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.11.22",
-        "serial": 2026112201, "issued": "2026-11-22",
+        "schema": "excise.catalog/1", "id": "excise-stock", "version": "2026.12.08",
+        "serial": 2026120801, "issued": "2026-12-08",
         "vendors": VENDORS, "products": PRODUCTS, "indicators": indicators,
         "calendars": CALENDARS, "directives": DIRECTIVES,
     }

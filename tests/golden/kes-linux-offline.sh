@@ -3,7 +3,7 @@
 # report: REPORT-ID
 # host: fixture-host (linux, offline root)
 # root: /ROOT
-# catalog: excise-stock 2026.11.22
+# catalog: excise-stock 2026.12.08
 # made: TIME
 #
 # Review every step before running it. Run as root: sh THIS-FILE [--dry-run]

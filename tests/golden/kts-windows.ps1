@@ -1,7 +1,7 @@
 # excise removal plan (excise plan --emit ps1)
 # report: REPORT-ID
 # host: 
-# catalog: excise-stock 2026.11.22
+# catalog: excise-stock 2026.12.08
 # made: TIME
 # Review every step before running it, as Administrator:
 #   powershell -ExecutionPolicy Bypass -File THIS-FILE [-DryRun] [-User NAME -Password (Read-Host -AsSecureString)]

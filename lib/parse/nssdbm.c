@@ -319,6 +319,35 @@ bool nssdbm_is_blob(const struct nssdbm_rec *rec)
 	return rec->data_len >= 2 && rec->data[1] == ENTRY_BLOB;
 }
 
+int nssdbm_blob_path(const struct nssdbm_rec *rec, const char *db_path, char **ret_path, uint32_t *ret_size)
+{
+	const unsigned char *b = rec->data;
+	*ret_path = NULL;
+	size_t i = 0;
+	for (; i < NSSDBM_BLOB_NAME_MAX && NSSDBM_BLOB_NAME_OFF + i < rec->data_len && b[NSSDBM_BLOB_NAME_OFF + i];
+	     i++) {
+		unsigned char ch = b[NSSDBM_BLOB_NAME_OFF + i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' ||
+		      ch == '-' || ch == '='))
+			return -EXCISE_E_CORRUPT;
+	}
+	if (i == 0 || NSSDBM_BLOB_NAME_OFF + i >= rec->data_len || b[NSSDBM_BLOB_NAME_OFF + i])
+		return -EXCISE_E_CORRUPT;
+	*ret_size = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24;
+	size_t dl = strlen(db_path);
+	if (dl > 3 && !strcmp(db_path + dl - 3, ".db"))
+		dl -= 3;
+	char *path = malloc(dl + 5 + i + 1);
+	if (!path)
+		return -ENOMEM;
+	memcpy(path, db_path, dl);
+	memcpy(path + dl, ".dir/", 5);
+	memcpy(path + dl + 5, b + NSSDBM_BLOB_NAME_OFF, i);
+	path[dl + 5 + i] = 0;
+	*ret_path = path;
+	return 0;
+}
+
 int nssdbm_cert(const struct nssdbm_rec *rec, const char *name, struct nssdbm_cert *ret, struct excise_err *err)
 {
 	const unsigned char *d = rec->data;

@@ -84,6 +84,12 @@ bool nssdbm_is_cert(const struct nssdbm_rec *rec);
 /* The pair is a reference to an entry kept in a file of the .dir folder (type 8). */
 bool nssdbm_is_blob(const struct nssdbm_rec *rec);
 
+/* The file a blob record names: "<db without .db>.dir/<name>" (allocated into
+ * *ret_path) and the entry's size. Returns 0, -ENOMEM, or -EXCISE_E_CORRUPT when the
+ * record holds no valid name (base64 letters only: never a path). */
+NODISCARD int nssdbm_blob_path(const struct nssdbm_rec *rec, const char *db_path, char **ret_path,
+			       uint32_t *ret_size);
+
 /* Decode a certificate record. Returns 0 or -EXCISE_E_CORRUPT with `err` naming the
  * file, the record's offset and the field. */
 NODISCARD int nssdbm_cert(const struct nssdbm_rec *rec, const char *name, struct nssdbm_cert *ret,

@@ -341,44 +341,24 @@ static int emit8(struct db8 *d, const struct nssdbm_rec *rec)
 }
 
 /* An entry too large for the table (over 14 KiB) kept in a file of the .dir folder
- * beside it: its name (base64 of a SHA-1, '/' written '-') and size from the record. */
+ * beside it (nssdbm_blob_path), read through the root. */
 static int blob8(struct db8 *d, const struct nssdbm_rec *rec)
 {
-	const unsigned char *b = rec->data;
 	char msg[512];
-	char name[NSSDBM_BLOB_NAME_MAX + 1];
-	size_t i = 0;
-	if (rec->data_len >= NSSDBM_BLOB_NAME_OFF + 2)
-		for (; i < NSSDBM_BLOB_NAME_MAX && NSSDBM_BLOB_NAME_OFF + i < rec->data_len &&
-		       b[NSSDBM_BLOB_NAME_OFF + i]; i++) {
-			char ch = (char)b[NSSDBM_BLOB_NAME_OFF + i];
-			if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-			      ch == '+' || ch == '-' || ch == '='))
-				break;
-			name[i] = ch;
-		}
-	bool named = i > 0 && NSSDBM_BLOB_NAME_OFF + i < rec->data_len && !b[NSSDBM_BLOB_NAME_OFF + i];
-	name[i] = 0;
-	uint32_t size = rec->data_len >= NSSDBM_BLOB_NAME_OFF ? (uint32_t)b[4] | (uint32_t)b[5] << 8 |
-							       (uint32_t)b[6] << 16 | (uint32_t)b[7] << 24 : 0;
-	if (!named) {
+	_cleanup_free_ char *path = NULL;
+	uint32_t size = 0;
+	int r = nssdbm_blob_path(rec, d->path, &path, &size);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
 		snprintf(msg, sizeof(msg), "'%s': offset %" PRIu64 ": a reference to an entry kept outside the "
 			 "database with no valid file name", d->path, rec->offset);
 		db8_damaged(d, msg);
 		return 0;
 	}
-	_cleanup_free_ char *dir = strdup(d->path);
-	if (!dir)
-		return -ENOMEM;
-	size_t dl = strlen(dir);
-	if (dl > 3 && !strcmp(dir + dl - 3, ".db"))
-		dir[dl - 3] = 0;
-	_cleanup_free_ char *path = NULL;
-	if (asprintf(&path, "%s.dir/%s", dir, name) < 0)
-		return -ENOMEM;
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	int r = root_read_file(source_root(d->ctx), path, EXCISE_MAX_NSSDB_SIZE, &data, &len);
+	r = root_read_file(source_root(d->ctx), path, EXCISE_MAX_NSSDB_SIZE, &data, &len);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0 || len != size) {

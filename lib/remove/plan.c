@@ -1366,6 +1366,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 	p->machine_id = dup0(h->machine_id, &b.err);
 	p->root = dup0(h->root ? h->root : "/", &b.err);
 	p->platform = dup0(h->platform ? h->platform : "linux", &b.err);
+	p->platforms = h->platforms ? dup0(h->platforms, &b.err) : NULL;
 	p->live = h->live;
 	p->scanned_ns = s->finished_ns;
 	struct timespec ts;
@@ -1487,6 +1488,7 @@ struct excise_plan *excise_plan_free(struct excise_plan *p)
 	free(p->machine_id);
 	free(p->root);
 	free(p->platform);
+	free(p->platforms);
 	free(p->catalog_id);
 	free(p->catalog_version);
 	free(p->catalog_sha256);

@@ -111,7 +111,7 @@ static int load(struct walk *w, uint64_t no, uint64_t from, struct page *pg)
 	*pg = (struct page){ .no = no };
 	if (no >= w->npages) {
 		if (no == w->npages && w->len % w->bsize)
-			return corrupt(w, from, "a page links to the last page, cut short by the file's end");
+			return corrupt(w, no * w->bsize, "the file ends inside a page the table uses");
 		return 0;
 	}
 	if (w->seen[no / 8] & (1u << (no % 8)))
@@ -162,11 +162,12 @@ static int next_page(struct walk *w, const struct page *pg, struct page *out, bo
 {
 	if (pg->n < 4)
 		return corrupt(w, page_off(w, pg), "a big pair's page has no link to the next page");
-	int r = load(w, ovfl_page(w, word(w, pg, pg->n - 1)), page_off(w, pg), out);
+	uint64_t from = page_off(w, pg); /* `out` may be `pg` */
+	int r = load(w, ovfl_page(w, word(w, pg, pg->n - 1)), from, out);
 	if (r < 0)
 		return r;
 	if (must && (!out->p || out->n < 2))
-		return corrupt(w, page_off(w, pg), "a big pair continues on an empty page");
+		return corrupt(w, from, "a big pair continues on an empty page");
 	return 0;
 }
 

@@ -505,8 +505,8 @@ static void plan_nss_listed(struct builder *b, const struct excise_finding *f, c
 	free(d);
 	if (ok)
 		snprintf(why, sizeof(why), "nss-certs evidence: an NSS %s database, not changed by excise: close the "
-			 "browser, keep a copy of the profile's %s, then run certutil -D -d %s%s -n %s (the path as "
-			 "the host sees it)", legacy ? "legacy (cert8.db)" : "(cert9.db)",
+			 "browser, keep a copy of the profile's %s, then run certutil -D -d %s%s -n %s (the path inside "
+			 "the scanned root)", legacy ? "legacy (cert8.db)" : "(cert9.db)",
 			 legacy ? "cert8.db, key3.db and secmod.db" : "cert9.db, key4.db and pkcs11.txt",
 			 legacy ? "dbm:" : "sql:", dir, nick);
 	else

@@ -100,6 +100,9 @@ struct excise_plan_skip {
 struct excise_plan {
 	char *report_id;                 /* the scan's report_id */
 	char *hostname, *machine_id, *root, *platform;
+	char *platforms;                 /* the scan's platforms of the root, primary first ("linux,windows"):
+					  * the indicators evidence was matched with, in the plan and in the
+					  * removal's re-match alike; NULL: `platform` alone */
 	bool live;
 	int64_t scanned_ns;              /* when the scan finished */
 	int64_t created_ns;

@@ -80,6 +80,7 @@ static json_t *plan_json(const struct excise_plan *p, int *r)
 	json_t *host = json_object(), *cat = json_object();
 	if (!host || !cat || set_str(host, "hostname", p->hostname) || set_str(host, "machine_id", p->machine_id) ||
 	    set_str(host, "root", p->root) || set_str(host, "platform", p->platform) ||
+	    (p->platforms && set_str(host, "platforms", p->platforms)) ||
 	    json_object_set_new(host, "live", json_boolean(p->live)) < 0 || set_str(cat, "id", p->catalog_id) ||
 	    set_str(cat, "version", p->catalog_version) || set_str(cat, "sha256", p->catalog_sha256))
 		*r = -ENOMEM;
@@ -325,6 +326,16 @@ static int host_check(struct doc *d, json_t *obj, void *base)
 		doc_enter_key(d, "root");
 		return doc_fail(d, "expected an absolute path");
 	}
+	/* platforms: a list of known platforms, the primary first */
+	for (const char *c = p->platforms; c && *c; c += strcspn(c, ","), c += *c == ',') {
+		size_t k = strcspn(c, ","), i = 0;
+		while (platforms[i] && (strlen(platforms[i]) != k || strncmp(c, platforms[i], k)))
+			i++;
+		if (!platforms[i] || (c == p->platforms && (strlen(p->platform) != k || strncmp(c, p->platform, k)))) {
+			doc_enter_key(d, "platforms");
+			return doc_fail(d, "expected a comma-separated list of linux|windows|macos, the platform first");
+		}
+	}
 	for (size_t i = 0; platforms[i]; i++)
 		if (!strcmp(p->platform, platforms[i]))
 			return 0;
@@ -337,6 +348,7 @@ static const struct doc_field host_fields[] = {
 	BYTES(struct excise_plan, "machine_id", machine_id, DOC_NULLABLE),
 	BYTES(struct excise_plan, "root", root, 0),
 	BYTES(struct excise_plan, "platform", platform, 0),
+	{ "platforms", DOC_STRING, doc_bytes, offsetof(struct excise_plan, platforms), DOC_NULLABLE | DOC_NONEMPTY },
 	{ "live", DOC_BOOLEAN, doc_bool, offsetof(struct excise_plan, live), DOC_REQUIRED },
 	{ 0 },
 };

@@ -461,6 +461,60 @@ static void plan_trust_cert(struct builder *b, const struct excise_finding *f, c
 	step(b, EXCISE_PLAN_REGEN_TRUST, "trust-store", f, e);
 }
 
+/* `s` single-quoted for a POSIX shell into `out` (false when it does not fit). */
+static bool shell_quote(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+	if (size < 3)
+		return false;
+	out[n++] = '\'';
+	for (; *s; s++) {
+		const char *piece = *s == '\'' ? "'\\''" : NULL;
+		size_t k = piece ? 4 : 1;
+		if (n + k + 2 > size)
+			return false;
+		if (piece)
+			memcpy(out + n, piece, k);
+		else
+			out[n] = *s;
+		n += k;
+	}
+	out[n++] = '\'';
+	out[n] = 0;
+	return true;
+}
+
+/* A certificate in an NSS database excise does not change (a legacy cert8.db on any
+ * platform; a cert9.db of a Windows or macOS profile): listed with the command that
+ * removes it, certutil -D on the profile's folder (dbm: or sql:) by its nickname, to be
+ * run with the browser closed. Not a refusal: the plan goes on. */
+static void plan_nss_listed(struct builder *b, const struct excise_finding *f, const struct excise_evidence *e)
+{
+	(void)f;
+	char what[600], why[2048], dir[700], nick[700];
+	what_of(e, what, sizeof(what));
+	const char *base = e->path ? strrchr(e->path, '/') : NULL;
+	const char *n = attr(e, "nickname");
+	bool legacy = base && !strcmp(base, "/cert8.db");
+	char *d = base ? strndup(e->path, (size_t)(base - e->path)) : NULL;
+	if (base && !d) {
+		b->err = -ENOMEM;
+		return;
+	}
+	bool ok = d && *d && n && *n && shell_quote(dir, sizeof(dir), d) && shell_quote(nick, sizeof(nick), n);
+	free(d);
+	if (ok)
+		snprintf(why, sizeof(why), "nss-certs evidence: an NSS %s database, not changed by excise: close the "
+			 "browser, keep a copy of the profile's %s, then run certutil -D -d %s%s -n %s (the path inside "
+			 "the scanned root)", legacy ? "legacy (cert8.db)" : "(cert9.db)",
+			 legacy ? "cert8.db, key3.db and secmod.db" : "cert9.db, key4.db and pkcs11.txt",
+			 legacy ? "dbm:" : "sql:", dir, nick);
+	else
+		snprintf(why, sizeof(why), "nss-certs evidence: not changed by excise: remove it in the browser's "
+			 "certificate manager, or with NSS certutil -D -d %sPROFILE -n NICKNAME", legacy ? "dbm:" : "sql:");
+	skip(b, what, why);
+}
+
 /* A certificate in an NSS database (a Firefox or Thunderbird profile's cert9.db, a user's
  * ~/.pki/nssdb): deleted from the database by its sha256 (action-nss.c). The database is
  * acted on where it really is inside the root (a profile folder reached through a link:
@@ -472,6 +526,10 @@ static void plan_nss_cert(struct builder *b, const struct excise_finding *f, con
 	const char *base = e->path ? strrchr(e->path, '/') : NULL;
 	char what[600];
 	snprintf(what, sizeof(what), "certificate %s in %s", sha ? sha : e->value, e->path ? e->path : "?");
+	if (sha && base && !strcmp(base, "/cert8.db")) {
+		plan_nss_listed(b, f, e);
+		return;
+	}
 	if (!sha || !base || strcmp(base, "/cert9.db")) {
 		skip_as(b, true, what, "not a certificate of an NSS cert9.db (no sha256 or another file): the report was "
 			"edited or comes from another excise; scan again");
@@ -840,6 +898,7 @@ static const struct rule {
 	{ "linux,windows,macos", "browser-extensions", _EXCISE_OBS_KIND_MAX, NULL,
 	  "remove it through the browser, NSS certutil -D or the owning tool" },
 	{ "linux", "nss-certs", EXCISE_OBS_CERT, plan_nss_cert, NULL },
+	{ "windows,macos", "nss-certs", EXCISE_OBS_CERT, plan_nss_listed, NULL },
 	{ "linux,windows,macos", "nss-certs", _EXCISE_OBS_KIND_MAX, NULL,
 	  "remove it in the browser's certificate manager, or with NSS certutil -D -d sql:PROFILE -n NICKNAME" },
 };
@@ -1307,6 +1366,7 @@ int excise_plan_build(const struct excise_scan *s, const struct excise_plan_opts
 	p->machine_id = dup0(h->machine_id, &b.err);
 	p->root = dup0(h->root ? h->root : "/", &b.err);
 	p->platform = dup0(h->platform ? h->platform : "linux", &b.err);
+	p->platforms = h->platforms ? dup0(h->platforms, &b.err) : NULL;
 	p->live = h->live;
 	p->scanned_ns = s->finished_ns;
 	struct timespec ts;
@@ -1428,6 +1488,7 @@ struct excise_plan *excise_plan_free(struct excise_plan *p)
 	free(p->machine_id);
 	free(p->root);
 	free(p->platform);
+	free(p->platforms);
 	free(p->catalog_id);
 	free(p->catalog_version);
 	free(p->catalog_sha256);

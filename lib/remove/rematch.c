@@ -19,6 +19,7 @@
 
 #include "core/limits.h"
 #include "core/x509name.h"
+#include "parse/nssdbm.h"
 #include "parse/pem.h"
 
 static int same_indicator(void *ud, const struct excise_indicator *ind)
@@ -255,6 +256,79 @@ static int rematch_nss_cert(const struct root *r, const struct matcher *m, const
 	return -EXCISE_E_CHANGED;
 }
 
+/* A certificate of a legacy cert8.db (lib/parse/nssdbm.h): the same test over its
+ * certificate records, an entry kept in the .dir folder read from there. A damaged
+ * database is a change. */
+struct seek8 {
+	const struct root *r;
+	const char *path;
+	struct cert_seek *cs;
+};
+
+static int rec8(void *ud, const struct nssdbm_rec *rec)
+{
+	struct seek8 *s = ud;
+	if (!nssdbm_is_cert(rec))
+		return 0;
+	struct nssdbm_cert c;
+	struct excise_err err = { 0 };
+	if (!nssdbm_is_blob(rec)) {
+		if (nssdbm_cert(rec, s->path, &c, &err) == 0)
+			(void)nss_cert(s->cs, c.der, c.der_len);
+		return 0;
+	}
+	char *path = NULL, *data = NULL;
+	uint32_t size = 0;
+	size_t len = 0;
+	int k = nssdbm_blob_path(rec, s->path, &path, &size);
+	if (k == 0)
+		k = root_read_file(s->r, path, EXCISE_MAX_NSSDB_SIZE, &data, &len);
+	free(path);
+	if (k == -ENOMEM)
+		return k;
+	struct nssdbm_rec full = { .key = rec->key, .key_len = rec->key_len, .data = (unsigned char *)data,
+				   .data_len = len, .offset = rec->offset };
+	if (k == 0 && len == size && nssdbm_cert(&full, s->path, &c, &err) == 0)
+		(void)nss_cert(s->cs, c.der, c.der_len);
+	free(data);
+	return 0;
+}
+
+static int rematch_nss8_cert(const struct root *r, const struct matcher *m, const struct rematch_claim *c,
+			     char *why, size_t size)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int k = root_read_file(r, c->path, EXCISE_MAX_NSSDB_SIZE, &data, &len);
+	if (k == -ENOMEM || k == -ENOENT)
+		return k;
+	if (k < 0) {
+		snprintf(why, size, "'%s' cannot be read again: %s", c->path, strerror(k < -999 ? EIO : -k));
+		return -EXCISE_E_CHANGED;
+	}
+	struct cert_seek cs = { .m = m, .c = c };
+	struct seek8 s = { .r = r, .path = c->path, .cs = &cs };
+	struct excise_err err = { 0 };
+	k = nssdbm_each(data, len, c->path, rec8, &s, &err);
+	free(data);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0) {
+		snprintf(why, size, "%s", err.msg);
+		return -EXCISE_E_CHANGED;
+	}
+	if (cs.held)
+		return 0;
+	if (!c->sha256 || !cs.hash_seen) {
+		snprintf(why, size, "'%s' holds no certificate %s%s", c->path, c->sha256 ? "with sha256 " :
+			 "the indicator matches", c->sha256 ? c->sha256 : "");
+		return -ENOENT;
+	}
+	snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match", c->sha256,
+		 c->path, cs.field, c->ind->id);
+	return -EXCISE_E_CHANGED;
+}
+
 /* ---- processes ---- */
 
 static int rematch_process(const struct root *r, const struct matcher *m, const struct rematch_claim *c, char *why,
@@ -351,8 +425,13 @@ int rematch_claim(const struct root *r, const struct matcher *m, const struct re
 		snprintf(why, size, "'%s' cannot be observed again: %s", c->path, strerror(k < -999 ? EIO : -k));
 		return -EXCISE_E_CHANGED;
 	}
-	if (c->kind == EXCISE_OBS_CERT)
-		return src(c, "nss-certs") ? rematch_nss_cert(r, m, c, why, size) : rematch_cert(r, m, c, why, size);
+	if (c->kind == EXCISE_OBS_CERT) {
+		const char *base = strrchr(c->path, '/');
+		if (!src(c, "nss-certs"))
+			return rematch_cert(r, m, c, why, size);
+		return base && !strcmp(base, "/cert8.db") ? rematch_nss8_cert(r, m, c, why, size)
+							  : rematch_nss_cert(r, m, c, why, size);
+	}
 	if (c->kind == EXCISE_OBS_FILE) {
 		const char *now = ind->field == EXCISE_F_NAME ? base_name(c->path) : ind->field == EXCISE_F_PATH ? c->path
 														     : NULL;

@@ -562,7 +562,8 @@ static int run_setup(struct run *x, const char *root, struct excise_err *err)
 	if (x->p && x->p->live != x->root.live)
 		return err_set(err, -EXCISE_E_REFUSED, "the plan is for %s, not for '%s'",
 			       x->p->live ? "the live host" : "an offline root", root);
-	r = matcher_new(x->o->catalog, "linux", &x->m, err);
+	/* the indicators of the scan's platforms, as the plan re-matched with (plan.c) */
+	r = matcher_new(x->o->catalog, x->p && x->p->platforms ? x->p->platforms : "linux", &x->m, err);
 	if (r < 0)
 		return r;
 	strset_init(&x->gone);

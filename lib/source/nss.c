@@ -23,11 +23,18 @@
  * "SSL,email,object-signing" flags, e.g. "CT,C,"); state "trusted" when some
  * purpose trusts it as an anchor (C, T or P), else "present".
  *
- * The older Berkeley DB cert8.db (Firefox before 58) is not read: when it is
- * the only database of a profile an item error says so, since it may hold a
- * root this scan cannot see. Next to a cert9.db it is the stale pre-migration
- * copy and is ignored. A corrupt database is an item error naming the file.
+ * The older Berkeley DB cert8.db (Firefox before 58, Thunderbird before 60,
+ * an old ~/.pki/nssdb) is read when it is the profile's only database
+ * (lib/parse/nssdbm.h, at most EXCISE_MAX_NSSDB_SIZE bytes); an entry over
+ * 14 KiB is read from the file of cert8.dir/ its record names. Its trust flags
+ * are mapped to the PKCS #11 trust NSS gives them (NSS's lg_MapTrust) and the
+ * same rule decides "trusted" as for cert9.db (trust_letters). A damaged
+ * cert8.db, record or DER makes the source incomplete, naming the file and the
+ * byte offset: a root in it may not be seen. Next to a cert9.db it is the
+ * stale pre-migration copy and is ignored. A corrupt cert9.db is an item error
+ * naming the file.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +44,7 @@
 #include <sqlite3.h>
 
 #include "core/limits.h"
+#include "parse/nssdbm.h"
 #include "parse/sqlitedb.h"
 #include "source/certobs.h"
 #include "source/profiles.h"
@@ -176,6 +184,18 @@ static void flags(char *out, uint32_t v, uint32_t client)
 	out[n] = 0;
 }
 
+/* The one rule of both formats: certutil's "SSL,email,object-signing" letters into
+ * `out` (32 bytes), and whether some purpose trusts the certificate as an anchor. */
+static bool trust_letters(const struct trust *t, char *out)
+{
+	char a[4], b[4], c[4];
+	flags(a, t->server, t->client);
+	flags(b, t->email, 0);
+	flags(c, t->code, 0);
+	snprintf(out, 32, "%s,%s,%s", a, b, c);
+	return strpbrk(a, "CTP") || strpbrk(b, "CP") || strpbrk(c, "CP");
+}
+
 static int emit_row(struct db *d, sqlite3_stmt *s, size_t index)
 {
 	const void *der = sqlite3_column_blob(s, 2);
@@ -190,15 +210,8 @@ static int emit_row(struct db *d, sqlite3_stmt *s, size_t index)
 		SHA1(der, (size_t)len, md);
 		t = bsearch(md, d->t, d->nt, sizeof(*d->t), trust_cmp);
 	}
-	if (t) {
-		char a[4], b[4], c[4];
-		flags(a, t->server, t->client);
-		flags(b, t->email, 0);
-		flags(c, t->code, 0);
-		snprintf(trust, sizeof(trust), "%s,%s,%s", a, b, c);
-		if (strpbrk(a, "CTP") || strpbrk(b, "CP") || strpbrk(c, "CP"))
-			state = "trusted";
-	}
+	if (t && trust_letters(t, trust))
+		state = "trusted";
 	struct excise_obs_attr at[5];
 	size_t n = 0;
 	if (nick && *nick)
@@ -262,6 +275,144 @@ static int read_db(struct db *d, unsigned char *data, size_t len)
 	return r;
 }
 
+/* A legacy purpose's flags as the PKCS #11 trust NSS maps them to (its lg_MapTrust). */
+static uint32_t legacy_trust(unsigned f)
+{
+	if (f & NSSDBM_TRUSTED_CA)
+		return CKT_NSS_TRUSTED_DELEGATOR;
+	if (f & NSSDBM_TRUSTED)
+		return CKT_NSS_TRUSTED;
+	if (f & (NSSDBM_MUST_VERIFY | NSSDBM_TRUSTED_UNKNOWN))
+		return 0;
+	if (f & NSSDBM_VALID_CA)
+		return CKT_NSS_VALID_DELEGATOR;
+	if (f & NSSDBM_TERMINAL_RECORD)
+		return CKT_NSS_NOT_TRUSTED;
+	return 0;
+}
+
+struct db8 {
+	struct source_ctx *ctx;
+	const struct profile *p;
+	const char *path;
+	size_t n;
+	bool damaged;            /* an incomplete read was reported */
+};
+
+static void db8_damaged(struct db8 *d, const char *msg)
+{
+	source_incomplete(d->ctx, EXCISE_E_CORRUPT, "%s (a certificate in it may not be seen)", msg);
+	d->damaged = true;
+}
+
+static int emit8(struct db8 *d, const struct nssdbm_rec *rec)
+{
+	struct nssdbm_cert c;
+	struct excise_err err = { 0 };
+	if (nssdbm_cert(rec, d->path, &c, &err) < 0) {
+		db8_damaged(d, err.msg);
+		return 0;
+	}
+	struct trust t = { .server = legacy_trust(c.ssl), .email = legacy_trust(c.email),
+			   .code = legacy_trust(c.code),
+			   .client = c.ssl & NSSDBM_TRUSTED_CLIENT_CA ? CKT_NSS_TRUSTED_DELEGATOR : 0 };
+	char trust[32];
+	const char *state = trust_letters(&t, trust) ? "trusted" : "present";
+	_cleanup_free_ char *nick = c.nick ? strndup(c.nick, c.nick_len) : NULL;
+	if (c.nick && !nick)
+		return -ENOMEM;
+	struct excise_obs_attr at[5];
+	size_t n = 0;
+	if (nick && *nick)
+		at[n++] = (struct excise_obs_attr){ "nickname", nick };
+	at[n++] = (struct excise_obs_attr){ "browser", d->p->browser };
+	at[n++] = (struct excise_obs_attr){ "profile", d->p->name };
+	at[n++] = (struct excise_obs_attr){ "user", d->p->user };
+	at[n++] = (struct excise_obs_attr){ "trust", trust };
+	int r = cert_emit_der(d->ctx, c.der, c.der_len, d->path, state, at, n);
+	if (r == -EXCISE_E_CORRUPT) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "'%s': offset %" PRIu64 ": a certificate record whose %zu bytes are not "
+			 "one DER certificate", d->path, rec->offset, c.der_len);
+		db8_damaged(d, msg);
+		r = 0;
+	}
+	return r;
+}
+
+/* An entry too large for the table (over 14 KiB) kept in a file of the .dir folder
+ * beside it (nssdbm_blob_path), read through the root. */
+static int blob8(struct db8 *d, const struct nssdbm_rec *rec)
+{
+	char msg[512];
+	_cleanup_free_ char *path = NULL;
+	uint32_t size = 0;
+	int r = nssdbm_blob_path(rec, d->path, &path, &size);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "'%s': offset %" PRIu64 ": a reference to an entry kept outside the "
+			 "database with no valid file name", d->path, rec->offset);
+		db8_damaged(d, msg);
+		return 0;
+	}
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	r = root_read_file(source_root(d->ctx), path, EXCISE_MAX_NSSDB_SIZE, &data, &len);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || len != size) {
+		snprintf(msg, sizeof(msg), "'%s': offset %" PRIu64 ": the entry kept in '%s' %s", d->path,
+			 rec->offset, path, r == -EXCISE_E_TOOBIG ? "is larger than EXCISE_MAX_NSSDB_SIZE" :
+			 r < 0 ? "cannot be read" : "is not of the size the database gives");
+		db8_damaged(d, msg);
+		return 0;
+	}
+	struct nssdbm_rec full = { .key = rec->key, .key_len = rec->key_len, .data = (unsigned char *)data,
+				   .data_len = len, .offset = rec->offset };
+	return emit8(d, &full);
+}
+
+static int on_rec8(void *ud, const struct nssdbm_rec *rec)
+{
+	struct db8 *d = ud;
+	if (!nssdbm_is_cert(rec))
+		return 0;
+	if (d->n >= EXCISE_MAX_CERTS_PER_BUNDLE) {
+		source_item_error(d->ctx, EXCISE_E_LIMIT, "'%s': more than %u certificates, only the first %u read",
+				  d->path, EXCISE_MAX_CERTS_PER_BUNDLE, EXCISE_MAX_CERTS_PER_BUNDLE);
+		return -EXCISE_E_LIMIT;
+	}
+	d->n++;
+	return nssdbm_is_blob(rec) ? blob8(d, rec) : emit8(d, rec);
+}
+
+/* Read one cert8.db (Berkeley DB hash, lib/parse/nssdbm.h). Returns < 0 only for -ENOMEM. */
+static int read_db8(struct source_ctx *ctx, const struct profile *p, const char *c8)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = root_read_file(source_root(ctx), c8, EXCISE_MAX_NSSDB_SIZE, &data, &len);
+	if (r == -EXCISE_E_TOOBIG) {
+		source_item_error(ctx, EXCISE_E_TOOBIG, "'%s': larger than %u bytes (EXCISE_MAX_NSSDB_SIZE), not read",
+				  c8, EXCISE_MAX_NSSDB_SIZE);
+		return 0;
+	}
+	if (r < 0) {
+		if (r != -ENOMEM)
+			source_incomplete(ctx, r, "'%s': cannot read", c8);
+		return r == -ENOMEM ? r : 0;
+	}
+	struct db8 d = { .ctx = ctx, .p = p, .path = c8 };
+	struct excise_err err = { 0 };
+	r = nssdbm_each(data, len, c8, on_rec8, &d, &err);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -EXCISE_E_CORRUPT)
+		db8_damaged(&d, err.msg);
+	return 0;
+}
+
 static int on_profile(struct source_ctx *ctx, const struct profile *p, void *ud)
 {
 	struct nss *n = ud;
@@ -275,13 +426,10 @@ static int on_profile(struct source_ctx *ctx, const struct profile *p, void *ud)
 	int r = root_read_file(root, c9, EXCISE_MAX_NSSDB_SIZE, &data, &len);
 	if (r == -ENOENT) {
 		struct stat st;
-		if (root_stat(root, c8, &st) == 0) {
-			n->found = true;
-			source_item_error(ctx, EXCISE_E_UNSUPPORTED,
-					  "'%s': an NSS database in the old Berkeley DB format, not read "
-					  "(a certificate in it is not seen)", c8);
-		}
-		return 0;
+		if (root_stat(root, c8, &st) != 0)
+			return 0;
+		n->found = true;
+		return read_db8(ctx, p, c8);
 	}
 	n->found = true;
 	if (r == -EXCISE_E_TOOBIG) {
@@ -312,6 +460,6 @@ const struct source source_nss = {
 	.name = "nss-certs",
 	.platform = "any",
 	.flags = SOURCE_ALL_USERS,
-	.description = "certificates in Firefox profiles' and users' NSS databases (cert9.db)",
+	.description = "certificates in Firefox profiles' and users' NSS databases (cert9.db, cert8.db)",
 	.run = run,
 };

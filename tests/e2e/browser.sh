@@ -310,8 +310,8 @@ check "cert9.db whose nssPublic is a view: not run, named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/view.default/cert9.db': schema object 'nssPublic' is a view, not a plain table: not read"
 check "cert9.db over EXCISE_MAX_NSSDB_SIZE: named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/big.default/cert9.db': larger than 67108864 bytes"
-check "Berkeley DB cert8.db alone: reported as not read" \
-	has_err nss-certs "'/home/mallory/.mozilla/firefox/old.default/cert8.db': an NSS database in the old Berkeley DB format, not read"
+check "Berkeley DB cert8.db alone, empty: read, refused as damaged, the offset named" \
+	has_err nss-certs "'/home/mallory/.mozilla/firefox/old.default/cert8.db': offset 0: shorter than the hash header"
 check "symlinked Firefox profile: named" \
 	has_err nss-certs "'/home/mallory/.mozilla/firefox/linked.default': a symlink where a profile folder may be"
 # Both ran; both are incomplete: limits stopped them (browser-extensions: more extensions than

@@ -229,5 +229,42 @@ bundle, kl, acme = (open(f).read() for f in sys.argv[1:4])
 assert kl.strip() not in bundle and acme.strip() in bundle
 PY
 
+# ---- one platform scope in the scan and the removal's re-match
+# A Debian root that also carries a Windows SOFTWARE hive (the kes-windows fixture's):
+# the scan matches with the indicators of both platforms, so a Windows-only service
+# indicator (ksc's French display name) matches a systemd unit's Description. The plan
+# records the scan's platforms and the removal re-matches with the same indicators:
+# the unit's step is taken, not refused (before, the removal re-matched with Linux's
+# alone and refused the plan it had been handed).
+MW=$T/linux-win
+mkdir -p "$MW/etc/systemd/system" "$MW/var/lib/dpkg" "$MW/Windows/System32/config"
+printf 'ID=debian\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' >"$MW/etc/os-release"
+: >"$MW/var/lib/dpkg/status"
+cp "$(fixture kes-windows)/Windows/System32/config/SOFTWARE" "$MW/Windows/System32/config/"
+printf '[Unit]\nDescription=Serveur Web de Kaspersky\n[Service]\nExecStart=/usr/bin/sleep 1000\n' \
+	>"$MW/etc/systemd/system/kwebsrv.service"
+scan_json "$MW"
+cp "$T/out.json" "$T/mw.json"
+check_eq "linux+windows: the unit found by the Windows-only description indicator" \
+	"$(jq_py "$T/mw.json" "(r['host']['platforms'], sorted(set(m['indicator']['id'] for f in r['findings'] for e in f['evidence'] if e['source'] == 'systemd' for m in e['matches'])))")" \
+	"(['linux', 'windows'], ['ksc.service.description.serveur-web-de-kaspersky'])"
+rc=0
+"$EXCISE" plan "$T/mw.json" --format json -o "$T/mw-plan.json" 2>"$T/mw-plan.err" || rc=$?
+check_eq "linux+windows: the plan is written (exit 0) and records both platforms" \
+	"$rc $(jq_py "$T/mw-plan.json" "(r['host']['platform'], r['host']['platforms'], [s['action'] for s in r['steps'] if 'kwebsrv' in (s.get('target') or '') + (s.get('path') or '')])")" \
+	"0 ('linux', 'linux,windows', ['stop-service', 'disable-service', 'remove-path'])"
+rc=0
+"$EXCISE" remove --root "$MW" --plan "$T/mw-plan.json" --apply --yes >"$T/mw-apply.out" 2>&1 || rc=$?
+check_eq "linux+windows: remove --apply re-matches the unit as the scan did (exit 0, nothing refused)" \
+	"$rc $(grep -c 'does not hold on the target' "$T/mw-apply.out")" "0 0"
+check "linux+windows: the unit file is gone" test ! -e "$MW/etc/systemd/system/kwebsrv.service"
+# the platforms a plan names are checked: an unknown one, or a list not led by the platform
+edit_plan_file "$T/mw-plan.json" "$T/mw-bad.json" 'p["host"]["platforms"] = "windows,linux"'
+expect "linux+windows: a plan whose platforms do not start with its platform is refused" 2 "platforms" \
+	"$EXCISE" remove --root "$MW" --plan "$T/mw-bad.json"
+edit_plan_file "$T/mw-plan.json" "$T/mw-bad2.json" 'p["host"]["platforms"] = "linux,plan9"'
+expect "linux+windows: a plan naming an unknown platform is refused" 2 "platforms" \
+	"$EXCISE" remove --root "$MW" --plan "$T/mw-bad2.json"
+
 echo "1..$_n"
 [ "$_bad" -eq 0 ]

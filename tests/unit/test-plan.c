@@ -744,7 +744,11 @@ static void test_read_unknown(void **state)
 		const char *after, *text, *msg;
 	} cases[] = {
 		{ "{", "\"steps_extra\":[],", ": unknown member 'steps_extra'" },
-		{ "\"host\":{", "\"platforms\":[\"linux\"],", "/host: unknown member 'platforms'" },
+		{ "\"host\":{", "\"os\":\"linux\",", "/host: unknown member 'os'" },
+		/* the scan's platforms (one scope for the plan and the removal's re-match) */
+		{ "\"host\":{", "\"platforms\":[\"linux\"],", "/host/platforms: expected a non-empty string or null" },
+		{ "\"host\":{", "\"platforms\":\"windows,linux\",", "/host/platforms: expected a comma-separated list" },
+		{ "\"host\":{", "\"platforms\":\"linux,beos\",", "/host/platforms: expected a comma-separated list" },
 		{ "\"catalog\":{", "\"signed\":true,", "/catalog: unknown member 'signed'" },
 		{ "\"steps\":[{", "\"shell\":\"rm -rf /\",", "/steps/0: unknown member 'shell'" },
 		{ "\"evidence\":[{", "\"sha256\":\"00\",", "/steps/0/evidence/0: unknown member 'sha256'" },

@@ -17,6 +17,7 @@
 #ifndef EXCISE_FLEET_STORE_INT_H
 #define EXCISE_FLEET_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "excise/catalog.h"
@@ -41,5 +42,12 @@ struct db *store_db_read(struct excise_store *st);
 int store_db_open_read(struct excise_store *st, struct db **ret, struct excise_err *err);
 /* The catalog the store was opened with (directives, products). */
 const struct excise_catalog *store_catalog(const struct excise_store *st);
+
+/* Tests only (tests/unit/test-store.c), SQLite's commit pipeline: from its next sync on,
+ * the syncer fdatasyncs `fd` in place of the WAL (-1: the WAL again), so that a
+ * descriptor fdatasync refuses makes a sync fail for real; while `hold` is true the
+ * syncer syncs nothing and answers nothing (the writer goes on committing). */
+void store_test_sync_fd(struct excise_store *st, int fd);
+void store_test_sync_hold(struct excise_store *st, bool hold);
 
 #endif

@@ -49,5 +49,7 @@ const struct excise_catalog *store_catalog(const struct excise_store *st);
  * syncer syncs nothing and answers nothing (the writer goes on committing). */
 void store_test_sync_fd(struct excise_store *st, int fd);
 void store_test_sync_hold(struct excise_store *st, bool hold);
+/* Tests only: the WAL starts again past `frames` pages, not STORE_WAL_RESTART_FRAMES. */
+void store_test_wal_restart(struct excise_store *st, int64_t frames);
 
 #endif

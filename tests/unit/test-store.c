@@ -1906,6 +1906,53 @@ static void test_sync_drain_on_close(void **state)
 	free(h);
 }
 
+/* The frames in the store's WAL now (a passive checkpoint's "log" column). */
+static int64_t wal_frames(struct fx *f)
+{
+	struct db *db;
+	struct db_stmt *s;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 || db_prepare(db, "PRAGMA wal_checkpoint(PASSIVE)", &s, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (db_step(s, &err) != 1)
+		fail_msg("wal_checkpoint: no row: %s", err.msg);
+	int64_t v = db_column_int64(s, 1);
+	db_finalize(s);
+	db_close(db);
+	return v;
+}
+
+/* The WAL starts again instead of growing (the checkpointer catches up, the writer makes
+ * the last copy between two groups): past a restart size of 64 pages, N commits of
+ * several pages each end in a WAL of a few frames; every document stored. */
+static void test_wal_restarts(void **state)
+{
+	struct fx *f = *state;
+	if (f->be->pg_url)
+		return; /* SQLite's WAL */
+	open_store(f);
+	store_test_wal_restart(f->st, 64);
+	char *h = host(f, "m-wal");
+	enum { N = 400 };
+	for (int i = 0; i < N; i++) {
+		char rid[32];
+		snprintf(rid, sizeof(rid), "r-w%d", i);
+		submit_ok(f, h, report("m-wal", rid, TIMES[i % 5], false, i % 2 ? "kesl" : NULL, "strong"));
+	}
+	/* a commit after the checkpointer's next rounds starts the WAL again (up to 10 s) */
+	int extra = 0;
+	int64_t frames;
+	do {
+		usleep(100000);
+		char rid[32];
+		snprintf(rid, sizeof(rid), "r-x%d", extra++);
+		submit_ok(f, h, report("m-wal", rid, TIMES[0], false, NULL, NULL));
+	} while ((frames = wal_frames(f)) >= N && extra < 100);
+	assert_true(frames < N);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), N + extra);
+	free(h);
+}
+
 /* ---- the named limits ---- */
 
 static void test_limits(void **state)
@@ -2022,7 +2069,8 @@ static void test_limits(void **state)
 	X(test_limits)                                                                                         \
 	X(test_sync_before_answer)                                                                             \
 	X(test_sync_failure)                                                                                   \
-	X(test_sync_drain_on_close)
+	X(test_sync_drain_on_close)                                                                             \
+	X(test_wal_restarts)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

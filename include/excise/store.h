@@ -154,6 +154,8 @@ struct excise_store_stats {
 	uint64_t documents;       /* documents applied (stored, duplicate or failed) */
 	uint64_t groups;          /* group transactions committed or failed */
 	uint64_t writer_cpu_ns;   /* CPU time the writer threads used (CLOCK_THREAD_CPUTIME_ID), added up */
+	uint64_t wal_syncs;       /* SQLite: the syncer's fdatasyncs of the WAL (each answers every commit before it) */
+	uint64_t syncer_cpu_ns;   /* SQLite: CPU time the syncer thread used (syncing, answering) */
 };
 EXCISE_API void excise_store_stats(struct excise_store *st, struct excise_store_stats *ret);
 

@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/err.h"
@@ -78,6 +80,37 @@ static int s_sync_main(struct db *db, struct excise_err *err)
 	if (rc == SQLITE_OK && f && f->pMethods)
 		rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
 	return rc == SQLITE_OK ? 0 : fail(d, err, rc, "syncing the database file");
+}
+
+int db_wal_sync(struct db *db, int *fd, struct excise_err *err)
+{
+	if (!db || db->ops != &db_sqlite_ops)
+		return err_set(err, -EXCISE_E_UNSUPPORTED, "database: only SQLite has a WAL file to sync");
+	const struct sdb *d = (const struct sdb *)db;
+	char wal[PATH_MAX];
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", d->path) >= sizeof(wal))
+		return err_set(err, -ENAMETOOLONG, "database '%s': its WAL's path is too long", d->path);
+	struct stat a, b;
+	if (*fd >= 0 && (stat(wal, &a) < 0 || fstat(*fd, &b) < 0 || a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+		close(*fd);
+		*fd = -1;
+	}
+	if (*fd < 0) {
+		if ((*fd = open(wal, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+			return err_setc(err, -errno, "database '%s': opening its WAL to sync it", d->path);
+		const char *slash = strrchr(wal, '/');
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - wal) + 1 : 1, slash ? wal : ".");
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int r = dfd < 0 || fsync(dfd) < 0 ? -errno : 0;
+		if (dfd >= 0)
+			close(dfd);
+		if (r < 0)
+			return err_setc(err, r, "database '%s': syncing its folder", d->path);
+	}
+	if (fdatasync(*fd) < 0)
+		return err_setc(err, -errno, "database '%s': syncing its WAL", d->path);
+	return 0;
 }
 
 static int s_exec(struct db *db, const char *sql, struct excise_err *err)

@@ -45,6 +45,16 @@ bool db_is_pg(const struct db *db);
  * on PostgreSQL. */
 int db_sync_main(struct db *db, struct excise_err *err);
 
+/* SQLite: the database's WAL file ("PATH-wal") fdatasync'ed through *fd, a descriptor
+ * of the caller's own (-1 at first: then opened read-only and its folder synced once, so
+ * that the WAL's name is on disk too; closed and opened again when PATH-wal no longer
+ * names the file *fd is of, compared by st_dev and st_ino before each sync). The caller
+ * closes *fd when done: SQLite locks the database and -shm files, never the WAL, so that
+ * close drops none of its locks. Unlike the rest of this file it may run in another
+ * thread than the connection's, beside it: it reads only the path db_open fixed.
+ * -EXCISE_E_UNSUPPORTED on PostgreSQL. */
+int db_wal_sync(struct db *db, int *fd, struct excise_err *err);
+
 /* Run SQL without parameters or results (one or several statements). */
 int db_exec(struct db *db, const char *sql, struct excise_err *err);
 

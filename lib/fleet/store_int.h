@@ -17,6 +17,7 @@
 #ifndef EXCISE_FLEET_STORE_INT_H
 #define EXCISE_FLEET_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "excise/catalog.h"
@@ -45,5 +46,14 @@ const struct excise_catalog *store_catalog(const struct excise_store *st);
  * (excise_store_filing_list's order); *ret for excise_filing_free. */
 int store_filings_read(struct db *db, const char *directive_id, struct excise_filing **ret, size_t *n,
 		       struct excise_err *err);
+
+/* Tests only (tests/unit/test-store.c), SQLite's commit pipeline: from its next sync on,
+ * the syncer fdatasyncs `fd` in place of the WAL (-1: the WAL again), so that a
+ * descriptor fdatasync refuses makes a sync fail for real; while `hold` is true the
+ * syncer syncs nothing and answers nothing (the writer goes on committing). */
+void store_test_sync_fd(struct excise_store *st, int fd);
+void store_test_sync_hold(struct excise_store *st, bool hold);
+/* Tests only: the WAL starts again past `frames` pages, not STORE_WAL_RESTART_FRAMES. */
+void store_test_wal_restart(struct excise_store *st, int64_t frames);
 
 #endif

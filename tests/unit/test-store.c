@@ -1942,6 +1942,220 @@ static void test_connection_lost(void **state)
 }
 
 
+
+/* ---- SQLite's commit pipeline: the writer commits unsynced, the syncer fdatasyncs the
+ * WAL and only then answers (store.c "the commit pipeline") ---- */
+
+struct synced {
+	pthread_mutex_t lock;
+	struct excise_store *st;
+	int n, ok, failed;
+	uint64_t syncs_min;        /* the fewest WAL syncs the store had counted at an answer */
+	char msg[EXCISE_ERR_MSG];
+};
+
+static void done_synced(void *ctx, int rc, const struct excise_submit_result *res, const struct excise_err *err)
+{
+	struct synced *o = ctx;
+	struct excise_store_stats ss;
+	excise_store_stats(o->st, &ss);
+	pthread_mutex_lock(&o->lock);
+	o->n++;
+	if (rc == 0 && res->status == EXCISE_SUBMIT_STORED)
+		o->ok++;
+	else if (rc < 0) {
+		o->failed++;
+		snprintf(o->msg, sizeof(o->msg), "%s", err ? err->msg : "");
+	}
+	if (o->n == 1 || ss.wal_syncs < o->syncs_min)
+		o->syncs_min = ss.wal_syncs;
+	pthread_mutex_unlock(&o->lock);
+}
+
+static int synced_n(struct synced *o)
+{
+	pthread_mutex_lock(&o->lock);
+	int n = o->n;
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
+
+/* Up to 10 s for `want` answers, or for the query to give `want`. */
+static void wait_answers(struct synced *o, int want)
+{
+	for (int i = 0; i < 1000 && synced_n(o) < want; i++)
+		usleep(10000);
+	assert_int_equal(synced_n(o), want);
+}
+
+static void wait_rows(struct fx *f, const char *sql, int64_t want)
+{
+	for (int i = 0; i < 1000 && q_int(f, sql) != want; i++)
+		usleep(10000);
+	assert_int_equal(q_int(f, sql), want);
+}
+
+static void submit_async_ok(struct fx *f, const char *h, const char *mid, const char *rid, int day, struct synced *o)
+{
+	char *doc = report(mid, rid, TIMES[day % 5], false, NULL, NULL);
+	if (excise_store_submit_async(f->st, h, doc, strlen(doc), 1800000000, done_synced, o, &f->err) < 0)
+		fail_msg("submit %s: %s", rid, f->err.msg);
+	free(doc);
+}
+
+/* A committed document (another connection reads it) is answered only after a WAL sync
+ * that started after its commit: held syncer, no answer; released, the answer, after one
+ * more sync. PostgreSQL commits synchronously: no syncer, no WAL sync counted. */
+static void test_sync_before_answer(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-sync");
+	submit_ok(f, h, report("m-sync", "r-s0", TIMES[0], false, NULL, NULL));
+	struct excise_store_stats ss;
+	excise_store_stats(f->st, &ss);
+	if (f->be->pg_url) {
+		assert_int_equal(ss.wal_syncs, 0);
+		free(h);
+		return;
+	}
+	assert_true(ss.wal_syncs >= 1);
+	uint64_t before = ss.wal_syncs;
+	store_test_sync_hold(f->st, true);
+	struct synced o = { .lock = PTHREAD_MUTEX_INITIALIZER, .st = f->st };
+	submit_async_ok(f, h, "m-sync", "r-s1", 1, &o);
+	submit_async_ok(f, h, "m-sync", "r-s2", 2, &o);
+	wait_rows(f, "SELECT COUNT(*) FROM document WHERE doc_id IN ('r-s1', 'r-s2')", 2);
+	usleep(200000);
+	assert_int_equal(synced_n(&o), 0);
+	excise_store_stats(f->st, &ss);
+	assert_int_equal(ss.wal_syncs, before);
+	assert_int_equal(ss.documents, 3);
+	store_test_sync_hold(f->st, false);
+	wait_answers(&o, 2);
+	assert_int_equal(o.ok, 2);
+	assert_true(o.syncs_min > before);
+	free(h);
+}
+
+/* A failed WAL sync (fdatasync of a pipe: EINVAL, for real) answers every job waiting
+ * for it with an error, and the store refuses every document after it, until opened
+ * again. */
+static void test_sync_failure(void **state)
+{
+	struct fx *f = *state;
+	if (f->be->pg_url)
+		return; /* PostgreSQL commits synchronously: no syncer */
+	open_store(f);
+	char *h = host(f, "m-fail");
+	submit_ok(f, h, report("m-fail", "r-f0", TIMES[0], false, NULL, NULL));
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	store_test_sync_hold(f->st, true);
+	struct synced o = { .lock = PTHREAD_MUTEX_INITIALIZER, .st = f->st };
+	submit_async_ok(f, h, "m-fail", "r-f1", 1, &o);
+	submit_async_ok(f, h, "m-fail", "r-f2", 2, &o);
+	wait_rows(f, "SELECT COUNT(*) FROM document WHERE doc_id IN ('r-f1', 'r-f2')", 2);
+	store_test_sync_fd(f->st, p[0]);
+	store_test_sync_hold(f->st, false);
+	wait_answers(&o, 2);
+	assert_int_equal(o.ok, 0);
+	assert_int_equal(o.failed, 2);
+	assert_non_null(strstr(o.msg, "syncing the WAL"));
+	assert_non_null(strstr(o.msg, "not known to be stored"));
+	/* the real WAL again: still refused, a failed sync is never retried */
+	store_test_sync_fd(f->st, -1);
+	char *doc = report("m-fail", "r-f3", TIMES[3], false, NULL, NULL);
+	assert_int_equal(submit(f, h, doc, NULL), -EIO);
+	assert_non_null(strstr(f->err.msg, "no document is stored until"));
+	struct excise_store_stats ss;
+	excise_store_stats(f->st, &ss);
+	assert_int_equal(ss.wal_syncs, o.syncs_min);
+	excise_store_close(f->st);
+	f->st = NULL;
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document WHERE doc_id = 'r-f3'"), 0);
+	/* opened again: stored again */
+	open_store(f);
+	submit_ok(f, h, doc);
+	free(h);
+}
+
+/* Closing the store answers every queued document, each after a sync of its commit,
+ * even with the syncer held (closing overrides the hold). */
+static void test_sync_drain_on_close(void **state)
+{
+	struct fx *f = *state;
+	open_store(f);
+	char *h = host(f, "m-drain");
+	bool sqlite = !f->be->pg_url;
+	if (sqlite)
+		store_test_sync_hold(f->st, true);
+	struct synced o = { .lock = PTHREAD_MUTEX_INITIALIZER, .st = f->st };
+	enum { N = 60 };
+	for (int i = 0; i < N; i++) {
+		char rid[32];
+		snprintf(rid, sizeof(rid), "r-d%d", i);
+		submit_async_ok(f, h, "m-drain", rid, i, &o);
+	}
+	excise_store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(o.n, N);
+	assert_int_equal(o.ok, N);
+	if (sqlite)
+		assert_true(o.syncs_min >= 1);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), N);
+	free(h);
+}
+
+/* The frames in the store's WAL now (a passive checkpoint's "log" column). */
+static int64_t wal_frames(struct fx *f)
+{
+	struct db *db;
+	struct db_stmt *s;
+	struct excise_err err = { 0 };
+	if (db_open(f->url, NULL, &db, &err) < 0 || db_prepare(db, "PRAGMA wal_checkpoint(PASSIVE)", &s, &err) < 0)
+		fail_msg("%s", err.msg);
+	if (db_step(s, &err) != 1)
+		fail_msg("wal_checkpoint: no row: %s", err.msg);
+	int64_t v = db_column_int64(s, 1);
+	db_finalize(s);
+	db_close(db);
+	return v;
+}
+
+/* The WAL starts again instead of growing (the checkpointer catches up, the writer makes
+ * the last copy between two groups): past a restart size of 64 pages, N commits of
+ * several pages each end in a WAL of a few frames; every document stored. */
+static void test_wal_restarts(void **state)
+{
+	struct fx *f = *state;
+	if (f->be->pg_url)
+		return; /* SQLite's WAL */
+	open_store(f);
+	store_test_wal_restart(f->st, 64);
+	char *h = host(f, "m-wal");
+	enum { N = 400 };
+	for (int i = 0; i < N; i++) {
+		char rid[32];
+		snprintf(rid, sizeof(rid), "r-w%d", i);
+		submit_ok(f, h, report("m-wal", rid, TIMES[i % 5], false, i % 2 ? "kesl" : NULL, "strong"));
+	}
+	/* a commit after the checkpointer's next rounds starts the WAL again (up to 10 s) */
+	int extra = 0;
+	int64_t frames;
+	do {
+		usleep(100000);
+		char rid[32];
+		snprintf(rid, sizeof(rid), "r-x%d", extra++);
+		submit_ok(f, h, report("m-wal", rid, TIMES[0], false, NULL, NULL));
+	} while ((frames = wal_frames(f)) >= N && extra < 100);
+	assert_true(frames < N);
+	assert_int_equal(q_int(f, "SELECT COUNT(*) FROM document"), N + extra);
+	free(h);
+}
+
 /* ---- the named limits ---- */
 
 static void test_limits(void **state)
@@ -2055,10 +2269,14 @@ static void test_limits(void **state)
 	X(test_corrupt_body)                                                                                   \
 	X(test_failed_group)                                                                                   \
 	X(test_connection_lost)                                                                                \
-	X(test_limits)                                                                                         \
-	X(test_migrate_v4)                                                                                     \
-	X(test_filings)                                                                                        \
-	X(test_failed_group_late)
+	X(test_limits)                                                                                        \
+	X(test_migrate_v4)                                                                                    \
+	X(test_filings)                                                                                       \
+	X(test_failed_group_late)                                                                             \
+	X(test_sync_before_answer)                                                                            \
+	X(test_sync_failure)                                                                                  \
+	X(test_sync_drain_on_close)                                                                           \
+	X(test_wal_restarts)
 
 #define NAMED(fn) #fn,
 static const char *const case_names[] = { CASES(NAMED) };

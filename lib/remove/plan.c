@@ -492,9 +492,14 @@ static void plan_nss_listed(struct builder *b, const struct excise_finding *f, c
 {
 	(void)f;
 	char what[600], why[2048], dir[700], nick[700];
-	what_of(e, what, sizeof(what));
-	const char *base = e->path ? strrchr(e->path, '/') : NULL;
+	const char *sha = attr(e, "sha256");
 	const char *n = attr(e, "nickname");
+	/* one line a certificate, whichever of its indicators matched */
+	if (sha && e->path)
+		snprintf(what, sizeof(what), "certificate '%s' (sha256 %s) in %s", n ? n : "", sha, e->path);
+	else
+		what_of(e, what, sizeof(what));
+	const char *base = e->path ? strrchr(e->path, '/') : NULL;
 	bool legacy = base && !strcmp(base, "/cert8.db");
 	char *d = base ? strndup(e->path, (size_t)(base - e->path)) : NULL;
 	if (base && !d) {

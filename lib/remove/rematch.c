@@ -221,6 +221,22 @@ static int nss_cert(void *ud, const unsigned char *der, size_t len)
 	return 0;
 }
 
+/* What the search of a database for the claimed certificate found: held (0), gone
+ * (-ENOENT) or another certificate under the claimed hash (a change). */
+static int cert_verdict(const struct cert_seek *cs, const struct rematch_claim *c, char *why, size_t size)
+{
+	if (cs->held)
+		return 0;
+	if (!c->sha256 || !cs->hash_seen) {
+		snprintf(why, size, "'%s' holds no certificate %s%s", c->path, c->sha256 ? "with sha256 " :
+			 "the indicator matches", c->sha256 ? c->sha256 : "");
+		return -ENOENT;
+	}
+	snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match", c->sha256,
+		 c->path, cs->field, c->ind->id);
+	return -EXCISE_E_CHANGED;
+}
+
 /* A certificate of an NSS database (source nss-certs): the same test, over the database's
  * certificates (nssdb.h: read through the root, opened in memory). */
 static int rematch_nss_cert(const struct root *r, const struct matcher *m, const struct rematch_claim *c, char *why,
@@ -244,16 +260,7 @@ static int rematch_nss_cert(const struct root *r, const struct matcher *m, const
 		snprintf(why, size, "%s", err.msg);
 		return -EXCISE_E_CHANGED;
 	}
-	if (cs.held)
-		return 0;
-	if (!c->sha256 || !cs.hash_seen) {
-		snprintf(why, size, "'%s' holds no certificate %s%s", c->path, c->sha256 ? "with sha256 " :
-			 "the indicator matches", c->sha256 ? c->sha256 : "");
-		return -ENOENT;
-	}
-	snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match", c->sha256,
-		 c->path, cs.field, c->ind->id);
-	return -EXCISE_E_CHANGED;
+	return cert_verdict(&cs, c, why, size);
 }
 
 /* A certificate of a legacy cert8.db (lib/parse/nssdbm.h): the same test over its
@@ -317,16 +324,7 @@ static int rematch_nss8_cert(const struct root *r, const struct matcher *m, cons
 		snprintf(why, size, "%s", err.msg);
 		return -EXCISE_E_CHANGED;
 	}
-	if (cs.held)
-		return 0;
-	if (!c->sha256 || !cs.hash_seen) {
-		snprintf(why, size, "'%s' holds no certificate %s%s", c->path, c->sha256 ? "with sha256 " :
-			 "the indicator matches", c->sha256 ? c->sha256 : "");
-		return -ENOENT;
-	}
-	snprintf(why, size, "the certificate %s in '%s' is '%s', which indicator %s does not match", c->sha256,
-		 c->path, cs.field, c->ind->id);
-	return -EXCISE_E_CHANGED;
+	return cert_verdict(&cs, c, why, size);
 }
 
 /* ---- processes ---- */

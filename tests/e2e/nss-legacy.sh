@@ -77,6 +77,8 @@ trusted() {
 	local dir=${db%/cert8.db}
 	check_eq "$name: the plan lists the root with the certutil -D -d dbm: command" \
 		"$(jq_py "$T/$name-plan.json" "any(\"certutil -D -d dbm:'$dir' -n '$CN'\" in k['why'] and '$CN' in k['what'] for k in r['skipped'])")" True
+	check_eq "$name: the certificate is listed once, whichever of its indicators matched" \
+		"$(jq_py "$T/$name-plan.json" "len([k for k in r['skipped'] if \"dbm:'$dir' -n '$CN'\" in k['why']])")" 1
 }
 
 # === Linux: a Firefox profile, trusted ==============================================

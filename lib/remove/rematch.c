@@ -171,18 +171,26 @@ static int cert_block(void *ud, const struct pem_block *b)
 	return 0;
 }
 
+/* The claimed file read again: 0, -ENOMEM, -ENOENT (gone), or a change when it cannot be
+ * read (the reason in `why`). */
+static int read_again(const struct root *r, const struct rematch_claim *c, size_t max, char **data, size_t *len,
+		      char *why, size_t size)
+{
+	int k = root_read_file(r, c->path, max, data, len);
+	if (k >= 0 || k == -ENOMEM || k == -ENOENT)
+		return k < 0 ? k : 0;
+	snprintf(why, size, "'%s' cannot be read again: %s", c->path, strerror(k < -999 ? EIO : -k));
+	return -EXCISE_E_CHANGED;
+}
+
 static int rematch_cert(const struct root *r, const struct matcher *m, const struct rematch_claim *c, char *why,
 			size_t size)
 {
 	char *data = NULL;
 	size_t len = 0, n = 0;
-	int k = root_read_file(r, c->path, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len);
-	if (k == -ENOMEM || k == -ENOENT)
+	int k = read_again(r, c, EXCISE_MAX_PEM_BUNDLE_SIZE, &data, &len, why, size);
+	if (k < 0)
 		return k;
-	if (k < 0) {
-		snprintf(why, size, "'%s' cannot be read again: %s", c->path, strerror(k < -999 ? EIO : -k));
-		return -EXCISE_E_CHANGED;
-	}
 	struct cert_seek cs = { .m = m, .c = c };
 	(void)pem_cert_blocks(data, len, EXCISE_MAX_CERTS_PER_BUNDLE, cert_block, &cs, &n);
 	if (n == 0) { /* a DER file */
@@ -306,13 +314,9 @@ static int rematch_nss8_cert(const struct root *r, const struct matcher *m, cons
 {
 	char *data = NULL;
 	size_t len = 0;
-	int k = root_read_file(r, c->path, EXCISE_MAX_NSSDB_SIZE, &data, &len);
-	if (k == -ENOMEM || k == -ENOENT)
+	int k = read_again(r, c, EXCISE_MAX_NSSDB_SIZE, &data, &len, why, size);
+	if (k < 0)
 		return k;
-	if (k < 0) {
-		snprintf(why, size, "'%s' cannot be read again: %s", c->path, strerror(k < -999 ? EIO : -k));
-		return -EXCISE_E_CHANGED;
-	}
 	struct cert_seek cs = { .m = m, .c = c };
 	struct seek8 s = { .r = r, .path = c->path, .cs = &cs };
 	struct excise_err err = { 0 };
